@@ -1,0 +1,102 @@
+// Events the engine emits. Violation events carry a full snapshot of the episode, so the store can
+// upsert one row per episode id from any of them (opened, updated or closed).
+import type { Id } from './context';
+
+export type ViolationKind =
+  | 'overspeed'
+  | 'overCapacity'
+  | 'routeDeviation'
+  | 'offStopBoarding'
+  | 'fatigue'
+  | 'fatiguePreWarning'
+  | 'driverCredentials'
+  | 'noDriver'
+  | 'deviceOffline'
+  | 'deviceTampered'
+  | 'unlicensedBus'
+  | 'noAttendant'
+  | 'childLeftOnBoard'
+  | 'emergency';
+
+export type Severity = 'critical' | 'major' | 'minor';
+
+export interface Position {
+  lat: number;
+  lon: number;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** One violation episode as kept in the engine state. Plain JSON data. */
+export interface Episode {
+  id: string;
+  kind: ViolationKind;
+  severity: Severity;
+  status: 'open' | 'closed';
+  startMs: number;
+  /** set once closed */
+  endMs?: number;
+  /** time of the latest input that touched the episode */
+  lastMs: number;
+  /** peak of the measured value (speed km/h, distance m, onboard count, driving seconds…) */
+  peakValue?: number;
+  /** the limit the value was checked against */
+  limit?: number;
+  unit?: string;
+  startPosition?: Position;
+  endPosition?: Position;
+  evidence: Record<string, JsonValue>;
+}
+
+export interface ViolationEvent extends Episode {
+  type: 'violation.opened' | 'violation.updated' | 'violation.closed';
+  /** time of the input that caused this event */
+  timeMs: number;
+  busId: Id;
+  tripId: Id;
+  routeId: Id;
+  driverId: string | null;
+}
+
+interface TripRef {
+  timeMs: number;
+  busId: Id;
+  tripId: Id;
+  routeId: Id;
+}
+
+export interface StopEvent extends TripRef {
+  type: 'stop.arrived' | 'stop.departed' | 'stop.missed';
+  stopId: string;
+  sequence: number;
+  name?: string;
+  arrivedMs?: number;
+  departedMs?: number;
+  dwellS?: number;
+  position?: Position;
+}
+
+export interface ArrivedAtSchoolEvent extends TripRef {
+  type: 'trip.arrivedAtSchool';
+  stopId: string;
+  sequence: number;
+}
+
+export interface ProgressEvent extends TripRef {
+  type: 'trip.progress';
+  progressM: number;
+  /** 0..1 of the route length */
+  fraction: number;
+  distanceFromRouteM: number;
+  speedKph: number | null;
+  position: Position;
+  /** next stop not yet arrived at, if any */
+  nextStopId: string | null;
+}
+
+export interface TripLifecycleEvent extends TripRef {
+  type: 'trip.started' | 'trip.ended';
+  mode?: 'explicit' | 'auto';
+}
+
+export type EngineEvent = ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent;

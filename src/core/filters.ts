@@ -1,0 +1,128 @@
+// Pure fix filters the pipeline runs per bus before the engine. Each rejection has a reason code.
+//
+// Order handling (design): the pipeline keeps a small reorder buffer per bus (pushReorder /
+// flushReorder, hold = filters.reorderHoldS) so fixes that arrive a little out of order reach the
+// engine sorted. A fix older than the newest accepted one is still accepted but marked late
+// (verdict.late = true); the pipeline passes it to the engine as { type: 'fix', fix, late: true }.
+// The engine lets late fixes touch only moment rules (SOS) and blind-area re-classification of an
+// offline gap; they never rewind progress or sustained-duration rules. Late fixes are stored.
+import type { Fix } from './fix';
+import type { RuleConfig } from './presets/types';
+
+export type RejectReason =
+  | 'invalid_flag'
+  | 'invalid_coordinates'
+  | 'null_island'
+  | 'invalid_time'
+  | 'future_time'
+  | 'duplicate'
+  | 'implausible_jump';
+
+export type FilterVerdict = { ok: true; late: boolean } | { ok: false; reason: RejectReason };
+
+interface Anchor {
+  timeMs: number;
+  lat: number;
+  lon: number;
+}
+
+export interface FilterState {
+  /** newest accepted device time */
+  newestMs: number | null;
+  /** last accepted in-order fix: the reference of the jump test */
+  anchor: Anchor | null;
+  /** recently accepted device times (bounded) for duplicate detection */
+  recentTimesMs: number[];
+  /** consecutive jump-rejected fixes that agree with each other */
+  suspect: (Anchor & { count: number }) | null;
+}
+
+const RECENT_TIMES = 64;
+
+export function createFilterState(): FilterState {
+  return { newestMs: null, anchor: null, recentTimesMs: [], suspect: null };
+}
+
+/** Coordinates and validity only (no state). */
+export function checkCoordinates(fix: Fix): RejectReason | null {
+  if (fix.valid === false) return 'invalid_flag';
+  const { lat, lon } = fix;
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180) return 'invalid_coordinates';
+  if (lat === 0 && lon === 0) return 'null_island';
+  if (!Number.isFinite(fix.timeMs)) return 'invalid_time';
+  return null;
+}
+
+/** More than maxFutureS ahead of the receive time. Without a receive time the test is skipped. */
+export function isFuture(fix: Fix, cfg: RuleConfig['filters'], receivedMs: number | undefined = fix.receivedMs): boolean {
+  return receivedMs !== undefined && fix.timeMs - receivedMs > cfg.maxFutureS * 1000;
+}
+
+const EARTH_RADIUS_M = 6_371_008.8;
+function distanceM(a: Anchor, b: Anchor): number {
+  const rad = Math.PI / 180;
+  const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const y = (b.lat - a.lat) * rad;
+  return Math.sqrt(x * x + y * y) * EARTH_RADIUS_M;
+}
+
+export function impliedSpeedKph(a: Anchor, b: Anchor): number {
+  const dtS = Math.abs(b.timeMs - a.timeMs) / 1000;
+  const d = distanceM(a, b);
+  if (dtS === 0) return d === 0 ? 0 : Infinity;
+  return (d / dtS) * 3.6;
+}
+
+/** Filters one fix of one device/bus. Returns the verdict and the new filter state. */
+export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters'], receivedMs?: number): { state: FilterState; verdict: FilterVerdict } {
+  const bad = checkCoordinates(fix);
+  if (bad) return { state, verdict: { ok: false, reason: bad } };
+  if (isFuture(fix, cfg, receivedMs ?? fix.receivedMs)) return { state, verdict: { ok: false, reason: 'future_time' } };
+  if (state.recentTimesMs.includes(fix.timeMs)) return { state, verdict: { ok: false, reason: 'duplicate' } };
+
+  const recent = state.recentTimesMs.length >= RECENT_TIMES ? state.recentTimesMs.slice(1) : state.recentTimesMs.slice();
+  recent.push(fix.timeMs);
+  const here: Anchor = { timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon };
+
+  if (state.newestMs !== null && fix.timeMs < state.newestMs) {
+    return { state: { ...state, recentTimesMs: recent }, verdict: { ok: true, late: true } };
+  }
+
+  const a = state.anchor;
+  if (a && fix.timeMs - a.timeMs <= cfg.jumpMaxGapS * 1000 && impliedSpeedKph(a, here) > cfg.maxJumpSpeedKph) {
+    // A run of rejected fixes that agree with each other means the reference was the outlier.
+    const s = state.suspect;
+    const agrees = s !== null && impliedSpeedKph(s, here) <= cfg.maxJumpSpeedKph;
+    const count = agrees ? s!.count + 1 : 1;
+    if (count >= cfg.jumpReanchorFixes) {
+      return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, suspect: null }, verdict: { ok: true, late: false } };
+    }
+    return { state: { ...state, suspect: { ...here, count } }, verdict: { ok: false, reason: 'implausible_jump' } };
+  }
+  return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, suspect: null }, verdict: { ok: true, late: false } };
+}
+
+export interface ReorderBuffer<T extends { timeMs: number }> {
+  holdMs: number;
+  newestMs: number | null;
+  items: T[];
+}
+
+export function createReorderBuffer<T extends { timeMs: number }>(holdMs: number): ReorderBuffer<T> {
+  return { holdMs, newestMs: null, items: [] };
+}
+
+/** Adds an item; releases, in time order, every held item at least holdMs older than the newest seen. */
+export function pushReorder<T extends { timeMs: number }>(buf: ReorderBuffer<T>, item: T): { buffer: ReorderBuffer<T>; released: T[] } {
+  const newestMs = buf.newestMs === null ? item.timeMs : Math.max(buf.newestMs, item.timeMs);
+  const items = [...buf.items, item].sort((p, q) => p.timeMs - q.timeMs);
+  const cut = newestMs - buf.holdMs;
+  let n = 0;
+  while (n < items.length && items[n].timeMs <= cut) n++;
+  return { buffer: { holdMs: buf.holdMs, newestMs, items: items.slice(n) }, released: items.slice(0, n) };
+}
+
+/** Releases everything held (end of a batch, or on a tick once the hold time has passed). */
+export function flushReorder<T extends { timeMs: number }>(buf: ReorderBuffer<T>): { buffer: ReorderBuffer<T>; released: T[] } {
+  return { buffer: { ...buf, items: [] }, released: buf.items };
+}

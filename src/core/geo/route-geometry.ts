@@ -1,0 +1,136 @@
+// A route prepared once for fast per-fix work: projected vertices, cumulative distance (linear
+// referencing) and a flatbush index over the segments for the rare global search.
+import Flatbush from 'flatbush';
+import { type LocalProjection, projectionForCoordinates, projectX, projectY } from './projection';
+
+export interface RouteGeometry {
+  projection: LocalProjection;
+  xs: Float64Array;
+  ys: Float64Array;
+  /** cumulative distance along the path at each vertex, metres */
+  cumM: Float64Array;
+  lengthM: number;
+  segmentCount: number;
+  segmentIndex: Flatbush | null;
+}
+
+export function buildRouteGeometry(coordinates: ReadonlyArray<readonly [number, number]>, projection?: LocalProjection): RouteGeometry {
+  const proj = projection ?? projectionForCoordinates(coordinates);
+  const xsList: number[] = [];
+  const ysList: number[] = [];
+  for (const [lon, lat] of coordinates) {
+    const x = projectX(proj, lon);
+    const y = projectY(proj, lat);
+    const n = xsList.length;
+    if (n > 0 && xsList[n - 1] === x && ysList[n - 1] === y) continue;
+    xsList.push(x);
+    ysList.push(y);
+  }
+  const n = xsList.length;
+  if (n < 2) throw new Error('route path needs at least two distinct positions');
+  const xs = Float64Array.from(xsList);
+  const ys = Float64Array.from(ysList);
+  const cumM = new Float64Array(n);
+  for (let i = 1; i < n; i++) cumM[i] = cumM[i - 1] + Math.hypot(xs[i] - xs[i - 1], ys[i] - ys[i - 1]);
+  const segmentCount = n - 1;
+  const index = new Flatbush(segmentCount);
+  for (let i = 0; i < segmentCount; i++) {
+    index.add(Math.min(xs[i], xs[i + 1]), Math.min(ys[i], ys[i + 1]), Math.max(xs[i], xs[i + 1]), Math.max(ys[i], ys[i + 1]));
+  }
+  index.finish();
+  return { projection: proj, xs, ys, cumM, lengthM: cumM[n - 1], segmentCount, segmentIndex: index };
+}
+
+/** Index of the segment whose span contains alongM (clamped to the path). */
+export function segmentAt(g: RouteGeometry, alongM: number): number {
+  const cum = g.cumM;
+  if (alongM <= 0) return 0;
+  if (alongM >= g.lengthM) return g.segmentCount - 1;
+  let lo = 0;
+  let hi = g.segmentCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (cum[mid] <= alongM) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export interface SegmentMatch {
+  distanceM: number;
+  alongM: number;
+  segment: number;
+}
+
+/** Squared-distance projection of (x, y) on segment i; writes into out. */
+function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: SegmentMatch): void {
+  const ax = g.xs[i], ay = g.ys[i];
+  const dx = g.xs[i + 1] - ax, dy = g.ys[i + 1] - ay;
+  const len2 = dx * dx + dy * dy;
+  let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
+  if (t < 0) t = 0;
+  else if (t > 1) t = 1;
+  const px = ax + t * dx - x, py = ay + t * dy - y;
+  out.distanceM = Math.sqrt(px * px + py * py);
+  out.alongM = g.cumM[i] + t * (g.cumM[i + 1] - g.cumM[i]);
+  out.segment = i;
+}
+
+/** Best match among segments whose span overlaps [fromM, toM] along the path. */
+export function matchWindow(g: RouteGeometry, x: number, y: number, fromM: number, toM: number): SegmentMatch {
+  const best: SegmentMatch = { distanceM: Infinity, alongM: 0, segment: 0 };
+  const tmp: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
+  const i0 = segmentAt(g, fromM);
+  const i1 = segmentAt(g, toM);
+  for (let i = i0; i <= i1; i++) {
+    matchSegment(g, i, x, y, tmp);
+    if (tmp.distanceM < best.distanceM) {
+      best.distanceM = tmp.distanceM;
+      best.alongM = tmp.alongM;
+      best.segment = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * Global search over the whole path. Returns the nearest match, and among matches within
+ * preferWithinM the one with the smallest alongM not before minAlongM (for loops and repeated streets).
+ */
+export function matchGlobal(
+  g: RouteGeometry,
+  x: number,
+  y: number,
+  preferWithinM: number,
+  minAlongM: number,
+): { nearest: SegmentMatch; preferred: SegmentMatch | null } {
+  const nearest: SegmentMatch = { distanceM: Infinity, alongM: 0, segment: 0 };
+  let preferred: SegmentMatch | null = null;
+  const tmp: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
+  const consider = (i: number): void => {
+    matchSegment(g, i, x, y, tmp);
+    if (tmp.distanceM < nearest.distanceM) Object.assign(nearest, tmp);
+    if (tmp.distanceM <= preferWithinM && tmp.alongM >= minAlongM && (!preferred || tmp.alongM < preferred.alongM)) {
+      preferred = { ...tmp };
+    }
+  };
+  const index = g.segmentIndex;
+  if (!index) {
+    for (let i = 0; i < g.segmentCount; i++) consider(i);
+    return { nearest, preferred };
+  }
+  // Candidates inside the preference box first, then the nearest few by box distance.
+  for (const i of index.search(x - preferWithinM, y - preferWithinM, x + preferWithinM, y + preferWithinM)) consider(i);
+  if (nearest.distanceM > preferWithinM) {
+    for (const i of index.neighbors(x, y, 16)) consider(i);
+  }
+  return { nearest, preferred };
+}
+
+/** Position on the path at alongM, in the projected plane. */
+export function pointAt(g: RouteGeometry, alongM: number): { x: number; y: number } {
+  const i = segmentAt(g, alongM);
+  const segLen = g.cumM[i + 1] - g.cumM[i];
+  const t = segLen > 0 ? Math.min(1, Math.max(0, (alongM - g.cumM[i]) / segLen)) : 0;
+  return { x: g.xs[i] + t * (g.xs[i + 1] - g.xs[i]), y: g.ys[i] + t * (g.ys[i + 1] - g.ys[i]) };
+}

@@ -1,0 +1,42 @@
+// Default preset: Decree 617 (2012), the traffic-law implementing rules and GB 24407-2012.
+// See /reference/school-bus-rules.md for the source of each number.
+import type { RuleConfig } from './types';
+
+export const CN_2012: RuleConfig = {
+  overspeed: {
+    expresswayLimitKph: 80,
+    otherLimitKph: 60,
+    hazardLimitKph: 20,
+    lowVisibilityLimitKph: 20,
+    minDurationS: 10,
+    minFixes: 2,
+    criticalOverFraction: 0.2,
+    maxGapS: 60,
+  },
+  capacity: {},
+  deviation: { corridorM: 100, minDurationS: 30, minFixes: 3, reenterMarginM: 20 },
+  stops: { radiusM: 50, departMarginM: 20, missedAfterM: 150 },
+  offStop: { radiusM: 50 },
+  fatigue: { maxContinuousDrivingS: 4 * 3600, preWarningS: 3 * 3600 + 45 * 60, restS: 20 * 60, movingSpeedKph: 5 },
+  driver: {
+    minAgeYears: 25,
+    maxAgeYears: 60,
+    minLicensedYears: 3,
+    seatClassBands: [
+      { maxSeats: 9, requiredClass: 'C1' },
+      { maxSeats: 19, requiredClass: 'B1' },
+      { maxSeats: null, requiredClass: 'A1' },
+    ],
+    classCovers: { A1: ['A1', 'A3', 'B1', 'B2', 'C1', 'C2', 'C3', 'C4'], B1: ['B1', 'C1', 'C2', 'C3', 'C4'], C1: ['C1', 'C2', 'C3', 'C4'] },
+    movingSpeedKph: 5,
+    noDriverMinDurationS: 10,
+  },
+  device: {
+    offlineAfterS: 300,
+    tamperAlarms: ['gnssAntennaCut', 'gnssAntennaShort', 'powerLost'],
+    emergencyAlarms: ['sos'],
+  },
+  progress: { searchBackM: 60, searchAheadM: 200, searchSpeedKph: 200, localAcceptM: 30 },
+  tripStart: { onRouteM: 100, movingSpeedKph: 5, windowSlackS: 30 * 60 },
+  filters: { maxFutureS: 300, maxJumpSpeedKph: 200, jumpMaxGapS: 600, jumpReanchorFixes: 3, reorderHoldS: 3 },
+};

@@ -1,0 +1,97 @@
+// Rule configuration: every number a rule uses. Presets supply the defaults; schools, routes and
+// zones override parts of it with mergeConfig.
+
+export interface SeatClassBand {
+  /** inclusive upper bound of seats for this band; null = no upper bound */
+  maxSeats: number | null;
+  requiredClass: string;
+}
+
+export interface RuleConfig {
+  overspeed: {
+    expresswayLimitKph: number;
+    otherLimitKph: number;
+    hazardLimitKph: number;
+    lowVisibilityLimitKph: number;
+    minDurationS: number;
+    minFixes: number;
+    /** fraction over the limit at which severity becomes critical (0.2 = 20 %) */
+    criticalOverFraction: number;
+    /** a fix gap longer than this ends the sustained run (the episode closes at the last fix over) */
+    maxGapS: number;
+  };
+  capacity: Record<string, never>;
+  deviation: {
+    corridorM: number;
+    minDurationS: number;
+    minFixes: number;
+    /** re-enter threshold = corridorM − reenterMarginM: an open episode closes only inside it */
+    reenterMarginM: number;
+  };
+  stops: {
+    radiusM: number;
+    /** leave threshold = radius + departMarginM; arrival needs ≤ radius */
+    departMarginM: number;
+    /** a stop not arrived at is missed once progress passes it by this much */
+    missedAfterM: number;
+  };
+  offStop: { radiusM: number };
+  fatigue: {
+    maxContinuousDrivingS: number;
+    preWarningS: number;
+    restS: number;
+    movingSpeedKph: number;
+  };
+  driver: {
+    minAgeYears: number;
+    maxAgeYears: number;
+    minLicensedYears: number;
+    seatClassBands: SeatClassBand[];
+    /** licence class → classes it also permits */
+    classCovers: Record<string, string[]>;
+    movingSpeedKph: number;
+    /** a moving bus with no driver on duty must be sustained this long before it counts */
+    noDriverMinDurationS: number;
+  };
+  device: {
+    offlineAfterS: number;
+    tamperAlarms: string[];
+    emergencyAlarms: string[];
+  };
+  progress: {
+    /** search window behind the previous progress */
+    searchBackM: number;
+    /** base search window ahead of the previous progress */
+    searchAheadM: number;
+    /** ahead window grows with elapsed time at this speed */
+    searchSpeedKph: number;
+    /** a local match closer than this is accepted without a global search */
+    localAcceptM: number;
+  };
+  tripStart: {
+    /** auto start: bus within this distance of its path… */
+    onRouteM: number;
+    /** …moving at least this fast… */
+    movingSpeedKph: number;
+    /** …inside the planned window widened by this much on each side */
+    windowSlackS: number;
+  };
+  filters: {
+    maxFutureS: number;
+    maxJumpSpeedKph: number;
+    /** the jump test is skipped when the fixes are further apart than this */
+    jumpMaxGapS: number;
+    /** this many consecutive rejected fixes that agree with each other re-anchor the jump test */
+    jumpReanchorFixes: number;
+    /** hold time of the reorder buffer that sorts small disorder before the engine */
+    reorderHoldS: number;
+  };
+}
+
+export type DeepPartial<T> = T extends readonly (infer _U)[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export type ConfigOverride = DeepPartial<RuleConfig>;

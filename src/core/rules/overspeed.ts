@@ -1,0 +1,169 @@
+// R1 overspeed: speed above the effective limit, sustained (duration and fix count), one episode per run.
+import type { TripContext } from '../context';
+import { closeEpisode, type EventSink, openEpisode, updateEpisode } from '../episodes';
+import type { Episode, Position, Severity } from '../events';
+import type { FixFrame } from '../frame';
+import { zonesAt } from '../geo/zone-index';
+import type { RuleConfig } from '../presets/types';
+
+export interface OverspeedRun {
+  startMs: number;
+  startPosition: Position;
+  lastOverMs: number;
+  lastOverPosition: Position;
+  fixes: number;
+  peakKph: number;
+  /** lowest effective limit seen during the run */
+  limitKph: number;
+  peakOverFraction: number;
+  distanceOverM: number;
+  terminalAlarm: boolean;
+}
+
+export interface OverspeedState {
+  run: OverspeedRun | null;
+  open: Episode | null;
+  lastFixMs: number | null;
+}
+
+export function initialOverspeed(): OverspeedState {
+  return { run: null, open: null, lastFixMs: null };
+}
+
+export interface EffectiveLimit {
+  limitKph: number;
+  reason: 'expressway' | 'other' | 'posted' | 'hazard' | 'lowVisibility';
+  zoneId: string | null;
+}
+
+/** min(road-class preset, posted zone limit, hazard / low-visibility limit). */
+export function effectiveLimit(frame: FixFrame, ctx: TripContext, cfg: RuleConfig['overspeed']): EffectiveLimit {
+  const zones = zonesAt(ctx.route.zones, frame.x, frame.y);
+  let roadClass = ctx.route.defaultRoadClass;
+  for (const z of zones) if (z.def.roadClass === 'expressway') roadClass = 'expressway';
+  let limitKph = roadClass === 'expressway' ? cfg.expresswayLimitKph : cfg.otherLimitKph;
+  let reason: EffectiveLimit['reason'] = roadClass;
+  let zoneId: string | null = null;
+  for (const z of zones) {
+    const posted = z.def.postedLimitKph;
+    if (posted !== undefined && posted < limitKph) {
+      limitKph = posted;
+      reason = 'posted';
+      zoneId = z.def.id;
+    }
+    if (z.def.hazard && cfg.hazardLimitKph < limitKph) {
+      limitKph = cfg.hazardLimitKph;
+      reason = 'hazard';
+      zoneId = z.def.id;
+    }
+  }
+  if (ctx.lowVisibility && cfg.lowVisibilityLimitKph < limitKph) {
+    limitKph = cfg.lowVisibilityLimitKph;
+    reason = 'lowVisibility';
+    zoneId = null;
+  }
+  return { limitKph, reason, zoneId };
+}
+
+function severityFor(overFraction: number, cfg: RuleConfig['overspeed']): Severity {
+  return overFraction >= cfg.criticalOverFraction - 1e-12 ? 'critical' : 'major';
+}
+
+function evidenceOf(run: OverspeedRun, speedSource: string | null) {
+  return {
+    fixes: run.fixes,
+    distanceOverM: Math.round(run.distanceOverM * 10) / 10,
+    peakOverPercent: Math.round(run.peakOverFraction * 1000) / 10,
+    terminalAlarm: run.terminalAlarm,
+    speedSource: speedSource ?? 'unknown',
+  };
+}
+
+export function overspeedOnFix(st: OverspeedState, frame: FixFrame, ctx: TripContext, sink: EventSink): OverspeedState {
+  const cfg = ctx.config.overspeed;
+  let { run, open } = st;
+  const t = frame.timeMs;
+
+  // A long gap ends the run: the episode closes at the last fix seen over the limit.
+  if (run && st.lastFixMs !== null && t - st.lastFixMs > cfg.maxGapS * 1000) {
+    if (open) {
+      closeEpisode(sink, open, run.lastOverMs, t, run.lastOverPosition);
+      open = null;
+    }
+    run = null;
+  }
+
+  const speed = frame.speedKph;
+  // Loaded bus only when boarding data exists; always otherwise.
+  const applies = speed !== null && (frame.onboard === null || frame.onboard > 0);
+  const limit = applies ? effectiveLimit(frame, ctx, cfg) : null;
+  const over = applies && limit !== null && speed! > limit.limitKph;
+
+  if (!over) {
+    if (open && run) closeEpisode(sink, open, t, t, frame.position, { evidence: evidenceOf(run, frame.speedSource) });
+    return { run: null, open: null, lastFixMs: t };
+  }
+
+  const lim = limit!.limitKph;
+  const overFraction = (speed! - lim) / lim;
+  const alarm = frame.fix.alarms.includes('overspeed');
+  if (!run) {
+    run = {
+      startMs: t,
+      startPosition: frame.position,
+      lastOverMs: t,
+      lastOverPosition: frame.position,
+      fixes: 1,
+      peakKph: speed!,
+      limitKph: lim,
+      peakOverFraction: overFraction,
+      distanceOverM: 0,
+      terminalAlarm: alarm,
+    };
+  } else {
+    run = {
+      ...run,
+      lastOverMs: t,
+      lastOverPosition: frame.position,
+      fixes: run.fixes + 1,
+      peakKph: Math.max(run.peakKph, speed!),
+      limitKph: Math.min(run.limitKph, lim),
+      peakOverFraction: Math.max(run.peakOverFraction, overFraction),
+      distanceOverM: run.distanceOverM + frame.stepM,
+      terminalAlarm: run.terminalAlarm || alarm,
+    };
+  }
+
+  const sustained = run.fixes >= cfg.minFixes && run.lastOverMs - run.startMs >= cfg.minDurationS * 1000;
+  const severity = severityFor(run.peakOverFraction, cfg);
+  if (!open) {
+    if (sustained) {
+      open = openEpisode(sink, {
+        kind: 'overspeed',
+        severity,
+        startMs: run.startMs,
+        timeMs: t,
+        peakValue: run.peakKph,
+        limit: run.limitKph,
+        unit: 'km/h',
+        position: run.startPosition,
+        evidence: { ...evidenceOf(run, frame.speedSource), limitReason: limit!.reason, zoneId: limit!.zoneId },
+      });
+    }
+  } else {
+    const changed = run.peakKph !== open.peakValue || run.limitKph !== open.limit || severity !== open.severity;
+    open = updateEpisode(
+      sink,
+      open,
+      t,
+      { peakValue: run.peakKph, limit: run.limitKph, severity, evidence: { ...open.evidence, ...evidenceOf(run, frame.speedSource) } },
+      changed,
+    );
+  }
+  return { run, open, lastFixMs: t };
+}
+
+export function overspeedClose(st: OverspeedState, endMs: number, sink: EventSink, position?: Position): OverspeedState {
+  if (st.open) closeEpisode(sink, st.open, endMs, endMs, position);
+  return initialOverspeed();
+}

@@ -1,0 +1,99 @@
+// Engine state for one bus on one trip. Plain JSON data: checkpoint it with serializeState and
+// continue with deserializeState after a restart; the open episodes keep their ids.
+import type { Episode } from './events';
+import { type BoardingState, initialBoarding } from './rules/over-capacity';
+import { type DeviationState, initialDeviation } from './rules/route-deviation';
+import { type DeviceState, initialDevice } from './rules/device-monitor';
+import { type DriverState, initialDriver } from './rules/driver-credentials';
+import { type FatigueState, initialFatigue } from './rules/fatigue';
+import { type OffStopState, initialOffStop } from './rules/off-stop-boarding';
+import { type OverspeedState, initialOverspeed } from './rules/overspeed';
+import { type StopsState, initialStops } from './rules/stops';
+
+export const STATE_VERSION = 1;
+
+export interface TripStatus {
+  status: 'planned' | 'active' | 'ended';
+  startedMs: number | null;
+  endedMs: number | null;
+  mode: 'explicit' | 'auto' | null;
+}
+
+export interface LastFix {
+  timeMs: number;
+  lat: number;
+  lon: number;
+  x: number;
+  y: number;
+}
+
+export interface EngineState {
+  version: number;
+  trip: TripStatus;
+  /** newest fix taken in time order */
+  last: LastFix | null;
+  progress: { alongM: number | null; distanceM: number };
+  boarding: BoardingState;
+  overspeed: OverspeedState;
+  deviation: DeviationState;
+  offStop: OffStopState;
+  fatigue: FatigueState;
+  driver: DriverState;
+  device: DeviceState;
+  stops: StopsState;
+  emergency: Episode | null;
+  unlicensed: Episode | null;
+  noAttendant: Episode | null;
+}
+
+export function createState(): EngineState {
+  return {
+    version: STATE_VERSION,
+    trip: { status: 'planned', startedMs: null, endedMs: null, mode: null },
+    last: null,
+    progress: { alongM: null, distanceM: 0 },
+    boarding: initialBoarding(),
+    overspeed: initialOverspeed(),
+    deviation: initialDeviation(),
+    offStop: initialOffStop(),
+    fatigue: initialFatigue(),
+    driver: initialDriver(),
+    device: initialDevice(),
+    stops: initialStops(),
+    emergency: null,
+    unlicensed: null,
+    noAttendant: null,
+  };
+}
+
+export function serializeState(state: EngineState): string {
+  return JSON.stringify(state);
+}
+
+export function deserializeState(text: string): EngineState {
+  const parsed = JSON.parse(text) as EngineState;
+  if (!parsed || typeof parsed !== 'object' || parsed.version !== STATE_VERSION) {
+    throw new Error(`unsupported engine state version: ${(parsed as { version?: unknown })?.version}`);
+  }
+  return parsed;
+}
+
+/** Every open episode in the state (for dashboards and tests). */
+export function openEpisodes(state: EngineState): Episode[] {
+  const all = [
+    state.boarding.open,
+    state.overspeed.open,
+    state.deviation.open,
+    state.offStop.doorOpen,
+    state.fatigue.preWarning,
+    state.fatigue.violation,
+    state.driver.credentials,
+    state.driver.noDriver,
+    state.device.offline,
+    state.device.tamper,
+    state.emergency,
+    state.unlicensed,
+    state.noAttendant,
+  ];
+  return all.filter((e): e is Episode => e !== null && e.status === 'open');
+}
