@@ -1,0 +1,60 @@
+// createApp(deps): the Hono application shared by the Node and Workers runtimes.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps, AppEnv } from './context';
+import { registerCrud } from './crud';
+import { envelope } from './errors';
+import { accessLogMiddleware, authMiddleware, errorResponse, requestIdMiddleware } from './middleware';
+import { ApiRegistry } from './openapi';
+import { attendantsResource } from './resources/attendants';
+import { busesResource } from './resources/buses';
+import { devicesResource } from './resources/devices';
+import { driversResource } from './resources/drivers';
+import { guardiansResource } from './resources/guardians';
+import { routesResource } from './resources/routes';
+import { schoolsResource } from './resources/schools';
+import { studentsResource } from './resources/students';
+import { tripsResource } from './resources/trips';
+import { registerUsers } from './resources/users';
+import { registerRouteImport } from './resources/route-import';
+
+export const registryResources = [
+  schoolsResource,
+  busesResource,
+  devicesResource,
+  driversResource,
+  attendantsResource,
+  routesResource,
+  studentsResource,
+  guardiansResource,
+  tripsResource,
+];
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const api = new ApiRegistry();
+  app.use('*', requestIdMiddleware());
+  app.use('*', accessLogMiddleware(deps));
+  app.onError(errorResponse(deps));
+  app.notFound((c) => c.json(envelope('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId')), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.database.query('select 1');
+      return c.json({ status: 'ready', database: deps.database.kind });
+    } catch {
+      c.header('Retry-After', '5');
+      return c.json(envelope('unavailable', 'Database unreachable', c.get('requestId')), 503);
+    }
+  });
+  app.get('/api/v1/openapi.json', (c) => c.json(api.document()));
+
+  app.use('/api/v1/*', bodyLimit({ maxSize: 20 * 1024 * 1024, onError: (c) => c.json(envelope('payload_too_large', 'Request body too large', c.get('requestId')), 413) }));
+  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authMiddleware(deps)(c, next)));
+
+  registerUsers(app, api, deps);
+  registerRouteImport(app, api, deps);
+  for (const def of registryResources) registerCrud(app, api, deps, def);
+  return app;
+}

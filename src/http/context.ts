@@ -1,0 +1,21 @@
+// What every handler can reach: dependencies, the request id and the caller.
+import type { Context } from 'hono';
+import type { Principal } from '../auth/principal';
+import type { Logger } from '../logging';
+import type { Database } from '../store/db';
+
+export interface AppDeps {
+  database: Database;
+  log: Logger;
+  /** Clock in epoch ms; injected so tests control time. */
+  now: () => number;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    principal?: Principal;
+  };
+}
+
+export type Ctx = Context<AppEnv>;

@@ -1,0 +1,208 @@
+// One implementation of list / get / create / update / delete for the registry resources,
+// with scope checks, reference checks, transactions and OpenAPI entries.
+import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { DbOrTx } from '../store/db';
+import type { VisibleIds } from '../store/repos/visibility';
+import { Access } from './access';
+import type { AppDeps, AppEnv, Ctx } from './context';
+import { badRequest, forbidden, notFound } from './errors';
+import type { ApiRegistry } from './openapi';
+import { pagination, parseBody, parseId, parseQuery } from './validate';
+
+// Drizzle's table types are too precise to abstract over; the factory works on rows as plain records.
+type Row = Record<string, any>;
+type AnyTable = PgTable & { id: PgColumn } & Record<string, any>;
+
+export interface Reference {
+  table: AnyTable;
+  what: string;
+  /** The referenced object must belong to the same school (it has a schoolId column). */
+  sameSchool?: boolean;
+}
+
+export interface ResourceDef {
+  /** Singular name for messages ("Bus"). */
+  name: string;
+  /** URL segment ("buses"). */
+  path: string;
+  table: AnyTable;
+  createSchema: z.ZodObject<any>;
+  updateSchema: z.ZodObject<any>;
+  /** Integer query filters: query name → column. */
+  filters?: Record<string, PgColumn>;
+  /** Which derived id set lets guardians / attendants / devices read an object. */
+  visibleKey?: keyof VisibleIds;
+  /** Roles other than admin/manager that may read at all (with visibleKey limiting what). */
+  readers?: ('guardian' | 'attendant' | 'device')[];
+  /** Fields that reference other objects, checked to exist (and be in the same school) on write. */
+  refs?: Record<string, Reference>;
+  /** The column holding the school (default: schoolId; the schools table uses its id). */
+  schoolColumn?: PgColumn;
+  /** Only admins create (schools). */
+  adminCreates?: boolean;
+  /** Turns the validated body into column values (hashing secrets, deriving school). */
+  prepare?: (tx: DbOrTx, body: Row, existing: Row | undefined) => Promise<Row>;
+  /** Writes owned children (stops, links) after the row; runs in the same transaction. */
+  afterWrite?: (tx: DbOrTx, row: Row, body: Row, existing: Row | undefined) => Promise<void>;
+  /** Adds owned children to the JSON of one object. */
+  expand?: (db: DbOrTx, row: Row) => Promise<Row>;
+  /** Hides secrets. */
+  toJson?: (row: Row) => Row;
+}
+
+export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
+  const base = `/api/v1/${def.path}`;
+  const t = def.table;
+  const schoolCol = def.schoolColumn ?? (t.schoolId as PgColumn);
+  const schoolKey = def.schoolColumn ? 'id' : 'schoolId';
+  const schoolOf = (row: Row) => row[schoolKey] as number;
+  const toJson = def.toJson ?? ((row: Row) => row);
+  const readers = def.readers ?? [];
+  const filterKeys = Object.keys(def.filters ?? {});
+  const listQuery = pagination.extend(Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])));
+  const tag = def.name;
+  const db = () => deps.database.db;
+  const access = (c: Ctx) => new Access(db(), c.get('principal')!);
+
+  const load = async (tx: DbOrTx, id: number): Promise<Row> => {
+    const rows = await tx.select().from(t as never).where(eq(t.id, id)).limit(1);
+    if (!rows[0]) throw notFound(def.name);
+    return rows[0] as Row;
+  };
+
+  const assertRead = async (a: Access, row: Row) => {
+    if (a.role !== 'admin' && a.role !== 'manager' && !readers.includes(a.role as never)) throw forbidden();
+    const grant = def.visibleKey ? { key: def.visibleKey, id: row.id as number } : undefined;
+    if (!(await a.canRead(schoolOf(row), grant))) throw forbidden(`This ${def.name.toLowerCase()} is out of your scope`);
+  };
+
+  const checkRefs = async (tx: DbOrTx, values: Row, schoolId: number) => {
+    for (const [field, ref] of Object.entries(def.refs ?? {})) {
+      const id = values[field];
+      if (id == null) continue;
+      const rows = (await tx.select().from(ref.table as never).where(eq(ref.table.id, id)).limit(1)) as Row[];
+      const target = rows[0];
+      if (!target) throw badRequest(`${ref.what} ${id} does not exist`, [{ path: field, message: 'unknown id' }], 'invalid_reference');
+      if (ref.sameSchool && target.schoolId !== schoolId)
+        throw badRequest(`${ref.what} ${id} belongs to another school`, [{ path: field, message: 'other school' }], 'invalid_reference');
+    }
+  };
+
+  app.get(base, async (c) => {
+    const a = access(c);
+    const q = parseQuery(c, listQuery) as Row;
+    const conds: SQL[] = [];
+    const ownSchools = a.principal.schoolIds.length ? a.principal.schoolIds : [-1];
+    if (a.role === 'manager') {
+      conds.push(inArray(schoolCol, ownSchools));
+    } else if (a.role !== 'admin') {
+      if (!readers.includes(a.role as never)) throw forbidden();
+      if (def.visibleKey) {
+        const ids = [...(await a.visibleIds())[def.visibleKey]];
+        conds.push(inArray(t.id, ids.length ? ids : [-1]));
+      } else {
+        conds.push(inArray(schoolCol, ownSchools));
+      }
+    }
+    for (const k of filterKeys) if (q[k] != null) conds.push(eq(def.filters![k]!, q[k]));
+    if (q.cursor != null) conds.push(gt(t.id, q.cursor));
+    const rows = (await db()
+      .select()
+      .from(t as never)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(asc(t.id))
+      .limit(q.limit + 1)) as Row[];
+    const page = rows.slice(0, q.limit);
+    return c.json({ items: page.map(toJson), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
+  });
+  api.add({ method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(readers), query: listQuery });
+
+  app.get(`${base}/:id`, async (c) => {
+    const a = access(c);
+    const row = await load(db(), parseId(c));
+    await assertRead(a, row);
+    const full = def.expand ? await def.expand(db(), row) : row;
+    return c.json(toJson(full));
+  });
+  api.add({ method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(readers) });
+
+  app.post(base, async (c) => {
+    const a = access(c);
+    a.requireRole(...(def.adminCreates ? (['admin'] as const) : (['admin', 'manager'] as const)));
+    const body = (await parseBody(c, def.createSchema)) as Row;
+    const created = await db().transaction(async (tx) => {
+      const values = def.prepare ? await def.prepare(tx, body, undefined) : body;
+      if (!def.adminCreates) {
+        a.assertManagesSchool(schoolOf(values));
+        await checkRefs(tx, values, schoolOf(values));
+      }
+      const [row] = (await tx.insert(t).values(columnValues(t, values) as never).returning()) as Row[];
+      if (def.afterWrite) await def.afterWrite(tx, row!, body, undefined);
+      return def.expand ? def.expand(tx, row!) : row!;
+    });
+    return c.json(toJson(created), 201);
+  });
+  api.add({
+    method: 'post',
+    path: `/${def.path}`,
+    summary: `Create a ${def.name.toLowerCase()}`,
+    tag,
+    roles: def.adminCreates ? 'admin' : 'admin, manager (own schools)',
+    body: def.createSchema,
+    success: 201,
+  });
+
+  app.patch(`${base}/:id`, async (c) => {
+    const a = access(c);
+    a.requireRole('admin', 'manager');
+    const id = parseId(c);
+    const body = (await parseBody(c, def.updateSchema)) as Row;
+    const updated = await db().transaction(async (tx) => {
+      const existing = await load(tx, id);
+      a.assertManagesSchool(schoolOf(existing));
+      const values = def.prepare ? await def.prepare(tx, body, existing) : body;
+      if ('schoolId' in values && values.schoolId !== existing.schoolId) a.assertManagesSchool(values.schoolId);
+      await checkRefs(tx, values, schoolOf({ ...existing, ...values }));
+      const cols = columnValues(t, values);
+      if ('updatedAt' in t) cols.updatedAt = new Date(deps.now());
+      const [row] = Object.keys(cols).length
+        ? ((await tx.update(t).set(cols as never).where(eq(t.id, id)).returning()) as Row[])
+        : [existing];
+      if (def.afterWrite) await def.afterWrite(tx, row!, body, existing);
+      return def.expand ? def.expand(tx, row!) : row!;
+    });
+    return c.json(toJson(updated));
+  });
+  api.add({ method: 'patch', path: `/${def.path}/{id}`, summary: `Update a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', body: def.updateSchema });
+
+  app.delete(`${base}/:id`, async (c) => {
+    const a = access(c);
+    a.requireRole('admin', 'manager');
+    const id = parseId(c);
+    await db().transaction(async (tx) => {
+      const existing = await load(tx, id);
+      a.assertManagesSchool(schoolOf(existing));
+      await tx.delete(t).where(eq(t.id, id));
+    });
+    return c.body(null, 204);
+  });
+  api.add({ method: 'delete', path: `/${def.path}/{id}`, summary: `Delete a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', success: 204 });
+}
+
+/** Keeps only keys that are columns of the table (bodies may carry nested children). */
+function columnValues(t: AnyTable, values: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (k === 'id' || v === undefined) continue;
+    const col = (t as Row)[k];
+    if (col && typeof col === 'object' && 'columnType' in col) out[k] = v;
+  }
+  return out;
+}
+
+function rolesText(readers: string[]): string {
+  return ['admin', 'manager (own schools)', ...readers.map((r) => `${r} (own scope)`)].join(', ');
+}

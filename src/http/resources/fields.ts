@@ -1,0 +1,45 @@
+// Field schemas shared by the registry resources.
+import { z } from 'zod';
+import { isoDate } from '../validate';
+
+export const id = z.number().int().positive();
+export const lat = z.number().min(-90).max(90);
+export const lon = z.number().min(-180).max(180);
+export const date = isoDate;
+export const name = z.string().trim().min(1).max(200);
+export const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'unknown IANA time zone');
+export const position = z.tuple([lon, lat]);
+export const lineString = z.object({
+  type: z.literal('LineString'),
+  coordinates: z.array(position).min(2, 'a path needs at least two positions'),
+});
+export const polygon = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(z.array(position).min(4, 'a ring needs at least four positions')).min(1),
+});
+/** 'HH:MM' or 'HH:MM:SS' (hours may pass 24 for trips after midnight, as in GTFS). */
+export const timeOfDay = z.string().regex(/^\d{1,2}:\d{2}(:\d{2})?$/, 'expected HH:MM or HH:MM:SS');
+
+export function secondsOfDay(t: string): number {
+  const [h, m, s] = t.split(':').map(Number);
+  return h! * 3600 + m! * 60 + (s ?? 0);
+}
+
+export function timeOfDayText(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return [h, m, s].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** An update schema: every field optional, nothing defaulted. */
+export function partialOf<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape).partial().strict();
+}

@@ -1,0 +1,146 @@
+// Route import: GeoJSON (JSON body) and GTFS (zip, or a folder's files as multipart), one route per call.
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { parseGeoJsonRoute } from '../../ingest/geojson';
+import { gtfsRoute, listGtfsRoutes, readGtfsFiles, readGtfsZip, type GtfsFeed } from '../../ingest/gtfs';
+import { type ImportedRoute, RouteImportError } from '../../ingest/route-import';
+import { insertRoute } from '../../store/repos/routes-repo';
+import { routePeriods } from '../../store/schema';
+import { Access } from '../access';
+import type { AppDeps, AppEnv, Ctx } from '../context';
+import { AppError, badRequest } from '../errors';
+import type { ApiRegistry } from '../openapi';
+import { parseBody, parseQuery } from '../validate';
+import { secondsOfDay, id } from './fields';
+import { routeJson } from './routes';
+
+const target = {
+  schoolId: id,
+  name: z.string().trim().min(1).max(200).optional(),
+  period: z.enum(routePeriods).optional(),
+  corridorWidthM: z.number().int().min(10).max(2000).optional(),
+};
+
+const geojsonBody = z.object({ ...target, geojson: z.unknown() }).strict();
+
+const gtfsQuery = z.object({
+  schoolId: z.coerce.number().int().positive(),
+  routeId: z.string().min(1).optional(),
+  shapeId: z.string().min(1).optional(),
+  tripId: z.string().min(1).optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  period: z.enum(routePeriods).optional(),
+  corridorWidthM: z.coerce.number().int().min(10).max(2000).optional(),
+});
+
+function importFailure(err: unknown): never {
+  if (err instanceof RouteImportError) throw new AppError(400, err.code, err.message, err.details);
+  throw err;
+}
+
+interface Upload {
+  name: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+async function readFeed(c: Ctx): Promise<GtfsFeed> {
+  const type = c.req.header('content-type') ?? '';
+  try {
+    if (type.startsWith('multipart/form-data')) {
+      const form = await c.req.formData();
+      const files = ([...form.values()] as unknown[]).filter(
+        (v): v is Upload => typeof v === 'object' && v !== null && 'arrayBuffer' in v && 'name' in v,
+      );
+      if (files.length === 0) throw badRequest('Attach the feed as a .zip file or as its .txt files', undefined, 'gtfs_missing_file');
+      if (files.length === 1 && !files[0]!.name.endsWith('.txt')) return readGtfsZip(new Uint8Array(await files[0]!.arrayBuffer()));
+      const contents: Record<string, Uint8Array> = {};
+      for (const f of files) contents[f.name.split('/').pop()!] = new Uint8Array(await f.arrayBuffer());
+      return readGtfsFiles(contents);
+    }
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length === 0) throw badRequest('Send the GTFS feed as the request body (application/zip) or as multipart files', undefined, 'gtfs_missing_file');
+    return readGtfsZip(bytes);
+  } catch (err) {
+    importFailure(err);
+  }
+}
+
+export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
+  const db = () => deps.database.db;
+
+  const save = async (c: Ctx, a: Access, imported: ImportedRoute, opts: z.infer<z.ZodObject<typeof target>>) => {
+    a.assertManagesSchool(opts.schoolId);
+    const row = await db().transaction(async (tx) => {
+      const route = await insertRoute(
+        tx,
+        {
+          schoolId: opts.schoolId,
+          name: opts.name ?? imported.name,
+          period: opts.period,
+          corridorWidthM: opts.corridorWidthM,
+          path: imported.path,
+          externalId: imported.externalId ?? imported.shapeId,
+        },
+        imported.stops.map((s) => ({
+          name: s.name,
+          lat: s.lat,
+          lon: s.lon,
+          sequence: s.sequence,
+          radiusM: s.radiusM,
+          scheduledS: s.scheduledTime ? secondsOfDay(s.scheduledTime) : null,
+          externalId: s.externalId,
+        })),
+      );
+      return routeJson(tx, route);
+    });
+    return c.json(row, 201);
+  };
+
+  app.post('/api/v1/routes/import/geojson', async (c) => {
+    const a = new Access(db(), c.get('principal')!);
+    a.requireRole('admin', 'manager');
+    const body = await parseBody(c, geojsonBody);
+    a.assertManagesSchool(body.schoolId);
+    let imported: ImportedRoute;
+    try {
+      imported = parseGeoJsonRoute(body.geojson, { name: body.name });
+    } catch (err) {
+      importFailure(err);
+    }
+    return save(c, a, imported, body);
+  });
+  api.add({ method: 'post', path: '/routes/import/geojson', summary: 'Import a route from GeoJSON (LineString + stop Points)', tag: 'Route', roles: 'admin, manager (own schools)', body: geojsonBody, success: 201 });
+
+  app.post('/api/v1/routes/import/gtfs', async (c) => {
+    const a = new Access(db(), c.get('principal')!);
+    a.requireRole('admin', 'manager');
+    const q = parseQuery(c, gtfsQuery);
+    a.assertManagesSchool(q.schoolId);
+    const feed = await readFeed(c);
+    if (!q.routeId && !q.shapeId && !q.tripId) {
+      let available: unknown;
+      try {
+        available = listGtfsRoutes(feed);
+      } catch (err) {
+        importFailure(err);
+      }
+      throw badRequest('Name the GTFS route (routeId), shape (shapeId) or trip (tripId) to import', { available }, 'gtfs_route_required');
+    }
+    let imported: ImportedRoute;
+    try {
+      imported = gtfsRoute(feed, { routeId: q.routeId, shapeId: q.shapeId, tripId: q.tripId });
+    } catch (err) {
+      importFailure(err);
+    }
+    return save(c, a, imported, q);
+  });
+  api.add({
+    method: 'post',
+    path: '/routes/import/gtfs',
+    summary: 'Import one GTFS route/shape (body: the feed as application/zip, or multipart with the zip or the .txt files)',
+    tag: 'Route',
+    roles: 'admin, manager (own schools)',
+    query: gtfsQuery,
+    success: 201,
+  });
+}

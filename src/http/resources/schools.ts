@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { schools } from '../../store/schema';
+import type { ResourceDef } from '../crud';
+import { lat, lon, name, partialOf, timeZone } from './fields';
+
+const shape = {
+  name,
+  timeZone: timeZone.default('Asia/Shanghai'),
+  lat: lat.optional(),
+  lon: lon.optional(),
+  lowVisibility: z.boolean().optional(),
+  ruleOverrides: z.record(z.string(), z.unknown()).optional(),
+};
+
+export const schoolsResource: ResourceDef = {
+  name: 'School',
+  path: 'schools',
+  table: schools,
+  schoolColumn: schools.id,
+  adminCreates: true,
+  readers: ['guardian', 'attendant', 'device'],
+  createSchema: z.object(shape).strict(),
+  updateSchema: partialOf({ ...shape, timeZone }),
+};

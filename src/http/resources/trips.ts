@@ -1,0 +1,38 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { attendants, buses, drivers, routes, trips, tripStatuses } from '../../store/schema';
+import type { ResourceDef } from '../crud';
+import { badRequest } from '../errors';
+import { date, id, partialOf } from './fields';
+
+const shape = {
+  routeId: id,
+  busId: id,
+  driverId: id.nullable().optional(),
+  attendantId: id.nullable().optional(),
+  serviceDate: date,
+  plannedStartAt: z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+  status: z.enum(tripStatuses).optional(),
+};
+
+export const tripsResource: ResourceDef = {
+  name: 'Trip',
+  path: 'trips',
+  table: trips,
+  filters: { schoolId: trips.schoolId, routeId: trips.routeId, busId: trips.busId, attendantId: trips.attendantId },
+  visibleKey: 'tripIds',
+  readers: ['guardian', 'attendant'],
+  refs: {
+    busId: { table: buses, what: 'Bus', sameSchool: true },
+    driverId: { table: drivers, what: 'Driver', sameSchool: true },
+    attendantId: { table: attendants, what: 'Attendant', sameSchool: true },
+  },
+  createSchema: z.object(shape).strict(),
+  updateSchema: partialOf(shape),
+  prepare: async (tx, body, existing) => {
+    const routeId = body.routeId ?? existing?.routeId;
+    const [route] = await tx.select({ schoolId: routes.schoolId }).from(routes).where(eq(routes.id, routeId));
+    if (!route) throw badRequest(`Route ${routeId} does not exist`, [{ path: 'routeId', message: 'unknown id' }], 'invalid_reference');
+    return { ...body, schoolId: route.schoolId };
+  },
+};

@@ -1,0 +1,56 @@
+// Node entry point: config → database → admin → demo → HTTP server.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../http/app';
+import { createLogger } from '../../logging';
+import { ensureAdmin } from '../../store/repos/auth-repo';
+import { loadConfig } from './config';
+import { openDatabase } from './database';
+import { seedDemoIfEmpty } from '../../../scripts/demo/seed';
+
+async function main() {
+  const config = loadConfig(process.env);
+  const log = createLogger({ level: config.logLevel });
+  const database = await openDatabase(config);
+  log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
+
+  const admin = await ensureAdmin(database.db, config.adminToken);
+  if (admin.createdToken) {
+    console.log(`\n  Admin token (shown once, store it): ${admin.createdToken}\n`);
+  }
+  if (config.demo) {
+    const demo = await seedDemoIfEmpty(database, { now: Date.now() });
+    if (demo) {
+      const file = join(config.dataDir, 'demo-tokens.json');
+      mkdirSync(config.dataDir, { recursive: true });
+      writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+      printDemo(demo);
+    }
+  }
+
+  const app = createApp({ database, log, now: Date.now });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
+  });
+
+  const shutdown = async (signal: string) => {
+    log.info('shutting down', { signal });
+    server.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function printDemo(demo: { tokens: { role: string; name: string; token: string }[] }) {
+  console.log('\n  Demo district seeded. Tokens for trying the API (shown once; also in DATA_DIR/demo-tokens.json):');
+  for (const t of demo.tokens) console.log(`    ${t.role.padEnd(9)} ${t.name.padEnd(28)} ${t.token}`);
+  console.log('');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

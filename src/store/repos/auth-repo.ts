@@ -1,0 +1,92 @@
+// Users and tokens: lookup by token hash, creation, revocation, the bootstrap admin.
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Principal } from '../../auth/principal';
+import { generateToken, hashToken } from '../../auth/tokens';
+import type { DbOrTx } from '../db';
+import { apiTokens, attendants, devices, guardians, users, userSchools } from '../schema';
+import type { Role } from '../schema/users';
+
+export async function principalForToken(db: DbOrTx, token: string, nowMs: number): Promise<Principal | undefined> {
+  const tokenHash = await hashToken(token);
+  const rows = await db
+    .select({ token: apiTokens, user: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  const row = rows[0];
+  if (!row || row.user.disabled) return undefined;
+  if (row.token.expiresAt && row.token.expiresAt.getTime() <= nowMs) return undefined;
+  return principalForUser(db, row.user, row.token.id);
+}
+
+export async function principalForUser(db: DbOrTx, user: typeof users.$inferSelect, tokenId: number): Promise<Principal> {
+  const p: Principal = { userId: user.id, tokenId, name: user.name, role: user.role, schoolIds: [] };
+  if (user.role === 'manager') {
+    const rows = await db.select({ schoolId: userSchools.schoolId }).from(userSchools).where(eq(userSchools.userId, user.id));
+    p.schoolIds = rows.map((r) => r.schoolId);
+  } else if (user.role === 'attendant' && user.attendantId != null) {
+    p.attendantId = user.attendantId;
+    const [a] = await db.select({ schoolId: attendants.schoolId }).from(attendants).where(eq(attendants.id, user.attendantId));
+    if (a) p.schoolIds = [a.schoolId];
+  } else if (user.role === 'guardian' && user.guardianId != null) {
+    p.guardianId = user.guardianId;
+    const [g] = await db.select({ schoolId: guardians.schoolId }).from(guardians).where(eq(guardians.id, user.guardianId));
+    if (g) p.schoolIds = [g.schoolId];
+  } else if (user.role === 'device' && user.deviceId != null) {
+    p.deviceId = user.deviceId;
+    const [d] = await db.select({ schoolId: devices.schoolId }).from(devices).where(eq(devices.id, user.deviceId));
+    if (d) p.schoolIds = [d.schoolId];
+  }
+  return p;
+}
+
+export interface NewUser {
+  name: string;
+  role: Role;
+  schoolIds?: number[];
+  attendantId?: number;
+  guardianId?: number;
+  deviceId?: number;
+}
+
+export async function insertUser(db: DbOrTx, u: NewUser) {
+  const [user] = await db
+    .insert(users)
+    .values({ name: u.name, role: u.role, attendantId: u.attendantId, guardianId: u.guardianId, deviceId: u.deviceId })
+    .returning();
+  if (u.role === 'manager' && u.schoolIds?.length) {
+    await db.insert(userSchools).values(u.schoolIds.map((schoolId) => ({ userId: user!.id, schoolId })));
+  }
+  return user!;
+}
+
+/** Creates a token for a user; the plain token is returned once and never stored. */
+export async function issueToken(db: DbOrTx, userId: number, opts: { label?: string; expiresAt?: Date; token?: string } = {}) {
+  const token = opts.token ?? generateToken();
+  const [row] = await db
+    .insert(apiTokens)
+    .values({ userId, tokenHash: await hashToken(token), label: opts.label, expiresAt: opts.expiresAt })
+    .returning({ id: apiTokens.id, createdAt: apiTokens.createdAt });
+  return { id: row!.id, token, createdAt: row!.createdAt };
+}
+
+/**
+ * Makes sure an admin can sign in. With a configured token, that token is made valid (idempotent).
+ * Without one, an admin and a fresh token are created only when no admin exists yet; the token is returned once.
+ */
+export async function ensureAdmin(db: DbOrTx, configuredToken?: string): Promise<{ createdToken?: string }> {
+  const admins = await db.select().from(users).where(eq(users.role, 'admin')).limit(1);
+  let admin = admins[0];
+  if (configuredToken) {
+    if (!admin) admin = await insertUser(db, { name: 'Administrator', role: 'admin' });
+    const hash = await hashToken(configuredToken);
+    const existing = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, hash));
+    if (existing.length === 0) await issueToken(db, admin.id, { label: 'ADMIN_TOKEN', token: configuredToken });
+    return {};
+  }
+  if (admin) return {};
+  admin = await insertUser(db, { name: 'Administrator', role: 'admin' });
+  const { token } = await issueToken(db, admin.id, { label: 'bootstrap' });
+  return { createdToken: token };
+}

@@ -1,0 +1,16 @@
+import { boolean, doublePrecision, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { createdAt, id, updatedAt } from './columns';
+
+export const schools = pgTable('schools', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
+  lat: doublePrecision('lat'),
+  lon: doublePrecision('lon'),
+  /** Manual "low visibility" switch (R1 hazard limit applies to every bus of the school). */
+  lowVisibility: boolean('low_visibility').notNull().default(false),
+  /** Overrides of the rule preset for this school (partial preset object). */
+  ruleOverrides: jsonb('rule_overrides').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

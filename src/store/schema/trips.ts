@@ -1,0 +1,45 @@
+import { date, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, id, tsz, updatedAt } from './columns';
+import { buses } from './buses';
+import { routes } from './routes';
+import { schools } from './schools';
+import { attendants, drivers } from './staff';
+
+export const tripStatuses = ['planned', 'active', 'completed', 'cancelled'] as const;
+
+export const trips = pgTable(
+  'trips',
+  {
+    id: id(),
+    /** Denormalised from the route, so scope checks need no join. */
+    schoolId: integer('school_id').notNull().references(() => schools.id),
+    routeId: integer('route_id').notNull().references(() => routes.id),
+    busId: integer('bus_id').notNull().references(() => buses.id),
+    driverId: integer('driver_id').references(() => drivers.id),
+    attendantId: integer('attendant_id').references(() => attendants.id),
+    serviceDate: date('service_date', { mode: 'string' }).notNull(),
+    plannedStartAt: tsz('planned_start_at').notNull(),
+    status: text('status', { enum: tripStatuses }).notNull().default('planned'),
+    startedAt: tsz('started_at'),
+    endedAt: tsz('ended_at'),
+    attendantCheckedInAt: tsz('attendant_checked_in_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('trips_school_date_idx').on(t.schoolId, t.serviceDate),
+    index('trips_bus_date_idx').on(t.busId, t.serviceDate),
+    index('trips_attendant_date_idx').on(t.attendantId, t.serviceDate),
+    uniqueIndex('trips_route_bus_start_uq').on(t.routeId, t.busId, t.plannedStartAt),
+  ],
+);
+
+/** Engine state per bus, so a restart mid-trip continues the same episodes. */
+export const engineCheckpoints = pgTable('engine_checkpoints', {
+  busId: integer('bus_id')
+    .primaryKey()
+    .references(() => buses.id, { onDelete: 'cascade' }),
+  tripId: integer('trip_id').references(() => trips.id, { onDelete: 'set null' }),
+  state: jsonb('state').notNull(),
+  updatedAt: updatedAt(),
+});
