@@ -1,0 +1,25 @@
+// Sums the JSON reports of a test run and prints "N passed, N failed"; exits non-zero on any failure.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2] ?? 'test-artifacts';
+let passed = 0;
+let failed = 0;
+const expected = ['typecheck.json', 'pglite.json'];
+if (process.env.TEST_DATABASE_URL) expected.push('postgres.json');
+const present = new Set(readdirSync(dir));
+for (const name of expected) {
+  if (!present.has(name)) {
+    console.error(`missing report ${name}: that run did not finish`);
+    failed += 1;
+  }
+}
+for (const name of [...present].filter((f) => f.endsWith('.json'))) {
+  const r = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+  passed += r.numPassedTests ?? 0;
+  failed += r.numFailedTests ?? 0;
+  // A file that failed to load counts as a failure even when it reported no tests.
+  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/runtime/node/config';
+
+describe('config', () => {
+  it('documents defaults: embedded database with the demo', () => {
+    expect(loadConfig({})).toEqual({ port: 3000, host: '0.0.0.0', dataDir: './data', demo: true, logLevel: 'info', jt808Port: 6808, osmandPort: 5055 });
+  });
+  it('turns the demo off with DATABASE_URL unless DEMO=1', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).demo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db', DEMO: '1' }).demo).toBe(true);
+    expect(loadConfig({ DEMO: '0' }).demo).toBe(false);
+  });
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', ADMIN_TOKEN: '', PORT: '' })).toMatchObject({ port: 3000, demo: true });
+  });
+  it('refuses bad values with a readable message', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
+    expect(() => loadConfig({ DEMO: 'maybe' })).toThrow(/DEMO/);
+  });
+});

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../../src/store/migrate';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.close());
+
+describe('migrations', () => {
+  it('create every table on an empty database', async () => {
+    const rows = await database.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by 1");
+    expect(rows.map((r) => r.table_name)).toEqual(
+      [
+        'api_tokens', 'attendants', 'boarding_records', 'buses', 'case_actions', 'devices', 'drivers', 'engine_checkpoints', 'guardian_students',
+        'guardians', 'notices', 'positions', 'rejected_fixes', 'routes', 'schools', 'speed_zones', 'stops', 'student_stops', 'students', 'trips',
+        'user_schools', 'users', 'violations',
+      ].sort(),
+    );
+  });
+
+  it('apply again without error or change (idempotent at start-up)', async () => {
+    await applyMigrations(database);
+    const rows = await database.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('index positions by (bus, time) and make (device, time) the identity of a fix', async () => {
+    const idx = await database.query<{ indexdef: string }>("select indexdef from pg_indexes where tablename = 'positions'");
+    const defs = idx.map((i) => i.indexdef).join('\n');
+    expect(defs).toMatch(/positions_bus_time_idx.*\(bus_id, "?time"?\)/);
+    expect(defs).toMatch(/positions_pk.*\(device_id, "?time"?\)/);
+  });
+});
