@@ -21,6 +21,7 @@ import {
   handleJt808Frame,
   normalizeJt808Phone,
   parseJt808Packet,
+  plainAuthCodeTerminal,
   toHex,
   type Jt808Session,
 } from '../src/ingest/jt808';
@@ -107,7 +108,7 @@ function decodeJt808Line(line: string, authCodeArg: string | undefined): Json {
     if (header.msgId === 0x0102 && peek.ok) authCode = decodeAuth0102(peek.packet.body).authCode;
     authCode ??= deviceId;
   }
-  const res = handleJt808Frame(session, bytes, { nowMs: 0, lookupTerminal: () => ({ authCode: authCode ?? '' }) });
+  const res = handleJt808Frame(session, bytes, { nowMs: 0, lookupTerminal: () => plainAuthCodeTerminal(authCode ?? '') });
   if (header) {
     // Keep the terminal authenticated for the next lines, whatever this frame did.
     sessions.set(normalizeJt808Phone(header.phone), { ...res.session, authenticated: true, deviceId: normalizeJt808Phone(header.phone) });

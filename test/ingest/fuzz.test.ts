@@ -14,10 +14,11 @@ import {
   encodeJt808Frame,
   handleJt808Frame,
   parseJt808Packet,
+  plainAuthCodeTerminal,
 } from '../../src/ingest/jt808';
 import { decodeOsmand } from '../../src/ingest/osmand';
 
-const ctx = { nowMs: 0, lookupTerminal: () => ({ authCode: 'A' }) };
+const ctx = { nowMs: 0, lookupTerminal: () => plainAuthCodeTerminal('A') };
 const authed = { ...createJt808Session(), authenticated: true, deviceId: '13912345678' };
 const RUNS = { numRuns: 400 };
 

@@ -11,6 +11,9 @@
 //   storage is down). Everything else is answered immediately in `replies`.
 // - A frame with a bad checksum or an unreadable body is dropped and, when its header was readable,
 //   answered with 0x8001 result 2 (message error). Encrypted bodies get result 3 (unsupported).
+// - Registration (0x0100) of a registry terminal issues a fresh auth code through the context; the 0x8100
+//   carrying it is in `replies`, and `issuedAuthCode` tells the runtime to store the code before sending it.
+//   Unknown terminals get result 4. Authentication (0x0102) asks the context to verify the presented code.
 // - Subpackages are acknowledged one by one with result 0 as they arrive; the packet completing a
 //   message is answered like the whole message would be.
 import type { DecodeError, DecodeResult, DeviceEvent } from '../../core/fix';
@@ -68,11 +71,27 @@ export function createJt808Session(): Jt808Session {
   return { authenticated: false, nextPlatformSerial: 0, subpackages: emptySubpackageState() };
 }
 
+/**
+ * What the handler needs to know about a registered terminal. The registry keeps only a hash of the auth
+ * code, so the handler asks the runtime to verify a presented code and to issue a fresh one at registration.
+ */
 export interface Jt808TerminalInfo {
-  /** Auth code issued at registration (plain text as the terminal sends it). */
-  authCode: string;
   /** Terminal clock offset east of UTC; default 480 (GMT+8). */
   tzOffsetMin?: number;
+  /** True when `authCode` (as sent in 0x0102) is the terminal's current auth code. */
+  verifyAuthCode(authCode: string): boolean;
+  /**
+   * A fresh auth code for a registering terminal (0x0100). The handler puts it in the 0x8100 reply and in
+   * `issuedAuthCode`; the runtime must persist it before sending that reply.
+   */
+  issueAuthCode(): string;
+}
+
+/** A terminal whose auth code is known in plain text (tests, tools, benchmarks): verifies and issues `authCode`. */
+export function plainAuthCodeTerminal(authCode: string, tzOffsetMin?: number): Jt808TerminalInfo {
+  const info: Jt808TerminalInfo = { verifyAuthCode: (code) => code === authCode, issueAuthCode: () => authCode };
+  if (tzOffsetMin !== undefined) info.tzOffsetMin = tzOffsetMin;
+  return info;
 }
 
 export interface Jt808HandlerContext {
@@ -103,6 +122,12 @@ export interface Jt808HandleResult extends DecodeResult<Uint8Array> {
   message?: Jt808MessageSummary;
   /** Why the frame or message was dropped (also listed in `errors`); undefined when it was accepted. */
   dropped?: DecodeError;
+  /**
+   * Set when a 0x0100 registration was accepted: the auth code sent in the 0x8100 reply (in `replies`).
+   * Persist it (hashed) first; send `replies` only once it is stored, and drop them if storing fails
+   * (the terminal registers again).
+   */
+  issuedAuthCode?: string;
 }
 
 export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ctx: Jt808HandlerContext): Jt808HandleResult {
@@ -287,10 +312,14 @@ function handleRegister(
   });
   const known = ctx.lookupTerminal(deviceId);
   const result: RegisterResult = known ? 0 : 4;
-  if (!known) out.errors.push({ code: 'unknown_terminal', message: `terminal ${deviceId} is not in the registry` });
-  out.replies.push(
-    encodeRegisterResponse({ ...addressee(header), serial: nextSerial(s), replySerial: header.serial, result, authCode: known?.authCode }),
-  );
+  let authCode: string | undefined;
+  if (known) {
+    authCode = known.issueAuthCode();
+    out.issuedAuthCode = authCode;
+  } else {
+    out.errors.push({ code: 'unknown_terminal', message: `terminal ${deviceId} is not in the registry` });
+  }
+  out.replies.push(encodeRegisterResponse({ ...addressee(header), serial: nextSerial(s), replySerial: header.serial, result, authCode }));
   return out;
 }
 
@@ -309,7 +338,7 @@ function handleAuth(
   if (info.softwareVersion !== undefined) ev.softwareVersion = info.softwareVersion;
   out.events.push(ev);
   const known = ctx.lookupTerminal(deviceId);
-  if (known && known.authCode === info.authCode) {
+  if (known && known.verifyAuthCode(info.authCode)) {
     s.authenticated = true;
     s.deviceId = deviceId;
     s.phone = header.phone;

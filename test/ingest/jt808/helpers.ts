@@ -4,6 +4,7 @@ import {
   createJt808Session,
   fromHex,
   parseJt808Packet,
+  plainAuthCodeTerminal,
   type Jt808HandlerContext,
   type Jt808Session,
 } from '../../../src/ingest/jt808';
@@ -21,7 +22,7 @@ export function hexBytes(hex: string): Uint8Array {
 export function ctxWith(authCode: string | undefined, nowMs = 0, tzOffsetMin?: number): Jt808HandlerContext {
   return {
     nowMs,
-    lookupTerminal: () => (authCode === undefined ? undefined : { authCode, tzOffsetMin }),
+    lookupTerminal: () => (authCode === undefined ? undefined : plainAuthCodeTerminal(authCode, tzOffsetMin)),
   };
 }
 

@@ -72,6 +72,39 @@ describe('handleJt808Frame', () => {
     expect(readReply(res.replies[0])).toMatchObject({ msgId: 0x8100, result: 4, authCode: '' });
   });
 
+  it('registration issues a fresh code through the context and reports it in issuedAuthCode; auth verifies through the context', () => {
+    const issued: string[] = [];
+    let current = 'OLD-CODE';
+    const ctx = {
+      nowMs: 0,
+      lookupTerminal: (id: string) =>
+        id === '13912345678'
+          ? {
+              tzOffsetMin: 480,
+              verifyAuthCode: (code: string) => code === current,
+              issueAuthCode: () => {
+                current = `CODE-${issued.length + 1}`;
+                issued.push(current);
+                return current;
+              },
+            }
+          : undefined,
+    };
+    const reg = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), ctx);
+    expect(reg.issuedAuthCode).toBe('CODE-1');
+    expect(readReply(reg.replies[0])).toMatchObject({ msgId: 0x8100, result: 0, authCode: 'CODE-1' });
+    // The old code no longer verifies; the issued one does.
+    const old = handleJt808Frame(reg.session, hexBytes(vector('V8')), ctx);
+    expect(old.session.authenticated).toBe(false);
+    const auth = encodeJt808Frame({ msgId: 0x0102, phone: PHONE, serial: 4, version: 2013 }, new TextEncoder().encode('CODE-1'));
+    expect(handleJt808Frame(reg.session, auth, ctx).session.authenticated).toBe(true);
+    // Unknown terminals get result 4 and no code is issued.
+    const unknown = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), { nowMs: 0, lookupTerminal: () => undefined });
+    expect(unknown.issuedAuthCode).toBeUndefined();
+    expect(readReply(unknown.replies[0]).result).toBe(4);
+    expect(issued).toEqual(['CODE-1']);
+  });
+
   it('refuses positions from another phone than the authenticated one', () => {
     const other = encodeJt808Frame({ msgId: 0x0200, phone: '013900000000', serial: 1, version: 2013 }, positionBody());
     const res = handleJt808Frame(login(), other, ctxWith('AUTH1234'));
