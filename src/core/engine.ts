@@ -50,7 +50,7 @@ export function step(state: EngineState, input: EngineInput, ctx: TripContext): 
       next = state.trip.status === 'active' ? endTrip(state, input.timeMs, input.sweepConfirmed, ctx, sink) : state;
       break;
     case 'heartbeat':
-      next = state.trip.status === 'ended' ? state : { ...state, device: deviceOnSeen(state.device, input.timeMs, sink) };
+      next = state.trip.status === 'ended' ? state : { ...state, lastSeenMs: Math.max(state.lastSeenMs ?? input.timeMs, input.timeMs), device: deviceOnSeen(state.device, input.timeMs, sink) };
       break;
     case 'driverCard': {
       if (state.trip.status === 'ended') return { state, events: [] };
@@ -75,7 +75,7 @@ export function step(state: EngineState, input: EngineInput, ctx: TripContext): 
     }
     case 'tick': {
       if (state.trip.status !== 'active') return { state, events: [] };
-      const device = deviceOnTick(state.device, input.nowMs, state.trip.startedMs!, ctx, sink);
+      const device = deviceOnTick(state.device, state.lastSeenMs, input.nowMs, state.trip.startedMs!, ctx, sink);
       const fatigue = fatigueOnTick(state.fatigue, input.nowMs, ctx, sink);
       next = device === state.device && fatigue === state.fatigue ? state : { ...state, device, fatigue };
       break;
@@ -109,7 +109,7 @@ function startTrip(state: EngineState, timeMs: number, mode: 'explicit' | 'auto'
     fatigue: state.fatigue.driverId === driver.onDutyId ? state.fatigue : { ...state.fatigue, driverId: driver.onDutyId },
     unlicensed,
     noAttendant,
-    device: { ...state.device, lastSeenMs: state.device.lastSeenMs ?? timeMs },
+    lastSeenMs: state.lastSeenMs ?? timeMs,
   };
 }
 
@@ -155,7 +155,7 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
   if (late) return onLateFix(state, fix, x, y, position, ctx, sink);
 
   const dtS = last ? (fix.timeMs - last.timeMs) / 1000 : 0;
-  const stepM = last ? Math.hypot(x - last.x, y - last.y) : 0;
+  const stepM = last ? Math.sqrt((x - last.x) * (x - last.x) + (y - last.y) * (y - last.y)) : 0;
   let speedKph: number | null = null;
   let speedSource: FixFrame['speedSource'] = null;
   if (fix.speedKph !== undefined && Number.isFinite(fix.speedKph)) {
@@ -177,7 +177,7 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
         ctx.config.tripStart,
       );
     if (!auto) {
-      return { ...s, last: newLast, progress: match, device: { ...s.device, lastSeenMs: fix.blindArea ? s.device.lastSeenMs : fix.timeMs } };
+      return { ...s, last: newLast, progress: match, lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs };
     }
     s = startTrip(s, fix.timeMs, 'auto', ctx, sink);
   }
@@ -215,7 +215,10 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
     const nextStop = ctx.route.stops[stops.atIdx !== null ? stops.atIdx : stops.nextIdx];
     sink.events.push({
       type: 'trip.progress',
-      ...tripRef(ctx, fix.timeMs),
+      timeMs: fix.timeMs,
+      busId: ctx.busId,
+      tripId: ctx.tripId,
+      routeId: ctx.routeId,
       progressM: match.alongM,
       fraction: lengthM > 0 ? Math.min(1, match.alongM / lengthM) : 0,
       distanceFromRouteM: match.distanceM,
@@ -228,6 +231,7 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
   return {
     ...s,
     last: newLast,
+    lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs,
     progress: match,
     device,
     emergency,

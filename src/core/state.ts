@@ -32,6 +32,8 @@ export interface EngineState {
   trip: TripStatus;
   /** newest fix taken in time order */
   last: LastFix | null;
+  /** newest real-time position or heartbeat (device offline rule) */
+  lastSeenMs: number | null;
   progress: { alongM: number | null; distanceM: number };
   boarding: BoardingState;
   overspeed: OverspeedState;
@@ -51,6 +53,7 @@ export function createState(): EngineState {
     version: STATE_VERSION,
     trip: { status: 'planned', startedMs: null, endedMs: null, mode: null },
     last: null,
+    lastSeenMs: null,
     progress: { alongM: null, distanceM: 0 },
     boarding: initialBoarding(),
     overspeed: initialOverspeed(),

@@ -78,19 +78,26 @@ function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: Se
 
 /** Best match among segments whose span overlaps [fromM, toM] along the path. */
 export function matchWindow(g: RouteGeometry, x: number, y: number, fromM: number, toM: number): SegmentMatch {
-  const best: SegmentMatch = { distanceM: Infinity, alongM: 0, segment: 0 };
-  const tmp: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
   const i0 = segmentAt(g, fromM);
   const i1 = segmentAt(g, toM);
+  const xs = g.xs, ys = g.ys;
+  let bestD2 = Infinity, bestI = i0, bestT = 0;
   for (let i = i0; i <= i1; i++) {
-    matchSegment(g, i, x, y, tmp);
-    if (tmp.distanceM < best.distanceM) {
-      best.distanceM = tmp.distanceM;
-      best.alongM = tmp.alongM;
-      best.segment = i;
+    const ax = xs[i], ay = ys[i];
+    const dx = xs[i + 1] - ax, dy = ys[i + 1] - ay;
+    const len2 = dx * dx + dy * dy;
+    let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
+    if (t < 0) t = 0;
+    else if (t > 1) t = 1;
+    const px = ax + t * dx - x, py = ay + t * dy - y;
+    const d2 = px * px + py * py;
+    if (d2 < bestD2) {
+      bestD2 = d2;
+      bestI = i;
+      bestT = t;
     }
   }
-  return best;
+  return { distanceM: Math.sqrt(bestD2), alongM: g.cumM[bestI] + bestT * (g.cumM[bestI + 1] - g.cumM[bestI]), segment: bestI };
 }
 
 /**

@@ -1,5 +1,5 @@
-// Speed zones indexed by bounding box (flatbush), tested exactly by point-in-polygon in the local plane.
-import Flatbush from 'flatbush';
+// Speed zones indexed by a uniform grid over their bounding boxes (one cell lookup per fix, no
+// allocation), tested exactly by point-in-polygon in the route's local plane.
 import { type LocalProjection, projectX, projectY } from './projection';
 
 export type RoadClass = 'expressway' | 'other';
@@ -18,36 +18,68 @@ export interface ZoneDef {
 export interface PreparedZone {
   def: ZoneDef;
   ring: Float64Array; // x0, y0, x1, y1, …
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
 }
 
 export interface ZoneIndex {
   zones: PreparedZone[];
-  index: Flatbush | null;
+  cellM: number;
+  minX: number;
+  minY: number;
+  cols: number;
+  rows: number;
+  /** zone indices per cell, row-major; empty cells share one array */
+  cells: number[][];
+  /** zones too large for the grid, always tested */
+  large: number[];
 }
 
-export function buildZoneIndex(zones: ReadonlyArray<ZoneDef>, projection: LocalProjection): ZoneIndex {
+const MAX_CELLS_PER_ZONE = 4096;
+const EMPTY: number[] = [];
+
+export function buildZoneIndex(zones: ReadonlyArray<ZoneDef>, projection: LocalProjection, cellM = 250): ZoneIndex {
   const prepared: PreparedZone[] = zones.map((def) => {
     const ring = new Float64Array(def.polygon.length * 2);
-    def.polygon.forEach(([lon, lat], i) => {
-      ring[2 * i] = projectX(projection, lon);
-      ring[2 * i + 1] = projectY(projection, lat);
-    });
-    return { def, ring };
-  });
-  if (prepared.length === 0) return { zones: prepared, index: null };
-  const index = new Flatbush(prepared.length);
-  for (const z of prepared) {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let i = 0; i < z.ring.length; i += 2) {
-      minX = Math.min(minX, z.ring[i]);
-      maxX = Math.max(maxX, z.ring[i]);
-      minY = Math.min(minY, z.ring[i + 1]);
-      maxY = Math.max(maxY, z.ring[i + 1]);
+    def.polygon.forEach(([lon, lat], i) => {
+      const x = projectX(projection, lon), y = projectY(projection, lat);
+      ring[2 * i] = x;
+      ring[2 * i + 1] = y;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    });
+    return { def, ring, minX, minY, maxX, maxY };
+  });
+  const index: ZoneIndex = { zones: prepared, cellM, minX: 0, minY: 0, cols: 0, rows: 0, cells: [], large: [] };
+  if (prepared.length === 0) return index;
+  const small: number[] = [];
+  prepared.forEach((z, i) => {
+    const cells = Math.ceil((z.maxX - z.minX) / cellM + 1) * Math.ceil((z.maxY - z.minY) / cellM + 1);
+    (cells > MAX_CELLS_PER_ZONE ? index.large : small).push(i);
+  });
+  if (small.length === 0) return index;
+  index.minX = Math.min(...small.map((i) => prepared[i].minX));
+  index.minY = Math.min(...small.map((i) => prepared[i].minY));
+  index.cols = Math.floor((Math.max(...small.map((i) => prepared[i].maxX)) - index.minX) / cellM) + 1;
+  index.rows = Math.floor((Math.max(...small.map((i) => prepared[i].maxY)) - index.minY) / cellM) + 1;
+  index.cells = new Array<number[]>(index.cols * index.rows).fill(EMPTY);
+  for (const i of small) {
+    const z = prepared[i];
+    const c0 = Math.floor((z.minX - index.minX) / cellM), c1 = Math.floor((z.maxX - index.minX) / cellM);
+    const r0 = Math.floor((z.minY - index.minY) / cellM), r1 = Math.floor((z.maxY - index.minY) / cellM);
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const k = r * index.cols + c;
+        index.cells[k] = index.cells[k] === EMPTY ? [i] : [...index.cells[k], i];
+      }
     }
-    index.add(minX, minY, maxX, maxY);
   }
-  index.finish();
-  return { zones: prepared, index };
+  return index;
 }
 
 export function pointInRing(ring: Float64Array, x: number, y: number): boolean {
@@ -61,13 +93,25 @@ export function pointInRing(ring: Float64Array, x: number, y: number): boolean {
   return inside;
 }
 
-/** Zones containing (x, y). Returns a shared empty array when none. */
+function contains(z: PreparedZone, x: number, y: number): boolean {
+  return x >= z.minX && x <= z.maxX && y >= z.minY && y <= z.maxY && pointInRing(z.ring, x, y);
+}
+
+/** Zones containing (x, y). Returns a shared empty array when none (do not modify it). */
 const NONE: PreparedZone[] = [];
 export function zonesAt(zi: ZoneIndex, x: number, y: number): PreparedZone[] {
-  if (!zi.index) return NONE;
-  const hits = zi.index.search(x, y, x, y);
-  if (hits.length === 0) return NONE;
-  const out: PreparedZone[] = [];
-  for (const i of hits) if (pointInRing(zi.zones[i].ring, x, y)) out.push(zi.zones[i]);
-  return out.length ? out : NONE;
+  let out: PreparedZone[] | null = null;
+  if (zi.cols > 0) {
+    const c = Math.floor((x - zi.minX) / zi.cellM);
+    const r = Math.floor((y - zi.minY) / zi.cellM);
+    if (c >= 0 && c < zi.cols && r >= 0 && r < zi.rows) {
+      const cell = zi.cells[r * zi.cols + c];
+      for (let k = 0; k < cell.length; k++) {
+        const z = zi.zones[cell[k]];
+        if (contains(z, x, y)) (out ??= []).push(z);
+      }
+    }
+  }
+  for (const i of zi.large) if (contains(zi.zones[i], x, y)) (out ??= []).push(zi.zones[i]);
+  return out ?? NONE;
 }

@@ -8,7 +8,6 @@ import type { Episode, Position } from '../events';
 import type { FixFrame } from '../frame';
 
 export interface DeviceState {
-  lastSeenMs: number | null;
   offline: Episode | null;
   /** the most recent closed offline episode, kept to re-classify a late back-fill */
   lastOffline: Episode | null;
@@ -16,12 +15,13 @@ export interface DeviceState {
 }
 
 export function initialDevice(): DeviceState {
-  return { lastSeenMs: null, offline: null, lastOffline: null, tamper: null };
+  return { offline: null, lastOffline: null, tamper: null };
 }
 
-export function deviceOnTick(st: DeviceState, nowMs: number, tripStartedMs: number, ctx: TripContext, sink: EventSink): DeviceState {
+/** lastSeenMs: newest real-time position or heartbeat (kept in the engine state). */
+export function deviceOnTick(st: DeviceState, lastSeenMs: number | null, nowMs: number, tripStartedMs: number, ctx: TripContext, sink: EventSink): DeviceState {
   if (st.offline) return st;
-  const since = Math.max(st.lastSeenMs ?? tripStartedMs, tripStartedMs);
+  const since = Math.max(lastSeenMs ?? tripStartedMs, tripStartedMs);
   if (nowMs - since < ctx.config.device.offlineAfterS * 1000) return st;
   const ep = openEpisode(sink, {
     kind: 'deviceOffline',
@@ -30,20 +30,17 @@ export function deviceOnTick(st: DeviceState, nowMs: number, tripStartedMs: numb
     timeMs: nowMs,
     limit: ctx.config.device.offlineAfterS,
     unit: 's',
-    evidence: { cause: 'unknown', lastSeenMs: st.lastSeenMs },
+    evidence: { cause: 'unknown', lastSeenMs },
   });
   return { ...st, offline: ep };
 }
 
-/** A real-time position or heartbeat: the device is back. */
+/** A real-time position or heartbeat: the device is back (closes an offline episode). */
 export function deviceOnSeen(st: DeviceState, timeMs: number, sink: EventSink, position?: Position): DeviceState {
-  if (st.offline) {
-    const gapS = Math.round((timeMs - st.offline.startMs) / 1000);
-    const closed = closeEpisode(sink, st.offline, timeMs, timeMs, position, { peakValue: gapS });
-    return { ...st, lastSeenMs: Math.max(st.lastSeenMs ?? timeMs, timeMs), offline: null, lastOffline: closed };
-  }
-  if (st.lastSeenMs !== null && st.lastSeenMs >= timeMs) return st;
-  return { ...st, lastSeenMs: timeMs };
+  if (!st.offline) return st;
+  const gapS = Math.round((timeMs - st.offline.startMs) / 1000);
+  const closed = closeEpisode(sink, st.offline, timeMs, timeMs, position, { peakValue: gapS });
+  return { ...st, offline: null, lastOffline: closed };
 }
 
 /** A blind-area fix: evidence the gap was lost coverage, not a switched-off device. */

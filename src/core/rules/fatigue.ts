@@ -10,8 +10,6 @@ export interface FatigueState {
   driverId: string | null;
   /** start of the current continuous-driving block; null when rested */
   drivingSinceMs: number | null;
-  /** last time the bus was seen moving */
-  lastMovingMs: number | null;
   /** start of the current stop; null while moving */
   stoppedSinceMs: number | null;
   preWarning: Episode | null;
@@ -19,7 +17,7 @@ export interface FatigueState {
 }
 
 export function initialFatigue(driverId: string | null = null): FatigueState {
-  return { driverId, drivingSinceMs: null, lastMovingMs: null, stoppedSinceMs: null, preWarning: null, violation: null };
+  return { driverId, drivingSinceMs: null, stoppedSinceMs: null, preWarning: null, violation: null };
 }
 
 function closeAll(st: FatigueState, endMs: number, timeMs: number, sink: EventSink): void {
@@ -40,8 +38,10 @@ export function fatigueOnFix(st: FatigueState, frame: FixFrame, ctx: TripContext
     }
     return next;
   }
-  next = { ...next, stoppedSinceMs: null, lastMovingMs: t, drivingSinceMs: next.drivingSinceMs ?? t };
+  if (next.stoppedSinceMs !== null || next.drivingSinceMs === null) next = { ...next, stoppedSinceMs: null, drivingSinceMs: next.drivingSinceMs ?? t };
   const drivenS = (t - next.drivingSinceMs!) / 1000;
+  if (drivenS < cfg.preWarningS) return next;
+  if (next === st) next = { ...st };
   if (drivenS >= cfg.preWarningS && !next.preWarning && !next.violation) {
     next.preWarning = openEpisode(sink, {
       kind: 'fatiguePreWarning',

@@ -24,7 +24,8 @@ export function nearestStopM(ctx: TripContext, x: number, y: number): { distance
   let radiusM = ctx.config.offStop.radiusM;
   for (const s of ctx.route.stops) {
     const r = s.radiusM ?? ctx.config.offStop.radiusM;
-    const d = Math.hypot(s.x - x, s.y - y);
+    const dx = s.x - x, dy = s.y - y;
+    const d = Math.sqrt(dx * dx + dy * dy);
     // the stop that is nearest relative to its own radius
     if (d - r < bestExcess) {
       bestExcess = d - r;

@@ -100,6 +100,7 @@ export function overspeedOnFix(st: OverspeedState, frame: FixFrame, ctx: TripCon
   const over = applies && limit !== null && speed! > limit.limitKph;
 
   if (!over) {
+    if (!run && !open) return st.run === null && st.open === null ? st : initialOverspeed();
     if (open && run) closeEpisode(sink, open, t, t, frame.position, { evidence: evidenceOf(run, frame.speedSource) });
     return { run: null, open: null, lastFixMs: t };
   }
@@ -122,7 +123,8 @@ export function overspeedOnFix(st: OverspeedState, frame: FixFrame, ctx: TripCon
     };
   } else {
     run = {
-      ...run,
+      startMs: run.startMs,
+      startPosition: run.startPosition,
       lastOverMs: t,
       lastOverPosition: frame.position,
       fixes: run.fixes + 1,
@@ -150,15 +152,14 @@ export function overspeedOnFix(st: OverspeedState, frame: FixFrame, ctx: TripCon
         evidence: { ...evidenceOf(run, frame.speedSource), limitReason: limit!.reason, zoneId: limit!.zoneId },
       });
     }
-  } else {
-    const changed = run.peakKph !== open.peakValue || run.limitKph !== open.limit || severity !== open.severity;
-    open = updateEpisode(
-      sink,
-      open,
-      t,
-      { peakValue: run.peakKph, limit: run.limitKph, severity, evidence: { ...open.evidence, ...evidenceOf(run, frame.speedSource) } },
-      changed,
-    );
+  } else if (run.peakKph !== open.peakValue || run.limitKph !== open.limit || severity !== open.severity) {
+    // only changes worth telling the store about; the run keeps the rest until the close
+    open = updateEpisode(sink, open, t, {
+      peakValue: run.peakKph,
+      limit: run.limitKph,
+      severity,
+      evidence: { ...open.evidence, ...evidenceOf(run, frame.speedSource) },
+    });
   }
   return { run, open, lastFixMs: t };
 }

@@ -17,6 +17,10 @@ export interface StopsState {
   arrivedAtSchool: boolean;
 }
 
+function dist(dx: number, dy: number): number {
+  return Math.sqrt(dx * dx + dy * dy);
+}
+
 export function initialStops(): StopsState {
   return { nextIdx: 0, atIdx: null, arrivedMs: null, arrivedAtSchool: false };
 }
@@ -39,7 +43,7 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
   if (next.atIdx !== null) {
     const s = stops[next.atIdx];
     const r = s.radiusM ?? cfg.radiusM;
-    if (Math.hypot(s.x - frame.x, s.y - frame.y) <= r + cfg.departMarginM) return next; // still at the stop
+    if (dist(s.x - frame.x, s.y - frame.y) <= r + cfg.departMarginM) return next; // still at the stop
     sink.events.push({
       type: 'stop.departed',
       ...tripRef(ctx, t),
@@ -57,7 +61,7 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
     const s = stops[i];
     const r = s.radiusM ?? cfg.radiusM;
     if (along !== null && s.alongM > along + r + cfg.missedAfterM) break;
-    if (Math.hypot(s.x - frame.x, s.y - frame.y) > r) continue;
+    if (dist(s.x - frame.x, s.y - frame.y) > r) continue;
     for (let j = next.nextIdx; j < i; j++) {
       sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[j]) });
     }
