@@ -17,6 +17,7 @@ import { studentsResource } from './resources/students';
 import { tripsResource } from './resources/trips';
 import { registerUsers } from './resources/users';
 import { registerRouteImport } from './resources/route-import';
+import { registerTelemetry } from './resources/telemetry';
 
 export const registryResources = [
   schoolsResource,
@@ -49,10 +50,15 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.get('/api/v1/openapi.json', (c) => c.json(api.document()));
+  app.get('/metrics', (c) => {
+    c.header('content-type', 'text/plain; version=0.0.4');
+    return c.body(deps.ingest ? deps.ingest.metrics.render() : '');
+  });
 
   app.use('/api/v1/*', bodyLimit({ maxSize: 20 * 1024 * 1024, onError: (c) => c.json(envelope('payload_too_large', 'Request body too large', c.get('requestId')), 413) }));
   app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authMiddleware(deps)(c, next)));
 
+  registerTelemetry(app, api, deps);
   registerUsers(app, api, deps);
   registerRouteImport(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);

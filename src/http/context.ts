@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging';
+import type { PipelineIngest } from '../pipeline/ingest';
 import type { Database } from '../store/db';
 
 export interface AppDeps {
@@ -9,6 +10,8 @@ export interface AppDeps {
   log: Logger;
   /** Clock in epoch ms; injected so tests control time. */
   now: () => number;
+  /** The ingest pipeline (Node runtime); without it telemetry endpoints answer 503. */
+  ingest?: PipelineIngest;
 }
 
 export interface AppEnv {

@@ -1,5 +1,5 @@
 // Maps database constraint errors to API errors (409 for duplicates and objects still in use).
-import { AppError, conflict } from './errors';
+import { AppError, conflict, unavailable } from './errors';
 
 interface PgErrorLike {
   code?: string;
@@ -8,19 +8,29 @@ interface PgErrorLike {
   detail?: string;
 }
 
-function pgError(err: unknown): PgErrorLike | undefined {
+function errorCode(err: unknown): PgErrorLike | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
-    const code = (e as PgErrorLike).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e as PgErrorLike;
+    if (typeof (e as PgErrorLike).code === 'string') return e as PgErrorLike;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
 }
 
+/** The database is unreachable: connection lost or refused, server shutting down. */
+function isConnectionFailure(code: string): boolean {
+  return (
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code.startsWith('CONNECTION_') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)
+  );
+}
+
 export function mapDbError(err: unknown): AppError | undefined {
-  const pg = pgError(err);
-  if (!pg) return undefined;
+  const pg = errorCode(err);
+  if (!pg?.code) return undefined;
+  if (isConnectionFailure(pg.code)) return unavailable('The database is unavailable; try again shortly', 5);
   const constraint = pg.constraint ?? pg.constraint_name;
   if (pg.code === '23505') return conflict('Already exists', { constraint });
   if (pg.code === '23503') return conflict('Refers to, or is referred to by, another object', { constraint });

@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import { principalForToken } from '../store/repos/auth-repo';
 import type { AppDeps, AppEnv, Ctx } from './context';
 import { mapDbError } from './db-errors';
-import { AppError, envelope, unauthorized } from './errors';
+import { StorageUnavailableError } from '../pipeline/types';
+import { AppError, envelope, unauthorized, unavailable } from './errors';
 
 let counter = 0;
 export function requestIdMiddleware(): MiddlewareHandler<AppEnv> {
@@ -47,7 +48,12 @@ export function authMiddleware(deps: AppDeps): MiddlewareHandler<AppEnv> {
 export function errorResponse(deps: AppDeps) {
   return (err: Error, c: Ctx) => {
     const requestId = c.get('requestId') ?? 'unknown';
-    const known = err instanceof AppError ? err : mapDbError(err);
+    const known =
+      err instanceof AppError
+        ? err
+        : err instanceof StorageUnavailableError
+          ? unavailable('Storage is unavailable; keep the data and resend', err.retryAfterS)
+          : mapDbError(err);
     if (known) {
       for (const [k, v] of Object.entries(known.headers ?? {})) c.header(k, v);
       return c.json(envelope(known.code, known.message, requestId, known.details), known.status);

@@ -1,6 +1,7 @@
 // The ingest pipeline's contract with the protocol servers (JT/T 808 TCP, OsmAnd HTTP, JSON API).
 // A server decodes, then hands one device's fixes to submitFixes and acknowledges only after it resolves.
 import type { DeviceEvent, Fix, Protocol } from '../core/fix';
+import type { RejectReason as CoreRejectReason } from '../core/filters';
 
 export interface DeviceInfo {
   /** Registry id of the device. */
@@ -23,13 +24,8 @@ export type FixOutcome =
   | { status: 'duplicate' }
   | { status: 'rejected'; reason: RejectReason };
 
-export type RejectReason =
-  | 'invalid_coordinates'
-  | 'no_gnss_fix'
-  | 'future_time'
-  | 'implausible_jump'
-  | 'no_bus'
-  | 'invalid_time';
+/** The filters' reasons (src/core/filters.ts), and a device fitted to no bus. */
+export type RejectReason = Exclude<CoreRejectReason, 'duplicate'> | 'no_bus';
 
 export interface SubmitResult {
   /** One outcome per submitted fix, in the same order. */

@@ -20,7 +20,24 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
   return {
     db,
     kind: 'postgres',
-    query: async <T>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as never[])) as unknown as T[],
+    query: async <T>(text: string, params: unknown[] = []) => (await client.unsafe(text, params.map(arrayParam) as never[])) as unknown as T[],
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * postgres-js types a JS array parameter by its elements (a boolean[] goes out as boolean), which the server
+ * refuses for `$1::bool[]`; sent as an array literal, the SQL cast decides the type.
+ */
+function arrayParam(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return '{' + value.map(arrayElement).join(',') + '}';
+}
+
+function arrayElement(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
+  if (v instanceof Date) return '"' + v.toISOString() + '"';
+  return '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }

@@ -14,7 +14,7 @@ const base = `http://127.0.0.1:${port}`;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'busguard-start-'));
   child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', DEMO: '', ADMIN_TOKEN: '' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OSMAND_PORT: '0', JT808_PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '', DEMO: '', ADMIN_TOKEN: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));

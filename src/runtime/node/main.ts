@@ -7,6 +7,8 @@ import { createLogger } from '../../logging';
 import { ensureAdmin } from '../../store/repos/auth-repo';
 import { loadConfig } from './config';
 import { openDatabase } from './database';
+import { startOsmandServer } from './osmand-server';
+import { createIngest } from '../../pipeline/ingest';
 import { seedDemoIfEmpty } from '../../../scripts/demo/seed';
 
 async function main() {
@@ -29,14 +31,20 @@ async function main() {
     }
   }
 
-  const app = createApp({ database, log, now: Date.now });
+  const ingest = createIngest({ database, log });
+  const deps = { database, log, now: Date.now, ingest };
+  const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
   });
+  const osmand = startOsmandServer(deps, { port: config.osmandPort, host: config.host });
+  log.info('osmand listening', { port: config.osmandPort });
 
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
     server.close();
+    osmand.close();
+    await ingest.close();
     await database.close();
     process.exit(0);
   };

@@ -50,3 +50,20 @@ export const rejectedFixes = pgTable(
   },
   (t) => [index('rejected_fixes_received_idx').on(t.receivedAt)],
 );
+
+/** Device inputs that are not positions but matter later: driver-card swipes, alarms, registrations. */
+export const deviceEvents = pgTable(
+  'device_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    deviceId: integer('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    busId: integer('bus_id').references(() => buses.id, { onDelete: 'set null' }),
+    type: text('type').notNull(),
+    time: tsz('time').notNull(),
+    receivedAt: tsz('received_at').notNull(),
+    payload: jsonb('payload').notNull(),
+  },
+  (t) => [index('device_events_bus_time_idx').on(t.busId, t.time)],
+);

@@ -1,0 +1,109 @@
+// Device telemetry over HTTP: partner JSON batches (device token) and the OsmAnd protocol (phone apps).
+import type { Hono } from 'hono';
+import type { Fix } from '../../core/fix';
+import { decodeJsonBatch, telemetryBatchSchema } from '../../ingest/json';
+import { completeWithLastPosition, decodeOsmand } from '../../ingest/osmand';
+import type { PipelineIngest } from '../../pipeline/ingest';
+import { StorageUnavailableError } from '../../pipeline/types';
+import type { AppDeps, AppEnv, Ctx } from '../context';
+import { AppError, badRequest, envelope, forbidden, unavailable } from '../errors';
+import type { ApiRegistry } from '../openapi';
+import { readJson } from '../validate';
+
+function requireIngest(deps: AppDeps): PipelineIngest {
+  if (!deps.ingest) throw unavailable('Telemetry ingest does not run on this runtime', 60);
+  return deps.ingest;
+}
+
+function storageDown(err: unknown): never {
+  if (err instanceof StorageUnavailableError) throw unavailable('Storage is unavailable; keep the data and resend', err.retryAfterS);
+  throw err;
+}
+
+export function registerTelemetry(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
+  app.post('/api/v1/telemetry/positions', async (c) => {
+    const principal = c.get('principal')!;
+    if (principal.role !== 'device' || principal.deviceId == null) throw forbidden('Positions are posted with a device token');
+    const ingest = requireIngest(deps);
+    const device = await ingest.directory.byId(principal.deviceId);
+    if (!device) throw forbidden('This device is no longer registered');
+    const decoded = decodeJsonBatch(await readJson(c), device.identifier);
+    if (!decoded.ok) throw badRequest(decoded.error.message, decoded.error.details, 'validation_failed');
+    const receivedMs = deps.now();
+    const result = await ingest.submitFixes(device, decoded.fixes, receivedMs).catch(storageDown);
+    // Merge: items the decoder refused keep their reason; the others take the pipeline's verdict, in order.
+    let k = 0;
+    const items = decoded.results.map((r) => {
+      if (r.status === 'rejected') {
+        ingest.countRejected('json', 'malformed');
+        return r;
+      }
+      const o = result.outcomes[k++]!;
+      if (o.status === 'rejected') return { index: r.index, status: 'rejected' as const, reason: o.reason };
+      return { index: r.index, status: 'accepted' as const, ...(o.status === 'duplicate' ? { duplicate: true } : o.late ? { late: true } : {}) };
+    });
+    const accepted = items.filter((i) => i.status === 'accepted').length;
+    return c.json({ accepted, rejected: items.length - accepted, items });
+  });
+  api.add({
+    method: 'post',
+    path: '/telemetry/positions',
+    summary: 'Post up to 1,000 positions (answered per item; 503 with Retry-After when storage is down — resend)',
+    tag: 'Telemetry',
+    roles: 'device',
+    body: telemetryBatchSchema,
+  });
+
+  const osmand = osmandHandler(deps);
+  app.all('/osmand', osmand);
+  app.all('/osmand/*', osmand);
+}
+
+/** The OsmAnd protocol handler, mounted under /osmand on the main port and at / on OSMAND_PORT. */
+export function osmandHandler(deps: AppDeps) {
+  return async (c: Ctx) => {
+    const requestId = c.get('requestId') ?? 'osmand';
+    try {
+      const ingest = requireIngest(deps);
+      const receivedMs = deps.now();
+      const url = new URL(c.req.url);
+      const body = c.req.method === 'GET' ? '' : await c.req.text();
+      const decoded = decodeOsmand({ target: url.pathname + url.search, body, contentType: c.req.header('content-type') }, { receivedMs });
+      if (decoded.errors.length) {
+        ingest.countRejected('osmand', decoded.errors[0]!.code);
+        throw badRequest(decoded.errors.map((e) => e.message).join('; '), decoded.errors, decoded.errors[0]!.code);
+      }
+      const device = await ingest.lookupDevice('osmand', decoded.deviceId!);
+      if (!device) {
+        ingest.countRejected('osmand', 'unknown_device');
+        deps.log.warn('osmand report from an unregistered device', { requestId, identifier: decoded.deviceId });
+        throw new AppError(400, 'unknown_device', 'Device is not registered');
+      }
+      const fixes: Fix[] = [...decoded.fixes];
+      for (const p of decoded.positionless) {
+        const last = await lastPosition(deps, device.deviceId);
+        // The last known position stands in for the missing one (marked outdated), as a valid fix.
+        if (last) fixes.push({ ...completeWithLastPosition(p, last), valid: true });
+        else {
+          ingest.countRejected('osmand', 'no_position');
+          deps.log.warn('osmand report without a position and no earlier one to reuse', { requestId, deviceId: device.deviceId });
+        }
+      }
+      const result = await ingest.submitFixes(device, fixes, receivedMs).catch(storageDown);
+      if (decoded.events.length) await ingest.submitEvents(device, decoded.events, receivedMs).catch(storageDown);
+      const rejected = result.outcomes.filter((o) => o.status === 'rejected');
+      return c.json({ accepted: result.outcomes.length - rejected.length, rejected: rejected.map((r) => (r.status === 'rejected' ? r.reason : '')) });
+    } catch (err) {
+      if (err instanceof AppError) {
+        for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+        return c.json(envelope(err.code, err.message, requestId, err.details), err.status);
+      }
+      throw err;
+    }
+  };
+}
+
+async function lastPosition(deps: AppDeps, deviceId: number): Promise<{ lat: number; lon: number } | undefined> {
+  const rows = await deps.database.query<{ lat: number; lon: number }>('select lat, lon from positions where device_id = $1 order by time desc limit 1', [deviceId]);
+  return rows[0];
+}

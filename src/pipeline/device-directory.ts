@@ -1,0 +1,86 @@
+// Registered devices by (protocol, identifier), cached briefly so a busy terminal costs no query per frame.
+import type { Protocol } from '../core/fix';
+import type { Database } from '../store/db';
+import { type DeviceInfo, StorageUnavailableError } from './types';
+
+const HIT_TTL_MS = 30_000;
+const MISS_TTL_MS = 5_000;
+const MAX_ENTRIES = 50_000;
+
+interface Row {
+  id: number;
+  bus_id: number | null;
+  school_id: number;
+  protocol: Protocol;
+  identifier: string;
+  tz_offset_min: number;
+  secret_hash: string | null;
+}
+
+/** JT/T 808 phone numbers are compared without their zero padding (12 digits in 2013, 20 in 2019). */
+export const normalizeIdentifier = (protocol: Protocol, identifier: string) =>
+  protocol === 'jt808' ? identifier.replace(/^0+(?=\d)/, '') : identifier;
+
+export class DeviceDirectory {
+  private readonly cache = new Map<string, { info: DeviceInfo | undefined; expiresMs: number }>();
+  private readonly idCache = new Map<number, { protocol: Protocol; identifier: string; expiresMs: number }>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly now: () => number,
+  ) {}
+
+  async lookup(protocol: Protocol, identifier: string): Promise<DeviceInfo | undefined> {
+    const id = normalizeIdentifier(protocol, identifier);
+    const key = `${protocol}:${id}`;
+    const hit = this.cache.get(key);
+    const nowMs = this.now();
+    if (hit && hit.expiresMs > nowMs) return hit.info;
+    const rows = await this.query(protocol, id);
+    const r = rows[0];
+    const info: DeviceInfo | undefined = r && {
+      deviceId: r.id,
+      busId: r.bus_id,
+      schoolId: r.school_id,
+      protocol: r.protocol,
+      identifier: id,
+      tzOffsetMin: r.tz_offset_min,
+      secretHash: r.secret_hash,
+    };
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(key, { info, expiresMs: nowMs + (info ? HIT_TTL_MS : MISS_TTL_MS) });
+    return info;
+  }
+
+  private async query(protocol: Protocol, id: string): Promise<Row[]> {
+    const columns = 'id, bus_id, school_id, protocol, identifier, tz_offset_min, secret_hash';
+    try {
+      return protocol === 'jt808'
+        ? await this.database.query<Row>(`select ${columns} from devices where protocol = 'jt808' and ltrim(identifier, '0') = $1 limit 1`, [id])
+        : await this.database.query<Row>(`select ${columns} from devices where protocol = $1 and identifier = $2 limit 1`, [protocol, id]);
+    } catch (err) {
+      throw new StorageUnavailableError(`device lookup failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Looks a device up by registry id (device tokens carry the id). */
+  async byId(deviceId: number): Promise<DeviceInfo | undefined> {
+    const known = this.idCache.get(deviceId);
+    if (known && known.expiresMs > this.now()) return this.lookup(known.protocol, known.identifier);
+    let rows: Row[];
+    try {
+      rows = await this.database.query<Row>('select protocol, identifier from devices where id = $1', [deviceId]);
+    } catch (err) {
+      throw new StorageUnavailableError(`device lookup failed: ${(err as Error).message}`);
+    }
+    const r = rows[0];
+    if (!r) return undefined;
+    if (this.idCache.size >= MAX_ENTRIES) this.idCache.clear();
+    this.idCache.set(deviceId, { protocol: r.protocol, identifier: r.identifier, expiresMs: this.now() + HIT_TTL_MS });
+    return this.lookup(r.protocol, r.identifier);
+  }
+
+  invalidate(protocol: Protocol, identifier: string): void {
+    this.cache.delete(`${protocol}:${normalizeIdentifier(protocol, identifier)}`);
+  }
+}

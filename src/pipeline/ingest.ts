@@ -1,0 +1,263 @@
+// The ingest pipeline: device lookup → per-bus ordered lane → filters → group-committed write → listeners.
+// A bus's inputs are processed one batch at a time, in arrival order; different buses run independently.
+// Filter state advances only after the write commits, so a batch refused for storage can be resent in full.
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { DeviceEvent, Fix, Protocol } from '../core/fix';
+import { createFilterState, filterFix, type FilterState } from '../core/filters';
+import { CN_2012 } from '../core/presets';
+import type { RuleConfig } from '../core/presets/types';
+import type { Logger } from '../logging';
+import type { Database } from '../store/db';
+import { deviceEvents, devices, rejectedFixes } from '../store/schema';
+import { DeviceDirectory } from './device-directory';
+import { Metrics } from './metrics';
+import { PositionWriter, type PositionRow, type WriterOptions } from './position-writer';
+import { type DeviceInfo, type FixOutcome, type Ingest, StorageUnavailableError, type SubmitResult } from './types';
+
+export interface AcceptedBatch {
+  device: DeviceInfo;
+  busId: number;
+  receivedMs: number;
+  /** Accepted fixes in arrival order; `late` = older than the bus's newest when it arrived. */
+  fixes: { fix: Fix; late: boolean }[];
+  events: DeviceEvent[];
+}
+
+export interface IngestOptions {
+  database: Database;
+  log: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+  filters?: RuleConfig['filters'];
+  writer?: WriterOptions;
+  /** How often device last-seen times are written. */
+  lastSeenFlushMs?: number;
+}
+
+interface Lane {
+  tail: Promise<unknown>;
+  filter: FilterState;
+}
+
+export class PipelineIngest implements Ingest {
+  readonly metrics: Metrics;
+  readonly writer: PositionWriter;
+  readonly directory: DeviceDirectory;
+  private readonly lanes = new Map<number, Lane>();
+  private readonly listeners: ((batch: AcceptedBatch) => void)[] = [];
+  private readonly lastSeen = new Map<number, number>();
+  private readonly lastSeenTimer: ReturnType<typeof setInterval>;
+  private readonly filters: RuleConfig['filters'];
+  private readonly accepted;
+  private readonly rejected;
+  private readonly late;
+  private readonly unavailable;
+
+  constructor(private readonly opts: IngestOptions) {
+    this.metrics = opts.metrics ?? new Metrics();
+    this.writer = new PositionWriter(opts.database, this.metrics, opts.writer);
+    this.directory = new DeviceDirectory(opts.database, opts.now ?? Date.now);
+    this.filters = opts.filters ?? CN_2012.filters;
+    this.accepted = this.metrics.counter('busguard_fixes_accepted_total', 'Fixes accepted and stored, by protocol');
+    this.rejected = this.metrics.counter('busguard_fixes_rejected_total', 'Fixes and inputs refused, by protocol and reason');
+    this.late = this.metrics.counter('busguard_fixes_late_total', 'Accepted fixes older than the bus newest, by protocol');
+    this.unavailable = this.metrics.counter('busguard_ingest_storage_unavailable_total', 'Submissions refused because storage was unavailable');
+    this.metrics.gauge('busguard_ingest_buses', 'Buses with an ingest lane', () => this.lanes.size);
+    this.lastSeenTimer = setInterval(() => void this.flushLastSeen(), opts.lastSeenFlushMs ?? 5000);
+    this.lastSeenTimer.unref?.();
+  }
+
+  /** Called after each committed batch (engine, live hub). Listener errors are logged, never propagated. */
+  onAccepted(listener: (batch: AcceptedBatch) => void): void {
+    this.listeners.push(listener);
+  }
+
+  lookupDevice(protocol: Protocol, identifier: string): Promise<DeviceInfo | undefined> {
+    return this.directory.lookup(protocol, identifier);
+  }
+
+  countRejected(protocol: Protocol, reason: string, n = 1): void {
+    this.rejected.inc({ protocol, reason }, n);
+  }
+
+  async submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number): Promise<SubmitResult> {
+    if (fixes.length === 0) return { outcomes: [] };
+    if (device.busId == null) {
+      this.countRejected(device.protocol, 'no_bus', fixes.length);
+      this.opts.log.warn('fixes from a device fitted to no bus', { deviceId: device.deviceId, identifier: device.identifier, count: fixes.length });
+      return { outcomes: fixes.map(() => ({ status: 'rejected', reason: 'no_bus' })) };
+    }
+    const busId = device.busId;
+    return this.inLane(busId, async (lane) => {
+      let state = lane.filter;
+      const outcomes: FixOutcome[] = [];
+      const rows: PositionRow[] = [];
+      const acceptedFixes: { fix: Fix; late: boolean }[] = [];
+      const refused: { fix: Fix; reason: string }[] = [];
+      for (const fix of fixes) {
+        const { state: next, verdict } = filterFix(state, fix, this.filters, receivedMs);
+        if (verdict.ok) {
+          state = next;
+          outcomes.push({ status: 'accepted', late: verdict.late });
+          rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
+          acceptedFixes.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
+        } else if (verdict.reason === 'duplicate') {
+          outcomes.push({ status: 'duplicate' });
+        } else {
+          outcomes.push({ status: 'rejected', reason: verdict.reason });
+          refused.push({ fix, reason: verdict.reason });
+        }
+      }
+      try {
+        await this.writer.write(rows);
+      } catch (err) {
+        this.unavailable.inc({ protocol: device.protocol });
+        throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err));
+      }
+      lane.filter = state;
+      this.accepted.inc({ protocol: device.protocol }, rows.length);
+      const lateCount = acceptedFixes.filter((f) => f.late).length;
+      if (lateCount) this.late.inc({ protocol: device.protocol }, lateCount);
+      const dupes = outcomes.filter((o) => o.status === 'duplicate').length;
+      if (dupes) this.countRejected(device.protocol, 'duplicate', dupes);
+      for (const r of refused) this.countRejected(device.protocol, r.reason);
+      if (refused.length) void this.storeRefused(device, busId, refused, receivedMs);
+      this.lastSeen.set(device.deviceId, receivedMs);
+      if (acceptedFixes.length) this.emit({ device, busId, receivedMs, fixes: acceptedFixes, events: [] });
+      return { outcomes };
+    });
+  }
+
+  async submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void> {
+    this.lastSeen.set(device.deviceId, receivedMs);
+    const stored = events.filter((e) => e.type !== 'heartbeat');
+    if (stored.length) {
+      try {
+        await this.opts.database.db.insert(deviceEvents).values(
+          stored.map((e) => ({
+            deviceId: device.deviceId,
+            busId: device.busId,
+            type: e.type,
+            time: new Date('timeMs' in e && e.timeMs !== undefined ? e.timeMs : receivedMs),
+            receivedAt: new Date(receivedMs),
+            payload: e as unknown as Record<string, unknown>,
+          })),
+        );
+      } catch (err) {
+        throw new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
+      }
+    }
+    if (device.busId != null && events.length) {
+      const busId = device.busId;
+      await this.inLane(busId, async () => this.emit({ device, busId, receivedMs, fixes: [], events }));
+    }
+  }
+
+  async saveAuthCode(device: DeviceInfo, authCode: string): Promise<void> {
+    const hash = createHash('sha256').update(authCode).digest('hex');
+    try {
+      await this.opts.database.db.update(devices).set({ secretHash: hash }).where(eq(devices.id, device.deviceId));
+    } catch (err) {
+      throw new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
+    }
+    this.directory.invalidate(device.protocol, device.identifier);
+  }
+
+  /** Writes device last-seen times (one statement for all devices seen since the last flush). */
+  async flushLastSeen(): Promise<void> {
+    if (this.lastSeen.size === 0) return;
+    const entries = [...this.lastSeen];
+    this.lastSeen.clear();
+    try {
+      await this.opts.database.query(
+        `update devices d set last_seen_at = to_timestamp(u.ms / 1000.0)
+         from unnest($1::int[], $2::float8[]) as u(id, ms)
+         where d.id = u.id and (d.last_seen_at is null or d.last_seen_at < to_timestamp(u.ms / 1000.0))`,
+        [entries.map((e) => e[0]), entries.map((e) => e[1])],
+      );
+    } catch (err) {
+      for (const [id, ms] of entries) if (!this.lastSeen.has(id)) this.lastSeen.set(id, ms);
+      this.opts.log.warn('last-seen flush failed', { error: String(err) });
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.lastSeenTimer);
+    await Promise.allSettled([...this.lanes.values()].map((l) => l.tail));
+    await this.writer.close();
+    await this.flushLastSeen();
+  }
+
+  private inLane<T>(busId: number, task: (lane: Lane) => Promise<T>): Promise<T> {
+    let lane = this.lanes.get(busId);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), filter: createFilterState() };
+      this.lanes.set(busId, lane);
+    }
+    const l = lane;
+    const run = l.tail.then(() => task(l));
+    l.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private emit(batch: AcceptedBatch): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch (err) {
+        this.opts.log.error('ingest listener failed', { busId: batch.busId, error: String(err) });
+      }
+    }
+  }
+
+  private async storeRefused(device: DeviceInfo, busId: number, refused: { fix: Fix; reason: string }[], receivedMs: number) {
+    try {
+      await this.opts.database.db.insert(rejectedFixes).values(
+        refused.map((r) => ({
+          protocol: device.protocol,
+          deviceIdentifier: device.identifier,
+          deviceId: device.deviceId,
+          busId,
+          reason: r.reason,
+          receivedAt: new Date(receivedMs),
+          fix: sanitize(r.fix),
+        })),
+      );
+    } catch (err) {
+      this.opts.log.warn('could not store refused fixes (they are counted and logged)', { deviceId: device.deviceId, count: refused.length, error: String(err) });
+    }
+    this.opts.log.info('fixes refused', { deviceId: device.deviceId, busId, reasons: refused.map((r) => r.reason) });
+  }
+}
+
+function toRow(fix: Fix, device: DeviceInfo, busId: number, receivedMs: number, late: boolean): PositionRow {
+  return {
+    busId,
+    deviceId: device.deviceId,
+    timeMs: fix.timeMs,
+    receivedMs,
+    lat: fix.lat,
+    lon: fix.lon,
+    speedKph: fix.speedKph,
+    headingDeg: fix.headingDeg,
+    altitudeM: fix.altitudeM,
+    accuracyM: fix.accuracyM,
+    satellites: fix.satellites,
+    alarms: fix.alarms,
+    acc: fix.acc,
+    doorOpen: fix.doorOpen,
+    late,
+    blindArea: fix.blindArea === true,
+    attributes: Object.keys(fix.attributes).length ? fix.attributes : null,
+  };
+}
+
+/** NaN and Infinity are not JSON: keep them readable in the audit row. */
+function sanitize(fix: Fix): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(fix, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+}
+
+export function createIngest(opts: IngestOptions): PipelineIngest {
+  return new PipelineIngest(opts);
+}

@@ -1,0 +1,188 @@
+// Group commit for positions: rows from many devices are collected for a few milliseconds and written with one
+// multi-row statement (unnest of column arrays). Each caller's promise settles when its rows are committed, or
+// rejects with StorageUnavailableError (nothing acknowledged, the device resends). A resent fix is stored once:
+// (device, time) is the table's key and conflicts are ignored.
+import type { Database } from '../store/db';
+import type { Metrics } from './metrics';
+import { StorageUnavailableError } from './types';
+
+export interface PositionRow {
+  busId: number;
+  deviceId: number;
+  timeMs: number;
+  receivedMs: number;
+  lat: number;
+  lon: number;
+  speedKph?: number;
+  headingDeg?: number;
+  altitudeM?: number;
+  accuracyM?: number;
+  satellites?: number;
+  alarms: string[];
+  acc?: boolean;
+  doorOpen?: boolean;
+  late: boolean;
+  blindArea: boolean;
+  attributes: Record<string, unknown> | null;
+}
+
+export interface WriterOptions {
+  /** Rows per statement at most. */
+  maxBatchRows?: number;
+  /** How long the first row of a batch waits for company. */
+  maxDelayMs?: number;
+  /** Statements in flight at once (1 for PGlite, a few for a server). */
+  concurrency?: number;
+  /** Rows waiting at most; past that, callers are refused at once (back-pressure, bounded memory). */
+  maxQueuedRows?: number;
+  /** A statement that takes longer fails its callers (they resend; the key makes the resend harmless). */
+  statementTimeoutMs?: number;
+}
+
+interface Pending {
+  rows: PositionRow[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const INSERT_SQL = `insert into positions
+  (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, accuracy_m, satellites,
+   alarms, acc, door_open, late, blind_area, attributes)
+select b, d, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), la, lo, sp, hd, al, ac, sa,
+       case when am = '' then null else string_to_array(am, ',') end, acc, door, lt, ba, at::jsonb
+from unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::real[], $8::real[],
+            $9::real[], $10::real[], $11::smallint[], $12::text[], $13::bool[], $14::bool[], $15::bool[], $16::bool[],
+            $17::text[])
+  as u(b, d, t, r, la, lo, sp, hd, al, ac, sa, am, acc, door, lt, ba, at)
+on conflict (device_id, time) do nothing`;
+
+export function insertParams(rows: PositionRow[]): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 17 }, () => new Array(rows.length));
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    cols[0]![i] = r.busId;
+    cols[1]![i] = r.deviceId;
+    cols[2]![i] = r.timeMs;
+    cols[3]![i] = r.receivedMs;
+    cols[4]![i] = r.lat;
+    cols[5]![i] = r.lon;
+    cols[6]![i] = r.speedKph ?? null;
+    cols[7]![i] = r.headingDeg ?? null;
+    cols[8]![i] = r.altitudeM ?? null;
+    cols[9]![i] = r.accuracyM ?? null;
+    cols[10]![i] = r.satellites ?? null;
+    cols[11]![i] = r.alarms.join(',');
+    cols[12]![i] = r.acc ?? null;
+    cols[13]![i] = r.doorOpen ?? null;
+    cols[14]![i] = r.late;
+    cols[15]![i] = r.blindArea;
+    cols[16]![i] = r.attributes && Object.keys(r.attributes).length ? JSON.stringify(r.attributes) : null;
+  }
+  return cols;
+}
+
+export class PositionWriter {
+  private queue: Pending[] = [];
+  private queuedRows = 0;
+  private inFlight = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private readonly opts: Required<WriterOptions>;
+  private readonly commitLatency;
+  private readonly rowsWritten;
+  private readonly failures;
+
+  constructor(
+    private readonly database: Database,
+    metrics: Metrics,
+    opts: WriterOptions = {},
+  ) {
+    this.opts = {
+      maxBatchRows: opts.maxBatchRows ?? 2000,
+      maxDelayMs: opts.maxDelayMs ?? 4,
+      concurrency: opts.concurrency ?? (database.kind === 'pglite' ? 1 : 4),
+      maxQueuedRows: opts.maxQueuedRows ?? 100_000,
+      statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
+    };
+    this.commitLatency = metrics.summary('busguard_position_batch_commit_seconds', 'Time to commit one batch of positions');
+    this.rowsWritten = metrics.counter('busguard_positions_written_total', 'Position rows sent to the database (duplicates included)');
+    this.failures = metrics.counter('busguard_position_batch_failures_total', 'Position batches that failed to commit');
+    metrics.gauge('busguard_position_queue_rows', 'Position rows waiting for a commit', () => this.queuedRows);
+  }
+
+  get queued(): number {
+    return this.queuedRows;
+  }
+
+  /** Resolves once every row is committed. */
+  write(rows: PositionRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    if (this.closed) return Promise.reject(new StorageUnavailableError('shutting down'));
+    if (this.queuedRows + rows.length > this.opts.maxQueuedRows) {
+      return Promise.reject(new StorageUnavailableError('position queue full', 2));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ rows, resolve, reject });
+      this.queuedRows += rows.length;
+      if (this.queuedRows >= this.opts.maxBatchRows) this.pump();
+      else this.timer ??= setTimeout(() => this.pump(), this.opts.maxDelayMs);
+    });
+  }
+
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let n = 0;
+      while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.rows.length <= this.opts.maxBatchRows)) {
+        const p = this.queue.shift()!;
+        batch.push(p);
+        n += p.rows.length;
+      }
+      this.queuedRows -= n;
+      this.inFlight++;
+      void this.commit(batch, n).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) {
+          if (this.queuedRows >= this.opts.maxBatchRows || this.inFlight === 0) this.pump();
+          else this.timer ??= setTimeout(() => this.pump(), this.opts.maxDelayMs);
+        }
+      });
+    }
+  }
+
+  private async commit(batch: Pending[], n: number): Promise<void> {
+    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
+    const started = performance.now();
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.database.query(INSERT_SQL, insertParams(rows)),
+        new Promise((_, reject) => {
+          timeout = setTimeout(() => reject(new Error('statement timeout')), this.opts.statementTimeoutMs);
+        }),
+      ]);
+      this.commitLatency.observe((performance.now() - started) / 1000);
+      this.rowsWritten.inc({}, n);
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      this.failures.inc();
+      const e = new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
+      for (const p of batch) p.reject(e);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** Writes what is queued, then refuses new rows. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      this.pump();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
