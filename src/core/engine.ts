@@ -177,7 +177,7 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
         ctx.config.tripStart,
       );
     if (!auto) {
-      return { ...s, last: newLast, progress: match, lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs };
+      return { ...s, last: newLast, progress: { alongM: match.alongM, distanceM: match.distanceM, emittedMs: s.progress.emittedMs }, lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs };
     }
     s = startTrip(s, fix.timeMs, 'auto', ctx, sink);
   }
@@ -210,7 +210,12 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
   const driver = noDriverOnFix(s.driver, frame, ctx, sink);
   const stops = stopsOnFix(s.stops, frame, ctx, sink);
 
-  if (match.alongM !== null) {
+  let emittedMs = s.progress.emittedMs;
+  const emitProgress =
+    match.alongM !== null &&
+    (emittedMs === null || fix.timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops !== s.stops);
+  if (emitProgress) {
+    emittedMs = fix.timeMs;
     const lengthM = ctx.route.geometry.lengthM;
     const nextStop = ctx.route.stops[stops.atIdx !== null ? stops.atIdx : stops.nextIdx];
     sink.events.push({
@@ -219,8 +224,8 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
       busId: ctx.busId,
       tripId: ctx.tripId,
       routeId: ctx.routeId,
-      progressM: match.alongM,
-      fraction: lengthM > 0 ? Math.min(1, match.alongM / lengthM) : 0,
+      progressM: match.alongM!,
+      fraction: lengthM > 0 ? Math.min(1, match.alongM! / lengthM) : 0,
       distanceFromRouteM: match.distanceM,
       speedKph,
       position,
@@ -232,7 +237,7 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
     ...s,
     last: newLast,
     lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs,
-    progress: match,
+    progress: { alongM: match.alongM, distanceM: match.distanceM, emittedMs },
     device,
     emergency,
     overspeed,

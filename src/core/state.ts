@@ -34,7 +34,7 @@ export interface EngineState {
   last: LastFix | null;
   /** newest real-time position or heartbeat (device offline rule) */
   lastSeenMs: number | null;
-  progress: { alongM: number | null; distanceM: number };
+  progress: { alongM: number | null; distanceM: number; emittedMs: number | null };
   boarding: BoardingState;
   overspeed: OverspeedState;
   deviation: DeviationState;
@@ -54,7 +54,7 @@ export function createState(): EngineState {
     trip: { status: 'planned', startedMs: null, endedMs: null, mode: null },
     last: null,
     lastSeenMs: null,
-    progress: { alongM: null, distanceM: 0 },
+    progress: { alongM: null, distanceM: 0, emittedMs: null },
     boarding: initialBoarding(),
     overspeed: initialOverspeed(),
     deviation: initialDeviation(),

@@ -39,7 +39,7 @@ describe('stop events', () => {
   });
 
   it('emits trip.progress with metres and fraction', () => {
-    const { events } = run(makeCtx({ stops, lengthM: 4000 }), [START, fixIn(fix(0, 1000, 5, 36)), fixIn(fix(1, 2000, -5, 36))]);
+    const { events } = run(makeCtx({ stops, lengthM: 4000 }), [START, fixIn(fix(0, 1000, 5, 36)), fixIn(fix(1, 1010, 5, 36)), fixIn(fix(5, 2000, -5, 36))]);
     const p = events.filter((e): e is ProgressEvent => e.type === 'trip.progress');
     expect(p).toHaveLength(2);
     expect(p[1].progressM).toBeCloseTo(2000, 0);

@@ -36,7 +36,7 @@ export const CN_2012: RuleConfig = {
     tamperAlarms: ['gnssAntennaCut', 'gnssAntennaShort', 'powerLost'],
     emergencyAlarms: ['sos'],
   },
-  progress: { searchBackM: 60, searchAheadM: 200, searchSpeedKph: 200, localAcceptM: 30 },
+  progress: { searchBackM: 60, searchAheadM: 200, searchSpeedKph: 200, localAcceptM: 30, emitEveryS: 5 },
   tripStart: { onRouteM: 100, movingSpeedKph: 5, windowSlackS: 30 * 60 },
   filters: { maxFutureS: 300, maxJumpSpeedKph: 200, jumpMaxGapS: 600, jumpReanchorFixes: 3, reorderHoldS: 3 },
 };

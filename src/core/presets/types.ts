@@ -67,6 +67,8 @@ export interface RuleConfig {
     searchSpeedKph: number;
     /** a local match closer than this is accepted without a global search */
     localAcceptM: number;
+    /** trip.progress is emitted at most once per this many seconds of device time (0 = every fix) */
+    emitEveryS: number;
   };
   tripStart: {
     /** auto start: bus within this distance of its path… */
