@@ -15,7 +15,7 @@ describe('migrations', () => {
     expect(rows.map((r) => r.table_name)).toEqual(
       [
         'api_tokens', 'attendants', 'boarding_records', 'buses', 'case_actions', 'device_events', 'devices', 'drivers', 'engine_checkpoints', 'guardian_students',
-        'guardians', 'notices', 'positions', 'rejected_fixes', 'routes', 'schools', 'speed_zones', 'stops', 'student_stops', 'students', 'trips',
+        'guardians', 'notices', 'positions', 'rejected_fixes', 'routes', 'schools', 'speed_zones', 'stop_events', 'stops', 'student_stops', 'students', 'trips',
         'user_schools', 'users', 'violations',
       ].sort(),
     );

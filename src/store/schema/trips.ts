@@ -1,4 +1,4 @@
-import { date, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { date, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, id, tsz, updatedAt } from './columns';
 import { buses } from './buses';
 import { routes } from './routes';
@@ -43,3 +43,20 @@ export const engineCheckpoints = pgTable('engine_checkpoints', {
   state: jsonb('state').notNull(),
   updatedAt: updatedAt(),
 });
+
+export const stopEventKinds = ['arrived', 'departed', 'missed'] as const;
+
+/** When a trip reached and left each stop: parent notices, ETA learning and on-time reports read it. */
+export const stopEvents = pgTable(
+  'stop_events',
+  {
+    tripId: integer('trip_id')
+      .notNull()
+      .references(() => trips.id, { onDelete: 'cascade' }),
+    stopId: integer('stop_id').notNull(),
+    kind: text('kind', { enum: stopEventKinds }).notNull(),
+    time: tsz('time').notNull(),
+    dwellS: integer('dwell_s'),
+  },
+  (t) => [primaryKey({ columns: [t.tripId, t.stopId, t.kind] })],
+);
