@@ -10,3 +10,5 @@ export * from './boarding';
 export * from './violations';
 export * from './notices';
 export * from './users';
+export * from './jobs';
+export * from './reports';
