@@ -50,3 +50,15 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function summary(r: PlatformReply): string {
   return `${r.msgId.toString(16)} sn=${r.serial} re=${r.replySerial}${r.replyMsgId === undefined ? '' : `/${r.replyMsgId.toString(16)}`} → ${r.result}`;
 }
+
+/** Flips one bit of a header/body byte (never touching escapes), so the frame stays a frame but fails its checksum. */
+export function corruptChecksum(wire: Uint8Array): Uint8Array {
+  for (let i = 5; i < wire.length - 3; i++) {
+    const b = wire[i];
+    const nb = b ^ 0x01;
+    if (wire[i - 1] === 0x7d || b === 0x7d || b === 0x7e || nb === 0x7d || nb === 0x7e) continue;
+    wire[i] = nb;
+    return wire;
+  }
+  throw new Error('no byte to corrupt');
+}

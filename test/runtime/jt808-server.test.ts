@@ -21,7 +21,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { withFaults, type FaultyDatabase } from '../helpers/faults';
 import { loadFrameRows, loadVectors } from '../ingest/jt808/fixture-files';
 import { hexBytes } from '../ingest/jt808/helpers';
-import { createRegistry, sleep, summary, until, type Registry } from './jt808-helpers';
+import { corruptChecksum, createRegistry, sleep, summary, until, type Registry } from './jt808-helpers';
 
 let t: TestApp;
 let faulty: FaultyDatabase;
@@ -130,8 +130,7 @@ describe('JT/T 808 server: registration, authentication, positions', () => {
     const c = await connect(s, '13900000003');
     expect((await c.authenticate('CODE-3')).result).toBe(0);
     const f = c.frame(0x0200, encodePositionBody(drive(0)));
-    f.wire[f.wire.length - 2] ^= 0x5a;
-    if (f.wire[f.wire.length - 2] === 0x7e || f.wire[f.wire.length - 2] === 0x7d) f.wire[f.wire.length - 2] ^= 0x01;
+    corruptChecksum(f.wire);
     c.write(f.wire);
     const r = await c.waitFor((x) => x.replySerial === f.serial);
     expect(r).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0200, result: 2 });

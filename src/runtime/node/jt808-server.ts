@@ -93,6 +93,8 @@ export interface Jt808ServerStats {
   badFrames: number;
   garbageBytes: number;
   rateLimitedFrames: number;
+  /** Times a connection's reading was paused because its frames waited for storage. */
+  readPauses: number;
   fixesAcked: number;
   fixesRefusedStorage: number;
   registrations: number;
@@ -175,6 +177,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     badFrames: 0,
     garbageBytes: 0,
     rateLimitedFrames: 0,
+    readPauses: 0,
     fixesAcked: 0,
     fixesRefusedStorage: 0,
     registrations: 0,
@@ -202,6 +205,8 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     private lastRefillMs: number;
     private garbageSinceGood = 0;
     private badInARow = 0;
+    /** Set when the connection must close after answering the frames handled so far. */
+    private closeRequested: string | undefined;
 
     constructor(
       readonly socket: net.Socket,
@@ -271,6 +276,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       }
       if (this.queue.length >= limits.maxPendingFrames && !this.paused) {
         this.paused = true;
+        stats.readPauses++;
         this.socket.pause();
       }
       this.running ??= this.drain().finally(() => {
@@ -317,7 +323,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     }
 
     /** Feeds one frame through the handler and does the bookkeeping shared by every kind of frame. */
-    private handle(wire: Uint8Array): Jt808HandleResult | undefined {
+    private handle(wire: Uint8Array): Jt808HandleResult {
       const res = handleJt808Frame(this.session, wire, { nowMs: now(), lookupTerminal: (id) => this.terminalInfo(id) });
       this.session = res.session;
       if (res.dropped && !res.message) {
@@ -325,11 +331,8 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
         this.badInARow++;
         ingest.countRejected('jt808', res.dropped.code);
         log.warn('jt808 frame dropped', { conn: this.id, remote: this.remote, deviceId: this.session.deviceId, code: res.dropped.code, error: res.dropped.message });
-        if (this.badInARow > limits.maxBadFrames) {
-          this.write(res.replies);
-          this.closeForGarbage(`${this.badInARow} unreadable frames in a row`);
-          return undefined;
-        }
+        // Answered like any bad frame; the connection closes once what came before it is answered.
+        if (this.badInARow > limits.maxBadFrames) this.closeRequested ??= `${this.badInARow} unreadable frames in a row`;
       } else {
         this.badInARow = 0;
         this.garbageSinceGood = 0;
@@ -385,7 +388,12 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
         }
       }
       const res = this.handle(wire);
-      if (!res || this.closed) return;
+      if (this.closed) return;
+      if (this.closeRequested) {
+        this.write(res.replies);
+        this.closeForGarbage(this.closeRequested);
+        return;
+      }
       const deviceId = res.message?.deviceId;
       const device = deviceId !== undefined ? (this.devices.get(deviceId) ?? undefined) : undefined;
       if (res.message?.msgId === JT808_MSG.register && res.errors.some((e) => e.code === 'unknown_terminal')) {
@@ -431,12 +439,12 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       const items: Item[] = [];
       const device = this.device;
       for (const q of batch) {
+        if (this.closeRequested) break;
         if (q.limited) {
           items.push({ replies: this.refuseLimited(q.wire), fixes: [], events: [], pendingAcks: [] });
           continue;
         }
         const res = this.handle(q.wire);
-        if (!res) return;
         items.push({ replies: res.replies, fixes: res.fixes, events: res.events, pendingAcks: res.pendingAcks });
       }
       // Run: consecutive items whose only storage work is fixes go in one submission; events in order between.
@@ -460,6 +468,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
           this.flushItems([item], result);
         }
       }
+      if (this.closeRequested && !this.closed) this.closeForGarbage(this.closeRequested);
     }
 
     private async storeFixes(device: DeviceInfo | undefined, fixes: Fix[], items: Item[]): Promise<0 | 1> {
