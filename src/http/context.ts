@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging';
+import type { EngineRunner } from '../pipeline/engine-runner';
 import type { PipelineIngest } from '../pipeline/ingest';
 import type { Database } from '../store/db';
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   now: () => number;
   /** The ingest pipeline (Node runtime); without it telemetry endpoints answer 503. */
   ingest?: PipelineIngest;
+  /** The safety engine runner (Node runtime): attendant and trip actions go through it. */
+  runner?: EngineRunner;
 }
 
 export interface AppEnv {

@@ -9,6 +9,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './database';
 import { startOsmandServer } from './osmand-server';
 import { createIngest } from '../../pipeline/ingest';
+import { createEngineRunner } from '../../pipeline/engine-runner';
 import { seedDemoIfEmpty } from '../../../scripts/demo/seed';
 
 async function main() {
@@ -32,7 +33,12 @@ async function main() {
   }
 
   const ingest = createIngest({ database, log });
-  const deps = { database, log, now: Date.now, ingest };
+  const runner = createEngineRunner({ database, log, now: Date.now });
+  runner.attach(ingest);
+  const deps = { database, log, now: Date.now, ingest, runner };
+  // Device-offline and fatigue checks need the clock to move even when a bus falls silent.
+  const tickTimer = setInterval(() => void runner.tick(Date.now()).catch((err) => log.error('engine tick failed', { error: String(err) })), 60_000);
+  tickTimer.unref();
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
@@ -42,9 +48,11 @@ async function main() {
 
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
+    clearInterval(tickTimer);
     server.close();
     osmand.close();
     await ingest.close();
+    await runner.close();
     await database.close();
     process.exit(0);
   };

@@ -1,0 +1,216 @@
+// Runs the pure engine for every bus after its inputs are stored: one ordered lane per bus, the bus's
+// current trip context loaded from the registry, events persisted (violations upserted per episode, stop
+// events, trip status), state checkpointed so a restart continues the same episodes, events published.
+import { eq } from 'drizzle-orm';
+import { deserializeState, serializeState, createState } from '../core/state';
+import { step } from '../core/engine';
+import type { EngineEvent, StopEvent, ViolationEvent } from '../core/events';
+import { driverCardInput, type EngineInput } from '../core/inputs';
+import type { EngineState } from '../core/state';
+import type { Logger } from '../logging';
+import type { Database } from '../store/db';
+import { loadCheckpoint, markTrip, recordStopEvents, saveCheckpoint, upsertViolations } from '../store/repos/engine-repo';
+import { trips } from '../store/schema';
+import type { AcceptedBatch, PipelineIngest } from './ingest';
+import { findTripForBus, type LoadedTrip, loadTripContext } from './trip-context';
+
+export interface EngineBatch {
+  busId: number;
+  tripId: number;
+  schoolId: number;
+  routeId: number;
+  events: EngineEvent[];
+  trip: LoadedTrip;
+}
+
+export interface RunnerOptions {
+  database: Database;
+  log: Logger;
+  now: () => number;
+  /** Registry changes (limits, roster, zones) reach a running trip within this time. */
+  contextTtlMs?: number;
+  /** A bus's state is checkpointed at least this often while it moves, and at once after any episode or stop event. */
+  checkpointEveryMs?: number;
+}
+
+interface BusEngine {
+  busId: number;
+  tail: Promise<unknown>;
+  trip?: LoadedTrip;
+  state?: EngineState;
+  lastCheckpointMs: number;
+  /** Writes not yet persisted (the database was down): retried with the next input. */
+  pending: { violations: Map<string, ViolationEvent>; stops: StopEvent[]; started?: number; ended?: number; checkpoint: boolean };
+}
+
+export class EngineRunner {
+  private readonly buses = new Map<number, BusEngine>();
+  private readonly listeners: ((batch: EngineBatch) => void)[] = [];
+  private readonly contextTtlMs: number;
+  private readonly checkpointEveryMs: number;
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.contextTtlMs = opts.contextTtlMs ?? 30_000;
+    this.checkpointEveryMs = opts.checkpointEveryMs ?? 30_000;
+  }
+
+  /** Feeds every stored batch of fixes and device events to the engine. */
+  attach(ingest: PipelineIngest): void {
+    ingest.onAccepted((batch) => void this.enqueue(batch.busId, (bus) => this.onAccepted(bus, batch)));
+  }
+
+  onEvents(listener: (batch: EngineBatch) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Inputs for a given trip (attendant check-in, boarding records, trip end): resolves after they are persisted. */
+  submitToTrip(tripId: number, busId: number, inputs: EngineInput[]): Promise<EngineEvent[]> {
+    return this.enqueue(busId, async (bus) => {
+      if (bus.trip?.tripId !== tripId || this.stale(bus)) {
+        const [row] = await this.opts.database.db.select().from(trips).where(eq(trips.id, tripId));
+        if (!row) throw new Error(`trip ${tripId} not found`);
+        await this.switchTrip(bus, row);
+      }
+      return this.run(bus, inputs);
+    });
+  }
+
+  /** Clock tick for every bus on an active trip (device offline, fatigue): called every minute by the scheduler. */
+  async tick(nowMs: number): Promise<void> {
+    const active = await this.opts.database.db.select({ id: trips.id, busId: trips.busId }).from(trips).where(eq(trips.status, 'active'));
+    await Promise.all(active.map((t) => this.submitToTrip(t.id, t.busId, [{ type: 'tick', nowMs }]).catch((err) => this.opts.log.error('engine tick failed', { busId: t.busId, tripId: t.id, error: String(err) }))));
+  }
+
+  /** The engine state of a bus (tests, diagnostics). */
+  stateOf(busId: number): EngineState | undefined {
+    return this.buses.get(busId)?.state;
+  }
+
+  /** Waits until every queued input is processed. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const tails = [...this.buses.values()].map((b) => b.tail);
+      await Promise.all(tails);
+      if ([...this.buses.values()].every((b, i) => b.tail === tails[i])) return;
+    }
+  }
+
+  /** Checkpoints every bus (shutdown). */
+  async close(): Promise<void> {
+    await this.idle();
+    await Promise.all(
+      [...this.buses.values()].map((bus) =>
+        this.enqueue(bus.busId, async (b) => {
+          if (b.trip && b.state) {
+            b.pending.checkpoint = true;
+            await this.persist(b);
+          }
+        }),
+      ),
+    );
+  }
+
+  private enqueue<T>(busId: number, task: (bus: BusEngine) => Promise<T>): Promise<T> {
+    let bus = this.buses.get(busId);
+    if (!bus) {
+      bus = { busId, tail: Promise.resolve(), lastCheckpointMs: 0, pending: { violations: new Map(), stops: [], checkpoint: false } };
+      this.buses.set(busId, bus);
+    }
+    const b = bus;
+    const run = b.tail.then(() => task(b));
+    b.tail = run.catch((err) => this.opts.log.error('engine lane failed', { busId, error: String(err), stack: (err as Error).stack }));
+    return run;
+  }
+
+  private stale(bus: BusEngine): boolean {
+    return !bus.trip || this.opts.now() - bus.trip.loadedMs > this.contextTtlMs;
+  }
+
+  private async switchTrip(bus: BusEngine, row: typeof trips.$inferSelect): Promise<void> {
+    const sameTrip = bus.trip?.tripId === row.id && bus.state;
+    bus.trip = await loadTripContext(this.opts.database.db, row, this.opts.now());
+    if (sameTrip) return; // a context refresh keeps the running state
+    const saved = await loadCheckpoint(this.opts.database.db, bus.busId, row.id);
+    bus.state = saved ? deserializeState(JSON.stringify(saved)) : createState();
+    bus.lastCheckpointMs = this.opts.now();
+  }
+
+  private async onAccepted(bus: BusEngine, batch: AcceptedBatch): Promise<void> {
+    const firstMs = batch.fixes[0]?.fix.timeMs ?? batch.receivedMs;
+    if (!bus.trip || bus.state?.trip.status === 'ended' || this.stale(bus)) {
+      const row = await findTripForBus(this.opts.database.db, bus.busId, firstMs);
+      if (!row) {
+        bus.trip = undefined;
+        bus.state = undefined;
+        return;
+      }
+      await this.switchTrip(bus, row);
+    }
+    const inputs: EngineInput[] = batch.fixes.map(({ fix, late }) => ({ type: 'fix', fix, late }));
+    for (const e of batch.events) {
+      if (e.type === 'heartbeat') inputs.push({ type: 'heartbeat', timeMs: e.timeMs ?? batch.receivedMs });
+      else if (e.type === 'driverCard') inputs.push(driverCardInput(e, batch.receivedMs));
+      else if (e.type === 'alarm') inputs.push({ type: 'alarm', timeMs: e.timeMs ?? batch.receivedMs, alarms: e.alarms, source: e.protocol });
+    }
+    await this.run(bus, inputs);
+  }
+
+  private async run(bus: BusEngine, inputs: EngineInput[]): Promise<EngineEvent[]> {
+    const loaded = bus.trip!;
+    let state = bus.state ?? createState();
+    const events: EngineEvent[] = [];
+    for (const input of inputs) {
+      const r = step(state, input, loaded.ctx);
+      state = r.state;
+      for (const e of r.events) events.push(e);
+    }
+    bus.state = state;
+    for (const e of events) {
+      if (e.type === 'violation.opened' || e.type === 'violation.updated' || e.type === 'violation.closed') bus.pending.violations.set(e.id, e);
+      else if (e.type === 'stop.arrived' || e.type === 'stop.departed' || e.type === 'stop.missed') bus.pending.stops.push(e);
+      else if (e.type === 'trip.started') bus.pending.started = e.timeMs;
+      else if (e.type === 'trip.ended') bus.pending.ended = e.timeMs;
+    }
+    const meaningful = events.some((e) => e.type !== 'trip.progress');
+    if (meaningful || this.opts.now() - bus.lastCheckpointMs >= this.checkpointEveryMs) bus.pending.checkpoint = true;
+    try {
+      await this.persist(bus);
+    } catch (err) {
+      this.opts.log.warn('engine results not persisted yet; retried with the next input', { busId: bus.busId, tripId: loaded.tripId, error: String(err) });
+    }
+    if (events.length) {
+      const out: EngineBatch = { busId: bus.busId, tripId: loaded.tripId, schoolId: loaded.schoolId, routeId: loaded.routeId, events, trip: loaded };
+      for (const l of this.listeners) {
+        try {
+          l(out);
+        } catch (err) {
+          this.opts.log.error('engine listener failed', { busId: bus.busId, error: String(err) });
+        }
+      }
+    }
+    return events;
+  }
+
+  private async persist(bus: BusEngine): Promise<void> {
+    const p = bus.pending;
+    const loaded = bus.trip!;
+    if (!p.violations.size && !p.stops.length && p.started == null && p.ended == null && !p.checkpoint) return;
+    const stateText = serializeState(bus.state!);
+    await this.opts.database.db.transaction(async (tx) => {
+      if (p.started != null) await markTrip(tx, loaded.tripId, { startedMs: p.started });
+      await upsertViolations(tx, loaded.schoolId, [...p.violations.values()]);
+      await recordStopEvents(
+        tx,
+        p.stops.map((s) => ({ tripId: loaded.tripId, stopId: Number(s.stopId), kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed', timeMs: s.timeMs, dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS) })),
+      );
+      if (p.ended != null) await markTrip(tx, loaded.tripId, { endedMs: p.ended });
+      if (p.checkpoint) await saveCheckpoint(tx, bus.busId, loaded.tripId, stateText);
+    });
+    bus.pending = { violations: new Map(), stops: [], checkpoint: false };
+    bus.lastCheckpointMs = this.opts.now();
+  }
+}
+
+export function createEngineRunner(opts: RunnerOptions): EngineRunner {
+  return new EngineRunner(opts);
+}
