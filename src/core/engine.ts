@@ -1,5 +1,12 @@
 // The safety engine for one bus: (state, input, context) → { state, events }.
-// Pure: no I/O, no clock reads; the input state is never modified.
+// Pure: no I/O, no clock reads. step never modifies its input state; stepInPlace is the explicit
+// mutating variant (it updates the top-level fields of the state it is given) for hot loops that
+// own their state. Both run the same code, so they give the same events and the same state.
+//
+// Copy-on-write is at the level of the sub-states: the rules return their sub-state unchanged (the
+// same object) when nothing changed and a new object otherwise; they never modify one in place, so
+// a state returned by step may share sub-states with its input, and stepInPlace may be applied to a
+// state that shares sub-states with older snapshots without disturbing them.
 //
 // Ordering: inputs are expected in time order (the pipeline's filters sort small disorder with a
 // reorder buffer). A fix older than the newest one taken is "late": it feeds only the rules that
@@ -24,7 +31,7 @@ import { deviationOnFix } from './rules/route-deviation';
 import { stopsOnFix } from './rules/stops';
 import { unlicensedOnTripStart } from './rules/unlicensed-bus';
 import { closeEpisode } from './episodes';
-import type { EngineState } from './state';
+import { cloneState, sameTopLevel, type EngineState } from './state';
 import { locateOnRoute, shouldAutoStartTrip } from './trip-matching';
 
 export interface StepResult {
@@ -32,129 +39,146 @@ export interface StepResult {
   events: EngineEvent[];
 }
 
-function tripRef(ctx: TripContext, timeMs: number) {
-  return { timeMs, busId: ctx.busId, tripId: ctx.tripId, routeId: ctx.routeId };
-}
-
+/**
+ * One input for one bus. Never modifies `state`: returns the next state (the same object when the
+ * input changed nothing) and the events. Unchanged sub-states are shared with the input state.
+ */
 export function step(state: EngineState, input: EngineInput, ctx: TripContext): StepResult {
-  const sink: EventSink = { ctx, driverId: state.driver.onDutyId, events: [] };
-  let next: EngineState;
-  switch (input.type) {
-    case 'fix':
-      next = onFix(state, input.fix, input.late === true, ctx, sink);
-      break;
-    case 'tripStart':
-      next = state.trip.status === 'planned' ? startTrip(state, input.timeMs, 'explicit', ctx, sink) : state;
-      break;
-    case 'tripEnd':
-      next = state.trip.status === 'active' ? endTrip(state, input.timeMs, input.sweepConfirmed, ctx, sink) : state;
-      break;
-    case 'heartbeat':
-      next = state.trip.status === 'ended' ? state : { ...state, lastSeenMs: Math.max(state.lastSeenMs ?? input.timeMs, input.timeMs), device: deviceOnSeen(state.device, input.timeMs, sink) };
-      break;
-    case 'driverCard': {
-      if (state.trip.status === 'ended') return { state, events: [] };
-      const driver = driverOnCard(state.driver, input, ctx, sink, state.trip.status === 'active');
-      sink.driverId = driver.onDutyId;
-      const fatigue = input.inserted ? fatigueOnDriverChange(state.fatigue, driver.onDutyId, input.timeMs, sink) : state.fatigue;
-      next = { ...state, driver, fatigue };
-      break;
-    }
-    case 'boarding': {
-      if (state.trip.status === 'ended') return { state, events: [] };
-      const boarding = capacityOnBoarding(state.boarding, input, ctx, sink);
-      if (state.trip.status === 'active') offStopOnBoarding(input, ctx, sink);
-      next = { ...state, boarding };
-      break;
-    }
-    case 'alarm': {
-      if (state.trip.status !== 'active' || !hasEmergency(input.alarms, ctx)) return { state, events: [] };
-      const pos = input.lat !== undefined && input.lon !== undefined ? { lat: input.lat, lon: input.lon } : undefined;
-      next = { ...state, emergency: emergencyOnAlarm(state.emergency, input.timeMs, input.source ?? 'alarm', ctx, sink, pos) };
-      break;
-    }
-    case 'tick': {
-      if (state.trip.status !== 'active') return { state, events: [] };
-      const device = deviceOnTick(state.device, state.lastSeenMs, input.nowMs, state.trip.startedMs!, ctx, sink);
-      const fatigue = fatigueOnTick(state.fatigue, input.nowMs, ctx, sink);
-      next = device === state.device && fatigue === state.fatigue ? state : { ...state, device, fatigue };
-      break;
-    }
-  }
-  return { state: next, events: sink.events };
+  const events: EngineEvent[] = [];
+  const next = cloneState(state);
+  stepInPlace(next, input, ctx, events);
+  return { state: sameTopLevel(next, state) ? state : next, events };
 }
 
-/** Runs inputs in order; identical to calling step for each. */
+/**
+ * Runs inputs in order from `state` (not modified); identical to calling step for each. Copies the
+ * top level of the state once and runs the inputs in place on the copy.
+ */
 export function stepMany(state: EngineState, inputs: Iterable<EngineInput>, ctx: TripContext): StepResult {
   const events: EngineEvent[] = [];
-  let s = state;
-  for (const input of inputs) {
-    const r = step(s, input, ctx);
-    s = r.state;
-    for (const e of r.events) events.push(e);
-  }
-  return { state: s, events };
+  const next = cloneState(state);
+  for (const input of inputs) stepInPlace(next, input, ctx, events);
+  return { state: sameTopLevel(next, state) ? state : next, events };
 }
 
-function startTrip(state: EngineState, timeMs: number, mode: 'explicit' | 'auto', ctx: TripContext, sink: EventSink): EngineState {
-  sink.events.push({ type: 'trip.started', ...tripRef(ctx, timeMs), mode });
-  const driver = driverOnTripStart(state.driver, timeMs, ctx, sink);
+/**
+ * The mutating variant of step, for callers that own the state (one state object per bus, updated
+ * input after input): assigns the changed top-level fields of `state` and appends the events to
+ * `events`. Afterwards `state` equals what step(state, input, ctx).state would have been and the
+ * appended events equal its events.
+ *
+ * Only the top-level object is modified. Sub-states (trip, last, progress, the rule states,
+ * episodes) are replaced, never modified, so snapshots that share them (earlier step results, a
+ * cloneState copy) stay intact. Do not use on a state someone else still reads as a value.
+ */
+export function stepInPlace(state: EngineState, input: EngineInput, ctx: TripContext, events: EngineEvent[]): void {
+  const sink: EventSink = { ctx, driverId: state.driver.onDutyId, events };
+  const s = state;
+  switch (input.type) {
+    case 'fix':
+      onFix(s, input.fix, input.late === true, ctx, sink);
+      return;
+    case 'tripStart':
+      if (s.trip.status === 'planned') startTrip(s, input.timeMs, 'explicit', ctx, sink);
+      return;
+    case 'tripEnd':
+      if (s.trip.status === 'active') endTrip(s, input.timeMs, input.sweepConfirmed, ctx, sink);
+      return;
+    case 'heartbeat':
+      if (s.trip.status === 'ended') return;
+      s.lastSeenMs = Math.max(s.lastSeenMs ?? input.timeMs, input.timeMs);
+      s.device = deviceOnSeen(s.device, input.timeMs, sink);
+      return;
+    case 'driverCard': {
+      if (s.trip.status === 'ended') return;
+      const driver = driverOnCard(s.driver, input, ctx, sink, s.trip.status === 'active');
+      sink.driverId = driver.onDutyId;
+      const fatigue = input.inserted ? fatigueOnDriverChange(s.fatigue, driver.onDutyId, input.timeMs, sink) : s.fatigue;
+      s.driver = driver;
+      s.fatigue = fatigue;
+      return;
+    }
+    case 'boarding': {
+      if (s.trip.status === 'ended') return;
+      s.boarding = capacityOnBoarding(s.boarding, input, ctx, sink);
+      if (s.trip.status === 'active') offStopOnBoarding(input, ctx, sink);
+      return;
+    }
+    case 'alarm': {
+      if (s.trip.status !== 'active' || !hasEmergency(input.alarms, ctx)) return;
+      const pos = input.lat !== undefined && input.lon !== undefined ? { lat: input.lat, lon: input.lon } : undefined;
+      s.emergency = emergencyOnAlarm(s.emergency, input.timeMs, input.source ?? 'alarm', ctx, sink, pos);
+      return;
+    }
+    case 'tick': {
+      if (s.trip.status !== 'active') return;
+      const device = deviceOnTick(s.device, s.lastSeenMs, input.nowMs, s.trip.startedMs!, ctx, sink);
+      const fatigue = fatigueOnTick(s.fatigue, input.nowMs, ctx, sink);
+      s.device = device;
+      s.fatigue = fatigue;
+      return;
+    }
+  }
+}
+
+function startTrip(s: EngineState, timeMs: number, mode: 'explicit' | 'auto', ctx: TripContext, sink: EventSink): void {
+  sink.events.push({ type: 'trip.started', timeMs, busId: ctx.busId, tripId: ctx.tripId, routeId: ctx.routeId, mode });
+  const driver = driverOnTripStart(s.driver, timeMs, ctx, sink);
   sink.driverId = driver.onDutyId;
   const unlicensed = unlicensedOnTripStart(timeMs, ctx, sink);
   const noAttendant = attendantOnTripStart(timeMs, ctx, sink);
-  return {
-    ...state,
-    trip: { status: 'active', startedMs: timeMs, endedMs: null, mode },
-    driver,
-    fatigue: state.fatigue.driverId === driver.onDutyId ? state.fatigue : { ...state.fatigue, driverId: driver.onDutyId },
-    unlicensed,
-    noAttendant,
-    lastSeenMs: state.lastSeenMs ?? timeMs,
-  };
+  s.trip = { status: 'active', startedMs: timeMs, endedMs: null, mode };
+  s.driver = driver;
+  if (s.fatigue.driverId !== driver.onDutyId) s.fatigue = { ...s.fatigue, driverId: driver.onDutyId };
+  s.unlicensed = unlicensed;
+  s.noAttendant = noAttendant;
+  s.lastSeenMs = s.lastSeenMs ?? timeMs;
 }
 
-function endTrip(state: EngineState, timeMs: number, sweepConfirmed: boolean | undefined, ctx: TripContext, sink: EventSink): EngineState {
-  const pos: Position | undefined = state.last ? { lat: state.last.lat, lon: state.last.lon } : undefined;
-  const overspeed = overspeedClose(state.overspeed, timeMs, sink, pos);
-  if (state.deviation.open) closeEpisode(sink, state.deviation.open, timeMs, timeMs, pos);
-  if (state.offStop.doorOpen) closeEpisode(sink, state.offStop.doorOpen, timeMs, timeMs, pos);
-  if (state.boarding.open) closeEpisode(sink, state.boarding.open, timeMs, timeMs, pos);
-  const fatigue = fatigueClose(state.fatigue, timeMs, sink);
-  const driver = driverClose(state.driver, timeMs, sink);
-  const device = deviceClose(state.device, timeMs, sink);
-  emergencyOnClear(state.emergency, timeMs, sink, pos);
-  if (state.unlicensed) closeEpisode(sink, state.unlicensed, timeMs, timeMs);
-  if (state.noAttendant) closeEpisode(sink, state.noAttendant, timeMs, timeMs);
-  leftOnBoardOnTripEnd(timeMs, onboardCount(state.boarding), sweepConfirmed, sink);
-  sink.events.push({ type: 'trip.ended', ...tripRef(ctx, timeMs) });
-  return {
-    ...state,
-    trip: { ...state.trip, status: 'ended', endedMs: timeMs },
-    overspeed,
-    deviation: { run: null, open: null },
-    offStop: { doorOpen: null },
-    boarding: { ...state.boarding, open: null },
-    fatigue,
-    driver,
-    device,
-    emergency: null,
-    unlicensed: null,
-    noAttendant: null,
-  };
+function endTrip(s: EngineState, timeMs: number, sweepConfirmed: boolean | undefined, ctx: TripContext, sink: EventSink): void {
+  const pos: Position | undefined = s.last ? { lat: s.last.lat, lon: s.last.lon } : undefined;
+  const overspeed = overspeedClose(s.overspeed, timeMs, sink, pos);
+  if (s.deviation.open) closeEpisode(sink, s.deviation.open, timeMs, timeMs, pos);
+  if (s.offStop.doorOpen) closeEpisode(sink, s.offStop.doorOpen, timeMs, timeMs, pos);
+  if (s.boarding.open) closeEpisode(sink, s.boarding.open, timeMs, timeMs, pos);
+  const fatigue = fatigueClose(s.fatigue, timeMs, sink);
+  const driver = driverClose(s.driver, timeMs, sink);
+  const device = deviceClose(s.device, timeMs, sink);
+  emergencyOnClear(s.emergency, timeMs, sink, pos);
+  if (s.unlicensed) closeEpisode(sink, s.unlicensed, timeMs, timeMs);
+  if (s.noAttendant) closeEpisode(sink, s.noAttendant, timeMs, timeMs);
+  leftOnBoardOnTripEnd(timeMs, onboardCount(s.boarding), sweepConfirmed, sink);
+  sink.events.push({ type: 'trip.ended', timeMs, busId: ctx.busId, tripId: ctx.tripId, routeId: ctx.routeId });
+  s.trip = { status: 'ended', startedMs: s.trip.startedMs, endedMs: timeMs, mode: s.trip.mode };
+  s.overspeed = overspeed;
+  s.deviation = { run: null, open: null };
+  s.offStop = { doorOpen: null };
+  s.boarding = { ...s.boarding, open: null };
+  s.fatigue = fatigue;
+  s.driver = driver;
+  s.device = device;
+  s.emergency = null;
+  s.unlicensed = null;
+  s.noAttendant = null;
 }
 
-function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, sink: EventSink): EngineState {
-  if (state.trip.status === 'ended') return state;
-  const proj = ctx.route.geometry.projection;
+function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, sink: EventSink): void {
+  if (s.trip.status === 'ended') return;
+  const route = ctx.route;
+  const proj = route.geometry.projection;
   const x = projectX(proj, fix.lon);
   const y = projectY(proj, fix.lat);
+  const timeMs = fix.timeMs;
   const position: Position = { lat: fix.lat, lon: fix.lon };
-  const last = state.last;
-  const late = markedLate || (last !== null && fix.timeMs <= last.timeMs);
+  const last = s.last;
+  const late = markedLate || (last !== null && timeMs <= last.timeMs);
 
-  if (late) return onLateFix(state, fix, x, y, position, ctx, sink);
+  if (late) {
+    onLateFix(s, fix, x, y, position, ctx, sink);
+    return;
+  }
 
-  const dtS = last ? (fix.timeMs - last.timeMs) / 1000 : 0;
+  const dtS = last ? (timeMs - last.timeMs) / 1000 : 0;
   const stepM = last ? Math.sqrt((x - last.x) * (x - last.x) + (y - last.y) * (y - last.y)) : 0;
   let speedKph: number | null = null;
   let speedSource: FixFrame['speedSource'] = null;
@@ -165,26 +189,29 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
     speedKph = (stepM / dtS) * 3.6;
     speedSource = 'derived';
   }
-  const match = locateOnRoute(ctx.route.geometry, x, y, state.progress.alongM, dtS, ctx.config);
-  const newLast = { timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon, x, y };
+  const progress = s.progress;
+  const match = locateOnRoute(route.geometry, x, y, progress.alongM, dtS, ctx.config);
+  const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y };
 
-  let s = state;
   if (s.trip.status === 'planned') {
     const auto =
       ctx.autoStart !== false &&
       shouldAutoStartTrip(
-        { timeMs: fix.timeMs, speedKph, distanceToRouteM: match.distanceM, plannedStartMs: ctx.plannedStartMs, plannedEndMs: ctx.plannedEndMs },
+        { timeMs, speedKph, distanceToRouteM: match.distanceM, plannedStartMs: ctx.plannedStartMs, plannedEndMs: ctx.plannedEndMs },
         ctx.config.tripStart,
       );
     if (!auto) {
-      return { ...s, last: newLast, progress: { alongM: match.alongM, distanceM: match.distanceM, emittedMs: s.progress.emittedMs }, lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs };
+      s.last = newLast;
+      s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs: progress.emittedMs };
+      if (!fix.blindArea) s.lastSeenMs = timeMs;
+      return;
     }
-    s = startTrip(s, fix.timeMs, 'auto', ctx, sink);
+    startTrip(s, timeMs, 'auto', ctx, sink);
   }
 
   const frame: FixFrame = {
     fix,
-    timeMs: fix.timeMs,
+    timeMs,
     x,
     y,
     position,
@@ -197,11 +224,11 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
     onboard: onboardCount(s.boarding),
   };
 
-  let device = fix.blindArea ? deviceOnBlindArea(s.device, frame, sink) : deviceOnSeen(s.device, fix.timeMs, sink, position);
+  let device = fix.blindArea ? deviceOnBlindArea(s.device, frame, sink) : deviceOnSeen(s.device, timeMs, sink, position);
   device = tamperOnFix(device, frame, ctx, sink);
   let emergency = s.emergency;
-  if (hasEmergency(fix.alarms, ctx)) emergency = emergencyOnAlarm(emergency, fix.timeMs, 'fix', ctx, sink, position);
-  else if (emergency && !fix.blindArea) emergency = emergencyOnClear(emergency, fix.timeMs, sink, position);
+  if (hasEmergency(fix.alarms, ctx)) emergency = emergencyOnAlarm(emergency, timeMs, 'fix', ctx, sink, position);
+  else if (emergency && !fix.blindArea) emergency = emergencyOnClear(emergency, timeMs, sink, position);
 
   const overspeed = overspeedOnFix(s.overspeed, frame, ctx, sink);
   const deviation = deviationOnFix(s.deviation, frame, ctx, sink);
@@ -210,17 +237,17 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
   const driver = noDriverOnFix(s.driver, frame, ctx, sink);
   const stops = stopsOnFix(s.stops, frame, ctx, sink);
 
-  let emittedMs = s.progress.emittedMs;
+  let emittedMs = progress.emittedMs;
   const emitProgress =
     match.alongM !== null &&
-    (emittedMs === null || fix.timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops !== s.stops);
+    (emittedMs === null || timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops !== s.stops);
   if (emitProgress) {
-    emittedMs = fix.timeMs;
-    const lengthM = ctx.route.geometry.lengthM;
-    const nextStop = ctx.route.stops[stops.atIdx !== null ? stops.atIdx : stops.nextIdx];
+    emittedMs = timeMs;
+    const lengthM = route.geometry.lengthM;
+    const nextStop = route.stops[stops.atIdx !== null ? stops.atIdx : stops.nextIdx];
     sink.events.push({
       type: 'trip.progress',
-      timeMs: fix.timeMs,
+      timeMs,
       busId: ctx.busId,
       tripId: ctx.tripId,
       routeId: ctx.routeId,
@@ -233,30 +260,24 @@ function onFix(state: EngineState, fix: Fix, markedLate: boolean, ctx: TripConte
     });
   }
 
-  return {
-    ...s,
-    last: newLast,
-    lastSeenMs: fix.blindArea ? s.lastSeenMs : fix.timeMs,
-    progress: { alongM: match.alongM, distanceM: match.distanceM, emittedMs },
-    device,
-    emergency,
-    overspeed,
-    deviation,
-    offStop,
-    fatigue,
-    driver,
-    stops,
-  };
+  s.last = newLast;
+  if (!fix.blindArea) s.lastSeenMs = timeMs;
+  s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs };
+  s.device = device;
+  s.emergency = emergency;
+  s.overspeed = overspeed;
+  s.deviation = deviation;
+  s.offStop = offStop;
+  s.fatigue = fatigue;
+  s.driver = driver;
+  s.stops = stops;
 }
 
-function onLateFix(state: EngineState, fix: Fix, x: number, y: number, position: Position, ctx: TripContext, sink: EventSink): EngineState {
-  if (state.trip.status !== 'active') return state;
-  let s = state;
+function onLateFix(s: EngineState, fix: Fix, x: number, y: number, position: Position, ctx: TripContext, sink: EventSink): void {
+  if (s.trip.status !== 'active') return;
   if (fix.blindArea) {
     const frame = { fix, timeMs: fix.timeMs, x, y, position } as FixFrame;
-    const device = deviceOnBlindArea(s.device, frame, sink);
-    if (device !== s.device) s = { ...s, device };
+    s.device = deviceOnBlindArea(s.device, frame, sink);
   }
-  if (hasEmergency(fix.alarms, ctx)) s = { ...s, emergency: emergencyOnAlarm(s.emergency, fix.timeMs, 'fix', ctx, sink, position) };
-  return s;
+  if (hasEmergency(fix.alarms, ctx)) s.emergency = emergencyOnAlarm(s.emergency, fix.timeMs, 'fix', ctx, sink, position);
 }

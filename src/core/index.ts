@@ -16,8 +16,8 @@ export type {
   Position,
 } from './events';
 export type { EngineState } from './state';
-export { createState, serializeState, deserializeState, openEpisodes } from './state';
-export { step, stepMany, type StepResult } from './engine';
+export { createState, cloneState, serializeState, deserializeState, openEpisodes } from './state';
+export { step, stepMany, stepInPlace, type StepResult } from './engine';
 export { prepareRoute, type PreparedRoute, type RouteInput, type StopDef, type ZoneDef, type RoadClass } from './route';
 export { shouldAutoStartTrip, locateOnRoute } from './trip-matching';
 export { CN_2012, PRESETS, getPreset, mergeConfig, type RuleConfig, type ConfigOverride } from './presets/index';

@@ -69,6 +69,53 @@ export function createState(): EngineState {
   };
 }
 
+/**
+ * Copy of the top level only, in the canonical field order; the sub-states are shared (the engine
+ * replaces them, never modifies them). This is what step does before running an input in place.
+ */
+export function cloneState(s: EngineState): EngineState {
+  return {
+    version: s.version,
+    trip: s.trip,
+    last: s.last,
+    lastSeenMs: s.lastSeenMs,
+    progress: s.progress,
+    boarding: s.boarding,
+    overspeed: s.overspeed,
+    deviation: s.deviation,
+    offStop: s.offStop,
+    fatigue: s.fatigue,
+    driver: s.driver,
+    device: s.device,
+    stops: s.stops,
+    emergency: s.emergency,
+    unlicensed: s.unlicensed,
+    noAttendant: s.noAttendant,
+  };
+}
+
+/** True when every top-level field of a and b is the same value (sub-states compared by identity). */
+export function sameTopLevel(a: EngineState, b: EngineState): boolean {
+  return (
+    a.trip === b.trip &&
+    a.last === b.last &&
+    a.lastSeenMs === b.lastSeenMs &&
+    a.progress === b.progress &&
+    a.boarding === b.boarding &&
+    a.overspeed === b.overspeed &&
+    a.deviation === b.deviation &&
+    a.offStop === b.offStop &&
+    a.fatigue === b.fatigue &&
+    a.driver === b.driver &&
+    a.device === b.device &&
+    a.stops === b.stops &&
+    a.emergency === b.emergency &&
+    a.unlicensed === b.unlicensed &&
+    a.noAttendant === b.noAttendant &&
+    a.version === b.version
+  );
+}
+
 export function serializeState(state: EngineState): string {
   return JSON.stringify(state);
 }
