@@ -18,6 +18,8 @@ import { tripsResource } from './resources/trips';
 import { registerUsers } from './resources/users';
 import { registerRouteImport } from './resources/route-import';
 import { registerTelemetry } from './resources/telemetry';
+import { registerViolations } from './resources/violations';
+import { registerCases } from './resources/cases';
 
 export const registryResources = [
   schoolsResource,
@@ -61,6 +63,8 @@ export function createApp(deps: AppDeps) {
   registerTelemetry(app, api, deps);
   registerUsers(app, api, deps);
   registerRouteImport(app, api, deps);
+  registerViolations(app, api, deps);
+  registerCases(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

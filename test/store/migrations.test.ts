@@ -14,8 +14,8 @@ describe('migrations', () => {
     const rows = await database.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by 1");
     expect(rows.map((r) => r.table_name)).toEqual(
       [
-        'api_tokens', 'attendants', 'boarding_records', 'buses', 'case_actions', 'device_events', 'devices', 'drivers', 'engine_checkpoints', 'guardian_students',
-        'guardians', 'notices', 'positions', 'rejected_fixes', 'routes', 'schools', 'speed_zones', 'stop_events', 'stops', 'student_stops', 'students', 'trips',
+        'api_tokens', 'attendants', 'boarding_records', 'buses', 'case_actions', 'device_events', 'devices', 'drivers', 'engine_checkpoints', 'job_runs', 'guardian_students',
+        'guardians', 'notices', 'positions', 'rejected_fixes', 'reports', 'routes', 'schools', 'speed_zones', 'stop_events', 'stops', 'student_stops', 'students', 'trips',
         'user_schools', 'users', 'violations',
       ].sort(),
     );
