@@ -15,7 +15,7 @@ describe('migrations', () => {
     expect(rows.map((r) => r.table_name)).toEqual(
       [
         'api_tokens', 'attendants', 'boarding_records', 'buses', 'case_actions', 'device_events', 'devices', 'drivers', 'engine_checkpoints', 'job_runs', 'guardian_students',
-        'guardians', 'notices', 'positions', 'rejected_fixes', 'reports', 'routes', 'schools', 'speed_zones', 'stop_events', 'stops', 'student_stops', 'students', 'trips',
+        'guardians', 'notices', 'positions', 'rejected_fixes', 'reports', 'routes', 'schools', 'speed_zones', 'stop_events', 'stops', 'student_stops', 'students', 'trip_sweeps', 'trips',
         'user_schools', 'users', 'violations',
       ].sort(),
     );

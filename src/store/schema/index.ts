@@ -12,3 +12,4 @@ export * from './notices';
 export * from './users';
 export * from './jobs';
 export * from './reports';
+export * from './sweeps';
