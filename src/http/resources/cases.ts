@@ -20,7 +20,7 @@ const dueAt = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 const transitionBody = z
   .object({
-    to: z.enum(caseStatuses).refine((s) => s !== 'open', 'a case cannot go back to open'),
+    to: z.enum(caseStatuses),
     note: note.optional(),
     /** Required to dismiss (unless an exemption reason is given). */
     reason: note.optional(),
