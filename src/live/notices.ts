@@ -1,0 +1,284 @@
+// Guardian notices: drafted by the pure rules (notice-rules.ts), stored once per dedupe key (insert … on conflict
+// do nothing), then published on the trip's topic for that guardian only. The seq the notice was published with
+// is stored in its payload, so a client resuming a topic with its last seq gets exactly the notices it missed.
+//
+// Entry points for other features:
+// - noticeBoarding({ tripId, studentId, boarded, timeMs }) — attendant boarding/alighting records;
+// - noticeBusSubstituted(tripId, { previousBusId }) — the trips PATCH path when busId changes;
+// - noticeTripNotStarted(tripId) — the scheduled job that finds trips not started 10 minutes after plan.
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Logger } from '../logging';
+import type { Database } from '../store/db';
+import { buses, guardians, guardianStudents, notices, stops, students, studentStops, trips } from '../store/schema';
+import type { LivePublisher, SeqTicket } from './messages';
+import { boardingNotices, busSubstitutedNotices, type Locale, type NoticeDraft, notStartedNotices, type Rider, type TripInfo } from './notice-rules';
+import type { NoticeKind } from './notice-text';
+import { tripTopic } from './topics';
+
+export interface NoticeServiceOptions {
+  database: Database;
+  log: Logger;
+  now: () => number;
+  /** The live hub; without it notices are stored only (clients read them through REST or on resume). */
+  publisher?: LivePublisher;
+  /** How long a trip's riders are cached (registry edits reach notices within this time). */
+  ridersTtlMs?: number;
+}
+
+export interface TripDetails extends TripInfo {
+  routeId: number;
+  busId: number;
+  schoolId: number;
+  plannedStartMs: number;
+  status: string;
+}
+
+/** What a notice message carries (`data` of a `notice` message, and an item of the REST list). */
+export interface NoticeData {
+  id: number;
+  kind: NoticeKind;
+  tripId: number | null;
+  /** the text in the guardian's language */
+  text: string;
+  textZh: string;
+  textEn: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface BoardingNoticeInput {
+  tripId: number;
+  studentId: number;
+  boarded: boolean;
+  timeMs: number;
+  /** where the child got on or off (stops.id), if known */
+  stopId?: number | null;
+}
+
+type NoticeRow = typeof notices.$inferSelect;
+
+export function noticeData(row: Pick<NoticeRow, 'id' | 'kind' | 'tripId' | 'textZh' | 'textEn' | 'payload' | 'createdAt'>, locale: Locale): NoticeData {
+  return {
+    id: row.id,
+    kind: row.kind as NoticeKind,
+    tripId: row.tripId,
+    text: locale === 'en' ? row.textEn : row.textZh,
+    textZh: row.textZh,
+    textEn: row.textEn,
+    payload: row.payload,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+const MAX_KNOWN_KEYS = 50_000;
+
+export class NoticeService {
+  private readonly riders = new Map<number, { loadedMs: number; info: TripDetails; riders: Rider[] }>();
+  /** dedupe keys known to be stored: spares the database a refused insert on every progress event */
+  private readonly known = new Set<string>();
+  private readonly pendingDelivered = new Set<number>();
+  private deliveredTimer?: ReturnType<typeof setTimeout>;
+  private readonly ridersTtlMs: number;
+
+  constructor(private readonly opts: NoticeServiceOptions) {
+    this.ridersTtlMs = opts.ridersTtlMs ?? 60_000;
+  }
+
+  setPublisher(publisher: LivePublisher): void {
+    this.opts.publisher = publisher;
+  }
+
+  /** Stores drafts (each dedupe key once, ever) and publishes the new ones. Returns the notices stored now. */
+  async store(drafts: NoticeDraft[]): Promise<NoticeData[]> {
+    const fresh = drafts.filter((d, i) => !this.known.has(d.dedupeKey) && drafts.findIndex((o) => o.dedupeKey === d.dedupeKey) === i);
+    if (fresh.length === 0) return [];
+    const tickets: (SeqTicket | undefined)[] = fresh.map((d) => (d.tripId != null ? this.opts.publisher?.reserve(tripTopic(d.tripId)) : undefined));
+    let inserted: NoticeRow[];
+    try {
+      inserted = await this.opts.database.db
+        .insert(notices)
+        .values(
+          fresh.map((d, i) => ({
+            guardianId: d.guardianId,
+            tripId: d.tripId,
+            kind: d.kind,
+            dedupeKey: d.dedupeKey,
+            payload: tickets[i] ? { ...d.payload, topic: tickets[i]!.topic, seq: tickets[i]!.seq } : d.payload,
+            textZh: d.textZh,
+            textEn: d.textEn,
+            createdAt: new Date(this.opts.now()),
+          })),
+        )
+        .onConflictDoNothing({ target: notices.dedupeKey })
+        .returning();
+    } catch (err) {
+      for (const t of tickets) t?.cancel();
+      throw err;
+    }
+    if (this.known.size > MAX_KNOWN_KEYS) this.known.clear();
+    for (const d of fresh) this.known.add(d.dedupeKey);
+    const byKey = new Map(inserted.map((r) => [r.dedupeKey, r]));
+    const out: NoticeData[] = [];
+    fresh.forEach((d, i) => {
+      const row = byKey.get(d.dedupeKey);
+      const ticket = tickets[i];
+      if (!row) {
+        ticket?.cancel();
+        return;
+      }
+      const data = noticeData(row, d.locale);
+      out.push(data);
+      ticket?.publish('notice', data, { audience: { guardianId: d.guardianId } });
+    });
+    if (out.length) this.opts.log.info('notices stored', { count: out.length, kinds: [...new Set(out.map((n) => n.kind))] });
+    return out;
+  }
+
+  /** Trip, bus plate and the guardians of the children riding it (cached for a minute). */
+  async tripRiders(tripId: number): Promise<{ info: TripDetails; riders: Rider[] } | undefined> {
+    const now = this.opts.now();
+    const cached = this.riders.get(tripId);
+    if (cached && now - cached.loadedMs < this.ridersTtlMs) return cached;
+    const db = this.opts.database.db;
+    const [trip] = await db
+      .select({ id: trips.id, routeId: trips.routeId, busId: trips.busId, schoolId: trips.schoolId, plannedStartAt: trips.plannedStartAt, status: trips.status, plate: buses.plate })
+      .from(trips)
+      .innerJoin(buses, eq(buses.id, trips.busId))
+      .where(eq(trips.id, tripId));
+    if (!trip) return undefined;
+    const rows = await db
+      .select({
+        guardianId: guardians.id,
+        locale: guardians.locale,
+        prefs: guardians.noticePreferences,
+        studentId: students.id,
+        studentName: students.name,
+        stopId: studentStops.stopId,
+        stopName: stops.name,
+      })
+      .from(studentStops)
+      .innerJoin(students, eq(students.id, studentStops.studentId))
+      .innerJoin(guardianStudents, eq(guardianStudents.studentId, studentStops.studentId))
+      .innerJoin(guardians, eq(guardians.id, guardianStudents.guardianId))
+      .innerJoin(stops, eq(stops.id, studentStops.stopId))
+      .where(eq(studentStops.routeId, trip.routeId))
+      .orderBy(asc(guardians.id), asc(students.id));
+    const entry = {
+      loadedMs: now,
+      info: { tripId: trip.id, routeId: trip.routeId, busId: trip.busId, schoolId: trip.schoolId, plate: trip.plate, plannedStartMs: trip.plannedStartAt.getTime(), status: trip.status },
+      riders: rows.map(
+        (r): Rider => ({
+          guardianId: r.guardianId,
+          locale: r.locale,
+          approachMinutes: positive(r.prefs?.approachMinutes),
+          approachMetres: positive(r.prefs?.approachMetres),
+          muted: Array.isArray(r.prefs?.muted) ? r.prefs.muted : undefined,
+          studentId: r.studentId,
+          studentName: r.studentName,
+          stopId: String(r.stopId),
+          stopName: r.stopName,
+        }),
+      ),
+    };
+    this.riders.set(tripId, entry);
+    return entry;
+  }
+
+  invalidateTrip(tripId: number): void {
+    this.riders.delete(tripId);
+  }
+
+  /** A child boarded or got off (the attendant's record). Stored once per guardian, trip, child and direction. */
+  async noticeBoarding(input: BoardingNoticeInput): Promise<NoticeData[]> {
+    const db = this.opts.database.db;
+    const [student] = await db.select({ id: students.id, name: students.name }).from(students).where(eq(students.id, input.studentId));
+    if (!student) return [];
+    const gs = await db
+      .select({ guardianId: guardians.id, locale: guardians.locale, prefs: guardians.noticePreferences })
+      .from(guardianStudents)
+      .innerJoin(guardians, eq(guardians.id, guardianStudents.guardianId))
+      .where(eq(guardianStudents.studentId, input.studentId));
+    let stopName: string | null = null;
+    if (input.stopId != null) {
+      const [s] = await db.select({ name: stops.name }).from(stops).where(eq(stops.id, input.stopId));
+      stopName = s?.name ?? null;
+    }
+    const drafts = boardingNotices(
+      input.tripId,
+      gs.map((g) => ({ guardianId: g.guardianId, locale: g.locale, muted: Array.isArray(g.prefs?.muted) ? g.prefs.muted : undefined })),
+      student,
+      input.boarded,
+      input.timeMs,
+      stopName,
+    );
+    return this.store(drafts);
+  }
+
+  /** The trip's bus was changed: tells every guardian of the trip once per new bus. */
+  async noticeBusSubstituted(tripId: number, opts: { previousBusId?: number | null } = {}): Promise<NoticeData[]> {
+    this.invalidateTrip(tripId);
+    const t = await this.tripRiders(tripId);
+    if (!t) return [];
+    if (opts.previousBusId != null && opts.previousBusId === t.info.busId) return [];
+    return this.store(busSubstitutedNotices(t.info, t.riders, t.info.busId, opts.previousBusId ?? null));
+  }
+
+  /** The trip has not started although its planned start is past (the scheduled job decides when): a late notice. */
+  async noticeTripNotStarted(tripId: number): Promise<NoticeData[]> {
+    const t = await this.tripRiders(tripId);
+    if (!t || t.info.status !== 'planned') return [];
+    return this.store(notStartedNotices(t.info, t.riders, t.info.plannedStartMs, this.opts.now()));
+  }
+
+  /** Notices of one guardian on one trip published after `afterSeq` (resume), oldest first. */
+  async missedOnTopic(guardianId: number, tripId: number, afterSeq: number, limit = 200): Promise<{ seq: number; data: NoticeData; ts: number }[]> {
+    const rows = await this.opts.database.db
+      .select({ notice: notices, locale: guardians.locale })
+      .from(notices)
+      .innerJoin(guardians, eq(guardians.id, notices.guardianId))
+      .where(and(eq(notices.guardianId, guardianId), eq(notices.tripId, tripId), sql`(${notices.payload}->>'seq')::float8 > ${afterSeq}`))
+      .orderBy(sql`(${notices.payload}->>'seq')::float8`)
+      .limit(limit);
+    return rows.map((r) => ({ seq: Number(r.notice.payload.seq), ts: r.notice.createdAt.getTime(), data: noticeData(r.notice, r.locale) }));
+  }
+
+  /** A guardian's notices after a cursor (notice id), oldest first. */
+  async since(guardianId: number, cursor: number, limit: number): Promise<{ items: NoticeData[]; nextCursor: number | null }> {
+    const rows = await this.opts.database.db
+      .select({ notice: notices, locale: guardians.locale })
+      .from(notices)
+      .innerJoin(guardians, eq(guardians.id, notices.guardianId))
+      .where(and(eq(notices.guardianId, guardianId), gt(notices.id, cursor)))
+      .orderBy(asc(notices.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return { items: page.map((r) => noticeData(r.notice, r.locale)), nextCursor: rows.length > limit ? page[page.length - 1]!.notice.id : null };
+  }
+
+  /** Records that a notice reached the guardian (batched). */
+  markDelivered(noticeId: number): void {
+    this.pendingDelivered.add(noticeId);
+    this.deliveredTimer ??= setTimeout(() => void this.flushDelivered(), 200);
+  }
+
+  async flushDelivered(): Promise<void> {
+    clearTimeout(this.deliveredTimer);
+    this.deliveredTimer = undefined;
+    if (this.pendingDelivered.size === 0) return;
+    const ids = [...this.pendingDelivered];
+    this.pendingDelivered.clear();
+    try {
+      await this.opts.database.query('update notices set delivered_at = to_timestamp($1 / 1000.0) where id = any($2::int[]) and delivered_at is null', [this.opts.now(), ids]);
+    } catch (err) {
+      this.opts.log.warn('could not mark notices delivered', { count: ids.length, error: String(err) });
+    }
+  }
+}
+
+function positive(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+export function createNoticeService(opts: NoticeServiceOptions): NoticeService {
+  return new NoticeService(opts);
+}
