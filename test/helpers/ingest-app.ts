@@ -3,7 +3,9 @@ import { createApp } from '../../src/http/app';
 import { silentLogger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import type { Database } from '../../src/store/db';
-import { ADMIN_TOKEN } from './app';
+import { ADMIN_TOKEN, createTestApp, type TestApp } from './app';
+import { withFaults, type FaultyDatabase } from './faults';
+import { buildWorld, type World } from './world';
 
 export function appWithIngest(database: Database, clock: { nowMs: number }) {
   const ingest: PipelineIngest = createIngest({ database, log: silentLogger, now: () => clock.nowMs, writer: { maxDelayMs: 2 } });
@@ -18,4 +20,24 @@ export function appWithIngest(database: Database, clock: { nowMs: number }) {
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   };
   return { ingest, app, call };
+}
+
+/** The two-school world with the ingest pipeline in front of a fault-injectable database, for one test file. */
+export interface IngestWorld {
+  t: TestApp;
+  w: World;
+  faulty: FaultyDatabase;
+  api: ReturnType<typeof appWithIngest>;
+}
+
+export async function setupIngestWorld(startMs: number): Promise<IngestWorld> {
+  const t = await createTestApp(startMs);
+  const w = await buildWorld(t);
+  const faulty = withFaults(t.database);
+  return { t, w, faulty, api: appWithIngest(faulty, t.clock) };
+}
+
+export async function teardownIngestWorld(s: IngestWorld | undefined): Promise<void> {
+  await s?.api.ingest.close();
+  await s?.t.close();
 }

@@ -1,25 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app';
-import { withFaults, type FaultyDatabase } from '../helpers/faults';
-import { appWithIngest } from '../helpers/ingest-app';
-import { buildWorld, type World } from '../helpers/world';
+import type { TestApp } from '../helpers/app';
+import type { FaultyDatabase } from '../helpers/faults';
+import { type IngestWorld, setupIngestWorld, teardownIngestWorld } from '../helpers/ingest-app';
+import type { World } from '../helpers/world';
 
 let t: TestApp;
 let w: World;
 let faulty: FaultyDatabase;
-let api: ReturnType<typeof appWithIngest>;
+let api: IngestWorld['api'];
+let world: IngestWorld | undefined;
 const T0 = Date.UTC(2026, 8, 1, 0, 0, 0);
 
 beforeAll(async () => {
-  t = await createTestApp(T0);
-  w = await buildWorld(t);
-  faulty = withFaults(t.database);
-  api = appWithIngest(faulty, t.clock);
+  world = await setupIngestWorld(T0);
+  ({ t, w, faulty, api } = world);
 });
-afterAll(async () => {
-  await api.ingest.close();
-  await t.close();
-});
+afterAll(() => teardownIngestWorld(world));
 
 const post = (positions: unknown[], token = w.tokens.deviceA1) => api.call('POST', '/api/v1/telemetry/positions', { token, body: { positions } });
 // A bus driving east along 31.2°N at about 36 km/h: 10 m per second.
