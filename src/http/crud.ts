@@ -49,6 +49,8 @@ export interface ResourceDef {
   afterWrite?: (tx: DbOrTx, row: Row, body: Row, existing: Row | undefined) => Promise<void>;
   /** Adds owned children to the JSON of one object. */
   expand?: (db: DbOrTx, row: Row) => Promise<Row>;
+  /** Runs after a committed create, update or delete (cache invalidation). */
+  onChanged?: (deps: AppDeps, row: Row | undefined, existing: Row | undefined) => void;
   /** Hides secrets. */
   toJson?: (row: Row) => Row;
 }
@@ -143,6 +145,7 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       if (def.afterWrite) await def.afterWrite(tx, row!, body, undefined);
       return def.expand ? def.expand(tx, row!) : row!;
     });
+    def.onChanged?.(deps, created, undefined);
     return c.json(toJson(created), 201);
   });
   api.add({
@@ -160,8 +163,10 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     a.requireRole('admin', 'manager');
     const id = parseId(c);
     const body = (await parseBody(c, def.updateSchema)) as Row;
+    let before: Row | undefined;
     const updated = await db().transaction(async (tx) => {
       const existing = await load(tx, id);
+      before = existing;
       a.assertManagesSchool(schoolOf(existing));
       const values = def.prepare ? await def.prepare(tx, body, existing) : body;
       if ('schoolId' in values && values.schoolId !== existing.schoolId) a.assertManagesSchool(values.schoolId);
@@ -174,6 +179,7 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       if (def.afterWrite) await def.afterWrite(tx, row!, body, existing);
       return def.expand ? def.expand(tx, row!) : row!;
     });
+    def.onChanged?.(deps, updated, before);
     return c.json(toJson(updated));
   });
   api.add({ method: 'patch', path: `/${def.path}/{id}`, summary: `Update a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', body: def.updateSchema });
@@ -182,11 +188,13 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     const a = access(c);
     a.requireRole('admin', 'manager');
     const id = parseId(c);
-    await db().transaction(async (tx) => {
+    const removed = await db().transaction(async (tx) => {
       const existing = await load(tx, id);
       a.assertManagesSchool(schoolOf(existing));
       await tx.delete(t).where(eq(t.id, id));
+      return existing;
     });
+    def.onChanged?.(deps, undefined, removed);
     return c.body(null, 204);
   });
   api.add({ method: 'delete', path: `/${def.path}/{id}`, summary: `Delete a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', success: 204 });

@@ -98,6 +98,19 @@ describe('JSON telemetry', () => {
     expect((await stored(w.a.devices[0].id)).length).toBe(before + 2);
   });
 
+  it('follows a device moved to another bus at once (registry edits invalidate the device cache)', async () => {
+    const move = await api.call('PATCH', `/api/v1/devices/${w.a.devices[0].id}`, { body: { busId: w.a.buses[1].id } });
+    expect(move.status).toBe(200);
+    try {
+      const r = await post([at(40)]);
+      expect(r.body.accepted).toBe(1);
+      const rows = await t.database.query<{ bus_id: number }>('select bus_id from positions where device_id = $1 and time = to_timestamp($2 / 1000.0)', [w.a.devices[0].id, T0 - 600_000 + 40_000]);
+      expect(rows[0]!.bus_id).toBe(w.a.buses[1].id);
+    } finally {
+      await api.call('PATCH', `/api/v1/devices/${w.a.devices[0].id}`, { body: { busId: w.a.buses[0].id } });
+    }
+  });
+
   it('counts accepted and refused fixes in /metrics', async () => {
     const res = await api.app.request('/metrics');
     const text = await res.text();

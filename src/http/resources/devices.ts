@@ -35,4 +35,8 @@ export const devicesResource: ResourceDef = {
     return secret === undefined ? rest : { ...rest, secretHash: await hashToken(secret) };
   },
   toJson: ({ secretHash, ...row }) => ({ ...row, hasSecret: secretHash != null }),
+  // Ingest caches devices by identifier: a changed bus, identifier or secret applies to the next report.
+  onChanged: (deps, row, existing) => {
+    for (const d of [row, existing]) if (d) deps.ingest?.directory.invalidate(d.protocol, d.identifier);
+  },
 };
