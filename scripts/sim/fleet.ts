@@ -1,0 +1,136 @@
+// The simulator's fleet, read from (and if asked, added to) the registry through the HTTP API.
+import type { LonLat } from './route-motion';
+
+export type SimProtocol = 'jt808' | 'osmand' | 'json';
+
+export interface SimBus {
+  busId: number;
+  deviceId: number;
+  protocol: SimProtocol;
+  identifier: string;
+  /** JSON devices: a device token. */
+  deviceToken?: string;
+  routeId: number;
+  routeName: string;
+  path: LonLat[];
+  stops: (LonLat & { name: string })[];
+  driver?: { name: string; certificateNo?: string; certificateExpiry?: string };
+}
+
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** Every item of a paginated list (bounded to 50 pages). */
+  async list<T = any>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const r = await this.call<{ items: T[]; nextCursor?: string | null }>('GET', `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      out.push(...r.items);
+      if (!r.nextCursor) break;
+      cursor = r.nextCursor;
+    }
+    return out;
+  }
+}
+
+export interface FleetOptions {
+  /** How many buses to drive; more than the registry has are created (admin or manager token). */
+  buses?: number;
+  /** Protocol of created devices; default: jt808, osmand, json in turn. */
+  protocol?: SimProtocol;
+  /** Tokens for existing JSON devices, by device identifier. */
+  deviceTokens: Map<string, string>;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]> {
+  const [devices, trips, routes] = await Promise.all([api.list('/api/v1/devices'), api.list('/api/v1/trips'), api.list('/api/v1/routes')]);
+  if (routes.length === 0) throw new Error('the registry has no routes: seed the demo district or import a route first');
+  const routeCache = new Map<number, any>();
+  const route = async (id: number) => {
+    if (!routeCache.has(id)) routeCache.set(id, await api.call('GET', `/api/v1/routes/${id}`));
+    return routeCache.get(id);
+  };
+  const driverCache = new Map<number, any>();
+  const driver = async (id: number) => {
+    if (!driverCache.has(id)) driverCache.set(id, await api.call('GET', `/api/v1/drivers/${id}`).catch(() => null));
+    return driverCache.get(id);
+  };
+
+  let candidates = devices.filter((d) => d.busId != null && (!opts.protocol || d.protocol === opts.protocol));
+  const want = opts.buses ?? candidates.length;
+  candidates = candidates.slice(0, want);
+  // Create what is missing: a bus and a device each, on the routes' schools in turn.
+  const protocols: SimProtocol[] = opts.protocol ? [opts.protocol] : ['jt808', 'osmand', 'json'];
+  const runTag = Date.now().toString(36).slice(-5);
+  for (let i = candidates.length; i < want; i++) {
+    const r = routes[i % routes.length];
+    const protocol = protocols[i % protocols.length];
+    const bus = await api.call('POST', '/api/v1/buses', { schoolId: r.schoolId, plate: `SIM-${runTag}-${i + 1}`, approvedCapacity: 40 });
+    const identifier =
+      protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : `sim-${protocol}-${runTag}-${i + 1}`;
+    const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, label: `Simulator bus ${i + 1}` });
+    candidates.push({ ...device, simRouteId: r.id });
+    opts.log('simulator bus created', { busId: bus.id, deviceId: device.id, protocol, identifier });
+  }
+
+  const out: SimBus[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const d = candidates[i];
+    let deviceToken: string | undefined;
+    if (d.protocol === 'json') {
+      deviceToken = opts.deviceTokens.get(d.identifier);
+      if (!deviceToken) {
+        try {
+          const user = await api.call('POST', '/api/v1/users', { name: `Simulator feed ${d.identifier}`, role: 'device', deviceId: d.id });
+          deviceToken = (await api.call('POST', `/api/v1/users/${user.id}/tokens`, { label: 'simulator' })).token;
+        } catch (err) {
+          opts.log('no token for JSON device; skipped', { identifier: d.identifier, error: String(err) });
+          continue;
+        }
+      }
+    }
+    const trip = trips.find((t) => t.busId === d.busId);
+    const routeId: number = d.simRouteId ?? trip?.routeId ?? routes[i % routes.length].id;
+    const r = await route(routeId);
+    const coords: LonLat[] = (r.path?.coordinates ?? []).map(([lon, lat]: [number, number]) => ({ lon, lat }));
+    if (coords.length < 2) {
+      opts.log('route without a path; bus skipped', { routeId });
+      continue;
+    }
+    const bus: SimBus = {
+      busId: d.busId,
+      deviceId: d.id,
+      protocol: d.protocol,
+      identifier: d.identifier,
+      routeId,
+      routeName: r.name,
+      path: coords,
+      stops: [...(r.stops ?? [])].sort((a: any, b: any) => a.sequence - b.sequence).map((s: any) => ({ lon: s.lon, lat: s.lat, name: s.name })),
+    };
+    if (deviceToken) bus.deviceToken = deviceToken;
+    if (trip?.driverId) {
+      const dr = await driver(trip.driverId);
+      if (dr) bus.driver = { name: dr.name, certificateNo: dr.qualificationCertNo ?? undefined, certificateExpiry: dr.qualificationCertExpiry ?? undefined };
+    }
+    out.push(bus);
+  }
+  return out;
+}

@@ -1,0 +1,243 @@
+// One sender per simulated bus, speaking its device's protocol. Reports are sent in order, one request in
+// flight per bus; a report the server refuses for storage (0x8001 result 1, HTTP 503) is kept and resent.
+import { encodeBatchBody, encodeDriverCardBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
+import type { SimBus } from './fleet';
+
+export interface SenderStats {
+  sent: number;
+  acked: number;
+  refused: number;
+  resent: number;
+  errors: number;
+  backfilled: number;
+}
+
+export interface SenderTargets {
+  jt808Host: string;
+  jt808Port: number;
+  /** Base URL of the OsmAnd endpoint (`http://127.0.0.1:5055/` or `http://127.0.0.1:3000/osmand`). */
+  osmandUrl: string;
+  apiUrl: string;
+}
+
+export interface Sender {
+  readonly stats: SenderStats;
+  start(): Promise<void>;
+  /** A live report. */
+  report(p: TerminalPosition): Promise<void>;
+  /** Reports stored while out of coverage, sent late (JT/T 808: 0x0704 type 1). */
+  backfill(ps: TerminalPosition[]): Promise<void>;
+  /** JT/T 808 only: driver card inserted. */
+  driverCard(card: { timeMs: number; name: string; certificateNo: string; validUntil: string }): Promise<void>;
+  /** The device goes silent (switched off). */
+  stop(): Promise<void>;
+}
+
+const newStats = (): SenderStats => ({ sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0 });
+
+export function createSender(bus: SimBus, targets: SenderTargets, log: (msg: string, f?: Record<string, unknown>) => void): Sender {
+  if (bus.protocol === 'jt808') return new Jt808Sender(bus, targets, log);
+  if (bus.protocol === 'osmand') return new OsmandSender(bus, targets, log);
+  return new JsonSender(bus, targets, log);
+}
+
+class Jt808Sender implements Sender {
+  readonly stats = newStats();
+  private client: Jt808TerminalClient | undefined;
+  private pending: Uint8Array[] = [];
+  private off = false;
+
+  constructor(
+    private readonly bus: SimBus,
+    private readonly t: SenderTargets,
+    private readonly log: (msg: string, f?: Record<string, unknown>) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const c = await Jt808TerminalClient.connect(this.t.jt808Port, this.bus.identifier, { host: this.t.jt808Host });
+    const reg = await c.register({ plate: `BUS${this.bus.busId}` });
+    if (reg.result !== 0 || !reg.authCode) throw new Error(`registration refused (0x8100 result ${reg.result})`);
+    const auth = await c.authenticate(reg.authCode);
+    if (auth.result !== 0) throw new Error(`authentication refused (result ${auth.result})`);
+    this.client = c;
+    this.log('jt808 terminal online', { busId: this.bus.busId, phone: this.bus.identifier });
+  }
+
+  private async request(msgId: number, body: Uint8Array, fixes: number): Promise<void> {
+    const c = this.client;
+    if (!c || this.off || c.closed) return;
+    // Resend what storage refused before, oldest first.
+    while (this.pending.length > 0) {
+      const r = await c.request(0x0704, this.pending[0]).catch(() => undefined);
+      if (!r || r.result !== 0) break;
+      this.pending.shift();
+      this.stats.resent++;
+    }
+    this.stats.sent += fixes;
+    const r = await c.request(msgId, body).catch((err: Error) => {
+      this.stats.errors++;
+      this.log('jt808 request failed', { busId: this.bus.busId, error: err.message });
+      return undefined;
+    });
+    if (r?.result === 0) this.stats.acked += fixes;
+    else if (r?.result === 1 && (msgId === 0x0200 || msgId === 0x0704)) {
+      this.stats.refused += fixes;
+      // A refused position goes into the blind-area store and is re-sent as a batch.
+      if (this.pending.length < 1000) this.pending.push(msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true));
+    }
+  }
+
+  report(p: TerminalPosition): Promise<void> {
+    return this.request(0x0200, encodePositionBody(p), 1);
+  }
+
+  async backfill(ps: TerminalPosition[]): Promise<void> {
+    // 0x0704 bodies stay under 1,023 bytes: 25 positions of 36 bytes each.
+    for (let i = 0; i < ps.length; i += 25) {
+      const chunk = ps.slice(i, i + 25);
+      await this.request(0x0704, encodeBatchBody(chunk.map((p) => encodePositionBody(p)), true), chunk.length);
+      this.stats.backfilled += chunk.length;
+    }
+  }
+
+  async driverCard(card: { timeMs: number; name: string; certificateNo: string; validUntil: string }): Promise<void> {
+    await this.request(0x0702, encodeDriverCardBody({ ...card, inserted: true, issuer: 'SIM TRANSPORT' }), 0);
+  }
+
+  async stop(): Promise<void> {
+    this.off = true;
+    await this.client?.close();
+  }
+}
+
+class OsmandSender implements Sender {
+  readonly stats = newStats();
+  private off = false;
+  constructor(
+    private readonly bus: SimBus,
+    private readonly t: SenderTargets,
+    private readonly log: (msg: string, f?: Record<string, unknown>) => void,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  private async send(p: TerminalPosition, backfill: boolean): Promise<void> {
+    if (this.off) return;
+    const q = new URLSearchParams({
+      id: this.bus.identifier,
+      lat: p.lat.toFixed(6),
+      lon: p.lon.toFixed(6),
+      timestamp: String(Math.floor(p.timeMs / 1000)),
+      speed: ((p.speedKph ?? 0) / 1.852).toFixed(2),
+      bearing: String(p.headingDeg ?? 0),
+      altitude: String(p.altitudeM ?? 0),
+      valid: p.valid === false ? 'false' : 'true',
+    });
+    const url = `${this.t.osmandUrl.replace(/\/$/, '')}/?${q}`;
+    this.stats.sent++;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        if (res.ok) {
+          this.stats.acked++;
+          if (backfill) this.stats.backfilled++;
+          return;
+        }
+        if (res.status !== 503) {
+          this.stats.errors++;
+          this.log('osmand report refused', { busId: this.bus.busId, status: res.status });
+          return;
+        }
+        this.stats.refused++;
+        await new Promise((r) => setTimeout(r, 500));
+        this.stats.resent++;
+      } catch (err) {
+        this.stats.errors++;
+        this.log('osmand request failed', { busId: this.bus.busId, error: String(err) });
+        return;
+      }
+    }
+  }
+
+  report(p: TerminalPosition): Promise<void> {
+    return this.send(p, false);
+  }
+
+  async backfill(ps: TerminalPosition[]): Promise<void> {
+    for (const p of ps) await this.send(p, true);
+  }
+
+  async driverCard(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.off = true;
+  }
+}
+
+class JsonSender implements Sender {
+  readonly stats = newStats();
+  private off = false;
+  constructor(
+    private readonly bus: SimBus,
+    private readonly t: SenderTargets,
+    private readonly log: (msg: string, f?: Record<string, unknown>) => void,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  private async post(ps: TerminalPosition[], backfill: boolean): Promise<void> {
+    if (this.off || ps.length === 0) return;
+    const positions = ps.map((p) => ({
+      time: new Date(p.timeMs).toISOString(),
+      lat: Number(p.lat.toFixed(6)),
+      lon: Number(p.lon.toFixed(6)),
+      speedKph: p.speedKph ?? 0,
+      headingDeg: (p.headingDeg ?? 0) % 360,
+      ...(p.alarms?.length ? { alarms: p.alarms } : {}),
+    }));
+    this.stats.sent += ps.length;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const res = await fetch(new URL('/api/v1/telemetry/positions', this.t.apiUrl), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${this.bus.deviceToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ positions }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        await res.arrayBuffer();
+        if (res.ok) {
+          this.stats.acked += ps.length;
+          if (backfill) this.stats.backfilled += ps.length;
+          return;
+        }
+        if (res.status !== 503) {
+          this.stats.errors++;
+          this.log('json batch refused', { busId: this.bus.busId, status: res.status });
+          return;
+        }
+        this.stats.refused += ps.length;
+        await new Promise((r) => setTimeout(r, 500));
+        this.stats.resent += ps.length;
+      } catch (err) {
+        this.stats.errors++;
+        this.log('json request failed', { busId: this.bus.busId, error: String(err) });
+        return;
+      }
+    }
+  }
+
+  report(p: TerminalPosition): Promise<void> {
+    return this.post([p], false);
+  }
+
+  async backfill(ps: TerminalPosition[]): Promise<void> {
+    for (let i = 0; i < ps.length; i += 500) await this.post(ps.slice(i, i + 500), true);
+  }
+
+  async driverCard(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.off = true;
+  }
+}
