@@ -1,0 +1,336 @@
+// Ingest benchmark against a real PostgreSQL server (loopback only):
+//   - JT/T 808 decode rate (frames/s on one core, the session handler on position frames);
+//   - end-to-end persisted fixes/s through the real app: JSON batches over HTTP, and 1,000 concurrent JT/T 808
+//     connections over TCP (each registers and authenticates, then reports positions);
+//   - beside them, the raw bulk-insert rate of the same rows into the same `positions` table (the pipeline's own
+//     unnest statement with the writer's batch size and concurrency, and COPY FROM STDIN — the limit).
+// Medians of 3 runs; after every run the rows are counted by (device_id, time): none lost, none duplicated.
+// A fresh database is created for the run and dropped afterwards. The whole run is bounded (~5 minutes).
+//
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:ingest [-- --runs 3 --fixes 100000]
+//
+// The load generators run in a child process (scripts/sim/load-worker.ts), so clients and server do not share
+// one event loop; the server side (app, ingest, JT/T 808 server) runs in this process.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import postgres from 'postgres';
+import { createApp } from '../src/http/app';
+import { silentLogger } from '../src/logging';
+import { createIngest } from '../src/pipeline/ingest';
+import { insertParams, type PositionRow } from '../src/pipeline/position-writer';
+import { startJt808Server } from '../src/runtime/node/jt808-server';
+import { applyMigrations } from '../src/store/migrate';
+import { createPostgresDatabase } from '../src/store/postgres-db';
+import type { Database } from '../src/store/db';
+import { insertUser, issueToken } from '../src/store/repos/auth-repo';
+import { buses, devices, schools } from '../src/store/schema';
+import { measureJt808DecodeRate } from './bench/jt808-decode-rate';
+import { benchPosition, type LoadResult, type LoadTask } from './sim/load-worker';
+
+const args = process.argv.slice(2);
+const argNum = (name: string, d: number) => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : d;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const RUNS = Math.min(5, argNum('--runs', 3));
+const FIXES = Math.min(500_000, argNum('--fixes', 100_000));
+const JT808_CONNECTIONS = Math.min(5000, argNum('--connections', 1000));
+const JT808_WINDOW = Math.min(100, argNum('--window', 10));
+const JSON_DEVICES = 100;
+const JSON_BATCH = 500;
+const DEADLINE_MS = 5 * 60_000;
+
+// The pipeline writer's statement, repeated here to measure the database alone.
+const INSERT_SQL = `insert into positions
+  (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, accuracy_m, satellites,
+   alarms, acc, door_open, late, blind_area, attributes)
+select b, d, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), la, lo, sp, hd, al, ac, sa,
+       case when am = '' then null else string_to_array(am, ',') end, acc, door, lt, ba, at::jsonb
+from unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::real[], $8::real[],
+            $9::real[], $10::real[], $11::smallint[], $12::text[], $13::bool[], $14::bool[], $15::bool[], $16::bool[],
+            $17::text[])
+  as u(b, d, t, r, la, lo, sp, hd, al, ac, sa, am, acc, door, lt, ba, at)
+on conflict (device_id, time) do nothing`;
+
+const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface Fleet {
+  jt808: { deviceId: number; busId: number; phone: string }[];
+  json: { deviceId: number; busId: number; token: string }[];
+}
+
+async function seed(database: Database): Promise<Fleet> {
+  const { db } = database;
+  const [school] = await db.insert(schools).values({ name: 'Bench School', lat: 22.5, lon: 113.9 }).returning({ id: schools.id });
+  const n = JT808_CONNECTIONS + JSON_DEVICES;
+  const busRows = await db
+    .insert(buses)
+    .values(Array.from({ length: n }, (_, i) => ({ schoolId: school!.id, plate: `BENCH-${i + 1}`, approvedCapacity: 40 })))
+    .returning({ id: buses.id });
+  const fleet: Fleet = { jt808: [], json: [] };
+  const jtRows = await db
+    .insert(devices)
+    .values(busRows.slice(0, JT808_CONNECTIONS).map((b, i) => ({ schoolId: school!.id, busId: b.id, protocol: 'jt808' as const, identifier: `1390${String(i).padStart(7, '0')}` })))
+    .returning({ id: devices.id, busId: devices.busId, identifier: devices.identifier });
+  for (const r of jtRows) fleet.jt808.push({ deviceId: r.id, busId: r.busId!, phone: r.identifier });
+  const jsRows = await db
+    .insert(devices)
+    .values(busRows.slice(JT808_CONNECTIONS).map((b, i) => ({ schoolId: school!.id, busId: b.id, protocol: 'json' as const, identifier: `bench-partner-${i + 1}` })))
+    .returning({ id: devices.id, busId: devices.busId });
+  for (const r of jsRows) {
+    const user = await insertUser(db, { name: `feed ${r.id}`, role: 'device', deviceId: r.id });
+    const { token } = await issueToken(db, user.id, { label: 'bench' });
+    fleet.json.push({ deviceId: r.id, busId: r.busId!, token });
+  }
+  return fleet;
+}
+
+function runLoad(task: LoadTask, onReady: () => void = () => {}): Promise<LoadResult> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./sim/load-worker.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise<LoadResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('load generator timed out'));
+    }, 180_000);
+    child.on('message', (m: { type: string; result?: LoadResult; message?: string }) => {
+      if (m.type === 'ready') {
+        onReady();
+        child.send({ type: 'go' });
+      } else if (m.type === 'done') {
+        clearTimeout(timer);
+        resolve(m.result!);
+      } else if (m.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`load generator: ${m.message}`));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+    });
+    child.send({ type: 'task', task });
+  });
+}
+
+/** Rows and distinct (device, time) pairs in `positions`, against what was sent. */
+async function verify(database: Database, expected: number, what: string): Promise<{ rows: number; distinct: number }> {
+  const [r] = await database.query<{ rows: number; distinct: number }>('select count(*)::int as rows, count(distinct (device_id, time))::int as distinct from positions');
+  const rows = Number(r!.rows);
+  const distinct = Number(r!.distinct);
+  if (rows !== expected || distinct !== expected) throw new Error(`${what}: expected ${expected} rows, found ${rows} (${distinct} distinct (device, time))`);
+  return { rows, distinct };
+}
+
+function rowsFor(fleet: Fleet, fixes: number, baseMs: number, t0Ms: number): PositionRow[] {
+  const perDevice = Math.ceil(fixes / fleet.jt808.length);
+  const rows: PositionRow[] = [];
+  for (let d = 0; d < fleet.jt808.length && rows.length < fixes; d++) {
+    for (let k = 0; k < perDevice && rows.length < fixes; k++) {
+      const p = benchPosition(d, baseMs, t0Ms + k * 1000);
+      rows.push({
+        busId: fleet.jt808[d]!.busId,
+        deviceId: fleet.jt808[d]!.deviceId,
+        timeMs: p.timeMs,
+        receivedMs: Date.now(),
+        lat: p.lat,
+        lon: p.lon,
+        speedKph: p.speedKph,
+        headingDeg: p.headingDeg,
+        altitudeM: p.altitudeM,
+        satellites: 12,
+        alarms: [],
+        acc: true,
+        doorOpen: false,
+        late: false,
+        blindArea: false,
+        // The attributes a decoded 0x0200 of the load generator carries.
+        attributes: { alarmFlags: 0, statusFlags: 786435, mileageKm: 1234.5, signalStrength: 25 },
+      });
+    }
+  }
+  return rows;
+}
+
+async function rawUnnest(database: Database, rows: PositionRow[]): Promise<number> {
+  const batch = 2000;
+  const concurrency = 4;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < rows.length) {
+        const slice = rows.slice(next, next + batch);
+        next += batch;
+        await database.query(INSERT_SQL, insertParams(slice));
+      }
+    }),
+  );
+  return rows.length / ((performance.now() - started) / 1000);
+}
+
+async function rawCopy(url: string, rows: PositionRow[]): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const started = performance.now();
+    const stream = await sql`copy positions (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, satellites, alarms, acc, door_open, late, blind_area, attributes) from stdin`.writable();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const chunk: string[] = [];
+    const flush = () =>
+      new Promise<void>((res, rej) => {
+        const ok = stream.write(chunk.join(''), (err) => (err ? rej(err) : undefined));
+        chunk.length = 0;
+        if (ok) res();
+        else stream.once('drain', () => res());
+      });
+    for (const r of rows) {
+      chunk.push(
+        `${r.busId}\t${r.deviceId}\t${iso(r.timeMs)}\t${iso(r.receivedMs)}\t${r.lat}\t${r.lon}\t${r.speedKph ?? '\\N'}\t${r.headingDeg ?? '\\N'}\t${r.altitudeM ?? '\\N'}\t${r.satellites ?? '\\N'}\t{}\t${r.acc ? 't' : 'f'}\t${r.doorOpen ? 't' : 'f'}\tf\tf\t${JSON.stringify(r.attributes)}\n`,
+      );
+      if (chunk.length >= 5000) await flush();
+    }
+    if (chunk.length) await flush();
+    await new Promise<void>((res, rej) => {
+      stream.on('finish', () => res());
+      stream.on('error', rej);
+      stream.end();
+    });
+    return rows.length / ((performance.now() - started) / 1000);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function main() {
+  const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const host = new URL(serverUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback server (got ${host})`);
+  const dbName = `bg_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  const dbUrl = url.toString();
+  const deadline = setTimeout(() => {
+    log('bench exceeded its time bound; stopping');
+    void dropDatabase(serverUrl, dbName).finally(() => process.exit(3));
+  }, DEADLINE_MS);
+  const database = createPostgresDatabase({ url: dbUrl, maxConnections: 10 });
+  try {
+    await applyMigrations(database);
+    const fleet = await seed(database);
+    log('seeded', { database: dbName, jt808Devices: fleet.jt808.length, jsonDevices: fleet.json.length });
+
+    const decode: number[] = [];
+    for (let r = 0; r < RUNS; r++) decode.push(measureJt808DecodeRate({ seconds: 2 }).framesPerS);
+    log('decode', { framesPerS: decode });
+
+    const baseMs = Date.now() - 10 * 86_400_000;
+    const jtPerDevice = Math.ceil(FIXES / JT808_CONNECTIONS);
+    const jsonPerDevice = Math.ceil(FIXES / JSON_DEVICES);
+    const res = { unnest: [] as number[], copy: [] as number[], json: [] as number[], jt808: [] as number[] };
+    const checks: string[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      // Every run continues in time, so the pipeline's filters see plausible, new fixes.
+      const t0 = baseMs + run * (Math.max(jtPerDevice, jsonPerDevice) + 60) * 1000;
+      const rows = rowsFor(fleet, FIXES, baseMs, t0);
+
+      await database.query('truncate positions');
+      res.unnest.push(await rawUnnest(database, rows));
+      checks.push(`run ${run + 1} raw unnest: ${JSON.stringify(await verify(database, rows.length, 'raw unnest'))}`);
+      await database.query('truncate positions');
+      res.copy.push(await rawCopy(dbUrl, rows));
+      checks.push(`run ${run + 1} raw COPY: ${JSON.stringify(await verify(database, rows.length, 'raw COPY'))}`);
+
+      // JSON batches through the real app.
+      await database.query('truncate positions');
+      {
+        const ingest = createIngest({ database, log: silentLogger });
+        const app = createApp({ database, log: silentLogger, now: Date.now, ingest });
+        const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+        await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
+        const port = (http.address() as AddressInfo).port;
+        const load = await runLoad({ kind: 'json', url: `http://127.0.0.1:${port}/api/v1/telemetry/positions`, tokens: fleet.json.map((j) => j.token), fixesPerDevice: jsonPerDevice, baseMs, t0Ms: t0, batch: JSON_BATCH });
+        await ingest.close();
+        await new Promise<void>((r) => http.close(() => r()));
+        if (load.acked !== load.fixes || load.errors) throw new Error(`JSON run: ${JSON.stringify(load)}`);
+        res.json.push(load.fixes / (load.elapsedMs / 1000));
+        checks.push(`run ${run + 1} JSON: ${JSON.stringify(await verify(database, load.fixes, 'JSON end to end'))}`);
+        log('json run', { run: run + 1, ...load, fixesPerS: Math.round(res.json.at(-1)!) });
+      }
+
+      // 1,000 JT/T 808 terminals over TCP.
+      await database.query('truncate positions');
+      {
+        const ingest = createIngest({ database, log: silentLogger });
+        const server = await startJt808Server({
+          port: 0,
+          host: '127.0.0.1',
+          ingest,
+          log: silentLogger,
+          limits: { maxConnectionsPerAddress: JT808_CONNECTIONS + 10, framesPerS: 1e6, burstFrames: 1e6 },
+        });
+        const load = await runLoad({ kind: 'jt808', port: server.port, phones: fleet.jt808.map((j) => j.phone), fixesPerDevice: jtPerDevice, baseMs, t0Ms: t0, window: JT808_WINDOW });
+        await server.close();
+        await ingest.close();
+        if (load.acked !== load.fixes || load.errors) throw new Error(`JT/T 808 run: ${JSON.stringify(load)}`);
+        res.jt808.push(load.fixes / (load.elapsedMs / 1000));
+        checks.push(`run ${run + 1} JT/T 808: ${JSON.stringify(await verify(database, load.fixes, 'JT/T 808 end to end'))}`);
+        log('jt808 run', { run: run + 1, ...load, fixesPerS: Math.round(res.jt808.at(-1)!) });
+      }
+    }
+
+    const m = { unnest: median(res.unnest), copy: median(res.copy), json: median(res.json), jt808: median(res.jt808) };
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
+    const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`.padStart(6);
+    const lines = [
+      `JT/T 808 ingest benchmark — PostgreSQL ${host}, ${RUNS} runs, medians; ${FIXES.toLocaleString('en-US')} fixes per run`,
+      '',
+      '| measurement                                          |   median/s | runs                          | vs raw unnest | vs COPY |',
+      '|------------------------------------------------------|-----------:|-------------------------------|--------------:|--------:|',
+      `| JT/T 808 decode (session handler, 1 core), frames/s  | ${fmt(median(decode))} | ${decode.map((x) => Math.round(x)).join(', ').padEnd(29)} |               |         |`,
+      `| raw insert, unnest (writer's statement, 2000 × 4)    | ${fmt(m.unnest)} | ${res.unnest.map((x) => Math.round(x)).join(', ').padEnd(29)} |        100 % | ${pct(m.unnest, m.copy)} |`,
+      `| raw insert, COPY FROM STDIN (one stream)             | ${fmt(m.copy)} | ${res.copy.map((x) => Math.round(x)).join(', ').padEnd(29)} |       ${pct(m.copy, m.unnest)} |  100 % |`,
+      `| end to end, JSON batches of ${JSON_BATCH} (${JSON_DEVICES} devices, HTTP)  | ${fmt(m.json)} | ${res.json.map((x) => Math.round(x)).join(', ').padEnd(29)} |       ${pct(m.json, m.unnest)} | ${pct(m.json, m.copy)} |`,
+      `| end to end, JT/T 808 (${JT808_CONNECTIONS} TCP conns, window ${JT808_WINDOW})     | ${fmt(m.jt808)} | ${res.jt808.map((x) => Math.round(x)).join(', ').padEnd(29)} |       ${pct(m.jt808, m.unnest)} | ${pct(m.jt808, m.copy)} |`,
+      '',
+      'Every run: rows counted by (device_id, time) after the run — none lost, none duplicated:',
+      ...checks.map((c) => `  ${c}`),
+      '',
+      `targets: decode ≥ 200,000 frames/s: ${median(decode) >= 200_000 ? 'met' : 'NOT met'}; end to end ≥ 20,000 fixes/s: JSON ${m.json >= 20_000 ? 'met' : 'NOT met'}, JT/T 808 ${m.jt808 >= 20_000 ? 'met' : 'NOT met'}; ≥ 50 % of raw unnest insert: JSON ${m.json >= m.unnest / 2 ? 'met' : 'NOT met'}, JT/T 808 ${m.jt808 >= m.unnest / 2 ? 'met' : 'NOT met'}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    clearTimeout(deadline);
+    await database.close();
+    await dropDatabase(serverUrl, dbName);
+  }
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench-ingest: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
