@@ -108,3 +108,6 @@ export function complianceItems(reg: ComplianceRegistry, today: string, warnDays
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * dayMs).toISOString().slice(0, 10);
 }
+
+/** R10: warn this many days ahead (cn-2012 default). */
+export const defaultComplianceWarnDays = 30;

@@ -20,6 +20,8 @@ import { registerRouteImport } from './resources/route-import';
 import { registerTelemetry } from './resources/telemetry';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
+import { registerCompliance } from './resources/compliance';
+import { registerReports } from './resources/reports';
 
 export const registryResources = [
   schoolsResource,
@@ -65,6 +67,8 @@ export function createApp(deps: AppDeps) {
   registerRouteImport(app, api, deps);
   registerViolations(app, api, deps);
   registerCases(app, api, deps);
+  registerCompliance(app, api, deps);
+  registerReports(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

@@ -1,0 +1,46 @@
+// R10 compliance expiries: what has expired or expires soon in the registry, per school.
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { complianceItemKinds, defaultComplianceWarnDays } from '../../core/compliance';
+import { complianceForSchools, schoolZones } from '../../store/repos/compliance-repo';
+import { Access } from '../access';
+import type { AppDeps, AppEnv } from '../context';
+import type { ApiRegistry } from '../openapi';
+import { parseQuery } from '../validate';
+
+const query = z
+  .object({
+    schoolId: z.coerce.number().int().positive().optional(),
+    withinDays: z.coerce.number().int().min(0).max(366).default(defaultComplianceWarnDays),
+    status: z.enum(['expired', 'expiring', 'missing']).optional(),
+    kind: z.enum(complianceItemKinds).optional(),
+    subjectType: z.enum(['driver', 'bus', 'attendant']).optional(),
+  })
+  .strict();
+
+export function registerCompliance(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
+  app.get('/api/v1/compliance/expiries', async (c) => {
+    const a = new Access(deps.database.db, c.get('principal')!);
+    a.requireRole('admin', 'manager');
+    const q = parseQuery(c, query);
+    if (q.schoolId != null) a.assertManagesSchool(q.schoolId);
+    const ids = q.schoolId != null ? [q.schoolId] : a.role === 'admin' ? undefined : a.principal.schoolIds;
+    const zones = await schoolZones(deps.database.db, ids);
+    const { today, items } = await complianceForSchools(deps.database.db, zones, deps.now(), q.withinDays);
+    const selected = items.filter((i) => (!q.status || i.status === q.status) && (!q.kind || i.kind === q.kind) && (!q.subjectType || i.subjectType === q.subjectType));
+    return c.json({
+      withinDays: q.withinDays,
+      asOf: today,
+      counts: { expired: selected.filter((i) => i.status === 'expired').length, expiring: selected.filter((i) => i.status === 'expiring').length, missing: selected.filter((i) => i.status === 'missing').length },
+      items: selected,
+    });
+  });
+  api.add({
+    method: 'get',
+    path: '/compliance/expiries',
+    summary: 'Licences, endorsements, annual reviews, qualification certificates, bus signs, inspections and attendant training: expired, missing or expiring within withinDays (R10)',
+    tag: 'Compliance',
+    roles: 'admin, manager (own schools)',
+    query,
+  });
+}

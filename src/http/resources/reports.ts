@@ -1,0 +1,119 @@
+// Reports: generated on schedule or on demand, stored, and served as JSON, CSV or a printable HTML page.
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { ReportData } from '../../reports/build';
+import { generateReport, UnknownSchoolError } from '../../reports/generate';
+import { parsePeriodKey, type PeriodKind } from '../../reports/period';
+import { reportCsv, reportHtml } from '../../reports/render';
+import { getReport, listReports, type ReportRow } from '../../store/repos/report-repo';
+import { reportKinds } from '../../store/schema';
+import { Access } from '../access';
+import type { AppDeps, AppEnv } from '../context';
+import { badRequest, forbidden, notFound } from '../errors';
+import type { ApiRegistry } from '../openapi';
+import { parseBody, parseId, parseQuery } from '../validate';
+import { id } from './fields';
+
+const createBody = z
+  .object({
+    /** null or absent: the district report (admins only). */
+    schoolId: id.nullable().optional(),
+    /** 2026-09-01 (daily), 2026-W36 (weekly, ISO week) or 2026-09 (monthly). */
+    period: z.string().max(10),
+    kind: z.enum(reportKinds).optional(),
+  })
+  .strict();
+
+const listQuery = z
+  .object({
+    schoolId: z.coerce.number().int().positive().optional(),
+    kind: z.enum(reportKinds).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.coerce.number().int().min(1).optional(),
+  })
+  .strict();
+
+const getQuery = z.object({ format: z.enum(['json', 'csv', 'html']).default('json') }).strict();
+
+function assertMayRead(a: Access, schoolId: number | null) {
+  a.requireRole('admin', 'manager');
+  if (schoolId == null) {
+    if (a.role !== 'admin') throw forbidden('District reports are for admins');
+  } else a.assertManagesSchool(schoolId);
+}
+
+const meta = (r: ReportRow) => ({
+  id: r.id,
+  kind: r.kind,
+  schoolId: r.schoolId,
+  periodKey: r.periodKey,
+  periodStart: r.periodStart,
+  periodEnd: r.periodEnd,
+  timeZone: r.timeZone,
+  generatedAt: r.generatedAt,
+  source: r.source,
+});
+
+export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
+  const db = () => deps.database.db;
+  const tag = 'Reports';
+  const roles = 'admin (district and schools), manager (own schools)';
+
+  app.post('/api/v1/reports', async (c) => {
+    const a = new Access(db(), c.get('principal')!);
+    a.requireRole('admin', 'manager');
+    const body = await parseBody(c, createBody);
+    const schoolId = body.schoolId ?? null;
+    assertMayRead(a, schoolId);
+    const period = parsePeriodKey(body.period);
+    if (!period) throw badRequest('period must be YYYY-MM-DD, YYYY-Www or YYYY-MM', [{ path: 'period', message: 'malformed period' }], 'validation_failed');
+    if (body.kind && body.kind !== period.kind) throw badRequest(`period ${body.period} is ${period.kind}, not ${body.kind}`, [{ path: 'kind', message: 'does not match period' }], 'validation_failed');
+    try {
+      const { row, data } = await generateReport(db(), { schoolId, period: { ...period, kind: period.kind as PeriodKind }, nowMs: deps.now(), source: 'api', requestedByUserId: a.principal.userId });
+      return c.json({ ...meta(row), data }, 201);
+    } catch (err) {
+      if (err instanceof UnknownSchoolError) throw badRequest(err.message, [{ path: 'schoolId', message: 'unknown id' }], 'invalid_reference');
+      throw err;
+    }
+  });
+  api.add({ method: 'post', path: '/reports', summary: 'Generate (and store) a daily, weekly or monthly report now; regenerating replaces the stored one', tag, roles, body: createBody, success: 201 });
+
+  app.get('/api/v1/reports', async (c) => {
+    const a = new Access(db(), c.get('principal')!);
+    a.requireRole('admin', 'manager');
+    const q = parseQuery(c, listQuery);
+    if (q.schoolId != null) a.assertManagesSchool(q.schoolId);
+    const page = await listReports(db(), {
+      schoolId: q.schoolId,
+      schoolIds: a.role === 'admin' ? undefined : a.principal.schoolIds,
+      includeDistrict: a.role === 'admin',
+      kind: q.kind,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
+    return c.json(page);
+  });
+  api.add({ method: 'get', path: '/reports', summary: 'List stored reports (newest first)', tag, roles, query: listQuery });
+
+  app.get('/api/v1/reports/:id', async (c) => {
+    const a = new Access(db(), c.get('principal')!);
+    a.requireRole('admin', 'manager');
+    const row = await getReport(db(), parseId(c));
+    if (!row) throw notFound('Report');
+    assertMayRead(a, row.schoolId);
+    const q = parseQuery(c, getQuery);
+    const data = row.data as unknown as ReportData;
+    const file = `report-${row.scope.replace(':', '-')}-${row.periodKey}`;
+    if (q.format === 'csv') {
+      c.header('content-type', 'text/csv; charset=utf-8');
+      c.header('content-disposition', `attachment; filename="${file}.csv"`);
+      return c.body(reportCsv(data));
+    }
+    if (q.format === 'html') {
+      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+      return c.html(reportHtml(data));
+    }
+    return c.json({ ...meta(row), data });
+  });
+  api.add({ method: 'get', path: '/reports/{id}', summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)', tag, roles, query: getQuery });
+}

@@ -1,0 +1,274 @@
+// Builds one report (a school or the district, one period) from the database: violations with the change from
+// the previous period, cases, on-time performance at stops, ridership, device uptime and compliance expiries.
+import { complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
+import { zonedTimeToEpochMs } from '../core/time-zone';
+import type { DbOrTx } from '../store/db';
+import { loadComplianceRegistry, type SchoolZone } from '../store/repos/compliance-repo';
+import {
+  caseFigures,
+  devicesOfBuses,
+  fixesDuringTrips,
+  labels,
+  ridership,
+  scheduledStops,
+  stopEventsOf,
+  tripsOfDates,
+  violationGroups,
+  type ViolationGroupRow,
+} from '../store/repos/report-repo';
+import { periodWindow, previousPeriod, type Period } from './period';
+
+export interface ReportOptions {
+  /** A stop arrival counts as on time from earlyS before to lateS after the scheduled time. */
+  onTime: { earlyS: number; lateS: number };
+  complianceWarnDays: number;
+}
+
+export const defaultReportOptions: ReportOptions = { onTime: { earlyS: 120, lateS: 300 }, complianceWarnDays: defaultComplianceWarnDays };
+
+export interface ReportTarget {
+  /** null for the district (every school given). */
+  schoolId: number | null;
+  schools: SchoolZone[];
+  timeZone: string;
+}
+
+export interface Breakdown {
+  key: string;
+  label: string;
+  count: number;
+  previous: number;
+  change: number;
+}
+
+export interface ReportData {
+  title: string;
+  scope: { schoolId: number | null; schools: { id: number; name: string }[] };
+  period: Period & { timeZone: string; from: string; to: string };
+  previousPeriod: Period & { from: string; to: string };
+  generatedAt: string;
+  violations: {
+    total: number;
+    previous: number;
+    change: number;
+    changePct: number | null;
+    byKind: Breakdown[];
+    bySeverity: Breakdown[];
+    byBus: Breakdown[];
+    byDriver: Breakdown[];
+    byRoute: Breakdown[];
+  };
+  cases: {
+    opened: number;
+    closed: number;
+    dismissed: number;
+    overdue: number;
+    closedOfOpened: number;
+    dismissedOfOpened: number;
+    rectificationRate: number | null;
+  };
+  onTime: {
+    source: 'stop_events';
+    earlyToleranceS: number;
+    lateToleranceS: number;
+    scheduledStops: number;
+    arrived: number;
+    onTime: number;
+    early: number;
+    late: number;
+    missed: number;
+    onTimeRate: number | null;
+    avgDelayS: number | null;
+    byRoute: { routeId: number; label: string; arrived: number; onTime: number; late: number; early: number; missed: number; onTimeRate: number | null }[];
+  };
+  ridership: { trips: number; tripsWithRecords: number; boarded: number; alighted: number; distinctStudents: number; byRoute: { routeId: number; label: string; trips: number; boarded: number }[] };
+  deviceUptime: {
+    tripsRun: number;
+    activeTripMinutes: number;
+    minutesWithFix: number;
+    uptime: number | null;
+    devices: { deviceId: number; identifier: string; busId: number; label: string; activeTripMinutes: number; minutesWithFix: number; fixes: number; fixesPerMinute: number | null; uptime: number | null }[];
+  };
+  compliance: { asOf: string; warnDays: number; expired: number; expiring: number; missing: number; items: ComplianceItem[] };
+  definitions: Record<string, string>;
+}
+
+const ratio = (n: number, d: number, digits = 4) => (d > 0 ? Math.round((n / d) * 10 ** digits) / 10 ** digits : null);
+
+function breakdown(cur: ViolationGroupRow[], prev: ViolationGroupRow[], keyOf: (r: ViolationGroupRow) => string | null, label: (k: string) => string): Breakdown[] {
+  const m = new Map<string, { count: number; previous: number }>();
+  for (const [rows, field] of [
+    [cur, 'count'],
+    [prev, 'previous'],
+  ] as const) {
+    for (const r of rows) {
+      const k = keyOf(r);
+      if (k == null) continue;
+      const e = m.get(k) ?? { count: 0, previous: 0 };
+      e[field] += r.n;
+      m.set(k, e);
+    }
+  }
+  return [...m.entries()]
+    .map(([key, e]) => ({ key, label: label(key), count: e.count, previous: e.previous, change: e.count - e.previous }))
+    .sort((a, b) => b.count - a.count || b.previous - a.previous || a.key.localeCompare(b.key));
+}
+
+export async function buildReport(db: DbOrTx, target: ReportTarget, period: Period, nowMs: number, opts: ReportOptions = defaultReportOptions): Promise<ReportData> {
+  const schoolIds = target.schools.map((s) => s.id);
+  const zoneOf = new Map(target.schools.map((s) => [s.id, s.timeZone]));
+  const w = periodWindow(period, target.timeZone);
+  const prevPeriod = previousPeriod(period);
+  const pw = periodWindow(prevPeriod, target.timeZone);
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  // Violations and their change from the previous period.
+  const [cur, prev, names] = await Promise.all([violationGroups(db, schoolIds, w.fromMs, w.toMs), violationGroups(db, schoolIds, pw.fromMs, pw.toMs), labels(db, schoolIds)]);
+  const total = cur.reduce((s, r) => s + r.n, 0);
+  const previous = prev.reduce((s, r) => s + r.n, 0);
+  const id = (x: number | null) => (x == null ? null : String(x));
+  const violationsPart = {
+    total,
+    previous,
+    change: total - previous,
+    changePct: previous > 0 ? Math.round(((total - previous) / previous) * 1000) / 10 : null,
+    byKind: breakdown(cur, prev, (r) => r.kind, (k) => k),
+    bySeverity: breakdown(cur, prev, (r) => r.severity, (k) => k),
+    byBus: breakdown(cur, prev, (r) => id(r.busId), (k) => names.buses.get(Number(k)) ?? `bus ${k}`),
+    byDriver: breakdown(cur, prev, (r) => id(r.driverId), (k) => names.drivers.get(Number(k)) ?? `driver ${k}`),
+    byRoute: breakdown(cur, prev, (r) => id(r.routeId), (k) => names.routes.get(Number(k)) ?? `route ${k}`),
+  };
+
+  const cf = await caseFigures(db, schoolIds, w.fromMs, w.toMs);
+  const cases = { ...cf, rectificationRate: ratio(cf.closedOfOpened, cf.opened - cf.dismissedOfOpened) };
+
+  // On-time performance at stops, from the arrivals the engine stored.
+  const tripRows = await tripsOfDates(db, schoolIds, period.startDate, period.endDate);
+  const ran = tripRows.filter((t) => t.startedAt != null);
+  const routeIds = [...new Set(ran.map((t) => t.routeId))];
+  const [stopRows, events] = await Promise.all([scheduledStops(db, routeIds), stopEventsOf(db, ran.map((t) => t.id))]);
+  const eventOf = new Map(events.map((e) => [`${e.tripId}:${e.stopId}:${e.kind}`, e]));
+  const onTime = { source: 'stop_events' as const, earlyToleranceS: opts.onTime.earlyS, lateToleranceS: opts.onTime.lateS, scheduledStops: 0, arrived: 0, onTime: 0, early: 0, late: 0, missed: 0, onTimeRate: null as number | null, avgDelayS: null as number | null, byRoute: [] as ReportData['onTime']['byRoute'] };
+  const perRoute = new Map<number, { arrived: number; onTime: number; late: number; early: number; missed: number }>();
+  let delaySum = 0;
+  for (const trip of ran) {
+    const tz = zoneOf.get(trip.schoolId) ?? target.timeZone;
+    const r = perRoute.get(trip.routeId) ?? { arrived: 0, onTime: 0, late: 0, early: 0, missed: 0 };
+    perRoute.set(trip.routeId, r);
+    for (const stop of stopRows.filter((s) => s.routeId === trip.routeId)) {
+      onTime.scheduledStops++;
+      const arrived = eventOf.get(`${trip.id}:${stop.id}:arrived`);
+      if (arrived) {
+        const delayS = Math.round((arrived.time.getTime() - zonedTimeToEpochMs(trip.serviceDate, stop.scheduledS!, tz)) / 1000);
+        onTime.arrived++;
+        r.arrived++;
+        delaySum += delayS;
+        if (delayS < -opts.onTime.earlyS) (onTime.early++, r.early++);
+        else if (delayS > opts.onTime.lateS) (onTime.late++, r.late++);
+        else (onTime.onTime++, r.onTime++);
+      } else if (eventOf.has(`${trip.id}:${stop.id}:missed`) || trip.status === 'completed') {
+        onTime.missed++;
+        r.missed++;
+      }
+    }
+  }
+  onTime.onTimeRate = ratio(onTime.onTime, onTime.arrived + onTime.missed);
+  onTime.avgDelayS = onTime.arrived ? Math.round(delaySum / onTime.arrived) : null;
+  onTime.byRoute = [...perRoute.entries()]
+    .map(([routeId, r]) => ({ routeId, label: names.routes.get(routeId) ?? `route ${routeId}`, ...r, onTimeRate: ratio(r.onTime, r.arrived + r.missed) }))
+    .sort((a, b) => a.routeId - b.routeId);
+
+  // Ridership from the attendants' boarding records.
+  const rid = await ridership(db, tripRows.map((t) => t.id));
+  const boardedOf = new Map(rid.perTrip.map((p) => [p.tripId, p]));
+  const ridRoutes = new Map<number, { trips: number; boarded: number }>();
+  for (const t of tripRows) {
+    const e = ridRoutes.get(t.routeId) ?? { trips: 0, boarded: 0 };
+    e.trips++;
+    e.boarded += boardedOf.get(t.id)?.boarded ?? 0;
+    ridRoutes.set(t.routeId, e);
+  }
+  const ridershipPart = {
+    trips: tripRows.length,
+    tripsWithRecords: rid.perTrip.length,
+    boarded: rid.perTrip.reduce((s, p) => s + p.boarded, 0),
+    alighted: rid.perTrip.reduce((s, p) => s + p.alighted, 0),
+    distinctStudents: rid.distinctStudents,
+    byRoute: [...ridRoutes.entries()].map(([routeId, e]) => ({ routeId, label: names.routes.get(routeId) ?? `route ${routeId}`, ...e })).sort((a, b) => a.routeId - b.routeId),
+  };
+
+  // Device uptime: minutes of active trip time with at least one fix, per device of the trip's bus.
+  const windows = ran
+    .map((t) => ({ tripId: t.id, busId: t.busId, fromMs: t.startedAt!.getTime(), toMs: t.endedAt?.getTime() ?? Math.min(nowMs, w.toMs) }))
+    .filter((x) => x.toMs > x.fromMs);
+  const [fixRows, devs] = await Promise.all([fixesDuringTrips(db, windows), devicesOfBuses(db, [...new Set(windows.map((x) => x.busId))])]);
+  const tripMinutes = new Map(windows.map((x) => [x.tripId, (x.toMs - x.fromMs) / 60_000]));
+  const devicesPart = devs
+    .map((d) => {
+      const myTrips = windows.filter((x) => x.busId === d.busId);
+      const active = myTrips.reduce((s, x) => s + tripMinutes.get(x.tripId)!, 0);
+      const mine = fixRows.filter((f) => f.deviceId === d.id);
+      // A trip of m minutes can touch ceil(m) clock minutes at most.
+      const covered = mine.reduce((s, f) => s + Math.min(f.minutes, Math.ceil(tripMinutes.get(f.tripId) ?? 0)), 0);
+      const fixes = mine.reduce((s, f) => s + f.fixes, 0);
+      return {
+        deviceId: d.id,
+        identifier: d.identifier,
+        busId: d.busId!,
+        label: names.buses.get(d.busId!) ?? `bus ${d.busId}`,
+        activeTripMinutes: Math.round(active * 10) / 10,
+        minutesWithFix: covered,
+        fixes,
+        fixesPerMinute: ratio(fixes, active, 2),
+        uptime: active > 0 ? Math.min(1, ratio(covered, Math.ceil(active))!) : null,
+      };
+    })
+    .sort((a, b) => a.deviceId - b.deviceId);
+  const activeTotal = devicesPart.reduce((s, d) => s + d.activeTripMinutes, 0);
+  const coveredTotal = devicesPart.reduce((s, d) => s + d.minutesWithFix, 0);
+  const uptimePart = {
+    tripsRun: ran.length,
+    activeTripMinutes: Math.round(activeTotal * 10) / 10,
+    minutesWithFix: coveredTotal,
+    uptime: activeTotal > 0 ? Math.min(1, ratio(coveredTotal, devicesPart.reduce((s, d) => s + Math.ceil(d.activeTripMinutes), 0))!) : null,
+    devices: devicesPart,
+  };
+
+  // Compliance expiries as of the day after the period (the day the report is for).
+  const reg = await loadComplianceRegistry(db, schoolIds);
+  const items = complianceItems(reg, period.endDate, opts.complianceWarnDays);
+  const compliance = {
+    asOf: period.endDate,
+    warnDays: opts.complianceWarnDays,
+    expired: items.filter((i) => i.status === 'expired').length,
+    expiring: items.filter((i) => i.status === 'expiring').length,
+    missing: items.filter((i) => i.status === 'missing').length,
+    items,
+  };
+
+  const scopeName = target.schoolId == null ? 'District' : (target.schools[0]?.name ?? `School ${target.schoolId}`);
+  return {
+    title: `${scopeName} — ${period.kind} report ${period.key}`,
+    scope: { schoolId: target.schoolId, schools: target.schools.map((s) => ({ id: s.id, name: s.name })) },
+    period: { ...period, timeZone: target.timeZone, from: iso(w.fromMs), to: iso(w.toMs) },
+    previousPeriod: { ...prevPeriod, from: iso(pw.fromMs), to: iso(pw.toMs) },
+    generatedAt: iso(nowMs),
+    violations: violationsPart,
+    cases,
+    onTime,
+    ridership: ridershipPart,
+    deviceUptime: uptimePart,
+    compliance,
+    definitions: {
+      violations: 'episodes that started in the period; change = count − count of the previous period of the same length',
+      casesOpened: 'violations that started in the period (each opens a case)',
+      casesClosed: 'closures (and dismissals) recorded in the case trail during the period',
+      casesOverdue: 'cases due before the end of the period and neither closed nor dismissed before it',
+      rectificationRate: 'of the cases opened in the period, the share closed by its end (dismissed cases left out)',
+      onTime: `arrival at a scheduled stop from ${opts.onTime.earlyS} s early to ${opts.onTime.lateS} s late; rate = on time / (arrived + missed); stops of trips still running and not yet reached are not counted`,
+      ridership: 'sums of the attendants’ boarding records of the period’s trips',
+      deviceUptime: 'clock minutes of active trip time (trip start to end) with at least one stored fix from the device, over the trip minutes of its bus',
+      compliance: `registry items expired, missing or expiring within ${opts.complianceWarnDays} days of the day after the period`,
+    },
+  };
+}

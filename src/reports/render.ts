@@ -1,0 +1,130 @@
+// A report as CSV (one row per figure) and as a printable HTML page with inline SVG charts (no external assets).
+import type { Breakdown, ReportData } from './build';
+
+function csvCell(v: unknown): string {
+  const s = v == null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Columns: section, key, label, value, previous, change. */
+export function reportCsv(r: ReportData): string {
+  const rows: unknown[][] = [['section', 'key', 'label', 'value', 'previous', 'change']];
+  const add = (section: string, key: string, label: string, value: unknown, previous: unknown = '', change: unknown = '') => rows.push([section, key, label, value, previous, change]);
+  add('report', 'period', r.period.kind, r.period.key);
+  add('report', 'scope', r.scope.schoolId == null ? 'district' : 'school', r.scope.schools.map((s) => s.name).join('; '));
+  add('report', 'timeZone', '', r.period.timeZone);
+  add('report', 'generatedAt', '', r.generatedAt);
+  add('violations', 'total', 'all', r.violations.total, r.violations.previous, r.violations.change);
+  const breakdowns: [string, Breakdown[]][] = [
+    ['violations.kind', r.violations.byKind],
+    ['violations.severity', r.violations.bySeverity],
+    ['violations.bus', r.violations.byBus],
+    ['violations.driver', r.violations.byDriver],
+    ['violations.route', r.violations.byRoute],
+  ];
+  for (const [section, list] of breakdowns) for (const b of list) add(section, b.key, b.label, b.count, b.previous, b.change);
+  for (const [k, v] of Object.entries(r.cases)) add('cases', k, '', v);
+  for (const k of ['scheduledStops', 'arrived', 'onTime', 'early', 'late', 'missed', 'onTimeRate', 'avgDelayS'] as const) add('onTime', k, '', r.onTime[k]);
+  for (const x of r.onTime.byRoute) add('onTime.route', String(x.routeId), x.label, x.onTimeRate, '', '');
+  for (const k of ['trips', 'tripsWithRecords', 'boarded', 'alighted', 'distinctStudents'] as const) add('ridership', k, '', r.ridership[k]);
+  for (const x of r.ridership.byRoute) add('ridership.route', String(x.routeId), x.label, x.boarded);
+  for (const k of ['tripsRun', 'activeTripMinutes', 'minutesWithFix', 'uptime'] as const) add('deviceUptime', k, '', r.deviceUptime[k]);
+  for (const d of r.deviceUptime.devices) add('deviceUptime.device', d.identifier, d.label, d.uptime, '', '');
+  for (const k of ['expired', 'expiring', 'missing'] as const) add('compliance', k, '', r.compliance[k]);
+  for (const i of r.compliance.items) add('compliance.item', `${i.kind}:${i.subjectType}:${i.subjectId}`, i.subjectName, i.status, i.expiresOn ?? '', i.daysLeft ?? '');
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+const esc = (v: unknown) =>
+  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
+/** Horizontal bars: this period (dark) against the previous one (light). */
+function barChart(title: string, items: Breakdown[], max = 12): string {
+  const list = items.slice(0, max);
+  if (!list.length) return `<p class="muted">${esc(title)}: none</p>`;
+  const top = Math.max(1, ...list.map((b) => Math.max(b.count, b.previous)));
+  const rowH = 22;
+  const labelW = 170;
+  const barW = 360;
+  const h = list.length * rowH + 10;
+  const bars = list
+    .map((b, i) => {
+      const y = 5 + i * rowH;
+      const wCur = (b.count / top) * barW;
+      const wPrev = (b.previous / top) * barW;
+      return `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(b.label)}</text>
+<rect x="${labelW}" y="${y + 2}" width="${wPrev.toFixed(1)}" height="16" fill="#c9d6e8"/>
+<rect x="${labelW}" y="${y + 6}" width="${wCur.toFixed(1)}" height="8" fill="#1f4e8c"/>
+<text x="${labelW + Math.max(wCur, wPrev) + 6}" y="${y + 14}">${b.count} (${signed(b.change)})</text>`;
+    })
+    .join('\n');
+  return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${labelW + barW + 90}" height="${h}" font-size="12" font-family="sans-serif">${bars}</svg></figure>`;
+}
+
+/** A ring for a rate between 0 and 1. */
+function gauge(title: string, rate: number | null): string {
+  const r = 36;
+  const c = 2 * Math.PI * r;
+  const filled = rate == null ? 0 : Math.max(0, Math.min(1, rate)) * c;
+  return `<figure class="gauge"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="100" height="100" font-family="sans-serif">
+<circle cx="50" cy="50" r="${r}" fill="none" stroke="#e3e8ef" stroke-width="12"/>
+<circle cx="50" cy="50" r="${r}" fill="none" stroke="#1f8c4e" stroke-width="12" stroke-dasharray="${filled.toFixed(1)} ${c.toFixed(1)}" transform="rotate(-90 50 50)"/>
+<text x="50" y="55" text-anchor="middle" font-size="14">${esc(pct(rate))}</text></svg><figcaption>${esc(title)}</figcaption></figure>`;
+}
+
+function table(headers: string[], rows: unknown[][]): string {
+  if (!rows.length) return '<p class="muted">none</p>';
+  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+export function reportHtml(r: ReportData): string {
+  const v = r.violations;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;margin:24px;color:#1d2733;max-width:960px}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;border-bottom:1px solid #d5dce5;padding-bottom:4px;margin-top:28px}
+.muted{color:#6b7785}.kpis{display:flex;gap:16px;flex-wrap:wrap}.kpi{border:1px solid #d5dce5;border-radius:6px;padding:8px 14px;min-width:120px}
+.kpi b{display:block;font-size:22px}table{border-collapse:collapse;font-size:13px;width:100%}th,td{border-bottom:1px solid #e3e8ef;padding:4px 6px;text-align:left}
+figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:4px}.gauges{display:flex;gap:24px}.gauge figcaption{text-align:center}
+@media print{body{margin:0}h2{break-after:avoid}figure,table{break-inside:avoid}}
+</style></head><body>
+<h1>${esc(r.title)}</h1>
+<p class="muted">${esc(r.period.startDate)} – ${esc(r.period.endDate)} (exclusive), ${esc(r.period.timeZone)} · compared with ${esc(r.previousPeriod.key)} · generated ${esc(r.generatedAt)}</p>
+<div class="kpis">
+<div class="kpi">Violations<b>${v.total}</b><span class="muted">${signed(v.change)} vs previous</span></div>
+<div class="kpi">Cases opened<b>${r.cases.opened}</b></div>
+<div class="kpi">Closed<b>${r.cases.closed}</b></div>
+<div class="kpi">Overdue<b>${r.cases.overdue}</b></div>
+<div class="kpi">Boarded<b>${r.ridership.boarded}</b></div>
+<div class="kpi">Compliance issues<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
+</div>
+<div class="gauges">${gauge('Rectification rate', r.cases.rectificationRate)}${gauge('On time at stops', r.onTime.onTimeRate)}${gauge('Device uptime', r.deviceUptime.uptime)}</div>
+<h2>Violations</h2>
+${barChart('By kind', v.byKind)}
+${barChart('By severity', v.bySeverity)}
+${barChart('By bus', v.byBus)}
+${barChart('By driver', v.byDriver)}
+${barChart('By route', v.byRoute)}
+<h2>Cases</h2>
+${table(['opened', 'closed', 'dismissed', 'overdue', 'closed of opened', 'rectification rate'], [[r.cases.opened, r.cases.closed, r.cases.dismissed, r.cases.overdue, r.cases.closedOfOpened, pct(r.cases.rectificationRate)]])}
+<h2>On-time performance at stops</h2>
+${table(['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'], r.onTime.byRoute.map((x) => [x.label, x.arrived, x.onTime, x.early, x.late, x.missed, pct(x.onTimeRate)]))}
+<p class="muted">Average delay: ${r.onTime.avgDelayS ?? '—'} s · on time = ${r.onTime.earlyToleranceS} s early to ${r.onTime.lateToleranceS} s late</p>
+<h2>Ridership</h2>
+${table(['route', 'trips', 'boarded'], r.ridership.byRoute.map((x) => [x.label, x.trips, x.boarded]))}
+<p class="muted">${r.ridership.boarded} boarded, ${r.ridership.alighted} alighted, ${r.ridership.distinctStudents} students checked in individually</p>
+<h2>Device uptime</h2>
+${table(['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'], r.deviceUptime.devices.map((d) => [d.identifier, d.label, d.activeTripMinutes, d.minutesWithFix, d.fixes, d.fixesPerMinute ?? '—', pct(d.uptime)]))}
+<h2>Compliance expiries (as of ${esc(r.compliance.asOf)}, ${r.compliance.warnDays} days ahead)</h2>
+${table(['item', 'subject', 'expires', 'days left', 'status'], r.compliance.items.map((i) => [i.kind, i.subjectName, i.expiresOn ?? '—', i.daysLeft ?? '—', i.status]))}
+<h2>Definitions</h2>
+<ul>${Object.entries(r.definitions).map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(d)}</li>`).join('')}</ul>
+</body></html>
+`;
+}
