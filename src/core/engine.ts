@@ -32,7 +32,7 @@ import { stopsOnFix } from './rules/stops';
 import { unlicensedOnTripStart } from './rules/unlicensed-bus';
 import { closeEpisode } from './episodes';
 import { cloneState, sameTopLevel, type EngineState } from './state';
-import { locateOnRoute, shouldAutoStartTrip } from './trip-matching';
+import { locateOnRouteInto, type RouteMatch, shouldAutoStartTrip } from './trip-matching';
 
 export interface StepResult {
   state: EngineState;
@@ -162,6 +162,9 @@ function endTrip(s: EngineState, timeMs: number, sweepConfirmed: boolean | undef
   s.noAttendant = null;
 }
 
+// Per-fix scratch: read right after it is written, never kept.
+const matchScratch: RouteMatch = { alongM: null, distanceM: 0 };
+
 function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, sink: EventSink): void {
   if (s.trip.status === 'ended') return;
   const route = ctx.route;
@@ -190,7 +193,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     speedSource = 'derived';
   }
   const progress = s.progress;
-  const match = locateOnRoute(route.geometry, x, y, progress.alongM, dtS, ctx.config);
+  const match = locateOnRouteInto(route.geometry, x, y, progress.alongM, dtS, ctx.config, matchScratch);
   const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y };
 
   if (s.trip.status === 'planned') {

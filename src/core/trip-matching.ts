@@ -1,5 +1,5 @@
 // Which trip a fix belongs to, and where on the route it is (linear referencing).
-import { matchGlobal, matchWindow, type RouteGeometry } from './geo/route-geometry';
+import { matchGlobal, matchWindowInto, type RouteGeometry, type SegmentMatch } from './geo/route-geometry';
 import type { RuleConfig } from './presets/types';
 
 export interface AutoStartInput {
@@ -39,19 +39,34 @@ export interface RouteMatch {
  * then prefers the earliest such part ahead of the previous progress.
  */
 export function locateOnRoute(g: RouteGeometry, x: number, y: number, prevAlongM: number | null, dtS: number, cfg: RuleConfig): RouteMatch {
+  return locateOnRouteInto(g, x, y, prevAlongM, dtS, cfg, { alongM: null, distanceM: 0 });
+}
+
+const localScratch: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
+
+/** locateOnRoute writing into out; returns out. Allocates nothing on the usual (local) path. */
+export function locateOnRouteInto(g: RouteGeometry, x: number, y: number, prevAlongM: number | null, dtS: number, cfg: RuleConfig, out: RouteMatch): RouteMatch {
   const p = cfg.progress;
   const corridorM = cfg.deviation.corridorM;
   if (prevAlongM !== null) {
     const ahead = p.searchAheadM + Math.max(0, dtS) * (p.searchSpeedKph / 3.6);
-    const local = matchWindow(g, x, y, prevAlongM - p.searchBackM, prevAlongM + ahead);
-    if (local.distanceM <= p.localAcceptM) return { alongM: Math.max(local.alongM, prevAlongM - p.searchBackM), distanceM: local.distanceM };
+    const local = matchWindowInto(g, x, y, prevAlongM - p.searchBackM, prevAlongM + ahead, localScratch);
+    const localAlongM = local.alongM, localDistanceM = local.distanceM;
+    if (localDistanceM <= p.localAcceptM) {
+      out.alongM = Math.max(localAlongM, prevAlongM - p.searchBackM);
+      out.distanceM = localDistanceM;
+      return out;
+    }
     const { nearest, preferred } = matchGlobal(g, x, y, corridorM, prevAlongM - p.searchBackM);
-    const distanceM = Math.min(local.distanceM, nearest.distanceM);
-    if (local.distanceM <= corridorM) return { alongM: local.alongM, distanceM };
-    if (preferred) return { alongM: preferred.alongM, distanceM };
-    return { alongM: prevAlongM, distanceM };
+    out.distanceM = Math.min(localDistanceM, nearest.distanceM);
+    if (localDistanceM <= corridorM) out.alongM = localAlongM;
+    else if (preferred) out.alongM = preferred.alongM;
+    else out.alongM = prevAlongM;
+    return out;
   }
   const { nearest, preferred } = matchGlobal(g, x, y, corridorM, 0);
-  if (preferred) return { alongM: preferred.alongM, distanceM: nearest.distanceM };
-  return { alongM: nearest.distanceM <= corridorM ? nearest.alongM : null, distanceM: nearest.distanceM };
+  out.distanceM = nearest.distanceM;
+  if (preferred) out.alongM = preferred.alongM;
+  else out.alongM = nearest.distanceM <= corridorM ? nearest.alongM : null;
+  return out;
 }

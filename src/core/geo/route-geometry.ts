@@ -78,6 +78,11 @@ function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: Se
 
 /** Best match among segments whose span overlaps [fromM, toM] along the path. */
 export function matchWindow(g: RouteGeometry, x: number, y: number, fromM: number, toM: number): SegmentMatch {
+  return matchWindowInto(g, x, y, fromM, toM, { distanceM: 0, alongM: 0, segment: 0 });
+}
+
+/** matchWindow writing into out (no allocation); returns out. */
+export function matchWindowInto(g: RouteGeometry, x: number, y: number, fromM: number, toM: number, out: SegmentMatch): SegmentMatch {
   const i0 = segmentAt(g, fromM);
   const i1 = segmentAt(g, toM);
   const xs = g.xs, ys = g.ys;
@@ -97,7 +102,36 @@ export function matchWindow(g: RouteGeometry, x: number, y: number, fromM: numbe
       bestT = t;
     }
   }
-  return { distanceM: Math.sqrt(bestD2), alongM: g.cumM[bestI] + bestT * (g.cumM[bestI + 1] - g.cumM[bestI]), segment: bestI };
+  out.distanceM = Math.sqrt(bestD2);
+  out.alongM = g.cumM[bestI] + bestT * (g.cumM[bestI + 1] - g.cumM[bestI]);
+  out.segment = bestI;
+  return out;
+}
+
+/** Nearest match, and the preferred one (see matchGlobal), accumulated over candidate segments. */
+interface GlobalSearch {
+  g: RouteGeometry;
+  x: number;
+  y: number;
+  preferWithinM: number;
+  minAlongM: number;
+  nearest: SegmentMatch;
+  preferred: SegmentMatch | null;
+  tmp: SegmentMatch;
+}
+
+function consider(q: GlobalSearch, i: number): void {
+  const tmp = q.tmp;
+  matchSegment(q.g, i, q.x, q.y, tmp);
+  const nearest = q.nearest;
+  if (tmp.distanceM < nearest.distanceM) {
+    nearest.distanceM = tmp.distanceM;
+    nearest.alongM = tmp.alongM;
+    nearest.segment = tmp.segment;
+  }
+  if (tmp.distanceM <= q.preferWithinM && tmp.alongM >= q.minAlongM && (!q.preferred || tmp.alongM < q.preferred.alongM)) {
+    q.preferred = { distanceM: tmp.distanceM, alongM: tmp.alongM, segment: tmp.segment };
+  }
 }
 
 /**
@@ -111,27 +145,29 @@ export function matchGlobal(
   preferWithinM: number,
   minAlongM: number,
 ): { nearest: SegmentMatch; preferred: SegmentMatch | null } {
-  const nearest: SegmentMatch = { distanceM: Infinity, alongM: 0, segment: 0 };
-  let preferred: SegmentMatch | null = null;
-  const tmp: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
-  const consider = (i: number): void => {
-    matchSegment(g, i, x, y, tmp);
-    if (tmp.distanceM < nearest.distanceM) Object.assign(nearest, tmp);
-    if (tmp.distanceM <= preferWithinM && tmp.alongM >= minAlongM && (!preferred || tmp.alongM < preferred.alongM)) {
-      preferred = { ...tmp };
-    }
+  const q: GlobalSearch = {
+    g,
+    x,
+    y,
+    preferWithinM,
+    minAlongM,
+    nearest: { distanceM: Infinity, alongM: 0, segment: 0 },
+    preferred: null,
+    tmp: { distanceM: 0, alongM: 0, segment: 0 },
   };
   const index = g.segmentIndex;
   if (!index) {
-    for (let i = 0; i < g.segmentCount; i++) consider(i);
-    return { nearest, preferred };
+    for (let i = 0; i < g.segmentCount; i++) consider(q, i);
+    return { nearest: q.nearest, preferred: q.preferred };
   }
   // Candidates inside the preference box first, then the nearest few by box distance.
-  for (const i of index.search(x - preferWithinM, y - preferWithinM, x + preferWithinM, y + preferWithinM)) consider(i);
-  if (nearest.distanceM > preferWithinM) {
-    for (const i of index.neighbors(x, y, 16)) consider(i);
+  const inBox = index.search(x - preferWithinM, y - preferWithinM, x + preferWithinM, y + preferWithinM);
+  for (let k = 0; k < inBox.length; k++) consider(q, inBox[k]);
+  if (q.nearest.distanceM > preferWithinM) {
+    const near = index.neighbors(x, y, 16);
+    for (let k = 0; k < near.length; k++) consider(q, near[k]);
   }
-  return { nearest, preferred };
+  return { nearest: q.nearest, preferred: q.preferred };
 }
 
 /** Position on the path at alongM, in the projected plane. */

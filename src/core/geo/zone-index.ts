@@ -115,3 +115,28 @@ export function zonesAt(zi: ZoneIndex, x: number, y: number): PreparedZone[] {
   for (const i of zi.large) if (contains(zi.zones[i], x, y)) (out ??= []).push(zi.zones[i]);
   return out ?? NONE;
 }
+
+/**
+ * zonesAt without allocating: writes the zones containing (x, y) to out[0..n) in the same order
+ * (out grows when needed; entries past n are left over) and returns n.
+ */
+export function zonesAtInto(zi: ZoneIndex, x: number, y: number, out: PreparedZone[]): number {
+  let n = 0;
+  if (zi.cols > 0) {
+    const c = Math.floor((x - zi.minX) / zi.cellM);
+    const r = Math.floor((y - zi.minY) / zi.cellM);
+    if (c >= 0 && c < zi.cols && r >= 0 && r < zi.rows) {
+      const cell = zi.cells[r * zi.cols + c];
+      for (let k = 0; k < cell.length; k++) {
+        const z = zi.zones[cell[k]];
+        if (contains(z, x, y)) out[n++] = z;
+      }
+    }
+  }
+  const large = zi.large;
+  for (let k = 0; k < large.length; k++) {
+    const z = zi.zones[large[k]];
+    if (contains(z, x, y)) out[n++] = z;
+  }
+  return n;
+}

@@ -3,7 +3,7 @@ import type { TripContext } from '../context';
 import { closeEpisode, type EventSink, openEpisode, updateEpisode } from '../episodes';
 import type { Episode, Position, Severity } from '../events';
 import type { FixFrame } from '../frame';
-import { zonesAt } from '../geo/zone-index';
+import { type PreparedZone, zonesAtInto } from '../geo/zone-index';
 import type { RuleConfig } from '../presets/types';
 
 export interface OverspeedRun {
@@ -38,23 +38,34 @@ export interface EffectiveLimit {
 
 /** min(road-class preset, posted zone limit, hazard / low-visibility limit). */
 export function effectiveLimit(frame: FixFrame, ctx: TripContext, cfg: RuleConfig['overspeed']): EffectiveLimit {
-  const zones = zonesAt(ctx.route.zones, frame.x, frame.y);
+  return effectiveLimitInto(frame.x, frame.y, ctx, cfg, { limitKph: 0, reason: 'other', zoneId: null });
+}
+
+// Scratch for the per-fix path (the engine is synchronous; nothing keeps a reference to these).
+const zoneScratch: PreparedZone[] = [];
+const limitScratch: EffectiveLimit = { limitKph: 0, reason: 'other', zoneId: null };
+
+/** effectiveLimit at (x, y) written into out; returns out. */
+export function effectiveLimitInto(x: number, y: number, ctx: TripContext, cfg: RuleConfig['overspeed'], out: EffectiveLimit): EffectiveLimit {
+  const zones = zoneScratch;
+  const n = zonesAtInto(ctx.route.zones, x, y, zones);
   let roadClass = ctx.route.defaultRoadClass;
-  for (const z of zones) if (z.def.roadClass === 'expressway') roadClass = 'expressway';
+  for (let k = 0; k < n; k++) if (zones[k].def.roadClass === 'expressway') roadClass = 'expressway';
   let limitKph = roadClass === 'expressway' ? cfg.expresswayLimitKph : cfg.otherLimitKph;
   let reason: EffectiveLimit['reason'] = roadClass;
   let zoneId: string | null = null;
-  for (const z of zones) {
-    const posted = z.def.postedLimitKph;
+  for (let k = 0; k < n; k++) {
+    const def = zones[k].def;
+    const posted = def.postedLimitKph;
     if (posted !== undefined && posted < limitKph) {
       limitKph = posted;
       reason = 'posted';
-      zoneId = z.def.id;
+      zoneId = def.id;
     }
-    if (z.def.hazard && cfg.hazardLimitKph < limitKph) {
+    if (def.hazard && cfg.hazardLimitKph < limitKph) {
       limitKph = cfg.hazardLimitKph;
       reason = 'hazard';
-      zoneId = z.def.id;
+      zoneId = def.id;
     }
   }
   if (ctx.lowVisibility && cfg.lowVisibilityLimitKph < limitKph) {
@@ -62,7 +73,10 @@ export function effectiveLimit(frame: FixFrame, ctx: TripContext, cfg: RuleConfi
     reason = 'lowVisibility';
     zoneId = null;
   }
-  return { limitKph, reason, zoneId };
+  out.limitKph = limitKph;
+  out.reason = reason;
+  out.zoneId = zoneId;
+  return out;
 }
 
 function severityFor(overFraction: number, cfg: RuleConfig['overspeed']): Severity {
@@ -96,7 +110,7 @@ export function overspeedOnFix(st: OverspeedState, frame: FixFrame, ctx: TripCon
   const speed = frame.speedKph;
   // Loaded bus only when boarding data exists; always otherwise.
   const applies = speed !== null && (frame.onboard === null || frame.onboard > 0);
-  const limit = applies ? effectiveLimit(frame, ctx, cfg) : null;
+  const limit = applies ? effectiveLimitInto(frame.x, frame.y, ctx, cfg, limitScratch) : null;
   const over = applies && limit !== null && speed! > limit.limitKph;
 
   if (!over) {
