@@ -18,6 +18,7 @@ import { tripsResource } from './resources/trips';
 import { registerUsers } from './resources/users';
 import { registerRouteImport } from './resources/route-import';
 import { registerTelemetry } from './resources/telemetry';
+import { registerAttendance } from './resources/attendance';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
 import { registerCompliance } from './resources/compliance';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
   registerTelemetry(app, api, deps);
   registerUsers(app, api, deps);
   registerRouteImport(app, api, deps);
+  registerAttendance(app, api, deps);
   registerViolations(app, api, deps);
   registerCases(app, api, deps);
   registerCompliance(app, api, deps);

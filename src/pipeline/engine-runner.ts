@@ -75,6 +75,16 @@ export class EngineRunner {
     });
   }
 
+  /**
+   * Makes the bus's next input reload its trip context from the registry (after the trip row changed, e.g. the
+   * attendant checked in). Queued on the bus's lane, so inputs submitted afterwards see the reloaded context.
+   */
+  invalidate(busId: number): Promise<void> {
+    return this.enqueue(busId, async (bus) => {
+      if (bus.trip) bus.trip = { ...bus.trip, loadedMs: Number.NEGATIVE_INFINITY };
+    });
+  }
+
   /** Clock tick for every bus on an active trip (device offline, fatigue): called every minute by the scheduler. */
   async tick(nowMs: number): Promise<void> {
     const active = await this.opts.database.db.select({ id: trips.id, busId: trips.busId }).from(trips).where(eq(trips.status, 'active'));
