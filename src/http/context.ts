@@ -15,6 +15,8 @@ export interface AppDeps {
   ingest?: PipelineIngest;
   /** The safety engine runner (Node runtime): attendant and trip actions go through it. */
   runner?: EngineRunner;
+  /** The live hub (positions, ETA, notices): REST twins read it; without it they fall back to storage. */
+  live?: import('../live/service').LiveService;
 }
 
 export interface AppEnv {

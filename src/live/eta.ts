@@ -1,0 +1,206 @@
+// ETA to every remaining stop of a trip. Pure: positions along the route, times and learned speeds in; ETAs out.
+//
+// Remaining distance along the route is divided, segment by segment (stop to stop), by a speed that blends the
+// bus's recent moving speed with the speed learned for that segment from earlier trips on the route
+// (stop_events: departure from one stop → arrival at the next). Near the bus today's pace dominates; further
+// ahead the learned segment speeds do, scaled by how today's pace compares with the learned one. The learned
+// dwell time is added at every intermediate stop. Before the trip starts the timetable answers.
+
+export interface EtaStop {
+  id: string;
+  /** linear reference of the stop on the route, metres from the start */
+  alongM: number;
+}
+
+/** Learned from earlier trips; index i = the segment arriving at stop i (from stop i-1), and the dwell at stop i. */
+export interface RouteProfile {
+  segmentSpeedMps: (number | null)[];
+  dwellS: (number | null)[];
+  /** trips the profile was learned from */
+  trips: number;
+}
+
+export interface StopHistoryEvent {
+  tripId: number;
+  stopId: string;
+  kind: 'arrived' | 'departed' | 'missed';
+  timeMs: number;
+  dwellS?: number | null;
+}
+
+export interface EtaDefaults {
+  /** speed when neither today's pace nor history is known */
+  speedMps: number;
+  /** dwell at a stop when history has none */
+  dwellS: number;
+  /** distance over which today's pace gives way to the learned segment speeds */
+  blendM: number;
+  /** today's pace relative to the learned speeds is clamped to this range */
+  minFactor: number;
+  maxFactor: number;
+}
+
+export const ETA_DEFAULTS: EtaDefaults = { speedMps: 25 / 3.6, dwellS: 30, blendM: 3000, minFactor: 0.4, maxFactor: 2 };
+
+const MIN_SEGMENT_MPS = 0.5;
+const MAX_SEGMENT_MPS = 40;
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Per-segment speeds and per-stop dwell times from earlier trips (medians, so one odd trip does not skew them). */
+export function learnRouteProfile(stops: readonly EtaStop[], history: readonly StopHistoryEvent[]): RouteProfile {
+  const idx = new Map(stops.map((s, i) => [s.id, i]));
+  const perTrip = new Map<number, { arrived: Map<number, number>; departed: Map<number, number> }>();
+  const dwell: number[][] = stops.map(() => []);
+  for (const e of history) {
+    const i = idx.get(e.stopId);
+    if (i === undefined) continue;
+    let t = perTrip.get(e.tripId);
+    if (!t) perTrip.set(e.tripId, (t = { arrived: new Map(), departed: new Map() }));
+    if (e.kind === 'arrived') t.arrived.set(i, e.timeMs);
+    else if (e.kind === 'departed') {
+      t.departed.set(i, e.timeMs);
+      if (e.dwellS != null && e.dwellS >= 0 && i > 0 && i < stops.length - 1) dwell[i]!.push(e.dwellS);
+    }
+  }
+  const speeds: number[][] = stops.map(() => []);
+  for (const t of perTrip.values()) {
+    for (let i = 1; i < stops.length; i++) {
+      const dep = t.departed.get(i - 1);
+      const arr = t.arrived.get(i);
+      if (dep == null || arr == null || arr <= dep) continue;
+      const v = (stops[i]!.alongM - stops[i - 1]!.alongM) / ((arr - dep) / 1000);
+      if (v >= MIN_SEGMENT_MPS && v <= MAX_SEGMENT_MPS) speeds[i]!.push(v);
+    }
+  }
+  return { segmentSpeedMps: speeds.map(median), dwellS: dwell.map(median), trips: perTrip.size };
+}
+
+/** Today's pace, tracked from trip.progress events. */
+export interface PaceState {
+  lastProgressM: number | null;
+  lastTimeMs: number | null;
+  /** smoothed speed over intervals the bus was moving, m/s */
+  movingSpeedMps: number | null;
+  /** smoothed ratio of that speed to the learned speed of the segment driven */
+  factor: number | null;
+}
+
+export const initialPace = (): PaceState => ({ lastProgressM: null, lastTimeMs: null, movingSpeedMps: null, factor: null });
+
+/** Intervals slower than this count as standing (dwell, lights) and do not lower the moving speed. */
+const MOVING_MPS = 2;
+const PACE_TAU_S = 120;
+
+/** Segment index (arriving stop) that contains `alongM`. */
+export function segmentAt(stops: readonly EtaStop[], alongM: number): number {
+  for (let i = 0; i < stops.length; i++) if (alongM <= stops[i]!.alongM) return i;
+  return stops.length - 1;
+}
+
+export function updatePace(state: PaceState, progressM: number, timeMs: number, stops: readonly EtaStop[], profile?: RouteProfile): PaceState {
+  if (state.lastTimeMs == null || state.lastProgressM == null || timeMs <= state.lastTimeMs) {
+    return { ...state, lastProgressM: progressM, lastTimeMs: Math.max(timeMs, state.lastTimeMs ?? timeMs) };
+  }
+  const dt = (timeMs - state.lastTimeMs) / 1000;
+  const v = (progressM - state.lastProgressM) / dt;
+  let { movingSpeedMps, factor } = state;
+  if (v >= MOVING_MPS && v <= MAX_SEGMENT_MPS) {
+    const a = 1 - Math.exp(-dt / PACE_TAU_S);
+    movingSpeedMps = movingSpeedMps == null ? v : movingSpeedMps + a * (v - movingSpeedMps);
+    const learned = profile?.segmentSpeedMps[segmentAt(stops, (progressM + state.lastProgressM) / 2)];
+    if (learned) factor = factor == null ? v / learned : factor + a * (v / learned - factor);
+  }
+  return { lastProgressM: progressM, lastTimeMs: timeMs, movingSpeedMps, factor };
+}
+
+export interface EtaInput {
+  stops: readonly EtaStop[];
+  /** first stop not yet arrived at or passed */
+  nextIdx: number;
+  progressM: number;
+  nowMs: number;
+  pace: PaceState;
+  profile?: RouteProfile;
+  /** the bus is dwelling at this stop since arrivedMs */
+  atStop?: { idx: number; arrivedMs: number } | null;
+  defaults?: Partial<EtaDefaults>;
+}
+
+export interface StopEtaResult {
+  stopId: string;
+  etaMs: number;
+  /** distance along the route from the bus to the stop */
+  remainingM: number;
+}
+
+export function estimateEtas(input: EtaInput): StopEtaResult[] {
+  const d = { ...ETA_DEFAULTS, ...input.defaults };
+  const { stops, profile, pace } = input;
+  const factor = pace.factor == null ? null : Math.min(d.maxFactor, Math.max(d.minFactor, pace.factor));
+  const dwellAt = (i: number) => profile?.dwellS[i] ?? d.dwellS;
+  let t = input.nowMs;
+  if (input.atStop) t += Math.max(0, dwellAt(input.atStop.idx) - (input.nowMs - input.atStop.arrivedMs) / 1000) * 1000;
+  let pos = input.progressM;
+  const out: StopEtaResult[] = [];
+  for (let j = Math.max(0, input.nextIdx); j < stops.length; j++) {
+    const target = stops[j]!.alongM;
+    // The piece from pos to the stop, driven at a speed that moves from today's pace to the learned one.
+    const dist = Math.max(0, target - pos);
+    if (dist > 0) {
+      const aheadM = pos - input.progressM + dist / 2;
+      const w = Math.exp(-aheadM / d.blendM);
+      const learned = profile?.segmentSpeedMps[j] ?? null;
+      const recent = pace.movingSpeedMps;
+      let v: number;
+      if (learned != null && recent != null) {
+        const scaled = learned * (factor ?? 1);
+        v = w * recent + (1 - w) * scaled;
+      } else v = recent ?? learned ?? d.speedMps;
+      t += (dist / Math.max(v, MIN_SEGMENT_MPS)) * 1000;
+    }
+    out.push({ stopId: stops[j]!.id, etaMs: t, remainingM: Math.max(0, target - input.progressM) });
+    if (j < stops.length - 1) t += dwellAt(j) * 1000;
+    pos = Math.max(pos, target);
+  }
+  return out;
+}
+
+/**
+ * The timetable answer before the trip starts: each stop's scheduled time, shifted by how late the trip already is
+ * (a trip not started at 07:10 that was planned for 07:00 will not be on time).
+ */
+export function timetableEtas(stops: readonly EtaStop[], scheduledMs: ReadonlyMap<string, number>, nowMs: number, plannedStartMs: number): StopEtaResult[] {
+  const delay = Math.max(0, nowMs - plannedStartMs);
+  const out: StopEtaResult[] = [];
+  for (const s of stops) {
+    const at = scheduledMs.get(s.id);
+    if (at == null) continue;
+    out.push({ stopId: s.id, etaMs: at + delay, remainingM: s.alongM });
+  }
+  return out;
+}
+
+/** Scheduled instants of stops: local midnight of the trip's service day + seconds after midnight. */
+export function scheduledInstants(schedule: ReadonlyMap<string, number | null>, plannedStartMs: number, utcOffsetMin: number): Map<string, number> {
+  const localMs = plannedStartMs + utcOffsetMin * 60_000;
+  const midnightUtcMs = Math.floor(localMs / 86_400_000) * 86_400_000 - utcOffsetMin * 60_000;
+  const out = new Map<string, number>();
+  for (const [id, s] of schedule) if (s != null) out.set(id, midnightUtcMs + s * 1000);
+  return out;
+}
+
+/** Whether a new set of ETAs differs from the last pushed one by more than `thresholdS` for any stop. */
+export function etasChanged(prev: readonly StopEtaResult[] | undefined, next: readonly StopEtaResult[], thresholdS: number): boolean {
+  if (!prev || prev.length !== next.length) return true;
+  for (let i = 0; i < next.length; i++) {
+    if (prev[i]!.stopId !== next[i]!.stopId) return true;
+    if (Math.abs(prev[i]!.etaMs - next[i]!.etaMs) > thresholdS * 1000) return true;
+  }
+  return false;
+}

@@ -1,0 +1,408 @@
+// The live service: the hub wired to the pipeline. Stored positions (ingest.onAccepted) become `position`
+// messages; engine events (runner.onEvents) become `trip`, `eta`, `violation` messages and guardian notices.
+// Runtime-neutral: the transport (src/live/node-ws.ts on Node) only moves text between sockets and the hub.
+import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import type { Principal } from '../auth/principal';
+import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';
+import type { Logger } from '../logging';
+import type { EngineBatch, EngineRunner } from '../pipeline/engine-runner';
+import type { AcceptedBatch, PipelineIngest } from '../pipeline/ingest';
+import type { LoadedTrip } from '../pipeline/trip-context';
+import type { Database } from '../store/db';
+import { principalForToken } from '../store/repos/auth-repo';
+import { stopEvents, trips } from '../store/schema';
+import { authorizeTopic } from './access';
+import { estimateEtas, etasChanged, type EtaStop, initialPace, learnRouteProfile, type PaceState, type RouteProfile, scheduledInstants, type StopEtaResult, updatePace } from './eta';
+import type { LiveFanout } from './fanout';
+import { createHub, type HubLimits, type LiveHub } from './hub';
+import type { LiveMessage } from './messages';
+import { approachingNotices, etaLateNotices, type NoticeDraft, schoolArrivedNotices, stopNotices, tripStartedNotices } from './notice-rules';
+import { createNoticeService, type NoticeService } from './notices';
+import { busTopic, schoolViolationsTopic, type Topic, tripTopic } from './topics';
+
+export interface LiveOptions {
+  database: Database;
+  log: Logger;
+  now: () => number;
+  fanout?: LiveFanout;
+  limits?: Partial<HubLimits>;
+  /** an ETA is pushed again when any stop's estimate moves by more than this */
+  etaPushThresholdS?: number;
+  /** a late notice when the ETA to a child's stop is later than its schedule by more than this */
+  lateMarginS?: number;
+  /** how many earlier trips of a route the segment speeds are learned from */
+  historyTrips?: number;
+  /** learned route profiles are reloaded after this time */
+  profileTtlMs?: number;
+}
+
+export interface PositionData {
+  busId: number;
+  tripId: number | null;
+  lat: number;
+  lon: number;
+  speedKph: number | null;
+  headingDeg: number | null;
+  timeMs: number;
+}
+
+export interface EtaStopData {
+  stopId: string;
+  name: string | null;
+  etaMs: number;
+  remainingM: number | null;
+  scheduledMs: number | null;
+  /** ETA minus schedule, seconds (positive = late) */
+  delayS: number | null;
+}
+
+export interface EtaData {
+  tripId: number;
+  busId: number;
+  source: 'live' | 'timetable';
+  progressM: number | null;
+  routeLengthM: number | null;
+  computedMs: number;
+  stops: EtaStopData[];
+}
+
+interface TripTrack {
+  tripId: number;
+  busId: number;
+  schoolId: number;
+  routeId: number;
+  stops: (EtaStop & { name: string | null })[];
+  routeLengthM: number;
+  scheduledMs: Map<string, number>;
+  plannedStartMs: number;
+  pace: PaceState;
+  profile?: RouteProfile;
+  nextIdx: number;
+  atStop: { idx: number; arrivedMs: number } | null;
+  progressM: number | null;
+  lastEta?: EtaData;
+  lastPushed?: StopEtaResult[];
+  ended: boolean;
+  tail: Promise<void>;
+  touchedMs: number;
+}
+
+const MAX_TRACKS = 5000;
+
+export class LiveService {
+  readonly hub: LiveHub;
+  readonly notices: NoticeService;
+  private readonly buses = new Map<number, { position?: PositionData; tripId: number | null }>();
+  private readonly tracks = new Map<number, TripTrack>();
+  private readonly profiles = new Map<number, { loadedMs: number; profile: Promise<RouteProfile | undefined> }>();
+  private readonly etaPushThresholdS: number;
+  private readonly lateMarginS: number;
+
+  constructor(private readonly opts: LiveOptions) {
+    this.etaPushThresholdS = opts.etaPushThresholdS ?? 10;
+    this.lateMarginS = opts.lateMarginS ?? 300;
+    this.notices = createNoticeService({ database: opts.database, log: opts.log, now: opts.now });
+    this.hub = createHub({
+      log: opts.log,
+      now: opts.now,
+      fanout: opts.fanout,
+      limits: opts.limits,
+      authenticate: (token) => principalForToken(opts.database.db, token, opts.now()),
+      authorize: (p, topic) => authorizeTopic(opts.database.db, p, topic, opts.now()),
+      replay: (p, topic, afterSeq) => this.replay(p, topic, afterSeq),
+      onDelivered: (m) => {
+        const id = (m.data as { id?: unknown }).id;
+        if (m.type === 'notice' && typeof id === 'number') this.notices.markDelivered(id);
+      },
+    });
+    this.notices.setPublisher(this.hub);
+  }
+
+  /** Wires the pipeline: positions from ingest, events from the engine runner. */
+  attach(sources: { ingest?: PipelineIngest; runner?: EngineRunner }): void {
+    sources.ingest?.onAccepted((b) => this.onPositions(b));
+    sources.runner?.onEvents((b) => this.onEngine(b));
+  }
+
+  authenticate(token: string): Promise<Principal | undefined> {
+    return principalForToken(this.opts.database.db, token, this.opts.now());
+  }
+
+  authorize(p: Principal, topic: Topic) {
+    return authorizeTopic(this.opts.database.db, p, topic, this.opts.now());
+  }
+
+  positionOfBus(busId: number): PositionData | undefined {
+    return this.buses.get(busId)?.position;
+  }
+
+  /** Current position of the bus on a trip (undefined when the trip is not running). */
+  positionOfTrip(tripId: number): PositionData | undefined {
+    const track = this.tracks.get(tripId);
+    if (!track || track.ended) return undefined;
+    const p = this.buses.get(track.busId);
+    return p?.position && p.tripId === tripId ? p.position : undefined;
+  }
+
+  /** The latest live ETA of a running trip (undefined before it starts: callers fall back to the timetable). */
+  etaOfTrip(tripId: number): EtaData | undefined {
+    const t = this.tracks.get(tripId);
+    return t && !t.ended ? t.lastEta : undefined;
+  }
+
+  /** Waits until every queued event is handled (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const tails = [...this.tracks.values()].map((t) => t.tail);
+      await Promise.all(tails);
+      if ([...this.tracks.values()].every((t, k) => t.tail === tails[k])) break;
+    }
+    await this.notices.flushDelivered();
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    await this.hub.close();
+  }
+
+  // ---- positions ----
+
+  private onPositions(batch: AcceptedBatch): void {
+    let newest: AcceptedBatch['fixes'][number]['fix'] | undefined;
+    for (const { fix, late } of batch.fixes) if (!late && (!newest || fix.timeMs > newest.timeMs)) newest = fix;
+    if (!newest) return;
+    let bus = this.buses.get(batch.busId);
+    if (!bus) this.buses.set(batch.busId, (bus = { tripId: null }));
+    if (bus.position && bus.position.timeMs >= newest.timeMs) return;
+    const position: PositionData = {
+      busId: batch.busId,
+      tripId: bus.tripId,
+      lat: newest.lat,
+      lon: newest.lon,
+      speedKph: newest.speedKph ?? null,
+      headingDeg: newest.headingDeg ?? null,
+      timeMs: newest.timeMs,
+    };
+    bus.position = position;
+    this.hub.publish(busTopic(batch.busId), 'position', position);
+    if (bus.tripId != null) this.hub.publish(tripTopic(bus.tripId), 'position', position);
+  }
+
+  // ---- engine events ----
+
+  private onEngine(batch: EngineBatch): void {
+    const track = this.track(batch);
+    let bus = this.buses.get(batch.busId);
+    if (!bus) this.buses.set(batch.busId, (bus = { tripId: null }));
+    if (!track.ended) bus.tripId = batch.tripId;
+    // Violations go out at once; the rest waits for the trip's riders and route profile, in order.
+    for (const e of batch.events) if (e.type.startsWith('violation.')) this.publishViolation(batch, e as ViolationEvent);
+    const events = batch.events.filter((e) => !e.type.startsWith('violation.'));
+    if (events.length === 0) return;
+    track.tail = track.tail.then(() => this.handleTripEvents(track, events)).catch((err) => this.opts.log.error('live trip events failed', { tripId: track.tripId, error: String(err), stack: (err as Error).stack }));
+  }
+
+  private track(batch: EngineBatch): TripTrack {
+    let t = this.tracks.get(batch.tripId);
+    if (t) {
+      t.touchedMs = this.opts.now();
+      return t;
+    }
+    if (this.tracks.size >= MAX_TRACKS) this.evictTracks();
+    const loaded: LoadedTrip = batch.trip;
+    const ctx = loaded.ctx;
+    t = {
+      tripId: batch.tripId,
+      busId: batch.busId,
+      schoolId: batch.schoolId,
+      routeId: batch.routeId,
+      stops: ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM, name: s.name ?? null })),
+      routeLengthM: ctx.route.geometry.lengthM,
+      scheduledMs: scheduledInstants(loaded.stopSchedule, ctx.plannedStartMs ?? batch.trip.loadedMs, ctx.utcOffsetMin ?? 480),
+      plannedStartMs: ctx.plannedStartMs ?? batch.trip.loadedMs,
+      pace: initialPace(),
+      nextIdx: 0,
+      atStop: null,
+      progressM: null,
+      ended: false,
+      tail: Promise.resolve(),
+      touchedMs: this.opts.now(),
+    };
+    const track = t;
+    t.tail = this.routeProfile(t.routeId, t.tripId, t.stops).then((p) => {
+      track.profile = p;
+    });
+    this.tracks.set(batch.tripId, t);
+    return t;
+  }
+
+  private evictTracks(): void {
+    const ended = [...this.tracks.values()].filter((t) => t.ended).sort((a, b) => a.touchedMs - b.touchedMs);
+    const victims = ended.length ? ended : [...this.tracks.values()].sort((a, b) => a.touchedMs - b.touchedMs);
+    for (const v of victims.slice(0, Math.max(1, victims.length >> 2))) this.tracks.delete(v.tripId);
+  }
+
+  private async handleTripEvents(track: TripTrack, events: EngineEvent[]): Promise<void> {
+    const riders = await this.notices.tripRiders(track.tripId);
+    const info = riders?.info ?? { tripId: track.tripId, plate: null };
+    const list = riders?.riders ?? [];
+    const drafts: NoticeDraft[] = [];
+    const topic = tripTopic(track.tripId);
+    const tripMessage = (e: EngineEvent, extra: Record<string, unknown> = {}) => {
+      const data = { event: e.type, tripId: track.tripId, busId: track.busId, timeMs: e.timeMs, ...extra };
+      this.hub.publish(topic, 'trip', data);
+      this.hub.publish(busTopic(track.busId), 'trip', data);
+    };
+    for (const e of events) {
+      switch (e.type) {
+        case 'trip.started':
+          tripMessage(e, { mode: e.mode ?? null });
+          drafts.push(...tripStartedNotices(info, list, e.timeMs));
+          break;
+        case 'trip.progress':
+          this.onProgress(track, e);
+          break;
+        case 'stop.arrived':
+        case 'stop.departed':
+        case 'stop.missed': {
+          this.onStop(track, e);
+          tripMessage(e, { stopId: e.stopId, sequence: e.sequence, name: e.name ?? null, dwellS: e.dwellS ?? null });
+          if (e.type !== 'stop.missed') drafts.push(...stopNotices(e.type, info, list, e.stopId, e.timeMs));
+          break;
+        }
+        case 'trip.arrivedAtSchool':
+          tripMessage(e, { stopId: e.stopId });
+          drafts.push(...schoolArrivedNotices(info, list, e.stopId, e.timeMs));
+          break;
+        case 'trip.ended': {
+          tripMessage(e, { mode: e.mode ?? null });
+          track.ended = true;
+          const bus = this.buses.get(track.busId);
+          if (bus?.tripId === track.tripId) bus.tripId = null;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    // Approaching and late: from the latest ETA, for stops still ahead.
+    if (!track.ended && track.lastEta && track.lastEta.source === 'live') {
+      const etas = new Map(track.lastEta.stops.map((s) => [s.stopId, { etaMs: s.etaMs, remainingM: s.remainingM ?? Infinity }]));
+      drafts.push(...approachingNotices(info, list, etas, track.lastEta.computedMs));
+      drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS));
+    }
+    if (drafts.length) await this.notices.store(drafts);
+  }
+
+  private onStop(track: TripTrack, e: StopEvent): void {
+    const idx = track.stops.findIndex((s) => s.id === e.stopId);
+    if (idx < 0) return;
+    if (e.type === 'stop.arrived') {
+      track.atStop = { idx, arrivedMs: e.timeMs };
+      track.nextIdx = Math.max(track.nextIdx, idx + 1);
+    } else if (e.type === 'stop.departed') {
+      if (track.atStop?.idx === idx) track.atStop = null;
+    } else track.nextIdx = Math.max(track.nextIdx, idx + 1);
+    // Drop the stop from the ETA at once.
+    if (track.lastEta) track.lastEta = { ...track.lastEta, stops: track.lastEta.stops.filter((s) => track.stops.findIndex((x) => x.id === s.stopId) >= track.nextIdx) };
+  }
+
+  private onProgress(track: TripTrack, e: ProgressEvent): void {
+    track.progressM = e.progressM;
+    const next = e.nextStopId == null ? track.stops.length : track.stops.findIndex((s) => s.id === e.nextStopId);
+    if (next >= 0) track.nextIdx = next;
+    track.pace = updatePace(track.pace, e.progressM, e.timeMs, track.stops, track.profile);
+    const results = estimateEtas({ stops: track.stops, nextIdx: track.nextIdx, progressM: e.progressM, nowMs: e.timeMs, pace: track.pace, profile: track.profile, atStop: track.atStop });
+    track.lastEta = this.etaData(track, results, 'live', e.timeMs, e.progressM);
+    if (etasChanged(track.lastPushed, results, this.etaPushThresholdS)) {
+      track.lastPushed = results;
+      this.hub.publish(tripTopic(track.tripId), 'eta', track.lastEta);
+    }
+  }
+
+  private etaData(track: TripTrack, results: StopEtaResult[], source: 'live' | 'timetable', computedMs: number, progressM: number | null): EtaData {
+    const names = new Map(track.stops.map((s) => [s.id, s.name]));
+    return {
+      tripId: track.tripId,
+      busId: track.busId,
+      source,
+      progressM: progressM == null ? null : Math.round(progressM),
+      routeLengthM: Math.round(track.routeLengthM),
+      computedMs,
+      stops: results.map((r) => {
+        const scheduled = track.scheduledMs.get(r.stopId) ?? null;
+        return {
+          stopId: r.stopId,
+          name: names.get(r.stopId) ?? null,
+          etaMs: Math.round(r.etaMs),
+          remainingM: source === 'live' ? Math.round(r.remainingM) : null,
+          scheduledMs: scheduled,
+          delayS: scheduled == null ? null : Math.round((r.etaMs - scheduled) / 1000),
+        };
+      }),
+    };
+  }
+
+  private publishViolation(batch: EngineBatch, e: ViolationEvent): void {
+    this.hub.publish(schoolViolationsTopic(batch.schoolId), 'violation', {
+      event: e.type,
+      episodeId: e.id,
+      kind: e.kind,
+      severity: e.severity,
+      status: e.status,
+      busId: batch.busId,
+      tripId: batch.tripId,
+      routeId: batch.routeId,
+      startMs: e.startMs,
+      endMs: e.endMs ?? null,
+      peakValue: e.peakValue ?? null,
+      limit: e.limit ?? null,
+      unit: e.unit ?? null,
+      position: e.startPosition ?? null,
+      timeMs: e.timeMs,
+    });
+  }
+
+  // ---- history and resume ----
+
+  private routeProfile(routeId: number, tripId: number, stops: EtaStop[]): Promise<RouteProfile | undefined> {
+    const cached = this.profiles.get(routeId);
+    if (cached && this.opts.now() - cached.loadedMs < (this.opts.profileTtlMs ?? 600_000)) return cached.profile;
+    const profile = this.loadProfile(routeId, tripId, stops).catch((err) => {
+      this.opts.log.warn('could not learn route speeds; ETA uses today’s pace only', { routeId, error: String(err) });
+      return undefined;
+    });
+    this.profiles.set(routeId, { loadedMs: this.opts.now(), profile });
+    return profile;
+  }
+
+  private async loadProfile(routeId: number, tripId: number, stops: EtaStop[]): Promise<RouteProfile> {
+    const db = this.opts.database.db;
+    const earlier = await db
+      .select({ id: trips.id })
+      .from(trips)
+      .where(and(eq(trips.routeId, routeId), ne(trips.id, tripId), inArray(trips.status, ['completed', 'active'])))
+      .orderBy(desc(trips.plannedStartAt))
+      .limit(this.opts.historyTrips ?? 30);
+    if (earlier.length === 0) return { segmentSpeedMps: stops.map(() => null), dwellS: stops.map(() => null), trips: 0 };
+    const rows = await db
+      .select()
+      .from(stopEvents)
+      .where(inArray(stopEvents.tripId, earlier.map((t) => t.id)));
+    return learnRouteProfile(
+      stops,
+      rows.map((r) => ({ tripId: r.tripId, stopId: String(r.stopId), kind: r.kind, timeMs: r.time.getTime(), dwellS: r.dwellS })),
+    );
+  }
+
+  private async replay(p: Principal, topic: Topic, afterSeq: number): Promise<LiveMessage[]> {
+    if (topic.kind !== 'trip' || p.guardianId == null) return [];
+    const missed = await this.notices.missedOnTopic(p.guardianId, topic.tripId, afterSeq);
+    const name = tripTopic(topic.tripId);
+    return missed.map((m) => ({ type: 'notice', topic: name, seq: m.seq, ts: m.ts, data: m.data, audience: { guardianId: p.guardianId! } }));
+  }
+}
+
+export function createLiveHub(opts: LiveOptions): LiveService {
+  return new LiveService(opts);
+}
