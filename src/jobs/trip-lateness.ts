@@ -53,7 +53,7 @@ export async function runTripLateness(db: DbOrTx, nowMs: number, cfg: { lateAfte
   const resolved = await db
     .update(violations)
     .set({
-      endedAt: sql`coalesce(${trips.startedAt}, ${now})`,
+      endedAt: sql`coalesce(${trips.startedAt}, ${now.toISOString()}::timestamptz)`,
       peakValue: sql`case when ${trips.startedAt} is null then ${violations.peakValue} else floor(extract(epoch from (${trips.startedAt} - ${trips.plannedStartAt})) / 60) end`,
       updatedAt: now,
     })

@@ -56,7 +56,7 @@ export async function caseFigures(db: DbOrTx, schoolIds: number[], fromMs: numbe
   const finishedBy = (status: 'closed' | 'dismissed' | 'any') =>
     sql`exists (select 1 from ${caseActions} ca where ca.violation_id = ${violations.id} and ca.action = 'transition' and ${
       status === 'any' ? sql`ca.to_status in ('closed', 'dismissed')` : sql`ca.to_status = ${status}`
-    } and ca.created_at < ${to})`;
+    } and ca.created_at < ${to.toISOString()}::timestamptz)`;
   const [opened] = await db
     .select({
       opened: count(),
