@@ -18,6 +18,7 @@ import { tripsResource } from './resources/trips';
 import { registerUsers } from './resources/users';
 import { registerRouteImport } from './resources/route-import';
 import { registerTelemetry } from './resources/telemetry';
+import { registerLive } from './resources/live';
 import { registerAttendance } from './resources/attendance';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authMiddleware(deps)(c, next)));
 
   registerTelemetry(app, api, deps);
+  registerLive(app, api, deps);
   registerUsers(app, api, deps);
   registerRouteImport(app, api, deps);
   registerAttendance(app, api, deps);
