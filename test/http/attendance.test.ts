@@ -78,7 +78,7 @@ async function violationsOf(tripId: number, kind: string) {
 
 async function arriveAtFinalStop(tripId: number, timeMs: number) {
   const stops = w.a.routes[0].stops;
-  await t.database.query("insert into stop_events (trip_id, stop_id, kind, time) values ($1, $2, 'arrived', $3)", [tripId, stops[stops.length - 1].id, new Date(timeMs)]);
+  await t.database.query("insert into stop_events (trip_id, stop_id, kind, time) values ($1, $2, 'arrived', $3)", [tripId, stops[stops.length - 1].id, new Date(timeMs).toISOString()]);
 }
 
 describe('check-in', () => {
@@ -100,7 +100,7 @@ describe('check-in', () => {
     expect(r.body.violations.map((v: any) => v.kind)).toEqual(['driverCredentials']);
     expect(await violationsOf(trip.id, 'noAttendant')).toHaveLength(0);
     const [row] = await t.database.query<{ attendant_checked_in_at: Date; status: string }>('select attendant_checked_in_at, status from trips where id = $1', [trip.id]);
-    expect(row!.attendant_checked_in_at.getTime()).toBe(DAY0_MS);
+    expect(new Date(row!.attendant_checked_in_at).getTime()).toBe(DAY0_MS);
     expect(row!.status).toBe('active');
   });
 
