@@ -6,6 +6,8 @@
 // checkSweepDeadlines is the scheduled job (run every minute); raiseLeftOnBoardAlert is shared with the
 // attendant's sweep endpoint.
 import { eq } from 'drizzle-orm';
+import type { LivePublisher } from '../live/messages';
+import { schoolViolationsTopic } from '../live/topics';
 import type { Logger } from '../logging';
 import type { EngineRunner } from '../pipeline/engine-runner';
 import type { Database } from '../store/db';
@@ -48,6 +50,11 @@ export interface SweepDeps {
   publishAlert?: (alert: LeftOnBoardAlert) => unknown;
   /** Default time to confirm the sweep after arrival at the final stop (10 min). */
   sweepConfirmWithinMs?: number;
+}
+
+/** Publishes the alert as a `violation` message on the school's violations topic (`school:<id>:violations`). */
+export function liveAlertPublisher(publisher: LivePublisher): (alert: LeftOnBoardAlert) => void {
+  return (alert) => publisher.publish(schoolViolationsTopic(alert.schoolId), 'violation', { event: alert.type, ...alert });
 }
 
 /** Per school: `ruleOverrides.sweep.confirmWithinMin`, else the deployment default. */

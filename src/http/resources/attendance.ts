@@ -13,7 +13,7 @@ import type { EngineEvent, ViolationEvent } from '../../core/events';
 import type { BoardingInput } from '../../core/inputs';
 import { haversineM } from '../../core/geo/projection';
 import { localDate } from '../../core/time-zone';
-import { type LeftOnBoardAlert, raiseLeftOnBoardAlert, type SweepDeps } from '../../jobs/sweep-deadlines';
+import { type LeftOnBoardAlert, liveAlertPublisher, raiseLeftOnBoardAlert, type SweepDeps } from '../../jobs/sweep-deadlines';
 import type { BoardingNoticeInput } from '../../live/notices';
 import type { EngineRunner } from '../../pipeline/engine-runner';
 import { markTrip } from '../../store/repos/engine-repo';
@@ -47,7 +47,7 @@ import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
 import { id, lat, lon } from './fields';
 
-/** Optional collaborators; wired by the runtime (the tests inject them). */
+/** Optional collaborators; by default they go through `deps.live` when the live service runs. */
 export interface AttendanceHooks {
   /** Guardian boarded/got-off notice (src/live/notices NoticeService.noticeBoarding). */
   noticeBoarding?: (n: BoardingNoticeInput) => unknown;
@@ -223,7 +223,10 @@ async function openAlerts(deps: AppDeps, tripId: number) {
 export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: AttendanceDeps) {
   const db = () => deps.database.db;
   const tag = 'Attendance';
-  const sweepDeps = (): SweepDeps => ({ database: deps.database, log: deps.log, runner: deps.runner, publishAlert: deps.attendance?.publishAlert });
+  const live = deps.live;
+  const publishAlert = deps.attendance?.publishAlert ?? (live ? liveAlertPublisher(live.hub) : undefined);
+  const noticeBoarding = deps.attendance?.noticeBoarding ?? (live ? (n: BoardingNoticeInput) => live.notices.noticeBoarding(n) : undefined);
+  const sweepDeps = (): SweepDeps => ({ database: deps.database, log: deps.log, runner: deps.runner, publishAlert });
 
   // ── check-in and the pre-departure checks ─────────────────────────────────────────────────────────────────
   app.post('/api/v1/trips/:id/check-in', async (c) => {
@@ -393,7 +396,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       }
     }
 
-    const notify = deps.attendance?.noticeBoarding;
+    const notify = noticeBoarding;
     if (notify) {
       for (const r of sortedApplied) {
         const s = perStudent.get(r.clientId);
