@@ -161,7 +161,7 @@ describe('live tracking over WebSocket', () => {
   });
 
   it('answers the REST twins with the same scope', async () => {
-    const get = (path: string, token: string) => fetch(srv.url + path, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const get = (path: string, token: string) => fetch(srv.url + path, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
     const pos = await get(`/api/v1/trips/${tripId}/position`, guardianToken);
     expect(pos.status).toBe(200);
     expect(pos.body.position.lon).toBeCloseTo(lonAt(xM), 5);
