@@ -12,6 +12,7 @@
 // The load generators run in a child process (scripts/sim/load-worker.ts), so clients and server do not share
 // one event loop; the server side (app, ingest, JT/T 808 server) runs in this process.
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -43,6 +44,9 @@ const JT808_WINDOW = Math.min(100, argNum('--window', 10));
 const JSON_DEVICES = 100;
 const JSON_BATCH = 500;
 const DEADLINE_MS = 5 * 60_000;
+/** `--only raw|json|jt808`: one measurement (profiling); the table then shows only what ran. */
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const runs = (what: string) => ONLY === undefined || ONLY === what;
 
 // The pipeline writer's statement, repeated here to measure the database alone.
 const INSERT_SQL = `insert into positions
@@ -93,12 +97,17 @@ async function seed(database: Database): Promise<Fleet> {
   return fleet;
 }
 
-function runLoad(task: LoadTask, onReady: () => void = () => {}): Promise<LoadResult> {
+/** Runs a load in the child process; `serverCpuMs` is this process's CPU time (the server side) over the measured phase. */
+function runLoad(task: LoadTask): Promise<LoadResult & { serverCpuMs: number }> {
+  let cpu: NodeJS.CpuUsage | undefined;
+  const onReady = () => {
+    cpu = process.cpuUsage();
+  };
   const child: ChildProcess = fork(fileURLToPath(new URL('./sim/load-worker.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  return new Promise<LoadResult>((resolve, reject) => {
+  return new Promise<LoadResult & { serverCpuMs: number }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('load generator timed out'));
@@ -109,7 +118,8 @@ function runLoad(task: LoadTask, onReady: () => void = () => {}): Promise<LoadRe
         child.send({ type: 'go' });
       } else if (m.type === 'done') {
         clearTimeout(timer);
-        resolve(m.result!);
+        const used = process.cpuUsage(cpu);
+        resolve({ ...m.result!, serverCpuMs: (used.user + used.system) / 1000 });
       } else if (m.type === 'error') {
         clearTimeout(timer);
         reject(new Error(`load generator: ${m.message}`));
@@ -121,6 +131,30 @@ function runLoad(task: LoadTask, onReady: () => void = () => {}): Promise<LoadRe
     });
     child.send({ type: 'task', task });
   });
+}
+
+interface WriterStats {
+  commits: number;
+  rowsPerCommit: number;
+  p50Ms: number;
+  p90Ms: number;
+}
+
+/** Commit count and latency of the pipeline's position writer, from its Prometheus summary. */
+function writerStats(metrics: string, fixes: number): WriterStats {
+  const v = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
+  const commits = v(/^busguard_position_batch_commit_seconds_count(?:\{[^}]*\})? (\S+)$/m);
+  return {
+    commits,
+    rowsPerCommit: fixes / commits,
+    p50Ms: 1000 * v(/^busguard_position_batch_commit_seconds\{quantile="0.5"\} (\S+)$/m),
+    p90Ms: 1000 * v(/^busguard_position_batch_commit_seconds\{quantile="0.9"\} (\S+)$/m),
+  };
+}
+
+function describeWriter(ws: WriterStats[]): string {
+  if (ws.length === 0) return 'not run';
+  return `${median(ws.map((w) => w.commits)).toFixed(0)} commits/run of ~${median(ws.map((w) => w.rowsPerCommit)).toFixed(0)} rows, commit p50 ${median(ws.map((w) => w.p50Ms)).toFixed(0)} ms, p90 ${median(ws.map((w) => w.p90Ms)).toFixed(0)} ms`;
 }
 
 /** Rows and distinct (device, time) pairs in `positions`, against what was sent. */
@@ -135,8 +169,9 @@ async function verify(database: Database, expected: number, what: string): Promi
 function rowsFor(fleet: Fleet, fixes: number, baseMs: number, t0Ms: number): PositionRow[] {
   const perDevice = Math.ceil(fixes / fleet.jt808.length);
   const rows: PositionRow[] = [];
-  for (let d = 0; d < fleet.jt808.length && rows.length < fixes; d++) {
-    for (let k = 0; k < perDevice && rows.length < fixes; k++) {
+  // Time-major, as the fixes of many terminals reporting at once arrive (and as the end-to-end runs write them).
+  for (let k = 0; k < perDevice && rows.length < fixes; k++) {
+    for (let d = 0; d < fleet.jt808.length && rows.length < fixes; d++) {
       const p = benchPosition(d, baseMs, t0Ms + k * 1000);
       rows.push({
         busId: fleet.jt808[d]!.busId,
@@ -240,39 +275,47 @@ async function main() {
     const jtPerDevice = Math.ceil(FIXES / JT808_CONNECTIONS);
     const jsonPerDevice = Math.ceil(FIXES / JSON_DEVICES);
     const res = { unnest: [] as number[], copy: [] as number[], json: [] as number[], jt808: [] as number[] };
+    // CPU per fix on each side (µs), to say where the time goes.
+    const writer = { json: [] as WriterStats[], jt808: [] as WriterStats[] };
+    const cpu = { jsonServer: [] as number[], jsonClient: [] as number[], jtServer: [] as number[], jtClient: [] as number[] };
     const checks: string[] = [];
     for (let run = 0; run < RUNS; run++) {
       // Every run continues in time, so the pipeline's filters see plausible, new fixes.
       const t0 = baseMs + run * (Math.max(jtPerDevice, jsonPerDevice) + 60) * 1000;
       const rows = rowsFor(fleet, FIXES, baseMs, t0);
 
-      await database.query('truncate positions');
-      res.unnest.push(await rawUnnest(database, rows));
-      checks.push(`run ${run + 1} raw unnest: ${JSON.stringify(await verify(database, rows.length, 'raw unnest'))}`);
-      await database.query('truncate positions');
-      res.copy.push(await rawCopy(dbUrl, rows));
-      checks.push(`run ${run + 1} raw COPY: ${JSON.stringify(await verify(database, rows.length, 'raw COPY'))}`);
+      if (runs('raw')) {
+        await database.query('truncate positions');
+        res.unnest.push(await rawUnnest(database, rows));
+        checks.push(`run ${run + 1} raw unnest: ${JSON.stringify(await verify(database, rows.length, 'raw unnest'))}`);
+        await database.query('truncate positions');
+        res.copy.push(await rawCopy(dbUrl, rows));
+        checks.push(`run ${run + 1} raw COPY: ${JSON.stringify(await verify(database, rows.length, 'raw COPY'))}`);
+      }
 
       // JSON batches through the real app.
       await database.query('truncate positions');
-      {
+      if (runs('json')) {
         const ingest = createIngest({ database, log: silentLogger });
         const app = createApp({ database, log: silentLogger, now: Date.now, ingest });
         const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
         await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
         const port = (http.address() as AddressInfo).port;
         const load = await runLoad({ kind: 'json', url: `http://127.0.0.1:${port}/api/v1/telemetry/positions`, tokens: fleet.json.map((j) => j.token), fixesPerDevice: jsonPerDevice, baseMs, t0Ms: t0, batch: JSON_BATCH });
+        writer.json.push(writerStats(ingest.metrics.render(), load.fixes));
         await ingest.close();
         await new Promise<void>((r) => http.close(() => r()));
         if (load.acked !== load.fixes || load.errors) throw new Error(`JSON run: ${JSON.stringify(load)}`);
         res.json.push(load.fixes / (load.elapsedMs / 1000));
+        cpu.jsonServer.push((1000 * load.serverCpuMs) / load.fixes);
+        cpu.jsonClient.push((1000 * load.cpuMs) / load.fixes);
         checks.push(`run ${run + 1} JSON: ${JSON.stringify(await verify(database, load.fixes, 'JSON end to end'))}`);
         log('json run', { run: run + 1, ...load, fixesPerS: Math.round(res.json.at(-1)!) });
       }
 
       // 1,000 JT/T 808 terminals over TCP.
       await database.query('truncate positions');
-      {
+      if (runs('jt808')) {
         const ingest = createIngest({ database, log: silentLogger });
         const server = await startJt808Server({
           port: 0,
@@ -282,10 +325,13 @@ async function main() {
           limits: { maxConnectionsPerAddress: JT808_CONNECTIONS + 10, framesPerS: 1e6, burstFrames: 1e6 },
         });
         const load = await runLoad({ kind: 'jt808', port: server.port, phones: fleet.jt808.map((j) => j.phone), fixesPerDevice: jtPerDevice, baseMs, t0Ms: t0, window: JT808_WINDOW });
+        writer.jt808.push(writerStats(ingest.metrics.render(), load.fixes));
         await server.close();
         await ingest.close();
         if (load.acked !== load.fixes || load.errors) throw new Error(`JT/T 808 run: ${JSON.stringify(load)}`);
         res.jt808.push(load.fixes / (load.elapsedMs / 1000));
+        cpu.jtServer.push((1000 * load.serverCpuMs) / load.fixes);
+        cpu.jtClient.push((1000 * load.cpuMs) / load.fixes);
         checks.push(`run ${run + 1} JT/T 808: ${JSON.stringify(await verify(database, load.fixes, 'JT/T 808 end to end'))}`);
         log('jt808 run', { run: run + 1, ...load, fixesPerS: Math.round(res.jt808.at(-1)!) });
       }
@@ -304,6 +350,13 @@ async function main() {
       `| raw insert, COPY FROM STDIN (one stream)             | ${fmt(m.copy)} | ${res.copy.map((x) => Math.round(x)).join(', ').padEnd(29)} |       ${pct(m.copy, m.unnest)} |  100 % |`,
       `| end to end, JSON batches of ${JSON_BATCH} (${JSON_DEVICES} devices, HTTP)  | ${fmt(m.json)} | ${res.json.map((x) => Math.round(x)).join(', ').padEnd(29)} |       ${pct(m.json, m.unnest)} | ${pct(m.json, m.copy)} |`,
       `| end to end, JT/T 808 (${JT808_CONNECTIONS} TCP conns, window ${JT808_WINDOW})     | ${fmt(m.jt808)} | ${res.jt808.map((x) => Math.round(x)).join(', ').padEnd(29)} |       ${pct(m.jt808, m.unnest)} | ${pct(m.jt808, m.copy)} |`,
+      '',
+      `CPU per persisted fix (medians): JSON server ${median(cpu.jsonServer).toFixed(1)} µs, load generator ${median(cpu.jsonClient).toFixed(1)} µs; ` +
+        `JT/T 808 server ${median(cpu.jtServer).toFixed(1)} µs, load generator ${median(cpu.jtClient).toFixed(1)} µs ` +
+        `(server process = app/JT/T 808 server + ingest + postgres client; one Node event loop)`,
+      `Position writer (group commit, 4 statements in flight): JSON ${describeWriter(writer.json)}; JT/T 808 ${describeWriter(writer.jt808)}`,
+      `Raw unnest statements of 2,000 rows at the measured rate take ~${((4 * 2000) / m.unnest * 1000).toFixed(0)} ms each.`,
+      `Machine: ${availableParallelism()} cores shared by PostgreSQL, this process, the load generator and anything else running; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}.`,
       '',
       'Every run: rows counted by (device_id, time) after the run — none lost, none duplicated:',
       ...checks.map((c) => `  ${c}`),

@@ -16,6 +16,8 @@ export interface LoadResult {
   acked: number;
   refused: number;
   errors: number;
+  /** CPU time the load generator used during the measured phase (user + system). */
+  cpuMs: number;
 }
 
 /** Device `device` at `timeMs`: 0.0001° of longitude (~10 m) east per second since `baseMs`. */
@@ -49,8 +51,9 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
   });
   process.send!({ type: 'ready' });
   await go;
-  const r: LoadResult = { elapsedMs: 0, fixes: task.phones.length * task.fixesPerDevice, acked: 0, refused: 0, errors: 0 };
+  const r: LoadResult = { elapsedMs: 0, fixes: task.phones.length * task.fixesPerDevice, acked: 0, refused: 0, errors: 0, cpuMs: 0 };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     clients.map(async (c, d) => {
       // Up to `window` reports in flight per terminal (a terminal back-filling its store pipelines them).
@@ -78,6 +81,8 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
     }),
   );
   r.elapsedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  r.cpuMs = (used.user + used.system) / 1000;
   for (const c of clients) c.destroy();
   return r;
 }
@@ -85,8 +90,9 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
 async function runJson(task: Extract<LoadTask, { kind: 'json' }>, go: Promise<void>): Promise<LoadResult> {
   process.send!({ type: 'ready' });
   await go;
-  const r: LoadResult = { elapsedMs: 0, fixes: task.tokens.length * task.fixesPerDevice, acked: 0, refused: 0, errors: 0 };
+  const r: LoadResult = { elapsedMs: 0, fixes: task.tokens.length * task.fixesPerDevice, acked: 0, refused: 0, errors: 0, cpuMs: 0 };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     task.tokens.map(async (token, d) => {
       for (let k = 0; k < task.fixesPerDevice; k += task.batch) {
@@ -120,6 +126,8 @@ async function runJson(task: Extract<LoadTask, { kind: 'json' }>, go: Promise<vo
     }),
   );
   r.elapsedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  r.cpuMs = (used.user + used.system) / 1000;
   return r;
 }
 

@@ -132,18 +132,21 @@ function verifyAgainstHash(code: string, secretHash: string | null): boolean {
 }
 
 /** The unescaped message id of a wire frame, or -1 when the first bytes do not allow it. */
-function peekMsgId(wire: Uint8Array): number {
-  const b: number[] = [];
-  for (let i = 1; i < wire.length - 1 && b.length < 2; i++) {
-    const c = wire[i];
+export function peekMsgId(wire: Uint8Array): number {
+  let id = 0;
+  let got = 0;
+  for (let i = 1; i < wire.length - 1 && got < 2; i++) {
+    let c = wire[i];
     if (c === 0x7d) {
       const n = wire[++i];
-      if (n === 0x01) b.push(0x7d);
-      else if (n === 0x02) b.push(0x7e);
+      if (n === 0x01) c = 0x7d;
+      else if (n === 0x02) c = 0x7e;
       else return -1;
-    } else b.push(c);
+    }
+    id = (id << 8) | c;
+    got++;
   }
-  return b.length === 2 ? (b[0] << 8) | b[1] : -1;
+  return got === 2 ? id : -1;
 }
 
 interface QueuedFrame {
