@@ -8,6 +8,7 @@ import { ensureAdmin } from '../../store/repos/auth-repo';
 import { loadConfig } from './config';
 import { openDatabase } from './database';
 import { startOsmandServer } from './osmand-server';
+import { startJt808Server } from './jt808-server';
 import { createIngest } from '../../pipeline/ingest';
 import { createEngineRunner } from '../../pipeline/engine-runner';
 import { seedDemoIfEmpty } from '../../../scripts/demo/seed';
@@ -45,12 +46,14 @@ async function main() {
   });
   const osmand = startOsmandServer(deps, { port: config.osmandPort, host: config.host });
   log.info('osmand listening', { port: config.osmandPort });
+  const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
 
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
     clearInterval(tickTimer);
     server.close();
     osmand.close();
+    await jt808.close(); // closes terminal connections; in-flight submissions settle before the ingest closes
     await ingest.close();
     await runner.close();
     await database.close();
