@@ -40,7 +40,7 @@ export interface EtaDefaults {
   maxFactor: number;
 }
 
-export const ETA_DEFAULTS: EtaDefaults = { speedMps: 25 / 3.6, dwellS: 30, blendM: 3000, minFactor: 0.4, maxFactor: 2 };
+export const ETA_DEFAULTS: EtaDefaults = { speedMps: 25 / 3.6, dwellS: 30, blendM: 500, minFactor: 0.4, maxFactor: 2 };
 
 const MIN_SEGMENT_MPS = 0.5;
 const MAX_SEGMENT_MPS = 40;
