@@ -92,12 +92,24 @@ class Jt808Sender implements Sender {
   }
 
   async backfill(ps: TerminalPosition[]): Promise<void> {
-    // 0x0704 bodies stay under 1,023 bytes: 25 positions of 36 bytes each.
-    for (let i = 0; i < ps.length; i += 25) {
-      const chunk = ps.slice(i, i + 25);
-      await this.request(0x0704, encodeBatchBody(chunk.map((p) => encodePositionBody(p)), true), chunk.length);
-      this.stats.backfilled += chunk.length;
+    // 0x0704 bodies stay within 1,023 bytes (3 + Σ (2 + body)); larger uploads would need subpackaging.
+    let chunk: Uint8Array[] = [];
+    let size = 3;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const before = this.stats.acked;
+      await this.request(0x0704, encodeBatchBody(chunk, true), chunk.length);
+      this.stats.backfilled += this.stats.acked - before;
+      chunk = [];
+      size = 3;
+    };
+    for (const p of ps) {
+      const body = encodePositionBody(p);
+      if (size + 2 + body.length > 1023) await flush();
+      chunk.push(body);
+      size += 2 + body.length;
     }
+    await flush();
   }
 
   async driverCard(card: { timeMs: number; name: string; certificateNo: string; validUntil: string }): Promise<void> {
