@@ -225,6 +225,7 @@ export class NoticeService {
 
   /** The trip has not started although its planned start is past (the scheduled job decides when): a late notice. */
   async noticeTripNotStarted(tripId: number): Promise<NoticeData[]> {
+    this.invalidateTrip(tripId); // the status must be current
     const t = await this.tripRiders(tripId);
     if (!t || t.info.status !== 'planned') return [];
     return this.store(notStartedNotices(t.info, t.riders, t.info.plannedStartMs, this.opts.now()));

@@ -241,4 +241,22 @@ describe('live tracking over WebSocket', () => {
     expect(n.data.textZh).toBe('Xiao Ming已上车。');
     await c.close();
   });
+
+  it('tells guardians about a substituted bus and a trip not started, once each', async () => {
+    const c = await connect(srv.wsUrl, { token: guardianToken });
+    await subscribe(c, `trip:${tripId}`);
+    expect((await live.notices.noticeBusSubstituted(tripId, { previousBusId: w.a.buses[1].id })).map((n) => n.kind)).toEqual(['bus.substituted']);
+    expect(await live.notices.noticeBusSubstituted(tripId, { previousBusId: w.a.buses[1].id })).toHaveLength(0);
+    const n = await c.waitFor((m) => m.type === 'notice' && m.data.kind === 'bus.substituted', 'substituted');
+    expect(n.data.text).toContain('LIVE-1');
+    await c.close();
+    // School A's first trip never started: its guardian (zh-CN) gets one late notice.
+    t.clock.nowMs = START_MS + 11 * 60_000;
+    const late = await live.notices.noticeTripNotStarted(w.a.trips[0].id);
+    expect(late.map((x) => x.kind)).toEqual(['trip.late']);
+    expect(late[0]!.text).toMatch(/尚未发车/);
+    expect(await live.notices.noticeTripNotStarted(w.a.trips[0].id)).toHaveLength(0);
+    // A running trip is not "not started".
+    expect(await live.notices.noticeTripNotStarted(tripId)).toHaveLength(0);
+  });
 });
