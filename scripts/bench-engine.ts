@@ -1,209 +1,244 @@
 // Engine throughput benchmark: 1,000 buses on the Cairns GTFS routes with generated speed zones.
-// Compares the engine with a naive per-fix baseline (turf distance to the whole route + point in
-// polygon over all zones) and, when available, a PostGIS ST_DWithin query per fix.
-// npm run bench:engine
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Side by side, medians of several runs on one thread:
+//   - the engine through the public API (step: copy-on-write, never modifies its input state);
+//   - the engine through stepInPlace (the mutating fast path for callers that own the state);
+//   - the engine's geometry alone (route matching + zone lookup), the part the baselines do;
+//   - a naive baseline: turf pointToLineDistance to the whole route + booleanPointInPolygon over
+//     every zone, per fix;
+//   - where PostGIS is installed on the local server, the deviation check as one ST_DWithin query
+//     per fix (geography, and geometry in UTM 55S), over a few connections.
+// npm run bench:engine [-- --engine-only] [-- --runs N]
+import { availableParallelism, loadavg } from 'node:os';
 import { booleanPointInPolygon, lineString, point, pointToLineDistance, polygon } from '@turf/turf';
-import postgres from 'postgres';
-import { step } from '../src/core/engine';
-import type { TripContext } from '../src/core/context';
-import type { Fix } from '../src/core/fix';
-import { pointAt } from '../src/core/geo/route-geometry';
-import { projectX, projectY, unprojectLat, unprojectLon } from '../src/core/geo/projection';
+import { step, stepInPlace } from '../src/core/engine';
+import type { EngineEvent } from '../src/core/events';
+import { projectX, projectY } from '../src/core/geo/projection';
 import { zonesAt } from '../src/core/geo/zone-index';
 import { CN_2012 } from '../src/core/presets/cn-2012';
-import { prepareRoute, type PreparedRoute, type ZoneDef } from '../src/core/route';
 import { createState, type EngineState } from '../src/core/state';
 import { locateOnRoute } from '../src/core/trip-matching';
-import { gtfsRoutes, readGtfsZip } from '../src/ingest/gtfs/index';
+import { buildEngineWorkload } from './lib/engine-workload';
+import { runPostgisBench, type PostgisResult } from './lib/postgis-bench';
 
-const BUSES = 1000;
-const FIXES_PER_BUS = 300;
-const ZONES = 300;
-const RUNS = 5;
-const NAIVE_SAMPLE = 2_000;
-const ENGINE_ONLY = process.argv.includes('--engine-only');
-const POSTGIS_SAMPLE = 2_000;
-const FIXTURE = join(import.meta.dirname, '../../shared/fixtures/gtfs/cairns_gtfs.zip');
+const args = process.argv.slice(2);
+const ENGINE_ONLY = args.includes('--engine-only');
+const RUNS = Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 7);
+const NAIVE_SAMPLE = 500;
+const NAIVE_RUNS = Math.min(RUNS, 3);
+const PG_SAMPLE = 5_000;
+const PG_CONNECTIONS = 4;
+const PG_RUNS = 3;
+const TARGET_FIXES_PER_S = 300_000;
+const TARGET_VS_NAIVE = 20;
 
-let seed = 42;
-const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff);
+const median = (xs: number[]) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const started = performance.now();
+const load0 = loadavg();
+const w = buildEngineWorkload();
+const { contexts, stream, paths } = w;
+const corridorM = CN_2012.deviation.corridorM;
 
-// --- workload ---------------------------------------------------------------------------------
-const imported = gtfsRoutes(readGtfsZip(readFileSync(FIXTURE)));
-const paths = imported.map((r) => r.path.coordinates);
-// Zones: squares of 150–400 m around points on the routes; some posted 40 km/h, some hazard.
-const zonesByRoute: ZoneDef[][] = paths.map(() => []);
-const allZones: ZoneDef[] = [];
-const bare = paths.map((p, i) => prepareRoute({ id: `r${i}`, path: p }));
-for (let z = 0; z < ZONES; z++) {
-  const ri = z % paths.length;
-  const g = bare[ri].geometry;
-  const c = pointAt(g, rand() * g.lengthM);
-  const half = 75 + rand() * 125;
-  const ring: [number, number][] = [
-    [c.x - half, c.y - half],
-    [c.x + half, c.y - half],
-    [c.x + half, c.y + half],
-    [c.x - half, c.y + half],
-    [c.x - half, c.y - half],
-  ].map(([x, y]) => [unprojectLon(g.projection, x), unprojectLat(g.projection, y)]);
-  const zone: ZoneDef = { id: `z${z}`, polygon: ring, ...(z % 5 === 0 ? { hazard: true } : { postedLimitKph: 40 }) };
-  allZones.push(zone);
+interface Rate {
+  /** fixes per wall-clock second */
+  wall: number;
+  /** fixes per second of process CPU time (includes the GC helper threads) */
+  cpu: number;
 }
-// every route sees every zone (the zone index filters by position)
-const routes: PreparedRoute[] = paths.map((p, i) => prepareRoute({ id: `r${i}`, path: p, zones: allZones }));
-void zonesByRoute;
 
-const T0 = Date.UTC(2025, 2, 3, 0, 0, 0);
-const contexts: TripContext[] = [];
-const fixesByBus: Fix[][] = [];
-for (let b = 0; b < BUSES; b++) {
-  const route = routes[b % routes.length];
-  const g = route.geometry;
-  contexts.push({
-    busId: b,
-    tripId: `trip${b}`,
-    routeId: route.id,
-    route,
-    bus: { id: b, seats: 40, approvedCapacity: 40, signValidUntil: '2026-01-01', inspectionValidUntil: '2026-01-01' },
-    assignedDriverId: 'd',
-    attendant: { id: 'a', checkedIn: true },
-    drivers: [{ id: 'd', birthDate: '1980-01-01', licenceClass: 'A1', licensedSince: '2005-01-01', schoolBusEndorsement: true, qualificationExpiry: '2027-01-01', annualReviewDue: '2026-01-01' }],
-    config: CN_2012,
-    autoStart: false,
-  });
-  let along = rand() * g.lengthM * 0.5;
-  const list: Fix[] = [];
-  const speedMps = 8 + rand() * 12;
-  for (let k = 0; k < FIXES_PER_BUS; k++) {
-    along = Math.min(g.lengthM, along + speedMps * (0.8 + rand() * 0.4));
-    const p = pointAt(g, along);
-    const x = p.x + (rand() - 0.5) * 20, y = p.y + (rand() - 0.5) * 20;
-    list.push({
-      deviceId: `dev${b}`,
-      protocol: 'jt808',
-      timeMs: T0 + k * 1000,
-      lat: unprojectLat(g.projection, y),
-      lon: unprojectLon(g.projection, x),
-      speedKph: speedMps * 3.6 * (0.9 + rand() * 0.2),
-      valid: true,
-      alarms: [],
-      attributes: {},
-    });
-  }
-  fixesByBus.push(list);
+function timed(n: number, body: () => void): Rate {
+  const c = cpuMs();
+  const t = performance.now();
+  body();
+  const wall = (performance.now() - t) / 1000;
+  const cpu = (cpuMs() - c) / 1000;
+  return { wall: n / wall, cpu: n / cpu };
 }
-// interleave by time, as a server sees them
-const stream: { bus: number; fix: Fix }[] = [];
-for (let k = 0; k < FIXES_PER_BUS; k++) for (let b = 0; b < BUSES; b++) stream.push({ bus: b, fix: fixesByBus[b][k] });
 
-// --- engine ------------------------------------------------------------------------------------
-function runEngine(): number {
-  const states: EngineState[] = contexts.map((ctx) => step(createState(), { type: 'tripStart', timeMs: T0 - 1000 }, ctx).state);
+function startedStates(): EngineState[] {
+  return contexts.map((ctx) => step(createState(), { type: 'tripStart', timeMs: w.t0 }, ctx).state);
+}
+
+// --- engine: public API (copy-on-write) -------------------------------------------------------
+let eventsStep = 0;
+function runStep(): Rate {
+  const states = startedStates();
   let events = 0;
-  const t = performance.now();
-  for (const { bus, fix } of stream) {
-    const r = step(states[bus], { type: 'fix', fix }, contexts[bus]);
-    states[bus] = r.state;
-    events += r.events.length;
-  }
-  const s = (performance.now() - t) / 1000;
+  const r = timed(stream.length, () => {
+    for (let i = 0; i < stream.length; i++) {
+      const { bus, fix } = stream[i];
+      const res = step(states[bus], { type: 'fix', fix }, contexts[bus]);
+      states[bus] = res.state;
+      events += res.events.length;
+    }
+  });
   if (events === 0) throw new Error('no events');
-  return stream.length / s;
+  eventsStep = events;
+  return r;
 }
 
-// Geometry only (locate + zones), the part the baseline does.
-function runGeometry(): number {
-  const along: (number | null)[] = new Array(BUSES).fill(null);
+// --- engine: stepInPlace (one owned state per bus, events appended to a reused array) ----------
+let eventsInPlace = 0;
+function runInPlace(): Rate {
+  const states = startedStates();
+  const out: EngineEvent[] = [];
+  let events = 0;
+  const r = timed(stream.length, () => {
+    for (let i = 0; i < stream.length; i++) {
+      const { bus, fix } = stream[i];
+      out.length = 0;
+      stepInPlace(states[bus], { type: 'fix', fix }, contexts[bus], out);
+      events += out.length;
+    }
+  });
+  eventsInPlace = events;
+  return r;
+}
+
+// --- engine geometry only: route matching + zone lookup, the part the baselines do -------------
+function runGeometry(): Rate {
+  const along: (number | null)[] = new Array(w.buses).fill(null);
   let acc = 0;
-  const t = performance.now();
-  for (const { bus, fix } of stream) {
-    const ctx = contexts[bus];
-    const proj = ctx.route.geometry.projection;
-    const x = projectX(proj, fix.lon), y = projectY(proj, fix.lat);
-    const m = locateOnRoute(ctx.route.geometry, x, y, along[bus], 1, CN_2012);
-    along[bus] = m.alongM;
-    acc += m.distanceM + zonesAt(ctx.route.zones, x, y).length;
-  }
-  const s = (performance.now() - t) / 1000;
+  const r = timed(stream.length, () => {
+    for (let i = 0; i < stream.length; i++) {
+      const { bus, fix } = stream[i];
+      const ctx = contexts[bus];
+      const proj = ctx.route.geometry.projection;
+      const x = projectX(proj, fix.lon), y = projectY(proj, fix.lat);
+      const m = locateOnRoute(ctx.route.geometry, x, y, along[bus], 1, CN_2012);
+      along[bus] = m.alongM;
+      acc += (m.distanceM > corridorM ? 1 : 0) + zonesAt(ctx.route.zones, x, y).length;
+    }
+  });
   if (!Number.isFinite(acc)) throw new Error('bad');
-  return stream.length / s;
+  return r;
 }
 
-// Naive: turf distance to the whole route + point-in-polygon over all zones, per fix.
-const turfLines = paths.map((p) => lineString(p as [number, number][]));
-const turfZones = allZones.map((z) => polygon([z.polygon as [number, number][]]));
-function runNaive(): number {
+// --- naive: turf distance to the whole route + point-in-polygon over all zones, per fix ---------
+const turfLines = paths.map((p) => lineString(p));
+const turfZones = w.zones.map((z) => polygon([z.polygon as [number, number][]]));
+function runNaive(): Rate {
   const sample = stream.slice(0, NAIVE_SAMPLE);
   let acc = 0;
-  const t = performance.now();
-  for (const { bus, fix } of sample) {
-    const pt = point([fix.lon, fix.lat]);
-    const d = pointToLineDistance(pt, turfLines[bus % turfLines.length], { units: 'meters' });
-    let inZones = 0;
-    for (const z of turfZones) if (booleanPointInPolygon(pt, z)) inZones++;
-    acc += (d > 100 ? 1 : 0) + inZones;
-  }
-  const s = (performance.now() - t) / 1000;
-  if (!Number.isFinite(acc)) throw new Error('bad');
-  return sample.length / s;
-}
-
-async function runPostgis(): Promise<string> {
-  const sql = postgres('postgres://postgres@127.0.0.1:5432/test', { max: 1, connect_timeout: 5, onnotice: () => {} });
-  try {
-    try {
-      await sql`CREATE EXTENSION IF NOT EXISTS postgis`;
-    } catch {
-      return 'n/a (PostGIS not installed)';
-    }
-    await sql`CREATE TEMP TABLE bench_route (id int primary key, geom geography)`;
-    for (let i = 0; i < paths.length; i++) {
-      const wkt = `LINESTRING(${paths[i].map(([lon, lat]) => `${lon} ${lat}`).join(',')})`;
-      await sql`INSERT INTO bench_route VALUES (${i}, ST_GeogFromText(${wkt}))`;
-    }
-    const sample = stream.slice(0, POSTGIS_SAMPLE);
-    const t = performance.now();
+  const r = timed(sample.length, () => {
     for (const { bus, fix } of sample) {
-      await sql`SELECT ST_DWithin(geom, ST_MakePoint(${fix.lon}, ${fix.lat})::geography, 100) AS inside FROM bench_route WHERE id = ${bus % paths.length}`;
+      const pt = point([fix.lon, fix.lat]);
+      const d = pointToLineDistance(pt, turfLines[bus % turfLines.length], { units: 'meters' });
+      let inZones = 0;
+      for (const z of turfZones) if (booleanPointInPolygon(pt, z)) inZones++;
+      acc += (d > corridorM ? 1 : 0) + inZones;
     }
-    return `${fmt(sample.length / ((performance.now() - t) / 1000))} fixes/s (${sample.length} queries, one round trip each)`;
-  } catch (err) {
-    return `n/a (${(err as Error).message})`;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
+  });
+  if (!Number.isFinite(acc)) throw new Error('bad');
+  return r;
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
-  const engine: number[] = [];
-  const geometry: number[] = [];
-  const naive: number[] = [];
-  runEngine(); // warm-up
+  const rates = { step: [] as Rate[], inPlace: [] as Rate[], geometry: [] as Rate[], naive: [] as Rate[] };
+  runStep(); // warm-up (JIT)
+  runInPlace();
+  runGeometry();
+  if (!ENGINE_ONLY) runNaive();
+  // interleaved, so a change in machine load hits every variant alike
   for (let i = 0; i < RUNS; i++) {
-    engine.push(runEngine());
-    geometry.push(runGeometry());
-    if (i < 3 && !ENGINE_ONLY) naive.push(runNaive());
+    rates.step.push(runStep());
+    rates.inPlace.push(runInPlace());
+    rates.geometry.push(runGeometry());
+    if (!ENGINE_ONLY && i < NAIVE_RUNS) rates.naive.push(runNaive());
   }
-  const pg = ENGINE_ONLY ? 'skipped (--engine-only)' : await runPostgis();
-  const e = median(engine), g = median(geometry), n = median(naive);
-  const rows: [string, string][] = [
-    ['workload', `${BUSES} buses × ${FIXES_PER_BUS} fixes on ${paths.length} Cairns routes, ${ZONES} zones`],
-    ['engine (all rules, events), median', `${fmt(e)} fixes/s   runs: ${engine.map(fmt).join(', ')}`],
-    ['engine geometry only (locate + zones)', `${fmt(g)} fixes/s`],
-    ['naive turf baseline, median', `${fmt(n)} fixes/s   (${NAIVE_SAMPLE} fixes, runs: ${naive.map(fmt).join(', ')})`],
-    ['ratio engine / naive', `${(e / n).toFixed(1)}×`],
-    ['PostGIS ST_DWithin per fix', pg],
-    ['bench wall time', `${((performance.now() - started) / 1000).toFixed(1)} s`],
+  if (eventsStep !== eventsInPlace) throw new Error(`step and stepInPlace disagree: ${eventsStep} vs ${eventsInPlace} events`);
+
+  let pg: PostgisResult | { ok: false; reason: string } = { ok: false, reason: 'skipped (--engine-only)' };
+  let pgEngineInside = 0;
+  const pgSample = stream.slice(0, PG_SAMPLE);
+  if (!ENGINE_ONLY) {
+    const fixes = pgSample.map(({ bus, fix }) => ({ route: bus % paths.length, lon: fix.lon, lat: fix.lat }));
+    // the engine's verdict for the same fixes (distance to the whole path), as a cross-check
+    for (const { bus, fix } of pgSample) {
+      const g = contexts[bus].route.geometry;
+      const m = locateOnRoute(g, projectX(g.projection, fix.lon), projectY(g.projection, fix.lat), null, 0, CN_2012);
+      if (m.distanceM <= corridorM) pgEngineInside++;
+    }
+    pg = await runPostgisBench({
+      paths,
+      fixes,
+      laneOf: (i) => pgSample[i].bus,
+      connections: PG_CONNECTIONS,
+      runs: PG_RUNS,
+      corridorM,
+      runBudgetMs: 15_000,
+    });
+  }
+
+  const med = (rs: Rate[], k: keyof Rate) => median(rs.map((r) => r[k]));
+  const e = med(rates.step, 'wall'), ip = med(rates.inPlace, 'wall'), g = med(rates.geometry, 'wall'), n = med(rates.naive, 'wall');
+  const runsOf = (rs: Rate[]) => rs.map((r) => fmt(r.wall)).join(', ');
+  const rows: [string, string, string, string][] = [
+    ['measure', 'median fixes/s', 'per CPU-second', 'runs (fixes/s, wall clock)'],
+    ['engine, step (public API, all rules + events)', fmt(e), fmt(med(rates.step, 'cpu')), runsOf(rates.step)],
+    ['engine, stepInPlace (owned state, fast path)', fmt(ip), fmt(med(rates.inPlace, 'cpu')), runsOf(rates.inPlace)],
+    ['engine geometry only (locate + zone lookup)', fmt(g), fmt(med(rates.geometry, 'cpu')), runsOf(rates.geometry)],
+    [
+      'naive baseline (turf distance + PIP, all zones)',
+      fmt(n),
+      fmt(med(rates.naive, 'cpu')),
+      ENGINE_ONLY ? 'skipped (--engine-only)' : `${runsOf(rates.naive)}   (${NAIVE_SAMPLE.toLocaleString('en-US')} fixes a run)`,
+    ],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+  let pgGeog = NaN;
+  if (pg.ok) {
+    for (const v of pg.variants) {
+      const m = median(v.runs);
+      if (v.name === 'geography') pgGeog = m;
+      rows.push([
+        `PostGIS ST_DWithin per fix, ${v.name}`,
+        fmt(m),
+        '',
+        `${v.runs.map(fmt).join(', ')}   (${median(v.fixesPerRun).toLocaleString('en-US')} fixes a run, ${PG_CONNECTIONS} connections, 1 query a fix)`,
+      ]);
+    }
+  } else {
+    rows.push(['PostGIS ST_DWithin per fix', pg.reason.startsWith('n/a') || pg.reason.startsWith('skipped') ? pg.reason : `n/a (${pg.reason})`, '', '']);
+  }
+  const w1 = Math.max(...rows.map((r) => r[0].length));
+  const w2 = Math.max(...rows.map((r) => r[1].length));
+  const w3 = Math.max(...rows.map((r) => r[2].length));
+  const line = (r: string[]) => `${r[0].padEnd(w1)}  ${r[1].padStart(w2)}  ${r[2].padStart(w3)}  ${r[3]}`.trimEnd();
+
+  const load1 = loadavg();
+  console.log(`workload: ${w.buses.toLocaleString('en-US')} buses × ${w.fixesPerBus} fixes (${stream.length.toLocaleString('en-US')} fixes a run) on ${paths.length} Cairns routes, ${w.zoneCount} zones; ${RUNS} runs, interleaved`);
+  console.log(`machine: ${availableParallelism()} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; node ${process.version}`);
+  console.log('');
+  console.log(line(rows[0]));
+  console.log(line(rows[0].map((c) => '-'.repeat(c.length))));
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log('');
+  console.log(`ratio engine (step) / naive          ${ratio(e, n)}`);
+  console.log(`ratio engine (stepInPlace) / naive   ${ratio(ip, n)}`);
+  console.log(`ratio engine geometry / naive        ${ratio(g, n)}`);
+  console.log(`ratio engine (step) / PostGIS geog.  ${ratio(e, pgGeog)}`);
+  if (pg.ok) {
+    const geog = pg.variants.find((v) => v.name === 'geography')!;
+    console.log(`PostGIS ${pg.version}: ${geog.inside.toLocaleString('en-US')} of ${pgSample.length.toLocaleString('en-US')} sample fixes within ${corridorM} m of the route; engine: ${pgEngineInside.toLocaleString('en-US')}`);
+  }
+  console.log(`events a run: ${eventsStep.toLocaleString('en-US')} (step and stepInPlace agree)`);
+  const meets = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `target ≥ ${fmt(TARGET_FIXES_PER_S)} fixes/s: step ${meets(e >= TARGET_FIXES_PER_S)}, stepInPlace ${meets(ip >= TARGET_FIXES_PER_S)}; ` +
+      `≥ ${TARGET_VS_NAIVE}× naive: ${Number.isFinite(n) ? meets(e / n >= TARGET_VS_NAIVE) : 'n/a'}`,
+  );
+  console.log(`bench wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 await main();
