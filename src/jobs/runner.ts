@@ -10,6 +10,7 @@ import { runComplianceExpiries } from './compliance-expiries';
 import { runDeviceOffline } from './device-offline';
 import { runRetention } from './retention';
 import type { JobName } from './schedule';
+import { checkSweepDeadlines } from './sweep-deadlines';
 import { runTripLateness } from './trip-lateness';
 import { jobConfig, type JobDeps } from './types';
 
@@ -42,6 +43,16 @@ async function once(deps: JobDeps, job: JobName, scope: string, period: string, 
   }
 }
 
+/** Jobs that run every minute with no period to claim: their own writes are idempotent. */
+async function everyRun(deps: JobDeps, job: JobName, body: () => Promise<Record<string, unknown>>): Promise<JobOutcome> {
+  try {
+    return { job, scope: 'all', status: 'succeeded', result: await body() };
+  } catch (err) {
+    deps.log.error('job failed', { job, error: String(err) });
+    return { job, scope: 'all', status: 'failed', error: String(err) };
+  }
+}
+
 /** The schools whose time zone is `timeZone`. */
 async function schoolsIn(deps: JobDeps, timeZone: string): Promise<SchoolZone[]> {
   return (await schoolZones(deps.database.db)).filter((s) => s.timeZone === timeZone);
@@ -53,19 +64,17 @@ export async function runJob(deps: JobDeps, job: JobName, at: { nowMs: number; t
   const { nowMs, timeZone } = at;
   switch (job) {
     case 'deviceOffline':
-      try {
-        return [{ job, scope: 'all', status: 'succeeded', result: await runDeviceOffline(deps, nowMs) }];
-      } catch (err) {
-        deps.log.error('job failed', { job, error: String(err) });
-        return [{ job, scope: 'all', status: 'failed', error: String(err) }];
-      }
+      return [await everyRun(deps, job, () => runDeviceOffline(deps, nowMs))];
+    case 'sweepDeadlines':
+      return [await everyRun(deps, job, async () => ({ ...(await checkSweepDeadlines(deps, nowMs)) }))];
     case 'tripLateness':
-      try {
-        return [{ job, scope: 'all', status: 'succeeded', result: await runTripLateness(db, nowMs, cfg) }];
-      } catch (err) {
-        deps.log.error('job failed', { job, error: String(err) });
-        return [{ job, scope: 'all', status: 'failed', error: String(err) }];
-      }
+      return [
+        await everyRun(deps, job, async () => {
+          const { lateTripIds, ...counts } = await runTripLateness(db, nowMs, cfg);
+          for (const tripId of lateTripIds) await deps.onTripLate?.(tripId);
+          return counts;
+        }),
+      ];
     case 'retention':
       return [await once(deps, job, 'all', localDate(timeZone, nowMs), nowMs, () => runRetention(deps.database, nowMs, cfg))];
     case 'complianceExpiries': {

@@ -1,6 +1,8 @@
 // What every job gets: the database, a logger, its configuration, and (for R7) the engine runner's tick.
 import { defaultComplianceWarnDays } from '../core/compliance';
 import type { Logger } from '../logging';
+import type { EngineRunner } from '../pipeline/engine-runner';
+import type { LeftOnBoardAlert } from './sweep-deadlines';
 import { defaultReportOptions, type ReportOptions } from '../reports/build';
 import type { Database } from '../store/db';
 
@@ -36,6 +38,12 @@ export interface JobDeps {
   log: Logger;
   /** R7: the engine runner's periodic tick (marks devices offline on active trips). Without it the job does nothing. */
   tick?: (nowMs: number) => unknown | Promise<unknown>;
+  /** R9: ends overdue trips in the engine (the sweep job). */
+  runner?: EngineRunner;
+  /** Pushes a child-left-on-board alert to the school's managers over the live channel. */
+  publishAlert?: (alert: LeftOnBoardAlert) => unknown;
+  /** Tells the guardians of a trip that it has not started (the lateness job; notices are stored once). */
+  onTripLate?: (tripId: number) => unknown;
   config?: Partial<JobConfig>;
 }
 

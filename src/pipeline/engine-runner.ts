@@ -39,6 +39,8 @@ interface BusEngine {
   trip?: LoadedTrip;
   state?: EngineState;
   lastCheckpointMs: number;
+  /** No trip was found for the bus: the registry is asked again only after this instant (server clock). */
+  noTripUntilMs?: number;
   /** Writes not yet persisted (the database was down): retried with the next input. */
   pending: { violations: Map<string, ViolationEvent>; stops: StopEvent[]; started?: number; ended?: number; checkpoint: boolean };
 }
@@ -82,6 +84,7 @@ export class EngineRunner {
   invalidate(busId: number): Promise<void> {
     return this.enqueue(busId, async (bus) => {
       if (bus.trip) bus.trip = { ...bus.trip, loadedMs: Number.NEGATIVE_INFINITY };
+      bus.noTripUntilMs = undefined; // a new or changed trip is looked up with the next input
     });
   }
 
@@ -148,12 +151,16 @@ export class EngineRunner {
   private async onAccepted(bus: BusEngine, batch: AcceptedBatch): Promise<void> {
     const firstMs = batch.fixes[0]?.fix.timeMs ?? batch.receivedMs;
     if (!bus.trip || bus.state?.trip.status === 'ended' || this.stale(bus)) {
+      // A bus off duty sends positions all day: look its trip up at most once per context period.
+      if (bus.noTripUntilMs !== undefined && this.opts.now() < bus.noTripUntilMs) return;
       const row = await findTripForBus(this.opts.database.db, bus.busId, firstMs);
       if (!row) {
         bus.trip = undefined;
         bus.state = undefined;
+        bus.noTripUntilMs = this.opts.now() + this.contextTtlMs;
         return;
       }
+      bus.noTripUntilMs = undefined;
       await this.switchTrip(bus, row);
     }
     const inputs: EngineInput[] = batch.fixes.map(({ fix, late }) => ({ type: 'fix', fix, late }));

@@ -46,6 +46,12 @@ export class Metrics {
     (f.gauges ??= new Map()).set(key(labels), read);
   }
 
+  /** A counter kept elsewhere (a server's own stats), read when rendered. */
+  counterFrom(name: string, help: string, read: () => number, labels: Labels = {}) {
+    const f = this.family(name, 'counter', help);
+    (f.gauges ??= new Map()).set(key(labels), read);
+  }
+
   /** Observations kept in a sliding window; rendered as quantiles, sum and count. */
   summary(name: string, help: string) {
     const f = this.family(name, 'summary', help);
@@ -72,7 +78,7 @@ export class Metrics {
         return inner ? `{${inner}}` : '';
       };
       if (f.type === 'counter') for (const [k, v] of f.values) out.push(`${name}${braces(k)} ${v}`);
-      if (f.type === 'gauge') for (const [k, read] of f.gauges ?? []) out.push(`${name}${braces(k)} ${read()}`);
+      if (f.type === 'counter' || f.type === 'gauge') for (const [k, read] of f.gauges ?? []) out.push(`${name}${braces(k)} ${read()}`);
       if (f.type === 'summary') {
         for (const [k, samples] of f.samples ?? []) {
           const sorted = [...samples].sort((a, b) => a - b);

@@ -61,7 +61,7 @@ describe('dispatch', () => {
   const due = (ms: number) => dueJobs(ms, zones, 'Asia/Shanghai', cronMatches).map((d) => `${d.entry.job}@${d.timeZone}`);
 
   it('gives the minute jobs every minute, once, in the default zone', () => {
-    expect(due(Date.UTC(2026, 8, 1, 3, 7, 0))).toEqual(['deviceOffline@Asia/Shanghai', 'tripLateness@Asia/Shanghai']);
+    expect(due(Date.UTC(2026, 8, 1, 3, 7, 0))).toEqual(['deviceOffline@Asia/Shanghai', 'tripLateness@Asia/Shanghai', 'sweepDeadlines@Asia/Shanghai']);
   });
 
   it('gives each zone its daily jobs at its own local time', () => {
@@ -69,7 +69,7 @@ describe('dispatch', () => {
     expect(due(Date.UTC(2026, 8, 1, 16, 15, 30))).toContain('dailyReport@Asia/Shanghai');
     expect(due(Date.UTC(2026, 8, 1, 16, 15, 30))).not.toContain('dailyReport@Asia/Urumqi');
     expect(due(Date.UTC(2026, 8, 1, 18, 15, 0))).toContain('dailyReport@Asia/Urumqi');
-    expect(due(Date.UTC(2026, 8, 1, 22, 0, 0))).toEqual(['deviceOffline@Asia/Shanghai', 'tripLateness@Asia/Shanghai', 'complianceExpiries@Asia/Shanghai']);
+    expect(due(Date.UTC(2026, 8, 1, 22, 0, 0))).toEqual(['deviceOffline@Asia/Shanghai', 'tripLateness@Asia/Shanghai', 'sweepDeadlines@Asia/Shanghai', 'complianceExpiries@Asia/Shanghai']);
     expect(due(Date.UTC(2026, 8, 1, 19, 30, 0))).toContain('retention@Asia/Shanghai');
   });
 
@@ -77,7 +77,7 @@ describe('dispatch', () => {
     const planned = plannedTasks(schedule, ['Asia/Urumqi', 'Asia/Shanghai', 'Asia/Urumqi'], 'Asia/Shanghai').map((p) => `${p.entry.job}@${p.timeZone}`);
     expect(planned.filter((p) => p.startsWith('dailyReport'))).toEqual(['dailyReport@Asia/Shanghai', 'dailyReport@Asia/Urumqi']);
     expect(planned.filter((p) => p.startsWith('retention'))).toEqual(['retention@Asia/Shanghai']);
-    expect(planned).toHaveLength(3 + 4 * 2);
+    expect(planned).toHaveLength(4 + 4 * 2);
   });
 });
 

@@ -8,7 +8,7 @@ import { createApp } from '../../src/http/app';
 import type { AppDeps } from '../../src/http/context';
 import { ApiRegistry } from '../../src/http/openapi';
 import { registerLive } from '../../src/http/resources/live';
-import { attachLive, type AttachLiveOptions, type LiveAttachment } from '../../src/live/transport/node-ws';
+import { attachLive, type AttachLiveOptions, type LiveAttachment } from '../../src/runtime/node/live-ws';
 import type { LiveService } from '../../src/live/service';
 
 export interface LiveServer {

@@ -242,6 +242,21 @@ describe('live tracking over WebSocket', () => {
     await c.close();
   });
 
+  it('tells guardians when a manager changes the bus of their trip through the API', async () => {
+    const trip = w.a.trips[1];
+    const c = await connect(srv.wsUrl, { token: w.tokens.guardianA2 });
+    await subscribe(c, `trip:${trip.id}`);
+    const res = await fetch(`${srv.url}/api/v1/trips/${trip.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${w.tokens.managerA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ busId: w.a.buses[0].id }),
+    });
+    expect(res.status).toBe(200);
+    const n = await c.waitFor((m) => m.type === 'notice' && m.data.kind === 'bus.substituted', 'substituted via PATCH');
+    expect(n.data.text).toContain('A-BUS-1');
+    await c.close();
+  });
+
   it('tells guardians about a substituted bus and a trip not started, once each', async () => {
     const c = await connect(srv.wsUrl, { token: guardianToken });
     await subscribe(c, `trip:${tripId}`);

@@ -3,7 +3,16 @@ import { loadConfig } from '../../src/runtime/node/config';
 
 describe('config', () => {
   it('documents defaults: embedded database with the demo', () => {
-    expect(loadConfig({})).toEqual({ port: 3000, host: '0.0.0.0', dataDir: './data', demo: true, logLevel: 'info', jt808Port: 6808, osmandPort: 5055 });
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: './data',
+      demo: true,
+      logLevel: 'info',
+      jt808Port: 6808,
+      osmandPort: 5055,
+      jobs: { defaultTimeZone: 'Asia/Shanghai', lateAfterMin: 10, complianceWarnDays: 30, keepRawPositionsDays: 180 },
+    });
   });
   it('turns the demo off with DATABASE_URL unless DEMO=1', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).demo).toBe(false);
@@ -17,5 +26,6 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT/);
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
     expect(() => loadConfig({ DEMO: 'maybe' })).toThrow(/DEMO/);
+    expect(() => loadConfig({ DEFAULT_TIME_ZONE: 'Mars/Base' })).toThrow(/DEFAULT_TIME_ZONE/);
   });
 });

@@ -18,6 +18,20 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   JT808_PORT: port(6808),
   OSMAND_PORT: port(5055),
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown IANA time zone')
+    .default('Asia/Shanghai'),
+  TRIP_LATE_AFTER_MIN: z.coerce.number().int().min(1).max(240).default(10),
+  COMPLIANCE_WARN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  RETENTION_POSITIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
 });
 
 export interface Config {
@@ -31,6 +45,7 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   jt808Port: number;
   osmandPort: number;
+  jobs: { defaultTimeZone: string; lateAfterMin: number; complianceWarnDays: number; keepRawPositionsDays: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -52,5 +67,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     jt808Port: e.JT808_PORT,
     osmandPort: e.OSMAND_PORT,
+    jobs: {
+      defaultTimeZone: e.DEFAULT_TIME_ZONE,
+      lateAfterMin: e.TRIP_LATE_AFTER_MIN,
+      complianceWarnDays: e.COMPLIANCE_WARN_DAYS,
+      keepRawPositionsDays: e.RETENTION_POSITIONS_DAYS,
+    },
   };
 }

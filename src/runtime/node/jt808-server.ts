@@ -15,6 +15,7 @@
 // that closes the connection, a token bucket per connection (frames/s; excess frames are answered with result
 // 1 and counted), a per-connection cap on frames waiting for the drain loop (reading pauses above it) and on
 // unsent output (a peer that does not read is dropped).
+import type { Metrics } from '../../pipeline/metrics';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { DeviceEvent, Fix } from '../../core/fix';
@@ -594,4 +595,26 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
         log.info('jt808 server closed', { port });
       })()),
   };
+}
+
+/** Exposes the server's counters on /metrics. */
+export function registerJt808Metrics(metrics: Metrics, server: Jt808Server): void {
+  metrics.gauge('busguard_jt808_connections_open', 'Open JT/T 808 connections', () => server.stats().connectionsOpen);
+  const counters: [keyof Jt808ServerStats, string][] = [
+    ['connectionsAccepted', 'JT/T 808 connections accepted'],
+    ['connectionsRefused', 'JT/T 808 connections refused by the limits'],
+    ['closedIdle', 'JT/T 808 connections closed for idleness'],
+    ['closedGarbage', 'JT/T 808 connections closed for garbage or repeated bad frames'],
+    ['closedSlowReader', 'JT/T 808 connections closed because they did not read their replies'],
+    ['framesIn', 'JT/T 808 frames received'],
+    ['badFrames', 'JT/T 808 frames refused (checksum, escape, header)'],
+    ['rateLimitedFrames', 'JT/T 808 frames refused by the per-connection rate limit'],
+    ['fixesAcked', 'JT/T 808 positions acknowledged after commit'],
+    ['fixesRefusedStorage', 'JT/T 808 positions answered with result 1 (storage unavailable)'],
+    ['unknownTerminals', 'JT/T 808 registrations or logins from terminals not in the registry'],
+  ];
+  for (const [field, help] of counters) {
+    const snake = field.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    metrics.counterFrom(`busguard_jt808_${snake}_total`, help, () => server.stats()[field]);
+  }
 }

@@ -8,7 +8,12 @@ import { ensureAdmin } from '../../store/repos/auth-repo';
 import { loadConfig } from './config';
 import { openDatabase } from './database';
 import { startOsmandServer } from './osmand-server';
-import { startJt808Server } from './jt808-server';
+import { registerJt808Metrics, startJt808Server } from './jt808-server';
+import { startScheduler } from './scheduler';
+import { attachLive } from './live-ws';
+import { createLiveHub } from '../../live/service';
+import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
+import type { Server } from 'node:http';
 import { createIngest } from '../../pipeline/ingest';
 import { createEngineRunner } from '../../pipeline/engine-runner';
 import { seedDemoIfEmpty } from '../../../scripts/demo/seed';
@@ -36,26 +41,40 @@ async function main() {
   const ingest = createIngest({ database, log });
   const runner = createEngineRunner({ database, log, now: Date.now });
   runner.attach(ingest);
-  const deps = { database, log, now: Date.now, ingest, runner };
-  // Device-offline and fatigue checks need the clock to move even when a bus falls silent.
-  const tickTimer = setInterval(() => void runner.tick(Date.now()).catch((err) => log.error('engine tick failed', { error: String(err) })), 60_000);
-  tickTimer.unref();
+  const live = createLiveHub({ database, log, now: Date.now });
+  live.attach({ ingest, runner });
+  const deps = { database, log, now: Date.now, ingest, runner, live };
+  // Jobs (node-cron, in each school's time zone): engine ticks for device-offline and fatigue, trip lateness,
+  // the end-of-trip sweep deadline, compliance expiries, retention and the reports.
+  const scheduler = startScheduler({
+    database,
+    log,
+    tick: (nowMs) => runner.tick(nowMs),
+    runner,
+    publishAlert: liveAlertPublisher(live.hub),
+    onTripLate: (tripId) => live.notices.noticeTripNotStarted(tripId),
+    config: config.jobs,
+  });
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
   });
+  const liveWs = attachLive(server as Server, live);
   const osmand = startOsmandServer(deps, { port: config.osmandPort, host: config.host });
   log.info('osmand listening', { port: config.osmandPort });
   const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
+  registerJt808Metrics(ingest.metrics, jt808);
 
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
-    clearInterval(tickTimer);
+    await scheduler.stop();
     server.close();
     osmand.close();
     await jt808.close(); // closes terminal connections; in-flight submissions settle before the ingest closes
+    await liveWs.close();
     await ingest.close();
     await runner.close();
+    await live.close();
     await database.close();
     process.exit(0);
   };

@@ -1,12 +1,12 @@
 // Node transport for the live hub: WebSocket (ws) on the main HTTP server's upgrade event, path /api/v1/live.
 // A bearer token on the upgrade authenticates at once (a bad one answers HTTP 401); browsers, which cannot set
 // headers, send { "type": "auth", "token" } first. ws ping/pong every heartbeat interval drops dead peers.
-// (Node-only: the lead may move it under src/runtime/node; it imports nothing from there.)
+// Node-only, so it lives with the Node runtime.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../../auth/principal';
-import type { LiveService } from '../service';
+import type { LiveService } from '../../live/service';
 
 export const LIVE_PATH = '/api/v1/live';
 
