@@ -22,7 +22,7 @@ import { runPostgisBench, type PostgisResult } from './lib/postgis-bench';
 
 const args = process.argv.slice(2);
 const ENGINE_ONLY = args.includes('--engine-only');
-const RUNS = Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 7);
+const RUNS = Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 9);
 const NAIVE_SAMPLE = 500;
 const NAIVE_RUNS = Math.min(RUNS, 3);
 const PG_SAMPLE = 5_000;
