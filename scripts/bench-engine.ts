@@ -22,7 +22,8 @@ import { runPostgisBench, type PostgisResult } from './lib/postgis-bench';
 
 const args = process.argv.slice(2);
 const ENGINE_ONLY = args.includes('--engine-only');
-const RUNS = Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 9);
+const runsArg = args.indexOf('--runs');
+const RUNS = Math.max(1, (runsArg >= 0 ? Number(args[runsArg + 1]) : 0) || 9);
 const NAIVE_SAMPLE = 500;
 const NAIVE_RUNS = Math.min(RUNS, 3);
 const PG_SAMPLE = 5_000;
