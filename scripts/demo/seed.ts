@@ -8,9 +8,9 @@ import type { ImportedRoute } from '../../src/ingest/route-import';
 import type { Database } from '../../src/store/db';
 import { insertUser, issueToken } from '../../src/store/repos/auth-repo';
 import { insertRoute } from '../../src/store/repos/routes-repo';
-import { attendants, buses, devices, drivers, guardians, guardianStudents, schools, stops, students, studentStops, trips } from '../../src/store/schema';
+import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../../src/store/schema';
 import { hashToken } from '../../src/auth/tokens';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 
 export interface DemoResult {
   schoolId: number;
@@ -42,7 +42,7 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
   return database.db.transaction(async (tx) => {
     const [school] = await tx
       .insert(schools)
-      .values({ name: 'Cairns Demo Primary School', timeZone, lat: -16.9186, lon: 145.7781 })
+      .values({ name: DEMO_SCHOOL_NAME, timeZone, lat: -16.9186, lon: 145.7781 })
       .returning();
     const schoolId = school!.id;
 
@@ -143,5 +143,55 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
     await give(await insertUser(tx, { name: 'Bus 3 partner feed', role: 'device', deviceId: deviceRows[2]!.id }), 'device');
 
     return { schoolId, tokens, devices: deviceSpecs };
+  });
+}
+
+export const DEMO_SCHOOL_NAME = 'Cairns Demo Primary School';
+
+/**
+ * Makes the demo district run now: each demo route's timetable is moved (keeping its intervals) so that its
+ * first stop is due a minute from now, earlier unstarted demo trips are cancelled, and today's trips are planned
+ * at the new times — so the simulator's buses start real trips, and parents get ETAs and notices.
+ * Does nothing when the demo school is not there.
+ */
+export async function refreshDemoDay(database: Database, { now }: { now: number }): Promise<{ tripIds: number[] }> {
+  return database.db.transaction(async (tx) => {
+    const [school] = await tx.select().from(schools).where(eq(schools.name, DEMO_SCHOOL_NAME));
+    if (!school) return { tripIds: [] };
+    const today = localDate(school.timeZone, now);
+    const midnightMs = zonedTimeToEpochMs(today, 0, school.timeZone);
+    const startS = Math.ceil((now - midnightMs) / 60_000) * 60 + 60;
+    await tx
+      .update(trips)
+      .set({ status: 'cancelled', updatedAt: new Date(now) })
+      .where(and(eq(trips.schoolId, school.id), eq(trips.status, 'planned')));
+    const routeRows = await tx.select().from(routes).where(eq(routes.schoolId, school.id)).orderBy(asc(routes.id));
+    const busRows = await tx.select().from(buses).where(eq(buses.schoolId, school.id)).orderBy(asc(buses.id));
+    const driverRows = await tx.select().from(drivers).where(eq(drivers.schoolId, school.id)).orderBy(asc(drivers.id));
+    const attendantRows = await tx.select().from(attendants).where(eq(attendants.schoolId, school.id)).orderBy(asc(attendants.id));
+    const tripIds: number[] = [];
+    for (const [i, route] of routeRows.entries()) {
+      const bus = busRows[i];
+      if (!bus) break;
+      const routeStops = await tx.select().from(stops).where(eq(stops.routeId, route.id)).orderBy(asc(stops.sequence));
+      const first = routeStops.find((s) => s.scheduledS != null)?.scheduledS ?? startS;
+      for (const s of routeStops) if (s.scheduledS != null) await tx.update(stops).set({ scheduledS: s.scheduledS - first + startS }).where(eq(stops.id, s.id));
+      await tx.update(routes).set({ updatedAt: new Date(now) }).where(eq(routes.id, route.id));
+      const [trip] = await tx
+        .insert(trips)
+        .values({
+          schoolId: school.id,
+          routeId: route.id,
+          busId: bus.id,
+          driverId: driverRows[i]?.id,
+          attendantId: attendantRows[i]?.id,
+          serviceDate: today,
+          plannedStartAt: new Date(midnightMs + startS * 1000),
+        })
+        .onConflictDoNothing()
+        .returning({ id: trips.id });
+      if (trip) tripIds.push(trip.id);
+    }
+    return { tripIds };
   });
 }

@@ -8,6 +8,7 @@ describe('config', () => {
       host: '0.0.0.0',
       dataDir: './data',
       demo: true,
+      simulate: true,
       logLevel: 'info',
       jt808Port: 6808,
       osmandPort: 5055,
@@ -18,6 +19,8 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).demo).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db', DEMO: '1' }).demo).toBe(true);
     expect(loadConfig({ DEMO: '0' }).demo).toBe(false);
+    expect(loadConfig({ DEMO: '0' }).simulate).toBe(false);
+    expect(loadConfig({ SIMULATE: '0' })).toMatchObject({ demo: true, simulate: false });
   });
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', ADMIN_TOKEN: '', PORT: '' })).toMatchObject({ port: 3000, demo: true });

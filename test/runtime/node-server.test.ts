@@ -53,6 +53,22 @@ describe('node server on the embedded database', () => {
     expect(demo.tokens.map((t: { role: string }) => t.role)).toEqual(expect.arrayContaining(['manager', 'attendant', 'guardian']));
   });
 
+  it('drives the demo buses: positions of all three protocols arrive and today\'s demo trips start', async () => {
+    const admin = output.match(/Admin token[^:]*: (bg_\S+)/)?.[1];
+    await expect
+      .poll(async () => (await (await fetch(`${base}/metrics`)).text()).match(/busguard_fixes_accepted_total\{protocol="(jt808|osmand|json)"\} [1-9]/g)?.length ?? 0, { timeout: 40_000, interval: 1000 })
+      .toBe(3);
+    await expect
+      .poll(
+        async () => {
+          const r = (await (await fetch(`${base}/api/v1/trips?limit=50`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { items: { status: string }[] };
+          return r.items.filter((t) => t.status === 'active').length;
+        },
+        { timeout: 40_000, interval: 1000 },
+      )
+      .toBe(3);
+  }, 90_000);
+
   it('logs JSON lines with request ids', async () => {
     await fetch(`${base}/api/v1/buses`, { headers: { 'x-request-id': 'probe-1' } });
     await new Promise((r) => setTimeout(r, 100));

@@ -15,6 +15,7 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   DEMO: flag,
+  SIMULATE: flag,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   JT808_PORT: port(6808),
   OSMAND_PORT: port(5055),
@@ -42,6 +43,8 @@ export interface Config {
   adminToken?: string;
   /** Seed the demo district on an empty database: on by default with PGlite, off with DATABASE_URL unless DEMO=1. */
   demo: boolean;
+  /** With the demo: drive the demo buses along their routes (fleet simulator over loopback). Default: on with the demo. */
+  simulate: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   jt808Port: number;
   osmandPort: number;
@@ -64,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     adminToken: e.ADMIN_TOKEN,
     demo: e.DEMO ?? !e.DATABASE_URL,
+    simulate: (e.DEMO ?? !e.DATABASE_URL) && (e.SIMULATE ?? true),
     logLevel: e.LOG_LEVEL,
     jt808Port: e.JT808_PORT,
     osmandPort: e.OSMAND_PORT,

@@ -14,9 +14,11 @@ import { attachLive } from './live-ws';
 import { createLiveHub } from '../../live/service';
 import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createIngest } from '../../pipeline/ingest';
 import { createEngineRunner } from '../../pipeline/engine-runner';
-import { seedDemoIfEmpty } from '../../../scripts/demo/seed';
+import { refreshDemoDay, seedDemoIfEmpty } from '../../../scripts/demo/seed';
+import { startDemoSimulator } from './demo-simulator';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -36,6 +38,7 @@ async function main() {
       writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
       printDemo(demo);
     }
+    if (config.simulate) await refreshDemoDay(database, { now: Date.now() });
   }
 
   const ingest = createIngest({ database, log });
@@ -61,12 +64,20 @@ async function main() {
   });
   const liveWs = attachLive(server as Server, live);
   const osmand = startOsmandServer(deps, { port: config.osmandPort, host: config.host });
-  log.info('osmand listening', { port: config.osmandPort });
+  log.info('osmand listening', { port: await boundPort(osmand) });
   const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
   registerJt808Metrics(ingest.metrics, jt808);
 
+  const simulator = config.simulate
+    ? startDemoSimulator(
+        { http: await boundPort(server), jt808: jt808.port, osmand: await boundPort(osmand), dataDir: config.dataDir },
+        log,
+      )
+    : undefined;
+
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
+    simulator?.stop();
     await scheduler.stop();
     server.close();
     osmand.close();
@@ -80,6 +91,12 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** The port a server listens on (the configured one may be 0: any free port). */
+async function boundPort(server: { address(): unknown; listening?: boolean; once(event: 'listening', cb: () => void): unknown }): Promise<number> {
+  if (!server.listening) await new Promise<void>((resolve) => server.once('listening', resolve));
+  return (server.address() as AddressInfo).port;
 }
 
 function printDemo(demo: { tokens: { role: string; name: string; token: string }[] }) {
