@@ -3,7 +3,7 @@
 // events, trip status), state checkpointed so a restart continues the same episodes, events published.
 import { eq } from 'drizzle-orm';
 import { deserializeState, serializeState, createState } from '../core/state';
-import { step } from '../core/engine';
+import { stepMany } from '../core/engine';
 import type { EngineEvent, StopEvent, ViolationEvent } from '../core/events';
 import { driverCardInput, type EngineInput } from '../core/inputs';
 import type { EngineState } from '../core/state';
@@ -174,13 +174,7 @@ export class EngineRunner {
 
   private async run(bus: BusEngine, inputs: EngineInput[]): Promise<EngineEvent[]> {
     const loaded = bus.trip!;
-    let state = bus.state ?? createState();
-    const events: EngineEvent[] = [];
-    for (const input of inputs) {
-      const r = step(state, input, loaded.ctx);
-      state = r.state;
-      for (const e of r.events) events.push(e);
-    }
+    const { state, events } = stepMany(bus.state ?? createState(), inputs, loaded.ctx);
     bus.state = state;
     for (const e of events) {
       if (e.type === 'violation.opened' || e.type === 'violation.updated' || e.type === 'violation.closed') bus.pending.violations.set(e.id, e);
