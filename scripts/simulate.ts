@@ -264,6 +264,13 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   (async () => {
+    if (process.argv.includes('--help') || process.argv.includes('-h')) {
+      // The usage is the comment at the top of this file.
+      const text = readFileSync(new URL(import.meta.url), 'utf8');
+      const usage = text.split('\n').filter((l, i, all) => l.startsWith('//') && all.slice(0, i).every((x) => x.startsWith('//')));
+      process.stdout.write(usage.map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      return process.exit(0);
+    }
     const o = parseArgs(process.argv.slice(2), process.env);
     const summary = await simulate(o);
     for (const b of summary.buses) o.log('bus summary', b);
