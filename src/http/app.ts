@@ -24,6 +24,7 @@ import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
 import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
+import { registerMe } from './resources/me';
 
 export const registryResources = [
   schoolsResource,
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);
   registerUsers(app, api, deps);
+  registerMe(app, api, deps);
   registerRouteImport(app, api, deps);
   registerAttendance(app, api, deps);
   registerViolations(app, api, deps);

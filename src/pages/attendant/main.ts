@@ -1,0 +1,1 @@
+// Attendant page (see below).

@@ -1,0 +1,1 @@
+// Manager page (see below).

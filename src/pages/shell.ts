@@ -1,0 +1,86 @@
+// The HTML shell of each page and its security headers. Runtime-neutral strings: the Node runtime serves them
+// (src/runtime/node/pages.ts) with the asset names of the current build. The shell carries no data and no
+// inline script or style: everything comes from /assets/ under a CSP that forbids remote origins.
+
+export const pageNames = ['parent', 'attendant', 'manager'] as const;
+export type PageName = (typeof pageNames)[number];
+
+export interface PagesConfig {
+  /** Map tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png; unset = no tiles (route, stops, buses on a plain background). */
+  tileUrl?: string;
+  /** Attribution shown under the map when tiles are on. */
+  tileAttribution?: string;
+}
+
+const titles: Record<PageName, { zh: string; en: string; mobile: boolean }> = {
+  parent: { zh: '校车到哪了', en: 'Where is the bus', mobile: true },
+  attendant: { zh: '随车照管', en: 'Bus attendant', mobile: true },
+  manager: { zh: '校车安全管理', en: 'School-bus safety', mobile: false },
+};
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** The page: its script and stylesheet by their built names (content-hashed). */
+export function pageHtml(page: PageName, assets: { script: string; style: string }, config: PagesConfig): string {
+  const t = titles[page];
+  const tiles = config.tileUrl ? `\n<meta name="bg-tile-url" content="${esc(config.tileUrl)}">\n<meta name="bg-tile-attribution" content="${esc(config.tileAttribution ?? '')}">` : '';
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1${t.mobile ? ', viewport-fit=cover' : ''}">
+<meta name="color-scheme" content="light">
+<meta name="referrer" content="no-referrer">
+<title>${t.zh} · ${t.en}</title>
+<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/${esc(assets.style)}">${tiles}
+<script type="module" src="/assets/${esc(assets.script)}"></script>
+</head>
+<body class="page-${page}">
+<div id="app"><p class="loading" role="status">加载中… Loading…</p></div>
+<noscript><p class="error">本页面需要 JavaScript。This page needs JavaScript.</p></noscript>
+</body>
+</html>
+`;
+}
+
+/** A tile URL's origin, if it is a valid http(s) URL template. */
+export function tileOrigin(tileUrl: string | undefined): string | undefined {
+  if (!tileUrl) return undefined;
+  try {
+    const u = new URL(tileUrl.replace(/\{[a-z]\}/g, '0'));
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Content-Security-Policy of the pages: scripts, styles, fonts and API calls from this origin only (plus the
+ * WebSocket of this host); images also from data:/blob: and the configured tile server, nothing else remote.
+ */
+export function pageCsp(host: string | undefined, config: PagesConfig): string {
+  const ws = host && /^[\w.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? ` ws://${host} wss://${host}` : '';
+  const tiles = tileOrigin(config.tileUrl);
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' data: blob:${tiles ? ` ${tiles}` : ''}`,
+    `connect-src 'self'${ws}`,
+    "font-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const pageSecurityHeaders: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(self)',
+};
+
+export const iconSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#f5b800"/><rect x="12" y="14" width="40" height="30" rx="5" fill="#1d2a3a"/><rect x="16" y="18" width="32" height="12" rx="2" fill="#cfe3ff"/><circle cx="21" cy="48" r="5" fill="#1d2a3a"/><circle cx="43" cy="48" r="5" fill="#1d2a3a"/></svg>`;

@@ -1,0 +1,142 @@
+// Browser tests of the pages: the app + WebSocket on a real http.Server (127.0.0.1, port 0) with the pages
+// registered, the real ingest → engine → live path, and Debian's chromium driven by playwright-core.
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import type { Fix } from '../../src/core/fix';
+import { localDate } from '../../src/core/time-zone';
+import { createApp } from '../../src/http/app';
+import { createLiveHub, type LiveService } from '../../src/live/service';
+import { silentLogger } from '../../src/logging';
+import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
+import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
+import { attachLive, type LiveAttachment } from '../../src/runtime/node/live-ws';
+import { buildPageAssets, type PageAssets, registerPages } from '../../src/runtime/node/pages';
+import { createTestApp, type TestApp } from '../helpers/app';
+
+export const ARTIFACTS = 'test-artifacts/pages';
+export const TZ = 'Asia/Shanghai';
+
+let assets: Promise<PageAssets> | undefined;
+export const pageAssets = () => (assets ??= buildPageAssets({ minify: true }));
+
+export interface PagesServer {
+  t: TestApp;
+  url: string;
+  ingest: PipelineIngest;
+  runner: EngineRunner;
+  live: LiveService;
+  close(): Promise<void>;
+}
+
+/** The whole Node stack on a fresh database, on the real clock (the browser's clock is real too). */
+export async function startPagesServer(): Promise<PagesServer> {
+  const t = await createTestApp(Date.now());
+  const now = () => Date.now();
+  // The test app's own request helper follows the real clock too.
+  Object.defineProperty(t.clock, 'nowMs', { get: () => Date.now(), set: () => {} });
+  const ingest = createIngest({ database: t.database, log: silentLogger, now, writer: { maxDelayMs: 1 } });
+  const runner = createEngineRunner({ database: t.database, log: silentLogger, now });
+  runner.attach(ingest);
+  const live = createLiveHub({ database: t.database, log: silentLogger, now });
+  live.attach({ ingest, runner });
+  const app = createApp({ database: t.database, log: silentLogger, now, ingest, runner, live });
+  registerPages(app, await pageAssets(), {});
+  const server: Server = createServer(getRequestListener(app.fetch));
+  const attachment: LiveAttachment = attachLive(server, live, { flushMs: 20 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    t,
+    url: `http://127.0.0.1:${port}`,
+    ingest,
+    runner,
+    live,
+    close: async () => {
+      await attachment.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runner.close();
+      await ingest.close();
+      await live.close();
+      await t.close();
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Console errors and uncaught page errors, with the expected ones filtered by the caller. */
+export function watchConsole(page: Page): { errors: string[] } {
+  const errors: string[] = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') errors.push(`${m.text()} @ ${m.location().url}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return { errors };
+}
+
+export const phone = { viewport: { width: 390, height: 800 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+export async function newPage(browser: Browser, opts: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page; console: { errors: string[] } }> {
+  const context = await browser.newContext({ locale: 'en-US', ...opts });
+  const page = await context.newPage();
+  return { context, page, console: watchConsole(page) };
+}
+
+// ── a school with a route whose stops are today, in real time ─────────────────────────────────────────────
+export const M_PER_DEG_LON = 111_320 * Math.cos((31.2 * Math.PI) / 180);
+export const LON0 = 121.5;
+export const lonAt = (xM: number) => LON0 + xM / M_PER_DEG_LON;
+
+/** HH:MM of an instant in the school's time zone. */
+export function hhmm(ms: number): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+}
+export const today = (ms = Date.now()) => localDate(TZ, ms);
+
+export async function ok(p: Promise<{ status: number; body: any }>, status = 201) {
+  const r = await p;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function tokenFor(t: TestApp, user: Record<string, unknown>): Promise<string> {
+  const u = await ok(t.call('POST', '/api/v1/users', { body: user }));
+  return (await ok(t.call('POST', `/api/v1/users/${u.id}/tokens`, { body: { label: 'pages test' } }))).token;
+}
+
+/** Drives a bus: one fix per simulated second, timestamps from startMs, five per submission. */
+export class Driver {
+  xM = 0;
+  private s = 0;
+  constructor(
+    private readonly srv: PagesServer,
+    private readonly identifier: string,
+    private readonly startMs: number,
+  ) {}
+  async drive(seconds: number, kph: number) {
+    const device = (await this.srv.ingest.lookupDevice('json', this.identifier))!;
+    let batch: Fix[] = [];
+    for (let i = 0; i < seconds; i++) {
+      this.s++;
+      this.xM += kph / 3.6;
+      batch.push({ deviceId: this.identifier, protocol: 'json', timeMs: this.startMs + this.s * 1000, lat: 31.2, lon: lonAt(this.xM), speedKph: kph, valid: true, alarms: [], attributes: {} });
+      if (batch.length === 5 || i === seconds - 1) {
+        await this.srv.ingest.submitFixes(device, batch, Date.now());
+        batch = [];
+      }
+    }
+    await this.srv.runner.idle();
+    await this.srv.live.idle();
+  }
+}

@@ -1,0 +1,124 @@
+// Parent page in a real browser: signs in from the link's #token= fragment (then kept out of the address bar),
+// follows the child's bus as it moves through the real ingest → engine → live path, sees a notice arrive, saves
+// notice preferences, switches language; a parent's token cannot open another child's page.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorld, type World } from '../helpers/world';
+import { ARTIFACTS, Driver, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
+
+let srv: PagesServer;
+let browser: Browser;
+let w: World;
+let token: string;
+let guardianId: number;
+let tripId: number;
+let startMs: number;
+
+beforeAll(async () => {
+  [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
+  const t = srv.t;
+  w = await buildWorld(t);
+  const schoolId = w.a.schoolId;
+  startMs = Math.floor((Date.now() - 4 * 60_000) / 60_000) * 60_000;
+  const route = await ok(
+    t.call('POST', '/api/v1/routes', {
+      body: {
+        schoolId,
+        name: 'Harbour line',
+        path: { type: 'LineString', coordinates: [[lonAt(0), 31.2], [lonAt(3000), 31.2]] },
+        stops: [
+          { name: 'Start', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
+          { name: 'Middle', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
+          { name: 'School', lat: 31.2, lon: lonAt(2800), scheduledTime: hhmm(startMs + 6 * 60_000) },
+        ],
+      },
+    }),
+  );
+  const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId, plate: 'PG-101', approvedCapacity: 40, signValidUntil: '2099-01-01', inspectionValidUntil: '2099-01-01' } }));
+  await ok(t.call('POST', '/api/v1/devices', { body: { schoolId, busId: bus.id, protocol: 'json', identifier: 'pg-dev-1', secret: 'secret-123' } }));
+  const student = await ok(t.call('POST', '/api/v1/students', { body: { schoolId, name: 'Xiao Ming', stops: [{ routeId: route.id, stopId: route.stops[1].id }] } }));
+  const guardian = await ok(t.call('POST', '/api/v1/guardians', { body: { schoolId, name: 'Parent L', studentIds: [student.id], locale: 'en', noticePreferences: { approachMetres: 500 } } }));
+  guardianId = guardian.id;
+  const trip = await ok(t.call('POST', '/api/v1/trips', { body: { routeId: route.id, busId: bus.id, serviceDate: today(startMs), plannedStartAt: new Date(startMs).toISOString() } }));
+  tripId = trip.id;
+  token = await tokenFor(t, { name: 'Parent L', role: 'guardian', guardianId });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('parent page', () => {
+  it('shows the bus moving on the map, the ETA and a notice arriving; saves preferences; no console errors', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    const res = await page.goto(`${srv.url}/parent#token=${token}`);
+    const csp = res!.headers()['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:\/\//);
+    await page.getByTestId('trip-status').filter({ hasText: 'Not started yet' }).waitFor();
+    // The token left the address bar for localStorage.
+    expect(page.url()).toBe(`${srv.url}/parent`);
+    expect(await page.evaluate(() => localStorage.getItem('bg.token.parent'))).toBe(token);
+    await expect.poll(() => page.locator('.conn').textContent()).toBe('Live');
+    await page.getByRole('heading', { name: 'Bus PG-101 · Harbour line' }).waitFor();
+
+    const driver = new Driver(srv, 'pg-dev-1', startMs + 30_000);
+    await driver.drive(10, 0);
+    await driver.drive(20, 36);
+    const map = page.getByTestId('map');
+    await expect.poll(async () => Number(await map.getAttribute('data-bus-lon'))).toBeGreaterThan(lonAt(150));
+    const firstLon = Number(await map.getAttribute('data-bus-lon'));
+    await expect.poll(() => page.getByTestId('trip-status').textContent()).toBe('On the way');
+    await page.locator('.map-bus').waitFor();
+
+    await driver.drive(75, 36); // ~950 m: 450 m before the child's stop (the guardian asked for 500 m)
+    await expect.poll(async () => Number(await map.getAttribute('data-bus-lon'))).toBeGreaterThan(firstLon + 0.005);
+    const notice = page.getByTestId('notices').locator('li[data-kind="approaching"]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toMatch(/approaching the Middle stop/);
+    expect(await page.getByTestId('notices').locator('li[data-kind="trip.started"]').count()).toBe(1);
+    expect(await page.getByTestId('eta').textContent()).toMatch(/^(\d+ min|Arriving now)$/);
+    expect(await page.getByTestId('eta-detail').textContent()).toMatch(/at Middle around/);
+    await page.screenshot({ path: `${ARTIFACTS}/parent.png`, fullPage: true });
+
+    // Preferences: 7 minutes instead of 500 m, on the guardian's own record.
+    await page.getByLabel('minutes before').check();
+    await page.locator('#pref-min').fill('7');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('prefs-result').filter({ hasText: 'Saved.' }).waitFor();
+    const [g] = await srv.t.database.query<{ notice_preferences: unknown }>('select notice_preferences from guardians where id = $1', [guardianId]);
+    expect(g!.notice_preferences).toEqual({ approachMinutes: 7 });
+
+    // zh-CN, kept on this phone.
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByRole('heading', { name: '通知' }).waitFor();
+    expect(await page.getByTestId('notices').locator('li[data-kind="approaching"]').textContent()).toMatch(/Middle/);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await page.screenshot({ path: `${ARTIFACTS}/parent-zh.png`, fullPage: true });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it("cannot open another child's page, and the API refuses that child's data", async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    const other = w.a.students[0];
+    await page.goto(`${srv.url}/parent?student=${other.id}#token=${token}`);
+    await page.getByTestId('fatal').filter({ hasText: 'not linked to your account' }).waitFor();
+    expect(await page.locator('body').textContent()).not.toContain(other.name);
+    expect(await page.locator('.child-tabs a').allTextContents()).toEqual(['Xiao Ming']);
+    for (const path of [`/api/v1/students/${other.id}`, `/api/v1/trips/${w.a.trips[0].id}/position`, `/api/v1/trips/${w.a.trips[0].id}/eta`, `/api/v1/routes/${w.a.routes[0].id}`]) {
+      const r = await srv.t.call('GET', path, { token });
+      expect(r.status, path).toBe(403);
+    }
+    // Another guardian's PATCH changes only their own record.
+    const before = await srv.t.database.query<{ notice_preferences: unknown }>('select notice_preferences from guardians where id = $1', [w.a.guardians[0].id]);
+    await ok(srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token, body: { approachMetres: 800 } }), 200);
+    expect(await srv.t.database.query('select notice_preferences from guardians where id = $1', [w.a.guardians[0].id])).toEqual(before);
+    expect((await srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token, body: { approachMetres: 10 } })).status).toBe(400);
+    expect((await srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token: w.tokens.managerA, body: { approachMinutes: 5 } })).status).toBe(403);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
