@@ -1,1 +1,729 @@
-// Manager page (see below).
+// Manager page (desktop): live fleet map; violations table with filters, severity colours and overdue markers;
+// one violation with its track replayed on the map and the case workflow (acknowledge → rectify → close, or
+// dismiss with a reason; notes; the trail); compliance expiries; reports with charts; registry edits for buses
+// and drivers and route import. Sections are addressed by the fragment (#/violations/12) so the browser's
+// back button and bookmarks work; everything is reachable by keyboard.
+import { caseTransitions, type CaseStatus } from '../../core/case-workflow';
+import { ApiError, type Api, forgetToken, listAll, makeApi, takeToken } from '../shared/api';
+import { $, clear, h, s } from '../shared/dom';
+import { defaultLang, I18n, type Lang } from '../shared/i18n';
+import { LiveFeed, type LiveState } from '../shared/live';
+import { type LonLat, MapView } from '../shared/map';
+import { en, zh } from './strings';
+
+const TOKEN_KEY = 'bg.token.manager';
+const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
+const t = i18n.t;
+const app = $('#app');
+
+interface Me { userId: number; role: string; name: string; schoolIds: number[] }
+interface School { id: number; name: string; timeZone: string }
+interface Bus { id: number; schoolId: number; plate: string; approvedCapacity: number; seats: number | null; signValidUntil: string | null; inspectionValidUntil: string | null; status: string }
+interface Driver { id: number; schoolId: number; name: string; phone: string | null; licenceValidUntil: string | null; qualificationCertExpiry: string | null; lastAnnualReview: string | null }
+interface Violation {
+  id: number; kind: string; severity: 'critical' | 'major' | 'minor'; status: CaseStatus; schoolId: number; busId: number | null; tripId: number | null; routeId: number | null; driverId: number | null;
+  startedAt: string; endedAt: string | null; peakValue: number | null; limitValue: number | null; evidence: Record<string, unknown>; ownerUserId: number | null; dueAt: string | null; overdue: boolean; resolutionReason: string | null;
+}
+
+let api: Api;
+let me: Me;
+let schools: School[] = [];
+let buses: Bus[] = [];
+let live: LiveFeed | undefined;
+let main: HTMLElement;
+let connEl: HTMLElement;
+let cleanup: (() => void)[] = [];
+
+const plate = (busId: number | null) => (busId == null ? '—' : buses.find((b) => b.id === busId)?.plate ?? `#${busId}`);
+const sevBadge = (sev: string) => h('span', { class: `sev sev-${sev}` }, t(`sev.${sev}`));
+const statusBadge = (st: string) => h('span', { class: `badge ${st === 'closed' ? 'ok' : st === 'dismissed' ? '' : st === 'open' ? 'bad' : 'warn'}` }, t(`status.${st}`));
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function toast(text: string) {
+  document.querySelector('.toast')?.remove();
+  const el = h('div', { class: 'toast', role: 'status' }, text);
+  document.body.append(el);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.remove(), 5000);
+}
+const errorText = (err: unknown) => (err instanceof ApiError && err.network ? t('offline') : t('failed', { why: err instanceof Error ? err.message : String(err) }));
+
+const sections = [
+  ['fleet', 'nav.fleet'],
+  ['violations', 'nav.violations'],
+  ['compliance', 'nav.compliance'],
+  ['reports', 'nav.reports'],
+  ['registry', 'nav.registry'],
+] as const;
+
+function shell() {
+  connEl = h('span', { class: 'conn', role: 'status' });
+  const other: Lang = i18n.lang === 'en' ? 'zh-CN' : 'en';
+  main = h('main', { id: 'main', tabindex: -1 });
+  clear(
+    app,
+    h(
+      'header',
+      { class: 'topbar' },
+      h('h1', null, t('title')),
+      h('nav', { class: 'sections', 'aria-label': t('nav.label') }, sections.map(([id, key]) => h('a', { href: `#/${id}`, 'data-section': id }, t(key)))),
+      h('span', { class: 'spacer' }),
+      connEl,
+      h('span', null, me.name),
+      h('button', { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) }, other === 'en' ? 'English' : '中文'),
+      h('button', { type: 'button', onclick: () => (forgetToken(TOKEN_KEY), location.reload()) }, t('signOut')),
+    ),
+    main,
+  );
+}
+
+function setConn(state: LiveState) {
+  connEl.className = `conn ${state === 'live' ? 'live' : state === 'connecting' ? 'connecting' : 'offline'}`;
+  connEl.textContent = t(`conn.${state}`);
+}
+
+function route() {
+  for (const f of cleanup.splice(0)) f();
+  const [section = 'violations', arg] = location.hash.replace(/^#\/?/, '').split('/');
+  for (const a of app.querySelectorAll<HTMLAnchorElement>('nav.sections a')) a.setAttribute('aria-current', a.dataset.section === section ? 'page' : 'false');
+  clear(main, h('p', { class: 'loading', role: 'status' }, t('loading')));
+  const views: Record<string, () => Promise<void>> = {
+    fleet: fleetView,
+    violations: () => (arg ? violationView(Number(arg)) : violationsView()),
+    compliance: complianceView,
+    reports: () => reportsView(arg ? Number(arg) : undefined),
+    registry: registryView,
+  };
+  (views[section] ?? violationsView)().catch((err) => clear(main, h('p', { class: 'error', role: 'alert' }, errorText(err))));
+}
+
+function signIn(message?: string) {
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
+  clear(
+    app,
+    h('header', { class: 'topbar' }, h('h1', null, t('title'))),
+    h(
+      'main',
+      null,
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', null, t('signInTitle')),
+        message ? h('p', { class: 'error', role: 'alert' }, message) : null,
+        h(
+          'form',
+          { onsubmit: (ev: Event) => (ev.preventDefault(), (location.hash = `token=${encodeURIComponent(input.value.trim())}`), location.reload()) },
+          h('label', { for: 'token' }, t('tokenLabel')),
+          ' ',
+          input,
+          ' ',
+          h('button', { type: 'submit', class: 'primary' }, t('signIn')),
+        ),
+      ),
+    ),
+  );
+}
+
+async function start() {
+  const token = takeToken(TOKEN_KEY);
+  if (!token) return signIn();
+  api = makeApi(token);
+  try {
+    me = await api.get('/api/v1/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      forgetToken(TOKEN_KEY);
+      return signIn(t('linkExpired'));
+    }
+    throw err;
+  }
+  if (me.role !== 'manager' && me.role !== 'admin') {
+    clear(app, h('p', { class: 'error', role: 'alert' }, t('notManager')));
+    return;
+  }
+  [schools, buses] = await Promise.all([listAll<School>(api, '/api/v1/schools'), listAll<Bus>(api, '/api/v1/buses')]);
+  shell();
+  live = new LiveFeed({
+    token,
+    onState: setConn,
+    onMessage: (m) => {
+      if (m.type === 'violation') {
+        const d = m.data;
+        toast(t('newViolation', { kind: t(`kind.${d.kind}`, { kind: d.kind }), bus: plate(d.busId ?? null) }));
+        window.dispatchEvent(new CustomEvent('bg-violation', { detail: d }));
+      } else window.dispatchEvent(new CustomEvent('bg-live', { detail: m }));
+    },
+  });
+  setConn(live.state);
+  for (const sc of schools.slice(0, 10)) live.subscribe(`school:${sc.id}:violations`);
+  for (const b of buses.slice(0, 38)) live.subscribe(`bus:${b.id}`);
+  window.addEventListener('hashchange', route);
+  if (!location.hash) history.replaceState(null, '', '#/violations');
+  route();
+}
+
+// ── fleet ────────────────────────────────────────────────────────────────────────────────────────────────
+async function fleetView() {
+  const map = new MapView(t('fleetMap'));
+  const seen = new Map<number, { lat: number; lon: number; timeMs: number; speedKph: number | null; headingDeg: number | null }>();
+  const rows = h('tbody');
+  const renderRows = () =>
+    rows.replaceChildren(
+      ...buses.map((b) => {
+        const p = seen.get(b.id);
+        return h(
+          'tr',
+          { 'data-bus': b.id },
+          h('td', null, b.plate),
+          h('td', null, schools.find((x) => x.id === b.schoolId)?.name ?? b.schoolId),
+          h('td', null, p ? i18n.dateTime(p.timeMs) : t('never')),
+          h('td', null, p?.speedKph != null ? `${Math.round(p.speedKph)} km/h` : '—'),
+          h('td', null, t(`busStatus.${b.status}`)),
+        );
+      }),
+    );
+  const show = (busId: number, p: { lat: number; lon: number; timeMs: number; speedKph: number | null; headingDeg: number | null }) => {
+    seen.set(busId, p);
+    const stale = Date.now() - p.timeMs > 5 * 60_000;
+    map.setBus({ id: busId, lat: p.lat, lon: p.lon, headingDeg: p.headingDeg, label: plate(busId), tone: stale ? 'stale' : 'ok' });
+  };
+  clear(
+    main,
+    h('h2', null, t('nav.fleet')),
+    h('div', { class: 'grid-2' }, map.el, h('div', null, h('table', null, h('caption', { class: 'visually-hidden' }, t('fleetTable')), h('thead', null, h('tr', null, ...['plate', 'school', 'lastSeen', 'speed', 'busStatus'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))), rows))),
+  );
+  renderRows();
+  const positions = await Promise.all(buses.map((b) => api.get<{ position: any }>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))));
+  positions.forEach((r, i) => r.position && show(buses[i]!.id, r.position));
+  map.fit(true);
+  renderRows();
+  const onLive = (ev: Event) => {
+    const m = (ev as CustomEvent).detail;
+    if (m.type === 'position' && m.topic.startsWith('bus:')) {
+      show(m.data.busId, m.data);
+      renderRows();
+    }
+  };
+  window.addEventListener('bg-live', onLive);
+  cleanup.push(() => window.removeEventListener('bg-live', onLive));
+}
+
+// ── violations ───────────────────────────────────────────────────────────────────────────────────────────
+const filterState = { severity: '', status: 'open,acknowledged,rectifying', kind: '', overdue: false, sort: '-time' };
+
+async function violationsView() {
+  const kinds = await api.get<{ byKind?: Record<string, number> } & Record<string, any>>(`/api/v1/violations/counts`).catch(() => null);
+  const kindNames = kinds?.byKind ? Object.keys(kinds.byKind) : [];
+  const body = h('tbody');
+  const more = h('button', { type: 'button', hidden: true }, t('loadMore'));
+  const summary = h('p', { class: 'muted', role: 'status', 'data-testid': 'violations-summary' });
+  let cursor: string | null = null;
+  let shown = 0;
+
+  const sel = (id: string, label: string, value: string, options: [string, string][], on: (v: string) => void) =>
+    h('div', { class: 'field' }, h('label', { for: id }, label), h('select', { id, onchange: (ev: Event) => on((ev.target as HTMLSelectElement).value) }, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l))));
+
+  const load = async (append: boolean) => {
+    const q = new URLSearchParams({ sort: filterState.sort, limit: '50' });
+    if (filterState.severity) q.set('severity', filterState.severity);
+    if (filterState.status) q.set('status', filterState.status);
+    if (filterState.kind) q.set('kind', filterState.kind);
+    if (filterState.overdue) q.set('overdue', 'true');
+    if (append && cursor) q.set('cursor', cursor);
+    summary.textContent = t('loading');
+    try {
+      const page = await api.get<{ items: Violation[]; nextCursor: string | null }>(`/api/v1/violations?${q}`);
+      if (!append) {
+        body.replaceChildren();
+        shown = 0;
+      }
+      for (const v of page.items) body.append(violationRow(v));
+      shown += page.items.length;
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      summary.textContent = shown ? t('shown', { n: shown }) : t('noViolations');
+    } catch (err) {
+      summary.textContent = '';
+      body.replaceChildren(h('tr', null, h('td', { colspan: 8, class: 'error', role: 'alert' }, errorText(err))));
+    }
+  };
+  more.addEventListener('click', () => void load(true));
+
+  clear(
+    main,
+    h('h2', null, t('nav.violations')),
+    h(
+      'form',
+      { class: 'filters', 'aria-label': t('filters'), onsubmit: (ev: Event) => (ev.preventDefault(), void load(false)) },
+      sel('f-severity', t('col.severity'), filterState.severity, [['', t('all')], ['critical', t('sev.critical')], ['major', t('sev.major')], ['minor', t('sev.minor')]], (v) => ((filterState.severity = v), void load(false))),
+      sel(
+        'f-status',
+        t('col.status'),
+        filterState.status,
+        [['open,acknowledged,rectifying', t('activeCases')], ['', t('all')], ...(['open', 'acknowledged', 'rectifying', 'closed', 'dismissed'] as const).map((st): [string, string] => [st, t(`status.${st}`)])],
+        (v) => ((filterState.status = v), void load(false)),
+      ),
+      sel('f-kind', t('col.kind'), filterState.kind, [['', t('all')], ...kindNames.map((k): [string, string] => [k, t(`kind.${k}`, { kind: k })])], (v) => ((filterState.kind = v), void load(false))),
+      h('label', { for: 'f-overdue', class: 'row' }, h('input', { id: 'f-overdue', type: 'checkbox', checked: filterState.overdue, onchange: (ev: Event) => ((filterState.overdue = (ev.target as HTMLInputElement).checked), void load(false)) }), t('overdueOnly')),
+      sel('f-sort', t('sortBy'), filterState.sort, [['-time', t('newest')], ['severity', t('col.severity')]], (v) => ((filterState.sort = v), void load(false))),
+    ),
+    summary,
+    h(
+      'table',
+      { 'data-testid': 'violations' },
+      h('caption', { class: 'visually-hidden' }, t('nav.violations')),
+      h('thead', null, h('tr', null, ...['id', 'time', 'kind', 'severity', 'bus', 'value', 'status', 'due'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))),
+      body,
+    ),
+    more,
+  );
+  await load(false);
+  const onNew = () => void load(false);
+  window.addEventListener('bg-violation', onNew);
+  cleanup.push(() => window.removeEventListener('bg-violation', onNew));
+}
+
+function valueText(v: Violation) {
+  if (v.peakValue == null) return '—';
+  return v.limitValue != null ? `${Math.round(v.peakValue)} / ${Math.round(v.limitValue)}` : String(Math.round(v.peakValue));
+}
+
+function violationRow(v: Violation) {
+  return h(
+    'tr',
+    { 'data-id': v.id, 'data-severity': v.severity, 'data-status': v.status },
+    h('td', null, h('a', { href: `#/violations/${v.id}`, 'aria-label': t('openViolation', { id: v.id, kind: t(`kind.${v.kind}`, { kind: v.kind }) }) }, `#${v.id}`)),
+    h('td', null, h('time', { datetime: v.startedAt }, i18n.dateTime(v.startedAt))),
+    h('td', null, t(`kind.${v.kind}`, { kind: v.kind })),
+    h('td', null, sevBadge(v.severity)),
+    h('td', null, plate(v.busId)),
+    h('td', null, valueText(v)),
+    h('td', null, statusBadge(v.status)),
+    h('td', null, v.dueAt ? i18n.dateTime(v.dueAt) : '—', v.overdue ? h('span', { class: 'overdue', 'data-overdue': 'true' }, ` ⚠ ${t('overdue')}`) : null),
+  );
+}
+
+async function violationView(id: number) {
+  const v = await api.get<Violation & { track: any; actions: any[] }>(`/api/v1/violations/${id}`);
+  const map = new MapView(t('trackMap'));
+  const trackF = v.track.features.find((f: any) => f.properties?.role === 'track');
+  const coords: LonLat[] = trackF ? (trackF.geometry.type === 'LineString' ? trackF.geometry.coordinates : [trackF.geometry.coordinates]) : [];
+  const times: string[] = trackF?.properties.coordTimes ?? [];
+  const speeds: (number | null)[] = trackF?.properties.speedsKph ?? [];
+  const ep: [number, number] | undefined = trackF && trackF.properties.episodeFromIndex != null && trackF.properties.episodeToIndex != null ? [trackF.properties.episodeFromIndex, trackF.properties.episodeToIndex] : undefined;
+  if (v.routeId != null) {
+    try {
+      const r = await api.get<{ path: { coordinates: LonLat[] }; stops: { id: number; name: string; lat: number; lon: number }[] }>(`/api/v1/routes/${v.routeId}`);
+      map.setRoute(r.path.coordinates);
+      map.setStops(r.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name })));
+    } catch {
+      /* route deleted: the track alone */
+    }
+  }
+  map.setTrack(coords.length > 1 ? coords : null, ep);
+
+  // Replay: a slider over the track's points (keyboard: arrows), play/pause animates it.
+  const slider = h('input', { type: 'range', min: 0, max: Math.max(0, coords.length - 1), value: ep?.[0] ?? 0, id: 'replay', 'aria-label': t('replayPosition') });
+  const at = h('output', { for: 'replay', 'data-testid': 'replay-at' });
+  const showAt = (i: number) => {
+    const c = coords[i];
+    if (!c) return;
+    map.setBus({ id: 'replay', lon: c[0], lat: c[1], label: plate(v.busId), tone: ep && i >= ep[0] && i <= ep[1] ? 'alarm' : 'ok' });
+    at.textContent = `${times[i] ? i18n.dateTime(times[i]!) : ''} · ${speeds[i] != null ? `${Math.round(speeds[i]!)} km/h` : '—'}`;
+  };
+  slider.addEventListener('input', () => showAt(Number(slider.value)));
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const play: HTMLButtonElement = h('button', {
+    type: 'button',
+    'data-testid': 'replay-play',
+    onclick: () => {
+      if (timer) {
+        clearInterval(timer);
+        timer = undefined;
+        play.textContent = t('play');
+        return;
+      }
+      if (Number(slider.value) >= coords.length - 1) slider.value = '0';
+      play.textContent = t('pause');
+      timer = setInterval(() => {
+        const i = Number(slider.value) + 1;
+        if (i >= coords.length) {
+          clearInterval(timer);
+          timer = undefined;
+          play.textContent = t('play');
+          return;
+        }
+        slider.value = String(i);
+        showAt(i);
+      }, Math.max(20, Math.min(250, 8000 / Math.max(1, coords.length))));
+    },
+  }, t('play'));
+  cleanup.push(() => clearInterval(timer));
+  if (coords.length) showAt(Number(slider.value));
+
+  const casePanel = h('section', { class: 'card', 'aria-labelledby': 'case-title', 'data-testid': 'case' });
+  const renderCase = (cur: Violation & { actions: any[] }) => {
+    const note = h('textarea', { id: 'case-note', rows: 2, cols: 40 });
+    const reason = h('input', { id: 'case-reason', type: 'text' });
+    const result = h('p', { role: 'status' });
+    const moves = caseTransitions[cur.status];
+    const move = async (to: CaseStatus) => {
+      try {
+        const body: Record<string, unknown> = { to };
+        if (note.value.trim()) body.note = note.value.trim();
+        if (to === 'dismissed') {
+          if (!reason.value.trim()) {
+            result.className = 'error';
+            result.textContent = t('reasonNeeded');
+            reason.focus();
+            return;
+          }
+          body.reason = reason.value.trim();
+        }
+        const updated = await api.post(`/api/v1/violations/${cur.id}/transitions`, body);
+        renderCase(updated);
+        toast(t('moved', { status: t(`status.${to}`) }));
+        ($('[data-testid="case-status"]', casePanel) as HTMLElement).focus();
+      } catch (err) {
+        result.className = 'error';
+        result.textContent = errorText(err);
+      }
+    };
+    const addNote = async () => {
+      if (!note.value.trim()) return;
+      try {
+        await api.post(`/api/v1/violations/${cur.id}/notes`, { note: note.value.trim() });
+        renderCase({ ...cur, actions: (await api.get(`/api/v1/violations/${cur.id}/actions`)).items });
+      } catch (err) {
+        result.className = 'error';
+        result.textContent = errorText(err);
+      }
+    };
+    const label: Record<string, string> = { acknowledged: t('acknowledge'), rectifying: t('startRectifying'), closed: t('close'), dismissed: t('dismiss') };
+    clear(
+      casePanel,
+      h('h2', { id: 'case-title' }, t('case')),
+      h(
+        'dl',
+        { class: 'kv' },
+        h('dt', null, t('col.status')),
+        h('dd', { 'data-testid': 'case-status', tabindex: -1, 'data-status': cur.status }, statusBadge(cur.status)),
+        h('dt', null, t('owner')),
+        h('dd', null, cur.ownerUserId == null ? '—' : cur.ownerUserId === me.userId ? t('you') : `#${cur.ownerUserId}`),
+        h('dt', null, t('col.due')),
+        h('dd', null, cur.dueAt ? i18n.dateTime(cur.dueAt) : '—', cur.overdue ? h('span', { class: 'overdue' }, ` ⚠ ${t('overdue')}`) : null),
+        cur.resolutionReason ? [h('dt', null, t('reason')), h('dd', null, cur.resolutionReason)] : null,
+      ),
+      moves.length
+        ? h(
+            'div',
+            null,
+            h('p', null, h('label', { for: 'case-note' }, t('note')), h('br'), note),
+            moves.includes('dismissed') ? h('p', null, h('label', { for: 'case-reason' }, t('dismissReason')), ' ', reason) : null,
+            h('div', { class: 'row' }, moves.map((to) => h('button', { type: 'button', class: to === 'dismissed' ? null : 'primary', onclick: () => void move(to) }, label[to] ?? to)), h('button', { type: 'button', onclick: () => void addNote() }, t('addNote'))),
+          )
+        : h('p', { class: 'muted' }, t('final')),
+      result,
+      h('h3', null, t('trail')),
+      h(
+        'ol',
+        { class: 'trail', 'data-testid': 'trail' },
+        cur.actions.map((a) => h('li', null, h('time', { datetime: a.at }, i18n.dateTime(a.at)), ` · #${a.actorUserId ?? '—'} · `, a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`, a.note ? ` — ${a.note}` : '')),
+      ),
+    );
+  };
+  renderCase(v);
+
+  clear(
+    main,
+    h('p', null, h('a', { href: '#/violations' }, t('backToList'))),
+    h('h2', { tabindex: -1, id: 'v-title' }, `#${v.id} · ${t(`kind.${v.kind}`, { kind: v.kind })} `, sevBadge(v.severity)),
+    h(
+      'div',
+      { class: 'grid-2' },
+      h(
+        'div',
+        null,
+        map.el,
+        coords.length ? h('div', { class: 'row' }, play, slider, at) : h('p', { class: 'muted' }, t('noTrack')),
+        h(
+          'section',
+          { class: 'card' },
+          h('h3', null, t('details')),
+          h(
+            'dl',
+            { class: 'kv' },
+            h('dt', null, t('col.bus')),
+            h('dd', null, plate(v.busId)),
+            h('dt', null, t('started')),
+            h('dd', null, i18n.dateTime(v.startedAt)),
+            h('dt', null, t('ended')),
+            h('dd', null, v.endedAt ? i18n.dateTime(v.endedAt) : t('ongoing')),
+            h('dt', null, t('col.value')),
+            h('dd', null, valueText(v)),
+            ...Object.entries(v.evidence)
+              .filter(([, x]) => x == null || typeof x !== 'object')
+              .slice(0, 12)
+              .flatMap(([k, x]) => [h('dt', null, k), h('dd', null, String(x))]),
+          ),
+        ),
+      ),
+      casePanel,
+    ),
+  );
+  ($('#v-title', main) as HTMLElement).focus();
+}
+
+// ── compliance ───────────────────────────────────────────────────────────────────────────────────────────
+async function complianceView() {
+  const r = await api.get<{ asOf: string; counts: Record<string, number>; items: any[] }>('/api/v1/compliance/expiries?withinDays=60');
+  const order = { expired: 0, missing: 1, expiring: 2 } as Record<string, number>;
+  const items = [...r.items].sort((a, b) => order[a.status]! - order[b.status]! || (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9));
+  clear(
+    main,
+    h('h2', null, t('nav.compliance')),
+    h('p', null, t('complianceSummary', { expired: r.counts.expired ?? 0, missing: r.counts.missing ?? 0, expiring: r.counts.expiring ?? 0, date: r.asOf })),
+    items.length
+      ? h(
+          'table',
+          { 'data-testid': 'compliance' },
+          h('thead', null, h('tr', null, ...['subject', 'item', 'expires', 'daysLeft', 'state'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))),
+          h(
+            'tbody',
+            null,
+            items.map((i) =>
+              h(
+                'tr',
+                null,
+                h('td', null, `${t(`subject.${i.subjectType}`)}: ${i.subjectName}`),
+                h('td', null, t(`item.${i.kind}`, { kind: i.kind })),
+                h('td', null, i.expiresOn ?? '—'),
+                h('td', null, i.daysLeft ?? '—'),
+                h('td', null, h('span', { class: `badge ${i.status === 'expiring' ? 'warn' : 'bad'}` }, t(`compliance.${i.status}`))),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'info' }, t('allValid')),
+  );
+}
+
+// ── reports ──────────────────────────────────────────────────────────────────────────────────────────────
+function bars(title: string, data: { label: string; count: number }[]) {
+  const top = data.slice(0, 8);
+  const max = Math.max(1, ...top.map((d) => d.count));
+  const rowH = 24;
+  return h(
+    'figure',
+    { class: 'card' },
+    h('figcaption', null, h('strong', null, title)),
+    top.length
+      ? s(
+          'svg',
+          { class: 'bars', viewBox: `0 0 420 ${top.length * rowH}`, role: 'img', 'aria-label': `${title}: ${top.map((d) => `${d.label} ${d.count}`).join(', ')}` },
+          ...top.map((d, i) => [
+            s('text', { x: 0, y: i * rowH + 16 }, d.label.length > 22 ? `${d.label.slice(0, 21)}…` : d.label),
+            s('rect', { class: 'bar', x: 170, y: i * rowH + 4, height: rowH - 8, width: Math.max(2, (d.count / max) * 210) }),
+            s('text', { x: 176 + (d.count / max) * 210, y: i * rowH + 16 }, String(d.count)),
+          ]).flat(),
+        )
+      : h('p', { class: 'muted' }, t('none')),
+  );
+}
+
+async function reportsView(id?: number) {
+  const list = await api.get<{ items: any[] }>('/api/v1/reports?limit=30');
+  const schoolSel = h('select', { id: 'r-school' }, schools.map((sc) => h('option', { value: sc.id }, sc.name)));
+  const period = h('input', { id: 'r-period', value: new Date().toISOString().slice(0, 10), pattern: '\\d{4}-(\\d{2}-\\d{2}|W\\d{2}|\\d{2})', required: true, 'aria-describedby': 'r-help' });
+  const result = h('p', { role: 'status' });
+  const view = h('div');
+  clear(
+    main,
+    h('h2', null, t('nav.reports')),
+    h(
+      'form',
+      {
+        class: 'filters',
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          result.textContent = t('generating');
+          try {
+            const r = await api.post('/api/v1/reports', { schoolId: Number(schoolSel.value), period: period.value });
+            location.hash = `#/reports/${r.id}`;
+          } catch (err) {
+            result.className = 'error';
+            result.textContent = errorText(err);
+          }
+        },
+      },
+      h('div', { class: 'field' }, h('label', { for: 'r-school' }, t('col.school')), schoolSel),
+      h('div', { class: 'field' }, h('label', { for: 'r-period' }, t('period')), period, h('small', { id: 'r-help', class: 'muted' }, t('periodHelp'))),
+      h('button', { type: 'submit', class: 'primary' }, t('generate')),
+    ),
+    result,
+    h(
+      'div',
+      { class: 'grid-2' },
+      view,
+      h(
+        'section',
+        null,
+        h('h3', null, t('stored')),
+        list.items.length
+          ? h('ul', null, list.items.map((r) => h('li', null, h('a', { href: `#/reports/${r.id}`, 'aria-current': r.id === id ? 'page' : null }, `${r.periodKey} · ${t(`reportKind.${r.kind}`, { kind: r.kind })} · ${schools.find((x) => x.id === r.schoolId)?.name ?? t('district')}`))))
+          : h('p', { class: 'muted' }, t('noReports')),
+      ),
+    ),
+  );
+  if (id == null) return;
+  const r = await api.get<{ id: number; periodKey: string; data: any }>(`/api/v1/reports/${id}`);
+  const d = r.data;
+  const csv = h('button', {
+    type: 'button',
+    onclick: async () => {
+      const text = await api.text(`/api/v1/reports/${id}?format=csv`);
+      const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: `report-${r.periodKey}.csv` });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    },
+  }, t('downloadCsv'));
+  clear(
+    view,
+    h('h3', { 'data-testid': 'report-title' }, d.title),
+    h(
+      'dl',
+      { class: 'kv card' },
+      h('dt', null, t('nav.violations')),
+      h('dd', null, `${d.violations.total} (${d.violations.change >= 0 ? '+' : ''}${d.violations.change} ${t('vsPrevious')})`),
+      h('dt', null, t('casesClosed')),
+      h('dd', null, `${d.cases.closed} / ${d.cases.opened}${d.cases.rectificationRate != null ? ` (${Math.round(d.cases.rectificationRate * 100)}%)` : ''}`),
+      h('dt', null, t('overdue')),
+      h('dd', null, String(d.cases.overdue)),
+      h('dt', null, t('onTime')),
+      h('dd', null, d.onTime.onTimeRate != null ? `${Math.round(d.onTime.onTimeRate * 100)}% (${d.onTime.onTime}/${d.onTime.arrived})` : '—'),
+      h('dt', null, t('ridership')),
+      h('dd', null, t('ridershipText', { boarded: d.ridership.boarded, trips: d.ridership.trips })),
+    ),
+    bars(t('byKind'), d.violations.byKind),
+    bars(t('bySeverity'), d.violations.bySeverity),
+    bars(t('byBus'), d.violations.byBus),
+    bars(t('byDriver'), d.violations.byDriver),
+    csv,
+  );
+}
+
+// ── registry ─────────────────────────────────────────────────────────────────────────────────────────────
+async function registryView() {
+  const drivers = await listAll<Driver>(api, '/api/v1/drivers');
+  const editor = h('div', { 'aria-live': 'polite' });
+  const schoolName = (id: number) => schools.find((x) => x.id === id)?.name ?? `#${id}`;
+
+  const form = (title: string, fields: [string, string, string, string | number | null][], submit: (values: Record<string, string>) => Promise<void>) => {
+    const inputs = fields.map(([key, label, type, value]) => [key, h('input', { id: `e-${key}`, name: key, type, value: value ?? '' })] as const);
+    const msg = h('p', { role: 'status' });
+    clear(
+      editor,
+      h(
+        'form',
+        {
+          class: 'card',
+          onsubmit: async (ev: Event) => {
+            ev.preventDefault();
+            try {
+              await submit(Object.fromEntries(inputs.map(([k, el]) => [k, el.value.trim()])));
+              msg.className = 'ok-text';
+              msg.textContent = t('saved');
+            } catch (err) {
+              msg.className = 'error';
+              msg.textContent = errorText(err);
+            }
+          },
+        },
+        h('h3', null, title),
+        h('div', { class: 'form-grid' }, inputs.map(([key, el], i) => h('label', { for: `e-${key}` }, fields[i]![1], el))),
+        h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, t('save')), h('button', { type: 'button', onclick: () => editor.replaceChildren() }, t('cancel'))),
+        msg,
+      ),
+    );
+    (editor.querySelector('input') as HTMLInputElement | null)?.focus();
+  };
+  const opt = (v: string) => (v === '' ? undefined : v);
+
+  const editBus = (b: Bus) =>
+    form(t('editBus', { plate: b.plate }), [['plate', t('col.plate'), 'text', b.plate], ['approvedCapacity', t('capacity'), 'number', b.approvedCapacity], ['signValidUntil', t('signValid'), 'date', b.signValidUntil], ['inspectionValidUntil', t('inspectionValid'), 'date', b.inspectionValidUntil]], async (v) => {
+      const updated = await api.patch<Bus>(`/api/v1/buses/${b.id}`, { plate: v.plate, approvedCapacity: Number(v.approvedCapacity), signValidUntil: opt(v.signValidUntil!), inspectionValidUntil: opt(v.inspectionValidUntil!) });
+      Object.assign(b, updated);
+      renderTables();
+    });
+  const editDriver = (d: Driver) =>
+    form(t('editDriver', { name: d.name }), [['name', t('name'), 'text', d.name], ['phone', t('phone'), 'tel', d.phone], ['licenceValidUntil', t('licenceValid'), 'date', d.licenceValidUntil], ['qualificationCertExpiry', t('certExpiry'), 'date', d.qualificationCertExpiry], ['lastAnnualReview', t('annualReview'), 'date', d.lastAnnualReview]], async (v) => {
+      const updated = await api.patch<Driver>(`/api/v1/drivers/${d.id}`, { name: v.name, phone: opt(v.phone!), licenceValidUntil: opt(v.licenceValidUntil!), qualificationCertExpiry: opt(v.qualificationCertExpiry!), lastAnnualReview: opt(v.lastAnnualReview!) });
+      Object.assign(d, updated);
+      renderTables();
+    });
+
+  const busBody = h('tbody');
+  const driverBody = h('tbody');
+  const renderTables = () => {
+    busBody.replaceChildren(...buses.map((b) => h('tr', null, h('td', null, b.plate), h('td', null, schoolName(b.schoolId)), h('td', null, b.approvedCapacity), h('td', null, b.signValidUntil ?? '—'), h('td', null, b.inspectionValidUntil ?? '—'), h('td', null, h('button', { type: 'button', onclick: () => editBus(b), 'aria-label': t('editBus', { plate: b.plate }) }, t('edit'))))));
+    driverBody.replaceChildren(...drivers.map((d) => h('tr', null, h('td', null, d.name), h('td', null, schoolName(d.schoolId)), h('td', null, d.licenceValidUntil ?? '—'), h('td', null, d.qualificationCertExpiry ?? '—'), h('td', null, h('button', { type: 'button', onclick: () => editDriver(d), 'aria-label': t('editDriver', { name: d.name }) }, t('edit'))))));
+  };
+  renderTables();
+
+  // Route import: a GeoJSON file (LineString + stop Points) or a GTFS feed (zip) with the route id.
+  const impSchool = h('select', { id: 'i-school' }, schools.map((sc) => h('option', { value: sc.id }, sc.name)));
+  const impFile = h('input', { id: 'i-file', type: 'file', accept: '.geojson,.json,.zip', required: true });
+  const impRoute = h('input', { id: 'i-route', type: 'text', placeholder: 'GTFS route_id' });
+  const impName = h('input', { id: 'i-name', type: 'text' });
+  const impMsg = h('p', { role: 'status' });
+  const importForm = h(
+    'form',
+    {
+      class: 'card',
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        const file = impFile.files?.[0];
+        if (!file) return;
+        impMsg.className = '';
+        impMsg.textContent = t('importing');
+        try {
+          let r: any;
+          if (/\.zip$/i.test(file.name)) {
+            const q = new URLSearchParams({ schoolId: impSchool.value });
+            if (impRoute.value.trim()) q.set('routeId', impRoute.value.trim());
+            if (impName.value.trim()) q.set('name', impName.value.trim());
+            r = await api.send('POST', `/api/v1/routes/import/gtfs?${q}`, file, 'application/zip');
+          } else {
+            const geojson = JSON.parse(await file.text());
+            r = await api.post('/api/v1/routes/import/geojson', { schoolId: Number(impSchool.value), geojson, ...(impName.value.trim() ? { name: impName.value.trim() } : {}) });
+          }
+          const route = r.route ?? r;
+          impMsg.className = 'ok-text';
+          impMsg.textContent = t('imported', { name: route.name ?? '', stops: route.stops?.length ?? 0 });
+        } catch (err) {
+          impMsg.className = 'error';
+          impMsg.textContent = err instanceof SyntaxError ? t('badGeojson') : errorText(err);
+        }
+      },
+    },
+    h('h3', null, t('importRoute')),
+    h('div', { class: 'form-grid' }, h('div', { class: 'field' }, h('label', { for: 'i-school' }, t('col.school')), impSchool), h('label', { for: 'i-file' }, t('routeFile'), impFile), h('label', { for: 'i-route' }, t('gtfsRoute'), impRoute), h('label', { for: 'i-name' }, t('name'), impName)),
+    h('button', { type: 'submit', class: 'primary' }, t('import')),
+    impMsg,
+  );
+
+  clear(
+    main,
+    h('h2', null, t('nav.registry')),
+    editor,
+    h('div', { class: 'grid-2' },
+      h('section', null, h('h3', null, t('buses')), h('table', null, h('thead', null, h('tr', null, ...['plate', 'school'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))), h('th', { scope: 'col' }, t('capacity')), h('th', { scope: 'col' }, t('signValid')), h('th', { scope: 'col' }, t('inspectionValid')), h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))))), busBody)),
+      h('section', null, h('h3', null, t('drivers')), h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('col.school')), h('th', { scope: 'col' }, t('licenceValid')), h('th', { scope: 'col' }, t('certExpiry')), h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))))), driverBody)),
+    ),
+    importForm,
+  );
+}
+
+start().catch((err) => {
+  console.warn(err);
+  clear(app, h('p', { class: 'error', role: 'alert' }, errorText(err)));
+});
