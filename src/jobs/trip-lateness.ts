@@ -60,5 +60,5 @@ export async function runTripLateness(db: DbOrTx, nowMs: number, cfg: { lateAfte
     .from(trips)
     .where(and(eq(violations.kind, tripLateKind), isNull(violations.endedAt), eq(violations.tripId, trips.id), or(isNotNull(trips.startedAt), eq(trips.status, 'cancelled'))))
     .returning({ id: violations.id });
-  return { late: late.length, resolved: resolved.length, lateTripIds: late.map((t) => t.id) };
+  return { late: late.length, resolved: resolved.length, lateTripIds: late.map((t) => t.id).sort((x, y) => x - y) };
 }

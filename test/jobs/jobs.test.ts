@@ -34,8 +34,11 @@ describe('trip lateness', () => {
   it('flags nothing before 10 minutes, then one row per trip that re-runs update in place', async () => {
     expect((await runTripLateness(t.database.db, planned + 9 * 60_000 + 59_000, { lateAfterMin: 10, lateLookbackH: 12 })).late).toBe(0);
     expect(await lateRows()).toHaveLength(0);
-    const [out] = await runJob(deps, 'tripLateness', { nowMs: planned + 10 * 60_000, timeZone: SH });
+    const told: number[] = [];
+    const [out] = await runJob({ ...deps, onTripLate: (tripId) => told.push(tripId) }, 'tripLateness', { nowMs: planned + 10 * 60_000, timeZone: SH });
     expect(out).toMatchObject({ status: 'succeeded', result: { late: 3 } });
+    // The guardians of each late trip are told (the notice service stores each notice once).
+    expect(told.sort((x, y) => x - y)).toEqual([...w.a.trips, ...w.b.trips].map((x) => x.id).sort((x, y) => x - y));
     await runJob(deps, 'tripLateness', { nowMs: planned + 10 * 60_000, timeZone: SH });
     await runJob(deps, 'tripLateness', { nowMs: planned + 20 * 60_000, timeZone: SH });
     const r = await lateRows();
@@ -49,7 +52,7 @@ describe('trip lateness', () => {
     const trip = w.a.trips[0];
     await rows(`update trips set status = 'active', started_at = $2 where id = $1`, [trip.id, new Date(planned + 22 * 60_000).toISOString()]);
     const out = await runTripLateness(t.database.db, planned + 25 * 60_000, { lateAfterMin: 10, lateLookbackH: 12 });
-    expect(out).toEqual({ late: 2, resolved: 1 });
+    expect(out).toEqual({ late: 2, resolved: 1, lateTripIds: [w.a.trips[1].id, w.b.trips[0].id].sort((x, y) => x - y) });
     await runTripLateness(t.database.db, planned + 30 * 60_000, { lateAfterMin: 10, lateLookbackH: 12 });
     const row = (await lateRows()).find((x) => x.trip_id === trip.id)!;
     expect(new Date(row.ended_at!).getTime()).toBe(planned + 22 * 60_000);
