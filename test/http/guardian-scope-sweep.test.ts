@@ -1,0 +1,78 @@
+// A sweep over every operation in the OpenAPI document: a parent (guardian of child A1) aimed at another family's
+// objects gets 403 and no data, and no list shows another family's bus, child or parent. A new route with an
+// {id} must be added to the table below, or this test fails — so every route gets the check.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { buildWorld, ok, type World } from '../helpers/world';
+
+let t: TestApp;
+let w: World;
+let others: Record<string, number>;
+let doc: { paths: Record<string, Record<string, unknown>> };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await buildWorld(t);
+  const [violation] = await t.database.query<{ id: number }>(
+    `insert into violations (episode_key, kind, severity, school_id, bus_id, trip_id, started_at)
+     values ('sweep-test', 'overspeed', 'major', $1, $2, $3, now()) returning id`,
+    [w.a.schoolId, w.a.buses[1].id, w.a.trips[1].id],
+  );
+  const report = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: w.a.schoolId, period: '2026-09-01' } }));
+  const managerA = (await t.call('GET', '/api/v1/me', { token: w.tokens.managerA })).body;
+  const tokens = await ok(t.call('GET', `/api/v1/users/${managerA.userId}/tokens`), 200);
+  others = {
+    buses: w.a.buses[1].id,
+    trips: w.a.trips[1].id,
+    routes: w.a.routes[1].id,
+    students: w.a.students[1].id,
+    guardians: w.a.guardians[1].id,
+    devices: w.a.devices[1].id,
+    drivers: w.a.drivers[1].id,
+    attendants: w.a.attendants[1].id,
+    schools: w.b.schoolId,
+    violations: violation!.id,
+    reports: report.id,
+    users: managerA.userId,
+    tokens: tokens.items[0].id,
+  };
+  doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
+});
+afterAll(() => t.close());
+
+const foreign = ['A-BUS-2', 'Child A2', 'Parent A2', 'B-BUS-1', 'Child B1', 'Parent B1'];
+
+describe("a parent and another family's data", () => {
+  it('every operation on another family\'s object answers 403 with no data', async () => {
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.includes('{id}')) continue;
+      const segment = path.split('/')[3]!;
+      const id = others[segment];
+      expect(id, `no foreign object for ${path}: add one to the sweep`).toBeDefined();
+      for (const method of Object.keys(ops)) {
+        const r = await t.call(method.toUpperCase(), path.replace('{id}', String(id)), { token: w.tokens.guardianA1, body: method === 'get' || method === 'delete' ? undefined : {} });
+        expect(r.status, `${method} ${path}`).toBe(403);
+        const text = JSON.stringify(r.body);
+        for (const f of foreign) expect(text, `${method} ${path}`).not.toContain(f);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
+  it('no list the parent can read shows another family', async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path.includes('{id}') || !('get' in ops) || path.endsWith('openapi.json')) continue;
+      const r = await t.call('GET', path, { token: w.tokens.guardianA1 });
+      expect([200, 403], `GET ${path}`).toContain(r.status);
+      const text = JSON.stringify(r.body);
+      for (const f of foreign) expect(text, `GET ${path}`).not.toContain(f);
+    }
+  });
+
+  it('cannot ask for another family\'s notices or another school\'s violations by query', async () => {
+    expect((await t.call('GET', `/api/v1/notices?guardianId=${w.a.guardians[1].id}`, { token: w.tokens.guardianA1 })).status).toBe(403);
+    expect((await t.call('GET', `/api/v1/violations?schoolId=${w.b.schoolId}`, { token: w.tokens.guardianA1 })).status).toBe(403);
+  });
+});
