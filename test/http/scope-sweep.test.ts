@@ -8,6 +8,7 @@ import { buildWorld, ok, type World } from '../helpers/world';
 let t: TestApp;
 let w: World;
 let others: Record<string, number>;
+let schoolB: Record<string, number>;
 let doc: { paths: Record<string, Record<string, unknown>> };
 
 beforeAll(async () => {
@@ -36,6 +37,29 @@ beforeAll(async () => {
     users: managerA.userId,
     tokens: tokens.items[0].id,
   };
+  const [violationB] = await t.database.query<{ id: number }>(
+    `insert into violations (episode_key, kind, severity, school_id, bus_id, trip_id, started_at)
+     values ('sweep-test-b', 'overspeed', 'major', $1, $2, $3, now()) returning id`,
+    [w.b.schoolId, w.b.buses[0].id, w.b.trips[0].id],
+  );
+  const reportB = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: w.b.schoolId, period: '2026-09-01' } }));
+  const managerB = (await t.call('GET', '/api/v1/me', { token: w.tokens.managerB })).body;
+  const tokensB = await ok(t.call('GET', `/api/v1/users/${managerB.userId}/tokens`), 200);
+  schoolB = {
+    buses: w.b.buses[0].id,
+    trips: w.b.trips[0].id,
+    routes: w.b.routes[0].id,
+    students: w.b.students[0].id,
+    guardians: w.b.guardians[0].id,
+    devices: w.b.devices[0].id,
+    drivers: w.b.drivers[0].id,
+    attendants: w.b.attendants[0].id,
+    schools: w.b.schoolId,
+    violations: violationB!.id,
+    reports: reportB.id,
+    users: managerB.userId,
+    tokens: tokensB.items[0].id,
+  };
   doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
 });
 afterAll(() => t.close());
@@ -59,6 +83,19 @@ describe("a parent and another family's data", () => {
       }
     }
     expect(checked).toBeGreaterThan(40);
+  });
+
+  it("a manager of school A gets 403 on every operation on school B's objects", async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.includes('{id}')) continue;
+      const id = schoolB[path.split('/')[3]!];
+      expect(id, `no school B object for ${path}: add one to the sweep`).toBeDefined();
+      for (const method of Object.keys(ops)) {
+        const r = await t.call(method.toUpperCase(), path.replace('{id}', String(id)), { token: w.tokens.managerA, body: method === 'get' || method === 'delete' ? undefined : {} });
+        expect(r.status, `${method} ${path}`).toBe(403);
+        expect(JSON.stringify(r.body), `${method} ${path}`).not.toMatch(/B-BUS-1|Child B1|Parent B1|Driver B1/);
+      }
+    }
   });
 
   it('no list the parent can read shows another family', async () => {
