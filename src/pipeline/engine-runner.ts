@@ -141,9 +141,14 @@ export class EngineRunner {
 
   private async switchTrip(bus: BusEngine, row: typeof trips.$inferSelect): Promise<void> {
     const sameTrip = bus.trip?.tripId === row.id && bus.state;
+    if (!sameTrip && bus.trip && bus.state) {
+      // Each trip has its own state: the one we leave is checkpointed, and picked up again if the bus returns to it.
+      bus.pending.checkpoint = true;
+      await this.persist(bus);
+    }
     bus.trip = await loadTripContext(this.opts.database.db, row, this.opts.now());
     if (sameTrip) return; // a context refresh keeps the running state
-    const saved = await loadCheckpoint(this.opts.database.db, bus.busId, row.id);
+    const saved = await loadCheckpoint(this.opts.database.db, row.id);
     bus.state = saved ? deserializeState(JSON.stringify(saved)) : createState();
     bus.lastCheckpointMs = this.opts.now();
   }

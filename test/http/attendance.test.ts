@@ -232,6 +232,37 @@ describe('boarding records', () => {
     expect(other.counts.onboard).toBe(0);
   });
 
+  it('warns when a student boards at a stop that is not theirs (never at the school end)', async () => {
+    const lon0 = 121.45;
+    const route = await ok(
+      t.call('POST', '/api/v1/routes', {
+        body: {
+          schoolId: w.a.schoolId,
+          name: 'Three stops',
+          path: { type: 'LineString', coordinates: [[lon0, 31.2], [lon0 + 0.02, 31.2]] },
+          stops: [
+            { name: 'West', lat: 31.2, lon: lon0 },
+            { name: 'Middle', lat: 31.2, lon: lon0 + 0.01 },
+            { name: 'School', lat: 31.2, lon: lon0 + 0.02 },
+          ],
+        },
+      }),
+    );
+    const child = w.a.students[0];
+    await ok(t.call('PATCH', `/api/v1/students/${child.id}`, { body: { stops: [{ routeId: w.a.routes[0].id, stopId: w.a.routes[0].stops[0].id }, { routeId: route.id, stopId: route.stops[0].id }] } }), 200);
+    const trip = await ok(
+      t.call('POST', '/api/v1/trips', {
+        body: { routeId: route.id, busId: w.a.buses[0].id, attendantId: w.a.attendants[0].id, serviceDate: '2026-09-01', plannedStartAt: '2026-09-01T16:00:00+08:00' },
+      }),
+    );
+    const rec = (event: string, stopId: number, minute: number) => ({ type: 'student', clientId: cid('ws'), recordedAt: at(DAY0_MS + minute * MIN), studentId: child.id, event, stopId });
+    const r = await ok(board(trip.id, [rec('boarded', route.stops[1].id, 12.1), rec('gotOff', route.stops[2].id, 12.2), rec('boarded', route.stops[0].id, 12.3)]), 200);
+    expect(r.warnings).toEqual([expect.objectContaining({ kind: 'wrongStop', studentId: child.id, stopId: route.stops[1].id, assignedStopId: route.stops[0].id })]);
+    const rows = await violationsOf(trip.id, 'wrongStop');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ episode_key: `wrongStop:${trip.id}:${child.id}`, severity: 'minor' });
+  });
+
   it('sends the guardians of a checked-in child the boarded and got-off notices', async () => {
     const trip = w.a.trips[0];
     const child = w.a.students[0];

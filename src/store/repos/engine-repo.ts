@@ -67,10 +67,10 @@ export async function saveCheckpoint(db: DbOrTx, busId: number, tripId: number, 
   await db
     .insert(engineCheckpoints)
     .values({ busId, tripId, state: JSON.parse(state) })
-    .onConflictDoUpdate({ target: engineCheckpoints.busId, set: { tripId, state: JSON.parse(state), updatedAt: sql`now()` } });
+    .onConflictDoUpdate({ target: engineCheckpoints.tripId, set: { busId, state: JSON.parse(state), updatedAt: sql`now()` } });
 }
 
-export async function loadCheckpoint(db: DbOrTx, busId: number, tripId: number): Promise<unknown | undefined> {
-  const [row] = await db.select().from(engineCheckpoints).where(and(eq(engineCheckpoints.busId, busId), eq(engineCheckpoints.tripId, tripId)));
+export async function loadCheckpoint(db: DbOrTx, tripId: number): Promise<unknown | undefined> {
+  const [row] = await db.select().from(engineCheckpoints).where(eq(engineCheckpoints.tripId, tripId));
   return row?.state;
 }

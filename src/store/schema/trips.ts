@@ -34,15 +34,21 @@ export const trips = pgTable(
   ],
 );
 
-/** Engine state per bus, so a restart mid-trip continues the same episodes. */
-export const engineCheckpoints = pgTable('engine_checkpoints', {
-  busId: integer('bus_id')
-    .primaryKey()
-    .references(() => buses.id, { onDelete: 'cascade' }),
-  tripId: integer('trip_id').references(() => trips.id, { onDelete: 'set null' }),
-  state: jsonb('state').notNull(),
-  updatedAt: updatedAt(),
-});
+/** Engine state per trip, so a restart mid-trip continues the same episodes (and a bus's trips never share one). */
+export const engineCheckpoints = pgTable(
+  'engine_checkpoints',
+  {
+    tripId: integer('trip_id')
+      .notNull()
+      .references(() => trips.id, { onDelete: 'cascade' }),
+    busId: integer('bus_id')
+      .notNull()
+      .references(() => buses.id, { onDelete: 'cascade' }),
+    state: jsonb('state').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ name: 'engine_checkpoints_trip_pk', columns: [t.tripId] }), index('engine_checkpoints_bus_idx').on(t.busId)],
+);
 
 export const stopEventKinds = ['arrived', 'departed', 'missed'] as const;
 
