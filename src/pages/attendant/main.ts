@@ -14,7 +14,7 @@ const t = i18n.t;
 const app = $('#app');
 
 interface Rider { studentId: number; name: string; stopId: number; grade: string | null }
-interface MyTrip { id: number; routeId: number; routeName: string; period: string; busId: number; busPlate: string; approvedCapacity: number; plannedStartAt: string; status: string; attendantCheckedInAt: string | null; riders: Rider[] }
+interface MyTrip { id: number; routeId: number; routeName: string; period: string; busId: number; busPlate: string; approvedCapacity: number; plannedStartAt: string; status: string; timeZone: string; attendantCheckedInAt: string | null; riders: Rider[] }
 interface Stop { id: number; name: string; sequence: number; scheduledTime: string | null }
 interface Counts { boarded: number; alighted: number; onboard: number; capacity: number; overCapacity: boolean }
 interface ServerRecord { clientId: string; type: 'count' | 'student'; studentId: number | null; boarded: number | null; alighted: number | null; stopId: number | null; recordedAt: string }
@@ -119,6 +119,7 @@ async function start() {
   }
   if (me.role !== 'attendant') return fatal(t('notAttendant'));
   const today: { items: MyTrip[] } = await api.get('/api/v1/me/trips');
+  i18n.timeZone = today.items[0]?.timeZone;
   for (const trip of today.items) {
     const snap = load<Snapshot>(snapshotKey(trip.id));
     if (snap) save(snapshotKey(trip.id), { ...snap, trip });
@@ -171,6 +172,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     stale = true; // offline: work from the copy kept on this phone
   }
   const { trip, stops } = snap!;
+  i18n.timeZone = trip.timeZone;
   let boarding = snap!.boarding;
   const queue = new BoardingQueue(api, () => render(), (r: FlushResult) => onFlushed(r));
   let mode: 'stops' | 'students' = 'stops';

@@ -141,6 +141,8 @@ async function start() {
     return;
   }
   [schools, buses] = await Promise.all([listAll<School>(api, '/api/v1/schools'), listAll<Bus>(api, '/api/v1/buses')]);
+  // One school: its time zone; several: the browser's.
+  if (new Set(schools.map((x) => x.timeZone)).size === 1) i18n.timeZone = schools[0]!.timeZone;
   shell();
   live = new LiveFeed({
     token,

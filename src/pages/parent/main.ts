@@ -23,6 +23,7 @@ interface MyTrip {
   busPlate: string;
   plannedStartAt: string;
   status: string;
+  timeZone: string;
   riders: Rider[];
 }
 interface Notice { id: number; kind: string; tripId: number | null; text: string; textZh: string; textEn: string; createdAt: string; payload: Record<string, unknown> }
@@ -165,6 +166,7 @@ function fatal(message: string, children?: { id: number; name: string }[]) {
 
 async function showChild(api: Api, guardianId: number, child: { id: number; name: string }, children: { id: number; name: string }[], trips: MyTrip[], prefs: { approachMinutes?: number; approachMetres?: number }) {
   const mine = trips.filter((x) => x.riders.some((r) => r.studentId === child.id));
+  i18n.timeZone = trips[0]?.timeZone;
   const trip = pickTrip(mine);
   const stopId = trip?.riders.find((r) => r.studentId === child.id)?.stopId;
 

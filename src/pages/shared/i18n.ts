@@ -22,6 +22,8 @@ export function defaultLang(preferred?: string | null): Lang {
 
 export class I18n {
   lang: Lang;
+  /** Times are shown in the school's zone (set once known), not the phone's. */
+  timeZone: string | undefined;
   constructor(
     private readonly dicts: Record<Lang, Dict>,
     lang: Lang,
@@ -48,9 +50,9 @@ export class I18n {
     return vars ? text.replace(/\{(\w+)\}/g, (_, k: string) => (vars[k] != null ? String(vars[k]) : `{${k}}`)) : text;
   };
   time(ms: number | string | Date): string {
-    return new Date(ms).toLocaleTimeString(this.lang, { hour: '2-digit', minute: '2-digit' });
+    return new Date(ms).toLocaleTimeString(this.lang, { hour: '2-digit', minute: '2-digit', timeZone: this.timeZone });
   }
   dateTime(ms: number | string | Date): string {
-    return new Date(ms).toLocaleString(this.lang, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return new Date(ms).toLocaleString(this.lang, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: this.timeZone });
   }
 }
