@@ -13,6 +13,7 @@ describe('config', () => {
       jt808Port: 6808,
       osmandPort: 5055,
       jobs: { defaultTimeZone: 'Asia/Shanghai', lateAfterMin: 10, complianceWarnDays: 30, keepRawPositionsDays: 180 },
+      pages: { tileUrl: undefined, tileAttribution: undefined },
     });
   });
   it('turns the demo off with DATABASE_URL unless DEMO=1', () => {
@@ -30,5 +31,8 @@ describe('config', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
     expect(() => loadConfig({ DEMO: 'maybe' })).toThrow(/DEMO/);
     expect(() => loadConfig({ DEFAULT_TIME_ZONE: 'Mars/Base' })).toThrow(/DEFAULT_TIME_ZONE/);
+    expect(() => loadConfig({ TILE_URL: 'https://tiles.example/x.png' })).toThrow(/TILE_URL/);
+    expect(() => loadConfig({ TILE_URL: 'ftp://tiles.example/{z}/{x}/{y}.png' })).toThrow(/TILE_URL/);
+    expect(loadConfig({ TILE_URL: 'https://tiles.example/{z}/{x}/{y}.png' }).pages.tileUrl).toBe('https://tiles.example/{z}/{x}/{y}.png');
   });
 });

@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start-up. Every default is listed in README.md.
 import { z } from 'zod';
+import { type PagesConfig, tileOrigin } from '../../pages/shell';
 
 const flag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
@@ -33,6 +34,12 @@ export const configSchema = z.object({
   TRIP_LATE_AFTER_MIN: z.coerce.number().int().min(1).max(240).default(10),
   COMPLIANCE_WARN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   RETENTION_POSITIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  TILE_URL: z
+    .string()
+    .refine((u) => /\{z\}/.test(u) && /\{x\}/.test(u) && /\{y\}/.test(u), 'TILE_URL needs {z}, {x} and {y}')
+    .refine((u) => tileOrigin(u) !== undefined, 'TILE_URL must be an http(s) URL')
+    .optional(),
+  TILE_ATTRIBUTION: z.string().max(200).optional(),
 });
 
 export interface Config {
@@ -49,6 +56,8 @@ export interface Config {
   jt808Port: number;
   osmandPort: number;
   jobs: { defaultTimeZone: string; lateAfterMin: number; complianceWarnDays: number; keepRawPositionsDays: number };
+  /** Map tiles for the web pages; without a tile URL maps draw on a plain background (offline). */
+  pages: PagesConfig;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -77,5 +86,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       complianceWarnDays: e.COMPLIANCE_WARN_DAYS,
       keepRawPositionsDays: e.RETENTION_POSITIONS_DAYS,
     },
+    pages: { tileUrl: e.TILE_URL, tileAttribution: e.TILE_ATTRIBUTION },
   };
 }

@@ -12,7 +12,6 @@ import { registerJt808Metrics, startJt808Server } from './jt808-server';
 import { startScheduler } from './scheduler';
 import { attachLive } from './live-ws';
 import { loadPageAssets, registerPages } from './pages';
-import { pagesConfigFromEnv } from './pages-config';
 import { createLiveHub } from '../../live/service';
 import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
 import type { Server } from 'node:http';
@@ -61,7 +60,7 @@ async function main() {
     config: config.jobs,
   });
   const app = createApp(deps);
-  registerPages(app, await loadPageAssets(), pagesConfigFromEnv(process.env)); // /parent, /attendant, /manager, /assets/
+  registerPages(app, await loadPageAssets(), config.pages); // /parent, /attendant, /manager, /assets/
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
   });
