@@ -91,22 +91,28 @@ export class PipelineIngest implements Ingest {
     const busId = device.busId;
     return this.inLane(busId, async (lane) => {
       let state = lane.filter;
-      const outcomes: FixOutcome[] = [];
+      const outcomes: FixOutcome[] = new Array(fixes.length);
       const rows: PositionRow[] = [];
-      const acceptedFixes: { fix: Fix; late: boolean }[] = [];
-      const refused: { fix: Fix; reason: string }[] = [];
-      for (const fix of fixes) {
+      // Built only when someone listens (engine, live hub).
+      const acceptedFixes: { fix: Fix; late: boolean }[] | undefined = this.listeners.length ? [] : undefined;
+      let refused: { fix: Fix; reason: string }[] | undefined;
+      let lateCount = 0;
+      let dupes = 0;
+      for (let i = 0; i < fixes.length; i++) {
+        const fix = fixes[i]!;
         const { state: next, verdict } = filterFix(state, fix, this.filters, receivedMs);
         if (verdict.ok) {
           state = next;
-          outcomes.push({ status: 'accepted', late: verdict.late });
+          outcomes[i] = verdict.late ? ACCEPTED_LATE : ACCEPTED;
+          if (verdict.late) lateCount++;
           rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
-          acceptedFixes.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
+          acceptedFixes?.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
         } else if (verdict.reason === 'duplicate') {
-          outcomes.push({ status: 'duplicate' });
+          outcomes[i] = DUPLICATE;
+          dupes++;
         } else {
-          outcomes.push({ status: 'rejected', reason: verdict.reason });
-          refused.push({ fix, reason: verdict.reason });
+          outcomes[i] = { status: 'rejected', reason: verdict.reason };
+          (refused ??= []).push({ fix, reason: verdict.reason });
         }
       }
       try {
@@ -116,15 +122,15 @@ export class PipelineIngest implements Ingest {
         throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err));
       }
       lane.filter = state;
-      this.accepted.inc({ protocol: device.protocol }, rows.length);
-      const lateCount = acceptedFixes.filter((f) => f.late).length;
+      if (rows.length) this.accepted.inc({ protocol: device.protocol }, rows.length);
       if (lateCount) this.late.inc({ protocol: device.protocol }, lateCount);
-      const dupes = outcomes.filter((o) => o.status === 'duplicate').length;
       if (dupes) this.countRejected(device.protocol, 'duplicate', dupes);
-      for (const r of refused) this.countRejected(device.protocol, r.reason);
-      if (refused.length) void this.storeRefused(device, busId, refused, receivedMs);
+      if (refused) {
+        for (const r of refused) this.countRejected(device.protocol, r.reason);
+        void this.storeRefused(device, busId, refused, receivedMs);
+      }
       this.lastSeen.set(device.deviceId, receivedMs);
-      if (acceptedFixes.length) this.emit({ device, busId, receivedMs, fixes: acceptedFixes, events: [] });
+      if (acceptedFixes?.length) this.emit({ device, busId, receivedMs, fixes: acceptedFixes, events: [] });
       return { outcomes };
     });
   }
@@ -249,9 +255,19 @@ function toRow(fix: Fix, device: DeviceInfo, busId: number, receivedMs: number, 
     doorOpen: fix.doorOpen,
     late,
     blindArea: fix.blindArea === true,
-    attributes: Object.keys(fix.attributes).length ? fix.attributes : null,
+    attributes: hasKeys(fix.attributes) ? fix.attributes : null,
   };
 }
+
+function hasKeys(o: Record<string, unknown> | undefined): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+// Shared outcome objects (frozen): most fixes are accepted, so no object per fix.
+const ACCEPTED: FixOutcome = Object.freeze({ status: 'accepted', late: false });
+const ACCEPTED_LATE: FixOutcome = Object.freeze({ status: 'accepted', late: true });
+const DUPLICATE: FixOutcome = Object.freeze({ status: 'duplicate' });
 
 /** NaN and Infinity are not JSON: keep them readable in the audit row. */
 function sanitize(fix: Fix): Record<string, unknown> {

@@ -45,17 +45,22 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-const INSERT_SQL = `insert into positions
+/** The writer's statement: one multi-row insert of column arrays (`insertParams`); conflicts are ignored. */
+export const POSITION_INSERT_SQL = `insert into positions
   (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, accuracy_m, satellites,
    alarms, acc, door_open, late, blind_area, attributes)
 select b, d, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), la, lo, sp, hd, al, ac, sa,
-       case when am = '' then null else string_to_array(am, ',') end, acc, door, lt, ba, at::jsonb
+       case when am = '' then null else string_to_array(am, ',') end, acc, door, lt, ba, at
 from unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::real[], $8::real[],
             $9::real[], $10::real[], $11::smallint[], $12::text[], $13::bool[], $14::bool[], $15::bool[], $16::bool[],
-            $17::text[])
+            array(select nullif(e, 'null'::jsonb) from jsonb_array_elements($17::text::jsonb) with ordinality as x(e, i) order by i))
   as u(b, d, t, r, la, lo, sp, hd, al, ac, sa, am, acc, door, lt, ba, at)
 on conflict (device_id, time) do nothing`;
 
+/**
+ * The statement's parameters: sixteen column arrays, and the attributes as one JSON array text (null where a row
+ * has none) — one native JSON.stringify instead of a JSON text per row quoted again inside an array literal.
+ */
 export function insertParams(rows: PositionRow[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 17 }, () => new Array(rows.length));
   for (let i = 0; i < rows.length; i++) {
@@ -76,9 +81,16 @@ export function insertParams(rows: PositionRow[]): unknown[] {
     cols[13]![i] = r.doorOpen ?? null;
     cols[14]![i] = r.late;
     cols[15]![i] = r.blindArea;
-    cols[16]![i] = r.attributes && Object.keys(r.attributes).length ? JSON.stringify(r.attributes) : null;
+    cols[16]![i] = r.attributes && hasKeys(r.attributes) ? r.attributes : null;
   }
-  return cols;
+  const params: unknown[] = cols;
+  params[16] = JSON.stringify(cols[16]);
+  return params;
+}
+
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 export class PositionWriter {
@@ -160,7 +172,7 @@ export class PositionWriter {
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
-        this.database.query(INSERT_SQL, insertParams(rows)),
+        this.database.query(POSITION_INSERT_SQL, insertParams(rows)),
         new Promise((_, reject) => {
           timeout = setTimeout(() => reject(new Error('statement timeout')), this.opts.statementTimeoutMs);
         }),

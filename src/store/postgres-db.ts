@@ -31,6 +31,16 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
  */
 function arrayParam(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
+  // Bulk statements send 17 arrays of thousands of elements: an all-finite-number or all-boolean array is joined
+  // natively (one flat string, no string per element; 'true'/'false' are valid boolean array elements).
+  let numbers = true;
+  let booleans = true;
+  for (let i = 0; i < value.length && (numbers || booleans); i++) {
+    const v: unknown = value[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) numbers = false;
+    if (typeof v !== 'boolean') booleans = false;
+  }
+  if (numbers || booleans) return '{' + value.join(',') + '}';
   return '{' + value.map(arrayElement).join(',') + '}';
 }
 
@@ -39,5 +49,10 @@ function arrayElement(v: unknown): string {
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
   if (v instanceof Date) return '"' + v.toISOString() + '"';
-  return '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+  const t = String(v);
+  return '"' + (NEEDS_ESCAPE.test(t) ? t.replace(ESCAPE_ALL, '\\$&') : t) + '"';
 }
+
+/** A backslash or double quote: escaped with a backslash inside an array literal's quoted element. */
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPE_ALL = /[\\"]/g;

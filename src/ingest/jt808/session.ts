@@ -131,7 +131,7 @@ export interface Jt808HandleResult extends DecodeResult<Uint8Array> {
 }
 
 export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ctx: Jt808HandlerContext): Jt808HandleResult {
-  const s: Jt808Session = { ...session };
+  const s = copySession(session);
   const out: Jt808HandleResult = { session: s, fixes: [], events: [], replies: [], errors: [], pendingAcks: [] };
   const parsed = parseJt808Packet(rawFrame);
   if (!parsed.ok) {
@@ -217,7 +217,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
         reply(out, s, header, 2);
         return out;
       }
-      out.fixes.push(fix);
+      out.fixes = [fix]; // exact-size arrays: a pushed-to empty array grows to 17 slots
       if (header.msgId === JT808_MSG.position) pend(out, s, header);
       return out;
     }
@@ -397,7 +397,25 @@ function reply(out: Jt808HandleResult, s: Jt808Session, h: Jt808Header, result: 
 }
 
 function pend(out: Jt808HandleResult, s: Jt808Session, h: Jt808Header): void {
-  out.pendingAcks.push({ ...addressee(h), serial: nextSerial(s), msgId: h.msgId, replySerial: h.serial });
+  // Built field by field (one object shape), not spread: this runs for every position report.
+  const ack: PendingAck = { phone: h.phone, version: h.version, serial: nextSerial(s), msgId: h.msgId, replySerial: h.serial };
+  if (h.protocolVersion !== undefined) ack.protocolVersion = h.protocolVersion;
+  if (out.pendingAcks.length === 0) out.pendingAcks = [ack];
+  else out.pendingAcks.push(ack);
+}
+
+/** A copy of the session with one object shape whatever fields are set (cheaper than a spread per frame). */
+function copySession(x: Jt808Session): Jt808Session {
+  return {
+    authenticated: x.authenticated,
+    deviceId: x.deviceId,
+    phone: x.phone,
+    version: x.version,
+    protocolVersion: x.protocolVersion,
+    tzOffsetMin: x.tzOffsetMin,
+    nextPlatformSerial: x.nextPlatformSerial,
+    subpackages: x.subpackages,
+  };
 }
 
 

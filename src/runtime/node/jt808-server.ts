@@ -22,7 +22,8 @@ import type { DeviceEvent, Fix } from '../../core/fix';
 import {
   createJt808Session,
   encodeGeneralResponse,
-  encodePendingAck,
+  encodePendingAcksInto,
+  PENDING_ACK_MAX_WIRE_BYTES,
   handleJt808Frame,
   Jt808FrameSplitter,
   JT808_MSG,
@@ -449,6 +450,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
           continue;
         }
         const res = this.handle(q.wire);
+        // Only what the acks need stays alive until the commit (not the whole handler result).
         items.push({ replies: res.replies, fixes: res.fixes, events: res.events, pendingAcks: res.pendingAcks });
       }
       // Run: consecutive items whose only storage work is fixes go in one submission; events in order between.
@@ -514,13 +516,25 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       }
     }
 
+    /** The items' replies and acks, in frame order, in one buffer and one socket write. */
     private flushItems(items: Item[], result: 0 | 1): void {
-      const out: Uint8Array[] = [];
+      if (this.closed) return;
+      let size = 0;
       for (const it of items) {
-        for (const r of it.replies) out.push(r);
-        for (const a of it.pendingAcks) out.push(encodePendingAck(a, result));
+        for (const r of it.replies) size += r.length;
+        size += it.pendingAcks.length * PENDING_ACK_MAX_WIRE_BYTES;
       }
-      this.write(out);
+      if (size === 0) return;
+      const out = Buffer.allocUnsafe(size);
+      let o = 0;
+      for (const it of items) {
+        for (const r of it.replies) {
+          out.set(r, o);
+          o += r.length;
+        }
+        if (it.pendingAcks.length) o = encodePendingAcksInto(it.pendingAcks, result, out, o);
+      }
+      this.write([out.subarray(0, o)]);
     }
 
     /** Answers a frame over the rate limit with 0x8001 result 1 (the terminal keeps its data and resends). */
