@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Eventual checks (pages, live delivery) get time on a loaded 2-core machine; a passing poll returns at once.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
