@@ -3,7 +3,7 @@
 // database exactly once; onboard count turns red over capacity; the end-of-trip sweep ends the trip.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
+import { ARTIFACTS, TZ, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -14,7 +14,7 @@ let students: { id: number; name: string }[];
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
   const t = srv.t;
-  const school = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'Attendant School', lat: 31.2, lon: 121.5 } }));
+  const school = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'Attendant School', lat: 31.2, lon: 121.5, timeZone: TZ } }));
   const startMs = Date.now() - 10 * 60_000;
   const route = await ok(
     t.call('POST', '/api/v1/routes', {

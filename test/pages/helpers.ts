@@ -17,7 +17,15 @@ import { buildPageAssets, type PageAssets, registerPages } from '../../src/runti
 import { createTestApp, type TestApp } from '../helpers/app';
 
 export const ARTIFACTS = 'test-artifacts/pages';
-export const TZ = 'Asia/Shanghai';
+/**
+ * The schools of the page tests keep the hours of a fixed-offset zone where it is now around midday, so "today"
+ * never rolls over while a test runs, whatever time the suite starts (Etc/GMT-N is UTC+N).
+ */
+export function middayZone(nowMs: number): string {
+  const offsetH = 12 - new Date(nowMs).getUTCHours();
+  return offsetH === 0 ? 'Etc/GMT' : `Etc/GMT${offsetH > 0 ? '-' : '+'}${Math.abs(offsetH)}`;
+}
+export const TZ = middayZone(Date.now());
 
 let assets: Promise<PageAssets> | undefined;
 export const pageAssets = () => (assets ??= buildPageAssets({ minify: true }));

@@ -4,7 +4,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, Driver, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
+import { ARTIFACTS, Driver, TZ, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -19,6 +19,7 @@ beforeAll(async () => {
   const t = srv.t;
   w = await buildWorld(t);
   const schoolId = w.a.schoolId;
+  await ok(t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { timeZone: TZ } }), 200);
   startMs = Math.floor((Date.now() - 4 * 60_000) / 60_000) * 60_000;
   const route = await ok(
     t.call('POST', '/api/v1/routes', {
