@@ -30,6 +30,7 @@ import {
   normalizeJt808Phone,
   parseJt808Packet,
   type Jt808HandleResult,
+  type Jt808HandlerContext,
   type Jt808Session,
   type Jt808TerminalInfo,
   type PendingAck,
@@ -166,6 +167,9 @@ interface Item {
 
 const MAX_DEVICES_PER_CONNECTION = 8;
 
+/** Where a flush's replies are assembled before being copied out (one event loop: never in use twice at once). */
+let outputScratch = Buffer.allocUnsafeSlow(16 * 1024);
+
 export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808Server> {
   const limits: Jt808ServerLimits = { ...DEFAULT_JT808_LIMITS, ...opts.limits };
   const now = opts.now ?? Date.now;
@@ -212,6 +216,8 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     private badInARow = 0;
     /** Set when the connection must close after answering the frames handled so far. */
     private closeRequested: string | undefined;
+    /** The handler's context, reused from frame to frame (its clock is set before each frame). */
+    private readonly ctx: Jt808HandlerContext = { nowMs: 0, lookupTerminal: (id) => this.terminalInfo(id) };
 
     constructor(
       readonly socket: net.Socket,
@@ -329,7 +335,9 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
 
     /** Feeds one frame through the handler and does the bookkeeping shared by every kind of frame. */
     private handle(wire: Uint8Array): Jt808HandleResult {
-      const res = handleJt808Frame(this.session, wire, { nowMs: now(), lookupTerminal: (id) => this.terminalInfo(id) });
+      const ctx = this.ctx;
+      ctx.nowMs = now();
+      const res = handleJt808Frame(this.session, wire, ctx);
       this.session = res.session;
       if (res.dropped && !res.message) {
         stats.badFrames++;
@@ -525,16 +533,21 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
         size += it.pendingAcks.length * PENDING_ACK_MAX_WIRE_BYTES;
       }
       if (size === 0) return;
-      const out = Buffer.allocUnsafe(size);
+      // Encoded into a scratch buffer, then copied into a buffer of the exact size (the socket may keep it queued;
+      // an upper-bound sized buffer would use up Node's small-buffer pool ~2.5 times faster).
+      if (outputScratch.length < size) outputScratch = Buffer.allocUnsafeSlow(Math.max(size, outputScratch.length * 2));
+      const scratch = outputScratch;
       let o = 0;
       for (const it of items) {
         for (const r of it.replies) {
-          out.set(r, o);
+          scratch.set(r, o);
           o += r.length;
         }
-        if (it.pendingAcks.length) o = encodePendingAcksInto(it.pendingAcks, result, out, o);
+        if (it.pendingAcks.length) o = encodePendingAcksInto(it.pendingAcks, result, scratch, o);
       }
-      this.write([out.subarray(0, o)]);
+      const out = Buffer.allocUnsafe(o);
+      scratch.copy(out, 0, 0, o);
+      this.write([out]);
     }
 
     /** Answers a frame over the rate limit with 0x8001 result 1 (the terminal keeps its data and resends). */
