@@ -43,7 +43,7 @@ describe('transitions', () => {
         if (legal) {
           expect(r.body.status).toBe(to);
           expect(trail).toHaveLength(1);
-          expect(trail[0]).toMatchObject({ action: 'transition', fromStatus: from, toStatus: to, actorUserId: managerAId });
+          expect(trail[0]).toMatchObject({ action: 'transition', fromStatus: from, toStatus: to, actorUserId: managerAId, actorName: 'Manager A' });
         } else {
           expect(r.body.error.code).toBe('conflict');
           expect(trail).toHaveLength(0);

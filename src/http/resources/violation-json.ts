@@ -12,6 +12,6 @@ export function violationJson(row: ViolationRow, nowMs: number) {
   };
 }
 
-export function caseActionJson(a: CaseActionRow) {
-  return { id: a.id, violationId: a.violationId, actorUserId: a.actorUserId, action: a.action, fromStatus: a.fromStatus, toStatus: a.toStatus, note: a.note, at: a.at };
+export function caseActionJson(a: CaseActionRow & { actorName?: string | null }) {
+  return { id: a.id, violationId: a.violationId, actorUserId: a.actorUserId, actorName: a.actorName ?? null, action: a.action, fromStatus: a.fromStatus, toStatus: a.toStatus, note: a.note, at: a.at };
 }

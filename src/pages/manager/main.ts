@@ -429,7 +429,7 @@ async function violationView(id: number) {
       h(
         'ol',
         { class: 'trail', 'data-testid': 'trail' },
-        cur.actions.map((a) => h('li', null, h('time', { datetime: a.at }, i18n.dateTime(a.at)), ` · #${a.actorUserId ?? '—'} · `, a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`, a.note ? ` — ${a.note}` : '')),
+        cur.actions.map((a) => h('li', null, h('time', { datetime: a.at }, i18n.dateTime(a.at)), ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `, a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`, a.note ? ` — ${a.note}` : '')),
       ),
     );
   };

@@ -2,7 +2,7 @@
 // and the case trail.
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
-import { caseActions, positions, violations } from '../schema';
+import { caseActions, positions, users, violations } from '../schema';
 
 export type ViolationRow = typeof violations.$inferSelect;
 export type CaseActionRow = typeof caseActions.$inferSelect;
@@ -148,8 +148,15 @@ export async function getViolation(db: DbOrTx, id: number): Promise<ViolationRow
   return row;
 }
 
-export async function caseTrail(db: DbOrTx, violationId: number): Promise<CaseActionRow[]> {
-  return db.select().from(caseActions).where(eq(caseActions.violationId, violationId)).orderBy(asc(caseActions.at), asc(caseActions.id));
+/** The case trail, oldest first, with the name of who acted. */
+export async function caseTrail(db: DbOrTx, violationId: number): Promise<(CaseActionRow & { actorName: string | null })[]> {
+  const rows = await db
+    .select({ action: caseActions, actorName: users.name })
+    .from(caseActions)
+    .leftJoin(users, eq(users.id, caseActions.actorUserId))
+    .where(eq(caseActions.violationId, violationId))
+    .orderBy(asc(caseActions.at), asc(caseActions.id));
+  return rows.map((r) => ({ ...r.action, actorName: r.actorName }));
 }
 
 export interface TrackPoint {
