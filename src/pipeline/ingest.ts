@@ -89,50 +89,60 @@ export class PipelineIngest implements Ingest {
       return { outcomes: fixes.map(() => ({ status: 'rejected', reason: 'no_bus' })) };
     }
     const busId = device.busId;
+    // The lane task takes the fixes out of this holder, so they are not kept alive (with everything they
+    // reference) while their rows wait for the commit; only the rows are.
+    let input: Fix[] | undefined = fixes;
     return this.inLane(busId, async (lane) => {
-      let state = lane.filter;
-      const outcomes: FixOutcome[] = new Array(fixes.length);
-      const rows: PositionRow[] = [];
-      // Built only when someone listens (engine, live hub).
-      const acceptedFixes: { fix: Fix; late: boolean }[] | undefined = this.listeners.length ? [] : undefined;
-      let refused: { fix: Fix; reason: string }[] | undefined;
-      let lateCount = 0;
-      let dupes = 0;
-      for (let i = 0; i < fixes.length; i++) {
-        const fix = fixes[i]!;
-        const { state: next, verdict } = filterFix(state, fix, this.filters, receivedMs);
-        if (verdict.ok) {
-          state = next;
-          outcomes[i] = verdict.late ? ACCEPTED_LATE : ACCEPTED;
-          if (verdict.late) lateCount++;
-          rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
-          acceptedFixes?.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
-        } else if (verdict.reason === 'duplicate') {
-          outcomes[i] = DUPLICATE;
-          dupes++;
-        } else {
-          outcomes[i] = { status: 'rejected', reason: verdict.reason };
-          (refused ??= []).push({ fix, reason: verdict.reason });
-        }
-      }
+      const batch = this.filterBatch(lane.filter, input!, device, busId, receivedMs);
+      input = undefined;
       try {
-        await this.writer.write(rows);
+        await this.writer.write(batch.rows);
       } catch (err) {
         this.unavailable.inc({ protocol: device.protocol });
         throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err));
       }
-      lane.filter = state;
-      if (rows.length) this.accepted.inc({ protocol: device.protocol }, rows.length);
-      if (lateCount) this.late.inc({ protocol: device.protocol }, lateCount);
-      if (dupes) this.countRejected(device.protocol, 'duplicate', dupes);
-      if (refused) {
-        for (const r of refused) this.countRejected(device.protocol, r.reason);
-        void this.storeRefused(device, busId, refused, receivedMs);
+      lane.filter = batch.state;
+      if (batch.rows.length) this.accepted.inc({ protocol: device.protocol }, batch.rows.length);
+      if (batch.lateCount) this.late.inc({ protocol: device.protocol }, batch.lateCount);
+      if (batch.dupes) this.countRejected(device.protocol, 'duplicate', batch.dupes);
+      if (batch.refused) {
+        for (const r of batch.refused) this.countRejected(device.protocol, r.reason);
+        void this.storeRefused(device, busId, batch.refused, receivedMs);
       }
       this.lastSeen.set(device.deviceId, receivedMs);
-      if (acceptedFixes?.length) this.emit({ device, busId, receivedMs, fixes: acceptedFixes, events: [] });
-      return { outcomes };
+      if (batch.acceptedFixes?.length) this.emit({ device, busId, receivedMs, fixes: batch.acceptedFixes, events: [] });
+      return { outcomes: batch.outcomes };
     });
+  }
+
+  /** Runs the filters over one submission (without advancing the lane's state: that waits for the commit). */
+  private filterBatch(start: FilterState, fixes: Fix[], device: DeviceInfo, busId: number, receivedMs: number) {
+    let state = start;
+    const outcomes: FixOutcome[] = new Array(fixes.length);
+    const rows: PositionRow[] = [];
+    // Built only when someone listens (engine, live hub).
+    const acceptedFixes: { fix: Fix; late: boolean }[] | undefined = this.listeners.length ? [] : undefined;
+    let refused: { fix: Fix; reason: string }[] | undefined;
+    let lateCount = 0;
+    let dupes = 0;
+    for (let i = 0; i < fixes.length; i++) {
+      const fix = fixes[i]!;
+      const { state: next, verdict } = filterFix(state, fix, this.filters, receivedMs);
+      if (verdict.ok) {
+        state = next;
+        outcomes[i] = verdict.late ? ACCEPTED_LATE : ACCEPTED;
+        if (verdict.late) lateCount++;
+        rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
+        acceptedFixes?.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
+      } else if (verdict.reason === 'duplicate') {
+        outcomes[i] = DUPLICATE;
+        dupes++;
+      } else {
+        outcomes[i] = { status: 'rejected', reason: verdict.reason };
+        (refused ??= []).push({ fix, reason: verdict.reason });
+      }
+    }
+    return { state, outcomes, rows, acceptedFixes, refused, lateCount, dupes };
   }
 
   async submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void> {
@@ -250,7 +260,7 @@ function toRow(fix: Fix, device: DeviceInfo, busId: number, receivedMs: number, 
     altitudeM: fix.altitudeM,
     accuracyM: fix.accuracyM,
     satellites: fix.satellites,
-    alarms: fix.alarms,
+    alarms: fix.alarms.length ? fix.alarms : NO_ALARMS,
     acc: fix.acc,
     doorOpen: fix.doorOpen,
     late,
@@ -263,6 +273,8 @@ function hasKeys(o: Record<string, unknown> | undefined): boolean {
   for (const _ in o) return true;
   return false;
 }
+
+const NO_ALARMS: string[] = [];
 
 // Shared outcome objects (frozen): most fixes are accepted, so no object per fix.
 const ACCEPTED: FixOutcome = Object.freeze({ status: 'accepted', late: false });

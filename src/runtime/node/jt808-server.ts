@@ -166,6 +166,22 @@ interface Item {
 }
 
 const MAX_DEVICES_PER_CONNECTION = 8;
+// Shared empty lists (never added to).
+const NO_REPLIES: Uint8Array[] = [];
+const NO_FIXES: Fix[] = [];
+const NO_EVENTS: DeviceEvent[] = [];
+const NO_ACKS: PendingAck[] = [];
+
+/** The fixes of items[from, to) in one array; the items let go of theirs (only the acks are needed later). */
+function takeFixes(items: Item[], from: number, to: number): Fix[] {
+  const fixes: Fix[] = [];
+  for (let k = from; k < to; k++) {
+    const it = items[k]!;
+    for (const f of it.fixes) fixes.push(f);
+    it.fixes = NO_FIXES;
+  }
+  return fixes;
+}
 
 /** Where a flush's replies are assembled before being copied out (one event loop: never in use twice at once). */
 let outputScratch = Buffer.allocUnsafeSlow(16 * 1024);
@@ -216,6 +232,8 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     private badInARow = 0;
     /** Set when the connection must close after answering the frames handled so far. */
     private closeRequested: string | undefined;
+    /** The phone string of this connection's last pending ack (shared by the acks that follow). */
+    private ackPhone = '';
     /** The handler's context, reused from frame to frame (its clock is set before each frame). */
     private readonly ctx: Jt808HandlerContext = { nowMs: 0, lookupTerminal: (id) => this.terminalInfo(id) };
 
@@ -447,71 +465,91 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       this.write(res.replies);
     }
 
-    /** Frames that need no registry look-up, handled in order and submitted together. */
+    /**
+     * Frames that need no registry look-up, handled in order and submitted together. While a submission waits for
+     * its commit only what its answers need stays referenced (replies and pending acks): the frames and the decoded
+     * fixes are dropped once submitted, so they die young instead of being copied by every scavenge of the wait.
+     */
     private async handleBatch(batch: QueuedFrame[]): Promise<void> {
       const items: Item[] = [];
       const device = this.device;
       for (const q of batch) {
         if (this.closeRequested) break;
         if (q.limited) {
-          items.push({ replies: this.refuseLimited(q.wire), fixes: [], events: [], pendingAcks: [] });
+          items.push({ replies: this.refuseLimited(q.wire), fixes: NO_FIXES, events: NO_EVENTS, pendingAcks: NO_ACKS });
           continue;
         }
         const res = this.handle(q.wire);
-        // Only what the acks need stays alive until the commit (not the whole handler result).
-        items.push({ replies: res.replies, fixes: res.fixes, events: res.events, pendingAcks: res.pendingAcks });
+        // Empty lists are swapped for shared ones and the terminal's phone string for the connection's copy:
+        // what stays referenced until the commit is the item and its acks, nothing per frame besides.
+        for (const a of res.pendingAcks) {
+          if (a.phone === this.ackPhone) a.phone = this.ackPhone;
+          else this.ackPhone = a.phone;
+        }
+        items.push({
+          replies: res.replies.length ? res.replies : NO_REPLIES,
+          fixes: res.fixes.length ? res.fixes : NO_FIXES,
+          events: res.events.length ? res.events : NO_EVENTS,
+          pendingAcks: res.pendingAcks.length ? res.pendingAcks : NO_ACKS,
+        });
       }
+      batch.length = 0; // the drain loop does not look at it again
       // Run: consecutive items whose only storage work is fixes go in one submission; events in order between.
       let i = 0;
       while (i < items.length && !this.closed) {
         const start = i;
-        const fixes: Fix[] = [];
-        while (i < items.length && items[i].events.length === 0) {
-          for (const f of items[i].fixes) fixes.push(f);
-          i++;
-        }
+        while (i < items.length && items[i].events.length === 0) i++;
         if (i > start) {
-          const result = await this.storeFixes(device, fixes, items.slice(start, i));
+          const result = await this.storeFixes(device, takeFixes(items, start, i), i - start);
           if (this.closed) return;
-          this.flushItems(items.slice(start, i), result);
+          this.flushItems(items, start, i, result);
         }
         if (i < items.length) {
-          const item = items[i++];
-          const result = await this.storeEvents(device, item);
+          const k = i++;
+          const result = await this.storeEvents(device, items[k]);
           if (this.closed) return;
-          this.flushItems([item], result);
+          this.flushItems(items, k, k + 1, result);
         }
       }
       if (this.closeRequested && !this.closed) this.closeForGarbage(this.closeRequested);
     }
 
-    private async storeFixes(device: DeviceInfo | undefined, fixes: Fix[], items: Item[]): Promise<0 | 1> {
-      if (fixes.length === 0) return 0;
+    /** Not async on purpose: nothing here keeps `fixes` referenced while the ingest commits them. */
+    private storeFixes(device: DeviceInfo | undefined, fixes: Fix[], frames: number): Promise<0 | 1> {
+      if (fixes.length === 0) return Promise.resolve(0);
       if (!device) {
         // The handler emits fixes only for an authenticated session, which always has its device.
         log.error('jt808 fixes without an authenticated device', { conn: this.id, count: fixes.length });
-        return 1;
+        return Promise.resolve(1);
       }
-      const acks = items.reduce((n, it) => n + it.pendingAcks.length, 0);
+      const count = fixes.length;
+      let submitted: Promise<unknown>;
       try {
-        await ingest.submitFixes(device, fixes, now());
-        stats.fixesAcked += fixes.length;
-        return 0;
+        submitted = ingest.submitFixes(device, fixes, now());
       } catch (err) {
-        stats.fixesRefusedStorage += fixes.length;
-        if (err instanceof StorageUnavailableError) {
-          log.warn('jt808 storage unavailable: positions refused (result 1)', { conn: this.id, deviceId: device.identifier, fixes: fixes.length, acks });
-        } else {
-          log.error('jt808 ingest failed: positions refused (result 1)', { conn: this.id, deviceId: device.identifier, error: err instanceof Error ? err.stack : String(err) });
-        }
-        return 1;
+        submitted = Promise.reject(err);
       }
+      return submitted.then(
+        () => {
+          stats.fixesAcked += count;
+          return 0 as const;
+        },
+        (err: unknown) => {
+          stats.fixesRefusedStorage += count;
+          if (err instanceof StorageUnavailableError) {
+            log.warn('jt808 storage unavailable: positions refused (result 1)', { conn: this.id, deviceId: device.identifier, fixes: count, frames });
+          } else {
+            log.error('jt808 ingest failed: positions refused (result 1)', { conn: this.id, deviceId: device.identifier, error: err instanceof Error ? err.stack : String(err) });
+          }
+          return 1 as const;
+        },
+      );
     }
 
     private async storeEvents(device: DeviceInfo | undefined, item: Item): Promise<0 | 1> {
       const events = item.events.filter((e) => e.type !== 'authenticate');
       if (item.fixes.length) {
-        const r = await this.storeFixes(device, item.fixes, [item]);
+        const r = await this.storeFixes(device, item.fixes, 1);
         if (r !== 0) return r;
       }
       if (!device || events.length === 0) return 0;
@@ -524,11 +562,12 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       }
     }
 
-    /** The items' replies and acks, in frame order, in one buffer and one socket write. */
-    private flushItems(items: Item[], result: 0 | 1): void {
+    /** The replies and acks of items[from, to), in frame order, in one buffer and one socket write. */
+    private flushItems(items: Item[], from: number, to: number, result: 0 | 1): void {
       if (this.closed) return;
       let size = 0;
-      for (const it of items) {
+      for (let k = from; k < to; k++) {
+        const it = items[k]!;
         for (const r of it.replies) size += r.length;
         size += it.pendingAcks.length * PENDING_ACK_MAX_WIRE_BYTES;
       }
@@ -538,7 +577,8 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       if (outputScratch.length < size) outputScratch = Buffer.allocUnsafeSlow(Math.max(size, outputScratch.length * 2));
       const scratch = outputScratch;
       let o = 0;
-      for (const it of items) {
+      for (let k = from; k < to; k++) {
+        const it = items[k]!;
         for (const r of it.replies) {
           scratch.set(r, o);
           o += r.length;
