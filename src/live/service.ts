@@ -194,7 +194,15 @@ export class LiveService {
     const track = this.track(batch);
     let bus = this.buses.get(batch.busId);
     if (!bus) this.buses.set(batch.busId, (bus = { tripId: null }));
-    if (!track.ended) bus.tripId = batch.tripId;
+    if (!track.ended && bus.tripId !== batch.tripId) {
+      bus.tripId = batch.tripId;
+      // Positions stored before the engine placed the bus on this trip went to bus: only (the engine runs after
+      // storage and may lag); the trip's followers get the latest one now.
+      if (bus.position) {
+        bus.position = { ...bus.position, tripId: batch.tripId };
+        this.hub.publish(tripTopic(batch.tripId), 'position', bus.position);
+      }
+    }
     // Violations go out at once; the rest waits for the trip's riders and route profile, in order.
     for (const e of batch.events) if (e.type.startsWith('violation.')) this.publishViolation(batch, e as ViolationEvent);
     const events = batch.events.filter((e) => !e.type.startsWith('violation.'));
