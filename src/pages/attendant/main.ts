@@ -2,7 +2,8 @@
 // results; the stop list with large board/get-off buttons or the student roster; the onboard count against the
 // bus's approved capacity (red when over); an offline queue that survives reloads (pending count shown, sent
 // once when the network is back); the end-of-trip sweep confirmation.
-import { ApiError, type Api, clientId, forgetToken, makeApi, takeToken } from '../shared/api';
+import { ApiError, type Api, clientId, makeApi, takeToken } from '../shared/api';
+import { signInCard, whoAmI } from '../shared/sign-in';
 import { $, clear, h } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { type BoardingRecord, BoardingQueue, type FlushResult } from './queue';
@@ -64,36 +65,7 @@ window.addEventListener('online', renderNet);
 window.addEventListener('offline', renderNet);
 
 function signIn(message?: string) {
-  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
-  clear(
-    app,
-    topbar(t('title')),
-    h(
-      'main',
-      null,
-      h(
-        'section',
-        { class: 'card' },
-        h('h2', null, t('signInTitle')),
-        message ? h('p', { class: 'error', role: 'alert' }, message) : null,
-        h(
-          'form',
-          {
-            onsubmit: (ev: Event) => {
-              ev.preventDefault();
-              location.hash = `token=${encodeURIComponent(input.value.trim())}`;
-              location.reload();
-            },
-          },
-          h('label', { for: 'token' }, t('tokenLabel')),
-          ' ',
-          input,
-          ' ',
-          h('button', { type: 'submit', class: 'primary' }, t('signIn')),
-        ),
-      ),
-    ),
-  );
+  clear(app, topbar(t('title')), h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn') }, message)));
 }
 
 function fatal(message: string) {
@@ -107,16 +79,8 @@ async function start() {
   clear(app, topbar(t('title')), h('main', null, h('p', { class: 'loading', role: 'status' }, t('loading'))));
   const m = /^#\/trip\/(\d+)$/.exec(location.hash);
   if (m) return showTrip(api, Number(m[1]));
-  let me: { role: string };
-  try {
-    me = await api.get('/api/v1/me');
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      forgetToken(TOKEN_KEY);
-      return signIn(t('linkExpired'));
-    }
-    throw err;
-  }
+  const me = await whoAmI<{ role: string }>(api, TOKEN_KEY);
+  if (!me) return signIn(t('linkExpired'));
   if (me.role !== 'attendant') return fatal(t('notAttendant'));
   const today: { items: MyTrip[] } = await api.get('/api/v1/me/trips');
   i18n.timeZone = today.items[0]?.timeZone;

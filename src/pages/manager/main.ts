@@ -5,6 +5,7 @@
 // back button and bookmarks work; everything is reachable by keyboard.
 import { caseTransitions, type CaseStatus } from '../../core/case-workflow';
 import { ApiError, type Api, forgetToken, listAll, makeApi, takeToken } from '../shared/api';
+import { signInCard, whoAmI } from '../shared/sign-in';
 import { $, clear, h, s } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { LiveFeed, type LiveState } from '../shared/live';
@@ -97,45 +98,16 @@ function route() {
 }
 
 function signIn(message?: string) {
-  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
-  clear(
-    app,
-    h('header', { class: 'topbar' }, h('h1', null, t('title'))),
-    h(
-      'main',
-      null,
-      h(
-        'section',
-        { class: 'card' },
-        h('h2', null, t('signInTitle')),
-        message ? h('p', { class: 'error', role: 'alert' }, message) : null,
-        h(
-          'form',
-          { onsubmit: (ev: Event) => (ev.preventDefault(), (location.hash = `token=${encodeURIComponent(input.value.trim())}`), location.reload()) },
-          h('label', { for: 'token' }, t('tokenLabel')),
-          ' ',
-          input,
-          ' ',
-          h('button', { type: 'submit', class: 'primary' }, t('signIn')),
-        ),
-      ),
-    ),
-  );
+  clear(app, h('header', { class: 'topbar' }, h('h1', null, t('title'))), h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn') }, message)));
 }
 
 async function start() {
   const token = takeToken(TOKEN_KEY);
   if (!token) return signIn();
   api = makeApi(token);
-  try {
-    me = await api.get('/api/v1/me');
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      forgetToken(TOKEN_KEY);
-      return signIn(t('linkExpired'));
-    }
-    throw err;
-  }
+  const who = await whoAmI<typeof me>(api, TOKEN_KEY);
+  if (!who) return signIn(t('linkExpired'));
+  me = who;
   if (me.role !== 'manager' && me.role !== 'admin') {
     clear(app, h('p', { class: 'error', role: 'alert' }, t('notManager')));
     return;

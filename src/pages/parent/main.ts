@@ -2,7 +2,8 @@
 // minutes, the notice feed, and how early the "approaching" notice should come. Signed in by the link a school
 // issues (/parent#token=…): the token moves from the fragment to localStorage and never appears in a URL the
 // server sees. ?student=<id> picks a child; the page asks the API for nothing the guardian may not read.
-import { ApiError, type Api, forgetToken, listAll, makeApi, takeToken } from '../shared/api';
+import { ApiError, type Api, listAll, makeApi, takeToken } from '../shared/api';
+import { signInCard, whoAmI } from '../shared/sign-in';
 import { $, clear, h } from '../shared/dom';
 import { defaultLang, I18n, type Lang, storedLang } from '../shared/i18n';
 import { LiveFeed, type LiveMessage, type LiveState } from '../shared/live';
@@ -34,37 +35,7 @@ const t = i18n.t;
 const app = $('#app');
 
 function signIn(message?: string) {
-  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-help' });
-  clear(
-    app,
-    topbar(),
-    h(
-      'main',
-      null,
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'signin-title' },
-        h('h2', { id: 'signin-title' }, t('signInTitle')),
-        message ? h('p', { class: 'error', role: 'alert' }, message) : null,
-        h('p', { id: 'token-help' }, t('signInHelp')),
-        h(
-          'form',
-          {
-            onsubmit: (ev: Event) => {
-              ev.preventDefault();
-              location.hash = `token=${encodeURIComponent(input.value.trim())}`;
-              location.reload();
-            },
-          },
-          h('label', { for: 'token' }, t('tokenLabel')),
-          ' ',
-          input,
-          ' ',
-          h('button', { class: 'primary', type: 'submit' }, t('signIn')),
-        ),
-      ),
-    ),
-  );
+  clear(app, topbar(), h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn'), help: t('signInHelp') }, message)));
 }
 
 let connEl: HTMLElement | null = null;
@@ -122,16 +93,8 @@ async function start() {
   if (!token) return signIn();
   const api = makeApi(token);
   clear(app, topbar(), h('main', null, h('p', { class: 'loading', role: 'status' }, t('loading'))));
-  let me: { role: string; guardianId?: number; name: string };
-  try {
-    me = await api.get('/api/v1/me');
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      forgetToken(TOKEN_KEY);
-      return signIn(t('linkExpired'));
-    }
-    throw err;
-  }
+  const me = await whoAmI<{ role: string; guardianId?: number; name: string }>(api, TOKEN_KEY);
+  if (!me) return signIn(t('linkExpired'));
   if (me.role !== 'guardian' || me.guardianId == null) return fatal(t('notParentLink'));
   const [prefs, today, children] = await Promise.all([
     api.get<{ locale: Lang; noticePreferences: { approachMinutes?: number; approachMetres?: number } }>('/api/v1/me/notice-preferences'),
