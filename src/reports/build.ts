@@ -6,6 +6,7 @@ import type { DbOrTx } from '../store/db';
 import { loadComplianceRegistry, type SchoolZone } from '../store/repos/compliance-repo';
 import {
   caseFigures,
+  type CaseFigures,
   devicesOfBuses,
   fixesDuringTrips,
   labels,
@@ -58,15 +59,7 @@ export interface ReportData {
     byDriver: Breakdown[];
     byRoute: Breakdown[];
   };
-  cases: {
-    opened: number;
-    closed: number;
-    dismissed: number;
-    overdue: number;
-    closedOfOpened: number;
-    dismissedOfOpened: number;
-    rectificationRate: number | null;
-  };
+  cases: CaseFigures & { rectificationRate: number | null };
   onTime: {
     source: 'stop_events';
     earlyToleranceS: number;
