@@ -10,7 +10,7 @@ import { insertUser, issueToken } from '../../src/store/repos/auth-repo';
 import { insertRoute } from '../../src/store/repos/routes-repo';
 import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../../src/store/schema';
 import { hashToken } from '../../src/auth/tokens';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, lt } from 'drizzle-orm';
 
 export interface DemoResult {
   schoolId: number;
@@ -150,8 +150,8 @@ export const DEMO_SCHOOL_NAME = 'Cairns Demo Primary School';
 
 /**
  * Makes the demo district run now: each demo route's timetable is moved (keeping its intervals) so that its
- * first stop is due a minute from now, earlier unstarted demo trips are cancelled, and today's trips are planned
- * at the new times — so the simulator's buses start real trips, and parents get ETAs and notices.
+ * first stop is due a minute from now, today's unstarted demo trips move to the new times (or are planned),
+ * unstarted ones of earlier days are cancelled — so the simulator's buses start real trips, and parents get ETAs and notices.
  * Does nothing when the demo school is not there.
  */
 export async function refreshDemoDay(database: Database, { now }: { now: number }): Promise<{ tripIds: number[] }> {
@@ -161,10 +161,11 @@ export async function refreshDemoDay(database: Database, { now }: { now: number 
     const today = localDate(school.timeZone, now);
     const midnightMs = zonedTimeToEpochMs(today, 0, school.timeZone);
     const startS = Math.ceil((now - midnightMs) / 60_000) * 60 + 60;
+    // Unstarted demo trips of earlier days are stale: cancelled (today's are re-timed below).
     await tx
       .update(trips)
       .set({ status: 'cancelled', updatedAt: new Date(now) })
-      .where(and(eq(trips.schoolId, school.id), eq(trips.status, 'planned')));
+      .where(and(eq(trips.schoolId, school.id), eq(trips.status, 'planned'), lt(trips.serviceDate, today)));
     const routeRows = await tx.select().from(routes).where(eq(routes.schoolId, school.id)).orderBy(asc(routes.id));
     const busRows = await tx.select().from(buses).where(eq(buses.schoolId, school.id)).orderBy(asc(buses.id));
     const driverRows = await tx.select().from(drivers).where(eq(drivers.schoolId, school.id)).orderBy(asc(drivers.id));
@@ -177,19 +178,19 @@ export async function refreshDemoDay(database: Database, { now }: { now: number 
       const first = routeStops.find((s) => s.scheduledS != null)?.scheduledS ?? startS;
       for (const s of routeStops) if (s.scheduledS != null) await tx.update(stops).set({ scheduledS: s.scheduledS - first + startS }).where(eq(stops.id, s.id));
       await tx.update(routes).set({ updatedAt: new Date(now) }).where(eq(routes.id, route.id));
-      const [trip] = await tx
-        .insert(trips)
-        .values({
-          schoolId: school.id,
-          routeId: route.id,
-          busId: bus.id,
-          driverId: driverRows[i]?.id,
-          attendantId: attendantRows[i]?.id,
-          serviceDate: today,
-          plannedStartAt: new Date(midnightMs + startS * 1000),
-        })
-        .onConflictDoNothing()
-        .returning({ id: trips.id });
+      const plannedStartAt = new Date(midnightMs + startS * 1000);
+      const [planned] = await tx
+        .select({ id: trips.id })
+        .from(trips)
+        .where(and(eq(trips.routeId, route.id), eq(trips.serviceDate, today), eq(trips.status, 'planned')))
+        .limit(1);
+      const [trip] = planned
+        ? await tx.update(trips).set({ plannedStartAt, updatedAt: new Date(now) }).where(eq(trips.id, planned.id)).returning({ id: trips.id })
+        : await tx
+            .insert(trips)
+            .values({ schoolId: school.id, routeId: route.id, busId: bus.id, driverId: driverRows[i]?.id, attendantId: attendantRows[i]?.id, serviceDate: today, plannedStartAt })
+            .onConflictDoNothing()
+            .returning({ id: trips.id });
       if (trip) tripIds.push(trip.id);
     }
     return { tripIds };

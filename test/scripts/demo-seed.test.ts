@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoIfEmpty, type DemoResult } from '../../scripts/demo/seed';
+import { refreshDemoDay, seedDemoIfEmpty, type DemoResult } from '../../scripts/demo/seed';
 import { createTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
@@ -39,6 +39,27 @@ describe('demo district', () => {
     const kids = await t.call('GET', '/api/v1/students', { token: guardian });
     expect(kids.status).toBe(200);
     expect(kids.body.items).toHaveLength(1);
+  });
+
+  it('re-times today\'s trips to start a minute from now, keeping each timetable\'s intervals', async () => {
+    const now = Date.UTC(2026, 10, 27, 22, 0, 30); // 08:00:30 in Brisbane
+    const before = await t.database.query<{ id: number; s: number[] }>('select route_id as id, array_agg(scheduled_s order by sequence) as s from stops group by route_id order by route_id');
+    const { tripIds } = await refreshDemoDay(t.database, { now });
+    expect(tripIds).toHaveLength(3);
+    const rows = await t.database.query<{ status: string; planned: string }>("select status, to_char(planned_start_at at time zone 'UTC', 'HH24:MI:SS') as planned from trips order by id");
+    expect(rows).toEqual(Array.from({ length: 3 }, () => ({ status: 'planned', planned: '22:02:00' })));
+    const after = await t.database.query<{ id: number; s: number[] }>('select route_id as id, array_agg(scheduled_s order by sequence) as s from stops group by route_id order by route_id');
+    for (const [i, r] of after.entries()) {
+      expect(r.s[0]).toBe(8 * 3600 + 120);
+      expect(r.s.map((x) => x - r.s[0]!)).toEqual(before[i]!.s.map((x) => x - before[i]!.s[0]!));
+    }
+    // The next day: yesterday's unstarted trips are cancelled, today's are planned.
+    await refreshDemoDay(t.database, { now: now + 86_400_000 });
+    const next = await t.database.query<{ status: string; n: number }>('select status, count(*)::int as n from trips group by status order by status');
+    expect(next).toEqual([
+      { status: 'cancelled', n: 3 },
+      { status: 'planned', n: 3 },
+    ]);
   });
 
   it('runs once: a second call on a non-empty database does nothing', async () => {
