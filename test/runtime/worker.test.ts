@@ -12,7 +12,20 @@ const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
 let child: ChildProcess | undefined;
 let database: TestDatabase | undefined;
 afterAll(async () => {
-  child?.kill('SIGTERM');
+  // wrangler dev runs workerd as a child of its own: end the whole process group, or workerd outlives the test.
+  if (child?.pid) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
   await database?.close();
 });
 
@@ -37,9 +50,10 @@ describe('Workers runtime', () => {
     const url = new URL(database.url!);
     url.password = 'unused'; // trust auth here; Hyperdrive's local mode insists on a password in the URL
     const port = 33000 + Math.floor(Math.random() * 2000);
-    child = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port)], {
+    child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(port)], {
       env: { ...env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: url.toString() },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let log = '';
     child.stdout!.on('data', (d) => (log += d));
