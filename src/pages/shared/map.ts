@@ -111,6 +111,7 @@ export class MapView {
   }
 
   setBus(bus: BusMark) {
+    if (!Number.isFinite(bus.lat) || !Number.isFinite(bus.lon)) return;
     this.buses.set(String(bus.id), bus);
     this.render();
   }
@@ -133,17 +134,18 @@ export class MapView {
       ...(this.track?.coords ?? []).map(([lon, lat]) => project(lon, lat)),
       ...this.stops.map((p) => project(p.lon, p.lat)),
       ...[...this.buses.values()].map((b) => project(b.lon, b.lat)),
-    ];
+    ].filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (!pts.length) return;
     const xs = pts.map((p) => p[0]);
     const ys = pts.map((p) => p[1]);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     this.center = [(x0 + x1) / 2, (y0 + y1) / 2];
-    const pad = 40;
+    // The padding never takes more than half the map (a map not laid out yet has no size: keep the zoom).
+    const pad = Math.min(40, this.width / 4, this.height / 4);
     const spanX = Math.max(x1 - x0, 1e-7);
     const spanY = Math.max(y1 - y0, 1e-7);
     const z = Math.log2(Math.min((this.width - pad * 2) / (spanX * TILE), (this.height - pad * 2) / (spanY * TILE)));
-    this.zoom = Math.max(2, Math.min(18, z));
+    if (Number.isFinite(z)) this.zoom = Math.max(2, Math.min(18, z));
     this.fitted = true;
     this.render();
   }
