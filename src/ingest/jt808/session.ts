@@ -213,9 +213,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
       const offset = header.msgId === JT808_MSG.positionQueryResponse ? 2 : 0;
       const fix = decodePositionBody(body, offset, body.length, { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin }, out.errors);
       if (!fix) {
-        drop(out, out.errors[out.errors.length - 1]);
-        reply(out, s, header, 2);
-        return out;
+        return refuseBody(out, s, header, out.errors[out.errors.length - 1]);
       }
       out.fixes = [fix]; // exact-size arrays: a pushed-to empty array grows to 17 slots
       if (header.msgId === JT808_MSG.position) pend(out, s, header);
@@ -226,9 +224,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
       if (!requireAuth(out, s, header, deviceId)) return out;
       const batch = decodeBatch0704(body, { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin }, out.errors);
       if (!batch || (batch.fixes.length === 0 && batch.declaredCount > 0)) {
-        drop(out, out.errors[out.errors.length - 1] ?? { code: 'bad_body', message: 'no position in batch could be decoded' });
-        reply(out, s, header, 2);
-        return out;
+        return refuseBody(out, s, header, out.errors[out.errors.length - 1] ?? { code: 'bad_body', message: 'no position in batch could be decoded' });
       }
       message.decoded = { batchType: batch.batchType, declaredCount: batch.declaredCount, decodedCount: batch.fixes.length };
       for (const f of batch.fixes) out.fixes.push(f);
@@ -240,9 +236,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
       if (!requireAuth(out, s, header, deviceId)) return out;
       const card = decodeDriverCard0702(body, s.tzOffsetMin);
       if (typeof card === 'string') {
-        drop(out, { code: 'bad_body', message: card });
-        reply(out, s, header, 2);
-        return out;
+        return refuseBody(out, s, header, { code: 'bad_body', message: card });
       }
       message.decoded = card;
       for (const p of card.problems) out.errors.push({ code: 'driver_card_field', message: p });
@@ -263,9 +257,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
       if (!requireAuth(out, s, header, deviceId)) return out;
       const flow = decodePassengerFlow1005(body, s.tzOffsetMin);
       if (typeof flow === 'string') {
-        drop(out, { code: 'bad_body', message: flow });
-        reply(out, s, header, 2);
-        return out;
+        return refuseBody(out, s, header, { code: 'bad_body', message: flow });
       }
       message.decoded = flow;
       pend(out, s, header);
@@ -290,9 +282,7 @@ function handleRegister(
 ): Jt808HandleResult {
   const info = decodeRegister0100(body, header.version);
   if (typeof info === 'string') {
-    drop(out, { code: 'bad_body', message: info });
-    reply(out, s, header, 2);
-    return out;
+    return refuseBody(out, s, header, { code: 'bad_body', message: info });
   }
   out.message!.decoded = info;
   out.events.push({
@@ -368,6 +358,13 @@ function requireAuth(out: Jt808HandleResult, s: Jt808Session, header: Jt808Heade
   );
   reply(out, s, header, 1);
   return false;
+}
+
+/** A body that cannot be decoded: the frame is dropped and answered 0x8001 result 2 (message error). */
+function refuseBody(out: Jt808HandleResult, s: Jt808Session, h: Jt808Header, error: DecodeError): Jt808HandleResult {
+  drop(out, error);
+  reply(out, s, h, 2);
+  return out;
 }
 
 function drop(out: Jt808HandleResult, error: DecodeError): void {
