@@ -3,7 +3,7 @@
 // {id} must be added to the table below, or this test fails — so every route gets the check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { buildWorld, ok, type World } from '../helpers/world';
+import { buildWorld, ok, type SchoolWorld, type World } from '../helpers/world';
 
 let t: TestApp;
 let w: World;
@@ -14,55 +14,39 @@ let doc: { paths: Record<string, Record<string, unknown>> };
 beforeAll(async () => {
   t = await createTestApp();
   w = await buildWorld(t);
-  const [violation] = await t.database.query<{ id: number }>(
-    `insert into violations (episode_key, kind, severity, school_id, bus_id, trip_id, started_at)
-     values ('sweep-test', 'overspeed', 'major', $1, $2, $3, now()) returning id`,
-    [w.a.schoolId, w.a.buses[1].id, w.a.trips[1].id],
-  );
-  const report = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: w.a.schoolId, period: '2026-09-01' } }));
-  const managerA = (await t.call('GET', '/api/v1/me', { token: w.tokens.managerA })).body;
-  const tokens = await ok(t.call('GET', `/api/v1/users/${managerA.userId}/tokens`), 200);
-  others = {
-    buses: w.a.buses[1].id,
-    trips: w.a.trips[1].id,
-    routes: w.a.routes[1].id,
-    students: w.a.students[1].id,
-    guardians: w.a.guardians[1].id,
-    devices: w.a.devices[1].id,
-    drivers: w.a.drivers[1].id,
-    attendants: w.a.attendants[1].id,
-    schools: w.b.schoolId,
-    violations: violation!.id,
-    reports: report.id,
-    users: managerA.userId,
-    tokens: tokens.items[0].id,
-  };
-  const [violationB] = await t.database.query<{ id: number }>(
-    `insert into violations (episode_key, kind, severity, school_id, bus_id, trip_id, started_at)
-     values ('sweep-test-b', 'overspeed', 'major', $1, $2, $3, now()) returning id`,
-    [w.b.schoolId, w.b.buses[0].id, w.b.trips[0].id],
-  );
-  const reportB = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: w.b.schoolId, period: '2026-09-01' } }));
-  const managerB = (await t.call('GET', '/api/v1/me', { token: w.tokens.managerB })).body;
-  const tokensB = await ok(t.call('GET', `/api/v1/users/${managerB.userId}/tokens`), 200);
-  schoolB = {
-    buses: w.b.buses[0].id,
-    trips: w.b.trips[0].id,
-    routes: w.b.routes[0].id,
-    students: w.b.students[0].id,
-    guardians: w.b.guardians[0].id,
-    devices: w.b.devices[0].id,
-    drivers: w.b.drivers[0].id,
-    attendants: w.b.attendants[0].id,
-    schools: w.b.schoolId,
-    violations: violationB!.id,
-    reports: reportB.id,
-    users: managerB.userId,
-    tokens: tokensB.items[0].id,
-  };
+  // School A's second family (seen from the first family's parent) and school B's family (seen from manager A).
+  others = { ...(await objectsOf(w.a, 1, w.tokens.managerA)), schools: w.b.schoolId };
+  schoolB = await objectsOf(w.b, 0, w.tokens.managerB);
   doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
 });
 afterAll(() => t.close());
+
+/** One object of each kind belonging to family `i` of a school: registry rows, a violation, a report, a manager and a token. */
+async function objectsOf(school: SchoolWorld, i: number, managerToken: string): Promise<Record<string, number>> {
+  const [violation] = await t.database.query<{ id: number }>(
+    `insert into violations (episode_key, kind, severity, school_id, bus_id, trip_id, started_at)
+     values ($4, 'overspeed', 'major', $1, $2, $3, now()) returning id`,
+    [school.schoolId, school.buses[i].id, school.trips[i].id, `sweep-test-${school.schoolId}-${i}`],
+  );
+  const report = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: school.schoolId, period: '2026-09-01' } }));
+  const manager = (await t.call('GET', '/api/v1/me', { token: managerToken })).body;
+  const tokens = await ok(t.call('GET', `/api/v1/users/${manager.userId}/tokens`), 200);
+  return {
+    buses: school.buses[i].id,
+    trips: school.trips[i].id,
+    routes: school.routes[i].id,
+    students: school.students[i].id,
+    guardians: school.guardians[i].id,
+    devices: school.devices[i].id,
+    drivers: school.drivers[i].id,
+    attendants: school.attendants[i].id,
+    schools: school.schoolId,
+    violations: violation!.id,
+    reports: report.id,
+    users: manager.userId,
+    tokens: tokens.items[0].id,
+  };
+}
 
 const foreign = ['A-BUS-2', 'Child A2', 'Parent A2', 'B-BUS-1', 'Child B1', 'Parent B1'];
 
