@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gtfsRoute, readGtfsZip } from '../../src/ingest/gtfs';
 
-const zipPath = process.argv[2] ?? fileURLToPath(new URL('../../../shared/fixtures/gtfs/cairns_gtfs.zip', import.meta.url));
+const zipPath = process.argv[2] ?? fileURLToPath(new URL('../../test/fixtures/gtfs/cairns_gtfs.zip', import.meta.url));
 const feed = readGtfsZip(new Uint8Array(readFileSync(zipPath)));
 const routes = ['121-423', '130-423', '141-423'].map((routeId) => {
   const r = gtfsRoute(feed, { routeId });

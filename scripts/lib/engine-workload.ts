@@ -11,7 +11,7 @@ import { CN_2012 } from '../../src/core/presets/cn-2012';
 import { prepareRoute, type PreparedRoute, type ZoneDef } from '../../src/core/route';
 import { gtfsRoutes, readGtfsZip } from '../../src/ingest/gtfs/index';
 
-export const CAIRNS_GTFS = join(import.meta.dirname, '../../../shared/fixtures/gtfs/cairns_gtfs.zip');
+export const CAIRNS_GTFS = join(import.meta.dirname, '../../test/fixtures/gtfs/cairns_gtfs.zip');
 
 export interface EngineWorkload {
   buses: number;

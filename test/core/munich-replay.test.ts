@@ -10,7 +10,7 @@ import type { Fix } from '../../src/core/fix';
 import type { RouteInput } from '../../src/core/route';
 import { opened, violations } from './helpers';
 
-const TRACE_FILE = join(__dirname, '../../../shared/fixtures/traces/munich-1hz.json');
+const TRACE_FILE = join(__dirname, '../fixtures/traces/munich-1hz.json');
 const fixes = parseTrace(readFileSync(TRACE_FILE, 'utf8'));
 const route: RouteInput = { id: 'munich', path: fixes.map((f) => [f.lon, f.lat] as [number, number]) };
 

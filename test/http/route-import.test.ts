@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, type World } from '../helpers/world';
 
-const fixtures = fileURLToPath(new URL('../../../shared/fixtures/gtfs/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/gtfs/', import.meta.url));
 const cairnsZip = readFileSync(fixtures + 'cairns_gtfs.zip');
 
 let t: TestApp;

@@ -3,7 +3,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { gtfsRoute, gtfsRoutes, listGtfsRoutes, parseCsv, readGtfsZip, type GtfsFeed } from '../../../src/ingest/gtfs';
 import { lengthM, readCairnsZip } from './helpers';
 
-// Real feed: Cairns (Queensland) 2014, 22 routes, 54 shapes (see ../shared/fixtures/README.md).
+// Real feed: Cairns (Queensland) 2014, 22 routes, 54 shapes (see test/fixtures/README.md).
 describe('Cairns GTFS feed', () => {
   let zip: Uint8Array;
   let feed: GtfsFeed;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /** Project root (this file sits in test/ingest/gtfs). */
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const fixturesDir = join(projectRoot, '../shared/fixtures');
+export const fixturesDir = join(projectRoot, 'test/fixtures');
 
 export function readCairnsZip(): Uint8Array {
   return new Uint8Array(readFileSync(join(fixturesDir, 'gtfs/cairns_gtfs.zip')));

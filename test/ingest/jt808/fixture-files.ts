@@ -1,8 +1,8 @@
-// Reads the shared JT/T 808 fixtures in place (../shared/fixtures/jt808 from the project root).
+// Reads the JT/T 808 fixtures in place (test/fixtures/jt808, origins in test/fixtures/README.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const FIXTURE_DIR = new URL('../../../../shared/fixtures/jt808/', import.meta.url);
+const FIXTURE_DIR = new URL('../../fixtures/jt808/', import.meta.url);
 
 export interface FrameRow {
   line: number;

@@ -1,4 +1,4 @@
-// Every frame of shared/fixtures/jt808/frames.tsv decodes to its `expected` column, or is rejected
+// Every frame of test/fixtures/jt808/frames.tsv decodes to its `expected` column, or is rejected
 // where the notes call it malformed.
 import { describe, expect, it } from 'vitest';
 import {

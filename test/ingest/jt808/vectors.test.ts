@@ -1,4 +1,4 @@
-// shared/fixtures/jt808/vectors.txt: every vector decodes; platform replies are byte-exact.
+// test/fixtures/jt808/vectors.txt: every vector decodes; platform replies are byte-exact.
 import { describe, expect, it } from 'vitest';
 import type { DecodeError } from '../../../src/core/fix';
 import {
