@@ -5,8 +5,8 @@ import { join } from 'node:path';
 const dir = process.argv[2] ?? 'test-artifacts';
 let passed = 0;
 let failed = 0;
-const expected = ['typecheck.json', 'pglite.json'];
-if (process.env.TEST_DATABASE_URL) expected.push('postgres.json');
+const expected = ['typecheck.json', 'lint.json', 'pglite.json'];
+if (process.env.EXPECT_POSTGRES_REPORT === '1') expected.push('postgres.json');
 const present = new Set(readdirSync(dir));
 for (const name of expected) {
   if (!present.has(name)) {
