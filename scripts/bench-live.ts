@@ -1,0 +1,277 @@
+// bench:live — the live path as parents use it: the server started as `npm start` starts it (engine, live hub,
+// jobs, on the local PostgreSQL), 10,000 guardians with real tokens following their child's trip on 1,000
+// buses over WebSocket from a separate client process, fixes at 2,000/s through single-fix HTTP posts and
+// through JT/T 808 terminals. Measured: fixes accepted per second, latency from a fix's acceptance to each
+// client's receipt (p50/p99), server RSS per connection after a forced GC, and in the same run a bare `ws`
+// broadcast of the same messages (the limit). Runs are interleaved; the table shows medians.
+//
+//   npm run bench:live [-- --buses 1000 --followers 10 --rate 2000 --seconds 15 --runs 3] [-- --quick]
+// Needs the local PostgreSQL (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test);
+// a fresh database is created and dropped.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+import { applyMigrations } from '../src/store/migrate';
+import { createPostgresDatabase } from '../src/store/postgres-db';
+import type { LoadCommand, LoadReply } from './bench/live-load';
+import { seedLiveWorld } from './bench/live-world';
+
+const { values: opt } = parseArgs({
+  options: {
+    buses: { type: 'string' },
+    followers: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opt.help) {
+  console.log('npm run bench:live [-- --buses N --followers N --rate FIXES_PER_S --seconds S --runs N] [-- --quick]');
+  process.exit(0);
+}
+const quick = opt.quick;
+const BUSES = Number(opt.buses ?? (quick ? 50 : 1000));
+const FOLLOWERS = Number(opt.followers ?? (quick ? 4 : 10));
+const RATE = Number(opt.rate ?? (quick ? 200 : 2000));
+const SECONDS = Number(opt.seconds ?? (quick ? 4 : 15));
+const RUNS = Number(opt.runs ?? (quick ? 1 : 3));
+const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const root = new URL('..', import.meta.url).pathname;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, clock ticks of 10 ms
+}
+
+/** Forces a full GC in the server through its inspector (started with --inspect on loopback). */
+async function collectGarbage(inspectorUrl: string): Promise<void> {
+  const ws = new WebSocket(inspectorUrl);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  for (let id = 1; id <= 2; id++) {
+    await new Promise<void>((resolve) => {
+      ws.on('message', function onMessage(raw: Buffer) {
+        if ((JSON.parse(raw.toString()) as { id?: number }).id === id) {
+          ws.off('message', onMessage);
+          resolve();
+        }
+      });
+      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    });
+  }
+  ws.close();
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+function ask<T extends LoadReply['type']>(child: ChildProcess, cmd: LoadCommand, want: T): Promise<Extract<LoadReply, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: LoadReply) => {
+      if (m.type === 'error') {
+        child.off('message', onMessage);
+        reject(new Error(m.message));
+      } else if (m.type === want) {
+        child.off('message', onMessage);
+        resolve(m as Extract<LoadReply, { type: T }>);
+      }
+    };
+    child.on('message', onMessage);
+    child.send(cmd);
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+
+async function main() {
+  const load1 = os.loadavg()[0]!;
+  const dbName = `bg_bench_live_${process.pid}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  const children: ChildProcess[] = [];
+  try {
+    const database = createPostgresDatabase({ url: url.toString(), maxConnections: 5 });
+    await applyMigrations(database);
+    const seedStarted = Date.now();
+    const world = await seedLiveWorld(database, { buses: BUSES, guardiansPerBus: FOLLOWERS, nowMs: Date.now() });
+    await database.close();
+    console.log(`seeded ${world.buses.length} buses, ${world.guardians.length} guardians in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+    // The server, wired as `npm start` wires it.
+    const [port, jt808Port, osmandPort] = [await freePort(), await freePort(), await freePort()];
+    const server = spawn(process.execPath, ['--import', 'tsx', '--inspect=127.0.0.1:0', 'src/runtime/node/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: url.toString(),
+        PORT: String(port),
+        JT808_PORT: String(jt808Port),
+        OSMAND_PORT: String(osmandPort),
+        HOST: '127.0.0.1',
+        DEMO: '0',
+        SIMULATE: '0',
+        ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(server);
+    const inspectorUrl = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      server.stderr!.on('data', (c: Buffer) => {
+        text += c.toString();
+        const m = /Debugger listening on (ws:\/\/\S+)/.exec(text);
+        if (m) resolve(m[1]!);
+      });
+      server.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
+    });
+    server.stderr!.resume();
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 300) throw new Error('server not ready after 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await collectGarbage(inspectorUrl);
+    const rssBeforeKb = rssKb(server.pid!);
+
+    const bare = fork(`${root}scripts/bench/bare-broadcast.ts`, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    children.push(bare);
+    const barePort = await new Promise<number>((resolve) => bare.once('message', (m: { port: number }) => resolve(m.port)));
+
+    const loader = fork(`${root}scripts/bench/live-load.ts`, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    children.push(loader);
+    const conn = await ask(loader, { type: 'connect', set: 'server', wsUrl: `ws://127.0.0.1:${port}/api/v1/live`, guardians: world.guardians }, 'connected');
+    console.log(`${conn.open} clients connected, ${conn.subscribed} subscribed (${conn.refused} refused, ${conn.failed} failed) in ${(conn.ms / 1000).toFixed(1)} s`);
+    await collectGarbage(inspectorUrl);
+    const rssAfterKb = rssKb(server.pid!);
+    const perConnectionKb = (rssAfterKb - rssBeforeKb) / Math.max(1, conn.subscribed);
+    const bareConn = await ask(loader, { type: 'connect', set: 'bare', wsUrl: `ws://127.0.0.1:${barePort}/api/v1/live`, guardians: world.guardians }, 'connected');
+
+    const { guardians: _, ...fleet } = world;
+    const phase = (name: string, via: 'http' | 'jt808' | 'bare', rate: number, seconds: number) =>
+      ask(
+        loader,
+        { type: 'phase', name, via, rate, seconds, followersPerBus: FOLLOWERS, world: fleet, httpUrl: via === 'bare' ? `http://127.0.0.1:${barePort}` : `http://127.0.0.1:${port}`, jt808Port },
+        'phase',
+      );
+    // Warm-up: one fix per bus places every bus on its trip (the engine), so trip followers get positions.
+    await phase('warm-up', 'http', Math.min(RATE, BUSES), Math.max(2, Math.ceil(BUSES / Math.min(RATE, BUSES)) + 1));
+    await phase('warm-up', 'jt808', Math.min(RATE, BUSES), Math.max(2, Math.ceil(BUSES / Math.min(RATE, BUSES)) + 1));
+
+    type Row = Extract<LoadReply, { type: 'phase' }> & { serverCpuPct: number };
+    const rows: Record<'http' | 'jt808' | 'bare', Row[]> = { http: [], jt808: [], bare: [] };
+    for (let r = 0; r < RUNS; r++) {
+      for (const via of ['http', 'jt808', 'bare'] as const) {
+        const pid = via === 'bare' ? bare.pid! : server.pid!;
+        const cpu0 = cpuMs(pid);
+        const t0 = Date.now();
+        const res = await phase(`${via} run ${r + 1}`, via, RATE, SECONDS);
+        rows[via].push({ ...res, serverCpuPct: ((cpuMs(pid) - cpu0) / (Date.now() - t0)) * 100 });
+        console.log(
+          `run ${r + 1} ${via.padEnd(5)}: accepted ${(res.accepted / res.seconds).toFixed(0)}/s of ${(res.offered / res.seconds).toFixed(0)} offered, ` +
+            `delivered ${res.deliveries}/${res.expectedDeliveries}, ack→client p50 ${res.latencyMs.p50} / p99 ${res.latencyMs.p99} ms, ` +
+            `send→client p50 ${res.fromSendMs.p50} / p99 ${res.fromSendMs.p99} ms`,
+        );
+        for (const sample of res.refusalSamples) console.log(`  refused: ${sample}`);
+      }
+    }
+    const load2 = os.loadavg()[0]!;
+
+    const summary = (via: 'http' | 'jt808' | 'bare') => {
+      const rs = rows[via];
+      return {
+        acceptedPerS: median(rs.map((r) => r.accepted / r.seconds)),
+        deliveredPerS: median(rs.map((r) => r.deliveries / r.seconds)),
+        deliveryRatio: median(rs.map((r) => r.deliveries / Math.max(1, r.expectedDeliveries))),
+        p50Ms: median(rs.map((r) => r.latencyMs.p50)),
+        p99Ms: median(rs.map((r) => r.latencyMs.p99)),
+        sendP50Ms: median(rs.map((r) => r.fromSendMs.p50)),
+        sendP99Ms: median(rs.map((r) => r.fromSendMs.p99)),
+        refused: rs.reduce((a, r) => a + r.refused, 0),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+        serverCpuPct: median(rs.map((r) => r.serverCpuPct)),
+      };
+    };
+    const http = summary('http');
+    const jt808 = summary('jt808');
+    const bareS = summary('bare');
+    const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
+    console.log(`\nbench:live — ${BUSES} buses, ${conn.subscribed} WebSocket clients (${FOLLOWERS} per trip), offered ${RATE} fixes/s, ${SECONDS} s × ${RUNS} runs (medians)`);
+    console.log(`load average ${load1.toFixed(1)} at start, ${load2.toFixed(1)} at end; ${os.cpus().length} cores`);
+    console.log('| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | process CPU | refused | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const [name, s] of [['single-fix HTTP (server as npm start)', http], ['JT/T 808 (server as npm start)', jt808], ['bare ws broadcast (limit)', bareS]] as const) {
+      console.log(
+        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.serverCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
+      );
+    }
+    console.log(`server RSS per WebSocket connection after GC: ${perConnectionKb.toFixed(1)} KB (${rssBeforeKb} → ${rssAfterKb} kB for ${conn.subscribed} clients); bare server clients: ${bareConn.subscribed}`);
+    console.log(
+      JSON.stringify({
+        bench: 'live',
+        buses: BUSES,
+        clients: conn.subscribed,
+        offeredPerS: RATE,
+        seconds: SECONDS,
+        runs: RUNS,
+        httpAcceptedPerS: Math.round(http.acceptedPerS),
+        httpP50Ms: http.p50Ms,
+        httpP99Ms: http.p99Ms,
+        httpDeliveryRatio: Number(http.deliveryRatio.toFixed(4)),
+        httpSendP99Ms: http.sendP99Ms,
+        httpVsBare: Number((http.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
+        jt808AcceptedPerS: Math.round(jt808.acceptedPerS),
+        jt808P50Ms: jt808.p50Ms,
+        jt808P99Ms: jt808.p99Ms,
+        jt808SendP99Ms: jt808.sendP99Ms,
+        jt808VsBare: Number((jt808.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
+        bareDeliveredPerS: Math.round(bareS.deliveredPerS),
+        bareP99Ms: bareS.p99Ms,
+        perConnectionKb: Number(perConnectionKb.toFixed(2)),
+        loadStart: Number(load1.toFixed(2)),
+        loadEnd: Number(load2.toFixed(2)),
+      }),
+    );
+    loader.send({ type: 'close' } satisfies LoadCommand);
+    bare.send({ type: 'close' });
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

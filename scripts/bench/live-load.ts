@@ -1,0 +1,294 @@
+// bench:live's client process (forked by scripts/bench-live.ts): the WebSocket clients (guardians following
+// their child's trip) and the devices that feed fixes at a fixed rate, in one process with one clock, so the
+// latency from a fix's acceptance (HTTP 200 / JT/T 808 0x8001 result 0, as the device sees it) to each
+// client's receipt is measured without clock skew. Commands arrive over IPC; results go back the same way.
+import http from 'node:http';
+import WebSocket from 'ws';
+import { Jt808TerminalClient } from '../sim/jt808-terminal';
+import type { LiveWorld } from './live-world';
+
+export type LoadCommand =
+  | { type: 'connect'; set: string; wsUrl: string; guardians: LiveWorld['guardians'] }
+  | {
+      type: 'phase';
+      name: string;
+      via: 'http' | 'jt808' | 'bare';
+      rate: number;
+      seconds: number;
+      /** clients per bus that follow its trip (each accepted fix should reach this many) */
+      followersPerBus: number;
+      world: Omit<LiveWorld, 'guardians'>;
+      httpUrl?: string;
+      jt808Port?: number;
+    }
+  | { type: 'close' };
+
+export type LoadReply =
+  | { type: 'connected'; open: number; failed: number; subscribed: number; refused: number; ms: number }
+  | { type: 'phase'; name: string; offered: number; accepted: number; refused: number; errors: number; seconds: number; deliveries: number; expectedDeliveries: number; latencyMs: Latency; fromSendMs: Latency; refusalSamples: string[] }
+  | { type: 'error'; message: string };
+
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+const send = (m: LoadReply) => process.send!(m);
+
+// ---- clients ----
+const clientSets = new Map<string, WebSocket[]>();
+const receipts: { key: string; atMs: number }[] = [];
+let recording = false;
+const keyRe = /"busId":(\d+).*?"timeMs":(\d+)/;
+
+async function connectAll(set: string, wsUrl: string, guardians: LiveWorld['guardians']): Promise<void> {
+  for (const c of clientSets.get(set) ?? []) c.terminate();
+  const clients: WebSocket[] = [];
+  clientSets.set(set, clients);
+  const started = Date.now();
+  let open = 0;
+  let failed = 0;
+  let subscribed = 0;
+  let refused = 0;
+  const one = (g: LiveWorld['guardians'][number]) =>
+    new Promise<void>((resolve) => {
+      const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${g.token}` }, perMessageDeflate: false });
+      const topic = `trip:${g.tripId}`;
+      const timer = setTimeout(() => {
+        failed++;
+        ws.terminate();
+        resolve();
+      }, 60_000);
+      ws.on('open', () => {
+        open++;
+        ws.send(JSON.stringify({ type: 'subscribe', topic }));
+      });
+      ws.on('message', (raw: Buffer) => {
+        const text = raw.toString();
+        if (text.startsWith('{"type":"position"')) {
+          if (!recording) return;
+          const m = keyRe.exec(text);
+          if (m) receipts.push({ key: `${m[1]}:${m[2]}`, atMs: Date.now() });
+          return;
+        }
+        if (text.includes('"subscribed"')) {
+          subscribed++;
+          clearTimeout(timer);
+          resolve();
+        } else if (text.includes('"error"')) {
+          refused++;
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      ws.on('error', () => {});
+      ws.on('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      clients.push(ws);
+    });
+  const queue = [...guardians];
+  await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) await one(g);
+    }),
+  );
+  send({ type: 'connected', open, failed, subscribed, refused, ms: Date.now() - started });
+}
+
+// ---- motion: each bus drives its path at 36 km/h of device time, one fix per device second ----
+interface Motion {
+  cum: number[];
+  path: [number, number][];
+}
+const motions = new Map<number, Motion>();
+const busState = new Map<number, { k: number; t0Ms: number }>();
+
+function motionOf(paths: [number, number][][], i: number): Motion {
+  let m = motions.get(i);
+  if (m) return m;
+  const path = paths[i]!;
+  const cum = [0];
+  for (let j = 1; j < path.length; j++) {
+    const [x0, y0] = path[j - 1]!;
+    const [x1, y1] = path[j]!;
+    const dx = (x1 - x0) * 111_320 * Math.cos(((y0 + y1) / 2) * (Math.PI / 180));
+    const dy = (y1 - y0) * 110_540;
+    cum.push(cum[j - 1]! + Math.hypot(dx, dy));
+  }
+  motions.set(i, (m = { cum, path }));
+  return m;
+}
+
+function nextFix(world: Omit<LiveWorld, 'guardians'>, b: number) {
+  const bus = world.buses[b]!;
+  let st = busState.get(bus.busId);
+  if (!st) busState.set(bus.busId, (st = { k: 0, t0Ms: Math.floor(Date.now() / 1000) * 1000 - 60_000 }));
+  const m = motionOf(world.paths, bus.pathIndex);
+  const total = m.cum[m.cum.length - 1]!;
+  const along = Math.min(total, st.k * 10);
+  let j = 1;
+  while (j < m.cum.length - 1 && m.cum[j]! < along) j++;
+  const seg = m.cum[j]! - m.cum[j - 1]!;
+  const f = seg > 0 ? (along - m.cum[j - 1]!) / seg : 0;
+  const [x0, y0] = m.path[j - 1]!;
+  const [x1, y1] = m.path[j]!;
+  const headingDeg = ((Math.atan2((x1 - x0) * Math.cos((y0 * Math.PI) / 180), y1 - y0) * 180) / Math.PI + 360) % 360;
+  const timeMs = st.t0Ms + st.k * 1000;
+  st.k++;
+  return { busId: bus.busId, tripId: bus.tripId, timeMs, lon: x0 + f * (x1 - x0), lat: y0 + f * (y1 - y0), speedKph: along < total ? 36 : 0, headingDeg: Math.round(headingDeg) % 360 };
+}
+
+// ---- senders ----
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+      res.on('error', () => resolve({ status: 0, body: '' }));
+    });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end(body);
+  });
+}
+
+const terminals = new Map<number, Jt808TerminalClient>();
+const refusalSamples: string[] = [];
+
+async function ensureTerminals(world: Omit<LiveWorld, 'guardians'>, port: number): Promise<void> {
+  const queue = world.buses.filter((b) => !terminals.has(b.busId));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      for (let b = queue.shift(); b; b = queue.shift()) {
+        const c = await Jt808TerminalClient.connect(port, b.phone);
+        const auth = await c.authenticate(b.authCode, 30_000);
+        if (auth.result !== 0) throw new Error(`terminal ${b.phone}: authentication answered ${auth.result}`);
+        terminals.set(b.busId, c);
+      }
+    }),
+  );
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<void> {
+  if (cmd.via === 'jt808') await ensureTerminals(cmd.world, cmd.jt808Port!);
+  const ackAt = new Map<string, number>();
+  const sentAt = new Map<string, number>();
+  refusalSamples.length = 0;
+  let offered = 0;
+  let accepted = 0;
+  let refused = 0;
+  let errors = 0;
+  let inflight = 0;
+  const maxInflight = 2048;
+  receipts.length = 0;
+  recording = true;
+  const startedMs = Date.now();
+  const endMs = startedMs + cmd.seconds * 1000;
+  let rr = 0;
+
+  const fire = () => {
+    const b = rr++ % cmd.world.buses.length;
+    const fix = nextFix(cmd.world, b);
+    const key = `${fix.busId}:${fix.timeMs}`;
+    offered++;
+    inflight++;
+    sentAt.set(key, Date.now());
+    const done = (ok: boolean, failed = false) => {
+      inflight--;
+      if (ok) {
+        accepted++;
+        ackAt.set(key, Date.now());
+      } else if (failed) errors++;
+      else refused++;
+    };
+    const bus = cmd.world.buses[b]!;
+    if (cmd.via === 'jt808') {
+      const c = terminals.get(bus.busId)!;
+      c.position({ timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg }, 30_000).then(
+        (r) => done(r.result === 0),
+        () => done(false, true),
+      );
+    } else if (cmd.via === 'http') {
+      const body = JSON.stringify({ positions: [{ time: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg }] });
+      post(`${cmd.httpUrl}/api/v1/telemetry/positions`, { authorization: `Bearer ${bus.deviceToken}` }, body).then((r) => {
+        if (r.status === 0) return done(false, true);
+        const ok = r.status === 200 && r.body.includes('"accepted":1');
+        if (!ok && refusalSamples.length < 5) refusalSamples.push(`${r.status} ${r.body.slice(0, 200)}`);
+        done(ok);
+      });
+    } else {
+      const data = { busId: fix.busId, tripId: fix.tripId, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg, timeMs: fix.timeMs };
+      post(`${cmd.httpUrl}/publish`, {}, JSON.stringify({ topic: `trip:${fix.tripId}`, data })).then((r) => (r.status === 0 ? done(false, true) : done(r.status === 200)));
+    }
+  };
+
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (now >= endMs) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const due = Math.floor(((now - startedMs) * cmd.rate) / 1000) - offered;
+      for (let i = 0; i < due && inflight < maxInflight; i++) fire();
+    }, 5);
+  });
+  // Let what was accepted reach the clients.
+  const drainUntil = Date.now() + 5000;
+  while ((inflight > 0 || Date.now() < drainUntil - 3000) && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 1000));
+  recording = false;
+
+  // From acceptance as the device sees it (the push may beat the acknowledgement: then 0), and from sending.
+  const latencies: number[] = [];
+  const fromSend: number[] = [];
+  for (const r of receipts) {
+    const ack = ackAt.get(r.key);
+    if (ack === undefined) continue;
+    latencies.push(Math.max(0, r.atMs - ack));
+    fromSend.push(r.atMs - sentAt.get(r.key)!);
+  }
+  latencies.sort((a, b) => a - b);
+  fromSend.sort((a, b) => a - b);
+  const summary = (xs: number[]): Latency => ({ p50: percentile(xs, 0.5), p90: percentile(xs, 0.9), p99: percentile(xs, 0.99), max: xs[xs.length - 1] ?? NaN });
+  send({
+    type: 'phase',
+    name: cmd.name,
+    offered,
+    accepted,
+    refused,
+    errors,
+    seconds: cmd.seconds,
+    deliveries: latencies.length,
+    expectedDeliveries: accepted * cmd.followersPerBus,
+    latencyMs: summary(latencies),
+    fromSendMs: summary(fromSend),
+    refusalSamples: [...refusalSamples],
+  });
+}
+
+process.on('message', (cmd: LoadCommand) => {
+  const run = async () => {
+    if (cmd.type === 'connect') await connectAll(cmd.set, cmd.wsUrl, cmd.guardians);
+    else if (cmd.type === 'phase') await runPhase(cmd);
+    else {
+      for (const set of clientSets.values()) for (const c of set) c.terminate();
+      for (const t of terminals.values()) t.destroy();
+      agent.destroy();
+      process.exit(0);
+    }
+  };
+  run().catch((err: Error) => send({ type: 'error', message: err.stack ?? String(err) }));
+});
