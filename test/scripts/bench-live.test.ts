@@ -1,0 +1,27 @@
+// bench:live end to end on a tiny fleet: the server as npm start wires it, guardians over WebSocket, both ingest
+// paths and the bare broadcast; its last line is the JSON summary with the figures the closing notes quote.
+// Needs the real PostgreSQL (the bench creates and drops its own database): runs on the PostgreSQL pass.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const onPostgres = process.env.TEST_DB_KIND === 'postgres' && !!process.env.TEST_DATABASE_URL;
+
+describe.runIf(onPostgres)('npm run bench:live (tiny)', () => {
+  it('delivers positions from both ingest paths to every follower and prints its JSON line', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/bench-live.ts', '--buses', '6', '--followers', '2', '--rate', '12', '--seconds', '3', '--runs', '1'],
+      { cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, BENCH_DATABASE_URL: process.env.TEST_DATABASE_URL }, timeout: 170_000 },
+    );
+    const last = stdout.trim().split('\n').at(-1)!;
+    const figures = JSON.parse(last) as Record<string, number>;
+    expect(figures).toMatchObject({ bench: 'live', buses: 6, clients: 12 });
+    expect(figures.httpAcceptedPerS).toBeGreaterThan(0);
+    expect(figures.jt808AcceptedPerS).toBeGreaterThan(0);
+    expect(figures.bareDeliveredPerS).toBeGreaterThan(0);
+    expect(figures.httpDeliveryRatio).toBeGreaterThan(0.2);
+    expect(figures.perConnectionKb).toBeGreaterThan(0);
+  }, 180_000);
+});
