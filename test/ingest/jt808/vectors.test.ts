@@ -142,6 +142,13 @@ describe('vectors.txt', () => {
     if (typeof info !== 'string') expect(isoUtc(info.timeMs!)).toBe('2024-09-01T23:00:00Z');
   });
 
+  it('V10 cut right after the read result is reported as truncated', () => {
+    const info = decodeDriverCard0702(hexBytes(vector('V10')).subarray(0, 8));
+    expect(info).toMatchObject({ layout: 2013, inserted: true, readResult: 0, problems: ['body ends inside the card data'] });
+    expect(info).not.toHaveProperty('driverName');
+    expect(info).not.toHaveProperty('certificateNo');
+  });
+
   it('V11 escaping both ways', () => {
     const input = hexBytes(vector('V11', 'input'));
     const output = hexBytes(vector('V11', 'output'));
