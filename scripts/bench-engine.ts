@@ -36,7 +36,7 @@ const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
@@ -78,8 +78,8 @@ function runStep(): Rate {
   let events = 0;
   const r = timed(stream.length, () => {
     for (let i = 0; i < stream.length; i++) {
-      const { bus, fix } = stream[i];
-      const res = step(states[bus], { type: 'fix', fix }, contexts[bus]);
+      const { bus, fix } = stream[i]!;
+      const res = step(states[bus]!, { type: 'fix', fix }, contexts[bus]!);
       states[bus] = res.state;
       events += res.events.length;
     }
@@ -97,9 +97,9 @@ function runInPlace(): Rate {
   let events = 0;
   const r = timed(stream.length, () => {
     for (let i = 0; i < stream.length; i++) {
-      const { bus, fix } = stream[i];
+      const { bus, fix } = stream[i]!;
       out.length = 0;
-      stepInPlace(states[bus], { type: 'fix', fix }, contexts[bus], out);
+      stepInPlace(states[bus]!, { type: 'fix', fix }, contexts[bus]!, out);
       events += out.length;
     }
   });
@@ -113,11 +113,11 @@ function runGeometry(): Rate {
   let acc = 0;
   const r = timed(stream.length, () => {
     for (let i = 0; i < stream.length; i++) {
-      const { bus, fix } = stream[i];
-      const ctx = contexts[bus];
+      const { bus, fix } = stream[i]!;
+      const ctx = contexts[bus]!;
       const proj = ctx.route.geometry.projection;
       const x = projectX(proj, fix.lon), y = projectY(proj, fix.lat);
-      const m = locateOnRoute(ctx.route.geometry, x, y, along[bus], 1, CN_2012);
+      const m = locateOnRoute(ctx.route.geometry, x, y, along[bus] ?? null, 1, CN_2012);
       along[bus] = m.alongM;
       acc += (m.distanceM > corridorM ? 1 : 0) + zonesAt(ctx.route.zones, x, y).length;
     }
@@ -135,7 +135,7 @@ function runNaive(): Rate {
   const r = timed(sample.length, () => {
     for (const { bus, fix } of sample) {
       const pt = point([fix.lon, fix.lat]);
-      const d = pointToLineDistance(pt, turfLines[bus % turfLines.length], { units: 'meters' });
+      const d = pointToLineDistance(pt, turfLines[bus % turfLines.length]!, { units: 'meters' });
       let inZones = 0;
       for (const z of turfZones) if (booleanPointInPolygon(pt, z)) inZones++;
       acc += (d > corridorM ? 1 : 0) + inZones;
@@ -167,14 +167,14 @@ async function main(): Promise<void> {
     const fixes = pgSample.map(({ bus, fix }) => ({ route: bus % paths.length, lon: fix.lon, lat: fix.lat }));
     // the engine's verdict for the same fixes (distance to the whole path), as a cross-check
     for (const { bus, fix } of pgSample) {
-      const g = contexts[bus].route.geometry;
+      const g = contexts[bus]!.route.geometry;
       const m = locateOnRoute(g, projectX(g.projection, fix.lon), projectY(g.projection, fix.lat), null, 0, CN_2012);
       if (m.distanceM <= corridorM) pgEngineInside++;
     }
     pg = await runPostgisBench({
       paths,
       fixes,
-      laneOf: (i) => pgSample[i].bus,
+      laneOf: (i) => pgSample[i]!.bus,
       connections: PG_CONNECTIONS,
       runs: PG_RUNS,
       corridorM,
@@ -215,14 +215,15 @@ async function main(): Promise<void> {
   const w1 = Math.max(...rows.map((r) => r[0].length));
   const w2 = Math.max(...rows.map((r) => r[1].length));
   const w3 = Math.max(...rows.map((r) => r[2].length));
-  const line = (r: string[]) => `${r[0].padEnd(w1)}  ${r[1].padStart(w2)}  ${r[2].padStart(w3)}  ${r[3]}`.trimEnd();
+  const line = ([a = '', b = '', c = '', d = '']: string[]) => `${a.padEnd(w1)}  ${b.padStart(w2)}  ${c.padStart(w3)}  ${d}`.trimEnd();
 
   const load1 = loadavg();
   console.log(`workload: ${w.buses.toLocaleString('en-US')} buses × ${w.fixesPerBus} fixes (${stream.length.toLocaleString('en-US')} fixes a run) on ${paths.length} Cairns routes, ${w.zoneCount} zones; ${RUNS} runs, interleaved`);
   console.log(`machine: ${availableParallelism()} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; node ${process.version}`);
   console.log('');
-  console.log(line(rows[0]));
-  console.log(line(rows[0].map((c) => '-'.repeat(c.length))));
+  const header = rows[0]!;
+  console.log(line(header));
+  console.log(line(header.map((c) => '-'.repeat(c.length))));
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('');
   console.log(`ratio engine (step) / naive          ${ratio(e, n)}`);

@@ -95,7 +95,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     /* no demo tokens file */
   }
   if (!token) throw new Error('no API token: pass --token, set BUSGUARD_TOKEN, or run next to a demo DATA_DIR');
-  const [jt808Host, jt808PortText] = (arg(args, '--jt808') ?? `127.0.0.1:${env.JT808_PORT || 6808}`).split(/:(?=\d+$)/);
+  const [jt808Host = '', jt808PortText] = (arg(args, '--jt808') ?? `127.0.0.1:${env.JT808_PORT || 6808}`).split(/:(?=\d+$)/);
   let osmandUrl = arg(args, '--osmand') ?? `http://127.0.0.1:${env.OSMAND_PORT || 5055}/`;
   if (osmandUrl === 'api') osmandUrl = new URL('/osmand', apiUrl).toString();
   assertLoopback('--api', new URL(apiUrl).hostname);

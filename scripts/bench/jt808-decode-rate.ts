@@ -41,7 +41,7 @@ export function measureJt808DecodeRate(options: DecodeRateOptions = {}): { frame
   const session = { ...createJt808Session(), authenticated: true, deviceId: '13912345678' };
   let fixes = 0;
   const run = (n: number): void => {
-    for (let i = 0; i < n; i++) fixes += handleJt808Frame(session, frames[i % frames.length], ctx).fixes.length;
+    for (let i = 0; i < n; i++) fixes += handleJt808Frame(session, frames[i % frames.length]!, ctx).fixes.length;
   };
   run(20_000); // warm-up (JIT)
   const batch = 5_000;

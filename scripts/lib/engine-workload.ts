@@ -42,16 +42,16 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
   const bare = paths.map((p, i) => prepareRoute({ id: `r${i}`, path: p }));
   const zones: ZoneDef[] = [];
   for (let z = 0; z < zoneCount; z++) {
-    const g = bare[z % paths.length].geometry;
+    const g = bare[z % paths.length]!.geometry;
     const c = pointAt(g, rand() * g.lengthM);
     const half = 75 + rand() * 125;
-    const ring: [number, number][] = [
+    const ring: [number, number][] = ([
       [c.x - half, c.y - half],
       [c.x + half, c.y - half],
       [c.x + half, c.y + half],
       [c.x - half, c.y + half],
       [c.x - half, c.y - half],
-    ].map(([x, y]) => [unprojectLon(g.projection, x), unprojectLat(g.projection, y)]);
+    ] satisfies [number, number][]).map(([x, y]) => [unprojectLon(g.projection, x), unprojectLat(g.projection, y)]);
     zones.push({ id: `z${z}`, polygon: ring, ...(z % 5 === 0 ? { hazard: true } : { postedLimitKph: 40 }) });
   }
   // every route sees every zone (the zone index filters by position)
@@ -61,7 +61,7 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
   const contexts: TripContext[] = [];
   const fixesByBus: Fix[][] = [];
   for (let b = 0; b < buses; b++) {
-    const route = routes[b % routes.length];
+    const route = routes[b % routes.length]!;
     const g = route.geometry;
     contexts.push({
       busId: b,
@@ -97,6 +97,6 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
     fixesByBus.push(list);
   }
   const stream: { bus: number; fix: Fix }[] = [];
-  for (let k = 0; k < fixesPerBus; k++) for (let b = 0; b < buses; b++) stream.push({ bus: b, fix: fixesByBus[b][k] });
+  for (let k = 0; k < fixesPerBus; k++) for (let b = 0; b < buses; b++) stream.push({ bus: b, fix: fixesByBus[b]![k]! });
   return { buses, fixesPerBus, zoneCount, paths, zones, routes, contexts, stream, t0: t0 - 1000 };
 }

@@ -62,10 +62,10 @@ export async function runPostgisBench(o: PostgisOptions): Promise<PostgisResult>
     } catch (err) {
       return { ok: false, reason: `n/a (PostGIS not installed: ${(err as Error).message})` };
     }
-    const [{ v }] = await db`SELECT postgis_lib_version() AS v`;
+    const { v } = (await db`SELECT postgis_lib_version() AS v`)[0]!;
     await db`CREATE TABLE bench_route (id int PRIMARY KEY, geog geography(LineString, 4326) NOT NULL, geom geometry(LineString, 32755) NOT NULL)`;
     for (let i = 0; i < o.paths.length; i++) {
-      const wkt = `LINESTRING(${o.paths[i].map(([lon, lat]) => `${lon} ${lat}`).join(',')})`;
+      const wkt = `LINESTRING(${o.paths[i]!.map(([lon, lat]) => `${lon} ${lat}`).join(',')})`;
       await db`INSERT INTO bench_route VALUES (${i}, ST_GeogFromText(${`SRID=4326;${wkt}`}), ST_Transform(ST_GeomFromText(${wkt}, 4326), 32755))`;
     }
     await db`ANALYZE bench_route`;
@@ -77,21 +77,21 @@ export async function runPostgisBench(o: PostgisOptions): Promise<PostgisResult>
         q: async (f) =>
           (
             await sql`SELECT ST_DWithin(geog, ST_SetSRID(ST_MakePoint(${f.lon}::float8, ${f.lat}::float8), 4326)::geography, ${o.corridorM}::float8) AS inside FROM bench_route WHERE id = ${f.route}::int`
-          )[0].inside as boolean,
+          )[0]!.inside as boolean,
       },
       {
         name: 'geometry (UTM 55S)',
         q: async (f) =>
           (
             await sql`SELECT ST_DWithin(geom, ST_Transform(ST_SetSRID(ST_MakePoint(${f.lon}::float8, ${f.lat}::float8), 4326), 32755), ${o.corridorM}::float8) AS inside FROM bench_route WHERE id = ${f.route}::int`
-          )[0].inside as boolean,
+          )[0]!.inside as boolean,
       },
     ];
     // warm-up: prepares the statements on every connection
-    for (const { q } of queries) await Promise.all(Array.from({ length: o.connections * 2 }, (_, k) => q(o.fixes[k % o.fixes.length])));
+    for (const { q } of queries) await Promise.all(Array.from({ length: o.connections * 2 }, (_, k) => q(o.fixes[k % o.fixes.length]!)));
 
     const lanes: number[][] = Array.from({ length: o.connections }, () => []);
-    o.fixes.forEach((_, i) => lanes[o.laneOf(i) % o.connections].push(i));
+    o.fixes.forEach((_, i) => lanes[o.laneOf(i) % o.connections]!.push(i));
     const variants: PostgisVariant[] = [];
     for (const { name, q } of queries) {
       const v: PostgisVariant = { name, runs: [], fixesPerRun: [], inside: 0 };
@@ -104,7 +104,7 @@ export async function runPostgisBench(o: PostgisOptions): Promise<PostgisResult>
           lanes.map(async (lane) => {
             for (const i of lane) {
               if (performance.now() > deadline) return;
-              if (await q(o.fixes[i])) inside++;
+              if (await q(o.fixes[i]!)) inside++;
               done++;
             }
           }),

@@ -57,8 +57,9 @@ export interface ReplayResult {
 
 export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): ReplayResult {
   const rejected: Record<string, number> = {};
-  if (fixes.length === 0) return { events: [], rejected, late: 0, state: createState() };
-  const ctx = replayContext(route, fixes[0].timeMs, opts);
+  const first = fixes[0];
+  if (first === undefined) return { events: [], rejected, late: 0, state: createState() };
+  const ctx = replayContext(route, first.timeMs, opts);
   const tickMs = (opts.tickS ?? 60) * 1000;
   const events: EngineEvent[] = [];
   let state = createState();
@@ -69,8 +70,8 @@ export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): Re
     state = r.state;
     for (const e of r.events) events.push(e);
   };
-  apply({ type: 'tripStart', timeMs: fixes[0].timeMs });
-  let clockMs = fixes[0].timeMs;
+  apply({ type: 'tripStart', timeMs: first.timeMs });
+  let clockMs = first.timeMs;
   for (const f of fixes) {
     const v = filterFix(filter, f, opts.config.filters);
     filter = v.state;

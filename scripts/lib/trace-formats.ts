@@ -23,14 +23,15 @@ function baseFix(deviceId: string, timeMs: number, lat: number, lon: number, spe
 
 export function parseCsvTrace(text: string, deviceId = 'replay'): Fix[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines[0].split(',').map((h) => h.trim());
+  const [headerLine = ''] = lines; // empty text: no columns, so the header check below reports it
+  const header = headerLine.split(',').map((h) => h.trim());
   const col = (name: string) => header.indexOf(name);
   const [ti, lai, loi, si] = [col('time'), col('lat'), col('lon'), col('speedKph')];
   if (ti < 0 || lai < 0 || loi < 0) throw new Error('CSV trace needs a header with time,lat,lon[,speedKph]');
   return lines.slice(1).map((line) => {
     const cells = line.split(',');
     const speed = si >= 0 && cells[si] !== undefined && cells[si].trim() !== '' ? Number(cells[si]) : undefined;
-    return baseFix(deviceId, parseTime(cells[ti]), Number(cells[lai]), Number(cells[loi]), speed);
+    return baseFix(deviceId, parseTime(cells[ti] ?? ''), Number(cells[lai]), Number(cells[loi]), speed);
   });
 }
 

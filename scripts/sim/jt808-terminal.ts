@@ -162,12 +162,12 @@ export function decodePlatformReply(frame: Uint8Array): PlatformReply | undefine
   const p = parseJt808Packet(frame);
   if (!p.ok) return undefined;
   const { header, body } = p.packet;
-  const u16 = (o: number) => (body[o] << 8) | body[o + 1];
+  const u16 = (o: number) => (body[o]! << 8) | body[o + 1]!;
   if (header.msgId === 0x8001 && body.length >= 5) {
-    return { msgId: 0x8001, serial: header.serial, replySerial: u16(0), replyMsgId: u16(2), result: body[4] };
+    return { msgId: 0x8001, serial: header.serial, replySerial: u16(0), replyMsgId: u16(2), result: body[4]! };
   }
   if (header.msgId === 0x8100 && body.length >= 3) {
-    const r: PlatformReply = { msgId: 0x8100, serial: header.serial, replySerial: u16(0), result: body[2] };
+    const r: PlatformReply = { msgId: 0x8100, serial: header.serial, replySerial: u16(0), result: body[2]! };
     if (body[2] === 0) r.authCode = new TextDecoder().decode(body.subarray(3));
     return r;
   }
@@ -197,7 +197,7 @@ export class Jt808TerminalClient {
         if (!r) continue;
         const i = this.waiters.findIndex((w) => w.match(r));
         if (i >= 0) {
-          const [w] = this.waiters.splice(i, 1);
+          const w = this.waiters.splice(i, 1)[0]!;
           clearTimeout(w.timer);
           w.resolve(r);
         } else {
@@ -252,7 +252,7 @@ export class Jt808TerminalClient {
   /** The reply matching `match` (already received, or the next one to arrive). */
   waitFor(match: (r: PlatformReply) => boolean, timeoutMs = 5000): Promise<PlatformReply> {
     const i = this.replies.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.replies.splice(i, 1)[0]);
+    if (i >= 0) return Promise.resolve(this.replies.splice(i, 1)[0]!);
     if (this.closed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -35,7 +35,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number)
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        await fn(items[i], i);
+        await fn(items[i]!, i);
       }
     }),
   );
@@ -132,8 +132,8 @@ function readGeneralResponse(wire: Uint8Array): { replySerial: number; replyMsgI
   if (!u.ok) return undefined;
   const c = u.content;
   // header (12) + body (5) + checksum
-  if (c.length !== 18 || ((c[0] << 8) | c[1]) !== 0x8001 || xorChecksum(c, 0, 17) !== c[17]) return undefined;
-  return { replySerial: (c[12] << 8) | c[13], replyMsgId: (c[14] << 8) | c[15], result: c[16] };
+  if (c.length !== 18 || ((c[0]! << 8) | c[1]!) !== 0x8001 || xorChecksum(c, 0, 17) !== c[17]) return undefined;
+  return { replySerial: (c[12]! << 8) | c[13]!, replyMsgId: (c[14]! << 8) | c[15]!, result: c[16]! };
 }
 
 async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<void>): Promise<LoadResult> {

@@ -58,14 +58,14 @@ export class RoutePath {
 
   constructor(coords: LonLat[]) {
     if (coords.length < 2) throw new Error('a route path needs at least two points');
-    this.lat0 = coords[0].lat;
-    this.lon0 = coords[0].lon;
+    this.lat0 = coords[0]!.lat;
+    this.lon0 = coords[0]!.lon;
     this.kx = Math.cos(rad(this.lat0));
     let d = 0;
-    for (let i = 0; i < coords.length; i++) {
-      const x = rad(coords[i].lon - this.lon0) * R * this.kx;
-      const y = rad(coords[i].lat - this.lat0) * R;
-      if (i > 0) d += Math.hypot(x - this.xs[i - 1], y - this.ys[i - 1]);
+    for (const [i, c] of coords.entries()) {
+      const x = rad(c.lon - this.lon0) * R * this.kx;
+      const y = rad(c.lat - this.lat0) * R;
+      if (i > 0) d += Math.hypot(x - this.xs[i - 1]!, y - this.ys[i - 1]!);
       this.xs.push(x);
       this.ys.push(y);
       this.cum.push(d);
@@ -73,7 +73,7 @@ export class RoutePath {
   }
 
   get lengthM(): number {
-    return this.cum[this.cum.length - 1];
+    return this.cum[this.cum.length - 1]!;
   }
 
   /** Distance along the path of the point nearest to `p`, searching from `fromM` on (stops come in order). */
@@ -83,13 +83,13 @@ export class RoutePath {
     let best = Infinity;
     let bestM = fromM;
     for (let i = 0; i < this.xs.length - 1; i++) {
-      if (this.cum[i + 1] < fromM) continue;
-      const ax = this.xs[i], ay = this.ys[i];
-      const dx = this.xs[i + 1] - ax, dy = this.ys[i + 1] - ay;
+      if (this.cum[i + 1]! < fromM) continue;
+      const ax = this.xs[i]!, ay = this.ys[i]!;
+      const dx = this.xs[i + 1]! - ax, dy = this.ys[i + 1]! - ay;
       const len2 = dx * dx + dy * dy;
       const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len2));
       const d = Math.hypot(ax + t * dx - px, ay + t * dy - py);
-      const m = this.cum[i] + t * Math.sqrt(len2);
+      const m = this.cum[i]! + t * Math.sqrt(len2);
       if (d < best - 1e-6 && m >= fromM) {
         best = d;
         bestM = m;
@@ -102,13 +102,14 @@ export class RoutePath {
   at(m: number, offsetM = 0): { lat: number; lon: number; headingDeg: number } {
     const d = Math.max(0, Math.min(this.lengthM, m));
     let i = 0;
-    while (i < this.cum.length - 2 && this.cum[i + 1] < d) i++;
-    const seg = this.cum[i + 1] - this.cum[i];
-    const t = seg === 0 ? 0 : (d - this.cum[i]) / seg;
-    const dx = this.xs[i + 1] - this.xs[i], dy = this.ys[i + 1] - this.ys[i];
+    while (i < this.cum.length - 2 && this.cum[i + 1]! < d) i++;
+    const c0 = this.cum[i]!, x0 = this.xs[i]!, y0 = this.ys[i]!;
+    const seg = this.cum[i + 1]! - c0;
+    const t = seg === 0 ? 0 : (d - c0) / seg;
+    const dx = this.xs[i + 1]! - x0, dy = this.ys[i + 1]! - y0;
     const len = Math.hypot(dx, dy) || 1;
-    const x = this.xs[i] + t * dx + (offsetM * dy) / len;
-    const y = this.ys[i] + t * dy - (offsetM * dx) / len;
+    const x = x0 + t * dx + (offsetM * dy) / len;
+    const y = y0 + t * dy - (offsetM * dx) / len;
     const headingDeg = ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
     return { lat: this.lat0 + (y / R) * (180 / Math.PI), lon: this.lon0 + (x / (R * this.kx)) * (180 / Math.PI), headingDeg };
   }
@@ -138,10 +139,10 @@ export class BusMotion {
       ms.push(m);
       from = m;
     }
-    if (ms.length === 0 || ms[0] > 1) ms.unshift(0);
-    if (ms[ms.length - 1] < path.lengthM - 1) ms.push(path.lengthM);
+    if (ms.length === 0 || ms[0]! > 1) ms.unshift(0);
+    if (ms[ms.length - 1]! < path.lengthM - 1) ms.push(path.lengthM);
     this.stopsM = ms;
-    this.distanceM = ms[0];
+    this.distanceM = ms[0]!;
     this.dwellLeftS = this.dwell();
     this.cruiseMps = this.pickCruise();
   }
@@ -170,7 +171,7 @@ export class BusMotion {
       this.dwellLeftS--;
       return;
     }
-    const target = this.stopsM[this.next];
+    const target = this.stopsM[this.next]!; // not done, so next is in range
     const remaining = target - this.distanceM;
     // The fastest speed from which the bus still stops at the stop, capped by the cruise speed.
     const wanted = Math.min(this.cruiseMps, Math.sqrt(2 * this.o.decelMps2 * Math.max(0, remaining - this.speedMps)));

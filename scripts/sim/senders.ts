@@ -68,7 +68,7 @@ class Jt808Sender implements Sender {
     if (!c || this.off || c.closed) return;
     // Resend what storage refused before, oldest first.
     while (this.pending.length > 0) {
-      const r = await c.request(0x0704, this.pending[0]).catch(() => undefined);
+      const r = await c.request(0x0704, this.pending[0]!).catch(() => undefined);
       if (!r || r.result !== 0) break;
       this.pending.shift();
       this.stats.resent++;

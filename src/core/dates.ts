@@ -6,8 +6,8 @@ export function localDate(timeMs: number, utcOffsetMin: number): string {
 
 /** Whole years from a YYYY-MM-DD date to the local date (birthday semantics). */
 export function yearsBetween(fromDate: string, toDate: string): number {
-  const [fy, fm, fd] = fromDate.split('-').map(Number);
-  const [ty, tm, td] = toDate.split('-').map(Number);
+  const [fy = NaN, fm = NaN, fd = NaN] = fromDate.split('-').map(Number);
+  const [ty = NaN, tm = NaN, td = NaN] = toDate.split('-').map(Number);
   let years = ty - fy;
   if (tm < fm || (tm === fm && td < fd)) years--;
   return years;

@@ -118,7 +118,7 @@ export function pushReorder<T extends { timeMs: number }>(buf: ReorderBuffer<T>,
   const items = [...buf.items, item].sort((p, q) => p.timeMs - q.timeMs);
   const cut = newestMs - buf.holdMs;
   let n = 0;
-  while (n < items.length && items[n].timeMs <= cut) n++;
+  while (n < items.length && items[n]!.timeMs <= cut) n++;
   return { buffer: { holdMs: buf.holdMs, newestMs, items: items.slice(n) }, released: items.slice(0, n) };
 }
 

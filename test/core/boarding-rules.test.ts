@@ -14,9 +14,9 @@ describe('R2 over-capacity', () => {
     const { events } = run(ctx, [START, board(1, 10), board(2, 1), board(3, 2), board(4, 0, 3)]);
     const v = violations(events, 'overCapacity');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.updated', 'violation.closed']);
-    expect(v[0].severity).toBe('critical');
-    expect(v[0].startMs).toBe(T0 + 2000);
-    expect(v[2].peakValue).toBe(13);
+    expect(v[0]!.severity).toBe('critical');
+    expect(v[0]!.startMs).toBe(T0 + 2000);
+    expect(v[2]!.peakValue).toBe(13);
     expect(new Set(v.map((e) => e.id)).size).toBe(1);
   });
 
@@ -29,7 +29,7 @@ describe('R2 over-capacity', () => {
     const a = run(ctx, [START, board(1, 3)]);
     const b = run(ctx, [board(2, 1), board(3, 0, 2)], deserializeState(serializeState(a.state)));
     expect(opened(b.events)).toHaveLength(0);
-    expect(closed(b.events, 'overCapacity')[0].id).toBe(opened(a.events, 'overCapacity')[0].id);
+    expect(closed(b.events, 'overCapacity')[0]!.id).toBe(opened(a.events, 'overCapacity')[0]!.id);
   });
 });
 
@@ -44,8 +44,8 @@ describe('R4 off-stop boarding', () => {
     expect(violations(ok.events, 'offStopBoarding')).toHaveLength(0);
     const bad = run(ctx, [START, board(1, 2, 0, [1051, 0], 'rec-9')]);
     expect(violations(bad.events, 'offStopBoarding').map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
-    expect(opened(bad.events)[0].severity).toBe('minor');
-    expect(opened(bad.events)[0].evidence.nearestStopId).toBe('s1');
+    expect(opened(bad.events)[0]!.severity).toBe('minor');
+    expect(opened(bad.events)[0]!.evidence.nearestStopId).toBe('s1');
   });
 
   it('door opened off-stop lasts while the door is open; at a stop it is fine', () => {
@@ -60,6 +60,6 @@ describe('R4 off-stop boarding', () => {
     ]);
     const v = violations(events, 'offStopBoarding');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
-    expect(v[1].endMs! - v[1].startMs).toBe(30_000);
+    expect(v[1]!.endMs! - v[1]!.startMs).toBe(30_000);
   });
 });

@@ -13,9 +13,9 @@ describe('R7 device offline, tamper, coverage loss', () => {
     const { events } = run(ctx, [...base, tick(300), tick(360), fixIn(fix(400, 1000, 0, 30))]);
     const v = violations(events, 'deviceOffline');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
-    expect(v[0].startMs).toBe(T0);
-    expect(v[1].endMs).toBe(T0 + 400_000);
-    expect(v[1].evidence.cause).toBe('unknown');
+    expect(v[0]!.startMs).toBe(T0);
+    expect(v[1]!.endMs).toBe(T0 + 400_000);
+    expect(v[1]!.evidence.cause).toBe('unknown');
   });
 
   it('heartbeats keep the device online', () => {
@@ -39,9 +39,9 @@ describe('R7 device offline, tamper, coverage loss', () => {
     ]);
     const v = violations(events, 'deviceOffline');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed', 'violation.updated']);
-    expect(v[2].evidence.cause).toBe('coverageLoss');
-    expect(v[2].status).toBe('closed');
-    expect(v[2].severity).toBe('minor');
+    expect(v[2]!.evidence.cause).toBe('coverageLoss');
+    expect(v[2]!.status).toBe('closed');
+    expect(v[2]!.severity).toBe('minor');
     expect(state.device.lastOffline?.evidence.backfilledFixes).toBe(2);
   });
 
@@ -54,7 +54,7 @@ describe('R7 device offline, tamper, coverage loss', () => {
     ]);
     const v = violations(events, 'deviceTampered');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.updated', 'violation.closed']);
-    expect(v[1].evidence.alarms).toEqual(['gnssAntennaCut', 'powerLost']);
+    expect(v[1]!.evidence.alarms).toEqual(['gnssAntennaCut', 'powerLost']);
   });
 
   it('restart during an offline episode does not reopen it', () => {
@@ -62,7 +62,7 @@ describe('R7 device offline, tamper, coverage loss', () => {
     const a = run(ctx, [START, fixIn(fix(0, 0, 0, 30)), tick(400)]);
     const b = run(ctx, [tick(460), tick(520), fixIn(fix(600, 10, 0, 30))], deserializeState(serializeState(a.state)));
     expect(opened(b.events)).toHaveLength(0);
-    expect(closed(b.events, 'deviceOffline')[0].id).toBe(opened(a.events, 'deviceOffline')[0].id);
+    expect(closed(b.events, 'deviceOffline')[0]!.id).toBe(opened(a.events, 'deviceOffline')[0]!.id);
   });
 });
 
@@ -73,18 +73,18 @@ describe('R8 unlicensed bus, R9 attendant, R11 emergency', () => {
     const bad = run(makeCtx({ bus: { signValidUntil: '2025-03-02' } }), [START, { type: 'tripEnd', timeMs: T0 + 1000, sweepConfirmed: true }]);
     const v = violations(bad.events, 'unlicensedBus');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
-    expect(v[0].evidence.failures).toEqual(['sign_expired']);
+    expect(v[0]!.evidence.failures).toEqual(['sign_expired']);
     const insp = run(makeCtx({ bus: { inspectionValidUntil: '2025-01-01', signValidUntil: '2024-12-31' } }), [START]);
-    expect(opened(insp.events, 'unlicensedBus')[0].evidence.failures).toEqual(['sign_expired', 'inspection_expired']);
+    expect(opened(insp.events, 'unlicensedBus')[0]!.evidence.failures).toEqual(['sign_expired', 'inspection_expired']);
   });
 
   it('no attendant at trip start; children left on board at trip end', () => {
     const none = run(makeCtx({ attendant: null }), [START]);
-    expect(opened(none.events, 'noAttendant')[0].evidence.reason).toBe('not_assigned');
+    expect(opened(none.events, 'noAttendant')[0]!.evidence.reason).toBe('not_assigned');
     const notIn = run(makeCtx({ attendant: { id: 'a1', checkedIn: false } }), [START]);
-    expect(opened(notIn.events, 'noAttendant')[0].evidence.reason).toBe('not_checked_in');
+    expect(opened(notIn.events, 'noAttendant')[0]!.evidence.reason).toBe('not_checked_in');
     const left = run(makeCtx(), [START, { type: 'boarding', timeMs: T0 + 1, boarded: 3, alighted: 0 }, { type: 'boarding', timeMs: T0 + 2, boarded: 0, alighted: 2 }, { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: true }]);
-    expect(opened(left.events, 'childLeftOnBoard')[0].severity).toBe('critical');
+    expect(opened(left.events, 'childLeftOnBoard')[0]!.severity).toBe('critical');
     const clean = run(makeCtx(), [START, { type: 'boarding', timeMs: T0 + 1, boarded: 3, alighted: 3 }, { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: true }]);
     expect(violations(clean.events, 'childLeftOnBoard')).toHaveLength(0);
     const noSweep = run(makeCtx(), [START, { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: false }]);
@@ -101,8 +101,8 @@ describe('R8 unlicensed bus, R9 attendant, R11 emergency', () => {
     ]);
     const v = violations(events, 'emergency');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
-    expect(v[0].severity).toBe('critical');
-    expect(v[1].evidence.alarmCount).toBe(3);
+    expect(v[0]!.severity).toBe('critical');
+    expect(v[1]!.evidence.alarmCount).toBe(3);
   });
 
   it('trip end closes every open episode', () => {

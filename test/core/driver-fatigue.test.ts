@@ -31,11 +31,11 @@ describe('R6 driver credentials', () => {
     const ctx = makeCtx({ assignedDriverId: 'nobody', drivers: [GOOD_DRIVER, { ...GOOD_DRIVER, id: 'nobody2' }] });
     const { events } = run(ctx, [START, { type: 'driverCard', timeMs: T0 + 1000, inserted: true, certificateNo: 'Q1' }]);
     const v = violations(events, 'driverCredentials');
-    expect(v[0].type).toBe('violation.opened');
-    expect(v[0].evidence.failures).toEqual(['unknown_driver']);
+    expect(v[0]!.type).toBe('violation.opened');
+    expect(v[0]!.evidence.failures).toEqual(['unknown_driver']);
     // the card driver is valid but is not the assigned one
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed', 'violation.opened']);
-    expect(v[2].evidence.failures).toEqual(['not_assigned_driver']);
+    expect(v[2]!.evidence.failures).toEqual(['not_assigned_driver']);
   });
 
   it('unknown card and card read failure are reported at once', () => {
@@ -72,9 +72,9 @@ describe('R5 fatigue', () => {
   it('pre-warning at 3 h 45 min, violation at 4 h of continuous driving', () => {
     const { events } = run(makeCtx(), day(250, []));
     expect(opened(events, 'fatiguePreWarning')).toHaveLength(1);
-    expect(opened(events, 'fatiguePreWarning')[0].timeMs).toBe(T0 + 225 * 60_000);
+    expect(opened(events, 'fatiguePreWarning')[0]!.timeMs).toBe(T0 + 225 * 60_000);
     expect(opened(events, 'fatigue')).toHaveLength(1);
-    expect(opened(events, 'fatigue')[0].timeMs).toBe(T0 + 240 * 60_000);
+    expect(opened(events, 'fatigue')[0]!.timeMs).toBe(T0 + 240 * 60_000);
   });
 
   it('a 19-minute stop does not reset, a 20-minute stop does', () => {
@@ -90,6 +90,6 @@ describe('R5 fatigue', () => {
     expect(opened(b.events)).toHaveLength(0);
     const c = closed(b.events, 'fatigue');
     expect(c).toHaveLength(1);
-    expect(c[0].endMs).toBe(T0 + 245 * 60_000);
+    expect(c[0]!.endMs).toBe(T0 + 245 * 60_000);
   });
 });

@@ -17,14 +17,14 @@ const route: RouteInput = { id: 'munich', path: fixes.map((f) => [f.lon, f.lat] 
 /** Replaces fixes [from, from + n) by a detour that leaves the path sideways to 300 m and comes back. */
 function spliceDetour(list: Fix[], from: number, n: number, offsetM: number): Fix[] {
   const out = list.slice();
-  const a = list[from - 1], b = list[from + n];
+  const a = list[from - 1]!, b = list[from + n]!;
   const mLat = 111_195, mLon = mLat * Math.cos((a.lat * Math.PI) / 180);
   const dx = (b.lon - a.lon) * mLon, dy = (b.lat - a.lat) * mLat;
   const len = Math.hypot(dx, dy);
   const nx = -dy / len, ny = dx / len; // left normal
   const ramp = 15;
   for (let i = 0; i < n; i++) {
-    const f = list[from + i];
+    const f = list[from + i]!;
     const k = Math.min(1, i / ramp, (n - 1 - i) / ramp);
     out[from + i] = { ...f, lon: f.lon + (nx * offsetM * k) / mLon, lat: f.lat + (ny * offsetM * k) / mLat };
   }
@@ -50,7 +50,7 @@ describe('Munich 1 Hz trace', () => {
     expect(o).toHaveLength(1);
     const closedEv = violations(r.events, 'routeDeviation').filter((e) => e.type === 'violation.closed');
     expect(closedEv).toHaveLength(1);
-    expect(closedEv[0].peakValue!).toBeGreaterThan(250);
+    expect(closedEv[0]!.peakValue!).toBeGreaterThan(250);
   });
 
   it('the replay CLI prints one JSON event per line in time order', () => {
@@ -65,9 +65,9 @@ describe('Munich 1 Hz trace', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; time: string; kind?: string });
-    expect(lines[0].type).toBe('trip.started');
+    expect(lines[0]!.type).toBe('trip.started');
     expect(lines.filter((l) => l.type === 'violation.opened' && l.kind === 'routeDeviation')).toHaveLength(1);
     const times = lines.map((l) => Date.parse(l.time));
-    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
+    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]!);
   }, 30_000);
 });

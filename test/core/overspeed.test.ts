@@ -21,14 +21,14 @@ describe('R1 overspeed', () => {
     const { events } = run(makeCtx(), [START, ...fixes(over), ...fixes(back)]);
     const o = opened(events, 'overspeed');
     expect(o).toHaveLength(1);
-    expect(o[0].timeMs - o[0].startMs).toBe(10_000);
-    expect(o[0].severity).toBe('major');
-    expect(o[0].limit).toBe(60);
+    expect(o[0]!.timeMs - o[0]!.startMs).toBe(10_000);
+    expect(o[0]!.severity).toBe('major');
+    expect(o[0]!.limit).toBe(60);
     const c = closed(events, 'overspeed');
     expect(c).toHaveLength(1);
-    expect(c[0].id).toBe(o[0].id);
-    expect(c[0].peakValue).toBe(61);
-    expect(c[0].evidence.distanceOverM).toBeGreaterThan(160);
+    expect(c[0]!.id).toBe(o[0]!.id);
+    expect(c[0]!.peakValue).toBe(61);
+    expect(c[0]!.evidence.distanceOverM).toBeGreaterThan(160);
   });
 
   it('brief overspeed (9 s) does not open', () => {
@@ -47,9 +47,9 @@ describe('R1 overspeed', () => {
 
   it('severity critical at ≥ 20 % over, major just under', () => {
     const crit = run(makeCtx(), [START, ...fixes(drive({ fromS: 0, durationS: 12, speedKph: 72 }))]);
-    expect(opened(crit.events, 'overspeed')[0].severity).toBe('critical');
+    expect(opened(crit.events, 'overspeed')[0]!.severity).toBe('critical');
     const major = run(makeCtx(), [START, ...fixes(drive({ fromS: 0, durationS: 12, speedKph: 71.9 }))]);
-    expect(opened(major.events, 'overspeed')[0].severity).toBe('major');
+    expect(opened(major.events, 'overspeed')[0]!.severity).toBe('major');
   });
 
   it('escalates to critical with an update when the peak grows', () => {
@@ -64,12 +64,12 @@ describe('R1 overspeed', () => {
   it('hazard zone and low visibility bring the limit to 20; posted limit and expressway apply', () => {
     const hazard = makeCtx({ zones: [{ id: 'z-bend', polygon: square(500, 0, 1000), hazard: true }] });
     const h = run(hazard, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 30 }))]);
-    expect(opened(h.events, 'overspeed')[0].limit).toBe(20);
-    expect(opened(h.events, 'overspeed')[0].evidence.limitReason).toBe('hazard');
+    expect(opened(h.events, 'overspeed')[0]!.limit).toBe(20);
+    expect(opened(h.events, 'overspeed')[0]!.evidence.limitReason).toBe('hazard');
     const lowVis = run(makeCtx({ lowVisibility: true }), [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 30 }))]);
-    expect(opened(lowVis.events, 'overspeed')[0].limit).toBe(20);
+    expect(opened(lowVis.events, 'overspeed')[0]!.limit).toBe(20);
     const posted = makeCtx({ zones: [{ id: 'z40', polygon: square(500, 0, 1000), postedLimitKph: 40 }] });
-    expect(opened(run(posted, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 45 }))]).events, 'overspeed')[0].limit).toBe(40);
+    expect(opened(run(posted, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 45 }))]).events, 'overspeed')[0]!.limit).toBe(40);
     const expressway = makeCtx({ zones: [{ id: 'g15', polygon: square(500, 0, 2000), roadClass: 'expressway' }] });
     expect(violations(run(expressway, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 75 }))]).events, 'overspeed')).toHaveLength(0);
     expect(opened(run(expressway, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 85 }))]).events, 'overspeed')).toHaveLength(1);
@@ -84,8 +84,8 @@ describe('R1 overspeed', () => {
     const { events } = run(makeCtx(), [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 90, gps: false }))]);
     const o = opened(events, 'overspeed');
     expect(o).toHaveLength(1);
-    expect(o[0].evidence.speedSource).toBe('derived');
-    expect(o[0].peakValue).toBeCloseTo(90, 0);
+    expect(o[0]!.evidence.speedSource).toBe('derived');
+    expect(o[0]!.peakValue).toBeCloseTo(90, 0);
   });
 
   it('only while students are aboard when boarding data exists', () => {
@@ -100,8 +100,8 @@ describe('R1 overspeed', () => {
     const alarmOnly = run(makeCtx(), [START, fixIn(fix(0, 0, 0, 50, { alarms: ['overspeed'] })), fixIn(fix(12, 150, 0, 50, { alarms: ['overspeed'] }))]);
     expect(violations(alarmOnly.events, 'overspeed')).toHaveLength(0);
     const f = drive({ fromS: 0, durationS: 12, speedKph: 70 });
-    f[3] = { ...f[3], alarms: ['overspeed'] };
-    expect(opened(run(makeCtx(), [START, ...fixes(f)]).events, 'overspeed')[0].evidence.terminalAlarm).toBe(true);
+    f[3] = { ...f[3]!, alarms: ['overspeed'] };
+    expect(opened(run(makeCtx(), [START, ...fixes(f)]).events, 'overspeed')[0]!.evidence.terminalAlarm).toBe(true);
   });
 
   it('a long gap closes the episode at the last fix over the limit', () => {
@@ -109,7 +109,7 @@ describe('R1 overspeed', () => {
     const b = drive({ fromS: 200, durationS: 3, speedKph: 70, x0: 3000 });
     const { events } = run(makeCtx(), [START, ...fixes(a), ...fixes(b)]);
     const c = closed(events, 'overspeed');
-    expect(c[0].endMs).toBe(a[a.length - 1].timeMs);
+    expect(c[0]!.endMs).toBe(a[a.length - 1]!.timeMs);
   });
 
   it('out-of-order fix is late and does not extend or reopen the episode', () => {
@@ -130,7 +130,7 @@ describe('R1 overspeed', () => {
     const second = run(ctx, all.slice(16), restored);
     const events = [...first.events, ...second.events];
     expect(opened(events, 'overspeed')).toHaveLength(1);
-    expect(closed(second.events, 'overspeed')[0].id).toBe(opened(first.events, 'overspeed')[0].id);
+    expect(closed(second.events, 'overspeed')[0]!.id).toBe(opened(first.events, 'overspeed')[0]!.id);
     expect(events).toEqual(straight.events);
   });
 });

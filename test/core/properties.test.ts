@@ -58,7 +58,7 @@ describe('properties', () => {
         let i = 0;
         let c = 0;
         while (i < inputs.length) {
-          const n = cuts[c++ % cuts.length];
+          const n = cuts[c++ % cuts.length]!;
           const r = stepMany(state, inputs.slice(i, i + n), ctx);
           batched.push(...r.events);
           state = deserializeState(serializeState(r.state)); // checkpoint between batches

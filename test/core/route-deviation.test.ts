@@ -14,10 +14,10 @@ describe('R3 route deviation', () => {
     const { events } = run(makeCtx(), [START, ...lateral([...repeat(0, 5), ...repeat(150, 31), ...repeat(0, 3)])]);
     const o = opened(events, 'routeDeviation');
     expect(o).toHaveLength(1);
-    expect(o[0].startMs).toBe(fix(5, 0, 0).timeMs);
-    expect(o[0].timeMs - o[0].startMs).toBe(30_000);
-    expect(o[0].peakValue).toBeCloseTo(150, 0);
-    expect(closed(events, 'routeDeviation')[0].endMs).toBe(fix(36, 0, 0).timeMs);
+    expect(o[0]!.startMs).toBe(fix(5, 0, 0).timeMs);
+    expect(o[0]!.timeMs - o[0]!.startMs).toBe(30_000);
+    expect(o[0]!.peakValue).toBeCloseTo(150, 0);
+    expect(closed(events, 'routeDeviation')[0]!.endMs).toBe(fix(36, 0, 0).timeMs);
   });
 
   it('just under the duration (29 s) does not open', () => {
@@ -47,7 +47,7 @@ describe('R3 route deviation', () => {
     const { events } = run(makeCtx(), [START, ...lateral([...repeat(200, 35), ...jitter, ...repeat(79, 2), ...jitter])]);
     expect(opened(events, 'routeDeviation')).toHaveLength(1);
     expect(closed(events, 'routeDeviation')).toHaveLength(1);
-    expect(closed(events, 'routeDeviation')[0].endMs).toBe(fix(95, 0, 0).timeMs);
+    expect(closed(events, 'routeDeviation')[0]!.endMs).toBe(fix(95, 0, 0).timeMs);
   });
 
   it('a gap while off-route keeps one episode', () => {
@@ -63,7 +63,7 @@ describe('R3 route deviation', () => {
     const a = run(ctx, all.slice(0, 40));
     const b = run(ctx, all.slice(40), deserializeState(serializeState(a.state)));
     expect(opened([...a.events, ...b.events], 'routeDeviation')).toHaveLength(1);
-    expect(closed(b.events, 'routeDeviation')[0].id).toBe(opened(a.events, 'routeDeviation')[0].id);
+    expect(closed(b.events, 'routeDeviation')[0]!.id).toBe(opened(a.events, 'routeDeviation')[0]!.id);
     expect([...a.events, ...b.events]).toEqual(run(ctx, all).events);
   });
 });

@@ -173,7 +173,7 @@ describe('stepInPlace (the mutating fast path) against step', () => {
   it('gives the same events and the same final state over random traces', () => {
     fc.assert(
       fc.property(traceArb, (tr) => {
-        const ctx = contexts[tr.ctxIdx];
+        const ctx = contexts[tr.ctxIdx]!;
         const inputs = inputsOf(tr);
         const ref = runWithStep(ctx, inputs);
 
@@ -195,7 +195,7 @@ describe('stepInPlace (the mutating fast path) against step', () => {
   it('mixing step and stepInPlace on a copy leaves every earlier snapshot intact', () => {
     fc.assert(
       fc.property(traceArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }), (tr, modes) => {
-        const ctx = contexts[tr.ctxIdx];
+        const ctx = contexts[tr.ctxIdx]!;
         const inputs = inputsOf(tr);
         const ref = runWithStep(ctx, inputs);
 
@@ -228,7 +228,7 @@ describe('stepInPlace (the mutating fast path) against step', () => {
   });
 
   it('step returns the input state itself when an input changes nothing', () => {
-    const ctx = contexts[0];
+    const ctx = contexts[0]!;
     const s0 = createState();
     const r = step(s0, { type: 'tick', nowMs: T0 }, ctx);
     expect(r.state).toBe(s0);
@@ -243,7 +243,7 @@ describe('stepInPlace (the mutating fast path) against step', () => {
     const kinds = new Set<string>();
     fc.assert(
       fc.property(traceArb, (tr) => {
-        for (const e of runWithStep(contexts[tr.ctxIdx], inputsOf(tr)).events) kinds.add('kind' in e ? `${e.type}:${e.kind}` : e.type);
+        for (const e of runWithStep(contexts[tr.ctxIdx]!, inputsOf(tr)).events) kinds.add('kind' in e ? `${e.type}:${e.kind}` : e.type);
       }),
       { numRuns: 300, seed: 1 },
     );

@@ -42,9 +42,9 @@ describe('stop events', () => {
     const { events } = run(makeCtx({ stops, lengthM: 4000 }), [START, fixIn(fix(0, 1000, 5, 36)), fixIn(fix(1, 1010, 5, 36)), fixIn(fix(5, 2000, -5, 36))]);
     const p = events.filter((e): e is ProgressEvent => e.type === 'trip.progress');
     expect(p).toHaveLength(2);
-    expect(p[1].progressM).toBeCloseTo(2000, 0);
-    expect(p[1].fraction).toBeCloseTo(0.5, 3);
-    expect(p[1].nextStopId).toBe('C'); // A and B were passed by without arriving
+    expect(p[1]!.progressM).toBeCloseTo(2000, 0);
+    expect(p[1]!.fraction).toBeCloseTo(0.5, 3);
+    expect(p[1]!.nextStopId).toBe('C'); // A and B were passed by without arriving
     expect(stopEvents(events)).toEqual(['stop.missed:A', 'stop.missed:B']);
   });
 });
@@ -69,7 +69,7 @@ describe('trip matching and progress', () => {
       along = m.alongM;
       outward.push(along!);
     }
-    for (let i = 1; i < outward.length; i++) expect(outward[i]).toBeGreaterThanOrEqual(outward[i - 1]);
+    for (let i = 1; i < outward.length; i++) expect(outward[i]).toBeGreaterThanOrEqual(outward[i - 1]!);
     expect(outward[outward.length - 1]).toBeLessThan(2100);
     // and the return pass continues from there
     const [lon, lat] = ll(1000, 12);

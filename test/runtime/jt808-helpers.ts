@@ -54,7 +54,7 @@ export function summary(r: PlatformReply): string {
 /** Flips one bit of a header/body byte (never touching escapes), so the frame stays a frame but fails its checksum. */
 export function corruptChecksum(wire: Uint8Array): Uint8Array {
   for (let i = 5; i < wire.length - 3; i++) {
-    const b = wire[i];
+    const b = wire[i]!;
     const nb = b ^ 0x01;
     if (wire[i - 1] === 0x7d || b === 0x7d || b === 0x7e || nb === 0x7d || nb === 0x7e) continue;
     wire[i] = nb;

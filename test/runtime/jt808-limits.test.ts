@@ -115,7 +115,7 @@ describe('JT/T 808 server limits', () => {
     await extra.closedPromise;
     expect(s.stats()).toMatchObject({ connectionsRefused: 1, connectionsOpen: 3 });
     // A slot frees up when a connection ends.
-    await open[0].close();
+    await open[0]!.close();
     await until(() => s.stats().connectionsOpen === 2);
     const again = await terminal(s);
     expect((await again.heartbeat()).result).toBe(0);

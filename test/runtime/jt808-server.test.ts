@@ -74,7 +74,7 @@ describe('JT/T 808 server: registration, authentication, positions', () => {
     expect(reg.authCode).toMatch(/^[A-Z2-9]{16}$/);
     const [row] = await t.database.query<{ secret_hash: string }>('select secret_hash from devices where id = $1', [dev.deviceId]);
     const { createHash } = await import('node:crypto');
-    expect(row.secret_hash).toBe(createHash('sha256').update(reg.authCode!).digest('hex'));
+    expect(row!.secret_hash).toBe(createHash('sha256').update(reg.authCode!).digest('hex'));
     expect((await c.authenticate('INITIAL-CODE')).result).toBe(1); // replaced by the new code
     expect((await c.authenticate(reg.authCode!)).result).toBe(0);
     for (let i = 0; i < 5; i++) expect((await c.position(drive(i))).result).toBe(0);

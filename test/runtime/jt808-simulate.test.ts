@@ -73,8 +73,8 @@ describe('bus motion', () => {
     expect(Math.max(...samples.map((s) => s.speedKph))).toBeLessThanOrEqual(50);
     expect(Math.max(...samples.map((s) => s.speedKph))).toBeGreaterThanOrEqual(30);
     // Speed changes by at most ~1.7 m/s per second (a firm stop at the kerb).
-    for (let i = 1; i < samples.length; i++) expect(Math.abs(samples[i].speedKph - samples[i - 1].speedKph)).toBeLessThanOrEqual(6.1);
-    const dwellStarts = samples.filter((s, i) => s.atStop && i > 0 && !samples[i - 1].atStop);
+    for (let i = 1; i < samples.length; i++) expect(Math.abs(samples[i]!.speedKph - samples[i - 1]!.speedKph)).toBeLessThanOrEqual(6.1);
+    const dwellStarts = samples.filter((s, i) => s.atStop && i > 0 && !samples[i - 1]!.atStop);
     expect(dwellStarts).toHaveLength(2); // the two intermediate stops
     expect(samples.at(-1)!.distanceM).toBeCloseTo(6000, -1);
     expect(samples.every((s) => s.headingDeg === 0)).toBe(true);
@@ -120,11 +120,11 @@ describe('fleet simulator', () => {
     for (const p of ['jt808', 'osmand', 'json']) expect(counts[p], p).toBeGreaterThan(50);
     // Blind-area fixes from the terminal are stored as such.
     const [blind] = await database.query<{ n: number }>('select count(*)::int as n from positions where blind_area');
-    expect(Number(blind.n)).toBeGreaterThan(5);
+    expect(Number(blind!.n)).toBeGreaterThan(5);
     // The driver card reached the device events with its expired certificate.
     const cards = await database.query<{ payload: any }>("select payload from device_events where type = 'driverCard'");
     expect(cards.length).toBeGreaterThan(0);
-    expect(String(cards[0].payload.certificateExpiry) < new Date().toISOString().slice(0, 10)).toBe(true);
+    expect(String(cards[0]!.payload.certificateExpiry) < new Date().toISOString().slice(0, 10)).toBe(true);
     expect(logs.some((l) => l.msg === 'back in coverage: back-filling')).toBe(true);
   }, 30_000);
 });

@@ -31,14 +31,15 @@ export function buildRouteGeometry(coordinates: ReadonlyArray<readonly [number, 
   const xs = Float64Array.from(xsList);
   const ys = Float64Array.from(ysList);
   const cumM = new Float64Array(n);
-  for (let i = 1; i < n; i++) cumM[i] = cumM[i - 1] + Math.hypot(xs[i] - xs[i - 1], ys[i] - ys[i - 1]);
+  for (let i = 1; i < n; i++) cumM[i] = cumM[i - 1]! + Math.hypot(xs[i]! - xs[i - 1]!, ys[i]! - ys[i - 1]!);
   const segmentCount = n - 1;
   const index = new Flatbush(segmentCount);
   for (let i = 0; i < segmentCount; i++) {
-    index.add(Math.min(xs[i], xs[i + 1]), Math.min(ys[i], ys[i + 1]), Math.max(xs[i], xs[i + 1]), Math.max(ys[i], ys[i + 1]));
+    const x0 = xs[i]!, x1 = xs[i + 1]!, y0 = ys[i]!, y1 = ys[i + 1]!;
+    index.add(Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1));
   }
   index.finish();
-  return { projection: proj, xs, ys, cumM, lengthM: cumM[n - 1], segmentCount, segmentIndex: index };
+  return { projection: proj, xs, ys, cumM, lengthM: cumM[n - 1]!, segmentCount, segmentIndex: index };
 }
 
 /** Index of the segment whose span contains alongM (clamped to the path). */
@@ -50,7 +51,7 @@ export function segmentAt(g: RouteGeometry, alongM: number): number {
   let hi = g.segmentCount - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (cum[mid] <= alongM) lo = mid;
+    if (cum[mid]! <= alongM) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -64,15 +65,15 @@ export interface SegmentMatch {
 
 /** Squared-distance projection of (x, y) on segment i; writes into out. */
 function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: SegmentMatch): void {
-  const ax = g.xs[i], ay = g.ys[i];
-  const dx = g.xs[i + 1] - ax, dy = g.ys[i + 1] - ay;
+  const ax = g.xs[i]!, ay = g.ys[i]!;
+  const dx = g.xs[i + 1]! - ax, dy = g.ys[i + 1]! - ay;
   const len2 = dx * dx + dy * dy;
   let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
   if (t < 0) t = 0;
   else if (t > 1) t = 1;
   const px = ax + t * dx - x, py = ay + t * dy - y;
   out.distanceM = Math.sqrt(px * px + py * py);
-  out.alongM = g.cumM[i] + t * (g.cumM[i + 1] - g.cumM[i]);
+  out.alongM = g.cumM[i]! + t * (g.cumM[i + 1]! - g.cumM[i]!);
   out.segment = i;
 }
 
@@ -88,8 +89,8 @@ export function matchWindowInto(g: RouteGeometry, x: number, y: number, fromM: n
   const xs = g.xs, ys = g.ys;
   let bestD2 = Infinity, bestI = i0, bestT = 0;
   for (let i = i0; i <= i1; i++) {
-    const ax = xs[i], ay = ys[i];
-    const dx = xs[i + 1] - ax, dy = ys[i + 1] - ay;
+    const ax = xs[i]!, ay = ys[i]!;
+    const dx = xs[i + 1]! - ax, dy = ys[i + 1]! - ay;
     const len2 = dx * dx + dy * dy;
     let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
     if (t < 0) t = 0;
@@ -103,7 +104,7 @@ export function matchWindowInto(g: RouteGeometry, x: number, y: number, fromM: n
     }
   }
   out.distanceM = Math.sqrt(bestD2);
-  out.alongM = g.cumM[bestI] + bestT * (g.cumM[bestI + 1] - g.cumM[bestI]);
+  out.alongM = g.cumM[bestI]! + bestT * (g.cumM[bestI + 1]! - g.cumM[bestI]!);
   out.segment = bestI;
   return out;
 }
@@ -162,10 +163,10 @@ export function matchGlobal(
   }
   // Candidates inside the preference box first, then the nearest few by box distance.
   const inBox = index.search(x - preferWithinM, y - preferWithinM, x + preferWithinM, y + preferWithinM);
-  for (let k = 0; k < inBox.length; k++) consider(q, inBox[k]);
+  for (const i of inBox) consider(q, i);
   if (q.nearest.distanceM > preferWithinM) {
     const near = index.neighbors(x, y, 16);
-    for (let k = 0; k < near.length; k++) consider(q, near[k]);
+    for (const i of near) consider(q, i);
   }
   return { nearest: q.nearest, preferred: q.preferred };
 }
@@ -173,7 +174,8 @@ export function matchGlobal(
 /** Position on the path at alongM, in the projected plane. */
 export function pointAt(g: RouteGeometry, alongM: number): { x: number; y: number } {
   const i = segmentAt(g, alongM);
-  const segLen = g.cumM[i + 1] - g.cumM[i];
-  const t = segLen > 0 ? Math.min(1, Math.max(0, (alongM - g.cumM[i]) / segLen)) : 0;
-  return { x: g.xs[i] + t * (g.xs[i + 1] - g.xs[i]), y: g.ys[i] + t * (g.ys[i + 1] - g.ys[i]) };
+  const c0 = g.cumM[i]!, segLen = g.cumM[i + 1]! - c0;
+  const t = segLen > 0 ? Math.min(1, Math.max(0, (alongM - c0) / segLen)) : 0;
+  const x0 = g.xs[i]!, y0 = g.ys[i]!;
+  return { x: x0 + t * (g.xs[i + 1]! - x0), y: y0 + t * (g.ys[i + 1]! - y0) };
 }

@@ -63,19 +63,20 @@ export function buildZoneIndex(zones: ReadonlyArray<ZoneDef>, projection: LocalP
     (cells > MAX_CELLS_PER_ZONE ? index.large : small).push(i);
   });
   if (small.length === 0) return index;
-  index.minX = Math.min(...small.map((i) => prepared[i].minX));
-  index.minY = Math.min(...small.map((i) => prepared[i].minY));
-  index.cols = Math.floor((Math.max(...small.map((i) => prepared[i].maxX)) - index.minX) / cellM) + 1;
-  index.rows = Math.floor((Math.max(...small.map((i) => prepared[i].maxY)) - index.minY) / cellM) + 1;
+  index.minX = Math.min(...small.map((i) => prepared[i]!.minX));
+  index.minY = Math.min(...small.map((i) => prepared[i]!.minY));
+  index.cols = Math.floor((Math.max(...small.map((i) => prepared[i]!.maxX)) - index.minX) / cellM) + 1;
+  index.rows = Math.floor((Math.max(...small.map((i) => prepared[i]!.maxY)) - index.minY) / cellM) + 1;
   index.cells = new Array<number[]>(index.cols * index.rows).fill(EMPTY);
   for (const i of small) {
-    const z = prepared[i];
+    const z = prepared[i]!;
     const c0 = Math.floor((z.minX - index.minX) / cellM), c1 = Math.floor((z.maxX - index.minX) / cellM);
     const r0 = Math.floor((z.minY - index.minY) / cellM), r1 = Math.floor((z.maxY - index.minY) / cellM);
     for (let r = r0; r <= r1; r++) {
       for (let c = c0; c <= c1; c++) {
         const k = r * index.cols + c;
-        index.cells[k] = index.cells[k] === EMPTY ? [i] : [...index.cells[k], i];
+        const cell = index.cells[k]!;
+        index.cells[k] = cell === EMPTY ? [i] : [...cell, i];
       }
     }
   }
@@ -86,8 +87,8 @@ export function pointInRing(ring: Float64Array, x: number, y: number): boolean {
   let inside = false;
   const n = ring.length / 2;
   for (let i = 0, j = n - 1; i < n; j = i++) {
-    const xi = ring[2 * i], yi = ring[2 * i + 1];
-    const xj = ring[2 * j], yj = ring[2 * j + 1];
+    const xi = ring[2 * i]!, yi = ring[2 * i + 1]!;
+    const xj = ring[2 * j]!, yj = ring[2 * j + 1]!;
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -105,14 +106,17 @@ export function zonesAt(zi: ZoneIndex, x: number, y: number): PreparedZone[] {
     const c = Math.floor((x - zi.minX) / zi.cellM);
     const r = Math.floor((y - zi.minY) / zi.cellM);
     if (c >= 0 && c < zi.cols && r >= 0 && r < zi.rows) {
-      const cell = zi.cells[r * zi.cols + c];
+      const cell = zi.cells[r * zi.cols + c]!;
       for (let k = 0; k < cell.length; k++) {
-        const z = zi.zones[cell[k]];
+        const z = zi.zones[cell[k]!]!;
         if (contains(z, x, y)) (out ??= []).push(z);
       }
     }
   }
-  for (const i of zi.large) if (contains(zi.zones[i], x, y)) (out ??= []).push(zi.zones[i]);
+  for (const i of zi.large) {
+    const z = zi.zones[i]!;
+    if (contains(z, x, y)) (out ??= []).push(z);
+  }
   return out ?? NONE;
 }
 
@@ -126,16 +130,16 @@ export function zonesAtInto(zi: ZoneIndex, x: number, y: number, out: PreparedZo
     const c = Math.floor((x - zi.minX) / zi.cellM);
     const r = Math.floor((y - zi.minY) / zi.cellM);
     if (c >= 0 && c < zi.cols && r >= 0 && r < zi.rows) {
-      const cell = zi.cells[r * zi.cols + c];
+      const cell = zi.cells[r * zi.cols + c]!;
       for (let k = 0; k < cell.length; k++) {
-        const z = zi.zones[cell[k]];
+        const z = zi.zones[cell[k]!]!;
         if (contains(z, x, y)) out[n++] = z;
       }
     }
   }
   const large = zi.large;
   for (let k = 0; k < large.length; k++) {
-    const z = zi.zones[large[k]];
+    const z = zi.zones[large[k]!]!;
     if (contains(z, x, y)) out[n++] = z;
   }
   return n;

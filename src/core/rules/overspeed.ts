@@ -50,12 +50,12 @@ export function effectiveLimitInto(x: number, y: number, ctx: TripContext, cfg: 
   const zones = zoneScratch;
   const n = zonesAtInto(ctx.route.zones, x, y, zones);
   let roadClass = ctx.route.defaultRoadClass;
-  for (let k = 0; k < n; k++) if (zones[k].def.roadClass === 'expressway') roadClass = 'expressway';
+  for (let k = 0; k < n; k++) if (zones[k]!.def.roadClass === 'expressway') roadClass = 'expressway';
   let limitKph = roadClass === 'expressway' ? cfg.expresswayLimitKph : cfg.otherLimitKph;
   let reason: EffectiveLimit['reason'] = roadClass;
   let zoneId: string | null = null;
   for (let k = 0; k < n; k++) {
-    const def = zones[k].def;
+    const def = zones[k]!.def;
     const posted = def.postedLimitKph;
     if (posted !== undefined && posted < limitKph) {
       limitKph = posted;

@@ -41,7 +41,7 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
   let next = st;
 
   if (next.atIdx !== null) {
-    const s = stops[next.atIdx];
+    const s = stops[next.atIdx]!;
     const r = s.radiusM ?? cfg.radiusM;
     if (dist(s.x - frame.x, s.y - frame.y) <= r + cfg.departMarginM) return next; // still at the stop
     sink.events.push({
@@ -58,12 +58,12 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
 
   const along = frame.alongM;
   for (let i = next.nextIdx; i < stops.length; i++) {
-    const s = stops[i];
+    const s = stops[i]!;
     const r = s.radiusM ?? cfg.radiusM;
     if (along !== null && s.alongM > along + r + cfg.missedAfterM) break;
     if (dist(s.x - frame.x, s.y - frame.y) > r) continue;
     for (let j = next.nextIdx; j < i; j++) {
-      sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[j]) });
+      sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[j]!) });
     }
     sink.events.push({ type: 'stop.arrived', ...tripRef(ctx, t), ...stopRef(s), arrivedMs: t, position: frame.position });
     const last = i === stops.length - 1;
@@ -74,8 +74,8 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
   // Passed by without arriving.
   if (along !== null) {
     let idx = next.nextIdx;
-    while (idx < stops.length && along > stops[idx].alongM + cfg.missedAfterM) {
-      sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[idx]) });
+    while (idx < stops.length && along > stops[idx]!.alongM + cfg.missedAfterM) {
+      sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[idx]!) });
       idx++;
     }
     if (idx !== next.nextIdx) next = { ...next, nextIdx: idx };

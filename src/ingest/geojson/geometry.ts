@@ -15,7 +15,7 @@ export function distanceM(a: LonLat, b: LonLat): number {
 
 export function pathLengthM(path: LonLat[]): number {
   let total = 0;
-  for (let i = 1; i < path.length; i++) total += distanceM(path[i - 1], path[i]);
+  for (let i = 1; i < path.length; i++) total += distanceM(path[i - 1]!, path[i]!);
   return total;
 }
 
@@ -40,8 +40,8 @@ export function projectOntoPath(path: LonLat[], p: LonLat): PathProjection {
   let best: PathProjection = { offsetM: Infinity, alongM: 0 };
   let startM = 0;
   for (let i = 1; i < path.length; i++) {
-    const a = path[i - 1];
-    const b = path[i];
+    const a = path[i - 1]!;
+    const b = path[i]!;
     const ax = wrapLonDeg(a[0] - p[0]) * kx;
     const ay = (a[1] - p[1]) * ky;
     const bx = wrapLonDeg(b[0] - p[0]) * kx;

@@ -127,7 +127,7 @@ class Reader {
         }
         const end = joined[joined.length - 1];
         if (end) {
-          const gapM = distanceM(end, part[0]);
+          const gapM = distanceM(end, part[0]!);
           if (gapM > PART_JOIN_TOLERANCE_M) {
             this.issue(
               `${coordsPath}[${i}][0]`,

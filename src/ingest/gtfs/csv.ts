@@ -103,14 +103,14 @@ export function parseCsvRecords(text: string): string[][] {
 export function parseCsv(text: string): Record<string, string>[] {
   const records = parseCsvRecords(text);
   if (records.length === 0) return [];
-  const header = records[0].map((h) => h.trim());
+  const header = records[0]!.map((h) => h.trim());
   const columns: [string, number][] = [];
   header.forEach((name, index) => {
     if (name !== '') columns.push([name, index]);
   });
   const rows: Record<string, string>[] = new Array(records.length - 1);
   for (let r = 1; r < records.length; r++) {
-    const rec = records[r];
+    const rec = records[r]!;
     // Object.fromEntries defines own properties, so a header such as "__proto__" stays a plain key.
     rows[r - 1] = Object.fromEntries(columns.map(([name, index]) => [name, rec[index] ?? '']));
   }

@@ -6,8 +6,8 @@ import type { GtfsFeed } from './feed';
 
 export type Row = Record<string, string>;
 
-/** Trimmed field text; '' when the column is absent. */
-export function field(row: Row, column: string): string {
+/** Trimmed field text; '' when the row or the column is absent. */
+export function field(row: Row | undefined, column: string): string {
   const v = typeof row === 'object' && row !== null && Object.hasOwn(row, column) ? row[column] : undefined;
   return typeof v === 'string' ? v.trim() : '';
 }

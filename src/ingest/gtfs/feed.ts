@@ -44,7 +44,7 @@ function parseFile(fileName: string, content: string | Uint8Array): Record<strin
 
 function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
-  return parts[parts.length - 1];
+  return parts[parts.length - 1]!;
 }
 
 function dirName(path: string): string {
@@ -125,7 +125,7 @@ export function readGtfsZip(zip: Uint8Array, opts: { maxUncompressedBytes?: numb
   const candidates = [...byDir.entries()].filter(([, files]) => FEED_MARKERS.some((m) => files.has(m)));
   let chosen: Map<string, Uint8Array> | undefined;
   if (candidates.length === 1) {
-    chosen = candidates[0][1];
+    chosen = candidates[0]![1];
   } else if (candidates.length > 1) {
     const top = candidates.find(([dir]) => dir === '');
     if (!top) {

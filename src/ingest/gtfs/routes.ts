@@ -77,8 +77,9 @@ function noShapeError(idx: FeedIndex, problems: ShapeProblem[]): RouteImportErro
   const more = problems.length > shown.length ? ` and ${problems.length - shown.length} more` : '';
   let message: string;
   if (problems.length === 1) {
-    const reason = feedProblem && problems[0].reason !== feedProblem ? `${problems[0].reason} and ${feedProblem}` : problems[0].reason;
-    message = `GTFS route ${routeLabel(idx, problems[0].routeId)} has no shape: ${reason}`;
+    const only = problems[0]!;
+    const reason = feedProblem && only.reason !== feedProblem ? `${only.reason} and ${feedProblem}` : only.reason;
+    message = `GTFS route ${routeLabel(idx, only.routeId)} has no shape: ${reason}`;
   } else if (feedProblem) {
     message = `GTFS routes ${shown.map((p) => routeLabel(idx, p.routeId)).join(', ')}${more} have no shape: ${feedProblem}`;
   } else {
@@ -147,7 +148,7 @@ function selectTrip(idx: FeedIndex, opts: GtfsRouteSelector): TripInfo {
           : `No trip uses GTFS shape ${shapeId}, so it has no stops`;
       throw new RouteImportError(message, 'gtfs_not_found', { shapeId, routeId: optional(routeId) });
     }
-    return using[0];
+    return using[0]!;
   }
 
   if (!idx.routes.has(routeId)) {
@@ -181,7 +182,7 @@ function shapePath(idx: FeedIndex, trip: TripInfo): [number, number][] {
     throw new RouteImportError(
       `GTFS shape ${trip.shapeId} has fewer than 2 distinct points`,
       'gtfs_invalid_value',
-      { file: 'shapes.txt', shapeId: trip.shapeId, row: indices[0] + 1 },
+      { file: 'shapes.txt', shapeId: trip.shapeId, row: indices[0]! + 1 },
     );
   }
   return coordinates;
@@ -200,8 +201,9 @@ function tripStops(idx: FeedIndex, trip: TripInfo): ImportedStop[] {
   const entries = indices.map((i) => ({ i, sequence: readSequence('stop_times.txt', stopTimeRows, i, 'stop_sequence') }));
   entries.sort((a, b) => a.sequence - b.sequence);
   for (let k = 1; k < entries.length; k++) {
-    if (entries[k].sequence === entries[k - 1].sequence) {
-      const i = entries[k].i;
+    const entry = entries[k]!;
+    if (entry.sequence === entries[k - 1]!.sequence) {
+      const i = entry.i;
       throw invalidValue('stop_times.txt', i, 'stop_sequence', field(stopTimeRows[i], 'stop_sequence'), `repeats within trip ${trip.tripId}`);
     }
   }

@@ -14,7 +14,8 @@ for (let i = 0; i < 256; i++) {
 export function bcdToDigits(b: Uint8Array, start: number, length: number): string | undefined {
   let out = '';
   for (let i = start; i < start + length; i++) {
-    const pair = BCD_PAIRS[b[i]];
+    const byte = b[i];
+    const pair = byte === undefined ? undefined : BCD_PAIRS[byte];
     if (pair === '' || pair === undefined) return undefined;
     out += pair;
   }
@@ -50,12 +51,12 @@ export function bcdTimeToEpochMs(
   tzOffsetMin: number = JT808_DEFAULT_TZ_OFFSET_MIN,
 ): number | undefined {
   if (offset + 6 > b.length) return undefined;
-  const yy = bcdByte(b[offset]);
-  const mo = bcdByte(b[offset + 1]);
-  const dd = bcdByte(b[offset + 2]);
-  const hh = bcdByte(b[offset + 3]);
-  const mi = bcdByte(b[offset + 4]);
-  const ss = bcdByte(b[offset + 5]);
+  const yy = bcdByte(b[offset]!);
+  const mo = bcdByte(b[offset + 1]!);
+  const dd = bcdByte(b[offset + 2]!);
+  const hh = bcdByte(b[offset + 3]!);
+  const mi = bcdByte(b[offset + 4]!);
+  const ss = bcdByte(b[offset + 5]!);
   if (yy < 0 || mo < 1 || mo > 12 || dd < 1 || hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59) {
     return undefined;
   }
@@ -84,6 +85,6 @@ export function epochMsToBcdTime(timeMs: number, tzOffsetMin: number = JT808_DEF
   const d = new Date(timeMs + tzOffsetMin * 60_000);
   const parts = [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
   const out = new Uint8Array(6);
-  for (let i = 0; i < 6; i++) out[i] = (Math.floor(parts[i] / 10) << 4) | parts[i] % 10;
+  parts.forEach((v, i) => (out[i] = (Math.floor(v / 10) << 4) | v % 10));
   return out;
 }

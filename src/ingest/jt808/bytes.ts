@@ -6,7 +6,7 @@ for (let i = 0; i < 256; i++) HEX_PAIRS.push(i.toString(16).padStart(2, '0'));
 /** Lower-case hex of bytes[start, end) without separators. */
 export function toHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let out = '';
-  for (let i = start; i < end; i++) out += HEX_PAIRS[bytes[i]];
+  for (let i = start; i < end; i++) out += HEX_PAIRS[bytes[i]!];
   return out;
 }
 
@@ -32,20 +32,20 @@ export function fromHex(text: string): Uint8Array | undefined {
   }
   if (digits.length % 2 !== 0) return undefined;
   const out = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = (digits[2 * i] << 4) | digits[2 * i + 1];
+  for (let i = 0; i < out.length; i++) out[i] = (digits[2 * i]! << 4) | digits[2 * i + 1]!;
   return out;
 }
 
 export function u16(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
+  return (b[o]! << 8) | b[o + 1]!;
 }
 
 export function u32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
 export function i16(b: Uint8Array, o: number): number {
-  const v = (b[o] << 8) | b[o + 1];
+  const v = (b[o]! << 8) | b[o + 1]!;
   return v & 0x8000 ? v - 0x10000 : v;
 }
 

@@ -8,7 +8,7 @@ export const JT808_ESCAPE = 0x7d;
 /** XOR of bytes[start, end). */
 export function xorChecksum(b: Uint8Array, start = 0, end = b.length): number {
   let x = 0;
-  for (let i = start; i < end; i++) x ^= b[i];
+  for (let i = start; i < end; i++) x ^= b[i]!;
   return x;
 }
 
@@ -20,7 +20,7 @@ export function escapeJt808(content: Uint8Array): Uint8Array {
   const out = new Uint8Array(content.length + extra);
   let j = 0;
   for (let i = 0; i < content.length; i++) {
-    const c = content[i];
+    const c = content[i]!;
     if (c === JT808_FLAG) {
       out[j++] = JT808_ESCAPE;
       out[j++] = 0x02;
@@ -52,9 +52,9 @@ export function unescapeJt808(wire: Uint8Array, start = 0, end = wire.length): U
   const out = new Uint8Array(end - start);
   let j = 0;
   for (let i = start; i < end; i++) {
-    const c = wire[i];
+    const c = wire[i]!;
     if (c === JT808_ESCAPE) {
-      const next = i + 1 < end ? wire[i + 1] : -1;
+      const next = i + 1 < end ? wire[i + 1]! : -1;
       if (next === 0x01) out[j++] = JT808_ESCAPE;
       else if (next === 0x02) out[j++] = JT808_FLAG;
       else return { ok: false, code: 'bad_escape', message: `0x7D followed by ${next < 0 ? 'end of frame' : '0x' + next.toString(16).padStart(2, '0')} at byte ${i}` };

@@ -12,18 +12,18 @@ function isTrimmable(c: number, trimSpaces: boolean): boolean {
 export function decodeGbk(b: Uint8Array, start: number, end: number, trimSpaces = true): string {
   let s = Math.max(0, start);
   let e = Math.min(end, b.length);
-  while (s < e && isTrimmable(b[s], trimSpaces)) s++;
-  while (e > s && isTrimmable(b[e - 1], trimSpaces)) e--;
+  while (s < e && isTrimmable(b[s]!, trimSpaces)) s++;
+  while (e > s && isTrimmable(b[e - 1]!, trimSpaces)) e--;
   let ascii = true;
   for (let i = s; i < e; i++) {
-    if (b[i] >= 0x80) {
+    if (b[i]! >= 0x80) {
       ascii = false;
       break;
     }
   }
   if (ascii) {
     let out = '';
-    for (let i = s; i < e; i++) out += String.fromCharCode(b[i]);
+    for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
     // NULs inside a fixed-width field end the value.
     const nul = out.indexOf('\u0000');
     return nul >= 0 ? out.slice(0, nul) : out;

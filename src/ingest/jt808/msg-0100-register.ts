@@ -40,7 +40,7 @@ export function decodeRegister0100(body: Uint8Array, version: Jt808HeaderVersion
   o += modelLen;
   const terminalId = decodeGbk(body, o, o + idLen);
   o += idLen;
-  const plateColor = body[o++];
+  const plateColor = body[o++]!;
   return {
     layout,
     provinceId: u16(body, 0),

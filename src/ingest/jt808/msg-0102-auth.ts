@@ -20,19 +20,19 @@ function isImeiByte(c: number): boolean {
  * digits. Anything else is a 2013 code string.
  */
 export function decodeAuth0102(body: Uint8Array): AuthInfo {
-  const codeLen = body.length > 0 ? body[0] : 0;
+  const codeLen = body.length > 0 ? body[0]! : 0;
   const imeiAt = 1 + codeLen;
   if (body.length > 0 && codeLen > 0 && imeiAt + 15 <= body.length) {
     let imeiOk = true;
-    for (let i = imeiAt; i < imeiAt + 15; i++) if (!isImeiByte(body[i])) imeiOk = false;
+    for (let i = imeiAt; i < imeiAt + 15; i++) if (!isImeiByte(body[i]!)) imeiOk = false;
     let codeOk = true;
-    for (let i = 1; i < imeiAt; i++) if (body[i] < 0x20) codeOk = false;
+    for (let i = 1; i < imeiAt; i++) if (body[i]! < 0x20) codeOk = false;
     if (imeiOk && codeOk) {
       const rest = imeiAt + 15;
       let softwareVersion = '';
       if (rest < body.length) {
         softwareVersion =
-          rest + 1 + body[rest] === body.length
+          rest + 1 + body[rest]! === body.length
             ? decodeGbk(body, rest + 1, body.length)
             : decodeGbk(body, rest, body.length);
       }

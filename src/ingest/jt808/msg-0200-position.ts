@@ -79,8 +79,8 @@ export function decodePositionBody(
       malformed(errors, attributes, body, o, end, `item header truncated at body offset ${o - start}`);
       break;
     }
-    const id = body[o];
-    const len = body[o + 1];
+    const id = body[o]!;
+    const len = body[o + 1]!;
     const v = o + 2;
     if (v + len > end) {
       malformed(errors, attributes, body, o, end, `item 0x${hex(id)} declares ${len} bytes, ${end - v} remain`);
@@ -112,7 +112,7 @@ function malformed(
 const HEX2: string[] = [];
 for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).padStart(2, '0'));
 function hex(v: number): string {
-  return HEX2[v];
+  return HEX2[v]!;
 }
 
 /** Returns false when the item is not a standard one or has an unexpected length. */
@@ -153,16 +153,16 @@ function decodeKnownItem(
     }
     case 0x11:
       if (len === 1) {
-        a.overspeedAreaType = b[v];
+        a.overspeedAreaType = b[v]!;
         return true;
       }
       if (len !== 5) return false;
-      a.overspeedAreaType = b[v];
+      a.overspeedAreaType = b[v]!;
       a.overspeedAreaId = u32(b, v + 1);
       return true;
     case 0x12:
       if (len !== 6) return false;
-      a.inOutAreaType = b[v];
+      a.inOutAreaType = b[v]!;
       a.inOutAreaId = u32(b, v + 1);
       a.inOutDirection = b[v + 5] === 0 ? 'in' : 'out';
       return true;
@@ -187,7 +187,7 @@ function decodeKnownItem(
       return true;
     case 0x30:
       if (len !== 1) return false;
-      a.signalStrength = b[v];
+      a.signalStrength = b[v]!;
       return true;
     case 0x31:
       if (len !== 1) return false;

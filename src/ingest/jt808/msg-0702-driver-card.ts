@@ -41,7 +41,8 @@ export function decodeDriverCard0702(body: Uint8Array, tzOffsetMin?: number): Dr
   info.readResult = body[7];
   if (info.readResult !== 0) return info;
   let o = 8;
-  const nameLen = body[o++];
+  if (o >= body.length) return truncated(info);
+  const nameLen = body[o++]!;
   if (o + nameLen > body.length) return truncated(info);
   info.driverName = decodeGbk(body, o, o + nameLen);
   o += nameLen;
@@ -49,7 +50,7 @@ export function decodeDriverCard0702(body: Uint8Array, tzOffsetMin?: number): Dr
   info.certificateNo = decodeGbk(body, o, o + 20);
   o += 20;
   if (o >= body.length) return truncated(info);
-  const orgLen = body[o++];
+  const orgLen = body[o++]!;
   if (o + orgLen > body.length) return truncated(info);
   info.issuer = decodeGbk(body, o, o + orgLen);
   o += orgLen;
@@ -73,7 +74,7 @@ function truncated(info: DriverCardInfo): DriverCardInfo {
 function decode2011(body: Uint8Array): DriverCardInfo | string {
   const info: DriverCardInfo = { layout: 2011, inserted: true, problems: [] };
   let o = 0;
-  const nameLen = body[o++];
+  const nameLen = body[o++]!;
   if (o + nameLen + 20 + 40 + 1 > body.length) return 'driver identity body fits no layout';
   info.driverName = decodeGbk(body, o, o + nameLen);
   o += nameLen;
@@ -81,7 +82,7 @@ function decode2011(body: Uint8Array): DriverCardInfo | string {
   o += 20;
   info.certificateNo = decodeGbk(body, o, o + 40);
   o += 40;
-  const orgLen = body[o++];
+  const orgLen = body[o++]!;
   info.issuer = decodeGbk(body, o, Math.min(body.length, o + orgLen));
   if (o + orgLen > body.length) info.problems.push('body ends inside the issuer name');
   return info;

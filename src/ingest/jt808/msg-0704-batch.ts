@@ -20,7 +20,7 @@ export function decodeBatch0704(body: Uint8Array, ctx: PositionContext, errors: 
     return undefined;
   }
   const declaredCount = u16(body, 0);
-  const batchType = body[2];
+  const batchType = body[2]!;
   const fixes: Fix[] = [];
   let o = 3;
   let index = 0;

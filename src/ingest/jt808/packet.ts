@@ -46,7 +46,7 @@ export function parseJt808Packet(wire: Uint8Array, options: ParsePacketOptions =
   const computed = xorChecksum(content, 0, last);
   const checksumOk = computed === content[last];
   if (!checksumOk) {
-    const message = `checksum mismatch: computed 0x${hex2(computed)}, frame has 0x${hex2(content[last])}`;
+    const message = `checksum mismatch: computed 0x${hex2(computed)}, frame has 0x${hex2(content[last]!)}`;
     if (options.verifyChecksum !== false) return { ok: false, error: { code: 'bad_checksum', message }, header };
     warnings.push({ code: 'bad_checksum', message });
   }

@@ -156,7 +156,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
     for (const e of added.errors) out.errors.push(e);
     if (!added.complete) {
       if (added.errors.some((e) => e.code === 'bad_subpackage' || e.code === 'subpackage_too_large')) {
-        drop(out, added.errors[added.errors.length - 1]);
+        drop(out, added.errors[added.errors.length - 1]!);
         reply(out, s, header, 2);
       } else {
         reply(out, s, header, 0);
@@ -213,7 +213,7 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
       const offset = header.msgId === JT808_MSG.positionQueryResponse ? 2 : 0;
       const fix = decodePositionBody(body, offset, body.length, { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin }, out.errors);
       if (!fix) {
-        return refuseBody(out, s, header, out.errors[out.errors.length - 1]);
+        return refuseBody(out, s, header, out.errors[out.errors.length - 1]!); // decodePositionBody records why it returned nothing
       }
       out.fixes = [fix]; // exact-size arrays: a pushed-to empty array grows to 17 slots
       if (header.msgId === JT808_MSG.position) pend(out, s, header);

@@ -167,7 +167,7 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
 
   for (const [k, values] of params) {
     if (CONSUMED.has(k)) continue;
-    if (values.length === 1) attributes[k] = typed(values[0]);
+    if (values.length === 1) attributes[k] = typed(values[0]!);
     else attributes[k] = values.join(';');
   }
   if (out.errors.length > 0) return;

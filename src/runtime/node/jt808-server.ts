@@ -139,7 +139,7 @@ export function peekMsgId(wire: Uint8Array): number {
   let id = 0;
   let got = 0;
   for (let i = 1; i < wire.length - 1 && got < 2; i++) {
-    let c = wire[i];
+    let c = wire[i]!;
     if (c === 0x7d) {
       const n = wire[++i];
       if (n === 0x01) c = 0x7d;
@@ -323,7 +323,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     private async drain(): Promise<void> {
       try {
         while (this.queue.length > 0 && !this.closed) {
-          const first = this.queue[0];
+          const first = this.queue[0]!;
           const msgId = first.limited ? -1 : peekMsgId(first.wire);
           if (msgId === JT808_MSG.register || msgId === JT808_MSG.authenticate) {
             this.queue.shift();
@@ -331,7 +331,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
           } else {
             const batch: QueuedFrame[] = [];
             while (batch.length < limits.maxBatchFrames && this.queue.length > 0) {
-              const q = this.queue[0];
+              const q = this.queue[0]!;
               if (!q.limited) {
                 const id = peekMsgId(q.wire);
                 if (id === JT808_MSG.register || id === JT808_MSG.authenticate) break;
@@ -498,7 +498,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
       let i = 0;
       while (i < items.length && !this.closed) {
         const start = i;
-        while (i < items.length && items[i].events.length === 0) i++;
+        while (i < items.length && items[i]!.events.length === 0) i++;
         if (i > start) {
           const result = await this.storeFixes(device, takeFixes(items, start, i), i - start);
           if (this.closed) return;
@@ -506,7 +506,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
         }
         if (i < items.length) {
           const k = i++;
-          const result = await this.storeEvents(device, items[k]);
+          const result = await this.storeEvents(device, items[k]!);
           if (this.closed) return;
           this.flushItems(items, k, k + 1, result);
         }
@@ -606,7 +606,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
 
     private write(frames: Uint8Array[]): void {
       if (this.closed || frames.length === 0) return;
-      if (frames.length === 1) this.socket.write(frames[0]);
+      if (frames.length === 1) this.socket.write(frames[0]!);
       else this.socket.write(Buffer.concat(frames));
       if (this.socket.writableLength > limits.maxWriteBufferBytes) {
         stats.closedSlowReader++;

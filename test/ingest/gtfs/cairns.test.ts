@@ -26,10 +26,10 @@ describe('Cairns GTFS feed', () => {
     expect(feed.files.get('stop_times.txt')).toHaveLength(37_790);
     expect(feed.files.get('shapes.txt')).toHaveLength(22_784);
     // agency.txt uses CRLF line ends and a quoted name
-    expect(feed.files.get('agency.txt')![0].agency_name).toBe(
+    expect(feed.files.get('agency.txt')![0]!.agency_name).toBe(
       'Department of Transport and Main Roads - TransLink Division (qconnect)',
     );
-    expect(feed.files.get('agency.txt')![0].agency_phone).toBe('(07)40576411');
+    expect(feed.files.get('agency.txt')![0]!.agency_phone).toBe('(07)40576411');
   });
 
   it('lists 22 routes using 54 shapes and 1,339 trips', () => {
@@ -67,8 +67,8 @@ describe('Cairns GTFS feed', () => {
     });
     expect(route.stops[13]).toMatchObject({ name: 'Captain Cook Hwy N7', scheduledTime: '06:31:00' });
     // an untimed stop (empty arrival and departure) keeps its place but has no time
-    expect(route.stops[14].name).toBe('Arawa St - Hail and Ride Location');
-    expect(route.stops[14].scheduledTime).toBeUndefined();
+    expect(route.stops[14]!.name).toBe('Arawa St - Hail and Ride Location');
+    expect(route.stops[14]!.scheduledTime).toBeUndefined();
     expect(route.stops[34]).toMatchObject({ name: 'The Pier Cairns - Terminus Stop E', scheduledTime: '07:10:00' });
     const times = route.stops.flatMap((s) => (s.scheduledTime ? [s.scheduledTime] : []));
     expect([...times].sort()).toEqual(times); // non-decreasing along the trip
@@ -85,21 +85,21 @@ describe('Cairns GTFS feed', () => {
     expect(km).toBeGreaterThan(32);
     expect(km).toBeLessThan(33.5);
     // a scrambled order would make the path several times longer
-    const first = route.stops[0];
-    expect(lengthM([coords[0], [first.lon, first.lat]])).toBeLessThan(50);
+    const first = route.stops[0]!;
+    expect(lengthM([coords[0]!, [first.lon, first.lat]])).toBeLessThan(50);
   });
 
   it('orders shape points by numeric shape_pt_sequence, not file text order', () => {
-    const rows = parseCsv(strFromU8(unzipSync(zip)['shapes.txt']));
+    const rows = parseCsv(strFromU8(unzipSync(zip)['shapes.txt']!));
     const expected = rows
       .filter((r) => r.shape_id === '1100023')
       .sort((a, b) => Number(a.shape_pt_sequence) - Number(b.shape_pt_sequence))
       .map((r) => [Number(r.shape_pt_lon), Number(r.shape_pt_lat)] as [number, number])
-      .filter((p, i, all) => i === 0 || p[0] !== all[i - 1][0] || p[1] !== all[i - 1][1]);
+      .filter((p, i, all) => i === 0 || p[0] !== all[i - 1]![0] || p[1] !== all[i - 1]![1]);
     const textOrder = [...rows.filter((r) => r.shape_id === '1100023')].sort((a, b) =>
-      a.shape_pt_sequence < b.shape_pt_sequence ? -1 : 1,
+      a.shape_pt_sequence! < b.shape_pt_sequence! ? -1 : 1,
     );
-    expect(textOrder[1].shape_pt_sequence).not.toBe('10002'); // the text order really differs here
+    expect(textOrder[1]!.shape_pt_sequence).not.toBe('10002'); // the text order really differs here
     expect(gtfsRoute(feed, { shapeId: '1100023' }).path.coordinates).toEqual(expected);
     // the file is already in order, so also feed it reversed
     const reversed: GtfsFeed = { files: new Map(feed.files) };

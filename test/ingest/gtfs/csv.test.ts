@@ -59,8 +59,8 @@ describe('parseCsv', () => {
   it('keeps a header named like an Object property as a plain key', () => {
     const rows = parseCsv('__proto__,constructor\n1,2\n');
     expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
-    expect(Object.hasOwn(rows[0], '__proto__')).toBe(true);
-    expect(rows[0].constructor).toBe('2');
+    expect(Object.hasOwn(rows[0]!, '__proto__')).toBe(true);
+    expect(rows[0]!.constructor).toBe('2');
   });
 
   it('rejects an unclosed quote with gtfs_bad_csv and the line it starts on', () => {

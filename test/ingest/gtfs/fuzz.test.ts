@@ -60,7 +60,7 @@ describe('GTFS parser on arbitrary input', () => {
       fc.property(fc.constantFrom(...names), csvish, (name, text) => {
         const files = tinyFeedFiles();
         // keep the header so the arbitrary rows hit value checks, not only the missing-column check
-        files[name] = files[name].split('\n')[0] + '\n' + text;
+        files[name] = files[name]!.split('\n')[0] + '\n' + text;
         importEverything(files);
       }),
       { numRuns: 400 },

@@ -62,8 +62,8 @@ export function lengthM(coords: [number, number][]): number {
   const rad = Math.PI / 180;
   let total = 0;
   for (let i = 1; i < coords.length; i++) {
-    const [lon1, lat1] = coords[i - 1];
-    const [lon2, lat2] = coords[i];
+    const [lon1, lat1] = coords[i - 1]!;
+    const [lon2, lat2] = coords[i]!;
     const h =
       Math.sin(((lat2 - lat1) * rad) / 2) ** 2 +
       Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;

@@ -37,7 +37,7 @@ describe('partner JSON batch', () => {
       alarms: ['overspeed'],
       attributes: { door: 'open', odometerKm: 12.5, acc: true, positionId: 'p-1' },
     });
-    expect(r.fixes[1].timeMs).toBe(1725233711000);
+    expect(r.fixes[1]!.timeMs).toBe(1725233711000);
   });
 
   it('a body that is not the envelope is one error', () => {

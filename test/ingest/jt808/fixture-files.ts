@@ -18,7 +18,9 @@ export function loadFrameRows(): FrameRow[] {
   const text = readFileSync(fileURLToPath(new URL('frames.tsv', FIXTURE_DIR)), 'utf8');
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   return lines.slice(1).map((l, i) => {
-    const [source, msgId, hex, expected, wireHex, notes] = l.split('\t');
+    const cells = l.split('\t');
+    if (cells.length < 6) throw new Error(`frames.tsv line ${i + 2}: expected 6 tab-separated columns, got ${cells.length}`);
+    const [source, msgId, hex, expected, wireHex, notes] = cells as [string, string, string, string, string, string];
     return { line: i + 2, source, msgId, hex, expected: JSON.parse(expected), wireHex: wireHex === 'same' ? hex : wireHex, notes };
   });
 }
@@ -30,14 +32,14 @@ export function loadVectors(): { id: string; label: string; hex: string }[] {
   for (const line of text.split('\n')) {
     const esc = /^(V\d+)\s+(\w+)\s+([0-9A-Fa-f ]+?)\s+->\s+([0-9A-Fa-f ]+)$/.exec(line.trim());
     if (esc) {
-      out.push({ id: esc[1], label: `${esc[2]} input`, hex: esc[3].trim() });
-      out.push({ id: esc[1], label: `${esc[2]} output`, hex: esc[4].trim() });
+      out.push({ id: esc[1]!, label: `${esc[2]} input`, hex: esc[3]!.trim() });
+      out.push({ id: esc[1]!, label: `${esc[2]} output`, hex: esc[4]!.trim() });
       continue;
     }
     const m = /^(V\d+)\s+([^:]*):\s*([0-9A-Fa-f ]+?)(?:\s+->\s+([0-9A-Fa-f ]+))?\s*$/.exec(line);
     if (!m) continue;
-    out.push({ id: m[1], label: m[2].trim(), hex: m[3].trim() });
-    if (m[4]) out.push({ id: m[1], label: `${m[2].trim()} (escaped)`, hex: m[4].trim() });
+    out.push({ id: m[1]!, label: m[2]!.trim(), hex: m[3]!.trim() });
+    if (m[4]) out.push({ id: m[1]!, label: `${m[2]!.trim()} (escaped)`, hex: m[4].trim() });
   }
   return out;
 }

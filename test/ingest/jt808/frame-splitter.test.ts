@@ -87,7 +87,7 @@ describe('Jt808FrameSplitter', () => {
         let o = 0;
         let k = 0;
         while (o < stream.length) {
-          const n = sizes[k++ % sizes.length];
+          const n = sizes[k++ % sizes.length]!;
           got.push(...sp.push(stream.subarray(o, o + n)));
           o += n;
         }

@@ -63,16 +63,16 @@ function checkFramingRow(row: FrameRow): void {
     const wire = hexBytes(row.hex);
     const u = unescapeJt808(wire, 1, wire.length - 1);
     expect(u.ok).toBe(true);
-    if (u.ok) expect(toHex(u.content)).toBe(asserts.split('unescape -> ')[1].trim().toLowerCase());
+    if (u.ok) expect(toHex(u.content)).toBe(asserts.split('unescape -> ')[1]!.trim().toLowerCase());
   } else if (asserts.includes('splits into 2 frames')) {
     const sp = new Jt808FrameSplitter();
     const frames = sp.push(hexBytes(row.hex));
     expect(frames.map((f) => toHex(f))).toEqual(['7e000200000123456789017fff0a7e', row.hex.slice(30).toLowerCase()]);
     expect(sp.garbageBytes).toBe(0);
-    const hb = handleJt808Frame(authedSession('12345678901'), frames[0], ctxWith('x'));
+    const hb = handleJt808Frame(authedSession('12345678901'), frames[0]!, ctxWith('x'));
     expect(hb.events).toEqual([{ type: 'heartbeat', deviceId: '12345678901', protocol: 'jt808' }]);
-    expect(readReply(hb.replies[0])).toMatchObject({ msgId: 0x8001, replySerial: 0x7fff, replyMsgId: 0x0002, result: 0 });
-    const reg = handleJt808Frame(hb.session, frames[1], ctxWith('x'));
+    expect(readReply(hb.replies[0]!)).toMatchObject({ msgId: 0x8001, replySerial: 0x7fff, replyMsgId: 0x0002, result: 0 });
+    const reg = handleJt808Frame(hb.session, frames[1]!, ctxWith('x'));
     expect(reg.events[0]).toMatchObject({ type: 'register', attributes: { plate: '粤A18888' } });
   } else if (asserts.includes('incomplete frame')) {
     const evenHex = row.hex.slice(0, row.hex.length - (row.hex.length % 2));
@@ -110,10 +110,10 @@ function checkPositionRow(row: FrameRow, packet: Jt808Packet): void {
     if (invalidLat) {
       expect(res.fixes).toHaveLength(0);
       expect(res.dropped?.code).toBe('bad_coordinates');
-      expect(readReply(res.replies[0])).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0200, replySerial: dh.serial, result: 2 });
+      expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0200, replySerial: dh.serial, result: 2 });
     } else {
       expect(res.fixes).toHaveLength(1);
-      expectPositionMatches(res.fixes[0], pos);
+      expectPositionMatches(res.fixes[0]!, pos);
       expect(res.replies).toHaveLength(0);
       expect(res.pendingAcks).toEqual([
         expect.objectContaining({ msgId: 0x0200, replySerial: dh.serial, phone: dh.terminal_phone_bcd, version: packet.header.version }),
@@ -142,7 +142,7 @@ function checkBatchRow(row: FrameRow, packet: Jt808Packet): void {
     const out = handleJt808Frame(authedSession(deviceId), hexBytes(row.wireHex), ctxWith('x'));
     expect(out.fixes).toHaveLength(decodable.length);
     if (decodable.length > 0) expect(out.pendingAcks[0]).toMatchObject({ msgId: 0x0704, replySerial: dh.serial });
-    else expect(readReply(out.replies[0])).toMatchObject({ replyMsgId: 0x0704, result: 2 });
+    else expect(readReply(out.replies[0]!)).toMatchObject({ replyMsgId: 0x0704, result: 2 });
   }
 }
 
@@ -191,9 +191,9 @@ function checkRegisterRow(row: FrameRow, packet: Jt808Packet): void {
   const wire = hexBytes(row.wireHex);
   const known = handleJt808Frame({ ...authedSession('0'), authenticated: false }, wire, ctxWith('CODE-1'));
   expect(known.events[0]).toMatchObject({ type: 'register', attributes: { plate: r.plate, terminalId: r.terminal_id } });
-  expect(readReply(known.replies[0])).toMatchObject({ msgId: 0x8100, replySerial: packet.header.serial, result: 0, authCode: 'CODE-1' });
+  expect(readReply(known.replies[0]!)).toMatchObject({ msgId: 0x8100, replySerial: packet.header.serial, result: 0, authCode: 'CODE-1' });
   const unknown = handleJt808Frame(known.session, wire, ctxWith(undefined));
-  expect(readReply(unknown.replies[0])).toMatchObject({ msgId: 0x8100, result: 4, authCode: '' });
+  expect(readReply(unknown.replies[0]!)).toMatchObject({ msgId: 0x8100, result: 4, authCode: '' });
 }
 
 function checkAuthRow(row: FrameRow, packet: Jt808Packet): void {
@@ -207,17 +207,17 @@ function checkAuthRow(row: FrameRow, packet: Jt808Packet): void {
   const ok = handleJt808Frame(fresh, wire, ctxWith(a.auth_code));
   expect(ok.session.authenticated).toBe(true);
   expect(ok.events[0]).toMatchObject({ type: 'authenticate', authCode: a.auth_code });
-  expect(readReply(ok.replies[0])).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0102, replySerial: packet.header.serial, result: 0 });
+  expect(readReply(ok.replies[0]!)).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0102, replySerial: packet.header.serial, result: 0 });
   const bad = handleJt808Frame(fresh, wire, ctxWith(a.auth_code + 'x'));
   expect(bad.session.authenticated).toBe(false);
-  expect(readReply(bad.replies[0]).result).toBe(1);
+  expect(readReply(bad.replies[0]!).result).toBe(1);
 }
 
 function checkHeartbeatRow(row: FrameRow, packet: Jt808Packet): void {
   const deviceId = normalizeJt808Phone(packet.header.phone);
   const res = handleJt808Frame({ ...authedSession('0'), authenticated: false }, hexBytes(row.wireHex), ctxWith(undefined));
   expect(res.events).toEqual([{ type: 'heartbeat', deviceId, protocol: 'jt808' }]);
-  const reply = readReply(res.replies[0]);
+  const reply = readReply(res.replies[0]!);
   expect(reply).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0002, replySerial: packet.header.serial, result: 0 });
   expect(reply.phone).toBe(packet.header.phone);
   expect(reply.version).toBe(packet.header.version);
@@ -239,7 +239,7 @@ describe('frames.tsv', () => {
         expect(res.fixes).toHaveLength(0);
         expect(res.events).toHaveLength(0);
         expect(res.pendingAcks).toHaveLength(0);
-        expect(readReply(res.replies[0])).toMatchObject({ msgId: 0x8001, replySerial: dh.serial, replyMsgId: packet.header.msgId, result: 2, phone: dh.terminal_phone_bcd });
+        expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8001, replySerial: dh.serial, replyMsgId: packet.header.msgId, result: 2, phone: dh.terminal_phone_bcd });
       }
       switch (dh.msg_id) {
         case '0x0200':

@@ -10,7 +10,7 @@ import {
 } from '../../../src/ingest/jt808';
 
 export function u16Of(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
+  return (b[o]! << 8) | b[o + 1]!;
 }
 
 export function hexBytes(hex: string): Uint8Array {
@@ -48,7 +48,7 @@ export function readReply(frame: Uint8Array): DecodedReply {
   const { header, body } = p.packet;
   expect(body.length).toBe(header.bodyLength);
   if (header.msgId === 0x8001) {
-    return { msgId: header.msgId, phone: header.phone, serial: header.serial, version: header.version, replySerial: u16Of(body, 0), replyMsgId: u16Of(body, 2), result: body[4] };
+    return { msgId: header.msgId, phone: header.phone, serial: header.serial, version: header.version, replySerial: u16Of(body, 0), replyMsgId: u16Of(body, 2), result: body[4]! };
   }
   return {
     msgId: header.msgId,
@@ -56,7 +56,7 @@ export function readReply(frame: Uint8Array): DecodedReply {
     serial: header.serial,
     version: header.version,
     replySerial: u16Of(body, 0),
-    result: body[2],
+    result: body[2]!,
     authCode: new TextDecoder().decode(body.subarray(3)),
   };
 }

@@ -32,23 +32,23 @@ describe('handleJt808Frame', () => {
     expect(res.fixes).toEqual([]);
     expect(res.pendingAcks).toEqual([]);
     expect(res.dropped?.code).toBe('not_authenticated');
-    expect(readReply(res.replies[0])).toMatchObject({ replySerial: 7, replyMsgId: 0x0200, result: 1 });
+    expect(readReply(res.replies[0]!)).toMatchObject({ replySerial: 7, replyMsgId: 0x0200, result: 1 });
   });
 
   it('register → auth → position → pending ack, with the platform serial counting up', () => {
     let s = createJt808Session();
     const reg = handleJt808Frame(s, hexBytes(vector('V13', 'frame')), ctxWith('AUTH1234'));
     s = reg.session;
-    expect(readReply(reg.replies[0])).toMatchObject({ msgId: 0x8100, serial: 0, result: 0, authCode: 'AUTH1234' });
+    expect(readReply(reg.replies[0]!)).toMatchObject({ msgId: 0x8100, serial: 0, result: 0, authCode: 'AUTH1234' });
     expect(s.authenticated).toBe(false);
     const auth = handleJt808Frame(s, hexBytes(vector('V8')), ctxWith('AUTH1234'));
     s = auth.session;
-    expect(readReply(auth.replies[0])).toMatchObject({ serial: 1, result: 0 });
+    expect(readReply(auth.replies[0]!)).toMatchObject({ serial: 1, result: 0 });
     const pos = handleJt808Frame(s, frame(0x0200, 5, positionBody()), ctxWith('AUTH1234'));
     expect(pos.fixes).toHaveLength(1);
     expect(pos.replies).toEqual([]);
     expect(pos.pendingAcks).toEqual([{ phone: PHONE, version: 2013, serial: 2, msgId: 0x0200, replySerial: 5 }]);
-    expect(readReply(encodePendingAck(pos.pendingAcks[0], 1))).toMatchObject({ serial: 2, replySerial: 5, replyMsgId: 0x0200, result: 1 });
+    expect(readReply(encodePendingAck(pos.pendingAcks[0]!, 1))).toMatchObject({ serial: 2, replySerial: 5, replyMsgId: 0x0200, result: 1 });
     expect(pos.session.nextPlatformSerial).toBe(3);
     // The input session object is not modified.
     expect(s.nextPlatformSerial).toBe(2);
@@ -57,19 +57,19 @@ describe('handleJt808Frame', () => {
   it('applies the registry time-zone offset captured at authentication', () => {
     const s = handleJt808Frame(createJt808Session(), hexBytes(vector('V8')), ctxWith('AUTH1234', 0, 0)).session;
     const res = handleJt808Frame(s, frame(0x0200, 5, positionBody()), ctxWith('AUTH1234'));
-    expect(new Date(res.fixes[0].timeMs).toISOString()).toBe('2024-09-02T07:35:10.000Z');
+    expect(new Date(res.fixes[0]!.timeMs).toISOString()).toBe('2024-09-02T07:35:10.000Z');
   });
 
   it('answers a wrong auth code with result 1 and stays unauthenticated', () => {
     const res = handleJt808Frame(createJt808Session(), hexBytes(vector('V8')), ctxWith('OTHER'));
     expect(res.session.authenticated).toBe(false);
     expect(res.errors.map((e) => e.code)).toContain('auth_failed');
-    expect(readReply(res.replies[0]).result).toBe(1);
+    expect(readReply(res.replies[0]!).result).toBe(1);
   });
 
   it('an unregistered terminal gets 0x8100 result 4 without an auth code', () => {
     const res = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), ctxWith(undefined));
-    expect(readReply(res.replies[0])).toMatchObject({ msgId: 0x8100, result: 4, authCode: '' });
+    expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8100, result: 4, authCode: '' });
   });
 
   it('registration issues a fresh code through the context and reports it in issuedAuthCode; auth verifies through the context', () => {
@@ -92,7 +92,7 @@ describe('handleJt808Frame', () => {
     };
     const reg = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), ctx);
     expect(reg.issuedAuthCode).toBe('CODE-1');
-    expect(readReply(reg.replies[0])).toMatchObject({ msgId: 0x8100, result: 0, authCode: 'CODE-1' });
+    expect(readReply(reg.replies[0]!)).toMatchObject({ msgId: 0x8100, result: 0, authCode: 'CODE-1' });
     // The old code no longer verifies; the issued one does.
     const old = handleJt808Frame(reg.session, hexBytes(vector('V8')), ctx);
     expect(old.session.authenticated).toBe(false);
@@ -101,7 +101,7 @@ describe('handleJt808Frame', () => {
     // Unknown terminals get result 4 and no code is issued.
     const unknown = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), { nowMs: 0, lookupTerminal: () => undefined });
     expect(unknown.issuedAuthCode).toBeUndefined();
-    expect(readReply(unknown.replies[0]).result).toBe(4);
+    expect(readReply(unknown.replies[0]!).result).toBe(4);
     expect(issued).toEqual(['CODE-1']);
   });
 
@@ -109,21 +109,21 @@ describe('handleJt808Frame', () => {
     const other = encodeJt808Frame({ msgId: 0x0200, phone: '013900000000', serial: 1, version: 2013 }, positionBody());
     const res = handleJt808Frame(login(), other, ctxWith('AUTH1234'));
     expect(res.dropped?.code).toBe('phone_mismatch');
-    expect(readReply(res.replies[0]).result).toBe(1);
+    expect(readReply(res.replies[0]!).result).toBe(1);
   });
 
   it('bad checksum → dropped, 0x8001 result 2', () => {
     const wire = frame(0x0200, 9, positionBody());
-    wire[wire.length - 2] ^= 0x01;
+    wire[wire.length - 2]! ^= 0x01;
     const res = handleJt808Frame(login(), wire, ctxWith('AUTH1234'));
     expect(res.dropped?.code).toBe('bad_checksum');
-    expect(readReply(res.replies[0])).toMatchObject({ replySerial: 9, replyMsgId: 0x0200, result: 2 });
+    expect(readReply(res.replies[0]!)).toMatchObject({ replySerial: 9, replyMsgId: 0x0200, result: 2 });
   });
 
   it('unsupported message → result 3; terminal general response → no answer', () => {
     const s = login();
     const unsupported = handleJt808Frame(s, frame(0x0900, 3, new Uint8Array([1, 2])), ctxWith('AUTH1234'));
-    expect(readReply(unsupported.replies[0])).toMatchObject({ replyMsgId: 0x0900, result: 3 });
+    expect(readReply(unsupported.replies[0]!)).toMatchObject({ replyMsgId: 0x0900, result: 3 });
     const ack = handleJt808Frame(s, frame(0x0001, 4, new Uint8Array([0, 1, 0x82, 0x02, 0])), ctxWith('AUTH1234'));
     expect(ack.replies).toEqual([]);
     expect(ack.message?.decoded).toEqual({ replySerial: 1, replyMsgId: 0x8202, result: 0 });
@@ -135,20 +135,20 @@ describe('handleJt808Frame', () => {
     expect(p.ok).toBe(true);
     // Set the RSA bit (10) in the attributes and fix up the checksum.
     const raw = wire.slice(1, -1);
-    raw[2] |= 0x04;
+    raw[2]! |= 0x04;
     let x = 0;
-    for (let i = 0; i < raw.length - 1; i++) x ^= raw[i];
+    for (let i = 0; i < raw.length - 1; i++) x ^= raw[i]!;
     raw[raw.length - 1] = x;
     const res = handleJt808Frame(login(), Uint8Array.from([0x7e, ...raw, 0x7e]), ctxWith('AUTH1234'));
     expect(res.dropped?.code).toBe('encrypted_unsupported');
-    expect(readReply(res.replies[0]).result).toBe(3);
+    expect(readReply(res.replies[0]!).result).toBe(3);
   });
 
   it('unregister ends the authentication', () => {
     const res = handleJt808Frame(login(), frame(0x0003, 8, new Uint8Array()), ctxWith('AUTH1234'));
     expect(res.events).toEqual([{ type: 'unregister', deviceId: '13912345678', protocol: 'jt808' }]);
     expect(res.session.authenticated).toBe(false);
-    expect(readReply(res.replies[0]).result).toBe(0);
+    expect(readReply(res.replies[0]!).result).toBe(0);
   });
 
   it('reassembles a subpackaged 0x0704 (packets out of order) and acks each packet', () => {
@@ -158,7 +158,7 @@ describe('handleJt808Frame', () => {
     const p2 = frame(0x0704, 101, batch.subarray(cut), { packetTotal: 2, packetIndex: 2 });
     const first = handleJt808Frame(login(), p2, ctxWith('AUTH1234', 1_000));
     expect(first.fixes).toEqual([]);
-    expect(readReply(first.replies[0])).toMatchObject({ replySerial: 101, result: 0 });
+    expect(readReply(first.replies[0]!)).toMatchObject({ replySerial: 101, result: 0 });
     expect(first.session.subpackages.entries).toHaveLength(1);
     const second = handleJt808Frame(first.session, p1, ctxWith('AUTH1234', 2_000));
     expect(second.fixes).toHaveLength(2);
@@ -188,7 +188,7 @@ describe('addSubpackage', () => {
     const b = addSubpackage(a.state, header(11, 2), new Uint8Array([2]), 500_000);
     expect(b.errors.map((e) => e.code)).toContain('subpackage_expired');
     expect(b.state.entries).toHaveLength(1);
-    expect(b.state.entries[0].received).toBe(1);
+    expect(b.state.entries[0]!.received).toBe(1);
   });
 
   it('bounds the number of messages in reassembly', () => {

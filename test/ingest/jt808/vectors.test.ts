@@ -35,7 +35,7 @@ describe('vectors.txt', () => {
     const wire = hexBytes(vector('V1'));
     const res = handleJt808Frame(authedSession('123456789012'), wire, ctxWith('x'));
     expect(res.message).toMatchObject({ msgId: 0x0200, phone: '123456789012', serial: 126, version: 2013 });
-    const f = res.fixes[0];
+    const f = res.fixes[0]!;
     expect(f).toMatchObject({ lat: 12.222222, lon: 132.444444, speedKph: 6, headingDeg: 0, altitudeM: 40, alarms: ['sos'], valid: true });
     expect(isoUtc(f.timeMs)).toBe('2018-10-15T02:10:10Z');
     expect(f.attributes).toMatchObject({ mileageKm: 10, fuelL: 12.5 });
@@ -53,7 +53,7 @@ describe('vectors.txt', () => {
       const wire = hexBytes(vector('V2', label));
       const res = handleJt808Frame(authedSession('13912345678'), wire, ctxWith('x'));
       expect(res.message).toMatchObject({ msgId: 0x0200, phone, serial: 1, version });
-      const f = res.fixes[0];
+      const f = res.fixes[0]!;
       expect(f).toMatchObject({
         deviceId: '13912345678',
         lat: 31.230416,
@@ -72,7 +72,7 @@ describe('vectors.txt', () => {
       const body = hexBytes(vector('V2', 'body'));
       expect(toHex(encodeJt808Frame({ msgId: 0x0200, phone, serial: 1, version, protocolVersion: 1 }, body))).toBe(toHex(wire));
       // The server's ack after the commit, addressed in the terminal's own header form.
-      const ack = readReply(encodePendingAck(res.pendingAcks[0], 0));
+      const ack = readReply(encodePendingAck(res.pendingAcks[0]!, 0));
       expect(ack).toMatchObject({ msgId: 0x8001, phone, version, replySerial: 1, replyMsgId: 0x0200, result: 0 });
     });
   }
@@ -101,7 +101,7 @@ describe('vectors.txt', () => {
   it('V5 heartbeat → 0x8001 result 0', () => {
     const res = handleJt808Frame(createJt808Session(), hexBytes(vector('V5')), ctxWith(undefined));
     expect(res.events).toEqual([{ type: 'heartbeat', deviceId: '13912345678', protocol: 'jt808' }]);
-    expect(readReply(res.replies[0])).toMatchObject({ replySerial: 2, replyMsgId: 0x0002, result: 0 });
+    expect(readReply(res.replies[0]!)).toMatchObject({ replySerial: 2, replyMsgId: 0x0002, result: 0 });
   });
 
   it('V6 0x8001 is byte-exact', () => {
@@ -120,7 +120,7 @@ describe('vectors.txt', () => {
     const ok = handleJt808Frame(createJt808Session(), hexBytes(vector('V8')), ctxWith('AUTH1234'));
     expect(ok.events[0]).toMatchObject({ type: 'authenticate', deviceId: '13912345678', authCode: 'AUTH1234' });
     expect(ok.session).toMatchObject({ authenticated: true, deviceId: '13912345678', phone: '013912345678', version: 2013 });
-    expect(readReply(ok.replies[0])).toMatchObject({ replySerial: 4, replyMsgId: 0x0102, result: 0 });
+    expect(readReply(ok.replies[0]!)).toMatchObject({ replySerial: 4, replyMsgId: 0x0102, result: 0 });
   });
 
   it('V9 0x8202 is byte-exact', () => {
@@ -142,6 +142,13 @@ describe('vectors.txt', () => {
     if (typeof info !== 'string') expect(isoUtc(info.timeMs!)).toBe('2024-09-01T23:00:00Z');
   });
 
+  it('V10 cut right after the read result is reported as truncated', () => {
+    const info = decodeDriverCard0702(hexBytes(vector('V10')).subarray(0, 8));
+    expect(info).toMatchObject({ layout: 2013, inserted: true, readResult: 0, problems: ['body ends inside the card data'] });
+    expect(info).not.toHaveProperty('driverName');
+    expect(info).not.toHaveProperty('certificateNo');
+  });
+
   it('V11 escaping both ways', () => {
     const input = hexBytes(vector('V11', 'input'));
     const output = hexBytes(vector('V11', 'output'));
@@ -158,7 +165,7 @@ describe('vectors.txt', () => {
     expect(res.fixes).toHaveLength(2);
     expect(res.fixes.every((f) => f.blindArea === true)).toBe(true);
     expect(res.fixes[0]).toMatchObject({ lat: 31.230416, lon: 121.473701, speedKph: 35, headingDeg: 90 });
-    expect(res.fixes[1].timeMs - res.fixes[0].timeMs).toBe(30_000);
+    expect(res.fixes[1]!.timeMs - res.fixes[0]!.timeMs).toBe(30_000);
   });
 
   it('V13 0x0100 (2013) body and frame → register event and 0x8100', () => {
@@ -175,7 +182,7 @@ describe('vectors.txt', () => {
     });
     const res = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), ctxWith('AUTH1234'));
     expect(res.events[0]).toMatchObject({ type: 'register', deviceId: '13912345678', attributes: { plate: '沪A12345', plateColor: 2 } });
-    expect(readReply(res.replies[0])).toMatchObject({ msgId: 0x8100, replySerial: 0, result: 0, authCode: 'AUTH1234' });
+    expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8100, replySerial: 0, result: 0, authCode: 'AUTH1234' });
   });
 
   it('V14 0x0102 (2019) with IMEI and software version', () => {
@@ -188,7 +195,7 @@ describe('vectors.txt', () => {
     const res = handleJt808Frame(createJt808Session(), hexBytes(vector('V14', 'frame')), ctxWith('AUTH1234'));
     expect(res.session).toMatchObject({ authenticated: true, version: 2019, protocolVersion: 1 });
     expect(res.events[0]).toMatchObject({ type: 'authenticate', imei: '860000000000001', softwareVersion: '1.0.0' });
-    const reply = readReply(res.replies[0]);
+    const reply = readReply(res.replies[0]!);
     expect(reply).toMatchObject({ version: 2019, phone: '00000000013912345678', replySerial: 1, result: 0 });
   });
 

@@ -13,7 +13,7 @@ describe('OsmAnd query-string form', () => {
     expect(r.errors).toEqual([]);
     expect(r.deviceId).toBe('123456789012345');
     expect(r.fixes).toHaveLength(1);
-    const f = r.fixes[0];
+    const f = r.fixes[0]!;
     expect(f).toMatchObject({ deviceId: '123456789012345', protocol: 'osmand', lat: 40.7232948571, lon: -74.0061408571, headingDeg: 7.2, altitudeM: 0, accuracyM: 5, valid: true, alarms: [] });
     expect(f.timeMs).toBe(1504763810_000);
     expect(f.speedKph).toBeCloseTo(40 * 1.852, 9);
@@ -39,13 +39,13 @@ describe('OsmAnd query-string form', () => {
     expect(parseOsmandTimestamp('2016-02-30 18:55:47')).toBeUndefined();
     expect(parseOsmandTimestamp('yesterday')).toBeUndefined();
     const r = decodeOsmand({ target: '/?id=a&lat=1&lon=2&timestamp=2016-01-27%2018:55:47' }, { receivedMs: RECEIVED, serverTzOffsetMin: 480 });
-    expect(r.fixes[0].timeMs).toBe(Date.parse('2016-01-27T10:55:47Z'));
+    expect(r.fixes[0]!.timeMs).toBe(Date.parse('2016-01-27T10:55:47Z'));
     const plus = decodeOsmand({ target: '/?id=a&lat=1&lon=2&timestamp=2016-01-27+18:55:47' }, ctx);
-    expect(plus.fixes[0].timeMs).toBe(Date.parse('2016-01-27T18:55:47Z'));
+    expect(plus.fixes[0]!.timeMs).toBe(Date.parse('2016-01-27T18:55:47Z'));
   });
 
   it('missing timestamp → receive time; bad timestamp → error', () => {
-    expect(decodeOsmand({ target: '/?id=a&lat=1&lon=2' }, ctx).fixes[0].timeMs).toBe(RECEIVED);
+    expect(decodeOsmand({ target: '/?id=a&lat=1&lon=2' }, ctx).fixes[0]!.timeMs).toBe(RECEIVED);
     const bad = decodeOsmand({ target: '/?id=a&lat=1&lon=2&timestamp=soon' }, ctx);
     expect(bad.errors.map((e) => e.code)).toEqual(['bad_timestamp']);
     expect(bad.fixes).toEqual([]);
@@ -62,17 +62,17 @@ describe('OsmAnd query-string form', () => {
     expect(r.fixes).toEqual([]);
     expect(r.positionless).toHaveLength(1);
     expect(r.positionless[0]).toMatchObject({ deviceId: 'a', timeMs: 1504763810_000, valid: false, attributes: { outdated: true, batteryLevel: 50 } });
-    const fix = completeWithLastPosition(r.positionless[0], { lat: 10, lon: 20 });
+    const fix = completeWithLastPosition(r.positionless[0]!, { lat: 10, lon: 20 });
     expect(fix).toMatchObject({ lat: 10, lon: 20, attributes: { outdated: true } });
   });
 
   it('out-of-range or half coordinates are errors', () => {
-    expect(decodeOsmand({ target: '/?id=a&lat=91&lon=2' }, ctx).errors[0].code).toBe('bad_coordinates');
-    expect(decodeOsmand({ target: '/?id=a&lat=1' }, ctx).errors[0].code).toBe('bad_coordinates');
+    expect(decodeOsmand({ target: '/?id=a&lat=91&lon=2' }, ctx).errors[0]!.code).toBe('bad_coordinates');
+    expect(decodeOsmand({ target: '/?id=a&lat=1' }, ctx).errors[0]!.code).toBe('bad_coordinates');
   });
 
   it('negative speed / bearing / accuracy / batt mean unknown', () => {
-    const f = decodeOsmand({ target: '/?id=a&lat=1&lon=2&speed=-1&bearing=-1&accuracy=-1&batt=-1' }, ctx).fixes[0];
+    const f = decodeOsmand({ target: '/?id=a&lat=1&lon=2&speed=-1&bearing=-1&accuracy=-1&batt=-1' }, ctx).fixes[0]!;
     expect(f.speedKph).toBeUndefined();
     expect(f.headingDeg).toBeUndefined();
     expect(f.accuracyM).toBeUndefined();
@@ -81,7 +81,7 @@ describe('OsmAnd query-string form', () => {
 
   it('extras are typed attributes; repeated keys are joined; alarm=SOS → sos alarm and event', () => {
     const r = decodeOsmand({ target: '/?id=a&lat=1&lon=2&ignition=true&rpm=933&fuel=24.5&charge=false&driverUniqueId=D-17&cell=1&cell=2&code=007&alarm=SOS' }, ctx);
-    const f = r.fixes[0];
+    const f = r.fixes[0]!;
     expect(f.attributes).toEqual({ ignition: true, rpm: 933, fuel: 24.5, charge: false, driverUniqueId: 'D-17', cell: '1;2', code: '007' });
     expect(f.alarms).toEqual(['sos']);
     expect(r.events).toEqual([{ type: 'alarm', deviceId: 'a', protocol: 'osmand', timeMs: RECEIVED, alarms: ['sos'], text: 'SOS' }]);
@@ -106,7 +106,7 @@ describe('OsmAnd JSON form', () => {
   it('decodes the reference example (speed in m/s)', () => {
     const r = decodeOsmand({ target: '/', body: JSON.stringify(example), contentType: 'application/json' }, ctx);
     expect(r.errors).toEqual([]);
-    const f = r.fixes[0];
+    const f = r.fixes[0]!;
     expect(f).toMatchObject({ deviceId: 'abc123', lat: 37.4219983, lon: -122.084, accuracyM: 5, headingDeg: 63, altitudeM: 35.7, valid: true });
     expect(f.timeMs).toBe(Date.parse('2025-06-15T13:45:12.862Z'));
     expect(f.speedKph).toBeCloseTo(18.67 * 3.6, 9);
@@ -115,7 +115,7 @@ describe('OsmAnd JSON form', () => {
 
   it('negative speed, heading and battery level are unknown', () => {
     const body = JSON.stringify({ ...example, location: { ...example.location, coords: { ...example.location.coords, speed: -1, heading: -1 }, battery: { level: -1, is_charging: true } } });
-    const f = decodeOsmand({ body, contentType: 'application/json' }, ctx).fixes[0];
+    const f = decodeOsmand({ body, contentType: 'application/json' }, ctx).fixes[0]!;
     expect(f.speedKph).toBeUndefined();
     expect(f.headingDeg).toBeUndefined();
     expect(f.attributes.batteryLevel).toBeUndefined();
@@ -123,8 +123,8 @@ describe('OsmAnd JSON form', () => {
   });
 
   it('missing device_id and broken JSON are errors', () => {
-    expect(decodeOsmand({ body: JSON.stringify({ location: example.location }) }, ctx).errors[0].code).toBe('missing_id');
-    expect(decodeOsmand({ body: '{"device_id":', contentType: 'application/json' }, ctx).errors[0].code).toBe('bad_json');
+    expect(decodeOsmand({ body: JSON.stringify({ location: example.location }) }, ctx).errors[0]!.code).toBe('missing_id');
+    expect(decodeOsmand({ body: '{"device_id":', contentType: 'application/json' }, ctx).errors[0]!.code).toBe('bad_json');
   });
 
   it('a batch of locations gives one fix each', () => {
