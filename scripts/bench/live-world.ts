@@ -114,7 +114,7 @@ export async function seedLiveWorld(database: Database, opts: { buses: number; g
     (chunk) => db.insert(studentStops).values(chunk).returning({ studentId: studentStops.studentId }),
   );
   const guardianRows = await chunked(
-    families.map(({ b, k }) => ({ schoolId, name: `Bench guardian ${b + 1}-${k + 1}`, locale: 'zh-CN' })),
+    families.map(({ b, k }) => ({ schoolId, name: `Bench guardian ${b + 1}-${k + 1}`, locale: 'zh-CN' as const })),
     2000,
     (chunk) => db.insert(guardians).values(chunk).returning({ id: guardians.id }),
   );
