@@ -34,7 +34,7 @@ function iso(ms: number | undefined): string | undefined {
 }
 
 function fixJson(f: Fix | PositionlessFix): Json {
-  const { timeMs, deviceId, protocol, lat, lon, ...rest } = f as Fix;
+  const { timeMs, deviceId, protocol: _protocol, lat, lon, ...rest } = f as Fix;
   return {
     deviceId,
     time: iso(timeMs),

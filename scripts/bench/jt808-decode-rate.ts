@@ -48,7 +48,7 @@ export function measureJt808DecodeRate(options: DecodeRateOptions = {}): { frame
   let count = 0;
   const start = process.hrtime.bigint();
   const limitNs = BigInt(Math.round(seconds * 1e9));
-  let elapsed = 0n;
+  let elapsed: bigint;
   do {
     run(batch);
     count += batch;

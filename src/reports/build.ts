@@ -156,9 +156,16 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
         onTime.arrived++;
         r.arrived++;
         delaySum += delayS;
-        if (delayS < -opts.onTime.earlyS) (onTime.early++, r.early++);
-        else if (delayS > opts.onTime.lateS) (onTime.late++, r.late++);
-        else (onTime.onTime++, r.onTime++);
+        if (delayS < -opts.onTime.earlyS) {
+          onTime.early++;
+          r.early++;
+        } else if (delayS > opts.onTime.lateS) {
+          onTime.late++;
+          r.late++;
+        } else {
+          onTime.onTime++;
+          r.onTime++;
+        }
       } else if (eventOf.has(`${trip.id}:${stop.id}:missed`) || trip.status === 'completed') {
         onTime.missed++;
         r.missed++;

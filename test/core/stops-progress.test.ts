@@ -72,12 +72,10 @@ describe('trip matching and progress', () => {
     for (let i = 1; i < outward.length; i++) expect(outward[i]).toBeGreaterThanOrEqual(outward[i - 1]!);
     expect(outward[outward.length - 1]).toBeLessThan(2100);
     // and the return pass continues from there
-    const [lon, lat] = ll(1000, 12);
     let m = { alongM: along, distanceM: 0 } as ReturnType<typeof locateOnRoute>;
     for (let y = 50; y <= 400; y += 50) m = locateOnRoute(route.geometry, projectX(proj, ll(2000, y)[0]), projectY(proj, ll(2000, y)[1]), m.alongM, 5, CN_2012);
     for (let x = 1950; x >= 1000; x -= 50) m = locateOnRoute(route.geometry, projectX(proj, ll(x, 12)[0]), projectY(proj, ll(x, 12)[1]), m.alongM, 5, CN_2012);
     expect(m.alongM!).toBeGreaterThan(3000);
-    void lon, lat;
   });
 
   it('auto start decision: on route, moving, inside the planned window', () => {

@@ -7,7 +7,7 @@ import { createLiveHub, type LiveService } from '../../src/live/service';
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { buildWorld, ok, type World } from '../helpers/world';
+import { buildWorld, type World } from '../helpers/world';
 import { connect, type LiveServer, startLiveServer, subscribe } from './helpers';
 
 const DAY0_MS = Date.parse('2026-09-01T07:05:00+08:00');

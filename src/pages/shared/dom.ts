@@ -1,5 +1,7 @@
 // Tiny DOM helpers: elements from tag + attributes + children (text is always set as text, never as HTML).
 type Child = Node | string | number | null | undefined | false;
+// A handler may take any event type (MouseEvent, KeyboardEvent…): its parameter is the one place `any` is honest.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AttrValue = string | number | boolean | null | undefined | ((ev: any) => void);
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, AttrValue> | null, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {

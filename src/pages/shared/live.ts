@@ -6,6 +6,8 @@ export interface LiveMessage {
   topic: string;
   seq: number;
   ts: number;
+  /** the payload of `type`; each page reads the fields it shows */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   data: any;
 }
 
@@ -66,7 +68,8 @@ export class LiveFeed {
     this.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', token: this.opts.token }));
     ws.onmessage = (ev) => {
-      let m: any;
+      /** a control message (authenticated, error, subscribed…) or a topic message */
+      let m: { type?: string; status?: number; message?: string; topic?: string; seq?: number };
       try {
         m = JSON.parse(String(ev.data));
       } catch {
@@ -80,7 +83,7 @@ export class LiveFeed {
       }
       if (m.type === 'error') {
         if (m.status === 401) this.setState('denied');
-        else if (m.topic) this.opts.onTopicError?.(m.topic, m.status, m.message);
+        else if (m.topic) this.opts.onTopicError?.(m.topic, m.status ?? 0, m.message ?? '');
         return;
       }
       if (typeof m.topic === 'string' && typeof m.seq === 'number') {

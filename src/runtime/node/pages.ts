@@ -100,7 +100,7 @@ export async function loadPageAssets(): Promise<PageAssets> {
   } catch (err) {
     const built = readBuiltAssets();
     if (built) return built;
-    throw new Error(`The web pages could not be built (${err instanceof Error ? err.message : String(err)}) and dist/pages has no build`);
+    throw new Error(`The web pages could not be built (${err instanceof Error ? err.message : String(err)}) and dist/pages has no build`, { cause: err });
   }
 }
 
