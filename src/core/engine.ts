@@ -28,7 +28,7 @@ import { offStopOnBoarding, offStopOnFix } from './rules/off-stop-boarding';
 import { capacityOnBoarding, onboardCount } from './rules/over-capacity';
 import { overspeedClose, overspeedOnFix } from './rules/overspeed';
 import { deviationOnFix } from './rules/route-deviation';
-import { stopsOnFix } from './rules/stops';
+import { stopsOnFix, type StopsState } from './rules/stops';
 import { unlicensedOnTripStart } from './rules/unlicensed-bus';
 import { closeEpisode } from './episodes';
 import { cloneState, sameTopLevel, type EngineState } from './state';
@@ -206,7 +206,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     if (!auto) {
       s.last = newLast;
       s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs: progress.emittedMs };
-      if (!fix.blindArea) s.lastSeenMs = timeMs;
+      if (!isStoredFix(fix, ctx)) s.lastSeenMs = timeMs;
       return;
     }
     startTrip(s, timeMs, 'auto', ctx, sink);
@@ -227,11 +227,12 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     onboard: onboardCount(s.boarding),
   };
 
-  let device = fix.blindArea ? deviceOnBlindArea(s.device, frame, sink) : deviceOnSeen(s.device, timeMs, sink, position);
+  const stored = isStoredFix(fix, ctx);
+  let device = stored ? deviceOnBlindArea(s.device, frame, sink) : deviceOnSeen(s.device, timeMs, sink, position);
   device = tamperOnFix(device, frame, ctx, sink);
   let emergency = s.emergency;
   if (hasEmergency(fix.alarms, ctx)) emergency = emergencyOnAlarm(emergency, timeMs, 'fix', ctx, sink, position);
-  else if (emergency && !fix.blindArea) emergency = emergencyOnClear(emergency, timeMs, sink, position);
+  else if (emergency && !stored) emergency = emergencyOnClear(emergency, timeMs, sink, position);
 
   const overspeed = overspeedOnFix(s.overspeed, frame, ctx, sink);
   const deviation = deviationOnFix(s.deviation, frame, ctx, sink);
@@ -247,7 +248,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   if (emitProgress) {
     emittedMs = timeMs;
     const lengthM = route.geometry.lengthM;
-    const nextStop = route.stops[stops.atIdx !== null ? stops.atIdx : stops.nextIdx];
+    const nextStop = route.stops[stops.nextIdx];
     sink.events.push({
       type: 'trip.progress',
       timeMs,
@@ -259,12 +260,14 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
       distanceFromRouteM: match.distanceM,
       speedKph,
       position,
-      nextStopId: stops.atIdx === null && nextStop ? nextStop.id : null,
+      nextStopId: nextStop ? nextStop.id : null,
+      atStopId: stops.atIdx !== null ? route.stops[stops.atIdx]!.id : null,
+      remainingStopIds: remainingStopIds(route.stops, stops),
     });
   }
 
   s.last = newLast;
-  if (!fix.blindArea) s.lastSeenMs = timeMs;
+  if (!stored) s.lastSeenMs = timeMs;
   s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs };
   s.device = device;
   s.emergency = emergency;
@@ -276,9 +279,26 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   s.stops = stops;
 }
 
+/**
+ * Stored and uploaded later: JT/T 808 blind-area upload, or any fix (phone app, partner system) whose device time is
+ * well behind the time it was received. Such a fix is history, not a sign of life at its own time.
+ */
+export function isStoredFix(fix: Fix, ctx: TripContext): boolean {
+  if (fix.blindArea === true) return true;
+  return fix.receivedMs !== undefined && fix.receivedMs - fix.timeMs >= ctx.config.device.backfillLagS * 1000;
+}
+
+/** Stops not yet served: the one the bus is at, then those not yet arrived at or passed. */
+export function remainingStopIds(stops: ReadonlyArray<{ id: string }>, st: StopsState): string[] {
+  const out: string[] = [];
+  if (st.atIdx !== null) out.push(stops[st.atIdx]!.id);
+  for (let i = st.nextIdx; i < stops.length; i++) out.push(stops[i]!.id);
+  return out;
+}
+
 function onLateFix(s: EngineState, fix: Fix, x: number, y: number, position: Position, ctx: TripContext, sink: EventSink): void {
   if (s.trip.status !== 'active') return;
-  if (fix.blindArea) {
+  if (isStoredFix(fix, ctx)) {
     const frame = { fix, timeMs: fix.timeMs, x, y, position } as FixFrame;
     s.device = deviceOnBlindArea(s.device, frame, sink);
   }

@@ -90,8 +90,15 @@ export interface ProgressEvent extends TripRef {
   distanceFromRouteM: number;
   speedKph: number | null;
   position: Position;
-  /** next stop not yet arrived at, if any */
+  /** next stop not yet arrived at, if any (while dwelling: the stop after the one the bus is at) */
   nextStopId: string | null;
+  /** the stop the bus is dwelling at (arrived, not yet departed), if any */
+  atStopId: string | null;
+  /**
+   * Stops not yet served, in route order: the stop the bus is at (until its departure), then every stop not yet
+   * arrived at or passed. Empty only once the last stop is departed (or passed).
+   */
+  remainingStopIds: string[];
 }
 
 export interface TripLifecycleEvent extends TripRef {

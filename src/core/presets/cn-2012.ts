@@ -33,6 +33,7 @@ export const CN_2012: RuleConfig = {
   },
   device: {
     offlineAfterS: 300,
+    backfillLagS: 60,
     tamperAlarms: ['gnssAntennaCut', 'gnssAntennaShort', 'powerLost'],
     emergencyAlarms: ['sos'],
   },

@@ -55,6 +55,12 @@ export interface RuleConfig {
   };
   device: {
     offlineAfterS: number;
+    /**
+     * A fix whose device time is at least this far behind its receipt time was stored on the device and uploaded
+     * later (phones and partner systems forward after a gap): treated as blind-area back-fill, like JT/T 808
+     * 0x0704 type 1 — it marks an offline gap as coverage loss and does not end it at its own time.
+     */
+    backfillLagS: number;
     tamperAlarms: string[];
     emergencyAlarms: string[];
   };
