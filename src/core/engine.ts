@@ -28,7 +28,7 @@ import { offStopOnBoarding, offStopOnFix } from './rules/off-stop-boarding';
 import { capacityOnBoarding, onboardCount } from './rules/over-capacity';
 import { overspeedClose, overspeedOnFix } from './rules/overspeed';
 import { deviationOnFix } from './rules/route-deviation';
-import { stopsOnFix, type StopsState } from './rules/stops';
+import { type PrevFix, stopsOnFix, type StopsState } from './rules/stops';
 import { unlicensedOnTripStart } from './rules/unlicensed-bus';
 import { closeEpisode } from './episodes';
 import { cloneState, sameTopLevel, type EngineState } from './state';
@@ -194,7 +194,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   }
   const progress = s.progress;
   const match = locateOnRouteInto(route.geometry, x, y, progress.alongM, dtS, ctx.config, matchScratch);
-  const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y };
+  const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y, speedKph };
 
   if (s.trip.status === 'planned') {
     const auto =
@@ -239,12 +239,13 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   const offStop = offStopOnFix(s.offStop, frame, ctx, sink);
   const fatigue = fatigueOnFix(s.fatigue, frame, ctx, sink);
   const driver = noDriverOnFix(s.driver, frame, ctx, sink);
-  const stops = stopsOnFix(s.stops, frame, ctx, sink);
+  const prev: PrevFix | null = last ? { timeMs: last.timeMs, x: last.x, y: last.y, alongM: progress.alongM, distanceM: progress.distanceM, speedKph: last.speedKph ?? null } : null;
+  const stops = stopsOnFix(s.stops, frame, ctx, sink, prev);
 
   let emittedMs = progress.emittedMs;
   const emitProgress =
     match.alongM !== null &&
-    (emittedMs === null || timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops !== s.stops);
+    (emittedMs === null || timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops.nextIdx !== s.stops.nextIdx || stops.atIdx !== s.stops.atIdx);
   if (emitProgress) {
     emittedMs = timeMs;
     const lengthM = route.geometry.lengthM;

@@ -16,7 +16,9 @@ export type ViolationKind =
   | 'unlicensedBus'
   | 'noAttendant'
   | 'childLeftOnBoard'
-  | 'emergency';
+  | 'emergency'
+  /** drove through a stop where children wait without stopping (minor) */
+  | 'stopSkipped';
 
 export type Severity = 'critical' | 'major' | 'minor';
 
@@ -74,6 +76,10 @@ export interface StopEvent extends TripRef {
   departedMs?: number;
   dwellS?: number;
   position?: Position;
+  /** no fix fell inside the radius: times inferred between two sparse fixes */
+  inferred?: boolean;
+  /** inferred: whether the bus stopped there or drove through */
+  stopped?: boolean;
 }
 
 export interface ArrivedAtSchoolEvent extends TripRef {

@@ -217,7 +217,7 @@ export class EngineRunner {
       await upsertViolations(tx, loaded.schoolId, [...p.violations.values()]);
       await recordStopEvents(
         tx,
-        p.stops.map((s) => ({ tripId: loaded.tripId, stopId: Number(s.stopId), kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed', timeMs: s.timeMs, dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS) })),
+        p.stops.map((s) => ({ tripId: loaded.tripId, stopId: Number(s.stopId), kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed', timeMs: stopEventMs(s), dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS) })),
       );
       if (p.ended != null) await markTrip(tx, loaded.tripId, { endedMs: p.ended });
       if (p.checkpoint) await saveCheckpoint(tx, bus.busId, loaded.tripId, stateText);
@@ -225,6 +225,13 @@ export class EngineRunner {
     bus.pending = { violations: new Map(), stops: [], checkpoint: false };
     bus.lastCheckpointMs = this.opts.now();
   }
+}
+
+/** When a stop event happened: the (possibly inferred) arrival or departure, not the fix that revealed it. */
+function stopEventMs(s: StopEvent): number {
+  if (s.type === 'stop.arrived') return s.arrivedMs ?? s.timeMs;
+  if (s.type === 'stop.departed') return s.departedMs ?? s.timeMs;
+  return s.timeMs;
 }
 
 export function createEngineRunner(opts: RunnerOptions): EngineRunner {

@@ -1,12 +1,12 @@
 // Loads what the engine needs for a bus's current trip from the registry: the trip, its route geometry
 // (prepared once per route version), the bus, the driver roster, the attendant and the merged rule config.
-import { and, asc, eq, gte, inArray, lte } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lte } from 'drizzle-orm';
 import type { DriverRecord, TripContext } from '../core/context';
 import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
 import { zoneOffsetMin } from '../core/time-zone';
 import type { Db } from '../store/db';
-import { attendants, buses, drivers, routes, schools, speedZones, stops, trips } from '../store/schema';
+import { attendants, buses, drivers, routes, schools, speedZones, stops, studentStops, trips } from '../store/schema';
 
 export interface LoadedTrip {
   ctx: TripContext;
@@ -89,6 +89,15 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
   }
 
   const roster = await db.select().from(drivers).where(eq(drivers.schoolId, trip.schoolId));
+  // Children assigned to each stop (a bus driving through such a stop is reported): read with every context load,
+  // since assignments change without the route changing.
+  const riderRows = await db
+    .select({ stopId: studentStops.stopId, n: count() })
+    .from(studentStops)
+    .where(eq(studentStops.routeId, route.id))
+    .groupBy(studentStops.stopId);
+  const riders = new Map(riderRows.map((r) => [String(r.stopId), Number(r.n)]));
+  const preparedRoute = { ...cached.prepared, stops: cached.prepared.stops.map((s) => ({ ...s, riders: riders.get(s.id) ?? 0 })) };
   const attendant = trip.attendantId
     ? (await db.select().from(attendants).where(inArray(attendants.id, [trip.attendantId])))[0]
     : undefined;
@@ -105,7 +114,7 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     tripId: trip.id,
     routeId: route.id,
     schoolId: school.id,
-    route: cached.prepared,
+    route: preparedRoute,
     bus: {
       id: bus.id,
       plate: bus.plate,

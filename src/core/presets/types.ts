@@ -34,6 +34,19 @@ export interface RuleConfig {
     departMarginM: number;
     /** a stop not arrived at is missed once progress passes it by this much */
     missedAfterM: number;
+    /** fixes at most this far apart are dense: a stop with no fix inside its radius was not reached */
+    inferMinGapS: number;
+    /** fixes further apart than this are too far apart to say what happened at the stops between them */
+    inferMaxGapS: number;
+    /** two fixes implying a faster average along the route are not used to infer passages */
+    inferMaxSpeedKph: number;
+    /** the cruise speed assumed between two sparse fixes is at least this */
+    inferMinSpeedKph: number;
+    /** acceleration and braking assumed between two sparse fixes */
+    brakeMps2: number;
+    /** a stop shorter than this (and never slower than stoppedSpeedKph) is driving through */
+    minDwellS: number;
+    stoppedSpeedKph: number;
   };
   offStop: { radiusM: number };
   fatigue: {
