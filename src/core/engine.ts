@@ -23,7 +23,7 @@ import { attendantOnTripStart, leftOnBoardOnTripEnd } from './rules/attendant';
 import { deviceClose, deviceOnBlindArea, deviceOnSeen, deviceOnTick, tamperOnFix } from './rules/device-monitor';
 import { driverClose, driverOnCard, driverOnTripStart, noDriverOnFix } from './rules/driver-credentials';
 import { emergencyOnAlarm, emergencyOnClear, hasEmergency } from './rules/emergency';
-import { fatigueClose, fatigueOnDriverChange, fatigueOnFix, fatigueOnTick } from './rules/fatigue';
+import { fatigueClose, fatigueFor, fatigueOnDriverChange, fatigueOnFix, fatigueOnTick } from './rules/fatigue';
 import { offStopOnBoarding, offStopOnFix } from './rules/off-stop-boarding';
 import { capacityOnBoarding, onboardCount } from './rules/over-capacity';
 import { overspeedClose, overspeedOnFix } from './rules/overspeed';
@@ -129,7 +129,10 @@ function startTrip(s: EngineState, timeMs: number, mode: 'explicit' | 'auto', ct
   const noAttendant = attendantOnTripStart(timeMs, ctx, sink);
   s.trip = { status: 'active', startedMs: timeMs, endedMs: null, mode };
   s.driver = driver;
-  if (s.fatigue.driverId !== driver.onDutyId) s.fatigue = { ...s.fatigue, driverId: driver.onDutyId };
+  if (s.fatigue.driverId !== driver.onDutyId) {
+    // The driver's block from earlier trips today continues (nothing of this trip is accumulated before its start).
+    s.fatigue = s.fatigue.drivingSinceMs === null ? fatigueFor(driver.onDutyId, timeMs, ctx) : { ...s.fatigue, driverId: driver.onDutyId };
+  }
   s.unlicensed = unlicensed;
   s.noAttendant = noAttendant;
   s.lastSeenMs = s.lastSeenMs ?? timeMs;
@@ -269,6 +272,8 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
 
   s.last = newLast;
   if (!stored) s.lastSeenMs = timeMs;
+  // A stored fix is history at its own time, but the device was in contact when it arrived.
+  else if (fix.receivedMs !== undefined) s.lastSeenMs = Math.max(s.lastSeenMs ?? fix.receivedMs, fix.receivedMs);
   s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs };
   s.device = device;
   s.emergency = emergency;

@@ -112,4 +112,14 @@ export interface TripLifecycleEvent extends TripRef {
   mode?: 'explicit' | 'auto';
 }
 
-export type EngineEvent = ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent;
+/** A driver's continuous-driving block handed back when they leave the bus or the trip ends (R5, per driver and day). */
+export interface DriverFatigueEvent extends TripRef {
+  type: 'driver.fatigue';
+  driverId: string;
+  drivingSinceMs: number | null;
+  stoppedSinceMs: number | null;
+  /** time of the latest fix in the block */
+  lastMs: number;
+}
+
+export type EngineEvent = ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent | DriverFatigueEvent;

@@ -4,7 +4,9 @@ import { and, asc, count, eq, gte, inArray, lte } from 'drizzle-orm';
 import type { DriverRecord, TripContext } from '../core/context';
 import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
-import { zoneOffsetMin } from '../core/time-zone';
+import { localDate, zoneOffsetMin } from '../core/time-zone';
+import type { FatigueCarry } from '../core/rules/fatigue';
+import { loadDriverCarries } from '../store/repos/engine-repo';
 import type { Db } from '../store/db';
 import { attendants, buses, drivers, routes, schools, speedZones, stops, studentStops, trips } from '../store/schema';
 
@@ -105,6 +107,12 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     deviation: { corridorM: route.corridorWidthM },
   } as ConfigOverride);
 
+  // R5: what the school's drivers drove earlier today (and late yesterday) on other trips and buses.
+  const dayBefore = localDate(school.timeZone, nowMs - 86_400_000);
+  const carries = await loadDriverCarries(db, roster.map((d) => d.id), dayBefore);
+  const fatigueCarry: Record<string, FatigueCarry> = {};
+  for (const [driverId, carry] of carries) fatigueCarry[String(driverId)] = carry;
+
   const schedule = [...cached.stopSchedule.values()].filter((v): v is number => v != null);
   const plannedStartMs = trip.plannedStartAt.getTime();
   const plannedEndMs = schedule.length >= 2 ? plannedStartMs + (Math.max(...schedule) - Math.min(...schedule)) * 1000 : undefined;
@@ -131,6 +139,7 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     plannedStartMs,
     plannedEndMs,
     utcOffsetMin: zoneOffsetMin(school.timeZone, nowMs),
+    fatigueCarry,
   };
   return { ctx, tripId: trip.id, schoolId: school.id, routeId: route.id, timeZone: school.timeZone, stopSchedule: cached.stopSchedule, loadedMs: nowMs };
 }
