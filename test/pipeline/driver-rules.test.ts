@@ -15,6 +15,8 @@ import { buildWorld, ok, type World } from '../helpers/world';
 let t: TestApp;
 let w: World;
 const AT = (hhmmss: string) => Date.parse(`2026-09-01T${hhmmss}+08:00`);
+/** Raw rows: a Date on PGlite, a string on PostgreSQL. */
+const ms = (v: Date | string) => new Date(v).getTime();
 const M_PER_DEG_LON = 111_320 * Math.cos((31.2 * Math.PI) / 180);
 
 beforeAll(async () => {
@@ -76,7 +78,7 @@ describe('driver rules through the engine runner', () => {
     const rows = await t.database.query<{ kind: string; trip_id: number; started_at: Date; driver_id: number }>(
       "select kind, trip_id, started_at, driver_id from violations where kind in ('fatigue', 'fatiguePreWarning') order by started_at",
     );
-    expect(rows.map((r) => [r.kind, r.trip_id, r.started_at.getTime(), r.driver_id])).toEqual([
+    expect(rows.map((r) => [r.kind, r.trip_id, ms(r.started_at), r.driver_id])).toEqual([
       ['fatiguePreWarning', trip2.id, AT('10:45:00'), driverId],
       ['fatigue', trip2.id, AT('11:00:00'), driverId],
     ]);
@@ -102,7 +104,7 @@ describe('driver rules through the engine runner', () => {
       [w.b.trips[0].id],
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.started_at.getTime()).toBe(AT('07:00:00'));
+    expect(ms(rows[0]!.started_at)).toBe(AT('07:00:00'));
     expect(rows[0]!.severity).toBe('critical');
     // The roster says the certificate runs to 2027-06-30: only the card's expiry can make it expired.
     expect(w.b.drivers[0].qualificationCertExpiry).toBe('2027-06-30');
@@ -137,8 +139,8 @@ describe('driver rules through the engine runner', () => {
     const v = rows[0]!;
     expect(v.severity).toBe('minor');
     expect(v.evidence.cause).toBe('coverageLoss');
-    expect(v.started_at.getTime()).toBe(AT('07:10:00'));
-    const minutes = (v.ended_at.getTime() - v.started_at.getTime()) / 60_000;
+    expect(ms(v.started_at)).toBe(AT('07:10:00'));
+    const minutes = (ms(v.ended_at) - ms(v.started_at)) / 60_000;
     expect(minutes).toBeGreaterThan(5.9);
     expect(minutes).toBeLessThan(6.2);
   });
