@@ -44,8 +44,9 @@ export interface RuleConfig {
     inferMinSpeedKph: number;
     /** acceleration and braking assumed between two sparse fixes */
     brakeMps2: number;
-    /** a stop shorter than this (and never slower than stoppedSpeedKph) is driving through */
+    /** between two sparse fixes, a stop is inferred only when the spare time allows at least this dwell */
     minDwellS: number;
+    /** a visit to a stop whose fixes inside the radius were all faster than this was a drive-through */
     stoppedSpeedKph: number;
   };
   offStop: { radiusM: number };

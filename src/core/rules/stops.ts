@@ -123,7 +123,8 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
       position: frame.position,
     });
     const neverSlow = next.atMinSpeedKph != null && next.atMinSpeedKph > cfg.stoppedSpeedKph;
-    if (neverSlow && !sparse && dwellS !== null && dwellS < cfg.minDwellS) skipped(ctx, sink, s, arrivedMs!, t, false, next.atMinSpeedKph ?? null, frame.position);
+    // Every fix inside the radius was moving: it drove through (a gap before this fix may have hidden a stop).
+    if (neverSlow && !sparse && arrivedMs !== null) skipped(ctx, sink, s, arrivedMs, t, false, next.atMinSpeedKph ?? null, frame.position);
     next = { ...next, atIdx: null, arrivedMs: null, atMinSpeedKph: null };
   }
 
