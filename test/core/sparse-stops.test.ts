@@ -72,10 +72,10 @@ function truthArrivals(stops: StopDef[], radiusM: number): Map<string, number> {
 }
 
 /** What a terminal reporting every `everyS` seconds sends: position, time, and its instantaneous speed. */
-function subsample(everyS: number, phaseS: number): Fix[] {
+function subsample(everyS: number, phaseS: number, withSpeed = true): Fix[] {
   const out: Fix[] = [];
-  for (let i = phaseS; i < trace.length; i += everyS) out.push({ ...trace[i]!, speedKph: speedMps[i]! * 3.6, deviceId: 'munich', protocol: 'json' });
-  if (out[out.length - 1] !== trace[trace.length - 1]) out.push({ ...trace[trace.length - 1]!, speedKph: speedMps[trace.length - 1]! * 3.6 });
+  for (let i = phaseS; i < trace.length; i += everyS) out.push({ ...trace[i]!, speedKph: withSpeed ? speedMps[i]! * 3.6 : undefined, deviceId: 'munich', protocol: 'json' });
+  if (out[out.length - 1]!.timeMs !== trace[trace.length - 1]!.timeMs) out.push({ ...trace[trace.length - 1]!, speedKph: withSpeed ? speedMps[trace.length - 1]! * 3.6 : undefined, deviceId: 'munich', protocol: 'json' });
   return out;
 }
 
@@ -144,5 +144,20 @@ describe('sparse reporting on the real Munich drive (60 s samples)', () => {
     console.log(`Munich 60 s: ${stops.length} stops × 4 phases, passage-time error median ${median.toFixed(1)} s, p90 ${p90.toFixed(1)} s, max ${Math.max(...errorsS).toFixed(1)} s; stood-still stops recognised ${served.right}/${served.total}`);
     expect(median).toBeLessThanOrEqual(15);
     expect(p90).toBeLessThanOrEqual(30);
+  });
+
+  it('without reported speeds (positions and times only) every stop is still accounted for', () => {
+    const ctx = ctxFor(stops);
+    const errorsS: number[] = [];
+    for (const phase of [0, 15, 30, 45]) {
+      const sample = subsample(60, phase, false);
+      const { events } = stepMany(createState(), [{ type: 'tripStart', timeMs: sample[0]!.timeMs - 1000 }, ...sample.map((fix): EngineInput => ({ type: 'fix', fix }))], ctx);
+      const arrived = events.filter((e): e is StopEvent => e.type === 'stop.arrived');
+      expect(events.filter((e) => e.type === 'stop.missed')).toEqual([]);
+      expect(arrived.map((e) => e.stopId)).toEqual(stops.map((s) => s.id));
+      for (const a of arrived) errorsS.push(Math.abs(a.arrivedMs! - truth.get(a.stopId)!) / 1000);
+    }
+    console.log(`Munich 60 s without speeds: passage-time error median ${quantile(errorsS, 0.5).toFixed(1)} s, p90 ${quantile(errorsS, 0.9).toFixed(1)} s`);
+    expect(quantile(errorsS, 0.5)).toBeLessThanOrEqual(30);
   });
 });
