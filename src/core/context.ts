@@ -1,6 +1,7 @@
 // The trip context the engine runs against: everything but the inputs and the state.
 import type { RuleConfig } from './presets/types';
 import type { PreparedRoute } from './route';
+import type { FatigueCarry } from './rules/fatigue';
 
 export type Id = string | number;
 
@@ -64,4 +65,6 @@ export interface TripContext {
   autoStart?: boolean;
   /** offset of local time from UTC for date-only registry fields (default +480, China) */
   utcOffsetMin?: number;
+  /** per driver id: the continuous-driving block they drove earlier today on other trips or buses (R5) */
+  fatigueCarry?: Readonly<Record<string, FatigueCarry>>;
 }

@@ -23,12 +23,12 @@ import { attendantOnTripStart, leftOnBoardOnTripEnd } from './rules/attendant';
 import { deviceClose, deviceOnBlindArea, deviceOnSeen, deviceOnTick, tamperOnFix } from './rules/device-monitor';
 import { driverClose, driverOnCard, driverOnTripStart, noDriverOnFix } from './rules/driver-credentials';
 import { emergencyOnAlarm, emergencyOnClear, hasEmergency } from './rules/emergency';
-import { fatigueClose, fatigueOnDriverChange, fatigueOnFix, fatigueOnTick } from './rules/fatigue';
+import { fatigueClose, fatigueFor, fatigueOnDriverChange, fatigueOnFix, fatigueOnTick } from './rules/fatigue';
 import { offStopOnBoarding, offStopOnFix } from './rules/off-stop-boarding';
 import { capacityOnBoarding, onboardCount } from './rules/over-capacity';
 import { overspeedClose, overspeedOnFix } from './rules/overspeed';
 import { deviationOnFix } from './rules/route-deviation';
-import { stopsOnFix } from './rules/stops';
+import { type PrevFix, stopsOnFix, type StopsState } from './rules/stops';
 import { unlicensedOnTripStart } from './rules/unlicensed-bus';
 import { closeEpisode } from './episodes';
 import { cloneState, sameTopLevel, type EngineState } from './state';
@@ -129,7 +129,10 @@ function startTrip(s: EngineState, timeMs: number, mode: 'explicit' | 'auto', ct
   const noAttendant = attendantOnTripStart(timeMs, ctx, sink);
   s.trip = { status: 'active', startedMs: timeMs, endedMs: null, mode };
   s.driver = driver;
-  if (s.fatigue.driverId !== driver.onDutyId) s.fatigue = { ...s.fatigue, driverId: driver.onDutyId };
+  if (s.fatigue.driverId !== driver.onDutyId) {
+    // The driver's block from earlier trips today continues (nothing of this trip is accumulated before its start).
+    s.fatigue = s.fatigue.drivingSinceMs === null ? fatigueFor(driver.onDutyId, timeMs, ctx) : { ...s.fatigue, driverId: driver.onDutyId };
+  }
   s.unlicensed = unlicensed;
   s.noAttendant = noAttendant;
   s.lastSeenMs = s.lastSeenMs ?? timeMs;
@@ -194,7 +197,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   }
   const progress = s.progress;
   const match = locateOnRouteInto(route.geometry, x, y, progress.alongM, dtS, ctx.config, matchScratch);
-  const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y };
+  const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y, speedKph };
 
   if (s.trip.status === 'planned') {
     const auto =
@@ -206,7 +209,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     if (!auto) {
       s.last = newLast;
       s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs: progress.emittedMs };
-      if (!fix.blindArea) s.lastSeenMs = timeMs;
+      if (!isStoredFix(fix, ctx)) s.lastSeenMs = timeMs;
       return;
     }
     startTrip(s, timeMs, 'auto', ctx, sink);
@@ -227,27 +230,29 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     onboard: onboardCount(s.boarding),
   };
 
-  let device = fix.blindArea ? deviceOnBlindArea(s.device, frame, sink) : deviceOnSeen(s.device, timeMs, sink, position);
+  const stored = isStoredFix(fix, ctx);
+  let device = stored ? deviceOnBlindArea(s.device, frame, sink) : deviceOnSeen(s.device, timeMs, sink, position);
   device = tamperOnFix(device, frame, ctx, sink);
   let emergency = s.emergency;
   if (hasEmergency(fix.alarms, ctx)) emergency = emergencyOnAlarm(emergency, timeMs, 'fix', ctx, sink, position);
-  else if (emergency && !fix.blindArea) emergency = emergencyOnClear(emergency, timeMs, sink, position);
+  else if (emergency && !stored) emergency = emergencyOnClear(emergency, timeMs, sink, position);
 
   const overspeed = overspeedOnFix(s.overspeed, frame, ctx, sink);
   const deviation = deviationOnFix(s.deviation, frame, ctx, sink);
   const offStop = offStopOnFix(s.offStop, frame, ctx, sink);
   const fatigue = fatigueOnFix(s.fatigue, frame, ctx, sink);
   const driver = noDriverOnFix(s.driver, frame, ctx, sink);
-  const stops = stopsOnFix(s.stops, frame, ctx, sink);
+  const prev: PrevFix | null = last ? { timeMs: last.timeMs, x: last.x, y: last.y, alongM: progress.alongM, distanceM: progress.distanceM, speedKph: last.speedKph ?? null } : null;
+  const stops = stopsOnFix(s.stops, frame, ctx, sink, prev);
 
   let emittedMs = progress.emittedMs;
   const emitProgress =
     match.alongM !== null &&
-    (emittedMs === null || timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops !== s.stops);
+    (emittedMs === null || timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops.nextIdx !== s.stops.nextIdx || stops.atIdx !== s.stops.atIdx);
   if (emitProgress) {
     emittedMs = timeMs;
     const lengthM = route.geometry.lengthM;
-    const nextStop = route.stops[stops.atIdx !== null ? stops.atIdx : stops.nextIdx];
+    const nextStop = route.stops[stops.nextIdx];
     sink.events.push({
       type: 'trip.progress',
       timeMs,
@@ -259,12 +264,16 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
       distanceFromRouteM: match.distanceM,
       speedKph,
       position,
-      nextStopId: stops.atIdx === null && nextStop ? nextStop.id : null,
+      nextStopId: nextStop ? nextStop.id : null,
+      atStopId: stops.atIdx !== null ? route.stops[stops.atIdx]!.id : null,
+      remainingStopIds: remainingStopIds(route.stops, stops),
     });
   }
 
   s.last = newLast;
-  if (!fix.blindArea) s.lastSeenMs = timeMs;
+  if (!stored) s.lastSeenMs = timeMs;
+  // A stored fix is history at its own time, but the device was in contact when it arrived.
+  else if (fix.receivedMs !== undefined) s.lastSeenMs = Math.max(s.lastSeenMs ?? fix.receivedMs, fix.receivedMs);
   s.progress = { alongM: match.alongM, distanceM: match.distanceM, emittedMs };
   s.device = device;
   s.emergency = emergency;
@@ -276,9 +285,26 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   s.stops = stops;
 }
 
+/**
+ * Stored and uploaded later: JT/T 808 blind-area upload, or any fix (phone app, partner system) whose device time is
+ * well behind the time it was received. Such a fix is history, not a sign of life at its own time.
+ */
+export function isStoredFix(fix: Fix, ctx: TripContext): boolean {
+  if (fix.blindArea === true) return true;
+  return fix.receivedMs !== undefined && fix.receivedMs - fix.timeMs >= ctx.config.device.backfillLagS * 1000;
+}
+
+/** Stops not yet served: the one the bus is at, then those not yet arrived at or passed. */
+export function remainingStopIds(stops: ReadonlyArray<{ id: string }>, st: StopsState): string[] {
+  const out: string[] = [];
+  if (st.atIdx !== null) out.push(stops[st.atIdx]!.id);
+  for (let i = st.nextIdx; i < stops.length; i++) out.push(stops[i]!.id);
+  return out;
+}
+
 function onLateFix(s: EngineState, fix: Fix, x: number, y: number, position: Position, ctx: TripContext, sink: EventSink): void {
   if (s.trip.status !== 'active') return;
-  if (fix.blindArea) {
+  if (isStoredFix(fix, ctx)) {
     const frame = { fix, timeMs: fix.timeMs, x, y, position } as FixFrame;
     s.device = deviceOnBlindArea(s.device, frame, sink);
   }

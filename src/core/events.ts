@@ -16,7 +16,9 @@ export type ViolationKind =
   | 'unlicensedBus'
   | 'noAttendant'
   | 'childLeftOnBoard'
-  | 'emergency';
+  | 'emergency'
+  /** drove through a stop where children wait without stopping (minor) */
+  | 'stopSkipped';
 
 export type Severity = 'critical' | 'major' | 'minor';
 
@@ -74,6 +76,10 @@ export interface StopEvent extends TripRef {
   departedMs?: number;
   dwellS?: number;
   position?: Position;
+  /** no fix fell inside the radius: times inferred between two sparse fixes */
+  inferred?: boolean;
+  /** inferred: whether the bus stopped there or drove through */
+  stopped?: boolean;
 }
 
 export interface ArrivedAtSchoolEvent extends TripRef {
@@ -90,8 +96,15 @@ export interface ProgressEvent extends TripRef {
   distanceFromRouteM: number;
   speedKph: number | null;
   position: Position;
-  /** next stop not yet arrived at, if any */
+  /** next stop not yet arrived at, if any (while dwelling: the stop after the one the bus is at) */
   nextStopId: string | null;
+  /** the stop the bus is dwelling at (arrived, not yet departed), if any */
+  atStopId: string | null;
+  /**
+   * Stops not yet served, in route order: the stop the bus is at (until its departure), then every stop not yet
+   * arrived at or passed. Empty only once the last stop is departed (or passed).
+   */
+  remainingStopIds: string[];
 }
 
 export interface TripLifecycleEvent extends TripRef {
@@ -99,4 +112,14 @@ export interface TripLifecycleEvent extends TripRef {
   mode?: 'explicit' | 'auto';
 }
 
-export type EngineEvent = ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent;
+/** A driver's continuous-driving block handed back when they leave the bus or the trip ends (R5, per driver and day). */
+export interface DriverFatigueEvent extends TripRef {
+  type: 'driver.fatigue';
+  driverId: string;
+  drivingSinceMs: number | null;
+  stoppedSinceMs: number | null;
+  /** time of the latest fix in the block */
+  lastMs: number;
+}
+
+export type EngineEvent = ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent | DriverFatigueEvent;

@@ -1,5 +1,5 @@
 // Route context prepared once per route (not per fix): geometry, stops on the path, speed zones.
-import { buildRouteGeometry, matchGlobal, type RouteGeometry } from './geo/route-geometry';
+import { buildRouteGeometry, matchGlobal, matchSegment, type RouteGeometry, type SegmentMatch } from './geo/route-geometry';
 import { projectX, projectY } from './geo/projection';
 import { buildZoneIndex, type RoadClass, type ZoneDef, type ZoneIndex } from './geo/zone-index';
 
@@ -14,6 +14,8 @@ export interface StopDef {
   /** overrides the configured stop radius for this stop */
   radiusM?: number;
   scheduledTime?: string;
+  /** children assigned to board or alight here (a bus driving through such a stop is a stopSkipped violation) */
+  riders?: number;
 }
 
 export interface PreparedStop extends StopDef {
@@ -44,6 +46,21 @@ export interface RouteInput {
 }
 
 /**
+ * The earliest pass within reach of a stop starts where the path first comes near it (on a path with short
+ * segments, up to the reach before the stop): follow that pass forward to where it is closest to the stop.
+ */
+function closestAhead(g: RouteGeometry, x: number, y: number, from: SegmentMatch): SegmentMatch {
+  let best: SegmentMatch = { ...from };
+  const tmp: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
+  for (let i = from.segment + 1; i < g.segmentCount; i++) {
+    matchSegment(g, i, x, y, tmp);
+    if (tmp.distanceM > best.distanceM + 5) break; // this pass moves away again
+    if (tmp.distanceM < best.distanceM) best = { ...tmp };
+  }
+  return best;
+}
+
+/**
  * Projects the path, stops and zones to the route's local plane and builds the indexes.
  * Stops are placed on the path in sequence order, each searched forward from the previous
  * one, so a loop or a street driven twice gets the right pass.
@@ -57,7 +74,7 @@ export function prepareRoute(input: RouteInput): PreparedRoute {
     const x = projectX(proj, s.lon);
     const y = projectY(proj, s.lat);
     const { nearest, preferred } = matchGlobal(geometry, x, y, Math.max(100, s.radiusM ?? 0), minAlong);
-    const m = preferred ?? nearest;
+    const m = preferred ? closestAhead(geometry, x, y, preferred) : nearest;
     minAlong = m.alongM;
     return { ...s, x, y, alongM: m.alongM, offsetM: m.distanceM };
   });

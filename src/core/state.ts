@@ -25,6 +25,8 @@ export interface LastFix {
   lon: number;
   x: number;
   y: number;
+  /** speed at that fix (GPS or derived), km/h; absent in older checkpoints */
+  speedKph?: number | null;
 }
 
 export interface EngineState {

@@ -127,7 +127,7 @@ export interface EtaInput {
   nowMs: number;
   pace: PaceState;
   profile?: RouteProfile;
-  /** the bus is dwelling at this stop since arrivedMs */
+  /** the bus is dwelling at this stop since arrivedMs (listed first, due now, until it departs) */
   atStop?: { idx: number; arrivedMs: number } | null;
   defaults?: Partial<EtaDefaults>;
 }
@@ -148,6 +148,10 @@ export function estimateEtas(input: EtaInput): StopEtaResult[] {
   if (input.atStop) t += Math.max(0, dwellAt(input.atStop.idx) - (input.nowMs - input.atStop.arrivedMs) / 1000) * 1000;
   let pos = input.progressM;
   const out: StopEtaResult[] = [];
+  // The stop the bus is at stays in the list (due now) until it departs.
+  if (input.atStop && input.atStop.idx < stops.length && input.atStop.idx < input.nextIdx) {
+    out.push({ stopId: stops[input.atStop.idx]!.id, etaMs: input.nowMs, remainingM: Math.max(0, stops[input.atStop.idx]!.alongM - input.progressM) });
+  }
   for (let j = Math.max(0, input.nextIdx); j < stops.length; j++) {
     const target = stops[j]!.alongM;
     // The piece from pos to the stop, driven at a speed that moves from today's pace to the learned one.

@@ -60,6 +60,8 @@ export interface EtaData {
   tripId: number;
   busId: number;
   source: 'live' | 'timetable';
+  /** the stop the bus is dwelling at (live only): it stays first in `stops` until the bus departs */
+  atStopId?: string | null;
   progressM: number | null;
   routeLengthM: number | null;
   computedMs: number;
@@ -275,7 +277,13 @@ export class LiveService {
         case 'stop.missed': {
           this.onStop(track, e);
           tripMessage(e, { stopId: e.stopId, sequence: e.sequence, name: e.name ?? null, dwellS: e.dwellS ?? null });
-          if (e.type !== 'stop.missed') drafts.push(...stopNotices(e.type, info, list, e.stopId, e.timeMs));
+          if (e.type === 'stop.arrived') {
+            // With sparse reports the bus may reach a stop without any ETA inside the guardian's window: the
+            // approaching notice still goes out (once, by its dedupe key) before the arrival.
+            const at = e.arrivedMs ?? e.timeMs;
+            drafts.push(...approachingNotices(info, list.filter((r) => r.stopId === e.stopId), new Map([[e.stopId, { etaMs: at, remainingM: 0 }]]), at));
+          }
+          if (e.type !== 'stop.missed') drafts.push(...stopNotices(e.type, info, list, e.stopId, e.type === 'stop.arrived' ? (e.arrivedMs ?? e.timeMs) : (e.departedMs ?? e.timeMs)));
           break;
         }
         case 'trip.arrivedAtSchool':
@@ -297,6 +305,8 @@ export class LiveService {
     if (!track.ended && track.lastEta && track.lastEta.source === 'live') {
       const etas = new Map(track.lastEta.stops.map((s) => [s.stopId, { etaMs: s.etaMs, remainingM: s.remainingM ?? Infinity }]));
       drafts.push(...approachingNotices(info, list, etas, track.lastEta.computedMs));
+      // Late is about stops still ahead, not the one the bus is at.
+      if (track.lastEta.atStopId) etas.delete(track.lastEta.atStopId);
       drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS));
     }
     if (drafts.length) await this.notices.store(drafts);
@@ -306,22 +316,37 @@ export class LiveService {
     const idx = track.stops.findIndex((s) => s.id === e.stopId);
     if (idx < 0) return;
     if (e.type === 'stop.arrived') {
-      track.atStop = { idx, arrivedMs: e.timeMs };
+      track.atStop = { idx, arrivedMs: e.arrivedMs ?? e.timeMs };
       track.nextIdx = Math.max(track.nextIdx, idx + 1);
     } else if (e.type === 'stop.departed') {
       if (track.atStop?.idx === idx) track.atStop = null;
+      track.nextIdx = Math.max(track.nextIdx, idx + 1);
     } else track.nextIdx = Math.max(track.nextIdx, idx + 1);
-    // Drop the stop from the ETA at once.
-    if (track.lastEta) track.lastEta = { ...track.lastEta, stops: track.lastEta.stops.filter((s) => track.stops.findIndex((x) => x.id === s.stopId) >= track.nextIdx) };
+    // A stop leaves the ETA list only once departed or passed: the stop the bus is at stays (due now).
+    if (track.lastEta) {
+      const at = track.atStop?.idx ?? -1;
+      const stops = track.lastEta.stops.filter((s) => {
+        const i = track.stops.findIndex((x) => x.id === s.stopId);
+        return i >= track.nextIdx || i === at;
+      });
+      track.lastEta = { ...track.lastEta, atStopId: at >= 0 ? track.stops[at]!.id : null, stops };
+    }
   }
 
   private onProgress(track: TripTrack, e: ProgressEvent): void {
     track.progressM = e.progressM;
-    const next = e.nextStopId == null ? track.stops.length : track.stops.findIndex((s) => s.id === e.nextStopId);
+    // The engine says which stop the bus is at and which remain: nothing is re-derived here.
+    const remaining = e.remainingStopIds ?? (e.nextStopId == null ? [] : [e.nextStopId]);
+    const atIdx = e.atStopId == null ? -1 : track.stops.findIndex((s) => s.id === e.atStopId);
+    const firstAhead = remaining.find((id) => id !== e.atStopId);
+    const next = firstAhead == null ? track.stops.length : track.stops.findIndex((s) => s.id === firstAhead);
     if (next >= 0) track.nextIdx = next;
+    if (atIdx < 0) track.atStop = null;
+    else if (track.atStop?.idx !== atIdx) track.atStop = { idx: atIdx, arrivedMs: e.timeMs };
     track.pace = updatePace(track.pace, e.progressM, e.timeMs, track.stops, track.profile);
     const results = estimateEtas({ stops: track.stops, nextIdx: track.nextIdx, progressM: e.progressM, nowMs: e.timeMs, pace: track.pace, profile: track.profile, atStop: track.atStop });
     track.lastEta = this.etaData(track, results, 'live', e.timeMs, e.progressM);
+    track.lastEta.atStopId = track.atStop ? track.stops[track.atStop.idx]!.id : null;
     if (etasChanged(track.lastPushed, results, this.etaPushThresholdS)) {
       track.lastPushed = results;
       this.hub.publish(tripTopic(track.tripId), 'eta', track.lastEta);

@@ -9,7 +9,9 @@ import { driverCardInput, type EngineInput } from '../core/inputs';
 import type { EngineState } from '../core/state';
 import type { Logger } from '../logging';
 import type { Database } from '../store/db';
-import { loadCheckpoint, markTrip, recordStopEvents, saveCheckpoint, upsertViolations } from '../store/repos/engine-repo';
+import { type DriverCarryRow, loadCheckpoint, markTrip, recordStopEvents, saveCheckpoint, saveDriverCarries, upsertViolations } from '../store/repos/engine-repo';
+import { fatigueCarryOf } from '../core/rules/fatigue';
+import { localDate } from '../core/dates';
 import { trips } from '../store/schema';
 import type { AcceptedBatch, PipelineIngest } from './ingest';
 import { findTripForBus, type LoadedTrip, loadTripContext } from './trip-context';
@@ -42,7 +44,7 @@ interface BusEngine {
   /** No trip was found for the bus: the registry is asked again only after this instant (server clock). */
   noTripUntilMs?: number;
   /** Writes not yet persisted (the database was down): retried with the next input. */
-  pending: { violations: Map<string, ViolationEvent>; stops: StopEvent[]; started?: number; ended?: number; checkpoint: boolean };
+  pending: { violations: Map<string, ViolationEvent>; stops: StopEvent[]; carries: DriverCarryRow[]; started?: number; ended?: number; checkpoint: boolean };
 }
 
 export class EngineRunner {
@@ -126,7 +128,7 @@ export class EngineRunner {
   private enqueue<T>(busId: number, task: (bus: BusEngine) => Promise<T>): Promise<T> {
     let bus = this.buses.get(busId);
     if (!bus) {
-      bus = { busId, tail: Promise.resolve(), lastCheckpointMs: 0, pending: { violations: new Map(), stops: [], checkpoint: false } };
+      bus = { busId, tail: Promise.resolve(), lastCheckpointMs: 0, pending: { violations: new Map(), stops: [], carries: [], checkpoint: false } };
       this.buses.set(busId, bus);
     }
     const b = bus;
@@ -186,6 +188,7 @@ export class EngineRunner {
       else if (e.type === 'stop.arrived' || e.type === 'stop.departed' || e.type === 'stop.missed') bus.pending.stops.push(e);
       else if (e.type === 'trip.started') bus.pending.started = e.timeMs;
       else if (e.type === 'trip.ended') bus.pending.ended = e.timeMs;
+      else if (e.type === 'driver.fatigue') this.addCarry(bus, e.driverId, e);
     }
     const meaningful = events.some((e) => e.type !== 'trip.progress');
     if (meaningful || this.opts.now() - bus.lastCheckpointMs >= this.checkpointEveryMs) bus.pending.checkpoint = true;
@@ -207,24 +210,46 @@ export class EngineRunner {
     return events;
   }
 
+  private addCarry(bus: BusEngine, driverId: string, carry: { drivingSinceMs: number | null; stoppedSinceMs: number | null; lastMs: number }): void {
+    if (!/^\d+$/.test(driverId)) return;
+    const loaded = bus.trip!;
+    bus.pending.carries.push({
+      driverId: Number(driverId),
+      serviceDay: localDate(carry.lastMs, loaded.ctx.utcOffsetMin ?? 480),
+      tripId: loaded.tripId,
+      carry: { drivingSinceMs: carry.drivingSinceMs, stoppedSinceMs: carry.stoppedSinceMs, lastMs: carry.lastMs },
+    });
+  }
+
   private async persist(bus: BusEngine): Promise<void> {
     const p = bus.pending;
     const loaded = bus.trip!;
-    if (!p.violations.size && !p.stops.length && p.started == null && p.ended == null && !p.checkpoint) return;
+    if (!p.violations.size && !p.stops.length && p.started == null && p.ended == null && !p.checkpoint && !p.carries.length) return;
+    // The current driver's continuous-driving block goes with every checkpoint (R5: per driver and day).
+    const current = p.checkpoint && bus.state ? fatigueCarryOf(bus.state.fatigue) : null;
+    if (current) this.addCarry(bus, bus.state!.fatigue.driverId!, current);
     const stateText = serializeState(bus.state!);
     await this.opts.database.db.transaction(async (tx) => {
       if (p.started != null) await markTrip(tx, loaded.tripId, { startedMs: p.started });
       await upsertViolations(tx, loaded.schoolId, [...p.violations.values()]);
       await recordStopEvents(
         tx,
-        p.stops.map((s) => ({ tripId: loaded.tripId, stopId: Number(s.stopId), kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed', timeMs: s.timeMs, dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS) })),
+        p.stops.map((s) => ({ tripId: loaded.tripId, stopId: Number(s.stopId), kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed', timeMs: stopEventMs(s), dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS) })),
       );
       if (p.ended != null) await markTrip(tx, loaded.tripId, { endedMs: p.ended });
       if (p.checkpoint) await saveCheckpoint(tx, bus.busId, loaded.tripId, stateText);
+      await saveDriverCarries(tx, p.carries);
     });
-    bus.pending = { violations: new Map(), stops: [], checkpoint: false };
+    bus.pending = { violations: new Map(), stops: [], carries: [], checkpoint: false };
     bus.lastCheckpointMs = this.opts.now();
   }
+}
+
+/** When a stop event happened: the (possibly inferred) arrival or departure, not the fix that revealed it. */
+function stopEventMs(s: StopEvent): number {
+  if (s.type === 'stop.arrived') return s.arrivedMs ?? s.timeMs;
+  if (s.type === 'stop.departed') return s.departedMs ?? s.timeMs;
+  return s.timeMs;
 }
 
 export function createEngineRunner(opts: RunnerOptions): EngineRunner {

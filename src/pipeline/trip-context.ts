@@ -1,12 +1,14 @@
 // Loads what the engine needs for a bus's current trip from the registry: the trip, its route geometry
 // (prepared once per route version), the bus, the driver roster, the attendant and the merged rule config.
-import { and, asc, eq, gte, inArray, lte } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lte } from 'drizzle-orm';
 import type { DriverRecord, TripContext } from '../core/context';
 import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
-import { zoneOffsetMin } from '../core/time-zone';
+import { localDate, zoneOffsetMin } from '../core/time-zone';
+import type { FatigueCarry } from '../core/rules/fatigue';
+import { loadDriverCarries } from '../store/repos/engine-repo';
 import type { Db } from '../store/db';
-import { attendants, buses, drivers, routes, schools, speedZones, stops, trips } from '../store/schema';
+import { attendants, buses, drivers, routes, schools, speedZones, stops, studentStops, trips } from '../store/schema';
 
 export interface LoadedTrip {
   ctx: TripContext;
@@ -89,12 +91,27 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
   }
 
   const roster = await db.select().from(drivers).where(eq(drivers.schoolId, trip.schoolId));
+  // Children assigned to each stop (a bus driving through such a stop is reported): read with every context load,
+  // since assignments change without the route changing.
+  const riderRows = await db
+    .select({ stopId: studentStops.stopId, n: count() })
+    .from(studentStops)
+    .where(eq(studentStops.routeId, route.id))
+    .groupBy(studentStops.stopId);
+  const riders = new Map(riderRows.map((r) => [String(r.stopId), Number(r.n)]));
+  const preparedRoute = { ...cached.prepared, stops: cached.prepared.stops.map((s) => ({ ...s, riders: riders.get(s.id) ?? 0 })) };
   const attendant = trip.attendantId
     ? (await db.select().from(attendants).where(inArray(attendants.id, [trip.attendantId])))[0]
     : undefined;
   const config = mergeConfig(CN_2012, school.ruleOverrides as ConfigOverride, route.ruleOverrides as ConfigOverride, {
     deviation: { corridorM: route.corridorWidthM },
   } as ConfigOverride);
+
+  // R5: what the school's drivers drove earlier today (and late yesterday) on other trips and buses.
+  const dayBefore = localDate(school.timeZone, nowMs - 86_400_000);
+  const carries = await loadDriverCarries(db, roster.map((d) => d.id), dayBefore);
+  const fatigueCarry: Record<string, FatigueCarry> = {};
+  for (const [driverId, carry] of carries) fatigueCarry[String(driverId)] = carry;
 
   const schedule = [...cached.stopSchedule.values()].filter((v): v is number => v != null);
   const plannedStartMs = trip.plannedStartAt.getTime();
@@ -105,7 +122,7 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     tripId: trip.id,
     routeId: route.id,
     schoolId: school.id,
-    route: cached.prepared,
+    route: preparedRoute,
     bus: {
       id: bus.id,
       plate: bus.plate,
@@ -122,6 +139,7 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     plannedStartMs,
     plannedEndMs,
     utcOffsetMin: zoneOffsetMin(school.timeZone, nowMs),
+    fatigueCarry,
   };
   return { ctx, tripId: trip.id, schoolId: school.id, routeId: route.id, timeZone: school.timeZone, stopSchedule: cached.stopSchedule, loadedMs: nowMs };
 }

@@ -84,7 +84,10 @@ describe('estimateEtas', () => {
     const pace = { ...initialPace(), movingSpeedMps: 10 };
     const atStop = estimateEtas({ stops, nextIdx: 2, progressM: 1000, nowMs: 1_000_000, pace, profile, atStop: { idx: 1, arrivedMs: 1_000_000 - 20_000 } });
     const gone = estimateEtas({ stops, nextIdx: 2, progressM: 1000, nowMs: 1_000_000, pace, profile });
-    expect(atStop[0]!.etaMs - gone[0]!.etaMs).toBe(40_000); // 60 s learned dwell, 20 s done
+    // The stop the bus is at stays first in the list, due now, until the bus departs.
+    expect(atStop.map((e) => e.stopId)).toEqual(['b', 'c']);
+    expect(atStop[0]!.etaMs).toBe(1_000_000);
+    expect(atStop[1]!.etaMs - gone[0]!.etaMs).toBe(40_000); // 60 s learned dwell, 20 s done
   });
 
   it('without pace or history uses the default speed', () => {

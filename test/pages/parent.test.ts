@@ -13,6 +13,8 @@ let token: string;
 let guardianId: number;
 let tripId: number;
 let startMs: number;
+/** The bus of the trip, driven on by the tests in order. */
+let driver: Driver;
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
@@ -65,7 +67,7 @@ describe('parent page', () => {
     await expect.poll(() => page.locator('.conn').textContent()).toBe('Live');
     await page.getByRole('heading', { name: 'Bus PG-101 · Harbour line' }).waitFor();
 
-    const driver = new Driver(srv, 'pg-dev-1', startMs + 30_000);
+    driver = new Driver(srv, 'pg-dev-1', startMs + 30_000);
     await driver.drive(10, 0);
     await driver.drive(20, 36);
     const map = page.getByTestId('map');
@@ -98,6 +100,37 @@ describe('parent page', () => {
     expect(await page.getByTestId('notices').locator('li[data-kind="approaching"]').textContent()).toMatch(/Middle/);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await page.screenshot({ path: `${ARTIFACTS}/parent-zh.png`, fullPage: true });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('says "passed" only after the bus has left the child’s stop, not while it is there', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${token}`);
+    await page.getByTestId('trip-status').filter({ hasText: 'On the way' }).waitFor();
+    // Every headline the page shows from now on.
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="eta"]')!;
+      const seen: string[] = [el.textContent ?? ''];
+      (window as unknown as { etaSeen: string[] }).etaSeen = seen;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    // The first test left the bus 450 m before the child's stop (Middle, 1400 m).
+    expect(driver.xM).toBeCloseTo(950, 0);
+    await driver.drive(42, 36); // ~1370 m: inside the stop's 50 m radius
+    await driver.drive(20, 0); // dwelling at the stop
+    const eta = page.getByTestId('eta');
+    await expect.poll(() => eta.textContent()).toBe('The bus is at your stop');
+    await driver.drive(15, 36); // ~1520 m: beyond radius + margin, departed
+    await expect.poll(() => eta.textContent()).toBe('The bus has passed your stop');
+    const seen = await page.evaluate(() => (window as unknown as { etaSeen: string[] }).etaSeen);
+    const firstPassed = seen.indexOf('The bus has passed your stop');
+    expect(seen.indexOf('The bus is at your stop')).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf('The bus is at your stop')).toBeLessThan(firstPassed);
+    // Never "passed" before the departure: once it shows, it stays.
+    expect(seen.slice(firstPassed).every((x) => x === 'The bus has passed your stop')).toBe(true);
+    const kinds = await page.getByTestId('notices').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds).toContain('stop.arrived');
     expect(console.errors).toEqual([]);
     await context.close();
   });

@@ -64,7 +64,7 @@ export interface SegmentMatch {
 }
 
 /** Squared-distance projection of (x, y) on segment i; writes into out. */
-function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: SegmentMatch): void {
+export function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: SegmentMatch): void {
   const ax = g.xs[i]!, ay = g.ys[i]!;
   const dx = g.xs[i + 1]! - ax, dy = g.ys[i + 1]! - ay;
   const len2 = dx * dx + dy * dy;

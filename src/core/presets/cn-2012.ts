@@ -15,7 +15,18 @@ export const CN_2012: RuleConfig = {
   },
   capacity: {},
   deviation: { corridorM: 100, minDurationS: 30, minFixes: 3, reenterMarginM: 20 },
-  stops: { radiusM: 50, departMarginM: 20, missedAfterM: 150 },
+  stops: {
+    radiusM: 50,
+    departMarginM: 20,
+    missedAfterM: 150,
+    inferMinGapS: 10,
+    inferMaxGapS: 300,
+    inferMaxSpeedKph: 120,
+    inferMinSpeedKph: 15,
+    brakeMps2: 1.2,
+    minDwellS: 8,
+    stoppedSpeedKph: 5,
+  },
   offStop: { radiusM: 50 },
   fatigue: { maxContinuousDrivingS: 4 * 3600, preWarningS: 3 * 3600 + 45 * 60, restS: 20 * 60, movingSpeedKph: 5 },
   driver: {
@@ -33,6 +44,7 @@ export const CN_2012: RuleConfig = {
   },
   device: {
     offlineAfterS: 300,
+    backfillLagS: 60,
     tamperAlarms: ['gnssAntennaCut', 'gnssAntennaShort', 'powerLost'],
     emergencyAlarms: ['sos'],
   },

@@ -34,6 +34,20 @@ export interface RuleConfig {
     departMarginM: number;
     /** a stop not arrived at is missed once progress passes it by this much */
     missedAfterM: number;
+    /** fixes at most this far apart are dense: a stop with no fix inside its radius was not reached */
+    inferMinGapS: number;
+    /** fixes further apart than this are too far apart to say what happened at the stops between them */
+    inferMaxGapS: number;
+    /** two fixes implying a faster average along the route are not used to infer passages */
+    inferMaxSpeedKph: number;
+    /** the cruise speed assumed between two sparse fixes is at least this */
+    inferMinSpeedKph: number;
+    /** acceleration and braking assumed between two sparse fixes */
+    brakeMps2: number;
+    /** between two sparse fixes, a stop is inferred only when the spare time allows at least this dwell */
+    minDwellS: number;
+    /** a visit to a stop whose fixes inside the radius were all faster than this was a drive-through */
+    stoppedSpeedKph: number;
   };
   offStop: { radiusM: number };
   fatigue: {
@@ -55,6 +69,12 @@ export interface RuleConfig {
   };
   device: {
     offlineAfterS: number;
+    /**
+     * A fix whose device time is at least this far behind its receipt time was stored on the device and uploaded
+     * later (phones and partner systems forward after a gap): treated as blind-area back-fill, like JT/T 808
+     * 0x0704 type 1 — it marks an offline gap as coverage loss and does not end it at its own time.
+     */
+    backfillLagS: number;
     tamperAlarms: string[];
     emergencyAlarms: string[];
   };

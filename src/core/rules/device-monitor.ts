@@ -1,7 +1,10 @@
 // R7 monitoring device: offline (no position or heartbeat for offlineAfterS during an active trip,
 // detected on clock ticks), tampering (antenna cut/short, main power lost), and coverage loss: when
-// blind-area fixes (uploaded later from the device's store) fall inside an offline gap, the offline
-// episode is re-classified as coverage loss (severity minor, evidence.cause = 'coverageLoss').
+// stored fixes uploaded later (JT/T 808 blind-area upload, or a phone or partner system forwarding
+// what it kept: device time well behind receipt) fall inside an offline gap, the offline episode is
+// re-classified as coverage loss (severity minor, evidence.cause = 'coverageLoss'). Such an upload
+// proves the device is back when it is received: an open episode ends then, not at the stored
+// fix's own time, so it keeps its real length.
 import type { TripContext } from '../context';
 import { closeEpisode, type EventSink, openEpisode, updateEpisode } from '../episodes';
 import type { Episode, Position } from '../events';
@@ -43,9 +46,10 @@ export function deviceOnSeen(st: DeviceState, timeMs: number, sink: EventSink, p
   return { ...st, offline: null, lastOffline: closed };
 }
 
-/** A blind-area fix: evidence the gap was lost coverage, not a switched-off device. */
+/** A stored (back-filled) fix: evidence the gap was lost coverage, not a switched-off device. */
 export function deviceOnBlindArea(st: DeviceState, frame: FixFrame, sink: EventSink): DeviceState {
   const t = frame.timeMs;
+  const receivedMs = frame.fix.receivedMs;
   const mark = (ep: Episode): Episode => {
     const inGap = t >= ep.startMs && (ep.endMs === undefined || t <= ep.endMs);
     if (!inGap) return ep;
@@ -53,7 +57,14 @@ export function deviceOnBlindArea(st: DeviceState, frame: FixFrame, sink: EventS
     const first = ep.evidence.cause !== 'coverageLoss';
     return updateEpisode(sink, ep, t, { severity: 'minor', evidence: { ...ep.evidence, cause: 'coverageLoss', backfilledFixes: backfilled } }, first);
   };
-  if (st.offline) return { ...st, offline: mark(st.offline) };
+  if (st.offline) {
+    const marked = mark(st.offline);
+    if (receivedMs === undefined || receivedMs < marked.startMs || marked === st.offline) return { ...st, offline: marked };
+    // Back when the upload arrived: the episode ends there.
+    const gapS = Math.round((receivedMs - marked.startMs) / 1000);
+    const closed = closeEpisode(sink, marked, receivedMs, t, undefined, { peakValue: gapS });
+    return { ...st, offline: null, lastOffline: closed };
+  }
   if (st.lastOffline) return { ...st, lastOffline: mark(st.lastOffline) };
   return st;
 }

@@ -30,6 +30,20 @@ export interface DriverState {
   noDriver: Episode | null;
   /** start of the current moving-without-driver run */
   noDriverSinceMs: number | null;
+  /**
+   * A card read before the trip started (the usual sign-on order): kept so the trip-start check uses what the card
+   * said (its certificate expiry, a failed read, an unknown card). Absent in older checkpoints.
+   */
+  signOnCard?: SignOnCard | null;
+}
+
+export interface SignOnCard {
+  timeMs: number;
+  driverId: string | null;
+  readFailed: boolean;
+  driverName: string | null;
+  certificateNo: string | null;
+  certificateExpiry: string | null;
 }
 
 export function initialDriver(): DriverState {
@@ -102,6 +116,17 @@ function report(st: DriverState, failures: CredentialFailure[], driverId: string
 /** At trip start: the assigned driver is presumed on duty until a card event says otherwise. */
 export function driverOnTripStart(st: DriverState, timeMs: number, ctx: TripContext, sink: EventSink): DriverState {
   const assigned = ctx.assignedDriverId;
+  const card = st.signOnCard;
+  if (st.onDuty && card) {
+    // The card read before the start is checked now, with everything it carried.
+    const rec = card.driverId !== null ? ctx.drivers.find((d) => d.id === card.driverId) : undefined;
+    const failures: CredentialFailure[] = card.readFailed ? ['card_read_failed'] : rec ? checkDriver(rec, ctx, timeMs, card.certificateExpiry ?? undefined) : ['unknown_driver'];
+    return report({ ...st, signOnCard: null }, failures, card.driverId, timeMs, 'tripStart', sink, {
+      driverName: card.driverName,
+      certificateNo: card.certificateNo,
+      cardReadMs: String(card.timeMs),
+    });
+  }
   if (st.onDuty && st.onDutyId) {
     const rec = ctx.drivers.find((d) => d.id === st.onDutyId);
     return report(st, rec ? checkDriver(rec, ctx, timeMs) : ['unknown_driver'], st.onDutyId, timeMs, 'tripStart', sink);
@@ -115,7 +140,7 @@ export function driverOnTripStart(st: DriverState, timeMs: number, ctx: TripCont
 export function driverOnCard(st: DriverState, card: DriverCardInput, ctx: TripContext, sink: EventSink, tripActive: boolean): DriverState {
   const t = card.timeMs;
   if (!card.inserted) {
-    return { ...st, onDuty: false, onDutyId: null };
+    return { ...st, onDuty: false, onDutyId: null, signOnCard: null };
   }
   const rec = card.readResult !== undefined && card.readResult !== 0 ? undefined : findDriver(ctx, card);
   const next: DriverState = { ...st, onDuty: true, onDutyId: rec?.id ?? null };
@@ -123,8 +148,21 @@ export function driverOnCard(st: DriverState, card: DriverCardInput, ctx: TripCo
   if (card.readResult !== undefined && card.readResult !== 0) failures = ['card_read_failed'];
   else if (!rec) failures = ['unknown_driver'];
   else failures = checkDriver(rec, ctx, t, card.certificateExpiry);
-  // Before the trip starts only the duty is recorded; the trip-start check reports it.
-  if (!tripActive) return next;
+  // Before the trip starts the duty and the card are recorded; the trip-start check reports them.
+  if (!tripActive) {
+    const readFailed = card.readResult !== undefined && card.readResult !== 0;
+    return {
+      ...next,
+      signOnCard: {
+        timeMs: t,
+        driverId: rec?.id ?? null,
+        readFailed,
+        driverName: card.driverName ?? null,
+        certificateNo: card.certificateNo ?? null,
+        certificateExpiry: isDate(card.certificateExpiry) ? card.certificateExpiry : null,
+      },
+    };
+  }
   return report(next, failures, rec?.id ?? null, t, 'driverCard', sink, {
     driverName: card.driverName ?? null,
     certificateNo: card.certificateNo ?? null,

@@ -203,6 +203,11 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
 
   let status = trip.status;
   let eta: EtaStop | undefined;
+  // "Passed" only once the bus has left the child's stop (stop.departed / missed, a later stop reached, or a live
+  // ETA list without it: the engine keeps a stop in the list until its departure).
+  let passed = false;
+  let atMyStop = false;
+  let stopOrder: string[] = [];
   let routeLine: LonLat[] = [];
   let stopAlongM: number | null = null;
   let busAlongM: number | null = null;
@@ -215,8 +220,18 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
       etaDetail.textContent = '';
       return;
     }
+    if (status === 'active' && passed) {
+      etaEl.textContent = t('etaPassed');
+      etaDetail.textContent = '';
+      return;
+    }
+    if (status === 'active' && atMyStop) {
+      etaEl.textContent = t('etaAtStop');
+      etaDetail.textContent = '';
+      return;
+    }
     if (!eta) {
-      etaEl.textContent = status === 'active' ? t('etaPassed') : '—';
+      etaEl.textContent = '—';
       etaDetail.textContent = '';
       return;
     }
@@ -230,10 +245,29 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
     etaDetail.textContent = bits.join(' · ');
   };
 
-  const applyEta = (data: { source: string; stops: EtaStop[] }) => {
+  const applyEta = (data: { source: string; stops: EtaStop[]; atStopId?: string | null }) => {
     etaSource = data.source;
     eta = data.stops.find((x) => x.stopId === String(stopId));
+    if (data.source === 'live' && stopId != null) {
+      atMyStop = data.atStopId === String(stopId);
+      if (!eta) passed = true;
+    }
     renderStatus();
+  };
+
+  const onStopEvent = (event: string, id: string) => {
+    if (stopId == null) return;
+    const mine = String(stopId);
+    if (id === mine) {
+      if (event === 'stop.arrived') atMyStop = true;
+      if (event === 'stop.departed' || event === 'stop.missed') {
+        passed = true;
+        atMyStop = false;
+      }
+    } else if (event === 'stop.arrived' && stopOrder.indexOf(id) > stopOrder.indexOf(mine) && stopOrder.indexOf(mine) >= 0) {
+      passed = true;
+      atMyStop = false;
+    }
   };
 
   const setBus = (p: { lat: number; lon: number; headingDeg?: number | null; timeMs: number; speedKph?: number | null }) => {
@@ -251,6 +285,7 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
     api.get<{ source: string; stops: EtaStop[] }>(`/api/v1/trips/${trip.id}/eta${stopId ? `?stopId=${stopId}` : ''}`).catch(() => null),
   ]);
   routeLine = route.path.coordinates;
+  stopOrder = route.stops.map((st) => String(st.id));
   const myStop = route.stops.find((st) => st.id === stopId);
   if (myStop) stopAlongM = alongM(routeLine, myStop.lat, myStop.lon);
   map.setRoute(route.path.coordinates);
@@ -274,6 +309,7 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
       } else if (m.type === 'trip') {
         if (m.data.event === 'trip.started') status = 'active';
         if (m.data.event === 'trip.ended') status = 'completed';
+        if (typeof m.data.event === 'string' && m.data.event.startsWith('stop.') && m.data.stopId != null) onStopEvent(m.data.event, String(m.data.stopId));
         renderStatus();
       }
     },

@@ -1,9 +1,10 @@
 // What the engine produces, persisted: one violation row per episode (updated in place), stop events,
 // trip lifecycle and the per-bus checkpoint.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { ViolationEvent } from '../../core/events';
+import type { FatigueCarry } from '../../core/rules/fatigue';
 import type { DbOrTx } from '../db';
-import { engineCheckpoints, stopEvents, trips, violations } from '../schema';
+import { driverAccumulators, engineCheckpoints, stopEvents, trips, violations } from '../schema';
 
 export async function upsertViolations(db: DbOrTx, schoolId: number, events: ViolationEvent[]): Promise<void> {
   // The latest snapshot of each episode wins.
@@ -73,4 +74,47 @@ export async function saveCheckpoint(db: DbOrTx, busId: number, tripId: number, 
 export async function loadCheckpoint(db: DbOrTx, tripId: number): Promise<unknown | undefined> {
   const [row] = await db.select().from(engineCheckpoints).where(eq(engineCheckpoints.tripId, tripId));
   return row?.state;
+}
+
+export interface DriverCarryRow {
+  driverId: number;
+  /** YYYY-MM-DD, local date of carry.lastMs */
+  serviceDay: string;
+  tripId: number;
+  carry: FatigueCarry;
+}
+
+/** Upserts drivers' continuous-driving blocks; an older block never replaces a newer one (replays are harmless). */
+export async function saveDriverCarries(db: DbOrTx, rows: DriverCarryRow[]): Promise<void> {
+  const latest = new Map<string, DriverCarryRow>();
+  for (const r of rows) {
+    const key = `${r.driverId}/${r.serviceDay}`;
+    const have = latest.get(key);
+    if (!have || have.carry.lastMs <= r.carry.lastMs) latest.set(key, r);
+  }
+  if (!latest.size) return;
+  await db
+    .insert(driverAccumulators)
+    .values([...latest.values()].map((r) => ({ driverId: r.driverId, serviceDay: r.serviceDay, state: r.carry, lastAt: new Date(r.carry.lastMs), tripId: r.tripId })))
+    .onConflictDoUpdate({
+      target: [driverAccumulators.driverId, driverAccumulators.serviceDay],
+      set: { state: sql`excluded.state`, lastAt: sql`excluded.last_at`, tripId: sql`excluded.trip_id`, updatedAt: sql`now()` },
+      setWhere: sql`${driverAccumulators.lastAt} <= excluded.last_at`,
+    });
+}
+
+/** The latest block of each of these drivers on or after `sinceDay` (YYYY-MM-DD), by driver id. */
+export async function loadDriverCarries(db: DbOrTx, driverIds: number[], sinceDay: string): Promise<Map<number, FatigueCarry>> {
+  const out = new Map<number, FatigueCarry>();
+  if (!driverIds.length) return out;
+  const rows = await db
+    .select()
+    .from(driverAccumulators)
+    .where(and(inArray(driverAccumulators.driverId, driverIds), gte(driverAccumulators.serviceDay, sinceDay)));
+  for (const r of rows) {
+    const carry = r.state as FatigueCarry;
+    const have = out.get(r.driverId);
+    if (!have || have.lastMs < carry.lastMs) out.set(r.driverId, carry);
+  }
+  return out;
 }

@@ -50,6 +50,26 @@ export const engineCheckpoints = pgTable(
   (t) => [primaryKey({ name: 'engine_checkpoints_trip_pk', columns: [t.tripId] }), index('engine_checkpoints_bus_idx').on(t.busId)],
 );
 
+/**
+ * R5: a driver's continuous-driving block per service day (local date of its latest fix), carried across trips
+ * and buses. Written with each checkpoint; a write never replaces a newer block (idempotent under replays).
+ */
+export const driverAccumulators = pgTable(
+  'driver_accumulators',
+  {
+    driverId: integer('driver_id')
+      .notNull()
+      .references(() => drivers.id, { onDelete: 'cascade' }),
+    serviceDay: date('service_day', { mode: 'string' }).notNull(),
+    /** { drivingSinceMs, stoppedSinceMs, lastMs } */
+    state: jsonb('state').notNull(),
+    lastAt: tsz('last_at').notNull(),
+    tripId: integer('trip_id').references(() => trips.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ name: 'driver_accumulators_pk', columns: [t.driverId, t.serviceDay] })],
+);
+
 export const stopEventKinds = ['arrived', 'departed', 'missed'] as const;
 
 /** When a trip reached and left each stop: parent notices, ETA learning and on-time reports read it. */
