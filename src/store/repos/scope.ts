@@ -67,9 +67,10 @@ export async function loadFacts<K extends ObjectKind>(db: DbOrTx, p: Principal, 
       break;
     case 'trip': {
       const [t] = await db.select({ attendantId: trips.attendantId, serviceDate: trips.serviceDate, routeId: trips.routeId }).from(trips).where(eq(trips.id, id));
-      const family = g != null && (await ridesRoute(db, g, t!.routeId)) ? [g] : [];
+      if (!t) return undefined; // deleted meanwhile
+      const family = g != null && (await ridesRoute(db, g, t.routeId)) ? [g] : [];
       facts.family = family;
-      facts.trips = [{ attendantId: t!.attendantId, serviceDate: t!.serviceDate, family }];
+      facts.trips = [{ attendantId: t.attendantId, serviceDate: t.serviceDate, family }];
       break;
     }
     case 'bus':
