@@ -1,14 +1,14 @@
 // One implementation of list / get / create / update / delete for the registry resources,
 // with scope checks, reference checks, transactions and OpenAPI entries.
-import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { DbOrTx } from '../store/db';
-import type { VisibleIds } from '../store/repos/visibility';
-import { Access } from './access';
+import { type ObjectKind, rolesText } from '../auth/policy';
+import { accessOf } from './access';
 import type { AppDeps, AppEnv, Ctx } from './context';
-import { badRequest, forbidden, notFound } from './errors';
+import { badRequest, notFound } from './errors';
 import type { ApiRegistry } from './openapi';
 import { pagination, parseBody, parseId, parseQuery } from './validate';
 
@@ -33,10 +33,8 @@ export interface ResourceDef {
   updateSchema: z.ZodObject<any>;
   /** Integer query filters: query name → column. */
   filters?: Record<string, PgColumn>;
-  /** Which derived id set lets guardians / attendants / devices read an object. */
-  visibleKey?: keyof VisibleIds;
-  /** Roles other than admin/manager that may read at all (with visibleKey limiting what). */
-  readers?: ('guardian' | 'attendant' | 'device')[];
+  /** The kind of object for the authorization policy (src/auth/policy.ts): who reads and writes which rows. */
+  kind: Exclude<ObjectKind, 'compliance'>;
   /** Fields that reference other objects, checked to exist (and be in the same school) on write. */
   refs?: Record<string, Reference>;
   /** The column holding the school (default: schoolId; the schools table uses its id). */
@@ -58,27 +56,19 @@ export interface ResourceDef {
 export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
   const base = `/api/v1/${def.path}`;
   const t = def.table;
-  const schoolCol = def.schoolColumn ?? (t.schoolId as PgColumn);
   const schoolKey = def.schoolColumn ? 'id' : 'schoolId';
   const schoolOf = (row: Row) => row[schoolKey] as number;
   const toJson = def.toJson ?? ((row: Row) => row);
-  const readers = def.readers ?? [];
   const filterKeys = Object.keys(def.filters ?? {});
   const listQuery = pagination.extend(Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])));
   const tag = def.name;
   const db = () => deps.database.db;
-  const access = (c: Ctx) => new Access(db(), c.get('principal')!);
+  const access = (c: Ctx) => accessOf(c, deps);
 
   const load = async (tx: DbOrTx, id: number): Promise<Row> => {
     const rows = await tx.select().from(t as never).where(eq(t.id, id)).limit(1);
     if (!rows[0]) throw notFound(def.name);
     return rows[0] as Row;
-  };
-
-  const assertRead = async (a: Access, row: Row) => {
-    if (a.role !== 'admin' && a.role !== 'manager' && !readers.includes(a.role as never)) throw forbidden();
-    const grant = def.visibleKey ? { key: def.visibleKey, id: row.id as number } : undefined;
-    if (!(await a.canRead(schoolOf(row), grant))) throw forbidden(`This ${def.name.toLowerCase()} is out of your scope`);
   };
 
   const checkRefs = async (tx: DbOrTx, values: Row, schoolId: number) => {
@@ -97,18 +87,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     const a = access(c);
     const q = parseQuery(c, listQuery) as Row;
     const conds: SQL[] = [];
-    const ownSchools = a.principal.schoolIds.length ? a.principal.schoolIds : [-1];
-    if (a.role === 'manager') {
-      conds.push(inArray(schoolCol, ownSchools));
-    } else if (a.role !== 'admin') {
-      if (!readers.includes(a.role as never)) throw forbidden();
-      if (def.visibleKey) {
-        const ids = [...(await a.visibleIds())[def.visibleKey]];
-        conds.push(inArray(t.id, ids.length ? ids : [-1]));
-      } else {
-        conds.push(inArray(schoolCol, ownSchools));
-      }
-    }
+    const scope = await a.listWhere(def.kind);
+    if (scope) conds.push(scope);
     for (const k of filterKeys) if (q[k] != null) conds.push(eq(def.filters![k]!, q[k]));
     if (q.cursor != null) conds.push(gt(t.id, q.cursor));
     const rows = (await db()
@@ -120,25 +100,25 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     const page = rows.slice(0, q.limit);
     return c.json({ items: page.map(toJson), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
   });
-  api.add({ method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(readers), query: listQuery });
+  api.add({ method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(def.kind), query: listQuery });
 
   app.get(`${base}/:id`, async (c) => {
     const a = access(c);
     const row = await load(db(), parseId(c));
-    await assertRead(a, row);
+    await a.assert('read', def.kind, row.id as number);
     const full = def.expand ? await def.expand(db(), row) : row;
     return c.json(toJson(full));
   });
-  api.add({ method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(readers) });
+  api.add({ method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(def.kind) });
 
   app.post(base, async (c) => {
     const a = access(c);
-    a.requireRole(...(def.adminCreates ? (['admin'] as const) : (['admin', 'manager'] as const)));
+    a.requireAction('create', def.kind);
     const body = (await parseBody(c, def.createSchema)) as Row;
     const created = await db().transaction(async (tx) => {
       const values = def.prepare ? await def.prepare(tx, body, undefined) : body;
       if (!def.adminCreates) {
-        a.assertManagesSchool(schoolOf(values));
+        a.check('create', { kind: def.kind, schoolId: schoolOf(values) });
         await checkRefs(tx, values, schoolOf(values));
       }
       const [row] = (await tx.insert(t).values(columnValues(t, values) as never).returning()) as Row[];
@@ -160,16 +140,16 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
 
   app.patch(`${base}/:id`, async (c) => {
     const a = access(c);
-    a.requireRole('admin', 'manager');
+    a.requireAction('update', def.kind);
     const id = parseId(c);
     const body = (await parseBody(c, def.updateSchema)) as Row;
     let before: Row | undefined;
     const updated = await db().transaction(async (tx) => {
       const existing = await load(tx, id);
       before = existing;
-      a.assertManagesSchool(schoolOf(existing));
+      a.check('update', { kind: def.kind, schoolId: schoolOf(existing) });
       const values = def.prepare ? await def.prepare(tx, body, existing) : body;
-      if ('schoolId' in values && values.schoolId !== existing.schoolId) a.assertManagesSchool(values.schoolId);
+      if ('schoolId' in values && values.schoolId !== existing.schoolId) a.check('create', { kind: def.kind, schoolId: values.schoolId });
       await checkRefs(tx, values, schoolOf({ ...existing, ...values }));
       const cols = columnValues(t, values);
       if ('updatedAt' in t) cols.updatedAt = new Date(deps.now());
@@ -186,11 +166,11 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
 
   app.delete(`${base}/:id`, async (c) => {
     const a = access(c);
-    a.requireRole('admin', 'manager');
+    a.requireAction('delete', def.kind);
     const id = parseId(c);
     const removed = await db().transaction(async (tx) => {
       const existing = await load(tx, id);
-      a.assertManagesSchool(schoolOf(existing));
+      a.check('delete', { kind: def.kind, schoolId: schoolOf(existing) });
       await tx.delete(t).where(eq(t.id, id));
       return existing;
     });
@@ -209,8 +189,4 @@ function columnValues(t: AnyTable, values: Row): Row {
     if (col && typeof col === 'object' && 'columnType' in col) out[k] = v;
   }
   return out;
-}
-
-function rolesText(readers: string[]): string {
-  return ['admin', 'manager (own schools)', ...readers.map((r) => `${r} (own scope)`)].join(', ');
 }

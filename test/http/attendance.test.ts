@@ -43,7 +43,7 @@ beforeAll(async () => {
   tokens.guardianA1 = w.tokens.guardianA1;
   tokens.attA2 = await tokenFor({ name: 'Attendant A2', role: 'attendant', attendantId: w.a.attendants[1].id });
   tokens.attB1 = await tokenFor({ name: 'Attendant B1', role: 'attendant', attendantId: w.b.attendants[0].id });
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await runner?.close();
   await t?.close();

@@ -1,15 +1,22 @@
 // A sweep over every operation in the OpenAPI document: a parent (guardian of child A1) aimed at another family's
 // objects gets 403 and no data, and no list shows another family's bus, child or parent. A new route with an
-// {id} must be added to the table below, or this test fails — so every route gets the check.
+// {id} must be added to the table below, or this test fails — so every route gets the check. The same sweep
+// subscribes to every WebSocket topic kind over a real connection (a new kind must be added to `topicOf`, or
+// the type-check fails).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging';
+import { createLiveHub } from '../../src/live/service';
+import { busTopic, schoolViolationsTopic, type Topic, tripTopic } from '../../src/live/topics';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, ok, type SchoolWorld, type World } from '../helpers/world';
+import { connect, type LiveServer, startLiveServer, subscribe } from '../live/helpers';
 
 let t: TestApp;
 let w: World;
 let others: Record<string, number>;
 let schoolB: Record<string, number>;
 let doc: { paths: Record<string, Record<string, unknown>> };
+let srv: LiveServer;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -18,8 +25,13 @@ beforeAll(async () => {
   others = { ...(await objectsOf(w.a, 1, w.tokens.managerA)), schools: w.b.schoolId };
   schoolB = await objectsOf(w.b, 0, w.tokens.managerB);
   doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
+  const now = () => t.clock.nowMs;
+  srv = await startLiveServer({ database: t.database, log: silentLogger, now, live: createLiveHub({ database: t.database, log: silentLogger, now }) });
+}, 300_000);
+afterAll(async () => {
+  await srv?.close();
+  await t?.close();
 });
-afterAll(() => t.close());
 
 /** One object of each kind belonging to family `i` of a school: registry rows, a violation, a report, a manager and a token. */
 async function objectsOf(school: SchoolWorld, i: number, managerToken: string): Promise<Record<string, number>> {
@@ -68,6 +80,39 @@ async function sweepObjects(token: string, ids: Record<string, number>, hidden: 
   return checked;
 }
 
+/** Every live topic kind (src/live/topics.ts), aimed at the objects in `ids`. */
+const topicOf: Record<Topic['kind'], (ids: Record<string, number>) => string> = {
+  trip: (ids) => tripTopic(ids.trips!),
+  bus: (ids) => busTopic(ids.buses!),
+  schoolViolations: (ids) => schoolViolationsTopic(ids.schools!),
+};
+
+/**
+ * Subscribes over a real WebSocket to every topic kind aimed at `ids`: each answers an `error` with status 403,
+ * no data and none of `hidden`, and nothing else arrives for those topics. `allowed` topics are subscribed
+ * first on the same connection, to show the refusals are about scope and not a broken connection.
+ */
+async function sweepTopics(token: string, ids: Record<string, number>, hidden: string[], allowed: string[]): Promise<number> {
+  const client = await connect(srv.wsUrl, { token });
+  try {
+    await client.waitFor((m) => m.type === 'authenticated', 'authenticated');
+    for (const topic of allowed) expect(await subscribe(client, topic), topic).toMatchObject({ type: 'subscribed', topic });
+    const refused = Object.values(topicOf).map((topicFor) => topicFor(ids));
+    for (const topic of refused) {
+      const answer = await subscribe(client, topic);
+      expect(answer, topic).toMatchObject({ type: 'error', status: 403, code: 'forbidden', topic });
+      expect(answer, topic).not.toHaveProperty('data');
+      for (const h of hidden) expect(JSON.stringify(answer), topic).not.toContain(h);
+    }
+    // Give a stray message time to arrive, then: nothing but the refusals for those topics.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(client.messages.filter((m) => refused.includes(m.topic) && m.type !== 'error')).toEqual([]);
+    return refused.length;
+  } finally {
+    await client.close();
+  }
+}
+
 describe("a parent and another family's data", () => {
   it("every operation on another family's object answers 403 with no data", async () => {
     expect(await sweepObjects(w.tokens.guardianA1, others, foreign)).toBeGreaterThan(40);
@@ -75,6 +120,17 @@ describe("a parent and another family's data", () => {
 
   it("a manager of school A gets 403 on every operation on school B's objects", async () => {
     expect(await sweepObjects(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1'])).toBeGreaterThan(40);
+  });
+
+  it("every live topic kind of another family answers 403 with no data over a real WebSocket", async () => {
+    const own = [tripTopic(w.a.trips[0].id), busTopic(w.a.buses[0].id)];
+    expect(await sweepTopics(w.tokens.guardianA1, { ...others, schools: w.a.schoolId }, foreign, own)).toBe(Object.keys(topicOf).length);
+    expect(await sweepTopics(w.tokens.guardianA1, others, foreign, [])).toBe(Object.keys(topicOf).length);
+  });
+
+  it("a manager of school A gets 403 on every live topic kind of school B over a real WebSocket", async () => {
+    const own = [tripTopic(w.a.trips[1].id), busTopic(w.a.buses[1].id), schoolViolationsTopic(w.a.schoolId)];
+    expect(await sweepTopics(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1'], own)).toBe(Object.keys(topicOf).length);
   });
 
   it('no list the parent can read shows another family', async () => {

@@ -12,7 +12,6 @@ import { z } from 'zod';
 import type { EngineEvent, ViolationEvent } from '../../core/events';
 import type { BoardingInput } from '../../core/inputs';
 import { haversineM } from '../../core/geo/projection';
-import { localDate } from '../../core/time-zone';
 import { type LeftOnBoardAlert, liveAlertPublisher, raiseLeftOnBoardAlert, type SweepDeps } from '../../jobs/sweep-deadlines';
 import type { BoardingNoticeInput } from '../../live/notices';
 import type { EngineRunner } from '../../pipeline/engine-runner';
@@ -40,9 +39,9 @@ import {
 } from '../../store/repos/attendance-repo';
 import { transitionCase } from '../../store/repos/violations-repo';
 import { trips, violations } from '../../store/schema';
-import { Access } from '../access';
+import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
-import { conflict, forbidden, notFound, unavailable } from '../errors';
+import { conflict, notFound, unavailable } from '../errors';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
 import { id, lat, lon } from './fields';
@@ -122,19 +121,12 @@ type Mode = 'attendant' | 'read' | 'resolve';
  * school's time zone) for everything; admins and the school's managers for reading and resolving alerts.
  */
 async function tripInScope(deps: AppDeps, c: Ctx, mode: Mode): Promise<{ a: Access; t: TripForAttendance }> {
-  const db = deps.database.db;
-  const a = new Access(db, c.get('principal')!);
-  a.requireRole(...(mode === 'attendant' ? (['attendant'] as const) : (['admin', 'manager', 'attendant'] as const)));
-  const t = await tripForAttendance(db, parseId(c));
+  const a = accessOf(c, deps);
+  const action = mode === 'attendant' ? 'attend' : 'supervise';
+  a.requireAction(action, 'trip');
+  await a.assert(action, 'trip', parseId(c));
+  const t = await tripForAttendance(deps.database.db, parseId(c));
   if (!t) throw notFound('Trip');
-  const p = a.principal;
-  if (p.role === 'attendant') {
-    if (p.attendantId == null || t.trip.attendantId !== p.attendantId) throw forbidden('This trip is not assigned to you');
-    const today = localDate(t.timeZone, deps.now());
-    if (t.trip.serviceDate !== today) throw forbidden(`This trip runs on ${t.trip.serviceDate}; today is ${today} at the school`);
-    return { a, t };
-  }
-  a.assertManagesSchool(t.trip.schoolId);
   return { a, t };
 }
 

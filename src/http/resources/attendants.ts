@@ -15,8 +15,7 @@ export const attendantsResource: ResourceDef = {
   path: 'attendants',
   table: attendants,
   filters: { schoolId: attendants.schoolId },
-  visibleKey: 'attendantIds',
-  readers: ['attendant'],
+  kind: 'attendant',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
 };

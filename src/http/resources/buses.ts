@@ -19,8 +19,7 @@ export const busesResource: ResourceDef = {
   path: 'buses',
   table: buses,
   filters: { schoolId: buses.schoolId },
-  visibleKey: 'busIds',
-  readers: ['guardian', 'attendant', 'device'],
+  kind: 'bus',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
 };

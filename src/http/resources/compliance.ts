@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { complianceItemKinds, defaultComplianceWarnDays } from '../../core/compliance';
 import { complianceForSchools, schoolZones } from '../../store/repos/compliance-repo';
-import { Access } from '../access';
+import { accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
 import type { ApiRegistry } from '../openapi';
 import { parseQuery } from '../validate';
@@ -20,11 +20,10 @@ const query = z
 
 export function registerCompliance(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   app.get('/api/v1/compliance/expiries', async (c) => {
-    const a = new Access(deps.database.db, c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('read', 'compliance');
     const q = parseQuery(c, query);
-    if (q.schoolId != null) a.assertManagesSchool(q.schoolId);
-    const ids = q.schoolId != null ? [q.schoolId] : a.role === 'admin' ? undefined : a.principal.schoolIds;
+    const ids = a.schoolScope('compliance', q.schoolId);
     const zones = await schoolZones(deps.database.db, ids);
     const { today, items } = await complianceForSchools(deps.database.db, zones, deps.now(), q.withinDays);
     const selected = items.filter((i) => (!q.status || i.status === q.status) && (!q.kind || i.kind === q.kind) && (!q.subjectType || i.subjectType === q.subjectType));

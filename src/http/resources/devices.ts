@@ -19,6 +19,7 @@ const shape = {
 export const devicesResource: ResourceDef = {
   name: 'Device',
   path: 'devices',
+  kind: 'device',
   table: devices,
   filters: { schoolId: devices.schoolId, busId: devices.busId },
   refs: { busId: { table: buses, what: 'Bus', sameSchool: true } },

@@ -21,6 +21,7 @@ const shape = {
 export const driversResource: ResourceDef = {
   name: 'Driver',
   path: 'drivers',
+  kind: 'driver',
   table: drivers,
   filters: { schoolId: drivers.schoolId },
   createSchema: z.object(shape).strict(),

@@ -27,8 +27,7 @@ export const guardiansResource: ResourceDef = {
   path: 'guardians',
   table: guardians,
   filters: { schoolId: guardians.schoolId },
-  visibleKey: 'guardianIds',
-  readers: ['guardian'],
+  kind: 'guardian',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
   afterWrite: async (tx, row, body) => {

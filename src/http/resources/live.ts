@@ -1,6 +1,6 @@
 // REST twins of the live feed: current position of a bus or trip, ETA to a trip's stops, a guardian's notices
-// since a cursor. Same scope as the WebSocket topics (src/live/access.ts): a guardian asking for another bus or
-// trip gets 403. Without a live service (Workers) positions come from storage and ETAs from the timetable.
+// since a cursor. Same scope as the WebSocket topics (src/live/access.ts, the policy's `track` action): a guardian
+// asking for another bus or trip gets 403. Without a live service (Workers) positions come from storage and ETAs from the timetable.
 import { asc, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -10,9 +10,10 @@ import { scheduledInstants } from '../../live/eta';
 import { createNoticeService } from '../../live/notices';
 import type { EtaData, PositionData } from '../../live/service';
 import type { Topic } from '../../live/topics';
-import { guardians, schools, stops, trips } from '../../store/schema';
+import { schools, stops, trips } from '../../store/schema';
+import { accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
-import { AppError, badRequest, forbidden, notFound } from '../errors';
+import { AppError, badRequest, notFound } from '../errors';
 import type { ApiRegistry } from '../openapi';
 import { parseId, parseQuery } from '../validate';
 
@@ -108,19 +109,12 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
 
   app.get('/api/v1/notices', async (c) => {
     const p = c.get('principal')!;
+    const a = accessOf(c, deps);
+    a.requireAction('read', 'guardian');
     const q = parseQuery(c, noticesQuery);
-    let guardianId: number;
-    if (p.role === 'guardian') {
-      if (p.guardianId == null) throw forbidden();
-      if (q.guardianId != null && q.guardianId !== p.guardianId) throw forbidden('Guardians read their own notices');
-      guardianId = p.guardianId;
-    } else if (p.role === 'admin' || p.role === 'manager') {
-      if (q.guardianId == null) throw badRequest('guardianId is required', [{ path: 'guardianId', message: 'required' }], 'validation_failed');
-      const [g] = await db().select({ schoolId: guardians.schoolId }).from(guardians).where(eq(guardians.id, q.guardianId));
-      if (!g) throw notFound('Guardian');
-      if (p.role === 'manager' && !p.schoolIds.includes(g.schoolId)) throw forbidden();
-      guardianId = q.guardianId;
-    } else throw forbidden('Notices are for guardians (and their school’s managers)');
+    const guardianId = q.guardianId ?? (p.role === 'guardian' ? p.guardianId : undefined);
+    if (guardianId == null) throw badRequest('guardianId is required', [{ path: 'guardianId', message: 'required' }], 'validation_failed');
+    await a.assert('read', 'guardian', guardianId);
     return c.json(await notices.since(guardianId, q.cursor, q.limit));
   });
   api.add({ method: 'get', path: '/notices', summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain', tag: 'Live', roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)', query: noticesQuery });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { NoticePreferences } from '../../store/schema/people';
 import { localDate } from '../../core/time-zone';
 import { buses, guardians, routes, schools, students, studentStops, trips } from '../../store/schema';
-import { visibleIdsFor } from '../../store/repos/visibility';
+import { accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { forbidden, notFound } from '../errors';
 import type { ApiRegistry } from '../openapi';
@@ -62,9 +62,9 @@ export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
     const q = parseQuery(c, tripsQuery);
     const zones = p.schoolIds.length ? await db().select({ id: schools.id, timeZone: schools.timeZone }).from(schools).where(inArray(schools.id, p.schoolIds)) : [];
     const dates = [...new Set(q.date ? [q.date] : zones.map((s) => localDate(s.timeZone, deps.now())))];
-    const visible = await visibleIdsFor(db(), p);
-    const ids = [...visible.tripIds];
-    if (!ids.length || !dates.length) return c.json({ dates, items: [] });
+    const a = accessOf(c, deps);
+    const [tripScope, riderScope] = [await a.listWhere('trip'), await a.listWhere('student')];
+    if (!dates.length) return c.json({ dates, items: [] });
     const rows = await db()
       .select({
         id: trips.id,
@@ -88,7 +88,7 @@ export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
       .innerJoin(routes, eq(routes.id, trips.routeId))
       .innerJoin(buses, eq(buses.id, trips.busId))
       .innerJoin(schools, eq(schools.id, trips.schoolId))
-      .where(and(inArray(trips.id, ids), inArray(trips.serviceDate, dates)))
+      .where(and(tripScope, inArray(trips.serviceDate, dates)))
       .orderBy(asc(trips.plannedStartAt), asc(trips.id));
     const routeIds = [...new Set(rows.map((r) => r.routeId))];
     const riderRows = routeIds.length
@@ -96,13 +96,12 @@ export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
           .select({ routeId: studentStops.routeId, stopId: studentStops.stopId, studentId: students.id, name: students.name, grade: students.grade })
           .from(studentStops)
           .innerJoin(students, eq(students.id, studentStops.studentId))
-          .where(inArray(studentStops.routeId, routeIds))
+          .where(and(inArray(studentStops.routeId, routeIds), riderScope))
           .orderBy(asc(students.name), asc(students.id))
       : [];
-    const mine = riderRows.filter((r) => p.role === 'attendant' || visible.studentIds.has(r.studentId));
     return c.json({
       dates,
-      items: rows.map((r) => ({ ...r, riders: mine.filter((x) => x.routeId === r.routeId).map(({ routeId: _r, ...x }) => x) })),
+      items: rows.map((r) => ({ ...r, riders: riderRows.filter((x) => x.routeId === r.routeId).map(({ routeId: _r, ...x }) => x) })),
     });
   });
   api.add({
@@ -134,8 +133,8 @@ export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
     });
     // The notice service caches each trip's riders (with their preferences): reload the guardian's trips.
     if (deps.live) {
-      const visible = await visibleIdsFor(db(), c.get('principal')!);
-      for (const tripId of visible.tripIds) deps.live.notices.invalidateTrip(tripId);
+      const theirs = await db().select({ id: trips.id }).from(trips).where(await accessOf(c, deps).listWhere('trip'));
+      for (const t of theirs) deps.live.notices.invalidateTrip(t.id);
     }
     return c.json({ guardianId, locale: updated.locale, noticePreferences: updated.prefs });
   });

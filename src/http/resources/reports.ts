@@ -7,9 +7,9 @@ import { parsePeriodKey, type PeriodKind } from '../../reports/period';
 import { reportCsv, reportHtml } from '../../reports/render';
 import { getReport, listReports, type ReportRow } from '../../store/repos/report-repo';
 import { reportKinds } from '../../store/schema';
-import { Access } from '../access';
+import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
-import { badRequest, forbidden, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId, parseQuery } from '../validate';
 import { id } from './fields';
@@ -35,11 +35,9 @@ const listQuery = z
 
 const getQuery = z.object({ format: z.enum(['json', 'csv', 'html']).default('json') }).strict();
 
+/** A report of a school is for its managers; the district report (schoolId null) for admins. */
 function assertMayRead(a: Access, schoolId: number | null) {
-  a.requireRole('admin', 'manager');
-  if (schoolId == null) {
-    if (a.role !== 'admin') throw forbidden('District reports are for admins');
-  } else a.assertManagesSchool(schoolId);
+  a.check('read', { kind: 'report', schoolId });
 }
 
 const meta = (r: ReportRow) => ({
@@ -60,11 +58,11 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
   const roles = 'admin (district and schools), manager (own schools)';
 
   app.post('/api/v1/reports', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('create', 'report');
     const body = await parseBody(c, createBody);
     const schoolId = body.schoolId ?? null;
-    assertMayRead(a, schoolId);
+    a.check('create', { kind: 'report', schoolId });
     const period = parsePeriodKey(body.period);
     if (!period) throw badRequest('period must be YYYY-MM-DD, YYYY-Www or YYYY-MM', [{ path: 'period', message: 'malformed period' }], 'validation_failed');
     if (body.kind && body.kind !== period.kind) throw badRequest(`period ${body.period} is ${period.kind}, not ${body.kind}`, [{ path: 'kind', message: 'does not match period' }], 'validation_failed');
@@ -79,14 +77,13 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
   api.add({ method: 'post', path: '/reports', summary: 'Generate (and store) a daily, weekly or monthly report now; regenerating replaces the stored one', tag, roles, body: createBody, success: 201 });
 
   app.get('/api/v1/reports', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('read', 'report');
     const q = parseQuery(c, listQuery);
-    if (q.schoolId != null) a.assertManagesSchool(q.schoolId);
     const page = await listReports(db(), {
       schoolId: q.schoolId,
-      schoolIds: a.role === 'admin' ? undefined : a.principal.schoolIds,
-      includeDistrict: a.role === 'admin',
+      schoolIds: a.schoolScope('report', q.schoolId),
+      includeDistrict: a.allows('read', { kind: 'report', schoolId: null }),
       kind: q.kind,
       limit: q.limit,
       cursor: q.cursor,
@@ -96,8 +93,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
   api.add({ method: 'get', path: '/reports', summary: 'List stored reports (newest first)', tag, roles, query: listQuery });
 
   app.get('/api/v1/reports/:id', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('read', 'report');
     const row = await getReport(db(), parseId(c));
     if (!row) throw notFound('Report');
     assertMayRead(a, row.schoolId);

@@ -6,7 +6,7 @@ import { gtfsRoute, listGtfsRoutes, readGtfsFiles, readGtfsZip, type GtfsFeed } 
 import { type ImportedRoute, RouteImportError } from '../../ingest/route-import';
 import { insertRoute } from '../../store/repos/routes-repo';
 import { routePeriods } from '../../store/schema';
-import { Access } from '../access';
+import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest } from '../errors';
 import type { ApiRegistry } from '../openapi';
@@ -69,7 +69,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
   const db = () => deps.database.db;
 
   const save = async (c: Ctx, a: Access, imported: ImportedRoute, opts: z.infer<z.ZodObject<typeof target>>) => {
-    a.assertManagesSchool(opts.schoolId);
+    a.check('create', { kind: 'route', schoolId: opts.schoolId });
     const row = await db().transaction(async (tx) => {
       const route = await insertRoute(
         tx,
@@ -97,10 +97,10 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
   };
 
   app.post('/api/v1/routes/import/geojson', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('create', 'route');
     const body = await parseBody(c, geojsonBody);
-    a.assertManagesSchool(body.schoolId);
+    a.check('create', { kind: 'route', schoolId: body.schoolId });
     let imported: ImportedRoute;
     try {
       imported = parseGeoJsonRoute(body.geojson, { name: body.name });
@@ -112,10 +112,10 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
   api.add({ method: 'post', path: '/routes/import/geojson', summary: 'Import a route from GeoJSON (LineString + stop Points)', tag: 'Route', roles: 'admin, manager (own schools)', body: geojsonBody, success: 201 });
 
   app.post('/api/v1/routes/import/gtfs', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('create', 'route');
     const q = parseQuery(c, gtfsQuery);
-    a.assertManagesSchool(q.schoolId);
+    a.check('create', { kind: 'route', schoolId: q.schoolId });
     const feed = await readFeed(c);
     if (!q.routeId && !q.shapeId && !q.tripId) {
       let available: unknown;

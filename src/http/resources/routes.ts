@@ -63,8 +63,7 @@ export const routesResource: ResourceDef = {
   path: 'routes',
   table: routes,
   filters: { schoolId: routes.schoolId },
-  visibleKey: 'routeIds',
-  readers: ['guardian', 'attendant'],
+  kind: 'route',
   createSchema: z.object(shape).strict().refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
   updateSchema: partialOf(shape).refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
   afterWrite: async (tx, row, body) => {

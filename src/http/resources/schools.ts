@@ -18,7 +18,7 @@ export const schoolsResource: ResourceDef = {
   table: schools,
   schoolColumn: schools.id,
   adminCreates: true,
-  readers: ['guardian', 'attendant', 'device'],
+  kind: 'school',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf({ ...shape, timeZone }),
 };

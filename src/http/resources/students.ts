@@ -39,8 +39,7 @@ export const studentsResource: ResourceDef = {
   path: 'students',
   table: students,
   filters: { schoolId: students.schoolId },
-  visibleKey: 'studentIds',
-  readers: ['guardian', 'attendant'],
+  kind: 'student',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
   afterWrite: async (tx, row, body) => {

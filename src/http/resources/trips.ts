@@ -20,8 +20,7 @@ export const tripsResource: ResourceDef = {
   path: 'trips',
   table: trips,
   filters: { schoolId: trips.schoolId, routeId: trips.routeId, busId: trips.busId, attendantId: trips.attendantId },
-  visibleKey: 'tripIds',
-  readers: ['guardian', 'attendant'],
+  kind: 'trip',
   refs: {
     busId: { table: buses, what: 'Bus', sameSchool: true },
     driverId: { table: drivers, what: 'Driver', sameSchool: true },

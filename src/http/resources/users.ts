@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { insertUser, issueToken } from '../../store/repos/auth-repo';
 import { apiTokens, attendants, devices, guardians, roles, schools, users, userSchools } from '../../store/schema';
-import { Access } from '../access';
+import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
 import { badRequest, forbidden, notFound } from '../errors';
 import type { ApiRegistry } from '../openapi';
@@ -39,7 +39,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   api.add({ method: 'get', path: '/me', summary: 'Who am I (role and scope)', tag: 'Auth', roles: 'any' });
 
   app.post('/api/v1/users', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
+    const a = accessOf(c, deps);
     a.requireRole('admin', 'manager');
     const body = await parseBody(c, createUser);
     const user = await db().transaction(async (tx) => {
@@ -87,7 +87,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   };
 
   app.post('/api/v1/users/:id/tokens', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
+    const a = accessOf(c, deps);
     const userId = parseId(c);
     await assertUserInScope(a, userId);
     if (a.role !== 'admin' && a.role !== 'manager') throw forbidden();
@@ -98,7 +98,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   api.add({ method: 'post', path: '/users/{id}/tokens', summary: 'Issue a token (shown once)', tag: 'Auth', roles: 'admin, manager (own schools)', body: createToken, success: 201 });
 
   app.get('/api/v1/users/:id/tokens', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
+    const a = accessOf(c, deps);
     const userId = parseId(c);
     await assertUserInScope(a, userId);
     const rows = await db()
@@ -111,7 +111,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   api.add({ method: 'get', path: '/users/{id}/tokens', summary: "List a user's tokens (never the secrets)", tag: 'Auth', roles: 'admin, manager (own schools), self' });
 
   app.delete('/api/v1/tokens/:id', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
+    const a = accessOf(c, deps);
     const tokenId = parseId(c);
     const [t] = await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId));
     if (!t) throw notFound('Token');
@@ -125,7 +125,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   api.add({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', tag: 'Auth', roles: 'admin, manager (own schools), self', success: 204 });
 
   app.get('/api/v1/users', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
+    const a = accessOf(c, deps);
     a.requireRole('admin');
     const rows = await db().select().from(users).orderBy(users.id);
     const links = await db().select().from(userSchools);

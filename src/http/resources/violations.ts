@@ -16,7 +16,7 @@ import {
   type ViolationFilter,
   type ViolationRow,
 } from '../../store/repos/violations-repo';
-import { Access } from '../access';
+import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { badRequest, notFound } from '../errors';
 import type { ApiRegistry } from '../openapi';
@@ -59,9 +59,7 @@ const detailQuery = z.object({ marginS: z.coerce.number().int().min(0).max(3600)
 
 /** Managers see their schools; asking for another school's violations is a 403. Only admins and managers get here. */
 export function scopedFilter(a: Access, q: z.infer<typeof violationFilterQuery>): ViolationFilter {
-  a.requireRole('admin', 'manager');
-  if (q.schoolId != null) a.assertManagesSchool(q.schoolId);
-  const schoolIds = q.schoolId != null ? [q.schoolId] : a.role === 'admin' ? undefined : a.principal.schoolIds;
+  const schoolIds = a.schoolScope('violation', q.schoolId);
   return {
     schoolIds,
     kinds: q.kind,
@@ -79,12 +77,12 @@ export function scopedFilter(a: Access, q: z.infer<typeof violationFilterQuery>)
 }
 
 /** Loads one violation the caller may manage (404 unknown, 403 out of scope or wrong role). */
-export async function loadManagedViolation(deps: AppDeps, c: Ctx): Promise<{ a: Access; row: ViolationRow }> {
-  const a = new Access(deps.database.db, c.get('principal')!);
-  a.requireRole('admin', 'manager');
+export async function loadManagedViolation(deps: AppDeps, c: Ctx, action: 'read' | 'update' = 'update'): Promise<{ a: Access; row: ViolationRow }> {
+  const a = accessOf(c, deps);
+  a.requireAction(action, 'violation');
   const row = await getViolation(deps.database.db, parseId(c));
   if (!row) throw notFound('Violation');
-  a.assertManagesSchool(row.schoolId);
+  a.check(action, { kind: 'violation', schoolId: row.schoolId });
   return { a, row };
 }
 
@@ -94,8 +92,8 @@ export function registerViolations(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
   const roles = 'admin, manager (own schools)';
 
   app.get('/api/v1/violations', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
-    a.requireRole('admin', 'manager');
+    const a = accessOf(c, deps);
+    a.requireAction('read', 'violation');
     const q = parseQuery(c, listQuery);
     const cursor = q.cursor != null ? decodeCursor(q.cursor) : undefined;
     if (q.cursor != null && !cursor) throw badRequest('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this list' }], 'validation_failed');
@@ -108,14 +106,14 @@ export function registerViolations(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
   api.add({ method: 'get', path: '/violations', summary: 'List violations (filters, sort by time or severity, keyset cursor)', tag, roles, query: listQuery });
 
   app.get('/api/v1/violations/counts', async (c) => {
-    const a = new Access(db(), c.get('principal')!);
+    const a = accessOf(c, deps);
     const q = parseQuery(c, violationFilterQuery);
     return c.json(await countViolations(db(), scopedFilter(a, q), deps.now()));
   });
   api.add({ method: 'get', path: '/violations/counts', summary: 'Violation counts by kind, severity and status (same filters as the list)', tag, roles, query: violationFilterQuery });
 
   app.get('/api/v1/violations/:id', async (c) => {
-    const { row } = await loadManagedViolation(deps, c);
+    const { row } = await loadManagedViolation(deps, c, 'read');
     const q = parseQuery(c, detailQuery);
     const nowMs = deps.now();
     const startMs = row.startedAt.getTime();
