@@ -126,12 +126,9 @@ describe('Cairns GTFS feed', () => {
     expect(gtfsRoutes(feed, { routeIds: ['150-423', '122-423'] }).map((r) => r.externalId)).toEqual(['150-423', '122-423']);
   });
 
-  it('parses and imports the whole zip well under a second', () => {
-    const t0 = performance.now();
-    const fresh = readGtfsZip(zip);
-    const routes = gtfsRoutes(fresh);
-    const elapsedMs = performance.now() - t0;
+  // Speed is a benchmark's business (bench:engine imports the same zip), not a timed unit test's.
+  it('parses and imports the whole zip from its bytes', () => {
+    const routes = gtfsRoutes(readGtfsZip(zip));
     expect(routes).toHaveLength(22);
-    expect(elapsedMs).toBeLessThan(1_000);
   });
 });
