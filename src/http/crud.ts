@@ -8,6 +8,7 @@ import type { DbOrTx } from '../store/db';
 import type { VisibleIds } from '../store/repos/visibility';
 import { Access } from './access';
 import type { AppDeps, AppEnv, Ctx } from './context';
+import { pageOf } from './contract/common';
 import { badRequest, forbidden, notFound } from './errors';
 import type { ApiRegistry } from './openapi';
 import { pagination, parseBody, parseId, parseQuery } from './validate';
@@ -31,6 +32,10 @@ export interface ResourceDef {
   table: AnyTable;
   createSchema: z.ZodObject<any>;
   updateSchema: z.ZodObject<any>;
+  /** The JSON of a row in a list (src/http/contract/registry). */
+  row: z.ZodType;
+  /** The JSON of one object, as get, create and update answer it (the row with what expand adds; default row). */
+  full?: z.ZodType;
   /** Integer query filters: query name → column. */
   filters?: Record<string, PgColumn>;
   /** Which derived id set lets guardians / attendants / devices read an object. */
@@ -56,7 +61,6 @@ export interface ResourceDef {
 }
 
 export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
-  const base = `/api/v1/${def.path}`;
   const t = def.table;
   const schoolCol = def.schoolColumn ?? (t.schoolId as PgColumn);
   const schoolKey = def.schoolColumn ? 'id' : 'schoolId';
@@ -93,7 +97,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     }
   };
 
-  app.get(base, async (c) => {
+  const one = def.full ?? def.row;
+  api.route(app, { method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(readers), query: listQuery, responses: { 200: pageOf(def.row) } }, async (c) => {
     const a = access(c);
     const q = parseQuery(c, listQuery) as Row;
     const conds: SQL[] = [];
@@ -120,18 +125,24 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     const page = rows.slice(0, q.limit);
     return c.json({ items: page.map(toJson), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
   });
-  api.add({ method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(readers), query: listQuery });
 
-  app.get(`${base}/:id`, async (c) => {
+  api.route(app, { method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(readers), responses: { 200: one } }, async (c) => {
     const a = access(c);
     const row = await load(db(), parseId(c));
     await assertRead(a, row);
     const full = def.expand ? await def.expand(db(), row) : row;
     return c.json(toJson(full));
   });
-  api.add({ method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(readers) });
 
-  app.post(base, async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: `/${def.path}`,
+    summary: `Create a ${def.name.toLowerCase()}`,
+    tag,
+    roles: def.adminCreates ? 'admin' : 'admin, manager (own schools)',
+    body: def.createSchema,
+    responses: { 201: one },
+  }, async (c) => {
     const a = access(c);
     a.requireRole(...(def.adminCreates ? (['admin'] as const) : (['admin', 'manager'] as const)));
     const body = (await parseBody(c, def.createSchema)) as Row;
@@ -148,17 +159,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     def.onChanged?.(deps, created, undefined);
     return c.json(toJson(created), 201);
   });
-  api.add({
-    method: 'post',
-    path: `/${def.path}`,
-    summary: `Create a ${def.name.toLowerCase()}`,
-    tag,
-    roles: def.adminCreates ? 'admin' : 'admin, manager (own schools)',
-    body: def.createSchema,
-    success: 201,
-  });
 
-  app.patch(`${base}/:id`, async (c) => {
+  api.route(app, { method: 'patch', path: `/${def.path}/{id}`, summary: `Update a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', body: def.updateSchema, responses: { 200: one } }, async (c) => {
     const a = access(c);
     a.requireRole('admin', 'manager');
     const id = parseId(c);
@@ -182,9 +184,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     def.onChanged?.(deps, updated, before);
     return c.json(toJson(updated));
   });
-  api.add({ method: 'patch', path: `/${def.path}/{id}`, summary: `Update a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', body: def.updateSchema });
 
-  app.delete(`${base}/:id`, async (c) => {
+  api.route(app, { method: 'delete', path: `/${def.path}/{id}`, summary: `Delete a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', responses: { 204: null } }, async (c) => {
     const a = access(c);
     a.requireRole('admin', 'manager');
     const id = parseId(c);
@@ -197,7 +198,6 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     def.onChanged?.(deps, undefined, removed);
     return c.body(null, 204);
   });
-  api.add({ method: 'delete', path: `/${def.path}/{id}`, summary: `Delete a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', success: 204 });
 }
 
 /** Keeps only keys that are columns of the table (bodies may carry nested children). */

@@ -1,7 +1,8 @@
 // The app on a test database, with a request helper that speaks JSON and bearer tokens.
-import { createApp } from '../../src/http/app';
+import { createApp, operationsOf } from '../../src/http/app';
 import { silentLogger } from '../../src/logging';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
+import { contractProblem } from './contract';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -14,7 +15,8 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0)): Promise<TestApp> {
+/** Every answer is checked against the declared contract (test/helpers/contract.ts) unless `contract: false`. */
+export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0), opts: { contract?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   await ensureAdmin(database.db, ADMIN_TOKEN);
   const clock = { nowMs: startMs };
@@ -35,6 +37,10 @@ export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0)): Pr
       parsed = text ? JSON.parse(text) : null;
     } catch {
       /* not JSON */
+    }
+    if (opts.contract !== false) {
+      const problem = contractProblem(operationsOf(app), { method, path, status: res.status, contentType: res.headers.get('content-type'), body: parsed });
+      if (problem) throw new Error(`HTTP contract broken by ${method} ${path}: ${problem}`);
     }
     return { status: res.status, body: parsed, headers: res.headers };
   };

@@ -13,6 +13,7 @@ import type { Topic } from '../../live/topics';
 import { guardians, schools, stops, trips } from '../../store/schema';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseId, parseQuery } from '../validate';
 
@@ -29,7 +30,7 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
 
   async function allow(c: Ctx, topic: Topic) {
     const verdict = await authorizeTopic(db(), c.get('principal')!, topic, deps.now());
-    if (!verdict.ok) throw new AppError(verdict.status, verdict.code, verdict.message);
+    if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
   }
 
   async function storedPosition(busId: number, tripId: number | null): Promise<PositionData | null> {
@@ -41,15 +42,14 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     return r ? { busId, tripId, lat: r.lat, lon: r.lon, speedKph: r.speed_kph, headingDeg: r.heading_deg, timeMs: Math.round(Number(r.ms)) } : null;
   }
 
-  app.get('/api/v1/buses/:id/position', async (c) => {
+  api.route(app, { method: 'get', path: '/buses/{id}/position', summary: 'Current position of a bus (null when it has never reported)', tag: 'Live', roles: 'admin, manager (own schools), attendant (a trip of this bus today), guardian (a bus their child rides today)', responses: { 200: contract.busPosition } }, async (c) => {
     const busId = parseId(c);
     await allow(c, { kind: 'bus', busId });
     const position = deps.live?.positionOfBus(busId) ?? (await storedPosition(busId, null));
     return c.json({ busId, position });
   });
-  api.add({ method: 'get', path: '/buses/{id}/position', summary: 'Current position of a bus (null when it has never reported)', tag: 'Live', roles: 'admin, manager (own schools), attendant (a trip of this bus today), guardian (a bus their child rides today)' });
 
-  app.get('/api/v1/trips/:id/position', async (c) => {
+  api.route(app, { method: 'get', path: '/trips/{id}/position', summary: 'Current position of the bus on a running trip (null when the trip is not running)', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', responses: { 200: contract.tripPosition } }, async (c) => {
     const tripId = parseId(c);
     await allow(c, { kind: 'trip', tripId });
     let position = deps.live?.positionOfTrip(tripId) ?? null;
@@ -59,9 +59,8 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     }
     return c.json({ tripId, position });
   });
-  api.add({ method: 'get', path: '/trips/{id}/position', summary: 'Current position of the bus on a running trip (null when the trip is not running)', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)' });
 
-  app.get('/api/v1/trips/:id/eta', async (c) => {
+  api.route(app, { method: 'get', path: '/trips/{id}/eta', summary: 'ETA to the remaining stops of a trip (live while it runs, else the timetable); ?stopId= for one stop', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', query: etaQuery, responses: { 200: contract.eta } }, async (c) => {
     const tripId = parseId(c);
     const q = parseQuery(c, etaQuery);
     await allow(c, { kind: 'trip', tripId });
@@ -77,7 +76,6 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     }
     return c.json(eta);
   });
-  api.add({ method: 'get', path: '/trips/{id}/eta', summary: 'ETA to the remaining stops of a trip (live while it runs, else the timetable); ?stopId= for one stop', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', query: etaQuery });
 
   async function timetable(tripId: number): Promise<EtaData> {
     const [t] = await db()
@@ -106,7 +104,7 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     };
   }
 
-  app.get('/api/v1/notices', async (c) => {
+  api.route(app, { method: 'get', path: '/notices', summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain', tag: 'Live', roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)', query: noticesQuery, responses: { 200: contract.noticePage } }, async (c) => {
     const p = c.get('principal')!;
     const q = parseQuery(c, noticesQuery);
     let guardianId: number;
@@ -123,5 +121,4 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     } else throw forbidden('Notices are for guardians (and their school’s managers)');
     return c.json(await notices.since(guardianId, q.cursor, q.limit));
   });
-  api.add({ method: 'get', path: '/notices', summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain', tag: 'Live', roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)', query: noticesQuery });
 }
