@@ -1,8 +1,8 @@
 // The app on a test database, with a request helper that speaks JSON and bearer tokens.
-import { createApp, operationsOf } from '../../src/http/app';
+import { createApp } from '../../src/http/app';
 import { silentLogger } from '../../src/logging';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
-import { contractProblem } from './contract';
+import { assertContract } from './contract';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -16,7 +16,7 @@ export interface TestApp {
 }
 
 /** Every answer is checked against the declared contract (test/helpers/contract.ts) unless `contract: false`. */
-export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0), opts: { contract?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0), options: { contract?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   await ensureAdmin(database.db, ADMIN_TOKEN);
   const clock = { nowMs: startMs };
@@ -38,10 +38,7 @@ export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0), opt
     } catch {
       /* not JSON */
     }
-    if (opts.contract !== false) {
-      const problem = contractProblem(operationsOf(app), { method, path, status: res.status, contentType: res.headers.get('content-type'), body: parsed });
-      if (problem) throw new Error(`HTTP contract broken by ${method} ${path}: ${problem}`);
-    }
+    if (options.contract !== false) assertContract(app, method, path, res, parsed);
     return { status: res.status, body: parsed, headers: res.headers };
   };
   return { database, app, clock, call, close: () => database.close() };

@@ -1,6 +1,7 @@
 // Checks one HTTP answer against the declared contract: a 2xx body against its operation's response schema, an
 // error against the envelope (its code in the table, the status the table gives it). createTestApp runs this on
 // every call, so every HTTP test doubles as a contract test.
+import { operationsOf } from '../../src/http/app';
 import { errorEnvelope, errorStatus } from '../../src/http/contract/errors';
 import type { ApiRegistry } from '../../src/http/openapi';
 
@@ -32,4 +33,10 @@ export function contractProblem(api: ApiRegistry, a: Answer): string | undefined
   if (!json) return op.alsoAs?.some((t) => a.contentType!.startsWith(t)) ? undefined : `${op.method} ${op.path} answered ${a.contentType}`;
   const r = schema.safeParse(a.body);
   return r.success ? undefined : `${op.method} ${op.path} ${a.status} body does not match its schema: ${JSON.stringify(r.error.issues.slice(0, 5))}`;
+}
+
+/** Throws when an answer of an app made by createApp breaks the contract (for tests that build their own app). */
+export function assertContract(app: Parameters<typeof operationsOf>[0], method: string, path: string, res: Response, body: unknown): void {
+  const problem = contractProblem(operationsOf(app), { method, path, status: res.status, contentType: res.headers.get('content-type'), body });
+  if (problem) throw new Error(`HTTP contract broken by ${method} ${path}: ${problem}`);
 }
