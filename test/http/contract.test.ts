@@ -299,3 +299,20 @@ describe('the error table', () => {
     expect([...found].filter((c) => !(c in errorStatus))).toEqual([]);
   });
 });
+
+describe('the pages', () => {
+  it('take the response types from the contract, and their bundle carries no zod or server code', async () => {
+    const pages = fileURLToPath(new URL('../../src/pages/', import.meta.url));
+    for (const page of ['parent/main.ts', 'attendant/main.ts', 'manager/main.ts', 'attendant/queue.ts']) {
+      const text = readFileSync(pages + page, 'utf8');
+      expect(text, page).toMatch(/^import type \{[^}]+\} from '\.\.\/\.\.\/http\/contract';$/m);
+      // Only type imports of the server's HTTP layer (esbuild erases them).
+      expect(text.match(/^import (?!type )[^;]*'\.\.\/\.\.\/http\//gm), page).toBeNull();
+    }
+    const { buildPageAssets } = await import('../../src/runtime/node/pages');
+    const assets = await buildPageAssets({ minify: false, sourcemap: true });
+    const sources = [...assets.files].filter(([name]) => name.endsWith('.map')).flatMap(([, f]) => JSON.parse(new TextDecoder().decode(f.body)).sources as string[]);
+    expect(sources.some((s) => s.includes('src/pages/parent/main.ts'))).toBe(true);
+    expect(sources.filter((s) => /node_modules\/zod|src\/http\/|src\/store\//.test(s))).toEqual([]);
+  });
+});

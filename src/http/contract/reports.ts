@@ -88,5 +88,6 @@ export const reportData = z.strictObject({
 export const report = reportMeta.extend({ data: reportData });
 
 export type ReportMeta = z.infer<typeof reportMeta>;
+export type ReportPage = z.infer<typeof reportPage>;
 export type ReportData = z.infer<typeof reportData>;
 export type Report = z.infer<typeof report>;
