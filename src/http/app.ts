@@ -38,9 +38,19 @@ export const registryResources = [
   tripsResource,
 ];
 
+const registries = new WeakMap<Hono<AppEnv>, ApiRegistry>();
+
+/** The operations declared on an app (tests check every response against them). */
+export function operationsOf(app: Hono<AppEnv>): ApiRegistry {
+  const api = registries.get(app);
+  if (!api) throw new Error('not an app made by createApp');
+  return api;
+}
+
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const api = new ApiRegistry();
+  registries.set(app, api);
   app.use('*', requestIdMiddleware());
   app.use('*', accessLogMiddleware(deps));
   app.onError(errorResponse(deps));
@@ -56,6 +66,7 @@ export function createApp(deps: AppDeps) {
       return c.json(envelope('unavailable', 'Database unreachable', c.get('requestId')), 503);
     }
   });
+  // The document describes itself only here (it is not one of the operations it lists).
   app.get('/api/v1/openapi.json', (c) => c.json(api.document()));
   app.get('/metrics', (c) => {
     c.header('content-type', 'text/plain; version=0.0.4');

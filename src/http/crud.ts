@@ -8,6 +8,7 @@ import type { DbOrTx } from '../store/db';
 import { type ObjectKind, rolesText } from '../auth/policy';
 import { accessOf } from './access';
 import type { AppDeps, AppEnv, Ctx } from './context';
+import { pageOf } from './contract/common';
 import { badRequest, notFound } from './errors';
 import type { ApiRegistry } from './openapi';
 import { pagination, parseBody, parseId, parseQuery } from './validate';
@@ -31,6 +32,10 @@ export interface ResourceDef {
   table: AnyTable;
   createSchema: z.ZodObject<any>;
   updateSchema: z.ZodObject<any>;
+  /** The JSON of a row in a list (src/http/contract/registry). */
+  row: z.ZodType;
+  /** The JSON of one object, as get, create and update answer it (the row with what expand adds; default row). */
+  full?: z.ZodType;
   /** Integer query filters: query name → column. */
   filters?: Record<string, PgColumn>;
   /** The kind of object for the authorization policy (src/auth/policy.ts): who reads and writes which rows. */
@@ -54,7 +59,6 @@ export interface ResourceDef {
 }
 
 export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
-  const base = `/api/v1/${def.path}`;
   const t = def.table;
   const schoolKey = def.schoolColumn ? 'id' : 'schoolId';
   const schoolOf = (row: Row) => row[schoolKey] as number;
@@ -83,7 +87,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     }
   };
 
-  app.get(base, async (c) => {
+  const one = def.full ?? def.row;
+  api.route(app, { method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(def.kind), query: listQuery, responses: { 200: pageOf(def.row) } }, async (c) => {
     const a = access(c);
     const q = parseQuery(c, listQuery) as Row;
     const conds: SQL[] = [];
@@ -100,18 +105,24 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     const page = rows.slice(0, q.limit);
     return c.json({ items: page.map(toJson), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
   });
-  api.add({ method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(def.kind), query: listQuery });
 
-  app.get(`${base}/:id`, async (c) => {
+  api.route(app, { method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(def.kind), responses: { 200: one } }, async (c) => {
     const a = access(c);
     const row = await load(db(), parseId(c));
     await a.assert('read', def.kind, row.id as number);
     const full = def.expand ? await def.expand(db(), row) : row;
     return c.json(toJson(full));
   });
-  api.add({ method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(def.kind) });
 
-  app.post(base, async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: `/${def.path}`,
+    summary: `Create a ${def.name.toLowerCase()}`,
+    tag,
+    roles: def.adminCreates ? 'admin' : 'admin, manager (own schools)',
+    body: def.createSchema,
+    responses: { 201: one },
+  }, async (c) => {
     const a = access(c);
     a.requireAction('create', def.kind);
     const body = (await parseBody(c, def.createSchema)) as Row;
@@ -128,17 +139,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     def.onChanged?.(deps, created, undefined);
     return c.json(toJson(created), 201);
   });
-  api.add({
-    method: 'post',
-    path: `/${def.path}`,
-    summary: `Create a ${def.name.toLowerCase()}`,
-    tag,
-    roles: def.adminCreates ? 'admin' : 'admin, manager (own schools)',
-    body: def.createSchema,
-    success: 201,
-  });
 
-  app.patch(`${base}/:id`, async (c) => {
+  api.route(app, { method: 'patch', path: `/${def.path}/{id}`, summary: `Update a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', body: def.updateSchema, responses: { 200: one } }, async (c) => {
     const a = access(c);
     a.requireAction('update', def.kind);
     const id = parseId(c);
@@ -162,9 +164,8 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     def.onChanged?.(deps, updated, before);
     return c.json(toJson(updated));
   });
-  api.add({ method: 'patch', path: `/${def.path}/{id}`, summary: `Update a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', body: def.updateSchema });
 
-  app.delete(`${base}/:id`, async (c) => {
+  api.route(app, { method: 'delete', path: `/${def.path}/{id}`, summary: `Delete a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', responses: { 204: null } }, async (c) => {
     const a = access(c);
     a.requireAction('delete', def.kind);
     const id = parseId(c);
@@ -177,7 +178,6 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
     def.onChanged?.(deps, undefined, removed);
     return c.body(null, 204);
   });
-  api.add({ method: 'delete', path: `/${def.path}/{id}`, summary: `Delete a ${def.name.toLowerCase()}`, tag, roles: 'admin, manager (own schools)', success: 204 });
 }
 
 /** Keeps only keys that are columns of the table (bodies may carry nested children). */

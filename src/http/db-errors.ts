@@ -35,6 +35,6 @@ export function mapDbError(err: unknown): AppError | undefined {
   if (pg.code === '23505') return conflict('Already exists', { constraint });
   if (pg.code === '23503') return conflict('Refers to, or is referred to by, another object', { constraint });
   if (pg.code === '22P02' || pg.code === '22007' || pg.code === '22008' || pg.code === '22003')
-    return new AppError(400, 'invalid_value', 'A value is out of range or malformed');
+    return new AppError('invalid_value', 'A value is out of range or malformed');
   return undefined;
 }

@@ -45,7 +45,7 @@ export type RouteImportErrorCode =
 export class RouteImportError extends Error {
   constructor(
     message: string,
-    public readonly code: string,
+    public readonly code: RouteImportErrorCode,
     public readonly details?: unknown,
   ) {
     super(message);

@@ -20,7 +20,7 @@ export interface LiveSink {
   bufferedAmount?(): number;
 }
 
-export type Authorization = { ok: true } | { ok: false; status: 403 | 404; code: string; message: string };
+export type Authorization = { ok: true } | { ok: false; status: 403 | 404; code: 'forbidden' | 'not_found'; message: string };
 
 export interface HubLimits {
   /** above this many buffered bytes in the sink, messages queue in the hub (and positions conflate) */

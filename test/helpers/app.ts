@@ -2,6 +2,7 @@
 import { createApp } from '../../src/http/app';
 import { silentLogger } from '../../src/logging';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
+import { assertContract } from './contract';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -14,7 +15,8 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0)): Promise<TestApp> {
+/** Every answer is checked against the declared contract (test/helpers/contract.ts) unless `contract: false`. */
+export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0), options: { contract?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   await ensureAdmin(database.db, ADMIN_TOKEN);
   const clock = { nowMs: startMs };
@@ -36,6 +38,7 @@ export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0)): Pr
     } catch {
       /* not JSON */
     }
+    if (options.contract !== false) assertContract(app, method, path, res, parsed);
     return { status: res.status, body: parsed, headers: res.headers };
   };
   return { database, app, clock, call, close: () => database.close() };

@@ -4,6 +4,7 @@ import { silentLogger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import type { Database } from '../../src/store/db';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from './app';
+import { assertContract } from './contract';
 import { withFaults, type FaultyDatabase } from './faults';
 import { buildWorld, type World } from './world';
 
@@ -17,7 +18,9 @@ export function appWithIngest(database: Database, clock: { nowMs: number }) {
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+    const body = text ? JSON.parse(text) : null;
+    assertContract(app, method, path, res, body);
+    return { status: res.status, body, headers: res.headers };
   };
   return { ingest, app, call };
 }

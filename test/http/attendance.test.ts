@@ -9,6 +9,7 @@ import type { BoardingNoticeInput } from '../../src/live/notices';
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { assertContract } from '../helpers/contract';
 import { buildWorld, ok, type World } from '../helpers/world';
 
 // The world's trips run on 2026-09-01 (Asia/Shanghai); the clock starts at 07:30 local that day.
@@ -35,7 +36,9 @@ beforeAll(async () => {
     if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? tokens.attA1}`;
     const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+    const body = text ? JSON.parse(text) : null;
+    assertContract(app, method, path, res, body);
+    return { status: res.status, body, headers: res.headers };
   };
   tokens.attA1 = w.tokens.attendantA1;
   tokens.managerA = w.tokens.managerA;

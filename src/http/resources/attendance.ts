@@ -42,6 +42,7 @@ import { trips, violations } from '../../store/schema';
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { conflict, notFound, unavailable } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
 import { id, lat, lon } from './fields';
@@ -221,7 +222,14 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
   const sweepDeps = (): SweepDeps => ({ database: deps.database, log: deps.log, runner: deps.runner, publishAlert });
 
   // ── check-in and the pre-departure checks ─────────────────────────────────────────────────────────────────
-  app.post('/api/v1/trips/:id/check-in', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/trips/{id}/check-in',
+    summary: "The attendant checks in and the trip starts: driver credentials (R6), bus sign and inspection (R8) and attendant (R9) are checked; failures become violations, the trip still runs",
+    tag,
+    roles: "attendant (the trip's own, on the trip's day)",
+    responses: { 200: contract.checkIn },
+  }, async (c) => {
     const { t } = await tripInScope(deps, c, 'attendant');
     const runner = requireRunner(deps);
     const trip = t.trip;
@@ -260,16 +268,18 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       counts: await countsOf(deps, t),
     });
   });
-  api.add({
-    method: 'post',
-    path: '/trips/{id}/check-in',
-    summary: "The attendant checks in and the trip starts: driver credentials (R6), bus sign and inspection (R8) and attendant (R9) are checked; failures become violations, the trip still runs",
-    tag,
-    roles: "attendant (the trip's own, on the trip's day)",
-  });
 
   // ── boarding records ───────────────────────────────────────────────────────────────────────────────────────
-  app.post('/api/v1/trips/:id/boarding', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/trips/{id}/boarding',
+    summary:
+      'A batch of queued boarding records (head counts or per student by id or card). Idempotent by clientId; answers applied, duplicate and rejected ids, wrong-bus/stop warnings, over-capacity (R2) and the onboard count against capacity',
+    tag,
+    roles: "attendant (the trip's own, on the trip's day)",
+    body: boardingBatchBody,
+    responses: { 200: contract.boardingResult },
+  }, async (c) => {
     const { a, t } = await tripInScope(deps, c, 'attendant');
     const runner = requireRunner(deps);
     const body = await parseBody(c, boardingBatchBody);
@@ -414,17 +424,8 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       counts: await countsOf(deps, t),
     });
   });
-  api.add({
-    method: 'post',
-    path: '/trips/{id}/boarding',
-    summary:
-      'A batch of queued boarding records (head counts or per student by id or card). Idempotent by clientId; answers applied, duplicate and rejected ids, wrong-bus/stop warnings, over-capacity (R2) and the onboard count against capacity',
-    tag,
-    roles: "attendant (the trip's own, on the trip's day)",
-    body: boardingBatchBody,
-  });
 
-  app.get('/api/v1/trips/:id/boarding', async (c) => {
+  api.route(app, { method: 'get', path: '/trips/{id}/boarding', summary: 'The trip\'s boarding records (recorded-time order), counts against capacity, sweep and open alerts', tag, roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)", responses: { 200: contract.boardingState } }, async (c) => {
     const { t } = await tripInScope(deps, c, 'read');
     const records = await listBoardingRecords(db(), t.trip.id);
     return c.json({
@@ -437,10 +438,17 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       alerts: await openAlerts(deps, t.trip.id),
     });
   });
-  api.add({ method: 'get', path: '/trips/{id}/boarding', summary: 'The trip\'s boarding records (recorded-time order), counts against capacity, sweep and open alerts', tag, roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)" });
 
   // ── end-of-trip sweep ─────────────────────────────────────────────────────────────────────────────────────
-  app.post('/api/v1/trips/:id/sweep', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/trips/{id}/sweep',
+    summary: 'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip). Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
+    tag,
+    roles: "attendant (the trip's own, on the trip's day)",
+    body: sweepBody,
+    responses: { 200: contract.sweepResult },
+  }, async (c) => {
     const { a, t } = await tripInScope(deps, c, 'attendant');
     const body = await parseBody(c, sweepBody);
     const trip = t.trip;
@@ -480,16 +488,16 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       alerts,
     });
   });
-  api.add({
-    method: 'post',
-    path: '/trips/{id}/sweep',
-    summary: 'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip). Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
-    tag,
-    roles: "attendant (the trip's own, on the trip's day)",
-    body: sweepBody,
-  });
 
-  app.post('/api/v1/trips/:id/sweep/resolve', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/trips/{id}/sweep/resolve',
+    summary: 'Resolve the trip\'s "child possibly left on board" alert with a note (closes the case; recorded in its trail)',
+    tag,
+    roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)",
+    body: resolveBody,
+    responses: { 200: contract.sweepResolved },
+  }, async (c) => {
     const { a, t } = await tripInScope(deps, c, 'resolve');
     const body = await parseBody(c, resolveBody);
     const nowMs = deps.now();
@@ -521,13 +529,5 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       return out;
     });
     return c.json({ tripId: t.trip.id, resolved, note: body.note });
-  });
-  api.add({
-    method: 'post',
-    path: '/trips/{id}/sweep/resolve',
-    summary: 'Resolve the trip\'s "child possibly left on board" alert with a note (closes the case; recorded in its trail)',
-    tag,
-    roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)",
-    body: resolveBody,
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { attendants } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { date, id, name, partialOf } from './fields';
 
@@ -18,4 +19,5 @@ export const attendantsResource: ResourceDef = {
   kind: 'attendant',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
+  row: contract.attendant,
 };

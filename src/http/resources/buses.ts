@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { buses, busStatuses } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { date, id, partialOf } from './fields';
 
@@ -22,4 +23,5 @@ export const busesResource: ResourceDef = {
   kind: 'bus',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
+  row: contract.bus,
 };

@@ -9,6 +9,7 @@ import { appendCaseAction, caseTrail, transitionCase } from '../../store/repos/v
 import { caseStatuses, users, userSchools, violations } from '../../store/schema';
 import type { AppDeps, AppEnv } from '../context';
 import { badRequest, conflict } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody } from '../validate';
 import { id } from './fields';
@@ -58,7 +59,15 @@ export function registerCases(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   const tag = 'Cases';
   const roles = 'admin, manager (own schools)';
 
-  app.post('/api/v1/violations/:id/transitions', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/violations/{id}/transitions',
+    summary: 'Move the case: open → acknowledged → rectifying → closed, or → dismissed with a reason (409 for an illegal move)',
+    tag,
+    roles,
+    body: transitionBody,
+    responses: { 200: contract.violationWithActions },
+  }, async (c) => {
     const { a, row } = await loadManagedViolation(deps, c);
     const body = await parseBody(c, transitionBody);
     const from = row.status as CaseStatus;
@@ -95,16 +104,8 @@ export function registerCases(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     });
     return c.json({ ...violationJson(updated, nowMs), actions: (await caseTrail(db(), row.id)).map(caseActionJson) });
   });
-  api.add({
-    method: 'post',
-    path: '/violations/{id}/transitions',
-    summary: 'Move the case: open → acknowledged → rectifying → closed, or → dismissed with a reason (409 for an illegal move)',
-    tag,
-    roles,
-    body: transitionBody,
-  });
 
-  app.patch('/api/v1/violations/:id/case', async (c) => {
+  api.route(app, { method: 'patch', path: '/violations/{id}/case', summary: 'Set the owner and due date of an active case (recorded in the trail)', tag, roles, body: assignBody, responses: { 200: contract.violation } }, async (c) => {
     const { a, row } = await loadManagedViolation(deps, c);
     const body = await parseBody(c, assignBody);
     if (!isActiveCase(row.status as CaseStatus)) throw conflict(`The case is ${row.status}; owner and due date are final`);
@@ -130,20 +131,17 @@ export function registerCases(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     });
     return c.json(violationJson(updated, nowMs));
   });
-  api.add({ method: 'patch', path: '/violations/{id}/case', summary: 'Set the owner and due date of an active case (recorded in the trail)', tag, roles, body: assignBody });
 
-  app.post('/api/v1/violations/:id/notes', async (c) => {
+  api.route(app, { method: 'post', path: '/violations/{id}/notes', summary: 'Append a note to the case trail', tag, roles, body: noteBody, responses: { 201: contract.caseAction } }, async (c) => {
     const { a, row } = await loadManagedViolation(deps, c);
     const body = await parseBody(c, noteBody);
     const action = await appendCaseAction(db(), { violationId: row.id, actorUserId: a.principal.userId, action: 'note', fromStatus: row.status, toStatus: row.status, note: body.note, atMs: deps.now() });
     return c.json(caseActionJson(action), 201);
   });
-  api.add({ method: 'post', path: '/violations/{id}/notes', summary: 'Append a note to the case trail', tag, roles, body: noteBody, success: 201 });
 
-  app.get('/api/v1/violations/:id/actions', async (c) => {
+  api.route(app, { method: 'get', path: '/violations/{id}/actions', summary: 'The case trail (append-only: who, when, from → to, note)', tag, roles, responses: { 200: contract.caseActionList } }, async (c) => {
     const { row } = await loadManagedViolation(deps, c);
     return c.json({ items: (await caseTrail(db(), row.id)).map(caseActionJson) });
   });
-  api.add({ method: 'get', path: '/violations/{id}/actions', summary: 'The case trail (append-only: who, when, from → to, note)', tag, roles });
 }
 

@@ -5,6 +5,7 @@ import { complianceItemKinds, defaultComplianceWarnDays } from '../../core/compl
 import { complianceForSchools, schoolZones } from '../../store/repos/compliance-repo';
 import { accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseQuery } from '../validate';
 
@@ -19,7 +20,15 @@ const query = z
   .strict();
 
 export function registerCompliance(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
-  app.get('/api/v1/compliance/expiries', async (c) => {
+  api.route(app, {
+    method: 'get',
+    path: '/compliance/expiries',
+    summary: 'Licences, endorsements, annual reviews, qualification certificates, bus signs, inspections and attendant training: expired, missing or expiring within withinDays (R10)',
+    tag: 'Compliance',
+    roles: 'admin, manager (own schools)',
+    query,
+    responses: { 200: contract.complianceExpiries },
+  }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('read', 'compliance');
     const q = parseQuery(c, query);
@@ -33,13 +42,5 @@ export function registerCompliance(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
       counts: { expired: selected.filter((i) => i.status === 'expired').length, expiring: selected.filter((i) => i.status === 'expiring').length, missing: selected.filter((i) => i.status === 'missing').length },
       items: selected,
     });
-  });
-  api.add({
-    method: 'get',
-    path: '/compliance/expiries',
-    summary: 'Licences, endorsements, annual reviews, qualification certificates, bus signs, inspections and attendant training: expired, missing or expiring within withinDays (R10)',
-    tag: 'Compliance',
-    roles: 'admin, manager (own schools)',
-    query,
   });
 }

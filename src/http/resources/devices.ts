@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hashToken } from '../../auth/tokens';
 import { buses, deviceProtocols, devices } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { id, partialOf } from './fields';
 
@@ -31,6 +32,7 @@ export const devicesResource: ResourceDef = {
       message: 'a JT/T 808 terminal is identified by its phone number (up to 20 digits)',
     }),
   updateSchema: partialOf(shape),
+  row: contract.device,
   prepare: async (_tx, body) => {
     const { secret, ...rest } = body;
     return secret === undefined ? rest : { ...rest, secretHash: await hashToken(secret) };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { drivers, licenceClasses } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { date, id, name, partialOf } from './fields';
 
@@ -26,4 +27,5 @@ export const driversResource: ResourceDef = {
   filters: { schoolId: drivers.schoolId },
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
+  row: contract.driver,
 };

@@ -1,6 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { guardians, guardianStudents, locales, students } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { badRequest } from '../errors';
 import { id, name, partialOf } from './fields';
@@ -30,6 +31,8 @@ export const guardiansResource: ResourceDef = {
   kind: 'guardian',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
+  row: contract.guardian,
+  full: contract.guardianWithStudents,
   afterWrite: async (tx, row, body) => {
     if (!body.studentIds) return;
     const ids: number[] = [...new Set<number>(body.studentIds)];

@@ -14,6 +14,7 @@ import { schools, stops, trips } from '../../store/schema';
 import { accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest, notFound } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseId, parseQuery } from '../validate';
 
@@ -30,7 +31,7 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
 
   async function allow(c: Ctx, topic: Topic) {
     const verdict = await authorizeTopic(db(), c.get('principal')!, topic, deps.now());
-    if (!verdict.ok) throw new AppError(verdict.status, verdict.code, verdict.message);
+    if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
   }
 
   async function storedPosition(busId: number, tripId: number | null): Promise<PositionData | null> {
@@ -42,15 +43,14 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     return r ? { busId, tripId, lat: r.lat, lon: r.lon, speedKph: r.speed_kph, headingDeg: r.heading_deg, timeMs: Math.round(Number(r.ms)) } : null;
   }
 
-  app.get('/api/v1/buses/:id/position', async (c) => {
+  api.route(app, { method: 'get', path: '/buses/{id}/position', summary: 'Current position of a bus (null when it has never reported)', tag: 'Live', roles: 'admin, manager (own schools), attendant (a trip of this bus today), guardian (a bus their child rides today)', responses: { 200: contract.busPosition } }, async (c) => {
     const busId = parseId(c);
     await allow(c, { kind: 'bus', busId });
     const position = deps.live?.positionOfBus(busId) ?? (await storedPosition(busId, null));
     return c.json({ busId, position });
   });
-  api.add({ method: 'get', path: '/buses/{id}/position', summary: 'Current position of a bus (null when it has never reported)', tag: 'Live', roles: 'admin, manager (own schools), attendant (a trip of this bus today), guardian (a bus their child rides today)' });
 
-  app.get('/api/v1/trips/:id/position', async (c) => {
+  api.route(app, { method: 'get', path: '/trips/{id}/position', summary: 'Current position of the bus on a running trip (null when the trip is not running)', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', responses: { 200: contract.tripPosition } }, async (c) => {
     const tripId = parseId(c);
     await allow(c, { kind: 'trip', tripId });
     let position = deps.live?.positionOfTrip(tripId) ?? null;
@@ -60,9 +60,8 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     }
     return c.json({ tripId, position });
   });
-  api.add({ method: 'get', path: '/trips/{id}/position', summary: 'Current position of the bus on a running trip (null when the trip is not running)', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)' });
 
-  app.get('/api/v1/trips/:id/eta', async (c) => {
+  api.route(app, { method: 'get', path: '/trips/{id}/eta', summary: 'ETA to the remaining stops of a trip (live while it runs, else the timetable); ?stopId= for one stop', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', query: etaQuery, responses: { 200: contract.eta } }, async (c) => {
     const tripId = parseId(c);
     const q = parseQuery(c, etaQuery);
     await allow(c, { kind: 'trip', tripId });
@@ -78,7 +77,6 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     }
     return c.json(eta);
   });
-  api.add({ method: 'get', path: '/trips/{id}/eta', summary: 'ETA to the remaining stops of a trip (live while it runs, else the timetable); ?stopId= for one stop', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', query: etaQuery });
 
   async function timetable(tripId: number): Promise<EtaData> {
     const [t] = await db()
@@ -107,7 +105,7 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     };
   }
 
-  app.get('/api/v1/notices', async (c) => {
+  api.route(app, { method: 'get', path: '/notices', summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain', tag: 'Live', roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)', query: noticesQuery, responses: { 200: contract.noticePage } }, async (c) => {
     const p = c.get('principal')!;
     const a = accessOf(c, deps);
     a.requireAction('read', 'guardian');
@@ -117,5 +115,4 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
     await a.assert('read', 'guardian', guardianId);
     return c.json(await notices.since(guardianId, q.cursor, q.limit));
   });
-  api.add({ method: 'get', path: '/notices', summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain', tag: 'Live', roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)', query: noticesQuery });
 }

@@ -11,6 +11,7 @@ import { buses, guardians, routes, schools, students, studentStops, trips } from
 import { accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { forbidden, notFound } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { isoDate, parseBody, parseQuery } from '../validate';
 
@@ -56,7 +57,15 @@ const tripsQuery = z.object({ date: isoDate.optional() }).strict();
 export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
 
-  app.get('/api/v1/me/trips', async (c) => {
+  api.route(app, {
+    method: 'get',
+    path: '/me/trips',
+    summary: 'The caller’s trips of a day (default: today at their school) with bus, capacity, route and riders (a guardian’s own children; an attendant’s whole route)',
+    tag: 'Auth',
+    roles: 'guardian (trips of their children’s routes), attendant (assigned trips)',
+    query: tripsQuery,
+    responses: { 200: contract.myTrips },
+  }, async (c) => {
     const p = c.get('principal')!;
     if (p.role !== 'guardian' && p.role !== 'attendant') throw forbidden('Own trips are for guardians and attendants; managers use /trips');
     const q = parseQuery(c, tripsQuery);
@@ -104,24 +113,23 @@ export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
       items: rows.map((r) => ({ ...r, riders: riderRows.filter((x) => x.routeId === r.routeId).map(({ routeId: _r, ...x }) => x) })),
     });
   });
-  api.add({
-    method: 'get',
-    path: '/me/trips',
-    summary: 'The caller’s trips of a day (default: today at their school) with bus, capacity, route and riders (a guardian’s own children; an attendant’s whole route)',
-    tag: 'Auth',
-    roles: 'guardian (trips of their children’s routes), attendant (assigned trips)',
-    query: tripsQuery,
-  });
 
-  app.get('/api/v1/me/notice-preferences', async (c) => {
+  api.route(app, { method: 'get', path: '/me/notice-preferences', summary: 'The calling guardian’s notice preferences', tag: 'Auth', roles: 'guardian (own)', responses: { 200: contract.myNoticePreferences } }, async (c) => {
     const guardianId = guardianIdOf(c);
     const [g] = await db().select({ prefs: guardians.noticePreferences, locale: guardians.locale }).from(guardians).where(eq(guardians.id, guardianId));
     if (!g) throw notFound('Guardian');
     return c.json({ guardianId, locale: g.locale, noticePreferences: g.prefs });
   });
-  api.add({ method: 'get', path: '/me/notice-preferences', summary: 'The calling guardian’s notice preferences', tag: 'Auth', roles: 'guardian (own)' });
 
-  app.patch('/api/v1/me/notice-preferences', async (c) => {
+  api.route(app, {
+    method: 'patch',
+    path: '/me/notice-preferences',
+    summary: 'Change the calling guardian’s notice preferences: approachMinutes or approachMetres before arrival (one replaces the other; null clears), muted notice kinds',
+    tag: 'Auth',
+    roles: 'guardian (own record only)',
+    body: noticePreferencesPatch,
+    responses: { 200: contract.myNoticePreferences },
+  }, async (c) => {
     const guardianId = guardianIdOf(c);
     const body = await parseBody(c, noticePreferencesPatch);
     const updated = await db().transaction(async (tx) => {
@@ -137,13 +145,5 @@ export function registerMe(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
       for (const t of theirs) deps.live.notices.invalidateTrip(t.id);
     }
     return c.json({ guardianId, locale: updated.locale, noticePreferences: updated.prefs });
-  });
-  api.add({
-    method: 'patch',
-    path: '/me/notice-preferences',
-    summary: 'Change the calling guardian’s notice preferences: approachMinutes or approachMetres before arrival (one replaces the other; null clears), muted notice kinds',
-    tag: 'Auth',
-    roles: 'guardian (own record only)',
-    body: noticePreferencesPatch,
   });
 }

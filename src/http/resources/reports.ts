@@ -10,6 +10,7 @@ import { reportKinds } from '../../store/schema';
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
 import { badRequest, notFound } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId, parseQuery } from '../validate';
 import { id } from './fields';
@@ -57,7 +58,7 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
   const tag = 'Reports';
   const roles = 'admin (district and schools), manager (own schools)';
 
-  app.post('/api/v1/reports', async (c) => {
+  api.route(app, { method: 'post', path: '/reports', summary: 'Generate (and store) a daily, weekly or monthly report now; regenerating replaces the stored one', tag, roles, body: createBody, responses: { 201: contract.report } }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('create', 'report');
     const body = await parseBody(c, createBody);
@@ -74,9 +75,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       throw err;
     }
   });
-  api.add({ method: 'post', path: '/reports', summary: 'Generate (and store) a daily, weekly or monthly report now; regenerating replaces the stored one', tag, roles, body: createBody, success: 201 });
 
-  app.get('/api/v1/reports', async (c) => {
+  api.route(app, { method: 'get', path: '/reports', summary: 'List stored reports (newest first)', tag, roles, query: listQuery, responses: { 200: contract.reportPage } }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('read', 'report');
     const q = parseQuery(c, listQuery);
@@ -90,9 +90,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     });
     return c.json(page);
   });
-  api.add({ method: 'get', path: '/reports', summary: 'List stored reports (newest first)', tag, roles, query: listQuery });
 
-  app.get('/api/v1/reports/:id', async (c) => {
+  api.route(app, { method: 'get', path: '/reports/{id}', summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)', tag, roles, query: getQuery, responses: { 200: contract.report }, alsoAs: ['text/csv', 'text/html'] }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('read', 'report');
     const row = await getReport(db(), parseId(c));
@@ -112,5 +111,4 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     }
     return c.json({ ...meta(row), data });
   });
-  api.add({ method: 'get', path: '/reports/{id}', summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)', tag, roles, query: getQuery });
 }

@@ -9,6 +9,7 @@ import { routePeriods } from '../../store/schema';
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseQuery } from '../validate';
 import { secondsOfDay, id } from './fields';
@@ -34,7 +35,7 @@ const gtfsQuery = z.object({
 });
 
 function importFailure(err: unknown): never {
-  if (err instanceof RouteImportError) throw new AppError(400, err.code, err.message, err.details);
+  if (err instanceof RouteImportError) throw new AppError(err.code, err.message, err.details);
   throw err;
 }
 
@@ -96,7 +97,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
     return c.json(row, 201);
   };
 
-  app.post('/api/v1/routes/import/geojson', async (c) => {
+  api.route(app, { method: 'post', path: '/routes/import/geojson', summary: 'Import a route from GeoJSON (LineString + stop Points)', tag: 'Route', roles: 'admin, manager (own schools)', body: geojsonBody, responses: { 201: contract.routeWithStops } }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('create', 'route');
     const body = await parseBody(c, geojsonBody);
@@ -109,9 +110,16 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
     }
     return save(c, a, imported, body);
   });
-  api.add({ method: 'post', path: '/routes/import/geojson', summary: 'Import a route from GeoJSON (LineString + stop Points)', tag: 'Route', roles: 'admin, manager (own schools)', body: geojsonBody, success: 201 });
 
-  app.post('/api/v1/routes/import/gtfs', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/routes/import/gtfs',
+    summary: 'Import one GTFS route/shape (body: the feed as application/zip, or multipart with the zip or the .txt files)',
+    tag: 'Route',
+    roles: 'admin, manager (own schools)',
+    query: gtfsQuery,
+    responses: { 201: contract.routeWithStops },
+  }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('create', 'route');
     const q = parseQuery(c, gtfsQuery);
@@ -133,14 +141,5 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       importFailure(err);
     }
     return save(c, a, imported, q);
-  });
-  api.add({
-    method: 'post',
-    path: '/routes/import/gtfs',
-    summary: 'Import one GTFS route/shape (body: the feed as application/zip, or multipart with the zip or the .txt files)',
-    tag: 'Route',
-    roles: 'admin, manager (own schools)',
-    query: gtfsQuery,
-    success: 201,
   });
 }

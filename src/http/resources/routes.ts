@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { replaceStops, replaceZones, routeChildren } from '../../store/repos/routes-repo';
 import { roadClasses, routePeriods, routes } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { id, lat, lineString, lon, name, partialOf, polygon, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
 
@@ -66,6 +67,8 @@ export const routesResource: ResourceDef = {
   kind: 'route',
   createSchema: z.object(shape).strict().refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
   updateSchema: partialOf(shape).refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
+  row: contract.route,
+  full: contract.routeWithStops,
   afterWrite: async (tx, row, body) => {
     if (body.stops) await replaceStops(tx, row.id, stopRows(body.stops));
     if (body.zones) await replaceZones(tx, row.id, body.zones);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { schools } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { lat, lon, name, partialOf, timeZone } from './fields';
 
@@ -21,4 +22,5 @@ export const schoolsResource: ResourceDef = {
   kind: 'school',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf({ ...shape, timeZone }),
+  row: contract.school,
 };

@@ -2,6 +2,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../store/db';
 import { guardianStudents, routes, stops, students, studentStops } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { badRequest } from '../errors';
 import { id, name, partialOf } from './fields';
@@ -42,6 +43,8 @@ export const studentsResource: ResourceDef = {
   kind: 'student',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
+  row: contract.student,
+  full: contract.studentWithLinks,
   afterWrite: async (tx, row, body) => {
     if (body.stops) await replaceStudentStops(tx, row, body.stops);
   },

@@ -6,7 +6,9 @@ import { completeWithLastPosition, decodeOsmand } from '../../ingest/osmand';
 import type { PipelineIngest } from '../../pipeline/ingest';
 import { StorageUnavailableError } from '../../pipeline/types';
 import type { AppDeps, AppEnv, Ctx } from '../context';
+import { type CodeOf, errorStatus, isErrorCode } from '../contract/errors';
 import { AppError, badRequest, envelope, forbidden, unavailable } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { readJson } from '../validate';
 
@@ -20,8 +22,21 @@ function storageDown(err: unknown): never {
   throw err;
 }
 
+/** An OsmAnd decode error's code as an API error code (every decoder code is in the table; 'bad_request' otherwise). */
+function osmandCode(code: string): CodeOf<400> {
+  return isErrorCode(code) && errorStatus[code] === 400 ? (code as CodeOf<400>) : 'bad_request';
+}
+
 export function registerTelemetry(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
-  app.post('/api/v1/telemetry/positions', async (c) => {
+  api.route(app, {
+    method: 'post',
+    path: '/telemetry/positions',
+    summary: 'Post up to 1,000 positions (answered per item; 503 with Retry-After when storage is down — resend)',
+    tag: 'Telemetry',
+    roles: 'device',
+    body: telemetryBatchSchema,
+    responses: { 200: contract.telemetryResult },
+  }, async (c) => {
     const principal = c.get('principal')!;
     if (principal.role !== 'device' || principal.deviceId == null) throw forbidden('Positions are posted with a device token');
     const ingest = requireIngest(deps);
@@ -45,14 +60,6 @@ export function registerTelemetry(app: Hono<AppEnv>, api: ApiRegistry, deps: App
     const accepted = items.filter((i) => i.status === 'accepted').length;
     return c.json({ accepted, rejected: items.length - accepted, items });
   });
-  api.add({
-    method: 'post',
-    path: '/telemetry/positions',
-    summary: 'Post up to 1,000 positions (answered per item; 503 with Retry-After when storage is down — resend)',
-    tag: 'Telemetry',
-    roles: 'device',
-    body: telemetryBatchSchema,
-  });
 
   const osmand = osmandHandler(deps);
   app.all('/osmand', osmand);
@@ -71,13 +78,13 @@ export function osmandHandler(deps: AppDeps) {
       const decoded = decodeOsmand({ target: url.pathname + url.search, body, contentType: c.req.header('content-type') }, { receivedMs });
       if (decoded.errors.length) {
         ingest.countRejected('osmand', decoded.errors[0]!.code);
-        throw badRequest(decoded.errors.map((e) => e.message).join('; '), decoded.errors, decoded.errors[0]!.code);
+        throw badRequest(decoded.errors.map((e) => e.message).join('; '), decoded.errors, osmandCode(decoded.errors[0]!.code));
       }
       const device = await ingest.lookupDevice('osmand', decoded.deviceId!);
       if (!device) {
         ingest.countRejected('osmand', 'unknown_device');
         deps.log.warn('osmand report from an unregistered device', { requestId, identifier: decoded.deviceId });
-        throw new AppError(400, 'unknown_device', 'Device is not registered');
+        throw new AppError('unknown_device', 'Device is not registered');
       }
       const fixes: Fix[] = [...decoded.fixes];
       for (const p of decoded.positionless) {

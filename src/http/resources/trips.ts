@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { attendants, buses, drivers, routes, trips, tripStatuses } from '../../store/schema';
+import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { badRequest } from '../errors';
 import { date, id, partialOf } from './fields';
@@ -28,6 +29,7 @@ export const tripsResource: ResourceDef = {
   },
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
+  row: contract.trip,
   onChanged: (deps, row, existing) => {
     // The engine reloads the trip; guardians hear of a substituted bus.
     for (const busId of new Set([row?.busId, existing?.busId])) if (busId != null) void deps.runner?.invalidate(busId);

@@ -7,6 +7,7 @@ import { apiTokens, attendants, devices, guardians, roles, schools, users, userS
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
 import { badRequest, forbidden, notFound } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
 import { id, name } from './fields';
@@ -35,10 +36,9 @@ const createToken = z
 export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
 
-  app.get('/api/v1/me', (c) => c.json(c.get('principal')!));
-  api.add({ method: 'get', path: '/me', summary: 'Who am I (role and scope)', tag: 'Auth', roles: 'any' });
+  api.route(app, { method: 'get', path: '/me', summary: 'Who am I (role and scope)', tag: 'Auth', roles: 'any', responses: { 200: contract.principal } }, (c) => c.json(c.get('principal')!));
 
-  app.post('/api/v1/users', async (c) => {
+  api.route(app, { method: 'post', path: '/users', summary: 'Create a user', tag: 'Auth', roles: 'admin; manager for attendants, guardians and devices of own schools', body: createUser, responses: { 201: contract.user } }, async (c) => {
     const a = accessOf(c, deps);
     a.requireRole('admin', 'manager');
     const body = await parseBody(c, createUser);
@@ -70,7 +70,6 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     });
     return c.json(user, 201);
   });
-  api.add({ method: 'post', path: '/users', summary: 'Create a user', tag: 'Auth', roles: 'admin; manager for attendants, guardians and devices of own schools', body: createUser, success: 201 });
 
   /** A manager may act on users whose scope lies inside their schools; an admin on all. */
   const assertUserInScope = async (a: Access, userId: number) => {
@@ -86,7 +85,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     return u;
   };
 
-  app.post('/api/v1/users/:id/tokens', async (c) => {
+  api.route(app, { method: 'post', path: '/users/{id}/tokens', summary: 'Issue a token (shown once)', tag: 'Auth', roles: 'admin, manager (own schools)', body: createToken, responses: { 201: contract.issuedToken } }, async (c) => {
     const a = accessOf(c, deps);
     const userId = parseId(c);
     await assertUserInScope(a, userId);
@@ -95,9 +94,8 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     const t = await issueToken(db(), userId, { label: body.label, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined });
     return c.json({ id: t.id, userId, token: t.token, createdAt: t.createdAt, note: 'The token is shown once; store it now.' }, 201);
   });
-  api.add({ method: 'post', path: '/users/{id}/tokens', summary: 'Issue a token (shown once)', tag: 'Auth', roles: 'admin, manager (own schools)', body: createToken, success: 201 });
 
-  app.get('/api/v1/users/:id/tokens', async (c) => {
+  api.route(app, { method: 'get', path: '/users/{id}/tokens', summary: "List a user's tokens (never the secrets)", tag: 'Auth', roles: 'admin, manager (own schools), self', responses: { 200: contract.tokenList } }, async (c) => {
     const a = accessOf(c, deps);
     const userId = parseId(c);
     await assertUserInScope(a, userId);
@@ -108,9 +106,8 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
       .orderBy(desc(apiTokens.id));
     return c.json({ items: rows });
   });
-  api.add({ method: 'get', path: '/users/{id}/tokens', summary: "List a user's tokens (never the secrets)", tag: 'Auth', roles: 'admin, manager (own schools), self' });
 
-  app.delete('/api/v1/tokens/:id', async (c) => {
+  api.route(app, { method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', tag: 'Auth', roles: 'admin, manager (own schools), self', responses: { 204: null } }, async (c) => {
     const a = accessOf(c, deps);
     const tokenId = parseId(c);
     const [t] = await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId));
@@ -122,14 +119,12 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
       .where(and(eq(apiTokens.id, tokenId)));
     return c.body(null, 204);
   });
-  api.add({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', tag: 'Auth', roles: 'admin, manager (own schools), self', success: 204 });
 
-  app.get('/api/v1/users', async (c) => {
+  api.route(app, { method: 'get', path: '/users', summary: 'List users', tag: 'Auth', roles: 'admin', responses: { 200: contract.userList } }, async (c) => {
     const a = accessOf(c, deps);
     a.requireRole('admin');
     const rows = await db().select().from(users).orderBy(users.id);
     const links = await db().select().from(userSchools);
     return c.json({ items: rows.map((u) => ({ ...u, schoolIds: links.filter((l) => l.userId === u.id).map((l) => l.schoolId) })) });
   });
-  api.add({ method: 'get', path: '/users', summary: 'List users', tag: 'Auth', roles: 'admin' });
 }

@@ -19,6 +19,7 @@ import {
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { badRequest, notFound } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseId, parseQuery } from '../validate';
 import { caseActionJson, violationJson } from './violation-json';
@@ -91,7 +92,7 @@ export function registerViolations(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
   const tag = 'Violations';
   const roles = 'admin, manager (own schools)';
 
-  app.get('/api/v1/violations', async (c) => {
+  api.route(app, { method: 'get', path: '/violations', summary: 'List violations (filters, sort by time or severity, keyset cursor)', tag, roles, query: listQuery, responses: { 200: contract.violationPage } }, async (c) => {
     const a = accessOf(c, deps);
     a.requireAction('read', 'violation');
     const q = parseQuery(c, listQuery);
@@ -103,16 +104,14 @@ export function registerViolations(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
     const page = await listViolations(db(), scopedFilter(a, filters), { sort, limit, cursor, nowMs });
     return c.json({ items: page.items.map((r) => violationJson(r, nowMs)), nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
   });
-  api.add({ method: 'get', path: '/violations', summary: 'List violations (filters, sort by time or severity, keyset cursor)', tag, roles, query: listQuery });
 
-  app.get('/api/v1/violations/counts', async (c) => {
+  api.route(app, { method: 'get', path: '/violations/counts', summary: 'Violation counts by kind, severity and status (same filters as the list)', tag, roles, query: violationFilterQuery, responses: { 200: contract.violationCounts } }, async (c) => {
     const a = accessOf(c, deps);
     const q = parseQuery(c, violationFilterQuery);
     return c.json(await countViolations(db(), scopedFilter(a, q), deps.now()));
   });
-  api.add({ method: 'get', path: '/violations/counts', summary: 'Violation counts by kind, severity and status (same filters as the list)', tag, roles, query: violationFilterQuery });
 
-  app.get('/api/v1/violations/:id', async (c) => {
+  api.route(app, { method: 'get', path: '/violations/{id}', summary: 'One violation with its evidence, case trail and track (GeoJSON, ±marginS around the episode)', tag, roles, query: detailQuery, responses: { 200: contract.violationDetail } }, async (c) => {
     const { row } = await loadManagedViolation(deps, c, 'read');
     const q = parseQuery(c, detailQuery);
     const nowMs = deps.now();
@@ -130,7 +129,6 @@ export function registerViolations(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
       actions: trail.map(caseActionJson),
     });
   });
-  api.add({ method: 'get', path: '/violations/{id}', summary: 'One violation with its evidence, case trail and track (GeoJSON, ±marginS around the episode)', tag, roles, query: detailQuery });
 }
 
 function trackGeoJson(row: ViolationRow, points: TrackPoint[], w: { fromMs: number; toMs: number; startMs: number; endMs: number }) {

@@ -8,18 +8,13 @@ import { $, clear, h } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { type BoardingRecord, BoardingQueue, type FlushResult } from './queue';
 import { en, zh } from './strings';
+import type { BoardingState as Boarding, BoardingRecord as ServerRecord, CheckIn, MyTrip, MyTrips, Principal, RouteWithStops, Stop, SweepResult } from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.attendant';
 const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
 const t = i18n.t;
 const app = $('#app');
 
-interface Rider { studentId: number; name: string; stopId: number; grade: string | null }
-interface MyTrip { id: number; routeId: number; routeName: string; period: string; busId: number; busPlate: string; approvedCapacity: number; plannedStartAt: string; status: string; timeZone: string; attendantCheckedInAt: string | null; riders: Rider[] }
-interface Stop { id: number; name: string; sequence: number; scheduledTime: string | null }
-interface Counts { boarded: number; alighted: number; onboard: number; capacity: number; overCapacity: boolean }
-interface ServerRecord { clientId: string; type: 'count' | 'student'; studentId: number | null; boarded: number | null; alighted: number | null; stopId: number | null; recordedAt: string }
-interface Boarding { tripStatus: string; checkedInAt: string | null; counts: Counts; records: ServerRecord[]; sweep: { confirmedAt: string | null; confirmedEmpty: boolean | null } | null; alerts: { violationId: number }[] }
 interface Snapshot { trip: MyTrip; stops: Stop[]; boarding: Boarding; savedAt: number }
 
 type NewRecord = BoardingRecord extends infer R ? (R extends BoardingRecord ? Omit<R, 'clientId' | 'recordedAt'> : never) : never;
@@ -79,10 +74,10 @@ async function start() {
   clear(app, topbar(t('title')), h('main', null, h('p', { class: 'loading', role: 'status' }, t('loading'))));
   const m = /^#\/trip\/(\d+)$/.exec(location.hash);
   if (m) return showTrip(api, Number(m[1]));
-  const me = await whoAmI<{ role: string }>(api, TOKEN_KEY);
+  const me = await whoAmI<Principal>(api, TOKEN_KEY);
   if (!me) return signIn(t('linkExpired'));
   if (me.role !== 'attendant') return fatal(t('notAttendant'));
-  const today: { items: MyTrip[] } = await api.get('/api/v1/me/trips');
+  const today: MyTrips = await api.get('/api/v1/me/trips');
   i18n.timeZone = today.items[0]?.timeZone;
   for (const trip of today.items) {
     const snap = load<Snapshot>(snapshotKey(trip.id));
@@ -126,9 +121,9 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   let snap = load<Snapshot>(snapshotKey(tripId));
   let stale = false;
   try {
-    const trip = known ?? (await api.get<{ items: MyTrip[] }>('/api/v1/me/trips')).items.find((x) => x.id === tripId);
+    const trip = known ?? (await api.get<MyTrips>('/api/v1/me/trips')).items.find((x) => x.id === tripId);
     if (!trip) return fatal(t('tripNotToday'));
-    const [route, boarding] = await Promise.all([api.get<{ stops: Stop[] }>(`/api/v1/routes/${trip.routeId}`), api.get<Boarding>(`/api/v1/trips/${tripId}/boarding`)]);
+    const [route, boarding] = await Promise.all([api.get<RouteWithStops>(`/api/v1/routes/${trip.routeId}`), api.get<Boarding>(`/api/v1/trips/${tripId}/boarding`)]);
     snap = { trip, stops: route.stops, boarding, savedAt: Date.now() };
     save(snapshotKey(tripId), snap);
   } catch (err) {
@@ -208,7 +203,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   async function checkIn(btn: HTMLButtonElement) {
     btn.disabled = true;
     try {
-      const res = await api.post(`/api/v1/trips/${tripId}/check-in`);
+      const res = await api.post<CheckIn>(`/api/v1/trips/${tripId}/check-in`);
       save(checkinKey(tripId), res);
       boarding = { ...boarding, checkedInAt: res.checkedInAt, counts: res.counts, tripStatus: res.tripStatus };
       message = null;
@@ -220,9 +215,9 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
 
   async function sweep(confirmedEmpty: boolean) {
     try {
-      const res = await api.post(`/api/v1/trips/${tripId}/sweep`, { confirmedEmpty });
-      boarding = { ...boarding, sweep: res.sweep, counts: res.counts, tripStatus: res.tripStatus };
-      message = res.alert ? { kind: 'error', text: t('sweepAlert', { msg: res.alert.message }) } : { kind: 'info', text: t('sweepDone') };
+      const res = await api.post<SweepResult>(`/api/v1/trips/${tripId}/sweep`, { confirmedEmpty });
+      boarding = { ...boarding, sweep: res.sweep, counts: res.counts, tripStatus: res.tripStatus ?? boarding.tripStatus };
+      message = !res.alreadyConfirmed && res.alert ? { kind: 'error', text: t('sweepAlert', { msg: res.alert.message }) } : { kind: 'info', text: t('sweepDone') };
       sweepOpen = false;
     } catch (err) {
       message = { kind: 'error', text: err instanceof ApiError && err.network ? t('sweepOffline') : t('failed', { why: (err as Error).message }) };
@@ -232,7 +227,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   }
 
   function checkinSection() {
-    const res = load<any>(checkinKey(tripId));
+    const res = load<CheckIn>(checkinKey(tripId));
     if (!boarding.checkedInAt) {
       const btn: HTMLButtonElement = h('button', { type: 'button', class: 'primary', 'data-testid': 'check-in', onclick: () => void checkIn(btn) }, t('checkIn'));
       return h('section', { class: 'card', 'aria-labelledby': 'ci-title' }, h('h2', { id: 'ci-title' }, t('checkInTitle')), h('p', null, t('checkInHelp')), btn);
@@ -245,7 +240,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
         ? h(
             'ul',
             { class: 'checks' },
-            res.checks.map((c: { check: string; rule: string; passed: boolean; reasons: string[] }) =>
+            res.checks.map((c) =>
               h('li', { class: c.passed ? 'pass' : 'fail', 'data-check': c.check }, `${t(`check.${c.check}`)} (${c.rule}): ${c.passed ? t('passed') : t('failedCheck')}${c.reasons.length ? ` — ${c.reasons.join('; ')}` : ''}`),
             ),
           )

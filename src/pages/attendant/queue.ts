@@ -2,6 +2,7 @@
 // browser) until the API has taken them. The batch API is idempotent by client id, so a batch resent after a
 // lost answer is harmless; each record leaves the queue only once the API has named it applied, duplicate or
 // rejected.
+import type { BoardingResult, Counts } from '../../http/contract';
 import { ApiError, type Api } from '../shared/api';
 
 export type BoardingRecord =
@@ -21,9 +22,9 @@ export interface Refused {
 
 export interface FlushResult {
   tripId: number;
-  counts?: { boarded: number; alighted: number; onboard: number; capacity: number; overCapacity: boolean };
-  warnings: { clientId: string; message: string }[];
-  violations: { kind: string; severity: string }[];
+  counts?: Counts;
+  warnings: BoardingResult['warnings'];
+  violations: BoardingResult['violations'];
 }
 
 const KEY = 'bg.att.queue';
@@ -86,7 +87,7 @@ export class BoardingQueue {
     for (const tripId of trips) {
       const records = this.pending(tripId).slice(0, 500);
       if (!records.length) continue;
-      let res: any;
+      let res: BoardingResult;
       try {
         res = await this.api.post(`/api/v1/trips/${tripId}/boarding`, { records });
       } catch (err) {
@@ -96,9 +97,9 @@ export class BoardingQueue {
         this.remove(tripId, new Set(records.map((r) => r.clientId)), records.map((r) => ({ tripId, clientId: r.clientId, message })));
         continue;
       }
-      const done = new Set<string>([...res.applied, ...res.duplicates, ...res.rejected.map((r: { clientId: string }) => r.clientId)]);
-      this.remove(tripId, done, res.rejected.map((r: { clientId: string; message: string }) => ({ tripId, clientId: r.clientId, message: r.message })));
-      this.onResult({ tripId, counts: res.counts, warnings: res.warnings ?? [], violations: (res.violations ?? []).filter((v: { event: string }) => v.event === 'violation.opened') });
+      const done = new Set<string>([...res.applied, ...res.duplicates, ...res.rejected.map((r) => r.clientId)]);
+      this.remove(tripId, done, res.rejected.map((r) => ({ tripId, clientId: r.clientId, message: r.message })));
+      this.onResult({ tripId, counts: res.counts, warnings: res.warnings ?? [], violations: (res.violations ?? []).filter((v) => v.event === 'violation.opened') });
     }
   }
 

@@ -11,20 +11,30 @@ import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { LiveFeed, type LiveState } from '../shared/live';
 import { type LonLat, MapView } from '../shared/map';
 import { en, zh } from './strings';
+import type {
+  BusPosition,
+  Bus,
+  CaseActionList,
+  ComplianceExpiries,
+  Driver,
+  Principal as Me,
+  Report,
+  ReportPage,
+  RouteWithStops,
+  School,
+  TrackFeature,
+  Violation,
+  ViolationCounts,
+  ViolationDetail,
+  ViolationPage,
+  ViolationWithActions,
+} from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.manager';
 const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
 const t = i18n.t;
 const app = $('#app');
 
-interface Me { userId: number; role: string; name: string; schoolIds: number[] }
-interface School { id: number; name: string; timeZone: string }
-interface Bus { id: number; schoolId: number; plate: string; approvedCapacity: number; seats: number | null; signValidUntil: string | null; inspectionValidUntil: string | null; status: string }
-interface Driver { id: number; schoolId: number; name: string; phone: string | null; licenceValidUntil: string | null; qualificationCertExpiry: string | null; lastAnnualReview: string | null }
-interface Violation {
-  id: number; kind: string; severity: 'critical' | 'major' | 'minor'; status: CaseStatus; schoolId: number; busId: number | null; tripId: number | null; routeId: number | null; driverId: number | null;
-  startedAt: string; endedAt: string | null; peakValue: number | null; limitValue: number | null; evidence: Record<string, unknown>; ownerUserId: number | null; dueAt: string | null; overdue: boolean; resolutionReason: string | null;
-}
 
 let api: Api;
 let me: Me;
@@ -166,7 +176,7 @@ async function fleetView() {
     h('div', { class: 'grid-2' }, map.el, h('div', null, h('table', null, h('caption', { class: 'visually-hidden' }, t('fleetTable')), h('thead', null, h('tr', null, ...['plate', 'school', 'lastSeen', 'speed', 'busStatus'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))), rows))),
   );
   renderRows();
-  const positions = await Promise.all(buses.map((b) => api.get<{ position: any }>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))));
+  const positions = await Promise.all(buses.map((b) => api.get<BusPosition>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))));
   positions.forEach((r, i) => r.position && show(buses[i]!.id, r.position));
   map.fit(true);
   renderRows();
@@ -185,7 +195,7 @@ async function fleetView() {
 const filterState = { severity: '', status: 'open,acknowledged,rectifying', kind: '', overdue: false, sort: '-time' };
 
 async function violationsView() {
-  const kinds = await api.get<{ byKind?: Record<string, number> } & Record<string, any>>(`/api/v1/violations/counts`).catch(() => null);
+  const kinds = await api.get<ViolationCounts>(`/api/v1/violations/counts`).catch(() => null);
   const kindNames = kinds?.byKind ? Object.keys(kinds.byKind) : [];
   const body = h('tbody');
   const more = h('button', { type: 'button', hidden: true }, t('loadMore'));
@@ -205,7 +215,7 @@ async function violationsView() {
     if (append && cursor) q.set('cursor', cursor);
     summary.textContent = t('loading');
     try {
-      const page = await api.get<{ items: Violation[]; nextCursor: string | null }>(`/api/v1/violations?${q}`);
+      const page = await api.get<ViolationPage>(`/api/v1/violations?${q}`);
       if (!append) {
         body.replaceChildren();
         shown = 0;
@@ -277,16 +287,16 @@ function violationRow(v: Violation) {
 }
 
 async function violationView(id: number) {
-  const v = await api.get<Violation & { track: any; actions: any[] }>(`/api/v1/violations/${id}`);
+  const v = await api.get<ViolationDetail>(`/api/v1/violations/${id}`);
   const map = new MapView(t('trackMap'));
-  const trackF = v.track.features.find((f: any) => f.properties?.role === 'track');
+  const trackF = v.track.features.find((f): f is TrackFeature => f.properties.role === 'track');
   const coords: LonLat[] = trackF ? (trackF.geometry.type === 'LineString' ? trackF.geometry.coordinates : [trackF.geometry.coordinates]) : [];
   const times: string[] = trackF?.properties.coordTimes ?? [];
   const speeds: (number | null)[] = trackF?.properties.speedsKph ?? [];
   const ep: [number, number] | undefined = trackF && trackF.properties.episodeFromIndex != null && trackF.properties.episodeToIndex != null ? [trackF.properties.episodeFromIndex, trackF.properties.episodeToIndex] : undefined;
   if (v.routeId != null) {
     try {
-      const r = await api.get<{ path: { coordinates: LonLat[] }; stops: { id: number; name: string; lat: number; lon: number }[] }>(`/api/v1/routes/${v.routeId}`);
+      const r = await api.get<RouteWithStops>(`/api/v1/routes/${v.routeId}`);
       map.setRoute(r.path.coordinates);
       map.setStops(r.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name })));
     } catch {
@@ -335,7 +345,7 @@ async function violationView(id: number) {
   if (coords.length) showAt(Number(slider.value));
 
   const casePanel = h('section', { class: 'card', 'aria-labelledby': 'case-title', 'data-testid': 'case' });
-  const renderCase = (cur: Violation & { actions: any[] }) => {
+  const renderCase = (cur: ViolationWithActions) => {
     const note = h('textarea', { id: 'case-note', rows: 2, cols: 40 });
     const reason = h('input', { id: 'case-reason', type: 'text' });
     const result = h('p', { role: 'status' });
@@ -353,7 +363,7 @@ async function violationView(id: number) {
           }
           body.reason = reason.value.trim();
         }
-        const updated = await api.post(`/api/v1/violations/${cur.id}/transitions`, body);
+        const updated = await api.post<ViolationWithActions>(`/api/v1/violations/${cur.id}/transitions`, body);
         renderCase(updated);
         toast(t('moved', { status: t(`status.${to}`) }));
         ($('[data-testid="case-status"]', casePanel) as HTMLElement).focus();
@@ -366,7 +376,7 @@ async function violationView(id: number) {
       if (!note.value.trim()) return;
       try {
         await api.post(`/api/v1/violations/${cur.id}/notes`, { note: note.value.trim() });
-        renderCase({ ...cur, actions: (await api.get(`/api/v1/violations/${cur.id}/actions`)).items });
+        renderCase({ ...cur, actions: (await api.get<CaseActionList>(`/api/v1/violations/${cur.id}/actions`)).items });
       } catch (err) {
         result.className = 'error';
         result.textContent = errorText(err);
@@ -449,13 +459,13 @@ async function violationView(id: number) {
 
 // ── compliance ───────────────────────────────────────────────────────────────────────────────────────────
 async function complianceView() {
-  const r = await api.get<{ asOf: string; counts: Record<string, number>; items: any[] }>('/api/v1/compliance/expiries?withinDays=60');
+  const r = await api.get<ComplianceExpiries>('/api/v1/compliance/expiries?withinDays=60');
   const order = { expired: 0, missing: 1, expiring: 2 } as Record<string, number>;
   const items = [...r.items].sort((a, b) => order[a.status]! - order[b.status]! || (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9));
   clear(
     main,
     h('h2', null, t('nav.compliance')),
-    h('p', null, t('complianceSummary', { expired: r.counts.expired ?? 0, missing: r.counts.missing ?? 0, expiring: r.counts.expiring ?? 0, date: r.asOf })),
+    h('p', null, t('complianceSummary', { expired: r.counts.expired ?? 0, missing: r.counts.missing ?? 0, expiring: r.counts.expiring ?? 0, date: [...new Set(Object.values(r.asOf))].join(', ') })),
     items.length
       ? h(
           'table',
@@ -505,7 +515,7 @@ function bars(title: string, data: { label: string; count: number }[]) {
 }
 
 async function reportsView(id?: number) {
-  const list = await api.get<{ items: any[] }>('/api/v1/reports?limit=30');
+  const list = await api.get<ReportPage>('/api/v1/reports?limit=30');
   const schoolSel = h('select', { id: 'r-school' }, schools.map((sc) => h('option', { value: sc.id }, sc.name)));
   const period = h('input', { id: 'r-period', value: new Date().toISOString().slice(0, 10), pattern: '\\d{4}-(\\d{2}-\\d{2}|W\\d{2}|\\d{2})', required: true, 'aria-describedby': 'r-help' });
   const result = h('p', { role: 'status' });
@@ -521,7 +531,7 @@ async function reportsView(id?: number) {
           ev.preventDefault();
           result.textContent = t('generating');
           try {
-            const r = await api.post('/api/v1/reports', { schoolId: Number(schoolSel.value), period: period.value });
+            const r = await api.post<Report>('/api/v1/reports', { schoolId: Number(schoolSel.value), period: period.value });
             location.hash = `#/reports/${r.id}`;
           } catch (err) {
             result.className = 'error';
@@ -549,7 +559,7 @@ async function reportsView(id?: number) {
     ),
   );
   if (id == null) return;
-  const r = await api.get<{ id: number; periodKey: string; data: any }>(`/api/v1/reports/${id}`);
+  const r = await api.get<Report>(`/api/v1/reports/${id}`);
   const d = r.data;
   const csv = h('button', {
     type: 'button',
@@ -660,19 +670,18 @@ async function registryView() {
         impMsg.className = '';
         impMsg.textContent = t('importing');
         try {
-          let r: any;
+          let r: RouteWithStops;
           if (/\.zip$/i.test(file.name)) {
             const q = new URLSearchParams({ schoolId: impSchool.value });
             if (impRoute.value.trim()) q.set('routeId', impRoute.value.trim());
             if (impName.value.trim()) q.set('name', impName.value.trim());
-            r = await api.send('POST', `/api/v1/routes/import/gtfs?${q}`, file, 'application/zip');
+            r = await api.send<RouteWithStops>('POST', `/api/v1/routes/import/gtfs?${q}`, file, 'application/zip');
           } else {
             const geojson = JSON.parse(await file.text());
-            r = await api.post('/api/v1/routes/import/geojson', { schoolId: Number(impSchool.value), geojson, ...(impName.value.trim() ? { name: impName.value.trim() } : {}) });
+            r = await api.post<RouteWithStops>('/api/v1/routes/import/geojson', { schoolId: Number(impSchool.value), geojson, ...(impName.value.trim() ? { name: impName.value.trim() } : {}) });
           }
-          const route = r.route ?? r;
           impMsg.className = 'ok-text';
-          impMsg.textContent = t('imported', { name: route.name ?? '', stops: route.stops?.length ?? 0 });
+          impMsg.textContent = t('imported', { name: r.name, stops: r.stops.length });
         } catch (err) {
           impMsg.className = 'error';
           impMsg.textContent = err instanceof SyntaxError ? t('badGeojson') : errorText(err);

@@ -10,25 +10,11 @@ import { LiveFeed, type LiveMessage, type LiveState } from '../shared/live';
 import { alongM } from '../shared/geo';
 import { type LonLat, MapView } from '../shared/map';
 import { en, zh } from './strings';
+import type { Eta, EtaStop, MyNoticePreferences, MyTrip, MyTrips, Notice, NoticePage, Principal, RouteWithStops, Student, TripPosition } from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.parent';
 const NOTICE_CACHE = 'bg.parent.notices';
 
-interface Rider { studentId: number; name: string; stopId: number; grade: string | null }
-interface MyTrip {
-  id: number;
-  routeId: number;
-  routeName: string;
-  period: string;
-  busId: number;
-  busPlate: string;
-  plannedStartAt: string;
-  status: string;
-  timeZone: string;
-  riders: Rider[];
-}
-interface Notice { id: number; kind: string; tripId: number | null; text: string; textZh: string; textEn: string; createdAt: string; payload: Record<string, unknown> }
-interface EtaStop { stopId: string; name: string | null; etaMs: number; remainingM: number | null; scheduledMs: number | null; delayS: number | null }
 
 const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
 const t = i18n.t;
@@ -93,18 +79,18 @@ async function start() {
   if (!token) return signIn();
   const api = makeApi(token);
   clear(app, topbar(), h('main', null, h('p', { class: 'loading', role: 'status' }, t('loading'))));
-  const me = await whoAmI<{ role: string; guardianId?: number; name: string }>(api, TOKEN_KEY);
+  const me = await whoAmI<Principal>(api, TOKEN_KEY);
   if (!me) return signIn(t('linkExpired'));
   if (me.role !== 'guardian' || me.guardianId == null) return fatal(t('notParentLink'));
   const [prefs, today, children] = await Promise.all([
-    api.get<{ locale: Lang; noticePreferences: { approachMinutes?: number; approachMetres?: number } }>('/api/v1/me/notice-preferences'),
-    api.get<{ items: MyTrip[] }>('/api/v1/me/trips'),
-    listAll<{ id: number; name: string }>(api, '/api/v1/students'),
+    api.get<MyNoticePreferences>('/api/v1/me/notice-preferences'),
+    api.get<MyTrips>('/api/v1/me/trips'),
+    listAll<Student>(api, '/api/v1/students'),
   ]);
   // The guardian's language from the school's registry, unless this phone chose one.
   if (!storedLang() && prefs.locale !== i18n.lang) i18n.use(prefs.locale);
   const wanted = new URLSearchParams(location.search).get('student');
-  let child: { id: number; name: string } | undefined = children[0];
+  let child: Student | undefined = children[0];
   if (wanted != null) {
     child = children.find((c) => String(c.id) === wanted);
     // The API lists only the guardian's own children: any other id is not theirs (and the API refuses its data).
@@ -186,7 +172,7 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
   renderNotices();
   try {
     for (let i = 0; i < 20; i++) {
-      const page: { items: Notice[]; nextCursor: number | null } = await api.get(`/api/v1/notices?cursor=${cursor}&limit=200`);
+      const page: NoticePage = await api.get(`/api/v1/notices?cursor=${cursor}&limit=200`);
       for (const n of page.items) notices.set(n.id, n);
       if (page.items.length) cursor = Math.max(cursor, ...page.items.map((n) => n.id));
       if (page.nextCursor == null) break;
@@ -280,9 +266,9 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
   };
 
   const [route, pos, etaNow] = await Promise.all([
-    api.get<{ path: { coordinates: [number, number][] }; stops: { id: number; name: string; lat: number; lon: number }[] }>(`/api/v1/routes/${trip.routeId}`),
-    api.get<{ position: any }>(`/api/v1/trips/${trip.id}/position`).catch(() => ({ position: null })),
-    api.get<{ source: string; stops: EtaStop[] }>(`/api/v1/trips/${trip.id}/eta${stopId ? `?stopId=${stopId}` : ''}`).catch(() => null),
+    api.get<RouteWithStops>(`/api/v1/routes/${trip.routeId}`),
+    api.get<TripPosition>(`/api/v1/trips/${trip.id}/position`).catch(() => ({ position: null })),
+    api.get<Eta>(`/api/v1/trips/${trip.id}/eta${stopId ? `?stopId=${stopId}` : ''}`).catch(() => null),
   ]);
   routeLine = route.path.coordinates;
   stopOrder = route.stops.map((st) => String(st.id));

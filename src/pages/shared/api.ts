@@ -49,10 +49,10 @@ export function forgetToken(key: string) {
 
 export interface Api {
   token: string;
-  get<T = any>(path: string): Promise<T>;
-  post<T = any>(path: string, body?: unknown): Promise<T>;
-  patch<T = any>(path: string, body: unknown): Promise<T>;
-  send<T = any>(method: string, path: string, body?: BodyInit, contentType?: string): Promise<T>;
+  get<T = unknown>(path: string): Promise<T>;
+  post<T = unknown>(path: string, body?: unknown): Promise<T>;
+  patch<T = unknown>(path: string, body: unknown): Promise<T>;
+  send<T = unknown>(method: string, path: string, body?: BodyInit, contentType?: string): Promise<T>;
   text(path: string): Promise<string>;
 }
 

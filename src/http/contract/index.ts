@@ -1,0 +1,12 @@
+// The HTTP contract: response schemas of every operation and the error codes. The server declares its routes with
+// these schemas (src/http/openapi.ts); the pages import only the types (`import type`), so no zod reaches them.
+export * from './attendance';
+export * from './auth';
+export * from './common';
+export * from './compliance';
+export * from './errors';
+export * from './live';
+export * from './registry';
+export * from './reports';
+export * from './telemetry';
+export * from './violations';
