@@ -272,6 +272,19 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
   }
 }
 
+/**
+ * Answers a frame the runtime will not handle (over its connection's rate): 0x8001 with `result` when the
+ * frame's header is readable and the message expects an answer; nothing otherwise.
+ */
+export function refuseJt808Frame(session: Jt808Session, rawFrame: Uint8Array, result: GeneralResult): { session: Jt808Session; replies: Uint8Array[] } {
+  const p = parseJt808Packet(rawFrame);
+  if (!p.ok || !expectsAnswer(p.packet.header.msgId)) return { session, replies: [] };
+  const s = copySession(session);
+  const out: Jt808HandleResult = { session: s, fixes: [], events: [], replies: [], errors: [], pendingAcks: [] };
+  reply(out, s, p.packet.header, result);
+  return { session: s, replies: out.replies };
+}
+
 function handleRegister(
   out: Jt808HandleResult,
   s: Jt808Session,
