@@ -54,12 +54,19 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
   const stats = newJt808Stats();
   const gate = new ConnectionGate(limits);
   const connections = new Set<Connection>();
+  const warnedNonBcd = new Set<string>();
   const context = {
     limits,
     now: opts.now ?? Date.now,
     ingest,
     log,
     stats,
+    warnNonBcdOnce(deviceId: string, phoneHex: string) {
+      if (warnedNonBcd.has(deviceId)) return;
+      if (warnedNonBcd.size >= 100_000) warnedNonBcd.clear();
+      warnedNonBcd.add(deviceId);
+      log.warn('jt808 terminal phone field is not BCD; keyed by its hex digits', { deviceId, phoneField: phoneHex });
+    },
     onClosed(conn: Connection) {
       connections.delete(conn);
       gate.release(conn.address);

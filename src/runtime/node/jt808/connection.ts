@@ -18,6 +18,7 @@ import {
 import type { Logger } from '../../../logging';
 import { StorageUnavailableError, type DeviceInfo, type Ingest } from '../../../pipeline/types';
 import { sha256Hex } from './auth-code';
+import { registerPlate } from './protocol';
 import { ConnectionDevices } from './device-cache';
 import { FrameTokenBucket, type Jt808ServerLimits } from './limits';
 import { encodeItems, NO_ACKS, NO_EVENTS, NO_FIXES, NO_REPLIES, needsRegistry, takeFixes, type Item, type QueuedFrame } from './protocol';
@@ -30,6 +31,8 @@ export interface ConnectionContext {
   ingest: Ingest;
   log: Logger;
   stats: Jt808ServerStats;
+  /** Logs, once per terminal, that its phone field is not BCD (it is keyed by the field's hex digits). */
+  warnNonBcdOnce(deviceId: string, phoneHex: string): void;
   /** Called once when the socket has closed. */
   onClosed(conn: Connection): void;
 }
@@ -180,22 +183,31 @@ export class Connection {
         log.info('jt808 message refused', { conn: this.id, deviceId: res.message?.deviceId, code: res.dropped.code, error: res.dropped.message });
       }
     }
+    if (res.errors.length && res.message && res.errors.some((e) => e.code === 'phone_not_bcd')) this.c.warnNonBcdOnce(res.message.deviceId, res.message.phone);
     if (!this.session.authenticated) this.device = undefined;
     return res;
   }
 
-  /** 0x0100 / 0x0102: resolve the terminal, handle the frame, persist an issued auth code, then answer. */
+  /**
+   * 0x0100 / 0x0102: resolve the terminal (and, for a registration, the registry facts it is decided on), handle
+   * the frame, store an issued auth code, then answer.
+   */
   private async handleRegistry(wire: Uint8Array): Promise<void> {
     const { stats, ingest, log } = this.c;
     const parsed = parseJt808Packet(wire);
     if (parsed.ok) {
-      const deviceId = normalizeJt808Phone(parsed.packet.header.phone);
+      const { header, body } = parsed.packet;
+      const deviceId = normalizeJt808Phone(header.phone);
       // Asked again at every registration / authentication (the ingest caches it), so a terminal added to
       // the registry or re-registered elsewhere is seen without reconnecting.
       let lookupFailed = false;
       try {
         const found = await ingest.lookupDevice('jt808', deviceId);
         this.devices.set(deviceId, found ?? null);
+        if (found && header.msgId === JT808_MSG.register) {
+          const plate = registerPlate(body, header.version);
+          this.devices.setRegistrationFacts(deviceId, plate, await ingest.registrationFacts(found, plate));
+        }
       } catch (err) {
         lookupFailed = true;
         log.warn('jt808 registry lookup failed', { conn: this.id, deviceId, error: String(err) });
@@ -204,7 +216,7 @@ export class Connection {
       if (lookupFailed) {
         // Cannot tell who this is: authentication fails (result 1, the terminal retries); a registration
         // gets no answer rather than a wrong "not registered".
-        if (parsed.packet.header.msgId === JT808_MSG.authenticate) {
+        if (header.msgId === JT808_MSG.authenticate) {
           const res = handleJt808Frame(this.session, wire, { ...NO_REGISTRY, nowMs: this.c.now() });
           this.session = res.session;
           this.device = undefined;
@@ -213,7 +225,8 @@ export class Connection {
         return;
       }
     }
-    const res = this.handle(wire);
+    const before = this.session;
+    let res = this.handle(wire);
     if (this.closed) return;
     if (this.closeRequested) {
       this.write(res.replies);
@@ -222,22 +235,26 @@ export class Connection {
     }
     const deviceId = res.message?.deviceId;
     const device = deviceId !== undefined ? this.devices.get(deviceId) : undefined;
-    if (res.message?.msgId === JT808_MSG.register && res.errors.some((e) => e.code === 'unknown_terminal')) {
-      stats.unknownTerminals++;
-      ingest.countRejected('jt808', 'unknown_terminal');
-      log.warn('jt808 registration from an unknown terminal', { conn: this.id, remote: this.remote, deviceId });
-    }
     if (res.issuedAuthCode !== undefined && device) {
+      let stored: boolean;
       try {
-        await ingest.saveAuthCode(device, res.issuedAuthCode);
+        stored = await ingest.completeRegistration(device, res.issuedAuthCode);
       } catch (err) {
         log.warn('jt808 auth code not stored; registration unanswered', { conn: this.id, deviceId, error: String(err) });
         return;
       }
-      this.devices.set(deviceId!, { ...device, secretHash: sha256Hex(res.issuedAuthCode) });
-      stats.registrations++;
-      log.info('jt808 terminal registered', { conn: this.id, deviceId });
+      if (this.closed) return;
+      if (stored) {
+        this.devices.set(deviceId!, { ...device, secretHash: sha256Hex(res.issuedAuthCode) });
+        stats.registrations++;
+      } else {
+        // Another registration took the terminal (or its window) first: answered as a registered terminal is.
+        this.devices.setRegistrationFacts(deviceId!, '', { holdsAuthCode: true, windowOpen: false, busPlate: null, plateOfOtherRegisteredBus: false });
+        this.session = before;
+        res = this.handle(wire);
+      }
     }
+    if (res.message?.msgId === JT808_MSG.register) this.logRegistration(res, device);
     if (res.message?.msgId === JT808_MSG.authenticate) {
       if (this.session.authenticated && device) {
         this.device = this.devices.get(deviceId!) ?? device;
@@ -248,6 +265,7 @@ export class Connection {
         log.warn('jt808 authentication refused', { conn: this.id, remote: this.remote, deviceId, known: !!device });
       }
     }
+    // The register event (with its answer) goes into the device's history, accepted or refused.
     const events = res.events.filter((e) => e.type !== 'authenticate');
     if (events.length && device) {
       try {
@@ -258,6 +276,25 @@ export class Connection {
     }
     if (this.closed) return;
     this.write(res.replies);
+  }
+
+  /** Logs and counts a registration's answer (the 0x8100 result and, when refused, why). */
+  private logRegistration(res: Jt808HandleResult, device: DeviceInfo | undefined): void {
+    const { stats, ingest, log } = this.c;
+    const deviceId = res.message?.deviceId;
+    const ev = res.events.find((e) => e.type === 'register');
+    const result = ev?.type === 'register' ? ev.attributes.result : undefined;
+    const fields = { conn: this.id, remote: this.remote, deviceId, registryId: device?.deviceId, result, plate: ev?.type === 'register' ? ev.attributes.plate : undefined };
+    if (result === 0) {
+      log.info('jt808 terminal registered', fields);
+    } else if (res.errors.some((e) => e.code === 'unknown_terminal')) {
+      stats.unknownTerminals++;
+      ingest.countRejected('jt808', 'unknown_terminal');
+      log.warn('jt808 registration from an unknown terminal', fields);
+    } else if (result !== undefined) {
+      ingest.countRejected('jt808', 'registration_refused');
+      log.warn('jt808 registration refused', { ...fields, reason: ev?.type === 'register' ? ev.attributes.reason : undefined });
+    }
   }
 
   /**

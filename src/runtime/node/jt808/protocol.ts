@@ -2,7 +2,7 @@
 // registry first, the per-frame results waiting for their commit, and the one buffer their answers go out in.
 // What to answer is decided by the session handler only; nothing here builds a refusal of its own.
 import type { DeviceEvent, Fix } from '../../../core/fix';
-import { encodePendingAcksInto, JT808_MSG, PENDING_ACK_MAX_WIRE_BYTES, type PendingAck } from '../../../ingest/jt808';
+import { decodeRegister0100, encodePendingAcksInto, JT808_MSG, PENDING_ACK_MAX_WIRE_BYTES, type Jt808HeaderVersion, type PendingAck } from '../../../ingest/jt808';
 
 export interface QueuedFrame {
   wire: Uint8Array;
@@ -47,6 +47,12 @@ export function needsRegistry(q: QueuedFrame): boolean {
   if (q.limited) return false;
   const id = peekMsgId(q.wire);
   return id === JT808_MSG.register || id === JT808_MSG.authenticate;
+}
+
+/** The plate a 0x0100 body names ('' when the body cannot be read: the handler refuses it anyway). */
+export function registerPlate(body: Uint8Array, version: Jt808HeaderVersion): string {
+  const info = decodeRegister0100(body, version);
+  return typeof info === 'string' ? '' : info.plate;
 }
 
 /** The fixes of items[from, to) in one array; the items let go of theirs (only the acks are needed later). */
