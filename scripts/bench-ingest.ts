@@ -1,7 +1,7 @@
 // Ingest benchmark against a real PostgreSQL server (loopback only):
 //   - JT/T 808 decode rate (frames/s on one core, the session handler on position frames);
 //   - end-to-end persisted fixes/s through the real app: JSON batches over HTTP, and 1,000 concurrent JT/T 808
-//     connections over TCP (each registers and authenticates, then reports positions keeping at most `--window`
+//     connections over TCP (each authenticates with its provisioned auth code, then reports positions keeping at most `--window`
 //     reports unacknowledged, default 50 — a terminal keeps unacknowledged reports for resending and does not wait
 //     for each ack before the next; a second measurement with `--compare-window`, default 10, is shown beside it);
 //   - beside them, the raw bulk-insert rate of the same rows into the same `positions` table (the pipeline's own
@@ -24,7 +24,7 @@ import { createApp } from '../src/http/app';
 import { silentLogger } from '../src/logging';
 import { createIngest } from '../src/pipeline/ingest';
 import { insertParams, POSITION_INSERT_SQL, type PositionRow } from '../src/pipeline/position-writer';
-import { startJt808Server } from '../src/runtime/node/jt808-server';
+import { sha256Hex, startJt808Server } from '../src/runtime/node/jt808-server';
 import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
 import type { Database } from '../src/store/db';
@@ -32,6 +32,9 @@ import { insertUser, issueToken } from '../src/store/repos/auth-repo';
 import { buses, devices, schools } from '../src/store/schema';
 import { measureJt808DecodeRate } from './bench/jt808-decode-rate';
 import { benchPosition, type LoadResult, type LoadTask } from './sim/load-worker';
+
+/** The auth code provisioned for every benchmark terminal (a registered terminal authenticates; it does not register). */
+const BENCH_AUTH_CODE = 'BENCH-AUTH-CODE';
 
 const args = process.argv.slice(2);
 const argNum = (name: string, d: number) => {
@@ -96,7 +99,7 @@ async function seed(database: Database): Promise<Fleet> {
   const fleet: Fleet = { jt808: [], json: [] };
   const jtRows = await db
     .insert(devices)
-    .values(busRows.slice(0, JT808_CONNECTIONS).map((b, i) => ({ schoolId: school!.id, busId: b.id, protocol: 'jt808' as const, identifier: `1390${String(i).padStart(7, '0')}` })))
+    .values(busRows.slice(0, JT808_CONNECTIONS).map((b, i) => ({ schoolId: school!.id, busId: b.id, protocol: 'jt808' as const, identifier: `1390${String(i).padStart(7, '0')}`, secretHash: sha256Hex(BENCH_AUTH_CODE) })))
     .returning({ id: devices.id, busId: devices.busId, identifier: devices.identifier });
   for (const r of jtRows) fleet.jt808.push({ deviceId: r.id, busId: r.busId!, phone: r.identifier });
   const jsRows = await db
@@ -305,7 +308,7 @@ async function main() {
         log: silentLogger,
         limits: { maxConnectionsPerAddress: JT808_CONNECTIONS + 10, framesPerS: 1e6, burstFrames: 1e6 },
       });
-      const load = await runLoad({ kind: 'jt808', port: server.port, phones: fleet.jt808.map((j) => j.phone), fixesPerDevice: jtPerDevice, baseMs, t0Ms: t0, window });
+      const load = await runLoad({ kind: 'jt808', port: server.port, phones: fleet.jt808.map((j) => j.phone), authCode: BENCH_AUTH_CODE, fixesPerDevice: jtPerDevice, baseMs, t0Ms: t0, window });
       const stats = writerStats(ingest.metrics.render(), load.fixes);
       await server.close();
       await ingest.close();

@@ -16,6 +16,11 @@
 //   --duration S         wall-clock seconds to run (default 60, at most 3600); the simulator then stops by itself
 //   --interval S         simulated seconds between reports (default 5)
 //   --seed N             random seed (default 1)
+//   --auth-codes FILE    where JT/T 808 terminals keep their auth codes across runs (default
+//                        DATA_DIR/jt808-auth-codes.json when DATA_DIR is set; otherwise kept in memory). A terminal
+//                        authenticates with its kept code (or the demo's provisioned one) and registers only when
+//                        that fails; a terminal the server calls already registered gets a re-registration window
+//                        opened through the API (manager or admin token)
 //   scenarios (every bus):
 //   --overspeed          cruise at 75 km/h over the middle third of the route
 //   --detour             leave the route sideways by up to 400 m over 30–45 % of it
@@ -31,6 +36,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TerminalPosition } from './sim/jt808-terminal';
+import { createJt808Credentials } from './sim/auth-codes';
 import { Api, loadFleet, type SimBus, type SimProtocol } from './sim/fleet';
 import { BusMotion, RoutePath } from './sim/route-motion';
 import { createSender, type Sender, type SenderStats } from './sim/senders';
@@ -54,6 +60,10 @@ export interface SimulateOptions {
   deviceOff: boolean;
   expiredDriverCard: boolean;
   deviceTokens: Map<string, string>;
+  /** JT/T 808 auth codes known beforehand (the demo's provisioned secrets), by identifier. */
+  jt808AuthCodes: Map<string, string>;
+  /** Where terminals keep the auth codes they are issued; undefined = in memory for this run. */
+  authCodeFile?: string;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -80,12 +90,14 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   const apiUrl = arg(args, '--api') ?? `http://127.0.0.1:${env.PORT || 3000}`;
   const dataDir = env.DATA_DIR || './data';
   let deviceTokens = new Map<string, string>();
+  const jt808AuthCodes = new Map<string, string>();
   let token = arg(args, '--token') ?? env.BUSGUARD_TOKEN ?? env.ADMIN_TOKEN;
   try {
     const demo = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8')) as {
       tokens: { role: string; name: string; token: string }[];
-      devices?: { protocol: string; identifier: string }[];
+      devices?: { protocol: string; identifier: string; secret?: string }[];
     };
+    for (const d of demo.devices ?? []) if (d.protocol === 'jt808' && d.secret) jt808AuthCodes.set(d.identifier, d.secret);
     token ??= demo.tokens.find((t) => t.role === 'manager')?.token;
     // The demo prints one device token: the JSON partner feed's.
     const jsonDevice = demo.devices?.find((d) => d.protocol === 'json');
@@ -123,6 +135,8 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     deviceOff: args.includes('--device-off'),
     expiredDriverCard: args.includes('--expired-driver-card'),
     deviceTokens,
+    jt808AuthCodes,
+    authCodeFile: arg(args, '--auth-codes') ?? (env.DATA_DIR ? join(env.DATA_DIR, 'jt808-auth-codes.json') : undefined),
     log: (msg, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`),
   };
 }
@@ -150,7 +164,15 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   const api = new Api(o.apiUrl, o.token);
   const fleet = await loadFleet(api, { buses: o.buses, protocol: o.protocol, deviceTokens: o.deviceTokens, log: o.log });
   if (fleet.length === 0) throw new Error('no bus to simulate');
-  const targets = { jt808Host: o.jt808Host, jt808Port: o.jt808Port, osmandUrl: o.osmandUrl, apiUrl: o.apiUrl };
+  const jt808Credentials = createJt808Credentials({
+    file: o.authCodeFile,
+    known: o.jt808AuthCodes,
+    openWindow: async (deviceId) => {
+      await api.call('POST', `/api/v1/devices/${deviceId}/reregistration`, { validMinutes: 5 });
+    },
+    log: o.log,
+  });
+  const targets = { jt808Host: o.jt808Host, jt808Port: o.jt808Port, osmandUrl: o.osmandUrl, apiUrl: o.apiUrl, jt808Credentials };
   const wallStart = Date.now();
   const simSpanS = o.durationS * o.speedup;
   // Device time = wall time at the end of the run; earlier by (speedup - 1) × elapsed before it.

@@ -10,6 +10,7 @@ import { insertUser, issueToken } from '../../src/store/repos/auth-repo';
 import { insertRoute } from '../../src/store/repos/routes-repo';
 import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../../src/store/schema';
 import { hashToken } from '../../src/auth/tokens';
+import { canonicalDeviceIdentifier } from '../../src/ingest/device-identity';
 import { and, asc, eq, lt } from 'drizzle-orm';
 
 export interface DemoResult {
@@ -64,7 +65,7 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
     for (const [i, d] of deviceSpecs.entries()) {
       const [row] = await tx
         .insert(devices)
-        .values({ schoolId, busId: busRows[i]!.id, protocol: d.protocol, identifier: d.identifier, secretHash: await hashToken(d.secret), label: `Bus ${i + 1} tracker` })
+        .values({ schoolId, busId: busRows[i]!.id, protocol: d.protocol, identifier: canonicalDeviceIdentifier(d.protocol, d.identifier), secretHash: await hashToken(d.secret), label: `Bus ${i + 1} tracker` })
         .returning();
       deviceRows.push(row!);
     }

@@ -8,6 +8,8 @@ export interface SimBus {
   deviceId: number;
   protocol: SimProtocol;
   identifier: string;
+  /** The bus's plate (a JT/T 808 registration names it). */
+  plate?: string;
   /** JSON devices: a device token. */
   deviceToken?: string;
   routeId: number;
@@ -61,7 +63,8 @@ export interface FleetOptions {
 }
 
 export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]> {
-  const [devices, trips, routes] = await Promise.all([api.list('/api/v1/devices'), api.list('/api/v1/trips'), api.list('/api/v1/routes')]);
+  const [devices, trips, routes, buses] = await Promise.all([api.list('/api/v1/devices'), api.list('/api/v1/trips'), api.list('/api/v1/routes'), api.list('/api/v1/buses')]);
+  const plates = new Map<number, string>(buses.map((b) => [b.id, b.plate]));
   if (routes.length === 0) throw new Error('the registry has no routes: seed the demo district or import a route first');
   const routeCache = new Map<number, any>();
   const route = async (id: number) => {
@@ -84,6 +87,7 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
     const r = routes[i % routes.length];
     const protocol = protocols[i % protocols.length];
     const bus = await api.call('POST', '/api/v1/buses', { schoolId: r.schoolId, plate: `SIM-${runTag}-${i + 1}`, approvedCapacity: 40 });
+    plates.set(bus.id, bus.plate);
     const identifier =
       protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : `sim-${protocol}-${runTag}-${i + 1}`;
     const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, label: `Simulator bus ${i + 1}` });
@@ -126,6 +130,8 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
       stops: [...(r.stops ?? [])].sort((a: any, b: any) => a.sequence - b.sequence).map((s: any) => ({ lon: s.lon, lat: s.lat, name: s.name })),
     };
     if (deviceToken) bus.deviceToken = deviceToken;
+    const plate = plates.get(d.busId);
+    if (plate !== undefined) bus.plate = plate;
     if (trip?.driverId) {
       const dr = await driver(trip.driverId);
       if (dr) bus.driver = { name: dr.name, certificateNo: dr.qualificationCertNo ?? undefined, certificateExpiry: dr.qualificationCertExpiry ?? undefined };

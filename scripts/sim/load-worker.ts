@@ -9,7 +9,8 @@ import { encodeJt808Frame, encodeJt808Header, epochMsToBcdTime, Jt808FrameSplitt
 import { encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
 
 export type LoadTask =
-  | { kind: 'jt808'; port: number; phones: string[]; fixesPerDevice: number; baseMs: number; t0Ms: number; window: number }
+  /** `authCode`: the code provisioned in the registry for every terminal (they authenticate without registering). */
+  | { kind: 'jt808'; port: number; phones: string[]; fixesPerDevice: number; baseMs: number; t0Ms: number; window: number; authCode?: string }
   | { kind: 'json'; url: string; tokens: string[]; fixesPerDevice: number; baseMs: number; t0Ms: number; batch: number };
 
 export interface LoadResult {
@@ -140,9 +141,13 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
   const clients: Jt808TerminalClient[] = [];
   await pool(task.phones, 50, async (phone, i) => {
     const c = await Jt808TerminalClient.connect(task.port, phone);
-    const reg = await c.register({}, 30_000);
-    if (reg.result !== 0 || !reg.authCode) throw new Error(`register ${phone}: result ${reg.result}`);
-    const auth = await c.authenticate(reg.authCode, 30_000);
+    let code = task.authCode;
+    if (code === undefined) {
+      const reg = await c.register({}, 30_000);
+      if (reg.result !== 0 || !reg.authCode) throw new Error(`register ${phone}: result ${reg.result}`);
+      code = reg.authCode;
+    }
+    const auth = await c.authenticate(code, 30_000);
     if (auth.result !== 0) throw new Error(`auth ${phone}: result ${auth.result}`);
     clients[i] = c;
   });

@@ -1,6 +1,7 @@
 // One sender per simulated bus, speaking its device's protocol. Reports are sent in order, one request in
 // flight per bus; a report the server refuses for storage (0x8001 result 1, HTTP 503) is kept and resent.
 import { encodeBatchBody, encodeDriverCardBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
+import type { Jt808Credentials } from './auth-codes';
 import type { SimBus } from './fleet';
 
 export interface SenderStats {
@@ -18,6 +19,8 @@ export interface SenderTargets {
   /** Base URL of the OsmAnd endpoint (`http://127.0.0.1:5055/` or `http://127.0.0.1:3000/osmand`). */
   osmandUrl: string;
   apiUrl: string;
+  /** JT/T 808 terminals' kept auth codes (and how to open a re-registration window). */
+  jt808Credentials?: Jt808Credentials;
 }
 
 export interface Sender {
@@ -53,12 +56,28 @@ class Jt808Sender implements Sender {
     private readonly log: (msg: string, f?: Record<string, unknown>) => void,
   ) {}
 
+  /** Authenticates with the code the terminal keeps; registers (0x0100) only when it has none that works. */
   async start(): Promise<void> {
     const c = await Jt808TerminalClient.connect(this.t.jt808Port, this.bus.identifier, { host: this.t.jt808Host });
-    const reg = await c.register({ plate: `BUS${this.bus.busId}` });
-    if (reg.result !== 0 || !reg.authCode) throw new Error(`registration refused (0x8100 result ${reg.result})`);
-    const auth = await c.authenticate(reg.authCode);
-    if (auth.result !== 0) throw new Error(`authentication refused (result ${auth.result})`);
+    const creds = this.t.jt808Credentials;
+    const kept = creds?.code(this.bus.identifier);
+    if (kept === undefined || (await c.authenticate(kept)).result !== 0) {
+      const plate = this.bus.plate ?? '';
+      let reg = await c.register({ plate });
+      if (reg.result === 3 && creds) {
+        // The terminal holds a code this simulator does not have: a manager lets it register once more.
+        await creds.openWindow(this.bus.deviceId);
+        this.log('jt808 re-registration window opened', { busId: this.bus.busId, deviceId: this.bus.deviceId });
+        reg = await c.register({ plate });
+      }
+      if (reg.result !== 0 || !reg.authCode) {
+        c.destroy();
+        throw new Error(`registration refused (0x8100 result ${reg.result})`);
+      }
+      creds?.remember(this.bus.identifier, reg.authCode);
+      const auth = await c.authenticate(reg.authCode);
+      if (auth.result !== 0) throw new Error(`authentication refused (result ${auth.result})`);
+    }
     this.client = c;
     this.log('jt808 terminal online', { busId: this.bus.busId, phone: this.bus.identifier });
   }

@@ -25,6 +25,7 @@ import { registerCases } from './resources/cases';
 import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
 import { registerMe } from './resources/me';
+import { registerDeviceRegistration } from './resources/device-registration';
 
 export const registryResources = [
   schoolsResource,
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
   registerCases(app, api, deps);
   registerCompliance(app, api, deps);
   registerReports(app, api, deps);
+  registerDeviceRegistration(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

@@ -1,5 +1,6 @@
 // Registered devices by (protocol, identifier), cached briefly so a busy terminal costs no query per frame.
 import type { Protocol } from '../core/fix';
+import { canonicalDeviceIdentifier } from '../ingest/device-identity';
 import type { Database } from '../store/db';
 import { type DeviceInfo, StorageUnavailableError } from './types';
 
@@ -17,9 +18,8 @@ interface Row {
   secret_hash: string | null;
 }
 
-/** JT/T 808 phone numbers are compared without their zero padding (12 digits in 2013, 20 in 2019). */
-export const normalizeIdentifier = (protocol: Protocol, identifier: string) =>
-  protocol === 'jt808' ? identifier.replace(/^0+(?=\d)/, '') : identifier;
+/** Identifiers are looked up in their canonical form, the form the registry stores (src/ingest/device-identity.ts). */
+export const normalizeIdentifier = canonicalDeviceIdentifier;
 
 export class DeviceDirectory {
   private readonly cache = new Map<string, { info: DeviceInfo | undefined; expiresMs: number }>();
@@ -55,9 +55,8 @@ export class DeviceDirectory {
   private async query(protocol: Protocol, id: string): Promise<Row[]> {
     const columns = 'id, bus_id, school_id, protocol, identifier, tz_offset_min, secret_hash';
     try {
-      return protocol === 'jt808'
-        ? await this.database.query<Row>(`select ${columns} from devices where protocol = 'jt808' and ltrim(identifier, '0') = $1 limit 1`, [id])
-        : await this.database.query<Row>(`select ${columns} from devices where protocol = $1 and identifier = $2 limit 1`, [protocol, id]);
+      // (protocol, identifier) is unique and identifiers are stored canonical: one device or none.
+      return await this.database.query<Row>(`select ${columns} from devices where protocol = $1 and identifier = $2`, [protocol, id]);
     } catch (err) {
       throw new StorageUnavailableError(`device lookup failed: ${(err as Error).message}`);
     }

@@ -2,14 +2,15 @@
 // A bus's inputs are processed one batch at a time, in arrival order; different buses run independently.
 // Filter state advances only after the write commits, so a batch refused for storage can be resent in full.
 import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { DeviceEvent, Fix, Protocol } from '../core/fix';
 import { createFilterState, filterFix, type FilterState } from '../core/filters';
 import { CN_2012 } from '../core/presets';
 import type { RuleConfig } from '../core/presets/types';
 import type { Logger } from '../logging';
 import type { Database } from '../store/db';
-import { deviceEvents, devices, rejectedFixes } from '../store/schema';
+import type { Jt808RegistrationFacts } from '../ingest/jt808/registration';
+import { completeJt808Registration, jt808RegistrationFacts } from '../store/repos/device-registration-repo';
+import { deviceEvents, rejectedFixes } from '../store/schema';
 import { DeviceDirectory } from './device-directory';
 import { Metrics } from './metrics';
 import { PositionWriter, type PositionRow, type WriterOptions } from './position-writer';
@@ -170,14 +171,28 @@ export class PipelineIngest implements Ingest {
     }
   }
 
-  async saveAuthCode(device: DeviceInfo, authCode: string): Promise<void> {
-    const hash = createHash('sha256').update(authCode).digest('hex');
+  async registrationFacts(device: DeviceInfo, plate: string): Promise<Jt808RegistrationFacts> {
     try {
-      await this.opts.database.db.update(devices).set({ secretHash: hash }).where(eq(devices.id, device.deviceId));
+      return await jt808RegistrationFacts(this.opts.database, device.deviceId, plate, this.nowMs());
+    } catch (err) {
+      throw new StorageUnavailableError(`registry read failed: ${(err as Error).message}`);
+    }
+  }
+
+  async completeRegistration(device: DeviceInfo, authCode: string): Promise<boolean> {
+    const hash = createHash('sha256').update(authCode).digest('hex');
+    let stored: boolean;
+    try {
+      stored = await completeJt808Registration(this.opts.database, device.deviceId, hash, this.nowMs());
     } catch (err) {
       throw new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
     }
     this.directory.invalidate(device.protocol, device.identifier);
+    return stored;
+  }
+
+  private nowMs(): number {
+    return (this.opts.now ?? Date.now)();
   }
 
   /** Writes device last-seen times (one statement for all devices seen since the last flush). */

@@ -2,6 +2,7 @@
 // A server decodes, then hands one device's fixes to submitFixes and acknowledges only after it resolves.
 import type { DeviceEvent, Fix, Protocol } from '../core/fix';
 import type { RejectReason as CoreRejectReason } from '../core/filters';
+import type { Jt808RegistrationFacts } from '../ingest/jt808/registration';
 
 export interface DeviceInfo {
   /** Registry id of the device. */
@@ -53,8 +54,13 @@ export interface Ingest {
   submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number): Promise<SubmitResult>;
   /** Heartbeats, driver-card events and alarms: recorded (device last seen) and handed to the bus's engine. */
   submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void>;
-  /** Stores a new JT/T 808 auth code for a terminal (hashed); resolves after commit. */
-  saveAuthCode(device: DeviceInfo, authCode: string): Promise<void>;
+  /** What a JT/T 808 registration (0x0100) naming `plate` is decided on, read fresh from the registry. */
+  registrationFacts(device: DeviceInfo, plate: string): Promise<Jt808RegistrationFacts>;
+  /**
+   * Stores a newly issued JT/T 808 auth code (hashed) if the terminal may still register (no code yet, or an open
+   * re-registration window, which this uses up); resolves after commit. False when it may not (any more).
+   */
+  completeRegistration(device: DeviceInfo, authCode: string): Promise<boolean>;
   /** Counts a refused input (unknown device, bad frame …) for /metrics. */
   countRejected(protocol: Protocol, reason: string, n?: number): void;
 }

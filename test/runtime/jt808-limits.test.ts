@@ -30,7 +30,12 @@ function memoryIngest(opts: { commitDelayMs?: number } = {}) {
       return { outcomes: fixes.map(() => ({ status: 'accepted' as const, late: false })) };
     },
     async submitEvents() {},
-    async saveAuthCode() {},
+    async registrationFacts() {
+      return { holdsAuthCode: true, windowOpen: false, busPlate: null, plateOfOtherRegisteredBus: false };
+    },
+    async completeRegistration() {
+      return false;
+    },
     countRejected(_p, reason, n = 1) {
       for (let i = 0; i < n; i++) rejected.push(reason);
     },

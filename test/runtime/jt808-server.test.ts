@@ -67,9 +67,9 @@ const storedTimes = async (deviceId: number) =>
 describe('JT/T 808 server: registration, authentication, positions', () => {
   it('register → 0x8100 with a fresh code (stored hashed) → auth → positions acked after commit and stored', async () => {
     const s = await server();
-    const dev = await registry.addTerminal('13900000001', 'INITIAL-CODE');
+    const dev = await registry.addTerminal('13900000001', undefined);
     const c = await connect(s, '13900000001');
-    const reg = await c.register({ plate: '沪A00001' });
+    const reg = await c.register({ plate: dev.plate! });
     expect(reg).toMatchObject({ msgId: 0x8100, result: 0 });
     expect(reg.authCode).toMatch(/^[A-Z2-9]{16}$/);
     const [row] = await t.database.query<{ secret_hash: string }>('select secret_hash from devices where id = $1', [dev.deviceId]);
@@ -93,9 +93,9 @@ describe('JT/T 808 server: registration, authentication, positions', () => {
 
   it('2019 headers: register, authenticate with IMEI and version, report', async () => {
     const s = await server();
-    const dev = await registry.addTerminal('13900000019', 'XXXX');
+    const dev = await registry.addTerminal('13900000019', undefined);
     const c = await connect(s, '13900000019', 2019);
-    const reg = await c.register();
+    const reg = await c.register({ plate: dev.plate! });
     expect(reg.result).toBe(0);
     expect((await c.authenticate(reg.authCode!)).result).toBe(0);
     expect((await c.position(drive(0, T0 + 100_000))).result).toBe(0);
@@ -189,7 +189,7 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
         if (p && !codes.has(normalizeJt808Phone(p.header.phone))) codes.set(normalizeJt808Phone(p.header.phone), `CODE-${normalizeJt808Phone(p.header.phone)}`);
       }
     for (const [phone, code] of codes) await registry.addTerminal(phone, code);
-    // Registrations replace codes: run them last.
+    // (Registrations were run last when they replaced codes; they are refused now, the order stays.)
     const registers = (it: { bytes: Uint8Array }) => framesOf(it.bytes).some((f) => headerOf(f)?.header.msgId === 0x0100);
     items.sort((a, b) => Number(registers(a)) - Number(registers(b)));
 
@@ -212,7 +212,9 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
       let session = createJt808Session();
       const expected: string[] = [];
       for (const f of framesOf(stream)) {
-        const res = handleJt808Frame(session, f, { nowMs: Date.now(), lookupTerminal: (id) => (codes.has(id) ? plainAuthCodeTerminal(codes.get(id)!) : undefined) });
+        // Every fixture terminal holds a code and has no re-registration window: registrations get result 3.
+        const terminal = (code: string) => ({ ...plainAuthCodeTerminal(code), admitRegistration: () => ({ result: 3 as const, reason: 'already registered' }) });
+        const res = handleJt808Frame(session, f, { nowMs: Date.now(), lookupTerminal: (id) => (codes.has(id) ? terminal(codes.get(id)!) : undefined) });
         session = res.session;
         for (const r of [...res.replies, ...res.pendingAcks.map((a) => encodePendingAck(a, 0))]) expected.push(summary(decodePlatformReply(r)!));
       }
@@ -237,7 +239,7 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
       expect(c.replies.map(summary), it.name).toEqual(expected);
       seen.positionAcks += expected.filter((e) => /\/(200|704) → 0$/.test(e)).length;
       seen.badFrames += expected.filter((e) => / → 2$/.test(e)).length;
-      seen.registrations += expected.filter((e) => e.startsWith('8100') && e.endsWith('→ 0')).length;
+      seen.registrations += expected.filter((e) => e.startsWith('8100') && e.endsWith('→ 3')).length;
       c.destroy();
     }
     expect(splits).toBeGreaterThan(3000);
@@ -298,15 +300,15 @@ describe('JT/T 808 server: rate limit and storage outage', () => {
 
   it('a registration whose code cannot be stored is not answered; the retry succeeds', async () => {
     const s = await server();
-    await registry.addTerminal('13900000008', 'CODE-8');
+    const dev = await registry.addTerminal('13900000008', undefined);
     const c = await connect(s, '13900000008');
     faulty.down = true;
     try {
-      await expect(c.register({}, 300)).rejects.toThrow(/no reply/);
+      await expect(c.register({ plate: dev.plate! }, 300)).rejects.toThrow(/no reply/);
     } finally {
       faulty.down = false;
     }
-    const reg = await c.register();
+    const reg = await c.register({ plate: dev.plate! });
     expect(reg.result).toBe(0);
     expect((await c.authenticate(reg.authCode!)).result).toBe(0);
   });

@@ -41,7 +41,18 @@ export const device = z.strictObject({
   label: text.nullable(),
   lastSeenAt: instant.nullable(),
   hasSecret: z.boolean(),
+  /** JT/T 808: until when a manager lets the terminal register once more (POST /devices/{id}/reregistration) */
+  reregistrationUntil: instant.nullable(),
   ...stamps,
+});
+
+export const reregistrationWindow = z.strictObject({ deviceId: int, reregistrationUntil: instant });
+
+export const deviceEventPage = z.strictObject({
+  items: z.array(
+    z.strictObject({ id: int, type: text, time: instant, receivedAt: instant, busId: int.nullable(), payload: z.unknown() }),
+  ),
+  nextBefore: int.nullable(),
 });
 
 export const driver = z.strictObject({

@@ -1,21 +1,52 @@
+import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashToken } from '../../auth/tokens';
+import { canonicalDeviceIdentifier } from '../../ingest/device-identity';
+import type { DbOrTx } from '../../store/db';
 import { buses, deviceProtocols, devices } from '../../store/schema';
 import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
+import { badRequest, conflict } from '../errors';
 import { id, partialOf } from './fields';
+
+/**
+ * What the registry accepts as a JT/T 808 terminal: its phone number (up to 20 decimal digits), or — for a
+ * terminal whose phone field is not BCD — the field's hex digits as it sends them (12 or 20, zero padding
+ * included, as the server's warning log shows them). Stored canonical either way (src/ingest/device-identity.ts).
+ */
+const JT808_REGISTRY_IDENTIFIER = /^(\d{1,20}|[0-9a-fA-F]{12}|[0-9a-fA-F]{20})$/;
 
 const shape = {
   schoolId: id,
   busId: id.nullable().optional(),
   protocol: z.enum(deviceProtocols),
-  /** JT/T 808 terminal phone number (digits), OsmAnd / partner device id. */
+  /** JT/T 808 terminal phone number (digits, or the hex form of a non-BCD phone field), OsmAnd / partner device id. */
   identifier: z.string().trim().min(1).max(64),
   /** JT/T 808 auth code or device secret; stored hashed, never returned. */
   secret: z.string().min(4).max(64).optional(),
   tzOffsetMin: z.number().int().min(-720).max(840).optional(),
   label: z.string().max(100).optional(),
 };
+
+const jt808IdentifierMessage = 'a JT/T 808 terminal is identified by its phone number (up to 20 digits) or its phone field in hex (12 or 20 hex digits)';
+
+/** The canonical identifier the row will have; 400 when it does not fit the protocol, 409 when another device has it. */
+async function canonicalIdentifier(tx: DbOrTx, protocol: (typeof deviceProtocols)[number], raw: string, selfId: number | undefined): Promise<string> {
+  if (protocol === 'jt808' && !JT808_REGISTRY_IDENTIFIER.test(raw)) {
+    throw badRequest('Invalid identifier', [{ path: 'identifier', message: jt808IdentifierMessage }]);
+  }
+  const identifier = canonicalDeviceIdentifier(protocol, raw);
+  if (identifier === '') throw badRequest('Invalid identifier', [{ path: 'identifier', message: 'empty' }]);
+  const same = and(eq(devices.protocol, protocol), eq(devices.identifier, identifier));
+  const taken = await tx
+    .select({ id: devices.id })
+    .from(devices)
+    .where(selfId === undefined ? same : and(same, ne(devices.id, selfId)))
+    .limit(1);
+  // Which school holds it is not said: the caller may not manage that school.
+  if (taken.length) throw conflict('Another device already has this identifier', { protocol, identifier });
+  return identifier;
+}
 
 export const devicesResource: ResourceDef = {
   name: 'Device',
@@ -27,14 +58,18 @@ export const devicesResource: ResourceDef = {
   createSchema: z
     .object(shape)
     .strict()
-    .refine((d) => d.protocol !== 'jt808' || /^\d{1,20}$/.test(d.identifier), {
+    .refine((d) => d.protocol !== 'jt808' || JT808_REGISTRY_IDENTIFIER.test(d.identifier), {
       path: ['identifier'],
-      message: 'a JT/T 808 terminal is identified by its phone number (up to 20 digits)',
+      message: jt808IdentifierMessage,
     }),
   updateSchema: partialOf(shape),
   row: contract.device,
-  prepare: async (_tx, body) => {
+  prepare: async (tx, body, existing) => {
     const { secret, ...rest } = body;
+    if (rest.identifier !== undefined || (existing && rest.protocol !== undefined && rest.protocol !== existing.protocol)) {
+      // One canonical identity per device: a second spelling of a known terminal is a collision (409).
+      rest.identifier = await canonicalIdentifier(tx, rest.protocol ?? existing!.protocol, rest.identifier ?? existing!.identifier, existing?.id);
+    }
     return secret === undefined ? rest : { ...rest, secretHash: await hashToken(secret) };
   },
   toJson: ({ secretHash, ...row }) => ({ ...row, hasSecret: secretHash != null }),

@@ -29,16 +29,23 @@ export function bcdByte(v: number): number {
   return hi > 9 || lo > 9 ? -1 : hi * 10 + lo;
 }
 
-/** Encodes a digit string as BCD, left-padded with '0' to 2 × length digits. */
+/**
+ * Encodes a digit string as BCD, left-padded with '0' to 2 × length digits. Hex digits (a-f, A-F) are encoded
+ * as their nibble, so the hex form of a non-BCD phone field encodes back to the field's bytes.
+ */
 export function digitsToBcd(digits: string, length: number): Uint8Array {
   const padded = digits.padStart(length * 2, '0').slice(-length * 2);
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) {
-    const hi = padded.charCodeAt(2 * i) - 48;
-    const lo = padded.charCodeAt(2 * i + 1) - 48;
-    out[i] = ((hi & 0x0f) << 4) | (lo & 0x0f);
+    out[i] = (nibble(padded.charCodeAt(2 * i)) << 4) | nibble(padded.charCodeAt(2 * i + 1));
   }
   return out;
+}
+
+function nibble(c: number): number {
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  return (c - 48) & 0x0f;
 }
 
 /**

@@ -1,4 +1,5 @@
 // JT/T 808 message header (2011/2013: 12 or 16 bytes; 2019: 17 or 21 bytes).
+import { canonicalJt808Phone } from '../device-identity';
 import { bcdToDigits, digitsToBcd } from './bcd';
 import { u16 } from './bytes';
 
@@ -18,8 +19,15 @@ export interface Jt808Header {
   version: Jt808HeaderVersion;
   /** 2019 protocol version byte (starts at 1); undefined for 2013 headers. */
   protocolVersion?: number;
-  /** Phone number as its BCD digits: 12 (2013) or 20 (2019), with the left zero padding. */
+  /**
+   * The phone field's digits with the left zero padding: 12 (2013) or 20 (2019). BCD bytes give decimal digits;
+   * a field that is not BCD (some terminals store the IMEI's leading digits as a binary number) is read as the
+   * hex digits of its bytes (lowercase), which is how the terminal is keyed. Either way, encoding this string
+   * back (`encodeJt808Header`) gives the field's bytes exactly.
+   */
   phone: string;
+  /** Set when the phone field is not BCD and `phone` holds its hex digits. */
+  phoneNotBcd?: true;
   serial: number;
   /** Total packets and 1-based index when subpackaged. */
   packetTotal?: number;
@@ -33,7 +41,7 @@ export const JT808_HEADER_LENGTH_2019 = 17;
 
 export type HeaderParseResult =
   | { ok: true; header: Jt808Header; quirk?: 'version_flag_with_2013_header' }
-  | { ok: false; code: 'short_frame' | 'bad_phone'; message: string };
+  | { ok: false; code: 'short_frame'; message: string };
 
 /**
  * Parses the header at the start of `content` (unescaped header+body+checksum).
@@ -71,8 +79,8 @@ export function parseJt808Header(content: Uint8Array): HeaderParseResult {
   let protocolVersion: number | undefined;
   if (version === 2019) protocolVersion = content[o++];
   const phoneLen = version === 2019 ? 10 : 6;
-  const phone = bcdToDigits(content, o, phoneLen);
-  if (phone === undefined) return { ok: false, code: 'bad_phone', message: 'terminal phone number is not BCD' };
+  const bcd = bcdToDigits(content, o, phoneLen);
+  const phone = bcd ?? hexDigits(content, o, phoneLen);
   o += phoneLen;
   const serial = u16(content, o);
   o += 2;
@@ -88,6 +96,7 @@ export function parseJt808Header(content: Uint8Array): HeaderParseResult {
     headerLength,
   };
   if (protocolVersion !== undefined) header.protocolVersion = protocolVersion;
+  if (bcd === undefined) header.phoneNotBcd = true;
   if (subpackaged) {
     header.packetTotal = u16(content, o);
     header.packetIndex = u16(content, o + 2);
@@ -95,16 +104,21 @@ export function parseJt808Header(content: Uint8Array): HeaderParseResult {
   return quirk ? { ok: true, header, quirk } : { ok: true, header };
 }
 
-/** Terminal phone BCD digits → device id: leading zero padding removed ('013912345678' → '13912345678'). */
-export function normalizeJt808Phone(phoneDigits: string): string {
-  let i = 0;
-  while (i < phoneDigits.length - 1 && phoneDigits.charCodeAt(i) === 48) i++;
-  return phoneDigits.slice(i);
+/**
+ * Terminal phone digits (as in `Jt808Header.phone`) → device id, the terminal's canonical identity
+ * (`canonicalJt808Phone`: zero padding removed, hex digits lowercase; '013912345678' → '13912345678').
+ */
+export const normalizeJt808Phone = canonicalJt808Phone;
+
+function hexDigits(b: Uint8Array, start: number, length: number): string {
+  let out = '';
+  for (let i = start; i < start + length; i++) out += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return out;
 }
 
 export interface Jt808HeaderFields {
   msgId: number;
-  /** Digits; left-padded with zeros to 12 (2013) or 20 (2019) digits. */
+  /** Digits (decimal, or hex for a non-BCD phone field); left-padded with zeros to 12 (2013) or 20 (2019) digits. */
   phone: string;
   serial: number;
   version: Jt808HeaderVersion;

@@ -14,5 +14,6 @@ export * from './msg-0702-driver-card';
 export * from './msg-0704-batch';
 export * from './msg-1005-passenger-flow';
 export * from './packet';
+export * from './registration';
 export * from './session';
 export * from './subpackage';

@@ -24,7 +24,8 @@ export interface ParsePacketOptions {
 
 /**
  * Parses one frame. Accepts the wire form with or without the surrounding 0x7E flags.
- * Error codes: empty_frame, bad_escape, bad_framing, short_frame, bad_phone, bad_checksum.
+ * Error codes: empty_frame, bad_escape, bad_framing, short_frame, bad_checksum. A phone field that is not BCD is
+ * read as hex digits (warning `phone_not_bcd`).
  */
 export function parseJt808Packet(wire: Uint8Array, options: ParsePacketOptions = {}): PacketResult {
   let start = 0;
@@ -50,6 +51,7 @@ export function parseJt808Packet(wire: Uint8Array, options: ParsePacketOptions =
     if (options.verifyChecksum !== false) return { ok: false, error: { code: 'bad_checksum', message }, header };
     warnings.push({ code: 'bad_checksum', message });
   }
+  if (header.phoneNotBcd) warnings.push({ code: 'phone_not_bcd', message: `terminal phone field is not BCD; keyed by its hex digits ${header.phone}` });
   if (h.quirk) warnings.push({ code: h.quirk, message: 'attributes bit 14 set but the frame carries a 2013 header' });
   const body = content.subarray(header.headerLength, last);
   if (body.length !== header.bodyLength) {

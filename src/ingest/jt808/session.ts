@@ -11,9 +11,10 @@
 //   storage is down). Everything else is answered immediately in `replies`.
 // - A frame with a bad checksum or an unreadable body is dropped and, when its header was readable,
 //   answered with 0x8001 result 2 (message error). Encrypted bodies get result 3 (unsupported).
-// - Registration (0x0100) of a registry terminal issues a fresh auth code through the context; the 0x8100
-//   carrying it is in `replies`, and `issuedAuthCode` tells the runtime to store the code before sending it.
-//   Unknown terminals get result 4. Authentication (0x0102) asks the context to verify the presented code.
+// - Registration (0x0100) of a registry terminal that the context admits (./registration.ts: result 3 for a
+//   terminal already holding an auth code without a re-registration window, 1 / 2 for a plate that is not its
+//   bus) issues a fresh auth code through the context; the 0x8100 carrying it is in `replies`, and
+//   `issuedAuthCode` tells the runtime to store the code before sending it. Unknown terminals get result 4. Authentication (0x0102) asks the context to verify the presented code.
 // - Subpackages are acknowledged one by one with result 0 as they arrive; the packet completing a
 //   message is answered like the whole message would be.
 import type { DecodeError, DecodeResult, DeviceEvent } from '../../core/fix';
@@ -33,6 +34,7 @@ import { decodeDriverCard0702 } from './msg-0702-driver-card';
 import { decodeBatch0704 } from './msg-0704-batch';
 import { decodePassengerFlow1005 } from './msg-1005-passenger-flow';
 import { parseJt808Packet } from './packet';
+import type { Jt808RegistrationDecision } from './registration';
 import { addSubpackage, DEFAULT_SUBPACKAGE_LIMITS, emptySubpackageState, type SubpackageLimits, type SubpackageState } from './subpackage';
 import { u16 } from './bytes';
 
@@ -85,6 +87,12 @@ export interface Jt808TerminalInfo {
    * `issuedAuthCode`; the runtime must persist it before sending that reply.
    */
   issueAuthCode(): string;
+  /**
+   * Whether a registration (0x0100) naming `plate` is admitted (see ./registration.ts: the server decides with
+   * `decideJt808Registration` over the registry's facts). Absent: admitted — only for tools and tests that
+   * model no registry (`plainAuthCodeTerminal`).
+   */
+  admitRegistration?(plate: string): Jt808RegistrationDecision;
 }
 
 /** A terminal whose auth code is known in plain text (tests, tools, benchmarks): verifies and issues `authCode`. */
@@ -272,6 +280,19 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
   }
 }
 
+/**
+ * Answers a frame the runtime will not handle (over its connection's rate): 0x8001 with `result` when the
+ * frame's header is readable and the message expects an answer; nothing otherwise.
+ */
+export function refuseJt808Frame(session: Jt808Session, rawFrame: Uint8Array, result: GeneralResult): { session: Jt808Session; replies: Uint8Array[] } {
+  const p = parseJt808Packet(rawFrame);
+  if (!p.ok || !expectsAnswer(p.packet.header.msgId)) return { session, replies: [] };
+  const s = copySession(session);
+  const out: Jt808HandleResult = { session: s, fixes: [], events: [], replies: [], errors: [], pendingAcks: [] };
+  reply(out, s, p.packet.header, result);
+  return { session: s, replies: out.replies };
+}
+
 function handleRegister(
   out: Jt808HandleResult,
   s: Jt808Session,
@@ -285,29 +306,30 @@ function handleRegister(
     return refuseBody(out, s, header, { code: 'bad_body', message: info });
   }
   out.message!.decoded = info;
-  out.events.push({
-    type: 'register',
-    deviceId,
-    protocol: 'jt808',
-    attributes: {
-      layout: info.layout,
-      provinceId: info.provinceId,
-      cityId: info.cityId,
-      manufacturer: info.manufacturer,
-      model: info.model,
-      terminalId: info.terminalId,
-      plateColor: info.plateColor,
-      plate: info.plate,
-    },
-  });
   const known = ctx.lookupTerminal(deviceId);
-  const result: RegisterResult = known ? 0 : 4;
+  const decision: Jt808RegistrationDecision | { result: 4; reason: string } = known ? (known.admitRegistration?.(info.plate) ?? { result: 0 }) : { result: 4, reason: `terminal ${deviceId} is not in the registry` };
+  const result: RegisterResult = decision.result;
+  // The event records the answer too: registrations accepted and refused are the terminal's history.
+  const attributes: Record<string, string | number> = {
+    layout: info.layout,
+    provinceId: info.provinceId,
+    cityId: info.cityId,
+    manufacturer: info.manufacturer,
+    model: info.model,
+    terminalId: info.terminalId,
+    plateColor: info.plateColor,
+    plate: info.plate,
+    result,
+    outcome: result === 0 ? 'accepted' : 'refused',
+  };
+  if (decision.result !== 0) attributes.reason = decision.reason;
+  out.events.push({ type: 'register', deviceId, protocol: 'jt808', attributes });
   let authCode: string | undefined;
-  if (known) {
-    authCode = known.issueAuthCode();
+  if (decision.result === 0) {
+    authCode = known!.issueAuthCode();
     out.issuedAuthCode = authCode;
   } else {
-    out.errors.push({ code: 'unknown_terminal', message: `terminal ${deviceId} is not in the registry` });
+    out.errors.push({ code: decision.result === 4 ? 'unknown_terminal' : 'registration_refused', message: decision.reason });
   }
   out.replies.push(encodeRegisterResponse({ ...addressee(header), serial: nextSerial(s), replySerial: header.serial, result, authCode }));
   return out;

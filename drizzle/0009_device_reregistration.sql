@@ -1,0 +1,2 @@
+ALTER TABLE "devices" ADD COLUMN "reregistration_until" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "devices" ADD CONSTRAINT "devices_identifier_canonical" CHECK (("devices"."protocol" = 'jt808' and "devices"."identifier" ~ '^(0|[1-9a-f][0-9a-f]{0,19})$') or ("devices"."protocol" <> 'jt808' and "devices"."identifier" = lower(btrim("devices"."identifier")) and "devices"."identifier" <> ''));
