@@ -127,6 +127,15 @@ describe('every operation answers as declared', () => {
     }
   });
 
+  it('JT/T 808 re-registration windows and device events', async () => {
+    const terminal = await call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[0].id, protocol: 'jt808', identifier: '013912340001' } }, 201);
+    const opened = await call('POST', `/api/v1/devices/${terminal.id}/reregistration`, { body: { validMinutes: 10 } });
+    expect(opened.deviceId).toBe(terminal.id);
+    await call('DELETE', `/api/v1/devices/${terminal.id}/reregistration`, {}, 204);
+    const events = await call('GET', `/api/v1/devices/${terminal.id}/events?limit=5`);
+    expect(events.items.map((e: { payload: { action: string } }) => e.payload.action)).toEqual(['closed', 'opened']);
+  });
+
   it('users, tokens and the caller’s own endpoints', async () => {
     await call('GET', '/api/v1/me');
     await call('GET', '/api/v1/me', { token: w.tokens.guardianA1 });
