@@ -1,7 +1,7 @@
 // ESLint rule `layers/boundaries`: the dependency direction of DESIGN.md, checked on every import.
 //   src/core     imports nothing outside src/core (no Node built-ins, no database, server or socket library)
 //   src/ingest   imports src/ingest, and src/core for types only (pure decoders: no Node built-ins either)
-//   src/pages    (browser code) imports src/pages, and the rest of src for types only
+//   src/pages    (browser code) imports src/pages and src/core (pure, so it runs in a browser), the rest of src/ for types only
 //   src/**       imports nothing from scripts/ or test/; only src/runtime imports src/runtime and src/pages
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -46,7 +46,7 @@ export function violation(fromFile, spec, typeOnly) {
     if (to === 'src/core' && typeOnly) return null;
     return to === 'src/core' ? 'src/ingest may import src/core types only (use `import type`)' : `src/ingest may import only src/core types (found ${to})`;
   }
-  if (from === 'src/pages') return typeOnly ? null : `src/pages (browser code) may import the rest of src/ for types only (found ${to})`;
+  if (from === 'src/pages') return typeOnly || to === 'src/core' ? null : `src/pages (browser code) may import src/core, and the rest of src/ for types only (found ${to})`;
   if (to === 'src/runtime' && from !== 'src/runtime') return 'only src/runtime knows the runtime: import it from nowhere else';
   if (to === 'src/pages' && from !== 'src/runtime' && !typeOnly) return 'only src/runtime serves the pages';
   return null;

@@ -5,6 +5,7 @@ import type { Logger } from '../logging';
 import type { EngineRunner } from '../pipeline/engine-runner';
 import type { PipelineIngest } from '../pipeline/ingest';
 import type { Database } from '../store/db';
+import type { LiveService } from '../live/service';
 
 export interface AppDeps {
   database: Database;
@@ -16,7 +17,7 @@ export interface AppDeps {
   /** The safety engine runner (Node runtime): attendant and trip actions go through it. */
   runner?: EngineRunner;
   /** The live hub (positions, ETA, notices): REST twins read it; without it they fall back to storage. */
-  live?: import('../live/service').LiveService;
+  live?: LiveService;
 }
 
 export interface AppEnv {

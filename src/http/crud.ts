@@ -14,7 +14,8 @@ import type { ApiRegistry } from './openapi';
 import { pagination, parseBody, parseId, parseQuery } from './validate';
 
 // Drizzle's table types are too precise to abstract over; the factory works on rows as plain records.
-type Row = Record<string, any>;
+/* eslint-disable @typescript-eslint/no-explicit-any -- rows and schemas of any of the nine registry tables */
+export type Row = Record<string, any>;
 type AnyTable = PgTable & { id: PgColumn } & Record<string, any>;
 
 export interface Reference {
@@ -32,6 +33,7 @@ export interface ResourceDef {
   table: AnyTable;
   createSchema: z.ZodObject<any>;
   updateSchema: z.ZodObject<any>;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   /** The JSON of a row in a list (src/http/contract/registry). */
   row: z.ZodType;
   /** The JSON of one object, as get, create and update answer it (the row with what expand adds; default row). */

@@ -33,6 +33,7 @@ describe('layers/boundaries', () => {
     expect(violation(at('src/runtime/node/main.ts'), '../../http/app', false)).toBeNull();
     expect(violation(at('src/pages/parent/main.ts'), '../../http/app', false)).toMatch(/types only/);
     expect(violation(at('src/pages/parent/main.ts'), '../../http/app', true)).toBeNull();
+    expect(violation(at('src/pages/manager/main.ts'), '../../core/time-zone', false)).toBeNull();
   });
 
   it('does not apply outside src/', () => {

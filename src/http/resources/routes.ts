@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { replaceStops, replaceZones, routeChildren } from '../../store/repos/routes-repo';
 import { roadClasses, routePeriods, routes } from '../../store/schema';
 import * as contract from '../contract/registry';
-import type { ResourceDef } from '../crud';
+import type { ResourceDef, Row } from '../crud';
 import { id, lat, lineString, lon, name, partialOf, polygon, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
 
 export const stopInput = z.object({
@@ -50,7 +50,7 @@ export function stopRows(input: z.infer<typeof stopInput>[]) {
   }));
 }
 
-export async function routeJson(db: Parameters<typeof routeChildren>[0], row: Record<string, any>) {
+export async function routeJson(db: Parameters<typeof routeChildren>[0], row: Row) {
   const { stops, zones } = await routeChildren(db, row.id);
   return {
     ...row,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DbOrTx } from '../../store/db';
 import { guardianStudents, routes, stops, students, studentStops } from '../../store/schema';
 import * as contract from '../contract/registry';
-import type { ResourceDef } from '../crud';
+import type { ResourceDef, Row } from '../crud';
 import { badRequest } from '../errors';
 import { id, name, partialOf } from './fields';
 
@@ -16,7 +16,7 @@ const shape = {
   stops: z.array(z.object({ routeId: id, stopId: id })).max(20).optional(),
 };
 
-async function replaceStudentStops(tx: DbOrTx, student: Record<string, any>, input: { routeId: number; stopId: number }[]) {
+async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: number; stopId: number }[]) {
   const routeIds = input.map((s) => s.routeId);
   if (new Set(routeIds).size !== routeIds.length) throw badRequest('One stop per route', [{ path: 'stops', message: 'route listed twice' }], 'validation_failed');
   if (input.length) {

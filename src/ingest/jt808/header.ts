@@ -151,7 +151,7 @@ export function encodeJt808Header(h: Jt808HeaderFields, bodyLength: number): Uin
     out[o++] = (h.packetTotal! >> 8) & 0xff;
     out[o++] = h.packetTotal! & 0xff;
     out[o++] = ((h.packetIndex ?? 1) >> 8) & 0xff;
-    out[o++] = (h.packetIndex ?? 1) & 0xff;
+    out[o] = (h.packetIndex ?? 1) & 0xff;
   }
   return out;
 }

@@ -186,8 +186,10 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     let off = 0;
     for (const r of allRecords()) {
       if (r.stopId !== stopId) continue;
-      if ('event' in r) r.event === 'boarded' ? on++ : off++;
-      else {
+      if ('event' in r) {
+        if (r.event === 'boarded') on++;
+        else off++;
+      } else {
         on += r.boarded ?? 0;
         off += r.alighted ?? 0;
       }
