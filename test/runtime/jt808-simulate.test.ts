@@ -9,9 +9,9 @@ import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
 import { startOsmandServer } from '../../src/runtime/node/osmand-server';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
-import { seedDemo } from '../../scripts/demo/seed';
-import { parseArgs, simulate } from '../../scripts/simulate';
-import { BusMotion, RoutePath } from '../../scripts/sim/route-motion';
+import { seedDemo } from '../../src/demo/seed';
+import { parseArgs, simulate } from '../../src/demo/simulate';
+import { BusMotion, RoutePath } from '../../src/demo/route-motion';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 const ADMIN = 'sim-test-admin-token-0123456789';

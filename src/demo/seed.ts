@@ -2,14 +2,14 @@
 // qualification certificate), attendants, students, guardians, today's trips and tokens to try the API.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { localDate, zonedTimeToEpochMs } from '../../src/core/time-zone';
-import { secondsOfDay } from '../../src/http/resources/fields';
-import type { ImportedRoute } from '../../src/ingest/route-import';
-import type { Database } from '../../src/store/db';
-import { insertUser, issueToken } from '../../src/store/repos/auth-repo';
-import { insertRoute } from '../../src/store/repos/routes-repo';
-import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../../src/store/schema';
-import { hashToken } from '../../src/auth/tokens';
+import { localDate, zonedTimeToEpochMs } from '../core/time-zone';
+import { secondsOfDay } from '../http/resources/fields';
+import type { ImportedRoute } from '../ingest/route-import';
+import type { Database } from '../store/db';
+import { insertUser, issueToken } from '../store/repos/auth-repo';
+import { insertRoute } from '../store/repos/routes-repo';
+import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../store/schema';
+import { hashToken } from '../auth/tokens';
 import { and, asc, eq, lt } from 'drizzle-orm';
 
 export interface DemoResult {
