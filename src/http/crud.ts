@@ -53,6 +53,8 @@ export interface ResourceDef {
   onChanged?: (deps: AppDeps, row: Row | undefined, existing: Row | undefined) => void;
   /** Hides secrets. */
   toJson?: (row: Row) => Row;
+  /** Heavy columns left out of list items unless the caller asks with ?include=<name> (e.g. geometry → path). */
+  listOmits?: Record<string, string[]>;
 }
 
 export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
@@ -64,7 +66,13 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
   const toJson = def.toJson ?? ((row: Row) => row);
   const readers = def.readers ?? [];
   const filterKeys = Object.keys(def.filters ?? {});
-  const listQuery = pagination.extend(Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])));
+  const includeNames = Object.keys(def.listOmits ?? {});
+  const listQuery = pagination.extend({
+    ...Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])),
+    ...(includeNames.length
+      ? { include: z.string().regex(new RegExp(`^(${includeNames.join('|')})(,(${includeNames.join('|')}))*$`), `one or more of ${includeNames.join(', ')}`).optional() }
+      : {}),
+  });
   const tag = def.name;
   const db = () => deps.database.db;
   const access = (c: Ctx) => new Access(db(), c.get('principal')!);
@@ -118,7 +126,10 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       .orderBy(asc(t.id))
       .limit(q.limit + 1)) as Row[];
     const page = rows.slice(0, q.limit);
-    return c.json({ items: page.map(toJson), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
+    const included = new Set(String(q.include ?? '').split(','));
+    const omitted = Object.entries(def.listOmits ?? {}).flatMap(([name, cols]) => (included.has(name) ? [] : cols));
+    const light = (row: Row) => (omitted.length ? Object.fromEntries(Object.entries(row).filter(([k]) => !omitted.includes(k))) : row);
+    return c.json({ items: page.map((row) => toJson(light(row))), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
   });
   api.add({ method: 'get', path: `/${def.path}`, summary: `List ${def.path}`, tag, roles: rolesText(readers), query: listQuery });
 
