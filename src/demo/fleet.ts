@@ -10,6 +10,8 @@ export interface SimBus {
   identifier: string;
   /** JSON devices: a device token. */
   deviceToken?: string;
+  /** OsmAnd devices with a secret: the password sent with each report. */
+  secret?: string;
   routeId: number;
   routeName: string;
   path: LonLat[];
@@ -57,6 +59,8 @@ export interface FleetOptions {
   protocol?: SimProtocol;
   /** Tokens for existing JSON devices, by device identifier. */
   deviceTokens: Map<string, string>;
+  /** Passwords of existing OsmAnd devices, by device identifier. */
+  deviceSecrets?: Map<string, string>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -84,11 +88,14 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
     const r = routes[i % routes.length];
     const protocol = protocols[i % protocols.length];
     const bus = await api.call('POST', '/api/v1/buses', { schoolId: r.schoolId, plate: `SIM-${runTag}-${i + 1}`, approvedCapacity: 40 });
-    const identifier =
-      protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : `sim-${protocol}-${runTag}-${i + 1}`;
-    const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, label: `Simulator bus ${i + 1}` });
+    // JT/T 808 terminals are known by their phone number; other devices get an unguessable id from the registry,
+    // and OsmAnd phones a password as well.
+    const identifier = protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : undefined;
+    const secret = protocol === 'osmand' ? `sim-${runTag}-${Math.random().toString(36).slice(2, 12)}` : undefined;
+    const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, secret, label: `Simulator bus ${i + 1}` });
+    if (secret) (opts.deviceSecrets ??= new Map()).set(device.identifier, secret);
     candidates.push({ ...device, simRouteId: r.id });
-    opts.log('simulator bus created', { busId: bus.id, deviceId: device.id, protocol, identifier });
+    opts.log('simulator bus created', { busId: bus.id, deviceId: device.id, protocol, identifier: device.identifier });
   }
 
   const out: SimBus[] = [];
@@ -126,6 +133,9 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
       stops: [...(r.stops ?? [])].sort((a: any, b: any) => a.sequence - b.sequence).map((s: any) => ({ lon: s.lon, lat: s.lat, name: s.name })),
     };
     if (deviceToken) bus.deviceToken = deviceToken;
+    const secret = d.protocol === 'osmand' ? opts.deviceSecrets?.get(d.identifier) : undefined;
+    if (secret) bus.secret = secret;
+    else if (d.protocol === 'osmand' && d.hasSecret) opts.log('osmand device has a password the simulator does not know; its reports will be refused', { identifier: d.identifier });
     if (trip?.driverId) {
       const dr = await driver(trip.driverId);
       if (dr) bus.driver = { name: dr.name, certificateNo: dr.qualificationCertNo ?? undefined, certificateExpiry: dr.qualificationCertExpiry ?? undefined };

@@ -145,6 +145,7 @@ class OsmandSender implements Sender {
       altitude: String(p.altitudeM ?? 0),
       valid: p.valid === false ? 'false' : 'true',
     });
+    if (this.bus.secret) q.set('password', this.bus.secret);
     const url = `${this.t.osmandUrl.replace(/\/$/, '')}/?${q}`;
     this.stats.sent++;
     for (let attempt = 0; attempt < 3; attempt++) {

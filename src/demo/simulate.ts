@@ -28,6 +28,8 @@ export interface SimulateOptions {
   deviceOff: boolean;
   expiredDriverCard: boolean;
   deviceTokens: Map<string, string>;
+  /** OsmAnd device passwords, by device identifier (the demo's are in DATA_DIR/demo-tokens.json). */
+  deviceSecrets: Map<string, string>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -54,17 +56,19 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   const apiUrl = arg(args, '--api') ?? `http://127.0.0.1:${env.PORT || 3000}`;
   const dataDir = env.DATA_DIR || './data';
   let deviceTokens = new Map<string, string>();
+  const deviceSecrets = new Map<string, string>();
   let token = arg(args, '--token') ?? env.BUSGUARD_TOKEN ?? env.ADMIN_TOKEN;
   try {
     const demo = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8')) as {
       tokens: { role: string; name: string; token: string }[];
-      devices?: { protocol: string; identifier: string }[];
+      devices?: { protocol: string; identifier: string; secret?: string }[];
     };
     token ??= demo.tokens.find((t) => t.role === 'manager')?.token;
     // The demo prints one device token: the JSON partner feed's.
     const jsonDevice = demo.devices?.find((d) => d.protocol === 'json');
     const deviceToken = demo.tokens.find((t) => t.role === 'device')?.token;
     if (jsonDevice && deviceToken) deviceTokens = new Map([[jsonDevice.identifier, deviceToken]]);
+    for (const d of demo.devices ?? []) if (d.protocol === 'osmand' && d.secret) deviceSecrets.set(d.identifier, d.secret);
   } catch {
     /* no demo tokens file */
   }
@@ -97,6 +101,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     deviceOff: args.includes('--device-off'),
     expiredDriverCard: args.includes('--expired-driver-card'),
     deviceTokens,
+    deviceSecrets,
     log: (msg, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`),
   };
 }
@@ -122,7 +127,7 @@ export interface SimulationSummary {
 
 export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   const api = new Api(o.apiUrl, o.token);
-  const fleet = await loadFleet(api, { buses: o.buses, protocol: o.protocol, deviceTokens: o.deviceTokens, log: o.log });
+  const fleet = await loadFleet(api, { buses: o.buses, protocol: o.protocol, deviceTokens: o.deviceTokens, deviceSecrets: o.deviceSecrets, log: o.log });
   if (fleet.length === 0) throw new Error('no bus to simulate');
   const targets = { jt808Host: o.jt808Host, jt808Port: o.jt808Port, osmandUrl: o.osmandUrl, apiUrl: o.apiUrl };
   const wallStart = Date.now();
