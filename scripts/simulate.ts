@@ -26,7 +26,9 @@
 //   --expired-driver-card  JT/T 808 buses report a driver card (0x0702) whose certificate expired yesterday
 //                        (without the flag they report the trip driver's valid card)
 //
-// Output: JSON lines (progress and a final summary per bus and in total). Loopback addresses only.
+// Output: JSON lines (progress and a final summary per bus and in total: sent, acked, refused, resent, errors,
+// backfilled, unacked — fixes that never got a positive acknowledgement —, reconnects). Exits 1 when anything
+// was left unacknowledged. Loopback addresses only.
 import { readFileSync } from 'node:fs';
 import { parseArgs, simulate } from '../src/demo/simulate';
 
@@ -42,7 +44,8 @@ import { parseArgs, simulate } from '../src/demo/simulate';
   const summary = await simulate(o);
   for (const b of summary.buses) o.log('bus summary', b);
   o.log('simulation finished', { simulatedS: summary.simulatedS, ...summary.total });
-  process.exit(summary.total.errors > 0 ? 1 : 0);
+  // Anything not acknowledged is a failure of the run, even when no request errored.
+  process.exit(summary.total.errors > 0 || summary.total.unacked > 0 ? 1 : 0);
 })().catch((err) => {
   process.stderr.write(`simulate: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);

@@ -1,4 +1,5 @@
 // The simulator's fleet, read from (and if asked, added to) the registry through the HTTP API.
+import type { AttendantPlan } from './attendant';
 import type { LonLat } from './route-motion';
 
 export type SimProtocol = 'jt808' | 'osmand' | 'json';
@@ -17,6 +18,8 @@ export interface SimBus {
   path: LonLat[];
   stops: (LonLat & { name: string })[];
   driver?: { name: string; certificateNo?: string; certificateExpiry?: string };
+  /** The bus's trip today with an attendant the simulator has a token for: the simulated attendant's plan. */
+  attendant?: AttendantPlan;
 }
 
 export class Api {
@@ -25,10 +28,15 @@ export class Api {
     private readonly token: string,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.callAs(this.token, method, path, body);
+  }
+
+  /** A call with another token (the simulated attendant's). */
+  async callAs<T = any>(token: string, method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -61,6 +69,8 @@ export interface FleetOptions {
   deviceTokens: Map<string, string>;
   /** Passwords of existing OsmAnd devices, by device identifier. */
   deviceSecrets?: Map<string, string>;
+  /** Attendant tokens by attendant id: those trips get a simulated attendant. */
+  attendantTokens?: Map<number, string>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -114,7 +124,8 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
         }
       }
     }
-    const trip = trips.find((t) => t.busId === d.busId);
+    // Today's trip of the bus that has not finished, else any of its trips (for the route).
+    const trip = trips.find((t) => t.busId === d.busId && (t.status === 'planned' || t.status === 'active')) ?? trips.find((t) => t.busId === d.busId);
     const routeId: number = d.simRouteId ?? trip?.routeId ?? routes[i % routes.length].id;
     const r = await route(routeId);
     const coords: LonLat[] = (r.path?.coordinates ?? []).map(([lon, lat]: [number, number]) => ({ lon, lat }));
@@ -136,11 +147,30 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
     const secret = d.protocol === 'osmand' ? opts.deviceSecrets?.get(d.identifier) : undefined;
     if (secret) bus.secret = secret;
     else if (d.protocol === 'osmand' && d.hasSecret) opts.log('osmand device has a password the simulator does not know; its reports will be refused', { identifier: d.identifier });
+    const attendantToken = trip?.attendantId != null && (trip.status === 'planned' || trip.status === 'active') ? opts.attendantTokens?.get(trip.attendantId) : undefined;
+    if (trip && attendantToken) {
+      const riders = await studentsByStop(api, routeId);
+      bus.attendant = {
+        tripId: trip.id,
+        token: attendantToken,
+        stops: (r.stops ?? []).map((s: any) => ({ id: s.id, lat: s.lat, lon: s.lon, sequence: s.sequence, studentIds: riders.get(s.id) ?? [] })),
+      };
+    }
     if (trip?.driverId) {
       const dr = await driver(trip.driverId);
       if (dr) bus.driver = { name: dr.name, certificateNo: dr.qualificationCertNo ?? undefined, certificateExpiry: dr.qualificationCertExpiry ?? undefined };
     }
     out.push(bus);
+  }
+  return out;
+}
+
+/** Student ids by their stop on a route (read once per route). */
+async function studentsByStop(api: Api, routeId: number): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  for (const s of await api.list('/api/v1/students')) {
+    const full = await api.call('GET', `/api/v1/students/${s.id}`);
+    for (const a of full.stops ?? []) if (a.routeId === routeId) out.set(a.stopId, [...(out.get(a.stopId) ?? []), s.id]);
   }
   return out;
 }

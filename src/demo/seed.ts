@@ -14,7 +14,7 @@ import { and, asc, eq, lt } from 'drizzle-orm';
 
 export interface DemoResult {
   schoolId: number;
-  tokens: { role: string; name: string; token: string }[];
+  tokens: { role: string; name: string; token: string; attendantId?: number }[];
   devices: { protocol: string; identifier: string; secret: string }[];
 }
 
@@ -138,7 +138,12 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
       tokens.push({ role, name: user.name, token });
     };
     await give(await insertUser(tx, { name: 'Transport Manager', role: 'manager', schoolIds: [schoolId] }), 'manager');
-    await give(await insertUser(tx, { name: attendantRows[0]!.name, role: 'attendant', attendantId: attendantRows[0]!.id }), 'attendant');
+    // Every demo trip's attendant has a token: the simulator drives them (check-in, boarding, sweep).
+    for (const att of attendantRows) {
+      const user = await insertUser(tx, { name: att.name, role: 'attendant', attendantId: att.id });
+      const { token } = await issueToken(tx, user.id, { label: 'demo' });
+      tokens.push({ role: 'attendant', name: user.name, token, attendantId: att.id });
+    }
     for (const g of guardianRows.slice(0, 2)) await give(await insertUser(tx, { name: g.name, role: 'guardian', guardianId: g.id }), 'guardian');
     await give(await insertUser(tx, { name: 'Bus 3 partner feed', role: 'device', deviceId: deviceRows[2]!.id }), 'device');
 

@@ -1,5 +1,7 @@
 // One sender per simulated bus, speaking its device's protocol. Reports are sent in order, one request in
 // flight per bus; a report the server refuses for storage (0x8001 result 1, HTTP 503) is kept and resent.
+// A JT/T 808 terminal whose connection the server closed reconnects (authenticating with the code it was
+// issued) before its next report. Every fix that never got a positive acknowledgement is counted in `unacked`.
 import { encodeBatchBody, encodeDriverCardBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
 import type { SimBus } from './fleet';
 
@@ -10,6 +12,10 @@ export interface SenderStats {
   resent: number;
   errors: number;
   backfilled: number;
+  /** Fixes never acknowledged (failed, refused past the retries, still pending at the end, or dropped). */
+  unacked: number;
+  /** JT/T 808: connections re-established after the server closed one. */
+  reconnects: number;
 }
 
 export interface SenderTargets {
@@ -33,7 +39,7 @@ export interface Sender {
   stop(): Promise<void>;
 }
 
-const newStats = (): SenderStats => ({ sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0 });
+const newStats = (): SenderStats => ({ sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0, unacked: 0, reconnects: 0 });
 
 export function createSender(bus: SimBus, targets: SenderTargets, log: (msg: string, f?: Record<string, unknown>) => void): Sender {
   if (bus.protocol === 'jt808') return new Jt808Sender(bus, targets, log);
@@ -44,8 +50,11 @@ export function createSender(bus: SimBus, targets: SenderTargets, log: (msg: str
 class Jt808Sender implements Sender {
   readonly stats = newStats();
   private client: Jt808TerminalClient | undefined;
-  private pending: Uint8Array[] = [];
+  /** Refused batches, kept for resending, with the number of fixes each holds. */
+  private pending: { body: Uint8Array; fixes: number }[] = [];
   private off = false;
+  private authCode: string | undefined;
+  private lastConnectAttemptMs = 0;
 
   constructor(
     private readonly bus: SimBus,
@@ -54,36 +63,74 @@ class Jt808Sender implements Sender {
   ) {}
 
   async start(): Promise<void> {
-    const c = await Jt808TerminalClient.connect(this.t.jt808Port, this.bus.identifier, { host: this.t.jt808Host });
-    const reg = await c.register({ plate: `BUS${this.bus.busId}` });
-    if (reg.result !== 0 || !reg.authCode) throw new Error(`registration refused (0x8100 result ${reg.result})`);
-    const auth = await c.authenticate(reg.authCode);
-    if (auth.result !== 0) throw new Error(`authentication refused (result ${auth.result})`);
-    this.client = c;
+    this.client = await this.connect();
     this.log('jt808 terminal online', { busId: this.bus.busId, phone: this.bus.identifier });
   }
 
+  /** Connects and authenticates: with the code issued earlier when there is one, else after registering. */
+  private async connect(): Promise<Jt808TerminalClient> {
+    this.lastConnectAttemptMs = Date.now();
+    const c = await Jt808TerminalClient.connect(this.t.jt808Port, this.bus.identifier, { host: this.t.jt808Host });
+    try {
+      if (this.authCode && (await c.authenticate(this.authCode)).result === 0) return c;
+      const reg = await c.register({ plate: `BUS${this.bus.busId}` });
+      if (reg.result !== 0 || !reg.authCode) throw new Error(`registration refused (0x8100 result ${reg.result})`);
+      const auth = await c.authenticate(reg.authCode);
+      if (auth.result !== 0) throw new Error(`authentication refused (result ${auth.result})`);
+      this.authCode = reg.authCode;
+      return c;
+    } catch (err) {
+      await c.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The open connection, reconnecting (at most once a second) when the server closed it. */
+  private async connection(): Promise<Jt808TerminalClient | undefined> {
+    if (this.client && !this.client.closed) return this.client;
+    if (Date.now() - this.lastConnectAttemptMs < 1000) return undefined;
+    try {
+      this.client = await this.connect();
+      this.stats.reconnects++;
+      this.log('jt808 terminal reconnected', { busId: this.bus.busId, phone: this.bus.identifier });
+      return this.client;
+    } catch (err) {
+      this.log('jt808 reconnect failed', { busId: this.bus.busId, error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+  }
+
   private async request(msgId: number, body: Uint8Array, fixes: number): Promise<void> {
-    const c = this.client;
-    if (!c || this.off || c.closed) return;
+    if (this.off) return;
+    this.stats.sent += fixes;
+    const c = await this.connection();
+    if (!c) {
+      this.stats.errors++;
+      this.stats.unacked += fixes;
+      return;
+    }
     // Resend what storage refused before, oldest first.
     while (this.pending.length > 0) {
-      const r = await c.request(0x0704, this.pending[0]).catch(() => undefined);
+      const r = await c.request(0x0704, this.pending[0]!.body).catch(() => undefined);
       if (!r || r.result !== 0) break;
-      this.pending.shift();
+      const done = this.pending.shift()!;
       this.stats.resent++;
+      this.stats.acked += done.fixes;
+      this.stats.unacked -= done.fixes;
     }
-    this.stats.sent += fixes;
     const r = await c.request(msgId, body).catch((err: Error) => {
       this.stats.errors++;
       this.log('jt808 request failed', { busId: this.bus.busId, error: err.message });
       return undefined;
     });
     if (r?.result === 0) this.stats.acked += fixes;
-    else if (r?.result === 1 && (msgId === 0x0200 || msgId === 0x0704)) {
-      this.stats.refused += fixes;
-      // A refused position goes into the blind-area store and is re-sent as a batch.
-      if (this.pending.length < 1000) this.pending.push(msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true));
+    else {
+      this.stats.unacked += fixes;
+      if (r?.result === 1 && (msgId === 0x0200 || msgId === 0x0704)) {
+        this.stats.refused += fixes;
+        // A refused position goes into the blind-area store and is re-sent as a batch.
+        if (this.pending.length < 1000) this.pending.push({ body: msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true), fixes });
+      }
     }
   }
 
@@ -159,6 +206,7 @@ class OsmandSender implements Sender {
         }
         if (res.status !== 503) {
           this.stats.errors++;
+          this.stats.unacked++;
           this.log('osmand report refused', { busId: this.bus.busId, status: res.status });
           return;
         }
@@ -167,10 +215,12 @@ class OsmandSender implements Sender {
         this.stats.resent++;
       } catch (err) {
         this.stats.errors++;
+        this.stats.unacked++;
         this.log('osmand request failed', { busId: this.bus.busId, error: String(err) });
         return;
       }
     }
+    this.stats.unacked++; // still refused after the retries
   }
 
   report(p: TerminalPosition): Promise<void> {
@@ -226,6 +276,7 @@ class JsonSender implements Sender {
         }
         if (res.status !== 503) {
           this.stats.errors++;
+          this.stats.unacked += ps.length;
           this.log('json batch refused', { busId: this.bus.busId, status: res.status });
           return;
         }
@@ -234,10 +285,12 @@ class JsonSender implements Sender {
         this.stats.resent += ps.length;
       } catch (err) {
         this.stats.errors++;
+        this.stats.unacked += ps.length;
         this.log('json request failed', { busId: this.bus.busId, error: String(err) });
         return;
       }
     }
+    this.stats.unacked += ps.length; // still refused after the retries
   }
 
   report(p: TerminalPosition): Promise<void> {

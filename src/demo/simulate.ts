@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TerminalPosition } from './jt808-terminal';
+import { SimAttendant } from './attendant';
 import { Api, loadFleet, type SimBus, type SimProtocol } from './fleet';
 import { BusMotion, RoutePath } from './route-motion';
 import { createSender, type Sender, type SenderStats } from './senders';
@@ -30,6 +31,8 @@ export interface SimulateOptions {
   deviceTokens: Map<string, string>;
   /** OsmAnd device passwords, by device identifier (the demo's are in DATA_DIR/demo-tokens.json). */
   deviceSecrets: Map<string, string>;
+  /** Attendant tokens by attendant id: those buses' trips get a simulated attendant (check-in, boarding, sweep). */
+  attendantTokens: Map<number, string>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -57,10 +60,11 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   const dataDir = env.DATA_DIR || './data';
   let deviceTokens = new Map<string, string>();
   const deviceSecrets = new Map<string, string>();
+  const attendantTokens = new Map<number, string>();
   let token = arg(args, '--token') ?? env.BUSGUARD_TOKEN ?? env.ADMIN_TOKEN;
   try {
     const demo = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8')) as {
-      tokens: { role: string; name: string; token: string }[];
+      tokens: { role: string; name: string; token: string; attendantId?: number }[];
       devices?: { protocol: string; identifier: string; secret?: string }[];
     };
     token ??= demo.tokens.find((t) => t.role === 'manager')?.token;
@@ -69,6 +73,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     const deviceToken = demo.tokens.find((t) => t.role === 'device')?.token;
     if (jsonDevice && deviceToken) deviceTokens = new Map([[jsonDevice.identifier, deviceToken]]);
     for (const d of demo.devices ?? []) if (d.protocol === 'osmand' && d.secret) deviceSecrets.set(d.identifier, d.secret);
+    for (const t of demo.tokens) if (t.role === 'attendant' && t.attendantId != null) attendantTokens.set(t.attendantId, t.token);
   } catch {
     /* no demo tokens file */
   }
@@ -102,6 +107,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     expiredDriverCard: args.includes('--expired-driver-card'),
     deviceTokens,
     deviceSecrets,
+    attendantTokens,
     log: (msg, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`),
   };
 }
@@ -114,20 +120,22 @@ interface Running {
   stored: TerminalPosition[];
   online: boolean;
   off: boolean;
+  /** The trip's simulated attendant, when the simulator has the attendant's token. */
+  attendant?: SimAttendant;
   /** Sends in order, one at a time. */
   chain: Promise<void>;
   queued: number;
 }
 
 export interface SimulationSummary {
-  buses: { busId: number; protocol: string; identifier: string; route: string; distanceM: number; stats: SenderStats }[];
+  buses: { busId: number; protocol: string; identifier: string; route: string; distanceM: number; stats: SenderStats; attendant?: SimAttendant['stats'] }[];
   total: SenderStats;
   simulatedS: number;
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   const api = new Api(o.apiUrl, o.token);
-  const fleet = await loadFleet(api, { buses: o.buses, protocol: o.protocol, deviceTokens: o.deviceTokens, deviceSecrets: o.deviceSecrets, log: o.log });
+  const fleet = await loadFleet(api, { buses: o.buses, protocol: o.protocol, deviceTokens: o.deviceTokens, deviceSecrets: o.deviceSecrets, attendantTokens: o.attendantTokens, log: o.log });
   if (fleet.length === 0) throw new Error('no bus to simulate');
   const targets = { jt808Host: o.jt808Host, jt808Port: o.jt808Port, osmandUrl: o.osmandUrl, apiUrl: o.apiUrl };
   const wallStart = Date.now();
@@ -152,6 +160,10 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
         return;
       }
       const r: Running = { bus, motion, sender, stored: [], online: true, off: false, chain: Promise.resolve(), queued: 0 };
+      if (bus.attendant) {
+        r.attendant = new SimAttendant(api, bus.attendant, o.log);
+        await r.attendant.checkIn(); // the attendant checks in before the bus sets off: the trip starts
+      }
       running.push(r);
       if (bus.protocol === 'jt808') {
         const expired = o.expiredDriverCard;
@@ -169,8 +181,11 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   );
   o.log('simulation started', { buses: running.length, speedup: o.speedup, durationS: o.durationS, simulatedS: simSpanS, firstDeviceTime: new Date(simStartMs).toISOString() });
 
-  const enqueue = (r: Running, job: () => Promise<void>) => {
-    if (r.queued > 2000) return; // bounded: a stalled server does not grow the queue forever
+  const enqueue = (r: Running, job: () => Promise<void>, fixes = 1) => {
+    if (r.queued > 2000) {
+      r.sender.stats.unacked += fixes; // bounded: a stalled server does not grow the queue forever
+      return;
+    }
     r.queued++;
     r.chain = r.chain.then(job).catch(() => {}).finally(() => r.queued--);
   };
@@ -218,9 +233,12 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
           r.online = true;
           const back = r.stored.splice(0);
           o.log('back in coverage: back-filling', { busId: r.bus.busId, positions: back.length });
-          enqueue(r, () => r.sender.backfill(back));
+          enqueue(r, () => r.sender.backfill(back), back.length);
         }
         enqueue(r, () => r.sender.report(p));
+        const att = r.attendant;
+        if (att && m.atStop) enqueue(r, () => att.atStop(p), 0);
+        if (att && m.done && !att.stats.swept) enqueue(r, () => att.sweep(p), 0);
       }
     }
     if (Date.now() - lastProgress >= 10_000) {
@@ -229,14 +247,20 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
     }
     await new Promise((res) => setTimeout(res, 100));
   }
-  // Let in-flight reports finish (bounded), then go offline.
+  // Let in-flight reports finish (bounded); a trip the run leaves unfinished ends with the attendant's sweep
+  // (the demo never leaves a trip that would raise a false "child left on board" alarm); then go offline.
+  await Promise.race([Promise.all(running.map((r) => r.chain)), new Promise((res) => setTimeout(res, 10_000))]);
+  for (const r of running) {
+    const m = r.motion.sample();
+    if (r.attendant && !r.attendant.stats.swept) await r.attendant.sweep({ lat: m.lat, lon: m.lon, timeMs: simStartMs + simS * 1000 });
+  }
   await Promise.race([Promise.all(running.map((r) => r.chain)), new Promise((res) => setTimeout(res, 10_000))]);
   await Promise.race([Promise.all(running.map((r) => r.sender.stop())), new Promise((res) => setTimeout(res, 5_000))]);
 
-  const total: SenderStats = { sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0 };
+  const total: SenderStats = { sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0, unacked: 0, reconnects: 0 };
   const buses = running.map((r) => {
     for (const k of Object.keys(total) as (keyof SenderStats)[]) total[k] += r.sender.stats[k];
-    return { busId: r.bus.busId, protocol: r.bus.protocol, identifier: r.bus.identifier, route: r.bus.routeName, distanceM: Math.round(r.motion.sample().distanceM), stats: { ...r.sender.stats } };
+    return { busId: r.bus.busId, protocol: r.bus.protocol, identifier: r.bus.identifier, route: r.bus.routeName, distanceM: Math.round(r.motion.sample().distanceM), stats: { ...r.sender.stats }, ...(r.attendant ? { attendant: { ...r.attendant.stats } } : {}) };
   });
   return { buses, total, simulatedS: simS };
 }
