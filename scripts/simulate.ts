@@ -26,6 +26,10 @@
 //   --expired-driver-card  JT/T 808 buses report a driver card (0x0702) whose certificate expired yesterday
 //                        (without the flag they report the trip driver's valid card)
 //
+// Attendants: a bus whose trip today has an attendant with a token in DATA_DIR/demo-tokens.json (the demo's) gets a
+// simulated attendant: check-in before the bus sets off, the children boarding at their stops, everyone off at
+// the last stop, and the end-of-trip sweep (also when the run ends before the route does).
+//
 // Output: JSON lines (progress and a final summary per bus and in total: sent, acked, refused, resent, errors,
 // backfilled, unacked — fixes that never got a positive acknowledgement —, reconnects). Exits 1 when anything
 // was left unacknowledged. Loopback addresses only.
