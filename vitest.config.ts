@@ -20,7 +20,7 @@ const db = [
   'test/jobs/jobs.test.ts',
   'test/pipeline/**/*.test.ts',
   'test/store/**/*.test.ts',
-  'test/scripts/demo-seed.test.ts',
+  'test/demo/seed.test.ts',
   'test/reports/**/*.test.ts',
 ];
 

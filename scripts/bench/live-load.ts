@@ -4,7 +4,7 @@
 // client's receipt is measured without clock skew. Commands arrive over IPC; results go back the same way.
 import http from 'node:http';
 import WebSocket from 'ws';
-import { Jt808TerminalClient } from '../sim/jt808-terminal';
+import { Jt808TerminalClient } from '../../src/demo/jt808-terminal';
 import type { LiveWorld } from './live-world';
 
 export type LoadCommand =

@@ -20,5 +20,5 @@ const out = {
     'Data from TransLink Queensland, as shipped in the gtfs_kit repository (data/cairns_gtfs.zip, MIT).',
   routes,
 };
-writeFileSync(fileURLToPath(new URL('./cairns-routes.json', import.meta.url)), JSON.stringify(out) + '\n');
+writeFileSync(fileURLToPath(new URL('../../src/demo/cairns-routes.json', import.meta.url)), JSON.stringify(out) + '\n');
 console.log(routes.map((r) => `${r.name}: ${r.path.coordinates.length} points, ${r.stops.length} stops`).join('\n'));

@@ -6,7 +6,7 @@
 // device time, so runs that continue in time stay plausible for the pipeline's jump filter.
 import http from 'node:http';
 import { encodeJt808Frame, encodeJt808Header, epochMsToBcdTime, Jt808FrameSplitter, unescapeJt808, xorChecksum, type Jt808HeaderVersion } from '../../src/ingest/jt808';
-import { encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
+import { encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
 
 export type LoadTask =
   /** `authCode`: the code provisioned in the registry for every terminal (they authenticate without registering). */

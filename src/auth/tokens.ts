@@ -17,3 +17,13 @@ function base64Url(bytes: Uint8Array): string {
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+/** Whether `given` hashes to `secretHash` (SHA-256 hex), compared in constant time. */
+export async function secretMatchesHash(given: string, secretHash: string): Promise<boolean> {
+  const actual = await hashToken(given);
+  const expected = secretHash.toLowerCase();
+  if (actual.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < actual.length; i++) diff |= actual.charCodeAt(i) ^ expected.charCodeAt(i);
+  return diff === 0;
+}

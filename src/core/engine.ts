@@ -8,8 +8,8 @@
 // a state returned by step may share sub-states with its input, and stepInPlace may be applied to a
 // state that shares sub-states with older snapshots without disturbing them.
 //
-// Ordering: inputs are expected in time order (the pipeline's filters sort small disorder with a
-// reorder buffer). A fix older than the newest one taken is "late": it feeds only the rules that
+// Ordering: inputs are expected in time order (the bus's lane takes them one at a time, in arrival
+// order). A fix older than the newest one taken is "late": it feeds only the rules that
 // are about a single moment (SOS) and blind-area re-classification of an offline gap; it never
 // moves progress or the sustained-duration rules backwards.
 import type { TripContext } from './context';

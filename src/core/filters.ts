@@ -1,9 +1,8 @@
 // Pure fix filters the pipeline runs per bus before the engine. Each rejection has a reason code.
 //
-// Order handling (design): the pipeline keeps a small reorder buffer per bus (pushReorder /
-// flushReorder, hold = filters.reorderHoldS) so fixes that arrive a little out of order reach the
-// engine sorted. A fix older than the newest accepted one is still accepted but marked late
-// (verdict.late = true); the pipeline passes it to the engine as { type: 'fix', fix, late: true }.
+// Order handling: fixes reach the engine in the order the bus's lane takes them. A fix older than the
+// newest accepted one is still accepted but marked late (verdict.late = true); the pipeline passes it to
+// the engine as { type: 'fix', fix, late: true }.
 // The engine lets late fixes touch only moment rules (SOS) and blind-area re-classification of an
 // offline gap; they never rewind progress or sustained-duration rules. Late fixes are stored.
 import type { Fix } from './fix';
@@ -100,29 +99,4 @@ export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters
     return { state: { ...state, suspect: { ...here, count } }, verdict: { ok: false, reason: 'implausible_jump' } };
   }
   return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, suspect: null }, verdict: { ok: true, late: false } };
-}
-
-export interface ReorderBuffer<T extends { timeMs: number }> {
-  holdMs: number;
-  newestMs: number | null;
-  items: T[];
-}
-
-export function createReorderBuffer<T extends { timeMs: number }>(holdMs: number): ReorderBuffer<T> {
-  return { holdMs, newestMs: null, items: [] };
-}
-
-/** Adds an item; releases, in time order, every held item at least holdMs older than the newest seen. */
-export function pushReorder<T extends { timeMs: number }>(buf: ReorderBuffer<T>, item: T): { buffer: ReorderBuffer<T>; released: T[] } {
-  const newestMs = buf.newestMs === null ? item.timeMs : Math.max(buf.newestMs, item.timeMs);
-  const items = [...buf.items, item].sort((p, q) => p.timeMs - q.timeMs);
-  const cut = newestMs - buf.holdMs;
-  let n = 0;
-  while (n < items.length && items[n]!.timeMs <= cut) n++;
-  return { buffer: { holdMs: buf.holdMs, newestMs, items: items.slice(n) }, released: items.slice(0, n) };
-}
-
-/** Releases everything held (end of a batch, or on a tick once the hold time has passed). */
-export function flushReorder<T extends { timeMs: number }>(buf: ReorderBuffer<T>): { buffer: ReorderBuffer<T>; released: T[] } {
-  return { buffer: { ...buf, items: [] }, released: buf.items };
 }

@@ -1,6 +1,6 @@
 // createApp(deps): the Hono application shared by the Node and Workers runtimes.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimitFor, bodyLimits } from './body-limit';
 import type { AppDeps, AppEnv } from './context';
 import { registerCrud } from './crud';
 import { envelope } from './errors';
@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps) {
   registries.set(app, api);
   app.use('*', requestIdMiddleware());
   app.use('*', accessLogMiddleware(deps));
+  app.use('*', bodyLimits(bodyLimitFor)); // before any handler reads a body: 413 from Content-Length or while streaming
   app.onError(errorResponse(deps));
   app.notFound((c) => c.json(envelope('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId')), 404));
 
@@ -74,7 +75,6 @@ export function createApp(deps: AppDeps) {
     return c.body(deps.ingest ? deps.ingest.metrics.render() : '');
   });
 
-  app.use('/api/v1/*', bodyLimit({ maxSize: 20 * 1024 * 1024, onError: (c) => c.json(envelope('payload_too_large', 'Request body too large', c.get('requestId')), 413) }));
   app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authMiddleware(deps)(c, next)));
 
   registerTelemetry(app, api, deps);

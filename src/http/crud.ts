@@ -58,6 +58,8 @@ export interface ResourceDef {
   onChanged?: (deps: AppDeps, row: Row | undefined, existing: Row | undefined) => void;
   /** Hides secrets. */
   toJson?: (row: Row) => Row;
+  /** Heavy columns left out of list items unless the caller asks with ?include=<name> (e.g. geometry → path). */
+  listOmits?: Record<string, string[]>;
 }
 
 export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
@@ -66,7 +68,13 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
   const schoolOf = (row: Row) => row[schoolKey] as number;
   const toJson = def.toJson ?? ((row: Row) => row);
   const filterKeys = Object.keys(def.filters ?? {});
-  const listQuery = pagination.extend(Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])));
+  const includeNames = Object.keys(def.listOmits ?? {});
+  const listQuery = pagination.extend({
+    ...Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])),
+    ...(includeNames.length
+      ? { include: z.string().regex(new RegExp(`^(${includeNames.join('|')})(,(${includeNames.join('|')}))*$`), `one or more of ${includeNames.join(', ')}`).optional() }
+      : {}),
+  });
   const tag = def.name;
   const db = () => deps.database.db;
   const access = (c: Ctx) => accessOf(c, deps);
@@ -105,7 +113,10 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       .orderBy(asc(t.id))
       .limit(q.limit + 1)) as Row[];
     const page = rows.slice(0, q.limit);
-    return c.json({ items: page.map(toJson), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
+    const included = new Set(String(q.include ?? '').split(','));
+    const omitted = Object.entries(def.listOmits ?? {}).flatMap(([name, cols]) => (included.has(name) ? [] : cols));
+    const light = (row: Row) => (omitted.length ? Object.fromEntries(Object.entries(row).filter(([k]) => !omitted.includes(k))) : row);
+    return c.json({ items: page.map((row) => toJson(light(row))), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null });
   });
 
   api.route(app, { method: 'get', path: `/${def.path}/{id}`, summary: `Get one ${def.name.toLowerCase()}`, tag, roles: rolesText(def.kind), responses: { 200: one } }, async (c) => {

@@ -1,5 +1,7 @@
 // Shared result types and error for route importers (GTFS, GeoJSON).
 // Pure: no I/O, no clock, no environment.
+import { lineString } from '@turf/helpers';
+import simplify from '@turf/simplify';
 
 export interface ImportedStop {
   name: string;
@@ -26,12 +28,13 @@ export interface ImportedRoute {
 
 /**
  * Error codes raised by the importers:
- * - GTFS: gtfs_bad_zip, gtfs_bad_csv, gtfs_missing_file, gtfs_missing_column, gtfs_not_found,
+ * - GTFS: gtfs_bad_zip, gtfs_too_large, gtfs_bad_csv, gtfs_missing_file, gtfs_missing_column, gtfs_not_found,
  *   gtfs_invalid_value, gtfs_no_shape, gtfs_invalid_options
  * - GeoJSON: geojson_invalid, geojson_stop_off_path
  */
 export type RouteImportErrorCode =
   | 'gtfs_bad_zip'
+  | 'gtfs_too_large'
   | 'gtfs_bad_csv'
   | 'gtfs_missing_file'
   | 'gtfs_missing_column'
@@ -40,7 +43,8 @@ export type RouteImportErrorCode =
   | 'gtfs_no_shape'
   | 'gtfs_invalid_options'
   | 'geojson_invalid'
-  | 'geojson_stop_off_path';
+  | 'geojson_stop_off_path'
+  | 'route_too_large';
 
 export class RouteImportError extends Error {
   constructor(
@@ -76,4 +80,32 @@ export function dropRepeatedPositions(coordinates: [number, number][]): [number,
     out.push(c);
   }
   return out;
+}
+
+/** Most positions a stored route path keeps: the engine, the map and every list stay bounded. */
+export const MAX_ROUTE_POINTS = 5000;
+
+/**
+ * A path within `maxPoints`: a longer one is simplified (Douglas–Peucker, `@turf/simplify`, high quality) with a
+ * tolerance doubled from ~0.5 m until it fits, so the stored path never strays more than that from the source.
+ * Imported files (GTFS shapes, GeoJSON traces) can be dense; the API refuses a hand-made path above the cap.
+ */
+export function fitRoutePath(
+  path: ImportedRoute['path'],
+  maxPoints = MAX_ROUTE_POINTS,
+): { path: ImportedRoute['path']; simplified: boolean; toleranceM?: number } {
+  if (path.coordinates.length <= maxPoints) return { path, simplified: false };
+  const METRES_PER_DEGREE = 111_195;
+  for (let toleranceM = 0.5; toleranceM <= 200; toleranceM *= 2) {
+    let coordinates: [number, number][];
+    try {
+      coordinates = simplify(lineString(path.coordinates), { tolerance: toleranceM / METRES_PER_DEGREE, highQuality: true }).geometry.coordinates as [number, number][];
+    } catch (err) {
+      // Douglas–Peucker recurses once per kept point on a pathological zig-zag: try a coarser tolerance.
+      if (err instanceof RangeError) continue;
+      throw err;
+    }
+    if (coordinates.length <= maxPoints) return { path: { type: 'LineString', coordinates }, simplified: true, toleranceM };
+  }
+  throw new RouteImportError(`The route path has ${path.coordinates.length} positions and cannot be simplified to ${maxPoints}`, 'route_too_large', { maxPoints });
 }

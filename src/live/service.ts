@@ -1,6 +1,6 @@
 // The live service: the hub wired to the pipeline. Stored positions (ingest.onAccepted) become `position`
 // messages; engine events (runner.onEvents) become `trip`, `eta`, `violation` messages and guardian notices.
-// Runtime-neutral: the transport (src/live/node-ws.ts on Node) only moves text between sockets and the hub.
+// Runtime-neutral: the transport (src/runtime/node/live-ws.ts on Node) only moves text between sockets and the hub.
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';

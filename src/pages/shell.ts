@@ -10,6 +10,8 @@ export interface PagesConfig {
   tileUrl?: string;
   /** Attribution shown under the map when tiles are on. */
   tileAttribution?: string;
+  /** The OsmAnd port, for the phone setup (Traccar Client) shown on the manager page; default 5055. */
+  osmandPort?: number;
 }
 
 const titles: Record<PageName, { zh: string; en: string; mobile: boolean }> = {
@@ -33,7 +35,7 @@ export function pageHtml(page: PageName, assets: { script: string; style: string
 <meta name="referrer" content="no-referrer">
 <title>${t.zh} · ${t.en}</title>
 <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/assets/${esc(assets.style)}">${tiles}
+<link rel="stylesheet" href="/assets/${esc(assets.style)}">${tiles}${config.osmandPort ? `\n<meta name="bg-osmand-port" content="${config.osmandPort}">` : ''}
 <script type="module" src="/assets/${esc(assets.script)}"></script>
 </head>
 <body class="page-${page}">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createFilterState, createReorderBuffer, filterFix, flushReorder, pushReorder, type FilterState } from '../../src/core/filters';
+import { createFilterState, filterFix, type FilterState } from '../../src/core/filters';
 import { CN_2012 } from '../../src/core/presets/cn-2012';
-import { fix, T0 } from './helpers';
+import { fix } from './helpers';
 import type { Fix } from '../../src/core/fix';
 
 const cfg = CN_2012.filters;
@@ -39,17 +39,5 @@ describe('filters', () => {
 
   it('a bad reference is replaced once several fixes agree with each other', () => {
     expect(runFilters([fix(0, 0, 0), fix(1, 5000, 0), fix(2, 5010, 0), fix(3, 5020, 0), fix(4, 5030, 0)])).toEqual(['ok', 'implausible_jump', 'implausible_jump', 'ok', 'ok']);
-  });
-
-  it('reorder buffer releases in time order after the hold time', () => {
-    let buf = createReorderBuffer<{ timeMs: number }>(3000);
-    const out: number[] = [];
-    for (const t of [0, 2000, 1000, 4000, 3000, 8000]) {
-      const r = pushReorder(buf, { timeMs: T0 + t });
-      buf = r.buffer;
-      out.push(...r.released.map((x) => x.timeMs - T0));
-    }
-    out.push(...flushReorder(buf).released.map((x) => x.timeMs - T0));
-    expect(out).toEqual([0, 1000, 2000, 3000, 4000, 8000]);
   });
 });

@@ -267,6 +267,8 @@ describe('the error table', () => {
     expect(known).toBe(true);
     const importerCodes: Record<RouteImportErrorCode, true> = {
       gtfs_bad_zip: true,
+      gtfs_too_large: true,
+      route_too_large: true,
       gtfs_bad_csv: true,
       gtfs_missing_file: true,
       gtfs_missing_column: true,

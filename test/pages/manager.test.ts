@@ -2,6 +2,7 @@
 // acknowledges, rectifies and closes it (checked in the database); fleet, compliance, reports and a registry edit
 // render without console errors. Another school's violations never show.
 import type { Browser } from 'playwright-core';
+import decodeQR from 'qr/decode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import { buildWorld, type World } from '../helpers/world';
@@ -112,6 +113,36 @@ describe('manager page', () => {
     await page.getByText('Saved.').waitFor();
     const [bus] = await srv.t.database.query<{ approved_capacity: number }>('select approved_capacity from buses where id = $1', [w.a.buses[1].id]);
     expect(bus!.approved_capacity).toBe(36);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the Traccar Client settings of an OsmAnd device as a QR code', async () => {
+    const device = await srv.t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', label: 'Phone on bus 2' } });
+    expect(device.status).toBe(201);
+    const identifier: string = device.body.identifier;
+    const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    await page.goto(`${srv.url}/manager#token=${w.tokens.managerA}`);
+    await page.getByRole('link', { name: 'Registry' }).click();
+    await page.getByRole('button', { name: `Phone setup for ${identifier}` }).click();
+    await expect.poll(() => page.getByTestId('device-identifier').textContent()).toBe(identifier);
+    const serverUrl = await page.getByTestId('device-server-url').textContent();
+    expect(serverUrl).toBe('http://127.0.0.1:5055');
+    // The QR code itself, read back from the rendered image's pixels.
+    const pixels = await page.getByTestId('device-qr').evaluate(async (img: HTMLImageElement) => {
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(img, 0, 0);
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      return { width: data.width, height: data.height, data: Array.from(data.data) };
+    });
+    expect(decodeQR({ width: pixels.width, height: pixels.height, data: new Uint8Array(pixels.data) })).toBe(`${serverUrl}/?id=${identifier}`);
+    await page.screenshot({ path: `${ARTIFACTS}/manager-phone-setup.png` });
     expect(console.errors).toEqual([]);
     await context.close();
   });

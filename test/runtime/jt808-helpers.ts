@@ -2,7 +2,7 @@
 // waiting helpers and a reply summary that ignores the random auth codes.
 import { expect } from 'vitest';
 import type { TestApp } from '../helpers/app';
-import type { PlatformReply } from '../../scripts/sim/jt808-terminal';
+import type { PlatformReply } from '../../src/demo/jt808-terminal';
 
 export async function ok(p: Promise<{ status: number; body: any }>, status = 201): Promise<any> {
   const r = await p;

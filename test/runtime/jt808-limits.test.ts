@@ -6,7 +6,7 @@ import type { Fix } from '../../src/core/fix';
 import { silentLogger } from '../../src/logging';
 import type { DeviceInfo, Ingest } from '../../src/pipeline/types';
 import { sha256Hex, startJt808Server, type Jt808Server, type Jt808ServerLimits } from '../../src/runtime/node/jt808-server';
-import { encodePositionBody, Jt808TerminalClient } from '../../scripts/sim/jt808-terminal';
+import { encodePositionBody, Jt808TerminalClient } from '../../src/demo/jt808-terminal';
 import { corruptChecksum, until } from './jt808-helpers';
 
 const CODE = 'TEST-CODE';

@@ -5,7 +5,7 @@ import { Jt808FrameSplitter, unescapeJt808 } from '../../src/ingest/jt808';
 import { silentLogger, type Logger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { encodeBatchBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../scripts/sim/jt808-terminal';
+import { encodeBatchBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { ok } from './jt808-helpers';
 

@@ -16,7 +16,7 @@ import {
 import { silentLogger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { decodePlatformReply, encodeAuthBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../scripts/sim/jt808-terminal';
+import { decodePlatformReply, encodeAuthBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { withFaults, type FaultyDatabase } from '../helpers/faults';
 import { loadFrameRows, loadVectors } from '../ingest/jt808/fixture-files';

@@ -9,9 +9,9 @@ import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
 import { startOsmandServer } from '../../src/runtime/node/osmand-server';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
-import { seedDemo } from '../../scripts/demo/seed';
-import { parseArgs, simulate } from '../../scripts/simulate';
-import { BusMotion, RoutePath } from '../../scripts/sim/route-motion';
+import { seedDemo } from '../../src/demo/seed';
+import { parseArgs, simulate } from '../../src/demo/simulate';
+import { BusMotion, RoutePath } from '../../src/demo/route-motion';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 const ADMIN = 'sim-test-admin-token-0123456789';
@@ -22,6 +22,7 @@ let osmand: ServerType;
 let jt808: Jt808Server;
 let demoDeviceToken: string;
 let jsonIdentifier: string;
+let osmandSecrets: Map<string, string>;
 
 const portOf = (s: ServerType) => (s.address() as AddressInfo).port;
 const listening = (s: ServerType) => new Promise<void>((r) => (s.listening ? r() : s.once('listening', () => r())));
@@ -32,13 +33,14 @@ beforeAll(async () => {
   const demo = await seedDemo(database, { now: Date.now() });
   demoDeviceToken = demo.tokens.find((t) => t.role === 'device')!.token;
   jsonIdentifier = demo.devices.find((d) => d.protocol === 'json')!.identifier;
+  osmandSecrets = new Map(demo.devices.filter((d) => d.protocol === 'osmand').map((d) => [d.identifier, d.secret]));
   ingest = createIngest({ database, log: silentLogger, writer: { maxDelayMs: 2 } });
   const deps = { database, log: silentLogger, now: Date.now, ingest };
   http = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
   osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
   await Promise.all([listening(http), listening(osmand)]);
   jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest, log: silentLogger });
-}, 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await jt808?.close();
@@ -108,6 +110,7 @@ describe('fleet simulator', () => {
     const logs: { msg: string; [k: string]: unknown }[] = [];
     o.log = (msg, fields) => logs.push({ msg, ...fields });
     o.deviceTokens = new Map([[jsonIdentifier, demoDeviceToken]]);
+    o.deviceSecrets = osmandSecrets;
     const summary = await simulate(o);
     expect(summary.buses.map((b) => b.protocol).sort()).toEqual(['json', 'jt808', 'osmand']);
     for (const b of summary.buses) {

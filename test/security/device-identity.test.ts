@@ -18,7 +18,7 @@ import type { Database } from '../../src/store/db';
 import { migrationsFolder } from '../../src/store/migrate';
 import { createPgliteDatabase } from '../../src/store/pglite-db';
 import { createPostgresDatabase } from '../../src/store/postgres-db';
-import { Jt808TerminalClient } from '../../scripts/sim/jt808-terminal';
+import { Jt808TerminalClient } from '../../src/demo/jt808-terminal';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testDbKind } from '../helpers/db';
 import { ok } from '../runtime/jt808-helpers';

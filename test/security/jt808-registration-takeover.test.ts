@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { Jt808TerminalClient, type TerminalPosition } from '../../scripts/sim/jt808-terminal';
+import { Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { ok } from '../runtime/jt808-helpers';
 

@@ -1,5 +1,6 @@
 // Default preset: Decree 617 (2012), the traffic-law implementing rules and GB 24407-2012.
-// See /reference/school-bus-rules.md for the source of each number.
+// Overspeed: Decree 617 Art. 35; fatigue: traffic-law implementing rules Art. 62(7); driver credentials: Art. 23-26,
+// 45, 47. Durations, fix counts and distances that no regulation fixes are operating defaults.
 import type { RuleConfig } from './types';
 
 export const CN_2012: RuleConfig = {
@@ -50,5 +51,5 @@ export const CN_2012: RuleConfig = {
   },
   progress: { searchBackM: 60, searchAheadM: 200, searchSpeedKph: 200, localAcceptM: 30, emitEveryS: 5 },
   tripStart: { onRouteM: 100, movingSpeedKph: 5, windowSlackS: 30 * 60 },
-  filters: { maxFutureS: 300, maxJumpSpeedKph: 200, jumpMaxGapS: 600, jumpReanchorFixes: 3, reorderHoldS: 3 },
+  filters: { maxFutureS: 300, maxJumpSpeedKph: 200, jumpMaxGapS: 600, jumpReanchorFixes: 3 },
 };

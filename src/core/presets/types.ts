@@ -105,8 +105,6 @@ export interface RuleConfig {
     jumpMaxGapS: number;
     /** this many consecutive rejected fixes that agree with each other re-anchor the jump test */
     jumpReanchorFixes: number;
-    /** hold time of the reorder buffer that sorts small disorder before the engine */
-    reorderHoldS: number;
   };
 }
 

@@ -36,17 +36,12 @@ export interface EffectiveLimit {
   zoneId: string | null;
 }
 
-/** min(road-class preset, posted zone limit, hazard / low-visibility limit). */
-export function effectiveLimit(frame: FixFrame, ctx: TripContext, cfg: RuleConfig['overspeed']): EffectiveLimit {
-  return effectiveLimitInto(frame.x, frame.y, ctx, cfg, { limitKph: 0, reason: 'other', zoneId: null });
-}
-
 // Scratch for the per-fix path (the engine is synchronous; nothing keeps a reference to these).
 const zoneScratch: PreparedZone[] = [];
 const limitScratch: EffectiveLimit = { limitKph: 0, reason: 'other', zoneId: null };
 
-/** effectiveLimit at (x, y) written into out; returns out. */
-export function effectiveLimitInto(x: number, y: number, ctx: TripContext, cfg: RuleConfig['overspeed'], out: EffectiveLimit): EffectiveLimit {
+/** min(road-class preset, posted zone limit, hazard / low-visibility limit) at (x, y), written into out; returns out. */
+function effectiveLimitInto(x: number, y: number, ctx: TripContext, cfg: RuleConfig['overspeed'], out: EffectiveLimit): EffectiveLimit {
   const zones = zoneScratch;
   const n = zonesAtInto(ctx.route.zones, x, y, zones);
   let roadClass = ctx.route.defaultRoadClass;

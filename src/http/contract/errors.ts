@@ -18,6 +18,8 @@ export const errorStatus = {
   gtfs_invalid_value: 400,
   gtfs_no_shape: 400,
   gtfs_invalid_options: 400,
+  gtfs_too_large: 413,
+  route_too_large: 400,
   gtfs_route_required: 400,
   geojson_invalid: 400,
   geojson_stop_off_path: 400,

@@ -20,8 +20,14 @@ const shape = {
   schoolId: id,
   busId: id.nullable().optional(),
   protocol: z.enum(deviceProtocols),
-  /** JT/T 808 terminal phone number (digits, or the hex form of a non-BCD phone field), OsmAnd / partner device id. */
-  identifier: z.string().trim().min(1).max(64),
+  /**
+   * JT/T 808 terminal phone number (digits, or the hex form of a non-BCD phone field), OsmAnd / partner device id.
+   * Leave it out for OsmAnd and JSON devices and the registry issues an unguessable one (24 random characters): an
+   * OsmAnd device without a secret is identified by its id alone, so a guessable explicit id (a phone number,
+   * "bus-3") lets anyone post positions for that bus. Explicit ids remain possible for existing deployments; give
+   * such devices a secret.
+   */
+  identifier: z.string().trim().min(1).max(64).optional(),
   /** JT/T 808 auth code or device secret; stored hashed, never returned. */
   secret: z.string().min(4).max(64).optional(),
   tzOffsetMin: z.number().int().min(-720).max(840).optional(),
@@ -48,6 +54,15 @@ async function canonicalIdentifier(tx: DbOrTx, protocol: (typeof deviceProtocols
   return identifier;
 }
 
+const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'; // 32 symbols, none easily confused
+
+/** An unguessable device id: 24 symbols of 5 random bits each (120 bits). */
+export function issueDeviceIdentifier(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => ID_ALPHABET[b & 31]).join('');
+}
+
 export const devicesResource: ResourceDef = {
   name: 'Device',
   path: 'devices',
@@ -58,7 +73,7 @@ export const devicesResource: ResourceDef = {
   createSchema: z
     .object(shape)
     .strict()
-    .refine((d) => d.protocol !== 'jt808' || JT808_REGISTRY_IDENTIFIER.test(d.identifier), {
+    .refine((d) => d.protocol !== 'jt808' || (d.identifier !== undefined && JT808_REGISTRY_IDENTIFIER.test(d.identifier)), {
       path: ['identifier'],
       message: jt808IdentifierMessage,
     }),
@@ -66,6 +81,7 @@ export const devicesResource: ResourceDef = {
   row: contract.device,
   prepare: async (tx, body, existing) => {
     const { secret, ...rest } = body;
+    if (!existing && rest.identifier === undefined) rest.identifier = issueDeviceIdentifier();
     if (rest.identifier !== undefined || (existing && rest.protocol !== undefined && rest.protocol !== existing.protocol)) {
       // One canonical identity per device: a second spelling of a known terminal is a collision (409).
       rest.identifier = await canonicalIdentifier(tx, rest.protocol ?? existing!.protocol, rest.identifier ?? existing!.identifier, existing?.id);

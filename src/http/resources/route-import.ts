@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { parseGeoJsonRoute } from '../../ingest/geojson';
 import { gtfsRoute, listGtfsRoutes, readGtfsFiles, readGtfsZip, type GtfsFeed } from '../../ingest/gtfs';
-import { type ImportedRoute, RouteImportError } from '../../ingest/route-import';
+import { fitRoutePath, type ImportedRoute, RouteImportError } from '../../ingest/route-import';
 import { insertRoute } from '../../store/repos/routes-repo';
 import { routePeriods } from '../../store/schema';
 import { type Access, accessOf } from '../access';
@@ -71,6 +71,12 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
 
   const save = async (c: Ctx, a: Access, imported: ImportedRoute, opts: z.infer<z.ZodObject<typeof target>>) => {
     a.check('create', { kind: 'route', schoolId: opts.schoolId });
+    let fitted: ReturnType<typeof fitRoutePath>;
+    try {
+      fitted = fitRoutePath(imported.path); // dense shapes are simplified to MAX_ROUTE_POINTS
+    } catch (err) {
+      importFailure(err);
+    }
     const row = await db().transaction(async (tx) => {
       const route = await insertRoute(
         tx,
@@ -79,7 +85,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
           name: opts.name ?? imported.name,
           period: opts.period,
           corridorWidthM: opts.corridorWidthM,
-          path: imported.path,
+          path: fitted.path,
           externalId: imported.externalId ?? imported.shapeId,
         },
         imported.stops.map((s) => ({
@@ -94,6 +100,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       );
       return routeJson(tx, route);
     });
+    if (fitted.simplified) c.header('X-Route-Simplified', `${imported.path.coordinates.length}->${fitted.path.coordinates.length}; toleranceM=${fitted.toleranceM}`);
     return c.json(row, 201);
   };
 

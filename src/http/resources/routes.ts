@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { replaceStops, replaceZones, routeChildren } from '../../store/repos/routes-repo';
 import { roadClasses, routePeriods, routes } from '../../store/schema';
+import { MAX_ROUTE_POINTS } from '../../ingest/route-import';
 import * as contract from '../contract/registry';
 import type { ResourceDef, Row } from '../crud';
 import { id, lat, lineString, lon, name, partialOf, polygon, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
@@ -22,11 +23,14 @@ export const zoneInput = z.object({
   hazard: z.boolean().optional(),
 });
 
+/** A hand-made path is capped (imports simplify dense shapes to the same cap). */
+const routePath = lineString.extend({ coordinates: lineString.shape.coordinates.max(MAX_ROUTE_POINTS, `a route path holds at most ${MAX_ROUTE_POINTS} positions`) });
+
 const shape = {
   schoolId: id,
   name,
   period: z.enum(routePeriods).optional(),
-  path: lineString,
+  path: routePath,
   corridorWidthM: z.number().int().min(10).max(2000).optional(),
   ruleOverrides: z.record(z.string(), z.unknown()).optional(),
   externalId: z.string().max(100).optional(),
@@ -74,4 +78,6 @@ export const routesResource: ResourceDef = {
     if (body.zones) await replaceZones(tx, row.id, body.zones);
   },
   expand: routeJson,
+  // Lists stay light: a route's geometry comes with GET /routes/{id}, or with ?include=geometry on the list.
+  listOmits: { geometry: ['path'] },
 };

@@ -1,5 +1,6 @@
 // Device telemetry over HTTP: partner JSON batches (device token) and the OsmAnd protocol (phone apps).
 import type { Hono } from 'hono';
+import { secretMatchesHash } from '../../auth/tokens';
 import type { Fix } from '../../core/fix';
 import { decodeJsonBatch, telemetryBatchSchema } from '../../ingest/json';
 import { completeWithLastPosition, decodeOsmand } from '../../ingest/osmand';
@@ -85,6 +86,15 @@ export function osmandHandler(deps: AppDeps) {
         ingest.countRejected('osmand', 'unknown_device');
         deps.log.warn('osmand report from an unregistered device', { requestId, identifier: decoded.deviceId });
         throw new AppError('unknown_device', 'Device is not registered');
+      }
+      if (device.secretHash) {
+        // A device with a secret proves it on every report (Traccar Client: `password`; some apps: `key`).
+        const given = decoded.secret ?? url.searchParams.get('password') ?? url.searchParams.get('key') ?? undefined;
+        if (given === undefined || !(await secretMatchesHash(given, device.secretHash))) {
+          ingest.countRejected('osmand', 'bad_secret');
+          deps.log.warn('osmand report with a missing or wrong device password', { requestId, deviceId: device.deviceId });
+          throw new AppError('unauthorized', given === undefined ? 'This device requires its password' : 'Wrong device password');
+        }
       }
       const fixes: Fix[] = [...decoded.fixes];
       for (const p of decoded.positionless) {

@@ -13,12 +13,6 @@ export function distanceM(a: LonLat, b: LonLat): number {
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-export function pathLengthM(path: LonLat[]): number {
-  let total = 0;
-  for (let i = 1; i < path.length; i++) total += distanceM(path[i - 1]!, path[i]!);
-  return total;
-}
-
 function wrapLonDeg(d: number): number {
   return d > 180 ? d - 360 : d < -180 ? d + 360 : d;
 }

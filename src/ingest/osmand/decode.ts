@@ -32,6 +32,8 @@ export type PositionlessFix = Omit<Fix, 'lat' | 'lon'>;
 export interface OsmandResult {
   /** The device id when one was found (also on errors, for logging). */
   deviceId?: string;
+  /** The device's secret (`password` or `key`), when sent; checked by the server, never stored. */
+  secret?: string;
   fixes: Fix[];
   /** Reports without coordinates; see the module comment. */
   positionless: PositionlessFix[];
@@ -94,7 +96,7 @@ function collectParams(target: string, formBody: string): Params {
 
 const CONSUMED = new Set([
   'id', 'deviceid', 'lat', 'lon', 'location', 'timestamp', 'speed', 'bearing', 'heading', 'altitude',
-  'accuracy', 'hdop', 'batt', 'charge', 'alarm', 'driverUniqueId', 'valid',
+  'accuracy', 'hdop', 'batt', 'charge', 'alarm', 'driverUniqueId', 'valid', 'password', 'key',
 ]);
 
 function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): void {
@@ -108,6 +110,8 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
     return;
   }
   out.deviceId = deviceId;
+  const secret = params.get('password')?.[0] ?? params.get('key')?.[0];
+  if (secret !== undefined) out.secret = secret;
 
   let latText = first('lat');
   let lonText = first('lon');

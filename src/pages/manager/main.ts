@@ -10,6 +10,7 @@ import { $, clear, h, s } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { LiveFeed, type LiveState } from '../shared/live';
 import { type LonLat, MapView } from '../shared/map';
+import encodeQR from 'qr';
 import { en, zh } from './strings';
 import type {
   BusPosition,
@@ -28,6 +29,7 @@ import type {
   ViolationDetail,
   ViolationPage,
   ViolationWithActions,
+  Device,
 } from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.manager';
@@ -43,7 +45,7 @@ let buses: Bus[] = [];
 let live: LiveFeed | undefined;
 let main: HTMLElement;
 let connEl: HTMLElement;
-let cleanup: (() => void)[] = [];
+const cleanup: (() => void)[] = [];
 
 const plate = (busId: number | null) => (busId == null ? '—' : buses.find((b) => b.id === busId)?.plate ?? `#${busId}`);
 const sevBadge = (sev: string) => h('span', { class: `sev sev-${sev}` }, t(`sev.${sev}`));
@@ -596,13 +598,38 @@ async function reportsView(id?: number) {
 }
 
 // ── registry ─────────────────────────────────────────────────────────────────────────────────────────────
+/** Traccar Client settings for an OsmAnd device: the OsmAnd port on this host, with the device id. */
+function phoneSetup(d: Device, close: () => void) {
+  const port = document.querySelector<HTMLMetaElement>('meta[name="bg-osmand-port"]')?.content || '5055';
+  const serverUrl = `${location.protocol}//${location.hostname}:${port}`;
+  const qrText = `${serverUrl}/?id=${encodeURIComponent(d.identifier)}`;
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'phone-setup-title' },
+    h('h3', { id: 'phone-setup-title' }, t('phoneSetupFor', { id: d.label ?? d.identifier })),
+    h('p', null, t('phoneSetupHelp')),
+    h('img', { class: 'qr', src: encodeQR(qrText, 'data-url', { ecc: 'medium', scale: 6, border: 4 }), alt: t('qrAlt', { id: d.identifier }), 'data-testid': 'device-qr' }),
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', null, t('serverUrl')),
+      h('dd', { 'data-testid': 'device-server-url' }, serverUrl),
+      h('dt', null, t('deviceIdentifier')),
+      h('dd', { 'data-testid': 'device-identifier' }, h('code', null, d.identifier)),
+      h('dt', null, t('devicePassword')),
+      h('dd', null, d.hasSecret ? t('passwordSet') : t('passwordNone')),
+    ),
+    h('button', { type: 'button', onclick: close }, t('closePanel')),
+  );
+}
+
 async function registryView() {
-  const drivers = await listAll<Driver>(api, '/api/v1/drivers');
+  const [drivers, devices] = await Promise.all([listAll<Driver>(api, '/api/v1/drivers'), listAll<Device>(api, '/api/v1/devices')]);
   const editor = h('div', { 'aria-live': 'polite' });
   const schoolName = (id: number) => schools.find((x) => x.id === id)?.name ?? `#${id}`;
 
   const form = (title: string, fields: [string, string, string, string | number | null][], submit: (values: Record<string, string>) => Promise<void>) => {
-    const inputs = fields.map(([key, label, type, value]) => [key, h('input', { id: `e-${key}`, name: key, type, value: value ?? '' })] as const);
+    const inputs = fields.map(([key, _label, type, value]) => [key, h('input', { id: `e-${key}`, name: key, type, value: value ?? '' })] as const);
     const msg = h('p', { role: 'status' });
     clear(
       editor,
@@ -653,6 +680,26 @@ async function registryView() {
   };
   renderTables();
 
+  const showPhoneSetup = (d: Device) => {
+    clear(editor, phoneSetup(d, () => editor.replaceChildren()));
+    editor.querySelector('button')?.focus();
+  };
+  const deviceBody = h(
+    'tbody',
+    null,
+    devices.map((d) =>
+      h(
+        'tr',
+        null,
+        h('td', null, h('code', null, d.identifier)),
+        h('td', null, d.protocol),
+        h('td', null, plate(d.busId)),
+        h('td', null, d.hasSecret ? '✓' : '—'),
+        h('td', null, d.protocol === 'osmand' ? h('button', { type: 'button', onclick: () => showPhoneSetup(d), 'aria-label': t('phoneSetupFor', { id: d.identifier }) }, t('phoneSetup')) : ''),
+      ),
+    ),
+  );
+
   // Route import: a GeoJSON file (LineString + stop Points) or a GTFS feed (zip) with the route id.
   const impSchool = h('select', { id: 'i-school' }, schools.map((sc) => h('option', { value: sc.id }, sc.name)));
   const impFile = h('input', { id: 'i-file', type: 'file', accept: '.geojson,.json,.zip', required: true });
@@ -702,6 +749,7 @@ async function registryView() {
       h('section', null, h('h3', null, t('buses')), h('table', null, h('thead', null, h('tr', null, ...['plate', 'school'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))), h('th', { scope: 'col' }, t('capacity')), h('th', { scope: 'col' }, t('signValid')), h('th', { scope: 'col' }, t('inspectionValid')), h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))))), busBody)),
       h('section', null, h('h3', null, t('drivers')), h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('col.school')), h('th', { scope: 'col' }, t('licenceValid')), h('th', { scope: 'col' }, t('certExpiry')), h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))))), driverBody)),
     ),
+    h('section', null, h('h3', null, t('devices')), h('table', null, h('thead', null, h('tr', null, ...['device', 'protocol', 'bus', 'secret'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))), h('th', null, h('span', { class: 'visually-hidden' }, t('phoneSetup'))))), deviceBody)),
     importForm,
   );
 }

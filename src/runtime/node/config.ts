@@ -86,6 +86,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       complianceWarnDays: e.COMPLIANCE_WARN_DAYS,
       keepRawPositionsDays: e.RETENTION_POSITIONS_DAYS,
     },
-    pages: { tileUrl: e.TILE_URL, tileAttribution: e.TILE_ATTRIBUTION },
+    pages: { tileUrl: e.TILE_URL, tileAttribution: e.TILE_ATTRIBUTION, osmandPort: e.OSMAND_PORT },
   };
 }

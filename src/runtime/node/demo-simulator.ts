@@ -1,6 +1,6 @@
 // With the demo district, `npm start` drives the demo buses along their routes so a newcomer sees them move:
-// the fleet simulator (scripts/simulate.ts) in this process, over loopback, one hour at a time until stopped.
-import { parseArgs, simulate } from '../../../scripts/simulate';
+// the fleet simulator (src/demo/simulate.ts) in this process, over loopback, one hour at a time until stopped.
+import { parseArgs, simulate } from '../../demo/simulate';
 import type { Logger } from '../../logging';
 
 export interface DemoTargets {

@@ -18,7 +18,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIngest } from '../../pipeline/ingest';
 import { createEngineRunner } from '../../pipeline/engine-runner';
-import { refreshDemoDay, seedDemoIfEmpty } from '../../../scripts/demo/seed';
+import { refreshDemoDay, seedDemoIfEmpty } from '../../demo/seed';
 import { startDemoSimulator } from './demo-simulator';
 
 async function main() {

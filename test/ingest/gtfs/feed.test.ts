@@ -155,7 +155,7 @@ describe('feed quirks', () => {
 
   it('rejects a zip whose text files exceed the size ceiling', () => {
     const zip = zipSync({ 'routes.txt': strToU8('route_id\n' + 'R\n'.repeat(1000)) });
-    expect(codeOf(() => readGtfsZip(zip, { maxUncompressedBytes: 100 })).code).toBe('gtfs_bad_zip');
+    expect(codeOf(() => readGtfsZip(zip, { maxUncompressedBytes: 100 })).code).toBe('gtfs_too_large');
   });
 
   it('reports malformed CSV with the file name', () => {

@@ -12,7 +12,7 @@ import {
   unescapeJt808,
   wrapJt808Frame,
 } from '../../../src/ingest/jt808';
-import { encodePositionBody, encodeRegisterBody } from '../../../scripts/sim/jt808-terminal';
+import { encodePositionBody, encodeRegisterBody } from '../../../src/demo/jt808-terminal';
 import { authedSession, ctxWith, readReply } from './helpers';
 
 // 0x08 0x6A 0x12 0x3B 0xCD 0xEF: 0x6A, 0x3B, 0xCD, 0xEF are not BCD.

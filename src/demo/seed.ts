@@ -2,20 +2,20 @@
 // qualification certificate), attendants, students, guardians, today's trips and tokens to try the API.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { localDate, zonedTimeToEpochMs } from '../../src/core/time-zone';
-import { secondsOfDay } from '../../src/http/resources/fields';
-import type { ImportedRoute } from '../../src/ingest/route-import';
-import type { Database } from '../../src/store/db';
-import { insertUser, issueToken } from '../../src/store/repos/auth-repo';
-import { insertRoute } from '../../src/store/repos/routes-repo';
-import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../../src/store/schema';
-import { hashToken } from '../../src/auth/tokens';
-import { canonicalDeviceIdentifier } from '../../src/ingest/device-identity';
+import { localDate, zonedTimeToEpochMs } from '../core/time-zone';
+import { secondsOfDay } from '../http/resources/fields';
+import type { ImportedRoute } from '../ingest/route-import';
+import type { Database } from '../store/db';
+import { insertUser, issueToken } from '../store/repos/auth-repo';
+import { insertRoute } from '../store/repos/routes-repo';
+import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../store/schema';
+import { hashToken } from '../auth/tokens';
+import { canonicalDeviceIdentifier } from '../ingest/device-identity';
 import { and, asc, eq, lt } from 'drizzle-orm';
 
 export interface DemoResult {
   schoolId: number;
-  tokens: { role: string; name: string; token: string }[];
+  tokens: { role: string; name: string; token: string; attendantId?: number }[];
   devices: { protocol: string; identifier: string; secret: string }[];
 }
 
@@ -139,7 +139,12 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
       tokens.push({ role, name: user.name, token });
     };
     await give(await insertUser(tx, { name: 'Transport Manager', role: 'manager', schoolIds: [schoolId] }), 'manager');
-    await give(await insertUser(tx, { name: attendantRows[0]!.name, role: 'attendant', attendantId: attendantRows[0]!.id }), 'attendant');
+    // Every demo trip's attendant has a token: the simulator drives them (check-in, boarding, sweep).
+    for (const att of attendantRows) {
+      const user = await insertUser(tx, { name: att.name, role: 'attendant', attendantId: att.id });
+      const { token } = await issueToken(tx, user.id, { label: 'demo' });
+      tokens.push({ role: 'attendant', name: user.name, token, attendantId: att.id });
+    }
     for (const g of guardianRows.slice(0, 2)) await give(await insertUser(tx, { name: g.name, role: 'guardian', guardianId: g.id }), 'guardian');
     await give(await insertUser(tx, { name: 'Bus 3 partner feed', role: 'device', deviceId: deviceRows[2]!.id }), 'device');
 

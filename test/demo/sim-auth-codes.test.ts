@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createJt808Credentials } from '../../scripts/sim/auth-codes';
+import { createJt808Credentials } from '../../src/demo/auth-codes';
 
 const dir = mkdtempSync(join(tmpdir(), 'bg-sim-codes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

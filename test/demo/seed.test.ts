@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshDemoDay, seedDemoIfEmpty, type DemoResult } from '../../scripts/demo/seed';
+import { refreshDemoDay, seedDemoIfEmpty, type DemoResult } from '../../src/demo/seed';
 import { createTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;

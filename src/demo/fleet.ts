@@ -1,5 +1,9 @@
 // The simulator's fleet, read from (and if asked, added to) the registry through the HTTP API.
+import type { AttendantPlan } from './attendant';
 import type { LonLat } from './route-motion';
+
+// The simulator is a client of the API reading loosely shaped JSON (and tolerating older servers): `any` there is deliberate.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
 export type SimProtocol = 'jt808' | 'osmand' | 'json';
 
@@ -12,11 +16,15 @@ export interface SimBus {
   plate?: string;
   /** JSON devices: a device token. */
   deviceToken?: string;
+  /** OsmAnd devices with a secret: the password sent with each report. */
+  secret?: string;
   routeId: number;
   routeName: string;
   path: LonLat[];
   stops: (LonLat & { name: string })[];
   driver?: { name: string; certificateNo?: string; certificateExpiry?: string };
+  /** The bus's trip today with an attendant the simulator has a token for: the simulated attendant's plan. */
+  attendant?: AttendantPlan;
 }
 
 export class Api {
@@ -25,10 +33,15 @@ export class Api {
     private readonly token: string,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.callAs(this.token, method, path, body);
+  }
+
+  /** A call with another token (the simulated attendant's). */
+  async callAs<T = any>(token: string, method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -59,6 +72,10 @@ export interface FleetOptions {
   protocol?: SimProtocol;
   /** Tokens for existing JSON devices, by device identifier. */
   deviceTokens: Map<string, string>;
+  /** Passwords of existing OsmAnd devices, by device identifier. */
+  deviceSecrets?: Map<string, string>;
+  /** Attendant tokens by attendant id: those trips get a simulated attendant. */
+  attendantTokens?: Map<number, string>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -88,11 +105,14 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
     const protocol = protocols[i % protocols.length];
     const bus = await api.call('POST', '/api/v1/buses', { schoolId: r.schoolId, plate: `SIM-${runTag}-${i + 1}`, approvedCapacity: 40 });
     plates.set(bus.id, bus.plate);
-    const identifier =
-      protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : `sim-${protocol}-${runTag}-${i + 1}`;
-    const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, label: `Simulator bus ${i + 1}` });
+    // JT/T 808 terminals are known by their phone number; other devices get an unguessable id from the registry,
+    // and OsmAnd phones a password as well.
+    const identifier = protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : undefined;
+    const secret = protocol === 'osmand' ? `sim-${runTag}-${Math.random().toString(36).slice(2, 12)}` : undefined;
+    const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, secret, label: `Simulator bus ${i + 1}` });
+    if (secret) (opts.deviceSecrets ??= new Map()).set(device.identifier, secret);
     candidates.push({ ...device, simRouteId: r.id });
-    opts.log('simulator bus created', { busId: bus.id, deviceId: device.id, protocol, identifier });
+    opts.log('simulator bus created', { busId: bus.id, deviceId: device.id, protocol, identifier: device.identifier });
   }
 
   const out: SimBus[] = [];
@@ -111,7 +131,8 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
         }
       }
     }
-    const trip = trips.find((t) => t.busId === d.busId);
+    // Today's trip of the bus that has not finished, else any of its trips (for the route).
+    const trip = trips.find((t) => t.busId === d.busId && (t.status === 'planned' || t.status === 'active')) ?? trips.find((t) => t.busId === d.busId);
     const routeId: number = d.simRouteId ?? trip?.routeId ?? routes[i % routes.length].id;
     const r = await route(routeId);
     const coords: LonLat[] = (r.path?.coordinates ?? []).map(([lon, lat]: [number, number]) => ({ lon, lat }));
@@ -132,11 +153,33 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
     if (deviceToken) bus.deviceToken = deviceToken;
     const plate = plates.get(d.busId);
     if (plate !== undefined) bus.plate = plate;
+    const secret = d.protocol === 'osmand' ? opts.deviceSecrets?.get(d.identifier) : undefined;
+    if (secret) bus.secret = secret;
+    else if (d.protocol === 'osmand' && d.hasSecret) opts.log('osmand device has a password the simulator does not know; its reports will be refused', { identifier: d.identifier });
+    const attendantToken = trip?.attendantId != null && (trip.status === 'planned' || trip.status === 'active') ? opts.attendantTokens?.get(trip.attendantId) : undefined;
+    if (trip && attendantToken) {
+      const riders = await studentsByStop(api, routeId);
+      bus.attendant = {
+        tripId: trip.id,
+        token: attendantToken,
+        stops: (r.stops ?? []).map((s: any) => ({ id: s.id, lat: s.lat, lon: s.lon, sequence: s.sequence, studentIds: riders.get(s.id) ?? [] })),
+      };
+    }
     if (trip?.driverId) {
       const dr = await driver(trip.driverId);
       if (dr) bus.driver = { name: dr.name, certificateNo: dr.qualificationCertNo ?? undefined, certificateExpiry: dr.qualificationCertExpiry ?? undefined };
     }
     out.push(bus);
+  }
+  return out;
+}
+
+/** Student ids by their stop on a route (read once per route). */
+async function studentsByStop(api: Api, routeId: number): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  for (const s of await api.list('/api/v1/students')) {
+    const full = await api.call('GET', `/api/v1/students/${s.id}`);
+    for (const a of full.stops ?? []) if (a.routeId === routeId) out.set(a.stopId, [...(out.get(a.stopId) ?? []), s.id]);
   }
   return out;
 }

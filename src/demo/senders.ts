@@ -1,5 +1,7 @@
 // One sender per simulated bus, speaking its device's protocol. Reports are sent in order, one request in
 // flight per bus; a report the server refuses for storage (0x8001 result 1, HTTP 503) is kept and resent.
+// A JT/T 808 terminal whose connection the server closed reconnects (authenticating with the code it was
+// issued) before its next report. Every fix that never got a positive acknowledgement is counted in `unacked`.
 import { encodeBatchBody, encodeDriverCardBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
 import type { Jt808Credentials } from './auth-codes';
 import type { SimBus } from './fleet';
@@ -11,6 +13,10 @@ export interface SenderStats {
   resent: number;
   errors: number;
   backfilled: number;
+  /** Fixes never acknowledged (failed, refused past the retries, still pending at the end, or dropped). */
+  unacked: number;
+  /** JT/T 808: connections re-established after the server closed one. */
+  reconnects: number;
 }
 
 export interface SenderTargets {
@@ -36,7 +42,7 @@ export interface Sender {
   stop(): Promise<void>;
 }
 
-const newStats = (): SenderStats => ({ sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0 });
+const newStats = (): SenderStats => ({ sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0, unacked: 0, reconnects: 0 });
 
 export function createSender(bus: SimBus, targets: SenderTargets, log: (msg: string, f?: Record<string, unknown>) => void): Sender {
   if (bus.protocol === 'jt808') return new Jt808Sender(bus, targets, log);
@@ -47,8 +53,11 @@ export function createSender(bus: SimBus, targets: SenderTargets, log: (msg: str
 class Jt808Sender implements Sender {
   readonly stats = newStats();
   private client: Jt808TerminalClient | undefined;
-  private pending: Uint8Array[] = [];
+  /** Refused batches, kept for resending, with the number of fixes each holds. */
+  private pending: { body: Uint8Array; fixes: number }[] = [];
   private off = false;
+  private authCode: string | undefined;
+  private lastConnectAttemptMs = 0;
 
   constructor(
     private readonly bus: SimBus,
@@ -58,10 +67,22 @@ class Jt808Sender implements Sender {
 
   /** Authenticates with the code the terminal keeps; registers (0x0100) only when it has none that works. */
   async start(): Promise<void> {
+    this.client = await this.connect();
+    this.log('jt808 terminal online', { busId: this.bus.busId, phone: this.bus.identifier });
+  }
+
+  /** Connects and authenticates: with the code issued earlier when there is one, else after registering. */
+  private async connect(): Promise<Jt808TerminalClient> {
+    this.lastConnectAttemptMs = Date.now();
     const c = await Jt808TerminalClient.connect(this.t.jt808Port, this.bus.identifier, { host: this.t.jt808Host });
-    const creds = this.t.jt808Credentials;
-    const kept = creds?.code(this.bus.identifier);
-    if (kept === undefined || (await c.authenticate(kept)).result !== 0) {
+    try {
+      // The code kept from an earlier run (or this one), else the demo's provisioned one; register only without.
+      const creds = this.t.jt808Credentials;
+      const kept = this.authCode ?? creds?.code(this.bus.identifier);
+      if (kept !== undefined && (await c.authenticate(kept)).result === 0) {
+        this.authCode = kept;
+        return c;
+      }
       const plate = this.bus.plate ?? '';
       let reg = await c.register({ plate });
       if (reg.result === 3 && creds) {
@@ -70,39 +91,64 @@ class Jt808Sender implements Sender {
         this.log('jt808 re-registration window opened', { busId: this.bus.busId, deviceId: this.bus.deviceId });
         reg = await c.register({ plate });
       }
-      if (reg.result !== 0 || !reg.authCode) {
-        c.destroy();
-        throw new Error(`registration refused (0x8100 result ${reg.result})`);
-      }
+      if (reg.result !== 0 || !reg.authCode) throw new Error(`registration refused (0x8100 result ${reg.result})`);
       creds?.remember(this.bus.identifier, reg.authCode);
       const auth = await c.authenticate(reg.authCode);
       if (auth.result !== 0) throw new Error(`authentication refused (result ${auth.result})`);
+      this.authCode = reg.authCode;
+      return c;
+    } catch (err) {
+      await c.close().catch(() => {});
+      throw err;
     }
-    this.client = c;
-    this.log('jt808 terminal online', { busId: this.bus.busId, phone: this.bus.identifier });
+  }
+
+  /** The open connection, reconnecting (at most once a second) when the server closed it. */
+  private async connection(): Promise<Jt808TerminalClient | undefined> {
+    if (this.client && !this.client.closed) return this.client;
+    if (Date.now() - this.lastConnectAttemptMs < 1000) return undefined;
+    try {
+      this.client = await this.connect();
+      this.stats.reconnects++;
+      this.log('jt808 terminal reconnected', { busId: this.bus.busId, phone: this.bus.identifier });
+      return this.client;
+    } catch (err) {
+      this.log('jt808 reconnect failed', { busId: this.bus.busId, error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
   }
 
   private async request(msgId: number, body: Uint8Array, fixes: number): Promise<void> {
-    const c = this.client;
-    if (!c || this.off || c.closed) return;
+    if (this.off) return;
+    this.stats.sent += fixes;
+    const c = await this.connection();
+    if (!c) {
+      this.stats.errors++;
+      this.stats.unacked += fixes;
+      return;
+    }
     // Resend what storage refused before, oldest first.
     while (this.pending.length > 0) {
-      const r = await c.request(0x0704, this.pending[0]!).catch(() => undefined);
+      const r = await c.request(0x0704, this.pending[0]!.body).catch(() => undefined);
       if (!r || r.result !== 0) break;
-      this.pending.shift();
+      const done = this.pending.shift()!;
       this.stats.resent++;
+      this.stats.acked += done.fixes;
+      this.stats.unacked -= done.fixes;
     }
-    this.stats.sent += fixes;
     const r = await c.request(msgId, body).catch((err: Error) => {
       this.stats.errors++;
       this.log('jt808 request failed', { busId: this.bus.busId, error: err.message });
       return undefined;
     });
     if (r?.result === 0) this.stats.acked += fixes;
-    else if (r?.result === 1 && (msgId === 0x0200 || msgId === 0x0704)) {
-      this.stats.refused += fixes;
-      // A refused position goes into the blind-area store and is re-sent as a batch.
-      if (this.pending.length < 1000) this.pending.push(msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true));
+    else {
+      this.stats.unacked += fixes;
+      if (r?.result === 1 && (msgId === 0x0200 || msgId === 0x0704)) {
+        this.stats.refused += fixes;
+        // A refused position goes into the blind-area store and is re-sent as a batch.
+        if (this.pending.length < 1000) this.pending.push({ body: msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true), fixes });
+      }
     }
   }
 
@@ -164,6 +210,7 @@ class OsmandSender implements Sender {
       altitude: String(p.altitudeM ?? 0),
       valid: p.valid === false ? 'false' : 'true',
     });
+    if (this.bus.secret) q.set('password', this.bus.secret);
     const url = `${this.t.osmandUrl.replace(/\/$/, '')}/?${q}`;
     this.stats.sent++;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -177,6 +224,7 @@ class OsmandSender implements Sender {
         }
         if (res.status !== 503) {
           this.stats.errors++;
+          this.stats.unacked++;
           this.log('osmand report refused', { busId: this.bus.busId, status: res.status });
           return;
         }
@@ -185,10 +233,12 @@ class OsmandSender implements Sender {
         this.stats.resent++;
       } catch (err) {
         this.stats.errors++;
+        this.stats.unacked++;
         this.log('osmand request failed', { busId: this.bus.busId, error: String(err) });
         return;
       }
     }
+    this.stats.unacked++; // still refused after the retries
   }
 
   report(p: TerminalPosition): Promise<void> {
@@ -244,6 +294,7 @@ class JsonSender implements Sender {
         }
         if (res.status !== 503) {
           this.stats.errors++;
+          this.stats.unacked += ps.length;
           this.log('json batch refused', { busId: this.bus.busId, status: res.status });
           return;
         }
@@ -252,10 +303,12 @@ class JsonSender implements Sender {
         this.stats.resent += ps.length;
       } catch (err) {
         this.stats.errors++;
+        this.stats.unacked += ps.length;
         this.log('json request failed', { busId: this.bus.busId, error: String(err) });
         return;
       }
     }
+    this.stats.unacked += ps.length; // still refused after the retries
   }
 
   report(p: TerminalPosition): Promise<void> {

@@ -15,7 +15,7 @@ import {
   STATUS_SOUTH,
   STATUS_WEST,
   type Jt808HeaderVersion,
-} from '../../src/ingest/jt808';
+} from '../ingest/jt808';
 
 const GPS_BDS = (1 << 18) | (1 << 19);
 

@@ -5,7 +5,7 @@
 // Codes are kept in a JSON file (DATA_DIR/jt808-auth-codes.json beside the demo tokens), by canonical
 // terminal identifier.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { canonicalJt808Phone } from '../../src/ingest/device-identity';
+import { canonicalJt808Phone } from '../ingest/device-identity';
 
 export interface Jt808Credentials {
   /** The code to try first (remembered, or the demo's provisioned secret). */

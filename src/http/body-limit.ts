@@ -1,0 +1,49 @@
+// Request body limits, enforced before any handler reads a byte: a declared Content-Length above the limit is
+// answered 413 at once; a body without one (chunked) is counted while it streams and refused as soon as it
+// passes the limit. The 413 closes the connection, so the rest of an oversized upload is not read.
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv, Ctx } from './context';
+import { envelope } from './errors';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/** Per-route body ceilings (bytes). */
+export const BODY_LIMITS = {
+  /** An OsmAnd report is one query string or a small form/JSON body (phone apps send a few hundred bytes). */
+  osmandBytes: 64 * KIB,
+  /** Every JSON API call not listed below. */
+  jsonBytes: 1 * MIB,
+  /** POST /api/v1/telemetry/positions: up to 1,000 positions of up to ~4 KB each. */
+  telemetryBatchBytes: 4 * MIB,
+  /** Route imports: a GeoJSON document or a zipped GTFS feed (its unzipped size has its own ceiling). */
+  routeImportBytes: 32 * MIB,
+} as const;
+
+/** The ceiling for a request path on the main HTTP port. */
+export function bodyLimitFor(path: string): number {
+  if (path === '/osmand' || path.startsWith('/osmand/')) return BODY_LIMITS.osmandBytes;
+  if (path === '/api/v1/telemetry/positions') return BODY_LIMITS.telemetryBatchBytes;
+  if (path.startsWith('/api/v1/routes/import/')) return BODY_LIMITS.routeImportBytes;
+  return BODY_LIMITS.jsonBytes;
+}
+
+function tooLarge(c: Ctx, maxBytes: number) {
+  c.header('Connection', 'close');
+  return c.json(envelope('payload_too_large', `Request body too large (limit ${maxBytes} bytes)`, c.get('requestId') ?? 'unknown', { limitBytes: maxBytes }), 413);
+}
+
+/** Applies `limitFor(path)` to every request with a body. */
+export function bodyLimits(limitFor: (path: string) => number): MiddlewareHandler<AppEnv> {
+  const byLimit = new Map<number, MiddlewareHandler<AppEnv>>();
+  const middlewareFor = (maxBytes: number) => {
+    let mw = byLimit.get(maxBytes);
+    if (!mw) byLimit.set(maxBytes, (mw = bodyLimit({ maxSize: maxBytes, onError: (c) => tooLarge(c, maxBytes) }) as MiddlewareHandler<AppEnv>));
+    return mw;
+  };
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return middlewareFor(limitFor(c.req.path))(c, next);
+  };
+}
