@@ -303,7 +303,9 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
         else limited = true;
         this.queue.push({ wire, limited });
       }
-      if (this.queue.length >= limits.maxPendingFrames && !this.paused) {
+      // Reading pauses when too many frames wait, and while the position queue is full (storage back-pressure:
+      // this terminal's submissions wait for room instead of being refused); the drain loop resumes it.
+      if (!this.paused && (this.queue.length >= limits.maxPendingFrames || ingest.storageFull?.() === true)) {
         this.paused = true;
         stats.readPauses++;
         this.socket.pause();
