@@ -69,7 +69,8 @@ const WRITER = {
   ...(args.includes('--writer-concurrency') ? { concurrency: argNum('--writer-concurrency', 4) } : {}),
 };
 const JSON_BATCH = QUICK ? 100 : 500;
-const DEADLINE_MS = (QUICK ? 5 : 25) * 60_000;
+/** The whole run's time bound: a full run of both configurations takes ~15 minutes on a busy 2-core machine. */
+const DEADLINE_MS = (QUICK ? 5 : 5 + 15 * RUNS) * 60_000;
 /** `--only bare|wired`: one configuration. */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const CONFIGS = (['bare', 'wired'] as const).filter((c) => ONLY === undefined || ONLY === c);
