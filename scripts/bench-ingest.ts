@@ -301,6 +301,7 @@ async function rawCopy(url: string, rows: PositionRow[]): Promise<number> {
 
 /** One measurement's figures. */
 interface Figures {
+  /** Distinct fixes acknowledged ("accepted") per second of the measurement. */
   fixesPerS: number;
   /** Server process CPU per distinct fix (µs). */
   cpuUsPerFix: number;
@@ -314,7 +315,15 @@ interface Figures {
   lost: number;
   duplicated: number;
   refused: number;
+  /** JT/T 808 frames answered result 1 by the per-connection rate limit. */
+  rateLimited: number;
+  /** Positions answered "storage unavailable" (JT/T 808 result 1: database failed or timed out, queue full too long). */
+  refusedStorage: number;
+  /** Writer statements that failed (timeout or error) and submissions that waited for room past the bound. */
+  writerFailures: number;
+  admissionTimeouts: number;
   rejectedByFilters: number;
+  /** Sends with no answer within the load generator's bound (120 s per terminal). */
   errors: number;
   commits: number;
   commitP50Ms: number;
@@ -392,7 +401,15 @@ async function main() {
       };
     };
 
-    const finish = async (config: Config, kind: Kind, run: number, rawRate: number, load: Measured, ingest: ReturnType<typeof createIngest>): Promise<Figures> => {
+    const finish = async (
+      config: Config,
+      kind: Kind,
+      run: number,
+      rawRate: number,
+      load: Measured,
+      ingest: ReturnType<typeof createIngest>,
+      jt?: { rateLimitedFrames: number; fixesRefusedStorage: number },
+    ): Promise<Figures> => {
       const metrics = ingest.metrics.render();
       const ws = writerStats(metrics, load.fixes);
       const [row] = await database.query<{ n: number }>('select count(*)::int as n from positions');
@@ -400,17 +417,21 @@ async function main() {
       const [tr] = await database.query<{ n: number }>("select count(*)::int as n from trips where status <> 'planned'");
       const written = counter(metrics, 'busguard_positions_written_total');
       const f: Figures = {
-        fixesPerS: load.fixes / (load.elapsedMs / 1000),
+        fixesPerS: load.uniqueAcked / (load.elapsedMs / 1000),
         cpuUsPerFix: (1000 * load.serverCpuMs) / load.fixes,
         clientCpuUsPerFix: (1000 * load.cpuMs) / load.fixes,
         peakRssMb: load.peakRssMb,
-        ratioToRaw: load.fixes / (load.elapsedMs / 1000) / rawRate,
+        ratioToRaw: load.uniqueAcked / (load.elapsedMs / 1000) / rawRate,
         fixes: load.fixes,
         sent: load.sent,
         stored,
         lost: Math.max(0, load.uniqueAcked - stored),
         duplicated: Math.max(0, written - stored),
         refused: load.refused,
+        rateLimited: jt?.rateLimitedFrames ?? 0,
+        refusedStorage: jt?.fixesRefusedStorage ?? 0,
+        writerFailures: counter(metrics, 'busguard_position_batch_failures_total'),
+        admissionTimeouts: counter(metrics, 'busguard_position_admission_timeouts_total'),
         rejectedByFilters: counter(metrics, 'busguard_fixes_rejected_total', /reason="duplicate"/),
         errors: load.errors,
         commits: ws.commits,
@@ -446,8 +467,9 @@ async function main() {
         resendEvery: RESEND_EVERY,
         ...(config === 'wired' ? { routes: routePaths } : {}),
       });
+      const jtStats = server.stats();
       await server.close();
-      const f = await finish(config, kind, run, rawRate, load, srv.ingest);
+      const f = await finish(config, kind, run, rawRate, load, srv.ingest, jtStats);
       await srv.stop();
       return f;
     };
@@ -511,21 +533,21 @@ async function main() {
       `bare = ingest alone, rate limits off; wired = engine + live hub attached, JT/T 808 default limits (50 frames/s, burst 500 per connection), buses on trips along ${CAIRNS.routes.length} Cairns routes`,
       `raw insert of the same rows: unnest (writer's statement, 2000 × 4) ${fmt(median(raw.unnest))}/s [${raw.unnest.map((x) => fmt(x)).join(', ')}]; COPY ${fmt(median(raw.copy))}/s; JT/T 808 decode ${fmt(median(decode))} frames/s (1 core)`,
       '',
-      '| config | measurement                               | fixes/s (median) | runs                     | server CPU µs/fix | peak RSS MB | vs raw unnest | lost | duplicated | refused | filtered | trips started |',
-      '|--------|-------------------------------------------|-----------------:|--------------------------|------------------:|------------:|--------------:|-----:|-----------:|--------:|---------:|--------------:|',
+      '| config | measurement                               | fixes/s (median) | runs                     | server CPU µs/fix | peak RSS MB | vs raw unnest | lost | duplicated | refused (rate limit / storage) | unanswered | filtered | trips started |',
+      '|--------|-------------------------------------------|-----------------:|--------------------------|------------------:|------------:|--------------:|-----:|-----------:|-------------------------------:|-----------:|---------:|--------------:|',
     ];
     for (const config of CONFIGS) {
       for (const kind of KINDS) {
         const fs = figures.get(`${config}.${kind}`);
         if (!fs?.length) continue;
         lines.push(
-          `| ${config.padEnd(6)} | ${label[kind].padEnd(41)} | ${fmt(med(fs, 'fixesPerS')).padStart(16)} | ${fs.map((f) => fmt(f.fixesPerS)).join(', ').padEnd(24)} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${String(sum(fs, 'refused')).padStart(7)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
+          `| ${config.padEnd(6)} | ${label[kind].padEnd(41)} | ${fmt(med(fs, 'fixesPerS')).padStart(16)} | ${fs.map((f) => fmt(f.fixesPerS)).join(', ').padEnd(24)} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${`${sum(fs, 'refused')} (${sum(fs, 'rateLimited')} / ${sum(fs, 'refusedStorage')})`.padStart(30)} | ${String(sum(fs, 'errors')).padStart(10)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
         );
       }
     }
     lines.push(
       '',
-      'lost = distinct fixes acknowledged − rows stored; duplicated = rows the writer sent to the database − rows stored (conflicts: a fix written twice); refused = JT/T 808 answers other than result 0, HTTP 503s (resent after Retry-After); filtered = fixes the pipeline filters refused (resent duplicates excluded). Sums over runs.',
+      'fixes/s = distinct fixes acknowledged per second. lost = distinct fixes acknowledged − rows stored; duplicated = rows the writer sent to the database − rows stored (conflicts: a fix written twice); refused = JT/T 808 answers other than result 0 (by the rate limit / as storage unavailable), HTTP 503s (resent after Retry-After); unanswered = reports without an answer within 120 s per terminal; filtered = fixes the pipeline filters refused (resent duplicates excluded). Sums over runs.',
       `peak RSS: this process (app, ingest, engine, live hub, JT/T 808 server), sampled every 50 ms during the measurement; the load generator runs in a child process.`,
       `Machine: ${availableParallelism()} cores shared by PostgreSQL, this process, the load generator and anything else running.`,
       `  uptime before: ${loadBefore}`,
@@ -547,6 +569,10 @@ async function main() {
           lost: sum(fs, 'lost'),
           duplicated: sum(fs, 'duplicated'),
           refused: sum(fs, 'refused'),
+          rateLimited: sum(fs, 'rateLimited'),
+          refusedStorage: sum(fs, 'refusedStorage'),
+          writerFailures: sum(fs, 'writerFailures'),
+          admissionTimeouts: sum(fs, 'admissionTimeouts'),
           rejectedByFilters: sum(fs, 'rejectedByFilters'),
           errors: sum(fs, 'errors'),
           fixes: sum(fs, 'fixes'),
