@@ -1,27 +1,37 @@
-// Ingest benchmark against a real PostgreSQL server (loopback only):
-//   - JT/T 808 decode rate (frames/s on one core, the session handler on position frames);
-//   - end-to-end persisted fixes/s through the real app: JSON batches over HTTP, and 1,000 concurrent JT/T 808
-//     connections over TCP (each authenticates with its provisioned auth code, then reports positions keeping at most `--window`
-//     reports unacknowledged, default 50 — a terminal keeps unacknowledged reports for resending and does not wait
-//     for each ack before the next; a second measurement with `--compare-window`, default 10, is shown beside it);
-//   - beside them, the raw bulk-insert rate of the same rows into the same `positions` table (the pipeline's own
-//     unnest statement with the writer's batch size and concurrency — the limit — and COPY FROM STDIN for reference).
-// Medians of 3 runs, and the median of the per-run ratios to raw; after every run the rows are counted by
-// (device_id, time): none lost, none duplicated. The machine load (`uptime`) is printed before and after.
-// A fresh database is created for the run and dropped afterwards. The whole run is bounded (5 minutes).
+// Ingest benchmark against a real PostgreSQL server (loopback only), in two configurations in one run:
+//   - bare: the ingest pipeline alone (no engine, no live hub, per-terminal rate limits off) — the storage path;
+//   - wired: as src/runtime/node/main.ts wires it — the engine runner and the live hub attached to the ingest,
+//     the JT/T 808 server with its default per-connection limits (rate limit 50 frames/s, burst 500; only the
+//     per-address connection cap is raised, since every load connection comes from 127.0.0.1) — and every bus on
+//     a planned trip along one of the Cairns demo routes (src/demo/cairns-routes.json), driving along it.
+// For each configuration: JSON batches over HTTP, JT/T 808 over TCP at window `--window` (default 50) and
+// `--compare-window` (default 10) with `--connections` terminals (default 1,000), and `--many` terminals (default
+// 5,000) at the first window. A terminal keeps at most "window" reports unacknowledged (it sends more as acks
+// return; an ack only follows the commit). Each measurement prints fixes/s, server CPU µs per fix, the server
+// process's peak RSS, and the ratio to the raw insert rate (the pipeline's own unnest statement with the writer's
+// batch size and concurrency, measured in the same run; COPY FROM STDIN for reference).
+// Lost and duplicated are counted without relying on the (device_id, time) key: every `--resend-every`-th fix
+// (default 25) is sent twice; lost = distinct fixes acknowledged − rows stored; duplicated = rows the writer sent
+// to the database − rows stored (a fix written twice is a conflict the key absorbs; here it is counted).
+// Medians of `--runs` runs (default 3). The machine load (`uptime`) is printed before and after. A fresh database
+// is created for the run and dropped afterwards; the run is bounded in time. The last line is one JSON object.
 //
-//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:ingest [-- --runs 3 --fixes 200000 --window 50]
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:ingest [-- --runs 3 --fixes 200000]
+//   npm run bench:ingest -- --quick        (small counts, under a minute: development and the smoke test)
 //
 // The load generators run in a child process (scripts/sim/load-worker.ts), so clients and server do not share
-// one event loop; the server side (app, ingest, JT/T 808 server) runs in this process.
+// one event loop; the server side (app, ingest, engine, live hub, JT/T 808 server) runs in this process.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import postgres from 'postgres';
 import { createApp } from '../src/http/app';
 import { silentLogger } from '../src/logging';
+import { createLiveHub } from '../src/live/service';
+import { createEngineRunner } from '../src/pipeline/engine-runner';
 import { createIngest } from '../src/pipeline/ingest';
 import { insertParams, POSITION_INSERT_SQL, type PositionRow } from '../src/pipeline/position-writer';
 import { sha256Hex, startJt808Server } from '../src/runtime/node/jt808-server';
@@ -29,7 +39,7 @@ import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
 import type { Database } from '../src/store/db';
 import { insertUser, issueToken } from '../src/store/repos/auth-repo';
-import { buses, devices, schools } from '../src/store/schema';
+import { buses, devices, routes, schools, stops, trips } from '../src/store/schema';
 import { measureJt808DecodeRate } from './bench/jt808-decode-rate';
 import { benchPosition, type LoadResult, type LoadTask } from './sim/load-worker';
 
@@ -37,35 +47,42 @@ import { benchPosition, type LoadResult, type LoadTask } from './sim/load-worker
 const BENCH_AUTH_CODE = 'BENCH-AUTH-CODE';
 
 const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
 const argNum = (name: string, d: number) => {
   const i = args.indexOf(name);
   const v = i >= 0 ? Number(args[i + 1]) : d;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number`);
   return v;
 };
-const RUNS = Math.min(5, argNum('--runs', 3));
-const FIXES = Math.min(500_000, argNum('--fixes', 200_000));
-const JT808_CONNECTIONS = Math.min(5000, argNum('--connections', 1000));
+const RUNS = Math.max(1, Math.min(5, argNum('--runs', QUICK ? 1 : 3)));
+const FIXES = Math.max(1000, Math.min(500_000, argNum('--fixes', QUICK ? 3000 : 200_000)));
+const JT808_CONNECTIONS = Math.max(1, Math.min(5000, argNum('--connections', QUICK ? 40 : 1000)));
+/** The many-connections measurement (0 skips it). */
+const JT808_MANY = Math.min(5000, argNum('--many', QUICK ? 150 : 5000));
 /** Unacknowledged reports per terminal at most (bounded: ≤ 100). */
-const JT808_WINDOW = Math.min(100, argNum('--window', 50));
+const JT808_WINDOW = Math.max(1, Math.min(100, argNum('--window', 50)));
 /** A second JT/T 808 measurement with a small window, for comparison (`--compare-window 0` skips it). */
-const COMPARE_WINDOW = (() => {
-  const i = args.indexOf('--compare-window');
-  const v = i >= 0 ? Number(args[i + 1]) : 10;
-  return Number.isFinite(v) && v > 0 ? Math.min(100, v) : undefined;
-})();
-const JSON_DEVICES = 100;
+const COMPARE_WINDOW = Math.min(100, argNum('--compare-window', 10)) || undefined;
+/** Every n-th fix is sent twice (0: none). */
+const RESEND_EVERY = argNum('--resend-every', 25);
+const JSON_DEVICES = QUICK ? 20 : 100;
 /** Position-writer settings for the end-to-end runs (`--writer-batch`, `--writer-concurrency`; default: the writer's own). */
 const WRITER = {
   ...(args.includes('--writer-batch') ? { maxBatchRows: argNum('--writer-batch', 2000) } : {}),
   ...(args.includes('--writer-concurrency') ? { concurrency: argNum('--writer-concurrency', 4) } : {}),
 };
-const JSON_BATCH = 500;
-const DEADLINE_MS = 5 * 60_000;
-/** `--only raw|json|jt808`: one measurement (profiling); the table then shows only what ran. */
+const JSON_BATCH = QUICK ? 100 : 500;
+/** The whole run's time bound: a full run of both configurations takes ~15 minutes on a busy 2-core machine. */
+const DEADLINE_MS = (QUICK ? 5 : 5 + 15 * RUNS) * 60_000;
+/** `--only bare|wired`: one configuration. */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const runs = (what: string) => ONLY === undefined || ONLY === what;
-
+const CONFIGS = (['bare', 'wired'] as const).filter((c) => ONLY === undefined || ONLY === c);
+type Config = (typeof CONFIGS)[number];
+const KINDS = ['json', 'jt808', 'jt808Small', 'jt808Many'] as const;
+type Kind = (typeof KINDS)[number];
+const CAIRNS = JSON.parse(readFileSync(fileURLToPath(new URL('../src/demo/cairns-routes.json', import.meta.url)), 'utf8')) as {
+  routes: { name: string; path: { type: 'LineString'; coordinates: [number, number][] }; stops: { name: string; lat: number; lon: number; sequence: number; scheduledTime?: string }[] }[];
+};
 
 /** `uptime` output (load averages), or the load averages alone where `uptime` is missing. */
 function machineLoad(): string {
@@ -84,48 +101,81 @@ const median = (xs: number[]) => {
 };
 
 interface Fleet {
+  /** JT/T 808 terminals: the first JT808_CONNECTIONS are the 1,000-terminal fleet, all of them the many. */
   jt808: { deviceId: number; busId: number; phone: string }[];
   json: { deviceId: number; busId: number; token: string }[];
 }
 
-async function seed(database: Database): Promise<Fleet> {
+/** A school, its buses and devices, the Cairns routes with their stops, and a planned trip per bus at `startMs`. */
+async function seed(database: Database, startMs: number): Promise<Fleet> {
   const { db } = database;
-  const [school] = await db.insert(schools).values({ name: 'Bench School', lat: 22.5, lon: 113.9 }).returning({ id: schools.id });
-  const n = JT808_CONNECTIONS + JSON_DEVICES;
+  const [school] = await db.insert(schools).values({ name: 'Bench School', lat: -16.92, lon: 145.77, timeZone: 'Australia/Brisbane' }).returning({ id: schools.id });
+  const schoolId = school!.id;
+  const terminals = Math.max(JT808_CONNECTIONS, JT808_MANY);
+  const n = terminals + JSON_DEVICES;
   const busRows = await db
     .insert(buses)
-    .values(Array.from({ length: n }, (_, i) => ({ schoolId: school!.id, plate: `BENCH-${i + 1}`, approvedCapacity: 40 })))
+    .values(Array.from({ length: n }, (_, i) => ({ schoolId, plate: `BENCH-${i + 1}`, approvedCapacity: 40 })))
     .returning({ id: buses.id });
   const fleet: Fleet = { jt808: [], json: [] };
   const jtRows = await db
     .insert(devices)
-    .values(busRows.slice(0, JT808_CONNECTIONS).map((b, i) => ({ schoolId: school!.id, busId: b.id, protocol: 'jt808' as const, identifier: `1390${String(i).padStart(7, '0')}`, secretHash: sha256Hex(BENCH_AUTH_CODE) })))
+    .values(busRows.slice(0, terminals).map((b, i) => ({ schoolId, busId: b.id, protocol: 'jt808' as const, identifier: `1390${String(i).padStart(7, '0')}`, secretHash: sha256Hex(BENCH_AUTH_CODE) })))
     .returning({ id: devices.id, busId: devices.busId, identifier: devices.identifier });
   for (const r of jtRows) fleet.jt808.push({ deviceId: r.id, busId: r.busId!, phone: r.identifier });
   const jsRows = await db
     .insert(devices)
-    .values(busRows.slice(JT808_CONNECTIONS).map((b, i) => ({ schoolId: school!.id, busId: b.id, protocol: 'json' as const, identifier: `bench-partner-${i + 1}` })))
+    .values(busRows.slice(terminals).map((b, i) => ({ schoolId, busId: b.id, protocol: 'json' as const, identifier: `bench-partner-${i + 1}` })))
     .returning({ id: devices.id, busId: devices.busId });
   for (const r of jsRows) {
     const user = await insertUser(db, { name: `feed ${r.id}`, role: 'device', deviceId: r.id });
     const { token } = await issueToken(db, user.id, { label: 'bench' });
     fleet.json.push({ deviceId: r.id, busId: r.busId!, token });
   }
+  // Routes and trips: device i (JT/T 808) and JSON device j drive route i % 3 / (100,000 + j) % 3 (load-worker).
+  const routeIds: number[] = [];
+  for (const r of CAIRNS.routes) {
+    const [row] = await db.insert(routes).values({ schoolId, name: r.name, path: r.path }).returning({ id: routes.id });
+    routeIds.push(row!.id);
+    await db.insert(stops).values(r.stops.map((st) => ({ routeId: row!.id, name: st.name, lat: st.lat, lon: st.lon, sequence: st.sequence, radiusM: 50 })));
+  }
+  const serviceDate = new Date(startMs).toISOString().slice(0, 10);
+  const tripRows = [
+    ...fleet.jt808.map((t, i) => ({ busId: t.busId, routeId: routeIds[i % routeIds.length]! })),
+    ...fleet.json.map((t, j) => ({ busId: t.busId, routeId: routeIds[(100_000 + j) % routeIds.length]! })),
+  ];
+  for (let i = 0; i < tripRows.length; i += 1000) {
+    await db.insert(trips).values(tripRows.slice(i, i + 1000).map((t) => ({ schoolId, routeId: t.routeId, busId: t.busId, serviceDate, plannedStartAt: new Date(startMs) })));
+  }
   return fleet;
 }
 
+/** Empties what a measurement wrote (positions, engine output) and puts every trip back to planned. */
+async function reset(database: Database): Promise<void> {
+  await database.query('truncate positions, engine_checkpoints, stop_events, violations, case_actions, notices, device_events, rejected_fixes, trip_sweeps cascade');
+  await database.query("update trips set status = 'planned', started_at = null, ended_at = null, attendant_checked_in_at = null");
+}
+
 /** Runs a load in the child process; `serverCpuMs` is this process's CPU time (the server side) over the measured phase. */
-function runLoad(task: LoadTask): Promise<LoadResult & { serverCpuMs: number; serverSysMs: number }> {
+type Measured = LoadResult & { serverCpuMs: number; serverSysMs: number; peakRssMb: number };
+
+function runLoad(task: LoadTask): Promise<Measured> {
   let cpu: NodeJS.CpuUsage | undefined;
+  // The server process's resident set, sampled through the measured phase.
+  let peakRss = 0;
+  let sampler: ReturnType<typeof setInterval> | undefined;
   const onReady = () => {
     cpu = process.cpuUsage();
+    peakRss = process.memoryUsage.rss();
+    sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   };
   const child: ChildProcess = fork(fileURLToPath(new URL('./sim/load-worker.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  return new Promise<LoadResult & { serverCpuMs: number; serverSysMs: number }>((resolve, reject) => {
+  return new Promise<Measured>((resolve, reject) => {
     const timer = setTimeout(() => {
+      clearInterval(sampler);
       child.kill('SIGKILL');
       reject(new Error('load generator timed out'));
     }, 180_000);
@@ -135,15 +185,19 @@ function runLoad(task: LoadTask): Promise<LoadResult & { serverCpuMs: number; se
         child.send({ type: 'go' });
       } else if (m.type === 'done') {
         clearTimeout(timer);
+        clearInterval(sampler);
         const used = process.cpuUsage(cpu);
-        resolve({ ...m.result!, serverCpuMs: (used.user + used.system) / 1000, serverSysMs: used.system / 1000 });
+        peakRss = Math.max(peakRss, process.memoryUsage.rss());
+        resolve({ ...m.result!, serverCpuMs: (used.user + used.system) / 1000, serverSysMs: used.system / 1000, peakRssMb: peakRss / 2 ** 20 });
       } else if (m.type === 'error') {
         clearTimeout(timer);
+        clearInterval(sampler);
         reject(new Error(`load generator: ${m.message}`));
       }
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       if (code !== 0) reject(new Error(`load generator exited with ${code}`));
     });
     child.send({ type: 'task', task });
@@ -167,20 +221,6 @@ function writerStats(metrics: string, fixes: number): WriterStats {
     p50Ms: 1000 * v(/^busguard_position_batch_commit_seconds\{quantile="0.5"\} (\S+)$/m),
     p90Ms: 1000 * v(/^busguard_position_batch_commit_seconds\{quantile="0.9"\} (\S+)$/m),
   };
-}
-
-function describeWriter(ws: WriterStats[]): string {
-  if (ws.length === 0) return 'not run';
-  return `${median(ws.map((w) => w.commits)).toFixed(0)} commits/run of ~${median(ws.map((w) => w.rowsPerCommit)).toFixed(0)} rows, commit p50 ${median(ws.map((w) => w.p50Ms)).toFixed(0)} ms, p90 ${median(ws.map((w) => w.p90Ms)).toFixed(0)} ms`;
-}
-
-/** Rows and distinct (device, time) pairs in `positions`, against what was sent. */
-async function verify(database: Database, expected: number, what: string): Promise<{ rows: number; distinct: number }> {
-  const [r] = await database.query<{ rows: number; distinct: number }>('select count(*)::int as rows, count(distinct (device_id, time))::int as distinct from positions');
-  const rows = Number(r!.rows);
-  const distinct = Number(r!.distinct);
-  if (rows !== expected || distinct !== expected) throw new Error(`${what}: expected ${expected} rows, found ${rows} (${distinct} distinct (device, time))`);
-  return { rows, distinct };
 }
 
 function rowsFor(fleet: Fleet, fixes: number, baseMs: number, t0Ms: number): PositionRow[] {
@@ -263,6 +303,43 @@ async function rawCopy(url: string, rows: PositionRow[]): Promise<number> {
   }
 }
 
+/** One measurement's figures. */
+interface Figures {
+  /** Distinct fixes acknowledged ("accepted") per second of the measurement. */
+  fixesPerS: number;
+  /** Server process CPU per distinct fix (µs). */
+  cpuUsPerFix: number;
+  clientCpuUsPerFix: number;
+  peakRssMb: number;
+  /** fixes/s ÷ the same run's raw unnest rate. */
+  ratioToRaw: number;
+  fixes: number;
+  sent: number;
+  stored: number;
+  lost: number;
+  duplicated: number;
+  refused: number;
+  /** JT/T 808 frames answered result 1 by the per-connection rate limit. */
+  rateLimited: number;
+  /** Positions answered "storage unavailable" (JT/T 808 result 1: database failed or timed out, queue full too long). */
+  refusedStorage: number;
+  /** Writer statements that failed (timeout or error) and submissions that waited for room past the bound. */
+  writerFailures: number;
+  admissionTimeouts: number;
+  rejectedByFilters: number;
+  /** Sends with no answer within the load generator's bound (120 s per terminal). */
+  errors: number;
+  commits: number;
+  commitP50Ms: number;
+  tripsStarted: number;
+}
+
+const counter = (metrics: string, name: string, exclude?: RegExp) => {
+  let sum = 0;
+  for (const m of metrics.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) if (!exclude || !exclude.test(m[1] ?? '')) sum += Number(m[2]);
+  return sum;
+};
+
 async function main() {
   const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const host = new URL(serverUrl).hostname;
@@ -281,134 +358,253 @@ async function main() {
   const database = createPostgresDatabase({ url: dbUrl, maxConnections: 10 });
   try {
     await applyMigrations(database);
-    const fleet = await seed(database);
-    log('seeded', { database: dbName, jt808Devices: fleet.jt808.length, jsonDevices: fleet.json.length });
+    // The case log is append-only (a trigger refuses TRUNCATE); in this throwaway database the measurements are
+    // reset between runs, case log included.
+    await database.query('alter table case_actions disable trigger user');
+    // Device times: the last hours (trips are planned for them; the filters refuse the future).
+    const jtPerDevice = Math.ceil(FIXES / JT808_CONNECTIONS);
+    const manyPerDevice = JT808_MANY ? Math.ceil(FIXES / JT808_MANY) : 0;
+    const jsonPerDevice = Math.ceil(FIXES / JSON_DEVICES);
+    const runSpanS = Math.max(jtPerDevice, jsonPerDevice, manyPerDevice) * (1 + (RESEND_EVERY ? 1 / RESEND_EVERY : 0)) + 60;
+    const baseMs = Math.floor((Date.now() - (RUNS * runSpanS + 600) * 1000) / 1000) * 1000;
+    if (RUNS * runSpanS > 3.5 * 3600) throw new Error('the runs span more than a trip window: fewer fixes or runs');
+    const fleet = await seed(database, baseMs);
+    log('seeded', { database: dbName, jt808Devices: fleet.jt808.length, jsonDevices: fleet.json.length, routes: CAIRNS.routes.length });
 
     const loadBefore = machineLoad();
+    const load0 = loadavg();
     const decode: number[] = [];
-    for (let r = 0; r < RUNS; r++) decode.push(measureJt808DecodeRate({ seconds: 2 }).framesPerS);
+    for (let r = 0; r < RUNS; r++) decode.push(measureJt808DecodeRate({ seconds: QUICK ? 0.3 : 2 }).framesPerS);
     log('decode', { framesPerS: decode });
 
-    const baseMs = Date.now() - 10 * 86_400_000;
-    const jtPerDevice = Math.ceil(FIXES / JT808_CONNECTIONS);
-    const jsonPerDevice = Math.ceil(FIXES / JSON_DEVICES);
-    const res = { unnest: [] as number[], copy: [] as number[], json: [] as number[], jt808: [] as number[], jt808Small: [] as number[] };
-    // CPU per fix on each side (µs), to say where the time goes.
-    const writer = { json: [] as WriterStats[], jt808: [] as WriterStats[] };
-    const cpu = { jsonServer: [] as number[], jsonServerSys: [] as number[], jsonClient: [] as number[], jtServer: [] as number[], jtServerSys: [] as number[], jtClient: [] as number[] };
-    const checks: string[] = [];
+    const raw = { unnest: [] as number[], copy: [] as number[] };
+    const figures = new Map<string, Figures[]>();
+    const add = (config: Config, kind: Kind, f: Figures) => {
+      const key = `${config}.${kind}`;
+      figures.set(key, [...(figures.get(key) ?? []), f]);
+    };
+    const routePaths = CAIRNS.routes.map((r) => r.path.coordinates);
 
-    const jt808Run = async (run: number, t0: number, window: number) => {
-      await database.query('truncate positions');
+    /** The server side as the configuration wires it; `stop` closes it in main.ts's order. */
+    const startServer = (config: Config) => {
       const ingest = createIngest({ database, log: silentLogger, writer: WRITER });
+      if (config === 'bare') return { ingest, runner: undefined, live: undefined, stop: () => ingest.close() };
+      const runner = createEngineRunner({ database, log: silentLogger, now: Date.now });
+      runner.attach(ingest);
+      const live = createLiveHub({ database, log: silentLogger, now: Date.now });
+      live.attach({ ingest, runner });
+      return {
+        ingest,
+        runner,
+        live,
+        stop: async () => {
+          await ingest.close();
+          await runner.close();
+          await live.close();
+        },
+      };
+    };
+
+    const finish = async (
+      config: Config,
+      kind: Kind,
+      run: number,
+      rawRate: number,
+      load: Measured,
+      ingest: ReturnType<typeof createIngest>,
+      jt?: { rateLimitedFrames: number; fixesRefusedStorage: number },
+    ): Promise<Figures> => {
+      const metrics = ingest.metrics.render();
+      const ws = writerStats(metrics, load.fixes);
+      const [row] = await database.query<{ n: number }>('select count(*)::int as n from positions');
+      const stored = Number(row!.n);
+      const [tr] = await database.query<{ n: number }>("select count(*)::int as n from trips where status <> 'planned'");
+      const written = counter(metrics, 'busguard_positions_written_total');
+      const f: Figures = {
+        fixesPerS: load.uniqueAcked / (load.elapsedMs / 1000),
+        cpuUsPerFix: (1000 * load.serverCpuMs) / load.fixes,
+        clientCpuUsPerFix: (1000 * load.cpuMs) / load.fixes,
+        peakRssMb: load.peakRssMb,
+        ratioToRaw: load.uniqueAcked / (load.elapsedMs / 1000) / rawRate,
+        fixes: load.fixes,
+        sent: load.sent,
+        stored,
+        lost: Math.max(0, load.uniqueAcked - stored),
+        duplicated: Math.max(0, written - stored),
+        refused: load.refused,
+        rateLimited: jt?.rateLimitedFrames ?? 0,
+        refusedStorage: jt?.fixesRefusedStorage ?? 0,
+        writerFailures: counter(metrics, 'busguard_position_batch_failures_total'),
+        admissionTimeouts: counter(metrics, 'busguard_position_admission_timeouts_total'),
+        rejectedByFilters: counter(metrics, 'busguard_fixes_rejected_total', /reason="duplicate"/),
+        errors: load.errors,
+        commits: ws.commits,
+        commitP50Ms: ws.p50Ms,
+        tripsStarted: Number(tr!.n),
+      };
+      log('measured', { config, kind, run: run + 1, ...f, acked: load.acked, uniqueAcked: load.uniqueAcked });
+      add(config, kind, f);
+      return f;
+    };
+
+    const measureJt808 = async (config: Config, kind: Kind, run: number, t0: number, rawRate: number, window: number, terminals: number) => {
+      await reset(database);
+      const srv = startServer(config);
       const server = await startJt808Server({
         port: 0,
         host: '127.0.0.1',
-        ingest,
+        ingest: srv.ingest,
         log: silentLogger,
-        limits: { maxConnectionsPerAddress: JT808_CONNECTIONS + 10, framesPerS: 1e6, burstFrames: 1e6 },
+        // bare: limits off (the storage path alone); wired: main.ts's defaults, but every load connection comes
+        // from 127.0.0.1, so the per-address cap (carrier NAT) is raised.
+        limits: config === 'bare' ? { maxConnectionsPerAddress: terminals + 10, framesPerS: 1e6, burstFrames: 1e6 } : { maxConnectionsPerAddress: terminals + 10 },
       });
-      const load = await runLoad({ kind: 'jt808', port: server.port, phones: fleet.jt808.map((j) => j.phone), authCode: BENCH_AUTH_CODE, fixesPerDevice: jtPerDevice, baseMs, t0Ms: t0, window });
-      const stats = writerStats(ingest.metrics.render(), load.fixes);
+      const perDevice = Math.ceil(FIXES / terminals);
+      const load = await runLoad({
+        kind: 'jt808',
+        port: server.port,
+        phones: fleet.jt808.slice(0, terminals).map((j) => j.phone),
+        authCode: BENCH_AUTH_CODE,
+        fixesPerDevice: perDevice,
+        baseMs,
+        t0Ms: t0,
+        window,
+        resendEvery: RESEND_EVERY,
+        ...(config === 'wired' ? { routes: routePaths } : {}),
+      });
+      const jtStats = server.stats();
       await server.close();
-      await ingest.close();
-      if (load.acked !== load.fixes || load.errors) throw new Error(`JT/T 808 run (window ${window}): ${JSON.stringify(load)}`);
-      const rate = load.fixes / (load.elapsedMs / 1000);
-      checks.push(`run ${run + 1} JT/T 808, window ${window}: ${JSON.stringify(await verify(database, load.fixes, `JT/T 808 end to end, window ${window}`))}`);
-      log('jt808 run', { run: run + 1, window, ...load, fixesPerS: Math.round(rate) });
-      return { load, stats, rate };
+      const f = await finish(config, kind, run, rawRate, load, srv.ingest, jtStats);
+      await srv.stop();
+      return f;
+    };
+
+    const measureJson = async (config: Config, run: number, t0: number, rawRate: number) => {
+      await reset(database);
+      const srv = startServer(config);
+      const app = createApp({ database, log: silentLogger, now: Date.now, ingest: srv.ingest, ...(srv.runner ? { runner: srv.runner, live: srv.live } : {}) });
+      const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
+      const port = (http.address() as AddressInfo).port;
+      const load = await runLoad({
+        kind: 'json',
+        url: `http://127.0.0.1:${port}/api/v1/telemetry/positions`,
+        tokens: fleet.json.map((j) => j.token),
+        fixesPerDevice: jsonPerDevice,
+        baseMs,
+        t0Ms: t0,
+        batch: JSON_BATCH,
+        resendEvery: RESEND_EVERY,
+        ...(config === 'wired' ? { routes: routePaths } : {}),
+      });
+      await new Promise<void>((r) => http.close(() => r()));
+      const f = await finish(config, 'json', run, rawRate, load, srv.ingest);
+      await srv.stop();
+      return f;
     };
 
     for (let run = 0; run < RUNS; run++) {
-      // Every run continues in time, so the pipeline's filters see plausible, new fixes.
-      const t0 = baseMs + run * (Math.max(jtPerDevice, jsonPerDevice) + 60) * 1000;
+      // Every run continues in time, so the pipeline's filters and the engine see plausible, new fixes.
+      const t0 = baseMs + run * runSpanS * 1000;
       const rows = rowsFor(fleet, FIXES, baseMs, t0);
-
-      if (runs('raw')) {
-        await database.query('truncate positions');
-        res.unnest.push(await rawUnnest(database, rows));
-        checks.push(`run ${run + 1} raw unnest: ${JSON.stringify(await verify(database, rows.length, 'raw unnest'))}`);
-        await database.query('truncate positions');
-        res.copy.push(await rawCopy(dbUrl, rows));
-        checks.push(`run ${run + 1} raw COPY: ${JSON.stringify(await verify(database, rows.length, 'raw COPY'))}`);
+      await reset(database);
+      raw.unnest.push(await rawUnnest(database, rows));
+      await reset(database);
+      raw.copy.push(await rawCopy(dbUrl, rows));
+      const rawRate = raw.unnest.at(-1)!;
+      log('raw', { run: run + 1, unnest: Math.round(rawRate), copy: Math.round(raw.copy.at(-1)!) });
+      for (const config of CONFIGS) {
+        await measureJson(config, run, t0, rawRate);
+        await measureJt808(config, 'jt808', run, t0, rawRate, JT808_WINDOW, JT808_CONNECTIONS);
+        if (COMPARE_WINDOW !== undefined) await measureJt808(config, 'jt808Small', run, t0, rawRate, COMPARE_WINDOW, JT808_CONNECTIONS);
+        if (JT808_MANY > 0) await measureJt808(config, 'jt808Many', run, t0, rawRate, JT808_WINDOW, JT808_MANY);
       }
-
-      // JSON batches through the real app.
-      await database.query('truncate positions');
-      if (runs('json')) {
-        const ingest = createIngest({ database, log: silentLogger, writer: WRITER });
-        const app = createApp({ database, log: silentLogger, now: Date.now, ingest });
-        const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-        await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
-        const port = (http.address() as AddressInfo).port;
-        const load = await runLoad({ kind: 'json', url: `http://127.0.0.1:${port}/api/v1/telemetry/positions`, tokens: fleet.json.map((j) => j.token), fixesPerDevice: jsonPerDevice, baseMs, t0Ms: t0, batch: JSON_BATCH });
-        writer.json.push(writerStats(ingest.metrics.render(), load.fixes));
-        await ingest.close();
-        await new Promise<void>((r) => http.close(() => r()));
-        if (load.acked !== load.fixes || load.errors) throw new Error(`JSON run: ${JSON.stringify(load)}`);
-        res.json.push(load.fixes / (load.elapsedMs / 1000));
-        cpu.jsonServer.push((1000 * load.serverCpuMs) / load.fixes);
-        cpu.jsonServerSys.push((1000 * load.serverSysMs) / load.fixes);
-        cpu.jsonClient.push((1000 * load.cpuMs) / load.fixes);
-        checks.push(`run ${run + 1} JSON: ${JSON.stringify(await verify(database, load.fixes, 'JSON end to end'))}`);
-        log('json run', { run: run + 1, ...load, fixesPerS: Math.round(res.json.at(-1)!) });
-      }
-
-      // 1,000 JT/T 808 terminals over TCP: the client window of the target, and the small window for comparison.
-      if (runs('jt808')) {
-        const r = await jt808Run(run, t0, JT808_WINDOW);
-        res.jt808.push(r.rate);
-        writer.jt808.push(r.stats);
-        cpu.jtServer.push((1000 * r.load.serverCpuMs) / r.load.fixes);
-        cpu.jtServerSys.push((1000 * r.load.serverSysMs) / r.load.fixes);
-        cpu.jtClient.push((1000 * r.load.cpuMs) / r.load.fixes);
-        if (COMPARE_WINDOW !== undefined) res.jt808Small.push((await jt808Run(run, t0, COMPARE_WINDOW)).rate);
-      }
-      await database.query('truncate positions');
     }
+    await reset(database);
     const loadAfter = machineLoad();
+    const load1 = loadavg();
 
-    const m = { unnest: median(res.unnest), copy: median(res.copy), json: median(res.json), jt808: median(res.jt808), jt808Small: median(res.jt808Small) };
-    // Raw and end-to-end rates of the same run were measured a few seconds apart; the median of the per-run
-    // ratios is less sensitive to the load of other processes drifting between runs than the ratio of medians.
-    const perRun = (xs: number[]) => (res.unnest.length === xs.length && xs.length ? median(xs.map((x, i) => x / res.unnest[i]!)) : NaN);
-    const r = { json: perRun(res.json), jt808: perRun(res.jt808), jt808Small: perRun(res.jt808Small) };
-    const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—').padStart(10);
-    const pct = (a: number, b: number) => (Number.isFinite(a / b) ? `${((100 * a) / b).toFixed(0)} %` : '—').padStart(6);
-    const pct1 = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)} %` : '—').padStart(6);
-    const runsOf = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ').padEnd(29);
-    const label = (text: string) => text.padEnd(52);
+    const label: Record<Kind, string> = {
+      json: `JSON batches of ${JSON_BATCH} (${JSON_DEVICES} devices, HTTP)`,
+      jt808: `JT/T 808, ${JT808_CONNECTIONS} conns, window ${JT808_WINDOW}`,
+      jt808Small: `JT/T 808, ${JT808_CONNECTIONS} conns, window ${COMPARE_WINDOW ?? '—'}`,
+      jt808Many: `JT/T 808, ${JT808_MANY} conns, window ${JT808_WINDOW}`,
+    };
+    const med = (fs: Figures[] | undefined, k: keyof Figures) => (fs?.length ? median(fs.map((f) => f[k])) : NaN);
+    const sum = (fs: Figures[] | undefined, k: keyof Figures) => (fs ?? []).reduce((a, f) => a + f[k], 0);
+    const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
     const lines = [
-      `Ingest benchmark — PostgreSQL ${host}, ${RUNS} runs, medians; ${FIXES.toLocaleString('en-US')} fixes per run and measurement`,
-      `JT/T 808 load: ${JT808_CONNECTIONS} TCP connections, ${jtPerDevice} reports each; a terminal keeps at most "window" reports unacknowledged (it sends more as acks return; an ack only follows the commit)`,
+      `Ingest benchmark — PostgreSQL ${host}, ${RUNS} run(s), medians; ${FIXES.toLocaleString('en-US')} distinct fixes per measurement, every ${RESEND_EVERY || '—'}th sent twice${QUICK ? ' (--quick)' : ''}`,
+      `bare = ingest alone, rate limits off; wired = engine + live hub attached, JT/T 808 default limits (50 frames/s, burst 500 per connection), buses on trips along ${CAIRNS.routes.length} Cairns routes`,
+      `raw insert of the same rows: unnest (writer's statement, 2000 × 4) ${fmt(median(raw.unnest))}/s [${raw.unnest.map((x) => fmt(x)).join(', ')}]; COPY ${fmt(median(raw.copy))}/s; JT/T 808 decode ${fmt(median(decode))} frames/s (1 core)`,
       '',
-      '| measurement                                          |   median/s | runs                          | vs raw unnest (median, per-run median) | vs COPY |',
-      '|------------------------------------------------------|-----------:|-------------------------------|----------------------------------------|--------:|',
-      `| JT/T 808 decode (session handler, 1 core), frames/s  | ${fmt(median(decode))} | ${runsOf(decode)} |                                        |         |`,
-      `| raw insert, unnest (writer's statement, 2000 × 4)    | ${fmt(m.unnest)} | ${runsOf(res.unnest)} |                           100 %        | ${pct(m.unnest, m.copy)} |`,
-      `| raw insert, COPY FROM STDIN (one stream; reference)  | ${fmt(m.copy)} | ${runsOf(res.copy)} |                          ${pct(m.copy, m.unnest)}        |  100 % |`,
-      `| ${label(`end to end, JSON batches of ${JSON_BATCH} (${JSON_DEVICES} devices, HTTP)`)} | ${fmt(m.json)} | ${runsOf(res.json)} |                          ${pct(m.json, m.unnest)}, ${pct1(r.json)} | ${pct(m.json, m.copy)} |`,
-      `| ${label(`end to end, JT/T 808 (${JT808_CONNECTIONS} TCP conns, window ${JT808_WINDOW})`)} | ${fmt(m.jt808)} | ${runsOf(res.jt808)} |                          ${pct(m.jt808, m.unnest)}, ${pct1(r.jt808)} | ${pct(m.jt808, m.copy)} |`,
-      ...(COMPARE_WINDOW !== undefined
-        ? [`| ${label(`end to end, JT/T 808 (${JT808_CONNECTIONS} TCP conns, window ${COMPARE_WINDOW})`)} | ${fmt(m.jt808Small)} | ${runsOf(res.jt808Small)} |                          ${pct(m.jt808Small, m.unnest)}, ${pct1(r.jt808Small)} | ${pct(m.jt808Small, m.copy)} |`]
-        : []),
+      '| config | measurement                               | fixes/s (median) | runs                     | server CPU µs/fix | peak RSS MB | vs raw unnest | lost | duplicated | refused (rate limit / storage) | unanswered | filtered | trips started |',
+      '|--------|-------------------------------------------|-----------------:|--------------------------|------------------:|------------:|--------------:|-----:|-----------:|-------------------------------:|-----------:|---------:|--------------:|',
+    ];
+    for (const config of CONFIGS) {
+      for (const kind of KINDS) {
+        const fs = figures.get(`${config}.${kind}`);
+        if (!fs?.length) continue;
+        lines.push(
+          `| ${config.padEnd(6)} | ${label[kind].padEnd(41)} | ${fmt(med(fs, 'fixesPerS')).padStart(16)} | ${fs.map((f) => fmt(f.fixesPerS)).join(', ').padEnd(24)} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${`${sum(fs, 'refused')} (${sum(fs, 'rateLimited')} / ${sum(fs, 'refusedStorage')})`.padStart(30)} | ${String(sum(fs, 'errors')).padStart(10)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
+        );
+      }
+    }
+    lines.push(
       '',
-      `CPU per persisted fix (medians): JSON server ${median(cpu.jsonServer).toFixed(1)} µs (system ${median(cpu.jsonServerSys).toFixed(1)}), load generator ${median(cpu.jsonClient).toFixed(1)} µs; ` +
-        `JT/T 808 (window ${JT808_WINDOW}) server ${median(cpu.jtServer).toFixed(1)} µs (system ${median(cpu.jtServerSys).toFixed(1)}), load generator ${median(cpu.jtClient).toFixed(1)} µs ` +
-        `(server process = app/JT/T 808 server + ingest + postgres client; one Node event loop)`,
-      `Position writer (group commit, ${WRITER.concurrency ?? 4} statements in flight, ≤ ${WRITER.maxBatchRows ?? 2000} rows): JSON ${describeWriter(writer.json)}; JT/T 808 (window ${JT808_WINDOW}) ${describeWriter(writer.jt808)}`,
-      `Raw unnest statements of 2,000 rows at the measured rate take ~${((4 * 2000) / m.unnest * 1000).toFixed(0)} ms each.`,
+      'fixes/s = distinct fixes acknowledged per second. lost = distinct fixes acknowledged − rows stored; duplicated = rows the writer sent to the database − rows stored (conflicts: a fix written twice); refused = JT/T 808 answers other than result 0 (by the rate limit / as storage unavailable), HTTP 503s (resent after Retry-After); unanswered = reports without an answer within 120 s per terminal; filtered = fixes the pipeline filters refused (resent duplicates excluded). Sums over runs.',
+      `peak RSS: this process (app, ingest, engine, live hub, JT/T 808 server), sampled every 50 ms during the measurement; the load generator runs in a child process.`,
       `Machine: ${availableParallelism()} cores shared by PostgreSQL, this process, the load generator and anything else running.`,
       `  uptime before: ${loadBefore}`,
       `  uptime after:  ${loadAfter}`,
-      '',
-      'Every run: rows counted by (device_id, time) after the run — none lost, none duplicated:',
-      ...checks.map((c) => `  ${c}`),
-      '',
-      `targets: decode ≥ 200,000 frames/s: ${median(decode) >= 200_000 ? 'met' : 'NOT met'}; end to end ≥ 20,000 fixes/s: JSON ${m.json >= 20_000 ? 'met' : 'NOT met'}, JT/T 808 (window ${JT808_WINDOW}) ${m.jt808 >= 20_000 ? 'met' : 'NOT met'}; ` +
-        `≥ 50 % of raw unnest insert (ratio of medians / median of per-run ratios): JSON ${m.json >= m.unnest / 2 ? 'met' : 'NOT met'} / ${r.json >= 0.5 ? 'met' : 'NOT met'}, JT/T 808 (window ${JT808_WINDOW}) ${m.jt808 >= m.unnest / 2 ? 'met' : 'NOT met'} / ${r.jt808 >= 0.5 ? 'met' : 'NOT met'}`,
-    ];
+    );
     process.stdout.write(lines.join('\n') + '\n');
+    const num = (x: number, digits = 0) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
+    const configs: Record<string, Record<string, unknown>> = {};
+    for (const config of CONFIGS) {
+      configs[config] = {};
+      for (const kind of KINDS) {
+        const fs = figures.get(`${config}.${kind}`);
+        if (!fs?.length) continue;
+        configs[config]![kind] = {
+          fixesPerS: num(med(fs, 'fixesPerS')),
+          cpuUsPerFix: num(med(fs, 'cpuUsPerFix'), 1),
+          peakRssMb: num(med(fs, 'peakRssMb')),
+          ratioToRaw: num(med(fs, 'ratioToRaw'), 3),
+          lost: sum(fs, 'lost'),
+          duplicated: sum(fs, 'duplicated'),
+          refused: sum(fs, 'refused'),
+          rateLimited: sum(fs, 'rateLimited'),
+          refusedStorage: sum(fs, 'refusedStorage'),
+          writerFailures: sum(fs, 'writerFailures'),
+          admissionTimeouts: sum(fs, 'admissionTimeouts'),
+          rejectedByFilters: sum(fs, 'rejectedByFilters'),
+          errors: sum(fs, 'errors'),
+          fixes: sum(fs, 'fixes'),
+          sent: sum(fs, 'sent'),
+          tripsStarted: num(med(fs, 'tripsStarted')),
+          runs: fs.map((f) => num(f.fixesPerS)),
+        };
+      }
+    }
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'ingest',
+        quick: QUICK,
+        runs: RUNS,
+        fixesPerMeasurement: FIXES,
+        resendEvery: RESEND_EVERY,
+        connections: JT808_CONNECTIONS,
+        many: JT808_MANY,
+        window: JT808_WINDOW,
+        compareWindow: COMPARE_WINDOW ?? null,
+        raw: { unnestFixesPerS: num(median(raw.unnest)), copyFixesPerS: num(median(raw.copy)) },
+        decodeFramesPerS: num(median(decode)),
+        configs,
+        loadAverage: { start: load0.map((l) => num(l, 2)), end: load1.map((l) => num(l, 2)) },
+        cores: availableParallelism(),
+      }) + '\n',
+    );
   } finally {
     clearTimeout(deadline);
     await database.close();

@@ -8,11 +8,21 @@ import type { Fix } from '../../src/core/fix';
 import type { RuleConfig } from '../../src/core/presets/types';
 import { prepareRoute, type RouteInput } from '../../src/core/route';
 import { createState, type EngineState } from '../../src/core/state';
+import { ReplayEtaTracker } from './replay-eta';
 
 export interface ReplayOptions {
   config: RuleConfig;
   capacity?: number;
   tickS?: number;
+  /** Also record, for every accepted fix, the ETAs the live side would publish at that moment. */
+  eta?: boolean;
+}
+
+/** The live side's ETAs right after an accepted fix. */
+export interface ReplayEta {
+  type: 'eta';
+  timeMs: number;
+  stops: { stopId: string; etaMs: number }[];
 }
 
 function isoDate(ms: number, addYears: number): string {
@@ -53,6 +63,8 @@ export interface ReplayResult {
   rejected: Record<RejectReason, number> | Record<string, number>;
   late: number;
   state: EngineState;
+  /** With `eta`: engine events and ETA records together, in time order (an ETA after its fix's events). */
+  timeline?: (EngineEvent | ReplayEta)[];
 }
 
 export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): ReplayResult {
@@ -62,6 +74,8 @@ export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): Re
   const ctx = replayContext(route, first.timeMs, opts);
   const tickMs = (opts.tickS ?? 60) * 1000;
   const events: EngineEvent[] = [];
+  const timeline: (EngineEvent | ReplayEta)[] | undefined = opts.eta ? [] : undefined;
+  const etas = opts.eta ? new ReplayEtaTracker(ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM }))) : undefined;
   let state = createState();
   let filter = createFilterState();
   let late = 0;
@@ -69,6 +83,8 @@ export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): Re
     const r = step(state, input, ctx);
     state = r.state;
     for (const e of r.events) events.push(e);
+    if (timeline) for (const e of r.events) timeline.push(e);
+    etas?.apply(r.events);
   };
   apply({ type: 'tripStart', timeMs: first.timeMs });
   let clockMs = first.timeMs;
@@ -82,9 +98,10 @@ export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): Re
     if (v.verdict.late) late++;
     else while (f.timeMs - clockMs >= tickMs) apply({ type: 'tick', nowMs: (clockMs += tickMs) });
     apply({ type: 'fix', fix: f, late: v.verdict.late });
+    if (timeline && etas) timeline.push({ type: 'eta', timeMs: f.timeMs, stops: etas.current().map((r) => ({ stopId: r.stopId, etaMs: Math.round(r.etaMs) })) });
   }
   apply({ type: 'tripEnd', timeMs: Math.max(clockMs, filter.newestMs ?? clockMs) });
   // stable sort into time order (late inputs can emit updates about earlier moments)
-  const ordered = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.timeMs - b.e.timeMs || a.i - b.i).map((x) => x.e);
-  return { events: ordered, rejected, late, state };
+  const inOrder = <T extends { timeMs: number }>(list: T[]) => list.map((e, i) => ({ e, i })).sort((a, b) => a.e.timeMs - b.e.timeMs || a.i - b.i).map((x) => x.e);
+  return { events: inOrder(events), rejected, late, state, ...(timeline ? { timeline: inOrder(timeline) } : {}) };
 }

@@ -14,7 +14,7 @@ import { deviceEvents, rejectedFixes } from '../store/schema';
 import { DeviceDirectory } from './device-directory';
 import { Metrics } from './metrics';
 import { PositionWriter, type PositionRow, type WriterOptions } from './position-writer';
-import { type DeviceInfo, type FixOutcome, type Ingest, StorageUnavailableError, type SubmitResult } from './types';
+import { type DeviceInfo, type FixOutcome, type Ingest, StorageUnavailableError, type SubmitOptions, type SubmitResult } from './types';
 
 export interface AcceptedBatch {
   device: DeviceInfo;
@@ -54,6 +54,7 @@ export class PipelineIngest implements Ingest {
   private readonly rejected;
   private readonly late;
   private readonly unavailable;
+  private readonly refusedFull;
 
   constructor(private readonly opts: IngestOptions) {
     this.metrics = opts.metrics ?? new Metrics();
@@ -64,6 +65,7 @@ export class PipelineIngest implements Ingest {
     this.rejected = this.metrics.counter('busguard_fixes_rejected_total', 'Fixes and inputs refused, by protocol and reason');
     this.late = this.metrics.counter('busguard_fixes_late_total', 'Accepted fixes older than the bus newest, by protocol');
     this.unavailable = this.metrics.counter('busguard_ingest_storage_unavailable_total', 'Submissions refused because storage was unavailable');
+    this.refusedFull = this.metrics.counter('busguard_ingest_refused_queue_full_total', 'Submissions answered "busy, resend later" (HTTP 503) because the position queue was full');
     this.metrics.gauge('busguard_ingest_buses', 'Buses with an ingest lane', () => this.lanes.size);
     this.lastSeenTimer = setInterval(() => void this.flushLastSeen(), opts.lastSeenFlushMs ?? 5000);
     this.lastSeenTimer.unref?.();
@@ -82,8 +84,17 @@ export class PipelineIngest implements Ingest {
     this.rejected.inc({ protocol, reason }, n);
   }
 
-  async submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number): Promise<SubmitResult> {
+  /** True while the position writer is full: submissions wait for room; senders should slow down. */
+  storageFull(): boolean {
+    return this.writer.full;
+  }
+
+  async submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number, options?: SubmitOptions): Promise<SubmitResult> {
     if (fixes.length === 0) return { outcomes: [] };
+    if (options?.whenFull === 'refuse' && this.writer.full) {
+      this.refusedFull.inc({ protocol: device.protocol });
+      throw new StorageUnavailableError('position queue full', this.writer.retryAfterS(), 'full');
+    }
     if (device.busId == null) {
       this.countRejected(device.protocol, 'no_bus', fixes.length);
       this.opts.log.warn('fixes from a device fitted to no bus', { deviceId: device.deviceId, identifier: device.identifier, count: fixes.length });

@@ -2,6 +2,13 @@
 // multi-row statement (unnest of column arrays). Each caller's promise settles when its rows are committed, or
 // rejects with StorageUnavailableError (nothing acknowledged, the device resends). A resent fix is stored once:
 // (device, time) is the table's key and conflicts are ignored.
+//
+// Back-pressure: the queue holds `maxQueuedRows` rows at most. A submission that does not fit waits (in arrival
+// order) until commits make room — it is not refused: a queue that fills for a moment is no failure of the
+// sender's. The wait is bounded (`maxAdmissionWaitMs`, then StorageUnavailableError: storage that cannot take
+// rows for that long is unavailable). While the writer is `full`, callers that can slow their senders do so:
+// the JT/T 808 server stops reading the sockets, the HTTP endpoints answer 503 with `retryAfterS()`; `drained()`
+// resolves when the writer is no longer full.
 import type { Database } from '../store/db';
 import type { Metrics } from './metrics';
 import { StorageUnavailableError } from './types';
@@ -33,8 +40,10 @@ export interface WriterOptions {
   maxDelayMs?: number;
   /** Statements in flight at once (1 for PGlite, a few for a server). */
   concurrency?: number;
-  /** Rows waiting at most; past that, callers are refused at once (back-pressure, bounded memory). */
+  /** Rows queued for a commit at most; past that, submissions wait for room (`full`, back-pressure). */
   maxQueuedRows?: number;
+  /** How long a submission waits for room in a full queue before it fails with StorageUnavailableError. */
+  maxAdmissionWaitMs?: number;
   /** A statement that takes longer fails its callers (they resend; the key makes the resend harmless). */
   statementTimeoutMs?: number;
 }
@@ -43,6 +52,25 @@ interface Pending {
   rows: PositionRow[];
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/** A submission waiting for room in the queue. */
+interface Waiting extends Pending {
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The writer's fill state (for metrics, health and the protocol servers). */
+export interface WriterFill {
+  /** Rows queued for a commit (not yet in a statement). */
+  queuedRows: number;
+  /** Rows of submissions waiting for room. */
+  waitingRows: number;
+  /** Rows in statements being committed. */
+  inFlightRows: number;
+  /** The queue's capacity (`maxQueuedRows`). */
+  capacityRows: number;
+  /** True while submissions wait or the queue is at capacity: senders should slow down. */
+  full: boolean;
 }
 
 /** The writer's statement: one multi-row insert of column arrays (`insertParams`); conflicts are ignored. */
@@ -96,6 +124,12 @@ function hasKeys(o: Record<string, unknown>): boolean {
 export class PositionWriter {
   private queue: Pending[] = [];
   private queuedRows = 0;
+  private waiting: Waiting[] = [];
+  private waitingRows = 0;
+  private inFlightRows = 0;
+  private drainWaiters: (() => void)[] = [];
+  /** Rows committed per second (moving average over commits), for Retry-After. */
+  private rowsPerS = 0;
   private inFlight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -103,6 +137,8 @@ export class PositionWriter {
   private readonly commitLatency;
   private readonly rowsWritten;
   private readonly failures;
+  private readonly admissionWaits;
+  private readonly admissionTimeouts;
 
   constructor(
     private readonly database: Database,
@@ -114,31 +150,102 @@ export class PositionWriter {
       maxDelayMs: opts.maxDelayMs ?? 4,
       concurrency: opts.concurrency ?? (database.kind === 'pglite' ? 1 : 4),
       maxQueuedRows: opts.maxQueuedRows ?? 100_000,
+      maxAdmissionWaitMs: opts.maxAdmissionWaitMs ?? 30_000,
       statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
     };
     this.commitLatency = metrics.summary('busguard_position_batch_commit_seconds', 'Time to commit one batch of positions');
     this.rowsWritten = metrics.counter('busguard_positions_written_total', 'Position rows sent to the database (duplicates included)');
     this.failures = metrics.counter('busguard_position_batch_failures_total', 'Position batches that failed to commit');
+    this.admissionWaits = metrics.counter('busguard_position_admission_waits_total', 'Position submissions that waited for room in a full queue');
+    this.admissionTimeouts = metrics.counter('busguard_position_admission_timeouts_total', 'Position submissions that found no room in time (storage unavailable)');
     metrics.gauge('busguard_position_queue_rows', 'Position rows waiting for a commit', () => this.queuedRows);
+    metrics.gauge('busguard_position_waiting_rows', 'Position rows waiting for room in a full queue', () => this.waitingRows);
   }
 
   get queued(): number {
     return this.queuedRows;
   }
 
-  /** Resolves once every row is committed. */
+  /** True while submissions wait for room or the queue is at capacity: senders should slow down. */
+  get full(): boolean {
+    return this.waiting.length > 0 || this.queuedRows >= this.opts.maxQueuedRows;
+  }
+
+  fill(): WriterFill {
+    return { queuedRows: this.queuedRows, waitingRows: this.waitingRows, inFlightRows: this.inFlightRows, capacityRows: this.opts.maxQueuedRows, full: this.full };
+  }
+
+  /** Resolves as soon as the writer is not full (at once when it is not). */
+  drained(): Promise<void> {
+    if (!this.full || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Seconds a sender told "full" should wait before resending: the time to commit what is queued, 1–30 s. */
+  retryAfterS(): number {
+    const rows = this.queuedRows + this.waitingRows + this.inFlightRows;
+    const s = this.rowsPerS > 0 ? rows / this.rowsPerS : 1;
+    return Math.min(30, Math.max(1, Math.ceil(s)));
+  }
+
+  /** Resolves once every row is committed. When the queue is full it waits for room (bounded), see above. */
   write(rows: PositionRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new StorageUnavailableError('shutting down'));
-    if (this.queuedRows + rows.length > this.opts.maxQueuedRows) {
-      return Promise.reject(new StorageUnavailableError('position queue full', 2));
-    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
-      this.queuedRows += rows.length;
-      if (this.queuedRows >= this.opts.maxBatchRows) this.pump();
-      else this.timer ??= setTimeout(() => this.pump(), this.opts.maxDelayMs);
+      if (this.waiting.length === 0 && this.fits(rows.length)) {
+        this.enqueue({ rows, resolve, reject });
+        return;
+      }
+      this.admissionWaits.inc();
+      const w: Waiting = {
+        rows,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.waiting.indexOf(w);
+          if (i < 0) return;
+          this.waiting.splice(i, 1);
+          this.waitingRows -= rows.length;
+          this.admissionTimeouts.inc();
+          reject(new StorageUnavailableError(`position queue full for ${this.opts.maxAdmissionWaitMs} ms`, this.retryAfterS()));
+          this.signalDrained();
+        }, this.opts.maxAdmissionWaitMs),
+      };
+      this.waiting.push(w);
+      this.waitingRows += rows.length;
     });
+  }
+
+  /** Room for `n` more rows (a submission larger than the whole queue gets in when the queue is empty). */
+  private fits(n: number): boolean {
+    return this.closed || this.queuedRows === 0 || this.queuedRows + n <= this.opts.maxQueuedRows;
+  }
+
+  private enqueue(p: Pending): void {
+    this.queue.push(p);
+    this.queuedRows += p.rows.length;
+    if (this.queuedRows >= this.opts.maxBatchRows) this.pump();
+    else this.timer ??= setTimeout(() => this.pump(), this.opts.maxDelayMs);
+  }
+
+  /** Moves waiting submissions into the queue while they fit, in arrival order. */
+  private admit(): void {
+    while (this.waiting.length > 0 && this.fits(this.waiting[0]!.rows.length)) {
+      const w = this.waiting.shift()!;
+      clearTimeout(w.timer);
+      this.waitingRows -= w.rows.length;
+      this.queue.push(w);
+      this.queuedRows += w.rows.length;
+    }
+    this.signalDrained();
+  }
+
+  private signalDrained(): void {
+    if (this.drainWaiters.length === 0 || this.full) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private pump(): void {
@@ -155,9 +262,12 @@ export class PositionWriter {
         n += p.rows.length;
       }
       this.queuedRows -= n;
+      this.inFlightRows += n;
       this.inFlight++;
+      this.admit();
       void this.commit(batch, n).finally(() => {
         this.inFlight--;
+        this.inFlightRows -= n;
         if (this.queue.length > 0) {
           if (this.queuedRows >= this.opts.maxBatchRows || this.inFlight === 0) this.pump();
           else this.timer ??= setTimeout(() => this.pump(), this.opts.maxDelayMs);
@@ -177,8 +287,12 @@ export class PositionWriter {
           timeout = setTimeout(() => reject(new Error('statement timeout')), this.opts.statementTimeoutMs);
         }),
       ]);
-      this.commitLatency.observe((performance.now() - started) / 1000);
+      const elapsedS = (performance.now() - started) / 1000;
+      this.commitLatency.observe(elapsedS);
       this.rowsWritten.inc({}, n);
+      // Statements run `concurrency` at a time: one commit's rate times that is the writer's.
+      const rate = (n * this.opts.concurrency) / Math.max(elapsedS, 0.001);
+      this.rowsPerS = this.rowsPerS === 0 ? rate : 0.8 * this.rowsPerS + 0.2 * rate;
       for (const p of batch) p.resolve();
     } catch (err) {
       this.failures.inc();
@@ -189,9 +303,11 @@ export class PositionWriter {
     }
   }
 
-  /** Writes what is queued, then refuses new rows. */
+  /** Writes what is queued and waiting, then refuses new rows. */
   async close(): Promise<void> {
     this.closed = true;
+    this.admit();
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
     while (this.queue.length > 0 || this.inFlight > 0) {
       this.pump();
       await new Promise((r) => setTimeout(r, 5));

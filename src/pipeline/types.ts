@@ -38,10 +38,21 @@ export class StorageUnavailableError extends Error {
   constructor(
     message: string,
     readonly retryAfterS = 5,
+    /** 'down': the database failed or timed out; 'full': the write queue is full (busy, not broken). */
+    readonly reason: 'down' | 'full' = 'down',
   ) {
     super(message);
     this.name = 'StorageUnavailableError';
   }
+}
+
+export interface SubmitOptions {
+  /**
+   * When the position writer's queue is full: 'wait' (default) for room, bounded in time (a sender that can be
+   * slowed down — the JT/T 808 server stops reading its socket meanwhile); 'refuse' at once with
+   * StorageUnavailableError and a Retry-After estimate (HTTP answers 503: the client resends later).
+   */
+  whenFull?: 'wait' | 'refuse';
 }
 
 export interface Ingest {
@@ -49,9 +60,12 @@ export interface Ingest {
   lookupDevice(protocol: Protocol, identifier: string): Promise<DeviceInfo | undefined>;
   /**
    * Filters and durably stores one device's fixes, in order. Resolves after the database commit; rejects with
-   * StorageUnavailableError when the database is down or the write queue is full (nothing stored, resend later).
+   * StorageUnavailableError when the database is down, when the write queue stayed full past the writer's bound,
+   * or (with `whenFull: 'refuse'`) when the queue is full (nothing stored, resend later).
    */
-  submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number): Promise<SubmitResult>;
+  submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number, options?: SubmitOptions): Promise<SubmitResult>;
+  /** True while the position write queue is full: submissions wait; a server should stop reading from senders. */
+  storageFull?(): boolean;
   /** Heartbeats, driver-card events and alarms: recorded (device last seen) and handed to the bus's engine. */
   submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void>;
   /** What a JT/T 808 registration (0x0100) naming `plate` is decided on, read fresh from the registry. */

@@ -18,8 +18,13 @@ function requireIngest(deps: AppDeps): PipelineIngest {
   return deps.ingest;
 }
 
+/** An HTTP sender is not held while the position queue is full: it gets 503 with Retry-After and resends. */
+const REFUSE_WHEN_FULL = { whenFull: 'refuse' } as const;
+
 function storageDown(err: unknown): never {
-  if (err instanceof StorageUnavailableError) throw unavailable('Storage is unavailable; keep the data and resend', err.retryAfterS);
+  if (err instanceof StorageUnavailableError) {
+    throw unavailable(err.reason === 'full' ? 'Storage is busy (write queue full); keep the data and resend after Retry-After' : 'Storage is unavailable; keep the data and resend', err.retryAfterS);
+  }
   throw err;
 }
 
@@ -46,7 +51,7 @@ export function registerTelemetry(app: Hono<AppEnv>, api: ApiRegistry, deps: App
     const decoded = decodeJsonBatch(await readJson(c), device.identifier);
     if (!decoded.ok) throw badRequest(decoded.error.message, decoded.error.details, 'validation_failed');
     const receivedMs = deps.now();
-    const result = await ingest.submitFixes(device, decoded.fixes, receivedMs).catch(storageDown);
+    const result = await ingest.submitFixes(device, decoded.fixes, receivedMs, REFUSE_WHEN_FULL).catch(storageDown);
     // Merge: items the decoder refused keep their reason; the others take the pipeline's verdict, in order.
     let k = 0;
     const items = decoded.results.map((r) => {
@@ -106,7 +111,7 @@ export function osmandHandler(deps: AppDeps) {
           deps.log.warn('osmand report without a position and no earlier one to reuse', { requestId, deviceId: device.deviceId });
         }
       }
-      const result = await ingest.submitFixes(device, fixes, receivedMs).catch(storageDown);
+      const result = await ingest.submitFixes(device, fixes, receivedMs, REFUSE_WHEN_FULL).catch(storageDown);
       if (decoded.events.length) await ingest.submitEvents(device, decoded.events, receivedMs).catch(storageDown);
       const rejected = result.outcomes.filter((o) => o.status === 'rejected');
       return c.json({ accepted: result.outcomes.length - rejected.length, rejected: rejected.map((r) => (r.status === 'rejected' ? r.reason : '')) });

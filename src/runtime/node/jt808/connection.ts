@@ -121,7 +121,9 @@ export class Connection {
     stats.framesIn += frames.length;
     this.bucket.refill(this.c.now());
     for (const wire of frames) this.queue.push({ wire, limited: !this.bucket.take() });
-    if (this.queue.length >= limits.maxPendingFrames && !this.paused) {
+    // Backpressure: past its pending-frame limit, or while the position writer is full, the terminal is not read
+    // until the drain loop has committed what it sent (one read per commit); its reports wait, none is refused.
+    if (!this.paused && (this.queue.length >= limits.maxPendingFrames || this.c.ingest.storageFull?.() === true)) {
       this.paused = true;
       stats.readPauses++;
       this.socket.pause();
