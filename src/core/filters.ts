@@ -7,6 +7,7 @@
 // The engine lets late fixes touch only moment rules (SOS) and blind-area re-classification of an
 // offline gap; they never rewind progress or sustained-duration rules. Late fixes are stored.
 import type { Fix } from './fix';
+import { type BoundsReason, checkBounds } from './fix-bounds';
 import type { RuleConfig } from './presets/types';
 
 export type RejectReason =
@@ -16,7 +17,8 @@ export type RejectReason =
   | 'invalid_time'
   | 'future_time'
   | 'duplicate'
-  | 'implausible_jump';
+  | 'implausible_jump'
+  | BoundsReason;
 
 export type FilterVerdict = { ok: true; late: boolean } | { ok: false; reason: RejectReason };
 
@@ -75,7 +77,7 @@ export function impliedSpeedKph(a: Anchor, b: Anchor): number {
 
 /** Filters one fix of one device/bus. Returns the verdict and the new filter state. */
 export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters'], receivedMs?: number): { state: FilterState; verdict: FilterVerdict } {
-  const bad = checkCoordinates(fix);
+  const bad = checkCoordinates(fix) ?? checkBounds(fix, receivedMs ?? fix.receivedMs);
   if (bad) return { state, verdict: { ok: false, reason: bad } };
   if (isFuture(fix, cfg, receivedMs ?? fix.receivedMs)) return { state, verdict: { ok: false, reason: 'future_time' } };
   if (state.recentTimesMs.includes(fix.timeMs)) return { state, verdict: { ok: false, reason: 'duplicate' } };

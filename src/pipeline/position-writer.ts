@@ -2,6 +2,11 @@
 // multi-row statement (unnest of column arrays). Each caller's promise settles when its rows are committed, or
 // rejects with StorageUnavailableError (nothing acknowledged, the device resends). A resent fix is stored once:
 // (device, time) is the table's key and conflicts are ignored.
+//
+// A batch the database refuses for its data (SQLSTATE class 22 or 23: a value out of range, bad text …) is not
+// failed as a whole: it is split and retried until the refused rows are isolated, so every other caller's rows
+// commit; the refused rows come back in the caller's result with the database's message. A connection error still
+// fails the whole batch (the callers resend).
 import type { Database } from '../store/db';
 import type { Metrics } from './metrics';
 import { StorageUnavailableError } from './types';
@@ -39,10 +44,41 @@ export interface WriterOptions {
   statementTimeoutMs?: number;
 }
 
+/** Rows of one write() the database refused for their data (indexes into the rows given), with its message. */
+export interface RefusedRow {
+  index: number;
+  error: string;
+}
+
+export interface WriteResult {
+  /** Empty when every row committed (or was already stored). */
+  refused: RefusedRow[];
+}
+
 interface Pending {
   rows: PositionRow[];
-  resolve: () => void;
+  resolve: (result: WriteResult) => void;
   reject: (err: Error) => void;
+}
+
+const ALL_STORED: WriteResult = Object.freeze({ refused: Object.freeze([]) as unknown as RefusedRow[] });
+
+/** SQLSTATE of a driver error (postgres-js and PGlite both put it on `code`). */
+function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Data exception (22) or integrity constraint violation (23): the rows are at fault, not the connection. */
+export function isDataError(err: unknown): boolean {
+  const s = sqlState(err);
+  return s !== undefined && (s.startsWith('22') || s.startsWith('23'));
+}
+
+function describeDbError(err: unknown): string {
+  const s = sqlState(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return s ? `${message} (SQLSTATE ${s})` : message;
 }
 
 /** The writer's statement: one multi-row insert of column arrays (`insertParams`); conflicts are ignored. */
@@ -103,6 +139,7 @@ export class PositionWriter {
   private readonly commitLatency;
   private readonly rowsWritten;
   private readonly failures;
+  private readonly refusedRows;
 
   constructor(
     private readonly database: Database,
@@ -119,6 +156,7 @@ export class PositionWriter {
     this.commitLatency = metrics.summary('busguard_position_batch_commit_seconds', 'Time to commit one batch of positions');
     this.rowsWritten = metrics.counter('busguard_positions_written_total', 'Position rows sent to the database (duplicates included)');
     this.failures = metrics.counter('busguard_position_batch_failures_total', 'Position batches that failed to commit');
+    this.refusedRows = metrics.counter('busguard_position_rows_refused_total', 'Position rows the database refused for their data (isolated from their batch)');
     metrics.gauge('busguard_position_queue_rows', 'Position rows waiting for a commit', () => this.queuedRows);
   }
 
@@ -126,14 +164,14 @@ export class PositionWriter {
     return this.queuedRows;
   }
 
-  /** Resolves once every row is committed. */
-  write(rows: PositionRow[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  /** Resolves once every row is committed, or refused by the database for its data (listed in the result). */
+  write(rows: PositionRow[]): Promise<WriteResult> {
+    if (rows.length === 0) return Promise.resolve(ALL_STORED);
     if (this.closed) return Promise.reject(new StorageUnavailableError('shutting down'));
     if (this.queuedRows + rows.length > this.opts.maxQueuedRows) {
       return Promise.reject(new StorageUnavailableError('position queue full', 2));
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
       this.queuedRows += rows.length;
       if (this.queuedRows >= this.opts.maxBatchRows) this.pump();
@@ -166,9 +204,8 @@ export class PositionWriter {
     }
   }
 
-  private async commit(batch: Pending[], n: number): Promise<void> {
-    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
-    const started = performance.now();
+  /** One statement, bounded by the statement timeout. */
+  private async run(rows: PositionRow[]): Promise<void> {
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
@@ -177,15 +214,69 @@ export class PositionWriter {
           timeout = setTimeout(() => reject(new Error('statement timeout')), this.opts.statementTimeoutMs);
         }),
       ]);
-      this.commitLatency.observe((performance.now() - started) / 1000);
-      this.rowsWritten.inc({}, n);
-      for (const p of batch) p.resolve();
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  private async commit(batch: Pending[], n: number): Promise<void> {
+    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
+    const started = performance.now();
+    let refused: Map<number, string> | undefined;
+    try {
+      try {
+        await this.run(rows);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        refused = new Map();
+        await this.isolate(rows, 0, rows.length, err, refused);
+      }
     } catch (err) {
       this.failures.inc();
       const e = new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
       for (const p of batch) p.reject(e);
-    } finally {
-      clearTimeout(timeout);
+      return;
+    }
+    this.commitLatency.observe((performance.now() - started) / 1000);
+    this.rowsWritten.inc({}, n - (refused?.size ?? 0));
+    if (!refused) {
+      for (const p of batch) p.resolve(ALL_STORED);
+      return;
+    }
+    this.failures.inc();
+    this.refusedRows.inc({}, refused.size);
+    let offset = 0;
+    for (const p of batch) {
+      const mine: RefusedRow[] = [];
+      for (let i = 0; i < p.rows.length; i++) {
+        const error = refused.get(offset + i);
+        if (error !== undefined) mine.push({ index: i, error });
+      }
+      offset += p.rows.length;
+      p.resolve(mine.length ? { refused: mine } : ALL_STORED);
+    }
+  }
+
+  /**
+   * rows[from, to) failed with a data error: retries each half, and halves of halves, until the refused rows stand
+   * alone (at most about 2·n statements, log2(n) deep). A connection error on the way fails the whole batch.
+   */
+  private async isolate(rows: PositionRow[], from: number, to: number, err: unknown, refused: Map<number, string>): Promise<void> {
+    if (to - from === 1) {
+      refused.set(from, describeDbError(err));
+      return;
+    }
+    const mid = (from + to) >>> 1;
+    for (const [a, b] of [
+      [from, mid],
+      [mid, to],
+    ] as const) {
+      try {
+        await this.run(rows.slice(a, b));
+      } catch (e) {
+        if (!isDataError(e)) throw e;
+        await this.isolate(rows, a, b, e, refused);
+      }
     }
   }
 

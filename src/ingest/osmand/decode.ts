@@ -7,6 +7,7 @@
 // of `fixes`; the caller completes it with `completeWithLastPosition(p, last)` (or drops it when the
 // device has no position yet).
 import type { AlarmName, AttributeValue, DecodeError, DeviceEvent, Fix } from '../../core/fix';
+import { isUnstorableText } from '../../core/fix-bounds';
 import { epochNumberToMs, parseOsmandTimestamp } from './timestamp';
 
 export const KNOTS_TO_KPH = 1.852;
@@ -37,7 +38,7 @@ export interface OsmandResult {
   positionless: PositionlessFix[];
   events: DeviceEvent[];
   /**
-   * Problems. Codes: missing_id, bad_json, bad_coordinates, bad_timestamp, bad_number. Any error means
+   * Problems. Codes: missing_id, bad_id (U+0000 or a lone surrogate in the id), bad_json, bad_coordinates, bad_timestamp, bad_number. Any error means
    * the request is rejected as a whole (HTTP 400) and `fixes` / `positionless` are empty.
    */
   errors: DecodeError[];
@@ -107,6 +108,7 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
     out.errors.push({ code: 'missing_id', message: 'id (or deviceid) is required' });
     return;
   }
+  if (badId(deviceId, out)) return;
   out.deviceId = deviceId;
 
   let latText = first('lat');
@@ -174,6 +176,13 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
   finish(base, latText, lonText, out);
 }
 
+/** An id no registry row can have (PostgreSQL text refuses U+0000): refused here rather than failing the lookup. */
+function badId(deviceId: string, out: OsmandResult): boolean {
+  if (deviceId.length <= 256 && !isUnstorableText(deviceId)) return false;
+  out.errors.push({ code: 'bad_id', message: 'id must be at most 256 characters of well-formed text without U+0000' });
+  return true;
+}
+
 function finish(base: PositionlessFix, latText: string | number | undefined, lonText: string | number | undefined, out: OsmandResult): void {
   if (latText === undefined && lonText === undefined) {
     base.valid = false;
@@ -236,6 +245,7 @@ function decodeJson(text: string, ctx: OsmandContext, out: OsmandResult): void {
     out.errors.push({ code: 'missing_id', message: 'device_id is required' });
     return;
   }
+  if (badId(deviceId, out)) return;
   out.deviceId = deviceId;
   const locations = Array.isArray(doc.location) ? doc.location : doc.location === undefined ? [] : [doc.location];
   if (locations.length === 0) {
