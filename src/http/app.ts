@@ -1,5 +1,6 @@
 // createApp(deps): the Hono application shared by the Node and Workers runtimes.
 import { Hono } from 'hono';
+import { createAuthenticator } from '../auth/authenticator';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps, AppEnv } from './context';
 import { registerCrud } from './crud';
@@ -38,7 +39,10 @@ export const registryResources = [
   tripsResource,
 ];
 
-export function createApp(deps: AppDeps) {
+export function createApp(given: AppDeps) {
+  // One authenticator (token cache, revocations) for the API and the live hub.
+  const auth = given.auth ?? given.live?.auth ?? createAuthenticator({ database: given.database, now: given.now, log: given.log });
+  const deps: AppDeps = { ...given, auth };
   const app = new Hono<AppEnv>();
   const api = new ApiRegistry();
   app.use('*', requestIdMiddleware());
@@ -63,7 +67,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('/api/v1/*', bodyLimit({ maxSize: 20 * 1024 * 1024, onError: (c) => c.json(envelope('payload_too_large', 'Request body too large', c.get('requestId')), 413) }));
-  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authMiddleware(deps)(c, next)));
+  const authenticate = authMiddleware(auth);
+  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authenticate(c, next)));
 
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);

@@ -6,7 +6,8 @@ import { createApp } from '../../http/app';
 import { createLogger } from '../../logging';
 import { ensureAdmin } from '../../store/repos/auth-repo';
 import { loadConfig } from './config';
-import { openDatabase } from './database';
+import { openAuthDatabase, openDatabase } from './database';
+import { createAuthenticator } from '../../auth/authenticator';
 import { startOsmandServer } from './osmand-server';
 import { registerJt808Metrics, startJt808Server } from './jt808-server';
 import { startScheduler } from './scheduler';
@@ -28,6 +29,7 @@ async function main() {
   log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
   const admin = await ensureAdmin(database.db, config.adminToken);
+  if (admin.revokedTokenIds.length) log.warn('ADMIN_TOKEN changed: the previous admin token is revoked', { tokenIds: admin.revokedTokenIds });
   if (admin.createdToken) {
     console.log(`\n  Admin token (shown once, store it): ${admin.createdToken}\n`);
   }
@@ -45,9 +47,14 @@ async function main() {
   const ingest = createIngest({ database, log });
   const runner = createEngineRunner({ database, log, now: Date.now });
   runner.attach(ingest);
-  const live = createLiveHub({ database, log, now: Date.now });
+  // Request authentication on its own small pool (postgres), apart from the position writer's connections, so a
+  // burst of positions does not queue sign-ins; PGlite is one connection for everything.
+  const authDatabase = openAuthDatabase(config, database);
+  const auth = createAuthenticator({ database: authDatabase, now: Date.now, log });
+  const live = createLiveHub({ database, log, now: Date.now, auth });
   live.attach({ ingest, runner });
-  const deps = { database, log, now: Date.now, ingest, runner, live };
+  for (const tokenId of admin.revokedTokenIds) auth.revoke({ kind: 'token', tokenId });
+  const deps = { database, log, now: Date.now, ingest, runner, live, auth };
   // Jobs (node-cron, in each school's time zone): engine ticks for device-offline and fatigue, trip lateness,
   // the end-of-trip sweep deadline, compliance expiries, retention and the reports.
   const scheduler = startScheduler({
@@ -88,6 +95,8 @@ async function main() {
     await ingest.close();
     await runner.close();
     await live.close();
+    await auth.close();
+    if (authDatabase !== database) await authDatabase.close();
     await database.close();
     process.exit(0);
   };
