@@ -152,15 +152,28 @@ describe('sessions end when credentials end', () => {
 
 describe('token cache and last use', () => {
   it('a cached token does not hit the database; a revocation evicts at once; the TTL is at most 30 s', async () => {
-    const auth = createAuthenticator({ database: t.database, now, ttlMs: 120_000 });
+    // Statements the authenticator sends to the (real) database are counted on their way in.
+    let statements = 0;
+    const db = t.database.db;
+    const counted = new Proxy(db, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop === 'select') statements++;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const auth = createAuthenticator({ database: { ...t.database, db: counted }, now, ttlMs: 120_000 });
     expect(auth.ttlMs).toBe(30_000);
     const m = await newToken({ name: 'Manager C', role: 'manager', schoolIds: [w.a.schoolId] });
     const app = createApp({ database: t.database, log: silentLogger, now, auth });
     const me = () => app.request('/api/v1/me', { headers: { authorization: `Bearer ${m.token}` } });
     expect((await me()).status).toBe(200);
     expect(auth.lookups).toBe(1);
+    const afterFirst = statements;
+    expect(afterFirst).toBeGreaterThan(0);
     for (let i = 0; i < 20; i++) expect((await me()).status).toBe(200);
     expect(auth.lookups).toBe(1);
+    expect(statements).toBe(afterFirst); // twenty requests, not one query
     t.clock.nowMs += 30_001; // past the TTL: asked again
     expect((await me()).status).toBe(200);
     expect(auth.lookups).toBe(2);
