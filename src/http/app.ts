@@ -52,8 +52,15 @@ export function createApp(given: AppDeps) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await deps.database.query('select 1');
+      // Answered within 2 s whatever the database does (a hung server must not hang the probe).
+      await Promise.race([
+        deps.database.query('select 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       return c.json({ status: 'ready', database: deps.database.kind });
     } catch {
       c.header('Retry-After', '5');
@@ -62,6 +69,10 @@ export function createApp(given: AppDeps) {
   });
   app.get('/api/v1/openapi.json', (c) => c.json(api.document()));
   app.get('/metrics', (c) => {
+    if (deps.metricsToken !== undefined && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json(envelope('unauthorized', '/metrics needs the METRICS_TOKEN bearer token', c.get('requestId')), 401);
+    }
     c.header('content-type', 'text/plain; version=0.0.4');
     return c.body(deps.ingest ? deps.ingest.metrics.render() : '');
   });
@@ -82,4 +93,14 @@ export function createApp(given: AppDeps) {
   registerReports(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
+}
+
+/** Constant-time comparison of a bearer header with the expected token. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '';
+  const a = new TextEncoder().encode(given);
+  const b = new TextEncoder().encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i]!;
+  return diff === 0;
 }

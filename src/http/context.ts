@@ -18,6 +18,8 @@ export interface AppDeps {
   runner?: EngineRunner;
   /** The live hub (positions, ETA, notices): REST twins read it; without it they fall back to storage. */
   live?: import('../live/service').LiveService;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
   /** Token authentication with its cache (shared with the live hub); createApp makes one when none is given. */
   auth?: Authenticator;
 }

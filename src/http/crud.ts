@@ -10,7 +10,7 @@ import { Access } from './access';
 import type { AppDeps, AppEnv, Ctx } from './context';
 import { badRequest, forbidden, notFound } from './errors';
 import type { ApiRegistry } from './openapi';
-import { pagination, parseBody, parseId, parseQuery } from './validate';
+import { idParam, pagination, parseBody, parseId, parseQuery } from './validate';
 
 // Drizzle's table types are too precise to abstract over; the factory works on rows as plain records.
 type Row = Record<string, any>;
@@ -64,7 +64,7 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
   const toJson = def.toJson ?? ((row: Row) => row);
   const readers = def.readers ?? [];
   const filterKeys = Object.keys(def.filters ?? {});
-  const listQuery = pagination.extend(Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])));
+  const listQuery = pagination.extend(Object.fromEntries(filterKeys.map((k) => [k, idParam.optional()])));
   const tag = def.name;
   const db = () => deps.database.db;
   const access = (c: Ctx) => new Access(db(), c.get('principal')!);

@@ -417,7 +417,15 @@ export class LiveHub implements LivePublisher {
     if (!conn.subs.has(name) && conn.subs.size >= this.limits.maxSubscriptions) {
       return conn.sendControl({ type: 'error', status: 429, code: 'too_many_subscriptions', topic: name, message: `At most ${this.limits.maxSubscriptions} topics per connection` });
     }
-    const verdict = await this.opts.authorize(conn.principal!, topic, name);
+    let verdict: Authorization;
+    try {
+      verdict = await this.opts.authorize(conn.principal!, topic, name);
+    } catch (err) {
+      // Every subscribe gets an answer: the scope check could not run (database unreachable, …).
+      this.log.warn('live authorization failed', { connection: conn.id, topic: name, error: String(err) });
+      if (conn.closed) return;
+      return conn.sendControl({ type: 'error', status: 503, code: 'unavailable', topic: name, message: 'The subscription could not be checked; try again' });
+    }
     if (conn.closed) return;
     if (!verdict.ok) {
       this.counters.refused++;

@@ -86,16 +86,19 @@ export const POSITION_INSERT_SQL = `insert into positions
   (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, accuracy_m, satellites,
    alarms, acc, door_open, late, blind_area, attributes)
 select b, d, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), la, lo, sp, hd, al, ac, sa,
-       case when am = '' then null else string_to_array(am, ',') end, acc, door, lt, ba, at
+       case when am is null then null else array(select v from jsonb_array_elements_text(am) with ordinality as y(v, n) order by n) end,
+       acc, door, lt, ba, at
 from unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::real[], $8::real[],
-            $9::real[], $10::real[], $11::smallint[], $12::text[], $13::bool[], $14::bool[], $15::bool[], $16::bool[],
+            $9::real[], $10::real[], $11::smallint[],
+            array(select nullif(e, 'null'::jsonb) from jsonb_array_elements($12::text::jsonb) with ordinality as x(e, i) order by i),
+            $13::bool[], $14::bool[], $15::bool[], $16::bool[],
             array(select nullif(e, 'null'::jsonb) from jsonb_array_elements($17::text::jsonb) with ordinality as x(e, i) order by i))
   as u(b, d, t, r, la, lo, sp, hd, al, ac, sa, am, acc, door, lt, ba, at)
 on conflict (device_id, time) do nothing`;
 
 /**
- * The statement's parameters: sixteen column arrays, and the attributes as one JSON array text (null where a row
- * has none) — one native JSON.stringify instead of a JSON text per row quoted again inside an array literal.
+ * The statement's parameters: fifteen column arrays, and the alarms and the attributes each as one JSON array text
+ * (null where a row has none) — one native JSON.stringify instead of a JSON text per row quoted again inside an array literal.
  */
 export function insertParams(rows: PositionRow[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 17 }, () => new Array(rows.length));
@@ -112,7 +115,8 @@ export function insertParams(rows: PositionRow[]): unknown[] {
     cols[8]![i] = r.altitudeM ?? null;
     cols[9]![i] = r.accuracyM ?? null;
     cols[10]![i] = r.satellites ?? null;
-    cols[11]![i] = r.alarms.join(',');
+    // As JSON (an alarm name may contain a comma: it is kept whole), null for the usual row without alarms.
+    cols[11]![i] = r.alarms.length ? r.alarms : null;
     cols[12]![i] = r.acc ?? null;
     cols[13]![i] = r.doorOpen ?? null;
     cols[14]![i] = r.late;
@@ -120,6 +124,7 @@ export function insertParams(rows: PositionRow[]): unknown[] {
     cols[16]![i] = r.attributes && hasKeys(r.attributes) ? r.attributes : null;
   }
   const params: unknown[] = cols;
+  params[11] = JSON.stringify(cols[11]);
   params[16] = JSON.stringify(cols[16]);
   return params;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { replaceStops, replaceZones, routeChildren } from '../../store/repos/routes-repo';
 import { roadClasses, routePeriods, routes } from '../../store/schema';
 import type { ResourceDef } from '../crud';
-import { id, lat, lineString, lon, name, partialOf, polygon, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
+import { id, lat, lineString, lon, name, partialOf, polygon, ruleOverrides, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
 
 export const stopInput = z.object({
   name,
@@ -27,7 +27,7 @@ const shape = {
   period: z.enum(routePeriods).optional(),
   path: lineString,
   corridorWidthM: z.number().int().min(10).max(2000).optional(),
-  ruleOverrides: z.record(z.string(), z.unknown()).optional(),
+  ruleOverrides: ruleOverrides.optional(),
   externalId: z.string().max(100).optional(),
   stops: z.array(stopInput).max(500).optional(),
   zones: z.array(zoneInput).max(2000).optional(),

@@ -54,7 +54,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   const live = createLiveHub({ database, log, now: Date.now, auth });
   live.attach({ ingest, runner });
   for (const tokenId of admin.revokedTokenIds) auth.revoke({ kind: 'token', tokenId });
-  const deps = { database, log, now: Date.now, ingest, runner, live, auth };
+  const deps = { database, log, now: Date.now, ingest, runner, live, auth, metricsToken: config.metricsToken };
   // Jobs (node-cron, in each school's time zone): engine ticks for device-offline and fatigue, trip lateness,
   // the end-of-trip sweep deadline, compliance expiries, retention and the reports.
   const scheduler = startScheduler({
