@@ -174,7 +174,7 @@ describe('alarms and second devices are stored as sent', () => {
     expect((await world!.api.ingest.submitFixes(a, [fix(a.identifier, 121.4)], T0)).outcomes).toEqual([{ status: 'accepted', late: false }]);
     expect((await world!.api.ingest.submitFixes(b, [fix(b.identifier, 121.40002)], T0)).outcomes).toEqual([{ status: 'accepted', late: true }]);
     expect((await world!.api.ingest.submitFixes(b, [fix(b.identifier, 121.40002)], T0)).outcomes).toEqual([{ status: 'duplicate' }]);
-    const rows = await world!.t.database.query<{ device_id: number }>('select device_id from positions where bus_id = $1 and time = $2 order by device_id', [busId, new Date(at)]);
+    const rows = await world!.t.database.query<{ device_id: number }>('select device_id from positions where bus_id = $1 and time = $2::timestamptz order by device_id', [busId, new Date(at).toISOString()]);
     expect(rows.map((r) => Number(r.device_id))).toEqual([a.deviceId, b.deviceId].sort((x, y) => x - y));
   });
 });
