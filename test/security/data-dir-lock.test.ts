@@ -122,6 +122,7 @@ describe('one writer per data directory', () => {
       const lost = acked.filter((ms) => !stored.has(ms));
       expect(lost).toEqual([]);
       expect(stored.size).toBe(new Set(acked).size);
+      console.log(`${acked.length} fixes acknowledged, ${lost.length} lost`);
     } finally {
       await db.close();
     }
