@@ -6,6 +6,7 @@
 // The engine lets late fixes touch only moment rules (SOS) and blind-area re-classification of an
 // offline gap; they never rewind progress or sustained-duration rules. Late fixes are stored.
 import type { Fix } from './fix';
+import { type BoundsReason, checkBounds } from './fix-bounds';
 import type { RuleConfig } from './presets/types';
 
 export type RejectReason =
@@ -15,7 +16,8 @@ export type RejectReason =
   | 'invalid_time'
   | 'future_time'
   | 'duplicate'
-  | 'implausible_jump';
+  | 'implausible_jump'
+  | BoundsReason;
 
 export type FilterVerdict = { ok: true; late: boolean } | { ok: false; reason: RejectReason };
 
@@ -32,6 +34,8 @@ export interface FilterState {
   anchor: Anchor | null;
   /** recently accepted device times (bounded) for duplicate detection */
   recentTimesMs: number[];
+  /** the device of each recent time (same index): a duplicate is the same device at the same time */
+  recentDeviceIds?: string[];
   /** consecutive jump-rejected fixes that agree with each other */
   suspect: (Anchor & { count: number }) | null;
 }
@@ -39,7 +43,7 @@ export interface FilterState {
 const RECENT_TIMES = 64;
 
 export function createFilterState(): FilterState {
-  return { newestMs: null, anchor: null, recentTimesMs: [], suspect: null };
+  return { newestMs: null, anchor: null, recentTimesMs: [], recentDeviceIds: [], suspect: null };
 }
 
 /** Coordinates and validity only (no state). */
@@ -74,17 +78,30 @@ export function impliedSpeedKph(a: Anchor, b: Anchor): number {
 
 /** Filters one fix of one device/bus. Returns the verdict and the new filter state. */
 export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters'], receivedMs?: number): { state: FilterState; verdict: FilterVerdict } {
-  const bad = checkCoordinates(fix);
+  const bad = checkCoordinates(fix) ?? checkBounds(fix, receivedMs ?? fix.receivedMs);
   if (bad) return { state, verdict: { ok: false, reason: bad } };
   if (isFuture(fix, cfg, receivedMs ?? fix.receivedMs)) return { state, verdict: { ok: false, reason: 'future_time' } };
-  if (state.recentTimesMs.includes(fix.timeMs)) return { state, verdict: { ok: false, reason: 'duplicate' } };
+  // The same device at the same time is a resend (stored once). Another device of the same bus at that time (a
+  // second tracker) is a real, distinct measurement: stored, but as a late fix — it does not move the live position
+  // or step the sustained rules a second time for the same instant.
+  let sameTimeOtherDevice = false;
+  for (let j = 0; j < state.recentTimesMs.length; j++) {
+    if (state.recentTimesMs[j] !== fix.timeMs) continue;
+    const other = state.recentDeviceIds?.[j];
+    if (other === undefined || other === fix.deviceId) return { state, verdict: { ok: false, reason: 'duplicate' } };
+    sameTimeOtherDevice = true;
+  }
 
-  const recent = state.recentTimesMs.length >= RECENT_TIMES ? state.recentTimesMs.slice(1) : state.recentTimesMs.slice();
+  const full = state.recentTimesMs.length >= RECENT_TIMES;
+  const recent = full ? state.recentTimesMs.slice(1) : state.recentTimesMs.slice();
   recent.push(fix.timeMs);
+  const devicesBefore = state.recentDeviceIds ?? state.recentTimesMs.map(() => fix.deviceId);
+  const recentDeviceIds = full ? devicesBefore.slice(1) : devicesBefore.slice();
+  recentDeviceIds.push(fix.deviceId);
   const here: Anchor = { timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon };
 
-  if (state.newestMs !== null && fix.timeMs < state.newestMs) {
-    return { state: { ...state, recentTimesMs: recent }, verdict: { ok: true, late: true } };
+  if (sameTimeOtherDevice || (state.newestMs !== null && fix.timeMs < state.newestMs)) {
+    return { state: { ...state, recentTimesMs: recent, recentDeviceIds }, verdict: { ok: true, late: true } };
   }
 
   const a = state.anchor;
@@ -94,9 +111,9 @@ export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters
     const agrees = s !== null && impliedSpeedKph(s, here) <= cfg.maxJumpSpeedKph;
     const count = agrees ? s!.count + 1 : 1;
     if (count >= cfg.jumpReanchorFixes) {
-      return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, suspect: null }, verdict: { ok: true, late: false } };
+      return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null }, verdict: { ok: true, late: false } };
     }
     return { state: { ...state, suspect: { ...here, count } }, verdict: { ok: false, reason: 'implausible_jump' } };
   }
-  return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, suspect: null }, verdict: { ok: true, late: false } };
+  return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null }, verdict: { ok: true, late: false } };
 }

@@ -1,6 +1,7 @@
 // createApp(deps): the Hono application shared by the Node and Workers runtimes.
 import { Hono } from 'hono';
 import { bodyLimitFor, bodyLimits } from './body-limit';
+import { createAuthenticator } from '../auth/authenticator';
 import type { AppDeps, AppEnv } from './context';
 import { registerCrud } from './crud';
 import { envelope } from './errors';
@@ -48,7 +49,10 @@ export function operationsOf(app: Hono<AppEnv>): ApiRegistry {
   return api;
 }
 
-export function createApp(deps: AppDeps) {
+export function createApp(given: AppDeps) {
+  // One authenticator (token cache, revocations) for the API and the live hub.
+  const auth = given.auth ?? given.live?.auth ?? createAuthenticator({ database: given.database, now: given.now, log: given.log });
+  const deps: AppDeps = { ...given, auth };
   const app = new Hono<AppEnv>();
   const api = new ApiRegistry();
   registries.set(app, api);
@@ -60,8 +64,15 @@ export function createApp(deps: AppDeps) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await deps.database.query('select 1');
+      // Answered within 2 s whatever the database does (a hung server must not hang the probe).
+      await Promise.race([
+        deps.database.query('select 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       return c.json({ status: 'ready', database: deps.database.kind });
     } catch {
       c.header('Retry-After', '5');
@@ -71,11 +82,16 @@ export function createApp(deps: AppDeps) {
   // The document describes itself only here (it is not one of the operations it lists).
   app.get('/api/v1/openapi.json', (c) => c.json(api.document()));
   app.get('/metrics', (c) => {
+    if (deps.metricsToken !== undefined && !bearerMatches(c.req.header('authorization'), deps.metricsToken)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json(envelope('unauthorized', '/metrics needs the METRICS_TOKEN bearer token', c.get('requestId')), 401);
+    }
     c.header('content-type', 'text/plain; version=0.0.4');
     return c.body(deps.ingest ? deps.ingest.metrics.render() : '');
   });
 
-  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authMiddleware(deps)(c, next)));
+  const authenticate = authMiddleware(auth);
+  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authenticate(c, next)));
 
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);
@@ -90,4 +106,14 @@ export function createApp(deps: AppDeps) {
   registerDeviceRegistration(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
+}
+
+/** Constant-time comparison of a bearer header with the expected token. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '';
+  const a = new TextEncoder().encode(given);
+  const b = new TextEncoder().encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i]!;
+  return diff === 0;
 }

@@ -1,5 +1,6 @@
 // What every handler can reach: dependencies, the request id and the caller.
 import type { Context } from 'hono';
+import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging';
 import type { EngineRunner } from '../pipeline/engine-runner';
@@ -18,6 +19,10 @@ export interface AppDeps {
   runner?: EngineRunner;
   /** The live hub (positions, ETA, notices): REST twins read it; without it they fall back to storage. */
   live?: LiveService;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** Token authentication with its cache (shared with the live hub); createApp makes one when none is given. */
+  auth?: Authenticator;
 }
 
 export interface AppEnv {

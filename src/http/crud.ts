@@ -11,7 +11,7 @@ import type { AppDeps, AppEnv, Ctx } from './context';
 import { pageOf } from './contract/common';
 import { badRequest, notFound } from './errors';
 import type { ApiRegistry } from './openapi';
-import { pagination, parseBody, parseId, parseQuery } from './validate';
+import { idParam, pagination, parseBody, parseId, parseQuery } from './validate';
 
 // Drizzle's table types are too precise to abstract over; the factory works on rows as plain records.
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows and schemas of any of the nine registry tables */
@@ -70,7 +70,7 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
   const filterKeys = Object.keys(def.filters ?? {});
   const includeNames = Object.keys(def.listOmits ?? {});
   const listQuery = pagination.extend({
-    ...Object.fromEntries(filterKeys.map((k) => [k, z.coerce.number().int().positive().optional()])),
+    ...Object.fromEntries(filterKeys.map((k) => [k, idParam.optional()])),
     ...(includeNames.length
       ? { include: z.string().regex(new RegExp(`^(${includeNames.join('|')})(,(${includeNames.join('|')}))*$`), `one or more of ${includeNames.join(', ')}`).optional() }
       : {}),

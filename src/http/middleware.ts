@@ -1,6 +1,6 @@
 // Request id, access log, bearer authentication and the error envelope.
 import type { MiddlewareHandler } from 'hono';
-import { principalForToken } from '../store/repos/auth-repo';
+import type { Authenticator } from '../auth/authenticator';
 import type { AppDeps, AppEnv, Ctx } from './context';
 import { mapDbError } from './db-errors';
 import { StorageUnavailableError } from '../pipeline/types';
@@ -33,12 +33,12 @@ export function accessLogMiddleware(deps: AppDeps): MiddlewareHandler<AppEnv> {
   };
 }
 
-export function authMiddleware(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function authMiddleware(auth: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match) throw unauthorized();
-    const principal = await principalForToken(deps.database.db, match[1]!, deps.now());
+    const principal = await auth.authenticate(match[1]!);
     if (!principal) throw unauthorized('Token is unknown, expired or revoked');
     c.set('principal', principal);
     await next();

@@ -31,7 +31,22 @@ export function parseQuery<S extends z.ZodType>(c: Ctx, schema: S): z.infer<S> {
   return parseWith(schema, c.req.query(), 'query');
 }
 
-export const idParam = z.coerce.number().int().positive();
+/** Largest id (the columns are PostgreSQL integer). */
+export const MAX_ID = 2_147_483_647;
+
+/**
+ * A strict decimal integer from text: digits only, no sign, no exponent, no hex, no spaces, and no leading zeros
+ * (`012` is refused: one spelling per id, so caches and logs never see two). `1e3`, `0x10`, ` 12`, `+5` → 400.
+ */
+export function decimalInt(opts: { min: number; max: number }) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal integer without sign, spaces or leading zeros')
+    .transform((s) => Number(s))
+    .pipe(z.number().int().min(opts.min).max(opts.max));
+}
+
+export const idParam = decimalInt({ min: 1, max: MAX_ID });
 
 export function parseId(c: Ctx, name = 'id'): number {
   const r = idParam.safeParse(c.req.param(name));
@@ -41,6 +56,6 @@ export function parseId(c: Ctx, name = 'id'): number {
 
 export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
 export const pagination = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.coerce.number().int().min(0).optional(),
+  limit: decimalInt({ min: 1, max: 500 }).default(50),
+  cursor: decimalInt({ min: 0, max: MAX_ID }).optional(),
 });

@@ -6,6 +6,7 @@
 // Slow consumers: while a sink's bufferedAmount is above the high-water mark, messages wait in a per-connection
 // queue where a newer position/eta of a topic replaces the queued older one; past the byte or length limit the
 // connection is closed (4429), so a client that stops reading cannot grow server memory without bound.
+import type { Revocation } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging';
 import { InProcessFanout, type LiveFanout } from './fanout';
@@ -34,6 +35,8 @@ export interface HubLimits {
   authTimeoutMs: number;
   /** largest accepted client message, characters */
   maxInboundChars: number;
+  /** how often the credentials of open sessions are checked again (a token revoked or a user disabled elsewhere) */
+  credentialCheckMs: number;
 }
 
 export const DEFAULT_LIMITS: HubLimits = {
@@ -43,6 +46,7 @@ export const DEFAULT_LIMITS: HubLimits = {
   maxSubscriptions: 50,
   authTimeoutMs: 10_000,
   maxInboundChars: 16 * 1024,
+  credentialCheckMs: 5000,
 };
 
 export interface HubOptions {
@@ -55,6 +59,10 @@ export interface HubOptions {
   replay?(principal: Principal, topic: Topic, afterSeq: number): Promise<LiveMessage[]>;
   /** Called when a message carrying an audience (a notice) was handed to its guardian's sink. */
   onDelivered?(message: LiveMessage): void;
+  /** Of these token ids, those still valid; sessions on the others are closed (4401). Without it no re-check runs. */
+  validTokens?(tokenIds: number[]): Promise<Set<number>>;
+  /** A revocation arrived through the fan-out (the token cache drops the token or user). */
+  onRevocation?(revocation: Revocation): void;
   limits?: Partial<HubLimits>;
 }
 
@@ -213,10 +221,13 @@ export class LiveConnection {
 export class LiveHub implements LivePublisher {
   readonly limits: HubLimits;
   readonly log: Logger;
-  readonly counters = { sent: 0, conflated: 0, slowClosed: 0, refused: 0 };
+  readonly counters = { sent: 0, conflated: 0, slowClosed: 0, refused: 0, revoked: 0 };
   private readonly sequencer: TopicSequencer;
   private readonly fanout: LiveFanout;
   private readonly unsubscribeFanout: () => void;
+  private readonly unsubscribeRevocations: () => void;
+  private readonly credentialTimer: ReturnType<typeof setInterval> | undefined;
+  private checkingCredentials = false;
   private readonly connections = new Set<LiveConnection>();
   private readonly byTopic = new Map<string, Set<LiveConnection>>();
   /** latest position and eta per topic: sent to a new subscriber at once */
@@ -233,6 +244,54 @@ export class LiveHub implements LivePublisher {
       onTimeout: (topic, seq) => opts.log.warn('live reservation timed out', { topic, seq }),
     });
     this.unsubscribeFanout = this.fanout.subscribe((m) => this.deliverLocal(m));
+    this.unsubscribeRevocations = this.fanout.subscribeRevocations((r) => this.onRevocation(r));
+    if (opts.validTokens) {
+      this.credentialTimer = setInterval(() => void this.checkCredentials(), this.limits.credentialCheckMs);
+      this.credentialTimer.unref?.();
+    }
+  }
+
+  /** Credentials ended (on this instance): every instance closes the sessions that used them. */
+  revoke(revocation: Revocation): void {
+    this.fanout.publishRevocation(revocation);
+  }
+
+  private onRevocation(r: Revocation): void {
+    try {
+      this.opts.onRevocation?.(r);
+    } catch (err) {
+      this.log.warn('revocation handler failed', { error: String(err) });
+    }
+    for (const c of [...this.connections]) {
+      const p = c.principal;
+      if (p && (r.kind === 'token' ? p.tokenId === r.tokenId : p.userId === r.userId)) this.endSession(c);
+    }
+  }
+
+  /** Re-checks the credentials of every open session (revoked, expired, user disabled or deleted anywhere). */
+  async checkCredentials(): Promise<void> {
+    if (this.checkingCredentials || !this.opts.validTokens) return;
+    const ids = new Set<number>();
+    for (const c of this.connections) if (c.principal) ids.add(c.principal.tokenId);
+    if (ids.size === 0) return;
+    this.checkingCredentials = true;
+    try {
+      const valid = await this.opts.validTokens([...ids]);
+      for (const tokenId of ids) if (!valid.has(tokenId)) this.opts.onRevocation?.({ kind: 'token', tokenId });
+      for (const c of [...this.connections]) if (c.principal && ids.has(c.principal.tokenId) && !valid.has(c.principal.tokenId)) this.endSession(c);
+    } catch (err) {
+      // The database is unreachable: sessions stay (a revocation on this instance still closes them at once).
+      this.log.warn('live credential check failed', { error: String(err) });
+    } finally {
+      this.checkingCredentials = false;
+    }
+  }
+
+  private endSession(c: LiveConnection): void {
+    this.counters.revoked++;
+    this.log.info('live session closed: credentials ended', { connection: c.id, userId: c.principal?.userId, tokenId: c.principal?.tokenId });
+    c.sendControl({ type: 'error', status: 401, code: 'unauthorized', message: 'Token revoked, expired or user disabled' });
+    c.close(CLOSE_AUTH_FAILED, 'credentials revoked');
   }
 
   now(): number {
@@ -282,8 +341,10 @@ export class LiveHub implements LivePublisher {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.credentialTimer);
     for (const c of [...this.connections]) c.close(CLOSE_GOING_AWAY, 'server shutting down');
     this.unsubscribeFanout();
+    this.unsubscribeRevocations();
   }
 
   /** @internal */
@@ -356,7 +417,15 @@ export class LiveHub implements LivePublisher {
     if (!conn.subs.has(name) && conn.subs.size >= this.limits.maxSubscriptions) {
       return conn.sendControl({ type: 'error', status: 429, code: 'too_many_subscriptions', topic: name, message: `At most ${this.limits.maxSubscriptions} topics per connection` });
     }
-    const verdict = await this.opts.authorize(conn.principal!, topic, name);
+    let verdict: Authorization;
+    try {
+      verdict = await this.opts.authorize(conn.principal!, topic, name);
+    } catch (err) {
+      // Every subscribe gets an answer: the scope check could not run (database unreachable, …).
+      this.log.warn('live authorization failed', { connection: conn.id, topic: name, error: String(err) });
+      if (conn.closed) return;
+      return conn.sendControl({ type: 'error', status: 503, code: 'unavailable', topic: name, message: 'The subscription could not be checked; try again' });
+    }
     if (conn.closed) return;
     if (!verdict.ok) {
       this.counters.refused++;

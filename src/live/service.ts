@@ -2,6 +2,7 @@
 // messages; engine events (runner.onEvents) become `trip`, `eta`, `violation` messages and guardian notices.
 // Runtime-neutral: the transport (src/runtime/node/live-ws.ts on Node) only moves text between sockets and the hub.
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import { type Authenticator, createAuthenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';
 import type { Logger } from '../logging';
@@ -9,7 +10,6 @@ import type { EngineBatch, EngineRunner } from '../pipeline/engine-runner';
 import type { AcceptedBatch, PipelineIngest } from '../pipeline/ingest';
 import type { LoadedTrip } from '../pipeline/trip-context';
 import type { Database } from '../store/db';
-import { principalForToken } from '../store/repos/auth-repo';
 import { stopEvents, trips } from '../store/schema';
 import { authorizeTopic } from './access';
 import { estimateEtas, etasChanged, type EtaStop, initialPace, learnRouteProfile, type PaceState, type RouteProfile, scheduledInstants, type StopEtaResult, updatePace } from './eta';
@@ -25,6 +25,8 @@ export interface LiveOptions {
   log: Logger;
   now: () => number;
   fanout?: LiveFanout;
+  /** Token authentication shared with the HTTP API (one cache, one revocation path); made here when not given. */
+  auth?: Authenticator;
   limits?: Partial<HubLimits>;
   /** an ETA is pushed again when any stop's estimate moves by more than this */
   etaPushThresholdS?: number;
@@ -94,6 +96,7 @@ const MAX_TRACKS = 5000;
 export class LiveService {
   readonly hub: LiveHub;
   readonly notices: NoticeService;
+  readonly auth: Authenticator;
   private readonly buses = new Map<number, { position?: PositionData; tripId: number | null }>();
   private readonly tracks = new Map<number, TripTrack>();
   private readonly profiles = new Map<number, { loadedMs: number; profile: Promise<RouteProfile | undefined> }>();
@@ -104,12 +107,15 @@ export class LiveService {
     this.etaPushThresholdS = opts.etaPushThresholdS ?? 10;
     this.lateMarginS = opts.lateMarginS ?? 300;
     this.notices = createNoticeService({ database: opts.database, log: opts.log, now: opts.now });
+    this.auth = opts.auth ?? createAuthenticator({ database: opts.database, now: opts.now, log: opts.log });
     this.hub = createHub({
       log: opts.log,
       now: opts.now,
       fanout: opts.fanout,
       limits: opts.limits,
-      authenticate: (token) => principalForToken(opts.database.db, token, opts.now()),
+      authenticate: (token) => this.auth.authenticate(token),
+      validTokens: (ids) => this.auth.stillValid(ids),
+      onRevocation: (r) => this.auth.evict(r),
       authorize: (p, topic) => authorizeTopic(opts.database.db, p, topic, opts.now()),
       replay: (p, topic, afterSeq) => this.replay(p, topic, afterSeq),
       onDelivered: (m) => {
@@ -118,6 +124,8 @@ export class LiveService {
       },
     });
     this.notices.setPublisher(this.hub);
+    // A revocation here closes the sessions everywhere (through the fan-out) and evicts every instance's cache.
+    this.auth.onRevoke((r) => this.hub.revoke(r));
   }
 
   /** Wires the pipeline: positions from ingest, events from the engine runner. */
@@ -127,7 +135,7 @@ export class LiveService {
   }
 
   authenticate(token: string): Promise<Principal | undefined> {
-    return principalForToken(this.opts.database.db, token, this.opts.now());
+    return this.auth.authenticate(token);
   }
 
   authorize(p: Principal, topic: Topic) {

@@ -1,7 +1,9 @@
-// Registered devices by (protocol, identifier), cached briefly so a busy terminal costs no query per frame.
+// Registered devices by (protocol, identifier), cached briefly (24 to 30 s, jittered) so a busy terminal costs no query per
+// frame and a fleet first seen together does not reload in one burst.
 import type { Protocol } from '../core/fix';
 import { canonicalDeviceIdentifier } from '../ingest/device-identity';
 import type { Database } from '../store/db';
+import { jitteredTtlMs } from './jitter';
 import { type DeviceInfo, StorageUnavailableError } from './types';
 
 const HIT_TTL_MS = 30_000;
@@ -48,7 +50,8 @@ export class DeviceDirectory {
       secretHash: r.secret_hash,
     };
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    this.cache.set(key, { info, expiresMs: nowMs + (info ? HIT_TTL_MS : MISS_TTL_MS) });
+    // Jittered, so devices first seen together (a restart) are not all looked up again in the same instant.
+    this.cache.set(key, { info, expiresMs: nowMs + jitteredTtlMs(info ? HIT_TTL_MS : MISS_TTL_MS) });
     return info;
   }
 
@@ -75,7 +78,7 @@ export class DeviceDirectory {
     const r = rows[0];
     if (!r) return undefined;
     if (this.idCache.size >= MAX_ENTRIES) this.idCache.clear();
-    this.idCache.set(deviceId, { protocol: r.protocol, identifier: r.identifier, expiresMs: this.now() + HIT_TTL_MS });
+    this.idCache.set(deviceId, { protocol: r.protocol, identifier: r.identifier, expiresMs: this.now() + jitteredTtlMs(HIT_TTL_MS) });
     return this.lookup(r.protocol, r.identifier);
   }
 

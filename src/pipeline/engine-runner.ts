@@ -14,6 +14,7 @@ import { fatigueCarryOf } from '../core/rules/fatigue';
 import { localDate } from '../core/dates';
 import { trips } from '../store/schema';
 import type { AcceptedBatch, PipelineIngest } from './ingest';
+import { jitteredTtlMs } from './jitter';
 import { findTripForBus, type LoadedTrip, loadTripContext } from './trip-context';
 
 export interface EngineBatch {
@@ -41,6 +42,8 @@ interface BusEngine {
   trip?: LoadedTrip;
   state?: EngineState;
   lastCheckpointMs: number;
+  /** This bus's context lifetime, drawn with jitter at each load (so buses do not all reload at once). */
+  contextTtlMs?: number;
   /** No trip was found for the bus: the registry is asked again only after this instant (server clock). */
   noTripUntilMs?: number;
   /** Writes not yet persisted (the database was down): retried with the next input. */
@@ -138,7 +141,7 @@ export class EngineRunner {
   }
 
   private stale(bus: BusEngine): boolean {
-    return !bus.trip || this.opts.now() - bus.trip.loadedMs > this.contextTtlMs;
+    return !bus.trip || this.opts.now() - bus.trip.loadedMs > (bus.contextTtlMs ?? this.contextTtlMs);
   }
 
   private async switchTrip(bus: BusEngine, row: typeof trips.$inferSelect): Promise<void> {
@@ -149,6 +152,7 @@ export class EngineRunner {
       await this.persist(bus);
     }
     bus.trip = await loadTripContext(this.opts.database.db, row, this.opts.now());
+    bus.contextTtlMs = jitteredTtlMs(this.contextTtlMs);
     if (sameTrip) return; // a context refresh keeps the running state
     const saved = await loadCheckpoint(this.opts.database.db, row.id);
     bus.state = saved ? deserializeState(JSON.stringify(saved)) : createState();
@@ -164,7 +168,7 @@ export class EngineRunner {
       if (!row) {
         bus.trip = undefined;
         bus.state = undefined;
-        bus.noTripUntilMs = this.opts.now() + this.contextTtlMs;
+        bus.noTripUntilMs = this.opts.now() + jitteredTtlMs(this.contextTtlMs);
         return;
       }
       bus.noTripUntilMs = undefined;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { DeviceEvent, Fix, Protocol } from '../core/fix';
 import { createFilterState, filterFix, type FilterState } from '../core/filters';
+import { isUnstorableText, storableText } from '../core/fix-bounds';
 import { CN_2012 } from '../core/presets';
 import type { RuleConfig } from '../core/presets/types';
 import type { Logger } from '../logging';
@@ -13,7 +14,7 @@ import { completeJt808Registration, jt808RegistrationFacts } from '../store/repo
 import { deviceEvents, rejectedFixes } from '../store/schema';
 import { DeviceDirectory } from './device-directory';
 import { Metrics } from './metrics';
-import { PositionWriter, type PositionRow, type WriterOptions } from './position-writer';
+import { PositionWriter, type PositionRow, type RefusedRow, type WriterOptions, type WriteResult } from './position-writer';
 import { type DeviceInfo, type FixOutcome, type Ingest, StorageUnavailableError, type SubmitOptions, type SubmitResult } from './types';
 
 export interface AcceptedBatch {
@@ -107,12 +108,14 @@ export class PipelineIngest implements Ingest {
     return this.inLane(busId, async (lane) => {
       const batch = this.filterBatch(lane.filter, input!, device, busId, receivedMs);
       input = undefined;
+      let written: WriteResult;
       try {
-        await this.writer.write(batch.rows);
+        written = await this.writer.write(batch.rows);
       } catch (err) {
         this.unavailable.inc({ protocol: device.protocol });
         throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err));
       }
+      if (written.refused.length) this.dropRefusedRows(batch, written.refused, lane.filter, device);
       lane.filter = batch.state;
       if (batch.rows.length) this.accepted.inc({ protocol: device.protocol }, batch.rows.length);
       if (batch.lateCount) this.late.inc({ protocol: device.protocol }, batch.lateCount);
@@ -127,14 +130,51 @@ export class PipelineIngest implements Ingest {
     });
   }
 
+  /**
+   * Rows the database refused for their data (a value the filters let through): their fixes become rejected
+   * ('database_refused', with the database's message, logged and kept in rejected_fixes); the other rows stay
+   * accepted. The lane's filter state is rebuilt from the rows that were stored, so a corrected resend of a refused
+   * fix is not taken for a duplicate.
+   */
+  private dropRefusedRows(batch: FilteredBatch, refused: RefusedRow[], start: FilterState, device: DeviceInfo): void {
+    const gone = new Set(refused.map((r) => r.index));
+    this.opts.log.warn('position rows refused by the database; the rest of the batch is stored', {
+      deviceId: device.deviceId,
+      identifier: device.identifier,
+      count: refused.length,
+      error: refused[0]!.error,
+    });
+    const keptRows: PositionRow[] = [];
+    const keptAccepted: { fix: Fix; late: boolean }[] | undefined = batch.acceptedFixes ? [] : undefined;
+    for (let j = 0; j < batch.rows.length; j++) {
+      const row = batch.rows[j]!;
+      const fixIndex = batch.rowFix[j]!;
+      if (gone.has(j)) {
+        const error = refused.find((r) => r.index === j)!.error;
+        if (batch.outcomes[fixIndex] === ACCEPTED_LATE) batch.lateCount--;
+        batch.outcomes[fixIndex] = { status: 'rejected', reason: 'database_refused' };
+        (batch.refused ??= []).push({ fix: rowAsFix(row, device), reason: 'database_refused', error });
+        continue;
+      }
+      keptRows.push(row);
+      if (keptAccepted) keptAccepted.push(batch.acceptedFixes![j]!);
+    }
+    batch.rows = keptRows;
+    batch.acceptedFixes = keptAccepted;
+    let state = start;
+    for (const row of keptRows) state = filterFix(state, rowAsFix(row, device), this.filters).state;
+    batch.state = state;
+  }
+
   /** Runs the filters over one submission (without advancing the lane's state: that waits for the commit). */
-  private filterBatch(start: FilterState, fixes: Fix[], device: DeviceInfo, busId: number, receivedMs: number) {
+  private filterBatch(start: FilterState, fixes: Fix[], device: DeviceInfo, busId: number, receivedMs: number): FilteredBatch {
     let state = start;
     const outcomes: FixOutcome[] = new Array(fixes.length);
     const rows: PositionRow[] = [];
+    const rowFix: number[] = [];
     // Built only when someone listens (engine, live hub).
     const acceptedFixes: { fix: Fix; late: boolean }[] | undefined = this.listeners.length ? [] : undefined;
-    let refused: { fix: Fix; reason: string }[] | undefined;
+    let refused: RefusedFix[] | undefined;
     let lateCount = 0;
     let dupes = 0;
     for (let i = 0; i < fixes.length; i++) {
@@ -145,6 +185,7 @@ export class PipelineIngest implements Ingest {
         outcomes[i] = verdict.late ? ACCEPTED_LATE : ACCEPTED;
         if (verdict.late) lateCount++;
         rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
+        rowFix.push(i);
         acceptedFixes?.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
       } else if (verdict.reason === 'duplicate') {
         outcomes[i] = DUPLICATE;
@@ -154,7 +195,7 @@ export class PipelineIngest implements Ingest {
         (refused ??= []).push({ fix, reason: verdict.reason });
       }
     }
-    return { state, outcomes, rows, acceptedFixes, refused, lateCount, dupes };
+    return { state, outcomes, rows, rowFix, acceptedFixes, refused, lateCount, dupes };
   }
 
   async submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void> {
@@ -169,7 +210,9 @@ export class PipelineIngest implements Ingest {
             type: e.type,
             time: new Date('timeMs' in e && e.timeMs !== undefined ? e.timeMs : receivedMs),
             receivedAt: new Date(receivedMs),
-            payload: e as unknown as Record<string, unknown>,
+            // A driver name or alarm text with U+0000 or a lone surrogate would fail the insert (and the device
+            // would resend forever): such characters are stored as U+FFFD.
+            payload: sanitize(e),
           })),
         );
       } catch (err) {
@@ -253,7 +296,7 @@ export class PipelineIngest implements Ingest {
     }
   }
 
-  private async storeRefused(device: DeviceInfo, busId: number, refused: { fix: Fix; reason: string }[], receivedMs: number) {
+  private async storeRefused(device: DeviceInfo, busId: number, refused: RefusedFix[], receivedMs: number) {
     try {
       await this.opts.database.db.insert(rejectedFixes).values(
         refused.map((r) => ({
@@ -263,13 +306,13 @@ export class PipelineIngest implements Ingest {
           busId,
           reason: r.reason,
           receivedAt: new Date(receivedMs),
-          fix: sanitize(r.fix),
+          fix: r.error ? { ...sanitize(r.fix), databaseError: storableText(r.error) } : sanitize(r.fix),
         })),
       );
     } catch (err) {
       this.opts.log.warn('could not store refused fixes (they are counted and logged)', { deviceId: device.deviceId, count: refused.length, error: String(err) });
     }
-    this.opts.log.info('fixes refused', { deviceId: device.deviceId, busId, reasons: refused.map((r) => r.reason) });
+    this.opts.log.info('fixes refused', { deviceId: device.deviceId, busId, reasons: refused.map((r) => r.reason), errors: refused.some((r) => r.error) ? refused.map((r) => r.error ?? null) : undefined });
   }
 }
 
@@ -307,9 +350,63 @@ const ACCEPTED: FixOutcome = Object.freeze({ status: 'accepted', late: false });
 const ACCEPTED_LATE: FixOutcome = Object.freeze({ status: 'accepted', late: true });
 const DUPLICATE: FixOutcome = Object.freeze({ status: 'duplicate' });
 
-/** NaN and Infinity are not JSON: keep them readable in the audit row. */
-function sanitize(fix: Fix): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(fix, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+/**
+ * The audit copy of a refused fix must itself be storable: NaN and Infinity are not JSON (kept as text), and
+ * U+0000 or a lone surrogate (which jsonb refuses) become U+FFFD, in keys and values alike.
+ */
+function sanitize(value: object): Record<string, unknown> {
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, k, v) {
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    if (typeof v === 'string') return storableText(v);
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      let bad = false;
+      for (const key in v) if (isUnstorableText(key)) bad = true;
+      if (bad) return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([key, x]) => [storableText(key), x]));
+    }
+    return v;
+  });
+  return JSON.parse(text);
+}
+
+/** A stored row read back as a fix (for the filter state and the audit copy of a row the database refused). */
+function rowAsFix(row: PositionRow, device: DeviceInfo): Fix {
+  const fix: Fix = {
+    deviceId: device.identifier,
+    protocol: device.protocol,
+    busId: row.busId,
+    timeMs: row.timeMs,
+    receivedMs: row.receivedMs,
+    lat: row.lat,
+    lon: row.lon,
+    valid: true,
+    alarms: row.alarms,
+    attributes: (row.attributes ?? {}) as Fix['attributes'],
+  };
+  if (row.speedKph !== undefined) fix.speedKph = row.speedKph;
+  if (row.headingDeg !== undefined) fix.headingDeg = row.headingDeg;
+  if (row.altitudeM !== undefined) fix.altitudeM = row.altitudeM;
+  if (row.accuracyM !== undefined) fix.accuracyM = row.accuracyM;
+  if (row.satellites !== undefined) fix.satellites = row.satellites;
+  return fix;
+}
+
+interface RefusedFix {
+  fix: Fix;
+  reason: string;
+  /** the database's message, for rows it refused */
+  error?: string;
+}
+
+interface FilteredBatch {
+  state: FilterState;
+  outcomes: FixOutcome[];
+  rows: PositionRow[];
+  /** rowFix[j] = index of the fix that rows[j] stores */
+  rowFix: number[];
+  acceptedFixes: { fix: Fix; late: boolean }[] | undefined;
+  refused: RefusedFix[] | undefined;
+  lateCount: number;
+  dupes: number;
 }
 
 export function createIngest(opts: IngestOptions): PipelineIngest {

@@ -9,6 +9,11 @@
 // rows for that long is unavailable). While the writer is `full`, callers that can slow their senders do so:
 // the JT/T 808 server stops reading the sockets, the HTTP endpoints answer 503 with `retryAfterS()`; `drained()`
 // resolves when the writer is no longer full.
+//
+// A batch the database refuses for its data (SQLSTATE class 22 or 23: a value out of range, bad text …) is not
+// failed as a whole: it is split and retried until the refused rows are isolated, so every other caller's rows
+// commit; the refused rows come back in the caller's result with the database's message. A connection error still
+// fails the whole batch (the callers resend).
 import type { Database } from '../store/db';
 import type { Metrics } from './metrics';
 import { StorageUnavailableError } from './types';
@@ -48,9 +53,40 @@ export interface WriterOptions {
   statementTimeoutMs?: number;
 }
 
+/** Rows of one write() the database refused for their data (indexes into the rows given), with its message. */
+export interface RefusedRow {
+  index: number;
+  error: string;
+}
+
+export interface WriteResult {
+  /** Empty when every row committed (or was already stored). */
+  refused: RefusedRow[];
+}
+
+const ALL_STORED: WriteResult = Object.freeze({ refused: Object.freeze([]) as unknown as RefusedRow[] });
+
+/** SQLSTATE of a driver error (postgres-js and PGlite both put it on `code`). */
+function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Data exception (22) or integrity constraint violation (23): the rows are at fault, not the connection. */
+export function isDataError(err: unknown): boolean {
+  const st = sqlState(err);
+  return st !== undefined && (st.startsWith('22') || st.startsWith('23'));
+}
+
+function describeDbError(err: unknown): string {
+  const st = sqlState(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return st ? `${message} (SQLSTATE ${st})` : message;
+}
+
 interface Pending {
   rows: PositionRow[];
-  resolve: () => void;
+  resolve: (result: WriteResult) => void;
   reject: (err: Error) => void;
 }
 
@@ -78,9 +114,12 @@ export const POSITION_INSERT_SQL = `insert into positions
   (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, accuracy_m, satellites,
    alarms, acc, door_open, late, blind_area, attributes)
 select b, d, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), la, lo, sp, hd, al, ac, sa,
-       case when am = '' then null else string_to_array(am, ',') end, acc, door, lt, ba, at
+       case when am is null then null else array(select v from jsonb_array_elements_text(am) with ordinality as y(v, n) order by n) end,
+       acc, door, lt, ba, at
 from unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::real[], $8::real[],
-            $9::real[], $10::real[], $11::smallint[], $12::text[], $13::bool[], $14::bool[], $15::bool[], $16::bool[],
+            $9::real[], $10::real[], $11::smallint[],
+            array(select nullif(e, 'null'::jsonb) from jsonb_array_elements($12::text::jsonb) with ordinality as x(e, i) order by i),
+            $13::bool[], $14::bool[], $15::bool[], $16::bool[],
             array(select nullif(e, 'null'::jsonb) from jsonb_array_elements($17::text::jsonb) with ordinality as x(e, i) order by i))
   as u(b, d, t, r, la, lo, sp, hd, al, ac, sa, am, acc, door, lt, ba, at)
 on conflict (device_id, time) do nothing`;
@@ -104,7 +143,8 @@ export function insertParams(rows: PositionRow[]): unknown[] {
     cols[8]![i] = r.altitudeM ?? null;
     cols[9]![i] = r.accuracyM ?? null;
     cols[10]![i] = r.satellites ?? null;
-    cols[11]![i] = r.alarms.join(',');
+    // As JSON (an alarm name may contain a comma: it is kept whole), null for the usual row without alarms.
+    cols[11]![i] = r.alarms.length ? r.alarms : null;
     cols[12]![i] = r.acc ?? null;
     cols[13]![i] = r.doorOpen ?? null;
     cols[14]![i] = r.late;
@@ -112,6 +152,7 @@ export function insertParams(rows: PositionRow[]): unknown[] {
     cols[16]![i] = r.attributes && hasKeys(r.attributes) ? r.attributes : null;
   }
   const params: unknown[] = cols;
+  params[11] = JSON.stringify(cols[11]);
   params[16] = JSON.stringify(cols[16]);
   return params;
 }
@@ -137,6 +178,7 @@ export class PositionWriter {
   private readonly commitLatency;
   private readonly rowsWritten;
   private readonly failures;
+  private readonly refusedRows;
   private readonly admissionWaits;
   private readonly admissionTimeouts;
 
@@ -156,6 +198,7 @@ export class PositionWriter {
     this.commitLatency = metrics.summary('busguard_position_batch_commit_seconds', 'Time to commit one batch of positions');
     this.rowsWritten = metrics.counter('busguard_positions_written_total', 'Position rows sent to the database (duplicates included)');
     this.failures = metrics.counter('busguard_position_batch_failures_total', 'Position batches that failed to commit');
+    this.refusedRows = metrics.counter('busguard_position_rows_refused_total', 'Position rows the database refused for their data (isolated from their batch)');
     this.admissionWaits = metrics.counter('busguard_position_admission_waits_total', 'Position submissions that waited for room in a full queue');
     this.admissionTimeouts = metrics.counter('busguard_position_admission_timeouts_total', 'Position submissions that found no room in time (storage unavailable)');
     metrics.gauge('busguard_position_queue_rows', 'Position rows waiting for a commit', () => this.queuedRows);
@@ -188,11 +231,14 @@ export class PositionWriter {
     return Math.min(30, Math.max(1, Math.ceil(s)));
   }
 
-  /** Resolves once every row is committed. When the queue is full it waits for room (bounded), see above. */
-  write(rows: PositionRow[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  /**
+   * Resolves once every row is committed, or refused by the database for its data (listed in the result). When the
+   * queue is full it waits for room (bounded), see above.
+   */
+  write(rows: PositionRow[]): Promise<WriteResult> {
+    if (rows.length === 0) return Promise.resolve(ALL_STORED);
     if (this.closed) return Promise.reject(new StorageUnavailableError('shutting down'));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<WriteResult>((resolve, reject) => {
       if (this.waiting.length === 0 && this.fits(rows.length)) {
         this.enqueue({ rows, resolve, reject });
         return;
@@ -276,9 +322,8 @@ export class PositionWriter {
     }
   }
 
-  private async commit(batch: Pending[], n: number): Promise<void> {
-    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
-    const started = performance.now();
+  /** One statement, bounded by the statement timeout. */
+  private async run(rows: PositionRow[]): Promise<void> {
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
@@ -287,21 +332,76 @@ export class PositionWriter {
           timeout = setTimeout(() => reject(new Error('statement timeout')), this.opts.statementTimeoutMs);
         }),
       ]);
-      const elapsedS = (performance.now() - started) / 1000;
-      this.commitLatency.observe(elapsedS);
-      this.rowsWritten.inc({}, n);
-      // Statements run `concurrency` at a time: one commit's rate times that is the writer's.
-      const rate = (n * this.opts.concurrency) / Math.max(elapsedS, 0.001);
-      this.rowsPerS = this.rowsPerS === 0 ? rate : 0.8 * this.rowsPerS + 0.2 * rate;
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      this.failures.inc();
-      const e = new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
-      for (const p of batch) p.reject(e);
     } finally {
       clearTimeout(timeout);
     }
   }
+
+  private async commit(batch: Pending[], n: number): Promise<void> {
+    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
+    const started = performance.now();
+    let refused: Map<number, string> | undefined;
+    try {
+      try {
+        await this.run(rows);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        refused = new Map();
+        await this.isolate(rows, 0, rows.length, err, refused);
+      }
+    } catch (err) {
+      this.failures.inc();
+      const e = new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    const elapsedS = (performance.now() - started) / 1000;
+    this.commitLatency.observe(elapsedS);
+    this.rowsWritten.inc({}, n - (refused?.size ?? 0));
+    // Statements run `concurrency` at a time: one commit's rate times that is the writer's.
+    const rate = (n * this.opts.concurrency) / Math.max(elapsedS, 0.001);
+    this.rowsPerS = this.rowsPerS === 0 ? rate : 0.8 * this.rowsPerS + 0.2 * rate;
+    if (!refused) {
+      for (const p of batch) p.resolve(ALL_STORED);
+      return;
+    }
+    this.failures.inc();
+    this.refusedRows.inc({}, refused.size);
+    let offset = 0;
+    for (const p of batch) {
+      const mine: RefusedRow[] = [];
+      for (let i = 0; i < p.rows.length; i++) {
+        const error = refused.get(offset + i);
+        if (error !== undefined) mine.push({ index: i, error });
+      }
+      offset += p.rows.length;
+      p.resolve(mine.length ? { refused: mine } : ALL_STORED);
+    }
+  }
+
+  /**
+   * rows[from, to) failed with a data error: retries each half, and halves of halves, until the refused rows stand
+   * alone (at most about 2·n statements, log2(n) deep). A connection error on the way fails the whole batch.
+   */
+  private async isolate(rows: PositionRow[], from: number, to: number, err: unknown, refused: Map<number, string>): Promise<void> {
+    if (to - from === 1) {
+      refused.set(from, describeDbError(err));
+      return;
+    }
+    const mid = (from + to) >>> 1;
+    for (const [a, b] of [
+      [from, mid],
+      [mid, to],
+    ] as const) {
+      try {
+        await this.run(rows.slice(a, b));
+      } catch (e) {
+        if (!isDataError(e)) throw e;
+        await this.isolate(rows, a, b, e, refused);
+      }
+    }
+  }
+
 
   /** Writes what is queued and waiting, then refuses new rows. */
   async close(): Promise<void> {

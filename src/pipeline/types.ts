@@ -25,8 +25,11 @@ export type FixOutcome =
   | { status: 'duplicate' }
   | { status: 'rejected'; reason: RejectReason };
 
-/** The filters' reasons (src/core/filters.ts), and a device fitted to no bus. */
-export type RejectReason = Exclude<CoreRejectReason, 'duplicate'> | 'no_bus';
+/**
+ * The filters' reasons (src/core/filters.ts), a device fitted to no bus, and a row the database refused for its data
+ * (isolated from its batch; the database's message is logged and kept in rejected_fixes).
+ */
+export type RejectReason = Exclude<CoreRejectReason, 'duplicate'> | 'no_bus' | 'database_refused';
 
 export interface SubmitResult {
   /** One outcome per submitted fix, in the same order. */

@@ -1,9 +1,16 @@
 // A report as CSV (one row per figure) and as a printable HTML page with inline SVG charts (no external assets).
 import type { Breakdown, ReportData } from './build';
 
-function csvCell(v: unknown): string {
-  const s = v == null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * One CSV cell. Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a carriage
+ * return: a school, route or driver name such as `=HYPERLINK(…)`) is prefixed with an apostrophe and quoted, so it
+ * stays text; numbers (a negative change) are written as they are.
+ */
+export function csvCell(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  let s = v == null ? '' : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n\t']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Columns: section, key, label, value, previous, change. */

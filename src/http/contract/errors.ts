@@ -6,6 +6,7 @@ export const errorStatus = {
   // 400: the request is malformed or refers to something that does not exist
   bad_request: 400,
   validation_failed: 400,
+  invalid_state: 400,
   invalid_json: 400,
   invalid_reference: 400,
   invalid_value: 400,

@@ -43,3 +43,21 @@ export function timeOfDayText(seconds: number): string {
 export function partialOf<T extends z.ZodRawShape>(shape: T) {
   return z.object(shape).partial().strict();
 }
+
+/** Rule overrides (a school's or a route's): an object at most 6 levels deep and 16 kB as JSON, else a 400. */
+export const ruleOverrides = z.record(z.string().max(100), z.unknown()).superRefine((v, ctx) => {
+  const depth = (x: unknown, d: number): number => {
+    if (d > 6 || x === null || typeof x !== 'object') return d;
+    let max = d;
+    for (const y of Object.values(x as Record<string, unknown>)) {
+      max = Math.max(max, depth(y, d + 1));
+      if (max > 6) break;
+    }
+    return max;
+  };
+  if (depth(v, 1) > 6) {
+    ctx.addIssue({ code: 'custom', message: 'ruleOverrides may nest at most 6 levels' });
+    return;
+  }
+  if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'ruleOverrides must be at most 16 kB' });
+});

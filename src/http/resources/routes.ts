@@ -4,7 +4,7 @@ import { roadClasses, routePeriods, routes } from '../../store/schema';
 import { MAX_ROUTE_POINTS } from '../../ingest/route-import';
 import * as contract from '../contract/registry';
 import type { ResourceDef, Row } from '../crud';
-import { id, lat, lineString, lon, name, partialOf, polygon, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
+import { id, lat, lineString, lon, name, partialOf, polygon, ruleOverrides, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
 
 export const stopInput = z.object({
   name,
@@ -32,7 +32,7 @@ const shape = {
   period: z.enum(routePeriods).optional(),
   path: routePath,
   corridorWidthM: z.number().int().min(10).max(2000).optional(),
-  ruleOverrides: z.record(z.string(), z.unknown()).optional(),
+  ruleOverrides: ruleOverrides.optional(),
   externalId: z.string().max(100).optional(),
   stops: z.array(stopInput).max(500).optional(),
   zones: z.array(zoneInput).max(2000).optional(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { schools } from '../../store/schema';
 import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
-import { lat, lon, name, partialOf, timeZone } from './fields';
+import { lat, lon, name, partialOf, ruleOverrides, timeZone } from './fields';
 
 const shape = {
   name,
@@ -10,7 +10,7 @@ const shape = {
   lat: lat.optional(),
   lon: lon.optional(),
   lowVisibility: z.boolean().optional(),
-  ruleOverrides: z.record(z.string(), z.unknown()).optional(),
+  ruleOverrides: ruleOverrides.optional(),
 };
 
 export const schoolsResource: ResourceDef = {

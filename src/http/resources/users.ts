@@ -117,6 +117,8 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
       .update(apiTokens)
       .set({ revokedAt: new Date(deps.now()) })
       .where(and(eq(apiTokens.id, tokenId)));
+    // Refused on the very next request, and its live sessions closed (here and on other instances).
+    deps.auth?.revoke({ kind: 'token', tokenId });
     return c.body(null, 204);
   });
 
@@ -127,4 +129,38 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     const links = await db().select().from(userSchools);
     return c.json({ items: rows.map((u) => ({ ...u, schoolIds: links.filter((l) => l.userId === u.id).map((l) => l.schoolId) })) });
   });
+
+  // Disabling or deleting a user ends its sessions at once (every token of the user is refused, sockets closed).
+  api.route(
+    app,
+    { method: 'patch', path: '/users/{id}', summary: 'Disable or enable a user (disabling ends its sessions)', tag: 'Auth', roles: 'admin, manager (own schools)', body: updateUser, responses: { 200: contract.user } },
+    async (c) => {
+      const a = accessOf(c, deps);
+      const userId = parseId(c);
+      await assertUserInScope(a, userId);
+      if (a.role !== 'admin' && a.role !== 'manager') throw forbidden();
+      const body = await parseBody(c, updateUser);
+      if (userId === a.principal.userId && body.disabled) throw badRequest('You cannot disable yourself', undefined, 'invalid_state');
+      const [user] = await db().update(users).set({ disabled: body.disabled }).where(eq(users.id, userId)).returning();
+      if (body.disabled) deps.auth?.revoke({ kind: 'user', userId });
+      return c.json(user);
+    },
+  );
+
+  api.route(
+    app,
+    { method: 'delete', path: '/users/{id}', summary: 'Delete a user and its tokens (ends its sessions)', tag: 'Auth', roles: 'admin, manager (own schools)', responses: { 204: null } },
+    async (c) => {
+      const a = accessOf(c, deps);
+      const userId = parseId(c);
+      await assertUserInScope(a, userId);
+      if (a.role !== 'admin' && a.role !== 'manager') throw forbidden();
+      if (userId === a.principal.userId) throw badRequest('You cannot delete yourself', undefined, 'invalid_state');
+      await db().delete(users).where(eq(users.id, userId));
+      deps.auth?.revoke({ kind: 'user', userId });
+      return c.body(null, 204);
+    },
+  );
 }
+
+const updateUser = z.object({ disabled: z.boolean() }).strict();

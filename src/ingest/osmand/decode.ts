@@ -39,7 +39,7 @@ export interface OsmandResult {
   positionless: PositionlessFix[];
   events: DeviceEvent[];
   /**
-   * Problems. Codes: missing_id, bad_json, bad_coordinates, bad_timestamp, bad_number. Any error means
+   * Problems. Codes: missing_id, bad_id (U+0000 or a lone surrogate in the id), bad_json, bad_coordinates, bad_timestamp, bad_number. Any error means
    * the request is rejected as a whole (HTTP 400) and `fixes` / `positionless` are empty.
    */
   errors: DecodeError[];
@@ -109,6 +109,7 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
     out.errors.push({ code: 'missing_id', message: 'id (or deviceid) is required' });
     return;
   }
+  if (badId(deviceId, out)) return;
   out.deviceId = deviceId;
   const secret = params.get('password')?.[0] ?? params.get('key')?.[0];
   if (secret !== undefined) out.secret = secret;
@@ -178,6 +179,16 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
   finish(base, latText, lonText, out);
 }
 
+/** U+0000 (PostgreSQL text refuses it) or a lone surrogate (not well-formed UTF-16). */
+const UNSTORABLE_ID = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** An id no registry row can have: refused here rather than failing the lookup. */
+function badId(deviceId: string, out: OsmandResult): boolean {
+  if (deviceId.length <= 256 && !UNSTORABLE_ID.test(deviceId)) return false;
+  out.errors.push({ code: 'bad_id', message: 'id must be at most 256 characters of well-formed text without U+0000' });
+  return true;
+}
+
 function finish(base: PositionlessFix, latText: string | number | undefined, lonText: string | number | undefined, out: OsmandResult): void {
   if (latText === undefined && lonText === undefined) {
     base.valid = false;
@@ -240,6 +251,7 @@ function decodeJson(text: string, ctx: OsmandContext, out: OsmandResult): void {
     out.errors.push({ code: 'missing_id', message: 'device_id is required' });
     return;
   }
+  if (badId(deviceId, out)) return;
   out.deviceId = deviceId;
   const locations = Array.isArray(doc.location) ? doc.location : doc.location === undefined ? [] : [doc.location];
   if (locations.length === 0) {

@@ -15,6 +15,7 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   DEMO: flag,
   SIMULATE: flag,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -48,6 +49,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   adminToken?: string;
+  /** Bearer token /metrics requires; unset = /metrics is open (keep it on a private network then). */
+  metricsToken?: string;
   /** Seed the demo district on an empty database: on by default with PGlite, off with DATABASE_URL unless DEMO=1. */
   demo: boolean;
   /** With the demo: drive the demo buses along their routes (fleet simulator over loopback). Default: on with the demo. */
@@ -75,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     demo: e.DEMO ?? !e.DATABASE_URL,
     simulate: (e.DEMO ?? !e.DATABASE_URL) && (e.SIMULATE ?? true),
     logLevel: e.LOG_LEVEL,

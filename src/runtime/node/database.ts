@@ -18,3 +18,12 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   await applyMigrations(database);
   return database;
 }
+
+/**
+ * The handle request authentication runs on: with the postgres driver a pool of its own (two connections), so
+ * sign-ins do not wait behind the position writer's statements; PGlite is a single connection, shared.
+ */
+export function openAuthDatabase(opts: { databaseUrl?: string }, main: Database): Database {
+  if (!opts.databaseUrl) return main;
+  return createPostgresDatabase({ url: opts.databaseUrl, maxConnections: 2 });
+}

@@ -1,110 +1,30 @@
-// Node entry point: config → database → admin → demo → HTTP server.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { serve } from '@hono/node-server';
-import { createApp } from '../../http/app';
+// Node entry point: config → one process per data directory → ports free → the service (server.ts).
+// Only what these checks need is loaded before them, so a second instance or a busy port fails at once, before
+// the rest of the service is even loaded and long before the database is opened.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createLogger } from '../../logging';
-import { ensureAdmin } from '../../store/repos/auth-repo';
 import { loadConfig } from './config';
-import { openDatabase } from './database';
-import { startOsmandServer } from './osmand-server';
-import { registerJt808Metrics, startJt808Server } from './jt808-server';
-import { startScheduler } from './scheduler';
-import { attachLive } from './live-ws';
-import { loadPageAssets, registerPages } from './pages';
-import { createLiveHub } from '../../live/service';
-import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createIngest } from '../../pipeline/ingest';
-import { createEngineRunner } from '../../pipeline/engine-runner';
-import { refreshDemoDay, seedDemoIfEmpty } from '../../demo/seed';
-import { startDemoSimulator } from './demo-simulator';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
+import { assertPortsFree } from './ports';
 
 async function main() {
   const config = loadConfig(process.env);
   const log = createLogger({ level: config.logLevel });
-  const database = await openDatabase(config);
-  log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
-
-  const admin = await ensureAdmin(database.db, config.adminToken);
-  if (admin.createdToken) {
-    console.log(`\n  Admin token (shown once, store it): ${admin.createdToken}\n`);
+  // The embedded database (PGlite) must have one writer: the lock is taken before it opens; a second instance on
+  // the same DATA_DIR stops here, naming the first one's pid. (With DATABASE_URL, instances share PostgreSQL.)
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl) {
+    mkdirSync(config.dataDir, { recursive: true });
+    lock = lockDataDir(resolve(config.dataDir));
   }
-  if (config.demo) {
-    const demo = await seedDemoIfEmpty(database, { now: Date.now() });
-    if (demo) {
-      const file = join(config.dataDir, 'demo-tokens.json');
-      mkdirSync(config.dataDir, { recursive: true });
-      writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
-      printDemo(demo);
-    }
-    if (config.simulate) await refreshDemoDay(database, { now: Date.now() });
-  }
-
-  const ingest = createIngest({ database, log });
-  const runner = createEngineRunner({ database, log, now: Date.now });
-  runner.attach(ingest);
-  const live = createLiveHub({ database, log, now: Date.now });
-  live.attach({ ingest, runner });
-  const deps = { database, log, now: Date.now, ingest, runner, live };
-  // Jobs (node-cron, in each school's time zone): engine ticks for device-offline and fatigue, trip lateness,
-  // the end-of-trip sweep deadline, compliance expiries, retention and the reports.
-  const scheduler = startScheduler({
-    database,
-    log,
-    tick: (nowMs) => runner.tick(nowMs),
-    runner,
-    publishAlert: liveAlertPublisher(live.hub),
-    onTripLate: (tripId) => live.notices.noticeTripNotStarted(tripId),
-    config: config.jobs,
-  });
-  const app = createApp(deps);
-  registerPages(app, await loadPageAssets(), config.pages); // /parent, /attendant, /manager, /assets/
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
-  });
-  const liveWs = attachLive(server as Server, live);
-  const osmand = startOsmandServer(deps, { port: config.osmandPort, host: config.host });
-  log.info('osmand listening', { port: await boundPort(osmand) });
-  const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
-  registerJt808Metrics(ingest.metrics, jt808);
-
-  const simulator = config.simulate
-    ? startDemoSimulator(
-        { http: await boundPort(server), jt808: jt808.port, osmand: await boundPort(osmand), dataDir: config.dataDir },
-        log,
-      )
-    : undefined;
-
-  const shutdown = async (signal: string) => {
-    log.info('shutting down', { signal });
-    simulator?.stop();
-    await scheduler.stop();
-    server.close();
-    osmand.close();
-    await jt808.close(); // closes terminal connections; in-flight submissions settle before the ingest closes
-    await liveWs.close();
-    await ingest.close();
-    await runner.close();
-    await live.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-/** The port a server listens on (the configured one may be 0: any free port). */
-async function boundPort(server: { address(): unknown; listening?: boolean; once(event: 'listening', cb: () => void): unknown }): Promise<number> {
-  if (!server.listening) await new Promise<void>((resolve) => server.once('listening', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-function printDemo(demo: { tokens: { role: string; name: string; token: string }[] }) {
-  console.log('\n  Demo district seeded. Tokens for trying the API (shown once; also in DATA_DIR/demo-tokens.json):');
-  for (const t of demo.tokens) console.log(`    ${t.role.padEnd(9)} ${t.name.padEnd(28)} ${t.token}`);
-  console.log('');
+  await assertPortsFree(config.host, [
+    { variable: 'PORT', port: config.port },
+    { variable: 'OSMAND_PORT', port: config.osmandPort },
+    { variable: 'JT808_PORT', port: config.jt808Port },
+  ]);
+  const { runServer } = await import('./server');
+  await runServer(config, log, lock);
 }
 
 main().catch((err) => {

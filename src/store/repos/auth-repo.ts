@@ -1,5 +1,5 @@
 // Users and tokens: lookup by token hash, creation, revocation, the bootstrap admin.
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal';
 import { generateToken, hashToken } from '../../auth/tokens';
 import type { DbOrTx } from '../db';
@@ -7,7 +7,11 @@ import { apiTokens, attendants, devices, guardians, users, userSchools } from '.
 import type { Role } from '../schema/users';
 
 export async function principalForToken(db: DbOrTx, token: string, nowMs: number): Promise<Principal | undefined> {
-  const tokenHash = await hashToken(token);
+  return (await principalForTokenHash(db, await hashToken(token), nowMs))?.principal;
+}
+
+/** The principal of a valid token (not revoked, not expired, user not disabled), with the token's expiry. */
+export async function principalForTokenHash(db: DbOrTx, tokenHash: string, nowMs: number): Promise<{ principal: Principal; expiresAtMs: number | null } | undefined> {
   const rows = await db
     .select({ token: apiTokens, user: users })
     .from(apiTokens)
@@ -17,7 +21,29 @@ export async function principalForToken(db: DbOrTx, token: string, nowMs: number
   const row = rows[0];
   if (!row || row.user.disabled) return undefined;
   if (row.token.expiresAt && row.token.expiresAt.getTime() <= nowMs) return undefined;
-  return principalForUser(db, row.user, row.token.id);
+  return { principal: await principalForUser(db, row.user, row.token.id), expiresAtMs: row.token.expiresAt?.getTime() ?? null };
+}
+
+/** Of these token ids, those still valid now (not revoked, not expired, user not disabled or deleted). */
+export async function stillValidTokenIds(db: DbOrTx, tokenIds: number[], nowMs: number): Promise<Set<number>> {
+  if (tokenIds.length === 0) return new Set();
+  const rows = await db
+    .select({ id: apiTokens.id, expiresAt: apiTokens.expiresAt })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt), eq(users.disabled, false)));
+  return new Set(rows.filter((r) => !r.expiresAt || r.expiresAt.getTime() > nowMs).map((r) => r.id));
+}
+
+/** Records a token's use, at most once a minute per token (the condition keeps repeated calls from writing). */
+export async function touchTokens(db: DbOrTx, tokenIds: number[], nowMs: number): Promise<void> {
+  if (tokenIds.length === 0) return;
+  const at = new Date(nowMs);
+  const before = new Date(nowMs - 60_000);
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: at })
+    .where(and(inArray(apiTokens.id, tokenIds), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, before))));
 }
 
 export async function principalForUser(db: DbOrTx, user: typeof users.$inferSelect, tokenId: number): Promise<Principal> {
@@ -72,21 +98,31 @@ export async function issueToken(db: DbOrTx, userId: number, opts: { label?: str
 }
 
 /**
- * Makes sure an admin can sign in. With a configured token, that token is made valid (idempotent).
+ * Makes sure an admin can sign in. With a configured token, that token is made valid (idempotent) and any earlier
+ * ADMIN_TOKEN is revoked (their ids are returned so running sessions can be closed).
  * Without one, an admin and a fresh token are created only when no admin exists yet; the token is returned once.
  */
-export async function ensureAdmin(db: DbOrTx, configuredToken?: string): Promise<{ createdToken?: string }> {
+export async function ensureAdmin(db: DbOrTx, configuredToken?: string, nowMs = Date.now()): Promise<{ createdToken?: string; revokedTokenIds: number[] }> {
   const admins = await db.select().from(users).where(eq(users.role, 'admin')).limit(1);
   let admin = admins[0];
   if (configuredToken) {
     if (!admin) admin = await insertUser(db, { name: 'Administrator', role: 'admin' });
     const hash = await hashToken(configuredToken);
     const existing = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, hash));
-    if (existing.length === 0) await issueToken(db, admin.id, { label: 'ADMIN_TOKEN', token: configuredToken });
-    return {};
+    if (existing.length === 0) await issueToken(db, admin.id, { label: ADMIN_TOKEN_LABEL, token: configuredToken });
+    // A changed ADMIN_TOKEN replaces the previous one: every other token that came from the variable is revoked.
+    const revoked = await db
+      .update(apiTokens)
+      .set({ revokedAt: new Date(nowMs) })
+      .where(and(eq(apiTokens.label, ADMIN_TOKEN_LABEL), ne(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
+    return { revokedTokenIds: revoked.map((r) => r.id) };
   }
-  if (admin) return {};
+  if (admin) return { revokedTokenIds: [] };
   admin = await insertUser(db, { name: 'Administrator', role: 'admin' });
   const { token } = await issueToken(db, admin.id, { label: 'bootstrap' });
-  return { createdToken: token };
+  return { createdToken: token, revokedTokenIds: [] };
 }
+
+/** The label of the token made from the ADMIN_TOKEN variable. */
+export const ADMIN_TOKEN_LABEL = 'ADMIN_TOKEN';
