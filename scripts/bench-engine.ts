@@ -44,7 +44,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
+const ratio = (a: number, b: number) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a';
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -121,7 +122,8 @@ function runGeometry(): Rate {
       const { bus, fix } = stream[i]!;
       const ctx = contexts[bus]!;
       const proj = ctx.route.geometry.projection;
-      const x = projectX(proj, fix.lon), y = projectY(proj, fix.lat);
+      const x = projectX(proj, fix.lon),
+        y = projectY(proj, fix.lat);
       const m = locateOnRoute(ctx.route.geometry, x, y, along[bus] ?? null, 1, CN_2012);
       along[bus] = m.alongM;
       acc += (m.distanceM > corridorM ? 1 : 0) + zonesAt(ctx.route.zones, x, y).length;
@@ -191,7 +193,13 @@ function naiveVerdictsOf(): number[] {
 }
 
 async function main(): Promise<void> {
-  const rates = { step: [] as Rate[], inPlace: [] as Rate[], geometry: [] as Rate[], naive: [] as Rate[], fair: [] as Rate[] };
+  const rates = {
+    step: [] as Rate[],
+    inPlace: [] as Rate[],
+    geometry: [] as Rate[],
+    naive: [] as Rate[],
+    fair: [] as Rate[],
+  };
   runStep(); // warm-up (JIT)
   runInPlace();
   runGeometry();
@@ -216,7 +224,8 @@ async function main(): Promise<void> {
     naiveVerdicts = naiveVerdictsOf();
     for (let i = 0; i < naiveVerdicts.length; i++) if (naiveVerdicts[i] !== fairVerdicts[i]) verdictsDiffer++;
   }
-  if (eventsStep !== eventsInPlace) throw new Error(`step and stepInPlace disagree: ${eventsStep} vs ${eventsInPlace} events`);
+  if (eventsStep !== eventsInPlace)
+    throw new Error(`step and stepInPlace disagree: ${eventsStep} vs ${eventsInPlace} events`);
 
   let pg: PostgisResult | { ok: false; reason: string } = { ok: false, reason: 'skipped (--engine-only)' };
   let pgEngineInside = 0;
@@ -241,24 +250,37 @@ async function main(): Promise<void> {
   }
 
   const med = (rs: Rate[], k: keyof Rate) => median(rs.map((r) => r[k]));
-  const e = med(rates.step, 'wall'), ip = med(rates.inPlace, 'wall'), g = med(rates.geometry, 'wall'), n = med(rates.naive, 'wall'), nf = med(rates.fair, 'wall');
+  const e = med(rates.step, 'wall'),
+    ip = med(rates.inPlace, 'wall'),
+    g = med(rates.geometry, 'wall'),
+    n = med(rates.naive, 'wall'),
+    nf = med(rates.fair, 'wall');
   const runsOf = (rs: Rate[]) => rs.map((r) => fmt(r.wall)).join(', ');
   const rows: [string, string, string, string][] = [
     ['measure', 'median fixes/s', 'per CPU-second', 'runs (fixes/s, wall clock)'],
-    ['engine, step (public API, all rules + events)', fmt(e), fmt(med(rates.step, 'cpu')), ENGINE_ONLY ? runsOf(rates.step) : `${runsOf(rates.step)}   (${ratio(e, nf)} the fair baseline)`],
+    [
+      'engine, step (public API, all rules + events)',
+      fmt(e),
+      fmt(med(rates.step, 'cpu')),
+      ENGINE_ONLY ? runsOf(rates.step) : `${runsOf(rates.step)}   (${ratio(e, nf)} the fair baseline)`,
+    ],
     ['engine, stepInPlace (owned state, fast path)', fmt(ip), fmt(med(rates.inPlace, 'cpu')), runsOf(rates.inPlace)],
     ['engine geometry only (locate + zone lookup)', fmt(g), fmt(med(rates.geometry, 'cpu')), runsOf(rates.geometry)],
     [
       'naive baseline (turf distance + PIP, all zones)',
       fmt(n),
       fmt(med(rates.naive, 'cpu')),
-      ENGINE_ONLY ? 'skipped (--engine-only)' : `${runsOf(rates.naive)}   (${NAIVE_SAMPLE.toLocaleString('en-US')} fixes a run)`,
+      ENGINE_ONLY
+        ? 'skipped (--engine-only)'
+        : `${runsOf(rates.naive)}   (${NAIVE_SAMPLE.toLocaleString('en-US')} fixes a run)`,
     ],
     [
       'fair baseline (turf planar distance + bbox, PIP)',
       fmt(nf),
       fmt(med(rates.fair, 'cpu')),
-      ENGINE_ONLY ? 'skipped (--engine-only)' : `${runsOf(rates.fair)}   (${FAIR_SAMPLE.toLocaleString('en-US')} fixes a run)`,
+      ENGINE_ONLY
+        ? 'skipped (--engine-only)'
+        : `${runsOf(rates.fair)}   (${FAIR_SAMPLE.toLocaleString('en-US')} fixes a run)`,
     ],
   ];
   let pgGeog = NaN;
@@ -274,16 +296,26 @@ async function main(): Promise<void> {
       ]);
     }
   } else {
-    rows.push(['PostGIS ST_DWithin per fix', pg.reason.startsWith('n/a') || pg.reason.startsWith('skipped') ? pg.reason : `n/a (${pg.reason})`, '', '']);
+    rows.push([
+      'PostGIS ST_DWithin per fix',
+      pg.reason.startsWith('n/a') || pg.reason.startsWith('skipped') ? pg.reason : `n/a (${pg.reason})`,
+      '',
+      '',
+    ]);
   }
   const w1 = Math.max(...rows.map((r) => r[0].length));
   const w2 = Math.max(...rows.map((r) => r[1].length));
   const w3 = Math.max(...rows.map((r) => r[2].length));
-  const line = ([a = '', b = '', c = '', d = '']: string[]) => `${a.padEnd(w1)}  ${b.padStart(w2)}  ${c.padStart(w3)}  ${d}`.trimEnd();
+  const line = ([a = '', b = '', c = '', d = '']: string[]) =>
+    `${a.padEnd(w1)}  ${b.padStart(w2)}  ${c.padStart(w3)}  ${d}`.trimEnd();
 
   const load1 = loadavg();
-  console.log(`workload: ${w.buses.toLocaleString('en-US')} buses × ${w.fixesPerBus} fixes (${stream.length.toLocaleString('en-US')} fixes a run) on ${paths.length} Cairns routes, ${w.zoneCount} zones; ${RUNS} runs, interleaved`);
-  console.log(`machine: ${availableParallelism()} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; node ${process.version}`);
+  console.log(
+    `workload: ${w.buses.toLocaleString('en-US')} buses × ${w.fixesPerBus} fixes (${stream.length.toLocaleString('en-US')} fixes a run) on ${paths.length} Cairns routes, ${w.zoneCount} zones; ${RUNS} runs, interleaved`,
+  );
+  console.log(
+    `machine: ${availableParallelism()} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; node ${process.version}`,
+  );
   console.log('');
   const header = rows[0]!;
   console.log(line(header));
@@ -297,11 +329,16 @@ async function main(): Promise<void> {
   console.log(`ratio engine (stepInPlace) / fair    ${ratio(ip, nf)}`);
   console.log(`ratio engine geometry / fair naive   ${ratio(g, nf)}`);
   console.log(`ratio fair naive / naive             ${ratio(nf, n)}`);
-  if (!ENGINE_ONLY) console.log(`baselines agree on ${naiveVerdicts.length - verdictsDiffer} of ${naiveVerdicts.length} fixes (corridor breach and zones containing the fix)`);
+  if (!ENGINE_ONLY)
+    console.log(
+      `baselines agree on ${naiveVerdicts.length - verdictsDiffer} of ${naiveVerdicts.length} fixes (corridor breach and zones containing the fix)`,
+    );
   console.log(`ratio engine (step) / PostGIS geog.  ${ratio(e, pgGeog)}`);
   if (pg.ok) {
     const geog = pg.variants.find((v) => v.name === 'geography')!;
-    console.log(`PostGIS ${pg.version}: ${geog.inside.toLocaleString('en-US')} of ${pgSample.length.toLocaleString('en-US')} sample fixes within ${corridorM} m of the route; engine: ${pgEngineInside.toLocaleString('en-US')}`);
+    console.log(
+      `PostGIS ${pg.version}: ${geog.inside.toLocaleString('en-US')} of ${pgSample.length.toLocaleString('en-US')} sample fixes within ${corridorM} m of the route; engine: ${pgEngineInside.toLocaleString('en-US')}`,
+    );
   }
   console.log(`events a run: ${eventsStep.toLocaleString('en-US')} (step and stepInPlace agree)`);
   const meets = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -317,7 +354,14 @@ async function main(): Promise<void> {
       runs: RUNS,
       buses: w.buses,
       fixesPerRun: stream.length,
-      fixesPerS: { step: num(e), stepInPlace: num(ip), geometry: num(g), naiveGeodesic: num(n), naiveFair: num(nf), postgisGeography: num(pgGeog) },
+      fixesPerS: {
+        step: num(e),
+        stepInPlace: num(ip),
+        geometry: num(g),
+        naiveGeodesic: num(n),
+        naiveFair: num(nf),
+        postgisGeography: num(pgGeog),
+      },
       ratio: {
         stepToNaive: num(e / n, 1),
         stepToFairNaive: num(e / nf, 1),

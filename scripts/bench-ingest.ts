@@ -80,8 +80,14 @@ const CONFIGS = (['bare', 'wired'] as const).filter((c) => ONLY === undefined ||
 type Config = (typeof CONFIGS)[number];
 const KINDS = ['json', 'jt808', 'jt808Small', 'jt808Many'] as const;
 type Kind = (typeof KINDS)[number];
-const CAIRNS = JSON.parse(readFileSync(fileURLToPath(new URL('../src/demo/cairns-routes.json', import.meta.url)), 'utf8')) as {
-  routes: { name: string; path: { type: 'LineString'; coordinates: [number, number][] }; stops: { name: string; lat: number; lon: number; sequence: number; scheduledTime?: string }[] }[];
+const CAIRNS = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../src/demo/cairns-routes.json', import.meta.url)), 'utf8'),
+) as {
+  routes: {
+    name: string;
+    path: { type: 'LineString'; coordinates: [number, number][] };
+    stops: { name: string; lat: number; lon: number; sequence: number; scheduledTime?: string }[];
+  }[];
 };
 
 /** `uptime` output (load averages), or the load averages alone where `uptime` is missing. */
@@ -89,11 +95,14 @@ function machineLoad(): string {
   try {
     return execFileSync('uptime', { encoding: 'utf8', timeout: 5000 }).trim();
   } catch {
-    return `load average: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`;
+    return `load average: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')}`;
   }
 }
 
-const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`);
+const log = (msg: string, fields: Record<string, unknown> = {}) =>
+  process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN; // as before: an empty list has no median
@@ -109,7 +118,10 @@ interface Fleet {
 /** A school, its buses and devices, the Cairns routes with their stops, and a planned trip per bus at `startMs`. */
 async function seed(database: Database, startMs: number): Promise<Fleet> {
   const { db } = database;
-  const [school] = await db.insert(schools).values({ name: 'Bench School', lat: -16.92, lon: 145.77, timeZone: 'Australia/Brisbane' }).returning({ id: schools.id });
+  const [school] = await db
+    .insert(schools)
+    .values({ name: 'Bench School', lat: -16.92, lon: 145.77, timeZone: 'Australia/Brisbane' })
+    .returning({ id: schools.id });
   const schoolId = school!.id;
   const terminals = Math.max(JT808_CONNECTIONS, JT808_MANY);
   const n = terminals + JSON_DEVICES;
@@ -120,12 +132,24 @@ async function seed(database: Database, startMs: number): Promise<Fleet> {
   const fleet: Fleet = { jt808: [], json: [] };
   const jtRows = await db
     .insert(devices)
-    .values(busRows.slice(0, terminals).map((b, i) => ({ schoolId, busId: b.id, protocol: 'jt808' as const, identifier: `1390${String(i).padStart(7, '0')}`, secretHash: sha256Hex(BENCH_AUTH_CODE) })))
+    .values(
+      busRows.slice(0, terminals).map((b, i) => ({
+        schoolId,
+        busId: b.id,
+        protocol: 'jt808' as const,
+        identifier: `1390${String(i).padStart(7, '0')}`,
+        secretHash: sha256Hex(BENCH_AUTH_CODE),
+      })),
+    )
     .returning({ id: devices.id, busId: devices.busId, identifier: devices.identifier });
   for (const r of jtRows) fleet.jt808.push({ deviceId: r.id, busId: r.busId!, phone: r.identifier });
   const jsRows = await db
     .insert(devices)
-    .values(busRows.slice(terminals).map((b, i) => ({ schoolId, busId: b.id, protocol: 'json' as const, identifier: `bench-partner-${i + 1}` })))
+    .values(
+      busRows
+        .slice(terminals)
+        .map((b, i) => ({ schoolId, busId: b.id, protocol: 'json' as const, identifier: `bench-partner-${i + 1}` })),
+    )
     .returning({ id: devices.id, busId: devices.busId });
   for (const r of jsRows) {
     const user = await insertUser(db, { name: `feed ${r.id}`, role: 'device', deviceId: r.id });
@@ -137,7 +161,16 @@ async function seed(database: Database, startMs: number): Promise<Fleet> {
   for (const r of CAIRNS.routes) {
     const [row] = await db.insert(routes).values({ schoolId, name: r.name, path: r.path }).returning({ id: routes.id });
     routeIds.push(row!.id);
-    await db.insert(stops).values(r.stops.map((st) => ({ routeId: row!.id, name: st.name, lat: st.lat, lon: st.lon, sequence: st.sequence, radiusM: 50 })));
+    await db.insert(stops).values(
+      r.stops.map((st) => ({
+        routeId: row!.id,
+        name: st.name,
+        lat: st.lat,
+        lon: st.lon,
+        sequence: st.sequence,
+        radiusM: 50,
+      })),
+    );
   }
   const serviceDate = new Date(startMs).toISOString().slice(0, 10);
   const tripRows = [
@@ -145,15 +178,27 @@ async function seed(database: Database, startMs: number): Promise<Fleet> {
     ...fleet.json.map((t, j) => ({ busId: t.busId, routeId: routeIds[(100_000 + j) % routeIds.length]! })),
   ];
   for (let i = 0; i < tripRows.length; i += 1000) {
-    await db.insert(trips).values(tripRows.slice(i, i + 1000).map((t) => ({ schoolId, routeId: t.routeId, busId: t.busId, serviceDate, plannedStartAt: new Date(startMs) })));
+    await db.insert(trips).values(
+      tripRows.slice(i, i + 1000).map((t) => ({
+        schoolId,
+        routeId: t.routeId,
+        busId: t.busId,
+        serviceDate,
+        plannedStartAt: new Date(startMs),
+      })),
+    );
   }
   return fleet;
 }
 
 /** Empties what a measurement wrote (positions, engine output) and puts every trip back to planned. */
 async function reset(database: Database): Promise<void> {
-  await database.query('truncate positions, engine_checkpoints, stop_events, violations, case_actions, notices, device_events, rejected_fixes, trip_sweeps cascade');
-  await database.query("update trips set status = 'planned', started_at = null, ended_at = null, attendant_checked_in_at = null");
+  await database.query(
+    'truncate positions, engine_checkpoints, stop_events, violations, case_actions, notices, device_events, rejected_fixes, trip_sweeps cascade',
+  );
+  await database.query(
+    "update trips set status = 'planned', started_at = null, ended_at = null, attendant_checked_in_at = null",
+  );
 }
 
 /** Runs a load in the child process; `serverCpuMs` is this process's CPU time (the server side) over the measured phase. */
@@ -188,7 +233,12 @@ function runLoad(task: LoadTask): Promise<Measured> {
         clearInterval(sampler);
         const used = process.cpuUsage(cpu);
         peakRss = Math.max(peakRss, process.memoryUsage.rss());
-        resolve({ ...m.result!, serverCpuMs: (used.user + used.system) / 1000, serverSysMs: used.system / 1000, peakRssMb: peakRss / 2 ** 20 });
+        resolve({
+          ...m.result!,
+          serverCpuMs: (used.user + used.system) / 1000,
+          serverSysMs: used.system / 1000,
+          peakRssMb: peakRss / 2 ** 20,
+        });
       } else if (m.type === 'error') {
         clearTimeout(timer);
         clearInterval(sampler);
@@ -275,7 +325,8 @@ async function rawCopy(url: string, rows: PositionRow[]): Promise<number> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const started = performance.now();
-    const stream = await sql`copy positions (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, satellites, alarms, acc, door_open, late, blind_area, attributes) from stdin`.writable();
+    const stream =
+      await sql`copy positions (bus_id, device_id, time, received_at, lat, lon, speed_kph, heading_deg, altitude_m, satellites, alarms, acc, door_open, late, blind_area, attributes) from stdin`.writable();
     const iso = (ms: number) => new Date(ms).toISOString();
     const chunk: string[] = [];
     const flush = () =>
@@ -336,14 +387,16 @@ interface Figures {
 
 const counter = (metrics: string, name: string, exclude?: RegExp) => {
   let sum = 0;
-  for (const m of metrics.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) if (!exclude || !exclude.test(m[1] ?? '')) sum += Number(m[2]);
+  for (const m of metrics.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm')))
+    if (!exclude || !exclude.test(m[1] ?? '')) sum += Number(m[2]);
   return sum;
 };
 
 async function main() {
   const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const host = new URL(serverUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback server (got ${host})`);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
+    throw new Error(`BENCH_DATABASE_URL must point at a loopback server (got ${host})`);
   const dbName = `bg_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${dbName}`);
@@ -365,11 +418,17 @@ async function main() {
     const jtPerDevice = Math.ceil(FIXES / JT808_CONNECTIONS);
     const manyPerDevice = JT808_MANY ? Math.ceil(FIXES / JT808_MANY) : 0;
     const jsonPerDevice = Math.ceil(FIXES / JSON_DEVICES);
-    const runSpanS = Math.max(jtPerDevice, jsonPerDevice, manyPerDevice) * (1 + (RESEND_EVERY ? 1 / RESEND_EVERY : 0)) + 60;
+    const runSpanS =
+      Math.max(jtPerDevice, jsonPerDevice, manyPerDevice) * (1 + (RESEND_EVERY ? 1 / RESEND_EVERY : 0)) + 60;
     const baseMs = Math.floor((Date.now() - (RUNS * runSpanS + 600) * 1000) / 1000) * 1000;
     if (RUNS * runSpanS > 3.5 * 3600) throw new Error('the runs span more than a trip window: fewer fixes or runs');
     const fleet = await seed(database, baseMs);
-    log('seeded', { database: dbName, jt808Devices: fleet.jt808.length, jsonDevices: fleet.json.length, routes: CAIRNS.routes.length });
+    log('seeded', {
+      database: dbName,
+      jt808Devices: fleet.jt808.length,
+      jsonDevices: fleet.json.length,
+      routes: CAIRNS.routes.length,
+    });
 
     const loadBefore = machineLoad();
     const load0 = loadavg();
@@ -418,7 +477,9 @@ async function main() {
       const ws = writerStats(metrics, load.fixes);
       const [row] = await database.query<{ n: number }>('select count(*)::int as n from positions');
       const stored = Number(row!.n);
-      const [tr] = await database.query<{ n: number }>("select count(*)::int as n from trips where status <> 'planned'");
+      const [tr] = await database.query<{ n: number }>(
+        "select count(*)::int as n from trips where status <> 'planned'",
+      );
       const written = counter(metrics, 'busguard_positions_written_total');
       const f: Figures = {
         fixesPerS: load.uniqueAcked / (load.elapsedMs / 1000),
@@ -447,7 +508,15 @@ async function main() {
       return f;
     };
 
-    const measureJt808 = async (config: Config, kind: Kind, run: number, t0: number, rawRate: number, window: number, terminals: number) => {
+    const measureJt808 = async (
+      config: Config,
+      kind: Kind,
+      run: number,
+      t0: number,
+      rawRate: number,
+      window: number,
+      terminals: number,
+    ) => {
       await reset(database);
       const srv = startServer(config);
       const server = await startJt808Server({
@@ -457,7 +526,10 @@ async function main() {
         log: silentLogger,
         // bare: limits off (the storage path alone); wired: main.ts's defaults, but every load connection comes
         // from 127.0.0.1, so the per-address cap (carrier NAT) is raised.
-        limits: config === 'bare' ? { maxConnectionsPerAddress: terminals + 10, framesPerS: 1e6, burstFrames: 1e6 } : { maxConnectionsPerAddress: terminals + 10 },
+        limits:
+          config === 'bare'
+            ? { maxConnectionsPerAddress: terminals + 10, framesPerS: 1e6, burstFrames: 1e6 }
+            : { maxConnectionsPerAddress: terminals + 10 },
       });
       const perDevice = Math.ceil(FIXES / terminals);
       const load = await runLoad({
@@ -482,7 +554,13 @@ async function main() {
     const measureJson = async (config: Config, run: number, t0: number, rawRate: number) => {
       await reset(database);
       const srv = startServer(config);
-      const app = createApp({ database, log: silentLogger, now: Date.now, ingest: srv.ingest, ...(srv.runner ? { runner: srv.runner, live: srv.live } : {}) });
+      const app = createApp({
+        database,
+        log: silentLogger,
+        now: Date.now,
+        ingest: srv.ingest,
+        ...(srv.runner ? { runner: srv.runner, live: srv.live } : {}),
+      });
       const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
       await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
       const port = (http.address() as AddressInfo).port;
@@ -516,7 +594,8 @@ async function main() {
       for (const config of CONFIGS) {
         await measureJson(config, run, t0, rawRate);
         await measureJt808(config, 'jt808', run, t0, rawRate, JT808_WINDOW, JT808_CONNECTIONS);
-        if (COMPARE_WINDOW !== undefined) await measureJt808(config, 'jt808Small', run, t0, rawRate, COMPARE_WINDOW, JT808_CONNECTIONS);
+        if (COMPARE_WINDOW !== undefined)
+          await measureJt808(config, 'jt808Small', run, t0, rawRate, COMPARE_WINDOW, JT808_CONNECTIONS);
         if (JT808_MANY > 0) await measureJt808(config, 'jt808Many', run, t0, rawRate, JT808_WINDOW, JT808_MANY);
       }
     }
@@ -532,7 +611,10 @@ async function main() {
     };
     const med = (fs: Figures[] | undefined, k: keyof Figures) => (fs?.length ? median(fs.map((f) => f[k])) : NaN);
     const sum = (fs: Figures[] | undefined, k: keyof Figures) => (fs ?? []).reduce((a, f) => a + f[k], 0);
-    const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
+    const fmt = (n: number, digits = 0) =>
+      Number.isFinite(n)
+        ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+        : '—';
     const lines = [
       `Ingest benchmark — PostgreSQL ${host}, ${RUNS} run(s), medians; ${FIXES.toLocaleString('en-US')} distinct fixes per measurement, every ${RESEND_EVERY || '—'}th sent twice${QUICK ? ' (--quick)' : ''}`,
       `bare = ingest alone, rate limits off; wired = engine + live hub attached, JT/T 808 default limits (50 frames/s, burst 500 per connection), buses on trips along ${CAIRNS.routes.length} Cairns routes`,
@@ -546,7 +628,12 @@ async function main() {
         const fs = figures.get(`${config}.${kind}`);
         if (!fs?.length) continue;
         lines.push(
-          `| ${config.padEnd(6)} | ${label[kind].padEnd(41)} | ${fmt(med(fs, 'fixesPerS')).padStart(16)} | ${fs.map((f) => fmt(f.fixesPerS)).join(', ').padEnd(24)} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${`${sum(fs, 'refused')} (${sum(fs, 'rateLimited')} / ${sum(fs, 'refusedStorage')})`.padStart(30)} | ${String(sum(fs, 'errors')).padStart(10)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
+          `| ${config.padEnd(6)} | ${label[kind].padEnd(41)} | ${fmt(med(fs, 'fixesPerS')).padStart(16)} | ${fs
+            .map((f) => fmt(f.fixesPerS))
+            .join(', ')
+            .padEnd(
+              24,
+            )} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${`${sum(fs, 'refused')} (${sum(fs, 'rateLimited')} / ${sum(fs, 'refusedStorage')})`.padStart(30)} | ${String(sum(fs, 'errors')).padStart(10)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
         );
       }
     }

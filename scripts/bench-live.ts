@@ -42,7 +42,8 @@ const FOLLOWERS = Number(opt.followers ?? (quick ? 4 : 10));
 const RATE = Number(opt.rate ?? (quick ? 200 : 2000));
 const SECONDS = Number(opt.seconds ?? (quick ? 4 : 15));
 const RUNS = Number(opt.runs ?? (quick ? 1 : 3));
-const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const serverUrl =
+  process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const root = new URL('..', import.meta.url).pathname;
 
 const freePort = () =>
@@ -84,7 +85,11 @@ async function collectGarbage(inspectorUrl: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-function ask<T extends LoadReply['type']>(child: ChildProcess, cmd: LoadCommand, want: T): Promise<Extract<LoadReply, { type: T }>> {
+function ask<T extends LoadReply['type']>(
+  child: ChildProcess,
+  cmd: LoadCommand,
+  want: T,
+): Promise<Extract<LoadReply, { type: T }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: LoadReply) => {
       if (m.type === 'error') {
@@ -119,7 +124,9 @@ async function main() {
     const seedStarted = Date.now();
     const world = await seedLiveWorld(database, { buses: BUSES, guardiansPerBus: FOLLOWERS, nowMs: Date.now() });
     await database.close();
-    console.log(`seeded ${world.buses.length} buses, ${world.guardians.length} guardians in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      `seeded ${world.buses.length} buses, ${world.guardians.length} guardians in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+    );
 
     // The server, wired as `npm start` wires it.
     const [port, jt808Port, osmandPort] = [await freePort(), await freePort(), await freePort()];
@@ -151,7 +158,10 @@ async function main() {
     });
     server.stderr!.resume();
     for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 300) throw new Error('server not ready after 60 s');
       await new Promise((r) => setTimeout(r, 200));
@@ -159,24 +169,49 @@ async function main() {
     await collectGarbage(inspectorUrl);
     const rssBeforeKb = rssKb(server.pid!);
 
-    const bare = fork(`${root}scripts/bench/bare-broadcast.ts`, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    const bare = fork(`${root}scripts/bench/bare-broadcast.ts`, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: 'inherit',
+    });
     children.push(bare);
-    const barePort = await new Promise<number>((resolve) => bare.once('message', (m: { port: number }) => resolve(m.port)));
+    const barePort = await new Promise<number>((resolve) =>
+      bare.once('message', (m: { port: number }) => resolve(m.port)),
+    );
 
     const loader = fork(`${root}scripts/bench/live-load.ts`, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     children.push(loader);
-    const conn = await ask(loader, { type: 'connect', set: 'server', wsUrl: `ws://127.0.0.1:${port}/api/v1/live`, guardians: world.guardians }, 'connected');
-    console.log(`${conn.open} clients connected, ${conn.subscribed} subscribed (${conn.refused} refused, ${conn.failed} failed) in ${(conn.ms / 1000).toFixed(1)} s`);
+    const conn = await ask(
+      loader,
+      { type: 'connect', set: 'server', wsUrl: `ws://127.0.0.1:${port}/api/v1/live`, guardians: world.guardians },
+      'connected',
+    );
+    console.log(
+      `${conn.open} clients connected, ${conn.subscribed} subscribed (${conn.refused} refused, ${conn.failed} failed) in ${(conn.ms / 1000).toFixed(1)} s`,
+    );
     await collectGarbage(inspectorUrl);
     const rssAfterKb = rssKb(server.pid!);
     const perConnectionKb = (rssAfterKb - rssBeforeKb) / Math.max(1, conn.subscribed);
-    const bareConn = await ask(loader, { type: 'connect', set: 'bare', wsUrl: `ws://127.0.0.1:${barePort}/api/v1/live`, guardians: world.guardians }, 'connected');
+    const bareConn = await ask(
+      loader,
+      { type: 'connect', set: 'bare', wsUrl: `ws://127.0.0.1:${barePort}/api/v1/live`, guardians: world.guardians },
+      'connected',
+    );
 
     const { guardians: _, ...fleet } = world;
     const phase = (name: string, via: 'http' | 'jt808' | 'bare', rate: number, seconds: number) =>
       ask(
         loader,
-        { type: 'phase', name, via, rate, seconds, followersPerBus: FOLLOWERS, world: fleet, httpUrl: via === 'bare' ? `http://127.0.0.1:${barePort}` : `http://127.0.0.1:${port}`, jt808Port },
+        {
+          type: 'phase',
+          name,
+          via,
+          rate,
+          seconds,
+          followersPerBus: FOLLOWERS,
+          world: fleet,
+          httpUrl: via === 'bare' ? `http://127.0.0.1:${barePort}` : `http://127.0.0.1:${port}`,
+          jt808Port,
+        },
         'phase',
       );
     // Warm-up: one fix per bus places every bus on its trip (the engine), so trip followers get positions.
@@ -221,16 +256,26 @@ async function main() {
     const jt808 = summary('jt808');
     const bareS = summary('bare');
     const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
-    console.log(`\nbench:live — ${BUSES} buses, ${conn.subscribed} WebSocket clients (${FOLLOWERS} per trip), offered ${RATE} fixes/s, ${SECONDS} s × ${RUNS} runs (medians)`);
+    console.log(
+      `\nbench:live — ${BUSES} buses, ${conn.subscribed} WebSocket clients (${FOLLOWERS} per trip), offered ${RATE} fixes/s, ${SECONDS} s × ${RUNS} runs (medians)`,
+    );
     console.log(`load average ${load1.toFixed(1)} at start, ${load2.toFixed(1)} at end; ${os.cpus().length} cores`);
-    console.log('| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | process CPU | refused | errors |');
+    console.log(
+      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | process CPU | refused | errors |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
-    for (const [name, s] of [['single-fix HTTP (server as npm start)', http], ['JT/T 808 (server as npm start)', jt808], ['bare ws broadcast (limit)', bareS]] as const) {
+    for (const [name, s] of [
+      ['single-fix HTTP (server as npm start)', http],
+      ['JT/T 808 (server as npm start)', jt808],
+      ['bare ws broadcast (limit)', bareS],
+    ] as const) {
       console.log(
         `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.serverCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
       );
     }
-    console.log(`server RSS per WebSocket connection after GC: ${perConnectionKb.toFixed(1)} KB (${rssBeforeKb} → ${rssAfterKb} kB for ${conn.subscribed} clients); bare server clients: ${bareConn.subscribed}`);
+    console.log(
+      `server RSS per WebSocket connection after GC: ${perConnectionKb.toFixed(1)} KB (${rssBeforeKb} → ${rssAfterKb} kB for ${conn.subscribed} clients); bare server clients: ${bareConn.subscribed}`,
+    );
     console.log(
       JSON.stringify({
         bench: 'live',

@@ -18,4 +18,5 @@ for (const [name, file] of assets.files) {
 }
 writeFileSync(join(outdir, 'manifest.json'), JSON.stringify(assets.entries, null, 2) + '\n');
 console.log(`${assets.files.size} files, ${(bytes / 1024).toFixed(1)} KiB → ${outdir}`);
-for (const [entry, file] of Object.entries(assets.entries)) console.log(`  ${entry.padEnd(14)} ${file}  ${(assets.files.get(file)!.body.byteLength / 1024).toFixed(1)} KiB`);
+for (const [entry, file] of Object.entries(assets.entries))
+  console.log(`  ${entry.padEnd(14)} ${file}  ${(assets.files.get(file)!.body.byteLength / 1024).toFixed(1)} KiB`);

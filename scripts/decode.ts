@@ -81,7 +81,11 @@ const sessions = new Map<string, Jt808Session>();
 
 function decodeJt808Line(line: string, authCodeArg: string | undefined): Json {
   let bytes = fromHex(line);
-  if (!bytes) return { ok: false, error: { code: 'bad_hex', message: 'line is not hex (an even number of 0-9 a-f digits; spaces allowed)' } };
+  if (!bytes)
+    return {
+      ok: false,
+      error: { code: 'bad_hex', message: 'line is not hex (an even number of 0-9 a-f digits; spaces allowed)' },
+    };
   if (bytes.length === 0) return { ok: false, error: { code: 'empty_frame', message: 'no bytes' } };
   if (bytes[0] !== 0x7e) {
     // Accept content pasted without its flags.
@@ -108,10 +112,17 @@ function decodeJt808Line(line: string, authCodeArg: string | undefined): Json {
     if (header.msgId === 0x0102 && peek.ok) authCode = decodeAuth0102(peek.packet.body).authCode;
     authCode ??= deviceId;
   }
-  const res = handleJt808Frame(session, bytes, { nowMs: 0, lookupTerminal: () => plainAuthCodeTerminal(authCode ?? '') });
+  const res = handleJt808Frame(session, bytes, {
+    nowMs: 0,
+    lookupTerminal: () => plainAuthCodeTerminal(authCode ?? ''),
+  });
   if (header) {
     // Keep the terminal authenticated for the next lines, whatever this frame did.
-    sessions.set(normalizeJt808Phone(header.phone), { ...res.session, authenticated: true, deviceId: normalizeJt808Phone(header.phone) });
+    sessions.set(normalizeJt808Phone(header.phone), {
+      ...res.session,
+      authenticated: true,
+      deviceId: normalizeJt808Phone(header.phone),
+    });
   }
   const replies = [...res.replies, ...res.pendingAcks.map((a) => encodePendingAck(a, 0))].map((r) => toHex(r));
   const head: Json = header
@@ -119,7 +130,13 @@ function decodeJt808Line(line: string, authCodeArg: string | undefined): Json {
     : {};
   if (header?.protocolVersion !== undefined) head.protocolVersion = header.protocolVersion;
   if (res.dropped) {
-    return { ok: false, error: { code: res.dropped.code, message: res.dropped.message }, ...head, replies, errors: res.errors };
+    return {
+      ok: false,
+      error: { code: res.dropped.code, message: res.dropped.message },
+      ...head,
+      replies,
+      errors: res.errors,
+    };
   }
   const out: Json = {
     ok: true,
@@ -156,7 +173,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const mode = args[0];
   if (mode !== 'jt808' && mode !== 'osmand') {
-    process.stderr.write('usage: decode jt808 [--auth-code CODE] | decode osmand [--server-tz-offset-min N]  (input on stdin, one item per line)\n');
+    process.stderr.write(
+      'usage: decode jt808 [--auth-code CODE] | decode osmand [--server-tz-offset-min N]  (input on stdin, one item per line)\n',
+    );
     process.exitCode = 2;
     return;
   }

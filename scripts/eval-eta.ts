@@ -4,7 +4,16 @@
 // route profile, exactly as the live service learns from stop_events; the test trips feed trip.progress every 5 s
 // into the same pure functions the service uses. For every (trip, stop) the ETA given 5 minutes before the true
 // arrival is compared with it, beside the schedule-only baseline (the timetable: mean speeds and mean dwell).
-import { estimateEtas, type EtaStop, initialPace, learnRouteProfile, type PaceState, type StopHistoryEvent, timetableEtas, updatePace } from '../src/live/eta';
+import {
+  estimateEtas,
+  type EtaStop,
+  initialPace,
+  learnRouteProfile,
+  type PaceState,
+  type StopHistoryEvent,
+  timetableEtas,
+  updatePace,
+} from '../src/live/eta';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {
@@ -64,7 +73,8 @@ function simulate(startMs: number): SimTrip {
   arrivedMs[0] = t;
   // Dwell at the first stop, then drive.
   const firstDwell = uniform(20, 60);
-  for (let s = 0; s < firstDwell; s++, t += 1000) samples.push({ timeMs: t, progressM: x, atStop: 0, arrivedMs: startMs });
+  for (let s = 0; s < firstDwell; s++, t += 1000)
+    samples.push({ timeMs: t, progressM: x, atStop: 0, arrivedMs: startMs });
   departedMs[0] = t;
   let atStop: number | null = null;
   let stopArrivedMs = 0;
@@ -109,8 +119,16 @@ const history: StopHistoryEvent[] = [];
 for (let k = 0; k < HISTORY_TRIPS; k++) {
   const sim = simulate(PLANNED_START_MS - (k + 1) * 86_400_000);
   stops.forEach((s, i) => {
-    if (Number.isFinite(sim.arrivedMs[i])) history.push({ tripId: k + 1, stopId: s.id, kind: 'arrived', timeMs: sim.arrivedMs[i]! });
-    if (Number.isFinite(sim.departedMs[i])) history.push({ tripId: k + 1, stopId: s.id, kind: 'departed', timeMs: sim.departedMs[i]!, dwellS: Math.round((sim.departedMs[i]! - sim.arrivedMs[i]!) / 1000) });
+    if (Number.isFinite(sim.arrivedMs[i]))
+      history.push({ tripId: k + 1, stopId: s.id, kind: 'arrived', timeMs: sim.arrivedMs[i]! });
+    if (Number.isFinite(sim.departedMs[i]))
+      history.push({
+        tripId: k + 1,
+        stopId: s.id,
+        kind: 'departed',
+        timeMs: sim.departedMs[i]!,
+        dwellS: Math.round((sim.departedMs[i]! - sim.arrivedMs[i]!) / 1000),
+      });
   });
 }
 const profile = learnRouteProfile(stops, history);
@@ -147,7 +165,14 @@ for (let k = 0; k < TEST_TRIPS; k++) {
     if (nextIdx < 0) break;
     const atStop = smp.atStop !== null && smp.arrivedMs !== null ? { idx: smp.atStop, arrivedMs: smp.arrivedMs } : null;
     const live = estimateEtas({ stops, nextIdx, progressM: smp.progressM, nowMs: smp.timeMs, pace, profile, atStop });
-    const bare = estimateEtas({ stops, nextIdx, progressM: smp.progressM, nowMs: smp.timeMs, pace: paceNoHistory, atStop });
+    const bare = estimateEtas({
+      stops,
+      nextIdx,
+      progressM: smp.progressM,
+      nowMs: smp.timeMs,
+      pace: paceNoHistory,
+      atStop,
+    });
     const base = timetableEtas(stops, scheduled, smp.timeMs, PLANNED_START_MS);
     for (let i = nextIdx; i < stops.length; i++) {
       if (captured.has(i)) continue;
@@ -157,7 +182,11 @@ for (let k = 0; k < TEST_TRIPS; k++) {
       const l = live.find((e) => e.stopId === stops[i]!.id)!;
       const b = base.find((e) => e.stopId === stops[i]!.id)!;
       const n = bare.find((e) => e.stopId === stops[i]!.id)!;
-      captured.set(i, { live: Math.abs(l.etaMs - truth) / 1000, base: Math.abs(b.etaMs - truth) / 1000, bare: Math.abs(n.etaMs - truth) / 1000 });
+      captured.set(i, {
+        live: Math.abs(l.etaMs - truth) / 1000,
+        base: Math.abs(b.etaMs - truth) / 1000,
+        bare: Math.abs(n.etaMs - truth) / 1000,
+      });
     }
   }
   for (const [i, e] of captured) {
@@ -169,9 +198,13 @@ for (let k = 0; k < TEST_TRIPS; k++) {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
-const row = (name: string, xs: number[]) => `${name.padEnd(34)} MAE ${mean(xs).toFixed(1).padStart(6)} s   p90 ${pct(xs, 0.9).toFixed(1).padStart(6)} s`;
-console.log(`ETA given 5 minutes before arrival — ${TEST_TRIPS} simulated trips, ${errLive.length} stop arrivals, profile from ${profile.trips} earlier trips`);
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+const row = (name: string, xs: number[]) =>
+  `${name.padEnd(34)} MAE ${mean(xs).toFixed(1).padStart(6)} s   p90 ${pct(xs, 0.9).toFixed(1).padStart(6)} s`;
+console.log(
+  `ETA given 5 minutes before arrival — ${TEST_TRIPS} simulated trips, ${errLive.length} stop arrivals, profile from ${profile.trips} earlier trips`,
+);
 console.log(row('live (pace + learned segments)', errLive));
 console.log(row('live without history', errNoHistory));
 console.log(row('schedule-only baseline', errBase));

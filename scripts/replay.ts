@@ -65,14 +65,22 @@ function main(): void {
   for (const e of result.timeline ?? result.events) {
     if (e.type === 'trip.progress' && !values.progress) continue;
     if (e.type === 'eta') {
-      out.push(JSON.stringify({ type: 'eta', time: new Date(e.timeMs).toISOString(), stops: e.stops.map((s) => ({ stopId: s.stopId, etaTime: new Date(s.etaMs).toISOString() })) }));
+      out.push(
+        JSON.stringify({
+          type: 'eta',
+          time: new Date(e.timeMs).toISOString(),
+          stops: e.stops.map((s) => ({ stopId: s.stopId, etaTime: new Date(s.etaMs).toISOString() })),
+        }),
+      );
       continue;
     }
     const { type, timeMs, ...rest } = e;
     out.push(JSON.stringify({ type, time: new Date(timeMs).toISOString(), ...rest }));
   }
   process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
-  const rejected = Object.entries(result.rejected).map(([k, n]) => `${k}=${n}`).join(' ');
+  const rejected = Object.entries(result.rejected)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ');
   process.stderr.write(`fixes=${fixes.length} rejected: ${rejected || 'none'} late=${result.late}\n`);
 }
 

@@ -16,7 +16,8 @@ import { reportCsv, reportHtml } from '../src/reports/render';
 import type { Database } from '../src/store/db';
 import { schools } from '../src/store/schema';
 
-const usage = 'usage: npm run report -- --school <id|name|all> --period <YYYY-MM-DD|YYYY-Www|YYYY-MM> [--format json|csv|html] [--out FILE]';
+const usage =
+  'usage: npm run report -- --school <id|name|all> --period <YYYY-MM-DD|YYYY-Www|YYYY-MM> [--format json|csv|html] [--out FILE]';
 
 export interface ReportCliResult {
   code: number;
@@ -25,31 +26,61 @@ export interface ReportCliResult {
 }
 
 /** The CLI without process globals: parses argv, generates and stores the report, returns the rendered text. */
-export async function reportCli(argv: string[], deps: { database: Database; nowMs: number; districtTimeZone?: string }): Promise<ReportCliResult> {
+export async function reportCli(
+  argv: string[],
+  deps: { database: Database; nowMs: number; districtTimeZone?: string },
+): Promise<ReportCliResult> {
   let values: { school?: string; period?: string; format?: string; out?: string };
   try {
-    ({ values } = parseArgs({ args: argv, options: { school: { type: 'string' }, period: { type: 'string' }, format: { type: 'string', default: 'json' }, out: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        school: { type: 'string' },
+        period: { type: 'string' },
+        format: { type: 'string', default: 'json' },
+        out: { type: 'string' },
+      },
+    }));
   } catch (err) {
     return { code: 2, output: `${(err as Error).message}\n${usage}` };
   }
   if (!values.school || !values.period) return { code: 2, output: usage };
   const period = parsePeriodKey(values.period);
   if (!period) return { code: 2, output: `bad --period '${values.period}'\n${usage}` };
-  if (!['json', 'csv', 'html'].includes(values.format!)) return { code: 2, output: `bad --format '${values.format}'\n${usage}` };
+  if (!['json', 'csv', 'html'].includes(values.format!))
+    return { code: 2, output: `bad --format '${values.format}'\n${usage}` };
   let schoolId: number | null = null;
   if (!['all', 'district'].includes(values.school)) {
     const db = deps.database.db;
     const found = /^\d+$/.test(values.school)
-      ? await db.select({ id: schools.id }).from(schools).where(eq(schools.id, Number(values.school)))
+      ? await db
+          .select({ id: schools.id })
+          .from(schools)
+          .where(eq(schools.id, Number(values.school)))
       : await db.select({ id: schools.id }).from(schools).where(eq(schools.name, values.school));
     if (!found[0]) return { code: 1, output: `no school '${values.school}'` };
     schoolId = found[0].id;
   }
-  const { row, data } = await generateReport(deps.database.db, { schoolId, period, nowMs: deps.nowMs, source: 'cli', districtTimeZone: deps.districtTimeZone });
-  const text = values.format === 'csv' ? reportCsv(data) : values.format === 'html' ? reportHtml(data) : JSON.stringify({ id: row.id, ...data }, null, 2) + '\n';
+  const { row, data } = await generateReport(deps.database.db, {
+    schoolId,
+    period,
+    nowMs: deps.nowMs,
+    source: 'cli',
+    districtTimeZone: deps.districtTimeZone,
+  });
+  const text =
+    values.format === 'csv'
+      ? reportCsv(data)
+      : values.format === 'html'
+        ? reportHtml(data)
+        : JSON.stringify({ id: row.id, ...data }, null, 2) + '\n';
   if (values.out) {
     writeFileSync(values.out, text);
-    return { code: 0, output: `report ${row.id} (${row.scope} ${row.periodKey}) written to ${values.out}`, reportId: row.id };
+    return {
+      code: 0,
+      output: `report ${row.id} (${row.scope} ${row.periodKey}) written to ${values.out}`,
+      reportId: row.id,
+    };
   }
   return { code: 0, output: text, reportId: row.id };
 }
@@ -71,7 +102,9 @@ function tokenFromEnv(argv: string[], env: NodeJS.ProcessEnv, dataDir: string): 
   if (env.BUSGUARD_TOKEN) return env.BUSGUARD_TOKEN;
   if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
   try {
-    const demo = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8')) as { tokens: { role: string; token: string }[] };
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8')) as {
+      tokens: { role: string; token: string }[];
+    };
     return demo.tokens.find((t) => t.role === 'manager')?.token;
   } catch {
     return undefined;
@@ -82,12 +115,23 @@ function tokenFromEnv(argv: string[], env: NodeJS.ProcessEnv, dataDir: string): 
 export async function reportViaApi(argv: string[], opts: { apiUrl: string; token: string }): Promise<ReportCliResult> {
   let values: { school?: string; period?: string; format?: string; out?: string };
   try {
-    ({ values } = parseArgs({ args: argv, options: { school: { type: 'string' }, period: { type: 'string' }, format: { type: 'string', default: 'json' }, out: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        school: { type: 'string' },
+        period: { type: 'string' },
+        format: { type: 'string', default: 'json' },
+        out: { type: 'string' },
+        api: { type: 'string' },
+        token: { type: 'string' },
+      },
+    }));
   } catch (err) {
     return { code: 2, output: `${(err as Error).message}\n${usage}` };
   }
   if (!values.school || !values.period) return { code: 2, output: usage };
-  if (!['json', 'csv', 'html'].includes(values.format!)) return { code: 2, output: `bad --format '${values.format}'\n${usage}` };
+  if (!['json', 'csv', 'html'].includes(values.format!))
+    return { code: 2, output: `bad --format '${values.format}'\n${usage}` };
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(new URL(path, opts.apiUrl), {
       method,
@@ -103,16 +147,27 @@ export async function reportViaApi(argv: string[], opts: { apiUrl: string; token
   if (!['all', 'district'].includes(values.school)) {
     if (/^\d+$/.test(values.school)) schoolId = Number(values.school);
     else {
-      const list = JSON.parse(await call('GET', '/api/v1/schools?limit=500')) as { items: { id: number; name: string }[] };
+      const list = JSON.parse(await call('GET', '/api/v1/schools?limit=500')) as {
+        items: { id: number; name: string }[];
+      };
       schoolId = list.items.find((x) => x.name === values.school)?.id;
       if (schoolId === undefined) return { code: 1, output: `no school '${values.school}'` };
     }
   }
-  const created = JSON.parse(await call('POST', '/api/v1/reports', { ...(schoolId !== undefined ? { schoolId } : {}), period: values.period })) as { id: number; data: unknown };
-  const text = values.format === 'json' ? JSON.stringify({ id: created.id, ...(created.data as object) }, null, 2) + '\n' : await call('GET', `/api/v1/reports/${created.id}?format=${values.format}`);
+  const created = JSON.parse(
+    await call('POST', '/api/v1/reports', { ...(schoolId !== undefined ? { schoolId } : {}), period: values.period }),
+  ) as { id: number; data: unknown };
+  const text =
+    values.format === 'json'
+      ? JSON.stringify({ id: created.id, ...(created.data as object) }, null, 2) + '\n'
+      : await call('GET', `/api/v1/reports/${created.id}?format=${values.format}`);
   if (values.out) {
     writeFileSync(values.out, text);
-    return { code: 0, output: `report ${created.id} written to ${values.out} (through the running server at ${opts.apiUrl})`, reportId: created.id };
+    return {
+      code: 0,
+      output: `report ${created.id} written to ${values.out} (through the running server at ${opts.apiUrl})`,
+      reportId: created.id,
+    };
   }
   return { code: 0, output: text, reportId: created.id };
 }
@@ -142,7 +197,9 @@ async function main() {
       });
       return;
     }
-    const strip = argv.filter((a, i) => !['--api', '--token'].includes(a) && !['--api', '--token'].includes(argv[i - 1]!));
+    const strip = argv.filter(
+      (a, i) => !['--api', '--token'].includes(a) && !['--api', '--token'].includes(argv[i - 1]!),
+    );
     print(await reportViaApi(strip, { apiUrl, token }));
     return;
   }

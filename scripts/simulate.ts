@@ -45,7 +45,9 @@ import { parseArgs, simulate } from '../src/demo/simulate';
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     // The usage is the comment at the top of this file.
     const text = readFileSync(new URL(import.meta.url), 'utf8');
-    const usage = text.split('\n').filter((l, i, all) => l.startsWith('//') && all.slice(0, i).every((x) => x.startsWith('//')));
+    const usage = text
+      .split('\n')
+      .filter((l, i, all) => l.startsWith('//') && all.slice(0, i).every((x) => x.startsWith('//')));
     process.stdout.write(usage.map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
     return process.exit(0);
   }

@@ -19,7 +19,8 @@ for (const name of [...present].filter((f) => f.endsWith('.json'))) {
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   // A file that failed to load counts as a failure even when it reported no tests.
-  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
+  for (const f of r.testResults ?? [])
+    if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -9,7 +9,9 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(opts: { level?: LogLevel; write?: (line: string) => void; now?: () => number } = {}): Logger {
+export function createLogger(
+  opts: { level?: LogLevel; write?: (line: string) => void; now?: () => number } = {},
+): Logger {
   const min = order[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => console.log(line));
   const now = opts.now ?? Date.now;

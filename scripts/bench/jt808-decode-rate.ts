@@ -2,7 +2,14 @@
 // (unescape, checksum, header, body, Fix, pending ack). Runnable alone:
 //   npx tsx scripts/bench/jt808-decode-rate.ts [seconds]
 import { pathToFileURL } from 'node:url';
-import { createJt808Session, encodeJt808Frame, fromHex, handleJt808Frame, plainAuthCodeTerminal, type Jt808HandlerContext } from '../../src/ingest/jt808';
+import {
+  createJt808Session,
+  encodeJt808Frame,
+  fromHex,
+  handleJt808Frame,
+  plainAuthCodeTerminal,
+  type Jt808HandlerContext,
+} from '../../src/ingest/jt808';
 
 /** 0x0200 bodies with additional items (mileage, overspeed extra, CSQ, satellites; fuel, IO, analog…). */
 const SAMPLE_BODIES = [
@@ -34,7 +41,11 @@ export interface DecodeRateOptions {
   seconds?: number;
 }
 
-export function measureJt808DecodeRate(options: DecodeRateOptions = {}): { framesPerS: number; frames: number; seconds: number } {
+export function measureJt808DecodeRate(options: DecodeRateOptions = {}): {
+  framesPerS: number;
+  frames: number;
+  seconds: number;
+} {
   const frames = options.frames ?? sampleJt808PositionFrames();
   const seconds = options.seconds ?? 2;
   const ctx: Jt808HandlerContext = { nowMs: 0, lookupTerminal: () => plainAuthCodeTerminal('x') };

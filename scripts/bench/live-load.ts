@@ -25,7 +25,20 @@ export type LoadCommand =
 
 export type LoadReply =
   | { type: 'connected'; open: number; failed: number; subscribed: number; refused: number; ms: number }
-  | { type: 'phase'; name: string; offered: number; accepted: number; refused: number; errors: number; seconds: number; deliveries: number; expectedDeliveries: number; latencyMs: Latency; fromSendMs: Latency; refusalSamples: string[] }
+  | {
+      type: 'phase';
+      name: string;
+      offered: number;
+      accepted: number;
+      refused: number;
+      errors: number;
+      seconds: number;
+      deliveries: number;
+      expectedDeliveries: number;
+      latencyMs: Latency;
+      fromSendMs: Latency;
+      refusalSamples: string[];
+    }
   | { type: 'error'; message: string };
 
 export interface Latency {
@@ -139,7 +152,15 @@ function nextFix(world: Omit<LiveWorld, 'guardians'>, b: number) {
   const headingDeg = ((Math.atan2((x1 - x0) * Math.cos((y0 * Math.PI) / 180), y1 - y0) * 180) / Math.PI + 360) % 360;
   const timeMs = st.t0Ms + st.k * 1000;
   st.k++;
-  return { busId: bus.busId, tripId: bus.tripId, timeMs, lon: x0 + f * (x1 - x0), lat: y0 + f * (y1 - y0), speedKph: along < total ? 36 : 0, headingDeg: Math.round(headingDeg) % 360 };
+  return {
+    busId: bus.busId,
+    tripId: bus.tripId,
+    timeMs,
+    lon: x0 + f * (x1 - x0),
+    lat: y0 + f * (y1 - y0),
+    speedKph: along < total ? 36 : 0,
+    headingDeg: Math.round(headingDeg) % 360,
+  };
 }
 
 // ---- senders ----
@@ -147,12 +168,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-      res.on('error', () => resolve({ status: 0, body: '' }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+        res.on('error', () => resolve({ status: 0, body: '' }));
+      },
+    );
     req.on('error', () => resolve({ status: 0, body: '' }));
     req.end(body);
   });
@@ -215,21 +244,40 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
     const bus = cmd.world.buses[b]!;
     if (cmd.via === 'jt808') {
       const c = terminals.get(bus.busId)!;
-      c.position({ timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg }, 30_000).then(
+      c.position(
+        { timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg },
+        30_000,
+      ).then(
         (r) => done(r.result === 0),
         () => done(false, true),
       );
     } else if (cmd.via === 'http') {
-      const body = JSON.stringify({ positions: [{ time: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg }] });
-      post(`${cmd.httpUrl}/api/v1/telemetry/positions`, { authorization: `Bearer ${bus.deviceToken}` }, body).then((r) => {
-        if (r.status === 0) return done(false, true);
-        const ok = r.status === 200 && r.body.includes('"accepted":1');
-        if (!ok && refusalSamples.length < 5) refusalSamples.push(`${r.status} ${r.body.slice(0, 200)}`);
-        done(ok);
+      const body = JSON.stringify({
+        positions: [
+          { time: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg },
+        ],
       });
+      post(`${cmd.httpUrl}/api/v1/telemetry/positions`, { authorization: `Bearer ${bus.deviceToken}` }, body).then(
+        (r) => {
+          if (r.status === 0) return done(false, true);
+          const ok = r.status === 200 && r.body.includes('"accepted":1');
+          if (!ok && refusalSamples.length < 5) refusalSamples.push(`${r.status} ${r.body.slice(0, 200)}`);
+          done(ok);
+        },
+      );
     } else {
-      const data = { busId: fix.busId, tripId: fix.tripId, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg, timeMs: fix.timeMs };
-      post(`${cmd.httpUrl}/publish`, {}, JSON.stringify({ topic: `trip:${fix.tripId}`, data })).then((r) => (r.status === 0 ? done(false, true) : done(r.status === 200)));
+      const data = {
+        busId: fix.busId,
+        tripId: fix.tripId,
+        lat: fix.lat,
+        lon: fix.lon,
+        speedKph: fix.speedKph,
+        headingDeg: fix.headingDeg,
+        timeMs: fix.timeMs,
+      };
+      post(`${cmd.httpUrl}/publish`, {}, JSON.stringify({ topic: `trip:${fix.tripId}`, data })).then((r) =>
+        r.status === 0 ? done(false, true) : done(r.status === 200),
+      );
     }
   };
 
@@ -247,7 +295,8 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
   });
   // Let what was accepted reach the clients.
   const drainUntil = Date.now() + 5000;
-  while ((inflight > 0 || Date.now() < drainUntil - 3000) && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
+  while ((inflight > 0 || Date.now() < drainUntil - 3000) && Date.now() < drainUntil)
+    await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 1000));
   recording = false;
 
@@ -262,7 +311,12 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
   }
   latencies.sort((a, b) => a - b);
   fromSend.sort((a, b) => a - b);
-  const summary = (xs: number[]): Latency => ({ p50: percentile(xs, 0.5), p90: percentile(xs, 0.9), p99: percentile(xs, 0.99), max: xs[xs.length - 1] ?? NaN });
+  const summary = (xs: number[]): Latency => ({
+    p50: percentile(xs, 0.5),
+    p90: percentile(xs, 0.9),
+    p99: percentile(xs, 0.99),
+    max: xs[xs.length - 1] ?? NaN,
+  });
   send({
     type: 'phase',
     name: cmd.name,

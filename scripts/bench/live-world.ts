@@ -9,7 +9,19 @@ import { gtfsRoutes, readGtfsZip } from '../../src/ingest/gtfs/index';
 import type { Database } from '../../src/store/db';
 import { insertRoute } from '../../src/store/repos/routes-repo';
 import { hashToken } from '../../src/auth/tokens';
-import { apiTokens, buses, devices, guardians, guardianStudents, schools, stops, students, studentStops, trips, users } from '../../src/store/schema';
+import {
+  apiTokens,
+  buses,
+  devices,
+  guardians,
+  guardianStudents,
+  schools,
+  stops,
+  students,
+  studentStops,
+  trips,
+  users,
+} from '../../src/store/schema';
 import { CAIRNS_GTFS } from '../lib/engine-workload';
 
 export interface LiveWorld {
@@ -37,11 +49,17 @@ async function chunked<T, R>(items: T[], size: number, fn: (chunk: T[]) => Promi
 const randomToken = () => `bg_${randomBytes(24).toString('base64url')}`;
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export async function seedLiveWorld(database: Database, opts: { buses: number; guardiansPerBus: number; nowMs: number }): Promise<LiveWorld> {
+export async function seedLiveWorld(
+  database: Database,
+  opts: { buses: number; guardiansPerBus: number; nowMs: number },
+): Promise<LiveWorld> {
   const shapes = gtfsRoutes(readGtfsZip(readFileSync(CAIRNS_GTFS))).filter((r) => r.stops.length >= 5);
   const paths = shapes.map((r) => r.path.coordinates);
   const db = database.db;
-  const [school] = await db.insert(schools).values({ name: 'Bench District School', timeZone: TIME_ZONE, lat: -16.92, lon: 145.77 }).returning();
+  const [school] = await db
+    .insert(schools)
+    .values({ name: 'Bench District School', timeZone: TIME_ZONE, lat: -16.92, lon: 145.77 })
+    .returning();
   const schoolId = school!.id;
   const serviceDate = localDate(TIME_ZONE, opts.nowMs);
 
@@ -59,22 +77,39 @@ export async function seedLiveWorld(database: Database, opts: { buses: number; g
   const stopRows = await db.select({ id: stops.id, routeId: stops.routeId, sequence: stops.sequence }).from(stops);
   const byRoute = new Map<number, { id: number; sequence: number }[]>();
   for (const s of stopRows) (byRoute.get(s.routeId) ?? byRoute.set(s.routeId, []).get(s.routeId)!).push(s);
-  for (const id of routeIds) stopIdsByRoute.push((byRoute.get(id) ?? []).sort((a, b) => a.sequence - b.sequence).map((s) => s.id));
+  for (const id of routeIds)
+    stopIdsByRoute.push((byRoute.get(id) ?? []).sort((a, b) => a.sequence - b.sequence).map((s) => s.id));
 
   const busRows = await chunked(
-    Array.from({ length: opts.buses }, (_, b) => ({ schoolId, plate: `BENCH-${String(b + 1).padStart(5, '0')}`, approvedCapacity: 50, seats: 50 })),
+    Array.from({ length: opts.buses }, (_, b) => ({
+      schoolId,
+      plate: `BENCH-${String(b + 1).padStart(5, '0')}`,
+      approvedCapacity: 50,
+      seats: 50,
+    })),
     2000,
     (chunk) => db.insert(buses).values(chunk).returning({ id: buses.id }),
   );
   const phones = busRows.map((_, b) => `1390${String(b + 1).padStart(8, '0')}`);
   const authCodes = busRows.map(() => randomBytes(6).toString('hex').toUpperCase());
   const jsonDevices = await chunked(
-    busRows.map((bus, b) => ({ schoolId, busId: bus.id, protocol: 'json' as const, identifier: `bench-json-${b + 1}` })),
+    busRows.map((bus, b) => ({
+      schoolId,
+      busId: bus.id,
+      protocol: 'json' as const,
+      identifier: `bench-json-${b + 1}`,
+    })),
     2000,
     (chunk) => db.insert(devices).values(chunk).returning({ id: devices.id }),
   );
   await chunked(
-    busRows.map((bus, b) => ({ schoolId, busId: bus.id, protocol: 'jt808' as const, identifier: phones[b]!, secretHash: sha256Hex(authCodes[b]!) })),
+    busRows.map((bus, b) => ({
+      schoolId,
+      busId: bus.id,
+      protocol: 'jt808' as const,
+      identifier: phones[b]!,
+      secretHash: sha256Hex(authCodes[b]!),
+    })),
     2000,
     (chunk) => db.insert(devices).values(chunk).returning({ id: devices.id }),
   );
@@ -86,7 +121,9 @@ export async function seedLiveWorld(database: Database, opts: { buses: number; g
   );
 
   // Users with tokens: one device user per bus (JSON posts), one guardian user per family.
-  const issue = async (rows: { name: string; role: 'device' | 'guardian'; deviceId?: number; guardianId?: number }[]) => {
+  const issue = async (
+    rows: { name: string; role: 'device' | 'guardian'; deviceId?: number; guardianId?: number }[],
+  ) => {
     const userRows = await chunked(rows, 2000, (chunk) => db.insert(users).values(chunk).returning({ id: users.id }));
     const tokens = userRows.map(() => randomToken());
     const hashes = await Promise.all(tokens.map((t) => hashToken(t)));
@@ -97,7 +134,9 @@ export async function seedLiveWorld(database: Database, opts: { buses: number; g
     );
     return tokens;
   };
-  const deviceTokens = await issue(jsonDevices.map((d, b) => ({ name: `Bench device ${b + 1}`, role: 'device' as const, deviceId: d.id })));
+  const deviceTokens = await issue(
+    jsonDevices.map((d, b) => ({ name: `Bench device ${b + 1}`, role: 'device' as const, deviceId: d.id })),
+  );
 
   const families = busRows.flatMap((_, b) => Array.from({ length: opts.guardiansPerBus }, (_, k) => ({ b, k })));
   const studentRows = await chunked(
@@ -123,7 +162,9 @@ export async function seedLiveWorld(database: Database, opts: { buses: number; g
     2000,
     (chunk) => db.insert(guardianStudents).values(chunk).returning({ guardianId: guardianStudents.guardianId }),
   );
-  const guardianTokens = await issue(guardianRows.map((g, i) => ({ name: `Bench guardian ${i + 1}`, role: 'guardian' as const, guardianId: g.id })));
+  const guardianTokens = await issue(
+    guardianRows.map((g, i) => ({ name: `Bench guardian ${i + 1}`, role: 'guardian' as const, guardianId: g.id })),
+  );
 
   return {
     paths,
@@ -135,6 +176,10 @@ export async function seedLiveWorld(database: Database, opts: { buses: number; g
       phone: phones[b]!,
       authCode: authCodes[b]!,
     })),
-    guardians: families.map(({ b }, i) => ({ token: guardianTokens[i]!, tripId: tripRows[b]!.id, busId: busRows[b]!.id })),
+    guardians: families.map(({ b }, i) => ({
+      token: guardianTokens[i]!,
+      tripId: tripRows[b]!.id,
+      busId: busRows[b]!.id,
+    })),
   };
 }

@@ -25,24 +25,45 @@ function rows(base: number): PositionRow[] {
   const out: PositionRow[] = [];
   for (let k = 0; out.length < N; k++)
     for (let d = 0; d < 1000 && out.length < N; d++)
-      out.push({ busId: d + 1, deviceId: d + 1, timeMs: base + k * 1000, receivedMs: Date.now(), lat: 22 + d * 0.001, lon: 113 + k * 0.0001, speedKph: 36, headingDeg: 90, altitudeM: 12, satellites: 12, alarms: [], acc: true, doorOpen: false, late: false, blindArea: false, attributes: { alarmFlags: 0, statusFlags: 786435, mileageKm: 1234.5, signalStrength: 25 } });
+      out.push({
+        busId: d + 1,
+        deviceId: d + 1,
+        timeMs: base + k * 1000,
+        receivedMs: Date.now(),
+        lat: 22 + d * 0.001,
+        lon: 113 + k * 0.0001,
+        speedKph: 36,
+        headingDeg: 90,
+        altitudeM: 12,
+        satellites: 12,
+        alarms: [],
+        acc: true,
+        doorOpen: false,
+        late: false,
+        blindArea: false,
+        attributes: { alarmFlags: 0, statusFlags: 786435, mileageKm: 1234.5, signalStrength: 25 },
+      });
   return out;
 }
 
 const nul = (v: number | undefined | null) => (v == null ? '\\N' : String(v));
 const bool = (v: boolean | undefined) => (v == null ? '\\N' : v ? 't' : 'f');
-const copyEscape = (t: string) => t.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+const copyEscape = (t: string) =>
+  t.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 function copyText(rs: PositionRow[]): string {
   const lines: string[] = [];
   for (const r of rs)
-    lines.push(`${r.busId}\t${r.deviceId}\t${r.timeMs}\t${r.receivedMs}\t${r.lat}\t${r.lon}\t${nul(r.speedKph)}\t${nul(r.headingDeg)}\t${nul(r.altitudeM)}\t${nul(r.accuracyM)}\t${nul(r.satellites)}\t${copyEscape(r.alarms.join(','))}\t${bool(r.acc)}\t${bool(r.doorOpen)}\t${bool(r.late)}\t${bool(r.blindArea)}\t${r.attributes ? copyEscape(JSON.stringify(r.attributes)) : '\\N'}\n`);
+    lines.push(
+      `${r.busId}\t${r.deviceId}\t${r.timeMs}\t${r.receivedMs}\t${r.lat}\t${r.lon}\t${nul(r.speedKph)}\t${nul(r.headingDeg)}\t${nul(r.altitudeM)}\t${nul(r.accuracyM)}\t${nul(r.satellites)}\t${copyEscape(r.alarms.join(','))}\t${bool(r.acc)}\t${bool(r.doorOpen)}\t${bool(r.late)}\t${bool(r.blindArea)}\t${r.attributes ? copyEscape(JSON.stringify(r.attributes)) : '\\N'}\n`,
+    );
   return lines.join('');
 }
 
 async function main() {
   const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const host = new URL(serverUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback server (got ${host})`);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
+    throw new Error(`BENCH_DATABASE_URL must point at a loopback server (got ${host})`);
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   const name = `bg_stmt_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   await admin.unsafe(`create database ${name}`);
@@ -57,7 +78,9 @@ async function main() {
       unnest: (rs) => database.query(POSITION_INSERT_SQL, insertParams(rs)),
       'copy-stage': (rs) =>
         sql.begin(async (tx) => {
-          await tx.unsafe(`create temp table if not exists position_stage (b int, d int, t float8, r float8, la float8, lo float8, sp real, hd real, al real, ac real, sa smallint, am text, acc bool, door bool, lt bool, ba bool, at text) on commit delete rows`);
+          await tx.unsafe(
+            `create temp table if not exists position_stage (b int, d int, t float8, r float8, la float8, lo float8, sp real, hd real, al real, ac real, sa smallint, am text, acc bool, door bool, lt bool, ba bool, at text) on commit delete rows`,
+          );
           const w = await tx.unsafe(`copy position_stage from stdin`).writable();
           await new Promise<void>((res, rej) => {
             w.on('error', rej);
@@ -92,7 +115,9 @@ async function main() {
           const [c] = await database.query<{ n: number }>('select count(*)::int as n from positions');
           if (Number(c!.n) !== rs.length) throw new Error(`${v}: ${c!.n} rows stored, ${rs.length} sent`);
           lat.sort((a, b) => a - b);
-          process.stdout.write(`${JSON.stringify({ statement: v, batch, concurrency: conc, rowsPerS: Math.round(rs.length / (el / 1000)), p50Ms: Math.round(lat[lat.length >> 1]!) })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ statement: v, batch, concurrency: conc, rowsPerS: Math.round(rs.length / (el / 1000)), p50Ms: Math.round(lat[lat.length >> 1]!) })}\n`,
+          );
         }
   } finally {
     await sql.end({ timeout: 5 });

@@ -29,7 +29,9 @@ export interface EngineWorkload {
   t0: number;
 }
 
-export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number; zones?: number; seed?: number; file?: string } = {}): EngineWorkload {
+export function buildEngineWorkload(
+  opts: { buses?: number; fixesPerBus?: number; zones?: number; seed?: number; file?: string } = {},
+): EngineWorkload {
   const buses = opts.buses ?? 1000;
   const fixesPerBus = opts.fixesPerBus ?? 300;
   const zoneCount = opts.zones ?? 300;
@@ -45,13 +47,15 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
     const g = bare[z % paths.length]!.geometry;
     const c = pointAt(g, rand() * g.lengthM);
     const half = 75 + rand() * 125;
-    const ring: [number, number][] = ([
-      [c.x - half, c.y - half],
-      [c.x + half, c.y - half],
-      [c.x + half, c.y + half],
-      [c.x - half, c.y + half],
-      [c.x - half, c.y - half],
-    ] satisfies [number, number][]).map(([x, y]) => [unprojectLon(g.projection, x), unprojectLat(g.projection, y)]);
+    const ring: [number, number][] = (
+      [
+        [c.x - half, c.y - half],
+        [c.x + half, c.y - half],
+        [c.x + half, c.y + half],
+        [c.x - half, c.y + half],
+        [c.x - half, c.y - half],
+      ] satisfies [number, number][]
+    ).map(([x, y]) => [unprojectLon(g.projection, x), unprojectLat(g.projection, y)]);
     zones.push({ id: `z${z}`, polygon: ring, ...(z % 5 === 0 ? { hazard: true } : { postedLimitKph: 40 }) });
   }
   // every route sees every zone (the zone index filters by position)
@@ -71,7 +75,17 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
       bus: { id: b, seats: 40, approvedCapacity: 40, signValidUntil: '2026-01-01', inspectionValidUntil: '2026-01-01' },
       assignedDriverId: 'd',
       attendant: { id: 'a', checkedIn: true },
-      drivers: [{ id: 'd', birthDate: '1980-01-01', licenceClass: 'A1', licensedSince: '2005-01-01', schoolBusEndorsement: true, qualificationExpiry: '2027-01-01', annualReviewDue: '2026-01-01' }],
+      drivers: [
+        {
+          id: 'd',
+          birthDate: '1980-01-01',
+          licenceClass: 'A1',
+          licensedSince: '2005-01-01',
+          schoolBusEndorsement: true,
+          qualificationExpiry: '2027-01-01',
+          annualReviewDue: '2026-01-01',
+        },
+      ],
       config: CN_2012,
       autoStart: false,
     });
@@ -81,7 +95,8 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
     for (let k = 0; k < fixesPerBus; k++) {
       along = Math.min(g.lengthM, along + speedMps * (0.8 + rand() * 0.4));
       const p = pointAt(g, along);
-      const x = p.x + (rand() - 0.5) * 20, y = p.y + (rand() - 0.5) * 20;
+      const x = p.x + (rand() - 0.5) * 20,
+        y = p.y + (rand() - 0.5) * 20;
       list.push({
         deviceId: `dev${b}`,
         protocol: 'jt808',
@@ -97,6 +112,7 @@ export function buildEngineWorkload(opts: { buses?: number; fixesPerBus?: number
     fixesByBus.push(list);
   }
   const stream: { bus: number; fix: Fix }[] = [];
-  for (let k = 0; k < fixesPerBus; k++) for (let b = 0; b < buses; b++) stream.push({ bus: b, fix: fixesByBus[b]![k]! });
+  for (let k = 0; k < fixesPerBus; k++)
+    for (let b = 0; b < buses; b++) stream.push({ bus: b, fix: fixesByBus[b]![k]! });
   return { buses, fixesPerBus, zoneCount, paths, zones, routes, contexts, stream, t0: t0 - 1000 };
 }

@@ -88,7 +88,8 @@ export async function runPostgisBench(o: PostgisOptions): Promise<PostgisResult>
       },
     ];
     // warm-up: prepares the statements on every connection
-    for (const { q } of queries) await Promise.all(Array.from({ length: o.connections * 2 }, (_, k) => q(o.fixes[k % o.fixes.length]!)));
+    for (const { q } of queries)
+      await Promise.all(Array.from({ length: o.connections * 2 }, (_, k) => q(o.fixes[k % o.fixes.length]!)));
 
     const lanes: number[][] = Array.from({ length: o.connections }, () => []);
     o.fixes.forEach((_, i) => lanes[o.laneOf(i) % o.connections]!.push(i));

@@ -3,7 +3,14 @@
 // updates today's pace and estimates every remaining stop — over the engine events of a replay. No history: a
 // replay has no earlier trips, so there is no learned route profile (the live side's first trip on a route alike).
 import type { EngineEvent } from '../../src/core/events';
-import { estimateEtas, type EtaStop, initialPace, type PaceState, type StopEtaResult, updatePace } from '../../src/live/eta';
+import {
+  estimateEtas,
+  type EtaStop,
+  initialPace,
+  type PaceState,
+  type StopEtaResult,
+  updatePace,
+} from '../../src/live/eta';
 
 export class ReplayEtaTracker {
   private nextIdx = 0;
@@ -31,7 +38,14 @@ export class ReplayEtaTracker {
         const next = e.nextStopId == null ? this.stops.length : this.stops.findIndex((s) => s.id === e.nextStopId);
         if (next >= 0) this.nextIdx = next;
         this.pace = updatePace(this.pace, e.progressM, e.timeMs, this.stops);
-        this.latest = estimateEtas({ stops: this.stops, nextIdx: this.nextIdx, progressM: e.progressM, nowMs: e.timeMs, pace: this.pace, atStop: this.atStop });
+        this.latest = estimateEtas({
+          stops: this.stops,
+          nextIdx: this.nextIdx,
+          progressM: e.progressM,
+          nowMs: e.timeMs,
+          pace: this.pace,
+          atStop: this.atStop,
+        });
       }
     }
   }

@@ -39,7 +39,13 @@ export function replayContext(route: RouteInput, firstMs: number, opts: ReplayOp
     tripId: 'replay',
     routeId: route.id,
     route: prepareRoute(route),
-    bus: { id: 'replay', seats: capacity, approvedCapacity: capacity, signValidUntil: isoDate(firstMs, 1), inspectionValidUntil: isoDate(firstMs, 1) },
+    bus: {
+      id: 'replay',
+      seats: capacity,
+      approvedCapacity: capacity,
+      signValidUntil: isoDate(firstMs, 1),
+      inspectionValidUntil: isoDate(firstMs, 1),
+    },
     assignedDriverId: 'replay-driver',
     attendant: { id: 'replay-attendant', checkedIn: true },
     drivers: [
@@ -75,7 +81,9 @@ export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): Re
   const tickMs = (opts.tickS ?? 60) * 1000;
   const events: EngineEvent[] = [];
   const timeline: (EngineEvent | ReplayEta)[] | undefined = opts.eta ? [] : undefined;
-  const etas = opts.eta ? new ReplayEtaTracker(ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM }))) : undefined;
+  const etas = opts.eta
+    ? new ReplayEtaTracker(ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM })))
+    : undefined;
   let state = createState();
   let filter = createFilterState();
   let late = 0;
@@ -98,10 +106,19 @@ export function replay(route: RouteInput, fixes: Fix[], opts: ReplayOptions): Re
     if (v.verdict.late) late++;
     else while (f.timeMs - clockMs >= tickMs) apply({ type: 'tick', nowMs: (clockMs += tickMs) });
     apply({ type: 'fix', fix: f, late: v.verdict.late });
-    if (timeline && etas) timeline.push({ type: 'eta', timeMs: f.timeMs, stops: etas.current().map((r) => ({ stopId: r.stopId, etaMs: Math.round(r.etaMs) })) });
+    if (timeline && etas)
+      timeline.push({
+        type: 'eta',
+        timeMs: f.timeMs,
+        stops: etas.current().map((r) => ({ stopId: r.stopId, etaMs: Math.round(r.etaMs) })),
+      });
   }
   apply({ type: 'tripEnd', timeMs: Math.max(clockMs, filter.newestMs ?? clockMs) });
   // stable sort into time order (late inputs can emit updates about earlier moments)
-  const inOrder = <T extends { timeMs: number }>(list: T[]) => list.map((e, i) => ({ e, i })).sort((a, b) => a.e.timeMs - b.e.timeMs || a.i - b.i).map((x) => x.e);
+  const inOrder = <T extends { timeMs: number }>(list: T[]) =>
+    list
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => a.e.timeMs - b.e.timeMs || a.i - b.i)
+      .map((x) => x.e);
   return { events: inOrder(events), rejected, late, state, ...(timeline ? { timeline: inOrder(timeline) } : {}) };
 }

@@ -15,7 +15,9 @@ export function loadImportedRoute(file: string, shapeId?: string): ImportedRoute
   }
   if (file.toLowerCase().endsWith('.zip')) return gtfsRoute(readGtfsZip(readFileSync(file)), { shapeId });
   // the file name names the route when the GeoJSON does not
-  return parseGeoJsonRoute(JSON.parse(readFileSync(file, 'utf8')), { name: basename(file).replace(/\.(geo)?json$/i, '') });
+  return parseGeoJsonRoute(JSON.parse(readFileSync(file, 'utf8')), {
+    name: basename(file).replace(/\.(geo)?json$/i, ''),
+  });
 }
 
 export function toRouteInput(route: ImportedRoute, id = route.externalId ?? route.shapeId ?? route.name): RouteInput {

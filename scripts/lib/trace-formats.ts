@@ -22,7 +22,10 @@ function baseFix(deviceId: string, timeMs: number, lat: number, lon: number, spe
 }
 
 export function parseCsvTrace(text: string, deviceId = 'replay'): Fix[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const [headerLine = ''] = lines; // empty text: no columns, so the header check below reports it
   const header = headerLine.split(',').map((h) => h.trim());
   const col = (name: string) => header.indexOf(name);
@@ -38,7 +41,10 @@ export function parseCsvTrace(text: string, deviceId = 'replay'): Fix[] {
 const WKT_POINT = /^\s*POINT\s*\(\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\)\s*$/i;
 
 /** barefoot format: [{ point: 'POINT(lon lat)', time: '2014-09-10 06:54:07+0200', id }] */
-export function parseBarefootTrace(items: Array<{ point: string; time: string; id?: string }>, deviceId = 'replay'): Fix[] {
+export function parseBarefootTrace(
+  items: Array<{ point: string; time: string; id?: string }>,
+  deviceId = 'replay',
+): Fix[] {
   return items.map((it) => {
     const m = WKT_POINT.exec(it.point);
     if (!m) throw new Error(`unreadable point: ${it.point}`);
@@ -55,7 +61,14 @@ export function parseJsonLinesTrace(text: string, deviceId = 'replay'): Fix[] {
       const o = JSON.parse(line) as Partial<Fix> & { time?: string | number };
       const timeMs = typeof o.timeMs === 'number' ? o.timeMs : parseTime(String(o.time));
       const f = baseFix(o.deviceId ?? deviceId, timeMs, Number(o.lat), Number(o.lon), o.speedKph);
-      return { ...f, ...o, timeMs, alarms: o.alarms ?? [], attributes: o.attributes ?? {}, valid: o.valid ?? true } as Fix;
+      return {
+        ...f,
+        ...o,
+        timeMs,
+        alarms: o.alarms ?? [],
+        attributes: o.attributes ?? {},
+        valid: o.valid ?? true,
+      } as Fix;
     });
 }
 

@@ -9,7 +9,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const serverLibraries = ['postgres', 'drizzle-orm', 'drizzle-kit', '@electric-sql/pglite', 'hono', '@hono/', 'ws', 'node-cron', 'esbuild'];
+const serverLibraries = [
+  'postgres',
+  'drizzle-orm',
+  'drizzle-kit',
+  '@electric-sql/pglite',
+  'hono',
+  '@hono/',
+  'ws',
+  'node-cron',
+  'esbuild',
+];
 
 /** 'src/core', 'src/ingest', …, 'src' (files directly in src/), 'scripts', 'test', or null outside the tree. */
 function areaOf(absolutePath) {
@@ -26,7 +36,11 @@ function isTypeOnly(node) {
 }
 
 function isServerOnlyPackage(spec) {
-  return builtins.has(spec) || builtins.has(spec.split('/')[0]) || serverLibraries.some((p) => spec === p || spec.startsWith(p.endsWith('/') ? p : `${p}/`));
+  return (
+    builtins.has(spec) ||
+    builtins.has(spec.split('/')[0]) ||
+    serverLibraries.some((p) => spec === p || spec.startsWith(p.endsWith('/') ? p : `${p}/`))
+  );
 }
 
 /** The reason an import breaks the layering, or null. */
@@ -44,10 +58,16 @@ export function violation(fromFile, spec, typeOnly) {
   if (from === 'src/core') return `src/core imports nothing outside itself (found ${to})`;
   if (from === 'src/ingest') {
     if (to === 'src/core' && typeOnly) return null;
-    return to === 'src/core' ? 'src/ingest may import src/core types only (use `import type`)' : `src/ingest may import only src/core types (found ${to})`;
+    return to === 'src/core'
+      ? 'src/ingest may import src/core types only (use `import type`)'
+      : `src/ingest may import only src/core types (found ${to})`;
   }
-  if (from === 'src/pages') return typeOnly || to === 'src/core' ? null : `src/pages (browser code) may import src/core, and the rest of src/ for types only (found ${to})`;
-  if (to === 'src/runtime' && from !== 'src/runtime') return 'only src/runtime knows the runtime: import it from nowhere else';
+  if (from === 'src/pages')
+    return typeOnly || to === 'src/core'
+      ? null
+      : `src/pages (browser code) may import src/core, and the rest of src/ for types only (found ${to})`;
+  if (to === 'src/runtime' && from !== 'src/runtime')
+    return 'only src/runtime knows the runtime: import it from nowhere else';
   if (to === 'src/pages' && from !== 'src/runtime' && !typeOnly) return 'only src/runtime serves the pages';
   return null;
 }

@@ -5,7 +5,15 @@
 // Positions: device i moves east at ~10 m/s along its own parallel; its position is a function of the
 // device time, so runs that continue in time stay plausible for the pipeline's jump filter.
 import http from 'node:http';
-import { encodeJt808Frame, encodeJt808Header, epochMsToBcdTime, Jt808FrameSplitter, unescapeJt808, xorChecksum, type Jt808HeaderVersion } from '../../src/ingest/jt808';
+import {
+  encodeJt808Frame,
+  encodeJt808Header,
+  epochMsToBcdTime,
+  Jt808FrameSplitter,
+  unescapeJt808,
+  xorChecksum,
+  type Jt808HeaderVersion,
+} from '../../src/ingest/jt808';
 import { encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
 
 /** Shared by both kinds: where the devices drive, and how many fixes are sent twice. */
@@ -18,8 +26,25 @@ interface LoadCommon {
 
 export type LoadTask =
   /** `authCode`: the code provisioned in the registry for every terminal (they authenticate without registering). */
-  | (LoadCommon & { kind: 'jt808'; port: number; phones: string[]; fixesPerDevice: number; baseMs: number; t0Ms: number; window: number; authCode?: string })
-  | (LoadCommon & { kind: 'json'; url: string; tokens: string[]; fixesPerDevice: number; baseMs: number; t0Ms: number; batch: number });
+  | (LoadCommon & {
+      kind: 'jt808';
+      port: number;
+      phones: string[];
+      fixesPerDevice: number;
+      baseMs: number;
+      t0Ms: number;
+      window: number;
+      authCode?: string;
+    })
+  | (LoadCommon & {
+      kind: 'json';
+      url: string;
+      tokens: string[];
+      fixesPerDevice: number;
+      baseMs: number;
+      t0Ms: number;
+      batch: number;
+    });
 
 export interface LoadResult {
   elapsedMs: number;
@@ -54,7 +79,12 @@ function measure(path: [number, number][]): number[] {
  * Device `device` at `timeMs` on a route: 10 m/s (36 km/h) along the path from a start spread per device, turning
  * round at the ends (so consecutive fixes are always 10 m apart: plausible for the jump filter).
  */
-export function routePosition(paths: { path: [number, number][]; cum: number[] }[], device: number, baseMs: number, timeMs: number): TerminalPosition {
+export function routePosition(
+  paths: { path: [number, number][]; cum: number[] }[],
+  device: number,
+  baseMs: number,
+  timeMs: number,
+): TerminalPosition {
   const r = paths[device % paths.length]!;
   const total = r.cum[r.cum.length - 1]!;
   let d = ((device * 137.5) % total) + ((timeMs - baseMs) / 1000) * 10;
@@ -73,7 +103,9 @@ export function routePosition(paths: { path: [number, number][]; cum: number[] }
   const [lon1, lat1] = r.path[hi]!;
   const lat = Math.round((lat0 + f * (lat1 - lat0)) * 1e6) / 1e6;
   const lon = Math.round((lon0 + f * (lon1 - lon0)) * 1e6) / 1e6;
-  const headingDeg = Math.round(((Math.atan2((lon1 - lon0) * Math.cos((lat0 * Math.PI) / 180), lat1 - lat0) * 180) / Math.PI + 360) % 360);
+  const headingDeg = Math.round(
+    ((Math.atan2((lon1 - lon0) * Math.cos((lat0 * Math.PI) / 180), lat1 - lat0) * 180) / Math.PI + 360) % 360,
+  );
   return { timeMs, lat, lon, speedKph: 36, headingDeg, altitudeM: 12, mileageKm: 1234.5 };
 }
 
@@ -130,13 +162,27 @@ class PositionFrameEncoder {
 
   /** The ordinary encoding. */
   slow(serial: number, p: TerminalPosition): Uint8Array {
-    return encodeJt808Frame({ msgId: 0x0200, phone: this.phone, serial, version: this.version }, encodePositionBody(p, this.version));
+    return encodeJt808Frame(
+      { msgId: 0x0200, phone: this.phone, serial, version: this.version },
+      encodePositionBody(p, this.version),
+    );
   }
 
   /** Writes the frame at `out[o]` (room for 2 + 2 × content bytes needed); returns the offset after it. */
   encodeInto(serial: number, p: TerminalPosition, out: Uint8Array, o: number): number {
     const t = this.template;
-    if ((p.lat < 0) !== (t.lat < 0) || (p.lon < 0) !== (t.lon < 0) || p.speedKph !== t.speedKph || p.altitudeM !== t.altitudeM || p.mileageKm !== t.mileageKm || p.satellites !== t.satellites || p.alarms !== t.alarms || p.valid !== t.valid || p.acc !== t.acc || p.doorOpen !== t.doorOpen) {
+    if (
+      p.lat < 0 !== t.lat < 0 ||
+      p.lon < 0 !== t.lon < 0 ||
+      p.speedKph !== t.speedKph ||
+      p.altitudeM !== t.altitudeM ||
+      p.mileageKm !== t.mileageKm ||
+      p.satellites !== t.satellites ||
+      p.alarms !== t.alarms ||
+      p.valid !== t.valid ||
+      p.acc !== t.acc ||
+      p.doorOpen !== t.doorOpen
+    ) {
       const f = this.slow(serial, p);
       out.set(f, o);
       return o + f.length;
@@ -187,12 +233,15 @@ class PositionFrameEncoder {
     const out = new Uint8Array(this.maxWireBytes);
     const fast = out.subarray(0, this.encodeInto(serial, p, out, 0));
     const slow = this.slow(serial, p);
-    if (fast.length !== slow.length || fast.some((x, i) => x !== slow[i])) throw new Error('load generator: fast 0x0200 encoding differs from the ordinary one');
+    if (fast.length !== slow.length || fast.some((x, i) => x !== slow[i]))
+      throw new Error('load generator: fast 0x0200 encoding differs from the ordinary one');
   }
 }
 
 /** A 0x8001 (2013 header) from the platform: the acknowledged serial and message id and the result, or undefined. */
-function readGeneralResponse(wire: Uint8Array): { replySerial: number; replyMsgId: number; result: number } | undefined {
+function readGeneralResponse(
+  wire: Uint8Array,
+): { replySerial: number; replyMsgId: number; result: number } | undefined {
   const u = unescapeJt808(wire, 1, wire.length - 1);
   if (!u.ok) return undefined;
   const c = u.content;
@@ -227,7 +276,16 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
     if (every > 0 && (k + 1) % every === 0) order.push(k);
   }
   const sends = order.length;
-  const r: LoadResult = { elapsedMs: 0, fixes: task.phones.length * n, sent: task.phones.length * sends, acked: 0, uniqueAcked: 0, refused: 0, errors: 0, cpuMs: 0 };
+  const r: LoadResult = {
+    elapsedMs: 0,
+    fixes: task.phones.length * n,
+    sent: task.phones.length * sends,
+    acked: 0,
+    uniqueAcked: 0,
+    refused: 0,
+    errors: 0,
+    cpuMs: 0,
+  };
   const started = performance.now();
   const cpu = process.cpuUsage();
   // Each terminal keeps at most `window` reports unacknowledged (as a terminal keeps unacknowledged reports for
@@ -261,7 +319,8 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
             if (k <= 0) return;
             const out = Buffer.allocUnsafe(k * encoder.maxWireBytes);
             let o = 0;
-            for (let j = 0; j < k; j++, sent++) o = encoder.encodeInto((first + sent) & 0xffff, at(order[sent]!), out, o);
+            for (let j = 0; j < k; j++, sent++)
+              o = encoder.encodeInto((first + sent) & 0xffff, at(order[sent]!), out, o);
             c.socket.write(out.subarray(0, o));
           };
           c.socket.removeAllListeners('data');
@@ -310,14 +369,34 @@ async function runJt808(task: Extract<LoadTask, { kind: 'jt808' }>, go: Promise<
 /** Keep-alive HTTP/1.1 connections for the JSON load (node:http: far less client CPU per request than fetch). */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function postJson(url: string, token: string, payload: string, timeoutMs: number): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function postJson(
+  url: string,
+  token: string,
+  payload: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: timeoutMs }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
@@ -329,7 +408,16 @@ async function runJson(task: Extract<LoadTask, { kind: 'json' }>, go: Promise<vo
   await go;
   const every = task.resendEvery ?? 0;
   const position = positionsOf(task);
-  const r: LoadResult = { elapsedMs: 0, fixes: task.tokens.length * task.fixesPerDevice, sent: 0, acked: 0, uniqueAcked: 0, refused: 0, errors: 0, cpuMs: 0 };
+  const r: LoadResult = {
+    elapsedMs: 0,
+    fixes: task.tokens.length * task.fixesPerDevice,
+    sent: 0,
+    acked: 0,
+    uniqueAcked: 0,
+    refused: 0,
+    errors: 0,
+    cpuMs: 0,
+  };
   const started = performance.now();
   const cpu = process.cpuUsage();
   await Promise.all(

@@ -101,7 +101,8 @@ export class Authenticator {
   evict(r: Revocation): void {
     this.generation++;
     for (const [hash, e] of this.cache) {
-      if (r.kind === 'token' ? e.principal.tokenId === r.tokenId : e.principal.userId === r.userId) this.cache.delete(hash);
+      if (r.kind === 'token' ? e.principal.tokenId === r.tokenId : e.principal.userId === r.userId)
+        this.cache.delete(hash);
     }
   }
 

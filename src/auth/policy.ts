@@ -14,7 +14,20 @@
 import { localDate } from '../core/time-zone';
 import type { Principal } from './principal';
 
-export const objectKinds = ['school', 'bus', 'device', 'driver', 'attendant', 'route', 'student', 'guardian', 'trip', 'violation', 'report', 'compliance'] as const;
+export const objectKinds = [
+  'school',
+  'bus',
+  'device',
+  'driver',
+  'attendant',
+  'route',
+  'student',
+  'guardian',
+  'trip',
+  'violation',
+  'report',
+  'compliance',
+] as const;
 export type ObjectKind = (typeof objectKinds)[number];
 
 const crud = ['read', 'create', 'update', 'delete'] as const;
@@ -132,7 +145,12 @@ export function roleMay(role: Principal['role'], kind: ObjectKind, action: Actio
   return grantOf(role, kind, action) !== undefined;
 }
 
-export function can<K extends ObjectKind>(p: Principal, action: ActionOn<K>, facts: ObjectFacts<K>, nowMs: number): Decision {
+export function can<K extends ObjectKind>(
+  p: Principal,
+  action: ActionOn<K>,
+  facts: ObjectFacts<K>,
+  nowMs: number,
+): Decision {
   if (!roleMay(p.role, facts.kind, action as Action)) return deny(`A ${p.role} may not ${action} a ${facts.kind}`);
   if (p.role === 'admin') return ALLOW;
   if (p.role === 'manager') {
@@ -142,32 +160,52 @@ export function can<K extends ObjectKind>(p: Principal, action: ActionOn<K>, fac
   return holds(grantOf(p.role, facts.kind, action as Action)!, p, facts, nowMs);
 }
 
-export const allows = <K extends ObjectKind>(p: Principal, action: ActionOn<K>, facts: ObjectFacts<K>, nowMs: number): boolean => can(p, action, facts, nowMs).ok;
+export const allows = <K extends ObjectKind>(
+  p: Principal,
+  action: ActionOn<K>,
+  facts: ObjectFacts<K>,
+  nowMs: number,
+): boolean => can(p, action, facts, nowMs).ok;
 
 function holds(grant: Grant, p: Principal, f: ObjectFacts, nowMs: number): Decision {
   const g = p.guardianId;
   const inFamily = g != null && (f.family ?? []).includes(g);
   switch (grant) {
     case 'member':
-      return f.schoolId != null && p.schoolIds.includes(f.schoolId) ? ALLOW : deny('Out of your scope: not your school');
+      return f.schoolId != null && p.schoolIds.includes(f.schoolId)
+        ? ALLOW
+        : deny('Out of your scope: not your school');
     case 'family':
       return inFamily ? ALLOW : deny('Out of your scope: not your family');
     case 'familyToday': {
       if (!inFamily) return deny('Out of your scope: not your family');
       const today = schoolToday(f, nowMs);
-      return (f.trips ?? []).some((t) => t.serviceDate === today && t.family.includes(g!)) ? ALLOW : deny('Not a bus your child rides today');
+      return (f.trips ?? []).some((t) => t.serviceDate === today && t.family.includes(g!))
+        ? ALLOW
+        : deny('Not a bus your child rides today');
     }
     case 'assignedToday': {
       const mine = p.attendantId == null ? [] : (f.trips ?? []).filter((t) => t.attendantId === p.attendantId);
-      if (!mine.length) return deny(f.kind === 'trip' ? 'This trip is not assigned to you' : 'Out of your scope: not on a trip assigned to you');
+      if (!mine.length)
+        return deny(
+          f.kind === 'trip' ? 'This trip is not assigned to you' : 'Out of your scope: not on a trip assigned to you',
+        );
       const today = schoolToday(f, nowMs);
       if (mine.some((t) => t.serviceDate === today)) return ALLOW;
-      return deny(f.kind === 'trip' ? `This trip runs on ${mine[0]!.serviceDate}; today is ${today ?? 'unknown'} at the school` : 'Only on the day of a trip assigned to you');
+      return deny(
+        f.kind === 'trip'
+          ? `This trip runs on ${mine[0]!.serviceDate}; today is ${today ?? 'unknown'} at the school`
+          : 'Only on the day of a trip assigned to you',
+      );
     }
     case 'self':
-      return p.attendantId != null && f.attendantId === p.attendantId ? ALLOW : deny('Out of your scope: another attendant');
+      return p.attendantId != null && f.attendantId === p.attendantId
+        ? ALLOW
+        : deny('Out of your scope: another attendant');
     case 'mounted':
-      return p.deviceId != null && (f.deviceIds ?? []).includes(p.deviceId) ? ALLOW : deny('Out of your scope: not this device’s bus');
+      return p.deviceId != null && (f.deviceIds ?? []).includes(p.deviceId)
+        ? ALLOW
+        : deny('Out of your scope: not this device’s bus');
   }
 }
 

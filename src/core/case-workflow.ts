@@ -40,9 +40,13 @@ export function encodeResolution(reason: string | undefined, exemption: Exemptio
   return reason ? `exemption:${exemption}: ${reason}` : `exemption:${exemption}`;
 }
 
-export function decodeResolution(stored: string | null): { reason: string | null; exemptionReason: ExemptionReason | null } {
+export function decodeResolution(stored: string | null): {
+  reason: string | null;
+  exemptionReason: ExemptionReason | null;
+} {
   if (stored == null) return { reason: null, exemptionReason: null };
   const m = /^exemption:(\w+)(?:: ([\s\S]*))?$/.exec(stored);
-  if (m && (exemptionReasons as readonly string[]).includes(m[1]!)) return { exemptionReason: m[1] as ExemptionReason, reason: m[2] ?? null };
+  if (m && (exemptionReasons as readonly string[]).includes(m[1]!))
+    return { exemptionReason: m[1] as ExemptionReason, reason: m[2] ?? null };
   return { reason: stored, exemptionReason: null };
 }

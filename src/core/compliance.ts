@@ -76,7 +76,11 @@ export function addYears(date: string, years: number): string {
  */
 export function complianceItems(reg: ComplianceRegistry, today: string, warnDays = 30): ComplianceItem[] {
   const out: ComplianceItem[] = [];
-  const check = (base: Omit<ComplianceItem, 'expiresOn' | 'daysLeft' | 'status'>, expiresOn: string | null, missingIfNull: boolean) => {
+  const check = (
+    base: Omit<ComplianceItem, 'expiresOn' | 'daysLeft' | 'status'>,
+    expiresOn: string | null,
+    missingIfNull: boolean,
+  ) => {
     if (expiresOn == null) {
       if (missingIfNull) out.push({ ...base, expiresOn: null, daysLeft: null, status: 'missing' });
       return;
@@ -88,9 +92,14 @@ export function complianceItems(reg: ComplianceRegistry, today: string, warnDays
   for (const d of reg.drivers) {
     const base = { subjectType: 'driver' as const, subjectId: d.id, subjectName: d.name, schoolId: d.schoolId };
     check({ ...base, kind: 'driverLicence' }, d.licenceValidUntil, false);
-    if (!d.schoolBusEndorsement) out.push({ ...base, kind: 'schoolBusEndorsement', expiresOn: null, daysLeft: null, status: 'missing' });
+    if (!d.schoolBusEndorsement)
+      out.push({ ...base, kind: 'schoolBusEndorsement', expiresOn: null, daysLeft: null, status: 'missing' });
     // The review is due a year after the last one; the day before that is the last valid day.
-    check({ ...base, kind: 'annualReview' }, d.lastAnnualReview ? addDays(addYears(d.lastAnnualReview, 1), -1) : null, true);
+    check(
+      { ...base, kind: 'annualReview' },
+      d.lastAnnualReview ? addDays(addYears(d.lastAnnualReview, 1), -1) : null,
+      true,
+    );
     check({ ...base, kind: 'qualificationCertificate' }, d.qualificationCertExpiry, true);
   }
   for (const b of reg.buses) {
@@ -100,9 +109,24 @@ export function complianceItems(reg: ComplianceRegistry, today: string, warnDays
     check({ ...base, kind: 'busInspection' }, b.inspectionValidUntil, true);
   }
   for (const a of reg.attendants) {
-    check({ kind: 'attendantTraining', subjectType: 'attendant', subjectId: a.id, subjectName: a.name, schoolId: a.schoolId }, a.trainingValidUntil, false);
+    check(
+      {
+        kind: 'attendantTraining',
+        subjectType: 'attendant',
+        subjectId: a.id,
+        subjectName: a.name,
+        schoolId: a.schoolId,
+      },
+      a.trainingValidUntil,
+      false,
+    );
   }
-  return out.sort((x, y) => (x.daysLeft ?? -Infinity) - (y.daysLeft ?? -Infinity) || x.kind.localeCompare(y.kind) || x.subjectId - y.subjectId);
+  return out.sort(
+    (x, y) =>
+      (x.daysLeft ?? -Infinity) - (y.daysLeft ?? -Infinity) ||
+      x.kind.localeCompare(y.kind) ||
+      x.subjectId - y.subjectId,
+  );
 }
 
 export function addDays(date: string, days: number): string {

@@ -93,7 +93,9 @@ export function stepInPlace(state: EngineState, input: EngineInput, ctx: TripCon
       if (s.trip.status === 'ended') return;
       const driver = driverOnCard(s.driver, input, ctx, sink, s.trip.status === 'active');
       sink.driverId = driver.onDutyId;
-      const fatigue = input.inserted ? fatigueOnDriverChange(s.fatigue, driver.onDutyId, input.timeMs, sink) : s.fatigue;
+      const fatigue = input.inserted
+        ? fatigueOnDriverChange(s.fatigue, driver.onDutyId, input.timeMs, sink)
+        : s.fatigue;
       s.driver = driver;
       s.fatigue = fatigue;
       return;
@@ -131,14 +133,23 @@ function startTrip(s: EngineState, timeMs: number, mode: 'explicit' | 'auto', ct
   s.driver = driver;
   if (s.fatigue.driverId !== driver.onDutyId) {
     // The driver's block from earlier trips today continues (nothing of this trip is accumulated before its start).
-    s.fatigue = s.fatigue.drivingSinceMs === null ? fatigueFor(driver.onDutyId, timeMs, ctx) : { ...s.fatigue, driverId: driver.onDutyId };
+    s.fatigue =
+      s.fatigue.drivingSinceMs === null
+        ? fatigueFor(driver.onDutyId, timeMs, ctx)
+        : { ...s.fatigue, driverId: driver.onDutyId };
   }
   s.unlicensed = unlicensed;
   s.noAttendant = noAttendant;
   s.lastSeenMs = s.lastSeenMs ?? timeMs;
 }
 
-function endTrip(s: EngineState, timeMs: number, sweepConfirmed: boolean | undefined, ctx: TripContext, sink: EventSink): void {
+function endTrip(
+  s: EngineState,
+  timeMs: number,
+  sweepConfirmed: boolean | undefined,
+  ctx: TripContext,
+  sink: EventSink,
+): void {
   const pos: Position | undefined = s.last ? { lat: s.last.lat, lon: s.last.lon } : undefined;
   const overspeed = overspeedClose(s.overspeed, timeMs, sink, pos);
   if (s.deviation.open) closeEpisode(sink, s.deviation.open, timeMs, timeMs, pos);
@@ -203,7 +214,13 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     const auto =
       ctx.autoStart !== false &&
       shouldAutoStartTrip(
-        { timeMs, speedKph, distanceToRouteM: match.distanceM, plannedStartMs: ctx.plannedStartMs, plannedEndMs: ctx.plannedEndMs },
+        {
+          timeMs,
+          speedKph,
+          distanceToRouteM: match.distanceM,
+          plannedStartMs: ctx.plannedStartMs,
+          plannedEndMs: ctx.plannedEndMs,
+        },
         ctx.config.tripStart,
       );
     if (!auto) {
@@ -242,13 +259,25 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
   const offStop = offStopOnFix(s.offStop, frame, ctx, sink);
   const fatigue = fatigueOnFix(s.fatigue, frame, ctx, sink);
   const driver = noDriverOnFix(s.driver, frame, ctx, sink);
-  const prev: PrevFix | null = last ? { timeMs: last.timeMs, x: last.x, y: last.y, alongM: progress.alongM, distanceM: progress.distanceM, speedKph: last.speedKph ?? null } : null;
+  const prev: PrevFix | null = last
+    ? {
+        timeMs: last.timeMs,
+        x: last.x,
+        y: last.y,
+        alongM: progress.alongM,
+        distanceM: progress.distanceM,
+        speedKph: last.speedKph ?? null,
+      }
+    : null;
   const stops = stopsOnFix(s.stops, frame, ctx, sink, prev);
 
   let emittedMs = progress.emittedMs;
   const emitProgress =
     match.alongM !== null &&
-    (emittedMs === null || timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 || stops.nextIdx !== s.stops.nextIdx || stops.atIdx !== s.stops.atIdx);
+    (emittedMs === null ||
+      timeMs - emittedMs >= ctx.config.progress.emitEveryS * 1000 ||
+      stops.nextIdx !== s.stops.nextIdx ||
+      stops.atIdx !== s.stops.atIdx);
   if (emitProgress) {
     emittedMs = timeMs;
     const lengthM = route.geometry.lengthM;
@@ -302,11 +331,20 @@ export function remainingStopIds(stops: ReadonlyArray<{ id: string }>, st: Stops
   return out;
 }
 
-function onLateFix(s: EngineState, fix: Fix, x: number, y: number, position: Position, ctx: TripContext, sink: EventSink): void {
+function onLateFix(
+  s: EngineState,
+  fix: Fix,
+  x: number,
+  y: number,
+  position: Position,
+  ctx: TripContext,
+  sink: EventSink,
+): void {
   if (s.trip.status !== 'active') return;
   if (isStoredFix(fix, ctx)) {
     const frame = { fix, timeMs: fix.timeMs, x, y, position } as FixFrame;
     s.device = deviceOnBlindArea(s.device, frame, sink);
   }
-  if (hasEmergency(fix.alarms, ctx)) s.emergency = emergencyOnAlarm(s.emergency, fix.timeMs, 'fix', ctx, sink, position);
+  if (hasEmergency(fix.alarms, ctx))
+    s.emergency = emergencyOnAlarm(s.emergency, fix.timeMs, 'fix', ctx, sink, position);
 }

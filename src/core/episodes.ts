@@ -61,13 +61,26 @@ export function openEpisode(sink: EventSink, spec: OpenSpec): Episode {
 }
 
 /** Returns a new episode with the changes; emits violation.updated when emit is true. */
-export function updateEpisode(sink: EventSink, ep: Episode, timeMs: number, changes: Partial<Episode>, emitEvent = true): Episode {
+export function updateEpisode(
+  sink: EventSink,
+  ep: Episode,
+  timeMs: number,
+  changes: Partial<Episode>,
+  emitEvent = true,
+): Episode {
   const next: Episode = { ...ep, ...changes, lastMs: Math.max(ep.lastMs, timeMs) };
   if (emitEvent) emit(sink, 'violation.updated', next, timeMs);
   return next;
 }
 
-export function closeEpisode(sink: EventSink, ep: Episode, endMs: number, timeMs: number, endPosition?: Position, changes?: Partial<Episode>): Episode {
+export function closeEpisode(
+  sink: EventSink,
+  ep: Episode,
+  endMs: number,
+  timeMs: number,
+  endPosition?: Position,
+  changes?: Partial<Episode>,
+): Episode {
   const next: Episode = { ...ep, ...changes, status: 'closed', endMs, lastMs: Math.max(ep.lastMs, timeMs) };
   if (endPosition) next.endPosition = endPosition;
   emit(sink, 'violation.closed', next, timeMs);

@@ -122,4 +122,5 @@ export interface DriverFatigueEvent extends TripRef {
   lastMs: number;
 }
 
-export type EngineEvent = ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent | DriverFatigueEvent;
+export type EngineEvent =
+  ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent | DriverFatigueEvent;

@@ -50,14 +50,19 @@ export function createFilterState(): FilterState {
 export function checkCoordinates(fix: Fix): RejectReason | null {
   if (fix.valid === false) return 'invalid_flag';
   const { lat, lon } = fix;
-  if (!Number.isFinite(lat) || !Number.isFinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180) return 'invalid_coordinates';
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180)
+    return 'invalid_coordinates';
   if (lat === 0 && lon === 0) return 'null_island';
   if (!Number.isFinite(fix.timeMs)) return 'invalid_time';
   return null;
 }
 
 /** More than maxFutureS ahead of the receive time. Without a receive time the test is skipped. */
-export function isFuture(fix: Fix, cfg: RuleConfig['filters'], receivedMs: number | undefined = fix.receivedMs): boolean {
+export function isFuture(
+  fix: Fix,
+  cfg: RuleConfig['filters'],
+  receivedMs: number | undefined = fix.receivedMs,
+): boolean {
   return receivedMs !== undefined && fix.timeMs - receivedMs > cfg.maxFutureS * 1000;
 }
 
@@ -77,7 +82,12 @@ export function impliedSpeedKph(a: Anchor, b: Anchor): number {
 }
 
 /** Filters one fix of one device/bus. Returns the verdict and the new filter state. */
-export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters'], receivedMs?: number): { state: FilterState; verdict: FilterVerdict } {
+export function filterFix(
+  state: FilterState,
+  fix: Fix,
+  cfg: RuleConfig['filters'],
+  receivedMs?: number,
+): { state: FilterState; verdict: FilterVerdict } {
   const bad = checkCoordinates(fix) ?? checkBounds(fix, receivedMs ?? fix.receivedMs);
   if (bad) return { state, verdict: { ok: false, reason: bad } };
   if (isFuture(fix, cfg, receivedMs ?? fix.receivedMs)) return { state, verdict: { ok: false, reason: 'future_time' } };
@@ -111,9 +121,15 @@ export function filterFix(state: FilterState, fix: Fix, cfg: RuleConfig['filters
     const agrees = s !== null && impliedSpeedKph(s, here) <= cfg.maxJumpSpeedKph;
     const count = agrees ? s!.count + 1 : 1;
     if (count >= cfg.jumpReanchorFixes) {
-      return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null }, verdict: { ok: true, late: false } };
+      return {
+        state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null },
+        verdict: { ok: true, late: false },
+      };
     }
     return { state: { ...state, suspect: { ...here, count } }, verdict: { ok: false, reason: 'implausible_jump' } };
   }
-  return { state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null }, verdict: { ok: true, late: false } };
+  return {
+    state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null },
+    verdict: { ok: true, late: false },
+  };
 }

@@ -51,10 +51,12 @@ export function checkBounds(fix: Fix, receivedMs?: number): BoundsReason | null 
     if (speedKph > MAX_REPORTED_SPEED_KPH) return 'implausible_speed';
     if (!fitsReal(speedKph)) return 'out_of_range_value';
   }
-  if (headingDeg !== undefined && (!fitsReal(headingDeg) || headingDeg < 0 || headingDeg > 360)) return 'out_of_range_value';
+  if (headingDeg !== undefined && (!fitsReal(headingDeg) || headingDeg < 0 || headingDeg > 360))
+    return 'out_of_range_value';
   if (altitudeM !== undefined && !fitsReal(altitudeM)) return 'out_of_range_value';
   if (accuracyM !== undefined && (!fitsReal(accuracyM) || accuracyM < 0)) return 'out_of_range_value';
-  if (satellites !== undefined && (!Number.isInteger(satellites) || satellites < 0 || satellites > 32767)) return 'out_of_range_value';
+  if (satellites !== undefined && (!Number.isInteger(satellites) || satellites < 0 || satellites > 32767))
+    return 'out_of_range_value';
   for (const a of fix.alarms) if (typeof a !== 'string' || isUnstorableText(a)) return 'invalid_text';
   for (const k in fix.attributes) {
     if (isUnstorableText(k)) return 'invalid_text';

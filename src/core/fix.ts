@@ -95,7 +95,14 @@ export type DeviceEvent =
     }
   | { type: 'alarm'; deviceId: string; protocol: Protocol; timeMs?: number; alarms: AlarmName[]; text?: string }
   | { type: 'register'; deviceId: string; protocol: Protocol; attributes: Record<string, AttributeValue> }
-  | { type: 'authenticate'; deviceId: string; protocol: Protocol; authCode: string; imei?: string; softwareVersion?: string }
+  | {
+      type: 'authenticate';
+      deviceId: string;
+      protocol: Protocol;
+      authCode: string;
+      imei?: string;
+      softwareVersion?: string;
+    }
   | { type: 'unregister'; deviceId: string; protocol: Protocol };
 
 export interface DecodeError {

@@ -1,5 +1,11 @@
 // Route context prepared once per route (not per fix): geometry, stops on the path, speed zones.
-import { buildRouteGeometry, matchGlobal, matchSegment, type RouteGeometry, type SegmentMatch } from './geo/route-geometry';
+import {
+  buildRouteGeometry,
+  matchGlobal,
+  matchSegment,
+  type RouteGeometry,
+  type SegmentMatch,
+} from './geo/route-geometry';
 import { projectX, projectY } from './geo/projection';
 import { buildZoneIndex, type RoadClass, type ZoneDef, type ZoneIndex } from './geo/zone-index';
 

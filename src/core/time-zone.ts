@@ -21,7 +21,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 function localParts(timeZone: string, epochMs: number) {
   const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(epochMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  for (const p of formatter(timeZone).formatToParts(new Date(epochMs)))
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return parts as { year: number; month: number; day: number; hour: number; minute: number; second: number };
 }
 

@@ -38,20 +38,36 @@ export interface RouteMatch {
  * only moves to a far part of the path when the fix is inside the corridor there (a rejoin), and
  * then prefers the earliest such part ahead of the previous progress.
  */
-export function locateOnRoute(g: RouteGeometry, x: number, y: number, prevAlongM: number | null, dtS: number, cfg: RuleConfig): RouteMatch {
+export function locateOnRoute(
+  g: RouteGeometry,
+  x: number,
+  y: number,
+  prevAlongM: number | null,
+  dtS: number,
+  cfg: RuleConfig,
+): RouteMatch {
   return locateOnRouteInto(g, x, y, prevAlongM, dtS, cfg, { alongM: null, distanceM: 0 });
 }
 
 const localScratch: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
 
 /** locateOnRoute writing into out; returns out. Allocates nothing on the usual (local) path. */
-export function locateOnRouteInto(g: RouteGeometry, x: number, y: number, prevAlongM: number | null, dtS: number, cfg: RuleConfig, out: RouteMatch): RouteMatch {
+export function locateOnRouteInto(
+  g: RouteGeometry,
+  x: number,
+  y: number,
+  prevAlongM: number | null,
+  dtS: number,
+  cfg: RuleConfig,
+  out: RouteMatch,
+): RouteMatch {
   const p = cfg.progress;
   const corridorM = cfg.deviation.corridorM;
   if (prevAlongM !== null) {
     const ahead = p.searchAheadM + Math.max(0, dtS) * (p.searchSpeedKph / 3.6);
     const local = matchWindowInto(g, x, y, prevAlongM - p.searchBackM, prevAlongM + ahead, localScratch);
-    const localAlongM = local.alongM, localDistanceM = local.distanceM;
+    const localAlongM = local.alongM,
+      localDistanceM = local.distanceM;
     if (localDistanceM <= p.localAcceptM) {
       out.alongM = Math.max(localAlongM, prevAlongM - p.searchBackM);
       out.distanceM = localDistanceM;

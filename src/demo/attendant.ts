@@ -42,7 +42,11 @@ export class SimAttendant {
       return true;
     } catch (err) {
       this.stats.errors++;
-      this.log('attendant request failed', { tripId: this.plan.tripId, path, error: err instanceof Error ? err.message : String(err) });
+      this.log('attendant request failed', {
+        tripId: this.plan.tripId,
+        path,
+        error: err instanceof Error ? err.message : String(err),
+      });
       return false;
     }
   }
@@ -64,7 +68,14 @@ export class SimAttendant {
     if (ids.length === 0) return;
     const event = last ? 'gotOff' : 'boarded';
     const recordedAt = new Date(p.timeMs).toISOString();
-    const records = ids.map((studentId) => ({ type: 'student', clientId: `sim-${this.plan.tripId}-${++this.seq}`, recordedAt, stopId: stop.id, studentId, event }));
+    const records = ids.map((studentId) => ({
+      type: 'student',
+      clientId: `sim-${this.plan.tripId}-${++this.seq}`,
+      recordedAt,
+      stopId: stop.id,
+      studentId,
+      event,
+    }));
     if (!(await this.post('/boarding', { records }))) return;
     if (last) {
       this.stats.gotOff += ids.length;

@@ -29,7 +29,8 @@ export function createJt808Credentials(opts: {
   if (opts.file) {
     try {
       const saved = JSON.parse(readFileSync(opts.file, 'utf8')) as Record<string, string>;
-      for (const [id, code] of Object.entries(saved)) if (typeof code === 'string') codes.set(canonicalJt808Phone(id), code);
+      for (const [id, code] of Object.entries(saved))
+        if (typeof code === 'string') codes.set(canonicalJt808Phone(id), code);
     } catch {
       /* no codes kept yet */
     }

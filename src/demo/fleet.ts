@@ -41,7 +41,10 @@ export class Api {
   async callAs<T = any>(token: string, method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -56,7 +59,10 @@ export class Api {
     let cursor: string | undefined;
     for (let page = 0; page < 50; page++) {
       const sep = path.includes('?') ? '&' : '?';
-      const r = await this.call<{ items: T[]; nextCursor?: string | null }>('GET', `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const r = await this.call<{ items: T[]; nextCursor?: string | null }>(
+        'GET',
+        `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       out.push(...r.items);
       if (!r.nextCursor) break;
       cursor = r.nextCursor;
@@ -80,9 +86,15 @@ export interface FleetOptions {
 }
 
 export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]> {
-  const [devices, trips, routes, buses] = await Promise.all([api.list('/api/v1/devices'), api.list('/api/v1/trips'), api.list('/api/v1/routes'), api.list('/api/v1/buses')]);
+  const [devices, trips, routes, buses] = await Promise.all([
+    api.list('/api/v1/devices'),
+    api.list('/api/v1/trips'),
+    api.list('/api/v1/routes'),
+    api.list('/api/v1/buses'),
+  ]);
   const plates = new Map<number, string>(buses.map((b) => [b.id, b.plate]));
-  if (routes.length === 0) throw new Error('the registry has no routes: seed the demo district or import a route first');
+  if (routes.length === 0)
+    throw new Error('the registry has no routes: seed the demo district or import a route first');
   const routeCache = new Map<number, any>();
   const route = async (id: number) => {
     if (!routeCache.has(id)) routeCache.set(id, await api.call('GET', `/api/v1/routes/${id}`));
@@ -103,13 +115,27 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
   for (let i = candidates.length; i < want; i++) {
     const r = routes[i % routes.length];
     const protocol = protocols[i % protocols.length];
-    const bus = await api.call('POST', '/api/v1/buses', { schoolId: r.schoolId, plate: `SIM-${runTag}-${i + 1}`, approvedCapacity: 40 });
+    const bus = await api.call('POST', '/api/v1/buses', {
+      schoolId: r.schoolId,
+      plate: `SIM-${runTag}-${i + 1}`,
+      approvedCapacity: 40,
+    });
     plates.set(bus.id, bus.plate);
     // JT/T 808 terminals are known by their phone number; other devices get an unguessable id from the registry,
     // and OsmAnd phones a password as well.
-    const identifier = protocol === 'jt808' ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}` : undefined;
+    const identifier =
+      protocol === 'jt808'
+        ? `0139${String(Date.now() % 1e4).padStart(4, '0')}${String(i).padStart(4, '0')}`
+        : undefined;
     const secret = protocol === 'osmand' ? `sim-${runTag}-${Math.random().toString(36).slice(2, 12)}` : undefined;
-    const device = await api.call('POST', '/api/v1/devices', { schoolId: r.schoolId, busId: bus.id, protocol, identifier, secret, label: `Simulator bus ${i + 1}` });
+    const device = await api.call('POST', '/api/v1/devices', {
+      schoolId: r.schoolId,
+      busId: bus.id,
+      protocol,
+      identifier,
+      secret,
+      label: `Simulator bus ${i + 1}`,
+    });
     if (secret) (opts.deviceSecrets ??= new Map()).set(device.identifier, secret);
     candidates.push({ ...device, simRouteId: r.id });
     opts.log('simulator bus created', { busId: bus.id, deviceId: device.id, protocol, identifier: device.identifier });
@@ -123,7 +149,11 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
       deviceToken = opts.deviceTokens.get(d.identifier);
       if (!deviceToken) {
         try {
-          const user = await api.call('POST', '/api/v1/users', { name: `Simulator feed ${d.identifier}`, role: 'device', deviceId: d.id });
+          const user = await api.call('POST', '/api/v1/users', {
+            name: `Simulator feed ${d.identifier}`,
+            role: 'device',
+            deviceId: d.id,
+          });
           deviceToken = (await api.call('POST', `/api/v1/users/${user.id}/tokens`, { label: 'simulator' })).token;
         } catch (err) {
           opts.log('no token for JSON device; skipped', { identifier: d.identifier, error: String(err) });
@@ -132,7 +162,9 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
       }
     }
     // Today's trip of the bus that has not finished, else any of its trips (for the route).
-    const trip = trips.find((t) => t.busId === d.busId && (t.status === 'planned' || t.status === 'active')) ?? trips.find((t) => t.busId === d.busId);
+    const trip =
+      trips.find((t) => t.busId === d.busId && (t.status === 'planned' || t.status === 'active')) ??
+      trips.find((t) => t.busId === d.busId);
     const routeId: number = d.simRouteId ?? trip?.routeId ?? routes[i % routes.length].id;
     const r = await route(routeId);
     const coords: LonLat[] = (r.path?.coordinates ?? []).map(([lon, lat]: [number, number]) => ({ lon, lat }));
@@ -148,26 +180,45 @@ export async function loadFleet(api: Api, opts: FleetOptions): Promise<SimBus[]>
       routeId,
       routeName: r.name,
       path: coords,
-      stops: [...(r.stops ?? [])].sort((a: any, b: any) => a.sequence - b.sequence).map((s: any) => ({ lon: s.lon, lat: s.lat, name: s.name })),
+      stops: [...(r.stops ?? [])]
+        .sort((a: any, b: any) => a.sequence - b.sequence)
+        .map((s: any) => ({ lon: s.lon, lat: s.lat, name: s.name })),
     };
     if (deviceToken) bus.deviceToken = deviceToken;
     const plate = plates.get(d.busId);
     if (plate !== undefined) bus.plate = plate;
     const secret = d.protocol === 'osmand' ? opts.deviceSecrets?.get(d.identifier) : undefined;
     if (secret) bus.secret = secret;
-    else if (d.protocol === 'osmand' && d.hasSecret) opts.log('osmand device has a password the simulator does not know; its reports will be refused', { identifier: d.identifier });
-    const attendantToken = trip?.attendantId != null && (trip.status === 'planned' || trip.status === 'active') ? opts.attendantTokens?.get(trip.attendantId) : undefined;
+    else if (d.protocol === 'osmand' && d.hasSecret)
+      opts.log('osmand device has a password the simulator does not know; its reports will be refused', {
+        identifier: d.identifier,
+      });
+    const attendantToken =
+      trip?.attendantId != null && (trip.status === 'planned' || trip.status === 'active')
+        ? opts.attendantTokens?.get(trip.attendantId)
+        : undefined;
     if (trip && attendantToken) {
       const riders = await studentsByStop(api, routeId);
       bus.attendant = {
         tripId: trip.id,
         token: attendantToken,
-        stops: (r.stops ?? []).map((s: any) => ({ id: s.id, lat: s.lat, lon: s.lon, sequence: s.sequence, studentIds: riders.get(s.id) ?? [] })),
+        stops: (r.stops ?? []).map((s: any) => ({
+          id: s.id,
+          lat: s.lat,
+          lon: s.lon,
+          sequence: s.sequence,
+          studentIds: riders.get(s.id) ?? [],
+        })),
       };
     }
     if (trip?.driverId) {
       const dr = await driver(trip.driverId);
-      if (dr) bus.driver = { name: dr.name, certificateNo: dr.qualificationCertNo ?? undefined, certificateExpiry: dr.qualificationCertExpiry ?? undefined };
+      if (dr)
+        bus.driver = {
+          name: dr.name,
+          certificateNo: dr.qualificationCertNo ?? undefined,
+          certificateExpiry: dr.qualificationCertExpiry ?? undefined,
+        };
     }
     out.push(bus);
   }
@@ -179,7 +230,8 @@ async function studentsByStop(api: Api, routeId: number): Promise<Map<number, nu
   const out = new Map<number, number[]>();
   for (const s of await api.list('/api/v1/students')) {
     const full = await api.call('GET', `/api/v1/students/${s.id}`);
-    for (const a of full.stops ?? []) if (a.routeId === routeId) out.set(a.stopId, [...(out.get(a.stopId) ?? []), s.id]);
+    for (const a of full.stops ?? [])
+      if (a.routeId === routeId) out.set(a.stopId, [...(out.get(a.stopId) ?? []), s.id]);
   }
   return out;
 }

@@ -36,7 +36,11 @@ export interface TerminalPosition {
 }
 
 /** 0x0200 body (28 bytes + mileage, CSQ and satellite items). Times are sent as terminal local time. */
-export function encodePositionBody(p: TerminalPosition, version: Jt808HeaderVersion = 2013, tzOffsetMin = 480): Uint8Array {
+export function encodePositionBody(
+  p: TerminalPosition,
+  version: Jt808HeaderVersion = 2013,
+  tzOffsetMin = 480,
+): Uint8Array {
   const items: number[] = [];
   if (p.mileageKm !== undefined) {
     const m = Math.round(p.mileageKm * 10) >>> 0;
@@ -57,7 +61,7 @@ export function encodePositionBody(p: TerminalPosition, version: Jt808HeaderVers
   dv.setUint32(12, Math.round(Math.abs(p.lon) * 1e6) >>> 0);
   dv.setUint16(16, Math.max(0, Math.round(p.altitudeM ?? 0)) & 0xffff);
   dv.setUint16(18, Math.max(0, Math.round((p.speedKph ?? 0) * 10)) & 0xffff);
-  dv.setUint16(20, Math.round(((p.headingDeg ?? 0) % 360 + 360) % 360));
+  dv.setUint16(20, Math.round((((p.headingDeg ?? 0) % 360) + 360) % 360));
   out.set(epochMsToBcdTime(p.timeMs, tzOffsetMin), 22);
   out.set(items, 28);
   return out;
@@ -178,7 +182,12 @@ export function decodePlatformReply(frame: Uint8Array): PlatformReply | undefine
 export class Jt808TerminalClient {
   readonly replies: PlatformReply[] = [];
   private readonly splitter = new Jt808FrameSplitter();
-  private readonly waiters: { match: (r: PlatformReply) => boolean; resolve: (r: PlatformReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private readonly waiters: {
+    match: (r: PlatformReply) => boolean;
+    resolve: (r: PlatformReply) => void;
+    reject: (e: Error) => void;
+    timer: NodeJS.Timeout;
+  }[] = [];
   private serial = 0;
   closed = false;
   /** Resolves when the server closes the connection (or it errors). */
@@ -219,7 +228,11 @@ export class Jt808TerminalClient {
     });
   }
 
-  static connect(port: number, phone: string, opts: { host?: string; version?: Jt808HeaderVersion } = {}): Promise<Jt808TerminalClient> {
+  static connect(
+    port: number,
+    phone: string,
+    opts: { host?: string; version?: Jt808HeaderVersion } = {},
+  ): Promise<Jt808TerminalClient> {
     const version = opts.version ?? 2013;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host: opts.host ?? '127.0.0.1' });
@@ -268,7 +281,10 @@ export class Jt808TerminalClient {
   async request(msgId: number, body: Uint8Array, timeoutMs = 5000): Promise<PlatformReply> {
     const serial = this.send(msgId, body);
     const answerId = msgId === 0x0100 ? 0x8100 : 0x8001;
-    return this.waitFor((r) => r.msgId === answerId && r.replySerial === serial && (answerId === 0x8100 || r.replyMsgId === msgId), timeoutMs);
+    return this.waitFor(
+      (r) => r.msgId === answerId && r.replySerial === serial && (answerId === 0x8100 || r.replyMsgId === msgId),
+      timeoutMs,
+    );
   }
 
   register(fields: RegisterFields = {}, timeoutMs?: number): Promise<PlatformReply> {

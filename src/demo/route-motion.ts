@@ -84,8 +84,10 @@ export class RoutePath {
     let bestM = fromM;
     for (let i = 0; i < this.xs.length - 1; i++) {
       if (this.cum[i + 1]! < fromM) continue;
-      const ax = this.xs[i]!, ay = this.ys[i]!;
-      const dx = this.xs[i + 1]! - ax, dy = this.ys[i + 1]! - ay;
+      const ax = this.xs[i]!,
+        ay = this.ys[i]!;
+      const dx = this.xs[i + 1]! - ax,
+        dy = this.ys[i + 1]! - ay;
       const len2 = dx * dx + dy * dy;
       const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len2));
       const d = Math.hypot(ax + t * dx - px, ay + t * dy - py);
@@ -103,15 +105,22 @@ export class RoutePath {
     const d = Math.max(0, Math.min(this.lengthM, m));
     let i = 0;
     while (i < this.cum.length - 2 && this.cum[i + 1]! < d) i++;
-    const c0 = this.cum[i]!, x0 = this.xs[i]!, y0 = this.ys[i]!;
+    const c0 = this.cum[i]!,
+      x0 = this.xs[i]!,
+      y0 = this.ys[i]!;
     const seg = this.cum[i + 1]! - c0;
     const t = seg === 0 ? 0 : (d - c0) / seg;
-    const dx = this.xs[i + 1]! - x0, dy = this.ys[i + 1]! - y0;
+    const dx = this.xs[i + 1]! - x0,
+      dy = this.ys[i + 1]! - y0;
     const len = Math.hypot(dx, dy) || 1;
     const x = x0 + t * dx + (offsetM * dy) / len;
     const y = y0 + t * dy - (offsetM * dx) / len;
     const headingDeg = ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
-    return { lat: this.lat0 + (y / R) * (180 / Math.PI), lon: this.lon0 + (x / (R * this.kx)) * (180 / Math.PI), headingDeg };
+    return {
+      lat: this.lat0 + (y / R) * (180 / Math.PI),
+      lon: this.lon0 + (x / (R * this.kx)) * (180 / Math.PI),
+      headingDeg,
+    };
   }
 }
 
@@ -123,7 +132,8 @@ export class BusMotion {
   private speedMps = 0;
   private dwellLeftS: number;
   private cruiseMps: number;
-  private readonly o: Required<Omit<MotionOptions, 'overspeedKph' | 'detourM'>> & Pick<MotionOptions, 'overspeedKph' | 'detourM'>;
+  private readonly o: Required<Omit<MotionOptions, 'overspeedKph' | 'detourM'>> &
+    Pick<MotionOptions, 'overspeedKph' | 'detourM'>;
 
   constructor(
     readonly path: RoutePath,

@@ -8,7 +8,20 @@ import type { ImportedRoute } from '../ingest/route-import';
 import type { Database } from '../store/db';
 import { insertUser, issueToken } from '../store/repos/auth-repo';
 import { insertRoute } from '../store/repos/routes-repo';
-import { attendants, buses, devices, drivers, guardians, guardianStudents, routes, schools, stops, students, studentStops, trips } from '../store/schema';
+import {
+  attendants,
+  buses,
+  devices,
+  drivers,
+  guardians,
+  guardianStudents,
+  routes,
+  schools,
+  stops,
+  students,
+  studentStops,
+  trips,
+} from '../store/schema';
 import { hashToken } from '../auth/tokens';
 import { canonicalDeviceIdentifier } from '../ingest/device-identity';
 import { and, asc, eq, lt } from 'drizzle-orm';
@@ -27,7 +40,20 @@ function loadRoutes(): ImportedRoute[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { routes: ImportedRoute[] }).routes;
 }
 
-const studentNames = ['Li Ming', 'Wang Fang', 'Zhang Wei', 'Liu Yang', 'Chen Jing', 'Yang Lei', 'Zhao Min', 'Huang Tao', 'Zhou Xin', 'Wu Hao', 'Xu Li', 'Sun Yue'];
+const studentNames = [
+  'Li Ming',
+  'Wang Fang',
+  'Zhang Wei',
+  'Liu Yang',
+  'Chen Jing',
+  'Yang Lei',
+  'Zhao Min',
+  'Huang Tao',
+  'Zhou Xin',
+  'Wu Hao',
+  'Xu Li',
+  'Sun Yue',
+];
 
 /** Seeds once: does nothing when any school exists. */
 export async function seedDemoIfEmpty(database: Database, opts: { now: number }): Promise<DemoResult | undefined> {
@@ -50,9 +76,33 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
     const busRows = await tx
       .insert(buses)
       .values([
-        { schoolId, plate: '粤B·D1001', approvedCapacity: 45, seats: 45, signNumber: 'XC-0001', signValidUntil: isoDay(now + 150 * DAY_MS), inspectionValidUntil: isoDay(now + 150 * DAY_MS) },
-        { schoolId, plate: '粤B·D1002', approvedCapacity: 56, seats: 56, signNumber: 'XC-0002', signValidUntil: isoDay(now + 20 * DAY_MS), inspectionValidUntil: isoDay(now + 20 * DAY_MS) },
-        { schoolId, plate: '粤B·D1003', approvedCapacity: 19, seats: 19, signNumber: 'XC-0003', signValidUntil: isoDay(now + 90 * DAY_MS), inspectionValidUntil: isoDay(now + 90 * DAY_MS) },
+        {
+          schoolId,
+          plate: '粤B·D1001',
+          approvedCapacity: 45,
+          seats: 45,
+          signNumber: 'XC-0001',
+          signValidUntil: isoDay(now + 150 * DAY_MS),
+          inspectionValidUntil: isoDay(now + 150 * DAY_MS),
+        },
+        {
+          schoolId,
+          plate: '粤B·D1002',
+          approvedCapacity: 56,
+          seats: 56,
+          signNumber: 'XC-0002',
+          signValidUntil: isoDay(now + 20 * DAY_MS),
+          inspectionValidUntil: isoDay(now + 20 * DAY_MS),
+        },
+        {
+          schoolId,
+          plate: '粤B·D1003',
+          approvedCapacity: 19,
+          seats: 19,
+          signNumber: 'XC-0003',
+          signValidUntil: isoDay(now + 90 * DAY_MS),
+          inspectionValidUntil: isoDay(now + 90 * DAY_MS),
+        },
       ])
       .returning();
 
@@ -65,7 +115,14 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
     for (const [i, d] of deviceSpecs.entries()) {
       const [row] = await tx
         .insert(devices)
-        .values({ schoolId, busId: busRows[i]!.id, protocol: d.protocol, identifier: canonicalDeviceIdentifier(d.protocol, d.identifier), secretHash: await hashToken(d.secret), label: `Bus ${i + 1} tracker` })
+        .values({
+          schoolId,
+          busId: busRows[i]!.id,
+          protocol: d.protocol,
+          identifier: canonicalDeviceIdentifier(d.protocol, d.identifier),
+          secretHash: await hashToken(d.secret),
+          label: `Bus ${i + 1} tracker`,
+        })
         .returning();
       deviceRows.push(row!);
     }
@@ -73,9 +130,42 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
     const driverRows = await tx
       .insert(drivers)
       .values([
-        { schoolId, name: 'Zhang Jianguo', birthDate: '1978-04-12', licenceClass: 'A1', licenceFirstIssued: '2002-06-01', schoolBusEndorsement: true, lastAnnualReview: isoDay(now - 100 * DAY_MS), qualificationCertNo: '440301197804120011', qualificationCertExpiry: isoDay(now + 700 * DAY_MS), cardId: 'CARD-0001' },
-        { schoolId, name: 'Li Guoqiang', birthDate: '1983-09-30', licenceClass: 'A1', licenceFirstIssued: '2008-03-15', schoolBusEndorsement: true, lastAnnualReview: isoDay(now - 200 * DAY_MS), qualificationCertNo: '440301198309300022', qualificationCertExpiry: isoDay(now - 12 * DAY_MS), cardId: 'CARD-0002' },
-        { schoolId, name: 'Wang Haitao', birthDate: '1975-01-20', licenceClass: 'B1', licenceFirstIssued: '1999-11-11', schoolBusEndorsement: true, lastAnnualReview: isoDay(now - 30 * DAY_MS), qualificationCertNo: '440301197501200033', qualificationCertExpiry: isoDay(now + 25 * DAY_MS), cardId: 'CARD-0003' },
+        {
+          schoolId,
+          name: 'Zhang Jianguo',
+          birthDate: '1978-04-12',
+          licenceClass: 'A1',
+          licenceFirstIssued: '2002-06-01',
+          schoolBusEndorsement: true,
+          lastAnnualReview: isoDay(now - 100 * DAY_MS),
+          qualificationCertNo: '440301197804120011',
+          qualificationCertExpiry: isoDay(now + 700 * DAY_MS),
+          cardId: 'CARD-0001',
+        },
+        {
+          schoolId,
+          name: 'Li Guoqiang',
+          birthDate: '1983-09-30',
+          licenceClass: 'A1',
+          licenceFirstIssued: '2008-03-15',
+          schoolBusEndorsement: true,
+          lastAnnualReview: isoDay(now - 200 * DAY_MS),
+          qualificationCertNo: '440301198309300022',
+          qualificationCertExpiry: isoDay(now - 12 * DAY_MS),
+          cardId: 'CARD-0002',
+        },
+        {
+          schoolId,
+          name: 'Wang Haitao',
+          birthDate: '1975-01-20',
+          licenceClass: 'B1',
+          licenceFirstIssued: '1999-11-11',
+          schoolBusEndorsement: true,
+          lastAnnualReview: isoDay(now - 30 * DAY_MS),
+          qualificationCertNo: '440301197501200033',
+          qualificationCertExpiry: isoDay(now + 25 * DAY_MS),
+          cardId: 'CARD-0003',
+        },
       ])
       .returning();
 
@@ -93,8 +183,22 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
       routeRows.push(
         await insertRoute(
           tx,
-          { schoolId, name: r.name, period: 'morning', path: r.path, corridorWidthM: 100, externalId: r.externalId ?? r.shapeId },
-          r.stops.map((s) => ({ name: s.name, lat: s.lat, lon: s.lon, sequence: s.sequence, scheduledS: s.scheduledTime ? secondsOfDay(s.scheduledTime) : null, externalId: s.externalId })),
+          {
+            schoolId,
+            name: r.name,
+            period: 'morning',
+            path: r.path,
+            corridorWidthM: 100,
+            externalId: r.externalId ?? r.shapeId,
+          },
+          r.stops.map((s) => ({
+            name: s.name,
+            lat: s.lat,
+            lon: s.lon,
+            sequence: s.sequence,
+            scheduledS: s.scheduledTime ? secondsOfDay(s.scheduledTime) : null,
+            externalId: s.externalId,
+          })),
         ),
       );
     }
@@ -107,13 +211,23 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
       for (let k = 0; k < 4; k++) {
         const stop = routeStops[Math.floor(((k + 1) * (routeStops.length - 1)) / 5)]!;
         const name = studentNames[n % studentNames.length]!;
-        const [student] = await tx.insert(students).values({ schoolId, name, grade: `Grade ${1 + (n % 6)}`, cardId: `STU-${String(n + 1).padStart(4, '0')}` }).returning();
+        const [student] = await tx
+          .insert(students)
+          .values({ schoolId, name, grade: `Grade ${1 + (n % 6)}`, cardId: `STU-${String(n + 1).padStart(4, '0')}` })
+          .returning();
         await tx.insert(studentStops).values({ studentId: student!.id, routeId: route.id, stopId: stop.id });
         const [guardian] = await tx
           .insert(guardians)
-          .values({ schoolId, name: `Parent of ${name}`, locale: n % 2 ? 'en' : 'zh-CN', noticePreferences: { approachMinutes: 5 } })
+          .values({
+            schoolId,
+            name: `Parent of ${name}`,
+            locale: n % 2 ? 'en' : 'zh-CN',
+            noticePreferences: { approachMinutes: 5 },
+          })
           .returning();
-        await tx.insert(guardianStudents).values({ guardianId: guardian!.id, studentId: student!.id, relation: 'parent' });
+        await tx
+          .insert(guardianStudents)
+          .values({ guardianId: guardian!.id, studentId: student!.id, relation: 'parent' });
         guardianRows.push(guardian!);
         n++;
       }
@@ -145,8 +259,12 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
       const { token } = await issueToken(tx, user.id, { label: 'demo' });
       tokens.push({ role: 'attendant', name: user.name, token, attendantId: att.id });
     }
-    for (const g of guardianRows.slice(0, 2)) await give(await insertUser(tx, { name: g.name, role: 'guardian', guardianId: g.id }), 'guardian');
-    await give(await insertUser(tx, { name: 'Bus 3 partner feed', role: 'device', deviceId: deviceRows[2]!.id }), 'device');
+    for (const g of guardianRows.slice(0, 2))
+      await give(await insertUser(tx, { name: g.name, role: 'guardian', guardianId: g.id }), 'guardian');
+    await give(
+      await insertUser(tx, { name: 'Bus 3 partner feed', role: 'device', deviceId: deviceRows[2]!.id }),
+      'device',
+    );
 
     return { schoolId, tokens, devices: deviceSpecs };
   });
@@ -175,15 +293,27 @@ export async function refreshDemoDay(database: Database, { now }: { now: number 
     const routeRows = await tx.select().from(routes).where(eq(routes.schoolId, school.id)).orderBy(asc(routes.id));
     const busRows = await tx.select().from(buses).where(eq(buses.schoolId, school.id)).orderBy(asc(buses.id));
     const driverRows = await tx.select().from(drivers).where(eq(drivers.schoolId, school.id)).orderBy(asc(drivers.id));
-    const attendantRows = await tx.select().from(attendants).where(eq(attendants.schoolId, school.id)).orderBy(asc(attendants.id));
+    const attendantRows = await tx
+      .select()
+      .from(attendants)
+      .where(eq(attendants.schoolId, school.id))
+      .orderBy(asc(attendants.id));
     const tripIds: number[] = [];
     for (const [i, route] of routeRows.entries()) {
       const bus = busRows[i];
       if (!bus) break;
       const routeStops = await tx.select().from(stops).where(eq(stops.routeId, route.id)).orderBy(asc(stops.sequence));
       const first = routeStops.find((s) => s.scheduledS != null)?.scheduledS ?? startS;
-      for (const s of routeStops) if (s.scheduledS != null) await tx.update(stops).set({ scheduledS: s.scheduledS - first + startS }).where(eq(stops.id, s.id));
-      await tx.update(routes).set({ updatedAt: new Date(now) }).where(eq(routes.id, route.id));
+      for (const s of routeStops)
+        if (s.scheduledS != null)
+          await tx
+            .update(stops)
+            .set({ scheduledS: s.scheduledS - first + startS })
+            .where(eq(stops.id, s.id));
+      await tx
+        .update(routes)
+        .set({ updatedAt: new Date(now) })
+        .where(eq(routes.id, route.id));
       const plannedStartAt = new Date(midnightMs + startS * 1000);
       const [planned] = await tx
         .select({ id: trips.id })
@@ -191,10 +321,22 @@ export async function refreshDemoDay(database: Database, { now }: { now: number 
         .where(and(eq(trips.routeId, route.id), eq(trips.serviceDate, today), eq(trips.status, 'planned')))
         .limit(1);
       const [trip] = planned
-        ? await tx.update(trips).set({ plannedStartAt, updatedAt: new Date(now) }).where(eq(trips.id, planned.id)).returning({ id: trips.id })
+        ? await tx
+            .update(trips)
+            .set({ plannedStartAt, updatedAt: new Date(now) })
+            .where(eq(trips.id, planned.id))
+            .returning({ id: trips.id })
         : await tx
             .insert(trips)
-            .values({ schoolId: school.id, routeId: route.id, busId: bus.id, driverId: driverRows[i]?.id, attendantId: attendantRows[i]?.id, serviceDate: today, plannedStartAt })
+            .values({
+              schoolId: school.id,
+              routeId: route.id,
+              busId: bus.id,
+              driverId: driverRows[i]?.id,
+              attendantId: attendantRows[i]?.id,
+              serviceDate: today,
+              plannedStartAt,
+            })
             .onConflictDoNothing()
             .returning({ id: trips.id });
       if (trip) tripIds.push(trip.id);

@@ -2,7 +2,13 @@
 // flight per bus; a report the server refuses for storage (0x8001 result 1, HTTP 503) is kept and resent.
 // A JT/T 808 terminal whose connection the server closed reconnects (authenticating with the code it was
 // issued) before its next report. Every fix that never got a positive acknowledgement is counted in `unacked`.
-import { encodeBatchBody, encodeDriverCardBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from './jt808-terminal';
+import {
+  encodeBatchBody,
+  encodeDriverCardBody,
+  encodePositionBody,
+  Jt808TerminalClient,
+  type TerminalPosition,
+} from './jt808-terminal';
 import type { Jt808Credentials } from './auth-codes';
 import type { SimBus } from './fleet';
 
@@ -42,9 +48,22 @@ export interface Sender {
   stop(): Promise<void>;
 }
 
-const newStats = (): SenderStats => ({ sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0, unacked: 0, reconnects: 0 });
+const newStats = (): SenderStats => ({
+  sent: 0,
+  acked: 0,
+  refused: 0,
+  resent: 0,
+  errors: 0,
+  backfilled: 0,
+  unacked: 0,
+  reconnects: 0,
+});
 
-export function createSender(bus: SimBus, targets: SenderTargets, log: (msg: string, f?: Record<string, unknown>) => void): Sender {
+export function createSender(
+  bus: SimBus,
+  targets: SenderTargets,
+  log: (msg: string, f?: Record<string, unknown>) => void,
+): Sender {
   if (bus.protocol === 'jt808') return new Jt808Sender(bus, targets, log);
   if (bus.protocol === 'osmand') return new OsmandSender(bus, targets, log);
   return new JsonSender(bus, targets, log);
@@ -113,7 +132,10 @@ class Jt808Sender implements Sender {
       this.log('jt808 terminal reconnected', { busId: this.bus.busId, phone: this.bus.identifier });
       return this.client;
     } catch (err) {
-      this.log('jt808 reconnect failed', { busId: this.bus.busId, error: err instanceof Error ? err.message : String(err) });
+      this.log('jt808 reconnect failed', {
+        busId: this.bus.busId,
+        error: err instanceof Error ? err.message : String(err),
+      });
       return undefined;
     }
   }
@@ -147,7 +169,8 @@ class Jt808Sender implements Sender {
       if (r?.result === 1 && (msgId === 0x0200 || msgId === 0x0704)) {
         this.stats.refused += fixes;
         // A refused position goes into the blind-area store and is re-sent as a batch.
-        if (this.pending.length < 1000) this.pending.push({ body: msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true), fixes });
+        if (this.pending.length < 1000)
+          this.pending.push({ body: msgId === 0x0704 ? body : encodeBatchBody([body.subarray(0)], true), fixes });
       }
     }
   }

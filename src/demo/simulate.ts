@@ -78,21 +78,27 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     const jsonDevice = demo.devices?.find((d) => d.protocol === 'json');
     const deviceToken = demo.tokens.find((t) => t.role === 'device')?.token;
     if (jsonDevice && deviceToken) deviceTokens = new Map([[jsonDevice.identifier, deviceToken]]);
-    for (const d of demo.devices ?? []) if (d.protocol === 'osmand' && d.secret) deviceSecrets.set(d.identifier, d.secret);
-    for (const d of demo.devices ?? []) if (d.protocol === 'jt808' && d.secret) jt808AuthCodes.set(d.identifier, d.secret);
-    for (const t of demo.tokens) if (t.role === 'attendant' && t.attendantId != null) attendantTokens.set(t.attendantId, t.token);
+    for (const d of demo.devices ?? [])
+      if (d.protocol === 'osmand' && d.secret) deviceSecrets.set(d.identifier, d.secret);
+    for (const d of demo.devices ?? [])
+      if (d.protocol === 'jt808' && d.secret) jt808AuthCodes.set(d.identifier, d.secret);
+    for (const t of demo.tokens)
+      if (t.role === 'attendant' && t.attendantId != null) attendantTokens.set(t.attendantId, t.token);
   } catch {
     /* no demo tokens file */
   }
   if (!token) throw new Error('no API token: pass --token, set BUSGUARD_TOKEN, or run next to a demo DATA_DIR');
-  const [jt808Host = '', jt808PortText] = (arg(args, '--jt808') ?? `127.0.0.1:${env.JT808_PORT || 6808}`).split(/:(?=\d+$)/);
+  const [jt808Host = '', jt808PortText] = (arg(args, '--jt808') ?? `127.0.0.1:${env.JT808_PORT || 6808}`).split(
+    /:(?=\d+$)/,
+  );
   let osmandUrl = arg(args, '--osmand') ?? `http://127.0.0.1:${env.OSMAND_PORT || 5055}/`;
   if (osmandUrl === 'api') osmandUrl = new URL('/osmand', apiUrl).toString();
   assertLoopback('--api', new URL(apiUrl).hostname);
   assertLoopback('--osmand', new URL(osmandUrl).hostname);
   assertLoopback('--jt808', jt808Host);
   const protocol = arg(args, '--protocol');
-  if (protocol !== undefined && !['jt808', 'osmand', 'json'].includes(protocol)) throw new Error('--protocol must be jt808, osmand or json');
+  if (protocol !== undefined && !['jt808', 'osmand', 'json'].includes(protocol))
+    throw new Error('--protocol must be jt808, osmand or json');
   const busesText = arg(args, '--buses');
   return {
     apiUrl,
@@ -117,7 +123,8 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     authCodeFile: arg(args, '--auth-codes') ?? (env.DATA_DIR ? join(env.DATA_DIR, 'jt808-auth-codes.json') : undefined),
     deviceSecrets,
     attendantTokens,
-    log: (msg, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`),
+    log: (msg, fields) =>
+      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`),
   };
 }
 
@@ -137,14 +144,29 @@ interface Running {
 }
 
 export interface SimulationSummary {
-  buses: { busId: number; protocol: string; identifier: string; route: string; distanceM: number; stats: SenderStats; attendant?: SimAttendant['stats'] }[];
+  buses: {
+    busId: number;
+    protocol: string;
+    identifier: string;
+    route: string;
+    distanceM: number;
+    stats: SenderStats;
+    attendant?: SimAttendant['stats'];
+  }[];
   total: SenderStats;
   simulatedS: number;
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   const api = new Api(o.apiUrl, o.token);
-  const fleet = await loadFleet(api, { buses: o.buses, protocol: o.protocol, deviceTokens: o.deviceTokens, deviceSecrets: o.deviceSecrets, attendantTokens: o.attendantTokens, log: o.log });
+  const fleet = await loadFleet(api, {
+    buses: o.buses,
+    protocol: o.protocol,
+    deviceTokens: o.deviceTokens,
+    deviceSecrets: o.deviceSecrets,
+    attendantTokens: o.attendantTokens,
+    log: o.log,
+  });
   if (fleet.length === 0) throw new Error('no bus to simulate');
   const jt808Credentials = createJt808Credentials({
     file: o.authCodeFile,
@@ -154,7 +176,13 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
     },
     log: o.log,
   });
-  const targets = { jt808Host: o.jt808Host, jt808Port: o.jt808Port, osmandUrl: o.osmandUrl, apiUrl: o.apiUrl, jt808Credentials };
+  const targets = {
+    jt808Host: o.jt808Host,
+    jt808Port: o.jt808Port,
+    osmandUrl: o.osmandUrl,
+    apiUrl: o.apiUrl,
+    jt808Credentials,
+  };
   const wallStart = Date.now();
   const simSpanS = o.durationS * o.speedup;
   // Device time = wall time at the end of the run; earlier by (speedup - 1) × elapsed before it.
@@ -173,10 +201,23 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
       try {
         await sender.start();
       } catch (err) {
-        o.log('device could not come online; bus skipped', { busId: bus.busId, protocol: bus.protocol, error: String(err) });
+        o.log('device could not come online; bus skipped', {
+          busId: bus.busId,
+          protocol: bus.protocol,
+          error: String(err),
+        });
         return;
       }
-      const r: Running = { bus, motion, sender, stored: [], online: true, off: false, chain: Promise.resolve(), queued: 0 };
+      const r: Running = {
+        bus,
+        motion,
+        sender,
+        stored: [],
+        online: true,
+        off: false,
+        chain: Promise.resolve(),
+        queued: 0,
+      };
       if (bus.attendant) {
         r.attendant = new SimAttendant(api, bus.attendant, o.log);
         await r.attendant.checkIn(); // the attendant checks in before the bus sets off: the trip starts
@@ -190,13 +231,23 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
           certificateNo: bus.driver?.certificateNo ?? `SIM${bus.busId}`.padEnd(18, '0'),
           validUntil: expired ? yesterday : (bus.driver?.certificateExpiry ?? '2030-12-31'),
         });
-        if (expired) o.log('driver card with an expired certificate reported', { busId: bus.busId, validUntil: yesterday });
+        if (expired)
+          o.log('driver card with an expired certificate reported', { busId: bus.busId, validUntil: yesterday });
       } else if (o.expiredDriverCard) {
-        o.log('driver cards are a JT/T 808 message; not sent for this bus', { busId: bus.busId, protocol: bus.protocol });
+        o.log('driver cards are a JT/T 808 message; not sent for this bus', {
+          busId: bus.busId,
+          protocol: bus.protocol,
+        });
       }
     }),
   );
-  o.log('simulation started', { buses: running.length, speedup: o.speedup, durationS: o.durationS, simulatedS: simSpanS, firstDeviceTime: new Date(simStartMs).toISOString() });
+  o.log('simulation started', {
+    buses: running.length,
+    speedup: o.speedup,
+    durationS: o.durationS,
+    simulatedS: simSpanS,
+    firstDeviceTime: new Date(simStartMs).toISOString(),
+  });
 
   const enqueue = (r: Running, job: () => Promise<void>, fixes = 1) => {
     if (r.queued > 2000) {
@@ -204,7 +255,10 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
       return;
     }
     r.queued++;
-    r.chain = r.chain.then(job).catch(() => {}).finally(() => r.queued--);
+    r.chain = r.chain
+      .then(job)
+      .catch(() => {})
+      .finally(() => r.queued--);
   };
 
   let simS = 0;
@@ -260,7 +314,11 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
     }
     if (Date.now() - lastProgress >= 10_000) {
       lastProgress = Date.now();
-      o.log('progress', { simulatedS: simS, acked: running.reduce((n, r) => n + r.sender.stats.acked, 0), queued: running.reduce((n, r) => n + r.queued, 0) });
+      o.log('progress', {
+        simulatedS: simS,
+        acked: running.reduce((n, r) => n + r.sender.stats.acked, 0),
+        queued: running.reduce((n, r) => n + r.queued, 0),
+      });
     }
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -269,15 +327,33 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   await Promise.race([Promise.all(running.map((r) => r.chain)), new Promise((res) => setTimeout(res, 10_000))]);
   for (const r of running) {
     const m = r.motion.sample();
-    if (r.attendant && !r.attendant.stats.swept) await r.attendant.sweep({ lat: m.lat, lon: m.lon, timeMs: simStartMs + simS * 1000 });
+    if (r.attendant && !r.attendant.stats.swept)
+      await r.attendant.sweep({ lat: m.lat, lon: m.lon, timeMs: simStartMs + simS * 1000 });
   }
   await Promise.race([Promise.all(running.map((r) => r.chain)), new Promise((res) => setTimeout(res, 10_000))]);
   await Promise.race([Promise.all(running.map((r) => r.sender.stop())), new Promise((res) => setTimeout(res, 5_000))]);
 
-  const total: SenderStats = { sent: 0, acked: 0, refused: 0, resent: 0, errors: 0, backfilled: 0, unacked: 0, reconnects: 0 };
+  const total: SenderStats = {
+    sent: 0,
+    acked: 0,
+    refused: 0,
+    resent: 0,
+    errors: 0,
+    backfilled: 0,
+    unacked: 0,
+    reconnects: 0,
+  };
   const buses = running.map((r) => {
     for (const k of Object.keys(total) as (keyof SenderStats)[]) total[k] += r.sender.stats[k];
-    return { busId: r.bus.busId, protocol: r.bus.protocol, identifier: r.bus.identifier, route: r.bus.routeName, distanceM: Math.round(r.motion.sample().distanceM), stats: { ...r.sender.stats }, ...(r.attendant ? { attendant: { ...r.attendant.stats } } : {}) };
+    return {
+      busId: r.bus.busId,
+      protocol: r.bus.protocol,
+      identifier: r.bus.identifier,
+      route: r.bus.routeName,
+      distanceM: Math.round(r.motion.sample().distanceM),
+      stats: { ...r.sender.stats },
+      ...(r.attendant ? { attendant: { ...r.attendant.stats } } : {}),
+    };
   });
   return { buses, total, simulatedS: simS };
 }

@@ -38,12 +38,14 @@ export class Access {
 
   /** A role gate for operations that are not about one object (creating users). */
   requireRole(...roles: Role[]): void {
-    if (!roles.includes(this.principal.role)) throw forbidden(`This operation needs one of the roles: ${roles.join(', ')}`);
+    if (!roles.includes(this.principal.role))
+      throw forbidden(`This operation needs one of the roles: ${roles.join(', ')}`);
   }
 
   /** 403 unless the caller's role may do `action` on some object of `kind` (checked before reading a body). */
   requireAction(action: Action, kind: ObjectKind): void {
-    if (!roleMay(this.principal.role, kind, action)) throw forbidden(`A ${this.principal.role} may not ${action} a ${kind}`);
+    if (!roleMay(this.principal.role, kind, action))
+      throw forbidden(`A ${this.principal.role} may not ${action} a ${kind}`);
   }
 
   allows<K extends ObjectKind>(action: ActionOn<K>, facts: ObjectFacts<K>): boolean {

@@ -51,7 +51,8 @@ export function operationsOf(app: Hono<AppEnv>): ApiRegistry {
 
 export function createApp(given: AppDeps) {
   // One authenticator (token cache, revocations) for the API and the live hub.
-  const auth = given.auth ?? given.live?.auth ?? createAuthenticator({ database: given.database, now: given.now, log: given.log });
+  const auth =
+    given.auth ?? given.live?.auth ?? createAuthenticator({ database: given.database, now: given.now, log: given.log });
   const deps: AppDeps = { ...given, auth };
   const app = new Hono<AppEnv>();
   const api = new ApiRegistry();
@@ -60,7 +61,9 @@ export function createApp(given: AppDeps) {
   app.use('*', accessLogMiddleware(deps));
   app.use('*', bodyLimits(bodyLimitFor)); // before any handler reads a body: 413 from Content-Length or while streaming
   app.onError(errorResponse(deps));
-  app.notFound((c) => c.json(envelope('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId')), 404));
+  app.notFound((c) =>
+    c.json(envelope('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId')), 404),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -31,7 +31,12 @@ export function bodyLimitFor(path: string): number {
 
 function tooLarge(c: Ctx, maxBytes: number) {
   c.header('Connection', 'close');
-  return c.json(envelope('payload_too_large', `Request body too large (limit ${maxBytes} bytes)`, c.get('requestId') ?? 'unknown', { limitBytes: maxBytes }), 413);
+  return c.json(
+    envelope('payload_too_large', `Request body too large (limit ${maxBytes} bytes)`, c.get('requestId') ?? 'unknown', {
+      limitBytes: maxBytes,
+    }),
+    413,
+  );
 }
 
 /** Applies `limitFor(path)` to every request with a body. */
@@ -39,7 +44,11 @@ export function bodyLimits(limitFor: (path: string) => number): MiddlewareHandle
   const byLimit = new Map<number, MiddlewareHandler<AppEnv>>();
   const middlewareFor = (maxBytes: number) => {
     let mw = byLimit.get(maxBytes);
-    if (!mw) byLimit.set(maxBytes, (mw = bodyLimit({ maxSize: maxBytes, onError: (c) => tooLarge(c, maxBytes) }) as MiddlewareHandler<AppEnv>));
+    if (!mw)
+      byLimit.set(
+        maxBytes,
+        (mw = bodyLimit({ maxSize: maxBytes, onError: (c) => tooLarge(c, maxBytes) }) as MiddlewareHandler<AppEnv>),
+      );
     return mw;
   };
   return async (c, next) => {

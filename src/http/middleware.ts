@@ -58,7 +58,8 @@ export function errorResponse(deps: AppDeps) {
       for (const [k, v] of Object.entries(known.headers ?? {})) c.header(k, v);
       return c.json(envelope(known.code, known.message, requestId, known.details), known.status);
     }
-    if ((err as { status?: number }).status === 413) return c.json(envelope('payload_too_large', 'Request body too large', requestId), 413);
+    if ((err as { status?: number }).status === 413)
+      return c.json(envelope('payload_too_large', 'Request body too large', requestId), 413);
     deps.log.error('unhandled', { requestId, error: String(err), stack: (err as Error).stack });
     return c.json(envelope('internal', 'Internal error', requestId), 500);
   };

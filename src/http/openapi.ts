@@ -34,7 +34,8 @@ export class ApiRegistry {
 
   /** Registers the handler on the app and documents the operation. */
   route(app: Hono<AppEnv>, op: Operation, handler: RouteHandler): void {
-    if (!Object.keys(op.responses).some((s) => s.startsWith('2'))) throw new Error(`${op.method} ${op.path}: declare the response of its success status`);
+    if (!Object.keys(op.responses).some((s) => s.startsWith('2')))
+      throw new Error(`${op.method} ${op.path}: declare the response of its success status`);
     this.operations.push(op);
     this.patterns.push(new RegExp(`^/api/v1${op.path.replace(/\{\w+\}/g, '[^/]+')}$`));
     app.on(op.method.toUpperCase(), `/api/v1${op.path.replace(/\{(\w+)\}/g, ':$1')}`, handler);
@@ -49,7 +50,12 @@ export class ApiRegistry {
   document(): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const op of this.operations) {
-      const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'integer' } }));
+      const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'integer' },
+      }));
       if (op.query) {
         const js = toSchema(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
         for (const [name, schema] of Object.entries(js.properties ?? {})) {
@@ -74,7 +80,9 @@ export class ApiRegistry {
         description: `Roles: ${op.roles}`,
         security: [{ bearer: [] }],
         parameters: params.length ? params : undefined,
-        requestBody: op.body ? { required: true, content: { 'application/json': { schema: toSchema(op.body, 'input') } } } : undefined,
+        requestBody: op.body
+          ? { required: true, content: { 'application/json': { schema: toSchema(op.body, 'input') } } }
+          : undefined,
         responses,
       };
     }

@@ -50,11 +50,15 @@ export const idParam = decimalInt({ min: 1, max: MAX_ID });
 
 export function parseId(c: Ctx, name = 'id'): number {
   const r = idParam.safeParse(c.req.param(name));
-  if (!r.success) throw badRequest(`Path parameter '${name}' must be a positive integer`, undefined, 'validation_failed');
+  if (!r.success)
+    throw badRequest(`Path parameter '${name}' must be a positive integer`, undefined, 'validation_failed');
   return r.data;
 }
 
-export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
 export const pagination = z.object({
   limit: decimalInt({ min: 1, max: 500 }).default(50),
   cursor: decimalInt({ min: 0, max: MAX_ID }).optional(),

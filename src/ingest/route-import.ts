@@ -99,13 +99,21 @@ export function fitRoutePath(
   for (let toleranceM = 0.5; toleranceM <= 200; toleranceM *= 2) {
     let coordinates: [number, number][];
     try {
-      coordinates = simplify(lineString(path.coordinates), { tolerance: toleranceM / METRES_PER_DEGREE, highQuality: true }).geometry.coordinates as [number, number][];
+      coordinates = simplify(lineString(path.coordinates), {
+        tolerance: toleranceM / METRES_PER_DEGREE,
+        highQuality: true,
+      }).geometry.coordinates as [number, number][];
     } catch (err) {
       // Douglas–Peucker recurses once per kept point on a pathological zig-zag: try a coarser tolerance.
       if (err instanceof RangeError) continue;
       throw err;
     }
-    if (coordinates.length <= maxPoints) return { path: { type: 'LineString', coordinates }, simplified: true, toleranceM };
+    if (coordinates.length <= maxPoints)
+      return { path: { type: 'LineString', coordinates }, simplified: true, toleranceM };
   }
-  throw new RouteImportError(`The route path has ${path.coordinates.length} positions and cannot be simplified to ${maxPoints}`, 'route_too_large', { maxPoints });
+  throw new RouteImportError(
+    `The route path has ${path.coordinates.length} positions and cannot be simplified to ${maxPoints}`,
+    'route_too_large',
+    { maxPoints },
+  );
 }

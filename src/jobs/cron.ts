@@ -39,7 +39,14 @@ export function parseCron(expr: string): CronFields {
   if (parts.length !== 5) throw new Error(`cron expression '${expr}' needs five fields`);
   const [mi, h, dom, mo, dow] = parts.map((p, i) => field(p, ranges[i]!));
   if (dow!.has(7)) dow!.add(0);
-  return { minute: mi!, hour: h!, dayOfMonth: dom!, month: mo!, dayOfWeek: dow!, dayOr: parts[2] !== '*' && parts[4] !== '*' };
+  return {
+    minute: mi!,
+    hour: h!,
+    dayOfMonth: dom!,
+    month: mo!,
+    dayOfWeek: dow!,
+    dayOr: parts[2] !== '*' && parts[4] !== '*',
+  };
 }
 
 export interface LocalMinute {
@@ -54,7 +61,14 @@ export interface LocalMinute {
 
 export function localMinute(epochMs: number, timeZone: string): LocalMinute {
   const d = new Date(epochMs + zoneOffsetMin(timeZone, epochMs) * 60_000);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), weekday: d.getUTCDay() };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    weekday: d.getUTCDay(),
+  };
 }
 
 function dayMatches(c: CronFields, t: LocalMinute): boolean {
@@ -79,7 +93,8 @@ export function nextRuns(expr: string, afterMs: number, timeZone: string, count 
   const limit = afterMs + 4 * 366 * 86_400_000;
   while (out.length < count && t < limit) {
     const lm = localMinute(t, timeZone);
-    if (!dayMatches(c, lm) || !c.hour.has(lm.hour)) t += (60 - lm.minute) * 60_000; // to the next local hour
+    if (!dayMatches(c, lm) || !c.hour.has(lm.hour))
+      t += (60 - lm.minute) * 60_000; // to the next local hour
     else if (!c.minute.has(lm.minute)) t += 60_000;
     else {
       out.push(t);

@@ -2,7 +2,11 @@
 // lock or a huge transaction; what is left over goes on the next run.
 import type { Database } from '../store/db';
 
-export async function runRetention(database: Database, nowMs: number, cfg: { keepRawPositionsDays: number; retentionChunkRows: number; retentionMaxChunks: number }) {
+export async function runRetention(
+  database: Database,
+  nowMs: number,
+  cfg: { keepRawPositionsDays: number; retentionChunkRows: number; retentionMaxChunks: number },
+) {
   const cutoff = new Date(nowMs - cfg.keepRawPositionsDays * 86_400_000);
   let deleted = 0;
   let chunks = 0;

@@ -23,10 +23,21 @@ export interface JobOutcome {
   error?: string;
 }
 
-const reportKinds: Partial<Record<JobName, PeriodKind>> = { dailyReport: 'daily', weeklyReport: 'weekly', monthlyReport: 'monthly' };
+const reportKinds: Partial<Record<JobName, PeriodKind>> = {
+  dailyReport: 'daily',
+  weeklyReport: 'weekly',
+  monthlyReport: 'monthly',
+};
 
 /** Runs the body once for a (job, scope, period); a period already done (or running) is skipped. */
-async function once(deps: JobDeps, job: JobName, scope: string, period: string, nowMs: number, body: () => Promise<Record<string, unknown>>): Promise<JobOutcome> {
+async function once(
+  deps: JobDeps,
+  job: JobName,
+  scope: string,
+  period: string,
+  nowMs: number,
+  body: () => Promise<Record<string, unknown>>,
+): Promise<JobOutcome> {
   const db = deps.database.db;
   const key = { job, scope, period };
   if (!(await claimJobRun(db, key, nowMs))) return { job, scope, period, status: 'skipped' };
@@ -44,7 +55,11 @@ async function once(deps: JobDeps, job: JobName, scope: string, period: string, 
 }
 
 /** Jobs that run every minute with no period to claim: their own writes are idempotent. */
-async function everyRun(deps: JobDeps, job: JobName, body: () => Promise<Record<string, unknown>>): Promise<JobOutcome> {
+async function everyRun(
+  deps: JobDeps,
+  job: JobName,
+  body: () => Promise<Record<string, unknown>>,
+): Promise<JobOutcome> {
   try {
     return { job, scope: 'all', status: 'succeeded', result: await body() };
   } catch (err) {
@@ -58,7 +73,11 @@ async function schoolsIn(deps: JobDeps, timeZone: string): Promise<SchoolZone[]>
   return (await schoolZones(deps.database.db)).filter((s) => s.timeZone === timeZone);
 }
 
-export async function runJob(deps: JobDeps, job: JobName, at: { nowMs: number; timeZone: string }): Promise<JobOutcome[]> {
+export async function runJob(
+  deps: JobDeps,
+  job: JobName,
+  at: { nowMs: number; timeZone: string },
+): Promise<JobOutcome[]> {
   const cfg = jobConfig(deps);
   const db = deps.database.db;
   const { nowMs, timeZone } = at;
@@ -76,11 +95,17 @@ export async function runJob(deps: JobDeps, job: JobName, at: { nowMs: number; t
         }),
       ];
     case 'retention':
-      return [await once(deps, job, 'all', localDate(timeZone, nowMs), nowMs, () => runRetention(deps.database, nowMs, cfg))];
+      return [
+        await once(deps, job, 'all', localDate(timeZone, nowMs), nowMs, () => runRetention(deps.database, nowMs, cfg)),
+      ];
     case 'complianceExpiries': {
       const out: JobOutcome[] = [];
       for (const school of await schoolsIn(deps, timeZone))
-        out.push(await once(deps, job, `school:${school.id}`, localDate(timeZone, nowMs), nowMs, () => runComplianceExpiries(db, school, nowMs, cfg.complianceWarnDays)));
+        out.push(
+          await once(deps, job, `school:${school.id}`, localDate(timeZone, nowMs), nowMs, () =>
+            runComplianceExpiries(db, school, nowMs, cfg.complianceWarnDays),
+          ),
+        );
       return out;
     }
     case 'dailyReport':
@@ -90,12 +115,21 @@ export async function runJob(deps: JobDeps, job: JobName, at: { nowMs: number; t
       const period = lastCompletedPeriod(kind, nowMs, timeZone);
       const out: JobOutcome[] = [];
       const generate = (schoolId: number | null) => async () => {
-        const { row, data } = await generateReport(db, { schoolId, period, nowMs, source: 'schedule', districtTimeZone: cfg.defaultTimeZone, options: cfg.report });
+        const { row, data } = await generateReport(db, {
+          schoolId,
+          period,
+          nowMs,
+          source: 'schedule',
+          districtTimeZone: cfg.defaultTimeZone,
+          options: cfg.report,
+        });
         return { reportId: row.id, violations: data.violations.total };
       };
-      for (const school of await schoolsIn(deps, timeZone)) out.push(await once(deps, job, `school:${school.id}`, period.key, nowMs, generate(school.id)));
+      for (const school of await schoolsIn(deps, timeZone))
+        out.push(await once(deps, job, `school:${school.id}`, period.key, nowMs, generate(school.id)));
       // The district report goes with the default zone's run.
-      if (timeZone === cfg.defaultTimeZone) out.push(await once(deps, job, 'district', period.key, nowMs, generate(null)));
+      if (timeZone === cfg.defaultTimeZone)
+        out.push(await once(deps, job, 'district', period.key, nowMs, generate(null)));
       return out;
     }
   }

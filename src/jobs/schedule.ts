@@ -1,7 +1,16 @@
 // The schedule table, shared by the Node scheduler (node-cron) and the Workers cron trigger. Times are local to
 // each school's time zone for per-school jobs; global jobs run in the default zone.
 
-export const jobNames = ['deviceOffline', 'tripLateness', 'sweepDeadlines', 'complianceExpiries', 'retention', 'dailyReport', 'weeklyReport', 'monthlyReport'] as const;
+export const jobNames = [
+  'deviceOffline',
+  'tripLateness',
+  'sweepDeadlines',
+  'complianceExpiries',
+  'retention',
+  'dailyReport',
+  'weeklyReport',
+  'monthlyReport',
+] as const;
 export type JobName = (typeof jobNames)[number];
 
 export interface ScheduleEntry {
@@ -14,14 +23,54 @@ export interface ScheduleEntry {
 }
 
 export const schedule: readonly ScheduleEntry[] = [
-  { job: 'deviceOffline', cron: '* * * * *', scope: 'global', description: 'R7: engine tick so silent devices on active trips go offline' },
-  { job: 'tripLateness', cron: '* * * * *', scope: 'global', description: 'trips not started 10 minutes after their planned start' },
-  { job: 'sweepDeadlines', cron: '* * * * *', scope: 'global', description: 'R9: trips at their final stop without the no-child-left-aboard sweep in time raise the alert' },
-  { job: 'complianceExpiries', cron: '0 6 * * *', scope: 'school', description: 'R10: expired and expiring registry items become cases (06:00 local)' },
-  { job: 'retention', cron: '30 3 * * *', scope: 'global', description: 'delete raw positions older than the retention policy, in bounded chunks (03:30)' },
-  { job: 'dailyReport', cron: '15 0 * * *', scope: 'school', description: 'yesterday’s report per school and for the district (00:15 local)' },
-  { job: 'weeklyReport', cron: '30 0 * * 1', scope: 'school', description: 'last ISO week’s report (Monday 00:30 local)' },
-  { job: 'monthlyReport', cron: '45 0 1 * *', scope: 'school', description: 'last month’s report (the 1st, 00:45 local)' },
+  {
+    job: 'deviceOffline',
+    cron: '* * * * *',
+    scope: 'global',
+    description: 'R7: engine tick so silent devices on active trips go offline',
+  },
+  {
+    job: 'tripLateness',
+    cron: '* * * * *',
+    scope: 'global',
+    description: 'trips not started 10 minutes after their planned start',
+  },
+  {
+    job: 'sweepDeadlines',
+    cron: '* * * * *',
+    scope: 'global',
+    description: 'R9: trips at their final stop without the no-child-left-aboard sweep in time raise the alert',
+  },
+  {
+    job: 'complianceExpiries',
+    cron: '0 6 * * *',
+    scope: 'school',
+    description: 'R10: expired and expiring registry items become cases (06:00 local)',
+  },
+  {
+    job: 'retention',
+    cron: '30 3 * * *',
+    scope: 'global',
+    description: 'delete raw positions older than the retention policy, in bounded chunks (03:30)',
+  },
+  {
+    job: 'dailyReport',
+    cron: '15 0 * * *',
+    scope: 'school',
+    description: 'yesterday’s report per school and for the district (00:15 local)',
+  },
+  {
+    job: 'weeklyReport',
+    cron: '30 0 * * 1',
+    scope: 'school',
+    description: 'last ISO week’s report (Monday 00:30 local)',
+  },
+  {
+    job: 'monthlyReport',
+    cron: '45 0 1 * *',
+    scope: 'school',
+    description: 'last month’s report (the 1st, 00:45 local)',
+  },
 ];
 
 /**

@@ -54,11 +54,15 @@ export interface SweepDeps {
 
 /** Publishes the alert as a `violation` message on the school's violations topic (`school:<id>:violations`). */
 export function liveAlertPublisher(publisher: LivePublisher): (alert: LeftOnBoardAlert) => void {
-  return (alert) => publisher.publish(schoolViolationsTopic(alert.schoolId), 'violation', { event: alert.type, ...alert });
+  return (alert) =>
+    publisher.publish(schoolViolationsTopic(alert.schoolId), 'violation', { event: alert.type, ...alert });
 }
 
 /** Per school: `ruleOverrides.sweep.confirmWithinMin`, else the deployment default. */
-export function sweepConfirmWithinMs(schoolOverrides: Record<string, unknown> | null | undefined, fallbackMs = DEFAULT_SWEEP_CONFIRM_WITHIN_MS): number {
+export function sweepConfirmWithinMs(
+  schoolOverrides: Record<string, unknown> | null | undefined,
+  fallbackMs = DEFAULT_SWEEP_CONFIRM_WITHIN_MS,
+): number {
   const sweep = schoolOverrides?.sweep as { confirmWithinMin?: unknown } | undefined;
   const min = sweep?.confirmWithinMin;
   return typeof min === 'number' && Number.isFinite(min) && min > 0 ? min * 60_000 : fallbackMs;
@@ -72,20 +76,39 @@ export function sweepConfirmWithinMs(schoolOverrides: Record<string, unknown> | 
  */
 export async function raiseLeftOnBoardAlert(
   deps: SweepDeps,
-  a: { trip: TripRow; reason: SweepAlertReason; onboard: number; atMs: number; endTrip: boolean; onlyUnconfirmed: boolean },
+  a: {
+    trip: TripRow;
+    reason: SweepAlertReason;
+    onboard: number;
+    atMs: number;
+    endTrip: boolean;
+    onlyUnconfirmed: boolean;
+  },
 ): Promise<number | undefined> {
   const db = deps.database.db;
-  const claimed = await claimSweepAlert(db, { tripId: a.trip.id, atMs: a.atMs, reason: a.reason, onlyUnconfirmed: a.onlyUnconfirmed });
+  const claimed = await claimSweepAlert(db, {
+    tripId: a.trip.id,
+    atMs: a.atMs,
+    reason: a.reason,
+    onlyUnconfirmed: a.onlyUnconfirmed,
+  });
   if (!claimed) return undefined;
   try {
     if (a.endTrip && deps.runner && a.trip.status === 'active') {
       try {
-        await deps.runner.submitToTrip(a.trip.id, a.trip.busId, [{ type: 'tripEnd', timeMs: a.atMs, sweepConfirmed: false }]);
+        await deps.runner.submitToTrip(a.trip.id, a.trip.busId, [
+          { type: 'tripEnd', timeMs: a.atMs, sweepConfirmed: false },
+        ]);
       } catch (err) {
-        deps.log.error('engine did not take the trip end; the alert is written directly', { tripId: a.trip.id, error: String(err) });
+        deps.log.error('engine did not take the trip end; the alert is written directly', {
+          tripId: a.trip.id,
+          error: String(err),
+        });
       }
     }
-    const existing = (await leftOnBoardAlerts(db, a.trip.id)).find((v) => v.status === 'open' || v.status === 'acknowledged' || v.status === 'rectifying');
+    const existing = (await leftOnBoardAlerts(db, a.trip.id)).find(
+      (v) => v.status === 'open' || v.status === 'acknowledged' || v.status === 'rectifying',
+    );
     const violationId =
       existing?.id ??
       (
@@ -103,9 +126,19 @@ export async function raiseLeftOnBoardAlert(
     if (a.endTrip) {
       // A trip the engine never started (or without a runner) still ends here.
       const [row] = await db.select({ status: trips.status }).from(trips).where(eq(trips.id, a.trip.id));
-      if (row && row.status !== 'completed' && row.status !== 'cancelled') await markTrip(db, a.trip.id, { endedMs: a.atMs });
+      if (row && row.status !== 'completed' && row.status !== 'cancelled')
+        await markTrip(db, a.trip.id, { endedMs: a.atMs });
     }
-    const alert: LeftOnBoardAlert = { type: 'alert.childLeftOnBoard', schoolId: a.trip.schoolId, tripId: a.trip.id, busId: a.trip.busId, violationId, reason: a.reason, onboard: a.onboard, timeMs: a.atMs };
+    const alert: LeftOnBoardAlert = {
+      type: 'alert.childLeftOnBoard',
+      schoolId: a.trip.schoolId,
+      tripId: a.trip.id,
+      busId: a.trip.busId,
+      violationId,
+      reason: a.reason,
+      onboard: a.onboard,
+      timeMs: a.atMs,
+    };
     deps.log.warn('child possibly left on board', { ...alert });
     try {
       await deps.publishAlert?.(alert);
@@ -139,7 +172,14 @@ export async function checkSweepDeadlines(deps: SweepDeps, nowMs: number): Promi
       const [trip] = await db.select().from(trips).where(eq(trips.id, t.tripId));
       if (!trip) continue;
       const { onboard } = await boardingTotals(db, t.tripId);
-      const id = await raiseLeftOnBoardAlert(deps, { trip, reason: onboard !== 0 ? 'onboard_not_zero' : 'no_confirmation', onboard, atMs: nowMs, endTrip: true, onlyUnconfirmed: true });
+      const id = await raiseLeftOnBoardAlert(deps, {
+        trip,
+        reason: onboard !== 0 ? 'onboard_not_zero' : 'no_confirmation',
+        onboard,
+        atMs: nowMs,
+        endTrip: true,
+        onlyUnconfirmed: true,
+      });
       if (id !== undefined) alertedTripIds.push(t.tripId);
     } catch (err) {
       deps.log.error('sweep deadline check failed for a trip', { tripId: t.tripId, error: String(err) });

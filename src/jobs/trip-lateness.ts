@@ -6,7 +6,11 @@ import { trips, violations } from '../store/schema';
 
 export const tripLateKind = 'tripLate';
 
-export async function runTripLateness(db: DbOrTx, nowMs: number, cfg: { lateAfterMin: number; lateLookbackH: number }): Promise<{ late: number; resolved: number; lateTripIds: number[] }> {
+export async function runTripLateness(
+  db: DbOrTx,
+  nowMs: number,
+  cfg: { lateAfterMin: number; lateLookbackH: number },
+): Promise<{ late: number; resolved: number; lateTripIds: number[] }> {
   const now = new Date(nowMs);
   const lateAfterMs = cfg.lateAfterMin * 60_000;
   const late = await db
@@ -58,7 +62,14 @@ export async function runTripLateness(db: DbOrTx, nowMs: number, cfg: { lateAfte
       updatedAt: now,
     })
     .from(trips)
-    .where(and(eq(violations.kind, tripLateKind), isNull(violations.endedAt), eq(violations.tripId, trips.id), or(isNotNull(trips.startedAt), eq(trips.status, 'cancelled'))))
+    .where(
+      and(
+        eq(violations.kind, tripLateKind),
+        isNull(violations.endedAt),
+        eq(violations.tripId, trips.id),
+        or(isNotNull(trips.startedAt), eq(trips.status, 'cancelled')),
+      ),
+    )
     .returning({ id: violations.id });
   return { late: late.length, resolved: resolved.length, lateTripIds: late.map((t) => t.id).sort((x, y) => x - y) };
 }

@@ -10,8 +10,14 @@ import { loadFacts } from '../store/repos/scope';
 import type { Authorization } from './hub';
 import type { Topic } from './topics';
 
-const verdict = (d: Decision): Authorization => (d.ok ? { ok: true } : { ok: false, status: 403, code: 'forbidden', message: d.reason });
-const notFound = (what: string): Authorization => ({ ok: false, status: 404, code: 'not_found', message: `${what} not found` });
+const verdict = (d: Decision): Authorization =>
+  d.ok ? { ok: true } : { ok: false, status: 403, code: 'forbidden', message: d.reason };
+const notFound = (what: string): Authorization => ({
+  ok: false,
+  status: 404,
+  code: 'not_found',
+  message: `${what} not found`,
+});
 
 export async function authorizeTopic(db: DbOrTx, p: Principal, topic: Topic, nowMs: number): Promise<Authorization> {
   switch (topic.kind) {

@@ -91,7 +91,12 @@ export interface PaceState {
   factor: number | null;
 }
 
-export const initialPace = (): PaceState => ({ lastProgressM: null, lastTimeMs: null, movingSpeedMps: null, factor: null });
+export const initialPace = (): PaceState => ({
+  lastProgressM: null,
+  lastTimeMs: null,
+  movingSpeedMps: null,
+  factor: null,
+});
 
 /** Intervals slower than this count as standing (dwell, lights) and do not lower the moving speed. */
 const MOVING_MPS = 2;
@@ -103,7 +108,13 @@ export function segmentAt(stops: readonly EtaStop[], alongM: number): number {
   return stops.length - 1;
 }
 
-export function updatePace(state: PaceState, progressM: number, timeMs: number, stops: readonly EtaStop[], profile?: RouteProfile): PaceState {
+export function updatePace(
+  state: PaceState,
+  progressM: number,
+  timeMs: number,
+  stops: readonly EtaStop[],
+  profile?: RouteProfile,
+): PaceState {
   if (state.lastTimeMs == null || state.lastProgressM == null || timeMs <= state.lastTimeMs) {
     return { ...state, lastProgressM: progressM, lastTimeMs: Math.max(timeMs, state.lastTimeMs ?? timeMs) };
   }
@@ -150,7 +161,11 @@ export function estimateEtas(input: EtaInput): StopEtaResult[] {
   const out: StopEtaResult[] = [];
   // The stop the bus is at stays in the list (due now) until it departs.
   if (input.atStop && input.atStop.idx < stops.length && input.atStop.idx < input.nextIdx) {
-    out.push({ stopId: stops[input.atStop.idx]!.id, etaMs: input.nowMs, remainingM: Math.max(0, stops[input.atStop.idx]!.alongM - input.progressM) });
+    out.push({
+      stopId: stops[input.atStop.idx]!.id,
+      etaMs: input.nowMs,
+      remainingM: Math.max(0, stops[input.atStop.idx]!.alongM - input.progressM),
+    });
   }
   for (let j = Math.max(0, input.nextIdx); j < stops.length; j++) {
     const target = stops[j]!.alongM;
@@ -179,7 +194,12 @@ export function estimateEtas(input: EtaInput): StopEtaResult[] {
  * The timetable answer before the trip starts: each stop's scheduled time, shifted by how late the trip already is
  * (a trip not started at 07:10 that was planned for 07:00 will not be on time).
  */
-export function timetableEtas(stops: readonly EtaStop[], scheduledMs: ReadonlyMap<string, number>, nowMs: number, plannedStartMs: number): StopEtaResult[] {
+export function timetableEtas(
+  stops: readonly EtaStop[],
+  scheduledMs: ReadonlyMap<string, number>,
+  nowMs: number,
+  plannedStartMs: number,
+): StopEtaResult[] {
   const delay = Math.max(0, nowMs - plannedStartMs);
   const out: StopEtaResult[] = [];
   for (const s of stops) {
@@ -191,7 +211,11 @@ export function timetableEtas(stops: readonly EtaStop[], scheduledMs: ReadonlyMa
 }
 
 /** Scheduled instants of stops: local midnight of the trip's service day + seconds after midnight. */
-export function scheduledInstants(schedule: ReadonlyMap<string, number | null>, plannedStartMs: number, utcOffsetMin: number): Map<string, number> {
+export function scheduledInstants(
+  schedule: ReadonlyMap<string, number | null>,
+  plannedStartMs: number,
+  utcOffsetMin: number,
+): Map<string, number> {
   const localMs = plannedStartMs + utcOffsetMin * 60_000;
   const midnightUtcMs = Math.floor(localMs / 86_400_000) * 86_400_000 - utcOffsetMin * 60_000;
   const out = new Map<string, number>();
@@ -200,7 +224,11 @@ export function scheduledInstants(schedule: ReadonlyMap<string, number | null>, 
 }
 
 /** Whether a new set of ETAs differs from the last pushed one by more than `thresholdS` for any stop. */
-export function etasChanged(prev: readonly StopEtaResult[] | undefined, next: readonly StopEtaResult[], thresholdS: number): boolean {
+export function etasChanged(
+  prev: readonly StopEtaResult[] | undefined,
+  next: readonly StopEtaResult[],
+  thresholdS: number,
+): boolean {
   if (!prev || prev.length !== next.length) return true;
   for (let i = 0; i < next.length; i++) {
     if (prev[i]!.stopId !== next[i]!.stopId) return true;

@@ -10,7 +10,14 @@ import type { Revocation } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging';
 import { InProcessFanout, type LiveFanout } from './fanout';
-import { type LiveMessage, type LiveMessageType, type LivePublisher, type PublishOptions, type SeqTicket, wireText } from './messages';
+import {
+  type LiveMessage,
+  type LiveMessageType,
+  type LivePublisher,
+  type PublishOptions,
+  type SeqTicket,
+  wireText,
+} from './messages';
 import { TopicSequencer } from './sequencer';
 import { parseTopic, type Topic } from './topics';
 
@@ -21,7 +28,8 @@ export interface LiveSink {
   bufferedAmount?(): number;
 }
 
-export type Authorization = { ok: true } | { ok: false; status: 403 | 404; code: 'forbidden' | 'not_found'; message: string };
+export type Authorization =
+  { ok: true } | { ok: false; status: 403 | 404; code: 'forbidden' | 'not_found'; message: string };
 
 export interface HubLimits {
   /** above this many buffered bytes in the sink, messages queue in the hub (and positions conflate) */
@@ -115,7 +123,10 @@ export class LiveConnection {
   receive(text: string): void {
     if (this.closed) return;
     if (++this.inboundPending > 32) return this.close(CLOSE_PROTOCOL, 'too many requests in flight');
-    this.inbound = this.inbound.then(() => this.hub.handle(this, text)).catch((err) => this.hub.log.error('live message failed', { connection: this.id, error: String(err) })).finally(() => this.inboundPending--);
+    this.inbound = this.inbound
+      .then(() => this.hub.handle(this, text))
+      .catch((err) => this.hub.log.error('live message failed', { connection: this.id, error: String(err) }))
+      .finally(() => this.inboundPending--);
   }
 
   /** The transport saw the socket close. */
@@ -191,7 +202,12 @@ export class LiveConnection {
     this.queuedChars += o.text.length;
     if (this.queue.length > limits.maxQueuedMessages || this.queuedChars + this.buffered() > limits.maxBufferedBytes) {
       this.hub.counters.slowClosed++;
-      this.hub.log.warn('live client too slow; disconnected', { connection: this.id, userId: this.principal?.userId, queued: this.queue.length, bytes: this.queuedChars + this.buffered() });
+      this.hub.log.warn('live client too slow; disconnected', {
+        connection: this.id,
+        userId: this.principal?.userId,
+        queued: this.queue.length,
+        bytes: this.queuedChars + this.buffered(),
+      });
       this.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
     }
   }
@@ -278,7 +294,8 @@ export class LiveHub implements LivePublisher {
     try {
       const valid = await this.opts.validTokens([...ids]);
       for (const tokenId of ids) if (!valid.has(tokenId)) this.opts.onRevocation?.({ kind: 'token', tokenId });
-      for (const c of [...this.connections]) if (c.principal && ids.has(c.principal.tokenId) && !valid.has(c.principal.tokenId)) this.endSession(c);
+      for (const c of [...this.connections])
+        if (c.principal && ids.has(c.principal.tokenId) && !valid.has(c.principal.tokenId)) this.endSession(c);
     } catch (err) {
       // The database is unreachable: sessions stay (a revocation on this instance still closes them at once).
       this.log.warn('live credential check failed', { error: String(err) });
@@ -289,8 +306,17 @@ export class LiveHub implements LivePublisher {
 
   private endSession(c: LiveConnection): void {
     this.counters.revoked++;
-    this.log.info('live session closed: credentials ended', { connection: c.id, userId: c.principal?.userId, tokenId: c.principal?.tokenId });
-    c.sendControl({ type: 'error', status: 401, code: 'unauthorized', message: 'Token revoked, expired or user disabled' });
+    this.log.info('live session closed: credentials ended', {
+      connection: c.id,
+      userId: c.principal?.userId,
+      tokenId: c.principal?.tokenId,
+    });
+    c.sendControl({
+      type: 'error',
+      status: 401,
+      code: 'unauthorized',
+      message: 'Token revoked, expired or user disabled',
+    });
     c.close(CLOSE_AUTH_FAILED, 'credentials revoked');
   }
 
@@ -337,7 +363,14 @@ export class LiveHub implements LivePublisher {
       queuedMessages += c.queuedMessages;
       queuedBytes += c.queuedBytes;
     }
-    return { connections: this.connections.size, topics: this.byTopic.size, queuedMessages, queuedBytes, pendingReservations: this.sequencer.pendingCount(), ...this.counters };
+    return {
+      connections: this.connections.size,
+      topics: this.byTopic.size,
+      queuedMessages,
+      queuedBytes,
+      pendingReservations: this.sequencer.pendingCount(),
+      ...this.counters,
+    };
   }
 
   async close(): Promise<void> {
@@ -372,13 +405,23 @@ export class LiveHub implements LivePublisher {
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
       msg = parsed as Record<string, unknown>;
     } catch {
-      return conn.sendControl({ type: 'error', status: 400, code: 'bad_request', message: 'Messages are JSON objects with a type' });
+      return conn.sendControl({
+        type: 'error',
+        status: 400,
+        code: 'bad_request',
+        message: 'Messages are JSON objects with a type',
+      });
     }
     const type = msg.type;
     if (type === 'ping') return conn.sendControl({ type: 'pong' });
     if (type === 'auth') return this.authenticate(conn, msg);
     if (!conn.principal) {
-      conn.sendControl({ type: 'error', status: 401, code: 'unauthorized', message: 'Authenticate first: { "type": "auth", "token": "…" }' });
+      conn.sendControl({
+        type: 'error',
+        status: 401,
+        code: 'unauthorized',
+        message: 'Authenticate first: { "type": "auth", "token": "…" }',
+      });
       return;
     }
     if (type === 'subscribe') return this.subscribe(conn, msg);
@@ -387,17 +430,33 @@ export class LiveHub implements LivePublisher {
       if (conn.subs.has(topic)) this.unsubscribe(conn, topic);
       return conn.sendControl({ type: 'unsubscribed', topic });
     }
-    conn.sendControl({ type: 'error', status: 400, code: 'bad_request', message: `Unknown message type ${JSON.stringify(String(type)).slice(0, 40)}` });
+    conn.sendControl({
+      type: 'error',
+      status: 400,
+      code: 'bad_request',
+      message: `Unknown message type ${JSON.stringify(String(type)).slice(0, 40)}`,
+    });
   }
 
   private async authenticate(conn: LiveConnection, msg: Record<string, unknown>): Promise<void> {
-    if (conn.principal) return conn.sendControl({ type: 'error', status: 400, code: 'already_authenticated', message: 'This connection is already authenticated' });
+    if (conn.principal)
+      return conn.sendControl({
+        type: 'error',
+        status: 400,
+        code: 'already_authenticated',
+        message: 'This connection is already authenticated',
+      });
     const token = typeof msg.token === 'string' && msg.token.length <= 256 ? msg.token : undefined;
     const principal = token ? await this.opts.authenticate(token) : undefined;
     if (conn.closed) return;
     if (!principal) {
       this.counters.refused++;
-      conn.sendControl({ type: 'error', status: 401, code: 'unauthorized', message: 'Token is unknown, expired or revoked' });
+      conn.sendControl({
+        type: 'error',
+        status: 401,
+        code: 'unauthorized',
+        message: 'Token is unknown, expired or revoked',
+      });
       conn.close(CLOSE_AUTH_FAILED, 'unauthorized');
       return;
     }
@@ -411,11 +470,24 @@ export class LiveHub implements LivePublisher {
     const topic = parseTopic(name);
     if (!topic || typeof name !== 'string') {
       this.counters.refused++;
-      return conn.sendControl({ type: 'error', status: 400, code: 'bad_topic', topic: typeof name === 'string' ? name.slice(0, 64) : null, message: 'Topics are trip:<id>, bus:<id> and school:<id>:violations' });
+      return conn.sendControl({
+        type: 'error',
+        status: 400,
+        code: 'bad_topic',
+        topic: typeof name === 'string' ? name.slice(0, 64) : null,
+        message: 'Topics are trip:<id>, bus:<id> and school:<id>:violations',
+      });
     }
-    const lastSeq = typeof msg.lastSeq === 'number' && Number.isFinite(msg.lastSeq) && msg.lastSeq >= 0 ? msg.lastSeq : undefined;
+    const lastSeq =
+      typeof msg.lastSeq === 'number' && Number.isFinite(msg.lastSeq) && msg.lastSeq >= 0 ? msg.lastSeq : undefined;
     if (!conn.subs.has(name) && conn.subs.size >= this.limits.maxSubscriptions) {
-      return conn.sendControl({ type: 'error', status: 429, code: 'too_many_subscriptions', topic: name, message: `At most ${this.limits.maxSubscriptions} topics per connection` });
+      return conn.sendControl({
+        type: 'error',
+        status: 429,
+        code: 'too_many_subscriptions',
+        topic: name,
+        message: `At most ${this.limits.maxSubscriptions} topics per connection`,
+      });
     }
     let verdict: Authorization;
     try {
@@ -424,12 +496,24 @@ export class LiveHub implements LivePublisher {
       // Every subscribe gets an answer: the scope check could not run (database unreachable, …).
       this.log.warn('live authorization failed', { connection: conn.id, topic: name, error: String(err) });
       if (conn.closed) return;
-      return conn.sendControl({ type: 'error', status: 503, code: 'unavailable', topic: name, message: 'The subscription could not be checked; try again' });
+      return conn.sendControl({
+        type: 'error',
+        status: 503,
+        code: 'unavailable',
+        topic: name,
+        message: 'The subscription could not be checked; try again',
+      });
     }
     if (conn.closed) return;
     if (!verdict.ok) {
       this.counters.refused++;
-      return conn.sendControl({ type: 'error', status: verdict.status, code: verdict.code, topic: name, message: verdict.message });
+      return conn.sendControl({
+        type: 'error',
+        status: verdict.status,
+        code: verdict.code,
+        topic: name,
+        message: verdict.message,
+      });
     }
     const sub: Subscription = { lastSeq: lastSeq ?? 0 };
     const wantsReplay = lastSeq !== undefined && this.opts.replay !== undefined;
@@ -442,14 +526,22 @@ export class LiveHub implements LivePublisher {
 
     // The latest position/eta at once (unless the client already had them).
     const snap = this.snapshots.get(name);
-    const pending: LiveMessage[] = snap ? [...snap.values()].filter((m) => lastSeq === undefined || m.seq > lastSeq) : [];
+    const pending: LiveMessage[] = snap
+      ? [...snap.values()].filter((m) => lastSeq === undefined || m.seq > lastSeq)
+      : [];
     if (wantsReplay) {
       let missed: LiveMessage[] = [];
       try {
         missed = await this.opts.replay!(conn.principal!, topic, lastSeq!);
       } catch (err) {
         this.log.warn('live replay failed', { connection: conn.id, topic: name, error: String(err) });
-        conn.sendControl({ type: 'error', status: 503, code: 'replay_unavailable', topic: name, message: 'Missed notices could not be read; fetch them over REST' });
+        conn.sendControl({
+          type: 'error',
+          status: 503,
+          code: 'replay_unavailable',
+          topic: name,
+          message: 'Missed notices could not be read; fetch them over REST',
+        });
       }
       if (conn.closed || conn.subs.get(name) !== sub) return;
       pending.push(...missed, ...(sub.held ?? []));

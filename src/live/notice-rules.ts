@@ -42,8 +42,23 @@ export function dedupeKey(kind: NoticeKind, tripId: number | null, guardianId: n
   return `${kind}:t${tripId ?? '-'}:g${guardianId}${subject ? `:${subject}` : ''}`;
 }
 
-function draft(kind: NoticeKind, tripId: number | null, rider: Pick<Rider, 'guardianId' | 'locale'>, subject: string | undefined, payload: Record<string, unknown>, text: NoticeTextInput): NoticeDraft {
-  return { guardianId: rider.guardianId, tripId, kind, dedupeKey: dedupeKey(kind, tripId, rider.guardianId, subject), locale: rider.locale, payload: { tripId, ...payload }, ...noticeText(kind, text) };
+function draft(
+  kind: NoticeKind,
+  tripId: number | null,
+  rider: Pick<Rider, 'guardianId' | 'locale'>,
+  subject: string | undefined,
+  payload: Record<string, unknown>,
+  text: NoticeTextInput,
+): NoticeDraft {
+  return {
+    guardianId: rider.guardianId,
+    tripId,
+    kind,
+    dedupeKey: dedupeKey(kind, tripId, rider.guardianId, subject),
+    locale: rider.locale,
+    payload: { tripId, ...payload },
+    ...noticeText(kind, text),
+  };
 }
 
 const wants = (r: Rider, kind: NoticeKind) => !r.muted?.includes(kind);
@@ -74,19 +89,38 @@ function perGuardianStop(riders: Rider[], kind: NoticeKind): { rider: Rider; stu
 }
 
 export function tripStartedNotices(trip: TripInfo, riders: Rider[], timeMs: number): NoticeDraft[] {
-  return perGuardian(riders, 'trip.started').map(({ rider, studentIds }) => draft('trip.started', trip.tripId, rider, undefined, { timeMs, studentIds }, { plate: trip.plate }));
+  return perGuardian(riders, 'trip.started').map(({ rider, studentIds }) =>
+    draft('trip.started', trip.tripId, rider, undefined, { timeMs, studentIds }, { plate: trip.plate }),
+  );
 }
 
 /** Arrived at / departed from a stop: the guardians whose child uses that stop. */
-export function stopNotices(kind: 'stop.arrived' | 'stop.departed', trip: TripInfo, riders: Rider[], stopId: string, timeMs: number): NoticeDraft[] {
+export function stopNotices(
+  kind: 'stop.arrived' | 'stop.departed',
+  trip: TripInfo,
+  riders: Rider[],
+  stopId: string,
+  timeMs: number,
+): NoticeDraft[] {
   return perGuardianStop(
     riders.filter((r) => r.stopId === stopId),
     kind,
-  ).map(({ rider, studentIds }) => draft(kind, trip.tripId, rider, `s${stopId}`, { stopId, timeMs, studentIds }, { plate: trip.plate, stopName: rider.stopName }));
+  ).map(({ rider, studentIds }) =>
+    draft(
+      kind,
+      trip.tripId,
+      rider,
+      `s${stopId}`,
+      { stopId, timeMs, studentIds },
+      { plate: trip.plate, stopName: rider.stopName },
+    ),
+  );
 }
 
 export function schoolArrivedNotices(trip: TripInfo, riders: Rider[], stopId: string, timeMs: number): NoticeDraft[] {
-  return perGuardian(riders, 'school.arrived').map(({ rider, studentIds }) => draft('school.arrived', trip.tripId, rider, undefined, { stopId, timeMs, studentIds }, { plate: trip.plate }));
+  return perGuardian(riders, 'school.arrived').map(({ rider, studentIds }) =>
+    draft('school.arrived', trip.tripId, rider, undefined, { stopId, timeMs, studentIds }, { plate: trip.plate }),
+  );
 }
 
 export interface StopEta {
@@ -98,7 +132,12 @@ export interface StopEta {
  * Approaching: the child's stop is still ahead and either the ETA is within the guardian's minutes or the bus
  * is within their metres (default: 5 minutes when the guardian set neither).
  */
-export function approachingNotices(trip: TripInfo, riders: Rider[], etas: ReadonlyMap<string, StopEta>, nowMs: number): NoticeDraft[] {
+export function approachingNotices(
+  trip: TripInfo,
+  riders: Rider[],
+  etas: ReadonlyMap<string, StopEta>,
+  nowMs: number,
+): NoticeDraft[] {
   const out: NoticeDraft[] = [];
   for (const { rider, studentIds } of perGuardianStop(riders, 'approaching')) {
     const eta = etas.get(rider.stopId);
@@ -115,7 +154,9 @@ export function approachingNotices(trip: TripInfo, riders: Rider[], etas: Readon
         rider,
         `s${rider.stopId}`,
         { stopId: rider.stopId, etaMs: Math.round(eta.etaMs), remainingM: Math.round(eta.remainingM), studentIds },
-        byTime ? { plate: trip.plate, stopName: rider.stopName, minutes: secondsAway / 60 } : { plate: trip.plate, stopName: rider.stopName, metres: eta.remainingM },
+        byTime
+          ? { plate: trip.plate, stopName: rider.stopName, minutes: secondsAway / 60 }
+          : { plate: trip.plate, stopName: rider.stopName, metres: eta.remainingM },
       ),
     );
   }
@@ -123,7 +164,13 @@ export function approachingNotices(trip: TripInfo, riders: Rider[], etas: Readon
 }
 
 /** Running late: the ETA to the child's stop is later than its scheduled time by more than `marginS`. One per guardian and trip. */
-export function etaLateNotices(trip: TripInfo, riders: Rider[], etas: ReadonlyMap<string, StopEta>, scheduledMs: ReadonlyMap<string, number>, marginS: number): NoticeDraft[] {
+export function etaLateNotices(
+  trip: TripInfo,
+  riders: Rider[],
+  etas: ReadonlyMap<string, StopEta>,
+  scheduledMs: ReadonlyMap<string, number>,
+  marginS: number,
+): NoticeDraft[] {
   const out: NoticeDraft[] = [];
   const seen = new Set<number>();
   for (const { rider, studentIds } of perGuardianStop(riders, 'trip.late')) {
@@ -135,28 +182,66 @@ export function etaLateNotices(trip: TripInfo, riders: Rider[], etas: ReadonlyMa
     if (lateS <= marginS) continue;
     seen.add(rider.guardianId);
     out.push(
-      draft('trip.late', trip.tripId, rider, undefined, { reason: 'eta', stopId: rider.stopId, etaMs: Math.round(eta.etaMs), scheduledMs: planned, lateS: Math.round(lateS), studentIds }, {
-        plate: trip.plate,
-        stopName: rider.stopName,
-        minutes: lateS / 60,
-        lateReason: 'eta',
-      }),
+      draft(
+        'trip.late',
+        trip.tripId,
+        rider,
+        undefined,
+        {
+          reason: 'eta',
+          stopId: rider.stopId,
+          etaMs: Math.round(eta.etaMs),
+          scheduledMs: planned,
+          lateS: Math.round(lateS),
+          studentIds,
+        },
+        {
+          plate: trip.plate,
+          stopName: rider.stopName,
+          minutes: lateS / 60,
+          lateReason: 'eta',
+        },
+      ),
     );
   }
   return out;
 }
 
 /** The trip has not started `minutesLate` after its planned start. Same dedupe key as the ETA-late notice: one late notice per trip. */
-export function notStartedNotices(trip: TripInfo, riders: Rider[], plannedStartMs: number, nowMs: number): NoticeDraft[] {
+export function notStartedNotices(
+  trip: TripInfo,
+  riders: Rider[],
+  plannedStartMs: number,
+  nowMs: number,
+): NoticeDraft[] {
   const minutes = (nowMs - plannedStartMs) / 60_000;
   return perGuardian(riders, 'trip.late').map(({ rider, studentIds }) =>
-    draft('trip.late', trip.tripId, rider, undefined, { reason: 'notStarted', plannedStartMs, lateS: Math.round(minutes * 60), studentIds }, { plate: trip.plate, minutes, lateReason: 'notStarted' }),
+    draft(
+      'trip.late',
+      trip.tripId,
+      rider,
+      undefined,
+      { reason: 'notStarted', plannedStartMs, lateS: Math.round(minutes * 60), studentIds },
+      { plate: trip.plate, minutes, lateReason: 'notStarted' },
+    ),
   );
 }
 
-export function busSubstitutedNotices(trip: TripInfo, riders: Rider[], busId: number, previousBusId: number | null): NoticeDraft[] {
+export function busSubstitutedNotices(
+  trip: TripInfo,
+  riders: Rider[],
+  busId: number,
+  previousBusId: number | null,
+): NoticeDraft[] {
   return perGuardian(riders, 'bus.substituted').map(({ rider, studentIds }) =>
-    draft('bus.substituted', trip.tripId, rider, `b${busId}`, { busId, previousBusId, plate: trip.plate ?? null, studentIds }, { plate: trip.plate }),
+    draft(
+      'bus.substituted',
+      trip.tripId,
+      rider,
+      `b${busId}`,
+      { busId, previousBusId, plate: trip.plate ?? null, studentIds },
+      { plate: trip.plate },
+    ),
   );
 }
 
@@ -166,14 +251,30 @@ export interface StudentGuardian {
   muted?: string[];
 }
 
-export function boardingNotices(tripId: number, guardians: StudentGuardian[], student: { id: number; name: string }, boarded: boolean, timeMs: number, stopName?: string | null): NoticeDraft[] {
+export function boardingNotices(
+  tripId: number,
+  guardians: StudentGuardian[],
+  student: { id: number; name: string },
+  boarded: boolean,
+  timeMs: number,
+  stopName?: string | null,
+): NoticeDraft[] {
   const kind: NoticeKind = boarded ? 'student.boarded' : 'student.alighted';
   const seen = new Set<number>();
   const out: NoticeDraft[] = [];
   for (const g of guardians) {
     if (seen.has(g.guardianId) || g.muted?.includes(kind)) continue;
     seen.add(g.guardianId);
-    out.push(draft(kind, tripId, g, `st${student.id}`, { studentId: student.id, studentIds: [student.id], timeMs }, { studentName: student.name, stopName }));
+    out.push(
+      draft(
+        kind,
+        tripId,
+        g,
+        `st${student.id}`,
+        { studentId: student.id, studentIds: [student.id], timeMs },
+        { studentName: student.name, stopName },
+      ),
+    );
   }
   return out;
 }

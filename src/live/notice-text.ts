@@ -35,27 +35,54 @@ export function noticeText(kind: NoticeKind, v: NoticeTextInput): { textZh: stri
       return { textZh: `${zhBus(v.plate)}已发车。`, textEn: `${enBus(v.plate)} has started its trip.` };
     case 'trip.late':
       return v.lateReason === 'notStarted'
-        ? { textZh: `${zhBus(v.plate)}尚未发车，已晚于计划时间${min}分钟。`, textEn: `${enBus(v.plate)} has not started yet: ${min} min after the planned start.` }
-        : { textZh: `${zhBus(v.plate)}预计晚到${zhStop(v.stopName)}约${min}分钟。`, textEn: `${enBus(v.plate)} is running about ${min} min late for ${enStop(v.stopName)}.` };
+        ? {
+            textZh: `${zhBus(v.plate)}尚未发车，已晚于计划时间${min}分钟。`,
+            textEn: `${enBus(v.plate)} has not started yet: ${min} min after the planned start.`,
+          }
+        : {
+            textZh: `${zhBus(v.plate)}预计晚到${zhStop(v.stopName)}约${min}分钟。`,
+            textEn: `${enBus(v.plate)} is running about ${min} min late for ${enStop(v.stopName)}.`,
+          };
     case 'approaching':
       if (v.metres != null && v.minutes == null) {
         const m = Math.round(v.metres);
-        return { textZh: `${zhBus(v.plate)}即将到达${zhStop(v.stopName)}，距离约${m}米。`, textEn: `${enBus(v.plate)} is approaching ${enStop(v.stopName)}: about ${m} m away.` };
+        return {
+          textZh: `${zhBus(v.plate)}即将到达${zhStop(v.stopName)}，距离约${m}米。`,
+          textEn: `${enBus(v.plate)} is approaching ${enStop(v.stopName)}: about ${m} m away.`,
+        };
       }
-      return { textZh: `${zhBus(v.plate)}即将到达${zhStop(v.stopName)}，预计${min}分钟后到站。`, textEn: `${enBus(v.plate)} is approaching ${enStop(v.stopName)}: about ${min} min away.` };
+      return {
+        textZh: `${zhBus(v.plate)}即将到达${zhStop(v.stopName)}，预计${min}分钟后到站。`,
+        textEn: `${enBus(v.plate)} is approaching ${enStop(v.stopName)}: about ${min} min away.`,
+      };
     case 'stop.arrived':
-      return { textZh: `${zhBus(v.plate)}已到达${zhStop(v.stopName)}。`, textEn: `${enBus(v.plate)} has arrived at ${enStop(v.stopName)}.` };
+      return {
+        textZh: `${zhBus(v.plate)}已到达${zhStop(v.stopName)}。`,
+        textEn: `${enBus(v.plate)} has arrived at ${enStop(v.stopName)}.`,
+      };
     case 'stop.departed':
-      return { textZh: `${zhBus(v.plate)}已离开${zhStop(v.stopName)}。`, textEn: `${enBus(v.plate)} has left ${enStop(v.stopName)}.` };
+      return {
+        textZh: `${zhBus(v.plate)}已离开${zhStop(v.stopName)}。`,
+        textEn: `${enBus(v.plate)} has left ${enStop(v.stopName)}.`,
+      };
     case 'school.arrived':
       return { textZh: `${zhBus(v.plate)}已到达学校。`, textEn: `${enBus(v.plate)} has arrived at school.` };
     case 'bus.substituted':
-      return { textZh: `今日行程已更换车辆，请认准${zhBus(v.plate)}。`, textEn: `Today's trip now runs with a different bus: look for ${enBus(v.plate).replace(/^The/, 'the')}.` };
+      return {
+        textZh: `今日行程已更换车辆，请认准${zhBus(v.plate)}。`,
+        textEn: `Today's trip now runs with a different bus: look for ${enBus(v.plate).replace(/^The/, 'the')}.`,
+      };
     case 'student.boarded':
-      return { textZh: `${v.studentName ?? '孩子'}已上车。`, textEn: `${v.studentName ?? 'Your child'} has boarded the bus.` };
+      return {
+        textZh: `${v.studentName ?? '孩子'}已上车。`,
+        textEn: `${v.studentName ?? 'Your child'} has boarded the bus.`,
+      };
     case 'student.alighted':
       return v.stopName
-        ? { textZh: `${v.studentName ?? '孩子'}已在${zhStop(v.stopName)}下车。`, textEn: `${v.studentName ?? 'Your child'} got off the bus at ${enStop(v.stopName)}.` }
+        ? {
+            textZh: `${v.studentName ?? '孩子'}已在${zhStop(v.stopName)}下车。`,
+            textEn: `${v.studentName ?? 'Your child'} got off the bus at ${enStop(v.stopName)}.`,
+          }
         : { textZh: `${v.studentName ?? '孩子'}已下车。`, textEn: `${v.studentName ?? 'Your child'} got off the bus.` };
   }
 }

@@ -11,7 +11,15 @@ import type { Logger } from '../logging';
 import type { Database } from '../store/db';
 import { buses, guardians, guardianStudents, notices, stops, students, studentStops, trips } from '../store/schema';
 import type { LivePublisher, SeqTicket } from './messages';
-import { boardingNotices, busSubstitutedNotices, type Locale, type NoticeDraft, notStartedNotices, type Rider, type TripInfo } from './notice-rules';
+import {
+  boardingNotices,
+  busSubstitutedNotices,
+  type Locale,
+  type NoticeDraft,
+  notStartedNotices,
+  type Rider,
+  type TripInfo,
+} from './notice-rules';
 import type { NoticeKind } from './notice-text';
 import { tripTopic } from './topics';
 
@@ -57,7 +65,10 @@ export interface BoardingNoticeInput {
 
 type NoticeRow = typeof notices.$inferSelect;
 
-export function noticeData(row: Pick<NoticeRow, 'id' | 'kind' | 'tripId' | 'textZh' | 'textEn' | 'payload' | 'createdAt'>, locale: Locale): NoticeData {
+export function noticeData(
+  row: Pick<NoticeRow, 'id' | 'kind' | 'tripId' | 'textZh' | 'textEn' | 'payload' | 'createdAt'>,
+  locale: Locale,
+): NoticeData {
   return {
     id: row.id,
     kind: row.kind as NoticeKind,
@@ -90,9 +101,13 @@ export class NoticeService {
 
   /** Stores drafts (each dedupe key once, ever) and publishes the new ones. Returns the notices stored now. */
   async store(drafts: NoticeDraft[]): Promise<NoticeData[]> {
-    const fresh = drafts.filter((d, i) => !this.known.has(d.dedupeKey) && drafts.findIndex((o) => o.dedupeKey === d.dedupeKey) === i);
+    const fresh = drafts.filter(
+      (d, i) => !this.known.has(d.dedupeKey) && drafts.findIndex((o) => o.dedupeKey === d.dedupeKey) === i,
+    );
     if (fresh.length === 0) return [];
-    const tickets: (SeqTicket | undefined)[] = fresh.map((d) => (d.tripId != null ? this.opts.publisher?.reserve(tripTopic(d.tripId)) : undefined));
+    const tickets: (SeqTicket | undefined)[] = fresh.map((d) =>
+      d.tripId != null ? this.opts.publisher?.reserve(tripTopic(d.tripId)) : undefined,
+    );
     let inserted: NoticeRow[];
     try {
       inserted = await this.opts.database.db
@@ -130,7 +145,8 @@ export class NoticeService {
       out.push(data);
       ticket?.publish('notice', data, { audience: { guardianId: d.guardianId } });
     });
-    if (out.length) this.opts.log.info('notices stored', { count: out.length, kinds: [...new Set(out.map((n) => n.kind))] });
+    if (out.length)
+      this.opts.log.info('notices stored', { count: out.length, kinds: [...new Set(out.map((n) => n.kind))] });
     return out;
   }
 
@@ -141,7 +157,15 @@ export class NoticeService {
     if (cached && now - cached.loadedMs < this.ridersTtlMs) return cached;
     const db = this.opts.database.db;
     const [trip] = await db
-      .select({ id: trips.id, routeId: trips.routeId, busId: trips.busId, schoolId: trips.schoolId, plannedStartAt: trips.plannedStartAt, status: trips.status, plate: buses.plate })
+      .select({
+        id: trips.id,
+        routeId: trips.routeId,
+        busId: trips.busId,
+        schoolId: trips.schoolId,
+        plannedStartAt: trips.plannedStartAt,
+        status: trips.status,
+        plate: buses.plate,
+      })
       .from(trips)
       .innerJoin(buses, eq(buses.id, trips.busId))
       .where(eq(trips.id, tripId));
@@ -165,20 +189,26 @@ export class NoticeService {
       .orderBy(asc(guardians.id), asc(students.id));
     const entry = {
       loadedMs: now,
-      info: { tripId: trip.id, routeId: trip.routeId, busId: trip.busId, schoolId: trip.schoolId, plate: trip.plate, plannedStartMs: trip.plannedStartAt.getTime(), status: trip.status },
-      riders: rows.map(
-        (r): Rider => ({
-          guardianId: r.guardianId,
-          locale: r.locale,
-          approachMinutes: positive(r.prefs?.approachMinutes),
-          approachMetres: positive(r.prefs?.approachMetres),
-          muted: Array.isArray(r.prefs?.muted) ? r.prefs.muted : undefined,
-          studentId: r.studentId,
-          studentName: r.studentName,
-          stopId: String(r.stopId),
-          stopName: r.stopName,
-        }),
-      ),
+      info: {
+        tripId: trip.id,
+        routeId: trip.routeId,
+        busId: trip.busId,
+        schoolId: trip.schoolId,
+        plate: trip.plate,
+        plannedStartMs: trip.plannedStartAt.getTime(),
+        status: trip.status,
+      },
+      riders: rows.map((r): Rider => ({
+        guardianId: r.guardianId,
+        locale: r.locale,
+        approachMinutes: positive(r.prefs?.approachMinutes),
+        approachMetres: positive(r.prefs?.approachMetres),
+        muted: Array.isArray(r.prefs?.muted) ? r.prefs.muted : undefined,
+        studentId: r.studentId,
+        studentName: r.studentName,
+        stopId: String(r.stopId),
+        stopName: r.stopName,
+      })),
     };
     this.riders.set(tripId, entry);
     return entry;
@@ -191,7 +221,10 @@ export class NoticeService {
   /** A child boarded or got off (the attendant's record). Stored once per guardian, trip, child and direction. */
   async noticeBoarding(input: BoardingNoticeInput): Promise<NoticeData[]> {
     const db = this.opts.database.db;
-    const [student] = await db.select({ id: students.id, name: students.name }).from(students).where(eq(students.id, input.studentId));
+    const [student] = await db
+      .select({ id: students.id, name: students.name })
+      .from(students)
+      .where(eq(students.id, input.studentId));
     if (!student) return [];
     const gs = await db
       .select({ guardianId: guardians.id, locale: guardians.locale, prefs: guardians.noticePreferences })
@@ -205,7 +238,11 @@ export class NoticeService {
     }
     const drafts = boardingNotices(
       input.tripId,
-      gs.map((g) => ({ guardianId: g.guardianId, locale: g.locale, muted: Array.isArray(g.prefs?.muted) ? g.prefs.muted : undefined })),
+      gs.map((g) => ({
+        guardianId: g.guardianId,
+        locale: g.locale,
+        muted: Array.isArray(g.prefs?.muted) ? g.prefs.muted : undefined,
+      })),
       student,
       input.boarded,
       input.timeMs,
@@ -232,19 +269,38 @@ export class NoticeService {
   }
 
   /** Notices of one guardian on one trip published after `afterSeq` (resume), oldest first. */
-  async missedOnTopic(guardianId: number, tripId: number, afterSeq: number, limit = 200): Promise<{ seq: number; data: NoticeData; ts: number }[]> {
+  async missedOnTopic(
+    guardianId: number,
+    tripId: number,
+    afterSeq: number,
+    limit = 200,
+  ): Promise<{ seq: number; data: NoticeData; ts: number }[]> {
     const rows = await this.opts.database.db
       .select({ notice: notices, locale: guardians.locale })
       .from(notices)
       .innerJoin(guardians, eq(guardians.id, notices.guardianId))
-      .where(and(eq(notices.guardianId, guardianId), eq(notices.tripId, tripId), sql`(${notices.payload}->>'seq')::float8 > ${afterSeq}`))
+      .where(
+        and(
+          eq(notices.guardianId, guardianId),
+          eq(notices.tripId, tripId),
+          sql`(${notices.payload}->>'seq')::float8 > ${afterSeq}`,
+        ),
+      )
       .orderBy(sql`(${notices.payload}->>'seq')::float8`)
       .limit(limit);
-    return rows.map((r) => ({ seq: Number(r.notice.payload.seq), ts: r.notice.createdAt.getTime(), data: noticeData(r.notice, r.locale) }));
+    return rows.map((r) => ({
+      seq: Number(r.notice.payload.seq),
+      ts: r.notice.createdAt.getTime(),
+      data: noticeData(r.notice, r.locale),
+    }));
   }
 
   /** A guardian's notices after a cursor (notice id), oldest first. */
-  async since(guardianId: number, cursor: number, limit: number): Promise<{ items: NoticeData[]; nextCursor: number | null }> {
+  async since(
+    guardianId: number,
+    cursor: number,
+    limit: number,
+  ): Promise<{ items: NoticeData[]; nextCursor: number | null }> {
     const rows = await this.opts.database.db
       .select({ notice: notices, locale: guardians.locale })
       .from(notices)
@@ -253,7 +309,10 @@ export class NoticeService {
       .orderBy(asc(notices.id))
       .limit(limit + 1);
     const page = rows.slice(0, limit);
-    return { items: page.map((r) => noticeData(r.notice, r.locale)), nextCursor: rows.length > limit ? page[page.length - 1]!.notice.id : null };
+    return {
+      items: page.map((r) => noticeData(r.notice, r.locale)),
+      nextCursor: rows.length > limit ? page[page.length - 1]!.notice.id : null,
+    };
   }
 
   /** Records that a notice reached the guardian (batched). */
@@ -269,7 +328,10 @@ export class NoticeService {
     const ids = [...this.pendingDelivered];
     this.pendingDelivered.clear();
     try {
-      await this.opts.database.query('update notices set delivered_at = to_timestamp($1 / 1000.0) where id = any($2::int[]) and delivered_at is null', [this.opts.now(), ids]);
+      await this.opts.database.query(
+        'update notices set delivered_at = to_timestamp($1 / 1000.0) where id = any($2::int[]) and delivered_at is null',
+        [this.opts.now(), ids],
+      );
     } catch (err) {
       this.opts.log.warn('could not mark notices delivered', { count: ids.length, error: String(err) });
     }

@@ -106,6 +106,8 @@ export class TopicSequencer {
   }
 
   private stamp(topic: string, seq: number, type: LiveMessageType, data: unknown, opts: PublishOptions): LiveMessage {
-    return opts.audience ? { type, topic, seq, ts: this.opts.now(), data, audience: opts.audience } : { type, topic, seq, ts: this.opts.now(), data };
+    return opts.audience
+      ? { type, topic, seq, ts: this.opts.now(), data, audience: opts.audience }
+      : { type, topic, seq, ts: this.opts.now(), data };
   }
 }

@@ -12,11 +12,29 @@ import type { LoadedTrip } from '../pipeline/trip-context';
 import type { Database } from '../store/db';
 import { stopEvents, trips } from '../store/schema';
 import { authorizeTopic } from './access';
-import { estimateEtas, etasChanged, type EtaStop, initialPace, learnRouteProfile, type PaceState, type RouteProfile, scheduledInstants, type StopEtaResult, updatePace } from './eta';
+import {
+  estimateEtas,
+  etasChanged,
+  type EtaStop,
+  initialPace,
+  learnRouteProfile,
+  type PaceState,
+  type RouteProfile,
+  scheduledInstants,
+  type StopEtaResult,
+  updatePace,
+} from './eta';
 import type { LiveFanout } from './fanout';
 import { createHub, type HubLimits, type LiveHub } from './hub';
 import type { LiveMessage } from './messages';
-import { approachingNotices, etaLateNotices, type NoticeDraft, schoolArrivedNotices, stopNotices, tripStartedNotices } from './notice-rules';
+import {
+  approachingNotices,
+  etaLateNotices,
+  type NoticeDraft,
+  schoolArrivedNotices,
+  stopNotices,
+  tripStartedNotices,
+} from './notice-rules';
 import { createNoticeService, type NoticeService } from './notices';
 import { busTopic, schoolViolationsTopic, type Topic, tripTopic } from './topics';
 
@@ -214,10 +232,19 @@ export class LiveService {
       }
     }
     // Violations go out at once; the rest waits for the trip's riders and route profile, in order.
-    for (const e of batch.events) if (e.type.startsWith('violation.')) this.publishViolation(batch, e as ViolationEvent);
+    for (const e of batch.events)
+      if (e.type.startsWith('violation.')) this.publishViolation(batch, e as ViolationEvent);
     const events = batch.events.filter((e) => !e.type.startsWith('violation.'));
     if (events.length === 0) return;
-    track.tail = track.tail.then(() => this.handleTripEvents(track, events)).catch((err) => this.opts.log.error('live trip events failed', { tripId: track.tripId, error: String(err), stack: (err as Error).stack }));
+    track.tail = track.tail
+      .then(() => this.handleTripEvents(track, events))
+      .catch((err) =>
+        this.opts.log.error('live trip events failed', {
+          tripId: track.tripId,
+          error: String(err),
+          stack: (err as Error).stack,
+        }),
+      );
   }
 
   private track(batch: EngineBatch): TripTrack {
@@ -236,7 +263,11 @@ export class LiveService {
       routeId: batch.routeId,
       stops: ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM, name: s.name ?? null })),
       routeLengthM: ctx.route.geometry.lengthM,
-      scheduledMs: scheduledInstants(loaded.stopSchedule, ctx.plannedStartMs ?? batch.trip.loadedMs, ctx.utcOffsetMin ?? 480),
+      scheduledMs: scheduledInstants(
+        loaded.stopSchedule,
+        ctx.plannedStartMs ?? batch.trip.loadedMs,
+        ctx.utcOffsetMin ?? 480,
+      ),
       plannedStartMs: ctx.plannedStartMs ?? batch.trip.loadedMs,
       pace: initialPace(),
       nextIdx: 0,
@@ -289,9 +320,25 @@ export class LiveService {
             // With sparse reports the bus may reach a stop without any ETA inside the guardian's window: the
             // approaching notice still goes out (once, by its dedupe key) before the arrival.
             const at = e.arrivedMs ?? e.timeMs;
-            drafts.push(...approachingNotices(info, list.filter((r) => r.stopId === e.stopId), new Map([[e.stopId, { etaMs: at, remainingM: 0 }]]), at));
+            drafts.push(
+              ...approachingNotices(
+                info,
+                list.filter((r) => r.stopId === e.stopId),
+                new Map([[e.stopId, { etaMs: at, remainingM: 0 }]]),
+                at,
+              ),
+            );
           }
-          if (e.type !== 'stop.missed') drafts.push(...stopNotices(e.type, info, list, e.stopId, e.type === 'stop.arrived' ? (e.arrivedMs ?? e.timeMs) : (e.departedMs ?? e.timeMs)));
+          if (e.type !== 'stop.missed')
+            drafts.push(
+              ...stopNotices(
+                e.type,
+                info,
+                list,
+                e.stopId,
+                e.type === 'stop.arrived' ? (e.arrivedMs ?? e.timeMs) : (e.departedMs ?? e.timeMs),
+              ),
+            );
           break;
         }
         case 'trip.arrivedAtSchool':
@@ -311,7 +358,9 @@ export class LiveService {
     }
     // Approaching and late: from the latest ETA, for stops still ahead.
     if (!track.ended && track.lastEta && track.lastEta.source === 'live') {
-      const etas = new Map(track.lastEta.stops.map((s) => [s.stopId, { etaMs: s.etaMs, remainingM: s.remainingM ?? Infinity }]));
+      const etas = new Map(
+        track.lastEta.stops.map((s) => [s.stopId, { etaMs: s.etaMs, remainingM: s.remainingM ?? Infinity }]),
+      );
       drafts.push(...approachingNotices(info, list, etas, track.lastEta.computedMs));
       // Late is about stops still ahead, not the one the bus is at.
       if (track.lastEta.atStopId) etas.delete(track.lastEta.atStopId);
@@ -352,7 +401,15 @@ export class LiveService {
     if (atIdx < 0) track.atStop = null;
     else if (track.atStop?.idx !== atIdx) track.atStop = { idx: atIdx, arrivedMs: e.timeMs };
     track.pace = updatePace(track.pace, e.progressM, e.timeMs, track.stops, track.profile);
-    const results = estimateEtas({ stops: track.stops, nextIdx: track.nextIdx, progressM: e.progressM, nowMs: e.timeMs, pace: track.pace, profile: track.profile, atStop: track.atStop });
+    const results = estimateEtas({
+      stops: track.stops,
+      nextIdx: track.nextIdx,
+      progressM: e.progressM,
+      nowMs: e.timeMs,
+      pace: track.pace,
+      profile: track.profile,
+      atStop: track.atStop,
+    });
     track.lastEta = this.etaData(track, results, 'live', e.timeMs, e.progressM);
     track.lastEta.atStopId = track.atStop ? track.stops[track.atStop.idx]!.id : null;
     if (etasChanged(track.lastPushed, results, this.etaPushThresholdS)) {
@@ -361,7 +418,13 @@ export class LiveService {
     }
   }
 
-  private etaData(track: TripTrack, results: StopEtaResult[], source: 'live' | 'timetable', computedMs: number, progressM: number | null): EtaData {
+  private etaData(
+    track: TripTrack,
+    results: StopEtaResult[],
+    source: 'live' | 'timetable',
+    computedMs: number,
+    progressM: number | null,
+  ): EtaData {
     const names = new Map(track.stops.map((s) => [s.id, s.name]));
     return {
       tripId: track.tripId,
@@ -425,14 +488,26 @@ export class LiveService {
       .where(and(eq(trips.routeId, routeId), ne(trips.id, tripId), inArray(trips.status, ['completed', 'active'])))
       .orderBy(desc(trips.plannedStartAt))
       .limit(this.opts.historyTrips ?? 30);
-    if (earlier.length === 0) return { segmentSpeedMps: stops.map(() => null), dwellS: stops.map(() => null), trips: 0 };
+    if (earlier.length === 0)
+      return { segmentSpeedMps: stops.map(() => null), dwellS: stops.map(() => null), trips: 0 };
     const rows = await db
       .select()
       .from(stopEvents)
-      .where(inArray(stopEvents.tripId, earlier.map((t) => t.id)));
+      .where(
+        inArray(
+          stopEvents.tripId,
+          earlier.map((t) => t.id),
+        ),
+      );
     return learnRouteProfile(
       stops,
-      rows.map((r) => ({ tripId: r.tripId, stopId: String(r.stopId), kind: r.kind, timeMs: r.time.getTime(), dwellS: r.dwellS })),
+      rows.map((r) => ({
+        tripId: r.tripId,
+        stopId: String(r.stopId),
+        kind: r.kind,
+        timeMs: r.time.getTime(),
+        dwellS: r.dwellS,
+      })),
     );
   }
 
@@ -440,7 +515,14 @@ export class LiveService {
     if (topic.kind !== 'trip' || p.guardianId == null) return [];
     const missed = await this.notices.missedOnTopic(p.guardianId, topic.tripId, afterSeq);
     const name = tripTopic(topic.tripId);
-    return missed.map((m) => ({ type: 'notice', topic: name, seq: m.seq, ts: m.ts, data: m.data, audience: { guardianId: p.guardianId! } }));
+    return missed.map((m) => ({
+      type: 'notice',
+      topic: name,
+      seq: m.seq,
+      ts: m.ts,
+      data: m.data,
+      audience: { guardianId: p.guardianId! },
+    }));
   }
 }
 

@@ -2,9 +2,7 @@
 // Anything else is not a topic.
 
 export type Topic =
-  | { kind: 'trip'; tripId: number }
-  | { kind: 'bus'; busId: number }
-  | { kind: 'schoolViolations'; schoolId: number };
+  { kind: 'trip'; tripId: number } | { kind: 'bus'; busId: number } | { kind: 'schoolViolations'; schoolId: number };
 
 const ID = '([1-9][0-9]{0,9})';
 const TRIP = new RegExp(`^trip:${ID}$`);

@@ -25,7 +25,9 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};
 /** The page: its script and stylesheet by their built names (content-hashed). */
 export function pageHtml(page: PageName, assets: { script: string; style: string }, config: PagesConfig): string {
   const t = titles[page];
-  const tiles = config.tileUrl ? `\n<meta name="bg-tile-url" content="${esc(config.tileUrl)}">\n<meta name="bg-tile-attribution" content="${esc(config.tileAttribution ?? '')}">` : '';
+  const tiles = config.tileUrl
+    ? `\n<meta name="bg-tile-url" content="${esc(config.tileUrl)}">\n<meta name="bg-tile-attribution" content="${esc(config.tileAttribution ?? '')}">`
+    : '';
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -62,7 +64,8 @@ export function tileOrigin(tileUrl: string | undefined): string | undefined {
  * WebSocket of this host); images also from data:/blob: and the configured tile server, nothing else remote.
  */
 export function pageCsp(host: string | undefined, config: PagesConfig): string {
-  const ws = host && /^[\w.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? ` ws://${host} wss://${host}` : '';
+  const ws =
+    host && /^[\w.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? ` ws://${host} wss://${host}` : '';
   const tiles = tileOrigin(config.tileUrl);
   return [
     "default-src 'none'",

@@ -59,7 +59,10 @@ export class DeviceDirectory {
     const columns = 'id, bus_id, school_id, protocol, identifier, tz_offset_min, secret_hash';
     try {
       // (protocol, identifier) is unique and identifiers are stored canonical: one device or none.
-      return await this.database.query<Row>(`select ${columns} from devices where protocol = $1 and identifier = $2`, [protocol, id]);
+      return await this.database.query<Row>(`select ${columns} from devices where protocol = $1 and identifier = $2`, [
+        protocol,
+        id,
+      ]);
     } catch (err) {
       throw new StorageUnavailableError(`device lookup failed: ${(err as Error).message}`);
     }
@@ -78,7 +81,11 @@ export class DeviceDirectory {
     const r = rows[0];
     if (!r) return undefined;
     if (this.idCache.size >= MAX_ENTRIES) this.idCache.clear();
-    this.idCache.set(deviceId, { protocol: r.protocol, identifier: r.identifier, expiresMs: this.now() + jitteredTtlMs(HIT_TTL_MS) });
+    this.idCache.set(deviceId, {
+      protocol: r.protocol,
+      identifier: r.identifier,
+      expiresMs: this.now() + jitteredTtlMs(HIT_TTL_MS),
+    });
     return this.lookup(r.protocol, r.identifier);
   }
 

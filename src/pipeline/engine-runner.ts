@@ -9,7 +9,15 @@ import { driverCardInput, type EngineInput } from '../core/inputs';
 import type { EngineState } from '../core/state';
 import type { Logger } from '../logging';
 import type { Database } from '../store/db';
-import { type DriverCarryRow, loadCheckpoint, markTrip, recordStopEvents, saveCheckpoint, saveDriverCarries, upsertViolations } from '../store/repos/engine-repo';
+import {
+  type DriverCarryRow,
+  loadCheckpoint,
+  markTrip,
+  recordStopEvents,
+  saveCheckpoint,
+  saveDriverCarries,
+  upsertViolations,
+} from '../store/repos/engine-repo';
 import { fatigueCarryOf } from '../core/rules/fatigue';
 import { localDate } from '../core/dates';
 import { trips } from '../store/schema';
@@ -47,7 +55,14 @@ interface BusEngine {
   /** No trip was found for the bus: the registry is asked again only after this instant (server clock). */
   noTripUntilMs?: number;
   /** Writes not yet persisted (the database was down): retried with the next input. */
-  pending: { violations: Map<string, ViolationEvent>; stops: StopEvent[]; carries: DriverCarryRow[]; started?: number; ended?: number; checkpoint: boolean };
+  pending: {
+    violations: Map<string, ViolationEvent>;
+    stops: StopEvent[];
+    carries: DriverCarryRow[];
+    started?: number;
+    ended?: number;
+    checkpoint: boolean;
+  };
 }
 
 export class EngineRunner {
@@ -95,8 +110,17 @@ export class EngineRunner {
 
   /** Clock tick for every bus on an active trip (device offline, fatigue): called every minute by the scheduler. */
   async tick(nowMs: number): Promise<void> {
-    const active = await this.opts.database.db.select({ id: trips.id, busId: trips.busId }).from(trips).where(eq(trips.status, 'active'));
-    await Promise.all(active.map((t) => this.submitToTrip(t.id, t.busId, [{ type: 'tick', nowMs }]).catch((err) => this.opts.log.error('engine tick failed', { busId: t.busId, tripId: t.id, error: String(err) }))));
+    const active = await this.opts.database.db
+      .select({ id: trips.id, busId: trips.busId })
+      .from(trips)
+      .where(eq(trips.status, 'active'));
+    await Promise.all(
+      active.map((t) =>
+        this.submitToTrip(t.id, t.busId, [{ type: 'tick', nowMs }]).catch((err) =>
+          this.opts.log.error('engine tick failed', { busId: t.busId, tripId: t.id, error: String(err) }),
+        ),
+      ),
+    );
   }
 
   /** The engine state of a bus (tests, diagnostics). */
@@ -131,12 +155,19 @@ export class EngineRunner {
   private enqueue<T>(busId: number, task: (bus: BusEngine) => Promise<T>): Promise<T> {
     let bus = this.buses.get(busId);
     if (!bus) {
-      bus = { busId, tail: Promise.resolve(), lastCheckpointMs: 0, pending: { violations: new Map(), stops: [], carries: [], checkpoint: false } };
+      bus = {
+        busId,
+        tail: Promise.resolve(),
+        lastCheckpointMs: 0,
+        pending: { violations: new Map(), stops: [], carries: [], checkpoint: false },
+      };
       this.buses.set(busId, bus);
     }
     const b = bus;
     const run = b.tail.then(() => task(b));
-    b.tail = run.catch((err) => this.opts.log.error('engine lane failed', { busId, error: String(err), stack: (err as Error).stack }));
+    b.tail = run.catch((err) =>
+      this.opts.log.error('engine lane failed', { busId, error: String(err), stack: (err as Error).stack }),
+    );
     return run;
   }
 
@@ -178,7 +209,8 @@ export class EngineRunner {
     for (const e of batch.events) {
       if (e.type === 'heartbeat') inputs.push({ type: 'heartbeat', timeMs: e.timeMs ?? batch.receivedMs });
       else if (e.type === 'driverCard') inputs.push(driverCardInput(e, batch.receivedMs));
-      else if (e.type === 'alarm') inputs.push({ type: 'alarm', timeMs: e.timeMs ?? batch.receivedMs, alarms: e.alarms, source: e.protocol });
+      else if (e.type === 'alarm')
+        inputs.push({ type: 'alarm', timeMs: e.timeMs ?? batch.receivedMs, alarms: e.alarms, source: e.protocol });
     }
     await this.run(bus, inputs);
   }
@@ -188,8 +220,10 @@ export class EngineRunner {
     const { state, events } = stepMany(bus.state ?? createState(), inputs, loaded.ctx);
     bus.state = state;
     for (const e of events) {
-      if (e.type === 'violation.opened' || e.type === 'violation.updated' || e.type === 'violation.closed') bus.pending.violations.set(e.id, e);
-      else if (e.type === 'stop.arrived' || e.type === 'stop.departed' || e.type === 'stop.missed') bus.pending.stops.push(e);
+      if (e.type === 'violation.opened' || e.type === 'violation.updated' || e.type === 'violation.closed')
+        bus.pending.violations.set(e.id, e);
+      else if (e.type === 'stop.arrived' || e.type === 'stop.departed' || e.type === 'stop.missed')
+        bus.pending.stops.push(e);
       else if (e.type === 'trip.started') bus.pending.started = e.timeMs;
       else if (e.type === 'trip.ended') bus.pending.ended = e.timeMs;
       else if (e.type === 'driver.fatigue') this.addCarry(bus, e.driverId, e);
@@ -199,10 +233,21 @@ export class EngineRunner {
     try {
       await this.persist(bus);
     } catch (err) {
-      this.opts.log.warn('engine results not persisted yet; retried with the next input', { busId: bus.busId, tripId: loaded.tripId, error: String(err) });
+      this.opts.log.warn('engine results not persisted yet; retried with the next input', {
+        busId: bus.busId,
+        tripId: loaded.tripId,
+        error: String(err),
+      });
     }
     if (events.length) {
-      const out: EngineBatch = { busId: bus.busId, tripId: loaded.tripId, schoolId: loaded.schoolId, routeId: loaded.routeId, events, trip: loaded };
+      const out: EngineBatch = {
+        busId: bus.busId,
+        tripId: loaded.tripId,
+        schoolId: loaded.schoolId,
+        routeId: loaded.routeId,
+        events,
+        trip: loaded,
+      };
       for (const l of this.listeners) {
         try {
           l(out);
@@ -214,7 +259,11 @@ export class EngineRunner {
     return events;
   }
 
-  private addCarry(bus: BusEngine, driverId: string, carry: { drivingSinceMs: number | null; stoppedSinceMs: number | null; lastMs: number }): void {
+  private addCarry(
+    bus: BusEngine,
+    driverId: string,
+    carry: { drivingSinceMs: number | null; stoppedSinceMs: number | null; lastMs: number },
+  ): void {
     if (!/^\d+$/.test(driverId)) return;
     const loaded = bus.trip!;
     bus.pending.carries.push({
@@ -228,7 +277,15 @@ export class EngineRunner {
   private async persist(bus: BusEngine): Promise<void> {
     const p = bus.pending;
     const loaded = bus.trip!;
-    if (!p.violations.size && !p.stops.length && p.started == null && p.ended == null && !p.checkpoint && !p.carries.length) return;
+    if (
+      !p.violations.size &&
+      !p.stops.length &&
+      p.started == null &&
+      p.ended == null &&
+      !p.checkpoint &&
+      !p.carries.length
+    )
+      return;
     // The current driver's continuous-driving block goes with every checkpoint (R5: per driver and day).
     const current = p.checkpoint && bus.state ? fatigueCarryOf(bus.state.fatigue) : null;
     if (current) this.addCarry(bus, bus.state!.fatigue.driverId!, current);
@@ -238,7 +295,13 @@ export class EngineRunner {
       await upsertViolations(tx, loaded.schoolId, [...p.violations.values()]);
       await recordStopEvents(
         tx,
-        p.stops.map((s) => ({ tripId: loaded.tripId, stopId: Number(s.stopId), kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed', timeMs: stopEventMs(s), dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS) })),
+        p.stops.map((s) => ({
+          tripId: loaded.tripId,
+          stopId: Number(s.stopId),
+          kind: s.type === 'stop.arrived' ? 'arrived' : s.type === 'stop.departed' ? 'departed' : 'missed',
+          timeMs: stopEventMs(s),
+          dwellS: s.dwellS == null ? undefined : Math.round(s.dwellS),
+        })),
       );
       if (p.ended != null) await markTrip(tx, loaded.tripId, { endedMs: p.ended });
       if (p.checkpoint) await saveCheckpoint(tx, bus.busId, loaded.tripId, stateText);

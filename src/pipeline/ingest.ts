@@ -14,8 +14,21 @@ import { completeJt808Registration, jt808RegistrationFacts } from '../store/repo
 import { deviceEvents, rejectedFixes } from '../store/schema';
 import { DeviceDirectory } from './device-directory';
 import { Metrics } from './metrics';
-import { PositionWriter, type PositionRow, type RefusedRow, type WriterOptions, type WriteResult } from './position-writer';
-import { type DeviceInfo, type FixOutcome, type Ingest, StorageUnavailableError, type SubmitOptions, type SubmitResult } from './types';
+import {
+  PositionWriter,
+  type PositionRow,
+  type RefusedRow,
+  type WriterOptions,
+  type WriteResult,
+} from './position-writer';
+import {
+  type DeviceInfo,
+  type FixOutcome,
+  type Ingest,
+  StorageUnavailableError,
+  type SubmitOptions,
+  type SubmitResult,
+} from './types';
 
 export interface AcceptedBatch {
   device: DeviceInfo;
@@ -63,10 +76,22 @@ export class PipelineIngest implements Ingest {
     this.directory = new DeviceDirectory(opts.database, opts.now ?? Date.now);
     this.filters = opts.filters ?? CN_2012.filters;
     this.accepted = this.metrics.counter('busguard_fixes_accepted_total', 'Fixes accepted and stored, by protocol');
-    this.rejected = this.metrics.counter('busguard_fixes_rejected_total', 'Fixes and inputs refused, by protocol and reason');
-    this.late = this.metrics.counter('busguard_fixes_late_total', 'Accepted fixes older than the bus newest, by protocol');
-    this.unavailable = this.metrics.counter('busguard_ingest_storage_unavailable_total', 'Submissions refused because storage was unavailable');
-    this.refusedFull = this.metrics.counter('busguard_ingest_refused_queue_full_total', 'Submissions answered "busy, resend later" (HTTP 503) because the position queue was full');
+    this.rejected = this.metrics.counter(
+      'busguard_fixes_rejected_total',
+      'Fixes and inputs refused, by protocol and reason',
+    );
+    this.late = this.metrics.counter(
+      'busguard_fixes_late_total',
+      'Accepted fixes older than the bus newest, by protocol',
+    );
+    this.unavailable = this.metrics.counter(
+      'busguard_ingest_storage_unavailable_total',
+      'Submissions refused because storage was unavailable',
+    );
+    this.refusedFull = this.metrics.counter(
+      'busguard_ingest_refused_queue_full_total',
+      'Submissions answered "busy, resend later" (HTTP 503) because the position queue was full',
+    );
     this.metrics.gauge('busguard_ingest_buses', 'Buses with an ingest lane', () => this.lanes.size);
     this.lastSeenTimer = setInterval(() => void this.flushLastSeen(), opts.lastSeenFlushMs ?? 5000);
     this.lastSeenTimer.unref?.();
@@ -90,7 +115,12 @@ export class PipelineIngest implements Ingest {
     return this.writer.full;
   }
 
-  async submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number, options?: SubmitOptions): Promise<SubmitResult> {
+  async submitFixes(
+    device: DeviceInfo,
+    fixes: Fix[],
+    receivedMs: number,
+    options?: SubmitOptions,
+  ): Promise<SubmitResult> {
     if (fixes.length === 0) return { outcomes: [] };
     if (options?.whenFull === 'refuse' && this.writer.full) {
       this.refusedFull.inc({ protocol: device.protocol });
@@ -98,7 +128,11 @@ export class PipelineIngest implements Ingest {
     }
     if (device.busId == null) {
       this.countRejected(device.protocol, 'no_bus', fixes.length);
-      this.opts.log.warn('fixes from a device fitted to no bus', { deviceId: device.deviceId, identifier: device.identifier, count: fixes.length });
+      this.opts.log.warn('fixes from a device fitted to no bus', {
+        deviceId: device.deviceId,
+        identifier: device.identifier,
+        count: fixes.length,
+      });
       return { outcomes: fixes.map(() => ({ status: 'rejected', reason: 'no_bus' })) };
     }
     const busId = device.busId;
@@ -167,7 +201,13 @@ export class PipelineIngest implements Ingest {
   }
 
   /** Runs the filters over one submission (without advancing the lane's state: that waits for the commit). */
-  private filterBatch(start: FilterState, fixes: Fix[], device: DeviceInfo, busId: number, receivedMs: number): FilteredBatch {
+  private filterBatch(
+    start: FilterState,
+    fixes: Fix[],
+    device: DeviceInfo,
+    busId: number,
+    receivedMs: number,
+  ): FilteredBatch {
     let state = start;
     const outcomes: FixOutcome[] = new Array(fixes.length);
     const rows: PositionRow[] = [];
@@ -310,9 +350,18 @@ export class PipelineIngest implements Ingest {
         })),
       );
     } catch (err) {
-      this.opts.log.warn('could not store refused fixes (they are counted and logged)', { deviceId: device.deviceId, count: refused.length, error: String(err) });
+      this.opts.log.warn('could not store refused fixes (they are counted and logged)', {
+        deviceId: device.deviceId,
+        count: refused.length,
+        error: String(err),
+      });
     }
-    this.opts.log.info('fixes refused', { deviceId: device.deviceId, busId, reasons: refused.map((r) => r.reason), errors: refused.some((r) => r.error) ? refused.map((r) => r.error ?? null) : undefined });
+    this.opts.log.info('fixes refused', {
+      deviceId: device.deviceId,
+      busId,
+      reasons: refused.map((r) => r.reason),
+      errors: refused.some((r) => r.error) ? refused.map((r) => r.error ?? null) : undefined,
+    });
   }
 }
 
@@ -361,7 +410,10 @@ function sanitize(value: object): Record<string, unknown> {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       let bad = false;
       for (const key in v) if (isUnstorableText(key)) bad = true;
-      if (bad) return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([key, x]) => [storableText(key), x]));
+      if (bad)
+        return Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).map(([key, x]) => [storableText(key), x]),
+        );
     }
     return v;
   });

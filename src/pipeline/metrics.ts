@@ -78,7 +78,8 @@ export class Metrics {
         return inner ? `{${inner}}` : '';
       };
       if (f.type === 'counter') for (const [k, v] of f.values) out.push(`${name}${braces(k)} ${v}`);
-      if (f.type === 'counter' || f.type === 'gauge') for (const [k, read] of f.gauges ?? []) out.push(`${name}${braces(k)} ${read()}`);
+      if (f.type === 'counter' || f.type === 'gauge')
+        for (const [k, read] of f.gauges ?? []) out.push(`${name}${braces(k)} ${read()}`);
       if (f.type === 'summary') {
         for (const [k, samples] of f.samples ?? []) {
           const sorted = [...samples].sort((a, b) => a - b);
@@ -86,7 +87,10 @@ export class Metrics {
             const v = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
             out.push(`${name}${braces(k, `quantile="${q}"`)} ${v}`);
           }
-          out.push(`${name}_sum${braces(k)} ${f.values.get(k + '|sum') ?? 0}`, `${name}_count${braces(k)} ${f.values.get(k + '|count') ?? 0}`);
+          out.push(
+            `${name}_sum${braces(k)} ${f.values.get(k + '|sum') ?? 0}`,
+            `${name}_count${braces(k)} ${f.values.get(k + '|count') ?? 0}`,
+          );
         }
       }
     }

@@ -195,14 +195,33 @@ export class PositionWriter {
       maxAdmissionWaitMs: opts.maxAdmissionWaitMs ?? 30_000,
       statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
     };
-    this.commitLatency = metrics.summary('busguard_position_batch_commit_seconds', 'Time to commit one batch of positions');
-    this.rowsWritten = metrics.counter('busguard_positions_written_total', 'Position rows sent to the database (duplicates included)');
+    this.commitLatency = metrics.summary(
+      'busguard_position_batch_commit_seconds',
+      'Time to commit one batch of positions',
+    );
+    this.rowsWritten = metrics.counter(
+      'busguard_positions_written_total',
+      'Position rows sent to the database (duplicates included)',
+    );
     this.failures = metrics.counter('busguard_position_batch_failures_total', 'Position batches that failed to commit');
-    this.refusedRows = metrics.counter('busguard_position_rows_refused_total', 'Position rows the database refused for their data (isolated from their batch)');
-    this.admissionWaits = metrics.counter('busguard_position_admission_waits_total', 'Position submissions that waited for room in a full queue');
-    this.admissionTimeouts = metrics.counter('busguard_position_admission_timeouts_total', 'Position submissions that found no room in time (storage unavailable)');
+    this.refusedRows = metrics.counter(
+      'busguard_position_rows_refused_total',
+      'Position rows the database refused for their data (isolated from their batch)',
+    );
+    this.admissionWaits = metrics.counter(
+      'busguard_position_admission_waits_total',
+      'Position submissions that waited for room in a full queue',
+    );
+    this.admissionTimeouts = metrics.counter(
+      'busguard_position_admission_timeouts_total',
+      'Position submissions that found no room in time (storage unavailable)',
+    );
     metrics.gauge('busguard_position_queue_rows', 'Position rows waiting for a commit', () => this.queuedRows);
-    metrics.gauge('busguard_position_waiting_rows', 'Position rows waiting for room in a full queue', () => this.waitingRows);
+    metrics.gauge(
+      'busguard_position_waiting_rows',
+      'Position rows waiting for room in a full queue',
+      () => this.waitingRows,
+    );
   }
 
   get queued(): number {
@@ -215,7 +234,13 @@ export class PositionWriter {
   }
 
   fill(): WriterFill {
-    return { queuedRows: this.queuedRows, waitingRows: this.waitingRows, inFlightRows: this.inFlightRows, capacityRows: this.opts.maxQueuedRows, full: this.full };
+    return {
+      queuedRows: this.queuedRows,
+      waitingRows: this.waitingRows,
+      inFlightRows: this.inFlightRows,
+      capacityRows: this.opts.maxQueuedRows,
+      full: this.full,
+    };
   }
 
   /** Resolves as soon as the writer is not full (at once when it is not). */
@@ -254,7 +279,12 @@ export class PositionWriter {
           this.waiting.splice(i, 1);
           this.waitingRows -= rows.length;
           this.admissionTimeouts.inc();
-          reject(new StorageUnavailableError(`position queue full for ${this.opts.maxAdmissionWaitMs} ms`, this.retryAfterS()));
+          reject(
+            new StorageUnavailableError(
+              `position queue full for ${this.opts.maxAdmissionWaitMs} ms`,
+              this.retryAfterS(),
+            ),
+          );
           this.signalDrained();
         }, this.opts.maxAdmissionWaitMs),
       };
@@ -383,7 +413,13 @@ export class PositionWriter {
    * rows[from, to) failed with a data error: retries each half, and halves of halves, until the refused rows stand
    * alone (at most about 2·n statements, log2(n) deep). A connection error on the way fails the whole batch.
    */
-  private async isolate(rows: PositionRow[], from: number, to: number, err: unknown, refused: Map<number, string>): Promise<void> {
+  private async isolate(
+    rows: PositionRow[],
+    from: number,
+    to: number,
+    err: unknown,
+    refused: Map<number, string>,
+  ): Promise<void> {
     if (to - from === 1) {
       refused.set(from, describeDbError(err));
       return;
@@ -401,7 +437,6 @@ export class PositionWriter {
       }
     }
   }
-
 
   /** Writes what is queued and waiting, then refuses new rows. */
   async close(): Promise<void> {

@@ -27,7 +27,10 @@ const HOUR_MS = 3_600_000;
 export const TRIP_LOOKBACK_MS = 4 * HOUR_MS;
 export const TRIP_LOOKAHEAD_MS = 1 * HOUR_MS;
 
-const routeCache = new Map<number, { updatedMs: number; prepared: PreparedRoute; stopSchedule: Map<string, number | null> }>();
+const routeCache = new Map<
+  number,
+  { updatedMs: number; prepared: PreparedRoute; stopSchedule: Map<string, number | null> }
+>();
 
 export function dateAddYears(date: string, years: number): string {
   const [y, m, d] = date.split('-');
@@ -57,7 +60,9 @@ export async function findTripForBus(db: Db, busId: number, timeMs: number) {
         lte(trips.plannedStartAt, new Date(timeMs + TRIP_LOOKAHEAD_MS)),
       ),
     );
-  candidates.sort((a, b) => Math.abs(a.plannedStartAt.getTime() - timeMs) - Math.abs(b.plannedStartAt.getTime() - timeMs));
+  candidates.sort(
+    (a, b) => Math.abs(a.plannedStartAt.getTime() - timeMs) - Math.abs(b.plannedStartAt.getTime() - timeMs),
+  );
   return candidates[0];
 }
 
@@ -76,7 +81,14 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     const prepared = prepareRoute({
       id: String(route.id),
       path: route.path.coordinates,
-      stops: stopRows.map((s) => ({ id: String(s.id), sequence: s.sequence, name: s.name, lat: s.lat, lon: s.lon, radiusM: s.radiusM })),
+      stops: stopRows.map((s) => ({
+        id: String(s.id),
+        sequence: s.sequence,
+        name: s.name,
+        lat: s.lat,
+        lon: s.lon,
+        radiusM: s.radiusM,
+      })),
       zones: zoneRows.map((z) => ({
         id: String(z.id),
         name: z.name ?? undefined,
@@ -86,7 +98,11 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
         hazard: z.hazard,
       })),
     });
-    cached = { updatedMs: route.updatedAt.getTime(), prepared, stopSchedule: new Map(stopRows.map((s) => [String(s.id), s.scheduledS])) };
+    cached = {
+      updatedMs: route.updatedAt.getTime(),
+      prepared,
+      stopSchedule: new Map(stopRows.map((s) => [String(s.id), s.scheduledS])),
+    };
     routeCache.set(route.id, cached);
   }
 
@@ -99,23 +115,41 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     .where(eq(studentStops.routeId, route.id))
     .groupBy(studentStops.stopId);
   const riders = new Map(riderRows.map((r) => [String(r.stopId), Number(r.n)]));
-  const preparedRoute = { ...cached.prepared, stops: cached.prepared.stops.map((s) => ({ ...s, riders: riders.get(s.id) ?? 0 })) };
+  const preparedRoute = {
+    ...cached.prepared,
+    stops: cached.prepared.stops.map((s) => ({ ...s, riders: riders.get(s.id) ?? 0 })),
+  };
   const attendant = trip.attendantId
-    ? (await db.select().from(attendants).where(inArray(attendants.id, [trip.attendantId])))[0]
+    ? (
+        await db
+          .select()
+          .from(attendants)
+          .where(inArray(attendants.id, [trip.attendantId]))
+      )[0]
     : undefined;
-  const config = mergeConfig(CN_2012, school.ruleOverrides as ConfigOverride, route.ruleOverrides as ConfigOverride, {
-    deviation: { corridorM: route.corridorWidthM },
-  } as ConfigOverride);
+  const config = mergeConfig(
+    CN_2012,
+    school.ruleOverrides as ConfigOverride,
+    route.ruleOverrides as ConfigOverride,
+    {
+      deviation: { corridorM: route.corridorWidthM },
+    } as ConfigOverride,
+  );
 
   // R5: what the school's drivers drove earlier today (and late yesterday) on other trips and buses.
   const dayBefore = localDate(school.timeZone, nowMs - 86_400_000);
-  const carries = await loadDriverCarries(db, roster.map((d) => d.id), dayBefore);
+  const carries = await loadDriverCarries(
+    db,
+    roster.map((d) => d.id),
+    dayBefore,
+  );
   const fatigueCarry: Record<string, FatigueCarry> = {};
   for (const [driverId, carry] of carries) fatigueCarry[String(driverId)] = carry;
 
   const schedule = [...cached.stopSchedule.values()].filter((v): v is number => v != null);
   const plannedStartMs = trip.plannedStartAt.getTime();
-  const plannedEndMs = schedule.length >= 2 ? plannedStartMs + (Math.max(...schedule) - Math.min(...schedule)) * 1000 : undefined;
+  const plannedEndMs =
+    schedule.length >= 2 ? plannedStartMs + (Math.max(...schedule) - Math.min(...schedule)) * 1000 : undefined;
 
   const ctx: TripContext = {
     busId: bus.id,
@@ -132,7 +166,9 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
       inspectionValidUntil: bus.inspectionValidUntil ?? undefined,
     },
     assignedDriverId: trip.driverId != null ? String(trip.driverId) : undefined,
-    attendant: attendant ? { id: String(attendant.id), name: attendant.name, checkedIn: trip.attendantCheckedInAt != null } : null,
+    attendant: attendant
+      ? { id: String(attendant.id), name: attendant.name, checkedIn: trip.attendantCheckedInAt != null }
+      : null,
     drivers: roster.map(driverRecord),
     config,
     lowVisibility: school.lowVisibility,
@@ -141,7 +177,15 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     utcOffsetMin: zoneOffsetMin(school.timeZone, nowMs),
     fatigueCarry,
   };
-  return { ctx, tripId: trip.id, schoolId: school.id, routeId: route.id, timeZone: school.timeZone, stopSchedule: cached.stopSchedule, loadedMs: nowMs };
+  return {
+    ctx,
+    tripId: trip.id,
+    schoolId: school.id,
+    routeId: route.id,
+    timeZone: school.timeZone,
+    stopSchedule: cached.stopSchedule,
+    loadedMs: nowMs,
+  };
 }
 
 export function driverRecord(d: typeof drivers.$inferSelect): DriverRecord {

@@ -25,7 +25,10 @@ export interface ReportOptions {
   complianceWarnDays: number;
 }
 
-export const defaultReportOptions: ReportOptions = { onTime: { earlyS: 120, lateS: 300 }, complianceWarnDays: defaultComplianceWarnDays };
+export const defaultReportOptions: ReportOptions = {
+  onTime: { earlyS: 120, lateS: 300 },
+  complianceWarnDays: defaultComplianceWarnDays,
+};
 
 export interface ReportTarget {
   /** null for the district (every school given). */
@@ -72,23 +75,61 @@ export interface ReportData {
     missed: number;
     onTimeRate: number | null;
     avgDelayS: number | null;
-    byRoute: { routeId: number; label: string; arrived: number; onTime: number; late: number; early: number; missed: number; onTimeRate: number | null }[];
+    byRoute: {
+      routeId: number;
+      label: string;
+      arrived: number;
+      onTime: number;
+      late: number;
+      early: number;
+      missed: number;
+      onTimeRate: number | null;
+    }[];
   };
-  ridership: { trips: number; tripsWithRecords: number; boarded: number; alighted: number; distinctStudents: number; byRoute: { routeId: number; label: string; trips: number; boarded: number }[] };
+  ridership: {
+    trips: number;
+    tripsWithRecords: number;
+    boarded: number;
+    alighted: number;
+    distinctStudents: number;
+    byRoute: { routeId: number; label: string; trips: number; boarded: number }[];
+  };
   deviceUptime: {
     tripsRun: number;
     activeTripMinutes: number;
     minutesWithFix: number;
     uptime: number | null;
-    devices: { deviceId: number; identifier: string; busId: number; label: string; activeTripMinutes: number; minutesWithFix: number; fixes: number; fixesPerMinute: number | null; uptime: number | null }[];
+    devices: {
+      deviceId: number;
+      identifier: string;
+      busId: number;
+      label: string;
+      activeTripMinutes: number;
+      minutesWithFix: number;
+      fixes: number;
+      fixesPerMinute: number | null;
+      uptime: number | null;
+    }[];
   };
-  compliance: { asOf: string; warnDays: number; expired: number; expiring: number; missing: number; items: ComplianceItem[] };
+  compliance: {
+    asOf: string;
+    warnDays: number;
+    expired: number;
+    expiring: number;
+    missing: number;
+    items: ComplianceItem[];
+  };
   definitions: Record<string, string>;
 }
 
 const ratio = (n: number, d: number, digits = 4) => (d > 0 ? Math.round((n / d) * 10 ** digits) / 10 ** digits : null);
 
-function breakdown(cur: ViolationGroupRow[], prev: ViolationGroupRow[], keyOf: (r: ViolationGroupRow) => string | null, label: (k: string) => string): Breakdown[] {
+function breakdown(
+  cur: ViolationGroupRow[],
+  prev: ViolationGroupRow[],
+  keyOf: (r: ViolationGroupRow) => string | null,
+  label: (k: string) => string,
+): Breakdown[] {
   const m = new Map<string, { count: number; previous: number }>();
   for (const [rows, field] of [
     [cur, 'count'],
@@ -107,7 +148,13 @@ function breakdown(cur: ViolationGroupRow[], prev: ViolationGroupRow[], keyOf: (
     .sort((a, b) => b.count - a.count || b.previous - a.previous || a.key.localeCompare(b.key));
 }
 
-export async function buildReport(db: DbOrTx, target: ReportTarget, period: Period, nowMs: number, opts: ReportOptions = defaultReportOptions): Promise<ReportData> {
+export async function buildReport(
+  db: DbOrTx,
+  target: ReportTarget,
+  period: Period,
+  nowMs: number,
+  opts: ReportOptions = defaultReportOptions,
+): Promise<ReportData> {
   const schoolIds = target.schools.map((s) => s.id);
   const zoneOf = new Map(target.schools.map((s) => [s.id, s.timeZone]));
   const w = periodWindow(period, target.timeZone);
@@ -116,7 +163,11 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
   const iso = (ms: number) => new Date(ms).toISOString();
 
   // Violations and their change from the previous period.
-  const [cur, prev, names] = await Promise.all([violationGroups(db, schoolIds, w.fromMs, w.toMs), violationGroups(db, schoolIds, pw.fromMs, pw.toMs), labels(db, schoolIds)]);
+  const [cur, prev, names] = await Promise.all([
+    violationGroups(db, schoolIds, w.fromMs, w.toMs),
+    violationGroups(db, schoolIds, pw.fromMs, pw.toMs),
+    labels(db, schoolIds),
+  ]);
   const total = cur.reduce((s, r) => s + r.n, 0);
   const previous = prev.reduce((s, r) => s + r.n, 0);
   const id = (x: number | null) => (x == null ? null : String(x));
@@ -125,11 +176,36 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
     previous,
     change: total - previous,
     changePct: previous > 0 ? Math.round(((total - previous) / previous) * 1000) / 10 : null,
-    byKind: breakdown(cur, prev, (r) => r.kind, (k) => k),
-    bySeverity: breakdown(cur, prev, (r) => r.severity, (k) => k),
-    byBus: breakdown(cur, prev, (r) => id(r.busId), (k) => names.buses.get(Number(k)) ?? `bus ${k}`),
-    byDriver: breakdown(cur, prev, (r) => id(r.driverId), (k) => names.drivers.get(Number(k)) ?? `driver ${k}`),
-    byRoute: breakdown(cur, prev, (r) => id(r.routeId), (k) => names.routes.get(Number(k)) ?? `route ${k}`),
+    byKind: breakdown(
+      cur,
+      prev,
+      (r) => r.kind,
+      (k) => k,
+    ),
+    bySeverity: breakdown(
+      cur,
+      prev,
+      (r) => r.severity,
+      (k) => k,
+    ),
+    byBus: breakdown(
+      cur,
+      prev,
+      (r) => id(r.busId),
+      (k) => names.buses.get(Number(k)) ?? `bus ${k}`,
+    ),
+    byDriver: breakdown(
+      cur,
+      prev,
+      (r) => id(r.driverId),
+      (k) => names.drivers.get(Number(k)) ?? `driver ${k}`,
+    ),
+    byRoute: breakdown(
+      cur,
+      prev,
+      (r) => id(r.routeId),
+      (k) => names.routes.get(Number(k)) ?? `route ${k}`,
+    ),
   };
 
   const cf = await caseFigures(db, schoolIds, w.fromMs, w.toMs);
@@ -139,9 +215,28 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
   const tripRows = await tripsOfDates(db, schoolIds, period.startDate, period.endDate);
   const ran = tripRows.filter((t) => t.startedAt != null);
   const routeIds = [...new Set(ran.map((t) => t.routeId))];
-  const [stopRows, events] = await Promise.all([scheduledStops(db, routeIds), stopEventsOf(db, ran.map((t) => t.id))]);
+  const [stopRows, events] = await Promise.all([
+    scheduledStops(db, routeIds),
+    stopEventsOf(
+      db,
+      ran.map((t) => t.id),
+    ),
+  ]);
   const eventOf = new Map(events.map((e) => [`${e.tripId}:${e.stopId}:${e.kind}`, e]));
-  const onTime = { source: 'stop_events' as const, earlyToleranceS: opts.onTime.earlyS, lateToleranceS: opts.onTime.lateS, scheduledStops: 0, arrived: 0, onTime: 0, early: 0, late: 0, missed: 0, onTimeRate: null as number | null, avgDelayS: null as number | null, byRoute: [] as ReportData['onTime']['byRoute'] };
+  const onTime = {
+    source: 'stop_events' as const,
+    earlyToleranceS: opts.onTime.earlyS,
+    lateToleranceS: opts.onTime.lateS,
+    scheduledStops: 0,
+    arrived: 0,
+    onTime: 0,
+    early: 0,
+    late: 0,
+    missed: 0,
+    onTimeRate: null as number | null,
+    avgDelayS: null as number | null,
+    byRoute: [] as ReportData['onTime']['byRoute'],
+  };
   const perRoute = new Map<number, { arrived: number; onTime: number; late: number; early: number; missed: number }>();
   let delaySum = 0;
   for (const trip of ran) {
@@ -152,7 +247,9 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
       onTime.scheduledStops++;
       const arrived = eventOf.get(`${trip.id}:${stop.id}:arrived`);
       if (arrived) {
-        const delayS = Math.round((arrived.time.getTime() - zonedTimeToEpochMs(trip.serviceDate, stop.scheduledS!, tz)) / 1000);
+        const delayS = Math.round(
+          (arrived.time.getTime() - zonedTimeToEpochMs(trip.serviceDate, stop.scheduledS!, tz)) / 1000,
+        );
         onTime.arrived++;
         r.arrived++;
         delaySum += delayS;
@@ -175,11 +272,19 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
   onTime.onTimeRate = ratio(onTime.onTime, onTime.arrived + onTime.missed);
   onTime.avgDelayS = onTime.arrived ? Math.round(delaySum / onTime.arrived) : null;
   onTime.byRoute = [...perRoute.entries()]
-    .map(([routeId, r]) => ({ routeId, label: names.routes.get(routeId) ?? `route ${routeId}`, ...r, onTimeRate: ratio(r.onTime, r.arrived + r.missed) }))
+    .map(([routeId, r]) => ({
+      routeId,
+      label: names.routes.get(routeId) ?? `route ${routeId}`,
+      ...r,
+      onTimeRate: ratio(r.onTime, r.arrived + r.missed),
+    }))
     .sort((a, b) => a.routeId - b.routeId);
 
   // Ridership from the attendants' boarding records.
-  const rid = await ridership(db, tripRows.map((t) => t.id));
+  const rid = await ridership(
+    db,
+    tripRows.map((t) => t.id),
+  );
   const boardedOf = new Map(rid.perTrip.map((p) => [p.tripId, p]));
   const ridRoutes = new Map<number, { trips: number; boarded: number }>();
   for (const t of tripRows) {
@@ -194,14 +299,24 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
     boarded: rid.perTrip.reduce((s, p) => s + p.boarded, 0),
     alighted: rid.perTrip.reduce((s, p) => s + p.alighted, 0),
     distinctStudents: rid.distinctStudents,
-    byRoute: [...ridRoutes.entries()].map(([routeId, e]) => ({ routeId, label: names.routes.get(routeId) ?? `route ${routeId}`, ...e })).sort((a, b) => a.routeId - b.routeId),
+    byRoute: [...ridRoutes.entries()]
+      .map(([routeId, e]) => ({ routeId, label: names.routes.get(routeId) ?? `route ${routeId}`, ...e }))
+      .sort((a, b) => a.routeId - b.routeId),
   };
 
   // Device uptime: minutes of active trip time with at least one fix, per device of the trip's bus.
   const windows = ran
-    .map((t) => ({ tripId: t.id, busId: t.busId, fromMs: t.startedAt!.getTime(), toMs: t.endedAt?.getTime() ?? Math.min(nowMs, w.toMs) }))
+    .map((t) => ({
+      tripId: t.id,
+      busId: t.busId,
+      fromMs: t.startedAt!.getTime(),
+      toMs: t.endedAt?.getTime() ?? Math.min(nowMs, w.toMs),
+    }))
     .filter((x) => x.toMs > x.fromMs);
-  const [fixRows, devs] = await Promise.all([fixesDuringTrips(db, windows), devicesOfBuses(db, [...new Set(windows.map((x) => x.busId))])]);
+  const [fixRows, devs] = await Promise.all([
+    fixesDuringTrips(db, windows),
+    devicesOfBuses(db, [...new Set(windows.map((x) => x.busId))]),
+  ]);
   const tripMinutes = new Map(windows.map((x) => [x.tripId, (x.toMs - x.fromMs) / 60_000]));
   const devicesPart = devs
     .map((d) => {
@@ -230,7 +345,16 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
     tripsRun: ran.length,
     activeTripMinutes: Math.round(activeTotal * 10) / 10,
     minutesWithFix: coveredTotal,
-    uptime: activeTotal > 0 ? Math.min(1, ratio(coveredTotal, devicesPart.reduce((s, d) => s + Math.ceil(d.activeTripMinutes), 0))!) : null,
+    uptime:
+      activeTotal > 0
+        ? Math.min(
+            1,
+            ratio(
+              coveredTotal,
+              devicesPart.reduce((s, d) => s + Math.ceil(d.activeTripMinutes), 0),
+            )!,
+          )
+        : null,
     devices: devicesPart,
   };
 
@@ -260,14 +384,16 @@ export async function buildReport(db: DbOrTx, target: ReportTarget, period: Peri
     deviceUptime: uptimePart,
     compliance,
     definitions: {
-      violations: 'episodes that started in the period; change = count − count of the previous period of the same length',
+      violations:
+        'episodes that started in the period; change = count − count of the previous period of the same length',
       casesOpened: 'violations that started in the period (each opens a case)',
       casesClosed: 'closures (and dismissals) recorded in the case trail during the period',
       casesOverdue: 'cases due before the end of the period and neither closed nor dismissed before it',
       rectificationRate: 'of the cases opened in the period, the share closed by its end (dismissed cases left out)',
       onTime: `arrival at a scheduled stop from ${opts.onTime.earlyS} s early to ${opts.onTime.lateS} s late; rate = on time / (arrived + missed); stops of trips still running and not yet reached are not counted`,
       ridership: 'sums of the attendants’ boarding records of the period’s trips',
-      deviceUptime: 'clock minutes of active trip time (trip start to end) with at least one stored fix from the device, over the trip minutes of its bus',
+      deviceUptime:
+        'clock minutes of active trip time (trip start to end) with at least one stored fix from the device, over the trip minutes of its bus',
       compliance: `registry items expired, missing or expiring within ${opts.complianceWarnDays} days of the day after the period`,
     },
   };

@@ -29,7 +29,13 @@ export async function generateReport(db: DbOrTx, req: GenerateRequest): Promise<
   const schools = await schoolZones(db, req.schoolId == null ? undefined : [req.schoolId]);
   if (req.schoolId != null && !schools.length) throw new UnknownSchoolError(`School ${req.schoolId} does not exist`);
   const timeZone = req.schoolId == null ? (req.districtTimeZone ?? defaultTimeZone) : schools[0]!.timeZone;
-  const data = await buildReport(db, { schoolId: req.schoolId, schools, timeZone }, req.period, req.nowMs, req.options ?? defaultReportOptions);
+  const data = await buildReport(
+    db,
+    { schoolId: req.schoolId, schools, timeZone },
+    req.period,
+    req.nowMs,
+    req.options ?? defaultReportOptions,
+  );
   const row = await saveReport(db, {
     kind: req.period.kind,
     schoolId: req.schoolId,

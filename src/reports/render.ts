@@ -16,9 +16,21 @@ export function csvCell(v: unknown): string {
 /** Columns: section, key, label, value, previous, change. */
 export function reportCsv(r: ReportData): string {
   const rows: unknown[][] = [['section', 'key', 'label', 'value', 'previous', 'change']];
-  const add = (section: string, key: string, label: string, value: unknown, previous: unknown = '', change: unknown = '') => rows.push([section, key, label, value, previous, change]);
+  const add = (
+    section: string,
+    key: string,
+    label: string,
+    value: unknown,
+    previous: unknown = '',
+    change: unknown = '',
+  ) => rows.push([section, key, label, value, previous, change]);
   add('report', 'period', r.period.kind, r.period.key);
-  add('report', 'scope', r.scope.schoolId == null ? 'district' : 'school', r.scope.schools.map((s) => s.name).join('; '));
+  add(
+    'report',
+    'scope',
+    r.scope.schoolId == null ? 'district' : 'school',
+    r.scope.schools.map((s) => s.name).join('; '),
+  );
   add('report', 'timeZone', '', r.period.timeZone);
   add('report', 'generatedAt', '', r.generatedAt);
   add('violations', 'total', 'all', r.violations.total, r.violations.previous, r.violations.change);
@@ -29,21 +41,45 @@ export function reportCsv(r: ReportData): string {
     ['violations.driver', r.violations.byDriver],
     ['violations.route', r.violations.byRoute],
   ];
-  for (const [section, list] of breakdowns) for (const b of list) add(section, b.key, b.label, b.count, b.previous, b.change);
+  for (const [section, list] of breakdowns)
+    for (const b of list) add(section, b.key, b.label, b.count, b.previous, b.change);
   for (const [k, v] of Object.entries(r.cases)) add('cases', k, '', v);
-  for (const k of ['scheduledStops', 'arrived', 'onTime', 'early', 'late', 'missed', 'onTimeRate', 'avgDelayS'] as const) add('onTime', k, '', r.onTime[k]);
+  for (const k of [
+    'scheduledStops',
+    'arrived',
+    'onTime',
+    'early',
+    'late',
+    'missed',
+    'onTimeRate',
+    'avgDelayS',
+  ] as const)
+    add('onTime', k, '', r.onTime[k]);
   for (const x of r.onTime.byRoute) add('onTime.route', String(x.routeId), x.label, x.onTimeRate, '', '');
-  for (const k of ['trips', 'tripsWithRecords', 'boarded', 'alighted', 'distinctStudents'] as const) add('ridership', k, '', r.ridership[k]);
+  for (const k of ['trips', 'tripsWithRecords', 'boarded', 'alighted', 'distinctStudents'] as const)
+    add('ridership', k, '', r.ridership[k]);
   for (const x of r.ridership.byRoute) add('ridership.route', String(x.routeId), x.label, x.boarded);
-  for (const k of ['tripsRun', 'activeTripMinutes', 'minutesWithFix', 'uptime'] as const) add('deviceUptime', k, '', r.deviceUptime[k]);
+  for (const k of ['tripsRun', 'activeTripMinutes', 'minutesWithFix', 'uptime'] as const)
+    add('deviceUptime', k, '', r.deviceUptime[k]);
   for (const d of r.deviceUptime.devices) add('deviceUptime.device', d.identifier, d.label, d.uptime, '', '');
   for (const k of ['expired', 'expiring', 'missing'] as const) add('compliance', k, '', r.compliance[k]);
-  for (const i of r.compliance.items) add('compliance.item', `${i.kind}:${i.subjectType}:${i.subjectId}`, i.subjectName, i.status, i.expiresOn ?? '', i.daysLeft ?? '');
+  for (const i of r.compliance.items)
+    add(
+      'compliance.item',
+      `${i.kind}:${i.subjectType}:${i.subjectId}`,
+      i.subjectName,
+      i.status,
+      i.expiresOn ?? '',
+      i.daysLeft ?? '',
+    );
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
 const esc = (v: unknown) =>
-  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
@@ -121,17 +157,39 @@ ${barChart('By route', v.byRoute)}
 <h2>Cases</h2>
 ${table(['opened', 'closed', 'dismissed', 'overdue', 'closed of opened', 'rectification rate'], [[r.cases.opened, r.cases.closed, r.cases.dismissed, r.cases.overdue, r.cases.closedOfOpened, pct(r.cases.rectificationRate)]])}
 <h2>On-time performance at stops</h2>
-${table(['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'], r.onTime.byRoute.map((x) => [x.label, x.arrived, x.onTime, x.early, x.late, x.missed, pct(x.onTimeRate)]))}
+${table(
+  ['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'],
+  r.onTime.byRoute.map((x) => [x.label, x.arrived, x.onTime, x.early, x.late, x.missed, pct(x.onTimeRate)]),
+)}
 <p class="muted">Average delay: ${r.onTime.avgDelayS ?? '—'} s · on time = ${r.onTime.earlyToleranceS} s early to ${r.onTime.lateToleranceS} s late</p>
 <h2>Ridership</h2>
-${table(['route', 'trips', 'boarded'], r.ridership.byRoute.map((x) => [x.label, x.trips, x.boarded]))}
+${table(
+  ['route', 'trips', 'boarded'],
+  r.ridership.byRoute.map((x) => [x.label, x.trips, x.boarded]),
+)}
 <p class="muted">${r.ridership.boarded} boarded, ${r.ridership.alighted} alighted, ${r.ridership.distinctStudents} students checked in individually</p>
 <h2>Device uptime</h2>
-${table(['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'], r.deviceUptime.devices.map((d) => [d.identifier, d.label, d.activeTripMinutes, d.minutesWithFix, d.fixes, d.fixesPerMinute ?? '—', pct(d.uptime)]))}
+${table(
+  ['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'],
+  r.deviceUptime.devices.map((d) => [
+    d.identifier,
+    d.label,
+    d.activeTripMinutes,
+    d.minutesWithFix,
+    d.fixes,
+    d.fixesPerMinute ?? '—',
+    pct(d.uptime),
+  ]),
+)}
 <h2>Compliance expiries (as of ${esc(r.compliance.asOf)}, ${r.compliance.warnDays} days ahead)</h2>
-${table(['item', 'subject', 'expires', 'days left', 'status'], r.compliance.items.map((i) => [i.kind, i.subjectName, i.expiresOn ?? '—', i.daysLeft ?? '—', i.status]))}
+${table(
+  ['item', 'subject', 'expires', 'days left', 'status'],
+  r.compliance.items.map((i) => [i.kind, i.subjectName, i.expiresOn ?? '—', i.daysLeft ?? '—', i.status]),
+)}
 <h2>Definitions</h2>
-<ul>${Object.entries(r.definitions).map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(d)}</li>`).join('')}</ul>
+<ul>${Object.entries(r.definitions)
+    .map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(d)}</li>`)
+    .join('')}</ul>
 </body></html>
 `;
 }

@@ -27,7 +27,8 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
   return {
     db,
     kind: 'postgres',
-    query: async <T>(text: string, params: unknown[] = []) => (await client.unsafe(text, params.map(arrayParam) as never[])) as unknown as T[],
+    query: async <T>(text: string, params: unknown[] = []) =>
+      (await client.unsafe(text, params.map(arrayParam) as never[])) as unknown as T[],
     close: () => client.end({ timeout: 5 }),
   };
 }

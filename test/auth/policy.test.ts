@@ -3,7 +3,16 @@
 // trip's day in the school's time zone; a manager only in their schools).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Action, actionsByKind, can, listScope, type ObjectFacts, type ObjectKind, objectKinds, roleMay } from '../../src/auth/policy';
+import {
+  type Action,
+  actionsByKind,
+  can,
+  listScope,
+  type ObjectFacts,
+  type ObjectKind,
+  objectKinds,
+  roleMay,
+} from '../../src/auth/policy';
 import type { Principal } from '../../src/auth/principal';
 
 const SHANGHAI = 'Asia/Shanghai';
@@ -25,9 +34,22 @@ const device1: Principal = { ...base, role: 'device', schoolIds: [1], deviceId: 
 const trip1 = { attendantId: 21, serviceDate: '2026-09-01', family: [11] };
 const school1: ObjectFacts<'school'> = { kind: 'school', schoolId: 1, timeZone: SHANGHAI };
 const trip: ObjectFacts<'trip'> = { kind: 'trip', schoolId: 1, timeZone: SHANGHAI, family: [11], trips: [trip1] };
-const bus: ObjectFacts<'bus'> = { kind: 'bus', schoolId: 1, timeZone: SHANGHAI, family: [11], trips: [trip1], deviceIds: [31] };
+const bus: ObjectFacts<'bus'> = {
+  kind: 'bus',
+  schoolId: 1,
+  timeZone: SHANGHAI,
+  family: [11],
+  trips: [trip1],
+  deviceIds: [31],
+};
 const route: ObjectFacts<'route'> = { kind: 'route', schoolId: 1, timeZone: SHANGHAI, family: [11], trips: [trip1] };
-const student: ObjectFacts<'student'> = { kind: 'student', schoolId: 1, timeZone: SHANGHAI, family: [11], trips: [trip1] };
+const student: ObjectFacts<'student'> = {
+  kind: 'student',
+  schoolId: 1,
+  timeZone: SHANGHAI,
+  family: [11],
+  trips: [trip1],
+};
 const guardianRec: ObjectFacts<'guardian'> = { kind: 'guardian', schoolId: 1, family: [11] };
 const attendantRec: ObjectFacts<'attendant'> = { kind: 'attendant', schoolId: 1, attendantId: 21 };
 const driver: ObjectFacts<'driver'> = { kind: 'driver', schoolId: 1 };
@@ -131,7 +153,10 @@ describe('can(principal, action, facts, now)', () => {
   });
 
   it("explains an attendant's refusal on another day", () => {
-    expect(can(attendant1, 'attend', trip, DAY2_EARLY)).toEqual({ ok: false, reason: 'This trip runs on 2026-09-01; today is 2026-09-02 at the school' });
+    expect(can(attendant1, 'attend', trip, DAY2_EARLY)).toEqual({
+      ok: false,
+      reason: 'This trip runs on 2026-09-01; today is 2026-09-02 at the school',
+    });
   });
 });
 
@@ -149,7 +174,10 @@ describe('list scope', () => {
   it('has a grant exactly where the role may act at all', () => {
     for (const p of [admin, managerA, guardian1, attendant1, device1])
       for (const kind of objectKinds)
-        for (const action of actionsByKind[kind] as readonly Action[]) expect('none' in listScope(p, kind, action), `${p.role} ${action} ${kind}`).toBe(!roleMay(p.role, kind, action));
+        for (const action of actionsByKind[kind] as readonly Action[])
+          expect('none' in listScope(p, kind, action), `${p.role} ${action} ${kind}`).toBe(
+            !roleMay(p.role, kind, action),
+          );
   });
 });
 
@@ -176,7 +204,13 @@ const principalArb = (role: Principal['role']) =>
     ...base,
     role,
     schoolIds,
-    ...(role === 'guardian' ? { guardianId: id } : role === 'attendant' ? { attendantId: id } : role === 'device' ? { deviceId: id } : {}),
+    ...(role === 'guardian'
+      ? { guardianId: id }
+      : role === 'attendant'
+        ? { attendantId: id }
+        : role === 'device'
+          ? { deviceId: id }
+          : {}),
   }));
 
 describe('properties', () => {
@@ -192,11 +226,16 @@ describe('properties', () => {
     );
   });
 
-  it("an attendant is allowed a trip only when it is theirs and today at the school", () => {
+  it('an attendant is allowed a trip only when it is theirs and today at the school', () => {
     fc.assert(
       fc.property(principalArb('attendant'), withAction, nowArb, (p, { facts, action }, nowMs) => {
         if (!can(p, action as never, facts, nowMs).ok || facts.kind === 'school' || facts.kind === 'attendant') return;
-        const today = new Intl.DateTimeFormat('en-CA', { timeZone: facts.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(nowMs);
+        const today = new Intl.DateTimeFormat('en-CA', {
+          timeZone: facts.timeZone,
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+        }).format(nowMs);
         expect(facts.timeZone).toBeDefined();
         expect(facts.trips?.some((t) => t.attendantId === p.attendantId && t.serviceDate === today)).toBe(true);
       }),
@@ -207,7 +246,11 @@ describe('properties', () => {
   it('a manager is allowed exactly the objects of their schools (never the attendant’s work or new schools)', () => {
     fc.assert(
       fc.property(principalArb('manager'), withAction, nowArb, (p, { facts, action }, nowMs) => {
-        const expected = facts.schoolId != null && p.schoolIds.includes(facts.schoolId) && action !== 'attend' && !(facts.kind === 'school' && action === 'create');
+        const expected =
+          facts.schoolId != null &&
+          p.schoolIds.includes(facts.schoolId) &&
+          action !== 'attend' &&
+          !(facts.kind === 'school' && action === 'create');
         expect(can(p, action as never, facts, nowMs).ok).toBe(expected);
       }),
       { numRuns: 3000 },

@@ -43,7 +43,10 @@ describe('R4 off-stop boarding', () => {
     const ok = run(ctx, [START, board(1, 2, 0, [1049, 0])]);
     expect(violations(ok.events, 'offStopBoarding')).toHaveLength(0);
     const bad = run(ctx, [START, board(1, 2, 0, [1051, 0], 'rec-9')]);
-    expect(violations(bad.events, 'offStopBoarding').map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
+    expect(violations(bad.events, 'offStopBoarding').map((e) => e.type)).toEqual([
+      'violation.opened',
+      'violation.closed',
+    ]);
     expect(opened(bad.events)[0]!.severity).toBe('minor');
     expect(opened(bad.events)[0]!.evidence.nearestStopId).toBe('s1');
   });

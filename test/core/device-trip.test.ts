@@ -19,7 +19,12 @@ describe('R7 device offline, tamper, coverage loss', () => {
   });
 
   it('heartbeats keep the device online', () => {
-    const { events } = run(makeCtx(), [START, fixIn(fix(0, 0, 0, 0)), { type: 'heartbeat', timeMs: T0 + 200_000 }, tick(400)]);
+    const { events } = run(makeCtx(), [
+      START,
+      fixIn(fix(0, 0, 0, 0)),
+      { type: 'heartbeat', timeMs: T0 + 200_000 },
+      tick(400),
+    ]);
     expect(violations(events, 'deviceOffline')).toHaveLength(0);
   });
 
@@ -70,7 +75,10 @@ describe('R8 unlicensed bus, R9 attendant, R11 emergency', () => {
   it('expired sign or inspection at trip start', () => {
     const ok = run(makeCtx(), [START]);
     expect(violations(ok.events, 'unlicensedBus')).toHaveLength(0);
-    const bad = run(makeCtx({ bus: { signValidUntil: '2025-03-02' } }), [START, { type: 'tripEnd', timeMs: T0 + 1000, sweepConfirmed: true }]);
+    const bad = run(makeCtx({ bus: { signValidUntil: '2025-03-02' } }), [
+      START,
+      { type: 'tripEnd', timeMs: T0 + 1000, sweepConfirmed: true },
+    ]);
     const v = violations(bad.events, 'unlicensedBus');
     expect(v.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
     expect(v[0]!.evidence.failures).toEqual(['sign_expired']);
@@ -83,9 +91,18 @@ describe('R8 unlicensed bus, R9 attendant, R11 emergency', () => {
     expect(opened(none.events, 'noAttendant')[0]!.evidence.reason).toBe('not_assigned');
     const notIn = run(makeCtx({ attendant: { id: 'a1', checkedIn: false } }), [START]);
     expect(opened(notIn.events, 'noAttendant')[0]!.evidence.reason).toBe('not_checked_in');
-    const left = run(makeCtx(), [START, { type: 'boarding', timeMs: T0 + 1, boarded: 3, alighted: 0 }, { type: 'boarding', timeMs: T0 + 2, boarded: 0, alighted: 2 }, { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: true }]);
+    const left = run(makeCtx(), [
+      START,
+      { type: 'boarding', timeMs: T0 + 1, boarded: 3, alighted: 0 },
+      { type: 'boarding', timeMs: T0 + 2, boarded: 0, alighted: 2 },
+      { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: true },
+    ]);
     expect(opened(left.events, 'childLeftOnBoard')[0]!.severity).toBe('critical');
-    const clean = run(makeCtx(), [START, { type: 'boarding', timeMs: T0 + 1, boarded: 3, alighted: 3 }, { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: true }]);
+    const clean = run(makeCtx(), [
+      START,
+      { type: 'boarding', timeMs: T0 + 1, boarded: 3, alighted: 3 },
+      { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: true },
+    ]);
     expect(violations(clean.events, 'childLeftOnBoard')).toHaveLength(0);
     const noSweep = run(makeCtx(), [START, { type: 'tripEnd', timeMs: T0 + 9, sweepConfirmed: false }]);
     expect(opened(noSweep.events, 'childLeftOnBoard')).toHaveLength(1);
@@ -106,7 +123,11 @@ describe('R8 unlicensed bus, R9 attendant, R11 emergency', () => {
   });
 
   it('trip end closes every open episode', () => {
-    const { events, state } = run(makeCtx({ attendant: null, capacity: 1 }), [START, { type: 'boarding', timeMs: T0 + 1, boarded: 2, alighted: 0 }, { type: 'tripEnd', timeMs: T0 + 9 }]);
+    const { events, state } = run(makeCtx({ attendant: null, capacity: 1 }), [
+      START,
+      { type: 'boarding', timeMs: T0 + 1, boarded: 2, alighted: 0 },
+      { type: 'tripEnd', timeMs: T0 + 9 },
+    ]);
     const ids = new Set(opened(events).map((e) => e.id));
     const closedIds = new Set(closed(events).map((e) => e.id));
     for (const id of ids) expect(closedIds.has(id)).toBe(true);

@@ -16,9 +16,26 @@ describe('R6 driver credentials', () => {
   it('each failed condition is reported', () => {
     const ctx = makeCtx({ seats: 30 });
     expect(checkDriver(GOOD_DRIVER, ctx, T0)).toEqual([]);
-    const bad = { ...GOOD_DRIVER, id: 'd2', licenceClass: 'B1', birthDate: '2001-03-04', licensedSince: '2023-01-01', schoolBusEndorsement: false, qualificationExpiry: '2025-03-02', annualReviewDue: '2025-01-01' };
+    const bad = {
+      ...GOOD_DRIVER,
+      id: 'd2',
+      licenceClass: 'B1',
+      birthDate: '2001-03-04',
+      licensedSince: '2023-01-01',
+      schoolBusEndorsement: false,
+      qualificationExpiry: '2025-03-02',
+      annualReviewDue: '2025-01-01',
+    };
     expect(checkDriver(bad, ctx, T0).sort()).toEqual(
-      ['age_out_of_range', 'annual_review_overdue', 'certificate_expired', 'licence_class_mismatch', 'licensed_too_recently', 'no_school_bus_endorsement', 'not_assigned_driver'].sort(),
+      [
+        'age_out_of_range',
+        'annual_review_overdue',
+        'certificate_expired',
+        'licence_class_mismatch',
+        'licensed_too_recently',
+        'no_school_bus_endorsement',
+        'not_assigned_driver',
+      ].sort(),
     );
     // age boundaries: 25 today is fine, 61 is not
     expect(checkDriver({ ...GOOD_DRIVER, birthDate: '2000-03-03' }, ctx, T0)).toEqual([]);
@@ -29,7 +46,10 @@ describe('R6 driver credentials', () => {
 
   it('trip start with an unknown assigned driver opens a critical episode; a valid card closes it', () => {
     const ctx = makeCtx({ assignedDriverId: 'nobody', drivers: [GOOD_DRIVER, { ...GOOD_DRIVER, id: 'nobody2' }] });
-    const { events } = run(ctx, [START, { type: 'driverCard', timeMs: T0 + 1000, inserted: true, certificateNo: 'Q1' }]);
+    const { events } = run(ctx, [
+      START,
+      { type: 'driverCard', timeMs: T0 + 1000, inserted: true, certificateNo: 'Q1' },
+    ]);
     const v = violations(events, 'driverCredentials');
     expect(v[0]!.type).toBe('violation.opened');
     expect(v[0]!.evidence.failures).toEqual(['unknown_driver']);
@@ -40,8 +60,15 @@ describe('R6 driver credentials', () => {
 
   it('unknown card and card read failure are reported at once', () => {
     const ctx = makeCtx();
-    const { events } = run(ctx, [START, { type: 'driverCard', timeMs: T0 + 1000, inserted: true, certificateNo: 'nope' }, { type: 'driverCard', timeMs: T0 + 2000, inserted: true, readResult: 2 }]);
-    expect(opened(events, 'driverCredentials').map((e) => e.evidence.failures)).toEqual([['unknown_driver'], ['card_read_failed']]);
+    const { events } = run(ctx, [
+      START,
+      { type: 'driverCard', timeMs: T0 + 1000, inserted: true, certificateNo: 'nope' },
+      { type: 'driverCard', timeMs: T0 + 2000, inserted: true, readResult: 2 },
+    ]);
+    expect(opened(events, 'driverCredentials').map((e) => e.evidence.failures)).toEqual([
+      ['unknown_driver'],
+      ['card_read_failed'],
+    ]);
   });
 
   it('moving with no driver on duty (card removed) opens; inserting a card closes', () => {

@@ -29,15 +29,32 @@ describe('filters', () => {
   });
 
   it('duplicates, late fixes and jumps', () => {
-    expect(runFilters([fix(0, 0, 0), fix(1, 10, 0), fix(1, 10, 0), fix(3, 30, 0), fix(2, 20, 0)])).toEqual(['ok', 'ok', 'duplicate', 'ok', 'late']);
+    expect(runFilters([fix(0, 0, 0), fix(1, 10, 0), fix(1, 10, 0), fix(3, 30, 0), fix(2, 20, 0)])).toEqual([
+      'ok',
+      'ok',
+      'duplicate',
+      'ok',
+      'late',
+    ]);
     // 470 m in one second is rejected, the next fix is measured against the last accepted one
-    expect(runFilters([fix(0, 0, 0), fix(1, 10, 0), fix(2, 480, 0), fix(3, 30, 0)])).toEqual(['ok', 'ok', 'implausible_jump', 'ok']);
+    expect(runFilters([fix(0, 0, 0), fix(1, 10, 0), fix(2, 480, 0), fix(3, 30, 0)])).toEqual([
+      'ok',
+      'ok',
+      'implausible_jump',
+      'ok',
+    ]);
     // 55.5 m/s = 199.8 km/h passes; 56 m/s does not
     expect(runFilters([fix(0, 0, 0), fix(1, 55.5, 0)])).toEqual(['ok', 'ok']);
     expect(runFilters([fix(0, 0, 0), fix(1, 56, 0)])).toEqual(['ok', 'implausible_jump']);
   });
 
   it('a bad reference is replaced once several fixes agree with each other', () => {
-    expect(runFilters([fix(0, 0, 0), fix(1, 5000, 0), fix(2, 5010, 0), fix(3, 5020, 0), fix(4, 5030, 0)])).toEqual(['ok', 'implausible_jump', 'implausible_jump', 'ok', 'ok']);
+    expect(runFilters([fix(0, 0, 0), fix(1, 5000, 0), fix(2, 5010, 0), fix(3, 5020, 0), fix(4, 5030, 0)])).toEqual([
+      'ok',
+      'implausible_jump',
+      'implausible_jump',
+      'ok',
+      'ok',
+    ]);
   });
 });

@@ -15,15 +15,31 @@ const square = (cx: number, cy: number, size: number): [number, number][] => {
 };
 
 // a zig-zag path with a loop back over itself, zones of mixed sizes (one too large for the grid)
-const path: [number, number][] = [ll(0, 0), ll(1000, 0), ll(1000, 800), ll(0, 800), ll(0, 100), ll(2000, 100), ll(2500, 1500), ll(4000, 1500)];
+const path: [number, number][] = [
+  ll(0, 0),
+  ll(1000, 0),
+  ll(1000, 800),
+  ll(0, 800),
+  ll(0, 100),
+  ll(2000, 100),
+  ll(2500, 1500),
+  ll(4000, 1500),
+];
 const zones = [
-  ...Array.from({ length: 40 }, (_, i) => ({ id: `z${i}`, polygon: square((i * 97) % 4000, (i * 53) % 1500, 100 + ((i * 31) % 400)), postedLimitKph: 40 })),
+  ...Array.from({ length: 40 }, (_, i) => ({
+    id: `z${i}`,
+    polygon: square((i * 97) % 4000, (i * 53) % 1500, 100 + ((i * 31) % 400)),
+    postedLimitKph: 40,
+  })),
   { id: 'huge', polygon: square(2000, 800, 30_000), hazard: true },
 ];
 const route = prepareRoute({ id: 'r', path, zones });
 const g = route.geometry;
 const proj = g.projection;
-const pointArb = fc.record({ x: fc.double({ min: -500, max: 4500, noNaN: true }), y: fc.double({ min: -500, max: 2000, noNaN: true }) });
+const pointArb = fc.record({
+  x: fc.double({ min: -500, max: 4500, noNaN: true }),
+  y: fc.double({ min: -500, max: 2000, noNaN: true }),
+});
 const xy = (p: { x: number; y: number }) => {
   const [lon, lat] = ll(p.x, p.y);
   return { x: (lon - proj.originLon) * proj.mPerDegLon, y: (lat - proj.originLat) * proj.mPerDegLat };
@@ -54,8 +70,12 @@ describe('allocation-free geometry variants', () => {
         fc.integer({ min: 0, max: 60 }),
         (p, from, span, prev, dtS) => {
           const { x, y } = xy(p);
-          expect({ ...matchWindowInto(g, x, y, from, from + span, out) }).toEqual(matchWindow(g, x, y, from, from + span));
-          expect({ ...locateOnRouteInto(g, x, y, prev, dtS, CN_2012, loc) }).toEqual(locateOnRoute(g, x, y, prev, dtS, CN_2012));
+          expect({ ...matchWindowInto(g, x, y, from, from + span, out) }).toEqual(
+            matchWindow(g, x, y, from, from + span),
+          );
+          expect({ ...locateOnRouteInto(g, x, y, prev, dtS, CN_2012, loc) }).toEqual(
+            locateOnRoute(g, x, y, prev, dtS, CN_2012),
+          );
         },
       ),
       { numRuns: 500 },

@@ -61,7 +61,14 @@ export function makeCtx(o: CtxOptions = {}): TripContext {
     tripId: 't1',
     routeId: 'r1',
     route: prepareRoute({ id: 'r1', path, stops: o.stops, zones: o.zones }),
-    bus: { id: 7, seats: o.seats ?? 40, approvedCapacity: o.capacity ?? 40, signValidUntil: '2025-12-31', inspectionValidUntil: '2025-12-31', ...o.bus },
+    bus: {
+      id: 7,
+      seats: o.seats ?? 40,
+      approvedCapacity: o.capacity ?? 40,
+      signValidUntil: '2025-12-31',
+      inspectionValidUntil: '2025-12-31',
+      ...o.bus,
+    },
     assignedDriverId: o.assignedDriverId ?? 'd1',
     attendant: o.attendant === undefined ? { id: 'a1', checkedIn: true } : o.attendant,
     drivers: o.drivers ?? [GOOD_DRIVER],
@@ -74,7 +81,18 @@ export function makeCtx(o: CtxOptions = {}): TripContext {
 
 export function fix(tS: number, xM: number, yM: number, speedKph?: number, extra: Partial<Fix> = {}): Fix {
   const [lon, lat] = ll(xM, yM);
-  return { deviceId: 'dev7', protocol: 'json', timeMs: T0 + tS * 1000, lat, lon, speedKph, valid: true, alarms: [], attributes: {}, ...extra };
+  return {
+    deviceId: 'dev7',
+    protocol: 'json',
+    timeMs: T0 + tS * 1000,
+    lat,
+    lon,
+    speedKph,
+    valid: true,
+    alarms: [],
+    attributes: {},
+    ...extra,
+  };
 }
 
 export function fixIn(f: Fix, late?: boolean): EngineInput {
@@ -84,7 +102,11 @@ export function fixIn(f: Fix, late?: boolean): EngineInput {
 export const START: EngineInput = { type: 'tripStart', timeMs: T0 };
 
 /** Runs inputs from a fresh (or given) state; returns the final state and all events. */
-export function run(ctx: TripContext, inputs: EngineInput[], state: EngineState = createState()): { state: EngineState; events: EngineEvent[] } {
+export function run(
+  ctx: TripContext,
+  inputs: EngineInput[],
+  state: EngineState = createState(),
+): { state: EngineState; events: EngineEvent[] } {
   const events: EngineEvent[] = [];
   let s = state;
   for (const input of inputs) {
@@ -96,7 +118,10 @@ export function run(ctx: TripContext, inputs: EngineInput[], state: EngineState 
 }
 
 export function violations(events: EngineEvent[], kind?: ViolationKind): ViolationEvent[] {
-  return events.filter((e): e is ViolationEvent => e.type.startsWith('violation.') && (kind === undefined || (e as ViolationEvent).kind === kind));
+  return events.filter(
+    (e): e is ViolationEvent =>
+      e.type.startsWith('violation.') && (kind === undefined || (e as ViolationEvent).kind === kind),
+  );
 }
 
 export function opened(events: EngineEvent[], kind?: ViolationKind): ViolationEvent[] {
@@ -108,12 +133,22 @@ export function closed(events: EngineEvent[], kind?: ViolationKind): ViolationEv
 }
 
 /** Drive along y = yM at speedKph, one fix every dtS, from tS for durationS; x advances with the speed. */
-export function drive(opts: { fromS: number; durationS: number; speedKph: number; dtS?: number; x0?: number; yM?: number; gps?: boolean }): Fix[] {
+export function drive(opts: {
+  fromS: number;
+  durationS: number;
+  speedKph: number;
+  dtS?: number;
+  x0?: number;
+  yM?: number;
+  gps?: boolean;
+}): Fix[] {
   const dt = opts.dtS ?? 1;
   const out: Fix[] = [];
   const mps = opts.speedKph / 3.6;
   for (let t = 0; t <= opts.durationS; t += dt) {
-    out.push(fix(opts.fromS + t, (opts.x0 ?? 0) + mps * t, opts.yM ?? 0, opts.gps === false ? undefined : opts.speedKph));
+    out.push(
+      fix(opts.fromS + t, (opts.x0 ?? 0) + mps * t, opts.yM ?? 0, opts.gps === false ? undefined : opts.speedKph),
+    );
   }
   return out;
 }

@@ -9,8 +9,21 @@ import { CN_2012 } from '../../src/core/presets/cn-2012';
 import { inferPassages } from '../../src/core/rules/stop-passage';
 import { closed, fix, fixIn, GOOD_DRIVER, ll, makeCtx, opened, run, START, T0, violations } from './helpers';
 
-const stopAt = (id: string, seq: number, x: number, riders?: number) => ({ id, sequence: seq, name: id, lat: ll(x, 0)[1], lon: ll(x, 0)[0], riders });
-const STOPS = [stopAt('A', 1, 0), stopAt('B', 2, 1000), stopAt('C', 3, 2000), stopAt('D', 4, 3000), stopAt('S', 5, 4000)];
+const stopAt = (id: string, seq: number, x: number, riders?: number) => ({
+  id,
+  sequence: seq,
+  name: id,
+  lat: ll(x, 0)[1],
+  lon: ll(x, 0)[0],
+  riders,
+});
+const STOPS = [
+  stopAt('A', 1, 0),
+  stopAt('B', 2, 1000),
+  stopAt('C', 3, 2000),
+  stopAt('D', 4, 3000),
+  stopAt('S', 5, 4000),
+];
 const progress = (ev: EngineEvent[]) => ev.filter((e): e is ProgressEvent => e.type === 'trip.progress');
 const stopEv = (ev: EngineEvent[]) => ev.filter((e): e is StopEvent => e.type.startsWith('stop.'));
 
@@ -44,7 +57,11 @@ describe('trip progress while dwelling', () => {
   it('property: the remaining-stop list is a suffix of the route (after the stop being served) and empties only once the last stop is departed or passed', () => {
     const ctx = makeCtx({ stops: STOPS, lengthM: 4200 });
     const ids = STOPS.map((s) => s.id);
-    const legArb = fc.record({ dtS: fc.integer({ min: 1, max: 70 }), speedKph: fc.integer({ min: 0, max: 60 }), dwell: fc.integer({ min: 0, max: 4 }) });
+    const legArb = fc.record({
+      dtS: fc.integer({ min: 1, max: 70 }),
+      speedKph: fc.integer({ min: 0, max: 60 }),
+      dwell: fc.integer({ min: 0, max: 4 }),
+    });
     fc.assert(
       fc.property(fc.array(legArb, { minLength: 5, maxLength: 150 }), (legs) => {
         const inputs: EngineInput[] = [START];
@@ -82,9 +99,22 @@ describe('sparse reporting', () => {
   it('a stop between two fixes a minute apart is arrived at and departed (inferred), at times between the fixes', () => {
     const ctx = makeCtx({ stops: riders, lengthM: 3200 });
     // 40 km/h all along: drives through B (children wait there) → stopSkipped; C has nobody → no violation.
-    const { events } = run(ctx, [START, fixIn(fix(0, 0, 0, 40)), fixIn(fix(60, 660, 0, 40)), fixIn(fix(120, 1330, 0, 40)), fixIn(fix(180, 2000 + 660, 0, 40))]);
+    const { events } = run(ctx, [
+      START,
+      fixIn(fix(0, 0, 0, 40)),
+      fixIn(fix(60, 660, 0, 40)),
+      fixIn(fix(120, 1330, 0, 40)),
+      fixIn(fix(180, 2000 + 660, 0, 40)),
+    ]);
     const s = stopEv(events);
-    expect(s.map((e) => `${e.type}:${e.stopId}`)).toEqual(['stop.arrived:A', 'stop.departed:A', 'stop.arrived:B', 'stop.departed:B', 'stop.arrived:C', 'stop.departed:C']);
+    expect(s.map((e) => `${e.type}:${e.stopId}`)).toEqual([
+      'stop.arrived:A',
+      'stop.departed:A',
+      'stop.arrived:B',
+      'stop.departed:B',
+      'stop.arrived:C',
+      'stop.departed:C',
+    ]);
     const b = s.find((e) => e.type === 'stop.arrived' && e.stopId === 'B')!;
     expect(b.inferred).toBe(true);
     expect(b.stopped).toBe(false);
@@ -98,7 +128,12 @@ describe('sparse reporting', () => {
   it('the time between two fixes beyond the drive time is a stop there: no stopSkipped', () => {
     const ctx = makeCtx({ stops: riders, lengthM: 3200 });
     // 660 m → 1330 m takes 60 s at 40 km/h; here it takes 110 s: the bus stood at B.
-    const { events } = run(ctx, [START, fixIn(fix(0, 0, 0, 40)), fixIn(fix(60, 660, 0, 40)), fixIn(fix(170, 1330, 0, 40))]);
+    const { events } = run(ctx, [
+      START,
+      fixIn(fix(0, 0, 0, 40)),
+      fixIn(fix(60, 660, 0, 40)),
+      fixIn(fix(170, 1330, 0, 40)),
+    ]);
     const b = stopEv(events).filter((e) => e.stopId === 'B');
     expect(b.map((e) => e.type)).toEqual(['stop.arrived', 'stop.departed']);
     expect(b[0]!.stopped).toBe(true);
@@ -133,7 +168,9 @@ describe('sparse reporting', () => {
       fc.property(arb, (c) => {
         const a = { timeMs: T0, alongM: c.fromM, speedKph: c.va };
         const b = { timeMs: T0 + c.gapS * 1000, alongM: c.fromM + c.spanM, speedKph: c.vb };
-        const stops = [...c.cuts].sort((x, y) => x - y).map((f, i) => ({ alongM: c.fromM + f * c.spanM, radiusM: 50, departRadiusM: 70, riders: c.riders[i]! }));
+        const stops = [...c.cuts]
+          .sort((x, y) => x - y)
+          .map((f, i) => ({ alongM: c.fromM + f * c.spanM, radiusM: 50, departRadiusM: 70, riders: c.riders[i]! }));
         const out = inferPassages(a, b, stops, CN_2012.stops);
         expect(out).toHaveLength(stops.length);
         expect(out.filter((p) => p.stopped).length).toBeLessThanOrEqual(1);
@@ -159,25 +196,42 @@ describe('R5 fatigue carried per driver', () => {
   }
 
   it('a block driven on an earlier trip continues: fatigue opens at 4 h of the driver’s driving, in this trip', () => {
-    const ctx = { ...makeCtx(), fatigueCarry: { d1: { drivingSinceMs: T0 - 150 * 60_000, stoppedSinceMs: null, lastMs: T0 - 5 * 60_000 } } };
+    const ctx = {
+      ...makeCtx(),
+      fatigueCarry: { d1: { drivingSinceMs: T0 - 150 * 60_000, stoppedSinceMs: null, lastMs: T0 - 5 * 60_000 } },
+    };
     const { events, state } = run(ctx, [START, ...driveMinutes(0, 100)]);
     expect(opened(events, 'fatiguePreWarning')[0]!.startMs).toBe(T0 + 75 * 60_000);
     expect(opened(events, 'fatigue')[0]!.startMs).toBe(T0 + 90 * 60_000);
     // Handed back at the end of the trip for the next one.
-    const end = run(ctx, [{ type: 'tripEnd', timeMs: T0 + 101 * 60_000 }], state).events.find((e) => e.type === 'driver.fatigue');
+    const end = run(ctx, [{ type: 'tripEnd', timeMs: T0 + 101 * 60_000 }], state).events.find(
+      (e) => e.type === 'driver.fatigue',
+    );
     expect(end).toMatchObject({ driverId: 'd1', drivingSinceMs: T0 - 150 * 60_000, lastMs: T0 + 100 * 60_000 });
   });
 
   it('a break of 20 minutes or more between the trips is a rest; another driver’s block is not taken', () => {
-    const rested = { ...makeCtx(), fatigueCarry: { d1: { drivingSinceMs: T0 - 150 * 60_000, stoppedSinceMs: null, lastMs: T0 - 21 * 60_000 } } };
+    const rested = {
+      ...makeCtx(),
+      fatigueCarry: { d1: { drivingSinceMs: T0 - 150 * 60_000, stoppedSinceMs: null, lastMs: T0 - 21 * 60_000 } },
+    };
     expect(violations(run(rested, [START, ...driveMinutes(0, 100)]).events)).toHaveLength(0);
-    const other = { ...makeCtx(), fatigueCarry: { d9: { drivingSinceMs: T0 - 150 * 60_000, stoppedSinceMs: null, lastMs: T0 - 5 * 60_000 } } };
+    const other = {
+      ...makeCtx(),
+      fatigueCarry: { d9: { drivingSinceMs: T0 - 150 * 60_000, stoppedSinceMs: null, lastMs: T0 - 5 * 60_000 } },
+    };
     expect(violations(run(other, [START, ...driveMinutes(0, 100)]).events)).toHaveLength(0);
   });
 });
 
 describe('R6 card read before the trip', () => {
-  const card = (extra: Partial<Extract<EngineInput, { type: 'driverCard' }>>): EngineInput => ({ type: 'driverCard', timeMs: T0 - 300_000, inserted: true, certificateNo: 'Q1', ...extra });
+  const card = (extra: Partial<Extract<EngineInput, { type: 'driverCard' }>>): EngineInput => ({
+    type: 'driverCard',
+    timeMs: T0 - 300_000,
+    inserted: true,
+    certificateNo: 'Q1',
+    ...extra,
+  });
 
   it('an expired certificate on the card opens driverCredentials at trip start', () => {
     const { events } = run(makeCtx(), [card({ certificateExpiry: '2024-12-31' }), START]);
@@ -192,7 +246,15 @@ describe('R6 card read before the trip', () => {
     const failed = opened(run(makeCtx(), [card({ readResult: 2 }), START]).events, 'driverCredentials');
     expect(failed[0]!.evidence.failures).toEqual(['card_read_failed']);
     // Card taken out before the start: the assigned driver is presumed, as before.
-    expect(violations(run(makeCtx({ drivers: [GOOD_DRIVER] }), [card({ certificateExpiry: '2024-12-31' }), { type: 'driverCard', timeMs: T0 - 1000, inserted: false }, START]).events)).toHaveLength(0);
+    expect(
+      violations(
+        run(makeCtx({ drivers: [GOOD_DRIVER] }), [
+          card({ certificateExpiry: '2024-12-31' }),
+          { type: 'driverCard', timeMs: T0 - 1000, inserted: false },
+          START,
+        ]).events,
+      ),
+    ).toHaveLength(0);
   });
 });
 

@@ -17,11 +17,15 @@ const route: RouteInput = { id: 'munich', path: fixes.map((f) => [f.lon, f.lat] 
 /** Replaces fixes [from, from + n) by a detour that leaves the path sideways to 300 m and comes back. */
 function spliceDetour(list: Fix[], from: number, n: number, offsetM: number): Fix[] {
   const out = list.slice();
-  const a = list[from - 1]!, b = list[from + n]!;
-  const mLat = 111_195, mLon = mLat * Math.cos((a.lat * Math.PI) / 180);
-  const dx = (b.lon - a.lon) * mLon, dy = (b.lat - a.lat) * mLat;
+  const a = list[from - 1]!,
+    b = list[from + n]!;
+  const mLat = 111_195,
+    mLon = mLat * Math.cos((a.lat * Math.PI) / 180);
+  const dx = (b.lon - a.lon) * mLon,
+    dy = (b.lat - a.lat) * mLat;
   const len = Math.hypot(dx, dy);
-  const nx = -dy / len, ny = dx / len; // left normal
+  const nx = -dy / len,
+    ny = dx / len; // left normal
   const ramp = 15;
   for (let i = 0; i < n; i++) {
     const f = list[from + i]!;
@@ -56,15 +60,32 @@ describe('Munich 1 Hz trace', () => {
   it('the replay CLI prints one JSON event per line in time order', () => {
     const dir = mkdtempSync(join(tmpdir(), 'busguard-replay-'));
     const routeFile = join(dir, 'munich.geojson');
-    writeFileSync(routeFile, JSON.stringify({ type: 'Feature', properties: { name: 'munich' }, geometry: { type: 'LineString', coordinates: route.path } }));
-    const csv = ['time,lat,lon', ...spliceDetour(fixes, 300, 90, 300).map((f) => `${new Date(f.timeMs).toISOString()},${f.lat},${f.lon}`)].join('\n');
+    writeFileSync(
+      routeFile,
+      JSON.stringify({
+        type: 'Feature',
+        properties: { name: 'munich' },
+        geometry: { type: 'LineString', coordinates: route.path },
+      }),
+    );
+    const csv = [
+      'time,lat,lon',
+      ...spliceDetour(fixes, 300, 90, 300).map((f) => `${new Date(f.timeMs).toISOString()},${f.lat},${f.lon}`),
+    ].join('\n');
     const traceFile = join(dir, 'trace.csv');
     writeFileSync(traceFile, csv);
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../scripts/replay.ts'), '--route', routeFile, '--trace', traceFile], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; time: string; kind?: string });
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, '../../scripts/replay.ts'), '--route', routeFile, '--trace', traceFile],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; time: string; kind?: string });
     expect(lines[0]!.type).toBe('trip.started');
     expect(lines.filter((l) => l.type === 'violation.opened' && l.kind === 'routeDeviation')).toHaveLength(1);
     const times = lines.map((l) => Date.parse(l.time));

@@ -66,18 +66,33 @@ describe('R1 overspeed', () => {
     const h = run(hazard, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 30 }))]);
     expect(opened(h.events, 'overspeed')[0]!.limit).toBe(20);
     expect(opened(h.events, 'overspeed')[0]!.evidence.limitReason).toBe('hazard');
-    const lowVis = run(makeCtx({ lowVisibility: true }), [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 30 }))]);
+    const lowVis = run(makeCtx({ lowVisibility: true }), [
+      START,
+      ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 30 })),
+    ]);
     expect(opened(lowVis.events, 'overspeed')[0]!.limit).toBe(20);
     const posted = makeCtx({ zones: [{ id: 'z40', polygon: square(500, 0, 1000), postedLimitKph: 40 }] });
-    expect(opened(run(posted, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 45 }))]).events, 'overspeed')[0]!.limit).toBe(40);
+    expect(
+      opened(run(posted, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 45 }))]).events, 'overspeed')[0]!
+        .limit,
+    ).toBe(40);
     const expressway = makeCtx({ zones: [{ id: 'g15', polygon: square(500, 0, 2000), roadClass: 'expressway' }] });
-    expect(violations(run(expressway, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 75 }))]).events, 'overspeed')).toHaveLength(0);
-    expect(opened(run(expressway, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 85 }))]).events, 'overspeed')).toHaveLength(1);
+    expect(
+      violations(
+        run(expressway, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 75 }))]).events,
+        'overspeed',
+      ),
+    ).toHaveLength(0);
+    expect(
+      opened(run(expressway, [START, ...fixes(drive({ fromS: 0, durationS: 15, speedKph: 85 }))]).events, 'overspeed'),
+    ).toHaveLength(1);
   });
 
   it('preset overrides apply from the next fix (config in the context)', () => {
     const ctx = makeCtx({ config: { overspeed: { otherLimitKph: 50 } } });
-    expect(opened(run(ctx, [START, ...fixes(drive({ fromS: 0, durationS: 12, speedKph: 55 }))]).events, 'overspeed')).toHaveLength(1);
+    expect(
+      opened(run(ctx, [START, ...fixes(drive({ fromS: 0, durationS: 12, speedKph: 55 }))]).events, 'overspeed'),
+    ).toHaveLength(1);
   });
 
   it('derives speed from successive fixes when the device sends none', () => {
@@ -90,14 +105,26 @@ describe('R1 overspeed', () => {
 
   it('only while students are aboard when boarding data exists', () => {
     const ctx = makeCtx();
-    const empty = run(ctx, [START, { type: 'boarding', timeMs: ctx.plannedStartMs!, boarded: 0, alighted: 0 }, ...fixes(drive({ fromS: 1, durationS: 15, speedKph: 80 }))]);
+    const empty = run(ctx, [
+      START,
+      { type: 'boarding', timeMs: ctx.plannedStartMs!, boarded: 0, alighted: 0 },
+      ...fixes(drive({ fromS: 1, durationS: 15, speedKph: 80 })),
+    ]);
     expect(violations(empty.events, 'overspeed')).toHaveLength(0);
-    const loaded = run(ctx, [START, { type: 'boarding', timeMs: ctx.plannedStartMs!, boarded: 3, alighted: 0 }, ...fixes(drive({ fromS: 1, durationS: 15, speedKph: 80 }))]);
+    const loaded = run(ctx, [
+      START,
+      { type: 'boarding', timeMs: ctx.plannedStartMs!, boarded: 3, alighted: 0 },
+      ...fixes(drive({ fromS: 1, durationS: 15, speedKph: 80 })),
+    ]);
     expect(opened(loaded.events, 'overspeed')).toHaveLength(1);
   });
 
   it('terminal overspeed alarms are evidence only', () => {
-    const alarmOnly = run(makeCtx(), [START, fixIn(fix(0, 0, 0, 50, { alarms: ['overspeed'] })), fixIn(fix(12, 150, 0, 50, { alarms: ['overspeed'] }))]);
+    const alarmOnly = run(makeCtx(), [
+      START,
+      fixIn(fix(0, 0, 0, 50, { alarms: ['overspeed'] })),
+      fixIn(fix(12, 150, 0, 50, { alarms: ['overspeed'] })),
+    ]);
     expect(violations(alarmOnly.events, 'overspeed')).toHaveLength(0);
     const f = drive({ fromS: 0, durationS: 12, speedKph: 70 });
     f[3] = { ...f[3]!, alarms: ['overspeed'] };

@@ -9,7 +9,11 @@ const ctx = makeCtx({ lengthM: 20_000 });
 
 /** A trace that follows the straight route with lateral noise; speeds and steps from the arbitrary. */
 const traceArb = fc.array(
-  fc.record({ dtS: fc.integer({ min: 1, max: 30 }), speedKph: fc.double({ min: 0, max: 60, noNaN: true }), lateralM: fc.double({ min: -95, max: 95, noNaN: true }) }),
+  fc.record({
+    dtS: fc.integer({ min: 1, max: 30 }),
+    speedKph: fc.double({ min: 0, max: 60, noNaN: true }),
+    lateralM: fc.double({ min: -95, max: 95, noNaN: true }),
+  }),
   { minLength: 5, maxLength: 120 },
 );
 
@@ -46,7 +50,11 @@ describe('properties', () => {
 
   it('episode counts and ids are the same one by one, in batches, and across checkpoints', () => {
     const mixed = fc.array(
-      fc.record({ dtS: fc.integer({ min: 1, max: 20 }), speedKph: fc.double({ min: 0, max: 90, noNaN: true }), lateralM: fc.double({ min: -200, max: 200, noNaN: true }) }),
+      fc.record({
+        dtS: fc.integer({ min: 1, max: 20 }),
+        speedKph: fc.double({ min: 0, max: 90, noNaN: true }),
+        lateralM: fc.double({ min: -200, max: 200, noNaN: true }),
+      }),
       { minLength: 5, maxLength: 150 },
     );
     fc.assert(

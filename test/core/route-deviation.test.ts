@@ -31,7 +31,12 @@ describe('R3 route deviation', () => {
   });
 
   it('needs 3 fixes even when 30 s pass', () => {
-    const inputs: EngineInput[] = [START, fixIn(fix(0, 0, 0, 36)), fixIn(fix(1, 10, 150, 36)), fixIn(fix(31, 300, 150, 36))];
+    const inputs: EngineInput[] = [
+      START,
+      fixIn(fix(0, 0, 0, 36)),
+      fixIn(fix(1, 10, 150, 36)),
+      fixIn(fix(31, 300, 150, 36)),
+    ];
     expect(violations(run(makeCtx(), inputs).events, 'routeDeviation')).toHaveLength(0);
     inputs.push(fixIn(fix(32, 310, 150, 36)));
     expect(opened(run(makeCtx(), inputs).events, 'routeDeviation')).toHaveLength(1);
@@ -44,7 +49,10 @@ describe('R3 route deviation', () => {
 
   it('an open episode ignores jitter in the re-enter margin and closes once, inside it', () => {
     const jitter = Array.from({ length: 60 }, (_, i) => (i % 2 ? 105 : 85));
-    const { events } = run(makeCtx(), [START, ...lateral([...repeat(200, 35), ...jitter, ...repeat(79, 2), ...jitter])]);
+    const { events } = run(makeCtx(), [
+      START,
+      ...lateral([...repeat(200, 35), ...jitter, ...repeat(79, 2), ...jitter]),
+    ]);
     expect(opened(events, 'routeDeviation')).toHaveLength(1);
     expect(closed(events, 'routeDeviation')).toHaveLength(1);
     expect(closed(events, 'routeDeviation')[0]!.endMs).toBe(fix(95, 0, 0).timeMs);

@@ -26,14 +26,19 @@ for (const f of raw) {
   if (p && haversineM(p.lat, p.lon, f.lat, f.lon) / Math.max(1, (f.timeMs - p.timeMs) / 1000) > 200 / 3.6) continue;
   trace.push(f);
 }
-const speedMps = trace.map((f, i) => (i === 0 ? 0 : haversineM(trace[i - 1]!.lat, trace[i - 1]!.lon, f.lat, f.lon) / ((f.timeMs - trace[i - 1]!.timeMs) / 1000)));
+const speedMps = trace.map((f, i) =>
+  i === 0
+    ? 0
+    : haversineM(trace[i - 1]!.lat, trace[i - 1]!.lon, f.lat, f.lon) / ((f.timeMs - trace[i - 1]!.timeMs) / 1000),
+);
 const cum: number[] = [0];
-for (let i = 1; i < trace.length; i++) cum.push(cum[i - 1]! + haversineM(trace[i - 1]!.lat, trace[i - 1]!.lon, trace[i]!.lat, trace[i]!.lon));
+for (let i = 1; i < trace.length; i++)
+  cum.push(cum[i - 1]! + haversineM(trace[i - 1]!.lat, trace[i - 1]!.lon, trace[i]!.lat, trace[i]!.lon));
 
 /** Stops: where the car really stood still (≥ 5 s below 1 m/s), and drive-through stops about every 450 m between. */
 function placeStops(): { stops: StopDef[]; stood: Set<string> } {
   const standIdx: number[] = [];
-  for (let i = 0; i < trace.length; ) {
+  for (let i = 0; i < trace.length;) {
     if (speedMps[i]! < 1) {
       let j = i;
       while (j + 1 < trace.length && speedMps[j + 1]! < 1) j++;
@@ -43,13 +48,21 @@ function placeStops(): { stops: StopDef[]; stood: Set<string> } {
   }
   const chosen: { idx: number; stood: boolean }[] = [];
   const farFromChosen = (i: number) => chosen.every((c) => Math.abs(cum[c.idx]! - cum[i]!) >= 250);
-  for (const i of standIdx) if (cum[i]! > 100 && cum[i]! < cum[cum.length - 1]! - 100 && farFromChosen(i)) chosen.push({ idx: i, stood: true });
+  for (const i of standIdx)
+    if (cum[i]! > 100 && cum[i]! < cum[cum.length - 1]! - 100 && farFromChosen(i)) chosen.push({ idx: i, stood: true });
   for (let d = 200; d < cum[cum.length - 1]! - 100; d += 450) {
     const i = cum.findIndex((c) => c >= d);
     if (speedMps[i]! > 3 && farFromChosen(i)) chosen.push({ idx: i, stood: false });
   }
   chosen.sort((a, b) => a.idx - b.idx);
-  const stops = chosen.map((c, k) => ({ id: `s${k + 1}`, sequence: k + 1, name: `${c.stood ? 'served' : 'passed'} ${k + 1}`, lat: trace[c.idx]!.lat, lon: trace[c.idx]!.lon, riders: 0 }));
+  const stops = chosen.map((c, k) => ({
+    id: `s${k + 1}`,
+    sequence: k + 1,
+    name: `${c.stood ? 'served' : 'passed'} ${k + 1}`,
+    lat: trace[c.idx]!.lat,
+    lon: trace[c.idx]!.lon,
+    riders: 0,
+  }));
   return { stops, stood: new Set(chosen.flatMap((c, k) => (c.stood ? [`s${k + 1}`] : []))) };
 }
 
@@ -74,8 +87,20 @@ function truthArrivals(stops: StopDef[], radiusM: number): Map<string, number> {
 /** What a terminal reporting every `everyS` seconds sends: position, time, and its instantaneous speed. */
 function subsample(everyS: number, phaseS: number, withSpeed = true): Fix[] {
   const out: Fix[] = [];
-  for (let i = phaseS; i < trace.length; i += everyS) out.push({ ...trace[i]!, speedKph: withSpeed ? speedMps[i]! * 3.6 : undefined, deviceId: 'munich', protocol: 'json' });
-  if (out[out.length - 1]!.timeMs !== trace[trace.length - 1]!.timeMs) out.push({ ...trace[trace.length - 1]!, speedKph: withSpeed ? speedMps[trace.length - 1]! * 3.6 : undefined, deviceId: 'munich', protocol: 'json' });
+  for (let i = phaseS; i < trace.length; i += everyS)
+    out.push({
+      ...trace[i]!,
+      speedKph: withSpeed ? speedMps[i]! * 3.6 : undefined,
+      deviceId: 'munich',
+      protocol: 'json',
+    });
+  if (out[out.length - 1]!.timeMs !== trace[trace.length - 1]!.timeMs)
+    out.push({
+      ...trace[trace.length - 1]!,
+      speedKph: withSpeed ? speedMps[trace.length - 1]! * 3.6 : undefined,
+      deviceId: 'munich',
+      protocol: 'json',
+    });
   return out;
 }
 
@@ -116,10 +141,16 @@ describe('sparse reporting on the real Munich drive (60 s samples)', () => {
     const rows: string[] = [];
     for (const phase of [0, 15, 30, 45]) {
       const sample = subsample(60, phase);
-      const inputs: EngineInput[] = [{ type: 'tripStart', timeMs: sample[0]!.timeMs - 1000 }, ...sample.map((fix): EngineInput => ({ type: 'fix', fix }))];
+      const inputs: EngineInput[] = [
+        { type: 'tripStart', timeMs: sample[0]!.timeMs - 1000 },
+        ...sample.map((fix): EngineInput => ({ type: 'fix', fix })),
+      ];
       const { events } = stepMany(createState(), inputs, ctx);
       const stopEvents = events.filter((e): e is StopEvent => e.type.startsWith('stop.'));
-      expect(stopEvents.filter((e) => e.type === 'stop.missed').map((e) => e.stopId), `phase ${phase}`).toEqual([]);
+      expect(
+        stopEvents.filter((e) => e.type === 'stop.missed').map((e) => e.stopId),
+        `phase ${phase}`,
+      ).toEqual([]);
       const arrived = new Map(stopEvents.filter((e) => e.type === 'stop.arrived').map((e) => [e.stopId, e]));
       const departed = new Map(stopEvents.filter((e) => e.type === 'stop.departed').map((e) => [e.stopId, e]));
       // Every stop but the last (the bus ends there) is arrived at and departed from.
@@ -135,13 +166,17 @@ describe('sparse reporting on the real Munich drive (60 s samples)', () => {
           served.total++;
           if (stoodInferred) served.right++;
         }
-        rows.push(`phase ${phase} ${s.id} ${stood.has(s.id) ? 'stood ' : 'passed'} ${a.inferred ? 'inferred' : 'seen    '} err ${err.toFixed(1)} s${a.inferred ? (a.stopped ? ' (stopped)' : ' (drove through)') : ''}`);
+        rows.push(
+          `phase ${phase} ${s.id} ${stood.has(s.id) ? 'stood ' : 'passed'} ${a.inferred ? 'inferred' : 'seen    '} err ${err.toFixed(1)} s${a.inferred ? (a.stopped ? ' (stopped)' : ' (drove through)') : ''}`,
+        );
       }
     }
     const median = quantile(errorsS, 0.5);
     const p90 = quantile(errorsS, 0.9);
     console.log(rows.join('\n'));
-    console.log(`Munich 60 s: ${stops.length} stops × 4 phases, passage-time error median ${median.toFixed(1)} s, p90 ${p90.toFixed(1)} s, max ${Math.max(...errorsS).toFixed(1)} s; stood-still stops recognised ${served.right}/${served.total}`);
+    console.log(
+      `Munich 60 s: ${stops.length} stops × 4 phases, passage-time error median ${median.toFixed(1)} s, p90 ${p90.toFixed(1)} s, max ${Math.max(...errorsS).toFixed(1)} s; stood-still stops recognised ${served.right}/${served.total}`,
+    );
     expect(median).toBeLessThanOrEqual(15);
     expect(p90).toBeLessThanOrEqual(30);
   });
@@ -151,13 +186,22 @@ describe('sparse reporting on the real Munich drive (60 s samples)', () => {
     const errorsS: number[] = [];
     for (const phase of [0, 15, 30, 45]) {
       const sample = subsample(60, phase, false);
-      const { events } = stepMany(createState(), [{ type: 'tripStart', timeMs: sample[0]!.timeMs - 1000 }, ...sample.map((fix): EngineInput => ({ type: 'fix', fix }))], ctx);
+      const { events } = stepMany(
+        createState(),
+        [
+          { type: 'tripStart', timeMs: sample[0]!.timeMs - 1000 },
+          ...sample.map((fix): EngineInput => ({ type: 'fix', fix })),
+        ],
+        ctx,
+      );
       const arrived = events.filter((e): e is StopEvent => e.type === 'stop.arrived');
       expect(events.filter((e) => e.type === 'stop.missed')).toEqual([]);
       expect(arrived.map((e) => e.stopId)).toEqual(stops.map((s) => s.id));
       for (const a of arrived) errorsS.push(Math.abs(a.arrivedMs! - truth.get(a.stopId)!) / 1000);
     }
-    console.log(`Munich 60 s without speeds: passage-time error median ${quantile(errorsS, 0.5).toFixed(1)} s, p90 ${quantile(errorsS, 0.9).toFixed(1)} s`);
+    console.log(
+      `Munich 60 s without speeds: passage-time error median ${quantile(errorsS, 0.5).toFixed(1)} s, p90 ${quantile(errorsS, 0.9).toFixed(1)} s`,
+    );
     expect(quantile(errorsS, 0.5)).toBeLessThanOrEqual(30);
   });
 });

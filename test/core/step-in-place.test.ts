@@ -7,7 +7,13 @@ import { cloneState, createState, serializeState, type EngineState } from '../..
 import type { TripContext } from '../../src/core/context';
 import { fix, fixIn, GOOD_DRIVER, ll, makeCtx, START, T0 } from './helpers';
 
-const stopAt = (id: string, seq: number, x: number, y = 0) => ({ id, sequence: seq, name: id, lat: ll(x, y)[1], lon: ll(x, y)[0] });
+const stopAt = (id: string, seq: number, x: number, y = 0) => ({
+  id,
+  sequence: seq,
+  name: id,
+  lat: ll(x, y)[1],
+  lon: ll(x, y)[0],
+});
 const square = (cx: number, cy: number, size: number): [number, number][] => {
   const h = size / 2;
   return [ll(cx - h, cy - h), ll(cx + h, cy - h), ll(cx + h, cy + h), ll(cx - h, cy + h), ll(cx - h, cy - h)];
@@ -33,7 +39,17 @@ const contexts: TripContext[] = [
 const X_MAX = 4900;
 
 type Step =
-  | { k: 'fix'; dtS: number; dxM: number; lateralM: number; speedKph: number | null; alarms: string[]; door: boolean | null; blind: boolean; late: boolean }
+  | {
+      k: 'fix';
+      dtS: number;
+      dxM: number;
+      lateralM: number;
+      speedKph: number | null;
+      alarms: string[];
+      door: boolean | null;
+      blind: boolean;
+      late: boolean;
+    }
   | { k: 'drive'; n: number; dtS: number; speedKph: number; lateralM: number }
   | { k: 'heartbeat'; dtS: number }
   | { k: 'tick'; dtS: number }
@@ -74,15 +90,29 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('tick' as const), dtS: fc.integer({ min: 0, max: 400 }) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ k: fc.constant('card' as const), dtS: dt, inserted: fc.boolean(), who: fc.constantFrom('d1' as const, 'stranger' as const, 'cert' as const, 'bad-read' as const) }),
+    arbitrary: fc.record({
+      k: fc.constant('card' as const),
+      dtS: dt,
+      inserted: fc.boolean(),
+      who: fc.constantFrom('d1' as const, 'stranger' as const, 'cert' as const, 'bad-read' as const),
+    }),
   },
   {
     weight: 1,
-    arbitrary: fc.record({ k: fc.constant('boarding' as const), dtS: dt, boarded: fc.integer({ min: 0, max: 15 }), alighted: fc.integer({ min: 0, max: 6 }), offStop: fc.boolean() }),
+    arbitrary: fc.record({
+      k: fc.constant('boarding' as const),
+      dtS: dt,
+      boarded: fc.integer({ min: 0, max: 15 }),
+      alighted: fc.integer({ min: 0, max: 6 }),
+      offStop: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('alarm' as const), dtS: dt }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('start' as const), dtS: dt }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('end' as const), dtS: dt, sweep: fc.option(fc.boolean(), { nil: null }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('end' as const), dtS: dt, sweep: fc.option(fc.boolean(), { nil: null }) }),
+  },
 );
 
 function toInputs(steps: Step[]): EngineInput[] {
@@ -96,7 +126,11 @@ function toInputs(steps: Step[]): EngineInput[] {
       case 'fix': {
         x = Math.min(X_MAX, Math.max(0, x + s.dxM));
         const alarms = s.alarms;
-        const extra = { alarms, ...(s.door !== null ? { doorOpen: s.door } : {}), ...(s.blind ? { blindArea: true } : {}) };
+        const extra = {
+          alarms,
+          ...(s.door !== null ? { doorOpen: s.door } : {}),
+          ...(s.blind ? { blindArea: true } : {}),
+        };
         out.push(fixIn(fix(t, x, s.lateralM, s.speedKph ?? undefined, extra), s.late || undefined));
         break;
       }
@@ -118,7 +152,13 @@ function toInputs(steps: Step[]): EngineInput[] {
           s.who === 'd1'
             ? { type: 'driverCard', timeMs, inserted: s.inserted, driverId: GOOD_DRIVER.id }
             : s.who === 'cert'
-              ? { type: 'driverCard', timeMs, inserted: s.inserted, certificateNo: 'Q1', certificateExpiry: '2020-01-01' }
+              ? {
+                  type: 'driverCard',
+                  timeMs,
+                  inserted: s.inserted,
+                  certificateNo: 'Q1',
+                  certificateExpiry: '2020-01-01',
+                }
               : s.who === 'bad-read'
                 ? { type: 'driverCard', timeMs, inserted: s.inserted, readResult: 1 }
                 : { type: 'driverCard', timeMs, inserted: s.inserted, idCardNo: 'nope' },
@@ -126,7 +166,15 @@ function toInputs(steps: Step[]): EngineInput[] {
         break;
       case 'boarding': {
         const [lon, lat] = ll(s.offStop ? x + 300 : 400, 0);
-        out.push({ type: 'boarding', timeMs, boarded: s.boarded, alighted: s.alighted, lat, lon, recordId: `r${out.length}` });
+        out.push({
+          type: 'boarding',
+          timeMs,
+          boarded: s.boarded,
+          alighted: s.alighted,
+          lat,
+          lon,
+          recordId: `r${out.length}`,
+        });
         break;
       }
       case 'alarm':
@@ -243,7 +291,8 @@ describe('stepInPlace (the mutating fast path) against step', () => {
     const kinds = new Set<string>();
     fc.assert(
       fc.property(traceArb, (tr) => {
-        for (const e of runWithStep(contexts[tr.ctxIdx]!, inputsOf(tr)).events) kinds.add('kind' in e ? `${e.type}:${e.kind}` : e.type);
+        for (const e of runWithStep(contexts[tr.ctxIdx]!, inputsOf(tr)).events)
+          kinds.add('kind' in e ? `${e.type}:${e.kind}` : e.type);
       }),
       { numRuns: 300, seed: 1 },
     );

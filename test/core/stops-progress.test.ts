@@ -7,8 +7,17 @@ import { ll, makeCtx, fix, fixIn, START, run, T0 } from './helpers';
 import type { EngineEvent, ProgressEvent, StopEvent } from '../../src/core/events';
 import type { EngineInput } from '../../src/core/inputs';
 
-const stopAt = (id: string, seq: number, x: number, y = 0) => ({ id, sequence: seq, name: id, lat: ll(x, y)[1], lon: ll(x, y)[0] });
-const stopEvents = (ev: EngineEvent[]) => ev.filter((e) => e.type.startsWith('stop.') || e.type === 'trip.arrivedAtSchool').map((e) => `${e.type}:${(e as StopEvent).stopId}`);
+const stopAt = (id: string, seq: number, x: number, y = 0) => ({
+  id,
+  sequence: seq,
+  name: id,
+  lat: ll(x, y)[1],
+  lon: ll(x, y)[0],
+});
+const stopEvents = (ev: EngineEvent[]) =>
+  ev
+    .filter((e) => e.type.startsWith('stop.') || e.type === 'trip.arrivedAtSchool')
+    .map((e) => `${e.type}:${(e as StopEvent).stopId}`);
 
 describe('stop events', () => {
   const stops = [stopAt('A', 1, 500), stopAt('B', 2, 1500), stopAt('C', 3, 2500), stopAt('S', 4, 4000)];
@@ -39,7 +48,12 @@ describe('stop events', () => {
   });
 
   it('emits trip.progress with metres and fraction', () => {
-    const { events } = run(makeCtx({ stops, lengthM: 4000 }), [START, fixIn(fix(0, 1000, 5, 36)), fixIn(fix(1, 1010, 5, 36)), fixIn(fix(5, 2000, -5, 36))]);
+    const { events } = run(makeCtx({ stops, lengthM: 4000 }), [
+      START,
+      fixIn(fix(0, 1000, 5, 36)),
+      fixIn(fix(1, 1010, 5, 36)),
+      fixIn(fix(5, 2000, -5, 36)),
+    ]);
     const p = events.filter((e): e is ProgressEvent => e.type === 'trip.progress');
     expect(p).toHaveLength(2);
     expect(p[1]!.progressM).toBeCloseTo(2000, 0);
@@ -73,8 +87,24 @@ describe('trip matching and progress', () => {
     expect(outward[outward.length - 1]).toBeLessThan(2100);
     // and the return pass continues from there
     let m = { alongM: along, distanceM: 0 } as ReturnType<typeof locateOnRoute>;
-    for (let y = 50; y <= 400; y += 50) m = locateOnRoute(route.geometry, projectX(proj, ll(2000, y)[0]), projectY(proj, ll(2000, y)[1]), m.alongM, 5, CN_2012);
-    for (let x = 1950; x >= 1000; x -= 50) m = locateOnRoute(route.geometry, projectX(proj, ll(x, 12)[0]), projectY(proj, ll(x, 12)[1]), m.alongM, 5, CN_2012);
+    for (let y = 50; y <= 400; y += 50)
+      m = locateOnRoute(
+        route.geometry,
+        projectX(proj, ll(2000, y)[0]),
+        projectY(proj, ll(2000, y)[1]),
+        m.alongM,
+        5,
+        CN_2012,
+      );
+    for (let x = 1950; x >= 1000; x -= 50)
+      m = locateOnRoute(
+        route.geometry,
+        projectX(proj, ll(x, 12)[0]),
+        projectY(proj, ll(x, 12)[1]),
+        m.alongM,
+        5,
+        CN_2012,
+      );
     expect(m.alongM!).toBeGreaterThan(3000);
   });
 
@@ -89,7 +119,11 @@ describe('trip matching and progress', () => {
   });
 
   it('the engine starts the trip automatically when the bus moves onto its route', () => {
-    const { events, state } = run(makeCtx(), [fixIn(fix(-60, 0, 0, 0)), fixIn(fix(0, 0, 0, 20)), fixIn(fix(1, 6, 0, 20))]);
+    const { events, state } = run(makeCtx(), [
+      fixIn(fix(-60, 0, 0, 0)),
+      fixIn(fix(0, 0, 0, 20)),
+      fixIn(fix(1, 6, 0, 20)),
+    ]);
     expect(events[0]).toMatchObject({ type: 'trip.started', mode: 'auto', timeMs: T0 });
     expect(state.trip.status).toBe('active');
   });

@@ -51,14 +51,35 @@ afterAll(async () => {
 describe('demo attendant', () => {
   it('checks in, records boardings at stops and confirms the sweep: no child-left-on-board alarm', async () => {
     const o = parseArgs(
-      ['--api', `http://127.0.0.1:${(http.address() as AddressInfo).port}`, '--token', ADMIN, '--jt808', `127.0.0.1:${jt808.port}`,
-        '--osmand', `http://127.0.0.1:${(osmand.address() as AddressInfo).port}/`, '--speedup', '300', '--duration', '12', '--interval', '10'],
+      [
+        '--api',
+        `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+        '--token',
+        ADMIN,
+        '--jt808',
+        `127.0.0.1:${jt808.port}`,
+        '--osmand',
+        `http://127.0.0.1:${(osmand.address() as AddressInfo).port}/`,
+        '--speedup',
+        '300',
+        '--duration',
+        '12',
+        '--interval',
+        '10',
+      ],
       {},
     );
     o.log = () => {};
-    o.deviceTokens = new Map([[demo.devices.find((d) => d.protocol === 'json')!.identifier, demo.tokens.find((t) => t.role === 'device')!.token]]);
+    o.deviceTokens = new Map([
+      [
+        demo.devices.find((d) => d.protocol === 'json')!.identifier,
+        demo.tokens.find((t) => t.role === 'device')!.token,
+      ],
+    ]);
     o.deviceSecrets = new Map(demo.devices.filter((d) => d.protocol === 'osmand').map((d) => [d.identifier, d.secret]));
-    o.attendantTokens = new Map(demo.tokens.filter((t) => t.role === 'attendant').map((t) => [t.attendantId!, t.token]));
+    o.attendantTokens = new Map(
+      demo.tokens.filter((t) => t.role === 'attendant').map((t) => [t.attendantId!, t.token]),
+    );
     expect(o.attendantTokens.size).toBe(3);
     const summary = await simulate(o);
     expect(summary.buses).toHaveLength(3);
@@ -67,9 +88,13 @@ describe('demo attendant', () => {
       expect(b.attendant!.boarded, JSON.stringify(b)).toBeGreaterThan(0);
       expect(b.attendant!.gotOff).toBe(b.attendant!.boarded);
     }
-    const [records] = await database.query<{ n: number }>("select count(*)::int as n from boarding_records where kind = 'student'");
+    const [records] = await database.query<{ n: number }>(
+      "select count(*)::int as n from boarding_records where kind = 'student'",
+    );
     expect(Number(records!.n)).toBeGreaterThan(0);
-    const sweeps = await database.query<{ confirmed_empty: boolean; onboard_at_confirm: number }>('select confirmed_empty, onboard_at_confirm from trip_sweeps');
+    const sweeps = await database.query<{ confirmed_empty: boolean; onboard_at_confirm: number }>(
+      'select confirmed_empty, onboard_at_confirm from trip_sweeps',
+    );
     expect(sweeps).toHaveLength(3);
     expect(sweeps.every((s) => s.confirmed_empty === true && Number(s.onboard_at_confirm) === 0)).toBe(true);
     const alarms = await database.query("select id from violations where kind = 'childLeftOnBoard'");

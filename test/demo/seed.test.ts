@@ -10,7 +10,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const count = async (table: string) => (await t.database.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
+const count = async (table: string) =>
+  (await t.database.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
 
 describe('demo district', () => {
   it('seeds a believable district', async () => {
@@ -22,12 +23,17 @@ describe('demo district', () => {
     expect(await count('devices')).toBe(3);
     expect(await count('students')).toBe(12);
     expect(await count('trips')).toBe(3);
-    const expired = await t.database.query<{ name: string }>('select name from drivers where qualification_cert_expiry < $1', ['2026-11-28']);
+    const expired = await t.database.query<{ name: string }>(
+      'select name from drivers where qualification_cert_expiry < $1',
+      ['2026-11-28'],
+    );
     expect(expired).toHaveLength(1);
   });
 
   it('puts trips on the local service date of the school', async () => {
-    const rows = await t.database.query<{ service_date: string }>("select to_char(service_date, 'YYYY-MM-DD') as service_date from trips");
+    const rows = await t.database.query<{ service_date: string }>(
+      "select to_char(service_date, 'YYYY-MM-DD') as service_date from trips",
+    );
     // 22:00 UTC on 27 Nov is 08:00 on 28 Nov in Brisbane.
     expect(rows.every((r) => r.service_date === '2026-11-28')).toBe(true);
   });
@@ -41,21 +47,29 @@ describe('demo district', () => {
     expect(kids.body.items).toHaveLength(1);
   });
 
-  it('re-times today\'s trips to start a minute from now, keeping each timetable\'s intervals', async () => {
+  it("re-times today's trips to start a minute from now, keeping each timetable's intervals", async () => {
     const now = Date.UTC(2026, 10, 27, 22, 0, 30); // 08:00:30 in Brisbane
-    const before = await t.database.query<{ id: number; s: number[] }>('select route_id as id, array_agg(scheduled_s order by sequence) as s from stops group by route_id order by route_id');
+    const before = await t.database.query<{ id: number; s: number[] }>(
+      'select route_id as id, array_agg(scheduled_s order by sequence) as s from stops group by route_id order by route_id',
+    );
     const { tripIds } = await refreshDemoDay(t.database, { now });
     expect(tripIds).toHaveLength(3);
-    const rows = await t.database.query<{ status: string; planned: string }>("select status, to_char(planned_start_at at time zone 'UTC', 'HH24:MI:SS') as planned from trips order by id");
+    const rows = await t.database.query<{ status: string; planned: string }>(
+      "select status, to_char(planned_start_at at time zone 'UTC', 'HH24:MI:SS') as planned from trips order by id",
+    );
     expect(rows).toEqual(Array.from({ length: 3 }, () => ({ status: 'planned', planned: '22:02:00' })));
-    const after = await t.database.query<{ id: number; s: number[] }>('select route_id as id, array_agg(scheduled_s order by sequence) as s from stops group by route_id order by route_id');
+    const after = await t.database.query<{ id: number; s: number[] }>(
+      'select route_id as id, array_agg(scheduled_s order by sequence) as s from stops group by route_id order by route_id',
+    );
     for (const [i, r] of after.entries()) {
       expect(r.s[0]).toBe(8 * 3600 + 120);
       expect(r.s.map((x) => x - r.s[0]!)).toEqual(before[i]!.s.map((x) => x - before[i]!.s[0]!));
     }
     // The next day: yesterday's unstarted trips are cancelled, today's are planned.
     await refreshDemoDay(t.database, { now: now + 86_400_000 });
-    const next = await t.database.query<{ status: string; n: number }>('select status, count(*)::int as n from trips group by status order by status');
+    const next = await t.database.query<{ status: string; n: number }>(
+      'select status, count(*)::int as n from trips group by status order by status',
+    );
     expect(next).toEqual([
       { status: 'cancelled', n: 3 },
       { status: 'planned', n: 3 },

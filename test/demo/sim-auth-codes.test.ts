@@ -14,12 +14,22 @@ const noWindow = async () => {
 describe('simulator auth codes', () => {
   it('a code remembered by one run is the code the next run tries first (any spelling of the phone)', () => {
     const file = join(dir, 'jt808-auth-codes.json');
-    const first = createJt808Credentials({ file, known: new Map([['013800000001', 'AUTH0001']]), openWindow: noWindow, log: () => {} });
+    const first = createJt808Credentials({
+      file,
+      known: new Map([['013800000001', 'AUTH0001']]),
+      openWindow: noWindow,
+      log: () => {},
+    });
     expect(first.code('13800000001')).toBe('AUTH0001'); // the demo's provisioned code
     first.remember('013800000001', 'ISSUED-CODE-1');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ '13800000001': 'ISSUED-CODE-1' });
     expect(statSync(file).mode & 0o077).toBe(0); // a secret: owner only
-    const restarted = createJt808Credentials({ file, known: new Map([['013800000001', 'AUTH0001']]), openWindow: noWindow, log: () => {} });
+    const restarted = createJt808Credentials({
+      file,
+      known: new Map([['013800000001', 'AUTH0001']]),
+      openWindow: noWindow,
+      log: () => {},
+    });
     expect(restarted.code('00000000013800000001')).toBe('ISSUED-CODE-1');
   });
 });

@@ -28,7 +28,11 @@ beforeAll(async () => {
   await ensureAdmin(database.db, ADMIN);
   await seedDemo(database, { now: Date.now() });
   ingest = createIngest({ database, log: silentLogger, writer: { maxDelayMs: 2 } });
-  http = serve({ fetch: createApp({ database, log: silentLogger, now: Date.now, ingest }).fetch, port: 0, hostname: '127.0.0.1' });
+  http = serve({
+    fetch: createApp({ database, log: silentLogger, now: Date.now, ingest }).fetch,
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
   jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest, log: silentLogger });
   relay = net.createServer((client) => {
@@ -58,8 +62,22 @@ afterAll(async () => {
 describe('simulator and a dropped JT/T 808 connection', () => {
   it('reconnects and counts what was not acknowledged', async () => {
     const o = parseArgs(
-      ['--api', `http://127.0.0.1:${(http.address() as AddressInfo).port}`, '--token', ADMIN, '--jt808', `127.0.0.1:${(relay.address() as AddressInfo).port}`,
-        '--protocol', 'jt808', '--speedup', '60', '--duration', '6', '--interval', '5'],
+      [
+        '--api',
+        `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+        '--token',
+        ADMIN,
+        '--jt808',
+        `127.0.0.1:${(relay.address() as AddressInfo).port}`,
+        '--protocol',
+        'jt808',
+        '--speedup',
+        '60',
+        '--duration',
+        '6',
+        '--interval',
+        '5',
+      ],
       {},
     );
     const logs: string[] = [];
@@ -88,7 +106,9 @@ describe('simulator and a dropped JT/T 808 connection', () => {
     // Every fix is either acknowledged or counted as not: nothing vanishes from the summary.
     expect(st.acked + st.unacked, JSON.stringify(st)).toBe(st.sent);
     // Reports went on after the outage, and what was acknowledged is stored.
-    const [row] = await database.query<{ n: number }>("select count(*)::int as n from positions p join devices d on d.id = p.device_id where d.protocol = 'jt808'");
+    const [row] = await database.query<{ n: number }>(
+      "select count(*)::int as n from positions p join devices d on d.id = p.device_id where d.protocol = 'jt808'",
+    );
     expect(Number(row!.n)).toBeGreaterThanOrEqual(st.acked); // a fix stored just before the cut is unacknowledged, yet kept
     expect(Number(row!.n)).toBeLessThanOrEqual(st.sent);
     expect(st.acked).toBeGreaterThan(st.unacked);

@@ -11,12 +11,19 @@ export interface TestApp {
   database: TestDatabase;
   app: ReturnType<typeof createApp>;
   clock: { nowMs: number };
-  call: (method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: RequestInit['body']; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
+  call: (
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: RequestInit['body']; headers?: Record<string, string> },
+  ) => Promise<{ status: number; body: any; headers: Headers }>;
   close: () => Promise<void>;
 }
 
 /** Every answer is checked against the declared contract (test/helpers/contract.ts) unless `contract: false`. */
-export async function createTestApp(startMs = Date.UTC(2026, 8, 1, 0, 0, 0), options: { contract?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  startMs = Date.UTC(2026, 8, 1, 0, 0, 0),
+  options: { contract?: boolean } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   await ensureAdmin(database.db, ADMIN_TOKEN);
   const clock = { nowMs: startMs };

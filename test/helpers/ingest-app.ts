@@ -9,14 +9,23 @@ import { withFaults, type FaultyDatabase } from './faults';
 import { buildWorld, type World } from './world';
 
 export function appWithIngest(database: Database, clock: { nowMs: number }) {
-  const ingest: PipelineIngest = createIngest({ database, log: silentLogger, now: () => clock.nowMs, writer: { maxDelayMs: 2 } });
+  const ingest: PipelineIngest = createIngest({
+    database,
+    log: silentLogger,
+    now: () => clock.nowMs,
+    writer: { maxDelayMs: 2 },
+  });
   const app = createApp({ database, log: silentLogger, now: () => clock.nowMs, ingest });
   const call = async (method: string, path: string, opts: { token?: string | null; body?: unknown } = {}) => {
     const headers: Record<string, string> = {};
     const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const res = await app.request(path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
     const text = await res.text();
     const body = text ? JSON.parse(text) : null;
     assertContract(app, method, path, res, body);

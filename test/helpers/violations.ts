@@ -63,7 +63,14 @@ export interface SeedPosition {
 
 export async function insertPositions(database: Database, rows: SeedPosition[]): Promise<void> {
   const json = JSON.stringify(
-    rows.map((p) => ({ bus_id: p.busId, device_id: p.deviceId, time: new Date(p.timeMs).toISOString(), lat: p.lat, lon: p.lon, speed_kph: p.speedKph ?? null })),
+    rows.map((p) => ({
+      bus_id: p.busId,
+      device_id: p.deviceId,
+      time: new Date(p.timeMs).toISOString(),
+      lat: p.lat,
+      lon: p.lon,
+      speed_kph: p.speedKph ?? null,
+    })),
   );
   await database.query(
     `insert into positions (bus_id, device_id, time, received_at, lat, lon, speed_kph)

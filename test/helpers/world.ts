@@ -6,7 +6,15 @@ import type { TestApp } from './app';
 export interface World {
   a: SchoolWorld;
   b: SchoolWorld;
-  tokens: { managerA: string; managerB: string; attendantA1: string; guardianA1: string; guardianA2: string; guardianB: string; deviceA1: string };
+  tokens: {
+    managerA: string;
+    managerB: string;
+    attendantA1: string;
+    guardianA1: string;
+    guardianA2: string;
+    guardianB: string;
+    deviceA1: string;
+  };
 }
 
 export interface SchoolWorld {
@@ -41,8 +49,20 @@ export async function ok(p: Promise<{ status: number; body: any }>, status = 201
 }
 
 async function buildSchool(t: TestApp, tag: string, baseLon: number, families: number): Promise<SchoolWorld> {
-  const school = await ok(t.call('POST', '/api/v1/schools', { body: { name: `School ${tag}`, lat: 31.2, lon: baseLon } }));
-  const w: SchoolWorld = { schoolId: school.id, routes: [], buses: [], devices: [], drivers: [], attendants: [], students: [], guardians: [], trips: [] };
+  const school = await ok(
+    t.call('POST', '/api/v1/schools', { body: { name: `School ${tag}`, lat: 31.2, lon: baseLon } }),
+  );
+  const w: SchoolWorld = {
+    schoolId: school.id,
+    routes: [],
+    buses: [],
+    devices: [],
+    drivers: [],
+    attendants: [],
+    students: [],
+    guardians: [],
+    trips: [],
+  };
   for (let i = 0; i < families; i++) {
     const lon0 = baseLon + i * 0.05;
     const route = await ok(
@@ -50,7 +70,14 @@ async function buildSchool(t: TestApp, tag: string, baseLon: number, families: n
         body: {
           schoolId: school.id,
           name: `Route ${tag}${i + 1}`,
-          path: { type: 'LineString', coordinates: [[lon0, 31.2], [lon0 + 0.01, 31.2], [lon0 + 0.02, 31.21]] },
+          path: {
+            type: 'LineString',
+            coordinates: [
+              [lon0, 31.2],
+              [lon0 + 0.01, 31.2],
+              [lon0 + 0.02, 31.21],
+            ],
+          },
           stops: [
             { name: 'First', lat: 31.2, lon: lon0, scheduledTime: '07:00' },
             { name: 'School gate', lat: 31.21, lon: lon0 + 0.02, scheduledTime: '07:20:00' },
@@ -59,19 +86,71 @@ async function buildSchool(t: TestApp, tag: string, baseLon: number, families: n
         },
       }),
     );
-    const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: `${tag}-BUS-${i + 1}`, approvedCapacity: 40, signValidUntil: '2027-01-01', inspectionValidUntil: '2027-01-01' } }));
-    const device = await ok(t.call('POST', '/api/v1/devices', { body: { schoolId: school.id, busId: bus.id, protocol: 'json', identifier: `${tag}-dev-${i + 1}`, secret: 'secret-123' } }));
-    const driver = await ok(
-      t.call('POST', '/api/v1/drivers', {
-        body: { schoolId: school.id, name: `Driver ${tag}${i + 1}`, birthDate: '1980-01-01', licenceClass: 'A1', licenceFirstIssued: '2005-01-01', schoolBusEndorsement: true, qualificationCertNo: `${tag}-CERT-${i}`, qualificationCertExpiry: '2027-06-30' },
+    const bus = await ok(
+      t.call('POST', '/api/v1/buses', {
+        body: {
+          schoolId: school.id,
+          plate: `${tag}-BUS-${i + 1}`,
+          approvedCapacity: 40,
+          signValidUntil: '2027-01-01',
+          inspectionValidUntil: '2027-01-01',
+        },
       }),
     );
-    const attendant = await ok(t.call('POST', '/api/v1/attendants', { body: { schoolId: school.id, name: `Attendant ${tag}${i + 1}`, trainingValidUntil: '2027-01-01' } }));
-    const student = await ok(t.call('POST', '/api/v1/students', { body: { schoolId: school.id, name: `Child ${tag}${i + 1}`, stops: [{ routeId: route.id, stopId: route.stops[0].id }] } }));
-    const guardian = await ok(t.call('POST', '/api/v1/guardians', { body: { schoolId: school.id, name: `Parent ${tag}${i + 1}`, studentIds: [student.id] } }));
+    const device = await ok(
+      t.call('POST', '/api/v1/devices', {
+        body: {
+          schoolId: school.id,
+          busId: bus.id,
+          protocol: 'json',
+          identifier: `${tag}-dev-${i + 1}`,
+          secret: 'secret-123',
+        },
+      }),
+    );
+    const driver = await ok(
+      t.call('POST', '/api/v1/drivers', {
+        body: {
+          schoolId: school.id,
+          name: `Driver ${tag}${i + 1}`,
+          birthDate: '1980-01-01',
+          licenceClass: 'A1',
+          licenceFirstIssued: '2005-01-01',
+          schoolBusEndorsement: true,
+          qualificationCertNo: `${tag}-CERT-${i}`,
+          qualificationCertExpiry: '2027-06-30',
+        },
+      }),
+    );
+    const attendant = await ok(
+      t.call('POST', '/api/v1/attendants', {
+        body: { schoolId: school.id, name: `Attendant ${tag}${i + 1}`, trainingValidUntil: '2027-01-01' },
+      }),
+    );
+    const student = await ok(
+      t.call('POST', '/api/v1/students', {
+        body: {
+          schoolId: school.id,
+          name: `Child ${tag}${i + 1}`,
+          stops: [{ routeId: route.id, stopId: route.stops[0].id }],
+        },
+      }),
+    );
+    const guardian = await ok(
+      t.call('POST', '/api/v1/guardians', {
+        body: { schoolId: school.id, name: `Parent ${tag}${i + 1}`, studentIds: [student.id] },
+      }),
+    );
     const trip = await ok(
       t.call('POST', '/api/v1/trips', {
-        body: { routeId: route.id, busId: bus.id, driverId: driver.id, attendantId: attendant.id, serviceDate: '2026-09-01', plannedStartAt: '2026-09-01T07:00:00+08:00' },
+        body: {
+          routeId: route.id,
+          busId: bus.id,
+          driverId: driver.id,
+          attendantId: attendant.id,
+          serviceDate: '2026-09-01',
+          plannedStartAt: '2026-09-01T07:00:00+08:00',
+        },
       }),
     );
     w.routes.push(route);

@@ -22,19 +22,32 @@ let runner: EngineRunner;
 let call: TestApp['call'];
 const noticesSent: BoardingNoticeInput[] = [];
 const alertsPublished: LeftOnBoardAlert[] = [];
-const hooks: AttendanceHooks = { noticeBoarding: (n) => void noticesSent.push(n), publishAlert: (a) => void alertsPublished.push(a) };
+const hooks: AttendanceHooks = {
+  noticeBoarding: (n) => void noticesSent.push(n),
+  publishAlert: (a) => void alertsPublished.push(a),
+};
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await createTestApp(DAY0_MS);
   w = await buildWorld(t);
   runner = createEngineRunner({ database: t.database, log: silentLogger, now: () => t.clock.nowMs });
-  const deps: AttendanceDeps = { database: t.database, log: silentLogger, now: () => t.clock.nowMs, runner, attendance: hooks };
+  const deps: AttendanceDeps = {
+    database: t.database,
+    log: silentLogger,
+    now: () => t.clock.nowMs,
+    runner,
+    attendance: hooks,
+  };
   const app = createApp(deps);
   call = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? tokens.attA1}`;
-    const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const res = await app.request(path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
     const text = await res.text();
     const body = text ? JSON.parse(text) : null;
     assertContract(app, method, path, res, body);
@@ -61,7 +74,14 @@ async function tokenFor(user: Record<string, unknown>): Promise<string> {
 async function tripA1At(hhmm: string, serviceDate = '2026-09-01') {
   return ok(
     t.call('POST', '/api/v1/trips', {
-      body: { routeId: w.a.routes[0].id, busId: w.a.buses[0].id, driverId: w.a.drivers[0].id, attendantId: w.a.attendants[0].id, serviceDate, plannedStartAt: `${serviceDate}T${hhmm}:00+08:00` },
+      body: {
+        routeId: w.a.routes[0].id,
+        busId: w.a.buses[0].id,
+        driverId: w.a.drivers[0].id,
+        attendantId: w.a.attendants[0].id,
+        serviceDate,
+        plannedStartAt: `${serviceDate}T${hhmm}:00+08:00`,
+      },
     }),
   );
 }
@@ -69,11 +89,26 @@ async function tripA1At(hhmm: string, serviceDate = '2026-09-01') {
 const at = (ms: number) => new Date(ms).toISOString();
 let seq = 0;
 const cid = (tag: string) => `${tag}-${++seq}`;
-const count = (boarded: number, alighted: number, timeMs: number, clientId = cid('c')) => ({ type: 'count', clientId, recordedAt: at(timeMs), boarded, alighted });
-const board = (tripId: number, records: unknown[], token = tokens.attA1) => call('POST', `/api/v1/trips/${tripId}/boarding`, { token, body: { records } });
+const count = (boarded: number, alighted: number, timeMs: number, clientId = cid('c')) => ({
+  type: 'count',
+  clientId,
+  recordedAt: at(timeMs),
+  boarded,
+  alighted,
+});
+const board = (tripId: number, records: unknown[], token = tokens.attA1) =>
+  call('POST', `/api/v1/trips/${tripId}/boarding`, { token, body: { records } });
 
 async function violationsOf(tripId: number, kind: string) {
-  return t.database.query<{ id: number; episode_key: string; severity: string; status: string; peak_value: number | null; ended_at: Date | null; evidence: any }>(
+  return t.database.query<{
+    id: number;
+    episode_key: string;
+    severity: string;
+    status: string;
+    peak_value: number | null;
+    ended_at: Date | null;
+    evidence: any;
+  }>(
     'select id, episode_key, severity, status, peak_value, ended_at, evidence from violations where trip_id = $1 and kind = $2 order by id',
     [tripId, kind],
   );
@@ -81,7 +116,11 @@ async function violationsOf(tripId: number, kind: string) {
 
 async function arriveAtFinalStop(tripId: number, timeMs: number) {
   const stops = w.a.routes[0].stops;
-  await t.database.query("insert into stop_events (trip_id, stop_id, kind, time) values ($1, $2, 'arrived', $3)", [tripId, stops[stops.length - 1].id, new Date(timeMs).toISOString()]);
+  await t.database.query("insert into stop_events (trip_id, stop_id, kind, time) values ($1, $2, 'arrived', $3)", [
+    tripId,
+    stops[stops.length - 1].id,
+    new Date(timeMs).toISOString(),
+  ]);
 }
 
 describe('check-in', () => {
@@ -102,7 +141,10 @@ describe('check-in', () => {
     expect(r.body.allPassed).toBe(false);
     expect(r.body.violations.map((v: any) => v.kind)).toEqual(['driverCredentials']);
     expect(await violationsOf(trip.id, 'noAttendant')).toHaveLength(0);
-    const [row] = await t.database.query<{ attendant_checked_in_at: Date; status: string }>('select attendant_checked_in_at, status from trips where id = $1', [trip.id]);
+    const [row] = await t.database.query<{ attendant_checked_in_at: Date; status: string }>(
+      'select attendant_checked_in_at, status from trips where id = $1',
+      [trip.id],
+    );
     expect(new Date(row!.attendant_checked_in_at).getTime()).toBe(DAY0_MS);
     expect(row!.status).toBe('active');
   });
@@ -127,7 +169,14 @@ describe('boarding records', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body.applied).toEqual(batch.map((b) => b.clientId));
     expect(first.body.duplicates).toEqual([]);
-    expect(first.body.counts).toMatchObject({ boarded: 8, alighted: 1, onboard: 7, capacity: 40, overCapacity: false, records: 3 });
+    expect(first.body.counts).toMatchObject({
+      boarded: 8,
+      alighted: 1,
+      onboard: 7,
+      capacity: 40,
+      overCapacity: false,
+      records: 3,
+    });
     const again = await board(trip.id, batch);
     expect(again.body.applied).toEqual([]);
     expect(again.body.duplicates.sort()).toEqual(batch.map((b) => b.clientId).sort());
@@ -186,7 +235,13 @@ describe('boarding records', () => {
     const over = await ok(board(trip.id, [count(1, 0, DAY0_MS + 7 * MIN)]), 200);
     expect(over.counts).toMatchObject({ onboard: 41, overCapacity: true });
     expect(over.violations).toHaveLength(1);
-    expect(over.violations[0]).toMatchObject({ event: 'violation.opened', kind: 'overCapacity', severity: 'critical', onboard: 41, limit: 40 });
+    expect(over.violations[0]).toMatchObject({
+      event: 'violation.opened',
+      kind: 'overCapacity',
+      severity: 'critical',
+      onboard: 41,
+      limit: 40,
+    });
     let rows = await violationsOf(trip.id, 'overCapacity');
     expect(rows).toHaveLength(1);
     expect(over.violations[0].violationId).toBe(rows[0]!.id);
@@ -209,24 +264,58 @@ describe('boarding records', () => {
     const trip = w.a.trips[0];
     const stranger = w.a.students[1]; // rides route A2
     t.clock.nowMs = DAY0_MS + 12 * MIN;
-    const rec = { type: 'student', clientId: cid('s'), recordedAt: at(DAY0_MS + 11 * MIN), studentId: stranger.id, event: 'boarded', stopId: w.a.routes[0].stops[0].id };
+    const rec = {
+      type: 'student',
+      clientId: cid('s'),
+      recordedAt: at(DAY0_MS + 11 * MIN),
+      studentId: stranger.id,
+      event: 'boarded',
+      stopId: w.a.routes[0].stops[0].id,
+    };
     const r = await ok(board(trip.id, [rec]), 200);
     expect(r.applied).toEqual([rec.clientId]);
-    expect(r.warnings).toEqual([expect.objectContaining({ clientId: rec.clientId, kind: 'wrongBus', studentId: stranger.id })]);
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ clientId: rec.clientId, kind: 'wrongBus', studentId: stranger.id }),
+    ]);
     const rows = await violationsOf(trip.id, 'wrongBus');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ episode_key: `wrongBus:${trip.id}:${stranger.id}`, severity: 'minor', status: 'open' });
+    expect(rows[0]).toMatchObject({
+      episode_key: `wrongBus:${trip.id}:${stranger.id}`,
+      severity: 'minor',
+      status: 'open',
+    });
     // a resend neither warns again nor adds a row; the child getting off again is the same case
-    const again = await ok(board(trip.id, [rec, { ...rec, clientId: cid('s'), event: 'gotOff', recordedAt: at(DAY0_MS + 11.5 * MIN) }]), 200);
+    const again = await ok(
+      board(trip.id, [rec, { ...rec, clientId: cid('s'), event: 'gotOff', recordedAt: at(DAY0_MS + 11.5 * MIN) }]),
+      200,
+    );
     expect(again.duplicates).toEqual([rec.clientId]);
     expect(await violationsOf(trip.id, 'wrongBus')).toHaveLength(1);
     expect(again.counts.onboard).toBe(0);
     // a student of another school is refused; an unknown card is counted and flagged
     const other = await ok(
       board(trip.id, [
-        { type: 'student', clientId: cid('x'), recordedAt: at(DAY0_MS + 11.6 * MIN), studentId: w.b.students[0].id, event: 'boarded' },
-        { type: 'student', clientId: 'card-1', recordedAt: at(DAY0_MS + 11.7 * MIN), cardId: 'NO-SUCH-CARD', event: 'boarded' },
-        { type: 'student', clientId: 'card-2', recordedAt: at(DAY0_MS + 11.8 * MIN), cardId: 'NO-SUCH-CARD', event: 'gotOff' },
+        {
+          type: 'student',
+          clientId: cid('x'),
+          recordedAt: at(DAY0_MS + 11.6 * MIN),
+          studentId: w.b.students[0].id,
+          event: 'boarded',
+        },
+        {
+          type: 'student',
+          clientId: 'card-1',
+          recordedAt: at(DAY0_MS + 11.7 * MIN),
+          cardId: 'NO-SUCH-CARD',
+          event: 'boarded',
+        },
+        {
+          type: 'student',
+          clientId: 'card-2',
+          recordedAt: at(DAY0_MS + 11.8 * MIN),
+          cardId: 'NO-SUCH-CARD',
+          event: 'gotOff',
+        },
       ]),
       200,
     );
@@ -242,7 +331,13 @@ describe('boarding records', () => {
         body: {
           schoolId: w.a.schoolId,
           name: 'Three stops',
-          path: { type: 'LineString', coordinates: [[lon0, 31.2], [lon0 + 0.02, 31.2]] },
+          path: {
+            type: 'LineString',
+            coordinates: [
+              [lon0, 31.2],
+              [lon0 + 0.02, 31.2],
+            ],
+          },
           stops: [
             { name: 'West', lat: 31.2, lon: lon0 },
             { name: 'Middle', lat: 31.2, lon: lon0 + 0.01 },
@@ -252,15 +347,52 @@ describe('boarding records', () => {
       }),
     );
     const child = w.a.students[0];
-    await ok(t.call('PATCH', `/api/v1/students/${child.id}`, { body: { stops: [{ routeId: w.a.routes[0].id, stopId: w.a.routes[0].stops[0].id }, { routeId: route.id, stopId: route.stops[0].id }] } }), 200);
+    await ok(
+      t.call('PATCH', `/api/v1/students/${child.id}`, {
+        body: {
+          stops: [
+            { routeId: w.a.routes[0].id, stopId: w.a.routes[0].stops[0].id },
+            { routeId: route.id, stopId: route.stops[0].id },
+          ],
+        },
+      }),
+      200,
+    );
     const trip = await ok(
       t.call('POST', '/api/v1/trips', {
-        body: { routeId: route.id, busId: w.a.buses[0].id, attendantId: w.a.attendants[0].id, serviceDate: '2026-09-01', plannedStartAt: '2026-09-01T16:00:00+08:00' },
+        body: {
+          routeId: route.id,
+          busId: w.a.buses[0].id,
+          attendantId: w.a.attendants[0].id,
+          serviceDate: '2026-09-01',
+          plannedStartAt: '2026-09-01T16:00:00+08:00',
+        },
       }),
     );
-    const rec = (event: string, stopId: number, minute: number) => ({ type: 'student', clientId: cid('ws'), recordedAt: at(DAY0_MS + minute * MIN), studentId: child.id, event, stopId });
-    const r = await ok(board(trip.id, [rec('boarded', route.stops[1].id, 12.1), rec('gotOff', route.stops[2].id, 12.2), rec('boarded', route.stops[0].id, 12.3)]), 200);
-    expect(r.warnings).toEqual([expect.objectContaining({ kind: 'wrongStop', studentId: child.id, stopId: route.stops[1].id, assignedStopId: route.stops[0].id })]);
+    const rec = (event: string, stopId: number, minute: number) => ({
+      type: 'student',
+      clientId: cid('ws'),
+      recordedAt: at(DAY0_MS + minute * MIN),
+      studentId: child.id,
+      event,
+      stopId,
+    });
+    const r = await ok(
+      board(trip.id, [
+        rec('boarded', route.stops[1].id, 12.1),
+        rec('gotOff', route.stops[2].id, 12.2),
+        rec('boarded', route.stops[0].id, 12.3),
+      ]),
+      200,
+    );
+    expect(r.warnings).toEqual([
+      expect.objectContaining({
+        kind: 'wrongStop',
+        studentId: child.id,
+        stopId: route.stops[1].id,
+        assignedStopId: route.stops[0].id,
+      }),
+    ]);
     const rows = await violationsOf(trip.id, 'wrongStop');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ episode_key: `wrongStop:${trip.id}:${child.id}`, severity: 'minor' });
@@ -273,14 +405,40 @@ describe('boarding records', () => {
     await ok(t.call('PATCH', `/api/v1/students/${child.id}`, { body: { cardId: 'RFID-A1' } }), 200);
     noticesSent.length = 0;
     t.clock.nowMs = DAY0_MS + 14 * MIN;
-    const on = { type: 'student', clientId: cid('n'), recordedAt: at(DAY0_MS + 13 * MIN), cardId: 'RFID-A1', event: 'boarded', stopId: w.a.routes[0].stops[0].id };
-    const off = { type: 'student', clientId: cid('n'), recordedAt: at(DAY0_MS + 13.5 * MIN), studentId: child.id, event: 'gotOff', stopId: w.a.routes[0].stops[1].id };
+    const on = {
+      type: 'student',
+      clientId: cid('n'),
+      recordedAt: at(DAY0_MS + 13 * MIN),
+      cardId: 'RFID-A1',
+      event: 'boarded',
+      stopId: w.a.routes[0].stops[0].id,
+    };
+    const off = {
+      type: 'student',
+      clientId: cid('n'),
+      recordedAt: at(DAY0_MS + 13.5 * MIN),
+      studentId: child.id,
+      event: 'gotOff',
+      stopId: w.a.routes[0].stops[1].id,
+    };
     const r = await ok(board(trip.id, [off, on]), 200);
     expect(r.warnings).toEqual([]);
     expect(r.counts.onboard).toBe(0);
     expect(noticesSent).toEqual([
-      { tripId: trip.id, studentId: child.id, boarded: true, timeMs: DAY0_MS + 13 * MIN, stopId: w.a.routes[0].stops[0].id },
-      { tripId: trip.id, studentId: child.id, boarded: false, timeMs: DAY0_MS + 13.5 * MIN, stopId: w.a.routes[0].stops[1].id },
+      {
+        tripId: trip.id,
+        studentId: child.id,
+        boarded: true,
+        timeMs: DAY0_MS + 13 * MIN,
+        stopId: w.a.routes[0].stops[0].id,
+      },
+      {
+        tripId: trip.id,
+        studentId: child.id,
+        boarded: false,
+        timeMs: DAY0_MS + 13.5 * MIN,
+        stopId: w.a.routes[0].stops[1].id,
+      },
     ]);
     await ok(board(trip.id, [off, on]), 200);
     expect(noticesSent).toHaveLength(2); // duplicates send nothing
@@ -290,13 +448,15 @@ describe('boarding records', () => {
     const r = await board(w.a.trips[0].id, [{ type: 'count', clientId: 'bad', recordedAt: 'yesterday', boarded: 1 }]);
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('validation_failed');
-    const both = await board(w.a.trips[0].id, [{ type: 'student', clientId: 'bad2', recordedAt: at(DAY0_MS), studentId: 1, cardId: 'X', event: 'boarded' }]);
+    const both = await board(w.a.trips[0].id, [
+      { type: 'student', clientId: 'bad2', recordedAt: at(DAY0_MS), studentId: 1, cardId: 'X', event: 'boarded' },
+    ]);
     expect(both.status).toBe(400);
   });
 });
 
 describe('scope', () => {
-  it('lets only the trip\'s attendant, on the trip\'s day, act; managers of the school read', async () => {
+  it("lets only the trip's attendant, on the trip's day, act; managers of the school read", async () => {
     t.clock.nowMs = DAY0_MS + 15 * MIN;
     const other = w.a.trips[1].id; // attendant A2's trip
     expect((await board(other, [count(1, 0, DAY0_MS)])).status).toBe(403);
@@ -331,12 +491,23 @@ describe('end-of-trip sweep', () => {
     const arriveMs = DAY0_MS + 40 * MIN;
     await arriveAtFinalStop(trip.id, arriveMs);
     t.clock.nowMs = arriveMs + 3 * MIN;
-    const r = await ok(call('POST', `/api/v1/trips/${trip.id}/sweep`, { body: { confirmedEmpty: true, note: 'checked every row' } }), 200);
+    const r = await ok(
+      call('POST', `/api/v1/trips/${trip.id}/sweep`, { body: { confirmedEmpty: true, note: 'checked every row' } }),
+      200,
+    );
     expect(r).toMatchObject({ alreadyConfirmed: false, tripStatus: 'completed', alert: null, alerts: [] });
-    expect(r.sweep).toMatchObject({ confirmedEmpty: true, onboardAtConfirm: 0, note: 'checked every row', alertRaisedAt: null });
+    expect(r.sweep).toMatchObject({
+      confirmedEmpty: true,
+      onboardAtConfirm: 0,
+      note: 'checked every row',
+      alertRaisedAt: null,
+    });
     const resend = await ok(call('POST', `/api/v1/trips/${trip.id}/sweep`, { body: { confirmedEmpty: true } }), 200);
     expect(resend.alreadyConfirmed).toBe(true);
-    for (const ms of [arriveMs + 10 * MIN, arriveMs + 60 * MIN]) expect((await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, ms)).alertedTripIds).toEqual([]);
+    for (const ms of [arriveMs + 10 * MIN, arriveMs + 60 * MIN])
+      expect(
+        (await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, ms)).alertedTripIds,
+      ).toEqual([]);
     expect(await violationsOf(trip.id, 'childLeftOnBoard')).toHaveLength(0);
     const [row] = await t.database.query<{ status: string }>('select status from trips where id = $1', [trip.id]);
     expect(row!.status).toBe('completed');
@@ -352,7 +523,10 @@ describe('end-of-trip sweep', () => {
     alertsPublished.length = 0;
     const job = (ms: number) => {
       t.clock.nowMs = ms;
-      return checkSweepDeadlines({ database: t.database, log: silentLogger, runner, publishAlert: hooks.publishAlert }, ms);
+      return checkSweepDeadlines(
+        { database: t.database, log: silentLogger, runner, publishAlert: hooks.publishAlert },
+        ms,
+      );
     };
 
     expect((await job(arriveMs + 10 * MIN - 1)).alertedTripIds).toEqual([]);
@@ -362,7 +536,15 @@ describe('end-of-trip sweep', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ severity: 'critical', status: 'open' });
     expect(rows[0]!.evidence).toMatchObject({ onboard: 2 });
-    expect(alertsPublished).toEqual([expect.objectContaining({ tripId: trip.id, schoolId: w.a.schoolId, violationId: rows[0]!.id, reason: 'onboard_not_zero', onboard: 2 })]);
+    expect(alertsPublished).toEqual([
+      expect.objectContaining({
+        tripId: trip.id,
+        schoolId: w.a.schoolId,
+        violationId: rows[0]!.id,
+        reason: 'onboard_not_zero',
+        onboard: 2,
+      }),
+    ]);
     expect((await job(arriveMs + 11 * MIN)).alertedTripIds).toEqual([]);
     expect(await violationsOf(trip.id, 'childLeftOnBoard')).toHaveLength(1);
     const [tripRow] = await t.database.query<{ status: string }>('select status from trips where id = $1', [trip.id]);
@@ -375,7 +557,12 @@ describe('end-of-trip sweep', () => {
     expect(seen.alerts).toEqual([expect.objectContaining({ violationId: rows[0]!.id, severity: 'critical' })]);
 
     expect((await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: {} })).status).toBe(400);
-    const resolved = await ok(call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'two children were counted twice at the gate; bus checked, empty' } }), 200);
+    const resolved = await ok(
+      call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, {
+        body: { note: 'two children were counted twice at the gate; bus checked, empty' },
+      }),
+      200,
+    );
     expect(resolved.resolved).toEqual([{ violationId: rows[0]!.id, status: 'closed' }]);
     rows = await violationsOf(trip.id, 'childLeftOnBoard');
     expect(rows[0]!.status).toBe('closed');
@@ -383,18 +570,31 @@ describe('end-of-trip sweep', () => {
     expect(trail.items.map((x: any) => x.toStatus)).toEqual(['acknowledged', 'rectifying', 'closed']);
     expect(trail.items[2].note).toContain('counted twice');
     expect((await ok(call('GET', `/api/v1/trips/${trip.id}/boarding`), 200)).alerts).toEqual([]);
-    expect((await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'again' } })).status).toBe(409);
+    expect((await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'again' } })).status).toBe(
+      409,
+    );
   });
 
   it('no records and no confirmation still alerts at the deadline; a school may set its own deadline', async () => {
     t.clock.nowMs = DAY0_MS + 8 * 60 * MIN; // 15:30 local
-    await ok(t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { body: { ruleOverrides: { sweep: { confirmWithinMin: 5 } } } }), 200);
+    await ok(
+      t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, {
+        body: { ruleOverrides: { sweep: { confirmWithinMin: 5 } } },
+      }),
+      200,
+    );
     const trip = await tripA1At('15:30');
     await ok(call('POST', `/api/v1/trips/${trip.id}/check-in`), 200);
     const arriveMs = t.clock.nowMs + 20 * MIN;
     await arriveAtFinalStop(trip.id, arriveMs);
-    expect((await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, arriveMs + 5 * MIN - 1)).alertedTripIds).toEqual([]);
-    expect((await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, arriveMs + 5 * MIN)).alertedTripIds).toEqual([trip.id]);
+    expect(
+      (await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, arriveMs + 5 * MIN - 1))
+        .alertedTripIds,
+    ).toEqual([]);
+    expect(
+      (await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, arriveMs + 5 * MIN))
+        .alertedTripIds,
+    ).toEqual([trip.id]);
     const rows = await violationsOf(trip.id, 'childLeftOnBoard');
     expect(rows).toHaveLength(1);
     expect(rows[0]!.severity).toBe('critical');
@@ -412,7 +612,10 @@ describe('end-of-trip sweep', () => {
     expect(r.alert).toMatchObject({ severity: 'critical', kind: 'childLeftOnBoard' });
     expect(await violationsOf(trip.id, 'childLeftOnBoard')).toHaveLength(1);
     // the deadline job does not raise it a second time
-    expect((await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, t.clock.nowMs + 60 * MIN)).alertedTripIds).toEqual([]);
+    expect(
+      (await checkSweepDeadlines({ database: t.database, log: silentLogger, runner }, t.clock.nowMs + 60 * MIN))
+        .alertedTripIds,
+    ).toEqual([]);
     expect(await violationsOf(trip.id, 'childLeftOnBoard')).toHaveLength(1);
   });
 });

@@ -30,11 +30,24 @@ beforeAll(async () => {
   routeId = w.a.routes[0].id;
   riderId = w.a.students[0].id;
   const next = await ok(
-    t.call('POST', '/api/v1/trips', { body: { routeId, busId, attendantId: w.a.attendants[0].id, serviceDate: '2026-09-02', plannedStartAt: '2026-09-02T07:00:00+08:00' } }),
+    t.call('POST', '/api/v1/trips', {
+      body: {
+        routeId,
+        busId,
+        attendantId: w.a.attendants[0].id,
+        serviceDate: '2026-09-02',
+        plannedStartAt: '2026-09-02T07:00:00+08:00',
+      },
+    }),
   );
   day2Trip = next.id;
   const now = () => t.clock.nowMs;
-  srv = await startLiveServer({ database: t.database, log: silentLogger, now, live: createLiveHub({ database: t.database, log: silentLogger, now }) });
+  srv = await startLiveServer({
+    database: t.database,
+    log: silentLogger,
+    now,
+    live: createLiveHub({ database: t.database, log: silentLogger, now }),
+  });
 }, 300_000);
 afterAll(async () => {
   await srv?.close();
@@ -69,40 +82,87 @@ describe("an attendant and the trip's day", () => {
   it("on the trip's day: the trip, its bus, route, riders, boarding and live topics; not tomorrow's trip", async () => {
     t.clock.nowMs = DAY1_MS;
     const tok = w.tokens.attendantA1;
-    for (const path of [`/api/v1/trips/${day1Trip}`, `/api/v1/buses/${busId}`, `/api/v1/routes/${routeId}`, `/api/v1/students/${riderId}`, `/api/v1/trips/${day1Trip}/boarding`, `/api/v1/trips/${day1Trip}/position`, `/api/v1/trips/${day1Trip}/eta`, `/api/v1/buses/${busId}/position`])
+    for (const path of [
+      `/api/v1/trips/${day1Trip}`,
+      `/api/v1/buses/${busId}`,
+      `/api/v1/routes/${routeId}`,
+      `/api/v1/students/${riderId}`,
+      `/api/v1/trips/${day1Trip}/boarding`,
+      `/api/v1/trips/${day1Trip}/position`,
+      `/api/v1/trips/${day1Trip}/eta`,
+      `/api/v1/buses/${busId}/position`,
+    ])
       expect(await status(path, tok), path).toBe(200);
-    for (const path of [`/api/v1/trips/${day2Trip}`, `/api/v1/trips/${day2Trip}/boarding`, `/api/v1/trips/${day2Trip}/position`, `/api/v1/trips/${day2Trip}/eta`])
+    for (const path of [
+      `/api/v1/trips/${day2Trip}`,
+      `/api/v1/trips/${day2Trip}/boarding`,
+      `/api/v1/trips/${day2Trip}/position`,
+      `/api/v1/trips/${day2Trip}/eta`,
+    ])
       expect(await status(path, tok), path).toBe(403);
     expect((await t.call('POST', `/api/v1/trips/${day2Trip}/check-in`, { token: tok })).status).toBe(403);
     expect(await listIds('/api/v1/trips', tok)).toEqual([day1Trip]);
-    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `bus:${busId}`, `trip:${day2Trip}`])).toEqual({ [`trip:${day1Trip}`]: 'subscribed', [`bus:${busId}`]: 'subscribed', [`trip:${day2Trip}`]: 403 });
+    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `bus:${busId}`, `trip:${day2Trip}`])).toEqual({
+      [`trip:${day1Trip}`]: 'subscribed',
+      [`bus:${busId}`]: 'subscribed',
+      [`trip:${day2Trip}`]: 403,
+    });
   });
 
   it("just after local midnight: yesterday's trip is refused over REST and live, with no data; today's is allowed", async () => {
     t.clock.nowMs = DAY2_MIDNIGHT_MS;
     const tok = w.tokens.attendantA1;
-    for (const path of [`/api/v1/trips/${day1Trip}`, `/api/v1/trips/${day1Trip}/boarding`, `/api/v1/trips/${day1Trip}/position`, `/api/v1/trips/${day1Trip}/eta`]) {
+    for (const path of [
+      `/api/v1/trips/${day1Trip}`,
+      `/api/v1/trips/${day1Trip}/boarding`,
+      `/api/v1/trips/${day1Trip}/position`,
+      `/api/v1/trips/${day1Trip}/eta`,
+    ]) {
       const r = await t.call('GET', path, { token: tok });
       expect(r.status, path).toBe(403);
       expect(r.body.error.code).toBe('forbidden');
       expect(JSON.stringify(r.body), path).not.toMatch(/A-BUS|Child A|Route A|07:00/);
     }
-    const board = await t.call('POST', `/api/v1/trips/${day1Trip}/boarding`, { token: tok, body: { records: [{ type: 'count', clientId: 'late-1', recordedAt: new Date(DAY2_MIDNIGHT_MS).toISOString(), boarded: 1 }] } });
+    const board = await t.call('POST', `/api/v1/trips/${day1Trip}/boarding`, {
+      token: tok,
+      body: {
+        records: [
+          { type: 'count', clientId: 'late-1', recordedAt: new Date(DAY2_MIDNIGHT_MS).toISOString(), boarded: 1 },
+        ],
+      },
+    });
     expect(board.status).toBe(403);
     expect(await status(`/api/v1/trips/${day2Trip}`, tok)).toBe(200);
     expect(await status(`/api/v1/buses/${busId}`, tok)).toBe(200);
     expect(await listIds('/api/v1/trips', tok)).toEqual([day2Trip]);
-    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `trip:${day2Trip}`, `bus:${busId}`])).toEqual({ [`trip:${day1Trip}`]: 403, [`trip:${day2Trip}`]: 'subscribed', [`bus:${busId}`]: 'subscribed' });
+    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `trip:${day2Trip}`, `bus:${busId}`])).toEqual({
+      [`trip:${day1Trip}`]: 403,
+      [`trip:${day2Trip}`]: 'subscribed',
+      [`bus:${busId}`]: 'subscribed',
+    });
   });
 
   it('on a day without a trip of theirs: no trip, bus, route, riders or live topic; their own record stays readable', async () => {
     t.clock.nowMs = DAY3_MS;
     const tok = w.tokens.attendantA1;
-    for (const path of [`/api/v1/trips/${day1Trip}`, `/api/v1/trips/${day2Trip}`, `/api/v1/buses/${busId}`, `/api/v1/routes/${routeId}`, `/api/v1/students/${riderId}`, `/api/v1/buses/${busId}/position`, `/api/v1/trips/${day2Trip}/boarding`])
+    for (const path of [
+      `/api/v1/trips/${day1Trip}`,
+      `/api/v1/trips/${day2Trip}`,
+      `/api/v1/buses/${busId}`,
+      `/api/v1/routes/${routeId}`,
+      `/api/v1/students/${riderId}`,
+      `/api/v1/buses/${busId}/position`,
+      `/api/v1/trips/${day2Trip}/boarding`,
+    ])
       expect(await status(path, tok), path).toBe(403);
-    for (const path of ['/api/v1/trips', '/api/v1/buses', '/api/v1/routes', '/api/v1/students']) expect(await listIds(path, tok), path).toEqual([]);
+    for (const path of ['/api/v1/trips', '/api/v1/buses', '/api/v1/routes', '/api/v1/students'])
+      expect(await listIds(path, tok), path).toEqual([]);
     expect(await status(`/api/v1/attendants/${w.a.attendants[0].id}`, tok)).toBe(200);
-    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `trip:${day2Trip}`, `bus:${busId}`])).toEqual({ [`trip:${day1Trip}`]: 403, [`trip:${day2Trip}`]: 403, [`bus:${busId}`]: 403 });
+    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `trip:${day2Trip}`, `bus:${busId}`])).toEqual({
+      [`trip:${day1Trip}`]: 403,
+      [`trip:${day2Trip}`]: 403,
+      [`bus:${busId}`]: 403,
+    });
   });
 
   it("a guardian keeps their child's trip and bus record on any day, but the bus's live feed only on a day of their child's trip", async () => {
@@ -111,14 +171,27 @@ describe("an attendant and the trip's day", () => {
     expect(await status(`/api/v1/trips/${day1Trip}`, tok)).toBe(200);
     expect(await status(`/api/v1/buses/${busId}`, tok)).toBe(200);
     expect(await status(`/api/v1/buses/${busId}/position`, tok)).toBe(403);
-    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `bus:${busId}`])).toEqual({ [`trip:${day1Trip}`]: 'subscribed', [`bus:${busId}`]: 403 });
+    expect(await liveAnswers(tok, [`trip:${day1Trip}`, `bus:${busId}`])).toEqual({
+      [`trip:${day1Trip}`]: 'subscribed',
+      [`bus:${busId}`]: 403,
+    });
     t.clock.nowMs = DAY1_MS;
     expect(await status(`/api/v1/buses/${busId}/position`, tok)).toBe(200);
   });
 });
 
 describe('lists agree with one-object reads', () => {
-  const resources = ['schools', 'buses', 'devices', 'drivers', 'attendants', 'routes', 'students', 'guardians', 'trips'];
+  const resources = [
+    'schools',
+    'buses',
+    'devices',
+    'drivers',
+    'attendants',
+    'routes',
+    'students',
+    'guardians',
+    'trips',
+  ];
 
   it('for every role and day, a list holds exactly the objects GET /{id} answers 200 for', async () => {
     const all: Record<string, number[]> = {};
@@ -136,8 +209,13 @@ describe('lists agree with one-object reads', () => {
             expect([200, 403], `${name} GET ${r}/${id}`).toContain(s);
             if (s === 200) readable.push(id);
           }
-          if (list.status === 403) expect(readable, `${name} ${r}: the list is refused, so is every object`).toEqual([]);
-          else expect(list.body.items.map((x: { id: number }) => x.id).sort((a: number, b: number) => a - b), `${name} ${r} at ${new Date(nowMs).toISOString()}`).toEqual(readable);
+          if (list.status === 403)
+            expect(readable, `${name} ${r}: the list is refused, so is every object`).toEqual([]);
+          else
+            expect(
+              list.body.items.map((x: { id: number }) => x.id).sort((a: number, b: number) => a - b),
+              `${name} ${r} at ${new Date(nowMs).toISOString()}`,
+            ).toEqual(readable);
           checked++;
         }
       }

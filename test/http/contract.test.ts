@@ -39,12 +39,19 @@ interface Opts {
 async function call(method: string, path: string, opts: Opts = {}, status?: number): Promise<any> {
   const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}` };
   if (opts.body !== undefined || opts.contentType) headers['content-type'] = opts.contentType ?? 'application/json';
-  const res = await app.request(path, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+  const res = await app.request(path, {
+    method,
+    headers,
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+  });
   const text = await res.text();
   const json = (res.headers.get('content-type') ?? '').includes('json');
   const body = json && text ? JSON.parse(text) : text || null;
   if (status !== undefined) expect(res.status, `${method} ${path}: ${text.slice(0, 300)}`).toBe(status);
-  else expect(res.status >= 200 && res.status < 300, `${method} ${path} → ${res.status}: ${text.slice(0, 300)}`).toBe(true);
+  else
+    expect(res.status >= 200 && res.status < 300, `${method} ${path} → ${res.status}: ${text.slice(0, 300)}`).toBe(
+      true,
+    );
   assertContract(app, method, path, res, body);
   const op = operationsOf(app).match(method, new URL(path, 'http://x').pathname);
   if (op && res.status < 300) exercised.add(`${op.method} ${op.path}`);
@@ -70,7 +77,9 @@ describe('the OpenAPI document', () => {
     const res = await app.request('/api/v1/openapi.json');
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
-    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => ({ key: `${m} ${path}`, op })));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([m, op]) => ({ key: `${m} ${path}`, op })),
+    );
     expect(ops.length).toBe(operationsOf(app).operations.length);
     expect(ops.length).toBeGreaterThanOrEqual(70);
     const missing: string[] = [];
@@ -95,8 +104,14 @@ describe('the OpenAPI document', () => {
     expect(envelope.properties.error.required).toEqual(['code', 'message', 'requestId']);
     expect(doc.components.schemas.ErrorCode['x-status-by-code']).toEqual(errorStatus);
     // Response schemas are strict: an unknown field is a contract change.
-    expect(doc.paths['/api/v1/buses/{id}'].get.responses['200'].content['application/json'].schema.additionalProperties).toBe(false);
-    expect(Object.keys(doc.paths['/api/v1/reports/{id}'].get.responses['200'].content)).toEqual(['application/json', 'text/csv', 'text/html']);
+    expect(
+      doc.paths['/api/v1/buses/{id}'].get.responses['200'].content['application/json'].schema.additionalProperties,
+    ).toBe(false);
+    expect(Object.keys(doc.paths['/api/v1/reports/{id}'].get.responses['200'].content)).toEqual([
+      'application/json',
+      'text/csv',
+      'text/html',
+    ]);
   });
 });
 
@@ -107,16 +122,55 @@ describe('every operation answers as declared', () => {
       ['schools', { name: 'Contract school', lat: 31.2, lon: 121.5 }, { lowVisibility: true }],
       ['buses', { schoolId: s, plate: 'CT-BUS-1', approvedCapacity: 30, signValidUntil: '2027-01-01' }, { seats: 20 }],
       ['devices', { schoolId: s, protocol: 'json', identifier: 'ct-dev-1', secret: 'secret-123' }, { label: 'spare' }],
-      ['drivers', { schoolId: s, name: 'Contract driver', birthDate: '1980-01-01', licenceClass: 'A1', licenceFirstIssued: '2005-01-01' }, { phone: '123' }],
+      [
+        'drivers',
+        {
+          schoolId: s,
+          name: 'Contract driver',
+          birthDate: '1980-01-01',
+          licenceClass: 'A1',
+          licenceFirstIssued: '2005-01-01',
+        },
+        { phone: '123' },
+      ],
       ['attendants', { schoolId: s, name: 'Contract attendant' }, { phone: '456' }],
       [
         'routes',
-        { schoolId: s, name: 'Contract route', path: { type: 'LineString', coordinates: [[121.45, 31.2], [121.46, 31.21]] }, stops: [{ name: 'Gate', lat: 31.21, lon: 121.46, scheduledTime: '07:30' }], zones: [] },
+        {
+          schoolId: s,
+          name: 'Contract route',
+          path: {
+            type: 'LineString',
+            coordinates: [
+              [121.45, 31.2],
+              [121.46, 31.21],
+            ],
+          },
+          stops: [{ name: 'Gate', lat: 31.21, lon: 121.46, scheduledTime: '07:30' }],
+          zones: [],
+        },
         { corridorWidthM: 150 },
       ],
-      ['students', { schoolId: s, name: 'Contract child', stops: [{ routeId: w.a.routes[0].id, stopId: w.a.routes[0].stops[0].id }] }, { grade: '3' }],
+      [
+        'students',
+        {
+          schoolId: s,
+          name: 'Contract child',
+          stops: [{ routeId: w.a.routes[0].id, stopId: w.a.routes[0].stops[0].id }],
+        },
+        { grade: '3' },
+      ],
       ['guardians', { schoolId: s, name: 'Contract parent', studentIds: [w.a.students[0].id] }, { phone: '789' }],
-      ['trips', { routeId: w.a.routes[0].id, busId: w.a.buses[0].id, serviceDate: '2026-09-03', plannedStartAt: '2026-09-03T07:00:00+08:00' }, { status: 'cancelled' }],
+      [
+        'trips',
+        {
+          routeId: w.a.routes[0].id,
+          busId: w.a.buses[0].id,
+          serviceDate: '2026-09-03',
+          plannedStartAt: '2026-09-03T07:00:00+08:00',
+        },
+        { status: 'cancelled' },
+      ],
     ];
     for (const [path, create, patch] of cases) {
       const made = await call('POST', `/api/v1/${path}`, { body: create }, 201);
@@ -128,7 +182,12 @@ describe('every operation answers as declared', () => {
   });
 
   it('JT/T 808 re-registration windows and device events', async () => {
-    const terminal = await call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[0].id, protocol: 'jt808', identifier: '013912340001' } }, 201);
+    const terminal = await call(
+      'POST',
+      '/api/v1/devices',
+      { body: { schoolId: w.a.schoolId, busId: w.a.buses[0].id, protocol: 'jt808', identifier: '013912340001' } },
+      201,
+    );
     const opened = await call('POST', `/api/v1/devices/${terminal.id}/reregistration`, { body: { validMinutes: 10 } });
     expect(opened.deviceId).toBe(terminal.id);
     await call('DELETE', `/api/v1/devices/${terminal.id}/reregistration`, {}, 204);
@@ -139,7 +198,12 @@ describe('every operation answers as declared', () => {
   it('users, tokens and the caller’s own endpoints', async () => {
     await call('GET', '/api/v1/me');
     await call('GET', '/api/v1/me', { token: w.tokens.guardianA1 });
-    const user = await call('POST', '/api/v1/users', { body: { name: 'Contract manager', role: 'manager', schoolIds: [w.a.schoolId] } }, 201);
+    const user = await call(
+      'POST',
+      '/api/v1/users',
+      { body: { name: 'Contract manager', role: 'manager', schoolIds: [w.a.schoolId] } },
+      201,
+    );
     const token = await call('POST', `/api/v1/users/${user.id}/tokens`, { body: { label: 'contract' } }, 201);
     await call('GET', `/api/v1/users/${user.id}/tokens`);
     await call('GET', '/api/v1/users');
@@ -149,14 +213,42 @@ describe('every operation answers as declared', () => {
     expect(mine.items[0].riders.length).toBeGreaterThan(0);
     await call('GET', '/api/v1/me/trips?date=2026-09-01', { token: w.tokens.guardianA1 });
     await call('GET', '/api/v1/me/notice-preferences', { token: w.tokens.guardianA1 });
-    await call('PATCH', '/api/v1/me/notice-preferences', { token: w.tokens.guardianA1, body: { approachMetres: 500, muted: ['arrived'] } });
+    await call('PATCH', '/api/v1/me/notice-preferences', {
+      token: w.tokens.guardianA1,
+      body: { approachMetres: 500, muted: ['arrived'] },
+    });
   });
 
   it('route import (GeoJSON and GTFS)', async () => {
-    const line = { type: 'Feature', properties: { name: 'Riverside' }, geometry: { type: 'LineString', coordinates: [[121.4, 31.2], [121.41, 31.2], [121.42, 31.2]] } };
-    const stop = { type: 'Feature', properties: { name: 'Near' }, geometry: { type: 'Point', coordinates: [121.401, 31.2001] } };
-    await call('POST', '/api/v1/routes/import/geojson', { body: { schoolId: w.a.schoolId, geojson: { type: 'FeatureCollection', features: [line, stop] } } }, 201);
-    await call('POST', `/api/v1/routes/import/gtfs?schoolId=${w.a.schoolId}&routeId=121-423`, { raw: cairnsZip, contentType: 'application/zip' }, 201);
+    const line = {
+      type: 'Feature',
+      properties: { name: 'Riverside' },
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [121.4, 31.2],
+          [121.41, 31.2],
+          [121.42, 31.2],
+        ],
+      },
+    };
+    const stop = {
+      type: 'Feature',
+      properties: { name: 'Near' },
+      geometry: { type: 'Point', coordinates: [121.401, 31.2001] },
+    };
+    await call(
+      'POST',
+      '/api/v1/routes/import/geojson',
+      { body: { schoolId: w.a.schoolId, geojson: { type: 'FeatureCollection', features: [line, stop] } } },
+      201,
+    );
+    await call(
+      'POST',
+      `/api/v1/routes/import/gtfs?schoolId=${w.a.schoolId}&routeId=121-423`,
+      { raw: cairnsZip, contentType: 'application/zip' },
+      201,
+    );
   });
 
   it('telemetry, live twins, attendance, violations and cases', async () => {
@@ -164,7 +256,13 @@ describe('every operation answers as declared', () => {
     const at = (min: number) => new Date(DAY0_MS + min * 60_000).toISOString();
     const posted = await call('POST', '/api/v1/telemetry/positions', {
       token: w.tokens.deviceA1,
-      body: { positions: [{ time: at(0), lat: 31.2, lon: 121.4, speedKph: 20 }, { time: at(0), lat: 31.2, lon: 121.4 }, { time: 'yesterday', lat: 31.2, lon: 121.4 }] },
+      body: {
+        positions: [
+          { time: at(0), lat: 31.2, lon: 121.4, speedKph: 20 },
+          { time: at(0), lat: 31.2, lon: 121.4 },
+          { time: 'yesterday', lat: 31.2, lon: 121.4 },
+        ],
+      },
     });
     expect(posted.items.map((i: any) => i.status)).toContain('rejected');
 
@@ -186,16 +284,24 @@ describe('every operation answers as declared', () => {
     await call('GET', `/api/v1/buses/${trip.busId}/position`);
     await call('GET', `/api/v1/trips/${trip.id}/position`);
     await call('GET', `/api/v1/trips/${trip.id}/eta`);
-    await call('GET', `/api/v1/trips/${trip.id}/eta?stopId=${w.a.routes[0].stops[1].id}`, { token: w.tokens.guardianA1 });
+    await call('GET', `/api/v1/trips/${trip.id}/eta?stopId=${w.a.routes[0].stops[1].id}`, {
+      token: w.tokens.guardianA1,
+    });
     await call('GET', `/api/v1/notices?guardianId=${w.a.guardians[0].id}`);
     await call('GET', '/api/v1/notices', { token: w.tokens.guardianA1 });
 
     // Children still counted on board: the sweep raises the "left on board" alert, a violation case.
     t.clock.nowMs += 60_000;
-    const swept = await call('POST', `/api/v1/trips/${trip.id}/sweep`, { token: w.tokens.attendantA1, body: { confirmedEmpty: false } });
+    const swept = await call('POST', `/api/v1/trips/${trip.id}/sweep`, {
+      token: w.tokens.attendantA1,
+      body: { confirmedEmpty: false },
+    });
     expect(swept.alreadyConfirmed).toBe(false);
     expect(swept.alert).not.toBeNull();
-    const again = await call('POST', `/api/v1/trips/${trip.id}/sweep`, { token: w.tokens.attendantA1, body: { confirmedEmpty: true } });
+    const again = await call('POST', `/api/v1/trips/${trip.id}/sweep`, {
+      token: w.tokens.attendantA1,
+      body: { confirmedEmpty: true },
+    });
     expect(again.alreadyConfirmed).toBe(true);
 
     const list = await call('GET', `/api/v1/violations?tripId=${trip.id}&sort=severity`);
@@ -232,7 +338,14 @@ describe('the checker', () => {
   it('refuses a missing, renamed or unknown field and an undeclared status', async () => {
     const bus = await call('GET', `/api/v1/buses/${w.a.buses[0].id}`);
     const api = operationsOf(app);
-    const answer = (body: unknown, status = 200) => contractProblem(api, { method: 'GET', path: `/api/v1/buses/${bus.id}`, status, contentType: 'application/json', body });
+    const answer = (body: unknown, status = 200) =>
+      contractProblem(api, {
+        method: 'GET',
+        path: `/api/v1/buses/${bus.id}`,
+        status,
+        contentType: 'application/json',
+        body,
+      });
     expect(answer(bus)).toBeUndefined();
     const { plate, ...withoutPlate } = bus;
     expect(answer(withoutPlate)).toMatch(/plate/);
@@ -240,12 +353,27 @@ describe('the checker', () => {
     expect(answer({ ...bus, extra: 1 })).toMatch(/extra/);
     expect(answer({ ...bus, approvedCapacity: '40' })).toMatch(/approvedCapacity/);
     expect(answer(bus, 201)).toMatch(/does not declare/);
-    expect(contractProblem(api, { method: 'GET', path: '/api/v1/nothing-here', status: 200, contentType: 'application/json', body: {} })).toMatch(/no operation/);
+    expect(
+      contractProblem(api, {
+        method: 'GET',
+        path: '/api/v1/nothing-here',
+        status: 200,
+        contentType: 'application/json',
+        body: {},
+      }),
+    ).toMatch(/no operation/);
   });
 
   it('refuses an error whose status is not the table’s or whose code is not in it', () => {
     const api = operationsOf(app);
-    const err = (code: string, status: number) => contractProblem(api, { method: 'GET', path: '/api/v1/buses/1', status, contentType: 'application/json', body: { error: { code, message: 'x', requestId: 'r' } } });
+    const err = (code: string, status: number) =>
+      contractProblem(api, {
+        method: 'GET',
+        path: '/api/v1/buses/1',
+        status,
+        contentType: 'application/json',
+        body: { error: { code, message: 'x', requestId: 'r' } },
+      });
     expect(err('forbidden', 403)).toBeUndefined();
     expect(err('forbidden', 404)).toMatch(/table says 403/);
     expect(err('teapot', 418)).toMatch(/envelope/);
@@ -279,12 +407,24 @@ describe('the error table', () => {
       geojson_invalid: true,
       geojson_stop_off_path: true,
     };
-    for (const code of Object.keys(importerCodes)) expect(errorStatus[code as keyof typeof errorStatus], code).toBe(400);
+    for (const code of Object.keys(importerCodes))
+      expect(errorStatus[code as keyof typeof errorStatus], code).toBe(400);
     // The OsmAnd decoder's codes, raised by real malformed reports.
-    const bad = ['/?lat=31.2&lon=121.4', '/?id=1&lat=x&lon=121.4', '/?id=1&lat=31.2&lon=121.4&timestamp=soon', '/?id=1&lat=31.2&lon=121.4&speed=fast', '/?id=1&location=31.2'];
+    const bad = [
+      '/?lat=31.2&lon=121.4',
+      '/?id=1&lat=x&lon=121.4',
+      '/?id=1&lat=31.2&lon=121.4&timestamp=soon',
+      '/?id=1&lat=31.2&lon=121.4&speed=fast',
+      '/?id=1&location=31.2',
+    ];
     const codes = new Set<string>();
-    for (const target of bad) for (const e of decodeOsmand({ target, body: '' }, { receivedMs: DAY0_MS }).errors) codes.add(e.code);
-    for (const e of decodeOsmand({ target: '/', body: '{not json', contentType: 'application/json' }, { receivedMs: DAY0_MS }).errors) codes.add(e.code);
+    for (const target of bad)
+      for (const e of decodeOsmand({ target, body: '' }, { receivedMs: DAY0_MS }).errors) codes.add(e.code);
+    for (const e of decodeOsmand(
+      { target: '/', body: '{not json', contentType: 'application/json' },
+      { receivedMs: DAY0_MS },
+    ).errors)
+      codes.add(e.code);
     expect(codes.size).toBeGreaterThanOrEqual(4);
     for (const code of codes) expect(errorStatus[code as keyof typeof errorStatus], code).toBe(400);
   });
@@ -292,7 +432,9 @@ describe('the error table', () => {
   it('covers every code written in the server source', () => {
     const src = fileURLToPath(new URL('../../src/', import.meta.url));
     // What reaches an HTTP answer: the http layer, and the OsmAnd decoder and route importers it passes codes from.
-    const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && /^(http|ingest\/(osmand|gtfs|geojson)|ingest\/route-import)/.test(f));
+    const files = (readdirSync(src, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.ts') && /^(http|ingest\/(osmand|gtfs|geojson)|ingest\/route-import)/.test(f),
+    );
     const found = new Set<string>();
     // Codes passed to the error helpers and the envelope, and codes of decoder/importer errors that reach the API.
     const patterns = [
@@ -322,7 +464,9 @@ describe('the pages', () => {
     }
     const { buildPageAssets } = await import('../../src/runtime/node/pages');
     const assets = await buildPageAssets({ minify: false, sourcemap: true });
-    const sources = [...assets.files].filter(([name]) => name.endsWith('.map')).flatMap(([, f]) => JSON.parse(new TextDecoder().decode(f.body)).sources as string[]);
+    const sources = [...assets.files]
+      .filter(([name]) => name.endsWith('.map'))
+      .flatMap(([, f]) => JSON.parse(new TextDecoder().decode(f.body)).sources as string[]);
     expect(sources.some((s) => s.includes('src/pages/parent/main.ts'))).toBe(true);
     expect(sources.filter((s) => /node_modules\/zod|src\/http\/|src\/store\//.test(s))).toEqual([]);
   });

@@ -12,7 +12,17 @@ afterAll(() => t.close());
 
 describe('registry happy paths', () => {
   it('lists every resource as admin with cursor pagination', async () => {
-    for (const path of ['schools', 'buses', 'devices', 'drivers', 'attendants', 'routes', 'students', 'guardians', 'trips']) {
+    for (const path of [
+      'schools',
+      'buses',
+      'devices',
+      'drivers',
+      'attendants',
+      'routes',
+      'students',
+      'guardians',
+      'trips',
+    ]) {
       const all = await ok(t.call('GET', `/api/v1/${path}`), 200);
       expect(all.items.length, path).toBeGreaterThan(0);
     }
@@ -32,11 +42,18 @@ describe('registry happy paths', () => {
   });
 
   it('creates, reads, updates and deletes a bus', async () => {
-    const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: w.a.schoolId, plate: 'TMP-1', approvedCapacity: 19, seats: 19 } }));
+    const bus = await ok(
+      t.call('POST', '/api/v1/buses', {
+        body: { schoolId: w.a.schoolId, plate: 'TMP-1', approvedCapacity: 19, seats: 19 },
+      }),
+    );
     expect(bus).toMatchObject({ plate: 'TMP-1', approvedCapacity: 19, status: 'active' });
     expect((await ok(t.call('GET', `/api/v1/buses/${bus.id}`), 200)).plate).toBe('TMP-1');
     t.clock.nowMs += 60_000;
-    const patched = await ok(t.call('PATCH', `/api/v1/buses/${bus.id}`, { body: { approvedCapacity: 18, status: 'maintenance' } }), 200);
+    const patched = await ok(
+      t.call('PATCH', `/api/v1/buses/${bus.id}`, { body: { approvedCapacity: 18, status: 'maintenance' } }),
+      200,
+    );
     expect(patched).toMatchObject({ approvedCapacity: 18, status: 'maintenance' });
     expect(new Date(patched.updatedAt).getTime()).toBe(t.clock.nowMs);
     expect((await t.call('DELETE', `/api/v1/buses/${bus.id}`)).status).toBe(204);
@@ -44,16 +61,24 @@ describe('registry happy paths', () => {
   });
 
   it('stores device secrets hashed and never returns them', async () => {
-    const d = await ok(t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, protocol: 'jt808', identifier: '013912345678', secret: 'AUTH1234' } }));
+    const d = await ok(
+      t.call('POST', '/api/v1/devices', {
+        body: { schoolId: w.a.schoolId, protocol: 'jt808', identifier: '013912345678', secret: 'AUTH1234' },
+      }),
+    );
     expect(d.hasSecret).toBe(true);
     expect(JSON.stringify(d)).not.toContain('AUTH1234');
     expect(d).not.toHaveProperty('secretHash');
-    const rows = await t.database.query<{ secret_hash: string }>('select secret_hash from devices where id = $1', [d.id]);
+    const rows = await t.database.query<{ secret_hash: string }>('select secret_hash from devices where id = $1', [
+      d.id,
+    ]);
     expect(rows[0]!.secret_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('rejects a JT/T 808 device whose identifier is not a phone number', async () => {
-    const r = await t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, protocol: 'jt808', identifier: 'abc' } });
+    const r = await t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, protocol: 'jt808', identifier: 'abc' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.details[0].path).toBe('identifier');
   });
@@ -88,7 +113,12 @@ describe('registry happy paths', () => {
   it('creates a trip with the school taken from its route', async () => {
     const trip = await ok(
       t.call('POST', '/api/v1/trips', {
-        body: { routeId: w.b.routes[0].id, busId: w.b.buses[0].id, serviceDate: '2026-09-02', plannedStartAt: '2026-09-02T07:00:00+08:00' },
+        body: {
+          routeId: w.b.routes[0].id,
+          busId: w.b.buses[0].id,
+          serviceDate: '2026-09-02',
+          plannedStartAt: '2026-09-02T07:00:00+08:00',
+        },
       }),
     );
     expect(trip.schoolId).toBe(w.b.schoolId);
@@ -114,13 +144,17 @@ describe('registry happy paths', () => {
 
 describe('conflicts and integrity', () => {
   it('409 on a duplicate plate', async () => {
-    const r = await t.call('POST', '/api/v1/buses', { body: { schoolId: w.a.schoolId, plate: 'A-BUS-1', approvedCapacity: 10 } });
+    const r = await t.call('POST', '/api/v1/buses', {
+      body: { schoolId: w.a.schoolId, plate: 'A-BUS-1', approvedCapacity: 10 },
+    });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('conflict');
   });
 
   it('409 on a duplicate device identifier for the same protocol', async () => {
-    const r = await t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, protocol: 'json', identifier: 'A-dev-1' } });
+    const r = await t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, protocol: 'json', identifier: 'A-dev-1' },
+    });
     expect(r.status).toBe(409);
   });
 
@@ -133,7 +167,11 @@ describe('conflicts and integrity', () => {
   it('a rejected write leaves nothing behind (student with a stop of another route)', async () => {
     const before = await t.database.query<{ n: number }>('select count(*)::int as n from students');
     const r = await t.call('POST', '/api/v1/students', {
-      body: { schoolId: w.a.schoolId, name: 'Ghost', stops: [{ routeId: w.a.routes[0].id, stopId: w.a.routes[1].stops[0].id }] },
+      body: {
+        schoolId: w.a.schoolId,
+        name: 'Ghost',
+        stops: [{ routeId: w.a.routes[0].id, stopId: w.a.routes[1].stops[0].id }],
+      },
     });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('invalid_reference');
@@ -143,7 +181,12 @@ describe('conflicts and integrity', () => {
 
   it('refuses a trip whose bus belongs to another school', async () => {
     const r = await t.call('POST', '/api/v1/trips', {
-      body: { routeId: w.a.routes[0].id, busId: w.b.buses[0].id, serviceDate: '2026-09-02', plannedStartAt: '2026-09-02T07:00:00+08:00' },
+      body: {
+        routeId: w.a.routes[0].id,
+        busId: w.b.buses[0].id,
+        serviceDate: '2026-09-02',
+        plannedStartAt: '2026-09-02T07:00:00+08:00',
+      },
     });
     expect(r.status).toBe(400);
     expect(r.body.error.details[0].path).toBe('busId');

@@ -27,7 +27,9 @@ describe('400', () => {
     expectEnvelope(r.body, 'invalid_json');
   });
   it('field details for a bad body', async () => {
-    const r = await t.call('POST', '/api/v1/buses', { body: { schoolId: 'x', plate: '', approvedCapacity: 500, extra: 1 } });
+    const r = await t.call('POST', '/api/v1/buses', {
+      body: { schoolId: 'x', plate: '', approvedCapacity: 500, extra: 1 },
+    });
     expect(r.status).toBe(400);
     expectEnvelope(r.body, 'validation_failed');
     const paths = r.body.error.details.map((d: any) => d.path);
@@ -38,7 +40,9 @@ describe('400', () => {
     expect((await t.call('GET', '/api/v1/buses/abc')).status).toBe(400);
   });
   it('a route path with one point', async () => {
-    const r = await t.call('POST', '/api/v1/routes', { body: { schoolId: w.a.schoolId, name: 'x', path: { type: 'LineString', coordinates: [[121, 31]] } } });
+    const r = await t.call('POST', '/api/v1/routes', {
+      body: { schoolId: w.a.schoolId, name: 'x', path: { type: 'LineString', coordinates: [[121, 31]] } },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.details[0].path).toBe('path.coordinates');
   });
@@ -56,14 +60,21 @@ describe('401', () => {
     expectEnvelope(none.body, 'unauthorized');
     expect((await t.call('GET', '/api/v1/buses', { token: 'bg_nope' })).status).toBe(401);
 
-    const user = await ok(t.call('POST', '/api/v1/users', { body: { name: 'Temp', role: 'guardian', guardianId: w.a.guardians[0].id } }));
+    const user = await ok(
+      t.call('POST', '/api/v1/users', { body: { name: 'Temp', role: 'guardian', guardianId: w.a.guardians[0].id } }),
+    );
     const tok = await ok(t.call('POST', `/api/v1/users/${user.id}/tokens`, { body: {} }));
-    expect((await t.call('GET', '/api/v1/me', { token: tok.token })).body).toMatchObject({ role: 'guardian', guardianId: w.a.guardians[0].id });
+    expect((await t.call('GET', '/api/v1/me', { token: tok.token })).body).toMatchObject({
+      role: 'guardian',
+      guardianId: w.a.guardians[0].id,
+    });
     expect((await t.call('DELETE', `/api/v1/tokens/${tok.id}`)).status).toBe(204);
     expect((await t.call('GET', '/api/v1/me', { token: tok.token })).status).toBe(401);
   });
   it('an expired token', async () => {
-    const user = await ok(t.call('POST', '/api/v1/users', { body: { name: 'Temp2', role: 'guardian', guardianId: w.a.guardians[0].id } }));
+    const user = await ok(
+      t.call('POST', '/api/v1/users', { body: { name: 'Temp2', role: 'guardian', guardianId: w.a.guardians[0].id } }),
+    );
     const expiresAt = new Date(t.clock.nowMs + 60_000).toISOString();
     const tok = await ok(t.call('POST', `/api/v1/users/${user.id}/tokens`, { body: { expiresAt } }));
     expect((await t.call('GET', '/api/v1/me', { token: tok.token })).status).toBe(200);
@@ -93,7 +104,9 @@ describe('500', () => {
     const lines: string[] = [];
     const app = new Hono<AppEnv>();
     app.use('*', requestIdMiddleware());
-    app.onError(errorResponse({ database: t.database, log: createLogger({ write: (l) => lines.push(l) }), now: () => 0 }));
+    app.onError(
+      errorResponse({ database: t.database, log: createLogger({ write: (l) => lines.push(l) }), now: () => 0 }),
+    );
     app.get('/boom', () => {
       throw new Error('secret connection string postgres://u:p@db');
     });
@@ -112,8 +125,11 @@ describe('service endpoints', () => {
     expect((await t.call('GET', '/readyz', { token: null })).body.status).toBe('ready');
     const doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/api/v1/buses', '/api/v1/buses/{id}', '/api/v1/routes/import/gtfs', '/api/v1/users/{id}/tokens']) expect(doc.paths[p], p).toBeDefined();
-    expect(doc.paths['/api/v1/buses'].post.requestBody.content['application/json'].schema.properties.approvedCapacity).toMatchObject({ type: 'integer' });
+    for (const p of ['/api/v1/buses', '/api/v1/buses/{id}', '/api/v1/routes/import/gtfs', '/api/v1/users/{id}/tokens'])
+      expect(doc.paths[p], p).toBeDefined();
+    expect(
+      doc.paths['/api/v1/buses'].post.requestBody.content['application/json'].schema.properties.approvedCapacity,
+    ).toMatchObject({ type: 'integer' });
   });
   it('echoes a request id', async () => {
     const r = await t.call('GET', '/api/v1/buses/99999', { headers: { 'x-request-id': 'trace-42' } });

@@ -15,7 +15,12 @@ const A = (h: number, m = 0, s = 0) => new Date(Date.UTC(2026, 7, 31, h, m, s)).
 beforeAll(async () => {
   t = await createTestApp();
   w = await buildWorld(t);
-  const [a1, a2] = [0, 1].map((i) => ({ busId: w.a.buses[i].id, driverId: w.a.drivers[i].id, routeId: w.a.routes[i].id, schoolId: w.a.schoolId }));
+  const [a1, a2] = [0, 1].map((i) => ({
+    busId: w.a.buses[i].id,
+    driverId: w.a.drivers[i].id,
+    routeId: w.a.routes[i].id,
+    schoolId: w.a.schoolId,
+  }));
   // The report day is 1 Sep in Shanghai: [31 Aug 16:00Z, 1 Sep 16:00Z); the previous day starts 30 Aug 16:00Z.
   ids = await insertViolations(t.database, [
     { ...a1!, episodeKey: 'V1', kind: 'overspeed', severity: 'critical', startedAt: A(23, 30) },
@@ -24,9 +29,22 @@ beforeAll(async () => {
     { ...a2!, episodeKey: 'V4', kind: 'routeDeviation', severity: 'major', startedAt: Z(3, 30) },
     { ...a1!, episodeKey: 'X1', kind: 'overspeed', severity: 'major', startedAt: Z(16) }, // next day already
     { ...a1!, episodeKey: 'P1', kind: 'overspeed', severity: 'minor', startedAt: A(10), dueAt: A(12) },
-    { ...a2!, episodeKey: 'P2', kind: 'fatigue', severity: 'major', startedAt: new Date(Date.UTC(2026, 7, 30, 16)).toISOString() },
+    {
+      ...a2!,
+      episodeKey: 'P2',
+      kind: 'fatigue',
+      severity: 'major',
+      startedAt: new Date(Date.UTC(2026, 7, 30, 16)).toISOString(),
+    },
     { ...a2!, episodeKey: 'P3', kind: 'fatigue', severity: 'major', startedAt: A(15, 59, 59) },
-    { episodeKey: 'B1', kind: 'overspeed', severity: 'major', schoolId: w.b.schoolId, busId: w.b.buses[0].id, startedAt: Z(1) },
+    {
+      episodeKey: 'B1',
+      kind: 'overspeed',
+      severity: 'major',
+      schoolId: w.b.schoolId,
+      busId: w.b.buses[0].id,
+      startedAt: Z(1),
+    },
   ]);
   const move = async (key: string, at: string, body: Record<string, unknown>) => {
     t.clock.nowMs = Date.parse(at);
@@ -44,8 +62,16 @@ beforeAll(async () => {
 
   // Trips ran 1 Sep (07:00 local = 23:00Z on 31 Aug); stops scheduled 07:00 and 07:20 local.
   const [t1, t2] = w.a.trips;
-  await t.database.query(`update trips set status = 'completed', started_at = $2, ended_at = $3 where id = $1`, [t1.id, A(22, 58), A(23, 30)]);
-  await t.database.query(`update trips set status = 'completed', started_at = $2, ended_at = $3 where id = $1`, [t2.id, A(22, 55), A(23, 25)]);
+  await t.database.query(`update trips set status = 'completed', started_at = $2, ended_at = $3 where id = $1`, [
+    t1.id,
+    A(22, 58),
+    A(23, 30),
+  ]);
+  await t.database.query(`update trips set status = 'completed', started_at = $2, ended_at = $3 where id = $1`, [
+    t2.id,
+    A(22, 55),
+    A(23, 25),
+  ]);
   const [s10, s11] = w.a.routes[0].stops.map((s: any) => s.id);
   const [s20, s21] = w.a.routes[1].stops.map((s: any) => s.id);
   await t.database.query(
@@ -59,15 +85,40 @@ beforeAll(async () => {
     [t1.id, t2.id, A(23, 2), s10, w.a.students[0].id, A(23, 28), s11, s20, s21],
   );
   const pts = [];
-  for (let i = 0; i < 40; i++) pts.push({ busId: w.a.buses[0].id, deviceId: w.a.devices[0].id, timeMs: Date.parse(A(22, 58)) + i * 30_000, lat: 31.2, lon: 121.4 });
-  pts.push({ busId: w.a.buses[0].id, deviceId: w.a.devices[0].id, timeMs: Date.parse(A(23, 40)), lat: 31.2, lon: 121.4 });
-  for (let i = 0; i < 30; i++) pts.push({ busId: w.a.buses[1].id, deviceId: w.a.devices[1].id, timeMs: Date.parse(A(22, 55)) + i * 60_000, lat: 31.2, lon: 121.45 });
+  for (let i = 0; i < 40; i++)
+    pts.push({
+      busId: w.a.buses[0].id,
+      deviceId: w.a.devices[0].id,
+      timeMs: Date.parse(A(22, 58)) + i * 30_000,
+      lat: 31.2,
+      lon: 121.4,
+    });
+  pts.push({
+    busId: w.a.buses[0].id,
+    deviceId: w.a.devices[0].id,
+    timeMs: Date.parse(A(23, 40)),
+    lat: 31.2,
+    lon: 121.4,
+  });
+  for (let i = 0; i < 30; i++)
+    pts.push({
+      busId: w.a.buses[1].id,
+      deviceId: w.a.devices[1].id,
+      timeMs: Date.parse(A(22, 55)) + i * 60_000,
+      lat: 31.2,
+      lon: 121.45,
+    });
   await insertPositions(t.database, pts);
   await ok(t.call('PATCH', `/api/v1/drivers/${w.a.drivers[0].id}`, { body: { licenceValidUntil: '2026-09-20' } }), 200);
   await ok(t.call('PATCH', `/api/v1/buses/${w.a.buses[1].id}`, { body: { signValidUntil: '2026-09-01' } }), 200);
 
   t.clock.nowMs = Date.parse(Z(1, 0, 0, 2));
-  report = await ok(t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { schoolId: w.a.schoolId, period: '2026-09-01' } }));
+  report = await ok(
+    t.call('POST', '/api/v1/reports', {
+      token: w.tokens.managerA,
+      body: { schoolId: w.a.schoolId, period: '2026-09-01' },
+    }),
+  );
 }, 60_000);
 afterAll(() => t.close());
 
@@ -75,7 +126,13 @@ const pick = (list: any[]) => list.map((b) => [b.label, b.count, b.previous, b.c
 
 describe('a school’s daily report', () => {
   it('covers the local day in the school’s zone', () => {
-    expect(report).toMatchObject({ kind: 'daily', schoolId: w.a.schoolId, periodKey: '2026-09-01', timeZone: 'Asia/Shanghai', source: 'api' });
+    expect(report).toMatchObject({
+      kind: 'daily',
+      schoolId: w.a.schoolId,
+      periodKey: '2026-09-01',
+      timeZone: 'Asia/Shanghai',
+      source: 'api',
+    });
     expect(report.data.period).toMatchObject({ from: '2026-08-31T16:00:00.000Z', to: '2026-09-01T16:00:00.000Z' });
     expect(report.data.previousPeriod.key).toBe('2026-08-31');
   });
@@ -110,13 +167,23 @@ describe('a school’s daily report', () => {
   it('counts cases opened, closed, dismissed and overdue, and the rectification rate', () => {
     // Closed in the day: V1 and P3 (opened the day before); dismissed: V2 (V3 only after the day ended);
     // overdue at the end: V4 (due 05:00Z) and P1 (due the day before); rate: V1 closed of 4 opened less V2 dismissed.
-    expect(report.data.cases).toEqual({ opened: 4, closed: 2, dismissed: 1, overdue: 2, closedOfOpened: 1, dismissedOfOpened: 1, rectificationRate: 0.3333 });
+    expect(report.data.cases).toEqual({
+      opened: 4,
+      closed: 2,
+      dismissed: 1,
+      overdue: 2,
+      closedOfOpened: 1,
+      dismissedOfOpened: 1,
+      rectificationRate: 0.3333,
+    });
   });
 
   it('measures on-time arrivals at stops from the stored stop events', () => {
     // +90 s on time, +420 s late, −240 s early, one missed.
     const o = report.data.onTime;
-    expect([o.scheduledStops, o.arrived, o.onTime, o.early, o.late, o.missed, o.onTimeRate, o.avgDelayS]).toEqual([4, 3, 1, 1, 1, 1, 0.25, 90]);
+    expect([o.scheduledStops, o.arrived, o.onTime, o.early, o.late, o.missed, o.onTimeRate, o.avgDelayS]).toEqual([
+      4, 3, 1, 1, 1, 1, 0.25, 90,
+    ]);
     expect(o.byRoute.map((r: any) => [r.label, r.arrived, r.onTime, r.early, r.late, r.missed, r.onTimeRate])).toEqual([
       ['Route A1', 2, 1, 0, 1, 0, 0.5],
       ['Route A2', 1, 0, 1, 0, 1, 0],
@@ -140,7 +207,16 @@ describe('a school’s daily report', () => {
   it('measures device uptime over active trip time', () => {
     // A1: 32 trip minutes, fixes every 30 s for the first 20 (the 23:40 fix is after the trip). A2: 30 of 30.
     const u = report.data.deviceUptime;
-    expect(u.devices.map((d: any) => [d.identifier, d.activeTripMinutes, d.minutesWithFix, d.fixes, d.fixesPerMinute, d.uptime])).toEqual([
+    expect(
+      u.devices.map((d: any) => [
+        d.identifier,
+        d.activeTripMinutes,
+        d.minutesWithFix,
+        d.fixes,
+        d.fixesPerMinute,
+        d.uptime,
+      ]),
+    ).toEqual([
       ['A-dev-1', 32, 20, 40, 1.25, 0.625],
       ['A-dev-2', 30, 30, 30, 1, 1],
     ]);
@@ -180,9 +256,19 @@ describe('formats and storage', () => {
   });
 
   it('replaces a report regenerated for the same period, and lists stored reports', async () => {
-    const again = await ok(t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { schoolId: w.a.schoolId, period: '2026-09-01' } }));
+    const again = await ok(
+      t.call('POST', '/api/v1/reports', {
+        token: w.tokens.managerA,
+        body: { schoolId: w.a.schoolId, period: '2026-09-01' },
+      }),
+    );
     expect(again.id).toBe(report.id);
-    const weekly = await ok(t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { schoolId: w.a.schoolId, period: '2026-W36', kind: 'weekly' } }));
+    const weekly = await ok(
+      t.call('POST', '/api/v1/reports', {
+        token: w.tokens.managerA,
+        body: { schoolId: w.a.schoolId, period: '2026-W36', kind: 'weekly' },
+      }),
+    );
     expect(weekly.data.period).toMatchObject({ startDate: '2026-08-31', endDate: '2026-09-07' });
     expect(weekly.data.violations.total).toBe(8); // Mon 31 Aug – Sun 6 Sep local: P1–P3, V1–V4 and X1
     const list = await t.call('GET', `/api/v1/reports?schoolId=${w.a.schoolId}`, { token: w.tokens.managerA });
@@ -190,9 +276,14 @@ describe('formats and storage', () => {
       ['weekly', '2026-W36'],
       ['daily', '2026-09-01'],
     ]);
-    const bad = await t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { schoolId: w.a.schoolId, period: '2026-09-01', kind: 'monthly' } });
+    const bad = await t.call('POST', '/api/v1/reports', {
+      token: w.tokens.managerA,
+      body: { schoolId: w.a.schoolId, period: '2026-09-01', kind: 'monthly' },
+    });
     expect(bad.status).toBe(400);
-    expect((await t.call('POST', '/api/v1/reports', { body: { schoolId: 99999, period: '2026-09' } })).status).toBe(400);
+    expect((await t.call('POST', '/api/v1/reports', { body: { schoolId: 99999, period: '2026-09' } })).status).toBe(
+      400,
+    );
   });
 
   it('makes the district report over every school (admins only)', async () => {
@@ -200,34 +291,61 @@ describe('formats and storage', () => {
     expect(d.schoolId).toBeNull();
     expect(d.data.violations.total).toBe(5);
     expect(d.data.scope.schools).toHaveLength(2);
-    expect((await t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { period: '2026-09-01' } })).status).toBe(403);
+    expect(
+      (await t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { period: '2026-09-01' } })).status,
+    ).toBe(403);
     expect((await t.call('GET', `/api/v1/reports/${d.id}`, { token: w.tokens.managerA })).status).toBe(403);
     const mine = await t.call('GET', '/api/v1/reports', { token: w.tokens.managerA });
     expect(mine.body.items.every((r: any) => r.schoolId === w.a.schoolId)).toBe(true);
   });
 
   it('generates from the command line, by school name, into CSV', async () => {
-    const r = await reportCli(['--school', 'School B', '--period', '2026-09', '--format', 'csv'], { database: t.database, nowMs: t.clock.nowMs });
+    const r = await reportCli(['--school', 'School B', '--period', '2026-09', '--format', 'csv'], {
+      database: t.database,
+      nowMs: t.clock.nowMs,
+    });
     expect(r.code).toBe(0);
     expect(r.output).toContain('violations,total,all,1,0,1');
-    const stored = await t.database.query<{ source: string; scope: string }>('select source, scope from reports where id = $1', [r.reportId]);
+    const stored = await t.database.query<{ source: string; scope: string }>(
+      'select source, scope from reports where id = $1',
+      [r.reportId],
+    );
     expect(stored[0]).toEqual({ source: 'cli', scope: `school:${w.b.schoolId}` });
-    expect((await reportCli(['--school', 'Nowhere', '--period', '2026-09'], { database: t.database, nowMs: 0 })).code).toBe(1);
+    expect(
+      (await reportCli(['--school', 'Nowhere', '--period', '2026-09'], { database: t.database, nowMs: 0 })).code,
+    ).toBe(1);
     expect((await reportCli(['--period', '2026-09'], { database: t.database, nowMs: 0 })).code).toBe(2);
   });
 });
 
 describe('scope', () => {
   it('a manager of school A gets 403 on school B’s reports; other roles get 403 on all', async () => {
-    const b = await ok(t.call('POST', '/api/v1/reports', { token: w.tokens.managerB, body: { schoolId: w.b.schoolId, period: '2026-09-01' } }));
+    const b = await ok(
+      t.call('POST', '/api/v1/reports', {
+        token: w.tokens.managerB,
+        body: { schoolId: w.b.schoolId, period: '2026-09-01' },
+      }),
+    );
     expect((await t.call('GET', `/api/v1/reports/${b.id}`, { token: w.tokens.managerA })).status).toBe(403);
     expect((await t.call('GET', `/api/v1/reports/${b.id}?format=html`, { token: w.tokens.managerA })).status).toBe(403);
-    expect((await t.call('POST', '/api/v1/reports', { token: w.tokens.managerA, body: { schoolId: w.b.schoolId, period: '2026-09-01' } })).status).toBe(403);
-    expect((await t.call('GET', `/api/v1/reports?schoolId=${w.b.schoolId}`, { token: w.tokens.managerA })).status).toBe(403);
+    expect(
+      (
+        await t.call('POST', '/api/v1/reports', {
+          token: w.tokens.managerA,
+          body: { schoolId: w.b.schoolId, period: '2026-09-01' },
+        })
+      ).status,
+    ).toBe(403);
+    expect((await t.call('GET', `/api/v1/reports?schoolId=${w.b.schoolId}`, { token: w.tokens.managerA })).status).toBe(
+      403,
+    );
     for (const token of [w.tokens.guardianA1, w.tokens.attendantA1, w.tokens.deviceA1]) {
       expect((await t.call('GET', '/api/v1/reports', { token })).status).toBe(403);
       expect((await t.call('GET', `/api/v1/reports/${report.id}`, { token })).status).toBe(403);
-      expect((await t.call('POST', '/api/v1/reports', { token, body: { schoolId: w.a.schoolId, period: '2026-09-01' } })).status).toBe(403);
+      expect(
+        (await t.call('POST', '/api/v1/reports', { token, body: { schoolId: w.a.schoolId, period: '2026-09-01' } }))
+          .status,
+      ).toBe(403);
     }
   });
 });

@@ -26,7 +26,12 @@ beforeAll(async () => {
   schoolB = await objectsOf(w.b, 0, w.tokens.managerB);
   doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
   const now = () => t.clock.nowMs;
-  srv = await startLiveServer({ database: t.database, log: silentLogger, now, live: createLiveHub({ database: t.database, log: silentLogger, now }) });
+  srv = await startLiveServer({
+    database: t.database,
+    log: silentLogger,
+    now,
+    live: createLiveHub({ database: t.database, log: silentLogger, now }),
+  });
 }, 300_000);
 afterAll(async () => {
   await srv?.close();
@@ -40,7 +45,9 @@ async function objectsOf(school: SchoolWorld, i: number, managerToken: string): 
      values ($4, 'overspeed', 'major', $1, $2, $3, now()) returning id`,
     [school.schoolId, school.buses[i].id, school.trips[i].id, `sweep-test-${school.schoolId}-${i}`],
   );
-  const report = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: school.schoolId, period: '2026-09-01' } }));
+  const report = await ok(
+    t.call('POST', '/api/v1/reports', { body: { schoolId: school.schoolId, period: '2026-09-01' } }),
+  );
   const manager = (await t.call('GET', '/api/v1/me', { token: managerToken })).body;
   const tokens = await ok(t.call('GET', `/api/v1/users/${manager.userId}/tokens`), 200);
   return {
@@ -70,7 +77,10 @@ async function sweepObjects(token: string, ids: Record<string, number>, hidden: 
     const id = ids[path.split('/')[3]!];
     expect(id, `no object for ${path}: add one to the sweep`).toBeDefined();
     for (const method of Object.keys(ops)) {
-      const r = await t.call(method.toUpperCase(), path.replace('{id}', String(id)), { token, body: method === 'get' || method === 'delete' ? undefined : {} });
+      const r = await t.call(method.toUpperCase(), path.replace('{id}', String(id)), {
+        token,
+        body: method === 'get' || method === 'delete' ? undefined : {},
+      });
       expect(r.status, `${method} ${path}`).toBe(403);
       const text = JSON.stringify(r.body);
       for (const h of hidden) expect(text, `${method} ${path}`).not.toContain(h);
@@ -92,11 +102,17 @@ const topicOf: Record<Topic['kind'], (ids: Record<string, number>) => string> = 
  * no data and none of `hidden`, and nothing else arrives for those topics. `allowed` topics are subscribed
  * first on the same connection, to show the refusals are about scope and not a broken connection.
  */
-async function sweepTopics(token: string, ids: Record<string, number>, hidden: string[], allowed: string[]): Promise<number> {
+async function sweepTopics(
+  token: string,
+  ids: Record<string, number>,
+  hidden: string[],
+  allowed: string[],
+): Promise<number> {
   const client = await connect(srv.wsUrl, { token });
   try {
     await client.waitFor((m) => m.type === 'authenticated', 'authenticated');
-    for (const topic of allowed) expect(await subscribe(client, topic), topic).toMatchObject({ type: 'subscribed', topic });
+    for (const topic of allowed)
+      expect(await subscribe(client, topic), topic).toMatchObject({ type: 'subscribed', topic });
     const refused = Object.values(topicOf).map((topicFor) => topicFor(ids));
     for (const topic of refused) {
       const answer = await subscribe(client, topic);
@@ -119,18 +135,24 @@ describe("a parent and another family's data", () => {
   });
 
   it("a manager of school A gets 403 on every operation on school B's objects", async () => {
-    expect(await sweepObjects(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1'])).toBeGreaterThan(40);
+    expect(
+      await sweepObjects(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1']),
+    ).toBeGreaterThan(40);
   });
 
-  it("every live topic kind of another family answers 403 with no data over a real WebSocket", async () => {
+  it('every live topic kind of another family answers 403 with no data over a real WebSocket', async () => {
     const own = [tripTopic(w.a.trips[0].id), busTopic(w.a.buses[0].id)];
-    expect(await sweepTopics(w.tokens.guardianA1, { ...others, schools: w.a.schoolId }, foreign, own)).toBe(Object.keys(topicOf).length);
+    expect(await sweepTopics(w.tokens.guardianA1, { ...others, schools: w.a.schoolId }, foreign, own)).toBe(
+      Object.keys(topicOf).length,
+    );
     expect(await sweepTopics(w.tokens.guardianA1, others, foreign, [])).toBe(Object.keys(topicOf).length);
   });
 
-  it("a manager of school A gets 403 on every live topic kind of school B over a real WebSocket", async () => {
+  it('a manager of school A gets 403 on every live topic kind of school B over a real WebSocket', async () => {
     const own = [tripTopic(w.a.trips[1].id), busTopic(w.a.buses[1].id), schoolViolationsTopic(w.a.schoolId)];
-    expect(await sweepTopics(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1'], own)).toBe(Object.keys(topicOf).length);
+    expect(await sweepTopics(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1'], own)).toBe(
+      Object.keys(topicOf).length,
+    );
   });
 
   it('no list the parent can read shows another family', async () => {
@@ -143,8 +165,12 @@ describe("a parent and another family's data", () => {
     }
   });
 
-  it('cannot ask for another family\'s notices or another school\'s violations by query', async () => {
-    expect((await t.call('GET', `/api/v1/notices?guardianId=${w.a.guardians[1].id}`, { token: w.tokens.guardianA1 })).status).toBe(403);
-    expect((await t.call('GET', `/api/v1/violations?schoolId=${w.b.schoolId}`, { token: w.tokens.guardianA1 })).status).toBe(403);
+  it("cannot ask for another family's notices or another school's violations by query", async () => {
+    expect(
+      (await t.call('GET', `/api/v1/notices?guardianId=${w.a.guardians[1].id}`, { token: w.tokens.guardianA1 })).status,
+    ).toBe(403);
+    expect(
+      (await t.call('GET', `/api/v1/violations?schoolId=${w.b.schoolId}`, { token: w.tokens.guardianA1 })).status,
+    ).toBe(403);
   });
 });

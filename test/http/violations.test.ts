@@ -58,7 +58,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const nowMs = () => t.clock.nowMs;
-const overdue = (g: Gen) => g.dueAt != null && Date.parse(g.dueAt) < nowMs() && ['open', 'acknowledged', 'rectifying'].includes(g.status!);
+const overdue = (g: Gen) =>
+  g.dueAt != null && Date.parse(g.dueAt) < nowMs() && ['open', 'acknowledged', 'rectifying'].includes(g.status!);
 const byTimeDesc = (x: Gen, y: Gen) => y.startUs - x.startUs || y.id - x.id;
 const byTimeAsc = (x: Gen, y: Gen) => x.startUs - y.startUs || x.id - y.id;
 const bySeverity = (x: Gen, y: Gen) => rank[x.severity] - rank[y.severity] || byTimeDesc(x, y);
@@ -67,7 +68,9 @@ async function walk(query: string, token: string = w.tokens.managerA, limit = 17
   const out: any[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 200; pages++) {
-    const r = await t.call('GET', `/api/v1/violations?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+    const r = await t.call('GET', `/api/v1/violations?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, {
+      token,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.items.length).toBeLessThanOrEqual(limit);
     out.push(...r.body.items);
@@ -87,9 +90,15 @@ describe('violation list', () => {
 
   it('sorts by severity (critical first, then newest) with filters on severity, status and bus', async () => {
     const busId = w.a.buses[1].id;
-    const items = await walk(`sort=severity&severity=critical,major&status=open,acknowledged&busId=${busId}`, w.tokens.managerA, 37);
+    const items = await walk(
+      `sort=severity&severity=critical,major&status=open,acknowledged&busId=${busId}`,
+      w.tokens.managerA,
+      37,
+    );
     const expected = gens
-      .filter((g) => g.busId === busId && g.severity !== 'minor' && (g.status === 'open' || g.status === 'acknowledged'))
+      .filter(
+        (g) => g.busId === busId && g.severity !== 'minor' && (g.status === 'open' || g.status === 'acknowledged'),
+      )
       .sort(bySeverity);
     expect(expected.length).toBeGreaterThan(100);
     expect(items.map((i) => i.id)).toEqual(expected.map((g) => g.id));
@@ -98,9 +107,18 @@ describe('violation list', () => {
   it('filters by kind and time range, oldest first (admin, across schools)', async () => {
     const from = new Date(baseMs + 100 * 60_000).toISOString();
     const to = new Date(baseMs + 700 * 60_000).toISOString();
-    const items = await walk(`sort=time&kind=overspeed,routeDeviation&from=${from}&to=${to}`, 'test-admin-token-0123456789', 250);
+    const items = await walk(
+      `sort=time&kind=overspeed,routeDeviation&from=${from}&to=${to}`,
+      'test-admin-token-0123456789',
+      250,
+    );
     const expected = gens
-      .filter((g) => (g.kind === 'overspeed' || g.kind === 'routeDeviation') && g.startUs >= Date.parse(from) * 1000 && g.startUs < Date.parse(to) * 1000)
+      .filter(
+        (g) =>
+          (g.kind === 'overspeed' || g.kind === 'routeDeviation') &&
+          g.startUs >= Date.parse(from) * 1000 &&
+          g.startUs < Date.parse(to) * 1000,
+      )
       .sort(byTimeAsc);
     expect(items.map((i) => i.id)).toEqual(expected.map((g) => g.id));
     expect(new Set(items.map((i) => i.schoolId)).size).toBe(2);
@@ -119,7 +137,9 @@ describe('violation list', () => {
   });
 
   it('counts by kind, severity and status with the same filters', async () => {
-    const r = await t.call('GET', `/api/v1/violations/counts?schoolId=${w.a.schoolId}&severity=critical`, { token: w.tokens.managerA });
+    const r = await t.call('GET', `/api/v1/violations/counts?schoolId=${w.a.schoolId}&severity=critical`, {
+      token: w.tokens.managerA,
+    });
     expect(r.status).toBe(200);
     const sel = gens.filter((g) => g.schoolId === w.a.schoolId && g.severity === 'critical');
     expect(r.body.total).toBe(sel.length);
@@ -130,14 +150,29 @@ describe('violation list', () => {
   });
 
   it('refuses bad queries with 400', async () => {
-    for (const q of ['cursor=nonsense', 'severity=huge', 'status=open,wat', 'from=yesterday', 'sort=random', 'limit=0', 'overdue=maybe', 'colour=red']) {
+    for (const q of [
+      'cursor=nonsense',
+      'severity=huge',
+      'status=open,wat',
+      'from=yesterday',
+      'sort=random',
+      'limit=0',
+      'overdue=maybe',
+      'colour=red',
+    ]) {
       const r = await t.call('GET', `/api/v1/violations?${q}`, { token: w.tokens.managerA });
       expect(r.status, q).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
     }
     // A time-sorted cursor cannot continue a severity-sorted list.
     const first = await t.call('GET', '/api/v1/violations?limit=1', { token: w.tokens.managerA });
-    expect((await t.call('GET', `/api/v1/violations?sort=severity&cursor=${first.body.nextCursor}`, { token: w.tokens.managerA })).status).toBe(400);
+    expect(
+      (
+        await t.call('GET', `/api/v1/violations?sort=severity&cursor=${first.body.nextCursor}`, {
+          token: w.tokens.managerA,
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -163,7 +198,15 @@ describe('violation detail', () => {
     ]);
     // A fix every 30 s from 5 min before to 5 min after.
     const pts = [];
-    for (let s = -300; s <= 360; s += 30) pts.push({ busId: bus.id, deviceId: dev.id, timeMs: startMs + s * 1000, lat: 31.2 + s * 1e-5, lon: 121.4, speedKph: 50 });
+    for (let s = -300; s <= 360; s += 30)
+      pts.push({
+        busId: bus.id,
+        deviceId: dev.id,
+        timeMs: startMs + s * 1000,
+        lat: 31.2 + s * 1e-5,
+        lon: 121.4,
+        speedKph: 50,
+      });
     await insertPositions(t.database, pts);
     const id = ids.get('detail-1')!;
     const r = await t.call('GET', `/api/v1/violations/${id}`, { token: w.tokens.managerA });
@@ -180,7 +223,9 @@ describe('violation detail', () => {
     expect(line.properties.coordTimes.at(-1)).toBe(new Date(endMs + 120_000).toISOString());
     expect(line.properties.episodeFromIndex).toBe(4);
     expect(line.properties.episodeToIndex).toBe(6);
-    expect(track.features.find((f: any) => f.properties.role === 'episodeStart').geometry.coordinates).toEqual([121.4, 31.2]);
+    expect(track.features.find((f: any) => f.properties.role === 'episodeStart').geometry.coordinates).toEqual([
+      121.4, 31.2,
+    ]);
     const wide = await t.call('GET', `/api/v1/violations/${id}?marginS=300`, { token: w.tokens.managerA });
     expect(wide.body.track.features[0].geometry.coordinates.length).toBe(23);
     expect((await t.call('GET', '/api/v1/violations/999999', { token: w.tokens.managerA })).status).toBe(404);
@@ -190,12 +235,18 @@ describe('violation detail', () => {
 describe('scope', () => {
   it('a manager of school A gets 403 on school B’s violations', async () => {
     const bId = gens.find((g) => g.schoolId === w.b.schoolId)!.id;
-    for (const path of [`/api/v1/violations/${bId}`, `/api/v1/violations?schoolId=${w.b.schoolId}`, `/api/v1/violations/counts?schoolId=${w.b.schoolId}`]) {
+    for (const path of [
+      `/api/v1/violations/${bId}`,
+      `/api/v1/violations?schoolId=${w.b.schoolId}`,
+      `/api/v1/violations/counts?schoolId=${w.b.schoolId}`,
+    ]) {
       const r = await t.call('GET', path, { token: w.tokens.managerA });
       expect(r.status, path).toBe(403);
       expect(r.body.error.code).toBe('forbidden');
     }
-    const own = await t.call('GET', `/api/v1/violations?schoolId=${w.b.schoolId}&limit=5`, { token: w.tokens.managerB });
+    const own = await t.call('GET', `/api/v1/violations?schoolId=${w.b.schoolId}&limit=5`, {
+      token: w.tokens.managerB,
+    });
     expect(own.status).toBe(200);
     expect(own.body.items.every((i: any) => i.schoolId === w.b.schoolId)).toBe(true);
   });
@@ -203,7 +254,12 @@ describe('scope', () => {
   it('guardians, attendants and devices get 403 on every violation endpoint', async () => {
     const aId = gens.find((g) => g.schoolId === w.a.schoolId)!.id;
     for (const token of [w.tokens.guardianA1, w.tokens.attendantA1, w.tokens.deviceA1]) {
-      for (const path of ['/api/v1/violations', '/api/v1/violations/counts', `/api/v1/violations/${aId}`, `/api/v1/violations/${aId}/actions`]) {
+      for (const path of [
+        '/api/v1/violations',
+        '/api/v1/violations/counts',
+        `/api/v1/violations/${aId}`,
+        `/api/v1/violations/${aId}/actions`,
+      ]) {
         expect((await t.call('GET', path, { token })).status, path).toBe(403);
       }
     }

@@ -36,7 +36,19 @@ describe('fuzz', () => {
   });
 
   it('session handler on well-framed frames with arbitrary ids, flags and bodies', () => {
-    const msgIds = fc.constantFrom(0x0001, 0x0002, 0x0003, 0x0100, 0x0102, 0x0200, 0x0201, 0x0702, 0x0704, 0x1005, 0x0900);
+    const msgIds = fc.constantFrom(
+      0x0001,
+      0x0002,
+      0x0003,
+      0x0100,
+      0x0102,
+      0x0200,
+      0x0201,
+      0x0702,
+      0x0704,
+      0x1005,
+      0x0900,
+    );
     fc.assert(
       fc.property(
         msgIds,
@@ -45,7 +57,13 @@ describe('fuzz', () => {
         fc.option(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }))),
         (msgId, body, v2019, sub) => {
           const frame = encodeJt808Frame(
-            { msgId, phone: '13912345678', serial: 1, version: v2019 ? 2019 : 2013, ...(sub ? { packetTotal: sub[0], packetIndex: sub[1] } : {}) },
+            {
+              msgId,
+              phone: '13912345678',
+              serial: 1,
+              version: v2019 ? 2019 : 2013,
+              ...(sub ? { packetTotal: sub[0], packetIndex: sub[1] } : {}),
+            },
             body,
           );
           const r = handleJt808Frame(authed, frame, ctx);
@@ -79,10 +97,18 @@ describe('fuzz', () => {
   it('OsmAnd decoder on arbitrary targets and bodies', () => {
     const body = fc.oneof(fc.string(), fc.json(), fc.constant(''));
     fc.assert(
-      fc.property(fc.string(), body, fc.option(fc.constantFrom('application/json', 'application/x-www-form-urlencoded')), (target, b, ct) => {
-        const r = decodeOsmand({ target: `/?${target}`, body: b, contentType: ct ?? undefined }, { receivedMs: 1_700_000_000_000 });
-        for (const f of r.fixes) expect(Number.isFinite(f.lat) && Number.isFinite(f.timeMs)).toBe(true);
-      }),
+      fc.property(
+        fc.string(),
+        body,
+        fc.option(fc.constantFrom('application/json', 'application/x-www-form-urlencoded')),
+        (target, b, ct) => {
+          const r = decodeOsmand(
+            { target: `/?${target}`, body: b, contentType: ct ?? undefined },
+            { receivedMs: 1_700_000_000_000 },
+          );
+          for (const f of r.fixes) expect(Number.isFinite(f.lat) && Number.isFinite(f.timeMs)).toBe(true);
+        },
+      ),
       RUNS,
     );
   });

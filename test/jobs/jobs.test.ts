@@ -27,15 +27,22 @@ const rows = <T = any>(q: string, p: unknown[] = []) => t.database.query<T>(q, p
 describe('trip lateness', () => {
   // Every world trip is planned for 2026-09-01 07:00 in Shanghai = 2026-08-31 23:00 UTC.
   const planned = Date.UTC(2026, 7, 31, 23, 0, 0);
-  const lateRows = () => rows<{ episode_key: string; peak_value: number; ended_at: Date | null; started_at: Date; trip_id: number }>(
-    `select * from violations where kind = 'tripLate' order by trip_id`,
-  );
+  const lateRows = () =>
+    rows<{ episode_key: string; peak_value: number; ended_at: Date | null; started_at: Date; trip_id: number }>(
+      `select * from violations where kind = 'tripLate' order by trip_id`,
+    );
 
   it('flags nothing before 10 minutes, then one row per trip that re-runs update in place', async () => {
-    expect((await runTripLateness(t.database.db, planned + 9 * 60_000 + 59_000, { lateAfterMin: 10, lateLookbackH: 12 })).late).toBe(0);
+    expect(
+      (await runTripLateness(t.database.db, planned + 9 * 60_000 + 59_000, { lateAfterMin: 10, lateLookbackH: 12 }))
+        .late,
+    ).toBe(0);
     expect(await lateRows()).toHaveLength(0);
     const told: number[] = [];
-    const [out] = await runJob({ ...deps, onTripLate: (tripId) => told.push(tripId) }, 'tripLateness', { nowMs: planned + 10 * 60_000, timeZone: SH });
+    const [out] = await runJob({ ...deps, onTripLate: (tripId) => told.push(tripId) }, 'tripLateness', {
+      nowMs: planned + 10 * 60_000,
+      timeZone: SH,
+    });
     expect(out).toMatchObject({ status: 'succeeded', result: { late: 3 } });
     // The guardians of each late trip are told (the notice service stores each notice once).
     expect(told.sort((x, y) => x - y)).toEqual([...w.a.trips, ...w.b.trips].map((x) => x.id).sort((x, y) => x - y));
@@ -50,9 +57,16 @@ describe('trip lateness', () => {
 
   it('ends the episode with the real lateness once the trip starts, and leaves it ended', async () => {
     const trip = w.a.trips[0];
-    await rows(`update trips set status = 'active', started_at = $2 where id = $1`, [trip.id, new Date(planned + 22 * 60_000).toISOString()]);
+    await rows(`update trips set status = 'active', started_at = $2 where id = $1`, [
+      trip.id,
+      new Date(planned + 22 * 60_000).toISOString(),
+    ]);
     const out = await runTripLateness(t.database.db, planned + 25 * 60_000, { lateAfterMin: 10, lateLookbackH: 12 });
-    expect(out).toEqual({ late: 2, resolved: 1, lateTripIds: [w.a.trips[1].id, w.b.trips[0].id].sort((x, y) => x - y) });
+    expect(out).toEqual({
+      late: 2,
+      resolved: 1,
+      lateTripIds: [w.a.trips[1].id, w.b.trips[0].id].sort((x, y) => x - y),
+    });
     await runTripLateness(t.database.db, planned + 30 * 60_000, { lateAfterMin: 10, lateLookbackH: 12 });
     const row = (await lateRows()).find((x) => x.trip_id === trip.id)!;
     expect(new Date(row.ended_at!).getTime()).toBe(planned + 22 * 60_000);
@@ -63,7 +77,9 @@ describe('trip lateness', () => {
 
 describe('compliance expiries job', () => {
   it('turns expired, expiring and missing items into cases once per school and day, and ends renewed ones', async () => {
-    await t.call('PATCH', `/api/v1/drivers/${w.a.drivers[0].id}`, { body: { licenceValidUntil: '2026-09-20', lastAnnualReview: '2026-03-01' } });
+    await t.call('PATCH', `/api/v1/drivers/${w.a.drivers[0].id}`, {
+      body: { licenceValidUntil: '2026-09-20', lastAnnualReview: '2026-03-01' },
+    });
     await t.call('PATCH', `/api/v1/buses/${w.a.buses[1].id}`, { body: { inspectionValidUntil: '2026-08-31' } });
     const at = Date.UTC(2026, 7, 31, 22, 0, 0); // 06:00 on 1 Sep in Shanghai
     const first = await runJob(deps, 'complianceExpiries', { nowMs: at, timeZone: SH });
@@ -73,7 +89,10 @@ describe('compliance expiries job', () => {
     ]);
     // A: licence expiring (19 days), inspection expired, driver 2 has no annual review. B: its driver has none either.
     expect(first[0]!.result).toMatchObject({ expired: 1, expiring: 1, missing: 1, upserted: 3, resolved: 0 });
-    const cases = () => rows<{ episode_key: string; severity: string; ended_at: Date | null; school_id: number }>(`select * from violations where kind = 'complianceExpiry' order by episode_key`);
+    const cases = () =>
+      rows<{ episode_key: string; severity: string; ended_at: Date | null; school_id: number }>(
+        `select * from violations where kind = 'complianceExpiry' order by episode_key`,
+      );
     const before = await cases();
     expect(before).toHaveLength(4);
     expect(before.find((c) => c.episode_key.startsWith('compliance:busInspection'))!.severity).toBe('major');
@@ -100,15 +119,21 @@ describe('compliance expiries job', () => {
       ['annualReview', 'missing', null],
       ['driverLicence', 'expiring', 19],
     ]);
-    const wide = await t.call('GET', '/api/v1/compliance/expiries?withinDays=200&subjectType=bus', { token: w.tokens.managerA });
+    const wide = await t.call('GET', '/api/v1/compliance/expiries?withinDays=200&subjectType=bus', {
+      token: w.tokens.managerA,
+    });
     expect(wide.body.items.map((i: any) => [i.kind, i.subjectId])).toEqual([
       ['busInspection', w.a.buses[0].id],
       ['busSign', w.a.buses[0].id],
       ['busSign', w.a.buses[1].id],
       ['busInspection', w.a.buses[1].id],
     ]);
-    expect((await t.call('GET', `/api/v1/compliance/expiries?schoolId=${w.b.schoolId}`, { token: w.tokens.managerA })).status).toBe(403);
-    for (const token of [w.tokens.guardianA1, w.tokens.attendantA1, w.tokens.deviceA1]) expect((await t.call('GET', '/api/v1/compliance/expiries', { token })).status).toBe(403);
+    expect(
+      (await t.call('GET', `/api/v1/compliance/expiries?schoolId=${w.b.schoolId}`, { token: w.tokens.managerA }))
+        .status,
+    ).toBe(403);
+    for (const token of [w.tokens.guardianA1, w.tokens.attendantA1, w.tokens.deviceA1])
+      expect((await t.call('GET', '/api/v1/compliance/expiries', { token })).status).toBe(403);
     expect((await t.call('GET', '/api/v1/compliance/expiries?withinDays=-1')).status).toBe(400);
   });
 });
@@ -119,16 +144,27 @@ describe('retention', () => {
     const bus = w.b.buses[0];
     const dev = w.b.devices[0];
     const pts = [];
-    for (let i = 0; i < 25; i++) pts.push({ busId: bus.id, deviceId: dev.id, timeMs: now - 40 * 86_400_000 + i * 1000, lat: 31.2, lon: 121.6 });
-    for (let i = 0; i < 5; i++) pts.push({ busId: bus.id, deviceId: dev.id, timeMs: now - 10 * 86_400_000 + i * 1000, lat: 31.2, lon: 121.6 });
+    for (let i = 0; i < 25; i++)
+      pts.push({ busId: bus.id, deviceId: dev.id, timeMs: now - 40 * 86_400_000 + i * 1000, lat: 31.2, lon: 121.6 });
+    for (let i = 0; i < 5; i++)
+      pts.push({ busId: bus.id, deviceId: dev.id, timeMs: now - 10 * 86_400_000 + i * 1000, lat: 31.2, lon: 121.6 });
     await insertPositions(t.database, pts);
-    const count = async () => Number((await rows<{ n: number }>('select count(*)::int as n from positions where bus_id = $1', [bus.id]))[0]!.n);
-    const partial = await runRetention(t.database, now, { keepRawPositionsDays: 30, retentionChunkRows: 7, retentionMaxChunks: 2 });
+    const count = async () =>
+      Number((await rows<{ n: number }>('select count(*)::int as n from positions where bus_id = $1', [bus.id]))[0]!.n);
+    const partial = await runRetention(t.database, now, {
+      keepRawPositionsDays: 30,
+      retentionChunkRows: 7,
+      retentionMaxChunks: 2,
+    });
     expect(partial).toMatchObject({ deleted: 14, chunks: 2, complete: false });
     expect(await count()).toBe(16);
     const job = { ...deps, config: { keepRawPositionsDays: 30, retentionChunkRows: 7 } };
     const [out] = await runJob(job, 'retention', { nowMs: now, timeZone: SH });
-    expect(out).toMatchObject({ status: 'succeeded', period: '2026-09-11', result: { deleted: 11, chunks: 2, complete: true } });
+    expect(out).toMatchObject({
+      status: 'succeeded',
+      period: '2026-09-11',
+      result: { deleted: 11, chunks: 2, complete: true },
+    });
     expect(await count()).toBe(5);
     expect((await runJob(job, 'retention', { nowMs: now + 60_000, timeZone: SH }))[0]!.status).toBe('skipped');
   });
@@ -167,7 +203,9 @@ describe('device offline tick and job runs', () => {
     expect(second.map((o) => o.status)).toEqual(['skipped', 'skipped', 'skipped']);
     // A zone with no schools produces nothing (and no district report outside the default zone).
     expect(await runJob(deps, 'dailyReport', { nowMs: at, timeZone: 'Asia/Urumqi' })).toEqual([]);
-    const stored = await rows<{ scope: string; period_key: string; source: string }>('select scope, period_key, source from reports order by scope');
+    const stored = await rows<{ scope: string; period_key: string; source: string }>(
+      'select scope, period_key, source from reports order by scope',
+    );
     expect(stored).toEqual([
       { scope: 'district', period_key: '2026-09-01', source: 'schedule' },
       { scope: `school:${w.a.schoolId}`, period_key: '2026-09-01', source: 'schedule' },

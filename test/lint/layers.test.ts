@@ -11,7 +11,9 @@ const at = (file: string) => join(root, file);
 
 describe('layers/boundaries', () => {
   it('keeps src/core pure', () => {
-    expect(violation(at('src/core/rules/overspeed.ts'), '../../store/db', false)).toMatch(/src\/core imports nothing outside itself/);
+    expect(violation(at('src/core/rules/overspeed.ts'), '../../store/db', false)).toMatch(
+      /src\/core imports nothing outside itself/,
+    );
     expect(violation(at('src/core/rules/overspeed.ts'), '../../store/db', true)).toMatch(/src\/core/);
     expect(violation(at('src/core/engine.ts'), 'node:fs', false)).toMatch(/pure/);
     expect(violation(at('src/core/engine.ts'), 'postgres', false)).toMatch(/pure/);
@@ -43,9 +45,12 @@ describe('layers/boundaries', () => {
 
   it('is what ESLint reports for an import of src/store inside src/core', async () => {
     const eslint = new ESLint({ cwd: root });
-    const [result] = await eslint.lintText("import { createDatabase } from '../store/db';\nexport const x = createDatabase;\n", {
-      filePath: at('src/core/example.ts'),
-    });
+    const [result] = await eslint.lintText(
+      "import { createDatabase } from '../store/db';\nexport const x = createDatabase;\n",
+      {
+        filePath: at('src/core/example.ts'),
+      },
+    );
     const messages = result!.messages.filter((m) => m.ruleId === 'layers/boundaries');
     expect(messages).toHaveLength(1);
     expect(messages[0]!.message).toBe('src/core imports nothing outside itself (found src/store)');

@@ -42,7 +42,11 @@ afterAll(async () => {
 });
 
 async function post(path: string, token: string, body: unknown) {
-  const res = await fetch(srv.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(srv.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -58,24 +62,56 @@ describe('boarding notices over the live channel', () => {
       expect((await subscribe(otherParent, `trip:${w.a.trips[1].id}`)).type).toBe('subscribed');
       expect((await post(`/api/v1/trips/${trip.id}/check-in`, w.tokens.attendantA1, {})).status).toBe(200);
 
-      const on = { type: 'student', clientId: 'on-1', recordedAt: new Date(DAY0_MS + 60_000).toISOString(), studentId: child.id, event: 'boarded', stopId: first.id };
+      const on = {
+        type: 'student',
+        clientId: 'on-1',
+        recordedAt: new Date(DAY0_MS + 60_000).toISOString(),
+        studentId: child.id,
+        event: 'boarded',
+        stopId: first.id,
+      };
       const r1 = await post(`/api/v1/trips/${trip.id}/boarding`, w.tokens.attendantA1, { records: [on] });
       expect(r1.status, JSON.stringify(r1.body)).toBe(200);
-      const boarded = await parent.waitFor((m) => m.type === 'notice' && m.data.kind === 'student.boarded', 'boarded notice');
+      const boarded = await parent.waitFor(
+        (m) => m.type === 'notice' && m.data.kind === 'student.boarded',
+        'boarded notice',
+      );
       expect(boarded.topic).toBe(`trip:${trip.id}`);
       expect(boarded.data.payload).toMatchObject({ tripId: trip.id });
 
       t.clock.nowMs = DAY0_MS + 20 * 60_000;
-      const off = { type: 'student', clientId: 'off-1', recordedAt: new Date(DAY0_MS + 19 * 60_000).toISOString(), studentId: child.id, event: 'gotOff', stopId: school.id };
+      const off = {
+        type: 'student',
+        clientId: 'off-1',
+        recordedAt: new Date(DAY0_MS + 19 * 60_000).toISOString(),
+        studentId: child.id,
+        event: 'gotOff',
+        stopId: school.id,
+      };
       // sent twice (an offline resend): one notice
-      expect((await post(`/api/v1/trips/${trip.id}/boarding`, w.tokens.attendantA1, { records: [off] })).status).toBe(200);
-      expect((await post(`/api/v1/trips/${trip.id}/boarding`, w.tokens.attendantA1, { records: [on, off] })).body.applied).toEqual([]);
-      const gotOff = await parent.waitFor((m) => m.type === 'notice' && m.data.kind === 'student.alighted', 'got-off notice');
+      expect((await post(`/api/v1/trips/${trip.id}/boarding`, w.tokens.attendantA1, { records: [off] })).status).toBe(
+        200,
+      );
+      expect(
+        (await post(`/api/v1/trips/${trip.id}/boarding`, w.tokens.attendantA1, { records: [on, off] })).body.applied,
+      ).toEqual([]);
+      const gotOff = await parent.waitFor(
+        (m) => m.type === 'notice' && m.data.kind === 'student.alighted',
+        'got-off notice',
+      );
       expect(gotOff.seq).toBeGreaterThan(boarded.seq);
       await new Promise((r) => setTimeout(r, 100));
-      expect(parent.of('notice').map((m) => m.data.kind).filter((k: string) => k.startsWith('student.'))).toEqual(['student.boarded', 'student.alighted']);
+      expect(
+        parent
+          .of('notice')
+          .map((m) => m.data.kind)
+          .filter((k: string) => k.startsWith('student.')),
+      ).toEqual(['student.boarded', 'student.alighted']);
       expect(otherParent.of('notice')).toEqual([]);
-      const stored = await t.database.query<{ kind: string }>("select kind from notices where guardian_id = $1 and kind like 'student.%' order by id", [w.a.guardians[0].id]);
+      const stored = await t.database.query<{ kind: string }>(
+        "select kind from notices where guardian_id = $1 and kind like 'student.%' order by id",
+        [w.a.guardians[0].id],
+      );
       expect(stored.map((s) => s.kind)).toEqual(['student.boarded', 'student.alighted']);
     } finally {
       await parent.close();

@@ -59,7 +59,14 @@ describe('hub (fake sinks)', () => {
     sink.buffered = 0;
     hub.flush();
     const data = sent.filter((m) => DATA.has(m.type));
-    expect(data.map((m) => `${m.type}:${m.data.i}`)).toEqual(['trip:0', 'trip:250', 'trip:500', 'trip:750', 'position:999', 'eta:999']);
+    expect(data.map((m) => `${m.type}:${m.data.i}`)).toEqual([
+      'trip:0',
+      'trip:250',
+      'trip:500',
+      'trip:750',
+      'position:999',
+      'eta:999',
+    ]);
     const seqs = data.map((m) => m.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });
@@ -112,11 +119,21 @@ describe('ws transport', () => {
   beforeAll(async () => {
     t = await createTestApp();
     const school = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'S', lat: 31.2, lon: 121.4 } }));
-    const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: 'SLOW-1', approvedCapacity: 40 } }));
+    const bus = await ok(
+      t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: 'SLOW-1', approvedCapacity: 40 } }),
+    );
     busId = bus.id;
     const now = () => t.clock.nowMs;
-    live = createLiveHub({ database: t.database, log: silentLogger, now, limits: { highWaterBytes: 16 * 1024, maxBufferedBytes: 512 * 1024 } });
-    srv = await startLiveServer({ database: t.database, log: silentLogger, now, live }, { heartbeatMs: 600, flushMs: 10, closeTimeoutMs: 200 });
+    live = createLiveHub({
+      database: t.database,
+      log: silentLogger,
+      now,
+      limits: { highWaterBytes: 16 * 1024, maxBufferedBytes: 512 * 1024 },
+    });
+    srv = await startLiveServer(
+      { database: t.database, log: silentLogger, now, live },
+      { heartbeatMs: 600, flushMs: 10, closeTimeoutMs: 200 },
+    );
   });
   afterAll(async () => {
     await srv?.close();

@@ -37,19 +37,73 @@ beforeAll(async () => {
         body: {
           schoolId,
           name: `Line ${tag}`,
-          path: { type: 'LineString', coordinates: [[LON0, 31.2], [lonAt(3400), 31.2]] },
-          stops: STOPS_M.map((m, i) => ({ name: `Stop ${i + 1}`, lat: 31.2, lon: lonAt(m), scheduledTime: `07:0${i * 2}` })),
+          path: {
+            type: 'LineString',
+            coordinates: [
+              [LON0, 31.2],
+              [lonAt(3400), 31.2],
+            ],
+          },
+          stops: STOPS_M.map((m, i) => ({
+            name: `Stop ${i + 1}`,
+            lat: 31.2,
+            lon: lonAt(m),
+            scheduledTime: `07:0${i * 2}`,
+          })),
         },
       }),
     );
-    const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId, plate: `DW-${tag}`, approvedCapacity: 40, signValidUntil: '2027-01-01', inspectionValidUntil: '2027-01-01' } }));
-    await ok(t.call('POST', '/api/v1/devices', { body: { schoolId, busId: bus.id, protocol: 'json', identifier: `dw-${tag}`, secret: 'secret-123' } }));
+    const bus = await ok(
+      t.call('POST', '/api/v1/buses', {
+        body: {
+          schoolId,
+          plate: `DW-${tag}`,
+          approvedCapacity: 40,
+          signValidUntil: '2027-01-01',
+          inspectionValidUntil: '2027-01-01',
+        },
+      }),
+    );
+    await ok(
+      t.call('POST', '/api/v1/devices', {
+        body: { schoolId, busId: bus.id, protocol: 'json', identifier: `dw-${tag}`, secret: 'secret-123' },
+      }),
+    );
     // The child waits at the third stop.
-    const student = await ok(t.call('POST', '/api/v1/students', { body: { schoolId, name: `Child ${tag}`, stops: [{ routeId: route.id, stopId: route.stops[2].id }] } }));
-    const guardian = await ok(t.call('POST', '/api/v1/guardians', { body: { schoolId, name: `Parent ${tag}`, studentIds: [student.id], locale: 'en', noticePreferences: { approachMetres: 300 } } }));
-    const trip = await ok(t.call('POST', '/api/v1/trips', { body: { routeId: route.id, busId: bus.id, serviceDate: '2026-09-01', plannedStartAt: '2026-09-01T07:00:00+08:00' } }));
+    const student = await ok(
+      t.call('POST', '/api/v1/students', {
+        body: { schoolId, name: `Child ${tag}`, stops: [{ routeId: route.id, stopId: route.stops[2].id }] },
+      }),
+    );
+    const guardian = await ok(
+      t.call('POST', '/api/v1/guardians', {
+        body: {
+          schoolId,
+          name: `Parent ${tag}`,
+          studentIds: [student.id],
+          locale: 'en',
+          noticePreferences: { approachMetres: 300 },
+        },
+      }),
+    );
+    const trip = await ok(
+      t.call('POST', '/api/v1/trips', {
+        body: {
+          routeId: route.id,
+          busId: bus.id,
+          serviceDate: '2026-09-01',
+          plannedStartAt: '2026-09-01T07:00:00+08:00',
+        },
+      }),
+    );
     const user = await insertUser(t.database.db, { name: `Parent ${tag}`, role: 'guardian', guardianId: guardian.id });
-    lines.push({ tripId: trip.id, device: undefined as unknown as DeviceInfo, stopIds: route.stops.map((s: { id: number }) => String(s.id)), token: (await issueToken(t.database.db, user.id)).token, identifier: `dw-${tag}` });
+    lines.push({
+      tripId: trip.id,
+      device: undefined as unknown as DeviceInfo,
+      stopIds: route.stops.map((s: { id: number }) => String(s.id)),
+      token: (await issueToken(t.database.db, user.id)).token,
+      identifier: `dw-${tag}`,
+    });
   }
   const now = () => t.clock.nowMs;
   ingest = createIngest({ database: t.database, log: silentLogger, now, writer: { maxDelayMs: 1 } });
@@ -71,7 +125,17 @@ afterAll(async () => {
 async function send(line: (typeof lines)[number], fixes: { s: number; xM: number; kph: number }[]) {
   for (const f of fixes) {
     const timeMs = START_MS + 30_000 + f.s * 1000;
-    const fix: Fix = { deviceId: line.identifier, protocol: 'json', timeMs, lat: 31.2, lon: lonAt(f.xM), speedKph: f.kph, valid: true, alarms: [], attributes: {} };
+    const fix: Fix = {
+      deviceId: line.identifier,
+      protocol: 'json',
+      timeMs,
+      lat: 31.2,
+      lon: lonAt(f.xM),
+      speedKph: f.kph,
+      valid: true,
+      alarms: [],
+      attributes: {},
+    };
     t.clock.nowMs = timeMs + 300;
     await ingest.submitFixes(line.device, [fix], t.clock.nowMs);
   }
@@ -80,7 +144,9 @@ async function send(line: (typeof lines)[number], fixes: { s: number; xM: number
 }
 
 async function restEta(line: (typeof lines)[number]) {
-  const r = await fetch(`${srv.url}/api/v1/trips/${line.tripId}/eta`, { headers: { authorization: `Bearer ${line.token}` } });
+  const r = await fetch(`${srv.url}/api/v1/trips/${line.tripId}/eta`, {
+    headers: { authorization: `Bearer ${line.token}` },
+  });
   expect(r.status).toBe(200);
   return (await r.json()) as { source: string; atStopId: string | null; stops: { stopId: string; etaMs: number }[] };
 }
@@ -117,13 +183,18 @@ describe('ETA while dwelling', () => {
     expect(rest.source).toBe('live');
     expect(rest.atStopId).toBe(line.stopIds[k]);
     expect(rest.stops.map((x) => x.stopId)).toEqual(expected);
-    expect(parent.of('trip').some((m) => m.data.event === 'stop.departed' && m.data.stopId === line.stopIds[k])).toBe(false);
+    expect(parent.of('trip').some((m) => m.data.event === 'stop.departed' && m.data.stopId === line.stopIds[k])).toBe(
+      false,
+    );
 
     // Departure: now the served stop leaves the list, and only then.
     const leave: { s: number; xM: number; kph: number }[] = [];
     for (let x = 1600; x <= 1800; x += 10) leave.push({ s: s++, xM: x, kph: 36 });
     await send(line, leave);
-    await parent.waitFor((m) => m.type === 'trip' && m.data.event === 'stop.departed' && m.data.stopId === line.stopIds[k], 'departure from the child’s stop');
+    await parent.waitFor(
+      (m) => m.type === 'trip' && m.data.event === 'stop.departed' && m.data.stopId === line.stopIds[k],
+      'departure from the child’s stop',
+    );
     const after = await restEta(line);
     expect(after.atStopId).toBeNull();
     expect(after.stops.map((x) => x.stopId)).toEqual(line.stopIds.slice(k + 1));

@@ -1,6 +1,15 @@
 // The pure ETA: learned profiles, today's pace, dwell, the timetable fallback and the push threshold.
 import { describe, expect, it } from 'vitest';
-import { estimateEtas, etasChanged, initialPace, learnRouteProfile, scheduledInstants, timetableEtas, updatePace, type StopHistoryEvent } from '../../src/live/eta';
+import {
+  estimateEtas,
+  etasChanged,
+  initialPace,
+  learnRouteProfile,
+  scheduledInstants,
+  timetableEtas,
+  updatePace,
+  type StopHistoryEvent,
+} from '../../src/live/eta';
 
 const stops = [
   { id: 'a', alongM: 0 },
@@ -82,7 +91,15 @@ describe('estimateEtas', () => {
 
   it('counts the rest of the current dwell before driving on', () => {
     const pace = { ...initialPace(), movingSpeedMps: 10 };
-    const atStop = estimateEtas({ stops, nextIdx: 2, progressM: 1000, nowMs: 1_000_000, pace, profile, atStop: { idx: 1, arrivedMs: 1_000_000 - 20_000 } });
+    const atStop = estimateEtas({
+      stops,
+      nextIdx: 2,
+      progressM: 1000,
+      nowMs: 1_000_000,
+      pace,
+      profile,
+      atStop: { idx: 1, arrivedMs: 1_000_000 - 20_000 },
+    });
     const gone = estimateEtas({ stops, nextIdx: 2, progressM: 1000, nowMs: 1_000_000, pace, profile });
     // The stop the bus is at stays first in the list, due now, until the bus departs.
     expect(atStop.map((e) => e.stopId)).toEqual(['b', 'c']);
@@ -91,7 +108,14 @@ describe('estimateEtas', () => {
   });
 
   it('without pace or history uses the default speed', () => {
-    const [b] = estimateEtas({ stops, nextIdx: 1, progressM: 0, nowMs: 0, pace: initialPace(), defaults: { speedMps: 4 } });
+    const [b] = estimateEtas({
+      stops,
+      nextIdx: 1,
+      progressM: 0,
+      nowMs: 0,
+      pace: initialPace(),
+      defaults: { speedMps: 4 },
+    });
     expect(b!.etaMs).toBe(250_000);
   });
 });
@@ -99,7 +123,15 @@ describe('estimateEtas', () => {
 describe('timetable and push threshold', () => {
   it('falls back to the schedule, shifted by a late start', () => {
     const planned = Date.parse('2026-09-01T07:00:00+08:00');
-    const sched = scheduledInstants(new Map([['a', 7 * 3600], ['b', 7 * 3600 + 300], ['c', null]]), planned, 480);
+    const sched = scheduledInstants(
+      new Map([
+        ['a', 7 * 3600],
+        ['b', 7 * 3600 + 300],
+        ['c', null],
+      ]),
+      planned,
+      480,
+    );
     expect(sched.get('a')).toBe(planned);
     expect(sched.get('b')).toBe(planned + 300_000);
     expect(sched.has('c')).toBe(false);

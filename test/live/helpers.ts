@@ -19,7 +19,10 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-export async function startLiveServer(deps: AppDeps & { live: LiveService }, opts: AttachLiveOptions = {}): Promise<LiveServer> {
+export async function startLiveServer(
+  deps: AppDeps & { live: LiveService },
+  opts: AttachLiveOptions = {},
+): Promise<LiveServer> {
   const app = createApp(deps);
   // Idempotent with the hook in createApp: Hono takes the first matching route.
   registerLive(app, new ApiRegistry(), deps);
@@ -50,7 +53,10 @@ export interface LiveClient {
   close(): Promise<void>;
 }
 
-export async function connect(url: string, opts: { token?: string; headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<LiveClient> {
+export async function connect(
+  url: string,
+  opts: { token?: string; headers?: Record<string, string>; autoPong?: boolean } = {},
+): Promise<LiveClient> {
   const headers = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   const ws = new WebSocket(url, { headers, autoPong: opts.autoPong ?? true });
@@ -66,7 +72,9 @@ export async function connect(url: string, opts: { token?: string; headers?: Rec
       }
     }
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -82,7 +90,10 @@ export async function connect(url: string, opts: { token?: string; headers?: Rec
       const found = messages.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages.slice(-5))}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages.slice(-5))}`)),
+          timeoutMs,
+        );
         waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       });
     },

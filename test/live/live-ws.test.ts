@@ -42,7 +42,13 @@ beforeAll(async () => {
       body: {
         schoolId,
         name: 'Live route',
-        path: { type: 'LineString', coordinates: [[LON0, 31.2], [lonAt(SCHOOL_M + 200), 31.2]] },
+        path: {
+          type: 'LineString',
+          coordinates: [
+            [LON0, 31.2],
+            [lonAt(SCHOOL_M + 200), 31.2],
+          ],
+        },
         stops: [
           { name: 'Start', lat: 31.2, lon: LON0, scheduledTime: '07:00' },
           { name: 'Middle', lat: 31.2, lon: lonAt(MIDDLE_M), scheduledTime: '07:03' },
@@ -52,14 +58,44 @@ beforeAll(async () => {
     }),
   );
   middleStopId = route.stops[1].id;
-  const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId, plate: 'LIVE-1', approvedCapacity: 40, signValidUntil: '2027-01-01', inspectionValidUntil: '2027-01-01' } }));
-  busId = bus.id;
-  await ok(t.call('POST', '/api/v1/devices', { body: { schoolId, busId, protocol: 'json', identifier: 'L-dev-1', secret: 'secret-123' } }));
-  const student = await ok(t.call('POST', '/api/v1/students', { body: { schoolId, name: 'Xiao Ming', stops: [{ routeId: route.id, stopId: middleStopId }] } }));
-  const guardian = await ok(
-    t.call('POST', '/api/v1/guardians', { body: { schoolId, name: 'Parent L', studentIds: [student.id], locale: 'en', noticePreferences: { approachMetres: 500 } } }),
+  const bus = await ok(
+    t.call('POST', '/api/v1/buses', {
+      body: {
+        schoolId,
+        plate: 'LIVE-1',
+        approvedCapacity: 40,
+        signValidUntil: '2027-01-01',
+        inspectionValidUntil: '2027-01-01',
+      },
+    }),
   );
-  const trip = await ok(t.call('POST', '/api/v1/trips', { body: { routeId: route.id, busId, serviceDate: '2026-09-01', plannedStartAt: '2026-09-01T07:00:00+08:00' } }));
+  busId = bus.id;
+  await ok(
+    t.call('POST', '/api/v1/devices', {
+      body: { schoolId, busId, protocol: 'json', identifier: 'L-dev-1', secret: 'secret-123' },
+    }),
+  );
+  const student = await ok(
+    t.call('POST', '/api/v1/students', {
+      body: { schoolId, name: 'Xiao Ming', stops: [{ routeId: route.id, stopId: middleStopId }] },
+    }),
+  );
+  const guardian = await ok(
+    t.call('POST', '/api/v1/guardians', {
+      body: {
+        schoolId,
+        name: 'Parent L',
+        studentIds: [student.id],
+        locale: 'en',
+        noticePreferences: { approachMetres: 500 },
+      },
+    }),
+  );
+  const trip = await ok(
+    t.call('POST', '/api/v1/trips', {
+      body: { routeId: route.id, busId, serviceDate: '2026-09-01', plannedStartAt: '2026-09-01T07:00:00+08:00' },
+    }),
+  );
   tripId = trip.id;
   const user = await insertUser(t.database.db, { name: 'Parent L', role: 'guardian', guardianId: guardian.id });
   guardianToken = (await issueToken(t.database.db, user.id)).token;
@@ -91,7 +127,17 @@ async function drive(seconds: number, step: (s: number) => { dxM?: number; offse
     const st = step(s);
     xM += st.dxM ?? 0;
     const timeMs = START_MS + 30_000 + driveS * 1000;
-    batch.push({ deviceId: 'L-dev-1', protocol: 'json', timeMs, lat: 31.2, lon: lonAt(xM + (st.offsetM ?? 0)), speedKph: st.kph, valid: true, alarms: [], attributes: {} });
+    batch.push({
+      deviceId: 'L-dev-1',
+      protocol: 'json',
+      timeMs,
+      lat: 31.2,
+      lon: lonAt(xM + (st.offsetM ?? 0)),
+      speedKph: st.kph,
+      valid: true,
+      alarms: [],
+      attributes: {},
+    });
     if (batch.length === 5 || s === seconds - 1) {
       t.clock.nowMs = timeMs + 500;
       await ingest.submitFixes(device, batch, t.clock.nowMs);
@@ -113,7 +159,12 @@ describe('live tracking over WebSocket', () => {
     parent = await connect(srv.wsUrl, { token: guardianToken });
     await parent.waitFor((m) => m.type === 'authenticated', 'authenticated');
     expect((await subscribe(parent, `trip:${tripId}`)).type).toBe('subscribed');
-    for (const topic of [`bus:${w.a.buses[0].id}`, `trip:${w.a.trips[0].id}`, `trip:${w.b.trips[0].id}`, `school:${w.a.schoolId}:violations`]) {
+    for (const topic of [
+      `bus:${w.a.buses[0].id}`,
+      `trip:${w.a.trips[0].id}`,
+      `trip:${w.b.trips[0].id}`,
+      `school:${w.a.schoolId}:violations`,
+    ]) {
       const answer = await subscribe(parent, topic);
       expect(answer, topic).toMatchObject({ type: 'error', status: 403, code: 'forbidden', topic });
     }
@@ -138,7 +189,10 @@ describe('live tracking over WebSocket', () => {
     await drive(10, () => ({ kph: 0 })); // at the first stop
     await drive(95, cruise(36)); // 950 m: 450 m before the child's stop
     const lastFixMs = START_MS + 30_000 + driveS * 1000;
-    const lastPos = await parent.waitFor((m) => m.type === 'position' && m.data.timeMs === lastFixMs, 'the latest position');
+    const lastPos = await parent.waitFor(
+      (m) => m.type === 'position' && m.data.timeMs === lastFixMs,
+      'the latest position',
+    );
     expect(parent.of('position', `trip:${tripId}`).length).toBeGreaterThan(5);
     expect(lastPos.data.busId).toBe(busId);
     expect(lastPos.data.lon).toBeCloseTo(lonAt(xM), 5);
@@ -153,7 +207,9 @@ describe('live tracking over WebSocket', () => {
     expect(approaching.data.payload.remainingM).toBeLessThanOrEqual(500);
     expect(approaching.data.text).toMatch(/approaching the Middle stop/);
     // Seqs on the topic only grow.
-    const seqs = parent.messages.filter((m) => m.topic === `trip:${tripId}` && typeof m.seq === 'number').map((m) => m.seq);
+    const seqs = parent.messages
+      .filter((m) => m.topic === `trip:${tripId}` && typeof m.seq === 'number')
+      .map((m) => m.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(new Set(seqs).size).toBe(seqs.length);
     // The family of the other route got nothing.
@@ -161,7 +217,11 @@ describe('live tracking over WebSocket', () => {
   });
 
   it('answers the REST twins with the same scope', async () => {
-    const get = (path: string, token: string) => fetch(srv.url + path, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const get = (path: string, token: string) =>
+      fetch(srv.url + path, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as any,
+      }));
     const pos = await get(`/api/v1/trips/${tripId}/position`, guardianToken);
     expect(pos.status).toBe(200);
     expect(pos.body.position.lon).toBeCloseTo(lonAt(xM), 5);
@@ -186,7 +246,9 @@ describe('live tracking over WebSocket', () => {
   });
 
   it('replays exactly the missed notices to a client reconnecting with its last seq; dwell and jitter repeat nothing', async () => {
-    const lastSeq = Math.max(...parent.messages.filter((m) => m.topic === `trip:${tripId}` && typeof m.seq === 'number').map((m) => m.seq));
+    const lastSeq = Math.max(
+      ...parent.messages.filter((m) => m.topic === `trip:${tripId}` && typeof m.seq === 'number').map((m) => m.seq),
+    );
     await parent.close();
     await drive(45, cruise(36)); // arrives at the child's stop
     // Dwell 40 s, jittering across the arrival radius (50 m) but inside the departure margin (70 m).
@@ -213,7 +275,10 @@ describe('live tracking over WebSocket', () => {
     await drive(140, cruise(36));
     await reconnect.waitFor((m) => m.type === 'notice' && m.data.kind === 'school.arrived', 'school.arrived');
     expect(noticeKinds(reconnect)).toEqual(['stop.arrived', 'stop.departed', 'school.arrived']);
-    const rows = await t.database.query<{ kind: string; n: number }>('select kind, count(*)::int as n from notices where trip_id = $1 group by kind order by kind', [tripId]);
+    const rows = await t.database.query<{ kind: string; n: number }>(
+      'select kind, count(*)::int as n from notices where trip_id = $1 group by kind order by kind',
+      [tripId],
+    );
     expect(rows).toEqual([
       { kind: 'approaching', n: 1 },
       { kind: 'school.arrived', n: 1 },
@@ -232,7 +297,10 @@ describe('live tracking over WebSocket', () => {
   it('delivers boarding notices to the child’s guardians only, once', async () => {
     const c = await connect(srv.wsUrl, { token: guardianToken });
     await subscribe(c, `trip:${tripId}`);
-    const rows = await t.database.query<{ student_id: number }>('select student_id from student_stops where stop_id = $1', [middleStopId]);
+    const rows = await t.database.query<{ student_id: number }>(
+      'select student_id from student_stops where stop_id = $1',
+      [middleStopId],
+    );
     const input = { tripId, studentId: rows[0]!.student_id, boarded: true, timeMs: t.clock.nowMs };
     expect(await live.notices.noticeBoarding(input)).toHaveLength(1);
     expect(await live.notices.noticeBoarding(input)).toHaveLength(0);
@@ -260,7 +328,9 @@ describe('live tracking over WebSocket', () => {
   it('tells guardians about a substituted bus and a trip not started, once each', async () => {
     const c = await connect(srv.wsUrl, { token: guardianToken });
     await subscribe(c, `trip:${tripId}`);
-    expect((await live.notices.noticeBusSubstituted(tripId, { previousBusId: w.a.buses[1].id })).map((n) => n.kind)).toEqual(['bus.substituted']);
+    expect(
+      (await live.notices.noticeBusSubstituted(tripId, { previousBusId: w.a.buses[1].id })).map((n) => n.kind),
+    ).toEqual(['bus.substituted']);
     expect(await live.notices.noticeBusSubstituted(tripId, { previousBusId: w.a.buses[1].id })).toHaveLength(0);
     const n = await c.waitFor((m) => m.type === 'notice' && m.data.kind === 'bus.substituted', 'substituted');
     expect(n.data.text).toContain('LIVE-1');

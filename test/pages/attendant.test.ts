@@ -3,7 +3,20 @@
 // database exactly once; onboard count turns red over capacity; the end-of-trip sweep ends the trip.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, TZ, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
+import {
+  ARTIFACTS,
+  TZ,
+  hhmm,
+  launchBrowser,
+  lonAt,
+  newPage,
+  ok,
+  type PagesServer,
+  phone,
+  startPagesServer,
+  today,
+  tokenFor,
+} from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -14,14 +27,22 @@ let students: { id: number; name: string }[];
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
   const t = srv.t;
-  const school = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'Attendant School', lat: 31.2, lon: 121.5, timeZone: TZ } }));
+  const school = await ok(
+    t.call('POST', '/api/v1/schools', { body: { name: 'Attendant School', lat: 31.2, lon: 121.5, timeZone: TZ } }),
+  );
   const startMs = Date.now() - 10 * 60_000;
   const route = await ok(
     t.call('POST', '/api/v1/routes', {
       body: {
         schoolId: school.id,
         name: 'River line',
-        path: { type: 'LineString', coordinates: [[lonAt(0), 31.2], [lonAt(3000), 31.2]] },
+        path: {
+          type: 'LineString',
+          coordinates: [
+            [lonAt(0), 31.2],
+            [lonAt(3000), 31.2],
+          ],
+        },
         stops: [
           { name: 'Bridge', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
           { name: 'Market', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
@@ -30,18 +51,60 @@ beforeAll(async () => {
       },
     }),
   );
-  const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: 'AT-303', approvedCapacity: 3, signValidUntil: '2099-01-01', inspectionValidUntil: '2099-01-01' } }));
-  const driver = await ok(
-    t.call('POST', '/api/v1/drivers', {
-      body: { schoolId: school.id, name: 'Driver Wang', birthDate: '1980-01-01', licenceClass: 'A1', licenceFirstIssued: '2005-01-01', schoolBusEndorsement: true, qualificationCertNo: 'Q-1', qualificationCertExpiry: '2099-06-30', lastAnnualReview: today() },
+  const bus = await ok(
+    t.call('POST', '/api/v1/buses', {
+      body: {
+        schoolId: school.id,
+        plate: 'AT-303',
+        approvedCapacity: 3,
+        signValidUntil: '2099-01-01',
+        inspectionValidUntil: '2099-01-01',
+      },
     }),
   );
-  const attendant = await ok(t.call('POST', '/api/v1/attendants', { body: { schoolId: school.id, name: 'Attendant Li', trainingValidUntil: '2099-01-01' } }));
+  const driver = await ok(
+    t.call('POST', '/api/v1/drivers', {
+      body: {
+        schoolId: school.id,
+        name: 'Driver Wang',
+        birthDate: '1980-01-01',
+        licenceClass: 'A1',
+        licenceFirstIssued: '2005-01-01',
+        schoolBusEndorsement: true,
+        qualificationCertNo: 'Q-1',
+        qualificationCertExpiry: '2099-06-30',
+        lastAnnualReview: today(),
+      },
+    }),
+  );
+  const attendant = await ok(
+    t.call('POST', '/api/v1/attendants', {
+      body: { schoolId: school.id, name: 'Attendant Li', trainingValidUntil: '2099-01-01' },
+    }),
+  );
   students = [];
-  for (const [name, stop] of [['Lin Lin', 0], ['Zhang Wei', 1]] as const)
-    students.push(await ok(t.call('POST', '/api/v1/students', { body: { schoolId: school.id, name, stops: [{ routeId: route.id, stopId: route.stops[stop].id }] } })));
+  for (const [name, stop] of [
+    ['Lin Lin', 0],
+    ['Zhang Wei', 1],
+  ] as const)
+    students.push(
+      await ok(
+        t.call('POST', '/api/v1/students', {
+          body: { schoolId: school.id, name, stops: [{ routeId: route.id, stopId: route.stops[stop].id }] },
+        }),
+      ),
+    );
   const trip = await ok(
-    t.call('POST', '/api/v1/trips', { body: { routeId: route.id, busId: bus.id, driverId: driver.id, attendantId: attendant.id, serviceDate: today(), plannedStartAt: new Date(startMs).toISOString() } }),
+    t.call('POST', '/api/v1/trips', {
+      body: {
+        routeId: route.id,
+        busId: bus.id,
+        driverId: driver.id,
+        attendantId: attendant.id,
+        serviceDate: today(),
+        plannedStartAt: new Date(startMs).toISOString(),
+      },
+    }),
   );
   tripId = trip.id;
   token = await tokenFor(t, { name: 'Attendant Li', role: 'attendant', attendantId: attendant.id });
@@ -58,7 +121,10 @@ describe('attendant page', () => {
   it('queues boardings offline and across a reload, sends each exactly once, shows over capacity, sweeps', async () => {
     const { context, page, console } = await newPage(browser, phone);
     await page.goto(`${srv.url}/attendant#token=${token}`);
-    await page.getByTestId('trips').getByRole('button', { name: /River line/ }).click();
+    await page
+      .getByTestId('trips')
+      .getByRole('button', { name: /River line/ })
+      .click();
     await page.getByTestId('check-in').click();
     const checks = page.getByTestId('checks');
     await checks.locator('li').first().waitFor();
@@ -102,16 +168,23 @@ describe('attendant page', () => {
     await page.unroute('**/api/v1/trips/*/boarding');
     await page.getByRole('button', { name: 'Send now' }).click();
     await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending'), { timeout: 10_000 }).toBe('0');
-    const rows = await srv.t.database.query<{ client_id: string; kind: string; student_id: number | null; boarded: number }>(
-      'select client_id, kind, student_id, boarded from boarding_records where trip_id = $1 order by recorded_at',
-      [tripId],
-    );
+    const rows = await srv.t.database.query<{
+      client_id: string;
+      kind: string;
+      student_id: number | null;
+      boarded: number;
+    }>('select client_id, kind, student_id, boarded from boarding_records where trip_id = $1 order by recorded_at', [
+      tripId,
+    ]);
     expect(rows).toHaveLength(4);
     expect(new Set(rows.map((r) => r.client_id)).size).toBe(4);
     expect(rows.filter((r) => r.kind === 'student').map((r) => r.student_id)).toEqual([students[0]!.id]);
     expect(rows.reduce((n, r) => n + r.boarded, 0)).toBe(4);
     await expect.poll(() => page.getByTestId('onboard').getAttribute('data-onboard')).toBe('4');
-    const [over] = await srv.t.database.query<{ n: number }>("select count(*)::int as n from violations where trip_id = $1 and kind = 'overCapacity'", [tripId]);
+    const [over] = await srv.t.database.query<{ n: number }>(
+      "select count(*)::int as n from violations where trip_id = $1 and kind = 'overCapacity'",
+      [tripId],
+    );
     expect(over!.n).toBe(1);
 
     // Everyone gets off at school; the sweep confirms the bus is empty and ends the trip.
@@ -123,10 +196,16 @@ describe('attendant page', () => {
     await expect.poll(() => page.getByTestId('onboard').getAttribute('data-onboard')).toBe('0');
     await page.getByRole('button', { name: 'End trip: check the bus is empty' }).click();
     await page.getByTestId('sweep-empty').click();
-    await page.getByTestId('sweep').getByText(/Confirmed empty at/).waitFor();
+    await page
+      .getByTestId('sweep')
+      .getByText(/Confirmed empty at/)
+      .waitFor();
     const [trip] = await srv.t.database.query<{ status: string }>('select status from trips where id = $1', [tripId]);
     expect(trip!.status).toBe('completed');
-    const [total] = await srv.t.database.query<{ n: number }>('select count(*)::int as n from boarding_records where trip_id = $1', [tripId]);
+    const [total] = await srv.t.database.query<{ n: number }>(
+      'select count(*)::int as n from boarding_records where trip_id = $1',
+      [tripId],
+    );
     expect(total!.n).toBe(8);
     await page.screenshot({ path: `${ARTIFACTS}/attendant.png`, fullPage: true });
     expect(console.errors.filter((e) => !OFFLINE_NOISE.test(e))).toEqual([]);

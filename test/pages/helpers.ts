@@ -79,7 +79,14 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -95,7 +102,10 @@ export function watchConsole(page: Page): { errors: string[] } {
 
 export const phone = { viewport: { width: 390, height: 800 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-export async function newPage(browser: Browser, opts: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page; console: { errors: string[] } }> {
+export async function newPage(
+  browser: Browser,
+  opts: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ context: BrowserContext; page: Page; console: { errors: string[] } }> {
   const context = await browser.newContext({ locale: 'en-US', ...opts });
   const page = await context.newPage();
   return { context, page, console: watchConsole(page) };
@@ -108,7 +118,12 @@ export const lonAt = (xM: number) => LON0 + xM / M_PER_DEG_LON;
 
 /** HH:MM of an instant in the school's time zone. */
 export function hhmm(ms: number): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: TZ,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms);
 }
 export const today = (ms = Date.now()) => localDate(TZ, ms);
 
@@ -138,7 +153,17 @@ export class Driver {
     for (let i = 0; i < seconds; i++) {
       this.s++;
       this.xM += kph / 3.6;
-      batch.push({ deviceId: this.identifier, protocol: 'json', timeMs: this.startMs + this.s * 1000, lat: 31.2, lon: lonAt(this.xM), speedKph: kph, valid: true, alarms: [], attributes: {} });
+      batch.push({
+        deviceId: this.identifier,
+        protocol: 'json',
+        timeMs: this.startMs + this.s * 1000,
+        lat: 31.2,
+        lon: lonAt(this.xM),
+        speedKph: kph,
+        valid: true,
+        alarms: [],
+        attributes: {},
+      });
       if (batch.length === 5 || i === seconds - 1) {
         await this.srv.ingest.submitFixes(device, batch, Date.now());
         batch = [];

@@ -22,13 +22,55 @@ beforeAll(async () => {
   const lon0 = a.routes[0].path.coordinates[0][0];
   await insertPositions(
     srv.t.database,
-    Array.from({ length: 60 }, (_, i) => ({ busId: bus.id, deviceId: a.devices[0].id, timeMs: t0 + i * 5000, lat: 31.2, lon: lon0 + i * 0.0003, speedKph: 30 + i })),
+    Array.from({ length: 60 }, (_, i) => ({
+      busId: bus.id,
+      deviceId: a.devices[0].id,
+      timeMs: t0 + i * 5000,
+      lat: 31.2,
+      lon: lon0 + i * 0.0003,
+      speedKph: 30 + i,
+    })),
   );
   ids = await insertViolations(srv.t.database, [
-    { episodeKey: 'speed-1', kind: 'overspeed', severity: 'critical', schoolId: a.schoolId, busId: bus.id, routeId: a.routes[0].id, startedAt: new Date(t0 + 100_000).toISOString(), endedAt: new Date(t0 + 200_000).toISOString(), startLat: 31.2, startLon: lon0 + 0.006, evidence: { peakKph: 81, limitKph: 40 } },
-    { episodeKey: 'cap-1', kind: 'overCapacity', severity: 'major', schoolId: a.schoolId, busId: a.buses[1].id, startedAt: new Date(t0 + 300_000).toISOString() },
-    { episodeKey: 'late-1', kind: 'deviceOffline', severity: 'minor', status: 'acknowledged', schoolId: a.schoolId, busId: bus.id, startedAt: new Date(t0 - 86_400_000 * 3).toISOString(), dueAt: new Date(Date.now() - 86_400_000).toISOString() },
-    { episodeKey: 'b-1', kind: 'overspeed', severity: 'critical', schoolId: w.b.schoolId, busId: w.b.buses[0].id, startedAt: new Date(t0).toISOString() },
+    {
+      episodeKey: 'speed-1',
+      kind: 'overspeed',
+      severity: 'critical',
+      schoolId: a.schoolId,
+      busId: bus.id,
+      routeId: a.routes[0].id,
+      startedAt: new Date(t0 + 100_000).toISOString(),
+      endedAt: new Date(t0 + 200_000).toISOString(),
+      startLat: 31.2,
+      startLon: lon0 + 0.006,
+      evidence: { peakKph: 81, limitKph: 40 },
+    },
+    {
+      episodeKey: 'cap-1',
+      kind: 'overCapacity',
+      severity: 'major',
+      schoolId: a.schoolId,
+      busId: a.buses[1].id,
+      startedAt: new Date(t0 + 300_000).toISOString(),
+    },
+    {
+      episodeKey: 'late-1',
+      kind: 'deviceOffline',
+      severity: 'minor',
+      status: 'acknowledged',
+      schoolId: a.schoolId,
+      busId: bus.id,
+      startedAt: new Date(t0 - 86_400_000 * 3).toISOString(),
+      dueAt: new Date(Date.now() - 86_400_000).toISOString(),
+    },
+    {
+      episodeKey: 'b-1',
+      kind: 'overspeed',
+      severity: 'critical',
+      schoolId: w.b.schoolId,
+      busId: w.b.buses[0].id,
+      startedAt: new Date(t0).toISOString(),
+    },
   ]);
 }, 60_000);
 
@@ -47,7 +89,11 @@ describe('manager page', () => {
     // Overdue marker and severity colour.
     const late = page.locator(`tr[data-id="${ids.get('late-1')}"]`);
     expect(await late.locator('[data-overdue]').count()).toBe(1);
-    expect(await page.locator(`tr[data-id="${ids.get('speed-1')}"] .sev`).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(179, 38, 30)');
+    expect(
+      await page
+        .locator(`tr[data-id="${ids.get('speed-1')}"] .sev`)
+        .evaluate((el) => getComputedStyle(el).backgroundColor),
+    ).toBe('rgb(179, 38, 30)');
 
     await page.getByLabel('Overdue only').check();
     await expect.poll(() => rows.count()).toBe(1);
@@ -76,16 +122,24 @@ describe('manager page', () => {
     await page.locator('[data-testid="case-status"][data-status="closed"]').waitFor();
     expect(await page.getByTestId('trail').locator('li').count()).toBe(3);
     await page.screenshot({ path: `${ARTIFACTS}/manager-violation.png` });
-    const [v] = await srv.t.database.query<{ status: string; owner_user_id: number | null }>('select status, owner_user_id from violations where id = $1', [ids.get('speed-1')]);
+    const [v] = await srv.t.database.query<{ status: string; owner_user_id: number | null }>(
+      'select status, owner_user_id from violations where id = $1',
+      [ids.get('speed-1')],
+    );
     expect(v!.status).toBe('closed');
     expect(v!.owner_user_id).not.toBeNull();
-    const trail = await srv.t.database.query<{ to_status: string; note: string | null }>('select to_status, note from case_actions where violation_id = $1 order by id', [ids.get('speed-1')]);
+    const trail = await srv.t.database.query<{ to_status: string; note: string | null }>(
+      'select to_status, note from case_actions where violation_id = $1 order by id',
+      [ids.get('speed-1')],
+    );
     expect(trail.map((r) => r.to_status)).toEqual(['acknowledged', 'rectifying', 'closed']);
     expect(trail[1]!.note).toContain('Driver briefed');
 
     // Back to the list: the closed case left the active filter.
     await page.getByRole('link', { name: '← All violations' }).click();
-    await expect.poll(() => page.getByTestId('violations-summary').textContent()).toBe('No violations match these filters.');
+    await expect
+      .poll(() => page.getByTestId('violations-summary').textContent())
+      .toBe('No violations match these filters.');
     expect(console.errors).toEqual([]);
     await context.close();
   });
@@ -111,14 +165,19 @@ describe('manager page', () => {
     await page.getByLabel('Approved capacity').fill('36');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
-    const [bus] = await srv.t.database.query<{ approved_capacity: number }>('select approved_capacity from buses where id = $1', [w.a.buses[1].id]);
+    const [bus] = await srv.t.database.query<{ approved_capacity: number }>(
+      'select approved_capacity from buses where id = $1',
+      [w.a.buses[1].id],
+    );
     expect(bus!.approved_capacity).toBe(36);
     expect(console.errors).toEqual([]);
     await context.close();
   });
 
   it('shows the Traccar Client settings of an OsmAnd device as a QR code', async () => {
-    const device = await srv.t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', label: 'Phone on bus 2' } });
+    const device = await srv.t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', label: 'Phone on bus 2' },
+    });
     expect(device.status).toBe(201);
     const identifier: string = device.body.identifier;
     const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
@@ -141,7 +200,9 @@ describe('manager page', () => {
       const data = ctx.getImageData(0, 0, canvas.width, canvas.height);
       return { width: data.width, height: data.height, data: Array.from(data.data) };
     });
-    expect(decodeQR({ width: pixels.width, height: pixels.height, data: new Uint8Array(pixels.data) })).toBe(`${serverUrl}/?id=${identifier}`);
+    expect(decodeQR({ width: pixels.width, height: pixels.height, data: new Uint8Array(pixels.data) })).toBe(
+      `${serverUrl}/?id=${identifier}`,
+    );
     await page.screenshot({ path: `${ARTIFACTS}/manager-phone-setup.png` });
     expect(console.errors).toEqual([]);
     await context.close();

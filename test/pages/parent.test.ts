@@ -4,7 +4,21 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, Driver, TZ, hhmm, launchBrowser, lonAt, newPage, ok, type PagesServer, phone, startPagesServer, today, tokenFor } from './helpers';
+import {
+  ARTIFACTS,
+  Driver,
+  TZ,
+  hhmm,
+  launchBrowser,
+  lonAt,
+  newPage,
+  ok,
+  type PagesServer,
+  phone,
+  startPagesServer,
+  today,
+  tokenFor,
+} from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -27,7 +41,13 @@ beforeAll(async () => {
       body: {
         schoolId,
         name: 'Harbour line',
-        path: { type: 'LineString', coordinates: [[lonAt(0), 31.2], [lonAt(3000), 31.2]] },
+        path: {
+          type: 'LineString',
+          coordinates: [
+            [lonAt(0), 31.2],
+            [lonAt(3000), 31.2],
+          ],
+        },
         stops: [
           { name: 'Start', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
           { name: 'Middle', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
@@ -36,12 +56,49 @@ beforeAll(async () => {
       },
     }),
   );
-  const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId, plate: 'PG-101', approvedCapacity: 40, signValidUntil: '2099-01-01', inspectionValidUntil: '2099-01-01' } }));
-  await ok(t.call('POST', '/api/v1/devices', { body: { schoolId, busId: bus.id, protocol: 'json', identifier: 'pg-dev-1', secret: 'secret-123' } }));
-  const student = await ok(t.call('POST', '/api/v1/students', { body: { schoolId, name: 'Xiao Ming', stops: [{ routeId: route.id, stopId: route.stops[1].id }] } }));
-  const guardian = await ok(t.call('POST', '/api/v1/guardians', { body: { schoolId, name: 'Parent L', studentIds: [student.id], locale: 'en', noticePreferences: { approachMetres: 500 } } }));
+  const bus = await ok(
+    t.call('POST', '/api/v1/buses', {
+      body: {
+        schoolId,
+        plate: 'PG-101',
+        approvedCapacity: 40,
+        signValidUntil: '2099-01-01',
+        inspectionValidUntil: '2099-01-01',
+      },
+    }),
+  );
+  await ok(
+    t.call('POST', '/api/v1/devices', {
+      body: { schoolId, busId: bus.id, protocol: 'json', identifier: 'pg-dev-1', secret: 'secret-123' },
+    }),
+  );
+  const student = await ok(
+    t.call('POST', '/api/v1/students', {
+      body: { schoolId, name: 'Xiao Ming', stops: [{ routeId: route.id, stopId: route.stops[1].id }] },
+    }),
+  );
+  const guardian = await ok(
+    t.call('POST', '/api/v1/guardians', {
+      body: {
+        schoolId,
+        name: 'Parent L',
+        studentIds: [student.id],
+        locale: 'en',
+        noticePreferences: { approachMetres: 500 },
+      },
+    }),
+  );
   guardianId = guardian.id;
-  await ok(t.call('POST', '/api/v1/trips', { body: { routeId: route.id, busId: bus.id, serviceDate: today(startMs), plannedStartAt: new Date(startMs).toISOString() } }));
+  await ok(
+    t.call('POST', '/api/v1/trips', {
+      body: {
+        routeId: route.id,
+        busId: bus.id,
+        serviceDate: today(startMs),
+        plannedStartAt: new Date(startMs).toISOString(),
+      },
+    }),
+  );
   token = await tokenFor(t, { name: 'Parent L', role: 'guardian', guardianId });
 }, 60_000);
 
@@ -89,7 +146,10 @@ describe('parent page', () => {
     await page.locator('#pref-min').fill('7');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('prefs-result').filter({ hasText: 'Saved.' }).waitFor();
-    const [g] = await srv.t.database.query<{ notice_preferences: unknown }>('select notice_preferences from guardians where id = $1', [guardianId]);
+    const [g] = await srv.t.database.query<{ notice_preferences: unknown }>(
+      'select notice_preferences from guardians where id = $1',
+      [guardianId],
+    );
     expect(g!.notice_preferences).toEqual({ approachMinutes: 7 });
 
     // zh-CN, kept on this phone.
@@ -111,7 +171,11 @@ describe('parent page', () => {
       const el = document.querySelector('[data-testid="eta"]')!;
       const seen: string[] = [el.textContent ?? ''];
       (window as unknown as { etaSeen: string[] }).etaSeen = seen;
-      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
     // The first test left the bus 450 m before the child's stop (Middle, 1400 m).
     expect(driver.xM).toBeCloseTo(950, 0);
@@ -127,7 +191,10 @@ describe('parent page', () => {
     expect(seen.indexOf('The bus is at your stop')).toBeLessThan(firstPassed);
     // Never "passed" before the departure: once it shows, it stays.
     expect(seen.slice(firstPassed).every((x) => x === 'The bus has passed your stop')).toBe(true);
-    const kinds = await page.getByTestId('notices').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    const kinds = await page
+      .getByTestId('notices')
+      .locator('li')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toContain('stop.arrived');
     expect(console.errors).toEqual([]);
     await context.close();
@@ -140,16 +207,35 @@ describe('parent page', () => {
     await page.getByTestId('fatal').filter({ hasText: 'not linked to your account' }).waitFor();
     expect(await page.locator('body').textContent()).not.toContain(other.name);
     expect(await page.locator('.child-tabs a').allTextContents()).toEqual(['Xiao Ming']);
-    for (const path of [`/api/v1/students/${other.id}`, `/api/v1/trips/${w.a.trips[0].id}/position`, `/api/v1/trips/${w.a.trips[0].id}/eta`, `/api/v1/routes/${w.a.routes[0].id}`]) {
+    for (const path of [
+      `/api/v1/students/${other.id}`,
+      `/api/v1/trips/${w.a.trips[0].id}/position`,
+      `/api/v1/trips/${w.a.trips[0].id}/eta`,
+      `/api/v1/routes/${w.a.routes[0].id}`,
+    ]) {
       const r = await srv.t.call('GET', path, { token });
       expect(r.status, path).toBe(403);
     }
     // Another guardian's PATCH changes only their own record.
-    const before = await srv.t.database.query<{ notice_preferences: unknown }>('select notice_preferences from guardians where id = $1', [w.a.guardians[0].id]);
+    const before = await srv.t.database.query<{ notice_preferences: unknown }>(
+      'select notice_preferences from guardians where id = $1',
+      [w.a.guardians[0].id],
+    );
     await ok(srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token, body: { approachMetres: 800 } }), 200);
-    expect(await srv.t.database.query('select notice_preferences from guardians where id = $1', [w.a.guardians[0].id])).toEqual(before);
-    expect((await srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token, body: { approachMetres: 10 } })).status).toBe(400);
-    expect((await srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token: w.tokens.managerA, body: { approachMinutes: 5 } })).status).toBe(403);
+    expect(
+      await srv.t.database.query('select notice_preferences from guardians where id = $1', [w.a.guardians[0].id]),
+    ).toEqual(before);
+    expect(
+      (await srv.t.call('PATCH', '/api/v1/me/notice-preferences', { token, body: { approachMetres: 10 } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await srv.t.call('PATCH', '/api/v1/me/notice-preferences', {
+          token: w.tokens.managerA,
+          body: { approachMinutes: 5 },
+        })
+      ).status,
+    ).toBe(403);
     expect(console.errors).toEqual([]);
     await context.close();
   });

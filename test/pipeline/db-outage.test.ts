@@ -29,7 +29,10 @@ async function outage(durationMs: number) {
     const end = Date.now() + durationMs;
     // Keep killing every backend of the test database for the whole outage.
     while (Date.now() < end) {
-      await admin.unsafe('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      await admin.unsafe(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      );
       await new Promise((r) => setTimeout(r, 20));
     }
     await admin.end();
@@ -51,7 +54,13 @@ describe('database outage mid-stream', () => {
     const send = async (times: number[]) => {
       const r = await api.call('POST', '/api/v1/telemetry/positions', {
         token,
-        body: { positions: times.map((ms, i) => ({ time: new Date(ms).toISOString(), lat: 31.2, lon: 121.4 + ((ms - T0) / 1000) * 0.0001 + i * 0 })) },
+        body: {
+          positions: times.map((ms, i) => ({
+            time: new Date(ms).toISOString(),
+            lat: 31.2,
+            lon: 121.4 + ((ms - T0) / 1000) * 0.0001 + i * 0,
+          })),
+        },
       });
       if (r.status === 200) {
         for (const [i, item] of r.body.items.entries()) if (item.status === 'accepted') acked.add(times[i]!);

@@ -25,13 +25,29 @@ function drive(fromS: number, toS: number, kphAt: (s: number) => number, lon0: n
   let x = 0;
   for (let s = 0; s <= toS; s++) {
     if (s > 0) x += kphAt(s) / 3.6;
-    if (s >= fromS) fixes.push({ deviceId: 'A-dev-1', protocol: 'json', timeMs: START_MS + 60_000 + s * 1000, lat: 31.2, lon: lon0 + x / M_PER_DEG_LON, speedKph: kphAt(s), valid: true, alarms: [], attributes: {} });
+    if (s >= fromS)
+      fixes.push({
+        deviceId: 'A-dev-1',
+        protocol: 'json',
+        timeMs: START_MS + 60_000 + s * 1000,
+        lat: 31.2,
+        lon: lon0 + x / M_PER_DEG_LON,
+        speedKph: kphAt(s),
+        valid: true,
+        alarms: [],
+        attributes: {},
+      });
   }
   return fixes;
 }
 
 function pipeline() {
-  const ingest = createIngest({ database: t.database, log: silentLogger, now: () => t.clock.nowMs, writer: { maxDelayMs: 1 } });
+  const ingest = createIngest({
+    database: t.database,
+    log: silentLogger,
+    now: () => t.clock.nowMs,
+    writer: { maxDelayMs: 1 },
+  });
   const runner = createEngineRunner({ database: t.database, log: silentLogger, now: () => t.clock.nowMs });
   runner.attach(ingest);
   const seen: EngineBatch[] = [];
@@ -51,11 +67,15 @@ describe('engine runner', () => {
     const first = pipeline();
     for (const fix of drive(0, 30, speedProfile, lon0)) await first.ingest.submitFixes(device, [fix], t.clock.nowMs);
     await first.runner.idle();
-    const opened = await t.database.query<{ id: number; episode_key: string; ended_at: Date | null; severity: string }>("select id, episode_key, ended_at, severity from violations where kind = 'overspeed'");
+    const opened = await t.database.query<{ id: number; episode_key: string; ended_at: Date | null; severity: string }>(
+      "select id, episode_key, ended_at, severity from violations where kind = 'overspeed'",
+    );
     expect(opened).toHaveLength(1);
     expect(opened[0]!.ended_at).toBeNull();
     expect(opened[0]!.severity).toBe('critical'); // 75 km/h is 25 % over 60
-    const trip = await t.database.query<{ status: string }>('select status from trips where id = $1', [w.a.trips[0].id]);
+    const trip = await t.database.query<{ status: string }>('select status from trips where id = $1', [
+      w.a.trips[0].id,
+    ]);
     expect(trip[0]!.status).toBe('active');
     expect(first.seen.some((b) => b.events.some((e) => e.type === 'trip.started'))).toBe(true);
     await first.runner.close();
@@ -65,7 +85,9 @@ describe('engine runner', () => {
     const second = pipeline();
     for (const fix of drive(31, 60, speedProfile, lon0)) await second.ingest.submitFixes(device, [fix], t.clock.nowMs);
     await second.runner.idle();
-    const rows = await t.database.query<{ id: number; episode_key: string; ended_at: Date | null; peak_value: number }>("select id, episode_key, ended_at, peak_value from violations where kind = 'overspeed'");
+    const rows = await t.database.query<{ id: number; episode_key: string; ended_at: Date | null; peak_value: number }>(
+      "select id, episode_key, ended_at, peak_value from violations where kind = 'overspeed'",
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.id).toBe(opened[0]!.id);
     expect(rows[0]!.ended_at).not.toBeNull();
@@ -76,7 +98,10 @@ describe('engine runner', () => {
   });
 
   it('records the departure from the first stop', async () => {
-    const rows = await t.database.query<{ kind: string; stop_id: number }>('select kind, stop_id from stop_events where trip_id = $1', [w.a.trips[0].id]);
+    const rows = await t.database.query<{ kind: string; stop_id: number }>(
+      'select kind, stop_id from stop_events where trip_id = $1',
+      [w.a.trips[0].id],
+    );
     expect(rows.map((r) => `${r.kind}:${r.stop_id}`)).toContain(`departed:${w.a.routes[0].stops[0].id}`);
   });
 
@@ -85,7 +110,23 @@ describe('engine runner', () => {
     const device = (await p.ingest.lookupDevice('json', 'B-dev-1'))!;
     const far = START_MS + 10 * 3_600_000;
     t.clock.nowMs = far + 60_000;
-    const r = await p.ingest.submitFixes(device, [{ deviceId: 'B-dev-1', protocol: 'json', timeMs: far, lat: 31.2, lon: 121.6, speedKph: 90, valid: true, alarms: [], attributes: {} }], t.clock.nowMs);
+    const r = await p.ingest.submitFixes(
+      device,
+      [
+        {
+          deviceId: 'B-dev-1',
+          protocol: 'json',
+          timeMs: far,
+          lat: 31.2,
+          lon: 121.6,
+          speedKph: 90,
+          valid: true,
+          alarms: [],
+          attributes: {},
+        },
+      ],
+      t.clock.nowMs,
+    );
     expect(r.outcomes[0]!.status).toBe('accepted');
     await p.runner.idle();
     expect(p.runner.stateOf(device.busId!)).toBeUndefined();

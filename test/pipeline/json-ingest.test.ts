@@ -17,11 +17,21 @@ beforeAll(async () => {
 });
 afterAll(() => teardownIngestWorld(world));
 
-const post = (positions: unknown[], token = w.tokens.deviceA1) => api.call('POST', '/api/v1/telemetry/positions', { token, body: { positions } });
+const post = (positions: unknown[], token = w.tokens.deviceA1) =>
+  api.call('POST', '/api/v1/telemetry/positions', { token, body: { positions } });
 // A bus driving east along 31.2°N at about 36 km/h: 10 m per second.
-const at = (s: number, extra: Record<string, unknown> = {}) => ({ time: new Date(T0 - 600_000 + s * 1000).toISOString(), lat: 31.2, lon: 121.4 + s * 0.0001045, speedKph: 36, ...extra });
+const at = (s: number, extra: Record<string, unknown> = {}) => ({
+  time: new Date(T0 - 600_000 + s * 1000).toISOString(),
+  lat: 31.2,
+  lon: 121.4 + s * 0.0001045,
+  speedKph: 36,
+  ...extra,
+});
 const stored = async (deviceId: number) =>
-  t.database.query<{ t: string; late: boolean; speed_kph: number | null }>('select extract(epoch from time)::float8 * 1000 as t, late, speed_kph from positions where device_id = $1 order by time', [deviceId]);
+  t.database.query<{ t: string; late: boolean; speed_kph: number | null }>(
+    'select extract(epoch from time)::float8 * 1000 as t, late, speed_kph from positions where device_id = $1 order by time',
+    [deviceId],
+  );
 
 describe('JSON telemetry', () => {
   it('stores a batch and answers per item', async () => {
@@ -34,14 +44,25 @@ describe('JSON telemetry', () => {
   });
 
   it('refuses bad items with a reason and keeps the good ones', async () => {
-    const r = await post([at(3), { time: 'yesterday', lat: 31.2, lon: 121.4 }, at(4, { lat: 0, lon: 0 }), at(5, { lat: 95 })]);
+    const r = await post([
+      at(3),
+      { time: 'yesterday', lat: 31.2, lon: 121.4 },
+      at(4, { lat: 0, lon: 0 }),
+      at(5, { lat: 95 }),
+    ]);
     expect(r.status).toBe(200);
     expect(r.body.items[0]).toEqual({ index: 0, status: 'accepted' });
     expect(r.body.items[1]).toMatchObject({ index: 1, status: 'rejected' });
     expect(r.body.items[2]).toEqual({ index: 2, status: 'rejected', reason: 'null_island' });
     expect(r.body.items[3]).toMatchObject({ index: 3, status: 'rejected' });
-    const audit = await t.database.query<{ reason: string }>('select reason from rejected_fixes where device_id = $1', [w.a.devices[0].id]);
-    await expect.poll(async () => (await t.database.query('select 1 from rejected_fixes where reason = $1', ['null_island'])).length).toBe(1);
+    const audit = await t.database.query<{ reason: string }>('select reason from rejected_fixes where device_id = $1', [
+      w.a.devices[0].id,
+    ]);
+    await expect
+      .poll(
+        async () => (await t.database.query('select 1 from rejected_fixes where reason = $1', ['null_island'])).length,
+      )
+      .toBe(1);
     expect(audit.every((a) => typeof a.reason === 'string')).toBe(true);
   });
 
@@ -72,7 +93,9 @@ describe('JSON telemetry', () => {
   it('is for device tokens only, and validates the envelope', async () => {
     expect((await post([at(20)], w.tokens.guardianA1)).status).toBe(403);
     expect((await post([at(20)], w.tokens.managerA)).status).toBe(403);
-    expect((await api.call('POST', '/api/v1/telemetry/positions', { token: null, body: { positions: [at(20)] } })).status).toBe(401);
+    expect(
+      (await api.call('POST', '/api/v1/telemetry/positions', { token: null, body: { positions: [at(20)] } })).status,
+    ).toBe(401);
     const tooMany = await post(Array.from({ length: 1001 }, (_, i) => at(100 + i)));
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.code).toBe('validation_failed');
@@ -104,7 +127,10 @@ describe('JSON telemetry', () => {
     try {
       const r = await post([at(40)]);
       expect(r.body.accepted).toBe(1);
-      const rows = await t.database.query<{ bus_id: number }>('select bus_id from positions where device_id = $1 and time = to_timestamp($2 / 1000.0)', [w.a.devices[0].id, T0 - 600_000 + 40_000]);
+      const rows = await t.database.query<{ bus_id: number }>(
+        'select bus_id from positions where device_id = $1 and time = to_timestamp($2 / 1000.0)',
+        [w.a.devices[0].id, T0 - 600_000 + 40_000],
+      );
       expect(rows[0]!.bus_id).toBe(w.a.buses[1].id);
     } finally {
       await api.call('PATCH', `/api/v1/devices/${w.a.devices[0].id}`, { body: { busId: w.a.buses[0].id } });
@@ -124,15 +150,23 @@ describe('JSON telemetry', () => {
 describe('OsmAnd over HTTP', () => {
   let deviceId: number;
   beforeAll(async () => {
-    const d = await t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', identifier: '123456789012345' } });
+    const d = await t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', identifier: '123456789012345' },
+    });
     deviceId = d.body.id;
   });
   const ts = (s: number) => Math.floor((T0 - 300_000) / 1000) + s;
 
   it('stores a query-string report with speed in knots', async () => {
-    const res = await api.app.request(`/osmand/?id=123456789012345&timestamp=${ts(0)}&lat=31.2&lon=121.45&speed=10&bearing=7.2&batt=87`, { method: 'POST' });
+    const res = await api.app.request(
+      `/osmand/?id=123456789012345&timestamp=${ts(0)}&lat=31.2&lon=121.45&speed=10&bearing=7.2&batt=87`,
+      { method: 'POST' },
+    );
     expect(res.status).toBe(200);
-    const rows = await t.database.query<{ speed_kph: number; attributes: any; bus_id: number }>('select speed_kph, attributes, bus_id from positions where device_id = $1', [deviceId]);
+    const rows = await t.database.query<{ speed_kph: number; attributes: any; bus_id: number }>(
+      'select speed_kph, attributes, bus_id from positions where device_id = $1',
+      [deviceId],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.speed_kph).toBeCloseTo(18.52, 2);
     expect(rows[0]!.bus_id).toBe(w.a.buses[1].id);
@@ -141,7 +175,10 @@ describe('OsmAnd over HTTP', () => {
   it('reuses the last position for a report without one, marked outdated', async () => {
     const res = await api.app.request(`/osmand/?id=123456789012345&timestamp=${ts(5)}&batt=80`);
     expect(res.status).toBe(200);
-    const rows = await t.database.query<{ lat: number; attributes: any }>('select lat, attributes from positions where device_id = $1 order by time', [deviceId]);
+    const rows = await t.database.query<{ lat: number; attributes: any }>(
+      'select lat, attributes from positions where device_id = $1 order by time',
+      [deviceId],
+    );
     expect(rows).toHaveLength(2);
     expect(rows[1]!.lat).toBe(31.2);
     expect(rows[1]!.attributes.outdated).toBe(true);

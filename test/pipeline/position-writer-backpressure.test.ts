@@ -28,31 +28,54 @@ const row = (deviceId: number, k: number): PositionRow => ({
   blindArea: false,
   attributes: null,
 });
-const rows = (deviceId: number, from: number, n: number) => Array.from({ length: n }, (_, k) => row(deviceId, from + k));
+const rows = (deviceId: number, from: number, n: number) =>
+  Array.from({ length: n }, (_, k) => row(deviceId, from + k));
 
 function gated(db: Database) {
   let release: () => void = () => {};
   let gate: Promise<void> = new Promise((r) => (release = r));
   return {
-    database: { ...db, query: async <T,>(text: string, params?: unknown[]) => (text.startsWith('insert into positions') ? gate.then(() => db.query<T>(text, params)) : db.query<T>(text, params)) } as Database,
+    database: {
+      ...db,
+      query: async <T>(text: string, params?: unknown[]) =>
+        text.startsWith('insert into positions')
+          ? gate.then(() => db.query<T>(text, params))
+          : db.query<T>(text, params),
+    } as Database,
     open: () => release(),
     close: () => {
       gate = new Promise((r) => (release = r));
     },
   };
 }
-const count = async (deviceId: number) => Number((await database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [deviceId]))[0]!.n);
+const count = async (deviceId: number) =>
+  Number(
+    (
+      await database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [deviceId])
+    )[0]!.n,
+  );
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
 describe('position writer: a full queue', () => {
   it('holds submissions that do not fit (not refused), admits them in order as commits make room, and signals the drain', async () => {
     const g = gated(database);
-    const writer = new PositionWriter(g.database, new Metrics(), { maxQueuedRows: 100, maxBatchRows: 50, maxDelayMs: 1, concurrency: 1 });
+    const writer = new PositionWriter(g.database, new Metrics(), {
+      maxQueuedRows: 100,
+      maxBatchRows: 50,
+      maxDelayMs: 1,
+      concurrency: 1,
+    });
     const order: number[] = [];
     // 50 rows go into the statement held at the gate; then 100 fill the queue; the rest wait.
     const writes = Array.from({ length: 8 }, (_, k) => writer.write(rows(1, k * 50, 50)).then(() => order.push(k)));
     await tick();
-    expect(writer.fill()).toEqual({ queuedRows: 100, waitingRows: 250, inFlightRows: 50, capacityRows: 100, full: true });
+    expect(writer.fill()).toEqual({
+      queuedRows: 100,
+      waitingRows: 250,
+      inFlightRows: 50,
+      capacityRows: 100,
+      full: true,
+    });
     expect(writer.full).toBe(true);
     expect(writer.retryAfterS()).toBeGreaterThanOrEqual(1);
     let drained = false;
@@ -74,7 +97,13 @@ describe('position writer: a full queue', () => {
   it('the wait is bounded: past maxAdmissionWaitMs the submission fails (storage unavailable) and nothing of it is stored', async () => {
     const g = gated(database);
     const metrics = new Metrics();
-    const writer = new PositionWriter(g.database, metrics, { maxQueuedRows: 100, maxBatchRows: 100, maxDelayMs: 1, concurrency: 1, maxAdmissionWaitMs: 150 });
+    const writer = new PositionWriter(g.database, metrics, {
+      maxQueuedRows: 100,
+      maxBatchRows: 100,
+      maxDelayMs: 1,
+      concurrency: 1,
+      maxAdmissionWaitMs: 150,
+    });
     const first = writer.write(rows(2, 0, 100)); // in the held statement
     await tick();
     const queued = writer.write(rows(2, 100, 100)); // fills the queue
@@ -92,7 +121,12 @@ describe('position writer: a full queue', () => {
 
   it('close() writes what waits for room before it resolves', async () => {
     const g = gated(database);
-    const writer = new PositionWriter(g.database, new Metrics(), { maxQueuedRows: 10, maxBatchRows: 10, maxDelayMs: 1, concurrency: 1 });
+    const writer = new PositionWriter(g.database, new Metrics(), {
+      maxQueuedRows: 10,
+      maxBatchRows: 10,
+      maxDelayMs: 1,
+      concurrency: 1,
+    });
     const writes = Array.from({ length: 5 }, (_, k) => writer.write(rows(3, k * 10, 10)));
     await tick();
     expect(writer.fill().waitingRows).toBeGreaterThan(0);

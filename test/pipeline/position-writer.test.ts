@@ -56,26 +56,69 @@ interface Stored {
   attributes: Record<string, unknown> | null;
 }
 
-const read = (deviceId: number) => database.query<Stored>('select * from positions where device_id = $1 order by time', [deviceId]);
+const read = (deviceId: number) =>
+  database.query<Stored>('select * from positions where device_id = $1 order by time', [deviceId]);
 
 describe('position writer', () => {
   it('stores every column as given', async () => {
     const writer = new PositionWriter(database, new Metrics());
-    const odd = { note: 'quote " backslash \\ tab \t brace {x,y} 校车', nested: { list: [1, 'two', null] }, flag: false };
+    const odd = {
+      note: 'quote " backslash \\ tab \t brace {x,y} 校车',
+      nested: { list: [1, 'two', null] },
+      flag: false,
+    };
     await writer.write([
       row(1, 0),
       row(1, 1, { attributes: odd, alarms: ['overspeed', 'sos'], late: true, blindArea: true, doorOpen: true }),
-      row(1, 2, { attributes: null, speedKph: undefined, headingDeg: undefined, altitudeM: undefined, satellites: undefined, acc: undefined, doorOpen: undefined, accuracyM: 4.5 }),
+      row(1, 2, {
+        attributes: null,
+        speedKph: undefined,
+        headingDeg: undefined,
+        altitudeM: undefined,
+        satellites: undefined,
+        acc: undefined,
+        doorOpen: undefined,
+        accuracyM: 4.5,
+      }),
       row(1, 3, { attributes: {} }),
     ]);
     const rows = await read(1);
     expect(rows).toHaveLength(4);
     expect(new Date(rows[0]!.time).getTime()).toBe(T0);
     expect(new Date(rows[0]!.received_at).getTime()).toBe(T0 + 250);
-    expect(rows[0]).toMatchObject({ bus_id: 101, device_id: 1, speed_kph: 36.5, heading_deg: 90, altitude_m: 12, accuracy_m: null, satellites: 9, alarms: null, acc: true, door_open: false, late: false, blind_area: false, attributes: { mileageKm: 1234.5 } });
+    expect(rows[0]).toMatchObject({
+      bus_id: 101,
+      device_id: 1,
+      speed_kph: 36.5,
+      heading_deg: 90,
+      altitude_m: 12,
+      accuracy_m: null,
+      satellites: 9,
+      alarms: null,
+      acc: true,
+      door_open: false,
+      late: false,
+      blind_area: false,
+      attributes: { mileageKm: 1234.5 },
+    });
     expect(rows[0]!.lat).toBe(22.5);
-    expect(rows[1]).toMatchObject({ alarms: ['overspeed', 'sos'], late: true, blind_area: true, door_open: true, attributes: odd });
-    expect(rows[2]).toMatchObject({ speed_kph: null, heading_deg: null, altitude_m: null, accuracy_m: 4.5, satellites: null, acc: null, door_open: null, attributes: null });
+    expect(rows[1]).toMatchObject({
+      alarms: ['overspeed', 'sos'],
+      late: true,
+      blind_area: true,
+      door_open: true,
+      attributes: odd,
+    });
+    expect(rows[2]).toMatchObject({
+      speed_kph: null,
+      heading_deg: null,
+      altitude_m: null,
+      accuracy_m: 4.5,
+      satellites: null,
+      acc: null,
+      door_open: null,
+      attributes: null,
+    });
     expect(rows[3]!.attributes).toBeNull();
   });
 

@@ -33,6 +33,8 @@ describe('config', () => {
     expect(() => loadConfig({ DEFAULT_TIME_ZONE: 'Mars/Base' })).toThrow(/DEFAULT_TIME_ZONE/);
     expect(() => loadConfig({ TILE_URL: 'https://tiles.example/x.png' })).toThrow(/TILE_URL/);
     expect(() => loadConfig({ TILE_URL: 'ftp://tiles.example/{z}/{x}/{y}.png' })).toThrow(/TILE_URL/);
-    expect(loadConfig({ TILE_URL: 'https://tiles.example/{z}/{x}/{y}.png' }).pages.tileUrl).toBe('https://tiles.example/{z}/{x}/{y}.png');
+    expect(loadConfig({ TILE_URL: 'https://tiles.example/{z}/{x}/{y}.png' }).pages.tileUrl).toBe(
+      'https://tiles.example/{z}/{x}/{y}.png',
+    );
   });
 });

@@ -16,7 +16,11 @@ export interface Registry {
    * Adds a JT/T 808 terminal (with its own bus unless `bus` is false); returns the device row id and the bus's
    * plate. Without a secret the terminal holds no auth code yet, so its first registration is admitted.
    */
-  addTerminal(phone: string, secret: string | undefined, bus?: boolean): Promise<{ deviceId: number; busId: number | null; plate: string | null }>;
+  addTerminal(
+    phone: string,
+    secret: string | undefined,
+    bus?: boolean,
+  ): Promise<{ deviceId: number; busId: number | null; plate: string | null }>;
 }
 
 export async function createRegistry(t: TestApp): Promise<Registry> {
@@ -28,12 +32,18 @@ export async function createRegistry(t: TestApp): Promise<Registry> {
       let busId: number | null = null;
       let plate: string | null = null;
       if (withBus) {
-        const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: `JT-${++n}-${phone.slice(-6)}`, approvedCapacity: 40 } }));
+        const bus = await ok(
+          t.call('POST', '/api/v1/buses', {
+            body: { schoolId: school.id, plate: `JT-${++n}-${phone.slice(-6)}`, approvedCapacity: 40 },
+          }),
+        );
         busId = bus.id;
         plate = bus.plate;
       }
       const dev = await ok(
-        t.call('POST', '/api/v1/devices', { body: { schoolId: school.id, busId: busId ?? undefined, protocol: 'jt808', identifier: phone, secret } }),
+        t.call('POST', '/api/v1/devices', {
+          body: { schoolId: school.id, busId: busId ?? undefined, protocol: 'jt808', identifier: phone, secret },
+        }),
       );
       return { deviceId: dev.id, busId, plate };
     },

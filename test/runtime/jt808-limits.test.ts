@@ -5,7 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Fix } from '../../src/core/fix';
 import { silentLogger } from '../../src/logging';
 import type { DeviceInfo, Ingest } from '../../src/pipeline/types';
-import { sha256Hex, startJt808Server, type Jt808Server, type Jt808ServerLimits } from '../../src/runtime/node/jt808-server';
+import {
+  sha256Hex,
+  startJt808Server,
+  type Jt808Server,
+  type Jt808ServerLimits,
+} from '../../src/runtime/node/jt808-server';
 import { encodePositionBody, Jt808TerminalClient } from '../../src/demo/jt808-terminal';
 import { corruptChecksum, until } from './jt808-helpers';
 
@@ -18,7 +23,15 @@ function memoryIngest(opts: { commitDelayMs?: number } = {}) {
   let maxInFlight = 0;
   const ingest: Ingest = {
     async lookupDevice(protocol, identifier) {
-      const info: DeviceInfo = { deviceId: Number(identifier.slice(-6)), busId: 1, schoolId: 1, protocol, identifier, tzOffsetMin: 480, secretHash: sha256Hex(CODE) };
+      const info: DeviceInfo = {
+        deviceId: Number(identifier.slice(-6)),
+        busId: 1,
+        schoolId: 1,
+        protocol,
+        identifier,
+        tzOffsetMin: 480,
+        secretHash: sha256Hex(CODE),
+      };
       return info;
     },
     async submitFixes(_device, fixes) {
@@ -141,7 +154,10 @@ describe('JT/T 808 server limits', () => {
     const serials: number[] = [];
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < 800; i++) {
-      const f = c.frame(0x0200, encodePositionBody({ timeMs: Date.UTC(2026, 0, 1) + i * 1000, lat: 31, lon: 121 + i * 1e-4 }));
+      const f = c.frame(
+        0x0200,
+        encodePositionBody({ timeMs: Date.UTC(2026, 0, 1) + i * 1000, lat: 31, lon: 121 + i * 1e-4 }),
+      );
       serials.push(f.serial);
       chunks.push(f.wire);
     }

@@ -5,7 +5,12 @@ import { Jt808FrameSplitter, unescapeJt808 } from '../../src/ingest/jt808';
 import { silentLogger, type Logger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { encodeBatchBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
+import {
+  encodeBatchBody,
+  encodePositionBody,
+  Jt808TerminalClient,
+  type TerminalPosition,
+} from '../../src/demo/jt808-terminal';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { ok } from './jt808-helpers';
 
@@ -15,7 +20,13 @@ let server: Jt808Server;
 const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
 const clients: Jt808TerminalClient[] = [];
 const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
-const drive = (i: number): TerminalPosition => ({ timeMs: T0 + i * 1000, lat: 31.2, lon: 121.4 + i * 0.0001, speedKph: 36, headingDeg: 90 });
+const drive = (i: number): TerminalPosition => ({
+  timeMs: T0 + i * 1000,
+  lat: 31.2,
+  lon: 121.4 + i * 0.0001,
+  speedKph: 36,
+  headingDeg: 90,
+});
 
 beforeAll(async () => {
   t = await createTestApp(Date.now());
@@ -49,9 +60,15 @@ function recordPhoneFields(c: Jt808TerminalClient): string[] {
 describe('JT/T 808 terminal with a non-BCD phone field', () => {
   it('registers, authenticates, and its 0x0200 and 0x0704 positions are stored; replies echo the field', async () => {
     const school = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'Hex School', lat: 31.2, lon: 121.4 } }));
-    const bus = await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: '沪H·00001', approvedCapacity: 40 } }));
+    const bus = await ok(
+      t.call('POST', '/api/v1/buses', { body: { schoolId: school.id, plate: '沪H·00001', approvedCapacity: 40 } }),
+    );
     // The registry takes the field as the server logs it (12 hex digits); it is stored canonical.
-    const dev = await ok(t.call('POST', '/api/v1/devices', { body: { schoolId: school.id, busId: bus.id, protocol: 'jt808', identifier: '086A123BCDEF' } }));
+    const dev = await ok(
+      t.call('POST', '/api/v1/devices', {
+        body: { schoolId: school.id, busId: bus.id, protocol: 'jt808', identifier: '086A123BCDEF' },
+      }),
+    );
     expect(dev.identifier).toBe('86a123bcdef');
 
     const c = await Jt808TerminalClient.connect(server.port, '086a123bcdef');
@@ -61,7 +78,10 @@ describe('JT/T 808 terminal with a non-BCD phone field', () => {
     expect(reg.result).toBe(0);
     expect((await c.authenticate(reg.authCode!)).result).toBe(0);
     expect((await c.position(drive(0))).result).toBe(0);
-    const batch = await c.request(0x0704, encodeBatchBody([encodePositionBody(drive(1)), encodePositionBody(drive(2))], true));
+    const batch = await c.request(
+      0x0704,
+      encodeBatchBody([encodePositionBody(drive(1)), encodePositionBody(drive(2))], true),
+    );
     expect(batch.result).toBe(0);
     expect(fields.length).toBe(4);
     expect(new Set(fields)).toEqual(new Set(['086a123bcdef']));
@@ -74,7 +94,10 @@ describe('JT/T 808 terminal with a non-BCD phone field', () => {
     expect((await c19.position(drive(3))).result).toBe(0);
     expect(new Set(fields19)).toEqual(new Set(['00000000086a123bcdef']));
 
-    const rows = await t.database.query<{ n: number; blind: number }>('select count(*)::int as n, count(*) filter (where blind_area)::int as blind from positions where device_id = $1', [dev.id]);
+    const rows = await t.database.query<{ n: number; blind: number }>(
+      'select count(*)::int as n, count(*) filter (where blind_area)::int as blind from positions where device_id = $1',
+      [dev.id],
+    );
     expect([Number(rows[0]!.n), Number(rows[0]!.blind)]).toEqual([4, 2]);
     // Warned once for the terminal, however many frames and connections.
     const notBcd = warnings.filter((w) => /not BCD/.test(w.msg));

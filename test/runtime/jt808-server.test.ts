@@ -16,7 +16,13 @@ import {
 import { silentLogger } from '../../src/logging';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { decodePlatformReply, encodeAuthBody, encodePositionBody, Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
+import {
+  decodePlatformReply,
+  encodeAuthBody,
+  encodePositionBody,
+  Jt808TerminalClient,
+  type TerminalPosition,
+} from '../../src/demo/jt808-terminal';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { withFaults, type FaultyDatabase } from '../helpers/faults';
 import { loadFrameRows, loadVectors } from '../ingest/jt808/fixture-files';
@@ -59,10 +65,21 @@ async function connect(s: Jt808Server, phone: string, version: 2013 | 2019 = 201
 }
 
 /** A bus driving east at ~36 km/h: one fix per second, 10 m apart. */
-const drive = (i: number, base = T0): TerminalPosition => ({ timeMs: base + i * 1000, lat: 31.2, lon: 121.4 + i * 0.0001045, speedKph: 36, headingDeg: 90 });
+const drive = (i: number, base = T0): TerminalPosition => ({
+  timeMs: base + i * 1000,
+  lat: 31.2,
+  lon: 121.4 + i * 0.0001045,
+  speedKph: 36,
+  headingDeg: 90,
+});
 
 const storedTimes = async (deviceId: number) =>
-  (await t.database.query<{ ms: number }>('select (extract(epoch from time) * 1000)::float8 as ms from positions where device_id = $1 order by time', [deviceId])).map((r) => Number(r.ms));
+  (
+    await t.database.query<{ ms: number }>(
+      'select (extract(epoch from time) * 1000)::float8 as ms from positions where device_id = $1 order by time',
+      [deviceId],
+    )
+  ).map((r) => Number(r.ms));
 
 describe('JT/T 808 server: registration, authentication, positions', () => {
   it('register → 0x8100 with a fresh code (stored hashed) → auth → positions acked after commit and stored', async () => {
@@ -72,7 +89,9 @@ describe('JT/T 808 server: registration, authentication, positions', () => {
     const reg = await c.register({ plate: dev.plate! });
     expect(reg).toMatchObject({ msgId: 0x8100, result: 0 });
     expect(reg.authCode).toMatch(/^[A-Z2-9]{16}$/);
-    const [row] = await t.database.query<{ secret_hash: string }>('select secret_hash from devices where id = $1', [dev.deviceId]);
+    const [row] = await t.database.query<{ secret_hash: string }>('select secret_hash from devices where id = $1', [
+      dev.deviceId,
+    ]);
     const { createHash } = await import('node:crypto');
     expect(row!.secret_hash).toBe(createHash('sha256').update(reg.authCode!).digest('hex'));
     expect((await c.authenticate('INITIAL-CODE')).result).toBe(1); // replaced by the new code
@@ -163,7 +182,10 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
     const s = await server({ framesPerS: 1e9, burstFrames: 1e9, maxBadFrames: 1e9, maxGarbageBytes: 1e9 });
     const items: { name: string; bytes: Uint8Array }[] = [
       // (the "half packet" row has an odd number of hex digits: its last nibble is dropped)
-      ...loadFrameRows().map((r) => ({ name: `frames.tsv line ${r.line}`, bytes: hexBytes(r.wireHex.slice(0, r.wireHex.length & ~1)) })),
+      ...loadFrameRows().map((r) => ({
+        name: `frames.tsv line ${r.line}`,
+        bytes: hexBytes(r.wireHex.slice(0, r.wireHex.length & ~1)),
+      })),
       ...loadVectors()
         .filter((v) => /^7E .* 7E$/i.test(v.hex))
         .map((v) => ({ name: `${v.id} ${v.label}`, bytes: hexBytes(v.hex) })),
@@ -186,11 +208,13 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
     for (const it of items)
       for (const f of framesOf(it.bytes)) {
         const p = headerOf(f);
-        if (p && !codes.has(normalizeJt808Phone(p.header.phone))) codes.set(normalizeJt808Phone(p.header.phone), `CODE-${normalizeJt808Phone(p.header.phone)}`);
+        if (p && !codes.has(normalizeJt808Phone(p.header.phone)))
+          codes.set(normalizeJt808Phone(p.header.phone), `CODE-${normalizeJt808Phone(p.header.phone)}`);
       }
     for (const [phone, code] of codes) await registry.addTerminal(phone, code);
     // (Registrations were run last when they replaced codes; they are refused now, the order stays.)
-    const registers = (it: { bytes: Uint8Array }) => framesOf(it.bytes).some((f) => headerOf(f)?.header.msgId === 0x0100);
+    const registers = (it: { bytes: Uint8Array }) =>
+      framesOf(it.bytes).some((f) => headerOf(f)?.header.msgId === 0x0100);
     items.sort((a, b) => Number(registers(a)) - Number(registers(b)));
 
     const dataIds = new Set([0x0200, 0x0201, 0x0702, 0x0704, 0x1005]);
@@ -198,12 +222,17 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
     const seen = { positionAcks: 0, badFrames: 0, registrations: 0 };
     for (const it of items) {
       // Terminals authenticate before their data messages.
-      const data = framesOf(it.bytes).map(headerOf).find((p) => p && dataIds.has(p.header.msgId));
+      const data = framesOf(it.bytes)
+        .map(headerOf)
+        .find((p) => p && dataIds.has(p.header.msgId));
       const first = headerOf(framesOf(it.bytes)[0] ?? new Uint8Array());
       let prefix: Uint8Array = new Uint8Array(0);
       if (data && first?.header.msgId !== 0x0102) {
         const id = normalizeJt808Phone(data.header.phone);
-        prefix = encodeJt808Frame({ msgId: 0x0102, phone: data.header.phone, serial: 0xfff0, version: data.header.version }, encodeAuthBody(codes.get(id)!, 2013));
+        prefix = encodeJt808Frame(
+          { msgId: 0x0102, phone: data.header.phone, serial: 0xfff0, version: data.header.version },
+          encodeAuthBody(codes.get(id)!, 2013),
+        );
       }
       const n = it.bytes.length;
       const stream = Buffer.concat([prefix, ...Array.from({ length: Math.max(1, n - 1) }, () => it.bytes)]);
@@ -213,10 +242,17 @@ describe('JT/T 808 server: fixture frames over a real socket, split at every byt
       const expected: string[] = [];
       for (const f of framesOf(stream)) {
         // Every fixture terminal holds a code and has no re-registration window: registrations get result 3.
-        const terminal = (code: string) => ({ ...plainAuthCodeTerminal(code), admitRegistration: () => ({ result: 3 as const, reason: 'already registered' }) });
-        const res = handleJt808Frame(session, f, { nowMs: Date.now(), lookupTerminal: (id) => (codes.has(id) ? terminal(codes.get(id)!) : undefined) });
+        const terminal = (code: string) => ({
+          ...plainAuthCodeTerminal(code),
+          admitRegistration: () => ({ result: 3 as const, reason: 'already registered' }),
+        });
+        const res = handleJt808Frame(session, f, {
+          nowMs: Date.now(),
+          lookupTerminal: (id) => (codes.has(id) ? terminal(codes.get(id)!) : undefined),
+        });
         session = res.session;
-        for (const r of [...res.replies, ...res.pendingAcks.map((a) => encodePendingAck(a, 0))]) expected.push(summary(decodePlatformReply(r)!));
+        for (const r of [...res.replies, ...res.pendingAcks.map((a) => encodePendingAck(a, 0))])
+          expected.push(summary(decodePlatformReply(r)!));
       }
 
       const c = await connect(s, '0');

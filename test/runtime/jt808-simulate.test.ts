@@ -52,7 +52,11 @@ afterAll(async () => {
 
 const countByProtocol = async () =>
   Object.fromEntries(
-    (await database.query<{ protocol: string; n: number }>('select d.protocol, count(*)::int as n from positions p join devices d on d.id = p.device_id group by d.protocol')).map((r) => [r.protocol, Number(r.n)]),
+    (
+      await database.query<{ protocol: string; n: number }>(
+        'select d.protocol, count(*)::int as n from positions p join devices d on d.id = p.device_id group by d.protocol',
+      )
+    ).map((r) => [r.protocol, Number(r.n)]),
   );
 
 describe('bus motion', () => {
@@ -75,7 +79,8 @@ describe('bus motion', () => {
     expect(Math.max(...samples.map((s) => s.speedKph))).toBeLessThanOrEqual(50);
     expect(Math.max(...samples.map((s) => s.speedKph))).toBeGreaterThanOrEqual(30);
     // Speed changes by at most ~1.7 m/s per second (a firm stop at the kerb).
-    for (let i = 1; i < samples.length; i++) expect(Math.abs(samples[i]!.speedKph - samples[i - 1]!.speedKph)).toBeLessThanOrEqual(6.1);
+    for (let i = 1; i < samples.length; i++)
+      expect(Math.abs(samples[i]!.speedKph - samples[i - 1]!.speedKph)).toBeLessThanOrEqual(6.1);
     const dwellStarts = samples.filter((s, i) => s.atStop && i > 0 && !samples[i - 1]!.atStop);
     expect(dwellStarts).toHaveLength(2); // the two intermediate stops
     expect(samples.at(-1)!.distanceM).toBeCloseTo(6000, -1);
@@ -103,8 +108,24 @@ describe('fleet simulator', () => {
 
   it('drives the demo buses in all three protocols, with blind-area back-fill and an expired driver card', async () => {
     const o = parseArgs(
-      ['--api', `http://127.0.0.1:${portOf(http)}`, '--token', ADMIN, '--jt808', `127.0.0.1:${jt808.port}`, '--osmand', `http://127.0.0.1:${portOf(osmand)}/`,
-        '--speedup', '120', '--duration', '4', '--interval', '5', '--blind-area', '--expired-driver-card'],
+      [
+        '--api',
+        `http://127.0.0.1:${portOf(http)}`,
+        '--token',
+        ADMIN,
+        '--jt808',
+        `127.0.0.1:${jt808.port}`,
+        '--osmand',
+        `http://127.0.0.1:${portOf(osmand)}/`,
+        '--speedup',
+        '120',
+        '--duration',
+        '4',
+        '--interval',
+        '5',
+        '--blind-area',
+        '--expired-driver-card',
+      ],
       {},
     );
     const logs: { msg: string; [k: string]: unknown }[] = [];

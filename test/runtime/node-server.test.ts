@@ -14,7 +14,17 @@ const base = `http://127.0.0.1:${port}`;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'busguard-start-'));
   child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OSMAND_PORT: '0', JT808_PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '', DEMO: '', ADMIN_TOKEN: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OSMAND_PORT: '0',
+      JT808_PORT: '0',
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      DEMO: '',
+      ADMIN_TOKEN: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
@@ -50,18 +60,28 @@ describe('node server on the embedded database', () => {
 
   it('writes the demo tokens to the data directory', () => {
     const demo = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8'));
-    expect(demo.tokens.map((t: { role: string }) => t.role)).toEqual(expect.arrayContaining(['manager', 'attendant', 'guardian']));
+    expect(demo.tokens.map((t: { role: string }) => t.role)).toEqual(
+      expect.arrayContaining(['manager', 'attendant', 'guardian']),
+    );
   });
 
-  it('drives the demo buses: positions of all three protocols arrive and today\'s demo trips start', async () => {
+  it("drives the demo buses: positions of all three protocols arrive and today's demo trips start", async () => {
     const admin = output.match(/Admin token[^:]*: (bg_\S+)/)?.[1];
     await expect
-      .poll(async () => (await (await fetch(`${base}/metrics`)).text()).match(/busguard_fixes_accepted_total\{protocol="(jt808|osmand|json)"\} [1-9]/g)?.length ?? 0, { timeout: 40_000, interval: 1000 })
+      .poll(
+        async () =>
+          (await (await fetch(`${base}/metrics`)).text()).match(
+            /busguard_fixes_accepted_total\{protocol="(jt808|osmand|json)"\} [1-9]/g,
+          )?.length ?? 0,
+        { timeout: 40_000, interval: 1000 },
+      )
       .toBe(3);
     await expect
       .poll(
         async () => {
-          const r = (await (await fetch(`${base}/api/v1/trips?limit=50`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { items: { status: string }[] };
+          const r = (await (
+            await fetch(`${base}/api/v1/trips?limit=50`, { headers: { authorization: `Bearer ${admin}` } })
+          ).json()) as { items: { status: string }[] };
           return r.items.filter((t) => t.status === 'active').length;
         },
         { timeout: 40_000, interval: 1000 },
@@ -81,7 +101,15 @@ describe('npm run report while the server holds the embedded database', () => {
   const report = (args: string[], env: Record<string, string>) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const p = spawn(process.execPath, ['--import', 'tsx', 'scripts/report.ts', ...args], {
-        env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', BUSGUARD_TOKEN: '', ADMIN_TOKEN: '', ...env },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DATA_DIR: dataDir,
+          DATABASE_URL: '',
+          BUSGUARD_TOKEN: '',
+          ADMIN_TOKEN: '',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -101,11 +129,16 @@ describe('npm run report while the server holds the embedded database', () => {
     expect(stored.status).toBe(200);
 
     // With the demo's manager token from DATA_DIR/demo-tokens.json, a school by name.
-    const manager = await report(['--school', 'Cairns Demo Primary School', '--period', '2026-09', '--format', 'csv'], {});
+    const manager = await report(
+      ['--school', 'Cairns Demo Primary School', '--period', '2026-09', '--format', 'csv'],
+      {},
+    );
     expect(manager.code, manager.stderr).toBe(0);
     expect(manager.stdout).toContain('violations,total');
 
-    const none = await report(['--school', 'all', '--period', '2026-09'], { DATA_DIR: mkdtempSync(join(tmpdir(), 'busguard-report-')) });
+    const none = await report(['--school', 'all', '--period', '2026-09'], {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'busguard-report-')),
+    });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(`--api ${base} --token <token>`);
     expect((await fetch(`${base}/readyz`)).status).toBe(200); // the server was never disturbed

@@ -8,7 +8,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db';
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
-  await database.query(`insert into schools (name, time_zone) values ('East', 'Asia/Shanghai'), ('West', 'Asia/Urumqi')`);
+  await database.query(
+    `insert into schools (name, time_zone) values ('East', 'Asia/Shanghai'), ('West', 'Asia/Urumqi')`,
+  );
 });
 afterAll(() => database.close());
 
@@ -17,7 +19,10 @@ describe('startScheduler', () => {
     const s = startScheduler({ database, log: silentLogger });
     await s.ready;
     try {
-      const names = s.tasks().map((x) => `${x.job}@${x.timeZone}`).sort();
+      const names = s
+        .tasks()
+        .map((x) => `${x.job}@${x.timeZone}`)
+        .sort();
       expect(names).toContain('dailyReport@Asia/Urumqi');
       expect(names).toContain('dailyReport@Asia/Shanghai');
       expect(names.filter((n) => n.startsWith('tripLateness'))).toEqual(['tripLateness@Asia/Shanghai']);
@@ -26,7 +31,10 @@ describe('startScheduler', () => {
         const before = Date.now();
         const next = x.task.getNextRun()!.getTime();
         // Computed from the same instant (allowing for a minute boundary passing in between).
-        const mine = [nextRuns(x.cron, before - 1000, x.timeZone, 1)[0], nextRuns(x.cron, Date.now(), x.timeZone, 1)[0]];
+        const mine = [
+          nextRuns(x.cron, before - 1000, x.timeZone, 1)[0],
+          nextRuns(x.cron, Date.now(), x.timeZone, 1)[0],
+        ];
         expect(mine, `${x.job}@${x.timeZone}`).toContain(next);
       }
     } finally {

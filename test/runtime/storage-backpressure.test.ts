@@ -29,7 +29,7 @@ function gatedDatabase(database: Database) {
       open();
       gate = Promise.resolve();
     },
-    query: async <T,>(text: string, params?: unknown[]): Promise<T[]> => {
+    query: async <T>(text: string, params?: unknown[]): Promise<T[]> => {
       if (text.startsWith('insert into positions')) {
         await gate;
         if (g.delayMs) await new Promise((r) => setTimeout(r, g.delayMs));
@@ -56,7 +56,12 @@ beforeAll(async () => {
   t = await createTestApp();
   w = await buildWorld(t);
   gated = gatedDatabase(t.database);
-  ingest = createIngest({ database: gated, log: silentLogger, now: Date.now, writer: { maxQueuedRows: CAP_ROWS, maxBatchRows: 50, maxDelayMs: 2, maxAdmissionWaitMs: 20_000 } });
+  ingest = createIngest({
+    database: gated,
+    log: silentLogger,
+    now: Date.now,
+    writer: { maxQueuedRows: CAP_ROWS, maxBatchRows: 50, maxDelayMs: 2, maxAdmissionWaitMs: 20_000 },
+  });
   server = await startJt808Server({ port: 0, host: '127.0.0.1', ingest, log: silentLogger });
   app = createApp({ database: t.database, log: silentLogger, now: Date.now, ingest });
 }, 60_000);
@@ -69,9 +74,19 @@ afterAll(async () => {
   await t?.close();
 });
 
-const drive = (i: number): TerminalPosition => ({ timeMs: T0 + i * 1000, lat: 31.2, lon: 121.4 + i * 0.0001045, speedKph: 36, headingDeg: 90 });
+const drive = (i: number): TerminalPosition => ({
+  timeMs: T0 + i * 1000,
+  lat: 31.2,
+  lon: 121.4 + i * 0.0001045,
+  speedKph: 36,
+  headingDeg: 90,
+});
 /** A counter's total over its labels. */
-const metric = (name: string) => [...ingest.metrics.render().matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+const metric = (name: string) =>
+  [...ingest.metrics.render().matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 
 describe('position queue full', () => {
   it('JT/T 808: many terminals sending more than the queue holds are slowed down, never refused; every acked fix is stored', async () => {
@@ -135,26 +150,54 @@ describe('position queue full', () => {
     expect(metric('busguard_position_admission_timeouts_total')).toBe(0);
     // … and every acked fix is stored, once.
     for (const { deviceId } of terminals) {
-      const rows = await t.database.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct time)::int as d from positions where device_id = $1', [deviceId]);
+      const rows = await t.database.query<{ n: number; d: number }>(
+        'select count(*)::int as n, count(distinct time)::int as d from positions where device_id = $1',
+        [deviceId],
+      );
       expect(rows[0]).toEqual({ n: REPORTS, d: REPORTS });
     }
     expect(ingest.writer.fill()).toMatchObject({ full: false, queuedRows: 0, waitingRows: 0 });
   }, 60_000);
 
   it('HTTP (JSON telemetry, OsmAnd): 503 with Retry-After while full; the resend is stored once', async () => {
-    const osmand = await t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', identifier: '350000000000777' } });
+    const osmand = await t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', identifier: '350000000000777' },
+    });
     expect(osmand.status).toBe(201);
-    const at = (s: number) => ({ time: new Date(T0 + s * 1000).toISOString(), lat: 31.2, lon: 121.4 + s * 0.0001045, speedKph: 36 });
+    const at = (s: number) => ({
+      time: new Date(T0 + s * 1000).toISOString(),
+      lat: 31.2,
+      lon: 121.4 + s * 0.0001045,
+      speedKph: 36,
+    });
     const postJson = (positions: unknown[]) =>
-      app.request('/api/v1/telemetry/positions', { method: 'POST', headers: { authorization: `Bearer ${w.tokens.deviceA1}`, 'content-type': 'application/json' }, body: JSON.stringify({ positions }) });
-    const postOsmand = (s: number) => app.request(`/osmand/?id=350000000000777&timestamp=${Math.floor(T0 / 1000) + s}&lat=31.3&lon=${121.5 + s * 0.0001}&speed=10`, { method: 'POST' });
+      app.request('/api/v1/telemetry/positions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.tokens.deviceA1}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ positions }),
+      });
+    const postOsmand = (s: number) =>
+      app.request(
+        `/osmand/?id=350000000000777&timestamp=${Math.floor(T0 / 1000) + s}&lat=31.3&lon=${121.5 + s * 0.0001}&speed=10`,
+        { method: 'POST' },
+      );
 
     // Fill the queue with another bus's rows that cannot commit while the gate is closed.
     gated.hold();
     const other = { busId: w.b.buses[0].id, deviceId: w.b.devices[0].id };
     const filler = Array.from({ length: 16 }, (_, k) =>
       ingest.writer.write(
-        Array.from({ length: 50 }, (_, j) => ({ ...other, timeMs: T0 + (k * 50 + j) * 1000, receivedMs: Date.now(), lat: 31.2, lon: 121.6, alarms: [], late: false, blindArea: false, attributes: null })),
+        Array.from({ length: 50 }, (_, j) => ({
+          ...other,
+          timeMs: T0 + (k * 50 + j) * 1000,
+          receivedMs: Date.now(),
+          lat: 31.2,
+          lon: 121.6,
+          alarms: [],
+          late: false,
+          blindArea: false,
+          attributes: null,
+        })),
       ),
     );
     await until(() => ingest.writer.full, 10_000, 'queue full');
@@ -164,7 +207,10 @@ describe('position queue full', () => {
     const retryJson = Number(busyJson.headers.get('retry-after'));
     expect(retryJson).toBeGreaterThanOrEqual(1);
     expect(retryJson).toBeLessThanOrEqual(30);
-    expect((await busyJson.json()).error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('busy') });
+    expect((await busyJson.json()).error).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('busy'),
+    });
     const busyOsmand = await postOsmand(0);
     expect(busyOsmand.status).toBe(503);
     expect(Number(busyOsmand.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -177,11 +223,19 @@ describe('position queue full', () => {
     const again = await postJson([at(1000)]);
     expect(again.status).toBe(200);
     expect((await postOsmand(0)).status).toBe(200);
-    const json = await t.database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [w.a.devices[0].id]);
+    const json = await t.database.query<{ n: number }>(
+      'select count(*)::int as n from positions where device_id = $1',
+      [w.a.devices[0].id],
+    );
     expect(json[0]!.n).toBe(1);
-    const filled = await t.database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [other.deviceId]);
+    const filled = await t.database.query<{ n: number }>(
+      'select count(*)::int as n from positions where device_id = $1',
+      [other.deviceId],
+    );
     expect(filled[0]!.n).toBe(16 * 50);
-    const os = await t.database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [osmand.body.id]);
+    const os = await t.database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [
+      osmand.body.id,
+    ]);
     expect(os[0]!.n).toBe(1);
   }, 60_000);
 });

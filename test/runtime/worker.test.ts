@@ -33,7 +33,11 @@ describe('Workers runtime', () => {
   it('bundles with wrangler (dry run) without the embedded database or Node-only runtime code', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'busguard-worker-'));
     try {
-      const r = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { env, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(r.status, r.stdout + r.stderr).toBe(0);
       const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
       expect(bundle).toContain('/api/v1/openapi.json');
@@ -44,38 +48,42 @@ describe('Workers runtime', () => {
     }
   }, 150_000);
 
-  it.skipIf(testDbKind !== 'postgres')('serves the API from workerd against PostgreSQL through Hyperdrive', async () => {
-    database = await createTestDatabase();
-    await ensureAdmin(database.db, 'worker-admin-token-0123456789');
-    const url = new URL(database.url!);
-    url.password = 'unused'; // trust auth here; Hyperdrive's local mode insists on a password in the URL
-    const port = 33000 + Math.floor(Math.random() * 2000);
-    child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(port)], {
-      env: { ...env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: url.toString() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let log = '';
-    child.stdout!.on('data', (d) => (log += d));
-    child.stderr!.on('data', (d) => (log += d));
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    let ready: Response | undefined;
-    while (Date.now() < deadline && !ready?.ok) {
-      ready = await fetch(`${base}/readyz`).catch(() => undefined);
-      if (!ready?.ok) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(ready?.ok, log).toBe(true);
-    expect(await ready!.json()).toEqual({ status: 'ready', database: 'postgres' });
-    const created = await fetch(`${base}/api/v1/schools`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer worker-admin-token-0123456789', 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Worker School' }),
-    });
-    expect(created.status).toBe(201);
-    const denied = await fetch(`${base}/api/v1/schools`, { headers: { authorization: 'Bearer wrong' } });
-    expect(denied.status).toBe(401);
-    const rows = await database.query<{ name: string }>('select name from schools');
-    expect(rows.map((r) => r.name)).toEqual(['Worker School']);
-  }, 90_000);
+  it.skipIf(testDbKind !== 'postgres')(
+    'serves the API from workerd against PostgreSQL through Hyperdrive',
+    async () => {
+      database = await createTestDatabase();
+      await ensureAdmin(database.db, 'worker-admin-token-0123456789');
+      const url = new URL(database.url!);
+      url.password = 'unused'; // trust auth here; Hyperdrive's local mode insists on a password in the URL
+      const port = 33000 + Math.floor(Math.random() * 2000);
+      child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(port)], {
+        env: { ...env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: url.toString() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let log = '';
+      child.stdout!.on('data', (d) => (log += d));
+      child.stderr!.on('data', (d) => (log += d));
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 60_000;
+      let ready: Response | undefined;
+      while (Date.now() < deadline && !ready?.ok) {
+        ready = await fetch(`${base}/readyz`).catch(() => undefined);
+        if (!ready?.ok) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(ready?.ok, log).toBe(true);
+      expect(await ready!.json()).toEqual({ status: 'ready', database: 'postgres' });
+      const created = await fetch(`${base}/api/v1/schools`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer worker-admin-token-0123456789', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Worker School' }),
+      });
+      expect(created.status).toBe(201);
+      const denied = await fetch(`${base}/api/v1/schools`, { headers: { authorization: 'Bearer wrong' } });
+      expect(denied.status).toBe(401);
+      const rows = await database.query<{ name: string }>('select name from schools');
+      expect(rows.map((r) => r.name)).toEqual(['Worker School']);
+    },
+    90_000,
+  );
 });

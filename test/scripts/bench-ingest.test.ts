@@ -24,35 +24,60 @@ const reachable = await (async () => {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('bench:ingest --quick', () => {
-  it.skipIf(!reachable)('runs both configurations and ends with a JSON line of its figures', async () => {
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'scripts/bench-ingest.ts', '--quick', '--fixes', '1200', '--connections', '12', '--many', '30'],
-        { cwd: root, env: { ...process.env, BENCH_DATABASE_URL: url }, timeout: 280_000, maxBuffer: 1 << 24 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr.slice(-2000)}`)) : resolve(stdout)),
-      );
-    });
-    const lines = out.trim().split('\n');
-    expect(out).toMatch(/\| bare +\| JT\/T 808, 12 conns, window 50/);
-    expect(out).toMatch(/\| wired +\| JT\/T 808, 30 conns, window 50/);
-    expect(out).toMatch(/uptime before: .*load average/);
-    const figures = JSON.parse(lines.at(-1)!);
-    expect(figures).toMatchObject({ bench: 'ingest', quick: true, runs: 1, fixesPerMeasurement: 1200, connections: 12, many: 30, window: 50, compareWindow: 10 });
-    expect(figures.raw.unnestFixesPerS).toBeGreaterThan(0);
-    expect(figures.loadAverage.start).toHaveLength(3);
-    expect(Object.keys(figures.configs).sort()).toEqual(['bare', 'wired']);
-    for (const config of ['bare', 'wired']) {
-      expect(Object.keys(figures.configs[config]).sort()).toEqual(['json', 'jt808', 'jt808Many', 'jt808Small']);
-      for (const m of Object.values<any>(figures.configs[config])) {
-        expect(m).toMatchObject({ lost: 0, duplicated: 0, errors: 0, fixes: expect.any(Number) });
-        expect(m.fixes).toBeGreaterThanOrEqual(1200);
-        expect(m.sent).toBeGreaterThanOrEqual(m.fixes);
-        for (const k of ['fixesPerS', 'cpuUsPerFix', 'peakRssMb', 'ratioToRaw']) expect(m[k], k).toBeGreaterThan(0);
+  it.skipIf(!reachable)(
+    'runs both configurations and ends with a JSON line of its figures',
+    async () => {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'scripts/bench-ingest.ts',
+            '--quick',
+            '--fixes',
+            '1200',
+            '--connections',
+            '12',
+            '--many',
+            '30',
+          ],
+          { cwd: root, env: { ...process.env, BENCH_DATABASE_URL: url }, timeout: 280_000, maxBuffer: 1 << 24 },
+          (err, stdout, stderr) =>
+            err ? reject(new Error(`${err.message}\n${stderr.slice(-2000)}`)) : resolve(stdout),
+        );
+      });
+      const lines = out.trim().split('\n');
+      expect(out).toMatch(/\| bare +\| JT\/T 808, 12 conns, window 50/);
+      expect(out).toMatch(/\| wired +\| JT\/T 808, 30 conns, window 50/);
+      expect(out).toMatch(/uptime before: .*load average/);
+      const figures = JSON.parse(lines.at(-1)!);
+      expect(figures).toMatchObject({
+        bench: 'ingest',
+        quick: true,
+        runs: 1,
+        fixesPerMeasurement: 1200,
+        connections: 12,
+        many: 30,
+        window: 50,
+        compareWindow: 10,
+      });
+      expect(figures.raw.unnestFixesPerS).toBeGreaterThan(0);
+      expect(figures.loadAverage.start).toHaveLength(3);
+      expect(Object.keys(figures.configs).sort()).toEqual(['bare', 'wired']);
+      for (const config of ['bare', 'wired']) {
+        expect(Object.keys(figures.configs[config]).sort()).toEqual(['json', 'jt808', 'jt808Many', 'jt808Small']);
+        for (const m of Object.values<any>(figures.configs[config])) {
+          expect(m).toMatchObject({ lost: 0, duplicated: 0, errors: 0, fixes: expect.any(Number) });
+          expect(m.fixes).toBeGreaterThanOrEqual(1200);
+          expect(m.sent).toBeGreaterThanOrEqual(m.fixes);
+          for (const k of ['fixesPerS', 'cpuUsPerFix', 'peakRssMb', 'ratioToRaw']) expect(m[k], k).toBeGreaterThan(0);
+        }
       }
-    }
-    // Wired: the engine found the buses' trips and started them.
-    expect(figures.configs.wired.jt808.tripsStarted).toBeGreaterThan(0);
-    expect(figures.configs.bare.jt808.tripsStarted).toBe(0);
-  }, 300_000);
+      // Wired: the engine found the buses' trips and started them.
+      expect(figures.configs.wired.jt808.tripsStarted).toBeGreaterThan(0);
+      expect(figures.configs.bare.jt808.tripsStarted).toBe(0);
+    },
+    300_000,
+  );
 });

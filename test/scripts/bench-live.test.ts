@@ -12,8 +12,26 @@ describe.runIf(onPostgres)('npm run bench:live (tiny)', () => {
   it('delivers positions from both ingest paths to every follower and prints its JSON line', async () => {
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', 'scripts/bench-live.ts', '--buses', '6', '--followers', '2', '--rate', '12', '--seconds', '3', '--runs', '1'],
-      { cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, BENCH_DATABASE_URL: process.env.TEST_DATABASE_URL }, timeout: 170_000 },
+      [
+        '--import',
+        'tsx',
+        'scripts/bench-live.ts',
+        '--buses',
+        '6',
+        '--followers',
+        '2',
+        '--rate',
+        '12',
+        '--seconds',
+        '3',
+        '--runs',
+        '1',
+      ],
+      {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { ...process.env, BENCH_DATABASE_URL: process.env.TEST_DATABASE_URL },
+        timeout: 170_000,
+      },
     );
     const last = stdout.trim().split('\n').at(-1)!;
     const figures = JSON.parse(last) as Record<string, number>;

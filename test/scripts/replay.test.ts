@@ -14,13 +14,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], { cwd: root, timeout: 60_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/replay.ts', ...args],
+      { cwd: root, timeout: 60_000, maxBuffer: 1 << 24 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
-const oneHz = JSON.parse(readFileSync(join(root, 'test/fixtures/traces/munich-1hz.json'), 'utf8')) as { point: string }[];
+const oneHz = JSON.parse(readFileSync(join(root, 'test/fixtures/traces/munich-1hz.json'), 'utf8')) as {
+  point: string;
+}[];
 const coords = oneHz.map((p) => {
   const m = /POINT\(([-\d.]+) ([-\d.]+)\)/.exec(p.point)!;
   return [Number(m[1]), Number(m[2])] as [number, number];
@@ -32,8 +37,16 @@ writeFileSync(
   JSON.stringify({
     type: 'FeatureCollection',
     features: [
-      { type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: coords.filter((_, i) => i % 5 === 0 || i === coords.length - 1) } },
-      ...STOP_AT.map((k, i) => ({ type: 'Feature', properties: { name: `Stop ${i + 1}`, sequence: i + 1 }, geometry: { type: 'Point', coordinates: coords[k] } })),
+      {
+        type: 'Feature',
+        properties: {},
+        geometry: { type: 'LineString', coordinates: coords.filter((_, i) => i % 5 === 0 || i === coords.length - 1) },
+      },
+      ...STOP_AT.map((k, i) => ({
+        type: 'Feature',
+        properties: { name: `Stop ${i + 1}`, sequence: i + 1 },
+        geometry: { type: 'Point', coordinates: coords[k] },
+      })),
     ],
   }),
 );
@@ -63,7 +76,10 @@ describe('replay script', () => {
     expect(r.code, r.stderr).toBe(0);
     const [, fixes, rejected] = /fixes=(\d+) rejected: (.*) late=/.exec(r.stderr)!;
     const refused = rejected === 'none' ? 0 : rejected!.split(' ').reduce((n, kv) => n + Number(kv.split('=')[1]), 0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const etas = lines.filter((l) => l.type === 'eta');
     expect(etas).toHaveLength(Number(fixes) - refused);
     expect(etas.length).toBeGreaterThan(50);
@@ -91,13 +107,20 @@ describe('replay script', () => {
     const arrivedLast = lines.find((l) => l.type === 'stop.arrived' && l.stopId === '4');
     expect(arrivedLast).toBeDefined();
     const arrivalMs = new Date(arrivedLast.time).getTime();
-    const late = etas.filter((e) => new Date(e.time).getTime() < arrivalMs - 30_000 && e.stops.some((s: { stopId: string }) => s.stopId === '4')).at(-1);
+    const late = etas
+      .filter(
+        (e) =>
+          new Date(e.time).getTime() < arrivalMs - 30_000 && e.stops.some((s: { stopId: string }) => s.stopId === '4'),
+      )
+      .at(-1);
     expect(late).toBeDefined();
     const predicted = new Date(late.stops.find((s: { stopId: string }) => s.stopId === '4').etaTime).getTime();
     expect(Math.abs(predicted - arrivalMs)).toBeLessThan(60_000);
 
     // Without --eta: the same events, no ETA lines.
     const plain = await run(['--route', routeFile, '--trace', TRACE]);
-    expect(plain.stdout.trim().split('\n')).toEqual(lines.filter((l) => l.type !== 'eta').map((l) => JSON.stringify(l)));
+    expect(plain.stdout.trim().split('\n')).toEqual(
+      lines.filter((l) => l.type !== 'eta').map((l) => JSON.stringify(l)),
+    );
   }, 120_000);
 });

@@ -17,7 +17,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => s?.close());
 
-const expect413Fast = async (port: number, path: string, opts: { chunked?: boolean; headers?: Record<string, string> } = {}) => {
+const expect413Fast = async (
+  port: number,
+  path: string,
+  opts: { chunked?: boolean; headers?: Record<string, string> } = {},
+) => {
   globalThis.gc?.();
   const rssBefore = process.memoryUsage().rss;
   const r = await streamUpload(port, path, 100 * MB, opts);
@@ -33,8 +37,12 @@ const expect413Fast = async (port: number, path: string, opts: { chunked?: boole
 
 describe('OsmAnd body limit (64 KB) on both ports', () => {
   it('answers 413 at once from the Content-Length of a 100 MB body, on OSMAND_PORT and on /osmand', async () => {
-    await expect413Fast(s.osmandPort, '/?id=demo-phone&lat=31.2&lon=121.4', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    await expect413Fast(s.mainPort, '/osmand/?id=demo-phone&lat=31.2&lon=121.4', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    await expect413Fast(s.osmandPort, '/?id=demo-phone&lat=31.2&lon=121.4', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    await expect413Fast(s.mainPort, '/osmand/?id=demo-phone&lat=31.2&lon=121.4', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   });
 
   it('counts a chunked body while it streams and stops at the limit', async () => {
@@ -44,7 +52,10 @@ describe('OsmAnd body limit (64 KB) on both ports', () => {
   });
 
   it('still takes an ordinary OsmAnd report', async () => {
-    const res = await fetch(`http://127.0.0.1:${s.osmandPort}/`, { method: 'POST', body: 'x'.repeat(BODY_LIMITS.osmandBytes + 1) });
+    const res = await fetch(`http://127.0.0.1:${s.osmandPort}/`, {
+      method: 'POST',
+      body: 'x'.repeat(BODY_LIMITS.osmandBytes + 1),
+    });
     expect(res.status).toBe(413);
     const small = await fetch(`http://127.0.0.1:${s.osmandPort}/?id=nobody&lat=31.2&lon=121.4`, { method: 'POST' });
     expect(small.status).toBe(400); // an unknown device: the body limit let it through to the handler
@@ -54,13 +65,20 @@ describe('OsmAnd body limit (64 KB) on both ports', () => {
 
 describe('API body limits', () => {
   const post = (path: string, body: string, token = ADMIN_TOKEN) =>
-    fetch(`http://127.0.0.1:${s.mainPort}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    fetch(`http://127.0.0.1:${s.mainPort}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
 
   it('refuses a JSON body over 1 MB with the envelope, before authentication', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(BODY_LIMITS.jsonBytes) });
     const r = await post('/api/v1/schools', big);
     expect(r.status).toBe(413);
-    expect(((await r.json()) as any).error).toMatchObject({ code: 'payload_too_large', details: { limitBytes: BODY_LIMITS.jsonBytes } });
+    expect(((await r.json()) as any).error).toMatchObject({
+      code: 'payload_too_large',
+      details: { limitBytes: BODY_LIMITS.jsonBytes },
+    });
     expect((await post('/api/v1/schools', big, 'not-a-token')).status).toBe(413);
     await expect413Fast(s.mainPort, '/api/v1/schools', { headers: { 'content-type': 'application/json' } });
   });
@@ -115,9 +133,14 @@ describe('GTFS import caps', () => {
   });
 
   it('refuses an upload over the import limit from its Content-Length', async () => {
-    const r = await streamUpload(s.mainPort, `/api/v1/routes/import/gtfs?schoolId=${s.world.w.a.schoolId}`, BODY_LIMITS.routeImportBytes + 1, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/zip' },
-    });
+    const r = await streamUpload(
+      s.mainPort,
+      `/api/v1/routes/import/gtfs?schoolId=${s.world.w.a.schoolId}`,
+      BODY_LIMITS.routeImportBytes + 1,
+      {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/zip' },
+      },
+    );
     expect(r.status).toBe(413);
   });
 });
@@ -132,7 +155,10 @@ describe('route geometry caps', () => {
     return { status: r.status, headers: r.headers, body: (await r.json()) as any };
   };
   // A winding 12 km road sampled every metre: 12,000 points.
-  const dense = Array.from({ length: 12_000 }, (_, i) => [121.4 + i * 0.00001, 31.2 + 0.002 * Math.sin(i / 400)] as [number, number]);
+  const dense = Array.from(
+    { length: 12_000 },
+    (_, i) => [121.4 + i * 0.00001, 31.2 + 0.002 * Math.sin(i / 400)] as [number, number],
+  );
 
   it('simplifies an imported path above the cap, and refuses a hand-made one', async () => {
     const r = await call('POST', '/api/v1/routes/import/geojson', {
@@ -145,7 +171,11 @@ describe('route geometry caps', () => {
     expect(r.body.path.coordinates.length).toBeGreaterThan(1);
     expect(r.headers.get('x-route-simplified')).toMatch(/^12000->\d+/);
 
-    const made = await call('POST', '/api/v1/routes', { schoolId: s.world.w.a.schoolId, name: 'Too dense', path: { type: 'LineString', coordinates: dense.slice(0, MAX_ROUTE_POINTS + 1) } });
+    const made = await call('POST', '/api/v1/routes', {
+      schoolId: s.world.w.a.schoolId,
+      name: 'Too dense',
+      path: { type: 'LineString', coordinates: dense.slice(0, MAX_ROUTE_POINTS + 1) },
+    });
     expect(made.status).toBe(400);
   });
 

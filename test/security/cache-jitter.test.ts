@@ -10,7 +10,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db';
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
-  const [school] = await database.query<{ id: number }>("insert into schools (name, lat, lon) values ('Jitter School', 31.2, 121.4) returning id");
+  const [school] = await database.query<{ id: number }>(
+    "insert into schools (name, lat, lon) values ('Jitter School', 31.2, 121.4) returning id",
+  );
   await database.query(
     "insert into devices (school_id, protocol, identifier) select $1, 'osmand', 'jitter-' || g from generate_series(1, 60) g",
     [school!.id],

@@ -38,14 +38,29 @@ function start(dataDir: string, env: Record<string, string> = {}): Started {
   const t0 = Date.now();
   const child = spawn(TSX, ['src/runtime/node/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, DEMO: '0', SIMULATE: '0', HOST: '127.0.0.1', PORT: '0', OSMAND_PORT: '0', JT808_PORT: '0', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', DATABASE_URL: '', ...env },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      DEMO: '0',
+      SIMULATE: '0',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      OSMAND_PORT: '0',
+      JT808_PORT: '0',
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
-  const exited = new Promise<{ code: number | null; ms: number }>((res) => child.on('exit', (code) => res({ code, ms: Date.now() - t0 })));
+  const exited = new Promise<{ code: number | null; ms: number }>((res) =>
+    child.on('exit', (code) => res({ code, ms: Date.now() - t0 })),
+  );
   return { child, out: () => text, exited };
 }
 
@@ -67,13 +82,29 @@ describe('one writer per data directory', () => {
     const port = await httpPort(first);
     const base = `http://127.0.0.1:${port}/api/v1`;
     const call = async (method: string, path: string, body?: unknown, token = ADMIN) => {
-      const r = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const r = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: r.status, body: (await r.json().catch(() => null)) as any };
     };
     const school = await call('POST', '/schools', { name: 'Lock School', lat: 31.2, lon: 121.4 });
     expect(school.status).toBe(201);
-    const bus = await call('POST', '/buses', { schoolId: school.body.id, plate: 'LOCK-1', approvedCapacity: 40, signValidUntil: '2030-01-01', inspectionValidUntil: '2030-01-01' });
-    const device = await call('POST', '/devices', { schoolId: school.body.id, busId: bus.body.id, protocol: 'json', identifier: 'lock-dev', secret: 'secret-123' });
+    const bus = await call('POST', '/buses', {
+      schoolId: school.body.id,
+      plate: 'LOCK-1',
+      approvedCapacity: 40,
+      signValidUntil: '2030-01-01',
+      inspectionValidUntil: '2030-01-01',
+    });
+    const device = await call('POST', '/devices', {
+      schoolId: school.body.id,
+      busId: bus.body.id,
+      protocol: 'json',
+      identifier: 'lock-dev',
+      secret: 'secret-123',
+    });
     const user = await call('POST', '/users', { name: 'Lock device', role: 'device', deviceId: device.body.id });
     const token = (await call('POST', `/users/${user.body.id}/tokens`, {})).body.token as string;
 
@@ -85,8 +116,20 @@ describe('one writer per data directory', () => {
     const sender = (async () => {
       while (sending) {
         const times = Array.from({ length: 10 }, () => t0 + k++ * 1000);
-        const r = await call('POST', '/telemetry/positions', { positions: times.map((ms, i) => ({ time: new Date(ms).toISOString(), lat: 31.2, lon: 121.4 + (k - 10 + i) * 0.00005 })) }, token);
-        if (r.status === 200) for (const [i, item] of r.body.items.entries()) if (item.status === 'accepted') acked.push(times[i]!);
+        const r = await call(
+          'POST',
+          '/telemetry/positions',
+          {
+            positions: times.map((ms, i) => ({
+              time: new Date(ms).toISOString(),
+              lat: 31.2,
+              lon: 121.4 + (k - 10 + i) * 0.00005,
+            })),
+          },
+          token,
+        );
+        if (r.status === 200)
+          for (const [i, item] of r.body.items.entries()) if (item.status === 'accepted') acked.push(times[i]!);
       }
     })();
     while (acked.length < 50) await new Promise((r) => setTimeout(r, 50));
@@ -117,7 +160,10 @@ describe('one writer per data directory', () => {
     // Every acknowledged fix is in the database the first instance wrote.
     const db = await createPgliteDatabase({ dataDir: join(dataDir, 'pglite') });
     try {
-      const rows = await db.query<{ ms: number }>('select extract(epoch from time)::float8 * 1000 as ms from positions where device_id = $1', [device.body.id]);
+      const rows = await db.query<{ ms: number }>(
+        'select extract(epoch from time)::float8 * 1000 as ms from positions where device_id = $1',
+        [device.body.id],
+      );
       const stored = new Set(rows.map((r) => Math.round(Number(r.ms))));
       const lost = acked.filter((ms) => !stored.has(ms));
       expect(lost).toEqual([]);
@@ -149,7 +195,10 @@ describe('the lock file', () => {
     const dir = tempDir();
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('exit', r));
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }),
+    );
     const lock = lockDataDir(dir);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     lock.release();
@@ -157,7 +206,10 @@ describe('the lock file', () => {
 
     const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     children.push(alive);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: alive.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: alive.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }),
+    );
     expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
     expect(() => lockDataDir(dir)).toThrow(`pid ${alive.pid}`);
     alive.kill('SIGKILL');
@@ -165,7 +217,10 @@ describe('the lock file', () => {
     lockDataDir(dir).release();
 
     // A recycled pid (alive, but another process than the one that wrote the lock) does not hold the lock.
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, host: hostname(), procStart: '1', startedAt: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: process.ppid, host: hostname(), procStart: '1', startedAt: '2026-01-01T00:00:00.000Z' }),
+    );
     if (existsSync(`/proc/${process.ppid}/stat`)) lockDataDir(dir).release();
   });
 });

@@ -65,19 +65,37 @@ describe('canonical device identity', () => {
   });
 
   it('013800000001 and 13800000001 are one terminal: a second school gets 409 for either spelling', async () => {
-    const first = await ok(t.call('POST', '/api/v1/devices', { token: managerA, body: { schoolId: schoolA, protocol: 'jt808', identifier: '013800000001', secret: 'CODE-A-0001' } }));
+    const first = await ok(
+      t.call('POST', '/api/v1/devices', {
+        token: managerA,
+        body: { schoolId: schoolA, protocol: 'jt808', identifier: '013800000001', secret: 'CODE-A-0001' },
+      }),
+    );
     expect(first.identifier).toBe('13800000001');
     for (const spelling of ['13800000001', '013800000001', '00000000013800000001']) {
-      const r = await t.call('POST', '/api/v1/devices', { token: managerB, body: { schoolId: schoolB, protocol: 'jt808', identifier: spelling, secret: 'CODE-B-0001' } });
+      const r = await t.call('POST', '/api/v1/devices', {
+        token: managerB,
+        body: { schoolId: schoolB, protocol: 'jt808', identifier: spelling, secret: 'CODE-B-0001' },
+      });
       expect(r.status, spelling).toBe(409);
       expect(r.body.error.code).toBe('conflict');
       expect(r.body.error.details).toEqual({ protocol: 'jt808', identifier: '13800000001' }); // the other school is not named
     }
     // Renaming a device of one's own school onto the terminal is the same collision.
-    const mine = await ok(t.call('POST', '/api/v1/devices', { token: managerB, body: { schoolId: schoolB, protocol: 'jt808', identifier: '13900000002' } }));
-    expect((await t.call('PATCH', `/api/v1/devices/${mine.id}`, { token: managerB, body: { identifier: '0013800000001' } })).status).toBe(409);
+    const mine = await ok(
+      t.call('POST', '/api/v1/devices', {
+        token: managerB,
+        body: { schoolId: schoolB, protocol: 'jt808', identifier: '13900000002' },
+      }),
+    );
+    expect(
+      (await t.call('PATCH', `/api/v1/devices/${mine.id}`, { token: managerB, body: { identifier: '0013800000001' } }))
+        .status,
+    ).toBe(409);
     // Only one device has the identity in the database.
-    const rows = await t.database.query<{ school_id: number }>("select school_id from devices where protocol = 'jt808' and identifier = '13800000001'");
+    const rows = await t.database.query<{ school_id: number }>(
+      "select school_id from devices where protocol = 'jt808' and identifier = '13800000001'",
+    );
     expect(rows.map((r) => r.school_id)).toEqual([schoolA]);
   });
 
@@ -88,7 +106,10 @@ describe('canonical device identity', () => {
     expect(a?.schoolId).toBe(schoolA);
     expect(b?.deviceId).toBe(a?.deviceId);
     expect(c?.deviceId).toBe(a?.deviceId);
-    for (const [phone, version] of [['013800000001', 2013], ['00000000013800000001', 2019]] as const) {
+    for (const [phone, version] of [
+      ['013800000001', 2013],
+      ['00000000013800000001', 2019],
+    ] as const) {
       const term = await Jt808TerminalClient.connect(server.port, phone, { version });
       clients.push(term);
       expect((await term.authenticate('CODE-A-0001')).result, phone).toBe(0);
@@ -97,32 +118,74 @@ describe('canonical device identity', () => {
   });
 
   it('OsmAnd ids collide regardless of case and surrounding spaces; a hex-form JT/T 808 phone is stored lowercase', async () => {
-    const phone = await ok(t.call('POST', '/api/v1/devices', { token: managerA, body: { schoolId: schoolA, protocol: 'osmand', identifier: 'Demo-Phone-9' } }));
+    const phone = await ok(
+      t.call('POST', '/api/v1/devices', {
+        token: managerA,
+        body: { schoolId: schoolA, protocol: 'osmand', identifier: 'Demo-Phone-9' },
+      }),
+    );
     expect(phone.identifier).toBe('demo-phone-9');
-    expect((await t.call('POST', '/api/v1/devices', { token: managerB, body: { schoolId: schoolB, protocol: 'osmand', identifier: ' demo-PHONE-9 ' } })).status).toBe(409);
+    expect(
+      (
+        await t.call('POST', '/api/v1/devices', {
+          token: managerB,
+          body: { schoolId: schoolB, protocol: 'osmand', identifier: ' demo-PHONE-9 ' },
+        })
+      ).status,
+    ).toBe(409);
     expect((await ingest.lookupDevice('osmand', 'DEMO-phone-9'))?.deviceId).toBe(phone.id);
-    const hex = await ok(t.call('POST', '/api/v1/devices', { token: managerA, body: { schoolId: schoolA, protocol: 'jt808', identifier: '086A123BCDEF' } }));
+    const hex = await ok(
+      t.call('POST', '/api/v1/devices', {
+        token: managerA,
+        body: { schoolId: schoolA, protocol: 'jt808', identifier: '086A123BCDEF' },
+      }),
+    );
     expect(hex.identifier).toBe('86a123bcdef');
-    expect((await t.call('POST', '/api/v1/devices', { token: managerB, body: { schoolId: schoolB, protocol: 'jt808', identifier: '0000000000086a123bcdef'.slice(-20) } })).status).toBe(409);
-    expect((await t.call('POST', '/api/v1/devices', { token: managerA, body: { schoolId: schoolA, protocol: 'jt808', identifier: 'abc' } })).status).toBe(400);
+    expect(
+      (
+        await t.call('POST', '/api/v1/devices', {
+          token: managerB,
+          body: { schoolId: schoolB, protocol: 'jt808', identifier: '0000000000086a123bcdef'.slice(-20) },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await t.call('POST', '/api/v1/devices', {
+          token: managerA,
+          body: { schoolId: schoolA, protocol: 'jt808', identifier: 'abc' },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('the database refuses a non-canonical identifier written around the API', async () => {
     await expect(
-      t.database.query("insert into devices (school_id, protocol, identifier) values ($1, 'jt808', '013800000009')", [schoolA]),
+      t.database.query("insert into devices (school_id, protocol, identifier) values ($1, 'jt808', '013800000009')", [
+        schoolA,
+      ]),
     ).rejects.toThrow(/devices_identifier_canonical/);
   });
 });
 
 describe('the migration that canonicalises existing devices', () => {
   /** A database migrated up to (not including) the canonicalisation migration, and a way to finish. */
-  async function databaseBeforeCanonicalisation(): Promise<{ database: Database; finish(): Promise<void>; close(): Promise<void> }> {
-    const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  async function databaseBeforeCanonicalisation(): Promise<{
+    database: Database;
+    finish(): Promise<void>;
+    close(): Promise<void>;
+  }> {
+    const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as {
+      entries: { tag: string }[];
+    };
     const cut = journal.entries.findIndex((e) => e.tag.endsWith('device_identity_canonical'));
     expect(cut).toBeGreaterThan(0);
     const partial = mkdtempSync(join(tmpdir(), 'bg-migrations-'));
     cpSync(migrationsFolder, partial, { recursive: true });
-    writeFileSync(join(partial, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
+    writeFileSync(
+      join(partial, 'meta/_journal.json'),
+      JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }),
+    );
     let database: Database;
     let drop = async () => {};
     if (testDbKind === 'pglite') {
@@ -143,7 +206,9 @@ describe('the migration that canonicalises existing devices', () => {
       };
     }
     const run = (folder: string) =>
-      database.kind === 'pglite' ? migratePglite(database.db as never, { migrationsFolder: folder }) : migratePostgres(database.db as never, { migrationsFolder: folder });
+      database.kind === 'pglite'
+        ? migratePglite(database.db as never, { migrationsFolder: folder })
+        : migratePostgres(database.db as never, { migrationsFolder: folder });
     await run(partial);
     rmSync(partial, { recursive: true, force: true });
     return {
@@ -157,7 +222,9 @@ describe('the migration that canonicalises existing devices', () => {
   }
 
   async function seedSchools(database: Database): Promise<[number, number]> {
-    const rows = await database.query<{ id: number }>("insert into schools (name, lat, lon) values ('Old A', 31.2, 121.4), ('Old B', 31.3, 121.5) returning id");
+    const rows = await database.query<{ id: number }>(
+      "insert into schools (name, lat, lon) values ('Old A', 31.2, 121.4), ('Old B', 31.3, 121.5) returning id",
+    );
     return [rows[0]!.id, rows[1]!.id];
   }
 
@@ -176,11 +243,19 @@ describe('the migration that canonicalises existing devices', () => {
       await m.finish().catch((err) => (failure = err));
       const text = `${(failure as Error)?.message} ${String((failure as { cause?: unknown })?.cause ?? '')}`;
       expect(text).toMatch(/device identity conflicts/);
-      expect(text).toContain(`jt808 13800000001 = devices ${jtA}, ${jtB} (schools ${a}, ${b}; identifiers '013800000001', '13800000001')`);
+      expect(text).toContain(
+        `jt808 13800000001 = devices ${jtA}, ${jtB} (schools ${a}, ${b}; identifiers '013800000001', '13800000001')`,
+      );
       expect(text).toContain(`osmand phone-7 = devices ${osA}, ${osB}`);
       // Nothing was merged or rewritten.
       const rows = await m.database.query<{ identifier: string }>('select identifier from devices order by id');
-      expect(rows.map((r) => r.identifier)).toEqual(['013800000001', '13800000001', 'Phone-7', 'phone-7 ', '013900000003']);
+      expect(rows.map((r) => r.identifier)).toEqual([
+        '013800000001',
+        '13800000001',
+        'Phone-7',
+        'phone-7 ',
+        '013900000003',
+      ]);
     } finally {
       await m.close();
     }

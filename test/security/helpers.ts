@@ -20,7 +20,12 @@ export async function startSecurityServers(startMs: number): Promise<SecuritySer
   const world = await setupIngestWorld(startMs);
   const main = serve({ fetch: world.api.app.fetch, port: 0, hostname: '127.0.0.1' });
   const osmand = serve({
-    fetch: createOsmandApp({ database: world.faulty, log: silentLogger, now: () => world.t.clock.nowMs, ingest: world.api.ingest }).fetch,
+    fetch: createOsmandApp({
+      database: world.faulty,
+      log: silentLogger,
+      now: () => world.t.clock.nowMs,
+      ingest: world.api.ingest,
+    }).fetch,
     port: 0,
     hostname: '127.0.0.1',
   });
@@ -53,11 +58,18 @@ export interface StreamedResult {
  * Sends `bodyBytes` of body (one reused 1 MB buffer, so the client itself allocates nothing per byte), with a
  * Content-Length or chunked, and stops writing as soon as the server answers.
  */
-export function streamUpload(port: number, path: string, bodyBytes: number, opts: { chunked?: boolean; headers?: Record<string, string> } = {}): Promise<StreamedResult> {
+export function streamUpload(
+  port: number,
+  path: string,
+  bodyBytes: number,
+  opts: { chunked?: boolean; headers?: Record<string, string> } = {},
+): Promise<StreamedResult> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
-    const extra = Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const extra = Object.entries(opts.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     const framing = opts.chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${bodyBytes}\r\n`;
     let answered = false;
     let written = 0;
@@ -70,7 +82,14 @@ export function streamUpload(port: number, path: string, bodyBytes: number, opts
       clearInterval(rssTimer);
       const [head = '', body = ''] = response.split('\r\n\r\n');
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-      resolve({ status, headers: head, body, elapsedMs, bytesWritten: written, peakRssBytes: Math.max(peakRss, process.memoryUsage().rss) });
+      resolve({
+        status,
+        headers: head,
+        body,
+        elapsedMs,
+        bytesWritten: written,
+        peakRssBytes: Math.max(peakRss, process.memoryUsage().rss),
+      });
     };
     socket.on('data', (d) => {
       if (!answered) elapsedMs = performance.now() - t0;
@@ -94,7 +113,9 @@ export function streamUpload(port: number, path: string, bodyBytes: number, opts
         const n = Math.min(chunk.length, bodyBytes - written);
         const piece = n === chunk.length ? chunk : chunk.subarray(0, n);
         written += n;
-        const ok = opts.chunked ? socket.write(`${n.toString(16)}\r\n`) && socket.write(piece) && socket.write('\r\n') : socket.write(piece);
+        const ok = opts.chunked
+          ? socket.write(`${n.toString(16)}\r\n`) && socket.write(piece) && socket.write('\r\n')
+          : socket.write(piece);
         if (!ok) return void socket.once('drain', pump);
       }
       if (!answered && written >= bodyBytes && opts.chunked) socket.write('0\r\n\r\n');

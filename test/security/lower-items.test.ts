@@ -41,9 +41,17 @@ afterAll(async () => {
 describe('/metrics behind METRICS_TOKEN', () => {
   it('answers 401 without the bearer token when one is configured, and stays open when none is', async () => {
     const secret = 'metrics-token-0123456789';
-    const app = createApp({ database: world!.t.database, log: silentLogger, now: Date.now, ingest: world!.api.ingest, metricsToken: secret });
+    const app = createApp({
+      database: world!.t.database,
+      log: silentLogger,
+      now: Date.now,
+      ingest: world!.api.ingest,
+      metricsToken: secret,
+    });
     expect((await app.request('/metrics')).status).toBe(401);
-    expect((await app.request('/metrics', { headers: { authorization: 'Bearer metrics-token-0123456780' } })).status).toBe(401);
+    expect(
+      (await app.request('/metrics', { headers: { authorization: 'Bearer metrics-token-0123456780' } })).status,
+    ).toBe(401);
     expect((await app.request('/metrics', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(401);
     const ok = await app.request('/metrics', { headers: { authorization: `Bearer ${secret}` } });
     expect(ok.status).toBe(200);
@@ -80,7 +88,20 @@ describe('PostgreSQL down: answers within about 2 s', () => {
 
       const writer = new PositionWriter(database, new Metrics());
       started = Date.now();
-      const write = writer.write([{ busId: 1, deviceId: 1, timeMs: T0, receivedMs: T0, lat: 31.2, lon: 121.4, alarms: [], late: false, blindArea: false, attributes: null }]);
+      const write = writer.write([
+        {
+          busId: 1,
+          deviceId: 1,
+          timeMs: T0,
+          receivedMs: T0,
+          lat: 31.2,
+          lon: 121.4,
+          alarms: [],
+          late: false,
+          blindArea: false,
+          attributes: null,
+        },
+      ]);
       await expect(write).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(Date.now() - started).toBeLessThan(2600);
     } finally {
@@ -105,7 +126,14 @@ describe('strict decimal ids', () => {
 
   it('a WebSocket subscribe with an id above 2^31 or otherwise unparsable always gets an error reply', async () => {
     const c = await connect(srv.wsUrl, { token: ADMIN_TOKEN });
-    for (const topic of ['bus:2147483648', 'bus:9999999999', 'trip:012', 'school:1e3:violations', 'bus:0x10', 'bus: 1']) {
+    for (const topic of [
+      'bus:2147483648',
+      'bus:9999999999',
+      'trip:012',
+      'school:1e3:violations',
+      'bus:0x10',
+      'bus: 1',
+    ]) {
       expect(await subscribe(c, topic), topic).toMatchObject({ type: 'error', status: 400, code: 'bad_topic' });
     }
     expect((await subscribe(c, `bus:${w.a.buses[0].id}`)).type).toBe('subscribed');
@@ -127,11 +155,17 @@ describe('CSV cells are never formulas', () => {
   });
 
   it('a report over a school named like a formula renders it as text', async () => {
-    const school = await world!.t.call('POST', '/api/v1/schools', { body: { name: '=cmd|"/c calc"!A1', lat: 31.3, lon: 121.3 } });
+    const school = await world!.t.call('POST', '/api/v1/schools', {
+      body: { name: '=cmd|"/c calc"!A1', lat: 31.3, lon: 121.3 },
+    });
     expect(school.status).toBe(201);
-    const made = await world!.t.call('POST', '/api/v1/reports', { body: { schoolId: school.body.id, period: '2026-08' } });
+    const made = await world!.t.call('POST', '/api/v1/reports', {
+      body: { schoolId: school.body.id, period: '2026-08' },
+    });
     expect(made.status, JSON.stringify(made.body)).toBeLessThan(300);
-    const csv = await world!.t.app.request(`/api/v1/reports/${made.body.id}?format=csv`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const csv = await world!.t.app.request(`/api/v1/reports/${made.body.id}?format=csv`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const text = await csv.text();
     expect(text).toContain(`"'=cmd|""/c calc""!A1"`);
     expect(text.split('\r\n').some((line) => line.split(',').some((cell) => /^[=+@]/.test(cell)))).toBe(false);
@@ -143,14 +177,22 @@ describe('ruleOverrides bounded', () => {
   const nested = (depth: number) => '{"a":'.repeat(depth) + '{"limitKph":40}' + '}'.repeat(depth);
   it('deeply nested or huge ruleOverrides are a 400, not a 500; a normal one is accepted', async () => {
     for (const depth of [10, 5000]) {
-      const r = await world!.t.call('POST', '/api/v1/schools', { body: `{"name":"Deep ${depth}","lat":31.2,"lon":121.2,"ruleOverrides":${nested(depth)}}` });
+      const r = await world!.t.call('POST', '/api/v1/schools', {
+        body: `{"name":"Deep ${depth}","lat":31.2,"lon":121.2,"ruleOverrides":${nested(depth)}}`,
+      });
       expect(r.status, `depth ${depth}`).toBe(400);
     }
-    const huge = await world!.t.call('POST', '/api/v1/schools', { body: { name: 'Huge', lat: 31.2, lon: 121.2, ruleOverrides: { note: 'x'.repeat(20_000) } } });
+    const huge = await world!.t.call('POST', '/api/v1/schools', {
+      body: { name: 'Huge', lat: 31.2, lon: 121.2, ruleOverrides: { note: 'x'.repeat(20_000) } },
+    });
     expect(huge.status).toBe(400);
-    const route = await world!.t.call('PATCH', `/api/v1/routes/${w.a.routes[0].id}`, { body: `{"ruleOverrides":${nested(20)}}` });
+    const route = await world!.t.call('PATCH', `/api/v1/routes/${w.a.routes[0].id}`, {
+      body: `{"ruleOverrides":${nested(20)}}`,
+    });
     expect(route.status).toBe(400);
-    const fine = await world!.t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { body: { ruleOverrides: { overspeed: { limitKph: 50 } } } });
+    const fine = await world!.t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, {
+      body: { ruleOverrides: { overspeed: { limitKph: 50 } } },
+    });
     expect(fine.status).toBe(200);
   });
 });
@@ -158,24 +200,59 @@ describe('ruleOverrides bounded', () => {
 describe('alarms and second devices are stored as sent', () => {
   it('an alarm name with a comma is stored whole', async () => {
     const writer = new PositionWriter(world!.t.database, new Metrics());
-    await writer.write([{ busId: 1, deviceId: 777, timeMs: T0, receivedMs: T0, lat: 31.2, lon: 121.4, alarms: ['door,front', 'sos', 'a "quoted" one'], late: false, blindArea: false, attributes: null }]);
-    const [row] = await world!.t.database.query<{ alarms: string[] }>('select alarms from positions where device_id = 777');
+    await writer.write([
+      {
+        busId: 1,
+        deviceId: 777,
+        timeMs: T0,
+        receivedMs: T0,
+        lat: 31.2,
+        lon: 121.4,
+        alarms: ['door,front', 'sos', 'a "quoted" one'],
+        late: false,
+        blindArea: false,
+        attributes: null,
+      },
+    ]);
+    const [row] = await world!.t.database.query<{ alarms: string[] }>(
+      'select alarms from positions where device_id = 777',
+    );
     expect(row!.alarms).toEqual(['door,front', 'sos', 'a "quoted" one']);
     await writer.close();
   });
 
   it('a second device of the same bus at the same instant is stored (answered as a late fix), a resend is a duplicate', async () => {
     const busId = w.a.buses[0].id;
-    const second = await world!.t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId, protocol: 'osmand', identifier: 'second-tracker' } });
+    const second = await world!.t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, busId, protocol: 'osmand', identifier: 'second-tracker' },
+    });
     expect(second.status).toBe(201);
     const a = (await world!.api.ingest.directory.byId(w.a.devices[0].id))!;
     const b = (await world!.api.ingest.directory.byId(second.body.id))!;
     const at = T0 - 50_000;
-    const fix = (deviceId: string, lon: number) => ({ deviceId, protocol: 'json' as const, timeMs: at, lat: 31.2, lon, valid: true, alarms: [], attributes: {} });
-    expect((await world!.api.ingest.submitFixes(a, [fix(a.identifier, 121.4)], T0)).outcomes).toEqual([{ status: 'accepted', late: false }]);
-    expect((await world!.api.ingest.submitFixes(b, [fix(b.identifier, 121.40002)], T0)).outcomes).toEqual([{ status: 'accepted', late: true }]);
-    expect((await world!.api.ingest.submitFixes(b, [fix(b.identifier, 121.40002)], T0)).outcomes).toEqual([{ status: 'duplicate' }]);
-    const rows = await world!.t.database.query<{ device_id: number }>('select device_id from positions where bus_id = $1 and time = $2::timestamptz order by device_id', [busId, new Date(at).toISOString()]);
+    const fix = (deviceId: string, lon: number) => ({
+      deviceId,
+      protocol: 'json' as const,
+      timeMs: at,
+      lat: 31.2,
+      lon,
+      valid: true,
+      alarms: [],
+      attributes: {},
+    });
+    expect((await world!.api.ingest.submitFixes(a, [fix(a.identifier, 121.4)], T0)).outcomes).toEqual([
+      { status: 'accepted', late: false },
+    ]);
+    expect((await world!.api.ingest.submitFixes(b, [fix(b.identifier, 121.40002)], T0)).outcomes).toEqual([
+      { status: 'accepted', late: true },
+    ]);
+    expect((await world!.api.ingest.submitFixes(b, [fix(b.identifier, 121.40002)], T0)).outcomes).toEqual([
+      { status: 'duplicate' },
+    ]);
+    const rows = await world!.t.database.query<{ device_id: number }>(
+      'select device_id from positions where bus_id = $1 and time = $2::timestamptz order by device_id',
+      [busId, new Date(at).toISOString()],
+    );
     expect(rows.map((r) => Number(r.device_id))).toEqual([a.deviceId, b.deviceId].sort((x, y) => x - y));
   });
 });

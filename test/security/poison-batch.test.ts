@@ -23,14 +23,37 @@ beforeAll(async () => {
 });
 afterAll(() => teardownIngestWorld(world));
 
-const post = (positions: unknown[]) => api.call('POST', '/api/v1/telemetry/positions', { token: w.tokens.deviceA1, body: { positions } });
-const at = (s: number, extra: Record<string, unknown> = {}) => ({ time: new Date(T0 - 600_000 + s * 1000).toISOString(), lat: 31.2, lon: 121.4 + s * 0.0001, speedKph: 30, ...extra });
-const countStored = async (deviceId: number) => Number((await t.database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [deviceId]))[0]!.n);
+const post = (positions: unknown[]) =>
+  api.call('POST', '/api/v1/telemetry/positions', { token: w.tokens.deviceA1, body: { positions } });
+const at = (s: number, extra: Record<string, unknown> = {}) => ({
+  time: new Date(T0 - 600_000 + s * 1000).toISOString(),
+  lat: 31.2,
+  lon: 121.4 + s * 0.0001,
+  speedKph: 30,
+  ...extra,
+});
+const countStored = async (deviceId: number) =>
+  Number(
+    (
+      await t.database.query<{ n: number }>('select count(*)::int as n from positions where device_id = $1', [deviceId])
+    )[0]!.n,
+  );
 const auditReasons = async (deviceId: number) =>
-  (await t.database.query<{ reason: string }>('select reason from rejected_fixes where device_id = $1 order by id', [deviceId])).map((r) => r.reason);
+  (
+    await t.database.query<{ reason: string }>('select reason from rejected_fixes where device_id = $1 order by id', [
+      deviceId,
+    ])
+  ).map((r) => r.reason);
 const metric = async (reason: string, protocol: string) => {
   const text = await (await api.app.request('/metrics')).text();
-  const line = text.split('\n').find((l) => l.startsWith('busguard_fixes_rejected_total{') && l.includes(`reason="${reason}"`) && l.includes(`protocol="${protocol}"`));
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('busguard_fixes_rejected_total{') &&
+        l.includes(`reason="${reason}"`) &&
+        l.includes(`protocol="${protocol}"`),
+    );
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
@@ -64,9 +87,14 @@ describe('no poison in the batch: validation matches the columns', () => {
     ]);
     expect(await countStored(deviceId)).toBe(2);
     await expect.poll(() => auditReasons(deviceId)).toHaveLength(8);
-    expect(await auditReasons(deviceId)).toEqual(expect.arrayContaining(['out_of_range_value', 'invalid_text', 'implausible_time', 'implausible_speed']));
+    expect(await auditReasons(deviceId)).toEqual(
+      expect.arrayContaining(['out_of_range_value', 'invalid_text', 'implausible_time', 'implausible_speed']),
+    );
     // The audit copy is itself storable: the bad characters became U+FFFD.
-    const [audit] = await t.database.query<{ fix: { alarms: string[] } }>("select fix from rejected_fixes where device_id = $1 and reason = 'invalid_text' order by id limit 1", [deviceId]);
+    const [audit] = await t.database.query<{ fix: { alarms: string[] } }>(
+      "select fix from rejected_fixes where device_id = $1 and reason = 'invalid_text' order by id limit 1",
+      [deviceId],
+    );
     expect(audit!.fix.alarms).toEqual(['sos\ufffd']);
     expect(await metric('out_of_range_value', 'json')).toBe(2);
     expect(await metric('invalid_text', 'json')).toBe(3);
@@ -75,13 +103,19 @@ describe('no poison in the batch: validation matches the columns', () => {
   });
 
   it('OsmAnd without a credential: accuracy=1e39 is refused with a reason, not 503; an id with U+0000 is a 400', async () => {
-    const device = await t.call('POST', '/api/v1/devices', { body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', identifier: 'phone-poison' } });
+    const device = await t.call('POST', '/api/v1/devices', {
+      body: { schoolId: w.a.schoolId, busId: w.a.buses[1].id, protocol: 'osmand', identifier: 'phone-poison' },
+    });
     expect(device.status).toBe(201);
     const ts = Math.floor((T0 - 60_000) / 1000);
-    const bad = await api.app.request(`/osmand?id=phone-poison&lat=31.2&lon=121.45&timestamp=${ts}&accuracy=1e39`, { method: 'POST' });
+    const bad = await api.app.request(`/osmand?id=phone-poison&lat=31.2&lon=121.45&timestamp=${ts}&accuracy=1e39`, {
+      method: 'POST',
+    });
     expect(bad.status).toBe(200);
     expect(await bad.json()).toMatchObject({ accepted: 0, rejected: ['out_of_range_value'] });
-    const good = await api.app.request(`/osmand?id=phone-poison&lat=31.2&lon=121.45&timestamp=${ts + 1}&accuracy=8`, { method: 'POST' });
+    const good = await api.app.request(`/osmand?id=phone-poison&lat=31.2&lon=121.45&timestamp=${ts + 1}&accuracy=8`, {
+      method: 'POST',
+    });
     expect(good.status).toBe(200);
     expect(await countStored(device.body.id)).toBe(1);
     const nul = await api.app.request('/osmand?id=phone%00poison&lat=31.2&lon=121.45', { method: 'POST' });
@@ -106,8 +140,15 @@ describe('no poison in the batch: validation matches the columns', () => {
     expect(fix!.speedKph).toBe(6553.5);
     const device = (await api.ingest.directory.byId(w.a.devices[1].id))!;
     const before = await countStored(device.deviceId);
-    const result = await api.ingest.submitFixes(device, [fix!, { ...fix!, timeMs: fix!.timeMs + 1000, speedKph: 42 }], T0);
-    expect(result.outcomes).toEqual([{ status: 'rejected', reason: 'implausible_speed' }, { status: 'accepted', late: false }]);
+    const result = await api.ingest.submitFixes(
+      device,
+      [fix!, { ...fix!, timeMs: fix!.timeMs + 1000, speedKph: 42 }],
+      T0,
+    );
+    expect(result.outcomes).toEqual([
+      { status: 'rejected', reason: 'implausible_speed' },
+      { status: 'accepted', late: false },
+    ]);
     expect(await countStored(device.deviceId)).toBe(before + 1);
   });
 });
@@ -140,7 +181,9 @@ describe('a group commit the database refuses is split: the bad rows alone are r
     expect(b.refused).toHaveLength(1);
     expect(b.refused[0]!.index).toBe(1);
     expect(b.refused[0]!.error).toMatch(/out of range.*SQLSTATE 22003/);
-    const n = await t.database.query<{ d: number; n: number }>('select device_id as d, count(*)::int as n from positions where device_id in (9001, 9002, 9003) group by device_id order by device_id');
+    const n = await t.database.query<{ d: number; n: number }>(
+      'select device_id as d, count(*)::int as n from positions where device_id in (9001, 9002, 9003) group by device_id order by device_id',
+    );
     expect(n.map((r) => [Number(r.d), Number(r.n)])).toEqual([
       [9001, 2],
       [9002, 2],
@@ -152,23 +195,46 @@ describe('a group commit the database refuses is split: the bad rows alone are r
 
   it('through the pipeline: a row refused by a constraint is rejected with the database error; the batch and other devices commit', async () => {
     // A data rule the filters do not know about, as a later schema change might add.
-    await t.database.query('alter table positions add constraint test_no_altitude_4321 check (altitude_m is distinct from 4321)');
+    await t.database.query(
+      'alter table positions add constraint test_no_altitude_4321 check (altitude_m is distinct from 4321)',
+    );
     try {
       const a1 = (await api.ingest.directory.byId(w.a.devices[0].id))!;
       const b1 = (await api.ingest.directory.byId(w.b.devices[0].id))!;
       const beforeA = await countStored(a1.deviceId);
       const beforeB = await countStored(b1.deviceId);
-      const fix = (s: number, extra: Record<string, unknown> = {}) => ({ deviceId: 'x', protocol: 'json' as const, timeMs: T0 - 100_000 + s * 1000, lat: 31.2, lon: 121.4 + s * 0.0001, valid: true, alarms: [], attributes: {}, ...extra });
+      const fix = (s: number, extra: Record<string, unknown> = {}) => ({
+        deviceId: 'x',
+        protocol: 'json' as const,
+        timeMs: T0 - 100_000 + s * 1000,
+        lat: 31.2,
+        lon: 121.4 + s * 0.0001,
+        valid: true,
+        alarms: [],
+        attributes: {},
+        ...extra,
+      });
       const [ra, rb] = await Promise.all([
         api.ingest.submitFixes(a1, [fix(0), fix(1, { altitudeM: 4321 }), fix(2)], T0),
         api.ingest.submitFixes(b1, [fix(0), fix(1)], T0),
       ]);
-      expect(ra.outcomes).toEqual([{ status: 'accepted', late: false }, { status: 'rejected', reason: 'database_refused' }, { status: 'accepted', late: false }]);
+      expect(ra.outcomes).toEqual([
+        { status: 'accepted', late: false },
+        { status: 'rejected', reason: 'database_refused' },
+        { status: 'accepted', late: false },
+      ]);
       expect(rb.outcomes.every((o) => o.status === 'accepted')).toBe(true);
       expect(await countStored(a1.deviceId)).toBe(beforeA + 2);
       expect(await countStored(b1.deviceId)).toBe(beforeB + 2);
       await expect
-        .poll(async () => (await t.database.query<{ fix: { databaseError: string } }>("select fix from rejected_fixes where reason = 'database_refused'"))[0]?.fix.databaseError)
+        .poll(
+          async () =>
+            (
+              await t.database.query<{ fix: { databaseError: string } }>(
+                "select fix from rejected_fixes where reason = 'database_refused'",
+              )
+            )[0]?.fix.databaseError,
+        )
         .toMatch(/SQLSTATE 23514/);
       // A corrected resend of the refused fix (same time) is stored, not taken for a duplicate.
       const again = await api.ingest.submitFixes(a1, [fix(1, { altitudeM: 12 })], T0);

@@ -60,13 +60,32 @@ async function newToken(user: Record<string, unknown>) {
 }
 
 async function rest(srv: LiveServer, path: string, token: string, init: RequestInit = {}) {
-  return fetch(srv.url + path, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  return fetch(srv.url + path, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
 }
 
 async function sendFix() {
   fixSeq++;
   const timeMs = T0 - 120_000 + fixSeq * 1000;
-  await ingest.submitFixes(device, [{ deviceId: device.identifier, protocol: 'json', timeMs, lat: 31.2, lon: 121.4 + fixSeq * 0.0001, speedKph: 30, valid: true, alarms: [], attributes: {} }], now());
+  await ingest.submitFixes(
+    device,
+    [
+      {
+        deviceId: device.identifier,
+        protocol: 'json',
+        timeMs,
+        lat: 31.2,
+        lon: 121.4 + fixSeq * 0.0001,
+        speedKph: 30,
+        valid: true,
+        alarms: [],
+        attributes: {},
+      },
+    ],
+    now(),
+  );
 }
 
 const busTopic = () => `bus:${w.a.buses[0].id}`;
@@ -110,7 +129,14 @@ describe('sessions end when credentials end', () => {
     const g = await newToken({ name: 'Guardian D', role: 'guardian', guardianId: w.a.guardians[0].id });
     const c1 = await connect(srvA.wsUrl, { token: g.token });
     expect((await subscribe(c1, `trip:${w.a.trips[0].id}`)).type).toBe('subscribed');
-    expect((await rest(srvA, `/api/v1/users/${g.userId}`, ADMIN_TOKEN, { method: 'PATCH', body: JSON.stringify({ disabled: true }) })).status).toBe(200);
+    expect(
+      (
+        await rest(srvA, `/api/v1/users/${g.userId}`, ADMIN_TOKEN, {
+          method: 'PATCH',
+          body: JSON.stringify({ disabled: true }),
+        })
+      ).status,
+    ).toBe(200);
     expect((await c1.closed).code).toBe(4401);
     expect((await rest(srvA, '/api/v1/me', g.token)).status).toBe(401);
 
@@ -140,12 +166,16 @@ describe('sessions end when credentials end', () => {
     expect(result.revokedTokenIds).toHaveLength(1);
     expect((await c.closed).code).toBe(4401);
     const fresh = createApp({ database: t.database, log: silentLogger, now });
-    expect((await fresh.request('/api/v1/me', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(401);
+    expect((await fresh.request('/api/v1/me', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(
+      401,
+    );
     expect((await fresh.request('/api/v1/me', { headers: { authorization: `Bearer ${rotated}` } })).status).toBe(200);
     // Starting again with the same value changes nothing.
     expect((await ensureAdmin(t.database.db, rotated, now())).revokedTokenIds).toEqual([]);
     // Back to the test admin token, for the other tests.
-    await t.database.query('update api_tokens set revoked_at = null where token_hash = $1', [await hashToken(ADMIN_TOKEN)]);
+    await t.database.query('update api_tokens set revoked_at = null where token_hash = $1', [
+      await hashToken(ADMIN_TOKEN),
+    ]);
     expect((await ensureAdmin(t.database.db, ADMIN_TOKEN, now())).revokedTokenIds).toHaveLength(1);
   });
 });
@@ -177,7 +207,10 @@ describe('token cache and last use', () => {
     t.clock.nowMs += 30_001; // past the TTL: asked again
     expect((await me()).status).toBe(200);
     expect(auth.lookups).toBe(2);
-    const revoke = await app.request(`/api/v1/tokens/${m.tokenId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const revoke = await app.request(`/api/v1/tokens/${m.tokenId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(revoke.status).toBe(204);
     expect((await me()).status).toBe(401);
     await auth.close();
@@ -187,7 +220,13 @@ describe('token cache and last use', () => {
     const auth = createAuthenticator({ database: t.database, now });
     const m = await newToken({ name: 'Manager L', role: 'manager', schoolIds: [w.a.schoolId] });
     const app = createApp({ database: t.database, log: silentLogger, now, auth });
-    const lastUsed = async () => (await t.database.query<{ last_used_at: Date | string | null }>('select last_used_at from api_tokens where id = $1', [m.tokenId]))[0]!.last_used_at;
+    const lastUsed = async () =>
+      (
+        await t.database.query<{ last_used_at: Date | string | null }>(
+          'select last_used_at from api_tokens where id = $1',
+          [m.tokenId],
+        )
+      )[0]!.last_used_at;
     expect(await lastUsed()).toBeNull();
     const first = t.clock.nowMs;
     await app.request('/api/v1/me', { headers: { authorization: `Bearer ${m.token}` } });

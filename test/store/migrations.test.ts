@@ -11,12 +11,39 @@ afterAll(() => database.close());
 
 describe('migrations', () => {
   it('create every table on an empty database', async () => {
-    const rows = await database.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by 1");
+    const rows = await database.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+    );
     expect(rows.map((r) => r.table_name)).toEqual(
       [
-        'api_tokens', 'attendants', 'boarding_records', 'buses', 'case_actions', 'device_events', 'devices', 'drivers', 'engine_checkpoints', 'job_runs', 'guardian_students',
-        'guardians', 'notices', 'positions', 'rejected_fixes', 'reports', 'routes', 'schools', 'speed_zones', 'stop_events', 'stops', 'student_stops', 'students', 'trip_sweeps', 'trips',
-        'user_schools', 'users', 'violations',
+        'api_tokens',
+        'attendants',
+        'boarding_records',
+        'buses',
+        'case_actions',
+        'device_events',
+        'devices',
+        'drivers',
+        'engine_checkpoints',
+        'job_runs',
+        'guardian_students',
+        'guardians',
+        'notices',
+        'positions',
+        'rejected_fixes',
+        'reports',
+        'routes',
+        'schools',
+        'speed_zones',
+        'stop_events',
+        'stops',
+        'student_stops',
+        'students',
+        'trip_sweeps',
+        'trips',
+        'user_schools',
+        'users',
+        'violations',
       ].sort(),
     );
   });
@@ -28,7 +55,9 @@ describe('migrations', () => {
   });
 
   it('index positions by (bus, time) and make (device, time) the identity of a fix', async () => {
-    const idx = await database.query<{ indexdef: string }>("select indexdef from pg_indexes where tablename = 'positions'");
+    const idx = await database.query<{ indexdef: string }>(
+      "select indexdef from pg_indexes where tablename = 'positions'",
+    );
     const defs = idx.map((i) => i.indexdef).join('\n');
     expect(defs).toMatch(/positions_bus_time_idx.*\(bus_id, "?time"?\)/);
     expect(defs).toMatch(/positions_pk.*\(device_id, "?time"?\)/);

@@ -14,7 +14,10 @@ export interface RouteGeometry {
   segmentIndex: Flatbush | null;
 }
 
-export function buildRouteGeometry(coordinates: ReadonlyArray<readonly [number, number]>, projection?: LocalProjection): RouteGeometry {
+export function buildRouteGeometry(
+  coordinates: ReadonlyArray<readonly [number, number]>,
+  projection?: LocalProjection,
+): RouteGeometry {
   const proj = projection ?? projectionForCoordinates(coordinates);
   const xsList: number[] = [];
   const ysList: number[] = [];
@@ -35,7 +38,10 @@ export function buildRouteGeometry(coordinates: ReadonlyArray<readonly [number, 
   const segmentCount = n - 1;
   const index = new Flatbush(segmentCount);
   for (let i = 0; i < segmentCount; i++) {
-    const x0 = xs[i]!, x1 = xs[i + 1]!, y0 = ys[i]!, y1 = ys[i + 1]!;
+    const x0 = xs[i]!,
+      x1 = xs[i + 1]!,
+      y0 = ys[i]!,
+      y1 = ys[i + 1]!;
     index.add(Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1));
   }
   index.finish();
@@ -65,13 +71,16 @@ export interface SegmentMatch {
 
 /** Squared-distance projection of (x, y) on segment i; writes into out. */
 export function matchSegment(g: RouteGeometry, i: number, x: number, y: number, out: SegmentMatch): void {
-  const ax = g.xs[i]!, ay = g.ys[i]!;
-  const dx = g.xs[i + 1]! - ax, dy = g.ys[i + 1]! - ay;
+  const ax = g.xs[i]!,
+    ay = g.ys[i]!;
+  const dx = g.xs[i + 1]! - ax,
+    dy = g.ys[i + 1]! - ay;
   const len2 = dx * dx + dy * dy;
   let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
   if (t < 0) t = 0;
   else if (t > 1) t = 1;
-  const px = ax + t * dx - x, py = ay + t * dy - y;
+  const px = ax + t * dx - x,
+    py = ay + t * dy - y;
   out.distanceM = Math.sqrt(px * px + py * py);
   out.alongM = g.cumM[i]! + t * (g.cumM[i + 1]! - g.cumM[i]!);
   out.segment = i;
@@ -83,19 +92,32 @@ export function matchWindow(g: RouteGeometry, x: number, y: number, fromM: numbe
 }
 
 /** matchWindow writing into out (no allocation); returns out. */
-export function matchWindowInto(g: RouteGeometry, x: number, y: number, fromM: number, toM: number, out: SegmentMatch): SegmentMatch {
+export function matchWindowInto(
+  g: RouteGeometry,
+  x: number,
+  y: number,
+  fromM: number,
+  toM: number,
+  out: SegmentMatch,
+): SegmentMatch {
   const i0 = segmentAt(g, fromM);
   const i1 = segmentAt(g, toM);
-  const xs = g.xs, ys = g.ys;
-  let bestD2 = Infinity, bestI = i0, bestT = 0;
+  const xs = g.xs,
+    ys = g.ys;
+  let bestD2 = Infinity,
+    bestI = i0,
+    bestT = 0;
   for (let i = i0; i <= i1; i++) {
-    const ax = xs[i]!, ay = ys[i]!;
-    const dx = xs[i + 1]! - ax, dy = ys[i + 1]! - ay;
+    const ax = xs[i]!,
+      ay = ys[i]!;
+    const dx = xs[i + 1]! - ax,
+      dy = ys[i + 1]! - ay;
     const len2 = dx * dx + dy * dy;
     let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
     if (t < 0) t = 0;
     else if (t > 1) t = 1;
-    const px = ax + t * dx - x, py = ay + t * dy - y;
+    const px = ax + t * dx - x,
+      py = ay + t * dy - y;
     const d2 = px * px + py * py;
     if (d2 < bestD2) {
       bestD2 = d2;
@@ -130,7 +152,11 @@ function consider(q: GlobalSearch, i: number): void {
     nearest.alongM = tmp.alongM;
     nearest.segment = tmp.segment;
   }
-  if (tmp.distanceM <= q.preferWithinM && tmp.alongM >= q.minAlongM && (!q.preferred || tmp.alongM < q.preferred.alongM)) {
+  if (
+    tmp.distanceM <= q.preferWithinM &&
+    tmp.alongM >= q.minAlongM &&
+    (!q.preferred || tmp.alongM < q.preferred.alongM)
+  ) {
     q.preferred = { distanceM: tmp.distanceM, alongM: tmp.alongM, segment: tmp.segment };
   }
 }
@@ -174,8 +200,10 @@ export function matchGlobal(
 /** Position on the path at alongM, in the projected plane. */
 export function pointAt(g: RouteGeometry, alongM: number): { x: number; y: number } {
   const i = segmentAt(g, alongM);
-  const c0 = g.cumM[i]!, segLen = g.cumM[i + 1]! - c0;
+  const c0 = g.cumM[i]!,
+    segLen = g.cumM[i + 1]! - c0;
   const t = segLen > 0 ? Math.min(1, Math.max(0, (alongM - c0) / segLen)) : 0;
-  const x0 = g.xs[i]!, y0 = g.ys[i]!;
+  const x0 = g.xs[i]!,
+    y0 = g.ys[i]!;
   return { x: x0 + t * (g.xs[i + 1]! - x0), y: y0 + t * (g.ys[i + 1]! - y0) };
 }

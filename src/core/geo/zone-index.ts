@@ -43,9 +43,13 @@ const EMPTY: number[] = [];
 export function buildZoneIndex(zones: ReadonlyArray<ZoneDef>, projection: LocalProjection, cellM = 250): ZoneIndex {
   const prepared: PreparedZone[] = zones.map((def) => {
     const ring = new Float64Array(def.polygon.length * 2);
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     def.polygon.forEach(([lon, lat], i) => {
-      const x = projectX(projection, lon), y = projectY(projection, lat);
+      const x = projectX(projection, lon),
+        y = projectY(projection, lat);
       ring[2 * i] = x;
       ring[2 * i + 1] = y;
       if (x < minX) minX = x;
@@ -70,8 +74,10 @@ export function buildZoneIndex(zones: ReadonlyArray<ZoneDef>, projection: LocalP
   index.cells = new Array<number[]>(index.cols * index.rows).fill(EMPTY);
   for (const i of small) {
     const z = prepared[i]!;
-    const c0 = Math.floor((z.minX - index.minX) / cellM), c1 = Math.floor((z.maxX - index.minX) / cellM);
-    const r0 = Math.floor((z.minY - index.minY) / cellM), r1 = Math.floor((z.maxY - index.minY) / cellM);
+    const c0 = Math.floor((z.minX - index.minX) / cellM),
+      c1 = Math.floor((z.maxX - index.minX) / cellM);
+    const r0 = Math.floor((z.minY - index.minY) / cellM),
+      r1 = Math.floor((z.maxY - index.minY) / cellM);
     for (let r = r0; r <= r1; r++) {
       for (let c = c0; c <= c1; c++) {
         const k = r * index.cols + c;
@@ -87,8 +93,10 @@ export function pointInRing(ring: Float64Array, x: number, y: number): boolean {
   let inside = false;
   const n = ring.length / 2;
   for (let i = 0, j = n - 1; i < n; j = i++) {
-    const xi = ring[2 * i]!, yi = ring[2 * i + 1]!;
-    const xj = ring[2 * j]!, yj = ring[2 * j + 1]!;
+    const xi = ring[2 * i]!,
+      yi = ring[2 * i + 1]!;
+    const xj = ring[2 * j]!,
+      yj = ring[2 * j + 1]!;
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;

@@ -39,7 +39,11 @@ export const CN_2012: RuleConfig = {
       { maxSeats: 19, requiredClass: 'B1' },
       { maxSeats: null, requiredClass: 'A1' },
     ],
-    classCovers: { A1: ['A1', 'A3', 'B1', 'B2', 'C1', 'C2', 'C3', 'C4'], B1: ['B1', 'C1', 'C2', 'C3', 'C4'], C1: ['C1', 'C2', 'C3', 'C4'] },
+    classCovers: {
+      A1: ['A1', 'A3', 'B1', 'B2', 'C1', 'C2', 'C3', 'C4'],
+      B1: ['B1', 'C1', 'C2', 'C3', 'C4'],
+      C1: ['C1', 'C2', 'C3', 'C4'],
+    },
     movingSpeedKph: 5,
     noDriverMinDurationS: 10,
   },

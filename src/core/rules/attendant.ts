@@ -16,7 +16,12 @@ export function attendantOnTripStart(timeMs: number, ctx: TripContext, sink: Eve
   });
 }
 
-export function leftOnBoardOnTripEnd(timeMs: number, onboard: number | null, sweepConfirmed: boolean | undefined, sink: EventSink): void {
+export function leftOnBoardOnTripEnd(
+  timeMs: number,
+  onboard: number | null,
+  sweepConfirmed: boolean | undefined,
+  sink: EventSink,
+): void {
   const aboard = onboard !== null && onboard !== 0;
   if (!aboard && sweepConfirmed !== false) return;
   instantEpisode(sink, {

@@ -22,7 +22,14 @@ export function initialDevice(): DeviceState {
 }
 
 /** lastSeenMs: newest real-time position or heartbeat (kept in the engine state). */
-export function deviceOnTick(st: DeviceState, lastSeenMs: number | null, nowMs: number, tripStartedMs: number, ctx: TripContext, sink: EventSink): DeviceState {
+export function deviceOnTick(
+  st: DeviceState,
+  lastSeenMs: number | null,
+  nowMs: number,
+  tripStartedMs: number,
+  ctx: TripContext,
+  sink: EventSink,
+): DeviceState {
   if (st.offline) return st;
   const since = Math.max(lastSeenMs ?? tripStartedMs, tripStartedMs);
   if (nowMs - since < ctx.config.device.offlineAfterS * 1000) return st;
@@ -55,11 +62,18 @@ export function deviceOnBlindArea(st: DeviceState, frame: FixFrame, sink: EventS
     if (!inGap) return ep;
     const backfilled = Number(ep.evidence.backfilledFixes ?? 0) + 1;
     const first = ep.evidence.cause !== 'coverageLoss';
-    return updateEpisode(sink, ep, t, { severity: 'minor', evidence: { ...ep.evidence, cause: 'coverageLoss', backfilledFixes: backfilled } }, first);
+    return updateEpisode(
+      sink,
+      ep,
+      t,
+      { severity: 'minor', evidence: { ...ep.evidence, cause: 'coverageLoss', backfilledFixes: backfilled } },
+      first,
+    );
   };
   if (st.offline) {
     const marked = mark(st.offline);
-    if (receivedMs === undefined || receivedMs < marked.startMs || marked === st.offline) return { ...st, offline: marked };
+    if (receivedMs === undefined || receivedMs < marked.startMs || marked === st.offline)
+      return { ...st, offline: marked };
     // Back when the upload arrived: the episode ends there.
     const gapS = Math.round((receivedMs - marked.startMs) / 1000);
     const closed = closeEpisode(sink, marked, receivedMs, t, undefined, { peakValue: gapS });
@@ -78,13 +92,23 @@ export function tamperOnFix(st: DeviceState, frame: FixFrame, ctx: TripContext, 
     if (!st.tamper) {
       return {
         ...st,
-        tamper: openEpisode(sink, { kind: 'deviceTampered', severity: 'major', startMs: frame.timeMs, timeMs: frame.timeMs, position: frame.position, evidence: { alarms: hit } }),
+        tamper: openEpisode(sink, {
+          kind: 'deviceTampered',
+          severity: 'major',
+          startMs: frame.timeMs,
+          timeMs: frame.timeMs,
+          position: frame.position,
+          evidence: { alarms: hit },
+        }),
       };
     }
     const known = st.tamper.evidence.alarms as string[];
     const merged = [...new Set([...known, ...hit])];
     if (merged.length === known.length) return st;
-    return { ...st, tamper: updateEpisode(sink, st.tamper, frame.timeMs, { evidence: { ...st.tamper.evidence, alarms: merged } }) };
+    return {
+      ...st,
+      tamper: updateEpisode(sink, st.tamper, frame.timeMs, { evidence: { ...st.tamper.evidence, alarms: merged } }),
+    };
   }
   if (st.tamper) {
     closeEpisode(sink, st.tamper, frame.timeMs, frame.timeMs, frame.position);

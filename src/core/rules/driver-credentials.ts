@@ -51,12 +51,18 @@ export function initialDriver(): DriverState {
 }
 
 export function requiredLicenceClass(seats: number, cfg: RuleConfig['driver']): string | null {
-  for (const band of cfg.seatClassBands) if (band.maxSeats === null || seats <= band.maxSeats) return band.requiredClass;
+  for (const band of cfg.seatClassBands)
+    if (band.maxSeats === null || seats <= band.maxSeats) return band.requiredClass;
   return null;
 }
 
 /** Pure check of one roster record against the bus and the date. */
-export function checkDriver(driver: DriverRecord, ctx: TripContext, atMs: number, cardExpiry?: string): CredentialFailure[] {
+export function checkDriver(
+  driver: DriverRecord,
+  ctx: TripContext,
+  atMs: number,
+  cardExpiry?: string,
+): CredentialFailure[] {
   const cfg = ctx.config.driver;
   const today = localDate(atMs, ctx.utcOffsetMin ?? 480);
   const failures: CredentialFailure[] = [];
@@ -68,7 +74,8 @@ export function checkDriver(driver: DriverRecord, ctx: TripContext, atMs: number
     const age = yearsBetween(driver.birthDate, today);
     if (age < cfg.minAgeYears || age > cfg.maxAgeYears) failures.push('age_out_of_range');
   }
-  if (!isDate(driver.licensedSince) || yearsBetween(driver.licensedSince, today) < cfg.minLicensedYears) failures.push('licensed_too_recently');
+  if (!isDate(driver.licensedSince) || yearsBetween(driver.licensedSince, today) < cfg.minLicensedYears)
+    failures.push('licensed_too_recently');
   const required = requiredLicenceClass(ctx.bus.seats, cfg);
   if (required) {
     const held = driver.licenceClass ?? '';
@@ -94,7 +101,15 @@ export function findDriver(ctx: TripContext, card: DriverCardInput): DriverRecor
   return undefined;
 }
 
-function report(st: DriverState, failures: CredentialFailure[], driverId: string | null, timeMs: number, trigger: string, sink: EventSink, extra: Record<string, string | null> = {}): DriverState {
+function report(
+  st: DriverState,
+  failures: CredentialFailure[],
+  driverId: string | null,
+  timeMs: number,
+  trigger: string,
+  sink: EventSink,
+  extra: Record<string, string | null> = {},
+): DriverState {
   let credentials = st.credentials;
   if (credentials) {
     closeEpisode(sink, credentials, timeMs, timeMs);
@@ -120,7 +135,11 @@ export function driverOnTripStart(st: DriverState, timeMs: number, ctx: TripCont
   if (st.onDuty && card) {
     // The card read before the start is checked now, with everything it carried.
     const rec = card.driverId !== null ? ctx.drivers.find((d) => d.id === card.driverId) : undefined;
-    const failures: CredentialFailure[] = card.readFailed ? ['card_read_failed'] : rec ? checkDriver(rec, ctx, timeMs, card.certificateExpiry ?? undefined) : ['unknown_driver'];
+    const failures: CredentialFailure[] = card.readFailed
+      ? ['card_read_failed']
+      : rec
+        ? checkDriver(rec, ctx, timeMs, card.certificateExpiry ?? undefined)
+        : ['unknown_driver'];
     return report({ ...st, signOnCard: null }, failures, card.driverId, timeMs, 'tripStart', sink, {
       driverName: card.driverName,
       certificateNo: card.certificateNo,
@@ -131,13 +150,20 @@ export function driverOnTripStart(st: DriverState, timeMs: number, ctx: TripCont
     const rec = ctx.drivers.find((d) => d.id === st.onDutyId);
     return report(st, rec ? checkDriver(rec, ctx, timeMs) : ['unknown_driver'], st.onDutyId, timeMs, 'tripStart', sink);
   }
-  if (assigned === undefined) return report({ ...st, onDuty: false, onDutyId: null }, ['no_driver_assigned'], null, timeMs, 'tripStart', sink);
+  if (assigned === undefined)
+    return report({ ...st, onDuty: false, onDutyId: null }, ['no_driver_assigned'], null, timeMs, 'tripStart', sink);
   const rec = ctx.drivers.find((d) => d.id === assigned);
   const next: DriverState = { ...st, onDuty: true, onDutyId: assigned };
   return report(next, rec ? checkDriver(rec, ctx, timeMs) : ['unknown_driver'], assigned, timeMs, 'tripStart', sink);
 }
 
-export function driverOnCard(st: DriverState, card: DriverCardInput, ctx: TripContext, sink: EventSink, tripActive: boolean): DriverState {
+export function driverOnCard(
+  st: DriverState,
+  card: DriverCardInput,
+  ctx: TripContext,
+  sink: EventSink,
+  tripActive: boolean,
+): DriverState {
   const t = card.timeMs;
   if (!card.inserted) {
     return { ...st, onDuty: false, onDutyId: null, signOnCard: null };
@@ -184,7 +210,8 @@ export function noDriverOnFix(st: DriverState, frame: FixFrame, ctx: TripContext
   }
   if (st.noDriver) return st;
   const since = st.noDriverSinceMs ?? t;
-  if (t - since < cfg.noDriverMinDurationS * 1000) return st.noDriverSinceMs === null ? { ...st, noDriverSinceMs: since } : st;
+  if (t - since < cfg.noDriverMinDurationS * 1000)
+    return st.noDriverSinceMs === null ? { ...st, noDriverSinceMs: since } : st;
   const ep = openEpisode(sink, {
     kind: 'noDriver',
     severity: 'critical',

@@ -11,12 +11,32 @@ export function hasEmergency(alarms: readonly string[], ctx: TripContext): boole
   return false;
 }
 
-export function emergencyOnAlarm(open: Episode | null, timeMs: number, source: string, ctx: TripContext, sink: EventSink, position?: Position): Episode {
+export function emergencyOnAlarm(
+  open: Episode | null,
+  timeMs: number,
+  source: string,
+  ctx: TripContext,
+  sink: EventSink,
+  position?: Position,
+): Episode {
   if (open) {
     const count = Number(open.evidence.alarmCount ?? 1) + 1;
-    return updateEpisode(sink, open, timeMs, { evidence: { ...open.evidence, alarmCount: count }, endPosition: position ?? open.endPosition }, false);
+    return updateEpisode(
+      sink,
+      open,
+      timeMs,
+      { evidence: { ...open.evidence, alarmCount: count }, endPosition: position ?? open.endPosition },
+      false,
+    );
   }
-  return openEpisode(sink, { kind: 'emergency', severity: 'critical', startMs: timeMs, timeMs, position, evidence: { source, alarmCount: 1 } });
+  return openEpisode(sink, {
+    kind: 'emergency',
+    severity: 'critical',
+    startMs: timeMs,
+    timeMs,
+    position,
+    evidence: { source, alarmCount: 1 },
+  });
 }
 
 export function emergencyOnClear(open: Episode | null, timeMs: number, sink: EventSink, position?: Position): null {

@@ -41,7 +41,12 @@ export function initialFatigue(driverId: string | null = null): FatigueState {
 export function fatigueFor(driverId: string | null, atMs: number, ctx: TripContext): FatigueState {
   const carry = driverId !== null ? ctx.fatigueCarry?.[driverId] : undefined;
   if (!carry || carry.drivingSinceMs === null || carry.lastMs > atMs) return initialFatigue(driverId);
-  return { ...initialFatigue(driverId), drivingSinceMs: carry.drivingSinceMs, stoppedSinceMs: carry.stoppedSinceMs ?? carry.lastMs, lastMs: carry.lastMs };
+  return {
+    ...initialFatigue(driverId),
+    drivingSinceMs: carry.drivingSinceMs,
+    stoppedSinceMs: carry.stoppedSinceMs ?? carry.lastMs,
+    lastMs: carry.lastMs,
+  };
 }
 
 /** The block to hand on (null when there is nothing to carry). */
@@ -54,7 +59,15 @@ function emitCarry(st: FatigueState, timeMs: number, sink: EventSink): void {
   const carry = fatigueCarryOf(st);
   if (!carry) return;
   const ctx = sink.ctx;
-  sink.events.push({ type: 'driver.fatigue', timeMs, busId: ctx.busId, tripId: ctx.tripId, routeId: ctx.routeId, driverId: st.driverId!, ...carry });
+  sink.events.push({
+    type: 'driver.fatigue',
+    timeMs,
+    busId: ctx.busId,
+    tripId: ctx.tripId,
+    routeId: ctx.routeId,
+    driverId: st.driverId!,
+    ...carry,
+  });
 }
 
 function closeAll(st: FatigueState, endMs: number, timeMs: number, sink: EventSink): void {
@@ -80,7 +93,8 @@ export function fatigueOnFix(st: FatigueState, frame: FixFrame, ctx: TripContext
     closeAll(next, next.stoppedSinceMs, t, sink);
     next = { ...next, drivingSinceMs: null, preWarning: null, violation: null };
   }
-  if (next.stoppedSinceMs !== null || next.drivingSinceMs === null) next = { ...next, stoppedSinceMs: null, drivingSinceMs: next.drivingSinceMs ?? t };
+  if (next.stoppedSinceMs !== null || next.drivingSinceMs === null)
+    next = { ...next, stoppedSinceMs: null, drivingSinceMs: next.drivingSinceMs ?? t };
   const drivenS = (t - next.drivingSinceMs!) / 1000;
   if (drivenS < cfg.preWarningS) return next;
   if (drivenS >= cfg.preWarningS && !next.preWarning && !next.violation) {
@@ -125,7 +139,12 @@ export function fatigueOnTick(st: FatigueState, nowMs: number, ctx: TripContext,
 }
 
 /** Driver change: the accumulator belongs to the driver; close episodes and start fresh. */
-export function fatigueOnDriverChange(st: FatigueState, driverId: string | null, timeMs: number, sink: EventSink): FatigueState {
+export function fatigueOnDriverChange(
+  st: FatigueState,
+  driverId: string | null,
+  timeMs: number,
+  sink: EventSink,
+): FatigueState {
   if (st.driverId === driverId) return st;
   closeAll(st, timeMs, timeMs, sink);
   emitCarry(st, timeMs, sink);

@@ -17,14 +17,19 @@ export function initialOffStop(): OffStopState {
 }
 
 /** Distance to the nearest stop in the local plane (Infinity when the route has no stops). */
-export function nearestStopM(ctx: TripContext, x: number, y: number): { distanceM: number; stopId: string | null; radiusM: number } {
+export function nearestStopM(
+  ctx: TripContext,
+  x: number,
+  y: number,
+): { distanceM: number; stopId: string | null; radiusM: number } {
   let best = Infinity;
   let bestExcess = Infinity;
   let stopId: string | null = null;
   let radiusM = ctx.config.offStop.radiusM;
   for (const s of ctx.route.stops) {
     const r = s.radiusM ?? ctx.config.offStop.radiusM;
-    const dx = s.x - x, dy = s.y - y;
+    const dx = s.x - x,
+      dy = s.y - y;
     const d = Math.sqrt(dx * dx + dy * dy);
     // the stop that is nearest relative to its own radius
     if (d - r < bestExcess) {
@@ -54,7 +59,13 @@ export function offStopOnBoarding(input: BoardingInput, ctx: TripContext, sink: 
     unit: 'm',
     position,
     discriminator: input.recordId ? `r${input.recordId}` : undefined,
-    evidence: { source: 'boarding', nearestStopId: near.stopId, boarded: input.boarded, alighted: input.alighted, recordId: input.recordId ?? null },
+    evidence: {
+      source: 'boarding',
+      nearestStopId: near.stopId,
+      boarded: input.boarded,
+      alighted: input.alighted,
+      recordId: input.recordId ?? null,
+    },
   });
 }
 

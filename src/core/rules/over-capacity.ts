@@ -21,13 +21,19 @@ export function onboardCount(st: BoardingState): number | null {
   return st.hasData ? st.boarded - st.alighted : null;
 }
 
-export function capacityOnBoarding(st: BoardingState, input: BoardingInput, ctx: TripContext, sink: EventSink): BoardingState {
+export function capacityOnBoarding(
+  st: BoardingState,
+  input: BoardingInput,
+  ctx: TripContext,
+  sink: EventSink,
+): BoardingState {
   const boarded = st.boarded + Math.max(0, input.boarded);
   const alighted = st.alighted + Math.max(0, input.alighted);
   const onboard = boarded - alighted;
   const capacity = ctx.bus.approvedCapacity;
   const t = input.timeMs;
-  const position: Position | undefined = input.lat !== undefined && input.lon !== undefined ? { lat: input.lat, lon: input.lon } : undefined;
+  const position: Position | undefined =
+    input.lat !== undefined && input.lon !== undefined ? { lat: input.lat, lon: input.lon } : undefined;
   let open = st.open;
   if (onboard > capacity) {
     if (!open) {

@@ -41,7 +41,13 @@ const zoneScratch: PreparedZone[] = [];
 const limitScratch: EffectiveLimit = { limitKph: 0, reason: 'other', zoneId: null };
 
 /** min(road-class preset, posted zone limit, hazard / low-visibility limit) at (x, y), written into out; returns out. */
-function effectiveLimitInto(x: number, y: number, ctx: TripContext, cfg: RuleConfig['overspeed'], out: EffectiveLimit): EffectiveLimit {
+function effectiveLimitInto(
+  x: number,
+  y: number,
+  ctx: TripContext,
+  cfg: RuleConfig['overspeed'],
+  out: EffectiveLimit,
+): EffectiveLimit {
   const zones = zoneScratch;
   const n = zonesAtInto(ctx.route.zones, x, y, zones);
   let roadClass = ctx.route.defaultRoadClass;
@@ -173,7 +179,12 @@ export function overspeedOnFix(st: OverspeedState, frame: FixFrame, ctx: TripCon
   return { run, open, lastFixMs: t };
 }
 
-export function overspeedClose(st: OverspeedState, endMs: number, sink: EventSink, position?: Position): OverspeedState {
+export function overspeedClose(
+  st: OverspeedState,
+  endMs: number,
+  sink: EventSink,
+  position?: Position,
+): OverspeedState {
   if (st.open) closeEpisode(sink, st.open, endMs, endMs, position);
   return initialOverspeed();
 }

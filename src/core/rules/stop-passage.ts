@@ -89,16 +89,24 @@ export function inferPassages(a: PassageFix, b: PassageFix, stops: readonly Pass
     const enterX = clampX(S.alongM - S.radiusM);
     const exitX = Math.max(enterX, clampX(S.alongM + S.departRadiusM));
     // From a: ramp to cruise, cruise to the radius (braking happens inside it).
-    const enterMs = clampT(a.timeMs + ((enterX - a.alongM) > 0 ? ((enterX - a.alongM) / cruise + rampS(cruise, va, accel)) * 1000 : 0));
+    const enterMs = clampT(
+      a.timeMs + (enterX - a.alongM > 0 ? ((enterX - a.alongM) / cruise + rampS(cruise, va, accel)) * 1000 : 0),
+    );
     // To b: from leaving the radius, cruise (and ramp to b's speed) up to b.
-    const exitMs = Math.max(enterMs, clampT(b.timeMs - ((b.alongM - exitX) > 0 ? ((b.alongM - exitX) / cruise + rampS(cruise, vb, accel)) * 1000 : 0)));
+    const exitMs = Math.max(
+      enterMs,
+      clampT(b.timeMs - (b.alongM - exitX > 0 ? ((b.alongM - exitX) / cruise + rampS(cruise, vb, accel)) * 1000 : 0)),
+    );
     const timeAt = (x: number): number => {
-      if (x <= enterX) return enterX > a.alongM ? a.timeMs + ((enterMs - a.timeMs) * (x - a.alongM)) / (enterX - a.alongM) : enterMs;
-      if (x >= exitX) return b.alongM > exitX ? exitMs + ((b.timeMs - exitMs) * (x - exitX)) / (b.alongM - exitX) : exitMs;
+      if (x <= enterX)
+        return enterX > a.alongM ? a.timeMs + ((enterMs - a.timeMs) * (x - a.alongM)) / (enterX - a.alongM) : enterMs;
+      if (x >= exitX)
+        return b.alongM > exitX ? exitMs + ((b.timeMs - exitMs) * (x - exitX)) / (b.alongM - exitX) : exitMs;
       return enterMs; // inside the served stop's radius: standing
     };
     return stops.map((s, i) => {
-      if (i === k) return { arrivedMs: Math.round(enterMs), departedMs: Math.round(exitMs), stopped: true, speedKph: 0 };
+      if (i === k)
+        return { arrivedMs: Math.round(enterMs), departedMs: Math.round(exitMs), stopped: true, speedKph: 0 };
       const arr = Math.round(clampT(timeAt(clampX(s.alongM - s.radiusM))));
       const dep = Math.max(arr, Math.round(clampT(timeAt(clampX(s.alongM + s.departRadiusM)))));
       return { arrivedMs: arr, departedMs: dep, stopped: false, speedKph: Math.round(cruise * 3.6) };
@@ -107,7 +115,8 @@ export function inferPassages(a: PassageFix, b: PassageFix, stops: readonly Pass
 
   // Drove through: speed linear in time from va to vb, distance scaled to what was really covered.
   const full = (va + vb) / 2; // metres per second averaged over the gap, unscaled
-  const distAt = (tau: number) => (full > 1e-6 ? (D * (va * tau + ((vb - va) * tau * tau) / (2 * gapS))) / (full * gapS) : (D * tau) / gapS);
+  const distAt = (tau: number) =>
+    full > 1e-6 ? (D * (va * tau + ((vb - va) * tau * tau) / (2 * gapS))) / (full * gapS) : (D * tau) / gapS;
   const tauAt = (x: number): number => {
     const target = Math.min(D, Math.max(0, x - a.alongM));
     let lo = 0;
@@ -124,6 +133,11 @@ export function inferPassages(a: PassageFix, b: PassageFix, stops: readonly Pass
     const tDep = Math.max(tArr, tauAt(s.alongM + s.departRadiusM));
     const tMid = tauAt(s.alongM);
     const v = va + ((vb - va) * tMid) / gapS;
-    return { arrivedMs: Math.round(clampT(a.timeMs + tArr * 1000)), departedMs: Math.round(clampT(a.timeMs + tDep * 1000)), stopped: false, speedKph: Math.round(v * 3.6) };
+    return {
+      arrivedMs: Math.round(clampT(a.timeMs + tArr * 1000)),
+      departedMs: Math.round(clampT(a.timeMs + tDep * 1000)),
+      stopped: false,
+      speedKph: Math.round(v * 3.6),
+    };
   });
 }

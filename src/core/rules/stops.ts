@@ -54,7 +54,9 @@ function tripRef(ctx: TripContext, timeMs: number) {
 }
 
 function stopRef(s: PreparedStop) {
-  return s.name !== undefined ? { stopId: s.id, sequence: s.sequence, name: s.name } : { stopId: s.id, sequence: s.sequence };
+  return s.name !== undefined
+    ? { stopId: s.id, sequence: s.sequence, name: s.name }
+    : { stopId: s.id, sequence: s.sequence };
 }
 
 const radiusOf = (s: PreparedStop, ctx: TripContext) => s.radiusM ?? ctx.config.stops.radiusM;
@@ -71,9 +73,22 @@ function inferable(prev: PrevFix | null, frame: FixFrame, ctx: TripContext): pre
   return dM > 0 && (dM / gapS) * 3.6 <= cfg.inferMaxSpeedKph;
 }
 
-const passageFix = (p: { timeMs: number; alongM: number; speedKph: number | null }): PassageFix => ({ timeMs: p.timeMs, alongM: p.alongM, speedKph: p.speedKph });
+const passageFix = (p: { timeMs: number; alongM: number; speedKph: number | null }): PassageFix => ({
+  timeMs: p.timeMs,
+  alongM: p.alongM,
+  speedKph: p.speedKph,
+});
 
-function skipped(ctx: TripContext, sink: EventSink, s: PreparedStop, atMs: number, timeMs: number, inferred: boolean, speedKph: number | null, position?: Position): void {
+function skipped(
+  ctx: TripContext,
+  sink: EventSink,
+  s: PreparedStop,
+  atMs: number,
+  timeMs: number,
+  inferred: boolean,
+  speedKph: number | null,
+  position?: Position,
+): void {
   if (!(s.riders !== undefined && s.riders > 0) || s === ctx.route.stops[ctx.route.stops.length - 1]) return;
   instantEpisode(sink, {
     kind: 'stopSkipped',
@@ -88,7 +103,13 @@ function skipped(ctx: TripContext, sink: EventSink, s: PreparedStop, atMs: numbe
   });
 }
 
-export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, sink: EventSink, prev: PrevFix | null = null): StopsState {
+export function stopsOnFix(
+  st: StopsState,
+  frame: FixFrame,
+  ctx: TripContext,
+  sink: EventSink,
+  prev: PrevFix | null = null,
+): StopsState {
   const stops = ctx.route.stops;
   if (stops.length === 0) return st;
   const cfg = ctx.config.stops;
@@ -108,7 +129,12 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
     // Left: after a long gap the bus left the radius before this fix.
     let departedMs = t;
     if (sparse && frame.alongM! > s.alongM) {
-      const back = timeToLeave(Math.max(0, frame.alongM! - s.alongM - r - cfg.departMarginM), passageFix({ ...prev!, alongM: prev!.alongM! }), passageFix({ timeMs: t, alongM: frame.alongM!, speedKph: frame.speedKph }), cfg);
+      const back = timeToLeave(
+        Math.max(0, frame.alongM! - s.alongM - r - cfg.departMarginM),
+        passageFix({ ...prev!, alongM: prev!.alongM! }),
+        passageFix({ timeMs: t, alongM: frame.alongM!, speedKph: frame.speedKph }),
+        cfg,
+      );
       departedMs = Math.max(prev!.timeMs, Math.min(t, t - back * 1000));
     }
     const arrivedMs = next.arrivedMs;
@@ -124,7 +150,8 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
     });
     const neverSlow = next.atMinSpeedKph != null && next.atMinSpeedKph > cfg.stoppedSpeedKph;
     // Every fix inside the radius was moving: it drove through (a gap before this fix may have hidden a stop).
-    if (neverSlow && !sparse && arrivedMs !== null) skipped(ctx, sink, s, arrivedMs, t, false, next.atMinSpeedKph ?? null, frame.position);
+    if (neverSlow && !sparse && arrivedMs !== null)
+      skipped(ctx, sink, s, arrivedMs, t, false, next.atMinSpeedKph ?? null, frame.position);
     next = { ...next, atIdx: null, arrivedMs: null, atMinSpeedKph: null };
   }
 
@@ -143,13 +170,25 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
     // After a long gap the bus entered the radius before this fix.
     let arrivedMs = t;
     if (sparse && prev!.alongM! < s.alongM - r) {
-      const ahead = timeToReach(s.alongM - r - prev!.alongM!, passageFix({ ...prev!, alongM: prev!.alongM! }), passageFix({ timeMs: t, alongM: frame.alongM!, speedKph: frame.speedKph }), cfg);
+      const ahead = timeToReach(
+        s.alongM - r - prev!.alongM!,
+        passageFix({ ...prev!, alongM: prev!.alongM! }),
+        passageFix({ timeMs: t, alongM: frame.alongM!, speedKph: frame.speedKph }),
+        cfg,
+      );
       arrivedMs = Math.max(prev!.timeMs, Math.min(t, prev!.timeMs + ahead * 1000));
     }
     sink.events.push({ type: 'stop.arrived', ...tripRef(ctx, t), ...stopRef(s), arrivedMs, position: frame.position });
     const last = i === stops.length - 1;
-    if (last) sink.events.push({ type: 'trip.arrivedAtSchool', ...tripRef(ctx, t), stopId: s.id, sequence: s.sequence });
-    return { nextIdx: i + 1, atIdx: i, arrivedMs, arrivedAtSchool: next.arrivedAtSchool || last, atMinSpeedKph: frame.speedKph };
+    if (last)
+      sink.events.push({ type: 'trip.arrivedAtSchool', ...tripRef(ctx, t), stopId: s.id, sequence: s.sequence });
+    return {
+      nextIdx: i + 1,
+      atIdx: i,
+      arrivedMs,
+      arrivedAtSchool: next.arrivedAtSchool || last,
+      atMinSpeedKph: frame.speedKph,
+    };
   }
 
   // Passed by without arriving.
@@ -170,7 +209,13 @@ export function stopsOnFix(st: StopsState, frame: FixFrame, ctx: TripContext, si
  * when it drove through a stop where children wait. Stops before the first such stop that were never reached are
  * missed, as before.
  */
-function inferBetween(st: StopsState, prev: PrevFix & { alongM: number }, frame: FixFrame, ctx: TripContext, sink: EventSink): StopsState {
+function inferBetween(
+  st: StopsState,
+  prev: PrevFix & { alongM: number },
+  frame: FixFrame,
+  ctx: TripContext,
+  sink: EventSink,
+): StopsState {
   const stops = ctx.route.stops;
   const cfg = ctx.config.stops;
   const along = frame.alongM!;
@@ -187,23 +232,45 @@ function inferBetween(st: StopsState, prev: PrevFix & { alongM: number }, frame:
   const passages = inferPassages(
     passageFix({ ...prev }),
     passageFix({ timeMs: frame.timeMs, alongM: along, speedKph: frame.speedKph }),
-    picked.map((i) => ({ alongM: stops[i]!.alongM, radiusM: radiusOf(stops[i]!, ctx), departRadiusM: radiusOf(stops[i]!, ctx) + cfg.departMarginM, riders: stops[i]!.riders ?? 0 })),
+    picked.map((i) => ({
+      alongM: stops[i]!.alongM,
+      radiusM: radiusOf(stops[i]!, ctx),
+      departRadiusM: radiusOf(stops[i]!, ctx) + cfg.departMarginM,
+      riders: stops[i]!.riders ?? 0,
+    })),
     cfg,
   );
   const t = frame.timeMs;
-  for (let j = st.nextIdx; j < picked[0]!; j++) sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[j]!) });
+  for (let j = st.nextIdx; j < picked[0]!; j++)
+    sink.events.push({ type: 'stop.missed', ...tripRef(ctx, t), ...stopRef(stops[j]!) });
   let arrivedAtSchool = st.arrivedAtSchool;
   picked.forEach((i, k) => {
     const s = stops[i]!;
     const p = passages[k]!;
     const dwellS = Math.round((p.departedMs - p.arrivedMs) / 1000);
-    sink.events.push({ type: 'stop.arrived', ...tripRef(ctx, t), ...stopRef(s), arrivedMs: p.arrivedMs, inferred: true, stopped: p.stopped });
+    sink.events.push({
+      type: 'stop.arrived',
+      ...tripRef(ctx, t),
+      ...stopRef(s),
+      arrivedMs: p.arrivedMs,
+      inferred: true,
+      stopped: p.stopped,
+    });
     const last = i === stops.length - 1;
     if (last) {
       sink.events.push({ type: 'trip.arrivedAtSchool', ...tripRef(ctx, t), stopId: s.id, sequence: s.sequence });
       arrivedAtSchool = true;
     }
-    sink.events.push({ type: 'stop.departed', ...tripRef(ctx, t), ...stopRef(s), arrivedMs: p.arrivedMs, departedMs: p.departedMs, dwellS, inferred: true, stopped: p.stopped });
+    sink.events.push({
+      type: 'stop.departed',
+      ...tripRef(ctx, t),
+      ...stopRef(s),
+      arrivedMs: p.arrivedMs,
+      departedMs: p.departedMs,
+      dwellS,
+      inferred: true,
+      stopped: p.stopped,
+    });
     if (!p.stopped) skipped(ctx, sink, s, p.arrivedMs, t, true, p.speedKph, { lat: s.lat, lon: s.lon });
   });
   return { ...st, nextIdx: picked[picked.length - 1]! + 1, arrivedAtSchool };

@@ -5,7 +5,8 @@ import { isDate, localDate } from '../dates';
 import { type EventSink, openEpisode } from '../episodes';
 import type { Episode } from '../events';
 
-export type BusLicenceFailure = 'sign_expired' | 'sign_missing' | 'inspection_expired' | 'inspection_missing' | 'sign_beyond_inspection';
+export type BusLicenceFailure =
+  'sign_expired' | 'sign_missing' | 'inspection_expired' | 'inspection_missing' | 'sign_beyond_inspection';
 
 export function checkBusLicence(ctx: TripContext, atMs: number): BusLicenceFailure[] {
   const today = localDate(atMs, ctx.utcOffsetMin ?? 480);
@@ -15,7 +16,8 @@ export function checkBusLicence(ctx: TripContext, atMs: number): BusLicenceFailu
   else if (signValidUntil < today) failures.push('sign_expired');
   if (!isDate(inspectionValidUntil)) failures.push('inspection_missing');
   else if (inspectionValidUntil < today) failures.push('inspection_expired');
-  if (isDate(signValidUntil) && isDate(inspectionValidUntil) && signValidUntil > inspectionValidUntil) failures.push('sign_beyond_inspection');
+  if (isDate(signValidUntil) && isDate(inspectionValidUntil) && signValidUntil > inspectionValidUntil)
+    failures.push('sign_beyond_inspection');
   return failures;
 }
 
@@ -27,6 +29,10 @@ export function unlicensedOnTripStart(timeMs: number, ctx: TripContext, sink: Ev
     severity: 'major',
     startMs: timeMs,
     timeMs,
-    evidence: { failures, signValidUntil: ctx.bus.signValidUntil ?? null, inspectionValidUntil: ctx.bus.inspectionValidUntil ?? null },
+    evidence: {
+      failures,
+      signValidUntil: ctx.bus.signValidUntil ?? null,
+      inspectionValidUntil: ctx.bus.inspectionValidUntil ?? null,
+    },
   });
 }

@@ -13,7 +13,12 @@ export const counts = z.strictObject({
   overCapacity: z.boolean(),
 });
 
-export const preDepartureCheck = z.strictObject({ check: text, rule: text, passed: z.boolean(), reasons: z.array(text) });
+export const preDepartureCheck = z.strictObject({
+  check: text,
+  rule: text,
+  passed: z.boolean(),
+  reasons: z.array(text),
+});
 
 export const checkIn = z.strictObject({
   tripId: int,
@@ -23,7 +28,14 @@ export const checkIn = z.strictObject({
   allPassed: z.boolean(),
   checks: z.array(preDepartureCheck),
   violations: z.array(
-    z.strictObject({ id: int, episodeKey: text, kind: text, severity: z.enum(severities), status: z.enum(caseStatuses), evidence: anyRecord }),
+    z.strictObject({
+      id: int,
+      episodeKey: text,
+      kind: text,
+      severity: z.enum(severities),
+      status: z.enum(caseStatuses),
+      evidence: anyRecord,
+    }),
   ),
   counts,
 });

@@ -11,5 +11,6 @@ export const anyRecord = z.record(z.string(), z.unknown());
 export const lonLat = z.tuple([z.number(), z.number()]);
 
 /** A registry list page: keyset cursor is the last id, null on the last page. */
-export const pageOf = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), nextCursor: int.nullable() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({ items: z.array(item), nextCursor: int.nullable() });
 export const itemsOf = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item) });

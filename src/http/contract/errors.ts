@@ -43,7 +43,9 @@ export const errorStatus = {
 export type ErrorCode = keyof typeof errorStatus;
 export type ErrorStatus = (typeof errorStatus)[ErrorCode];
 /** The codes answered with one status, e.g. `CodeOf<400>`. */
-export type CodeOf<S extends ErrorStatus> = { [K in ErrorCode]: (typeof errorStatus)[K] extends S ? K : never }[ErrorCode];
+export type CodeOf<S extends ErrorStatus> = {
+  [K in ErrorCode]: (typeof errorStatus)[K] extends S ? K : never;
+}[ErrorCode];
 
 export const errorCodes = Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]];
 

@@ -1,7 +1,15 @@
 // Responses of the registry resources (schools, buses, devices, drivers, attendants, routes, students, guardians,
 // trips): the row as JSON; one object (and every create or update) adds the owned children.
 import { z } from 'zod';
-import { busStatuses, deviceProtocols, licenceClasses, locales, roadClasses, routePeriods, tripStatuses } from '../../store/schema';
+import {
+  busStatuses,
+  deviceProtocols,
+  licenceClasses,
+  locales,
+  roadClasses,
+  routePeriods,
+  tripStatuses,
+} from '../../store/schema';
 import { anyRecord, day, instant, int, lonLat, text } from './common';
 
 const stamps = { createdAt: instant, updatedAt: instant };
@@ -50,7 +58,14 @@ export const reregistrationWindow = z.strictObject({ deviceId: int, reregistrati
 
 export const deviceEventPage = z.strictObject({
   items: z.array(
-    z.strictObject({ id: int, type: text, time: instant, receivedAt: instant, busId: int.nullable(), payload: z.unknown() }),
+    z.strictObject({
+      id: int,
+      type: text,
+      time: instant,
+      receivedAt: instant,
+      busId: int.nullable(),
+      payload: z.unknown(),
+    }),
   ),
   nextBefore: int.nullable(),
 });

@@ -39,7 +39,15 @@ export const reportData = z.strictObject({
     byDriver: z.array(breakdown),
     byRoute: z.array(breakdown),
   }),
-  cases: z.strictObject({ opened: int, closed: int, dismissed: int, overdue: int, closedOfOpened: int, dismissedOfOpened: int, rectificationRate: ratio }),
+  cases: z.strictObject({
+    opened: int,
+    closed: int,
+    dismissed: int,
+    overdue: int,
+    closedOfOpened: int,
+    dismissedOfOpened: int,
+    rectificationRate: ratio,
+  }),
   onTime: z.strictObject({
     source: z.literal('stop_events'),
     earlyToleranceS: int,
@@ -52,7 +60,18 @@ export const reportData = z.strictObject({
     missed: int,
     onTimeRate: ratio,
     avgDelayS: z.number().nullable(),
-    byRoute: z.array(z.strictObject({ routeId: int, label: text, arrived: int, onTime: int, late: int, early: int, missed: int, onTimeRate: ratio })),
+    byRoute: z.array(
+      z.strictObject({
+        routeId: int,
+        label: text,
+        arrived: int,
+        onTime: int,
+        late: int,
+        early: int,
+        missed: int,
+        onTimeRate: ratio,
+      }),
+    ),
   }),
   ridership: z.strictObject({
     trips: int,
@@ -81,7 +100,14 @@ export const reportData = z.strictObject({
       }),
     ),
   }),
-  compliance: z.strictObject({ asOf: day, warnDays: int, expired: int, expiring: int, missing: int, items: z.array(complianceItem) }),
+  compliance: z.strictObject({
+    asOf: day,
+    warnDays: int,
+    expired: int,
+    expiring: int,
+    missing: int,
+    items: z.array(complianceItem),
+  }),
   definitions: z.record(z.string(), text),
 });
 

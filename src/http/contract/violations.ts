@@ -58,7 +58,10 @@ export const caseActionList = itemsOf(caseAction);
 
 const trackFeature = z.strictObject({
   type: z.literal('Feature'),
-  geometry: z.union([z.strictObject({ type: z.literal('LineString'), coordinates: z.array(lonLat) }), z.strictObject({ type: z.literal('Point'), coordinates: lonLat })]),
+  geometry: z.union([
+    z.strictObject({ type: z.literal('LineString'), coordinates: z.array(lonLat) }),
+    z.strictObject({ type: z.literal('Point'), coordinates: lonLat }),
+  ]),
   properties: z.strictObject({
     role: z.literal('track'),
     busId: int.nullable(),

@@ -12,7 +12,12 @@ import { z } from 'zod';
 import type { EngineEvent, ViolationEvent } from '../../core/events';
 import type { BoardingInput } from '../../core/inputs';
 import { haversineM } from '../../core/geo/projection';
-import { type LeftOnBoardAlert, liveAlertPublisher, raiseLeftOnBoardAlert, type SweepDeps } from '../../jobs/sweep-deadlines';
+import {
+  type LeftOnBoardAlert,
+  liveAlertPublisher,
+  raiseLeftOnBoardAlert,
+  type SweepDeps,
+} from '../../jobs/sweep-deadlines';
 import type { BoardingNoticeInput } from '../../live/notices';
 import type { EngineRunner } from '../../pipeline/engine-runner';
 import { markTrip } from '../../store/repos/engine-repo';
@@ -94,9 +99,18 @@ const studentRecord = z
 
 const boardingRecordSchema = z
   .discriminatedUnion('type', [countRecord, studentRecord])
-  .refine((r) => (r.lat === undefined) === (r.lon === undefined), { message: 'give lat and lon together', path: ['lat'] })
-  .refine((r) => r.type !== 'count' || r.boarded + r.alighted > 0, { message: 'a head count needs boarded or alighted above 0', path: ['boarded'] })
-  .refine((r) => r.type !== 'student' || (r.studentId === undefined) !== (r.cardId === undefined), { message: 'give exactly one of studentId and cardId', path: ['studentId'] });
+  .refine((r) => (r.lat === undefined) === (r.lon === undefined), {
+    message: 'give lat and lon together',
+    path: ['lat'],
+  })
+  .refine((r) => r.type !== 'count' || r.boarded + r.alighted > 0, {
+    message: 'a head count needs boarded or alighted above 0',
+    path: ['boarded'],
+  })
+  .refine((r) => r.type !== 'student' || (r.studentId === undefined) !== (r.cardId === undefined), {
+    message: 'give exactly one of studentId and cardId',
+    path: ['studentId'],
+  });
 
 export const boardingBatchBody = z.object({ records: z.array(boardingRecordSchema).min(1).max(500) }).strict();
 export const sweepBody = z.object({ confirmedEmpty: z.boolean(), note: note.optional() }).strict();
@@ -137,7 +151,10 @@ function requireRunner(deps: AppDeps): EngineRunner {
 }
 
 function violationEvents(events: EngineEvent[]): ViolationEvent[] {
-  return events.filter((e): e is ViolationEvent => e.type === 'violation.opened' || e.type === 'violation.updated' || e.type === 'violation.closed');
+  return events.filter(
+    (e): e is ViolationEvent =>
+      e.type === 'violation.opened' || e.type === 'violation.updated' || e.type === 'violation.closed',
+  );
 }
 
 /** Stops at the school end of the route, where every rider may get on or off. */
@@ -210,7 +227,14 @@ async function openAlerts(deps: AppDeps, tripId: number) {
   const rows = await leftOnBoardAlerts(deps.database.db, tripId);
   return rows
     .filter((v) => v.status === 'open' || v.status === 'acknowledged' || v.status === 'rectifying')
-    .map((v) => ({ violationId: v.id, kind: v.kind, severity: v.severity, status: v.status, startedAt: v.startedAt.toISOString(), evidence: v.evidence }));
+    .map((v) => ({
+      violationId: v.id,
+      kind: v.kind,
+      severity: v.severity,
+      status: v.status,
+      startedAt: v.startedAt.toISOString(),
+      evidence: v.evidence,
+    }));
 }
 
 export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: AttendanceDeps) {
@@ -218,316 +242,485 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
   const tag = 'Attendance';
   const live = deps.live;
   const publishAlert = deps.attendance?.publishAlert ?? (live ? liveAlertPublisher(live.hub) : undefined);
-  const noticeBoarding = deps.attendance?.noticeBoarding ?? (live ? (n: BoardingNoticeInput) => live.notices.noticeBoarding(n) : undefined);
+  const noticeBoarding =
+    deps.attendance?.noticeBoarding ?? (live ? (n: BoardingNoticeInput) => live.notices.noticeBoarding(n) : undefined);
   const sweepDeps = (): SweepDeps => ({ database: deps.database, log: deps.log, runner: deps.runner, publishAlert });
 
   // ── check-in and the pre-departure checks ─────────────────────────────────────────────────────────────────
-  api.route(app, {
-    method: 'post',
-    path: '/trips/{id}/check-in',
-    summary: "The attendant checks in and the trip starts: driver credentials (R6), bus sign and inspection (R8) and attendant (R9) are checked; failures become violations, the trip still runs",
-    tag,
-    roles: "attendant (the trip's own, on the trip's day)",
-    responses: { 200: contract.checkIn },
-  }, async (c) => {
-    const { t } = await tripInScope(deps, c, 'attendant');
-    const runner = requireRunner(deps);
-    const trip = t.trip;
-    if (trip.status === 'cancelled' || trip.status === 'completed') throw conflict(`The trip is ${trip.status}`);
-    const nowMs = deps.now();
-    const checkedInAt = await checkInAttendant(db(), trip.id, nowMs);
-    // The cached trip context still says "not checked in": reload it before the trip starts.
-    await runner.invalidate(trip.busId);
-    const events = await runner.submitToTrip(trip.id, trip.busId, [{ type: 'tripStart', timeMs: nowMs }]);
-    const startedNow = events.some((e) => e.type === 'trip.started');
-    let failing: { kind: string; evidence: Record<string, unknown>; episodeKey: string }[];
-    if (startedNow) {
-      failing = violationEvents(events)
-        .filter((e) => e.type === 'violation.opened')
-        .map((e) => ({ kind: e.kind, evidence: e.evidence as Record<string, unknown>, episodeKey: e.id }));
-    } else {
-      // The trip had started already (the bus moved before check-in): its trip-start checks are on record.
-      const rows = await tripViolations(db(), trip.id, PRE_DEPARTURE.map((p) => p.kind));
-      failing = rows.filter((r) => r.kind !== 'driverCredentials' || r.evidence.trigger === 'tripStart').map((r) => ({ kind: r.kind, evidence: r.evidence, episodeKey: r.episodeKey }));
-    }
-    const checks = PRE_DEPARTURE.map((p) => {
-      const f = failing.filter((x) => x.kind === p.kind);
-      return { check: p.check, rule: p.rule, passed: f.length === 0, reasons: f.flatMap((x) => reasonsOf(x.evidence)) };
-    });
-    const keys = failing.map((f) => f.episodeKey);
-    const rows = keys.length ? await db().select().from(violations).where(inArray(violations.episodeKey, keys)) : [];
-    const [now] = await db().select({ status: trips.status }).from(trips).where(eq(trips.id, trip.id));
-    return c.json({
-      tripId: trip.id,
-      checkedInAt: checkedInAt.toISOString(),
-      tripStatus: now?.status ?? trip.status,
-      startedNow,
-      allPassed: checks.every((x) => x.passed),
-      checks,
-      violations: rows.map((v) => ({ id: v.id, episodeKey: v.episodeKey, kind: v.kind, severity: v.severity, status: v.status, evidence: v.evidence })),
-      counts: await countsOf(deps, t),
-    });
-  });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/trips/{id}/check-in',
+      summary:
+        'The attendant checks in and the trip starts: driver credentials (R6), bus sign and inspection (R8) and attendant (R9) are checked; failures become violations, the trip still runs',
+      tag,
+      roles: "attendant (the trip's own, on the trip's day)",
+      responses: { 200: contract.checkIn },
+    },
+    async (c) => {
+      const { t } = await tripInScope(deps, c, 'attendant');
+      const runner = requireRunner(deps);
+      const trip = t.trip;
+      if (trip.status === 'cancelled' || trip.status === 'completed') throw conflict(`The trip is ${trip.status}`);
+      const nowMs = deps.now();
+      const checkedInAt = await checkInAttendant(db(), trip.id, nowMs);
+      // The cached trip context still says "not checked in": reload it before the trip starts.
+      await runner.invalidate(trip.busId);
+      const events = await runner.submitToTrip(trip.id, trip.busId, [{ type: 'tripStart', timeMs: nowMs }]);
+      const startedNow = events.some((e) => e.type === 'trip.started');
+      let failing: { kind: string; evidence: Record<string, unknown>; episodeKey: string }[];
+      if (startedNow) {
+        failing = violationEvents(events)
+          .filter((e) => e.type === 'violation.opened')
+          .map((e) => ({ kind: e.kind, evidence: e.evidence as Record<string, unknown>, episodeKey: e.id }));
+      } else {
+        // The trip had started already (the bus moved before check-in): its trip-start checks are on record.
+        const rows = await tripViolations(
+          db(),
+          trip.id,
+          PRE_DEPARTURE.map((p) => p.kind),
+        );
+        failing = rows
+          .filter((r) => r.kind !== 'driverCredentials' || r.evidence.trigger === 'tripStart')
+          .map((r) => ({ kind: r.kind, evidence: r.evidence, episodeKey: r.episodeKey }));
+      }
+      const checks = PRE_DEPARTURE.map((p) => {
+        const f = failing.filter((x) => x.kind === p.kind);
+        return {
+          check: p.check,
+          rule: p.rule,
+          passed: f.length === 0,
+          reasons: f.flatMap((x) => reasonsOf(x.evidence)),
+        };
+      });
+      const keys = failing.map((f) => f.episodeKey);
+      const rows = keys.length ? await db().select().from(violations).where(inArray(violations.episodeKey, keys)) : [];
+      const [now] = await db().select({ status: trips.status }).from(trips).where(eq(trips.id, trip.id));
+      return c.json({
+        tripId: trip.id,
+        checkedInAt: checkedInAt.toISOString(),
+        tripStatus: now?.status ?? trip.status,
+        startedNow,
+        allPassed: checks.every((x) => x.passed),
+        checks,
+        violations: rows.map((v) => ({
+          id: v.id,
+          episodeKey: v.episodeKey,
+          kind: v.kind,
+          severity: v.severity,
+          status: v.status,
+          evidence: v.evidence,
+        })),
+        counts: await countsOf(deps, t),
+      });
+    },
+  );
 
   // ── boarding records ───────────────────────────────────────────────────────────────────────────────────────
-  api.route(app, {
-    method: 'post',
-    path: '/trips/{id}/boarding',
-    summary:
-      'A batch of queued boarding records (head counts or per student by id or card). Idempotent by clientId; answers applied, duplicate and rejected ids, wrong-bus/stop warnings, over-capacity (R2) and the onboard count against capacity',
-    tag,
-    roles: "attendant (the trip's own, on the trip's day)",
-    body: boardingBatchBody,
-    responses: { 200: contract.boardingResult },
-  }, async (c) => {
-    const { a, t } = await tripInScope(deps, c, 'attendant');
-    const runner = requireRunner(deps);
-    const body = await parseBody(c, boardingBatchBody);
-    const trip = t.trip;
-    if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
-    const nowMs = deps.now();
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/trips/{id}/boarding',
+      summary:
+        'A batch of queued boarding records (head counts or per student by id or card). Idempotent by clientId; answers applied, duplicate and rejected ids, wrong-bus/stop warnings, over-capacity (R2) and the onboard count against capacity',
+      tag,
+      roles: "attendant (the trip's own, on the trip's day)",
+      body: boardingBatchBody,
+      responses: { 200: contract.boardingResult },
+    },
+    async (c) => {
+      const { a, t } = await tripInScope(deps, c, 'attendant');
+      const runner = requireRunner(deps);
+      const body = await parseBody(c, boardingBatchBody);
+      const trip = t.trip;
+      if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
+      const nowMs = deps.now();
 
-    // One entry per client id (a resent record inside the same batch is a duplicate of the first).
-    const seen = new Set<string>();
-    const duplicates: string[] = [];
-    const rejected: { clientId: string; reason: string; message: string }[] = [];
-    const unique: RecordIn[] = [];
-    for (const r of body.records) {
-      if (seen.has(r.clientId)) duplicates.push(r.clientId);
-      else {
-        seen.add(r.clientId);
-        unique.push(r);
+      // One entry per client id (a resent record inside the same batch is a duplicate of the first).
+      const seen = new Set<string>();
+      const duplicates: string[] = [];
+      const rejected: { clientId: string; reason: string; message: string }[] = [];
+      const unique: RecordIn[] = [];
+      for (const r of body.records) {
+        if (seen.has(r.clientId)) duplicates.push(r.clientId);
+        else {
+          seen.add(r.clientId);
+          unique.push(r);
+        }
       }
-    }
 
-    const stopsOfRoute = await routeStops(db(), trip.routeId);
-    const stopIds = new Set(stopsOfRoute.map((s) => s.id));
-    const schoolEnd = schoolEndStops(stopsOfRoute, t.routePeriod);
-    const studentIds = unique.flatMap((r) => (r.type === 'student' && r.studentId != null ? [r.studentId] : []));
-    const cardIds = unique.flatMap((r) => (r.type === 'student' && r.cardId != null ? [r.cardId] : []));
-    const byId = new Map((await schoolStudentsByIds(db(), trip.schoolId, studentIds)).map((s) => [s.id, s]));
-    const byCard = new Map((await schoolStudentsByCards(db(), trip.schoolId, cardIds)).map((s) => [s.cardId!, s]));
-    const known = [...new Set([...byId.keys(), ...[...byCard.values()].map((s) => s.id)])];
-    const assigned = await assignedStops(db(), trip.routeId, known);
+      const stopsOfRoute = await routeStops(db(), trip.routeId);
+      const stopIds = new Set(stopsOfRoute.map((s) => s.id));
+      const schoolEnd = schoolEndStops(stopsOfRoute, t.routePeriod);
+      const studentIds = unique.flatMap((r) => (r.type === 'student' && r.studentId != null ? [r.studentId] : []));
+      const cardIds = unique.flatMap((r) => (r.type === 'student' && r.cardId != null ? [r.cardId] : []));
+      const byId = new Map((await schoolStudentsByIds(db(), trip.schoolId, studentIds)).map((s) => [s.id, s]));
+      const byCard = new Map((await schoolStudentsByCards(db(), trip.schoolId, cardIds)).map((s) => [s.cardId!, s]));
+      const known = [...new Set([...byId.keys(), ...[...byCard.values()].map((s) => s.id)])];
+      const assigned = await assignedStops(db(), trip.routeId, known);
 
-    const rows: NewBoardingRecord[] = [];
-    const warnings = new Map<string, BoardingWarning[]>();
-    const perStudent = new Map<string, { studentId: number; boarded: boolean; timeMs: number; stopId: number | null }>();
-    for (const r of unique) {
-      const timeMs = Date.parse(r.recordedAt);
-      if (timeMs > nowMs + MAX_FUTURE_SKEW_MS) {
-        rejected.push({ clientId: r.clientId, reason: 'future_time', message: 'recordedAt is in the future' });
-        continue;
+      const rows: NewBoardingRecord[] = [];
+      const warnings = new Map<string, BoardingWarning[]>();
+      const perStudent = new Map<
+        string,
+        { studentId: number; boarded: boolean; timeMs: number; stopId: number | null }
+      >();
+      for (const r of unique) {
+        const timeMs = Date.parse(r.recordedAt);
+        if (timeMs > nowMs + MAX_FUTURE_SKEW_MS) {
+          rejected.push({ clientId: r.clientId, reason: 'future_time', message: 'recordedAt is in the future' });
+          continue;
+        }
+        if (r.stopId != null && !stopIds.has(r.stopId)) {
+          rejected.push({
+            clientId: r.clientId,
+            reason: 'unknown_stop',
+            message: `stop ${r.stopId} is not on this trip's route`,
+          });
+          continue;
+        }
+        const common = {
+          tripId: trip.id,
+          clientId: r.clientId,
+          recordedAt: new Date(timeMs),
+          stopId: r.stopId ?? null,
+          lat: r.lat ?? null,
+          lon: r.lon ?? null,
+          attendantId: a.principal.attendantId ?? null,
+        };
+        if (r.type === 'count') {
+          rows.push({ ...common, kind: 'count', studentId: null, boarded: r.boarded, alighted: r.alighted });
+          continue;
+        }
+        const boarded = r.event === 'boarded';
+        const counts = { boarded: boarded ? 1 : 0, alighted: boarded ? 0 : 1 };
+        const student = r.studentId != null ? byId.get(r.studentId) : byCard.get(r.cardId!);
+        if (!student && r.studentId != null) {
+          rejected.push({
+            clientId: r.clientId,
+            reason: 'unknown_student',
+            message: `student ${r.studentId} is not a student of this school`,
+          });
+          continue;
+        }
+        if (!student) {
+          // A child with an unknown card is still on the bus: counted, and flagged.
+          rows.push({ ...common, kind: 'count', studentId: null, ...counts });
+          warnings.set(r.clientId, [
+            {
+              clientId: r.clientId,
+              kind: 'unknownCard',
+              cardId: r.cardId,
+              stopId: r.stopId ?? null,
+              message: `Card ${r.cardId} belongs to no student of this school; check the child's identity`,
+            },
+          ]);
+          continue;
+        }
+        rows.push({ ...common, kind: 'student', studentId: student.id, ...counts });
+        perStudent.set(r.clientId, { studentId: student.id, boarded, timeMs, stopId: r.stopId ?? null });
+        const at = recordStop(r, stopsOfRoute);
+        const mine = assigned.get(student.id);
+        if (mine === undefined) {
+          warnings.set(r.clientId, [
+            {
+              clientId: r.clientId,
+              kind: 'wrongBus',
+              studentId: student.id,
+              studentName: student.name,
+              stopId: at,
+              message: `${student.name} is not assigned to this bus's route`,
+            },
+          ]);
+        } else if (at != null && at !== mine && !schoolEnd.has(at)) {
+          warnings.set(r.clientId, [
+            {
+              clientId: r.clientId,
+              kind: 'wrongStop',
+              studentId: student.id,
+              studentName: student.name,
+              stopId: at,
+              assignedStopId: mine,
+              message: `${student.name} ${boarded ? 'boarded' : 'got off'} at a stop that is not theirs`,
+            },
+          ]);
+        }
       }
-      if (r.stopId != null && !stopIds.has(r.stopId)) {
-        rejected.push({ clientId: r.clientId, reason: 'unknown_stop', message: `stop ${r.stopId} is not on this trip's route` });
-        continue;
-      }
-      const common = { tripId: trip.id, clientId: r.clientId, recordedAt: new Date(timeMs), stopId: r.stopId ?? null, lat: r.lat ?? null, lon: r.lon ?? null, attendantId: a.principal.attendantId ?? null };
-      if (r.type === 'count') {
-        rows.push({ ...common, kind: 'count', studentId: null, boarded: r.boarded, alighted: r.alighted });
-        continue;
-      }
-      const boarded = r.event === 'boarded';
-      const counts = { boarded: boarded ? 1 : 0, alighted: boarded ? 0 : 1 };
-      const student = r.studentId != null ? byId.get(r.studentId) : byCard.get(r.cardId!);
-      if (!student && r.studentId != null) {
-        rejected.push({ clientId: r.clientId, reason: 'unknown_student', message: `student ${r.studentId} is not a student of this school` });
-        continue;
-      }
-      if (!student) {
-        // A child with an unknown card is still on the bus: counted, and flagged.
-        rows.push({ ...common, kind: 'count', studentId: null, ...counts });
-        warnings.set(r.clientId, [{ clientId: r.clientId, kind: 'unknownCard', cardId: r.cardId, stopId: r.stopId ?? null, message: `Card ${r.cardId} belongs to no student of this school; check the child's identity` }]);
-        continue;
-      }
-      rows.push({ ...common, kind: 'student', studentId: student.id, ...counts });
-      perStudent.set(r.clientId, { studentId: student.id, boarded, timeMs, stopId: r.stopId ?? null });
-      const at = recordStop(r, stopsOfRoute);
-      const mine = assigned.get(student.id);
-      if (mine === undefined) {
-        warnings.set(r.clientId, [{ clientId: r.clientId, kind: 'wrongBus', studentId: student.id, studentName: student.name, stopId: at, message: `${student.name} is not assigned to this bus's route` }]);
-      } else if (at != null && at !== mine && !schoolEnd.has(at)) {
-        warnings.set(r.clientId, [{ clientId: r.clientId, kind: 'wrongStop', studentId: student.id, studentName: student.name, stopId: at, assignedStopId: mine, message: `${student.name} ${boarded ? 'boarded' : 'got off'} at a stop that is not theirs` }]);
-      }
-    }
 
-    const inserted = await db().transaction(async (tx) => {
-      const applied = await insertBoardingRecords(tx, rows);
-      for (const row of rows) {
-        if (!applied.has(row.clientId)) continue;
-        for (const w of warnings.get(row.clientId) ?? []) {
-          const subject = w.kind === 'unknownCard' ? `card:${w.cardId}` : String(w.studentId);
-          await raiseManualViolation(tx, {
-            episodeKey: `${w.kind}:${trip.id}:${subject}`,
-            kind: w.kind,
-            severity: 'minor',
-            trip,
-            atMs: row.recordedAt.getTime(),
-            lat: row.lat,
-            lon: row.lon,
-            evidence: { source: 'boarding', clientId: row.clientId, studentId: w.studentId ?? null, cardId: w.cardId ?? null, stopId: w.stopId ?? null, assignedStopId: w.assignedStopId ?? null, boarded: row.boarded, alighted: row.alighted },
+      const inserted = await db().transaction(async (tx) => {
+        const applied = await insertBoardingRecords(tx, rows);
+        for (const row of rows) {
+          if (!applied.has(row.clientId)) continue;
+          for (const w of warnings.get(row.clientId) ?? []) {
+            const subject = w.kind === 'unknownCard' ? `card:${w.cardId}` : String(w.studentId);
+            await raiseManualViolation(tx, {
+              episodeKey: `${w.kind}:${trip.id}:${subject}`,
+              kind: w.kind,
+              severity: 'minor',
+              trip,
+              atMs: row.recordedAt.getTime(),
+              lat: row.lat,
+              lon: row.lon,
+              evidence: {
+                source: 'boarding',
+                clientId: row.clientId,
+                studentId: w.studentId ?? null,
+                cardId: w.cardId ?? null,
+                stopId: w.stopId ?? null,
+                assignedStopId: w.assignedStopId ?? null,
+                boarded: row.boarded,
+                alighted: row.alighted,
+              },
+            });
+          }
+        }
+        return applied;
+      });
+
+      const appliedRows = rows.filter((r) => inserted.has(r.clientId));
+      for (const r of rows) if (!inserted.has(r.clientId)) duplicates.push(r.clientId);
+
+      // The engine (and the guardians) see this call's new records in recorded-time order (client id breaks ties).
+      const sortedApplied = [...appliedRows].sort(
+        (x, y) =>
+          x.recordedAt.getTime() - y.recordedAt.getTime() ||
+          (x.clientId < y.clientId ? -1 : x.clientId > y.clientId ? 1 : 0),
+      );
+      const inputs: BoardingInput[] = sortedApplied.map((r) => ({
+        type: 'boarding',
+        timeMs: r.recordedAt.getTime(),
+        boarded: r.boarded ?? 0,
+        alighted: r.alighted ?? 0,
+        ...(r.lat != null && r.lon != null ? { lat: r.lat, lon: r.lon } : {}),
+        ...(r.stopId != null ? { stopId: String(r.stopId) } : {}),
+        recordId: r.clientId,
+      }));
+      let engine: ViolationEvent[] = [];
+      let engineApplied = true;
+      if (inputs.length) {
+        try {
+          engine = violationEvents(await runner.submitToTrip(trip.id, trip.busId, inputs));
+        } catch (err) {
+          engineApplied = false;
+          deps.log.error('boarding records stored but not run through the engine', {
+            tripId: trip.id,
+            error: String(err),
           });
         }
       }
-      return applied;
-    });
 
-    const appliedRows = rows.filter((r) => inserted.has(r.clientId));
-    for (const r of rows) if (!inserted.has(r.clientId)) duplicates.push(r.clientId);
-
-    // The engine (and the guardians) see this call's new records in recorded-time order (client id breaks ties).
-    const sortedApplied = [...appliedRows].sort((x, y) => x.recordedAt.getTime() - y.recordedAt.getTime() || (x.clientId < y.clientId ? -1 : x.clientId > y.clientId ? 1 : 0));
-    const inputs: BoardingInput[] = sortedApplied.map((r) => ({
-      type: 'boarding',
-      timeMs: r.recordedAt.getTime(),
-      boarded: r.boarded ?? 0,
-      alighted: r.alighted ?? 0,
-      ...(r.lat != null && r.lon != null ? { lat: r.lat, lon: r.lon } : {}),
-      ...(r.stopId != null ? { stopId: String(r.stopId) } : {}),
-      recordId: r.clientId,
-    }));
-    let engine: ViolationEvent[] = [];
-    let engineApplied = true;
-    if (inputs.length) {
-      try {
-        engine = violationEvents(await runner.submitToTrip(trip.id, trip.busId, inputs));
-      } catch (err) {
-        engineApplied = false;
-        deps.log.error('boarding records stored but not run through the engine', { tripId: trip.id, error: String(err) });
-      }
-    }
-
-    const notify = noticeBoarding;
-    if (notify) {
-      for (const r of sortedApplied) {
-        const s = perStudent.get(r.clientId);
-        if (!s) continue;
-        try {
-          await notify({ tripId: trip.id, studentId: s.studentId, boarded: s.boarded, timeMs: s.timeMs, stopId: s.stopId });
-        } catch (err) {
-          deps.log.warn('boarding notice not sent', { tripId: trip.id, studentId: s.studentId, error: String(err) });
+      const notify = noticeBoarding;
+      if (notify) {
+        for (const r of sortedApplied) {
+          const s = perStudent.get(r.clientId);
+          if (!s) continue;
+          try {
+            await notify({
+              tripId: trip.id,
+              studentId: s.studentId,
+              boarded: s.boarded,
+              timeMs: s.timeMs,
+              stopId: s.stopId,
+            });
+          } catch (err) {
+            deps.log.warn('boarding notice not sent', { tripId: trip.id, studentId: s.studentId, error: String(err) });
+          }
         }
       }
-    }
 
-    const keys = [...new Set(engine.map((e) => e.id))];
-    const rowsByKey = new Map(keys.length ? (await db().select({ id: violations.id, episodeKey: violations.episodeKey }).from(violations).where(inArray(violations.episodeKey, keys))).map((v) => [v.episodeKey, v.id]) : []);
-    return c.json({
-      tripId: trip.id,
-      applied: appliedRows.map((r) => r.clientId),
-      duplicates,
-      rejected,
-      warnings: appliedRows.flatMap((r) => warnings.get(r.clientId) ?? []),
-      violations: engine.map((e) => ({ event: e.type, violationId: rowsByKey.get(e.id) ?? null, episodeKey: e.id, kind: e.kind, severity: e.severity, onboard: e.peakValue ?? null, limit: e.limit ?? null, evidence: e.evidence })),
-      engineApplied,
-      counts: await countsOf(deps, t),
-    });
-  });
+      const keys = [...new Set(engine.map((e) => e.id))];
+      const rowsByKey = new Map(
+        keys.length
+          ? (
+              await db()
+                .select({ id: violations.id, episodeKey: violations.episodeKey })
+                .from(violations)
+                .where(inArray(violations.episodeKey, keys))
+            ).map((v) => [v.episodeKey, v.id])
+          : [],
+      );
+      return c.json({
+        tripId: trip.id,
+        applied: appliedRows.map((r) => r.clientId),
+        duplicates,
+        rejected,
+        warnings: appliedRows.flatMap((r) => warnings.get(r.clientId) ?? []),
+        violations: engine.map((e) => ({
+          event: e.type,
+          violationId: rowsByKey.get(e.id) ?? null,
+          episodeKey: e.id,
+          kind: e.kind,
+          severity: e.severity,
+          onboard: e.peakValue ?? null,
+          limit: e.limit ?? null,
+          evidence: e.evidence,
+        })),
+        engineApplied,
+        counts: await countsOf(deps, t),
+      });
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/trips/{id}/boarding', summary: 'The trip\'s boarding records (recorded-time order), counts against capacity, sweep and open alerts', tag, roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)", responses: { 200: contract.boardingState } }, async (c) => {
-    const { t } = await tripInScope(deps, c, 'read');
-    const records = await listBoardingRecords(db(), t.trip.id);
-    return c.json({
-      tripId: t.trip.id,
-      tripStatus: t.trip.status,
-      checkedInAt: t.trip.attendantCheckedInAt?.toISOString() ?? null,
-      counts: await countsOf(deps, t),
-      records: records.map(boardingRecordJson),
-      sweep: sweepJson(await getSweep(db(), t.trip.id)),
-      alerts: await openAlerts(deps, t.trip.id),
-    });
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/trips/{id}/boarding',
+      summary: "The trip's boarding records (recorded-time order), counts against capacity, sweep and open alerts",
+      tag,
+      roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)",
+      responses: { 200: contract.boardingState },
+    },
+    async (c) => {
+      const { t } = await tripInScope(deps, c, 'read');
+      const records = await listBoardingRecords(db(), t.trip.id);
+      return c.json({
+        tripId: t.trip.id,
+        tripStatus: t.trip.status,
+        checkedInAt: t.trip.attendantCheckedInAt?.toISOString() ?? null,
+        counts: await countsOf(deps, t),
+        records: records.map(boardingRecordJson),
+        sweep: sweepJson(await getSweep(db(), t.trip.id)),
+        alerts: await openAlerts(deps, t.trip.id),
+      });
+    },
+  );
 
   // ── end-of-trip sweep ─────────────────────────────────────────────────────────────────────────────────────
-  api.route(app, {
-    method: 'post',
-    path: '/trips/{id}/sweep',
-    summary: 'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip). Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
-    tag,
-    roles: "attendant (the trip's own, on the trip's day)",
-    body: sweepBody,
-    responses: { 200: contract.sweepResult },
-  }, async (c) => {
-    const { a, t } = await tripInScope(deps, c, 'attendant');
-    const body = await parseBody(c, sweepBody);
-    const trip = t.trip;
-    if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
-    const nowMs = deps.now();
-    const totals = await boardingTotals(db(), trip.id);
-    const claimed = await claimSweepConfirmation(db(), { tripId: trip.id, atMs: nowMs, userId: a.principal.userId, confirmedEmpty: body.confirmedEmpty, onboard: totals.onboard, note: body.note });
-    if (!claimed) {
-      // A resend from the device: the first confirmation stands.
-      const [tripNow] = await db().select({ status: trips.status }).from(trips).where(eq(trips.id, trip.id));
-      return c.json({ tripId: trip.id, alreadyConfirmed: true, tripStatus: tripNow?.status, sweep: sweepJson(await getSweep(db(), trip.id)), counts: await countsOf(deps, t), alerts: await openAlerts(deps, trip.id) });
-    }
-    const empty = body.confirmedEmpty && totals.onboard === 0;
-    let engineRaised = false;
-    if (deps.runner && (trip.status === 'active' || trip.status === 'planned')) {
-      try {
-        const events = await deps.runner.submitToTrip(trip.id, trip.busId, [{ type: 'tripEnd', timeMs: nowMs, sweepConfirmed: empty }]);
-        engineRaised = events.some((e) => e.type === 'violation.opened' && e.kind === 'childLeftOnBoard');
-      } catch (err) {
-        deps.log.error('engine did not take the trip end', { tripId: trip.id, error: String(err) });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/trips/{id}/sweep',
+      summary:
+        'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip). Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
+      tag,
+      roles: "attendant (the trip's own, on the trip's day)",
+      body: sweepBody,
+      responses: { 200: contract.sweepResult },
+    },
+    async (c) => {
+      const { a, t } = await tripInScope(deps, c, 'attendant');
+      const body = await parseBody(c, sweepBody);
+      const trip = t.trip;
+      if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
+      const nowMs = deps.now();
+      const totals = await boardingTotals(db(), trip.id);
+      const claimed = await claimSweepConfirmation(db(), {
+        tripId: trip.id,
+        atMs: nowMs,
+        userId: a.principal.userId,
+        confirmedEmpty: body.confirmedEmpty,
+        onboard: totals.onboard,
+        note: body.note,
+      });
+      if (!claimed) {
+        // A resend from the device: the first confirmation stands.
+        const [tripNow] = await db().select({ status: trips.status }).from(trips).where(eq(trips.id, trip.id));
+        return c.json({
+          tripId: trip.id,
+          alreadyConfirmed: true,
+          tripStatus: tripNow?.status,
+          sweep: sweepJson(await getSweep(db(), trip.id)),
+          counts: await countsOf(deps, t),
+          alerts: await openAlerts(deps, trip.id),
+        });
       }
-    }
-    const [tripNow] = await db().select({ status: trips.status }).from(trips).where(eq(trips.id, trip.id));
-    if (tripNow && tripNow.status !== 'completed' && tripNow.status !== 'cancelled') await markTrip(db(), trip.id, { endedMs: nowMs });
-    if (!empty || engineRaised) {
-      const reason = totals.onboard !== 0 || engineRaised ? 'onboard_not_zero' : 'not_confirmed_empty';
-      await raiseLeftOnBoardAlert(sweepDeps(), { trip, reason, onboard: totals.onboard, atMs: nowMs, endTrip: false, onlyUnconfirmed: false });
-    }
-    const alerts = await openAlerts(deps, trip.id);
-    return c.json({
-      tripId: trip.id,
-      alreadyConfirmed: false,
-      tripStatus: 'completed',
-      sweep: sweepJson(await getSweep(db(), trip.id)),
-      counts: await countsOf(deps, t),
-      alert: alerts.length ? { ...alerts[0], message: totals.onboard !== 0 ? `${totals.onboard} child(ren) still counted on board: search the bus` : 'The bus was not confirmed empty' } : null,
-      alerts,
-    });
-  });
-
-  api.route(app, {
-    method: 'post',
-    path: '/trips/{id}/sweep/resolve',
-    summary: 'Resolve the trip\'s "child possibly left on board" alert with a note (closes the case; recorded in its trail)',
-    tag,
-    roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)",
-    body: resolveBody,
-    responses: { 200: contract.sweepResolved },
-  }, async (c) => {
-    const { a, t } = await tripInScope(deps, c, 'resolve');
-    const body = await parseBody(c, resolveBody);
-    const nowMs = deps.now();
-    const open = (await leftOnBoardAlerts(db(), t.trip.id)).filter((v) => v.status === 'open' || v.status === 'acknowledged' || v.status === 'rectifying');
-    if (!open.length) throw conflict('No open "child possibly left on board" alert on this trip');
-    const chain = ['open', 'acknowledged', 'rectifying', 'closed'] as const;
-    const resolved = await db().transaction(async (tx) => {
-      const out: { violationId: number; status: string }[] = [];
-      for (const v of open) {
-        let from = v.status as (typeof chain)[number];
-        let row = v;
-        while (from !== 'closed') {
-          const to = chain[chain.indexOf(from) + 1]!;
-          const moved = await transitionCase(tx, {
-            violationId: v.id,
-            from,
-            to,
-            actorUserId: a.principal.userId,
-            note: `sweep resolved (${a.role}): ${body.note}`,
-            atMs: nowMs,
-            set: to === 'closed' ? { resolutionReason: body.note } : undefined,
-          });
-          if (!moved) throw conflict('The alert changed meanwhile; reload it');
-          row = moved;
-          from = to;
+      const empty = body.confirmedEmpty && totals.onboard === 0;
+      let engineRaised = false;
+      if (deps.runner && (trip.status === 'active' || trip.status === 'planned')) {
+        try {
+          const events = await deps.runner.submitToTrip(trip.id, trip.busId, [
+            { type: 'tripEnd', timeMs: nowMs, sweepConfirmed: empty },
+          ]);
+          engineRaised = events.some((e) => e.type === 'violation.opened' && e.kind === 'childLeftOnBoard');
+        } catch (err) {
+          deps.log.error('engine did not take the trip end', { tripId: trip.id, error: String(err) });
         }
-        out.push({ violationId: row.id, status: row.status });
       }
-      return out;
-    });
-    return c.json({ tripId: t.trip.id, resolved, note: body.note });
-  });
+      const [tripNow] = await db().select({ status: trips.status }).from(trips).where(eq(trips.id, trip.id));
+      if (tripNow && tripNow.status !== 'completed' && tripNow.status !== 'cancelled')
+        await markTrip(db(), trip.id, { endedMs: nowMs });
+      if (!empty || engineRaised) {
+        const reason = totals.onboard !== 0 || engineRaised ? 'onboard_not_zero' : 'not_confirmed_empty';
+        await raiseLeftOnBoardAlert(sweepDeps(), {
+          trip,
+          reason,
+          onboard: totals.onboard,
+          atMs: nowMs,
+          endTrip: false,
+          onlyUnconfirmed: false,
+        });
+      }
+      const alerts = await openAlerts(deps, trip.id);
+      return c.json({
+        tripId: trip.id,
+        alreadyConfirmed: false,
+        tripStatus: 'completed',
+        sweep: sweepJson(await getSweep(db(), trip.id)),
+        counts: await countsOf(deps, t),
+        alert: alerts.length
+          ? {
+              ...alerts[0],
+              message:
+                totals.onboard !== 0
+                  ? `${totals.onboard} child(ren) still counted on board: search the bus`
+                  : 'The bus was not confirmed empty',
+            }
+          : null,
+        alerts,
+      });
+    },
+  );
+
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/trips/{id}/sweep/resolve',
+      summary:
+        'Resolve the trip\'s "child possibly left on board" alert with a note (closes the case; recorded in its trail)',
+      tag,
+      roles: "attendant (the trip's own, on the trip's day), admin, manager (own schools)",
+      body: resolveBody,
+      responses: { 200: contract.sweepResolved },
+    },
+    async (c) => {
+      const { a, t } = await tripInScope(deps, c, 'resolve');
+      const body = await parseBody(c, resolveBody);
+      const nowMs = deps.now();
+      const open = (await leftOnBoardAlerts(db(), t.trip.id)).filter(
+        (v) => v.status === 'open' || v.status === 'acknowledged' || v.status === 'rectifying',
+      );
+      if (!open.length) throw conflict('No open "child possibly left on board" alert on this trip');
+      const chain = ['open', 'acknowledged', 'rectifying', 'closed'] as const;
+      const resolved = await db().transaction(async (tx) => {
+        const out: { violationId: number; status: string }[] = [];
+        for (const v of open) {
+          let from = v.status as (typeof chain)[number];
+          let row = v;
+          while (from !== 'closed') {
+            const to = chain[chain.indexOf(from) + 1]!;
+            const moved = await transitionCase(tx, {
+              violationId: v.id,
+              from,
+              to,
+              actorUserId: a.principal.userId,
+              note: `sweep resolved (${a.role}): ${body.note}`,
+              atMs: nowMs,
+              set: to === 'closed' ? { resolutionReason: body.note } : undefined,
+            });
+            if (!moved) throw conflict('The alert changed meanwhile; reload it');
+            row = moved;
+            from = to;
+          }
+          out.push({ violationId: row.id, status: row.status });
+        }
+        return out;
+      });
+      return c.json({ tripId: t.trip.id, resolved, note: body.note });
+    },
+  );
 }

@@ -2,7 +2,14 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { canTransition, defaultDueDays, encodeResolution, exemptionReasons, isActiveCase, type CaseStatus } from '../../core/case-workflow';
+import {
+  canTransition,
+  defaultDueDays,
+  encodeResolution,
+  exemptionReasons,
+  isActiveCase,
+  type CaseStatus,
+} from '../../core/case-workflow';
 import type { Severity } from '../../core/events';
 import type { DbOrTx } from '../../store/db';
 import { appendCaseAction, caseTrail, transitionCase } from '../../store/repos/violations-repo';
@@ -42,14 +49,27 @@ const noteBody = z.object({ note }).strict();
 /** The owner must be an admin or a manager of the violation's school. */
 async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, schoolId: number) {
   if (ownerUserId == null) return;
-  const [u] = await tx.select({ role: users.role, disabled: users.disabled }).from(users).where(eq(users.id, ownerUserId));
+  const [u] = await tx
+    .select({ role: users.role, disabled: users.disabled })
+    .from(users)
+    .where(eq(users.id, ownerUserId));
   const ok =
     u &&
     !u.disabled &&
     (u.role === 'admin' ||
       (u.role === 'manager' &&
-        (await tx.select().from(userSchools).where(and(eq(userSchools.userId, ownerUserId), inArray(userSchools.schoolId, [schoolId])))).length > 0));
-  if (!ok) throw badRequest(`User ${ownerUserId} cannot own this case (an admin or a manager of the school)`, [{ path: 'ownerUserId', message: 'not a manager of the school' }], 'invalid_reference');
+        (
+          await tx
+            .select()
+            .from(userSchools)
+            .where(and(eq(userSchools.userId, ownerUserId), inArray(userSchools.schoolId, [schoolId])))
+        ).length > 0));
+  if (!ok)
+    throw badRequest(
+      `User ${ownerUserId} cannot own this case (an admin or a manager of the school)`,
+      [{ path: 'ownerUserId', message: 'not a manager of the school' }],
+      'invalid_reference',
+    );
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : 'none');
@@ -59,89 +79,179 @@ export function registerCases(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
   const tag = 'Cases';
   const roles = 'admin, manager (own schools)';
 
-  api.route(app, {
-    method: 'post',
-    path: '/violations/{id}/transitions',
-    summary: 'Move the case: open → acknowledged → rectifying → closed, or → dismissed with a reason (409 for an illegal move)',
-    tag,
-    roles,
-    body: transitionBody,
-    responses: { 200: contract.violationWithActions },
-  }, async (c) => {
-    const { a, row } = await loadManagedViolation(deps, c);
-    const body = await parseBody(c, transitionBody);
-    const from = row.status as CaseStatus;
-    const to = body.to as CaseStatus;
-    if (!canTransition(from, to)) throw conflict(`A case cannot go from ${from} to ${to}`, { from, to });
-    if (to === 'dismissed' && !body.reason && !body.exemptionReason) throw badRequest('Dismissing needs a reason', [{ path: 'reason', message: 'required to dismiss' }], 'validation_failed');
-    if (body.exemptionReason && to !== 'dismissed') throw badRequest('An exemption reason applies to a dismissal', [{ path: 'exemptionReason', message: 'only with to=dismissed' }], 'validation_failed');
-    if (body.exemptionReason && row.kind !== 'routeDeviation')
-      throw badRequest('Only route deviations can be exempted', [{ path: 'exemptionReason', message: `not for ${row.kind}` }], 'validation_failed');
-    if (body.reason && to !== 'dismissed') throw badRequest('A reason goes with a dismissal; use note otherwise', [{ path: 'reason', message: 'only with to=dismissed' }], 'validation_failed');
-    const nowMs = deps.now();
-    const updated = await db().transaction(async (tx) => {
-      await checkOwner(tx, body.ownerUserId, row.schoolId);
-      const set: { ownerUserId?: number | null; dueAt?: Date | null; resolutionReason?: string | null } = {};
-      if (body.ownerUserId !== undefined) set.ownerUserId = body.ownerUserId;
-      if (body.dueAt !== undefined) set.dueAt = body.dueAt;
-      // Acknowledging takes ownership and sets a due date by severity, unless given or already set.
-      if (to === 'acknowledged') {
-        if (set.ownerUserId === undefined && row.ownerUserId == null) set.ownerUserId = a.principal.userId;
-        if (set.dueAt === undefined && row.dueAt == null) set.dueAt = new Date(nowMs + defaultDueDays[row.severity as Severity] * 86_400_000);
-      }
-      if (to === 'dismissed') set.resolutionReason = encodeResolution(body.reason, body.exemptionReason);
-      const details = [
-        body.exemptionReason ? `exemption: ${body.exemptionReason}` : undefined,
-        body.reason ? `reason: ${body.reason}` : undefined,
-        set.ownerUserId !== undefined && set.ownerUserId !== row.ownerUserId ? `owner: ${row.ownerUserId ?? 'none'} → ${set.ownerUserId ?? 'none'}` : undefined,
-        set.dueAt !== undefined && iso(set.dueAt) !== iso(row.dueAt) ? `due: ${iso(row.dueAt)} → ${iso(set.dueAt)}` : undefined,
-        body.note,
-      ].filter(Boolean);
-      const moved = await transitionCase(tx, { violationId: row.id, from, to, actorUserId: a.principal.userId, note: details.join('; ') || undefined, atMs: nowMs, set });
-      // Someone else moved the case between our read and this write.
-      if (!moved) throw conflict('The case changed meanwhile; reload it', { from, to });
-      return moved;
-    });
-    return c.json({ ...violationJson(updated, nowMs), actions: (await caseTrail(db(), row.id)).map(caseActionJson) });
-  });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/violations/{id}/transitions',
+      summary:
+        'Move the case: open → acknowledged → rectifying → closed, or → dismissed with a reason (409 for an illegal move)',
+      tag,
+      roles,
+      body: transitionBody,
+      responses: { 200: contract.violationWithActions },
+    },
+    async (c) => {
+      const { a, row } = await loadManagedViolation(deps, c);
+      const body = await parseBody(c, transitionBody);
+      const from = row.status as CaseStatus;
+      const to = body.to as CaseStatus;
+      if (!canTransition(from, to)) throw conflict(`A case cannot go from ${from} to ${to}`, { from, to });
+      if (to === 'dismissed' && !body.reason && !body.exemptionReason)
+        throw badRequest(
+          'Dismissing needs a reason',
+          [{ path: 'reason', message: 'required to dismiss' }],
+          'validation_failed',
+        );
+      if (body.exemptionReason && to !== 'dismissed')
+        throw badRequest(
+          'An exemption reason applies to a dismissal',
+          [{ path: 'exemptionReason', message: 'only with to=dismissed' }],
+          'validation_failed',
+        );
+      if (body.exemptionReason && row.kind !== 'routeDeviation')
+        throw badRequest(
+          'Only route deviations can be exempted',
+          [{ path: 'exemptionReason', message: `not for ${row.kind}` }],
+          'validation_failed',
+        );
+      if (body.reason && to !== 'dismissed')
+        throw badRequest(
+          'A reason goes with a dismissal; use note otherwise',
+          [{ path: 'reason', message: 'only with to=dismissed' }],
+          'validation_failed',
+        );
+      const nowMs = deps.now();
+      const updated = await db().transaction(async (tx) => {
+        await checkOwner(tx, body.ownerUserId, row.schoolId);
+        const set: { ownerUserId?: number | null; dueAt?: Date | null; resolutionReason?: string | null } = {};
+        if (body.ownerUserId !== undefined) set.ownerUserId = body.ownerUserId;
+        if (body.dueAt !== undefined) set.dueAt = body.dueAt;
+        // Acknowledging takes ownership and sets a due date by severity, unless given or already set.
+        if (to === 'acknowledged') {
+          if (set.ownerUserId === undefined && row.ownerUserId == null) set.ownerUserId = a.principal.userId;
+          if (set.dueAt === undefined && row.dueAt == null)
+            set.dueAt = new Date(nowMs + defaultDueDays[row.severity as Severity] * 86_400_000);
+        }
+        if (to === 'dismissed') set.resolutionReason = encodeResolution(body.reason, body.exemptionReason);
+        const details = [
+          body.exemptionReason ? `exemption: ${body.exemptionReason}` : undefined,
+          body.reason ? `reason: ${body.reason}` : undefined,
+          set.ownerUserId !== undefined && set.ownerUserId !== row.ownerUserId
+            ? `owner: ${row.ownerUserId ?? 'none'} → ${set.ownerUserId ?? 'none'}`
+            : undefined,
+          set.dueAt !== undefined && iso(set.dueAt) !== iso(row.dueAt)
+            ? `due: ${iso(row.dueAt)} → ${iso(set.dueAt)}`
+            : undefined,
+          body.note,
+        ].filter(Boolean);
+        const moved = await transitionCase(tx, {
+          violationId: row.id,
+          from,
+          to,
+          actorUserId: a.principal.userId,
+          note: details.join('; ') || undefined,
+          atMs: nowMs,
+          set,
+        });
+        // Someone else moved the case between our read and this write.
+        if (!moved) throw conflict('The case changed meanwhile; reload it', { from, to });
+        return moved;
+      });
+      return c.json({ ...violationJson(updated, nowMs), actions: (await caseTrail(db(), row.id)).map(caseActionJson) });
+    },
+  );
 
-  api.route(app, { method: 'patch', path: '/violations/{id}/case', summary: 'Set the owner and due date of an active case (recorded in the trail)', tag, roles, body: assignBody, responses: { 200: contract.violation } }, async (c) => {
-    const { a, row } = await loadManagedViolation(deps, c);
-    const body = await parseBody(c, assignBody);
-    if (!isActiveCase(row.status as CaseStatus)) throw conflict(`The case is ${row.status}; owner and due date are final`);
-    const nowMs = deps.now();
-    const updated = await db().transaction(async (tx) => {
-      await checkOwner(tx, body.ownerUserId, row.schoolId);
-      const set: { ownerUserId?: number | null; dueAt?: Date | null } = {};
-      if (body.ownerUserId !== undefined) set.ownerUserId = body.ownerUserId;
-      if (body.dueAt !== undefined) set.dueAt = body.dueAt;
-      const [u] = await tx
-        .update(violations)
-        .set({ ...set, updatedAt: new Date(nowMs) })
-        .where(and(eq(violations.id, row.id), inArray(violations.status, ['open', 'acknowledged', 'rectifying'])))
-        .returning();
-      if (!u) throw conflict('The case changed meanwhile; reload it');
-      const details = [
-        set.ownerUserId !== undefined ? `owner: ${row.ownerUserId ?? 'none'} → ${set.ownerUserId ?? 'none'}` : undefined,
-        set.dueAt !== undefined ? `due: ${iso(row.dueAt)} → ${iso(set.dueAt)}` : undefined,
-        body.note,
-      ].filter(Boolean);
-      await appendCaseAction(tx, { violationId: row.id, actorUserId: a.principal.userId, action: 'assign', fromStatus: row.status, toStatus: row.status, note: details.join('; '), atMs: nowMs });
-      return u;
-    });
-    return c.json(violationJson(updated, nowMs));
-  });
+  api.route(
+    app,
+    {
+      method: 'patch',
+      path: '/violations/{id}/case',
+      summary: 'Set the owner and due date of an active case (recorded in the trail)',
+      tag,
+      roles,
+      body: assignBody,
+      responses: { 200: contract.violation },
+    },
+    async (c) => {
+      const { a, row } = await loadManagedViolation(deps, c);
+      const body = await parseBody(c, assignBody);
+      if (!isActiveCase(row.status as CaseStatus))
+        throw conflict(`The case is ${row.status}; owner and due date are final`);
+      const nowMs = deps.now();
+      const updated = await db().transaction(async (tx) => {
+        await checkOwner(tx, body.ownerUserId, row.schoolId);
+        const set: { ownerUserId?: number | null; dueAt?: Date | null } = {};
+        if (body.ownerUserId !== undefined) set.ownerUserId = body.ownerUserId;
+        if (body.dueAt !== undefined) set.dueAt = body.dueAt;
+        const [u] = await tx
+          .update(violations)
+          .set({ ...set, updatedAt: new Date(nowMs) })
+          .where(and(eq(violations.id, row.id), inArray(violations.status, ['open', 'acknowledged', 'rectifying'])))
+          .returning();
+        if (!u) throw conflict('The case changed meanwhile; reload it');
+        const details = [
+          set.ownerUserId !== undefined
+            ? `owner: ${row.ownerUserId ?? 'none'} → ${set.ownerUserId ?? 'none'}`
+            : undefined,
+          set.dueAt !== undefined ? `due: ${iso(row.dueAt)} → ${iso(set.dueAt)}` : undefined,
+          body.note,
+        ].filter(Boolean);
+        await appendCaseAction(tx, {
+          violationId: row.id,
+          actorUserId: a.principal.userId,
+          action: 'assign',
+          fromStatus: row.status,
+          toStatus: row.status,
+          note: details.join('; '),
+          atMs: nowMs,
+        });
+        return u;
+      });
+      return c.json(violationJson(updated, nowMs));
+    },
+  );
 
-  api.route(app, { method: 'post', path: '/violations/{id}/notes', summary: 'Append a note to the case trail', tag, roles, body: noteBody, responses: { 201: contract.caseAction } }, async (c) => {
-    const { a, row } = await loadManagedViolation(deps, c);
-    const body = await parseBody(c, noteBody);
-    const action = await appendCaseAction(db(), { violationId: row.id, actorUserId: a.principal.userId, action: 'note', fromStatus: row.status, toStatus: row.status, note: body.note, atMs: deps.now() });
-    return c.json(caseActionJson(action), 201);
-  });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/violations/{id}/notes',
+      summary: 'Append a note to the case trail',
+      tag,
+      roles,
+      body: noteBody,
+      responses: { 201: contract.caseAction },
+    },
+    async (c) => {
+      const { a, row } = await loadManagedViolation(deps, c);
+      const body = await parseBody(c, noteBody);
+      const action = await appendCaseAction(db(), {
+        violationId: row.id,
+        actorUserId: a.principal.userId,
+        action: 'note',
+        fromStatus: row.status,
+        toStatus: row.status,
+        note: body.note,
+        atMs: deps.now(),
+      });
+      return c.json(caseActionJson(action), 201);
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/violations/{id}/actions', summary: 'The case trail (append-only: who, when, from → to, note)', tag, roles, responses: { 200: contract.caseActionList } }, async (c) => {
-    const { row } = await loadManagedViolation(deps, c);
-    return c.json({ items: (await caseTrail(db(), row.id)).map(caseActionJson) });
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/violations/{id}/actions',
+      summary: 'The case trail (append-only: who, when, from → to, note)',
+      tag,
+      roles,
+      responses: { 200: contract.caseActionList },
+    },
+    async (c) => {
+      const { row } = await loadManagedViolation(deps, c);
+      return c.json({ items: (await caseTrail(db(), row.id)).map(caseActionJson) });
+    },
+  );
 }
-

@@ -34,10 +34,16 @@ const shape = {
   label: z.string().max(100).optional(),
 };
 
-const jt808IdentifierMessage = 'a JT/T 808 terminal is identified by its phone number (up to 20 digits) or its phone field in hex (12 or 20 hex digits)';
+const jt808IdentifierMessage =
+  'a JT/T 808 terminal is identified by its phone number (up to 20 digits) or its phone field in hex (12 or 20 hex digits)';
 
 /** The canonical identifier the row will have; 400 when it does not fit the protocol, 409 when another device has it. */
-async function canonicalIdentifier(tx: DbOrTx, protocol: (typeof deviceProtocols)[number], raw: string, selfId: number | undefined): Promise<string> {
+async function canonicalIdentifier(
+  tx: DbOrTx,
+  protocol: (typeof deviceProtocols)[number],
+  raw: string,
+  selfId: number | undefined,
+): Promise<string> {
   if (protocol === 'jt808' && !JT808_REGISTRY_IDENTIFIER.test(raw)) {
     throw badRequest('Invalid identifier', [{ path: 'identifier', message: jt808IdentifierMessage }]);
   }
@@ -73,18 +79,29 @@ export const devicesResource: ResourceDef = {
   createSchema: z
     .object(shape)
     .strict()
-    .refine((d) => d.protocol !== 'jt808' || (d.identifier !== undefined && JT808_REGISTRY_IDENTIFIER.test(d.identifier)), {
-      path: ['identifier'],
-      message: jt808IdentifierMessage,
-    }),
+    .refine(
+      (d) => d.protocol !== 'jt808' || (d.identifier !== undefined && JT808_REGISTRY_IDENTIFIER.test(d.identifier)),
+      {
+        path: ['identifier'],
+        message: jt808IdentifierMessage,
+      },
+    ),
   updateSchema: partialOf(shape),
   row: contract.device,
   prepare: async (tx, body, existing) => {
     const { secret, ...rest } = body;
     if (!existing && rest.identifier === undefined) rest.identifier = issueDeviceIdentifier();
-    if (rest.identifier !== undefined || (existing && rest.protocol !== undefined && rest.protocol !== existing.protocol)) {
+    if (
+      rest.identifier !== undefined ||
+      (existing && rest.protocol !== undefined && rest.protocol !== existing.protocol)
+    ) {
       // One canonical identity per device: a second spelling of a known terminal is a collision (409).
-      rest.identifier = await canonicalIdentifier(tx, rest.protocol ?? existing!.protocol, rest.identifier ?? existing!.identifier, existing?.id);
+      rest.identifier = await canonicalIdentifier(
+        tx,
+        rest.protocol ?? existing!.protocol,
+        rest.identifier ?? existing!.identifier,
+        existing?.id,
+      );
     }
     return secret === undefined ? rest : { ...rest, secretHash: await hashToken(secret) };
   },

@@ -59,5 +59,6 @@ export const ruleOverrides = z.record(z.string().max(100), z.unknown()).superRef
     ctx.addIssue({ code: 'custom', message: 'ruleOverrides may nest at most 6 levels' });
     return;
   }
-  if (JSON.stringify(v).length > 16_384) ctx.addIssue({ code: 'custom', message: 'ruleOverrides must be at most 16 kB' });
+  if (JSON.stringify(v).length > 16_384)
+    ctx.addIssue({ code: 'custom', message: 'ruleOverrides must be at most 16 kB' });
 });

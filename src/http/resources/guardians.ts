@@ -37,15 +37,27 @@ export const guardiansResource: ResourceDef = {
     if (!body.studentIds) return;
     const ids: number[] = [...new Set<number>(body.studentIds)];
     if (ids.length) {
-      const found = await tx.select({ id: students.id, schoolId: students.schoolId }).from(students).where(inArray(students.id, ids));
+      const found = await tx
+        .select({ id: students.id, schoolId: students.schoolId })
+        .from(students)
+        .where(inArray(students.id, ids));
       const bad = ids.filter((i) => !found.some((f) => f.id === i && f.schoolId === row.schoolId));
-      if (bad.length) throw badRequest(`Unknown students for this school: ${bad.join(', ')}`, [{ path: 'studentIds', message: 'unknown student' }], 'invalid_reference');
+      if (bad.length)
+        throw badRequest(
+          `Unknown students for this school: ${bad.join(', ')}`,
+          [{ path: 'studentIds', message: 'unknown student' }],
+          'invalid_reference',
+        );
     }
     await tx.delete(guardianStudents).where(eq(guardianStudents.guardianId, row.id));
-    if (ids.length) await tx.insert(guardianStudents).values(ids.map((studentId) => ({ guardianId: row.id, studentId })));
+    if (ids.length)
+      await tx.insert(guardianStudents).values(ids.map((studentId) => ({ guardianId: row.id, studentId })));
   },
   expand: async (db, row) => {
-    const links = await db.select({ studentId: guardianStudents.studentId }).from(guardianStudents).where(eq(guardianStudents.guardianId, row.id));
+    const links = await db
+      .select({ studentId: guardianStudents.studentId })
+      .from(guardianStudents)
+      .where(eq(guardianStudents.guardianId, row.id));
     return { ...row, studentIds: links.map((l) => l.studentId) };
   },
 };

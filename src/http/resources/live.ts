@@ -35,59 +35,124 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
   }
 
   async function storedPosition(busId: number, tripId: number | null): Promise<PositionData | null> {
-    const rows = await deps.database.query<{ lat: number; lon: number; speed_kph: number | null; heading_deg: number | null; ms: number }>(
+    const rows = await deps.database.query<{
+      lat: number;
+      lon: number;
+      speed_kph: number | null;
+      heading_deg: number | null;
+      ms: number;
+    }>(
       'select lat, lon, speed_kph, heading_deg, extract(epoch from time) * 1000 as ms from positions where bus_id = $1 and not late order by time desc limit 1',
       [busId],
     );
     const r = rows[0];
-    return r ? { busId, tripId, lat: r.lat, lon: r.lon, speedKph: r.speed_kph, headingDeg: r.heading_deg, timeMs: Math.round(Number(r.ms)) } : null;
+    return r
+      ? {
+          busId,
+          tripId,
+          lat: r.lat,
+          lon: r.lon,
+          speedKph: r.speed_kph,
+          headingDeg: r.heading_deg,
+          timeMs: Math.round(Number(r.ms)),
+        }
+      : null;
   }
 
-  api.route(app, { method: 'get', path: '/buses/{id}/position', summary: 'Current position of a bus (null when it has never reported)', tag: 'Live', roles: 'admin, manager (own schools), attendant (a trip of this bus today), guardian (a bus their child rides today)', responses: { 200: contract.busPosition } }, async (c) => {
-    const busId = parseId(c);
-    await allow(c, { kind: 'bus', busId });
-    const position = deps.live?.positionOfBus(busId) ?? (await storedPosition(busId, null));
-    return c.json({ busId, position });
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/buses/{id}/position',
+      summary: 'Current position of a bus (null when it has never reported)',
+      tag: 'Live',
+      roles:
+        'admin, manager (own schools), attendant (a trip of this bus today), guardian (a bus their child rides today)',
+      responses: { 200: contract.busPosition },
+    },
+    async (c) => {
+      const busId = parseId(c);
+      await allow(c, { kind: 'bus', busId });
+      const position = deps.live?.positionOfBus(busId) ?? (await storedPosition(busId, null));
+      return c.json({ busId, position });
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/trips/{id}/position', summary: 'Current position of the bus on a running trip (null when the trip is not running)', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', responses: { 200: contract.tripPosition } }, async (c) => {
-    const tripId = parseId(c);
-    await allow(c, { kind: 'trip', tripId });
-    let position = deps.live?.positionOfTrip(tripId) ?? null;
-    if (!position && !deps.live) {
-      const [t] = await db().select({ busId: trips.busId, status: trips.status }).from(trips).where(eq(trips.id, tripId));
-      if (t?.status === 'active') position = await storedPosition(t.busId, tripId);
-    }
-    return c.json({ tripId, position });
-  });
-
-  api.route(app, { method: 'get', path: '/trips/{id}/eta', summary: 'ETA to the remaining stops of a trip (live while it runs, else the timetable); ?stopId= for one stop', tag: 'Live', roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)', query: etaQuery, responses: { 200: contract.eta } }, async (c) => {
-    const tripId = parseId(c);
-    const q = parseQuery(c, etaQuery);
-    await allow(c, { kind: 'trip', tripId });
-    const eta = deps.live?.etaOfTrip(tripId) ?? (await timetable(tripId));
-    if (q.stopId != null) {
-      const stop = eta.stops.find((s) => s.stopId === String(q.stopId));
-      if (!stop) {
-        const [row] = await db().select({ routeId: stops.routeId }).from(stops).where(eq(stops.id, q.stopId));
-        if (!row) throw notFound('Stop');
-        return c.json({ ...eta, stops: [] });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/trips/{id}/position',
+      summary: 'Current position of the bus on a running trip (null when the trip is not running)',
+      tag: 'Live',
+      roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)',
+      responses: { 200: contract.tripPosition },
+    },
+    async (c) => {
+      const tripId = parseId(c);
+      await allow(c, { kind: 'trip', tripId });
+      let position = deps.live?.positionOfTrip(tripId) ?? null;
+      if (!position && !deps.live) {
+        const [t] = await db()
+          .select({ busId: trips.busId, status: trips.status })
+          .from(trips)
+          .where(eq(trips.id, tripId));
+        if (t?.status === 'active') position = await storedPosition(t.busId, tripId);
       }
-      return c.json({ ...eta, stops: [stop] });
-    }
-    return c.json(eta);
-  });
+      return c.json({ tripId, position });
+    },
+  );
+
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/trips/{id}/eta',
+      summary: 'ETA to the remaining stops of a trip (live while it runs, else the timetable); ?stopId= for one stop',
+      tag: 'Live',
+      roles: 'admin, manager (own schools), attendant (own trip), guardian (their child’s trips)',
+      query: etaQuery,
+      responses: { 200: contract.eta },
+    },
+    async (c) => {
+      const tripId = parseId(c);
+      const q = parseQuery(c, etaQuery);
+      await allow(c, { kind: 'trip', tripId });
+      const eta = deps.live?.etaOfTrip(tripId) ?? (await timetable(tripId));
+      if (q.stopId != null) {
+        const stop = eta.stops.find((s) => s.stopId === String(q.stopId));
+        if (!stop) {
+          const [row] = await db().select({ routeId: stops.routeId }).from(stops).where(eq(stops.id, q.stopId));
+          if (!row) throw notFound('Stop');
+          return c.json({ ...eta, stops: [] });
+        }
+        return c.json({ ...eta, stops: [stop] });
+      }
+      return c.json(eta);
+    },
+  );
 
   async function timetable(tripId: number): Promise<EtaData> {
     const [t] = await db()
-      .select({ id: trips.id, busId: trips.busId, routeId: trips.routeId, plannedStartAt: trips.plannedStartAt, status: trips.status, timeZone: schools.timeZone })
+      .select({
+        id: trips.id,
+        busId: trips.busId,
+        routeId: trips.routeId,
+        plannedStartAt: trips.plannedStartAt,
+        status: trips.status,
+        timeZone: schools.timeZone,
+      })
       .from(trips)
       .innerJoin(schools, eq(schools.id, trips.schoolId))
       .where(eq(trips.id, tripId));
     if (!t) throw notFound('Trip');
     const rows = await db().select().from(stops).where(eq(stops.routeId, t.routeId)).orderBy(asc(stops.sequence));
     const plannedMs = t.plannedStartAt.getTime();
-    const scheduled = scheduledInstants(new Map(rows.map((s) => [String(s.id), s.scheduledS])), plannedMs, zoneOffsetMin(t.timeZone, plannedMs));
+    const scheduled = scheduledInstants(
+      new Map(rows.map((s) => [String(s.id), s.scheduledS])),
+      plannedMs,
+      zoneOffsetMin(t.timeZone, plannedMs),
+    );
     const delayMs = t.status === 'planned' ? Math.max(0, deps.now() - plannedMs) : 0;
     return {
       tripId,
@@ -100,19 +165,39 @@ export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps)
         .filter((s) => scheduled.has(String(s.id)))
         .map((s) => {
           const at = scheduled.get(String(s.id))!;
-          return { stopId: String(s.id), name: s.name, etaMs: at + delayMs, remainingM: null, scheduledMs: at, delayS: Math.round(delayMs / 1000) };
+          return {
+            stopId: String(s.id),
+            name: s.name,
+            etaMs: at + delayMs,
+            remainingM: null,
+            scheduledMs: at,
+            delayS: Math.round(delayMs / 1000),
+          };
         }),
     };
   }
 
-  api.route(app, { method: 'get', path: '/notices', summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain', tag: 'Live', roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)', query: noticesQuery, responses: { 200: contract.noticePage } }, async (c) => {
-    const p = c.get('principal')!;
-    const a = accessOf(c, deps);
-    a.requireAction('read', 'guardian');
-    const q = parseQuery(c, noticesQuery);
-    const guardianId = q.guardianId ?? (p.role === 'guardian' ? p.guardianId : undefined);
-    if (guardianId == null) throw badRequest('guardianId is required', [{ path: 'guardianId', message: 'required' }], 'validation_failed');
-    await a.assert('read', 'guardian', guardianId);
-    return c.json(await notices.since(guardianId, q.cursor, q.limit));
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/notices',
+      summary: 'A guardian’s notices after a cursor (notice id), oldest first; nextCursor when more remain',
+      tag: 'Live',
+      roles: 'guardian (own), admin, manager (guardians of own schools, ?guardianId=)',
+      query: noticesQuery,
+      responses: { 200: contract.noticePage },
+    },
+    async (c) => {
+      const p = c.get('principal')!;
+      const a = accessOf(c, deps);
+      a.requireAction('read', 'guardian');
+      const q = parseQuery(c, noticesQuery);
+      const guardianId = q.guardianId ?? (p.role === 'guardian' ? p.guardianId : undefined);
+      if (guardianId == null)
+        throw badRequest('guardianId is required', [{ path: 'guardianId', message: 'required' }], 'validation_failed');
+      await a.assert('read', 'guardian', guardianId);
+      return c.json(await notices.since(guardianId, q.cursor, q.limit));
+    },
+  );
 }

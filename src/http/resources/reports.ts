@@ -58,57 +58,111 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
   const tag = 'Reports';
   const roles = 'admin (district and schools), manager (own schools)';
 
-  api.route(app, { method: 'post', path: '/reports', summary: 'Generate (and store) a daily, weekly or monthly report now; regenerating replaces the stored one', tag, roles, body: createBody, responses: { 201: contract.report } }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireAction('create', 'report');
-    const body = await parseBody(c, createBody);
-    const schoolId = body.schoolId ?? null;
-    a.check('create', { kind: 'report', schoolId });
-    const period = parsePeriodKey(body.period);
-    if (!period) throw badRequest('period must be YYYY-MM-DD, YYYY-Www or YYYY-MM', [{ path: 'period', message: 'malformed period' }], 'validation_failed');
-    if (body.kind && body.kind !== period.kind) throw badRequest(`period ${body.period} is ${period.kind}, not ${body.kind}`, [{ path: 'kind', message: 'does not match period' }], 'validation_failed');
-    try {
-      const { row, data } = await generateReport(db(), { schoolId, period: { ...period, kind: period.kind as PeriodKind }, nowMs: deps.now(), source: 'api', requestedByUserId: a.principal.userId });
-      return c.json({ ...meta(row), data }, 201);
-    } catch (err) {
-      if (err instanceof UnknownSchoolError) throw badRequest(err.message, [{ path: 'schoolId', message: 'unknown id' }], 'invalid_reference');
-      throw err;
-    }
-  });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/reports',
+      summary: 'Generate (and store) a daily, weekly or monthly report now; regenerating replaces the stored one',
+      tag,
+      roles,
+      body: createBody,
+      responses: { 201: contract.report },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireAction('create', 'report');
+      const body = await parseBody(c, createBody);
+      const schoolId = body.schoolId ?? null;
+      a.check('create', { kind: 'report', schoolId });
+      const period = parsePeriodKey(body.period);
+      if (!period)
+        throw badRequest(
+          'period must be YYYY-MM-DD, YYYY-Www or YYYY-MM',
+          [{ path: 'period', message: 'malformed period' }],
+          'validation_failed',
+        );
+      if (body.kind && body.kind !== period.kind)
+        throw badRequest(
+          `period ${body.period} is ${period.kind}, not ${body.kind}`,
+          [{ path: 'kind', message: 'does not match period' }],
+          'validation_failed',
+        );
+      try {
+        const { row, data } = await generateReport(db(), {
+          schoolId,
+          period: { ...period, kind: period.kind as PeriodKind },
+          nowMs: deps.now(),
+          source: 'api',
+          requestedByUserId: a.principal.userId,
+        });
+        return c.json({ ...meta(row), data }, 201);
+      } catch (err) {
+        if (err instanceof UnknownSchoolError)
+          throw badRequest(err.message, [{ path: 'schoolId', message: 'unknown id' }], 'invalid_reference');
+        throw err;
+      }
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/reports', summary: 'List stored reports (newest first)', tag, roles, query: listQuery, responses: { 200: contract.reportPage } }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireAction('read', 'report');
-    const q = parseQuery(c, listQuery);
-    const page = await listReports(db(), {
-      schoolId: q.schoolId,
-      schoolIds: a.schoolScope('report', q.schoolId),
-      includeDistrict: a.allows('read', { kind: 'report', schoolId: null }),
-      kind: q.kind,
-      limit: q.limit,
-      cursor: q.cursor,
-    });
-    return c.json(page);
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/reports',
+      summary: 'List stored reports (newest first)',
+      tag,
+      roles,
+      query: listQuery,
+      responses: { 200: contract.reportPage },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireAction('read', 'report');
+      const q = parseQuery(c, listQuery);
+      const page = await listReports(db(), {
+        schoolId: q.schoolId,
+        schoolIds: a.schoolScope('report', q.schoolId),
+        includeDistrict: a.allows('read', { kind: 'report', schoolId: null }),
+        kind: q.kind,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return c.json(page);
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/reports/{id}', summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)', tag, roles, query: getQuery, responses: { 200: contract.report }, alsoAs: ['text/csv', 'text/html'] }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireAction('read', 'report');
-    const row = await getReport(db(), parseId(c));
-    if (!row) throw notFound('Report');
-    assertMayRead(a, row.schoolId);
-    const q = parseQuery(c, getQuery);
-    const data = row.data as unknown as ReportData;
-    const file = `report-${row.scope.replace(':', '-')}-${row.periodKey}`;
-    if (q.format === 'csv') {
-      c.header('content-type', 'text/csv; charset=utf-8');
-      c.header('content-disposition', `attachment; filename="${file}.csv"`);
-      return c.body(reportCsv(data));
-    }
-    if (q.format === 'html') {
-      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-      return c.html(reportHtml(data));
-    }
-    return c.json({ ...meta(row), data });
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/reports/{id}',
+      summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)',
+      tag,
+      roles,
+      query: getQuery,
+      responses: { 200: contract.report },
+      alsoAs: ['text/csv', 'text/html'],
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireAction('read', 'report');
+      const row = await getReport(db(), parseId(c));
+      if (!row) throw notFound('Report');
+      assertMayRead(a, row.schoolId);
+      const q = parseQuery(c, getQuery);
+      const data = row.data as unknown as ReportData;
+      const file = `report-${row.scope.replace(':', '-')}-${row.periodKey}`;
+      if (q.format === 'csv') {
+        c.header('content-type', 'text/csv; charset=utf-8');
+        c.header('content-disposition', `attachment; filename="${file}.csv"`);
+        return c.body(reportCsv(data));
+      }
+      if (q.format === 'html') {
+        c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        return c.html(reportHtml(data));
+      }
+      return c.json({ ...meta(row), data });
+    },
+  );
 }

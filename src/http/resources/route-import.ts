@@ -52,14 +52,21 @@ async function readFeed(c: Ctx): Promise<GtfsFeed> {
       const files = ([...form.values()] as unknown[]).filter(
         (v): v is Upload => typeof v === 'object' && v !== null && 'arrayBuffer' in v && 'name' in v,
       );
-      if (files.length === 0) throw badRequest('Attach the feed as a .zip file or as its .txt files', undefined, 'gtfs_missing_file');
-      if (files.length === 1 && !files[0]!.name.endsWith('.txt')) return readGtfsZip(new Uint8Array(await files[0]!.arrayBuffer()));
+      if (files.length === 0)
+        throw badRequest('Attach the feed as a .zip file or as its .txt files', undefined, 'gtfs_missing_file');
+      if (files.length === 1 && !files[0]!.name.endsWith('.txt'))
+        return readGtfsZip(new Uint8Array(await files[0]!.arrayBuffer()));
       const contents: Record<string, Uint8Array> = {};
       for (const f of files) contents[f.name.split('/').pop()!] = new Uint8Array(await f.arrayBuffer());
       return readGtfsFiles(contents);
     }
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.length === 0) throw badRequest('Send the GTFS feed as the request body (application/zip) or as multipart files', undefined, 'gtfs_missing_file');
+    if (bytes.length === 0)
+      throw badRequest(
+        'Send the GTFS feed as the request body (application/zip) or as multipart files',
+        undefined,
+        'gtfs_missing_file',
+      );
     return readGtfsZip(bytes);
   } catch (err) {
     importFailure(err);
@@ -100,53 +107,78 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       );
       return routeJson(tx, route);
     });
-    if (fitted.simplified) c.header('X-Route-Simplified', `${imported.path.coordinates.length}->${fitted.path.coordinates.length}; toleranceM=${fitted.toleranceM}`);
+    if (fitted.simplified)
+      c.header(
+        'X-Route-Simplified',
+        `${imported.path.coordinates.length}->${fitted.path.coordinates.length}; toleranceM=${fitted.toleranceM}`,
+      );
     return c.json(row, 201);
   };
 
-  api.route(app, { method: 'post', path: '/routes/import/geojson', summary: 'Import a route from GeoJSON (LineString + stop Points)', tag: 'Route', roles: 'admin, manager (own schools)', body: geojsonBody, responses: { 201: contract.routeWithStops } }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireAction('create', 'route');
-    const body = await parseBody(c, geojsonBody);
-    a.check('create', { kind: 'route', schoolId: body.schoolId });
-    let imported: ImportedRoute;
-    try {
-      imported = parseGeoJsonRoute(body.geojson, { name: body.name });
-    } catch (err) {
-      importFailure(err);
-    }
-    return save(c, a, imported, body);
-  });
-
-  api.route(app, {
-    method: 'post',
-    path: '/routes/import/gtfs',
-    summary: 'Import one GTFS route/shape (body: the feed as application/zip, or multipart with the zip or the .txt files)',
-    tag: 'Route',
-    roles: 'admin, manager (own schools)',
-    query: gtfsQuery,
-    responses: { 201: contract.routeWithStops },
-  }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireAction('create', 'route');
-    const q = parseQuery(c, gtfsQuery);
-    a.check('create', { kind: 'route', schoolId: q.schoolId });
-    const feed = await readFeed(c);
-    if (!q.routeId && !q.shapeId && !q.tripId) {
-      let available: unknown;
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/routes/import/geojson',
+      summary: 'Import a route from GeoJSON (LineString + stop Points)',
+      tag: 'Route',
+      roles: 'admin, manager (own schools)',
+      body: geojsonBody,
+      responses: { 201: contract.routeWithStops },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireAction('create', 'route');
+      const body = await parseBody(c, geojsonBody);
+      a.check('create', { kind: 'route', schoolId: body.schoolId });
+      let imported: ImportedRoute;
       try {
-        available = listGtfsRoutes(feed);
+        imported = parseGeoJsonRoute(body.geojson, { name: body.name });
       } catch (err) {
         importFailure(err);
       }
-      throw badRequest('Name the GTFS route (routeId), shape (shapeId) or trip (tripId) to import', { available }, 'gtfs_route_required');
-    }
-    let imported: ImportedRoute;
-    try {
-      imported = gtfsRoute(feed, { routeId: q.routeId, shapeId: q.shapeId, tripId: q.tripId });
-    } catch (err) {
-      importFailure(err);
-    }
-    return save(c, a, imported, q);
-  });
+      return save(c, a, imported, body);
+    },
+  );
+
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/routes/import/gtfs',
+      summary:
+        'Import one GTFS route/shape (body: the feed as application/zip, or multipart with the zip or the .txt files)',
+      tag: 'Route',
+      roles: 'admin, manager (own schools)',
+      query: gtfsQuery,
+      responses: { 201: contract.routeWithStops },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireAction('create', 'route');
+      const q = parseQuery(c, gtfsQuery);
+      a.check('create', { kind: 'route', schoolId: q.schoolId });
+      const feed = await readFeed(c);
+      if (!q.routeId && !q.shapeId && !q.tripId) {
+        let available: unknown;
+        try {
+          available = listGtfsRoutes(feed);
+        } catch (err) {
+          importFailure(err);
+        }
+        throw badRequest(
+          'Name the GTFS route (routeId), shape (shapeId) or trip (tripId) to import',
+          { available },
+          'gtfs_route_required',
+        );
+      }
+      let imported: ImportedRoute;
+      try {
+        imported = gtfsRoute(feed, { routeId: q.routeId, shapeId: q.shapeId, tripId: q.tripId });
+      } catch (err) {
+        importFailure(err);
+      }
+      return save(c, a, imported, q);
+    },
+  );
 }

@@ -4,7 +4,19 @@ import { roadClasses, routePeriods, routes } from '../../store/schema';
 import { MAX_ROUTE_POINTS } from '../../ingest/route-import';
 import * as contract from '../contract/registry';
 import type { ResourceDef, Row } from '../crud';
-import { id, lat, lineString, lon, name, partialOf, polygon, ruleOverrides, secondsOfDay, timeOfDay, timeOfDayText } from './fields';
+import {
+  id,
+  lat,
+  lineString,
+  lon,
+  name,
+  partialOf,
+  polygon,
+  ruleOverrides,
+  secondsOfDay,
+  timeOfDay,
+  timeOfDayText,
+} from './fields';
 
 export const stopInput = z.object({
   name,
@@ -24,7 +36,12 @@ export const zoneInput = z.object({
 });
 
 /** A hand-made path is capped (imports simplify dense shapes to the same cap). */
-const routePath = lineString.extend({ coordinates: lineString.shape.coordinates.max(MAX_ROUTE_POINTS, `a route path holds at most ${MAX_ROUTE_POINTS} positions`) });
+const routePath = lineString.extend({
+  coordinates: lineString.shape.coordinates.max(
+    MAX_ROUTE_POINTS,
+    `a route path holds at most ${MAX_ROUTE_POINTS} positions`,
+  ),
+});
 
 const shape = {
   schoolId: id,
@@ -58,7 +75,11 @@ export async function routeJson(db: Parameters<typeof routeChildren>[0], row: Ro
   const { stops, zones } = await routeChildren(db, row.id);
   return {
     ...row,
-    stops: stops.map(({ scheduledS, ...s }) => ({ ...s, scheduledS, scheduledTime: scheduledS == null ? null : timeOfDayText(scheduledS) })),
+    stops: stops.map(({ scheduledS, ...s }) => ({
+      ...s,
+      scheduledS,
+      scheduledTime: scheduledS == null ? null : timeOfDayText(scheduledS),
+    })),
     zones,
   };
 }
@@ -69,7 +90,10 @@ export const routesResource: ResourceDef = {
   table: routes,
   filters: { schoolId: routes.schoolId },
   kind: 'route',
-  createSchema: z.object(shape).strict().refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
+  createSchema: z
+    .object(shape)
+    .strict()
+    .refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
   updateSchema: partialOf(shape).refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
   row: contract.route,
   full: contract.routeWithStops,

@@ -13,22 +13,35 @@ const shape = {
   grade: z.string().max(40).optional(),
   cardId: z.string().trim().min(1).max(40).optional(),
   /** The stop the student uses on each route. */
-  stops: z.array(z.object({ routeId: id, stopId: id })).max(20).optional(),
+  stops: z
+    .array(z.object({ routeId: id, stopId: id }))
+    .max(20)
+    .optional(),
 };
 
 async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: number; stopId: number }[]) {
   const routeIds = input.map((s) => s.routeId);
-  if (new Set(routeIds).size !== routeIds.length) throw badRequest('One stop per route', [{ path: 'stops', message: 'route listed twice' }], 'validation_failed');
+  if (new Set(routeIds).size !== routeIds.length)
+    throw badRequest('One stop per route', [{ path: 'stops', message: 'route listed twice' }], 'validation_failed');
   if (input.length) {
     const found = await tx
       .select({ stopId: stops.id, routeId: stops.routeId, schoolId: routes.schoolId })
       .from(stops)
       .innerJoin(routes, eq(routes.id, stops.routeId))
-      .where(inArray(stops.id, input.map((s) => s.stopId)));
+      .where(
+        inArray(
+          stops.id,
+          input.map((s) => s.stopId),
+        ),
+      );
     for (const [i, s] of input.entries()) {
       const f = found.find((x) => x.stopId === s.stopId);
       if (!f || f.routeId !== s.routeId || f.schoolId !== student.schoolId)
-        throw badRequest(`Stop ${s.stopId} is not a stop of route ${s.routeId} of this school`, [{ path: `stops.${i}`, message: 'invalid stop' }], 'invalid_reference');
+        throw badRequest(
+          `Stop ${s.stopId} is not a stop of route ${s.routeId} of this school`,
+          [{ path: `stops.${i}`, message: 'invalid stop' }],
+          'invalid_reference',
+        );
     }
   }
   await tx.delete(studentStops).where(eq(studentStops.studentId, student.id));
@@ -50,8 +63,14 @@ export const studentsResource: ResourceDef = {
   },
   expand: async (db, row) => {
     const [assigned, links] = await Promise.all([
-      db.select({ routeId: studentStops.routeId, stopId: studentStops.stopId }).from(studentStops).where(eq(studentStops.studentId, row.id)),
-      db.select({ guardianId: guardianStudents.guardianId }).from(guardianStudents).where(eq(guardianStudents.studentId, row.id)),
+      db
+        .select({ routeId: studentStops.routeId, stopId: studentStops.stopId })
+        .from(studentStops)
+        .where(eq(studentStops.studentId, row.id)),
+      db
+        .select({ guardianId: guardianStudents.guardianId })
+        .from(guardianStudents)
+        .where(eq(guardianStudents.studentId, row.id)),
     ]);
     return { ...row, stops: assigned, guardianIds: links.map((l) => l.guardianId) };
   },

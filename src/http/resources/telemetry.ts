@@ -23,7 +23,12 @@ const REFUSE_WHEN_FULL = { whenFull: 'refuse' } as const;
 
 function storageDown(err: unknown): never {
   if (err instanceof StorageUnavailableError) {
-    throw unavailable(err.reason === 'full' ? 'Storage is busy (write queue full); keep the data and resend after Retry-After' : 'Storage is unavailable; keep the data and resend', err.retryAfterS);
+    throw unavailable(
+      err.reason === 'full'
+        ? 'Storage is busy (write queue full); keep the data and resend after Retry-After'
+        : 'Storage is unavailable; keep the data and resend',
+      err.retryAfterS,
+    );
   }
   throw err;
 }
@@ -34,38 +39,47 @@ function osmandCode(code: string): CodeOf<400> {
 }
 
 export function registerTelemetry(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
-  api.route(app, {
-    method: 'post',
-    path: '/telemetry/positions',
-    summary: 'Post up to 1,000 positions (answered per item; 503 with Retry-After when storage is down — resend)',
-    tag: 'Telemetry',
-    roles: 'device',
-    body: telemetryBatchSchema,
-    responses: { 200: contract.telemetryResult },
-  }, async (c) => {
-    const principal = c.get('principal')!;
-    if (principal.role !== 'device' || principal.deviceId == null) throw forbidden('Positions are posted with a device token');
-    const ingest = requireIngest(deps);
-    const device = await ingest.directory.byId(principal.deviceId);
-    if (!device) throw forbidden('This device is no longer registered');
-    const decoded = decodeJsonBatch(await readJson(c), device.identifier);
-    if (!decoded.ok) throw badRequest(decoded.error.message, decoded.error.details, 'validation_failed');
-    const receivedMs = deps.now();
-    const result = await ingest.submitFixes(device, decoded.fixes, receivedMs, REFUSE_WHEN_FULL).catch(storageDown);
-    // Merge: items the decoder refused keep their reason; the others take the pipeline's verdict, in order.
-    let k = 0;
-    const items = decoded.results.map((r) => {
-      if (r.status === 'rejected') {
-        ingest.countRejected('json', 'malformed');
-        return r;
-      }
-      const o = result.outcomes[k++]!;
-      if (o.status === 'rejected') return { index: r.index, status: 'rejected' as const, reason: o.reason };
-      return { index: r.index, status: 'accepted' as const, ...(o.status === 'duplicate' ? { duplicate: true } : o.late ? { late: true } : {}) };
-    });
-    const accepted = items.filter((i) => i.status === 'accepted').length;
-    return c.json({ accepted, rejected: items.length - accepted, items });
-  });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/telemetry/positions',
+      summary: 'Post up to 1,000 positions (answered per item; 503 with Retry-After when storage is down — resend)',
+      tag: 'Telemetry',
+      roles: 'device',
+      body: telemetryBatchSchema,
+      responses: { 200: contract.telemetryResult },
+    },
+    async (c) => {
+      const principal = c.get('principal')!;
+      if (principal.role !== 'device' || principal.deviceId == null)
+        throw forbidden('Positions are posted with a device token');
+      const ingest = requireIngest(deps);
+      const device = await ingest.directory.byId(principal.deviceId);
+      if (!device) throw forbidden('This device is no longer registered');
+      const decoded = decodeJsonBatch(await readJson(c), device.identifier);
+      if (!decoded.ok) throw badRequest(decoded.error.message, decoded.error.details, 'validation_failed');
+      const receivedMs = deps.now();
+      const result = await ingest.submitFixes(device, decoded.fixes, receivedMs, REFUSE_WHEN_FULL).catch(storageDown);
+      // Merge: items the decoder refused keep their reason; the others take the pipeline's verdict, in order.
+      let k = 0;
+      const items = decoded.results.map((r) => {
+        if (r.status === 'rejected') {
+          ingest.countRejected('json', 'malformed');
+          return r;
+        }
+        const o = result.outcomes[k++]!;
+        if (o.status === 'rejected') return { index: r.index, status: 'rejected' as const, reason: o.reason };
+        return {
+          index: r.index,
+          status: 'accepted' as const,
+          ...(o.status === 'duplicate' ? { duplicate: true } : o.late ? { late: true } : {}),
+        };
+      });
+      const accepted = items.filter((i) => i.status === 'accepted').length;
+      return c.json({ accepted, rejected: items.length - accepted, items });
+    },
+  );
 
   const osmand = osmandHandler(deps);
   app.all('/osmand', osmand);
@@ -81,10 +95,17 @@ export function osmandHandler(deps: AppDeps) {
       const receivedMs = deps.now();
       const url = new URL(c.req.url);
       const body = c.req.method === 'GET' ? '' : await c.req.text();
-      const decoded = decodeOsmand({ target: url.pathname + url.search, body, contentType: c.req.header('content-type') }, { receivedMs });
+      const decoded = decodeOsmand(
+        { target: url.pathname + url.search, body, contentType: c.req.header('content-type') },
+        { receivedMs },
+      );
       if (decoded.errors.length) {
         ingest.countRejected('osmand', decoded.errors[0]!.code);
-        throw badRequest(decoded.errors.map((e) => e.message).join('; '), decoded.errors, osmandCode(decoded.errors[0]!.code));
+        throw badRequest(
+          decoded.errors.map((e) => e.message).join('; '),
+          decoded.errors,
+          osmandCode(decoded.errors[0]!.code),
+        );
       }
       const device = await ingest.lookupDevice('osmand', decoded.deviceId!);
       if (!device) {
@@ -97,8 +118,14 @@ export function osmandHandler(deps: AppDeps) {
         const given = decoded.secret ?? url.searchParams.get('password') ?? url.searchParams.get('key') ?? undefined;
         if (given === undefined || !(await secretMatchesHash(given, device.secretHash))) {
           ingest.countRejected('osmand', 'bad_secret');
-          deps.log.warn('osmand report with a missing or wrong device password', { requestId, deviceId: device.deviceId });
-          throw new AppError('unauthorized', given === undefined ? 'This device requires its password' : 'Wrong device password');
+          deps.log.warn('osmand report with a missing or wrong device password', {
+            requestId,
+            deviceId: device.deviceId,
+          });
+          throw new AppError(
+            'unauthorized',
+            given === undefined ? 'This device requires its password' : 'Wrong device password',
+          );
         }
       }
       const fixes: Fix[] = [...decoded.fixes];
@@ -108,13 +135,19 @@ export function osmandHandler(deps: AppDeps) {
         if (last) fixes.push({ ...completeWithLastPosition(p, last), valid: true });
         else {
           ingest.countRejected('osmand', 'no_position');
-          deps.log.warn('osmand report without a position and no earlier one to reuse', { requestId, deviceId: device.deviceId });
+          deps.log.warn('osmand report without a position and no earlier one to reuse', {
+            requestId,
+            deviceId: device.deviceId,
+          });
         }
       }
       const result = await ingest.submitFixes(device, fixes, receivedMs, REFUSE_WHEN_FULL).catch(storageDown);
       if (decoded.events.length) await ingest.submitEvents(device, decoded.events, receivedMs).catch(storageDown);
       const rejected = result.outcomes.filter((o) => o.status === 'rejected');
-      return c.json({ accepted: result.outcomes.length - rejected.length, rejected: rejected.map((r) => (r.status === 'rejected' ? r.reason : '')) });
+      return c.json({
+        accepted: result.outcomes.length - rejected.length,
+        rejected: rejected.map((r) => (r.status === 'rejected' ? r.reason : '')),
+      });
     } catch (err) {
       if (err instanceof AppError) {
         for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
@@ -126,6 +159,9 @@ export function osmandHandler(deps: AppDeps) {
 }
 
 async function lastPosition(deps: AppDeps, deviceId: number): Promise<{ lat: number; lon: number } | undefined> {
-  const rows = await deps.database.query<{ lat: number; lon: number }>('select lat, lon from positions where device_id = $1 order by time desc limit 1', [deviceId]);
+  const rows = await deps.database.query<{ lat: number; lon: number }>(
+    'select lat, lon from positions where device_id = $1 order by time desc limit 1',
+    [deviceId],
+  );
   return rows[0];
 }

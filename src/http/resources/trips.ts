@@ -34,12 +34,19 @@ export const tripsResource: ResourceDef = {
     // The engine reloads the trip; guardians hear of a substituted bus.
     for (const busId of new Set([row?.busId, existing?.busId])) if (busId != null) void deps.runner?.invalidate(busId);
     if (row && existing && row.busId !== existing.busId)
-      void deps.live?.notices.noticeBusSubstituted(row.id, { previousBusId: existing.busId }).catch((err) => deps.log.warn('bus substitution notice failed', { tripId: row.id, error: String(err) }));
+      void deps.live?.notices
+        .noticeBusSubstituted(row.id, { previousBusId: existing.busId })
+        .catch((err) => deps.log.warn('bus substitution notice failed', { tripId: row.id, error: String(err) }));
   },
   prepare: async (tx, body, existing) => {
     const routeId = body.routeId ?? existing?.routeId;
     const [route] = await tx.select({ schoolId: routes.schoolId }).from(routes).where(eq(routes.id, routeId));
-    if (!route) throw badRequest(`Route ${routeId} does not exist`, [{ path: 'routeId', message: 'unknown id' }], 'invalid_reference');
+    if (!route)
+      throw badRequest(
+        `Route ${routeId} does not exist`,
+        [{ path: 'routeId', message: 'unknown id' }],
+        'invalid_reference',
+      );
     return { ...body, schoolId: route.schoolId };
   },
 };

@@ -23,7 +23,13 @@ const createUser = z
   })
   .strict()
   .superRefine((u, ctx) => {
-    const need: Record<string, keyof typeof u | undefined> = { manager: 'schoolIds', attendant: 'attendantId', guardian: 'guardianId', device: 'deviceId', admin: undefined };
+    const need: Record<string, keyof typeof u | undefined> = {
+      manager: 'schoolIds',
+      attendant: 'attendantId',
+      guardian: 'guardianId',
+      device: 'deviceId',
+      admin: undefined,
+    };
     const field = need[u.role];
     if (field && (u[field] === undefined || (Array.isArray(u[field]) && (u[field] as unknown[]).length === 0)))
       ctx.addIssue({ code: 'custom', path: [field], message: `a ${u.role} needs ${field}` });
@@ -36,40 +42,65 @@ const createToken = z
 export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
 
-  api.route(app, { method: 'get', path: '/me', summary: 'Who am I (role and scope)', tag: 'Auth', roles: 'any', responses: { 200: contract.principal } }, (c) => c.json(c.get('principal')!));
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/me',
+      summary: 'Who am I (role and scope)',
+      tag: 'Auth',
+      roles: 'any',
+      responses: { 200: contract.principal },
+    },
+    (c) => c.json(c.get('principal')!),
+  );
 
-  api.route(app, { method: 'post', path: '/users', summary: 'Create a user', tag: 'Auth', roles: 'admin; manager for attendants, guardians and devices of own schools', body: createUser, responses: { 201: contract.user } }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireRole('admin', 'manager');
-    const body = await parseBody(c, createUser);
-    const user = await db().transaction(async (tx) => {
-      // The school the new user's scope lies in must be one the caller manages.
-      let schoolIds: number[] = [];
-      if (body.role === 'admin' || body.role === 'manager') {
-        if (a.role !== 'admin') throw forbidden('Only an admin creates admins and managers');
-        schoolIds = body.schoolIds ?? [];
-        if (schoolIds.length) {
-          const found = await tx.select({ id: schools.id }).from(schools).where(inArray(schools.id, schoolIds));
-          if (found.length !== new Set(schoolIds).size) throw badRequest('Unknown school in schoolIds', undefined, 'invalid_reference');
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/users',
+      summary: 'Create a user',
+      tag: 'Auth',
+      roles: 'admin; manager for attendants, guardians and devices of own schools',
+      body: createUser,
+      responses: { 201: contract.user },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireRole('admin', 'manager');
+      const body = await parseBody(c, createUser);
+      const user = await db().transaction(async (tx) => {
+        // The school the new user's scope lies in must be one the caller manages.
+        let schoolIds: number[] = [];
+        if (body.role === 'admin' || body.role === 'manager') {
+          if (a.role !== 'admin') throw forbidden('Only an admin creates admins and managers');
+          schoolIds = body.schoolIds ?? [];
+          if (schoolIds.length) {
+            const found = await tx.select({ id: schools.id }).from(schools).where(inArray(schools.id, schoolIds));
+            if (found.length !== new Set(schoolIds).size)
+              throw badRequest('Unknown school in schoolIds', undefined, 'invalid_reference');
+          }
+        } else {
+          const table = body.role === 'attendant' ? attendants : body.role === 'guardian' ? guardians : devices;
+          const refId =
+            body.role === 'attendant' ? body.attendantId : body.role === 'guardian' ? body.guardianId : body.deviceId;
+          const [target] = await tx.select({ schoolId: table.schoolId }).from(table).where(eq(table.id, refId!));
+          if (!target) throw badRequest(`${body.role} ${refId} does not exist`, undefined, 'invalid_reference');
+          a.assertManagesSchool(target.schoolId);
         }
-      } else {
-        const table = body.role === 'attendant' ? attendants : body.role === 'guardian' ? guardians : devices;
-        const refId = body.role === 'attendant' ? body.attendantId : body.role === 'guardian' ? body.guardianId : body.deviceId;
-        const [target] = await tx.select({ schoolId: table.schoolId }).from(table).where(eq(table.id, refId!));
-        if (!target) throw badRequest(`${body.role} ${refId} does not exist`, undefined, 'invalid_reference');
-        a.assertManagesSchool(target.schoolId);
-      }
-      return insertUser(tx, {
-        name: body.name,
-        role: body.role,
-        schoolIds,
-        attendantId: body.role === 'attendant' ? body.attendantId : undefined,
-        guardianId: body.role === 'guardian' ? body.guardianId : undefined,
-        deviceId: body.role === 'device' ? body.deviceId : undefined,
+        return insertUser(tx, {
+          name: body.name,
+          role: body.role,
+          schoolIds,
+          attendantId: body.role === 'attendant' ? body.attendantId : undefined,
+          guardianId: body.role === 'guardian' ? body.guardianId : undefined,
+          deviceId: body.role === 'device' ? body.deviceId : undefined,
+        });
       });
-    });
-    return c.json(user, 201);
-  });
+      return c.json(user, 201);
+    },
+  );
 
   /** A manager may act on users whose scope lies inside their schools; an admin on all. */
   const assertUserInScope = async (a: Access, userId: number) => {
@@ -79,68 +110,138 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     if (a.role !== 'manager' || u.role === 'admin' || u.role === 'manager') throw forbidden();
     const table = u.role === 'attendant' ? attendants : u.role === 'guardian' ? guardians : devices;
     const refId = u.attendantId ?? u.guardianId ?? u.deviceId;
-    const [target] = refId == null ? [] : await db().select({ schoolId: table.schoolId }).from(table).where(eq(table.id, refId));
+    const [target] =
+      refId == null ? [] : await db().select({ schoolId: table.schoolId }).from(table).where(eq(table.id, refId));
     if (!target) throw forbidden();
     a.assertManagesSchool(target.schoolId);
     return u;
   };
 
-  api.route(app, { method: 'post', path: '/users/{id}/tokens', summary: 'Issue a token (shown once)', tag: 'Auth', roles: 'admin, manager (own schools)', body: createToken, responses: { 201: contract.issuedToken } }, async (c) => {
-    const a = accessOf(c, deps);
-    const userId = parseId(c);
-    await assertUserInScope(a, userId);
-    if (a.role !== 'admin' && a.role !== 'manager') throw forbidden();
-    const body = await parseBody(c, createToken);
-    const t = await issueToken(db(), userId, { label: body.label, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined });
-    return c.json({ id: t.id, userId, token: t.token, createdAt: t.createdAt, note: 'The token is shown once; store it now.' }, 201);
-  });
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/users/{id}/tokens',
+      summary: 'Issue a token (shown once)',
+      tag: 'Auth',
+      roles: 'admin, manager (own schools)',
+      body: createToken,
+      responses: { 201: contract.issuedToken },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      const userId = parseId(c);
+      await assertUserInScope(a, userId);
+      if (a.role !== 'admin' && a.role !== 'manager') throw forbidden();
+      const body = await parseBody(c, createToken);
+      const t = await issueToken(db(), userId, {
+        label: body.label,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
+      });
+      return c.json(
+        { id: t.id, userId, token: t.token, createdAt: t.createdAt, note: 'The token is shown once; store it now.' },
+        201,
+      );
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/users/{id}/tokens', summary: "List a user's tokens (never the secrets)", tag: 'Auth', roles: 'admin, manager (own schools), self', responses: { 200: contract.tokenList } }, async (c) => {
-    const a = accessOf(c, deps);
-    const userId = parseId(c);
-    await assertUserInScope(a, userId);
-    const rows = await db()
-      .select({ id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt, expiresAt: apiTokens.expiresAt, revokedAt: apiTokens.revokedAt })
-      .from(apiTokens)
-      .where(eq(apiTokens.userId, userId))
-      .orderBy(desc(apiTokens.id));
-    return c.json({ items: rows });
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/users/{id}/tokens',
+      summary: "List a user's tokens (never the secrets)",
+      tag: 'Auth',
+      roles: 'admin, manager (own schools), self',
+      responses: { 200: contract.tokenList },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      const userId = parseId(c);
+      await assertUserInScope(a, userId);
+      const rows = await db()
+        .select({
+          id: apiTokens.id,
+          label: apiTokens.label,
+          createdAt: apiTokens.createdAt,
+          lastUsedAt: apiTokens.lastUsedAt,
+          expiresAt: apiTokens.expiresAt,
+          revokedAt: apiTokens.revokedAt,
+        })
+        .from(apiTokens)
+        .where(eq(apiTokens.userId, userId))
+        .orderBy(desc(apiTokens.id));
+      return c.json({ items: rows });
+    },
+  );
 
-  api.route(app, { method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', tag: 'Auth', roles: 'admin, manager (own schools), self', responses: { 204: null } }, async (c) => {
-    const a = accessOf(c, deps);
-    const tokenId = parseId(c);
-    const [t] = await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId));
-    if (!t) throw notFound('Token');
-    await assertUserInScope(a, t.userId);
-    await db()
-      .update(apiTokens)
-      .set({ revokedAt: new Date(deps.now()) })
-      .where(and(eq(apiTokens.id, tokenId)));
-    // Refused on the very next request, and its live sessions closed (here and on other instances).
-    deps.auth?.revoke({ kind: 'token', tokenId });
-    return c.body(null, 204);
-  });
+  api.route(
+    app,
+    {
+      method: 'delete',
+      path: '/tokens/{id}',
+      summary: 'Revoke a token',
+      tag: 'Auth',
+      roles: 'admin, manager (own schools), self',
+      responses: { 204: null },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      const tokenId = parseId(c);
+      const [t] = await db().select().from(apiTokens).where(eq(apiTokens.id, tokenId));
+      if (!t) throw notFound('Token');
+      await assertUserInScope(a, t.userId);
+      await db()
+        .update(apiTokens)
+        .set({ revokedAt: new Date(deps.now()) })
+        .where(and(eq(apiTokens.id, tokenId)));
+      // Refused on the very next request, and its live sessions closed (here and on other instances).
+      deps.auth?.revoke({ kind: 'token', tokenId });
+      return c.body(null, 204);
+    },
+  );
 
-  api.route(app, { method: 'get', path: '/users', summary: 'List users', tag: 'Auth', roles: 'admin', responses: { 200: contract.userList } }, async (c) => {
-    const a = accessOf(c, deps);
-    a.requireRole('admin');
-    const rows = await db().select().from(users).orderBy(users.id);
-    const links = await db().select().from(userSchools);
-    return c.json({ items: rows.map((u) => ({ ...u, schoolIds: links.filter((l) => l.userId === u.id).map((l) => l.schoolId) })) });
-  });
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/users',
+      summary: 'List users',
+      tag: 'Auth',
+      roles: 'admin',
+      responses: { 200: contract.userList },
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireRole('admin');
+      const rows = await db().select().from(users).orderBy(users.id);
+      const links = await db().select().from(userSchools);
+      return c.json({
+        items: rows.map((u) => ({ ...u, schoolIds: links.filter((l) => l.userId === u.id).map((l) => l.schoolId) })),
+      });
+    },
+  );
 
   // Disabling or deleting a user ends its sessions at once (every token of the user is refused, sockets closed).
   api.route(
     app,
-    { method: 'patch', path: '/users/{id}', summary: 'Disable or enable a user (disabling ends its sessions)', tag: 'Auth', roles: 'admin, manager (own schools)', body: updateUser, responses: { 200: contract.user } },
+    {
+      method: 'patch',
+      path: '/users/{id}',
+      summary: 'Disable or enable a user (disabling ends its sessions)',
+      tag: 'Auth',
+      roles: 'admin, manager (own schools)',
+      body: updateUser,
+      responses: { 200: contract.user },
+    },
     async (c) => {
       const a = accessOf(c, deps);
       const userId = parseId(c);
       await assertUserInScope(a, userId);
       if (a.role !== 'admin' && a.role !== 'manager') throw forbidden();
       const body = await parseBody(c, updateUser);
-      if (userId === a.principal.userId && body.disabled) throw badRequest('You cannot disable yourself', undefined, 'invalid_state');
+      if (userId === a.principal.userId && body.disabled)
+        throw badRequest('You cannot disable yourself', undefined, 'invalid_state');
       const [user] = await db().update(users).set({ disabled: body.disabled }).where(eq(users.id, userId)).returning();
       if (body.disabled) deps.auth?.revoke({ kind: 'user', userId });
       return c.json(user);
@@ -149,7 +250,14 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
 
   api.route(
     app,
-    { method: 'delete', path: '/users/{id}', summary: 'Delete a user and its tokens (ends its sessions)', tag: 'Auth', roles: 'admin, manager (own schools)', responses: { 204: null } },
+    {
+      method: 'delete',
+      path: '/users/{id}',
+      summary: 'Delete a user and its tokens (ends its sessions)',
+      tag: 'Auth',
+      roles: 'admin, manager (own schools)',
+      responses: { 204: null },
+    },
     async (c) => {
       const a = accessOf(c, deps);
       const userId = parseId(c);

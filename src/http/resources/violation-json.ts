@@ -13,5 +13,15 @@ export function violationJson(row: ViolationRow, nowMs: number) {
 }
 
 export function caseActionJson(a: CaseActionRow & { actorName?: string | null }) {
-  return { id: a.id, violationId: a.violationId, actorUserId: a.actorUserId, actorName: a.actorName ?? null, action: a.action, fromStatus: a.fromStatus, toStatus: a.toStatus, note: a.note, at: a.at };
+  return {
+    id: a.id,
+    violationId: a.violationId,
+    actorUserId: a.actorUserId,
+    actorName: a.actorName ?? null,
+    action: a.action,
+    fromStatus: a.fromStatus,
+    toStatus: a.toStatus,
+    note: a.note,
+    at: a.at,
+  };
 }

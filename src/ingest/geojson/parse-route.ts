@@ -161,7 +161,10 @@ class Reader {
     } else if (type === 'Point') {
       this.stop(geometry, path, properties, id);
     } else {
-      this.issue(`${path}.type`, `unsupported geometry type ${describe(type)}; expected LineString, MultiLineString or Point`);
+      this.issue(
+        `${path}.type`,
+        `unsupported geometry type ${describe(type)}; expected LineString, MultiLineString or Point`,
+      );
     }
   }
 
@@ -291,7 +294,10 @@ export function parseGeoJsonRoute(input: unknown, opts: { name?: string } = {}):
   for (const s of withSequence) {
     const first = seen.get(s.sequence!);
     if (first !== undefined) {
-      reader.issue(`${s.path.replace(/\.geometry$/, '')}.properties.sequence`, `sequence ${s.sequence} repeats (also at ${first})`);
+      reader.issue(
+        `${s.path.replace(/\.geometry$/, '')}.properties.sequence`,
+        `sequence ${s.sequence} repeats (also at ${first})`,
+      );
     } else {
       seen.set(s.sequence!, s.path);
     }
@@ -305,7 +311,8 @@ export function parseGeoJsonRoute(input: unknown, opts: { name?: string } = {}):
     const lineName = line.properties ? own(line.properties, 'name') : undefined;
     if (typeof lineName === 'string' && lineName.trim() !== '') name = lineName.trim();
     else {
-      const at = line.path === '$' ? '$.properties.name' : `${line.path.replace(/\.geometry$|^\$$/, '')}.properties.name`;
+      const at =
+        line.path === '$' ? '$.properties.name' : `${line.path.replace(/\.geometry$|^\$$/, '')}.properties.name`;
       reader.issue(at, 'the route has no name: give opts.name or properties.name on the line');
     }
   }
@@ -337,7 +344,8 @@ export function parseGeoJsonRoute(input: unknown, opts: { name?: string } = {}):
   });
 
   const route: ImportedRoute = { name, path: { type: 'LineString', coordinates: path }, stops: importedStops };
-  if (typeof line.id === 'string' || (typeof line.id === 'number' && Number.isFinite(line.id))) route.externalId = String(line.id);
+  if (typeof line.id === 'string' || (typeof line.id === 'number' && Number.isFinite(line.id)))
+    route.externalId = String(line.id);
   const shortName = line.properties ? own(line.properties, 'shortName') : undefined;
   if (typeof shortName === 'string' && shortName.trim() !== '') route.shortName = shortName.trim();
   return route;

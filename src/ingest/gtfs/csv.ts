@@ -36,11 +36,9 @@ export function parseCsvRecords(text: string): string[][] {
       for (;;) {
         const j = text.indexOf('"', i);
         if (j < 0) {
-          throw new RouteImportError(
-            `CSV line ${startLine}: a quoted field is never closed`,
-            'gtfs_bad_csv',
-            { line: startLine },
-          );
+          throw new RouteImportError(`CSV line ${startLine}: a quoted field is never closed`, 'gtfs_bad_csv', {
+            line: startLine,
+          });
         }
         if (text.charCodeAt(j + 1) === QUOTE) {
           value += text.slice(i, j + 1);
@@ -56,11 +54,9 @@ export function parseCsvRecords(text: string): string[][] {
       if (i < n) {
         const c = text.charCodeAt(i);
         if (c !== COMMA && c !== LF && c !== CR) {
-          throw new RouteImportError(
-            `CSV line ${line}: unexpected text after a closing quote`,
-            'gtfs_bad_csv',
-            { line },
-          );
+          throw new RouteImportError(`CSV line ${line}: unexpected text after a closing quote`, 'gtfs_bad_csv', {
+            line,
+          });
         }
       }
     } else {

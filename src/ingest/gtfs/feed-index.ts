@@ -37,7 +37,13 @@ export function checkColumns(file: string, rows: Row[], columns: string[]): void
   }
 }
 
-export function invalidValue(file: string, rowIndex: number, column: string, value: string, problem: string): RouteImportError {
+export function invalidValue(
+  file: string,
+  rowIndex: number,
+  column: string,
+  value: string,
+  problem: string,
+): RouteImportError {
   return new RouteImportError(
     `GTFS ${file} data row ${rowIndex + 1}: ${column} ${JSON.stringify(value)} ${problem}`,
     'gtfs_invalid_value',
@@ -45,7 +51,13 @@ export function invalidValue(file: string, rowIndex: number, column: string, val
   );
 }
 
-export function readCoordinate(file: string, rows: Row[], rowIndex: number, latColumn: string, lonColumn: string): [number, number] {
+export function readCoordinate(
+  file: string,
+  rows: Row[],
+  rowIndex: number,
+  latColumn: string,
+  lonColumn: string,
+): [number, number] {
   const row = rows[rowIndex];
   const latText = field(row, latColumn);
   const lonText = field(row, lonColumn);

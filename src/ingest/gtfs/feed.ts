@@ -87,9 +87,15 @@ export function readGtfsZip(zip: Uint8Array, opts: { maxUncompressedBytes?: numb
   }
   // Local file header or empty-archive end record.
   const looksLikeZip =
-    zip.length >= 4 && zip[0] === 0x50 && zip[1] === 0x4b && (zip[2] === 3 || zip[2] === 5) && (zip[3] === 4 || zip[3] === 6);
+    zip.length >= 4 &&
+    zip[0] === 0x50 &&
+    zip[1] === 0x4b &&
+    (zip[2] === 3 || zip[2] === 5) &&
+    (zip[3] === 4 || zip[3] === 6);
   if (!looksLikeZip) {
-    throw new RouteImportError('GTFS upload is not a zip file (no PK signature)', 'gtfs_bad_zip', { sizeBytes: zip.length });
+    throw new RouteImportError('GTFS upload is not a zip file (no PK signature)', 'gtfs_bad_zip', {
+      sizeBytes: zip.length,
+    });
   }
   const limit = opts.maxUncompressedBytes ?? GTFS_ZIP_MAX_UNCOMPRESSED_BYTES;
   let entries: Record<string, Uint8Array>;
@@ -97,13 +103,20 @@ export function readGtfsZip(zip: Uint8Array, opts: { maxUncompressedBytes?: numb
     const wanted = zipEntries(zip).filter((e) => e.name.toLowerCase().endsWith('.txt') && !isIgnoredEntry(e.name));
     const declaredBytes = wanted.reduce((n, e) => n + e.uncompressedSize, 0);
     if (declaredBytes > limit) {
-      throw new RouteImportError(`GTFS zip is too large: its text files exceed ${limit} bytes uncompressed`, 'gtfs_too_large', { limitBytes: limit, declaredBytes });
+      throw new RouteImportError(
+        `GTFS zip is too large: its text files exceed ${limit} bytes uncompressed`,
+        'gtfs_too_large',
+        { limitBytes: limit, declaredBytes },
+      );
     }
     entries = {};
     for (const e of wanted) entries[e.name] = inflateEntry(zip, e);
   } catch (err) {
     if (err instanceof RouteImportError) throw err;
-    throw new RouteImportError(`GTFS zip could not be read: ${err instanceof Error ? err.message : String(err)}`, 'gtfs_bad_zip');
+    throw new RouteImportError(
+      `GTFS zip could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      'gtfs_bad_zip',
+    );
   }
 
   // Group entries by folder and pick the folder that holds the feed.
@@ -194,13 +207,15 @@ function inflateEntry(zip: Uint8Array, e: ZipEntry): Uint8Array {
   const out = new Uint8Array(e.uncompressedSize);
   let written = 0;
   const inflate = new Inflate((chunk) => {
-    if (written + chunk.length > out.length) throw badZip(`entry ${e.name} inflates past its declared size of ${e.uncompressedSize} bytes`);
+    if (written + chunk.length > out.length)
+      throw badZip(`entry ${e.name} inflates past its declared size of ${e.uncompressedSize} bytes`);
     out.set(chunk, written);
     written += chunk.length;
   });
   // Small input slices keep each inflated piece small (deflate expands at most ~1,032 times).
   const SLICE = 4096;
-  for (let at = 0; at < data.length; at += SLICE) inflate.push(data.subarray(at, Math.min(at + SLICE, data.length)), at + SLICE >= data.length);
+  for (let at = 0; at < data.length; at += SLICE)
+    inflate.push(data.subarray(at, Math.min(at + SLICE, data.length)), at + SLICE >= data.length);
   if (data.length === 0) inflate.push(new Uint8Array(0), true);
   if (written !== out.length) throw badZip(`entry ${e.name} is shorter than its declared size`);
   return out;

@@ -8,7 +8,15 @@ import {
   type ImportedStop,
 } from '../route-import';
 import type { GtfsFeed } from './feed';
-import { field, indexFeed, invalidValue, readCoordinate, readSequence, type FeedIndex, type TripInfo } from './feed-index';
+import {
+  field,
+  indexFeed,
+  invalidValue,
+  readCoordinate,
+  readSequence,
+  type FeedIndex,
+  type TripInfo,
+} from './feed-index';
 
 export interface GtfsRouteSummary {
   routeId: string;
@@ -119,10 +127,14 @@ function selectTrip(idx: FeedIndex, opts: GtfsRouteSelector): TripInfo {
     const trip = idx.trips.get(tripId);
     if (!trip) throw new RouteImportError(`GTFS trip ${tripId} is not in trips.txt`, 'gtfs_not_found', { tripId });
     if (routeId !== '' && trip.routeId !== routeId) {
-      throw new RouteImportError(`GTFS trip ${tripId} belongs to route ${trip.routeId}, not ${routeId}`, 'gtfs_not_found', {
-        tripId,
-        routeId,
-      });
+      throw new RouteImportError(
+        `GTFS trip ${tripId} belongs to route ${trip.routeId}, not ${routeId}`,
+        'gtfs_not_found',
+        {
+          tripId,
+          routeId,
+        },
+      );
     }
     if (shapeId !== '' && trip.shapeId !== shapeId) {
       throw new RouteImportError(
@@ -179,11 +191,11 @@ function shapePath(idx: FeedIndex, trip: TripInfo): [number, number][] {
   points.sort((a, b) => a.sequence - b.sequence); // stable: equal sequences keep file order
   const coordinates = dropRepeatedPositions(points.map((p) => p.position));
   if (coordinates.length < 2) {
-    throw new RouteImportError(
-      `GTFS shape ${trip.shapeId} has fewer than 2 distinct points`,
-      'gtfs_invalid_value',
-      { file: 'shapes.txt', shapeId: trip.shapeId, row: indices[0]! + 1 },
-    );
+    throw new RouteImportError(`GTFS shape ${trip.shapeId} has fewer than 2 distinct points`, 'gtfs_invalid_value', {
+      file: 'shapes.txt',
+      shapeId: trip.shapeId,
+      row: indices[0]! + 1,
+    });
   }
   return coordinates;
 }
@@ -198,13 +210,22 @@ function tripStops(idx: FeedIndex, trip: TripInfo): ImportedStop[] {
       tripId: trip.tripId,
     });
   }
-  const entries = indices.map((i) => ({ i, sequence: readSequence('stop_times.txt', stopTimeRows, i, 'stop_sequence') }));
+  const entries = indices.map((i) => ({
+    i,
+    sequence: readSequence('stop_times.txt', stopTimeRows, i, 'stop_sequence'),
+  }));
   entries.sort((a, b) => a.sequence - b.sequence);
   for (let k = 1; k < entries.length; k++) {
     const entry = entries[k]!;
     if (entry.sequence === entries[k - 1]!.sequence) {
       const i = entry.i;
-      throw invalidValue('stop_times.txt', i, 'stop_sequence', field(stopTimeRows[i], 'stop_sequence'), `repeats within trip ${trip.tripId}`);
+      throw invalidValue(
+        'stop_times.txt',
+        i,
+        'stop_sequence',
+        field(stopTimeRows[i], 'stop_sequence'),
+        `repeats within trip ${trip.tripId}`,
+      );
     }
   }
   return entries.map(({ i }, position) => {
@@ -273,9 +294,13 @@ export function gtfsRoutes(feed: GtfsFeed, opts: { routeIds?: string[] } = {}): 
     routeIds = [...new Set(opts.routeIds.map((id) => id.trim()))];
     const unknown = routeIds.filter((id) => !idx.routes.has(id));
     if (unknown.length > 0) {
-      throw new RouteImportError(`GTFS route${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in routes.txt`, 'gtfs_not_found', {
-        routeIds: unknown,
-      });
+      throw new RouteImportError(
+        `GTFS route${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in routes.txt`,
+        'gtfs_not_found',
+        {
+          routeIds: unknown,
+        },
+      );
     }
   } else {
     routeIds = [...idx.routes.keys()].filter((id) => (idx.tripsByRoute.get(id)?.length ?? 0) > 0);

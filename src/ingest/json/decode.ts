@@ -4,8 +4,7 @@ import type { AttributeValue, DecodeError, Fix } from '../../core/fix';
 import { telemetryBatchEnvelopeSchema, telemetryPositionSchema, type TelemetryPosition } from './schema';
 
 export type JsonItemResult =
-  | { index: number; status: 'accepted' }
-  | { index: number; status: 'rejected'; reason: string };
+  { index: number; status: 'accepted' } | { index: number; status: 'rejected'; reason: string };
 
 export type JsonBatchResult =
   | { ok: true; fixes: Fix[]; results: JsonItemResult[] }

@@ -90,8 +90,15 @@ export function bcdDateToIso(b: Uint8Array, offset: number): string | undefined 
 /** Epoch ms UTC → BCD[6] local time at `tzOffsetMin` (for building frames in tests and tools). */
 export function epochMsToBcdTime(timeMs: number, tzOffsetMin: number = JT808_DEFAULT_TZ_OFFSET_MIN): Uint8Array {
   const d = new Date(timeMs + tzOffsetMin * 60_000);
-  const parts = [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  const parts = [
+    d.getUTCFullYear() % 100,
+    d.getUTCMonth() + 1,
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  ];
   const out = new Uint8Array(6);
-  parts.forEach((v, i) => (out[i] = (Math.floor(v / 10) << 4) | v % 10));
+  parts.forEach((v, i) => (out[i] = (Math.floor(v / 10) << 4) | (v % 10)));
   return out;
 }

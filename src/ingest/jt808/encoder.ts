@@ -102,7 +102,12 @@ let ackPhoneBcd: Uint8Array = new Uint8Array(6);
  * is needed) and returns the offset after them. Byte for byte what `encodePendingAck` gives for each ack, without
  * the intermediate arrays: acks answered together go out in one socket write.
  */
-export function encodePendingAcksInto(acks: readonly PendingAck[], result: 0 | 1, out: Uint8Array, offset: number): number {
+export function encodePendingAcksInto(
+  acks: readonly PendingAck[],
+  result: 0 | 1,
+  out: Uint8Array,
+  offset: number,
+): number {
   const c = ackContent;
   let o = offset;
   for (let k = 0; k < acks.length; k++) {

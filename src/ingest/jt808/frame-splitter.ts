@@ -31,7 +31,8 @@ export class Jt808FrameSplitter {
 
   constructor(options: FrameSplitterOptions = {}) {
     const max = options.maxFrameBytes ?? JT808_MAX_WIRE_FRAME_BYTES;
-    if (!(max >= MIN_CONTENT_BYTES + 2)) throw new RangeError(`maxFrameBytes must be at least ${MIN_CONTENT_BYTES + 2}`);
+    if (!(max >= MIN_CONTENT_BYTES + 2))
+      throw new RangeError(`maxFrameBytes must be at least ${MIN_CONTENT_BYTES + 2}`);
     this.maxContent = max - 2;
     this.buf = new Uint8Array(this.maxContent);
   }

@@ -32,7 +32,8 @@ export function escapeJt808(content: Uint8Array): Uint8Array {
   return out;
 }
 
-export type UnescapeResult = { ok: true; content: Uint8Array } | { ok: false; code: 'bad_escape' | 'bad_framing'; message: string };
+export type UnescapeResult =
+  { ok: true; content: Uint8Array } | { ok: false; code: 'bad_escape' | 'bad_framing'; message: string };
 
 /**
  * Reverses escaping of wire[start, end). A 0x7D must be followed by 01 or 02; a bare 0x7E inside
@@ -57,7 +58,12 @@ export function unescapeJt808(wire: Uint8Array, start = 0, end = wire.length): U
       const next = i + 1 < end ? wire[i + 1]! : -1;
       if (next === 0x01) out[j++] = JT808_ESCAPE;
       else if (next === 0x02) out[j++] = JT808_FLAG;
-      else return { ok: false, code: 'bad_escape', message: `0x7D followed by ${next < 0 ? 'end of frame' : '0x' + next.toString(16).padStart(2, '0')} at byte ${i}` };
+      else
+        return {
+          ok: false,
+          code: 'bad_escape',
+          message: `0x7D followed by ${next < 0 ? 'end of frame' : '0x' + next.toString(16).padStart(2, '0')} at byte ${i}`,
+        };
       i++;
     } else if (c === JT808_FLAG) {
       return { ok: false, code: 'bad_framing', message: `0x7E inside a frame at byte ${i}` };

@@ -53,7 +53,11 @@ export type HeaderParseResult =
 export function parseJt808Header(content: Uint8Array): HeaderParseResult {
   const n = content.length;
   if (n < JT808_HEADER_LENGTH_2013) {
-    return { ok: false, code: 'short_frame', message: `frame has ${n} bytes, a header needs at least ${JT808_HEADER_LENGTH_2013}` };
+    return {
+      ok: false,
+      code: 'short_frame',
+      message: `frame has ${n} bytes, a header needs at least ${JT808_HEADER_LENGTH_2013}`,
+    };
   }
   const msgId = u16(content, 0);
   const attrs = u16(content, 2);
@@ -73,7 +77,11 @@ export function parseJt808Header(content: Uint8Array): HeaderParseResult {
   }
   const headerLength = (version === 2019 ? JT808_HEADER_LENGTH_2019 : JT808_HEADER_LENGTH_2013) + subExtra;
   if (n < headerLength) {
-    return { ok: false, code: 'short_frame', message: `frame has ${n} bytes, the ${version} header needs ${headerLength}` };
+    return {
+      ok: false,
+      code: 'short_frame',
+      message: `frame has ${n} bytes, the ${version} header needs ${headerLength}`,
+    };
   }
   let o = 4;
   let protocolVersion: number | undefined;

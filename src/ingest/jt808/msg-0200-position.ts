@@ -1,6 +1,13 @@
 // 0x0200 position report body → Fix. Also used for each 0x0704 item and the 0x0201 tail.
 import type { AttributeValue, DecodeError, Fix } from '../../core/fix';
-import { alarmNamesFromFlags, STATUS_ACC, STATUS_FIX, STATUS_PASSENGER_DOORS, STATUS_SOUTH, STATUS_WEST } from './alarm-status';
+import {
+  alarmNamesFromFlags,
+  STATUS_ACC,
+  STATUS_FIX,
+  STATUS_PASSENGER_DOORS,
+  STATUS_SOUTH,
+  STATUS_WEST,
+} from './alarm-status';
 import { bcdTimeToEpochMs, JT808_DEFAULT_TZ_OFFSET_MIN } from './bcd';
 import { i16, toHex, u16, u32 } from './bytes';
 import type { Jt808HeaderVersion } from './header';
@@ -36,7 +43,10 @@ export function decodePositionBody(
   errors: DecodeError[],
 ): Fix | undefined {
   if (end - start < POSITION_BASE_LENGTH) {
-    errors.push({ code: 'short_position', message: `position needs ${POSITION_BASE_LENGTH} bytes, got ${end - start}` });
+    errors.push({
+      code: 'short_position',
+      message: `position needs ${POSITION_BASE_LENGTH} bytes, got ${end - start}`,
+    });
     return undefined;
   }
   const alarmFlags = u32(body, start);
@@ -51,7 +61,10 @@ export function decodePositionBody(
   }
   const timeMs = bcdTimeToEpochMs(body, start + 22, ctx.tzOffsetMin ?? JT808_DEFAULT_TZ_OFFSET_MIN);
   if (timeMs === undefined) {
-    errors.push({ code: 'bad_time', message: `position time ${toHex(body, start + 22, start + 28)} is not a valid BCD time` });
+    errors.push({
+      code: 'bad_time',
+      message: `position time ${toHex(body, start + 22, start + 28)} is not a valid BCD time`,
+    });
     return undefined;
   }
   const headingRaw = u16(body, start + 20);

@@ -14,7 +14,11 @@ export interface BatchDecodeResult {
  * Decodes the items that can be decoded; a bad item is reported in `errors` and skipped, an item
  * whose length overruns the body ends the batch. Fixes of a type-1 batch carry `blindArea: true`.
  */
-export function decodeBatch0704(body: Uint8Array, ctx: PositionContext, errors: DecodeError[]): BatchDecodeResult | undefined {
+export function decodeBatch0704(
+  body: Uint8Array,
+  ctx: PositionContext,
+  errors: DecodeError[],
+): BatchDecodeResult | undefined {
   if (body.length < 3) {
     errors.push({ code: 'short_body', message: `0x0704 body needs 3 bytes, got ${body.length}` });
     return undefined;
@@ -32,7 +36,10 @@ export function decodeBatch0704(body: Uint8Array, ctx: PositionContext, errors: 
     const len = u16(body, o);
     const start = o + 2;
     if (start + len > body.length) {
-      errors.push({ code: 'malformed_batch_item', message: `item ${index}: declares ${len} bytes, ${body.length - start} remain` });
+      errors.push({
+        code: 'malformed_batch_item',
+        message: `item ${index}: declares ${len} bytes, ${body.length - start} remain`,
+      });
       break;
     }
     const itemErrors: DecodeError[] = [];
@@ -47,7 +54,10 @@ export function decodeBatch0704(body: Uint8Array, ctx: PositionContext, errors: 
     index++;
   }
   if (index < declaredCount && errors.length === 0) {
-    errors.push({ code: 'batch_count_mismatch', message: `batch declares ${declaredCount} items, body holds ${index}` });
+    errors.push({
+      code: 'batch_count_mismatch',
+      message: `batch declares ${declaredCount} items, body holds ${index}`,
+    });
   }
   return { batchType, declaredCount, fixes };
 }

@@ -51,7 +51,11 @@ export function parseJt808Packet(wire: Uint8Array, options: ParsePacketOptions =
     if (options.verifyChecksum !== false) return { ok: false, error: { code: 'bad_checksum', message }, header };
     warnings.push({ code: 'bad_checksum', message });
   }
-  if (header.phoneNotBcd) warnings.push({ code: 'phone_not_bcd', message: `terminal phone field is not BCD; keyed by its hex digits ${header.phone}` });
+  if (header.phoneNotBcd)
+    warnings.push({
+      code: 'phone_not_bcd',
+      message: `terminal phone field is not BCD; keyed by its hex digits ${header.phone}`,
+    });
   if (h.quirk) warnings.push({ code: h.quirk, message: 'attributes bit 14 set but the frame carries a 2013 header' });
   const body = content.subarray(header.headerLength, last);
   if (body.length !== header.bodyLength) {

@@ -32,7 +32,10 @@ export function normalizePlate(plate: string): string {
 
 export function decideJt808Registration(facts: Jt808RegistrationFacts, plate: string): Jt808RegistrationDecision {
   if (facts.holdsAuthCode && !facts.windowOpen) {
-    return { result: 3, reason: 'terminal already registered (it holds an auth code; a manager may open a re-registration window)' };
+    return {
+      result: 3,
+      reason: 'terminal already registered (it holds an auth code; a manager may open a re-registration window)',
+    };
   }
   if (facts.busPlate === null) return { result: 2, reason: 'terminal is fitted to no bus in the registry' };
   if (normalizePlate(plate) !== normalizePlate(facts.busPlate)) {

@@ -35,7 +35,13 @@ import { decodeBatch0704 } from './msg-0704-batch';
 import { decodePassengerFlow1005 } from './msg-1005-passenger-flow';
 import { parseJt808Packet } from './packet';
 import type { Jt808RegistrationDecision } from './registration';
-import { addSubpackage, DEFAULT_SUBPACKAGE_LIMITS, emptySubpackageState, type SubpackageLimits, type SubpackageState } from './subpackage';
+import {
+  addSubpackage,
+  DEFAULT_SUBPACKAGE_LIMITS,
+  emptySubpackageState,
+  type SubpackageLimits,
+  type SubpackageState,
+} from './subpackage';
 import { u16 } from './bytes';
 
 export const JT808_MSG = {
@@ -138,7 +144,11 @@ export interface Jt808HandleResult extends DecodeResult<Uint8Array> {
   issuedAuthCode?: string;
 }
 
-export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ctx: Jt808HandlerContext): Jt808HandleResult {
+export function handleJt808Frame(
+  session: Jt808Session,
+  rawFrame: Uint8Array,
+  ctx: Jt808HandlerContext,
+): Jt808HandleResult {
   const s = copySession(session);
   const out: Jt808HandleResult = { session: s, fixes: [], events: [], replies: [], errors: [], pendingAcks: [] };
   const parsed = parseJt808Packet(rawFrame);
@@ -153,13 +163,22 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
   let body = packet.body;
 
   if (header.encryption !== 0) {
-    drop(out, { code: 'encrypted_unsupported', message: `encrypted body (mode ${header.encryption}) is not supported` });
+    drop(out, {
+      code: 'encrypted_unsupported',
+      message: `encrypted body (mode ${header.encryption}) is not supported`,
+    });
     if (expectsAnswer(header.msgId)) reply(out, s, header, 3);
     return out;
   }
 
   if (header.subpackaged) {
-    const added = addSubpackage(s.subpackages, header, body, ctx.nowMs, ctx.subpackageLimits ?? DEFAULT_SUBPACKAGE_LIMITS);
+    const added = addSubpackage(
+      s.subpackages,
+      header,
+      body,
+      ctx.nowMs,
+      ctx.subpackageLimits ?? DEFAULT_SUBPACKAGE_LIMITS,
+    );
     s.subpackages = added.state;
     for (const e of added.errors) out.errors.push(e);
     if (!added.complete) {
@@ -219,7 +238,13 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
     case JT808_MSG.positionQueryResponse: {
       if (!requireAuth(out, s, header, deviceId)) return out;
       const offset = header.msgId === JT808_MSG.positionQueryResponse ? 2 : 0;
-      const fix = decodePositionBody(body, offset, body.length, { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin }, out.errors);
+      const fix = decodePositionBody(
+        body,
+        offset,
+        body.length,
+        { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin },
+        out.errors,
+      );
       if (!fix) {
         return refuseBody(out, s, header, out.errors[out.errors.length - 1]!); // decodePositionBody records why it returned nothing
       }
@@ -230,11 +255,24 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
 
     case JT808_MSG.batch: {
       if (!requireAuth(out, s, header, deviceId)) return out;
-      const batch = decodeBatch0704(body, { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin }, out.errors);
+      const batch = decodeBatch0704(
+        body,
+        { deviceId, version: header.version, tzOffsetMin: s.tzOffsetMin },
+        out.errors,
+      );
       if (!batch || (batch.fixes.length === 0 && batch.declaredCount > 0)) {
-        return refuseBody(out, s, header, out.errors[out.errors.length - 1] ?? { code: 'bad_body', message: 'no position in batch could be decoded' });
+        return refuseBody(
+          out,
+          s,
+          header,
+          out.errors[out.errors.length - 1] ?? { code: 'bad_body', message: 'no position in batch could be decoded' },
+        );
       }
-      message.decoded = { batchType: batch.batchType, declaredCount: batch.declaredCount, decodedCount: batch.fixes.length };
+      message.decoded = {
+        batchType: batch.batchType,
+        declaredCount: batch.declaredCount,
+        decodedCount: batch.fixes.length,
+      };
       for (const f of batch.fixes) out.fixes.push(f);
       pend(out, s, header);
       return out;
@@ -248,7 +286,12 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
       }
       message.decoded = card;
       for (const p of card.problems) out.errors.push({ code: 'driver_card_field', message: p });
-      const ev: Extract<DeviceEvent, { type: 'driverCard' }> = { type: 'driverCard', deviceId, protocol: 'jt808', inserted: card.inserted };
+      const ev: Extract<DeviceEvent, { type: 'driverCard' }> = {
+        type: 'driverCard',
+        deviceId,
+        protocol: 'jt808',
+        inserted: card.inserted,
+      };
       if (card.timeMs !== undefined) ev.timeMs = card.timeMs;
       if (card.readResult !== undefined) ev.readResult = card.readResult;
       if (card.driverName !== undefined) ev.driverName = card.driverName;
@@ -274,7 +317,10 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
 
     default:
       if (!expectsAnswer(header.msgId)) return out;
-      drop(out, { code: 'unsupported_message', message: `message 0x${header.msgId.toString(16).padStart(4, '0')} is not supported` });
+      drop(out, {
+        code: 'unsupported_message',
+        message: `message 0x${header.msgId.toString(16).padStart(4, '0')} is not supported`,
+      });
       reply(out, s, header, 3);
       return out;
   }
@@ -284,7 +330,11 @@ export function handleJt808Frame(session: Jt808Session, rawFrame: Uint8Array, ct
  * Answers a frame the runtime will not handle (over its connection's rate): 0x8001 with `result` when the
  * frame's header is readable and the message expects an answer; nothing otherwise.
  */
-export function refuseJt808Frame(session: Jt808Session, rawFrame: Uint8Array, result: GeneralResult): { session: Jt808Session; replies: Uint8Array[] } {
+export function refuseJt808Frame(
+  session: Jt808Session,
+  rawFrame: Uint8Array,
+  result: GeneralResult,
+): { session: Jt808Session; replies: Uint8Array[] } {
   const p = parseJt808Packet(rawFrame);
   if (!p.ok || !expectsAnswer(p.packet.header.msgId)) return { session, replies: [] };
   const s = copySession(session);
@@ -307,7 +357,9 @@ function handleRegister(
   }
   out.message!.decoded = info;
   const known = ctx.lookupTerminal(deviceId);
-  const decision: Jt808RegistrationDecision | { result: 4; reason: string } = known ? (known.admitRegistration?.(info.plate) ?? { result: 0 }) : { result: 4, reason: `terminal ${deviceId} is not in the registry` };
+  const decision: Jt808RegistrationDecision | { result: 4; reason: string } = known
+    ? (known.admitRegistration?.(info.plate) ?? { result: 0 })
+    : { result: 4, reason: `terminal ${deviceId} is not in the registry` };
   const result: RegisterResult = decision.result;
   // The event records the answer too: registrations accepted and refused are the terminal's history.
   const attributes: Record<string, string | number> = {
@@ -329,9 +381,20 @@ function handleRegister(
     authCode = known!.issueAuthCode();
     out.issuedAuthCode = authCode;
   } else {
-    out.errors.push({ code: decision.result === 4 ? 'unknown_terminal' : 'registration_refused', message: decision.reason });
+    out.errors.push({
+      code: decision.result === 4 ? 'unknown_terminal' : 'registration_refused',
+      message: decision.reason,
+    });
   }
-  out.replies.push(encodeRegisterResponse({ ...addressee(header), serial: nextSerial(s), replySerial: header.serial, result, authCode }));
+  out.replies.push(
+    encodeRegisterResponse({
+      ...addressee(header),
+      serial: nextSerial(s),
+      replySerial: header.serial,
+      result,
+      authCode,
+    }),
+  );
   return out;
 }
 
@@ -345,7 +408,12 @@ function handleAuth(
 ): Jt808HandleResult {
   const info = decodeAuth0102(body);
   out.message!.decoded = info;
-  const ev: Extract<DeviceEvent, { type: 'authenticate' }> = { type: 'authenticate', deviceId, protocol: 'jt808', authCode: info.authCode };
+  const ev: Extract<DeviceEvent, { type: 'authenticate' }> = {
+    type: 'authenticate',
+    deviceId,
+    protocol: 'jt808',
+    authCode: info.authCode,
+  };
   if (info.imei !== undefined) ev.imei = info.imei;
   if (info.softwareVersion !== undefined) ev.softwareVersion = info.softwareVersion;
   out.events.push(ev);
@@ -412,12 +480,26 @@ function nextSerial(s: Jt808Session): number {
 }
 
 function reply(out: Jt808HandleResult, s: Jt808Session, h: Jt808Header, result: GeneralResult): void {
-  out.replies.push(encodeGeneralResponse({ ...addressee(h), serial: nextSerial(s), replySerial: h.serial, replyMsgId: h.msgId, result }));
+  out.replies.push(
+    encodeGeneralResponse({
+      ...addressee(h),
+      serial: nextSerial(s),
+      replySerial: h.serial,
+      replyMsgId: h.msgId,
+      result,
+    }),
+  );
 }
 
 function pend(out: Jt808HandleResult, s: Jt808Session, h: Jt808Header): void {
   // Built field by field (one object shape), not spread: this runs for every position report.
-  const ack: PendingAck = { phone: h.phone, version: h.version, serial: nextSerial(s), msgId: h.msgId, replySerial: h.serial };
+  const ack: PendingAck = {
+    phone: h.phone,
+    version: h.version,
+    serial: nextSerial(s),
+    msgId: h.msgId,
+    replySerial: h.serial,
+  };
   if (h.protocolVersion !== undefined) ack.protocolVersion = h.protocolVersion;
   if (out.pendingAcks.length === 0) out.pendingAcks = [ack];
   else out.pendingAcks.push(ack);
@@ -436,5 +518,3 @@ function copySession(x: Jt808Session): Jt808Session {
     subpackages: x.subpackages,
   };
 }
-
-

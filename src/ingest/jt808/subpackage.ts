@@ -66,18 +66,27 @@ export function addSubpackage(
   // Expire first.
   let entries = state.entries.filter((e) => {
     if (nowMs - e.firstSeenMs <= limits.expiryMs) return true;
-    errors.push({ code: 'subpackage_expired', message: `dropped incomplete message ${e.key} (${e.received}/${e.total} packets)` });
+    errors.push({
+      code: 'subpackage_expired',
+      message: `dropped incomplete message ${e.key} (${e.received}/${e.total} packets)`,
+    });
     return false;
   });
   if (total < 1 || index < 1 || index > total || total > limits.maxPackets) {
-    errors.push({ code: 'bad_subpackage', message: `packet ${index} of ${total} is out of range (max ${limits.maxPackets})` });
+    errors.push({
+      code: 'bad_subpackage',
+      message: `packet ${index} of ${total} is out of range (max ${limits.maxPackets})`,
+    });
     return { state: { entries }, errors };
   }
   const firstSerial = (header.serial - index + 1 + 0x10000) & 0xffff;
   const key = `${header.phone}|${header.msgId}|${firstSerial}`;
   let entry = entries.find((e) => e.key === key);
   if (entry && entry.total !== total) {
-    errors.push({ code: 'bad_subpackage', message: `packet total changed from ${entry.total} to ${total} for ${key}; restarting` });
+    errors.push({
+      code: 'bad_subpackage',
+      message: `packet total changed from ${entry.total} to ${total} for ${key}; restarting`,
+    });
     entries = entries.filter((e) => e !== entry);
     entry = undefined;
   }

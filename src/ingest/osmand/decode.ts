@@ -54,7 +54,8 @@ export function decodeOsmand(req: OsmandRequest, ctx: OsmandContext): OsmandResu
   const out: OsmandResult = { fixes: [], positionless: [], events: [], errors: [] };
   const body = req.body ?? '';
   const trimmed = body.trim();
-  const isJson = (req.contentType ?? '').toLowerCase().includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[');
+  const isJson =
+    (req.contentType ?? '').toLowerCase().includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[');
   try {
     if (isJson && trimmed !== '') decodeJson(trimmed, ctx, out);
     else decodeParams(collectParams(req.target ?? '', trimmed), ctx, out);
@@ -95,8 +96,25 @@ function collectParams(target: string, formBody: string): Params {
 }
 
 const CONSUMED = new Set([
-  'id', 'deviceid', 'lat', 'lon', 'location', 'timestamp', 'speed', 'bearing', 'heading', 'altitude',
-  'accuracy', 'hdop', 'batt', 'charge', 'alarm', 'driverUniqueId', 'valid', 'password', 'key',
+  'id',
+  'deviceid',
+  'lat',
+  'lon',
+  'location',
+  'timestamp',
+  'speed',
+  'bearing',
+  'heading',
+  'altitude',
+  'accuracy',
+  'hdop',
+  'batt',
+  'charge',
+  'alarm',
+  'driverUniqueId',
+  'valid',
+  'password',
+  'key',
 ]);
 
 function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): void {
@@ -132,7 +150,10 @@ function decodeParams(params: Params, ctx: OsmandContext, out: OsmandResult): vo
   if (timeText !== undefined) {
     const t = parseOsmandTimestamp(timeText, ctx.serverTzOffsetMin ?? 0);
     if (t === undefined) {
-      out.errors.push({ code: 'bad_timestamp', message: `timestamp '${timeText}' is not epoch seconds/ms, ISO-8601 or yyyy-MM-dd HH:mm:ss` });
+      out.errors.push({
+        code: 'bad_timestamp',
+        message: `timestamp '${timeText}' is not epoch seconds/ms, ISO-8601 or yyyy-MM-dd HH:mm:ss`,
+      });
       return;
     }
     timeMs = t;
@@ -189,7 +210,12 @@ function badId(deviceId: string, out: OsmandResult): boolean {
   return true;
 }
 
-function finish(base: PositionlessFix, latText: string | number | undefined, lonText: string | number | undefined, out: OsmandResult): void {
+function finish(
+  base: PositionlessFix,
+  latText: string | number | undefined,
+  lonText: string | number | undefined,
+  out: OsmandResult,
+): void {
   if (latText === undefined && lonText === undefined) {
     base.valid = false;
     base.attributes.outdated = true;
@@ -198,8 +224,20 @@ function finish(base: PositionlessFix, latText: string | number | undefined, lon
   }
   const lat = typeof latText === 'number' ? latText : Number(latText);
   const lon = typeof lonText === 'number' ? lonText : Number(lonText);
-  if (latText === undefined || lonText === undefined || latText === '' || lonText === '' || !Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-    out.errors.push({ code: 'bad_coordinates', message: `bad coordinates lat=${String(latText)} lon=${String(lonText)}` });
+  if (
+    latText === undefined ||
+    lonText === undefined ||
+    latText === '' ||
+    lonText === '' ||
+    !Number.isFinite(lat) ||
+    !Number.isFinite(lon) ||
+    Math.abs(lat) > 90 ||
+    Math.abs(lon) > 180
+  ) {
+    out.errors.push({
+      code: 'bad_coordinates',
+      message: `bad coordinates lat=${String(latText)} lon=${String(lonText)}`,
+    });
     return;
   }
   out.fixes.push({ ...base, lat, lon });
@@ -208,7 +246,14 @@ function finish(base: PositionlessFix, latText: string | number | undefined, lon
 function addAlarm(base: PositionlessFix, text: string, out: OsmandResult): void {
   const name: AlarmName = text.trim().toLowerCase() === 'sos' ? 'sos' : text.trim();
   base.alarms.push(name);
-  out.events.push({ type: 'alarm', deviceId: base.deviceId, protocol: 'osmand', timeMs: base.timeMs, alarms: [name], text });
+  out.events.push({
+    type: 'alarm',
+    deviceId: base.deviceId,
+    protocol: 'osmand',
+    timeMs: base.timeMs,
+    alarms: [name],
+    text,
+  });
 }
 
 const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
@@ -275,7 +320,12 @@ function decodeJsonLocation(deviceId: string, loc: Record<string, Json>, ctx: Os
   let timeMs = ctx.receivedMs;
   const ts = loc.timestamp;
   if (ts !== undefined && ts !== null) {
-    const t = typeof ts === 'number' ? epochNumberToMs(ts) : typeof ts === 'string' ? parseOsmandTimestamp(ts, ctx.serverTzOffsetMin ?? 0) : undefined;
+    const t =
+      typeof ts === 'number'
+        ? epochNumberToMs(ts)
+        : typeof ts === 'string'
+          ? parseOsmandTimestamp(ts, ctx.serverTzOffsetMin ?? 0)
+          : undefined;
     if (t === undefined) {
       out.errors.push({ code: 'bad_timestamp', message: `timestamp ${JSON.stringify(ts)} is not a valid time` });
       return;
@@ -307,11 +357,17 @@ function decodeJsonLocation(deviceId: string, loc: Record<string, Json>, ctx: Os
   if (typeof loc.uuid === 'string') attributes.uuid = loc.uuid;
   if (isObject(loc.extras)) {
     for (const [k, v] of Object.entries(loc.extras)) {
-      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) attributes[k] = v;
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
+        attributes[k] = v;
       else if (v !== null) attributes[k] = JSON.stringify(v);
     }
   }
-  const alarm = typeof loc.alarm === 'string' ? loc.alarm : isObject(loc.extras) && typeof loc.extras.alarm === 'string' ? loc.extras.alarm : undefined;
+  const alarm =
+    typeof loc.alarm === 'string'
+      ? loc.alarm
+      : isObject(loc.extras) && typeof loc.extras.alarm === 'string'
+        ? loc.extras.alarm
+        : undefined;
   if (alarm !== undefined && alarm.trim() !== '') addAlarm(base, alarm, out);
   const lat = coords.latitude;
   const lon = coords.longitude;

@@ -35,7 +35,8 @@ export function epochNumberToMs(v: number): number | undefined {
 }
 
 // yyyy-MM-dd[T or space]HH:mm[:ss[.fff]][Z|±hh[:]mm]
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 function parseDateTime(s: string, serverTzOffsetMin: number): number | undefined {
   const m = DATE_TIME.exec(s);

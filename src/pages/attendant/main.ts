@@ -8,16 +8,35 @@ import { $, clear, h } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { type BoardingRecord, BoardingQueue, type FlushResult } from './queue';
 import { en, zh } from './strings';
-import type { BoardingState as Boarding, BoardingRecord as ServerRecord, CheckIn, MyTrip, MyTrips, Principal, RouteWithStops, Stop, SweepResult } from '../../http/contract';
+import type {
+  BoardingState as Boarding,
+  BoardingRecord as ServerRecord,
+  CheckIn,
+  MyTrip,
+  MyTrips,
+  Principal,
+  RouteWithStops,
+  Stop,
+  SweepResult,
+} from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.attendant';
 const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
 const t = i18n.t;
 const app = $('#app');
 
-interface Snapshot { trip: MyTrip; stops: Stop[]; boarding: Boarding; savedAt: number }
+interface Snapshot {
+  trip: MyTrip;
+  stops: Stop[];
+  boarding: Boarding;
+  savedAt: number;
+}
 
-type NewRecord = BoardingRecord extends infer R ? (R extends BoardingRecord ? Omit<R, 'clientId' | 'recordedAt'> : never) : never;
+type NewRecord = BoardingRecord extends infer R
+  ? R extends BoardingRecord
+    ? Omit<R, 'clientId' | 'recordedAt'>
+    : never
+  : never;
 
 const snapshotKey = (id: number) => `bg.att.trip.${id}`;
 const checkinKey = (id: number) => `bg.att.checkin.${id}`;
@@ -48,7 +67,11 @@ function topbar(title: string) {
     h('h1', null, title),
     h('span', { class: 'spacer' }),
     netEl,
-    h('button', { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) }, other === 'en' ? 'English' : '中文'),
+    h(
+      'button',
+      { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) },
+      other === 'en' ? 'English' : '中文',
+    ),
   );
 }
 function renderNet() {
@@ -60,11 +83,19 @@ window.addEventListener('online', renderNet);
 window.addEventListener('offline', renderNet);
 
 function signIn(message?: string) {
-  clear(app, topbar(t('title')), h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn') }, message)));
+  clear(
+    app,
+    topbar(t('title')),
+    h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn') }, message)),
+  );
 }
 
 function fatal(message: string) {
-  clear(app, topbar(t('title')), h('main', null, h('p', { class: 'error', role: 'alert', 'data-testid': 'fatal' }, message)));
+  clear(
+    app,
+    topbar(t('title')),
+    h('main', null, h('p', { class: 'error', role: 'alert', 'data-testid': 'fatal' }, message)),
+  );
 }
 
 async function start() {
@@ -123,7 +154,10 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   try {
     const trip = known ?? (await api.get<MyTrips>('/api/v1/me/trips')).items.find((x) => x.id === tripId);
     if (!trip) return fatal(t('tripNotToday'));
-    const [route, boarding] = await Promise.all([api.get<RouteWithStops>(`/api/v1/routes/${trip.routeId}`), api.get<Boarding>(`/api/v1/trips/${tripId}/boarding`)]);
+    const [route, boarding] = await Promise.all([
+      api.get<RouteWithStops>(`/api/v1/routes/${trip.routeId}`),
+      api.get<Boarding>(`/api/v1/trips/${tripId}/boarding`),
+    ]);
     snap = { trip, stops: route.stops, boarding, savedAt: Date.now() };
     save(snapshotKey(tripId), snap);
   } catch (err) {
@@ -133,18 +167,27 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   const { trip, stops } = snap!;
   i18n.timeZone = trip.timeZone;
   let boarding = snap!.boarding;
-  const queue = new BoardingQueue(api, () => render(), (r: FlushResult) => onFlushed(r));
+  const queue = new BoardingQueue(
+    api,
+    () => render(),
+    (r: FlushResult) => onFlushed(r),
+  );
   let mode: 'stops' | 'students' = 'stops';
   let currentStop: number = load<number>(stopKey(tripId)) ?? stops[0]?.id ?? 0;
   let sweepOpen = false;
-  let message: { kind: 'error' | 'info'; text: string } | null = stale ? { kind: 'info', text: t('savedCopy', { time: i18n.time(snap!.savedAt) }) } : null;
+  let message: { kind: 'error' | 'info'; text: string } | null = stale
+    ? { kind: 'info', text: t('savedCopy', { time: i18n.time(snap!.savedAt) }) }
+    : null;
 
   const stopName = (id: number | null | undefined) => stops.find((s) => s.id === id)?.name ?? '—';
 
   function onFlushed(r: FlushResult) {
     if (r.tripId !== tripId) return;
     if (r.counts) boarding = { ...boarding, counts: r.counts };
-    const notes = [...r.warnings.map((w) => w.message), ...r.violations.map((v) => t(`violation.${v.kind}`, { kind: v.kind }))];
+    const notes = [
+      ...r.warnings.map((w) => w.message),
+      ...r.violations.map((v) => t(`violation.${v.kind}`, { kind: v.kind })),
+    ];
     message = notes.length ? { kind: 'error', text: notes.join(' · ') } : message;
     void refresh();
   }
@@ -162,13 +205,20 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   /** The server's records plus those still queued here. */
   function allRecords(): (ServerRecord | (BoardingRecord & { queued: true }))[] {
     const seen = new Set(boarding.records.map((r) => r.clientId));
-    return [...boarding.records, ...queue.pending(tripId).filter((r) => !seen.has(r.clientId)).map((r) => ({ ...r, queued: true as const }))];
+    return [
+      ...boarding.records,
+      ...queue
+        .pending(tripId)
+        .filter((r) => !seen.has(r.clientId))
+        .map((r) => ({ ...r, queued: true as const })),
+    ];
   }
 
   function onboardCount(): number {
     const pending = queue.pending(tripId).filter((r) => !boarding.records.some((s) => s.clientId === r.clientId));
     let n = boarding.counts.onboard;
-    for (const r of pending) n += r.type === 'count' ? (r.boarded ?? 0) - (r.alighted ?? 0) : r.event === 'boarded' ? 1 : -1;
+    for (const r of pending)
+      n += r.type === 'count' ? (r.boarded ?? 0) - (r.alighted ?? 0) : r.event === 'boarded' ? 1 : -1;
     return n;
   }
 
@@ -198,7 +248,11 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   }
 
   function record(r: NewRecord) {
-    queue.add(tripId, { ...r, clientId: clientId(`t${tripId}`), recordedAt: new Date().toISOString() } as BoardingRecord);
+    queue.add(tripId, {
+      ...r,
+      clientId: clientId(`t${tripId}`),
+      recordedAt: new Date().toISOString(),
+    } as BoardingRecord);
     navigator.vibrate?.(30);
   }
 
@@ -210,7 +264,11 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
       boarding = { ...boarding, checkedInAt: res.checkedInAt, counts: res.counts, tripStatus: res.tripStatus };
       message = null;
     } catch (err) {
-      message = { kind: 'error', text: err instanceof ApiError && err.network ? t('checkInOffline') : t('failed', { why: (err as Error).message }) };
+      message = {
+        kind: 'error',
+        text:
+          err instanceof ApiError && err.network ? t('checkInOffline') : t('failed', { why: (err as Error).message }),
+      };
     }
     render();
   }
@@ -218,11 +276,22 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   async function sweep(confirmedEmpty: boolean) {
     try {
       const res = await api.post<SweepResult>(`/api/v1/trips/${tripId}/sweep`, { confirmedEmpty });
-      boarding = { ...boarding, sweep: res.sweep, counts: res.counts, tripStatus: res.tripStatus ?? boarding.tripStatus };
-      message = !res.alreadyConfirmed && res.alert ? { kind: 'error', text: t('sweepAlert', { msg: res.alert.message }) } : { kind: 'info', text: t('sweepDone') };
+      boarding = {
+        ...boarding,
+        sweep: res.sweep,
+        counts: res.counts,
+        tripStatus: res.tripStatus ?? boarding.tripStatus,
+      };
+      message =
+        !res.alreadyConfirmed && res.alert
+          ? { kind: 'error', text: t('sweepAlert', { msg: res.alert.message }) }
+          : { kind: 'info', text: t('sweepDone') };
       sweepOpen = false;
     } catch (err) {
-      message = { kind: 'error', text: err instanceof ApiError && err.network ? t('sweepOffline') : t('failed', { why: (err as Error).message }) };
+      message = {
+        kind: 'error',
+        text: err instanceof ApiError && err.network ? t('sweepOffline') : t('failed', { why: (err as Error).message }),
+      };
     }
     render();
     void refresh();
@@ -231,8 +300,18 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   function checkinSection() {
     const res = load<CheckIn>(checkinKey(tripId));
     if (!boarding.checkedInAt) {
-      const btn: HTMLButtonElement = h('button', { type: 'button', class: 'primary', 'data-testid': 'check-in', onclick: () => void checkIn(btn) }, t('checkIn'));
-      return h('section', { class: 'card', 'aria-labelledby': 'ci-title' }, h('h2', { id: 'ci-title' }, t('checkInTitle')), h('p', null, t('checkInHelp')), btn);
+      const btn: HTMLButtonElement = h(
+        'button',
+        { type: 'button', class: 'primary', 'data-testid': 'check-in', onclick: () => void checkIn(btn) },
+        t('checkIn'),
+      );
+      return h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'ci-title' },
+        h('h2', { id: 'ci-title' }, t('checkInTitle')),
+        h('p', null, t('checkInHelp')),
+        btn,
+      );
     }
     return h(
       'section',
@@ -243,7 +322,11 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
             'ul',
             { class: 'checks' },
             res.checks.map((c) =>
-              h('li', { class: c.passed ? 'pass' : 'fail', 'data-check': c.check }, `${t(`check.${c.check}`)} (${c.rule}): ${c.passed ? t('passed') : t('failedCheck')}${c.reasons.length ? ` — ${c.reasons.join('; ')}` : ''}`),
+              h(
+                'li',
+                { class: c.passed ? 'pass' : 'fail', 'data-check': c.check },
+                `${t(`check.${c.check}`)} (${c.rule}): ${c.passed ? t('passed') : t('failedCheck')}${c.reasons.length ? ` — ${c.reasons.join('; ')}` : ''}`,
+              ),
             ),
           )
         : null,
@@ -267,14 +350,42 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
             st.scheduledTime ? h('span', { class: 'muted' }, st.scheduledTime.slice(0, 5)) : null,
             h('span', { class: 'spacer' }),
             h('span', { class: 'muted' }, t('stopTotals', tot)),
-            here ? null : h('button', { type: 'button', onclick: () => ((currentStop = st.id), save(stopKey(tripId), st.id), render()), 'aria-label': t('atStopAria', { stop: st.name }) }, t('atStop')),
+            here
+              ? null
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    onclick: () => ((currentStop = st.id), save(stopKey(tripId), st.id), render()),
+                    'aria-label': t('atStopAria', { stop: st.name }),
+                  },
+                  t('atStop'),
+                ),
           ),
           here
             ? h(
                 'div',
                 { class: 'big-buttons' },
-                h('button', { type: 'button', class: 'btn-board', 'data-testid': 'board-one', onclick: () => record({ type: 'count', stopId: st.id, boarded: 1 }) }, t('boardOne')),
-                h('button', { type: 'button', class: 'btn-off', 'data-testid': 'off-one', onclick: () => record({ type: 'count', stopId: st.id, alighted: 1 }) }, t('offOne')),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'btn-board',
+                    'data-testid': 'board-one',
+                    onclick: () => record({ type: 'count', stopId: st.id, boarded: 1 }),
+                  },
+                  t('boardOne'),
+                ),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'btn-off',
+                    'data-testid': 'off-one',
+                    onclick: () => record({ type: 'count', stopId: st.id, alighted: 1 }),
+                  },
+                  t('offOne'),
+                ),
               )
             : null,
         );
@@ -311,7 +422,13 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
                         type: 'button',
                         'aria-pressed': on ? 'true' : 'false',
                         'aria-label': on ? t('studentOffAria', { name: r.name }) : t('studentOnAria', { name: r.name }),
-                        onclick: () => record({ type: 'student', studentId: r.studentId, stopId: currentStop || st.id, event: on ? 'gotOff' : 'boarded' }),
+                        onclick: () =>
+                          record({
+                            type: 'student',
+                            studentId: r.studentId,
+                            stopId: currentStop || st.id,
+                            event: on ? 'gotOff' : 'boarded',
+                          }),
                       },
                       on ? t('onBoard') : t('board'),
                     ),
@@ -325,14 +442,29 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
 
   function sweepSection() {
     if (boarding.sweep?.confirmedAt)
-      return h('section', { class: 'card', 'data-testid': 'sweep' }, h('h2', null, t('sweepTitle')), h('p', { class: boarding.sweep.confirmedEmpty ? 'ok-text' : 'error' }, t(boarding.sweep.confirmedEmpty ? 'sweepConfirmed' : 'sweepNotEmpty', { time: i18n.time(boarding.sweep.confirmedAt) })));
+      return h(
+        'section',
+        { class: 'card', 'data-testid': 'sweep' },
+        h('h2', null, t('sweepTitle')),
+        h(
+          'p',
+          { class: boarding.sweep.confirmedEmpty ? 'ok-text' : 'error' },
+          t(boarding.sweep.confirmedEmpty ? 'sweepConfirmed' : 'sweepNotEmpty', {
+            time: i18n.time(boarding.sweep.confirmedAt),
+          }),
+        ),
+      );
     const waiting = queue.pending(tripId).length > 0;
     return h(
       'section',
       { class: 'card', 'data-testid': 'sweep', 'aria-labelledby': 'sweep-title' },
       h('h2', { id: 'sweep-title' }, t('sweepTitle')),
       !sweepOpen
-        ? h('button', { type: 'button', class: 'primary', disabled: waiting, onclick: () => ((sweepOpen = true), render()) }, t('endTrip'))
+        ? h(
+            'button',
+            { type: 'button', class: 'primary', disabled: waiting, onclick: () => ((sweepOpen = true), render()) },
+            t('endTrip'),
+          )
         : h(
             'div',
             null,
@@ -340,7 +472,11 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
             h(
               'div',
               { class: 'big-buttons' },
-              h('button', { type: 'button', class: 'btn-board', 'data-testid': 'sweep-empty', onclick: () => void sweep(true) }, t('confirmEmpty')),
+              h(
+                'button',
+                { type: 'button', class: 'btn-board', 'data-testid': 'sweep-empty', onclick: () => void sweep(true) },
+                t('confirmEmpty'),
+              ),
               h('button', { type: 'button', class: 'danger', onclick: () => void sweep(false) }, t('notEmpty')),
             ),
             h('button', { type: 'button', onclick: () => ((sweepOpen = false), render()) }, t('cancel')),
@@ -362,27 +498,80 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
       h(
         'main',
         null,
-        h('p', null, h('a', { href: '#', onclick: (ev: Event) => (ev.preventDefault(), history.pushState(null, '', location.pathname), location.reload()) }, t('backToTrips'))),
+        h(
+          'p',
+          null,
+          h(
+            'a',
+            {
+              href: '#',
+              onclick: (ev: Event) => (
+                ev.preventDefault(),
+                history.pushState(null, '', location.pathname),
+                location.reload()
+              ),
+            },
+            t('backToTrips'),
+          ),
+        ),
         h(
           'div',
-          { class: `counter${over ? ' over' : ''}`, 'data-testid': 'onboard', 'data-onboard': onboard, 'data-over': over ? 'true' : 'false', role: 'status', 'aria-live': 'polite' },
+          {
+            class: `counter${over ? ' over' : ''}`,
+            'data-testid': 'onboard',
+            'data-onboard': onboard,
+            'data-over': over ? 'true' : 'false',
+            role: 'status',
+            'aria-live': 'polite',
+          },
           `${onboard} / ${capacity}`,
           h('small', null, over ? t('overCapacity') : t('onboardLabel')),
         ),
         h(
           'div',
-          { class: `queue-bar${pending ? '' : ' empty'}`, 'data-testid': 'queue', 'data-pending': pending, role: 'status' },
+          {
+            class: `queue-bar${pending ? '' : ' empty'}`,
+            'data-testid': 'queue',
+            'data-pending': pending,
+            role: 'status',
+          },
           h('span', null, pending ? t('pending', { n: pending }) : t('allSent')),
           pending ? h('button', { type: 'button', onclick: () => void queue.flush() }, t('sendNow')) : null,
         ),
-        message ? h('p', { class: message.kind, role: message.kind === 'error' ? 'alert' : 'status' }, message.text) : null,
-        refused.length ? h('p', { class: 'error', role: 'alert' }, t('refused', { n: refused.length, why: refused[refused.length - 1]!.message })) : null,
+        message
+          ? h('p', { class: message.kind, role: message.kind === 'error' ? 'alert' : 'status' }, message.text)
+          : null,
+        refused.length
+          ? h(
+              'p',
+              { class: 'error', role: 'alert' },
+              t('refused', { n: refused.length, why: refused[refused.length - 1]!.message }),
+            )
+          : null,
         checkinSection(),
         h(
           'div',
           { class: 'tabs', role: 'tablist' },
-          h('button', { type: 'button', role: 'tab', 'aria-selected': mode === 'stops' ? 'true' : 'false', onclick: () => ((mode = 'stops'), render()) }, t('byStop')),
-          h('button', { type: 'button', role: 'tab', 'aria-selected': mode === 'students' ? 'true' : 'false', onclick: () => ((mode = 'students'), render()) }, t('byStudent')),
+          h(
+            'button',
+            {
+              type: 'button',
+              role: 'tab',
+              'aria-selected': mode === 'stops' ? 'true' : 'false',
+              onclick: () => ((mode = 'stops'), render()),
+            },
+            t('byStop'),
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              role: 'tab',
+              'aria-selected': mode === 'students' ? 'true' : 'false',
+              onclick: () => ((mode = 'students'), render()),
+            },
+            t('byStudent'),
+          ),
         ),
         mode === 'stops' ? stopsView() : studentsView(),
         h('p', { class: 'muted' }, t('currentStop', { stop: stopName(currentStop) })),
@@ -398,5 +587,9 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
 
 start().catch((err) => {
   console.warn(err);
-  fatal(err instanceof ApiError && err.network ? t('offlineStart') : t('failed', { why: err instanceof Error ? err.message : String(err) }));
+  fatal(
+    err instanceof ApiError && err.network
+      ? t('offlineStart')
+      : t('failed', { why: err instanceof Error ? err.message : String(err) }),
+  );
 });

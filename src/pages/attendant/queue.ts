@@ -7,7 +7,14 @@ import { ApiError, type Api } from '../shared/api';
 
 export type BoardingRecord =
   | { type: 'count'; clientId: string; recordedAt: string; stopId?: number; boarded?: number; alighted?: number }
-  | { type: 'student'; clientId: string; recordedAt: string; stopId?: number; studentId: number; event: 'boarded' | 'gotOff' };
+  | {
+      type: 'student';
+      clientId: string;
+      recordedAt: string;
+      stopId?: number;
+      studentId: number;
+      event: 'boarded' | 'gotOff';
+    };
 
 export interface Queued {
   tripId: number;
@@ -61,7 +68,9 @@ export class BoardingQueue {
   }
 
   pending(tripId: number): BoardingRecord[] {
-    return this.all().filter((q) => q.tripId === tripId).map((q) => q.record);
+    return this.all()
+      .filter((q) => q.tripId === tripId)
+      .map((q) => q.record);
   }
 
   refused(tripId: number): Refused[] {
@@ -94,17 +103,33 @@ export class BoardingQueue {
         if (err instanceof ApiError && (err.network || err.status >= 500 || err.status === 429)) return; // keep; retried later
         // The API refused the batch as a whole (trip cancelled, not yours today, malformed): keep them visible.
         const message = err instanceof Error ? err.message : String(err);
-        this.remove(tripId, new Set(records.map((r) => r.clientId)), records.map((r) => ({ tripId, clientId: r.clientId, message })));
+        this.remove(
+          tripId,
+          new Set(records.map((r) => r.clientId)),
+          records.map((r) => ({ tripId, clientId: r.clientId, message })),
+        );
         continue;
       }
       const done = new Set<string>([...res.applied, ...res.duplicates, ...res.rejected.map((r) => r.clientId)]);
-      this.remove(tripId, done, res.rejected.map((r) => ({ tripId, clientId: r.clientId, message: r.message })));
-      this.onResult({ tripId, counts: res.counts, warnings: res.warnings ?? [], violations: (res.violations ?? []).filter((v) => v.event === 'violation.opened') });
+      this.remove(
+        tripId,
+        done,
+        res.rejected.map((r) => ({ tripId, clientId: r.clientId, message: r.message })),
+      );
+      this.onResult({
+        tripId,
+        counts: res.counts,
+        warnings: res.warnings ?? [],
+        violations: (res.violations ?? []).filter((v) => v.event === 'violation.opened'),
+      });
     }
   }
 
   private remove(tripId: number, ids: Set<string>, refused: Refused[]) {
-    write(KEY, this.all().filter((q) => !(q.tripId === tripId && ids.has(q.record.clientId))));
+    write(
+      KEY,
+      this.all().filter((q) => !(q.tripId === tripId && ids.has(q.record.clientId))),
+    );
     if (refused.length) write(REFUSED_KEY, [...read<Refused>(REFUSED_KEY), ...refused].slice(-100));
     this.onChange();
   }

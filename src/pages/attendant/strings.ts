@@ -28,7 +28,8 @@ export const en: Dict = {
   sendNow: 'Send now',
   refused: '{n} record(s) refused by the server: {why}',
   checkInTitle: 'Check in',
-  checkInHelp: 'Check in before departure: the driver’s credentials, the bus sign and inspection and your own training are checked.',
+  checkInHelp:
+    'Check in before departure: the driver’s credentials, the bus sign and inspection and your own training are checked.',
   checkIn: 'Check in and start the trip',
   checkInOffline: 'Check-in needs the network. Try again when online.',
   checkedInAt: 'Checked in at {time}',

@@ -37,7 +37,6 @@ const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
 const t = i18n.t;
 const app = $('#app');
 
-
 let api: Api;
 let me: Me;
 let schools: School[] = [];
@@ -47,9 +46,15 @@ let main: HTMLElement;
 let connEl: HTMLElement;
 const cleanup: (() => void)[] = [];
 
-const plate = (busId: number | null) => (busId == null ? '—' : buses.find((b) => b.id === busId)?.plate ?? `#${busId}`);
+const plate = (busId: number | null) =>
+  busId == null ? '—' : (buses.find((b) => b.id === busId)?.plate ?? `#${busId}`);
 const sevBadge = (sev: string) => h('span', { class: `sev sev-${sev}` }, t(`sev.${sev}`));
-const statusBadge = (st: string) => h('span', { class: `badge ${st === 'closed' ? 'ok' : st === 'dismissed' ? '' : st === 'open' ? 'bad' : 'warn'}` }, t(`status.${st}`));
+const statusBadge = (st: string) =>
+  h(
+    'span',
+    { class: `badge ${st === 'closed' ? 'ok' : st === 'dismissed' ? '' : st === 'open' ? 'bad' : 'warn'}` },
+    t(`status.${st}`),
+  );
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 function toast(text: string) {
   document.querySelector('.toast')?.remove();
@@ -58,7 +63,10 @@ function toast(text: string) {
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => el.remove(), 5000);
 }
-const errorText = (err: unknown) => (err instanceof ApiError && err.network ? t('offline') : t('failed', { why: err instanceof Error ? err.message : String(err) }));
+const errorText = (err: unknown) =>
+  err instanceof ApiError && err.network
+    ? t('offline')
+    : t('failed', { why: err instanceof Error ? err.message : String(err) });
 
 const sections = [
   ['fleet', 'nav.fleet'],
@@ -78,11 +86,19 @@ function shell() {
       'header',
       { class: 'topbar' },
       h('h1', null, t('title')),
-      h('nav', { class: 'sections', 'aria-label': t('nav.label') }, sections.map(([id, key]) => h('a', { href: `#/${id}`, 'data-section': id }, t(key)))),
+      h(
+        'nav',
+        { class: 'sections', 'aria-label': t('nav.label') },
+        sections.map(([id, key]) => h('a', { href: `#/${id}`, 'data-section': id }, t(key))),
+      ),
       h('span', { class: 'spacer' }),
       connEl,
       h('span', null, me.name),
-      h('button', { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) }, other === 'en' ? 'English' : '中文'),
+      h(
+        'button',
+        { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) },
+        other === 'en' ? 'English' : '中文',
+      ),
       h('button', { type: 'button', onclick: () => (forgetToken(TOKEN_KEY), location.reload()) }, t('signOut')),
     ),
     main,
@@ -97,7 +113,8 @@ function setConn(state: LiveState) {
 function route() {
   for (const f of cleanup.splice(0)) f();
   const [section = 'violations', arg] = location.hash.replace(/^#\/?/, '').split('/');
-  for (const a of app.querySelectorAll<HTMLAnchorElement>('nav.sections a')) a.setAttribute('aria-current', a.dataset.section === section ? 'page' : 'false');
+  for (const a of app.querySelectorAll<HTMLAnchorElement>('nav.sections a'))
+    a.setAttribute('aria-current', a.dataset.section === section ? 'page' : 'false');
   clear(main, h('p', { class: 'loading', role: 'status' }, t('loading')));
   const views: Record<string, () => Promise<void>> = {
     fleet: fleetView,
@@ -106,11 +123,17 @@ function route() {
     reports: () => reportsView(arg ? Number(arg) : undefined),
     registry: registryView,
   };
-  (views[section] ?? violationsView)().catch((err) => clear(main, h('p', { class: 'error', role: 'alert' }, errorText(err))));
+  (views[section] ?? violationsView)().catch((err) =>
+    clear(main, h('p', { class: 'error', role: 'alert' }, errorText(err))),
+  );
 }
 
 function signIn(message?: string) {
-  clear(app, h('header', { class: 'topbar' }, h('h1', null, t('title'))), h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn') }, message)));
+  clear(
+    app,
+    h('header', { class: 'topbar' }, h('h1', null, t('title'))),
+    h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn') }, message)),
+  );
 }
 
 async function start() {
@@ -150,7 +173,10 @@ async function start() {
 // ── fleet ────────────────────────────────────────────────────────────────────────────────────────────────
 async function fleetView() {
   const map = new MapView(t('fleetMap'));
-  const seen = new Map<number, { lat: number; lon: number; timeMs: number; speedKph: number | null; headingDeg: number | null }>();
+  const seen = new Map<
+    number,
+    { lat: number; lon: number; timeMs: number; speedKph: number | null; headingDeg: number | null }
+  >();
   const rows = h('tbody');
   const renderRows = () =>
     rows.replaceChildren(
@@ -167,18 +193,55 @@ async function fleetView() {
         );
       }),
     );
-  const show = (busId: number, p: { lat: number; lon: number; timeMs: number; speedKph: number | null; headingDeg: number | null }) => {
+  const show = (
+    busId: number,
+    p: { lat: number; lon: number; timeMs: number; speedKph: number | null; headingDeg: number | null },
+  ) => {
     seen.set(busId, p);
     const stale = Date.now() - p.timeMs > 5 * 60_000;
-    map.setBus({ id: busId, lat: p.lat, lon: p.lon, headingDeg: p.headingDeg, label: plate(busId), tone: stale ? 'stale' : 'ok' });
+    map.setBus({
+      id: busId,
+      lat: p.lat,
+      lon: p.lon,
+      headingDeg: p.headingDeg,
+      label: plate(busId),
+      tone: stale ? 'stale' : 'ok',
+    });
   };
   clear(
     main,
     h('h2', null, t('nav.fleet')),
-    h('div', { class: 'grid-2' }, map.el, h('div', null, h('table', null, h('caption', { class: 'visually-hidden' }, t('fleetTable')), h('thead', null, h('tr', null, ...['plate', 'school', 'lastSeen', 'speed', 'busStatus'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))), rows))),
+    h(
+      'div',
+      { class: 'grid-2' },
+      map.el,
+      h(
+        'div',
+        null,
+        h(
+          'table',
+          null,
+          h('caption', { class: 'visually-hidden' }, t('fleetTable')),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ...['plate', 'school', 'lastSeen', 'speed', 'busStatus'].map((k) =>
+                h('th', { scope: 'col' }, t(`col.${k}`)),
+              ),
+            ),
+          ),
+          rows,
+        ),
+      ),
+    ),
   );
   renderRows();
-  const positions = await Promise.all(buses.map((b) => api.get<BusPosition>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))));
+  const positions = await Promise.all(
+    buses.map((b) => api.get<BusPosition>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))),
+  );
   positions.forEach((r, i) => r.position && show(buses[i]!.id, r.position));
   map.fit(true);
   renderRows();
@@ -206,7 +269,16 @@ async function violationsView() {
   let shown = 0;
 
   const sel = (id: string, label: string, value: string, options: [string, string][], on: (v: string) => void) =>
-    h('div', { class: 'field' }, h('label', { for: id }, label), h('select', { id, onchange: (ev: Event) => on((ev.target as HTMLSelectElement).value) }, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l))));
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, label),
+      h(
+        'select',
+        { id, onchange: (ev: Event) => on((ev.target as HTMLSelectElement).value) },
+        options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)),
+      ),
+    );
 
   const load = async (append: boolean) => {
     const q = new URLSearchParams({ sort: filterState.sort, limit: '50' });
@@ -239,25 +311,82 @@ async function violationsView() {
     h('h2', null, t('nav.violations')),
     h(
       'form',
-      { class: 'filters', 'aria-label': t('filters'), onsubmit: (ev: Event) => (ev.preventDefault(), void load(false)) },
-      sel('f-severity', t('col.severity'), filterState.severity, [['', t('all')], ['critical', t('sev.critical')], ['major', t('sev.major')], ['minor', t('sev.minor')]], (v) => ((filterState.severity = v), void load(false))),
+      {
+        class: 'filters',
+        'aria-label': t('filters'),
+        onsubmit: (ev: Event) => (ev.preventDefault(), void load(false)),
+      },
+      sel(
+        'f-severity',
+        t('col.severity'),
+        filterState.severity,
+        [
+          ['', t('all')],
+          ['critical', t('sev.critical')],
+          ['major', t('sev.major')],
+          ['minor', t('sev.minor')],
+        ],
+        (v) => ((filterState.severity = v), void load(false)),
+      ),
       sel(
         'f-status',
         t('col.status'),
         filterState.status,
-        [['open,acknowledged,rectifying', t('activeCases')], ['', t('all')], ...(['open', 'acknowledged', 'rectifying', 'closed', 'dismissed'] as const).map((st): [string, string] => [st, t(`status.${st}`)])],
+        [
+          ['open,acknowledged,rectifying', t('activeCases')],
+          ['', t('all')],
+          ...(['open', 'acknowledged', 'rectifying', 'closed', 'dismissed'] as const).map((st): [string, string] => [
+            st,
+            t(`status.${st}`),
+          ]),
+        ],
         (v) => ((filterState.status = v), void load(false)),
       ),
-      sel('f-kind', t('col.kind'), filterState.kind, [['', t('all')], ...kindNames.map((k): [string, string] => [k, t(`kind.${k}`, { kind: k })])], (v) => ((filterState.kind = v), void load(false))),
-      h('label', { for: 'f-overdue', class: 'row' }, h('input', { id: 'f-overdue', type: 'checkbox', checked: filterState.overdue, onchange: (ev: Event) => ((filterState.overdue = (ev.target as HTMLInputElement).checked), void load(false)) }), t('overdueOnly')),
-      sel('f-sort', t('sortBy'), filterState.sort, [['-time', t('newest')], ['severity', t('col.severity')]], (v) => ((filterState.sort = v), void load(false))),
+      sel(
+        'f-kind',
+        t('col.kind'),
+        filterState.kind,
+        [['', t('all')], ...kindNames.map((k): [string, string] => [k, t(`kind.${k}`, { kind: k })])],
+        (v) => ((filterState.kind = v), void load(false)),
+      ),
+      h(
+        'label',
+        { for: 'f-overdue', class: 'row' },
+        h('input', {
+          id: 'f-overdue',
+          type: 'checkbox',
+          checked: filterState.overdue,
+          onchange: (ev: Event) => ((filterState.overdue = (ev.target as HTMLInputElement).checked), void load(false)),
+        }),
+        t('overdueOnly'),
+      ),
+      sel(
+        'f-sort',
+        t('sortBy'),
+        filterState.sort,
+        [
+          ['-time', t('newest')],
+          ['severity', t('col.severity')],
+        ],
+        (v) => ((filterState.sort = v), void load(false)),
+      ),
     ),
     summary,
     h(
       'table',
       { 'data-testid': 'violations' },
       h('caption', { class: 'visually-hidden' }, t('nav.violations')),
-      h('thead', null, h('tr', null, ...['id', 'time', 'kind', 'severity', 'bus', 'value', 'status', 'due'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ...['id', 'time', 'kind', 'severity', 'bus', 'value', 'status', 'due'].map((k) =>
+            h('th', { scope: 'col' }, t(`col.${k}`)),
+          ),
+        ),
+      ),
       body,
     ),
     more,
@@ -270,21 +399,39 @@ async function violationsView() {
 
 function valueText(v: Violation) {
   if (v.peakValue == null) return '—';
-  return v.limitValue != null ? `${Math.round(v.peakValue)} / ${Math.round(v.limitValue)}` : String(Math.round(v.peakValue));
+  return v.limitValue != null
+    ? `${Math.round(v.peakValue)} / ${Math.round(v.limitValue)}`
+    : String(Math.round(v.peakValue));
 }
 
 function violationRow(v: Violation) {
   return h(
     'tr',
     { 'data-id': v.id, 'data-severity': v.severity, 'data-status': v.status },
-    h('td', null, h('a', { href: `#/violations/${v.id}`, 'aria-label': t('openViolation', { id: v.id, kind: t(`kind.${v.kind}`, { kind: v.kind }) }) }, `#${v.id}`)),
+    h(
+      'td',
+      null,
+      h(
+        'a',
+        {
+          href: `#/violations/${v.id}`,
+          'aria-label': t('openViolation', { id: v.id, kind: t(`kind.${v.kind}`, { kind: v.kind }) }),
+        },
+        `#${v.id}`,
+      ),
+    ),
     h('td', null, h('time', { datetime: v.startedAt }, i18n.dateTime(v.startedAt))),
     h('td', null, t(`kind.${v.kind}`, { kind: v.kind })),
     h('td', null, sevBadge(v.severity)),
     h('td', null, plate(v.busId)),
     h('td', null, valueText(v)),
     h('td', null, statusBadge(v.status)),
-    h('td', null, v.dueAt ? i18n.dateTime(v.dueAt) : '—', v.overdue ? h('span', { class: 'overdue', 'data-overdue': 'true' }, ` ⚠ ${t('overdue')}`) : null),
+    h(
+      'td',
+      null,
+      v.dueAt ? i18n.dateTime(v.dueAt) : '—',
+      v.overdue ? h('span', { class: 'overdue', 'data-overdue': 'true' }, ` ⚠ ${t('overdue')}`) : null,
+    ),
   );
 }
 
@@ -292,10 +439,17 @@ async function violationView(id: number) {
   const v = await api.get<ViolationDetail>(`/api/v1/violations/${id}`);
   const map = new MapView(t('trackMap'));
   const trackF = v.track.features.find((f): f is TrackFeature => f.properties.role === 'track');
-  const coords: LonLat[] = trackF ? (trackF.geometry.type === 'LineString' ? trackF.geometry.coordinates : [trackF.geometry.coordinates]) : [];
+  const coords: LonLat[] = trackF
+    ? trackF.geometry.type === 'LineString'
+      ? trackF.geometry.coordinates
+      : [trackF.geometry.coordinates]
+    : [];
   const times: string[] = trackF?.properties.coordTimes ?? [];
   const speeds: (number | null)[] = trackF?.properties.speedsKph ?? [];
-  const ep: [number, number] | undefined = trackF && trackF.properties.episodeFromIndex != null && trackF.properties.episodeToIndex != null ? [trackF.properties.episodeFromIndex, trackF.properties.episodeToIndex] : undefined;
+  const ep: [number, number] | undefined =
+    trackF && trackF.properties.episodeFromIndex != null && trackF.properties.episodeToIndex != null
+      ? [trackF.properties.episodeFromIndex, trackF.properties.episodeToIndex]
+      : undefined;
   if (v.routeId != null) {
     try {
       const r = await api.get<RouteWithStops>(`/api/v1/routes/${v.routeId}`);
@@ -308,41 +462,61 @@ async function violationView(id: number) {
   map.setTrack(coords.length > 1 ? coords : null, ep);
 
   // Replay: a slider over the track's points (keyboard: arrows), play/pause animates it.
-  const slider = h('input', { type: 'range', min: 0, max: Math.max(0, coords.length - 1), value: ep?.[0] ?? 0, id: 'replay', 'aria-label': t('replayPosition') });
+  const slider = h('input', {
+    type: 'range',
+    min: 0,
+    max: Math.max(0, coords.length - 1),
+    value: ep?.[0] ?? 0,
+    id: 'replay',
+    'aria-label': t('replayPosition'),
+  });
   const at = h('output', { for: 'replay', 'data-testid': 'replay-at' });
   const showAt = (i: number) => {
     const c = coords[i];
     if (!c) return;
-    map.setBus({ id: 'replay', lon: c[0], lat: c[1], label: plate(v.busId), tone: ep && i >= ep[0] && i <= ep[1] ? 'alarm' : 'ok' });
+    map.setBus({
+      id: 'replay',
+      lon: c[0],
+      lat: c[1],
+      label: plate(v.busId),
+      tone: ep && i >= ep[0] && i <= ep[1] ? 'alarm' : 'ok',
+    });
     at.textContent = `${times[i] ? i18n.dateTime(times[i]!) : ''} · ${speeds[i] != null ? `${Math.round(speeds[i]!)} km/h` : '—'}`;
   };
   slider.addEventListener('input', () => showAt(Number(slider.value)));
   let timer: ReturnType<typeof setInterval> | undefined;
-  const play: HTMLButtonElement = h('button', {
-    type: 'button',
-    'data-testid': 'replay-play',
-    onclick: () => {
-      if (timer) {
-        clearInterval(timer);
-        timer = undefined;
-        play.textContent = t('play');
-        return;
-      }
-      if (Number(slider.value) >= coords.length - 1) slider.value = '0';
-      play.textContent = t('pause');
-      timer = setInterval(() => {
-        const i = Number(slider.value) + 1;
-        if (i >= coords.length) {
+  const play: HTMLButtonElement = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'replay-play',
+      onclick: () => {
+        if (timer) {
           clearInterval(timer);
           timer = undefined;
           play.textContent = t('play');
           return;
         }
-        slider.value = String(i);
-        showAt(i);
-      }, Math.max(20, Math.min(250, 8000 / Math.max(1, coords.length))));
+        if (Number(slider.value) >= coords.length - 1) slider.value = '0';
+        play.textContent = t('pause');
+        timer = setInterval(
+          () => {
+            const i = Number(slider.value) + 1;
+            if (i >= coords.length) {
+              clearInterval(timer);
+              timer = undefined;
+              play.textContent = t('play');
+              return;
+            }
+            slider.value = String(i);
+            showAt(i);
+          },
+          Math.max(20, Math.min(250, 8000 / Math.max(1, coords.length))),
+        );
+      },
     },
-  }, t('play'));
+    t('play'),
+  );
   cleanup.push(() => clearInterval(timer));
   if (coords.length) showAt(Number(slider.value));
 
@@ -384,7 +558,12 @@ async function violationView(id: number) {
         result.textContent = errorText(err);
       }
     };
-    const label: Record<string, string> = { acknowledged: t('acknowledge'), rectifying: t('startRectifying'), closed: t('close'), dismissed: t('dismiss') };
+    const label: Record<string, string> = {
+      acknowledged: t('acknowledge'),
+      rectifying: t('startRectifying'),
+      closed: t('close'),
+      dismissed: t('dismiss'),
+    };
     clear(
       casePanel,
       h('h2', { id: 'case-title' }, t('case')),
@@ -396,7 +575,12 @@ async function violationView(id: number) {
         h('dt', null, t('owner')),
         h('dd', null, cur.ownerUserId == null ? '—' : cur.ownerUserId === me.userId ? t('you') : `#${cur.ownerUserId}`),
         h('dt', null, t('col.due')),
-        h('dd', null, cur.dueAt ? i18n.dateTime(cur.dueAt) : '—', cur.overdue ? h('span', { class: 'overdue' }, ` ⚠ ${t('overdue')}`) : null),
+        h(
+          'dd',
+          null,
+          cur.dueAt ? i18n.dateTime(cur.dueAt) : '—',
+          cur.overdue ? h('span', { class: 'overdue' }, ` ⚠ ${t('overdue')}`) : null,
+        ),
         cur.resolutionReason ? [h('dt', null, t('reason')), h('dd', null, cur.resolutionReason)] : null,
       ),
       moves.length
@@ -404,8 +588,21 @@ async function violationView(id: number) {
             'div',
             null,
             h('p', null, h('label', { for: 'case-note' }, t('note')), h('br'), note),
-            moves.includes('dismissed') ? h('p', null, h('label', { for: 'case-reason' }, t('dismissReason')), ' ', reason) : null,
-            h('div', { class: 'row' }, moves.map((to) => h('button', { type: 'button', class: to === 'dismissed' ? null : 'primary', onclick: () => void move(to) }, label[to] ?? to)), h('button', { type: 'button', onclick: () => void addNote() }, t('addNote'))),
+            moves.includes('dismissed')
+              ? h('p', null, h('label', { for: 'case-reason' }, t('dismissReason')), ' ', reason)
+              : null,
+            h(
+              'div',
+              { class: 'row' },
+              moves.map((to) =>
+                h(
+                  'button',
+                  { type: 'button', class: to === 'dismissed' ? null : 'primary', onclick: () => void move(to) },
+                  label[to] ?? to,
+                ),
+              ),
+              h('button', { type: 'button', onclick: () => void addNote() }, t('addNote')),
+            ),
           )
         : h('p', { class: 'muted' }, t('final')),
       result,
@@ -413,7 +610,16 @@ async function violationView(id: number) {
       h(
         'ol',
         { class: 'trail', 'data-testid': 'trail' },
-        cur.actions.map((a) => h('li', null, h('time', { datetime: a.at }, i18n.dateTime(a.at)), ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `, a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`, a.note ? ` — ${a.note}` : '')),
+        cur.actions.map((a) =>
+          h(
+            'li',
+            null,
+            h('time', { datetime: a.at }, i18n.dateTime(a.at)),
+            ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `,
+            a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`,
+            a.note ? ` — ${a.note}` : '',
+          ),
+        ),
       ),
     );
   };
@@ -422,7 +628,12 @@ async function violationView(id: number) {
   clear(
     main,
     h('p', null, h('a', { href: '#/violations' }, t('backToList'))),
-    h('h2', { tabindex: -1, id: 'v-title' }, `#${v.id} · ${t(`kind.${v.kind}`, { kind: v.kind })} `, sevBadge(v.severity)),
+    h(
+      'h2',
+      { tabindex: -1, id: 'v-title' },
+      `#${v.id} · ${t(`kind.${v.kind}`, { kind: v.kind })} `,
+      sevBadge(v.severity),
+    ),
     h(
       'div',
       { class: 'grid-2' },
@@ -463,16 +674,37 @@ async function violationView(id: number) {
 async function complianceView() {
   const r = await api.get<ComplianceExpiries>('/api/v1/compliance/expiries?withinDays=60');
   const order = { expired: 0, missing: 1, expiring: 2 } as Record<string, number>;
-  const items = [...r.items].sort((a, b) => order[a.status]! - order[b.status]! || (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9));
+  const items = [...r.items].sort(
+    (a, b) => order[a.status]! - order[b.status]! || (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9),
+  );
   clear(
     main,
     h('h2', null, t('nav.compliance')),
-    h('p', null, t('complianceSummary', { expired: r.counts.expired ?? 0, missing: r.counts.missing ?? 0, expiring: r.counts.expiring ?? 0, date: [...new Set(Object.values(r.asOf))].join(', ') })),
+    h(
+      'p',
+      null,
+      t('complianceSummary', {
+        expired: r.counts.expired ?? 0,
+        missing: r.counts.missing ?? 0,
+        expiring: r.counts.expiring ?? 0,
+        date: [...new Set(Object.values(r.asOf))].join(', '),
+      }),
+    ),
     items.length
       ? h(
           'table',
           { 'data-testid': 'compliance' },
-          h('thead', null, h('tr', null, ...['subject', 'item', 'expires', 'daysLeft', 'state'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ...['subject', 'item', 'expires', 'daysLeft', 'state'].map((k) =>
+                h('th', { scope: 'col' }, t(`col.${k}`)),
+              ),
+            ),
+          ),
           h(
             'tbody',
             null,
@@ -484,7 +716,15 @@ async function complianceView() {
                 h('td', null, t(`item.${i.kind}`, { kind: i.kind })),
                 h('td', null, i.expiresOn ?? '—'),
                 h('td', null, i.daysLeft ?? '—'),
-                h('td', null, h('span', { class: `badge ${i.status === 'expiring' ? 'warn' : 'bad'}` }, t(`compliance.${i.status}`))),
+                h(
+                  'td',
+                  null,
+                  h(
+                    'span',
+                    { class: `badge ${i.status === 'expiring' ? 'warn' : 'bad'}` },
+                    t(`compliance.${i.status}`),
+                  ),
+                ),
               ),
             ),
           ),
@@ -505,12 +745,25 @@ function bars(title: string, data: { label: string; count: number }[]) {
     top.length
       ? s(
           'svg',
-          { class: 'bars', viewBox: `0 0 420 ${top.length * rowH}`, role: 'img', 'aria-label': `${title}: ${top.map((d) => `${d.label} ${d.count}`).join(', ')}` },
-          ...top.map((d, i) => [
-            s('text', { x: 0, y: i * rowH + 16 }, d.label.length > 22 ? `${d.label.slice(0, 21)}…` : d.label),
-            s('rect', { class: 'bar', x: 170, y: i * rowH + 4, height: rowH - 8, width: Math.max(2, (d.count / max) * 210) }),
-            s('text', { x: 176 + (d.count / max) * 210, y: i * rowH + 16 }, String(d.count)),
-          ]).flat(),
+          {
+            class: 'bars',
+            viewBox: `0 0 420 ${top.length * rowH}`,
+            role: 'img',
+            'aria-label': `${title}: ${top.map((d) => `${d.label} ${d.count}`).join(', ')}`,
+          },
+          ...top
+            .map((d, i) => [
+              s('text', { x: 0, y: i * rowH + 16 }, d.label.length > 22 ? `${d.label.slice(0, 21)}…` : d.label),
+              s('rect', {
+                class: 'bar',
+                x: 170,
+                y: i * rowH + 4,
+                height: rowH - 8,
+                width: Math.max(2, (d.count / max) * 210),
+              }),
+              s('text', { x: 176 + (d.count / max) * 210, y: i * rowH + 16 }, String(d.count)),
+            ])
+            .flat(),
         )
       : h('p', { class: 'muted' }, t('none')),
   );
@@ -518,8 +771,18 @@ function bars(title: string, data: { label: string; count: number }[]) {
 
 async function reportsView(id?: number) {
   const list = await api.get<ReportPage>('/api/v1/reports?limit=30');
-  const schoolSel = h('select', { id: 'r-school' }, schools.map((sc) => h('option', { value: sc.id }, sc.name)));
-  const period = h('input', { id: 'r-period', value: new Date().toISOString().slice(0, 10), pattern: '\\d{4}-(\\d{2}-\\d{2}|W\\d{2}|\\d{2})', required: true, 'aria-describedby': 'r-help' });
+  const schoolSel = h(
+    'select',
+    { id: 'r-school' },
+    schools.map((sc) => h('option', { value: sc.id }, sc.name)),
+  );
+  const period = h('input', {
+    id: 'r-period',
+    value: new Date().toISOString().slice(0, 10),
+    pattern: '\\d{4}-(\\d{2}-\\d{2}|W\\d{2}|\\d{2})',
+    required: true,
+    'aria-describedby': 'r-help',
+  });
   const result = h('p', { role: 'status' });
   const view = h('div');
   clear(
@@ -533,7 +796,10 @@ async function reportsView(id?: number) {
           ev.preventDefault();
           result.textContent = t('generating');
           try {
-            const r = await api.post<Report>('/api/v1/reports', { schoolId: Number(schoolSel.value), period: period.value });
+            const r = await api.post<Report>('/api/v1/reports', {
+              schoolId: Number(schoolSel.value),
+              period: period.value,
+            });
             location.hash = `#/reports/${r.id}`;
           } catch (err) {
             result.className = 'error';
@@ -542,7 +808,13 @@ async function reportsView(id?: number) {
         },
       },
       h('div', { class: 'field' }, h('label', { for: 'r-school' }, t('col.school')), schoolSel),
-      h('div', { class: 'field' }, h('label', { for: 'r-period' }, t('period')), period, h('small', { id: 'r-help', class: 'muted' }, t('periodHelp'))),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'r-period' }, t('period')),
+        period,
+        h('small', { id: 'r-help', class: 'muted' }, t('periodHelp')),
+      ),
       h('button', { type: 'submit', class: 'primary' }, t('generate')),
     ),
     result,
@@ -555,7 +827,21 @@ async function reportsView(id?: number) {
         null,
         h('h3', null, t('stored')),
         list.items.length
-          ? h('ul', null, list.items.map((r) => h('li', null, h('a', { href: `#/reports/${r.id}`, 'aria-current': r.id === id ? 'page' : null }, `${r.periodKey} · ${t(`reportKind.${r.kind}`, { kind: r.kind })} · ${schools.find((x) => x.id === r.schoolId)?.name ?? t('district')}`))))
+          ? h(
+              'ul',
+              null,
+              list.items.map((r) =>
+                h(
+                  'li',
+                  null,
+                  h(
+                    'a',
+                    { href: `#/reports/${r.id}`, 'aria-current': r.id === id ? 'page' : null },
+                    `${r.periodKey} · ${t(`reportKind.${r.kind}`, { kind: r.kind })} · ${schools.find((x) => x.id === r.schoolId)?.name ?? t('district')}`,
+                  ),
+                ),
+              ),
+            )
           : h('p', { class: 'muted' }, t('noReports')),
       ),
     ),
@@ -563,15 +849,22 @@ async function reportsView(id?: number) {
   if (id == null) return;
   const r = await api.get<Report>(`/api/v1/reports/${id}`);
   const d = r.data;
-  const csv = h('button', {
-    type: 'button',
-    onclick: async () => {
-      const text = await api.text(`/api/v1/reports/${id}?format=csv`);
-      const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: `report-${r.periodKey}.csv` });
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  const csv = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        const text = await api.text(`/api/v1/reports/${id}?format=csv`);
+        const a = h('a', {
+          href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })),
+          download: `report-${r.periodKey}.csv`,
+        });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      },
     },
-  }, t('downloadCsv'));
+    t('downloadCsv'),
+  );
   clear(
     view,
     h('h3', { 'data-testid': 'report-title' }, d.title),
@@ -579,13 +872,27 @@ async function reportsView(id?: number) {
       'dl',
       { class: 'kv card' },
       h('dt', null, t('nav.violations')),
-      h('dd', null, `${d.violations.total} (${d.violations.change >= 0 ? '+' : ''}${d.violations.change} ${t('vsPrevious')})`),
+      h(
+        'dd',
+        null,
+        `${d.violations.total} (${d.violations.change >= 0 ? '+' : ''}${d.violations.change} ${t('vsPrevious')})`,
+      ),
       h('dt', null, t('casesClosed')),
-      h('dd', null, `${d.cases.closed} / ${d.cases.opened}${d.cases.rectificationRate != null ? ` (${Math.round(d.cases.rectificationRate * 100)}%)` : ''}`),
+      h(
+        'dd',
+        null,
+        `${d.cases.closed} / ${d.cases.opened}${d.cases.rectificationRate != null ? ` (${Math.round(d.cases.rectificationRate * 100)}%)` : ''}`,
+      ),
       h('dt', null, t('overdue')),
       h('dd', null, String(d.cases.overdue)),
       h('dt', null, t('onTime')),
-      h('dd', null, d.onTime.onTimeRate != null ? `${Math.round(d.onTime.onTimeRate * 100)}% (${d.onTime.onTime}/${d.onTime.arrived})` : '—'),
+      h(
+        'dd',
+        null,
+        d.onTime.onTimeRate != null
+          ? `${Math.round(d.onTime.onTimeRate * 100)}% (${d.onTime.onTime}/${d.onTime.arrived})`
+          : '—',
+      ),
       h('dt', null, t('ridership')),
       h('dd', null, t('ridershipText', { boarded: d.ridership.boarded, trips: d.ridership.trips })),
     ),
@@ -608,7 +915,12 @@ function phoneSetup(d: Device, close: () => void) {
     { class: 'card', 'aria-labelledby': 'phone-setup-title' },
     h('h3', { id: 'phone-setup-title' }, t('phoneSetupFor', { id: d.label ?? d.identifier })),
     h('p', null, t('phoneSetupHelp')),
-    h('img', { class: 'qr', src: encodeQR(qrText, 'data-url', { ecc: 'medium', scale: 6, border: 4 }), alt: t('qrAlt', { id: d.identifier }), 'data-testid': 'device-qr' }),
+    h('img', {
+      class: 'qr',
+      src: encodeQR(qrText, 'data-url', { ecc: 'medium', scale: 6, border: 4 }),
+      alt: t('qrAlt', { id: d.identifier }),
+      'data-testid': 'device-qr',
+    }),
     h(
       'dl',
       { class: 'kv' },
@@ -624,12 +936,22 @@ function phoneSetup(d: Device, close: () => void) {
 }
 
 async function registryView() {
-  const [drivers, devices] = await Promise.all([listAll<Driver>(api, '/api/v1/drivers'), listAll<Device>(api, '/api/v1/devices')]);
+  const [drivers, devices] = await Promise.all([
+    listAll<Driver>(api, '/api/v1/drivers'),
+    listAll<Device>(api, '/api/v1/devices'),
+  ]);
   const editor = h('div', { 'aria-live': 'polite' });
   const schoolName = (id: number) => schools.find((x) => x.id === id)?.name ?? `#${id}`;
 
-  const form = (title: string, fields: [string, string, string, string | number | null][], submit: (values: Record<string, string>) => Promise<void>) => {
-    const inputs = fields.map(([key, _label, type, value]) => [key, h('input', { id: `e-${key}`, name: key, type, value: value ?? '' })] as const);
+  const form = (
+    title: string,
+    fields: [string, string, string, string | number | null][],
+    submit: (values: Record<string, string>) => Promise<void>,
+  ) => {
+    const inputs = fields.map(
+      ([key, _label, type, value]) =>
+        [key, h('input', { id: `e-${key}`, name: key, type, value: value ?? '' })] as const,
+    );
     const msg = h('p', { role: 'status' });
     clear(
       editor,
@@ -650,8 +972,17 @@ async function registryView() {
           },
         },
         h('h3', null, title),
-        h('div', { class: 'form-grid' }, inputs.map(([key, el], i) => h('label', { for: `e-${key}` }, fields[i]![1], el))),
-        h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, t('save')), h('button', { type: 'button', onclick: () => editor.replaceChildren() }, t('cancel'))),
+        h(
+          'div',
+          { class: 'form-grid' },
+          inputs.map(([key, el], i) => h('label', { for: `e-${key}` }, fields[i]![1], el)),
+        ),
+        h(
+          'div',
+          { class: 'row' },
+          h('button', { type: 'submit', class: 'primary' }, t('save')),
+          h('button', { type: 'button', onclick: () => editor.replaceChildren() }, t('cancel')),
+        ),
         msg,
       ),
     );
@@ -660,28 +991,102 @@ async function registryView() {
   const opt = (v: string) => (v === '' ? undefined : v);
 
   const editBus = (b: Bus) =>
-    form(t('editBus', { plate: b.plate }), [['plate', t('col.plate'), 'text', b.plate], ['approvedCapacity', t('capacity'), 'number', b.approvedCapacity], ['signValidUntil', t('signValid'), 'date', b.signValidUntil], ['inspectionValidUntil', t('inspectionValid'), 'date', b.inspectionValidUntil]], async (v) => {
-      const updated = await api.patch<Bus>(`/api/v1/buses/${b.id}`, { plate: v.plate, approvedCapacity: Number(v.approvedCapacity), signValidUntil: opt(v.signValidUntil!), inspectionValidUntil: opt(v.inspectionValidUntil!) });
-      Object.assign(b, updated);
-      renderTables();
-    });
+    form(
+      t('editBus', { plate: b.plate }),
+      [
+        ['plate', t('col.plate'), 'text', b.plate],
+        ['approvedCapacity', t('capacity'), 'number', b.approvedCapacity],
+        ['signValidUntil', t('signValid'), 'date', b.signValidUntil],
+        ['inspectionValidUntil', t('inspectionValid'), 'date', b.inspectionValidUntil],
+      ],
+      async (v) => {
+        const updated = await api.patch<Bus>(`/api/v1/buses/${b.id}`, {
+          plate: v.plate,
+          approvedCapacity: Number(v.approvedCapacity),
+          signValidUntil: opt(v.signValidUntil!),
+          inspectionValidUntil: opt(v.inspectionValidUntil!),
+        });
+        Object.assign(b, updated);
+        renderTables();
+      },
+    );
   const editDriver = (d: Driver) =>
-    form(t('editDriver', { name: d.name }), [['name', t('name'), 'text', d.name], ['phone', t('phone'), 'tel', d.phone], ['licenceValidUntil', t('licenceValid'), 'date', d.licenceValidUntil], ['qualificationCertExpiry', t('certExpiry'), 'date', d.qualificationCertExpiry], ['lastAnnualReview', t('annualReview'), 'date', d.lastAnnualReview]], async (v) => {
-      const updated = await api.patch<Driver>(`/api/v1/drivers/${d.id}`, { name: v.name, phone: opt(v.phone!), licenceValidUntil: opt(v.licenceValidUntil!), qualificationCertExpiry: opt(v.qualificationCertExpiry!), lastAnnualReview: opt(v.lastAnnualReview!) });
-      Object.assign(d, updated);
-      renderTables();
-    });
+    form(
+      t('editDriver', { name: d.name }),
+      [
+        ['name', t('name'), 'text', d.name],
+        ['phone', t('phone'), 'tel', d.phone],
+        ['licenceValidUntil', t('licenceValid'), 'date', d.licenceValidUntil],
+        ['qualificationCertExpiry', t('certExpiry'), 'date', d.qualificationCertExpiry],
+        ['lastAnnualReview', t('annualReview'), 'date', d.lastAnnualReview],
+      ],
+      async (v) => {
+        const updated = await api.patch<Driver>(`/api/v1/drivers/${d.id}`, {
+          name: v.name,
+          phone: opt(v.phone!),
+          licenceValidUntil: opt(v.licenceValidUntil!),
+          qualificationCertExpiry: opt(v.qualificationCertExpiry!),
+          lastAnnualReview: opt(v.lastAnnualReview!),
+        });
+        Object.assign(d, updated);
+        renderTables();
+      },
+    );
 
   const busBody = h('tbody');
   const driverBody = h('tbody');
   const renderTables = () => {
-    busBody.replaceChildren(...buses.map((b) => h('tr', null, h('td', null, b.plate), h('td', null, schoolName(b.schoolId)), h('td', null, b.approvedCapacity), h('td', null, b.signValidUntil ?? '—'), h('td', null, b.inspectionValidUntil ?? '—'), h('td', null, h('button', { type: 'button', onclick: () => editBus(b), 'aria-label': t('editBus', { plate: b.plate }) }, t('edit'))))));
-    driverBody.replaceChildren(...drivers.map((d) => h('tr', null, h('td', null, d.name), h('td', null, schoolName(d.schoolId)), h('td', null, d.licenceValidUntil ?? '—'), h('td', null, d.qualificationCertExpiry ?? '—'), h('td', null, h('button', { type: 'button', onclick: () => editDriver(d), 'aria-label': t('editDriver', { name: d.name }) }, t('edit'))))));
+    busBody.replaceChildren(
+      ...buses.map((b) =>
+        h(
+          'tr',
+          null,
+          h('td', null, b.plate),
+          h('td', null, schoolName(b.schoolId)),
+          h('td', null, b.approvedCapacity),
+          h('td', null, b.signValidUntil ?? '—'),
+          h('td', null, b.inspectionValidUntil ?? '—'),
+          h(
+            'td',
+            null,
+            h(
+              'button',
+              { type: 'button', onclick: () => editBus(b), 'aria-label': t('editBus', { plate: b.plate }) },
+              t('edit'),
+            ),
+          ),
+        ),
+      ),
+    );
+    driverBody.replaceChildren(
+      ...drivers.map((d) =>
+        h(
+          'tr',
+          null,
+          h('td', null, d.name),
+          h('td', null, schoolName(d.schoolId)),
+          h('td', null, d.licenceValidUntil ?? '—'),
+          h('td', null, d.qualificationCertExpiry ?? '—'),
+          h(
+            'td',
+            null,
+            h(
+              'button',
+              { type: 'button', onclick: () => editDriver(d), 'aria-label': t('editDriver', { name: d.name }) },
+              t('edit'),
+            ),
+          ),
+        ),
+      ),
+    );
   };
   renderTables();
 
   const showPhoneSetup = (d: Device) => {
-    clear(editor, phoneSetup(d, () => editor.replaceChildren()));
+    clear(
+      editor,
+      phoneSetup(d, () => editor.replaceChildren()),
+    );
     editor.querySelector('button')?.focus();
   };
   const deviceBody = h(
@@ -695,13 +1100,31 @@ async function registryView() {
         h('td', null, d.protocol),
         h('td', null, plate(d.busId)),
         h('td', null, d.hasSecret ? '✓' : '—'),
-        h('td', null, d.protocol === 'osmand' ? h('button', { type: 'button', onclick: () => showPhoneSetup(d), 'aria-label': t('phoneSetupFor', { id: d.identifier }) }, t('phoneSetup')) : ''),
+        h(
+          'td',
+          null,
+          d.protocol === 'osmand'
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () => showPhoneSetup(d),
+                  'aria-label': t('phoneSetupFor', { id: d.identifier }),
+                },
+                t('phoneSetup'),
+              )
+            : '',
+        ),
       ),
     ),
   );
 
   // Route import: a GeoJSON file (LineString + stop Points) or a GTFS feed (zip) with the route id.
-  const impSchool = h('select', { id: 'i-school' }, schools.map((sc) => h('option', { value: sc.id }, sc.name)));
+  const impSchool = h(
+    'select',
+    { id: 'i-school' },
+    schools.map((sc) => h('option', { value: sc.id }, sc.name)),
+  );
   const impFile = h('input', { id: 'i-file', type: 'file', accept: '.geojson,.json,.zip', required: true });
   const impRoute = h('input', { id: 'i-route', type: 'text', placeholder: 'GTFS route_id' });
   const impName = h('input', { id: 'i-name', type: 'text' });
@@ -725,7 +1148,11 @@ async function registryView() {
             r = await api.send<RouteWithStops>('POST', `/api/v1/routes/import/gtfs?${q}`, file, 'application/zip');
           } else {
             const geojson = JSON.parse(await file.text());
-            r = await api.post<RouteWithStops>('/api/v1/routes/import/geojson', { schoolId: Number(impSchool.value), geojson, ...(impName.value.trim() ? { name: impName.value.trim() } : {}) });
+            r = await api.post<RouteWithStops>('/api/v1/routes/import/geojson', {
+              schoolId: Number(impSchool.value),
+              geojson,
+              ...(impName.value.trim() ? { name: impName.value.trim() } : {}),
+            });
           }
           impMsg.className = 'ok-text';
           impMsg.textContent = t('imported', { name: r.name, stops: r.stops.length });
@@ -736,7 +1163,14 @@ async function registryView() {
       },
     },
     h('h3', null, t('importRoute')),
-    h('div', { class: 'form-grid' }, h('div', { class: 'field' }, h('label', { for: 'i-school' }, t('col.school')), impSchool), h('label', { for: 'i-file' }, t('routeFile'), impFile), h('label', { for: 'i-route' }, t('gtfsRoute'), impRoute), h('label', { for: 'i-name' }, t('name'), impName)),
+    h(
+      'div',
+      { class: 'form-grid' },
+      h('div', { class: 'field' }, h('label', { for: 'i-school' }, t('col.school')), impSchool),
+      h('label', { for: 'i-file' }, t('routeFile'), impFile),
+      h('label', { for: 'i-route' }, t('gtfsRoute'), impRoute),
+      h('label', { for: 'i-name' }, t('name'), impName),
+    ),
     h('button', { type: 'submit', class: 'primary' }, t('import')),
     impMsg,
   );
@@ -745,11 +1179,76 @@ async function registryView() {
     main,
     h('h2', null, t('nav.registry')),
     editor,
-    h('div', { class: 'grid-2' },
-      h('section', null, h('h3', null, t('buses')), h('table', null, h('thead', null, h('tr', null, ...['plate', 'school'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))), h('th', { scope: 'col' }, t('capacity')), h('th', { scope: 'col' }, t('signValid')), h('th', { scope: 'col' }, t('inspectionValid')), h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))))), busBody)),
-      h('section', null, h('h3', null, t('drivers')), h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('col.school')), h('th', { scope: 'col' }, t('licenceValid')), h('th', { scope: 'col' }, t('certExpiry')), h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))))), driverBody)),
+    h(
+      'div',
+      { class: 'grid-2' },
+      h(
+        'section',
+        null,
+        h('h3', null, t('buses')),
+        h(
+          'table',
+          null,
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ...['plate', 'school'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))),
+              h('th', { scope: 'col' }, t('capacity')),
+              h('th', { scope: 'col' }, t('signValid')),
+              h('th', { scope: 'col' }, t('inspectionValid')),
+              h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))),
+            ),
+          ),
+          busBody,
+        ),
+      ),
+      h(
+        'section',
+        null,
+        h('h3', null, t('drivers')),
+        h(
+          'table',
+          null,
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', { scope: 'col' }, t('name')),
+              h('th', { scope: 'col' }, t('col.school')),
+              h('th', { scope: 'col' }, t('licenceValid')),
+              h('th', { scope: 'col' }, t('certExpiry')),
+              h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))),
+            ),
+          ),
+          driverBody,
+        ),
+      ),
     ),
-    h('section', null, h('h3', null, t('devices')), h('table', null, h('thead', null, h('tr', null, ...['device', 'protocol', 'bus', 'secret'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))), h('th', null, h('span', { class: 'visually-hidden' }, t('phoneSetup'))))), deviceBody)),
+    h(
+      'section',
+      null,
+      h('h3', null, t('devices')),
+      h(
+        'table',
+        null,
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ...['device', 'protocol', 'bus', 'secret'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))),
+            h('th', null, h('span', { class: 'visually-hidden' }, t('phoneSetup'))),
+          ),
+        ),
+        deviceBody,
+      ),
+    ),
     importForm,
   );
 }

@@ -156,7 +156,8 @@ export const en: Dict = {
   'col.secret': 'Password',
   phoneSetup: 'Phone setup',
   phoneSetupFor: 'Phone setup for {id}',
-  phoneSetupHelp: 'In Traccar Client, scan this code (or type the settings below). Location accuracy: high; interval: 5 s.',
+  phoneSetupHelp:
+    'In Traccar Client, scan this code (or type the settings below). Location accuracy: high; interval: 5 s.',
   serverUrl: 'Server URL',
   deviceIdentifier: 'Device identifier',
   devicePassword: 'Device password',

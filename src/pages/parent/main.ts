@@ -10,18 +10,40 @@ import { LiveFeed, type LiveMessage, type LiveState } from '../shared/live';
 import { alongM } from '../shared/geo';
 import { type LonLat, MapView } from '../shared/map';
 import { en, zh } from './strings';
-import type { Eta, EtaStop, MyNoticePreferences, MyTrip, MyTrips, Notice, NoticePage, Principal, RouteWithStops, Student, TripPosition } from '../../http/contract';
+import type {
+  Eta,
+  EtaStop,
+  MyNoticePreferences,
+  MyTrip,
+  MyTrips,
+  Notice,
+  NoticePage,
+  Principal,
+  RouteWithStops,
+  Student,
+  TripPosition,
+} from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.parent';
 const NOTICE_CACHE = 'bg.parent.notices';
-
 
 const i18n = new I18n({ en, 'zh-CN': zh }, defaultLang());
 const t = i18n.t;
 const app = $('#app');
 
 function signIn(message?: string) {
-  clear(app, topbar(), h('main', null, signInCard({ title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn'), help: t('signInHelp') }, message)));
+  clear(
+    app,
+    topbar(),
+    h(
+      'main',
+      null,
+      signInCard(
+        { title: t('signInTitle'), label: t('tokenLabel'), button: t('signIn'), help: t('signInHelp') },
+        message,
+      ),
+    ),
+  );
 }
 
 let connEl: HTMLElement | null = null;
@@ -34,7 +56,11 @@ function topbar(title?: string) {
     h('h1', null, title ?? t('title')),
     h('span', { class: 'spacer' }),
     connEl,
-    h('button', { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) }, other === 'en' ? 'English' : '中文'),
+    h(
+      'button',
+      { type: 'button', lang: other, onclick: () => (i18n.set(other), location.reload()) },
+      other === 'en' ? 'English' : '中文',
+    ),
   );
 }
 
@@ -52,14 +78,17 @@ function minutesText(etaMs: number): string {
 function pickTrip(trips: MyTrip[]): MyTrip | undefined {
   const active = trips.find((x) => x.status === 'active');
   if (active) return active;
-  const upcoming = trips.filter((x) => x.status === 'planned').sort((a, b) => Date.parse(a.plannedStartAt) - Date.parse(b.plannedStartAt));
+  const upcoming = trips
+    .filter((x) => x.status === 'planned')
+    .sort((a, b) => Date.parse(a.plannedStartAt) - Date.parse(b.plannedStartAt));
   return upcoming[0] ?? trips[trips.length - 1];
 }
 
 function loadNoticeCache(guardianId: number): { cursor: number; items: Notice[] } {
   try {
     const c = JSON.parse(localStorage.getItem(NOTICE_CACHE) ?? 'null');
-    if (c && c.guardianId === guardianId && Array.isArray(c.items)) return { cursor: Number(c.cursor) || 0, items: c.items };
+    if (c && c.guardianId === guardianId && Array.isArray(c.items))
+      return { cursor: Number(c.cursor) || 0, items: c.items };
   } catch {
     /* no cache */
   }
@@ -105,15 +134,33 @@ function childTabs(children: { id: number; name: string }[], currentId?: number)
   return h(
     'nav',
     { class: 'child-tabs', 'aria-label': t('children') },
-    children.map((c) => h('a', { href: `/parent?student=${c.id}`, 'aria-current': c.id === currentId ? 'page' : null }, c.name)),
+    children.map((c) =>
+      h('a', { href: `/parent?student=${c.id}`, 'aria-current': c.id === currentId ? 'page' : null }, c.name),
+    ),
   );
 }
 
 function fatal(message: string, children?: { id: number; name: string }[]) {
-  clear(app, topbar(), h('main', null, h('p', { class: 'error', role: 'alert', 'data-testid': 'fatal' }, message), children?.length ? childTabs(children) : null));
+  clear(
+    app,
+    topbar(),
+    h(
+      'main',
+      null,
+      h('p', { class: 'error', role: 'alert', 'data-testid': 'fatal' }, message),
+      children?.length ? childTabs(children) : null,
+    ),
+  );
 }
 
-async function showChild(api: Api, guardianId: number, child: { id: number; name: string }, children: { id: number; name: string }[], trips: MyTrip[], prefs: { approachMinutes?: number; approachMetres?: number }) {
+async function showChild(
+  api: Api,
+  guardianId: number,
+  child: { id: number; name: string },
+  children: { id: number; name: string }[],
+  trips: MyTrip[],
+  prefs: { approachMinutes?: number; approachMetres?: number },
+) {
   const mine = trips.filter((x) => x.riders.some((r) => r.studentId === child.id));
   i18n.timeZone = trips[0]?.timeZone;
   const trip = pickTrip(mine);
@@ -137,14 +184,42 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'bus-title' },
-        h('h2', { id: 'bus-title' }, trip ? t('busOf', { plate: trip.busPlate, route: trip.routeName }) : t('noTripToday')),
+        h(
+          'h2',
+          { id: 'bus-title' },
+          trip ? t('busOf', { plate: trip.busPlate, route: trip.routeName }) : t('noTripToday'),
+        ),
         statusEl,
         etaEl,
         etaDetail,
       ),
-      trip ? h('section', { 'aria-labelledby': 'map-title' }, h('h2', { id: 'map-title', class: 'visually-hidden' }, t('mapLabel')), map.el, lastSeen) : null,
-      mine.length > 1 ? h('p', { class: 'muted' }, t('otherTrips', { list: mine.filter((x) => x !== trip).map((x) => `${x.routeName} ${i18n.time(x.plannedStartAt)}`).join(', ') })) : null,
-      h('section', { class: 'card', 'aria-labelledby': 'notices-title' }, h('h2', { id: 'notices-title' }, t('notices')), noticeList),
+      trip
+        ? h(
+            'section',
+            { 'aria-labelledby': 'map-title' },
+            h('h2', { id: 'map-title', class: 'visually-hidden' }, t('mapLabel')),
+            map.el,
+            lastSeen,
+          )
+        : null,
+      mine.length > 1
+        ? h(
+            'p',
+            { class: 'muted' },
+            t('otherTrips', {
+              list: mine
+                .filter((x) => x !== trip)
+                .map((x) => `${x.routeName} ${i18n.time(x.plannedStartAt)}`)
+                .join(', '),
+            }),
+          )
+        : null,
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'notices-title' },
+        h('h2', { id: 'notices-title' }, t('notices')),
+        noticeList,
+      ),
       prefsForm(api, prefs),
     ),
   );
@@ -200,7 +275,13 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
   let etaSource = 'timetable';
   const renderStatus = () => {
     statusEl.textContent =
-      status === 'active' ? t('status.active') : status === 'completed' ? t('status.completed') : status === 'cancelled' ? t('status.cancelled') : t('status.planned', { time: i18n.time(trip.plannedStartAt) });
+      status === 'active'
+        ? t('status.active')
+        : status === 'completed'
+          ? t('status.completed')
+          : status === 'cancelled'
+            ? t('status.cancelled')
+            : t('status.planned', { time: i18n.time(trip.plannedStartAt) });
     if (status === 'completed' || status === 'cancelled') {
       etaEl.textContent = '—';
       etaDetail.textContent = '';
@@ -250,19 +331,32 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
         passed = true;
         atMyStop = false;
       }
-    } else if (event === 'stop.arrived' && stopOrder.indexOf(id) > stopOrder.indexOf(mine) && stopOrder.indexOf(mine) >= 0) {
+    } else if (
+      event === 'stop.arrived' &&
+      stopOrder.indexOf(id) > stopOrder.indexOf(mine) &&
+      stopOrder.indexOf(mine) >= 0
+    ) {
       passed = true;
       atMyStop = false;
     }
   };
 
-  const setBus = (p: { lat: number; lon: number; headingDeg?: number | null; timeMs: number; speedKph?: number | null }) => {
+  const setBus = (p: {
+    lat: number;
+    lon: number;
+    headingDeg?: number | null;
+    timeMs: number;
+    speedKph?: number | null;
+  }) => {
     map.setBus({ id: trip.busId, lat: p.lat, lon: p.lon, headingDeg: p.headingDeg, label: trip.busPlate });
     map.el.setAttribute('data-bus-lat', String(p.lat));
     map.el.setAttribute('data-bus-lon', String(p.lon));
     if (routeLine.length > 1) busAlongM = alongM(routeLine, p.lat, p.lon);
     renderStatus();
-    lastSeen.textContent = t('seenAt', { time: i18n.time(p.timeMs), speed: p.speedKph != null ? Math.round(p.speedKph) : '—' });
+    lastSeen.textContent = t('seenAt', {
+      time: i18n.time(p.timeMs),
+      speed: p.speedKph != null ? Math.round(p.speedKph) : '—',
+    });
   };
 
   const [route, pos, etaNow] = await Promise.all([
@@ -275,7 +369,9 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
   const myStop = route.stops.find((st) => st.id === stopId);
   if (myStop) stopAlongM = alongM(routeLine, myStop.lat, myStop.lon);
   map.setRoute(route.path.coordinates);
-  map.setStops(route.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name, highlight: st.id === stopId })));
+  map.setStops(
+    route.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name, highlight: st.id === stopId })),
+  );
   if (pos.position) setBus(pos.position);
   else lastSeen.textContent = t('noPosition');
   if (etaNow) applyEta(etaNow);
@@ -295,7 +391,8 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
       } else if (m.type === 'trip') {
         if (m.data.event === 'trip.started') status = 'active';
         if (m.data.event === 'trip.ended') status = 'completed';
-        if (typeof m.data.event === 'string' && m.data.event.startsWith('stop.') && m.data.stopId != null) onStopEvent(m.data.event, String(m.data.stopId));
+        if (typeof m.data.event === 'string' && m.data.event.startsWith('stop.') && m.data.stopId != null)
+          onStopEvent(m.data.event, String(m.data.stopId));
         renderStatus();
       }
     },
@@ -306,10 +403,32 @@ async function showChild(api: Api, guardianId: number, child: { id: number; name
 
 function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?: number }) {
   const byMetres = prefs.approachMetres != null && prefs.approachMinutes == null;
-  const minutesRadio = h('input', { type: 'radio', name: 'mode', value: 'minutes', id: 'mode-min', checked: !byMetres });
+  const minutesRadio = h('input', {
+    type: 'radio',
+    name: 'mode',
+    value: 'minutes',
+    id: 'mode-min',
+    checked: !byMetres,
+  });
   const metresRadio = h('input', { type: 'radio', name: 'mode', value: 'metres', id: 'mode-m', checked: byMetres });
-  const minutes = h('input', { type: 'number', id: 'pref-min', min: 1, max: 60, step: 1, value: prefs.approachMinutes ?? 5, inputmode: 'numeric' });
-  const metres = h('input', { type: 'number', id: 'pref-m', min: 50, max: 20000, step: 50, value: prefs.approachMetres ?? 500, inputmode: 'numeric' });
+  const minutes = h('input', {
+    type: 'number',
+    id: 'pref-min',
+    min: 1,
+    max: 60,
+    step: 1,
+    value: prefs.approachMinutes ?? 5,
+    inputmode: 'numeric',
+  });
+  const metres = h('input', {
+    type: 'number',
+    id: 'pref-m',
+    min: 50,
+    max: 20000,
+    step: 50,
+    value: prefs.approachMetres ?? 500,
+    inputmode: 'numeric',
+  });
   const result = h('p', { role: 'status', 'data-testid': 'prefs-result' });
   const save = h('button', { type: 'submit', class: 'primary' }, t('save'));
   return h(
@@ -322,7 +441,9 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
         'data-testid': 'prefs',
         onsubmit: async (ev: Event) => {
           ev.preventDefault();
-          const body = metresRadio.checked ? { approachMetres: Number(metres.value) } : { approachMinutes: Number(minutes.value) };
+          const body = metresRadio.checked
+            ? { approachMetres: Number(metres.value) }
+            : { approachMinutes: Number(minutes.value) };
           save.disabled = true;
           result.className = '';
           result.textContent = t('saving');
@@ -332,7 +453,10 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
             result.textContent = t('saved');
           } catch (err) {
             result.className = 'error';
-            result.textContent = err instanceof ApiError && err.status === 400 ? t('prefsInvalid') : t('saveFailed', { why: (err as Error).message });
+            result.textContent =
+              err instanceof ApiError && err.status === 400
+                ? t('prefsInvalid')
+                : t('saveFailed', { why: (err as Error).message });
           } finally {
             save.disabled = false;
           }
@@ -342,7 +466,15 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
         'fieldset',
         null,
         h('legend', null, t('prefsLegend')),
-        h('p', null, h('label', { for: 'mode-min' }, minutesRadio, t('prefsMinutes')), ' ', minutes, ' ', t('minutesUnit')),
+        h(
+          'p',
+          null,
+          h('label', { for: 'mode-min' }, minutesRadio, t('prefsMinutes')),
+          ' ',
+          minutes,
+          ' ',
+          t('minutesUnit'),
+        ),
         h('p', null, h('label', { for: 'mode-m' }, metresRadio, t('prefsMetres')), ' ', metres, ' ', t('metresUnit')),
       ),
       save,
@@ -353,5 +485,9 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
 
 start().catch((err) => {
   console.warn(err);
-  fatal(err instanceof ApiError && err.network ? t('offline') : t('loadFailed', { why: err instanceof Error ? err.message : String(err) }));
+  fatal(
+    err instanceof ApiError && err.network
+      ? t('offline')
+      : t('loadFailed', { why: err instanceof Error ? err.message : String(err) }),
+  );
 });

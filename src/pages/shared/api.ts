@@ -81,11 +81,20 @@ export function makeApi(token: string, onUnauthorized?: () => void): Api {
     }
     return res;
   }
-  const json = async <T>(res: Response): Promise<T> => (res.status === 204 ? (undefined as T) : ((await res.json()) as T));
+  const json = async <T>(res: Response): Promise<T> =>
+    res.status === 204 ? (undefined as T) : ((await res.json()) as T);
   return {
     token,
     get: async (path) => json(await request('GET', path)),
-    post: async (path, body) => json(await request('POST', path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json')),
+    post: async (path, body) =>
+      json(
+        await request(
+          'POST',
+          path,
+          body === undefined ? undefined : JSON.stringify(body),
+          body === undefined ? undefined : 'application/json',
+        ),
+      ),
     patch: async (path, body) => json(await request('PATCH', path, JSON.stringify(body), 'application/json')),
     send: async (method, path, body, contentType) => json(await request(method, path, body, contentType)),
     text: async (path) => (await request('GET', path)).text(),
@@ -98,7 +107,9 @@ export async function listAll<T>(api: Api, path: string, maxPages = 20): Promise
   let cursor: number | null = null;
   for (let i = 0; i < maxPages; i++) {
     const sep = path.includes('?') ? '&' : '?';
-    const page: { items: T[]; nextCursor: number | null } = await api.get(`${path}${sep}limit=500${cursor != null ? `&cursor=${cursor}` : ''}`);
+    const page: { items: T[]; nextCursor: number | null } = await api.get(
+      `${path}${sep}limit=500${cursor != null ? `&cursor=${cursor}` : ''}`,
+    );
     out.push(...page.items);
     if (page.nextCursor == null) break;
     cursor = page.nextCursor;

@@ -53,6 +53,12 @@ export class I18n {
     return new Date(ms).toLocaleTimeString(this.lang, { hour: '2-digit', minute: '2-digit', timeZone: this.timeZone });
   }
   dateTime(ms: number | string | Date): string {
-    return new Date(ms).toLocaleString(this.lang, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: this.timeZone });
+    return new Date(ms).toLocaleString(this.lang, {
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: this.timeZone,
+    });
   }
 }

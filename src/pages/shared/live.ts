@@ -78,7 +78,8 @@ export class LiveFeed {
       if (m.type === 'authenticated') {
         this.retryMs = 1000;
         this.setState('live');
-        for (const [topic, lastSeq] of this.topics) this.send(lastSeq === undefined ? { type: 'subscribe', topic } : { type: 'subscribe', topic, lastSeq });
+        for (const [topic, lastSeq] of this.topics)
+          this.send(lastSeq === undefined ? { type: 'subscribe', topic } : { type: 'subscribe', topic, lastSeq });
         return;
       }
       if (m.type === 'error') {

@@ -55,7 +55,11 @@ export class MapView {
   constructor(label: string, opts: { zoomLabels?: { in: string; out: string; fit: string } } = {}) {
     const z = opts.zoomLabels ?? { in: 'Zoom in', out: 'Zoom out', fit: 'Show all' };
     this.layers = { tiles: s('g'), route: s('g'), track: s('g'), stops: s('g'), buses: s('g') };
-    this.svg = s('svg', { class: 'map-svg', role: 'img', 'aria-label': label, focusable: 'false' }, ...Object.values(this.layers));
+    this.svg = s(
+      'svg',
+      { class: 'map-svg', role: 'img', 'aria-label': label, focusable: 'false' },
+      ...Object.values(this.layers),
+    );
     const attribution = this.tileUrl ? metaContent('bg-tile-attribution') : undefined;
     this.el = h(
       'div',
@@ -71,10 +75,14 @@ export class MapView {
       attribution ? h('div', { class: 'map-attribution' }, attribution) : null,
     );
     this.el.addEventListener('keydown', (ev) => this.onKey(ev));
-    this.el.addEventListener('wheel', (ev) => {
-      ev.preventDefault();
-      this.zoomBy(ev.deltaY < 0 ? 0.5 : -0.5);
-    }, { passive: false });
+    this.el.addEventListener(
+      'wheel',
+      (ev) => {
+        ev.preventDefault();
+        this.zoomBy(ev.deltaY < 0 ? 0.5 : -0.5);
+      },
+      { passive: false },
+    );
     let drag: { x: number; y: number; c: [number, number] } | null = null;
     this.svg.addEventListener('pointerdown', (ev) => {
       drag = { x: ev.clientX, y: ev.clientY, c: [...this.center] as [number, number] };
@@ -162,7 +170,12 @@ export class MapView {
 
   private onKey(ev: KeyboardEvent) {
     const step = 80 / this.scale();
-    const moves: Record<string, [number, number]> = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+    };
     if (moves[ev.key]) {
       this.center = [this.center[0] + moves[ev.key]![0], this.center[1] + moves[ev.key]![1]];
       this.userMoved = true;
@@ -190,7 +203,14 @@ export class MapView {
   }
 
   private path(coords: LonLat[]): string {
-    return coords.map(([lon, lat], i) => `${i ? 'L' : 'M'}${this.xy(lon, lat).map((v) => v.toFixed(1)).join(' ')}`).join('');
+    return coords
+      .map(
+        ([lon, lat], i) =>
+          `${i ? 'L' : 'M'}${this.xy(lon, lat)
+            .map((v) => v.toFixed(1))
+            .join(' ')}`,
+      )
+      .join('');
   }
 
   render() {
@@ -200,12 +220,25 @@ export class MapView {
     }
     this.svg.setAttribute('viewBox', `0 0 ${this.width} ${this.height}`);
     this.renderTiles();
-    this.layers.route.replaceChildren(...(this.route.length > 1 ? [s('path', { class: 'map-route-casing', d: this.path(this.route) }), s('path', { class: 'map-route', d: this.path(this.route) })] : []));
+    this.layers.route.replaceChildren(
+      ...(this.route.length > 1
+        ? [
+            s('path', { class: 'map-route-casing', d: this.path(this.route) }),
+            s('path', { class: 'map-route', d: this.path(this.route) }),
+          ]
+        : []),
+    );
     const tr = this.track;
     const trackEls: SVGElement[] = [];
     if (tr && tr.coords.length > 1) {
       trackEls.push(s('path', { class: 'map-track', d: this.path(tr.coords) }));
-      if (tr.highlight) trackEls.push(s('path', { class: 'map-track-episode', d: this.path(tr.coords.slice(tr.highlight[0], tr.highlight[1] + 1)) }));
+      if (tr.highlight)
+        trackEls.push(
+          s('path', {
+            class: 'map-track-episode',
+            d: this.path(tr.coords.slice(tr.highlight[0], tr.highlight[1] + 1)),
+          }),
+        );
     }
     this.layers.track.replaceChildren(...trackEls);
     this.layers.stops.replaceChildren(
@@ -213,7 +246,10 @@ export class MapView {
         const [x, y] = this.xy(st.lon, st.lat);
         return s(
           'g',
-          { class: `map-stop${st.highlight ? ' is-mine' : ''}${st.passed ? ' is-passed' : ''}`, transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})` },
+          {
+            class: `map-stop${st.highlight ? ' is-mine' : ''}${st.passed ? ' is-passed' : ''}`,
+            transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
+          },
           s('title', null, st.name),
           s('circle', { r: st.highlight ? 9 : 5 }),
           st.highlight || this.zoom > 14 ? s('text', { x: 12, y: 4 }, st.name) : null,
@@ -225,9 +261,19 @@ export class MapView {
         const [x, y] = this.xy(b.lon, b.lat);
         return s(
           'g',
-          { class: `map-bus tone-${b.tone ?? 'ok'}`, transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`, 'data-bus': String(b.id) },
+          {
+            class: `map-bus tone-${b.tone ?? 'ok'}`,
+            transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
+            'data-bus': String(b.id),
+          },
           s('title', null, b.label),
-          b.headingDeg != null ? s('path', { class: 'map-bus-heading', d: 'M0 -20 L6 -10 L-6 -10 Z', transform: `rotate(${b.headingDeg})` }) : null,
+          b.headingDeg != null
+            ? s('path', {
+                class: 'map-bus-heading',
+                d: 'M0 -20 L6 -10 L-6 -10 Z',
+                transform: `rotate(${b.headingDeg})`,
+              })
+            : null,
           s('circle', { r: 11 }),
           s('rect', { class: 'map-bus-icon', x: -5, y: -4, width: 10, height: 7, rx: 1.5 }),
           s('text', { class: 'map-bus-label', x: 15, y: -10 }, b.label),
@@ -252,8 +298,20 @@ export class MapView {
     for (let ty = y0; ty <= y1; ty++)
       for (let tx = x0; tx <= x1; tx++) {
         const wrapped = ((tx % n) + n) % n;
-        const href = this.tileUrl.replace('{z}', String(z)).replace('{x}', String(wrapped)).replace('{y}', String(ty)).replace('{s}', 'a');
-        imgs.push(s('image', { href, x: ((tx / n - left) * sc).toFixed(1), y: ((ty / n - top) * sc).toFixed(1), width: size + 0.5, height: size + 0.5 }));
+        const href = this.tileUrl
+          .replace('{z}', String(z))
+          .replace('{x}', String(wrapped))
+          .replace('{y}', String(ty))
+          .replace('{s}', 'a');
+        imgs.push(
+          s('image', {
+            href,
+            x: ((tx / n - left) * sc).toFixed(1),
+            y: ((ty / n - top) * sc).toFixed(1),
+            width: size + 0.5,
+            height: size + 0.5,
+          }),
+        );
       }
     this.layers.tiles.replaceChildren(...imgs);
   }

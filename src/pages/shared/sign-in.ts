@@ -12,7 +12,14 @@ export interface SignInText {
 }
 
 export function signInCard(text: SignInText, message?: string): HTMLElement {
-  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': text.help ? 'token-help' : undefined });
+  const input = h('input', {
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    'aria-describedby': text.help ? 'token-help' : undefined,
+  });
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'signin-title' },

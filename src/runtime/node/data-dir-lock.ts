@@ -98,7 +98,12 @@ function createExclusive(path: string, text: string): boolean {
 /** Takes the data directory's lock, or throws DataDirLockedError naming the running owner. */
 export function lockDataDir(dir: string): DataDirLock {
   const path = join(dir, LOCK_FILE);
-  const owner: LockOwner = { pid: process.pid, host: hostname(), procStart: procStart(process.pid), startedAt: new Date().toISOString() };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    procStart: procStart(process.pid),
+    startedAt: new Date().toISOString(),
+  };
   const text = JSON.stringify(owner) + '\n';
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(path, text)) return held(path, owner, text);
@@ -128,7 +133,10 @@ function takeOver(path: string, stale: LockOwner | undefined): void {
   }
   try {
     const now = readOwner(path);
-    const same = stale === undefined ? now === undefined : now !== undefined && now.pid === stale.pid && now.startedAt === stale.startedAt;
+    const same =
+      stale === undefined
+        ? now === undefined
+        : now !== undefined && now.pid === stale.pid && now.startedAt === stale.startedAt;
     if (same) rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });

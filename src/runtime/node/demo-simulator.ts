@@ -13,7 +13,12 @@ export interface DemoTargets {
 
 export function startDemoSimulator(targets: DemoTargets, log: Logger): { stop(): void } {
   let stopped = false;
-  const env = { PORT: String(targets.http), JT808_PORT: String(targets.jt808), OSMAND_PORT: String(targets.osmand), DATA_DIR: targets.dataDir };
+  const env = {
+    PORT: String(targets.http),
+    JT808_PORT: String(targets.jt808),
+    OSMAND_PORT: String(targets.osmand),
+    DATA_DIR: targets.dataDir,
+  };
   const loop = async () => {
     // Let the servers finish binding before the first device connects.
     await new Promise((r) => setTimeout(r, 1000));

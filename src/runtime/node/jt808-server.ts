@@ -79,7 +79,11 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
     if (!gate.admit(address)) {
       stats.connectionsRefused++;
       ingest.countRejected('jt808', 'connection_limit');
-      log.warn('jt808 connection refused: limit', { remote: address, open: connections.size, fromAddress: gate.fromAddress(address) });
+      log.warn('jt808 connection refused: limit', {
+        remote: address,
+        open: connections.size,
+        fromAddress: gate.fromAddress(address),
+      });
       socket.on('error', () => {});
       socket.destroy();
       return;

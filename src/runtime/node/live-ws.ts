@@ -29,19 +29,26 @@ export interface LiveAttachment {
 
 function reject(socket: Duplex, status: number, code: string, message: string) {
   const body = JSON.stringify({ error: { code, message, requestId: 'live' } });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function attachLive(server: Server, live: LiveService, opts: AttachLiveOptions = {}): LiveAttachment {
   const path = opts.path ?? LIVE_PATH;
   const closeTimeoutMs = opts.closeTimeoutMs ?? 2000;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? 16 * 1024, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxPayloadBytes ?? 16 * 1024,
+    perMessageDeflate: false,
+  });
   const alive = new WeakMap<WebSocket, boolean>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
-      if (server.listenerCount('upgrade') === 1) reject(socket, 404, 'not_found', `No WebSocket endpoint at ${url.pathname}`);
+      if (server.listenerCount('upgrade') === 1)
+        reject(socket, 404, 'not_found', `No WebSocket endpoint at ${url.pathname}`);
       return;
     }
     socket.on('error', () => socket.destroy());
@@ -53,7 +60,8 @@ export function attachLive(server: Server, live: LiveService, opts: AttachLiveOp
     if (!header) return accept();
     if (!match) return reject(socket, 401, 'unauthorized', 'A valid bearer token is required');
     live.authenticate(match[1]!).then(
-      (principal) => (principal ? accept(principal) : reject(socket, 401, 'unauthorized', 'Token is unknown, expired or revoked')),
+      (principal) =>
+        principal ? accept(principal) : reject(socket, 401, 'unauthorized', 'Token is unknown, expired or revoked'),
       () => reject(socket, 503, 'unavailable', 'Authentication is unavailable'),
     );
   };
@@ -76,7 +84,8 @@ export function attachLive(server: Server, live: LiveService, opts: AttachLiveOp
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
       alive.set(ws, true);
-      if (isBinary) return conn.sendControl({ type: 'error', status: 400, code: 'bad_request', message: 'Text frames only' });
+      if (isBinary)
+        return conn.sendControl({ type: 'error', status: 400, code: 'bad_request', message: 'Text frames only' });
       conn.receive(data.toString());
     });
     ws.on('close', () => {

@@ -9,7 +9,10 @@ import { osmandHandler } from '../../http/resources/telemetry';
 export function createOsmandApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use('*', requestIdMiddleware());
-  app.use('*', bodyLimits(() => BODY_LIMITS.osmandBytes));
+  app.use(
+    '*',
+    bodyLimits(() => BODY_LIMITS.osmandBytes),
+  );
   // The same envelope as the main port: 503 + Retry-After while storage is down, never a bare 500.
   app.onError(errorResponse(deps));
   app.all('*', osmandHandler(deps));

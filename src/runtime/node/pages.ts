@@ -11,7 +11,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../http/context';
-import { iconSvg, type PageName, pageCsp, pageHtml, pageNames, type PagesConfig, pageSecurityHeaders } from '../../pages/shell';
+import {
+  iconSvg,
+  type PageName,
+  pageCsp,
+  pageHtml,
+  pageNames,
+  type PagesConfig,
+  pageSecurityHeaders,
+} from '../../pages/shell';
 
 export interface Asset {
   body: Uint8Array;
@@ -71,7 +79,8 @@ export async function buildPageAssets(opts: { minify?: boolean; sourcemap?: bool
     legalComments: 'none',
   });
   const files = new Map<string, Asset>();
-  for (const f of result.outputFiles) files.set(relative(outdir, f.path).split('\\').join('/'), asset(relative(outdir, f.path), f.contents));
+  for (const f of result.outputFiles)
+    files.set(relative(outdir, f.path).split('\\').join('/'), asset(relative(outdir, f.path), f.contents));
   const entries: Record<string, string> = {};
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
@@ -89,7 +98,8 @@ export function readBuiltAssets(dir = pagesDistDir): PageAssets | undefined {
   if (!existsSync(manifest)) return undefined;
   const entries = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>;
   const files = new Map<string, Asset>();
-  for (const name of readdirSync(dir)) if (name !== 'manifest.json') files.set(name, asset(name, readFileSync(join(dir, name))));
+  for (const name of readdirSync(dir))
+    if (name !== 'manifest.json') files.set(name, asset(name, readFileSync(join(dir, name))));
   return { files, entries };
 }
 
@@ -100,14 +110,20 @@ export async function loadPageAssets(): Promise<PageAssets> {
   } catch (err) {
     const built = readBuiltAssets();
     if (built) return built;
-    throw new Error(`The web pages could not be built (${err instanceof Error ? err.message : String(err)}) and dist/pages has no build`, { cause: err });
+    throw new Error(
+      `The web pages could not be built (${err instanceof Error ? err.message : String(err)}) and dist/pages has no build`,
+      { cause: err },
+    );
   }
 }
 
 /** Serves the pages and their assets on the app (call after createApp; the API routes stay as they are). */
 export function registerPages(app: Hono<AppEnv>, assets: PageAssets, config: PagesConfig = {}) {
   const html = new Map<PageName, string>(
-    pageNames.map((p) => [p, pageHtml(p, { script: assets.entries[`${p}.js`]!, style: assets.entries['app.css']! }, config)]),
+    pageNames.map((p) => [
+      p,
+      pageHtml(p, { script: assets.entries[`${p}.js`]!, style: assets.entries['app.css']! }, config),
+    ]),
   );
   for (const page of pageNames) {
     app.get(`/${page}`, (c) => {

@@ -8,7 +8,9 @@ export class PortInUseError extends Error {
     readonly port: number,
     readonly host: string,
   ) {
-    super(`${variable} ${port} on ${host} is already in use (another busguard, or another service); choose a free port`);
+    super(
+      `${variable} ${port} on ${host} is already in use (another busguard, or another service); choose a free port`,
+    );
     this.name = 'PortInUseError';
   }
 }

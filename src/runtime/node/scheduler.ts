@@ -22,9 +22,15 @@ export interface Scheduler {
 }
 
 /** The (entry, zone) pairs to schedule: per-school jobs in every zone, global jobs in the default zone. */
-export function plannedTasks(table: readonly ScheduleEntry[], zones: string[], defaultZone: string): { entry: ScheduleEntry; timeZone: string }[] {
+export function plannedTasks(
+  table: readonly ScheduleEntry[],
+  zones: string[],
+  defaultZone: string,
+): { entry: ScheduleEntry; timeZone: string }[] {
   const all = [...new Set([defaultZone, ...zones])].sort();
-  return table.flatMap((entry) => (entry.scope === 'global' ? [{ entry, timeZone: defaultZone }] : all.map((timeZone) => ({ entry, timeZone }))));
+  return table.flatMap((entry) =>
+    entry.scope === 'global' ? [{ entry, timeZone: defaultZone }] : all.map((timeZone) => ({ entry, timeZone })),
+  );
 }
 
 export function startScheduler(deps: SchedulerDeps): Scheduler {
@@ -51,8 +57,13 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     }
   };
 
-  const ready = sync().catch((err) => deps.log.error('scheduler could not load school time zones', { error: String(err) }));
-  const refresh = setInterval(() => void sync().catch((err) => deps.log.warn('scheduler zone refresh failed', { error: String(err) })), deps.zoneRefreshMs ?? 600_000);
+  const ready = sync().catch((err) =>
+    deps.log.error('scheduler could not load school time zones', { error: String(err) }),
+  );
+  const refresh = setInterval(
+    () => void sync().catch((err) => deps.log.warn('scheduler zone refresh failed', { error: String(err) })),
+    deps.zoneRefreshMs ?? 600_000,
+  );
   refresh.unref();
 
   return {

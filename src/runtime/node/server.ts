@@ -29,7 +29,8 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
   const admin = await ensureAdmin(database.db, config.adminToken);
-  if (admin.revokedTokenIds.length) log.warn('ADMIN_TOKEN changed: the previous admin token is revoked', { tokenIds: admin.revokedTokenIds });
+  if (admin.revokedTokenIds.length)
+    log.warn('ADMIN_TOKEN changed: the previous admin token is revoked', { tokenIds: admin.revokedTokenIds });
   if (admin.createdToken) {
     console.log(`\n  Admin token (shown once, store it): ${admin.createdToken}\n`);
   }
@@ -106,7 +107,11 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
 }
 
 /** The port a server listens on (the configured one may be 0: any free port). */
-async function boundPort(server: { address(): unknown; listening?: boolean; once(event: 'listening', cb: () => void): unknown }): Promise<number> {
+async function boundPort(server: {
+  address(): unknown;
+  listening?: boolean;
+  once(event: 'listening', cb: () => void): unknown;
+}): Promise<number> {
   if (!server.listening) await new Promise<void>((resolve) => server.once('listening', resolve));
   return (server.address() as AddressInfo).port;
 }

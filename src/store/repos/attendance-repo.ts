@@ -2,7 +2,19 @@
 // counts, rider assignments, the minor wrong-bus/wrong-stop violations, and the end-of-trip sweep.
 import { and, asc, desc, eq, gt, inArray, isNull, lte, max, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
-import { boardingRecords, buses, routes, schools, stopEvents, stops, students, studentStops, trips, tripSweeps, violations } from '../schema';
+import {
+  boardingRecords,
+  buses,
+  routes,
+  schools,
+  stopEvents,
+  stops,
+  students,
+  studentStops,
+  trips,
+  tripSweeps,
+  violations,
+} from '../schema';
 
 export type TripRow = typeof trips.$inferSelect;
 export type BoardingRow = typeof boardingRecords.$inferSelect;
@@ -20,7 +32,14 @@ export interface TripForAttendance {
 
 export async function tripForAttendance(db: DbOrTx, tripId: number): Promise<TripForAttendance | undefined> {
   const [row] = await db
-    .select({ trip: trips, timeZone: schools.timeZone, approvedCapacity: buses.approvedCapacity, plate: buses.plate, routePeriod: routes.period, schoolRuleOverrides: schools.ruleOverrides })
+    .select({
+      trip: trips,
+      timeZone: schools.timeZone,
+      approvedCapacity: buses.approvedCapacity,
+      plate: buses.plate,
+      routePeriod: routes.period,
+      schoolRuleOverrides: schools.ruleOverrides,
+    })
     .from(trips)
     .innerJoin(schools, eq(schools.id, trips.schoolId))
     .innerJoin(buses, eq(buses.id, trips.busId))
@@ -47,12 +66,18 @@ export async function routeStops(db: DbOrTx, routeId: number): Promise<StopRow[]
 
 export async function schoolStudentsByIds(db: DbOrTx, schoolId: number, ids: number[]) {
   if (!ids.length) return [];
-  return db.select({ id: students.id, name: students.name, cardId: students.cardId }).from(students).where(and(eq(students.schoolId, schoolId), inArray(students.id, ids)));
+  return db
+    .select({ id: students.id, name: students.name, cardId: students.cardId })
+    .from(students)
+    .where(and(eq(students.schoolId, schoolId), inArray(students.id, ids)));
 }
 
 export async function schoolStudentsByCards(db: DbOrTx, schoolId: number, cardIds: string[]) {
   if (!cardIds.length) return [];
-  return db.select({ id: students.id, name: students.name, cardId: students.cardId }).from(students).where(and(eq(students.schoolId, schoolId), inArray(students.cardId, cardIds)));
+  return db
+    .select({ id: students.id, name: students.name, cardId: students.cardId })
+    .from(students)
+    .where(and(eq(students.schoolId, schoolId), inArray(students.cardId, cardIds)));
 }
 
 /** The stop each student uses on the route (students without a row are not assigned to it). */
@@ -70,12 +95,20 @@ export type NewBoardingRecord = Omit<typeof boardingRecords.$inferInsert, 'id' |
 /** Inserts the records not yet known for the trip; returns the client ids actually inserted. */
 export async function insertBoardingRecords(db: DbOrTx, rows: NewBoardingRecord[]): Promise<Set<string>> {
   if (!rows.length) return new Set();
-  const inserted = await db.insert(boardingRecords).values(rows).onConflictDoNothing({ target: [boardingRecords.tripId, boardingRecords.clientId] }).returning({ clientId: boardingRecords.clientId });
+  const inserted = await db
+    .insert(boardingRecords)
+    .values(rows)
+    .onConflictDoNothing({ target: [boardingRecords.tripId, boardingRecords.clientId] })
+    .returning({ clientId: boardingRecords.clientId });
   return new Set(inserted.map((r) => r.clientId));
 }
 
 export async function listBoardingRecords(db: DbOrTx, tripId: number): Promise<BoardingRow[]> {
-  return db.select().from(boardingRecords).where(eq(boardingRecords.tripId, tripId)).orderBy(asc(boardingRecords.recordedAt), asc(boardingRecords.clientId));
+  return db
+    .select()
+    .from(boardingRecords)
+    .where(eq(boardingRecords.tripId, tripId))
+    .orderBy(asc(boardingRecords.recordedAt), asc(boardingRecords.clientId));
 }
 
 export interface BoardingTotals {
@@ -139,17 +172,28 @@ export async function raiseManualViolation(db: DbOrTx, v: ManualViolation): Prom
     .onConflictDoNothing({ target: violations.episodeKey })
     .returning({ id: violations.id });
   if (row) return { id: row.id, created: true };
-  const [existing] = await db.select({ id: violations.id }).from(violations).where(eq(violations.episodeKey, v.episodeKey));
+  const [existing] = await db
+    .select({ id: violations.id })
+    .from(violations)
+    .where(eq(violations.episodeKey, v.episodeKey));
   return { id: existing!.id, created: false };
 }
 
 export async function tripViolations(db: DbOrTx, tripId: number, kinds: string[]) {
-  return db.select().from(violations).where(and(eq(violations.tripId, tripId), inArray(violations.kind, kinds))).orderBy(asc(violations.id));
+  return db
+    .select()
+    .from(violations)
+    .where(and(eq(violations.tripId, tripId), inArray(violations.kind, kinds)))
+    .orderBy(asc(violations.id));
 }
 
 /** The trip's child-left-on-board alerts, newest first. */
 export async function leftOnBoardAlerts(db: DbOrTx, tripId: number) {
-  return db.select().from(violations).where(and(eq(violations.tripId, tripId), eq(violations.kind, 'childLeftOnBoard'))).orderBy(desc(violations.id));
+  return db
+    .select()
+    .from(violations)
+    .where(and(eq(violations.tripId, tripId), eq(violations.kind, 'childLeftOnBoard')))
+    .orderBy(desc(violations.id));
 }
 
 export async function getSweep(db: DbOrTx, tripId: number): Promise<SweepRow | undefined> {
@@ -162,13 +206,27 @@ export async function claimSweepConfirmation(
   db: DbOrTx,
   s: { tripId: number; atMs: number; userId: number; confirmedEmpty: boolean; onboard: number; note?: string },
 ): Promise<SweepRow | undefined> {
-  const values = { tripId: s.tripId, confirmedAt: new Date(s.atMs), confirmedByUserId: s.userId, confirmedEmpty: s.confirmedEmpty, onboardAtConfirm: s.onboard, note: s.note ?? null };
+  const values = {
+    tripId: s.tripId,
+    confirmedAt: new Date(s.atMs),
+    confirmedByUserId: s.userId,
+    confirmedEmpty: s.confirmedEmpty,
+    onboardAtConfirm: s.onboard,
+    note: s.note ?? null,
+  };
   const [row] = await db
     .insert(tripSweeps)
     .values(values)
     .onConflictDoUpdate({
       target: tripSweeps.tripId,
-      set: { confirmedAt: values.confirmedAt, confirmedByUserId: s.userId, confirmedEmpty: s.confirmedEmpty, onboardAtConfirm: s.onboard, note: values.note, updatedAt: sql`now()` },
+      set: {
+        confirmedAt: values.confirmedAt,
+        confirmedByUserId: s.userId,
+        confirmedEmpty: s.confirmedEmpty,
+        onboardAtConfirm: s.onboard,
+        note: values.note,
+        updatedAt: sql`now()`,
+      },
       setWhere: isNull(tripSweeps.confirmedAt),
     })
     .returning();
@@ -179,7 +237,10 @@ export async function claimSweepConfirmation(
  * Marks the trip's alert as raised unless it already was. With `onlyUnconfirmed` (the deadline job) it also
  * yields when a confirmation arrived meanwhile. Returns true when this call claimed the alert.
  */
-export async function claimSweepAlert(db: DbOrTx, a: { tripId: number; atMs: number; reason: SweepRow['alertReason']; onlyUnconfirmed: boolean }): Promise<boolean> {
+export async function claimSweepAlert(
+  db: DbOrTx,
+  a: { tripId: number; atMs: number; reason: SweepRow['alertReason']; onlyUnconfirmed: boolean },
+): Promise<boolean> {
   const at = new Date(a.atMs);
   const rows = await db
     .insert(tripSweeps)
@@ -187,7 +248,9 @@ export async function claimSweepAlert(db: DbOrTx, a: { tripId: number; atMs: num
     .onConflictDoUpdate({
       target: tripSweeps.tripId,
       set: { alertRaisedAt: at, alertReason: a.reason, updatedAt: sql`now()` },
-      setWhere: a.onlyUnconfirmed ? and(isNull(tripSweeps.alertRaisedAt), isNull(tripSweeps.confirmedAt)) : isNull(tripSweeps.alertRaisedAt),
+      setWhere: a.onlyUnconfirmed
+        ? and(isNull(tripSweeps.alertRaisedAt), isNull(tripSweeps.confirmedAt))
+        : isNull(tripSweeps.alertRaisedAt),
     })
     .returning({ tripId: tripSweeps.tripId });
   return rows.length > 0;
@@ -195,7 +258,10 @@ export async function claimSweepAlert(db: DbOrTx, a: { tripId: number; atMs: num
 
 /** Gives back a claimed alert whose raising failed, so the next deadline check raises it. */
 export async function releaseSweepAlert(db: DbOrTx, tripId: number): Promise<void> {
-  await db.update(tripSweeps).set({ alertRaisedAt: null, alertReason: null, updatedAt: sql`now()` }).where(eq(tripSweeps.tripId, tripId));
+  await db
+    .update(tripSweeps)
+    .set({ alertRaisedAt: null, alertReason: null, updatedAt: sql`now()` })
+    .where(eq(tripSweeps.tripId, tripId));
 }
 
 export interface AwaitingSweep {
@@ -212,7 +278,11 @@ export interface AwaitingSweep {
  * nor a raised alert.
  */
 export async function tripsAwaitingSweep(db: DbOrTx, sinceMs: number, untilMs: number): Promise<AwaitingSweep[]> {
-  const lastSeq = db.select({ routeId: stops.routeId, seq: max(stops.sequence).as('last_seq') }).from(stops).groupBy(stops.routeId).as('last_stop');
+  const lastSeq = db
+    .select({ routeId: stops.routeId, seq: max(stops.sequence).as('last_seq') })
+    .from(stops)
+    .groupBy(stops.routeId)
+    .as('last_stop');
   const rows = await db
     .select({
       tripId: trips.id,
@@ -228,9 +298,18 @@ export async function tripsAwaitingSweep(db: DbOrTx, sinceMs: number, untilMs: n
     .innerJoin(schools, eq(schools.id, trips.schoolId))
     .innerJoin(lastSeq, eq(lastSeq.routeId, trips.routeId))
     .innerJoin(stops, and(eq(stops.routeId, trips.routeId), eq(stops.sequence, lastSeq.seq)))
-    .innerJoin(stopEvents, and(eq(stopEvents.tripId, trips.id), eq(stopEvents.stopId, stops.id), eq(stopEvents.kind, 'arrived')))
+    .innerJoin(
+      stopEvents,
+      and(eq(stopEvents.tripId, trips.id), eq(stopEvents.stopId, stops.id), eq(stopEvents.kind, 'arrived')),
+    )
     .leftJoin(tripSweeps, eq(tripSweeps.tripId, trips.id))
-    .where(and(inArray(trips.status, ['active', 'completed']), gt(stopEvents.time, new Date(sinceMs)), lte(stopEvents.time, new Date(untilMs))));
+    .where(
+      and(
+        inArray(trips.status, ['active', 'completed']),
+        gt(stopEvents.time, new Date(sinceMs)),
+        lte(stopEvents.time, new Date(untilMs)),
+      ),
+    );
   return rows
     .filter((r) => r.confirmedAt == null && r.alertRaisedAt == null)
     .map(({ confirmedAt: _c, alertRaisedAt: _a, ...r }) => r);

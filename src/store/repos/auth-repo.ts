@@ -11,7 +11,11 @@ export async function principalForToken(db: DbOrTx, token: string, nowMs: number
 }
 
 /** The principal of a valid token (not revoked, not expired, user not disabled), with the token's expiry. */
-export async function principalForTokenHash(db: DbOrTx, tokenHash: string, nowMs: number): Promise<{ principal: Principal; expiresAtMs: number | null } | undefined> {
+export async function principalForTokenHash(
+  db: DbOrTx,
+  tokenHash: string,
+  nowMs: number,
+): Promise<{ principal: Principal; expiresAtMs: number | null } | undefined> {
   const rows = await db
     .select({ token: apiTokens, user: users })
     .from(apiTokens)
@@ -21,7 +25,10 @@ export async function principalForTokenHash(db: DbOrTx, tokenHash: string, nowMs
   const row = rows[0];
   if (!row || row.user.disabled) return undefined;
   if (row.token.expiresAt && row.token.expiresAt.getTime() <= nowMs) return undefined;
-  return { principal: await principalForUser(db, row.user, row.token.id), expiresAtMs: row.token.expiresAt?.getTime() ?? null };
+  return {
+    principal: await principalForUser(db, row.user, row.token.id),
+    expiresAtMs: row.token.expiresAt?.getTime() ?? null,
+  };
 }
 
 /** Of these token ids, those still valid now (not revoked, not expired, user not disabled or deleted). */
@@ -46,18 +53,31 @@ export async function touchTokens(db: DbOrTx, tokenIds: number[], nowMs: number)
     .where(and(inArray(apiTokens.id, tokenIds), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, before))));
 }
 
-export async function principalForUser(db: DbOrTx, user: typeof users.$inferSelect, tokenId: number): Promise<Principal> {
+export async function principalForUser(
+  db: DbOrTx,
+  user: typeof users.$inferSelect,
+  tokenId: number,
+): Promise<Principal> {
   const p: Principal = { userId: user.id, tokenId, name: user.name, role: user.role, schoolIds: [] };
   if (user.role === 'manager') {
-    const rows = await db.select({ schoolId: userSchools.schoolId }).from(userSchools).where(eq(userSchools.userId, user.id));
+    const rows = await db
+      .select({ schoolId: userSchools.schoolId })
+      .from(userSchools)
+      .where(eq(userSchools.userId, user.id));
     p.schoolIds = rows.map((r) => r.schoolId);
   } else if (user.role === 'attendant' && user.attendantId != null) {
     p.attendantId = user.attendantId;
-    const [a] = await db.select({ schoolId: attendants.schoolId }).from(attendants).where(eq(attendants.id, user.attendantId));
+    const [a] = await db
+      .select({ schoolId: attendants.schoolId })
+      .from(attendants)
+      .where(eq(attendants.id, user.attendantId));
     if (a) p.schoolIds = [a.schoolId];
   } else if (user.role === 'guardian' && user.guardianId != null) {
     p.guardianId = user.guardianId;
-    const [g] = await db.select({ schoolId: guardians.schoolId }).from(guardians).where(eq(guardians.id, user.guardianId));
+    const [g] = await db
+      .select({ schoolId: guardians.schoolId })
+      .from(guardians)
+      .where(eq(guardians.id, user.guardianId));
     if (g) p.schoolIds = [g.schoolId];
   } else if (user.role === 'device' && user.deviceId != null) {
     p.deviceId = user.deviceId;
@@ -88,7 +108,11 @@ export async function insertUser(db: DbOrTx, u: NewUser) {
 }
 
 /** Creates a token for a user; the plain token is returned once and never stored. */
-export async function issueToken(db: DbOrTx, userId: number, opts: { label?: string; expiresAt?: Date; token?: string } = {}) {
+export async function issueToken(
+  db: DbOrTx,
+  userId: number,
+  opts: { label?: string; expiresAt?: Date; token?: string } = {},
+) {
   const token = opts.token ?? generateToken();
   const [row] = await db
     .insert(apiTokens)
@@ -102,7 +126,11 @@ export async function issueToken(db: DbOrTx, userId: number, opts: { label?: str
  * ADMIN_TOKEN is revoked (their ids are returned so running sessions can be closed).
  * Without one, an admin and a fresh token are created only when no admin exists yet; the token is returned once.
  */
-export async function ensureAdmin(db: DbOrTx, configuredToken?: string, nowMs = Date.now()): Promise<{ createdToken?: string; revokedTokenIds: number[] }> {
+export async function ensureAdmin(
+  db: DbOrTx,
+  configuredToken?: string,
+  nowMs = Date.now(),
+): Promise<{ createdToken?: string; revokedTokenIds: number[] }> {
   const admins = await db.select().from(users).where(eq(users.role, 'admin')).limit(1);
   let admin = admins[0];
   if (configuredToken) {

@@ -36,20 +36,46 @@ export async function loadComplianceRegistry(db: DbOrTx, schoolIds: number[]): P
       lastAnnualReview: x.lastAnnualReview,
       qualificationCertExpiry: x.qualificationCertExpiry,
     })),
-    buses: b.map((x) => ({ id: x.id, schoolId: x.schoolId, plate: x.plate, status: x.status, signValidUntil: x.signValidUntil, inspectionValidUntil: x.inspectionValidUntil })),
-    attendants: a.map((x) => ({ id: x.id, schoolId: x.schoolId, name: x.name, trainingValidUntil: x.trainingValidUntil })),
+    buses: b.map((x) => ({
+      id: x.id,
+      schoolId: x.schoolId,
+      plate: x.plate,
+      status: x.status,
+      signValidUntil: x.signValidUntil,
+      inspectionValidUntil: x.inspectionValidUntil,
+    })),
+    attendants: a.map((x) => ({
+      id: x.id,
+      schoolId: x.schoolId,
+      name: x.name,
+      trainingValidUntil: x.trainingValidUntil,
+    })),
   };
 }
 
 /** Expired, expiring (within warnDays) and missing items of each school, each judged on the school's local date. */
-export async function complianceForSchools(db: DbOrTx, zones: SchoolZone[], nowMs: number, warnDays: number): Promise<{ today: Record<number, string>; items: ComplianceItem[] }> {
-  const reg = await loadComplianceRegistry(db, zones.map((z) => z.id));
+export async function complianceForSchools(
+  db: DbOrTx,
+  zones: SchoolZone[],
+  nowMs: number,
+  warnDays: number,
+): Promise<{ today: Record<number, string>; items: ComplianceItem[] }> {
+  const reg = await loadComplianceRegistry(
+    db,
+    zones.map((z) => z.id),
+  );
   const today: Record<number, string> = {};
   const items: ComplianceItem[] = [];
   for (const z of zones) {
     today[z.id] = localDate(z.timeZone, nowMs);
     const mine = (x: { schoolId: number }) => x.schoolId === z.id;
-    items.push(...complianceItems({ drivers: reg.drivers.filter(mine), buses: reg.buses.filter(mine), attendants: reg.attendants.filter(mine) }, today[z.id]!, warnDays));
+    items.push(
+      ...complianceItems(
+        { drivers: reg.drivers.filter(mine), buses: reg.buses.filter(mine), attendants: reg.attendants.filter(mine) },
+        today[z.id]!,
+        warnDays,
+      ),
+    );
   }
   return { today, items };
 }
@@ -64,7 +90,13 @@ export function complianceEpisodeKey(i: ComplianceItem): string {
  * One case per item (the key includes the expiry date, so a renewed credential that lapses again is a new case):
  * re-running updates the same rows. Items that no longer appear (renewed) get their episode ended.
  */
-export async function syncComplianceViolations(db: DbOrTx, schoolId: number, items: ComplianceItem[], nowMs: number, warnDays: number): Promise<{ upserted: number; resolved: number }> {
+export async function syncComplianceViolations(
+  db: DbOrTx,
+  schoolId: number,
+  items: ComplianceItem[],
+  nowMs: number,
+  warnDays: number,
+): Promise<{ upserted: number; resolved: number }> {
   const now = new Date(nowMs);
   const rows = items.map((i) => ({
     episodeKey: complianceEpisodeKey(i),
@@ -76,7 +108,15 @@ export async function syncComplianceViolations(db: DbOrTx, schoolId: number, ite
     startedAt: now,
     peakValue: i.daysLeft,
     limitValue: warnDays,
-    evidence: { item: i.kind, subjectType: i.subjectType, subjectId: i.subjectId, subjectName: i.subjectName, expiresOn: i.expiresOn, daysLeft: i.daysLeft, complianceStatus: i.status },
+    evidence: {
+      item: i.kind,
+      subjectType: i.subjectType,
+      subjectId: i.subjectId,
+      subjectName: i.subjectName,
+      expiresOn: i.expiresOn,
+      daysLeft: i.daysLeft,
+      complianceStatus: i.status,
+    },
   }));
   if (rows.length) {
     await db
@@ -84,7 +124,14 @@ export async function syncComplianceViolations(db: DbOrTx, schoolId: number, ite
       .values(rows)
       .onConflictDoUpdate({
         target: violations.episodeKey,
-        set: { severity: sql`excluded.severity`, peakValue: sql`excluded.peak_value`, limitValue: sql`excluded.limit_value`, evidence: sql`excluded.evidence`, endedAt: null, updatedAt: now },
+        set: {
+          severity: sql`excluded.severity`,
+          peakValue: sql`excluded.peak_value`,
+          limitValue: sql`excluded.limit_value`,
+          evidence: sql`excluded.evidence`,
+          endedAt: null,
+          updatedAt: now,
+        },
       });
   }
   const keys = rows.map((r) => r.episodeKey);

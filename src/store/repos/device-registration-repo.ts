@@ -7,8 +7,18 @@ import type { Database, DbOrTx } from '../db';
 import { deviceEvents, devices } from '../schema';
 
 /** Read fresh (registration is rare; a cached "no auth code yet" must not admit a second registration). */
-export async function jt808RegistrationFacts(database: Database, deviceId: number, plate: string, nowMs: number): Promise<Jt808RegistrationFacts> {
-  const rows = await database.query<{ has_code: boolean; until_ms: number | null; bus_plate: string | null; other_bus: boolean }>(
+export async function jt808RegistrationFacts(
+  database: Database,
+  deviceId: number,
+  plate: string,
+  nowMs: number,
+): Promise<Jt808RegistrationFacts> {
+  const rows = await database.query<{
+    has_code: boolean;
+    until_ms: number | null;
+    bus_plate: string | null;
+    other_bus: boolean;
+  }>(
     `select d.secret_hash is not null as has_code,
             (extract(epoch from d.reregistration_until) * 1000)::float8 as until_ms,
             b.plate as bus_plate,
@@ -36,7 +46,12 @@ export async function jt808RegistrationFacts(database: Database, deviceId: numbe
  * code, or its re-registration window is open (and is closed by this write). False when a concurrent
  * registration or a closed window got there first: the terminal is then answered "already registered".
  */
-export async function completeJt808Registration(database: Database, deviceId: number, secretHash: string, nowMs: number): Promise<boolean> {
+export async function completeJt808Registration(
+  database: Database,
+  deviceId: number,
+  secretHash: string,
+  nowMs: number,
+): Promise<boolean> {
   const rows = await database.query<{ id: number }>(
     `update devices set secret_hash = $2, reregistration_until = null, updated_at = to_timestamp($3 / 1000.0)
      where id = $1 and (secret_hash is null or reregistration_until > to_timestamp($3 / 1000.0))
@@ -61,12 +76,23 @@ export interface DeviceEventRow {
 }
 
 /** A device's events, newest first; `beforeId` pages back. */
-export async function listDeviceEvents(db: DbOrTx, deviceId: number, opts: { limit: number; beforeId?: number; type?: string }): Promise<DeviceEventRow[]> {
+export async function listDeviceEvents(
+  db: DbOrTx,
+  deviceId: number,
+  opts: { limit: number; beforeId?: number; type?: string },
+): Promise<DeviceEventRow[]> {
   const conds = [eq(deviceEvents.deviceId, deviceId)];
   if (opts.beforeId !== undefined) conds.push(lt(deviceEvents.id, opts.beforeId));
   if (opts.type !== undefined) conds.push(eq(deviceEvents.type, opts.type));
   return db
-    .select({ id: deviceEvents.id, type: deviceEvents.type, time: deviceEvents.time, receivedAt: deviceEvents.receivedAt, busId: deviceEvents.busId, payload: deviceEvents.payload })
+    .select({
+      id: deviceEvents.id,
+      type: deviceEvents.type,
+      time: deviceEvents.time,
+      receivedAt: deviceEvents.receivedAt,
+      busId: deviceEvents.busId,
+      payload: deviceEvents.payload,
+    })
     .from(deviceEvents)
     .where(and(...conds))
     .orderBy(desc(deviceEvents.id))
@@ -74,6 +100,16 @@ export async function listDeviceEvents(db: DbOrTx, deviceId: number, opts: { lim
 }
 
 /** Records a registry-side event in the device's history (a manager opened a window …). */
-export async function recordDeviceEvent(db: DbOrTx, e: { deviceId: number; busId: number | null; type: string; timeMs: number; payload: Record<string, unknown> }): Promise<void> {
-  await db.insert(deviceEvents).values({ deviceId: e.deviceId, busId: e.busId, type: e.type, time: new Date(e.timeMs), receivedAt: new Date(e.timeMs), payload: e.payload });
+export async function recordDeviceEvent(
+  db: DbOrTx,
+  e: { deviceId: number; busId: number | null; type: string; timeMs: number; payload: Record<string, unknown> },
+): Promise<void> {
+  await db.insert(deviceEvents).values({
+    deviceId: e.deviceId,
+    busId: e.busId,
+    type: e.type,
+    time: new Date(e.timeMs),
+    receivedAt: new Date(e.timeMs),
+    payload: e.payload,
+  });
 }

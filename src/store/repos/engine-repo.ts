@@ -50,25 +50,46 @@ export async function upsertViolations(db: DbOrTx, schoolId: number, events: Vio
     });
 }
 
-export async function recordStopEvents(db: DbOrTx, rows: { tripId: number; stopId: number; kind: 'arrived' | 'departed' | 'missed'; timeMs: number; dwellS?: number }[]) {
+export async function recordStopEvents(
+  db: DbOrTx,
+  rows: { tripId: number; stopId: number; kind: 'arrived' | 'departed' | 'missed'; timeMs: number; dwellS?: number }[],
+) {
   if (!rows.length) return;
   await db
     .insert(stopEvents)
-    .values(rows.map((r) => ({ tripId: r.tripId, stopId: r.stopId, kind: r.kind, time: new Date(r.timeMs), dwellS: r.dwellS ?? null })))
+    .values(
+      rows.map((r) => ({
+        tripId: r.tripId,
+        stopId: r.stopId,
+        kind: r.kind,
+        time: new Date(r.timeMs),
+        dwellS: r.dwellS ?? null,
+      })),
+    )
     .onConflictDoNothing();
 }
 
 export async function markTrip(db: DbOrTx, tripId: number, change: { startedMs?: number; endedMs?: number }) {
   if (change.startedMs != null)
-    await db.update(trips).set({ status: 'active', startedAt: new Date(change.startedMs), updatedAt: sql`now()` }).where(and(eq(trips.id, tripId), eq(trips.status, 'planned')));
-  if (change.endedMs != null) await db.update(trips).set({ status: 'completed', endedAt: new Date(change.endedMs), updatedAt: sql`now()` }).where(eq(trips.id, tripId));
+    await db
+      .update(trips)
+      .set({ status: 'active', startedAt: new Date(change.startedMs), updatedAt: sql`now()` })
+      .where(and(eq(trips.id, tripId), eq(trips.status, 'planned')));
+  if (change.endedMs != null)
+    await db
+      .update(trips)
+      .set({ status: 'completed', endedAt: new Date(change.endedMs), updatedAt: sql`now()` })
+      .where(eq(trips.id, tripId));
 }
 
 export async function saveCheckpoint(db: DbOrTx, busId: number, tripId: number, state: string) {
   await db
     .insert(engineCheckpoints)
     .values({ busId, tripId, state: JSON.parse(state) })
-    .onConflictDoUpdate({ target: engineCheckpoints.tripId, set: { busId, state: JSON.parse(state), updatedAt: sql`now()` } });
+    .onConflictDoUpdate({
+      target: engineCheckpoints.tripId,
+      set: { busId, state: JSON.parse(state), updatedAt: sql`now()` },
+    });
 }
 
 export async function loadCheckpoint(db: DbOrTx, tripId: number): Promise<unknown | undefined> {
@@ -95,16 +116,33 @@ export async function saveDriverCarries(db: DbOrTx, rows: DriverCarryRow[]): Pro
   if (!latest.size) return;
   await db
     .insert(driverAccumulators)
-    .values([...latest.values()].map((r) => ({ driverId: r.driverId, serviceDay: r.serviceDay, state: r.carry, lastAt: new Date(r.carry.lastMs), tripId: r.tripId })))
+    .values(
+      [...latest.values()].map((r) => ({
+        driverId: r.driverId,
+        serviceDay: r.serviceDay,
+        state: r.carry,
+        lastAt: new Date(r.carry.lastMs),
+        tripId: r.tripId,
+      })),
+    )
     .onConflictDoUpdate({
       target: [driverAccumulators.driverId, driverAccumulators.serviceDay],
-      set: { state: sql`excluded.state`, lastAt: sql`excluded.last_at`, tripId: sql`excluded.trip_id`, updatedAt: sql`now()` },
+      set: {
+        state: sql`excluded.state`,
+        lastAt: sql`excluded.last_at`,
+        tripId: sql`excluded.trip_id`,
+        updatedAt: sql`now()`,
+      },
       setWhere: sql`${driverAccumulators.lastAt} <= excluded.last_at`,
     });
 }
 
 /** The latest block of each of these drivers on or after `sinceDay` (YYYY-MM-DD), by driver id. */
-export async function loadDriverCarries(db: DbOrTx, driverIds: number[], sinceDay: string): Promise<Map<number, FatigueCarry>> {
+export async function loadDriverCarries(
+  db: DbOrTx,
+  driverIds: number[],
+  sinceDay: string,
+): Promise<Map<number, FatigueCarry>> {
   const out = new Map<number, FatigueCarry>();
   if (!driverIds.length) return out;
   const rows = await db

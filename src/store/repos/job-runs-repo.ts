@@ -4,23 +4,41 @@ import { and, eq, lt, or } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
 import { jobRuns } from '../schema';
 
-export async function claimJobRun(db: DbOrTx, key: { job: string; scope: string; period: string }, nowMs: number, staleMs = 3600_000): Promise<boolean> {
+export async function claimJobRun(
+  db: DbOrTx,
+  key: { job: string; scope: string; period: string },
+  nowMs: number,
+  staleMs = 3600_000,
+): Promise<boolean> {
   const rows = await db
     .insert(jobRuns)
     .values({ ...key, status: 'running', startedAt: new Date(nowMs) })
     .onConflictDoUpdate({
       target: [jobRuns.job, jobRuns.scope, jobRuns.period],
       set: { status: 'running', startedAt: new Date(nowMs), finishedAt: null, error: null, result: null },
-      setWhere: or(eq(jobRuns.status, 'failed'), and(eq(jobRuns.status, 'running'), lt(jobRuns.startedAt, new Date(nowMs - staleMs)))),
+      setWhere: or(
+        eq(jobRuns.status, 'failed'),
+        and(eq(jobRuns.status, 'running'), lt(jobRuns.startedAt, new Date(nowMs - staleMs))),
+      ),
     })
     .returning({ job: jobRuns.job });
   return rows.length > 0;
 }
 
-export async function finishJobRun(db: DbOrTx, key: { job: string; scope: string; period: string }, nowMs: number, outcome: { result?: Record<string, unknown>; error?: string }) {
+export async function finishJobRun(
+  db: DbOrTx,
+  key: { job: string; scope: string; period: string },
+  nowMs: number,
+  outcome: { result?: Record<string, unknown>; error?: string },
+) {
   await db
     .update(jobRuns)
-    .set({ status: outcome.error ? 'failed' : 'succeeded', finishedAt: new Date(nowMs), result: outcome.result ?? null, error: outcome.error ?? null })
+    .set({
+      status: outcome.error ? 'failed' : 'succeeded',
+      finishedAt: new Date(nowMs),
+      result: outcome.result ?? null,
+      error: outcome.error ?? null,
+    })
     .where(and(eq(jobRuns.job, key.job), eq(jobRuns.scope, key.scope), eq(jobRuns.period, key.period)));
 }
 

@@ -1,7 +1,20 @@
 // The queries behind the daily, weekly and monthly reports, and where reports are stored.
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
-import { boardingRecords, buses, caseActions, devices, drivers, positions, reports, routes, stopEvents, stops, trips, violations } from '../schema';
+import {
+  boardingRecords,
+  buses,
+  caseActions,
+  devices,
+  drivers,
+  positions,
+  reports,
+  routes,
+  stopEvents,
+  stops,
+  trips,
+  violations,
+} from '../schema';
 
 const ids = (xs: number[]) => (xs.length ? xs : [-1]);
 
@@ -15,11 +28,29 @@ export interface ViolationGroupRow {
 }
 
 /** Violations that started in [fromMs, toMs), grouped by every dimension a report breaks them down by. */
-export async function violationGroups(db: DbOrTx, schoolIds: number[], fromMs: number, toMs: number): Promise<ViolationGroupRow[]> {
+export async function violationGroups(
+  db: DbOrTx,
+  schoolIds: number[],
+  fromMs: number,
+  toMs: number,
+): Promise<ViolationGroupRow[]> {
   const rows = await db
-    .select({ kind: violations.kind, severity: violations.severity, busId: violations.busId, driverId: violations.driverId, routeId: violations.routeId, n: count() })
+    .select({
+      kind: violations.kind,
+      severity: violations.severity,
+      busId: violations.busId,
+      driverId: violations.driverId,
+      routeId: violations.routeId,
+      n: count(),
+    })
     .from(violations)
-    .where(and(inArray(violations.schoolId, ids(schoolIds)), gte(violations.startedAt, new Date(fromMs)), lt(violations.startedAt, new Date(toMs))))
+    .where(
+      and(
+        inArray(violations.schoolId, ids(schoolIds)),
+        gte(violations.startedAt, new Date(fromMs)),
+        lt(violations.startedAt, new Date(toMs)),
+      ),
+    )
     .groupBy(violations.kind, violations.severity, violations.busId, violations.driverId, violations.routeId);
   return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
@@ -69,12 +100,28 @@ export async function caseFigures(db: DbOrTx, schoolIds: number[], fromMs: numbe
     .select({ to: caseActions.toStatus, n: count() })
     .from(caseActions)
     .innerJoin(violations, eq(violations.id, caseActions.violationId))
-    .where(and(inSchools, eq(caseActions.action, 'transition'), inArray(caseActions.toStatus, ['closed', 'dismissed']), gte(caseActions.at, from), lt(caseActions.at, to)))
+    .where(
+      and(
+        inSchools,
+        eq(caseActions.action, 'transition'),
+        inArray(caseActions.toStatus, ['closed', 'dismissed']),
+        gte(caseActions.at, from),
+        lt(caseActions.at, to),
+      ),
+    )
     .groupBy(caseActions.toStatus);
   const [overdue] = await db
     .select({ n: count() })
     .from(violations)
-    .where(and(inSchools, lt(violations.startedAt, to), isNotNull(violations.dueAt), lt(violations.dueAt, to), sql`not ${finishedBy('any')}`));
+    .where(
+      and(
+        inSchools,
+        lt(violations.startedAt, to),
+        isNotNull(violations.dueAt),
+        lt(violations.dueAt, to),
+        sql`not ${finishedBy('any')}`,
+      ),
+    );
   const moved = (s: string) => Number(moves.find((m) => m.to === s)?.n ?? 0);
   return {
     opened: Number(opened?.opened ?? 0),
@@ -98,17 +145,44 @@ export interface TripRow {
 }
 
 /** Trips of the service dates [startDate, endDate) that were not cancelled. */
-export async function tripsOfDates(db: DbOrTx, schoolIds: number[], startDate: string, endDate: string): Promise<TripRow[]> {
+export async function tripsOfDates(
+  db: DbOrTx,
+  schoolIds: number[],
+  startDate: string,
+  endDate: string,
+): Promise<TripRow[]> {
   return db
-    .select({ id: trips.id, schoolId: trips.schoolId, routeId: trips.routeId, busId: trips.busId, serviceDate: trips.serviceDate, status: trips.status, startedAt: trips.startedAt, endedAt: trips.endedAt })
+    .select({
+      id: trips.id,
+      schoolId: trips.schoolId,
+      routeId: trips.routeId,
+      busId: trips.busId,
+      serviceDate: trips.serviceDate,
+      status: trips.status,
+      startedAt: trips.startedAt,
+      endedAt: trips.endedAt,
+    })
     .from(trips)
-    .where(and(inArray(trips.schoolId, ids(schoolIds)), gte(trips.serviceDate, startDate), lt(trips.serviceDate, endDate), ne(trips.status, 'cancelled')))
+    .where(
+      and(
+        inArray(trips.schoolId, ids(schoolIds)),
+        gte(trips.serviceDate, startDate),
+        lt(trips.serviceDate, endDate),
+        ne(trips.status, 'cancelled'),
+      ),
+    )
     .orderBy(asc(trips.id));
 }
 
 export async function scheduledStops(db: DbOrTx, routeIds: number[]) {
   return db
-    .select({ id: stops.id, routeId: stops.routeId, sequence: stops.sequence, name: stops.name, scheduledS: stops.scheduledS })
+    .select({
+      id: stops.id,
+      routeId: stops.routeId,
+      sequence: stops.sequence,
+      name: stops.name,
+      scheduledS: stops.scheduledS,
+    })
     .from(stops)
     .where(and(inArray(stops.routeId, ids(routeIds)), isNotNull(stops.scheduledS)));
 }
@@ -133,14 +207,33 @@ export async function ridership(db: DbOrTx, tripIds: number[]) {
   const [students] = await db
     .select({ n: sql<number>`count(distinct ${boardingRecords.studentId})` })
     .from(boardingRecords)
-    .where(and(inArray(boardingRecords.tripId, ids(tripIds)), eq(boardingRecords.kind, 'student'), sql`${boardingRecords.boarded} > 0`));
-  return { perTrip: rows.map((r) => ({ tripId: r.tripId, boarded: Number(r.boarded), alighted: Number(r.alighted) })), distinctStudents: Number(students?.n ?? 0) };
+    .where(
+      and(
+        inArray(boardingRecords.tripId, ids(tripIds)),
+        eq(boardingRecords.kind, 'student'),
+        sql`${boardingRecords.boarded} > 0`,
+      ),
+    );
+  return {
+    perTrip: rows.map((r) => ({ tripId: r.tripId, boarded: Number(r.boarded), alighted: Number(r.alighted) })),
+    distinctStudents: Number(students?.n ?? 0),
+  };
 }
 
 /** Per trip and device: fixes and distinct minutes with a fix inside the trip's active window [startedAt, end). */
-export async function fixesDuringTrips(db: DbOrTx, tripWindows: { tripId: number; busId: number; fromMs: number; toMs: number }[]) {
+export async function fixesDuringTrips(
+  db: DbOrTx,
+  tripWindows: { tripId: number; busId: number; fromMs: number; toMs: number }[],
+) {
   if (!tripWindows.length) return [];
-  const json = JSON.stringify(tripWindows.map((t) => ({ trip_id: t.tripId, bus_id: t.busId, from_t: new Date(t.fromMs).toISOString(), to_t: new Date(t.toMs).toISOString() })));
+  const json = JSON.stringify(
+    tripWindows.map((t) => ({
+      trip_id: t.tripId,
+      bus_id: t.busId,
+      from_t: new Date(t.fromMs).toISOString(),
+      to_t: new Date(t.toMs).toISOString(),
+    })),
+  );
   const rows = await db
     .select({
       tripId: sql<number>`w.trip_id`,
@@ -149,25 +242,47 @@ export async function fixesDuringTrips(db: DbOrTx, tripWindows: { tripId: number
       minutes: sql<number>`count(distinct date_trunc('minute', ${positions.time}))`,
     })
     .from(sql`jsonb_to_recordset(${json}::jsonb) as w(trip_id int, bus_id int, from_t timestamptz, to_t timestamptz)`)
-    .innerJoin(positions, sql`${positions.busId} = w.bus_id and ${positions.time} >= w.from_t and ${positions.time} < w.to_t`)
+    .innerJoin(
+      positions,
+      sql`${positions.busId} = w.bus_id and ${positions.time} >= w.from_t and ${positions.time} < w.to_t`,
+    )
     .groupBy(sql`w.trip_id`, positions.deviceId);
-  return rows.map((r) => ({ tripId: Number(r.tripId), deviceId: r.deviceId, fixes: Number(r.fixes), minutes: Number(r.minutes) }));
+  return rows.map((r) => ({
+    tripId: Number(r.tripId),
+    deviceId: r.deviceId,
+    fixes: Number(r.fixes),
+    minutes: Number(r.minutes),
+  }));
 }
 
 export async function devicesOfBuses(db: DbOrTx, busIds: number[]) {
-  return db.select({ id: devices.id, busId: devices.busId, identifier: devices.identifier }).from(devices).where(inArray(devices.busId, ids(busIds)));
+  return db
+    .select({ id: devices.id, busId: devices.busId, identifier: devices.identifier })
+    .from(devices)
+    .where(inArray(devices.busId, ids(busIds)));
 }
 
 export type ReportRow = typeof reports.$inferSelect;
 
 /** Stores a report; generating the same scope, kind and period again replaces it. */
-export async function saveReport(db: DbOrTx, r: Omit<typeof reports.$inferInsert, 'id' | 'createdAt'>): Promise<ReportRow> {
+export async function saveReport(
+  db: DbOrTx,
+  r: Omit<typeof reports.$inferInsert, 'id' | 'createdAt'>,
+): Promise<ReportRow> {
   const [row] = await db
     .insert(reports)
     .values(r)
     .onConflictDoUpdate({
       target: [reports.scope, reports.kind, reports.periodKey],
-      set: { data: r.data, generatedAt: r.generatedAt, source: r.source, requestedByUserId: r.requestedByUserId ?? null, timeZone: r.timeZone, periodStart: r.periodStart, periodEnd: r.periodEnd },
+      set: {
+        data: r.data,
+        generatedAt: r.generatedAt,
+        source: r.source,
+        requestedByUserId: r.requestedByUserId ?? null,
+        timeZone: r.timeZone,
+        periodStart: r.periodStart,
+        periodEnd: r.periodEnd,
+      },
     })
     .returning();
   return row!;
@@ -178,10 +293,25 @@ export async function getReport(db: DbOrTx, id: number): Promise<ReportRow | und
   return row;
 }
 
-export async function listReports(db: DbOrTx, f: { schoolIds?: number[]; includeDistrict: boolean; kind?: string; schoolId?: number; limit: number; cursor?: number }) {
+export async function listReports(
+  db: DbOrTx,
+  f: {
+    schoolIds?: number[];
+    includeDistrict: boolean;
+    kind?: string;
+    schoolId?: number;
+    limit: number;
+    cursor?: number;
+  },
+) {
   const conds = [];
   if (f.schoolId != null) conds.push(eq(reports.schoolId, f.schoolId));
-  else if (f.schoolIds) conds.push(f.includeDistrict ? sql`(${reports.schoolId} is null or ${inArray(reports.schoolId, ids(f.schoolIds))})` : inArray(reports.schoolId, ids(f.schoolIds)));
+  else if (f.schoolIds)
+    conds.push(
+      f.includeDistrict
+        ? sql`(${reports.schoolId} is null or ${inArray(reports.schoolId, ids(f.schoolIds))})`
+        : inArray(reports.schoolId, ids(f.schoolIds)),
+    );
   if (f.kind) conds.push(eq(reports.kind, f.kind as never));
   if (f.cursor != null) conds.push(lt(reports.id, f.cursor));
   const rows = await db

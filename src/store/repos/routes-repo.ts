@@ -30,7 +30,9 @@ export async function replaceStops(tx: DbOrTx, routeId: number, input: StopInput
   const existing = await tx.select().from(stops).where(eq(stops.routeId, routeId));
   const bySeq = new Map(existing.map((s) => [s.sequence, s]));
   const keep = input.map((s) => s.sequence);
-  await tx.delete(stops).where(and(eq(stops.routeId, routeId), keep.length ? notInArray(stops.sequence, keep) : undefined));
+  await tx
+    .delete(stops)
+    .where(and(eq(stops.routeId, routeId), keep.length ? notInArray(stops.sequence, keep) : undefined));
   for (const s of input) {
     const values = {
       name: s.name,

@@ -7,11 +7,32 @@
 // with the same function the decision uses (localDate in each trip's school time zone).
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { type Action, type Grant, listScope, type ObjectFacts, type ObjectKind, type TripFacts } from '../../auth/policy';
+import {
+  type Action,
+  type Grant,
+  listScope,
+  type ObjectFacts,
+  type ObjectKind,
+  type TripFacts,
+} from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import { localDate } from '../../core/time-zone';
 import type { DbOrTx } from '../db';
-import { attendants, buses, devices, drivers, guardians, guardianStudents, reports, routes, schools, students, studentStops, trips, violations } from '../schema';
+import {
+  attendants,
+  buses,
+  devices,
+  drivers,
+  guardians,
+  guardianStudents,
+  reports,
+  routes,
+  schools,
+  students,
+  studentStops,
+  trips,
+  violations,
+} from '../schema';
 
 type Owned = PgTable & { id: PgColumn; schoolId: PgColumn };
 
@@ -52,7 +73,12 @@ const guardianOf = (p: Principal) => (p.role === 'guardian' ? p.guardianId : und
 const attendantOf = (p: Principal) => (p.role === 'attendant' ? p.attendantId : undefined);
 
 /** The facts about one object for the policy, or undefined when there is no such object. */
-export async function loadFacts<K extends ObjectKind>(db: DbOrTx, p: Principal, kind: K, id: number): Promise<ObjectFacts<K> | undefined> {
+export async function loadFacts<K extends ObjectKind>(
+  db: DbOrTx,
+  p: Principal,
+  kind: K,
+  id: number,
+): Promise<ObjectFacts<K> | undefined> {
   const base = await baseFacts(db, kind, id);
   if (!base) return undefined;
   const facts: ObjectFacts<K> = { kind, ...base };
@@ -66,7 +92,10 @@ export async function loadFacts<K extends ObjectKind>(db: DbOrTx, p: Principal, 
       facts.attendantId = id;
       break;
     case 'trip': {
-      const [t] = await db.select({ attendantId: trips.attendantId, serviceDate: trips.serviceDate, routeId: trips.routeId }).from(trips).where(eq(trips.id, id));
+      const [t] = await db
+        .select({ attendantId: trips.attendantId, serviceDate: trips.serviceDate, routeId: trips.routeId })
+        .from(trips)
+        .where(eq(trips.id, id));
       if (!t) return undefined; // deleted meanwhile
       const family = g != null && (await ridesRoute(db, g, t.routeId)) ? [g] : [];
       facts.family = family;
@@ -78,10 +107,19 @@ export async function loadFacts<K extends ObjectKind>(db: DbOrTx, p: Principal, 
     case 'student': {
       const column = kind === 'bus' ? trips.busId : trips.routeId;
       const own =
-        kind === 'student' ? inArray(trips.routeId, db.select({ id: studentStops.routeId }).from(studentStops).where(eq(studentStops.studentId, id))) : eq(column, id);
+        kind === 'student'
+          ? inArray(
+              trips.routeId,
+              db.select({ id: studentStops.routeId }).from(studentStops).where(eq(studentStops.studentId, id)),
+            )
+          : eq(column, id);
       if (g != null) {
         if (kind === 'student') {
-          const link = await db.select({ g: guardianStudents.guardianId }).from(guardianStudents).where(and(eq(guardianStudents.guardianId, g), eq(guardianStudents.studentId, id))).limit(1);
+          const link = await db
+            .select({ g: guardianStudents.guardianId })
+            .from(guardianStudents)
+            .where(and(eq(guardianStudents.guardianId, g), eq(guardianStudents.studentId, id)))
+            .limit(1);
           facts.family = link.length ? [g] : [];
         } else {
           const mine = await tripFacts(db, and(own, inArray(trips.routeId, familyRoutes(db, g)))!, [g]);
@@ -93,7 +131,10 @@ export async function loadFacts<K extends ObjectKind>(db: DbOrTx, p: Principal, 
       }
       if (a != null) facts.trips = await tripFacts(db, and(own, eq(trips.attendantId, a))!, []);
       if (kind === 'bus' && p.role === 'device' && p.deviceId != null) {
-        const mounted = await db.select({ id: devices.id }).from(devices).where(and(eq(devices.id, p.deviceId), eq(devices.busId, id)));
+        const mounted = await db
+          .select({ id: devices.id })
+          .from(devices)
+          .where(and(eq(devices.id, p.deviceId), eq(devices.busId, id)));
         facts.deviceIds = mounted.map((d) => d.id);
       }
       break;
@@ -102,7 +143,11 @@ export async function loadFacts<K extends ObjectKind>(db: DbOrTx, p: Principal, 
   return facts;
 }
 
-async function baseFacts(db: DbOrTx, kind: ObjectKind, id: number): Promise<{ schoolId: number | null; timeZone?: string } | undefined> {
+async function baseFacts(
+  db: DbOrTx,
+  kind: ObjectKind,
+  id: number,
+): Promise<{ schoolId: number | null; timeZone?: string } | undefined> {
   if (kind === 'school' || kind === 'compliance') {
     const [s] = await db.select({ id: schools.id, timeZone: schools.timeZone }).from(schools).where(eq(schools.id, id));
     return s && { schoolId: s.id, timeZone: s.timeZone };
@@ -118,7 +163,10 @@ async function baseFacts(db: DbOrTx, kind: ObjectKind, id: number): Promise<{ sc
 }
 
 async function tripFacts(db: DbOrTx, where: SQL, family: number[]): Promise<TripFacts[]> {
-  const rows = await db.selectDistinct({ attendantId: trips.attendantId, serviceDate: trips.serviceDate }).from(trips).where(where);
+  const rows = await db
+    .selectDistinct({ attendantId: trips.attendantId, serviceDate: trips.serviceDate })
+    .from(trips)
+    .where(where);
   return rows.map((r) => ({ ...r, family }));
 }
 
@@ -126,7 +174,13 @@ async function tripFacts(db: DbOrTx, where: SQL, family: number[]): Promise<Trip
 export type ListWhere = { where: SQL | undefined } | { none: string };
 
 /** Turns the policy's list scope for a principal into the SQL filter on the kind's table. */
-export async function listWhere(db: DbOrTx, p: Principal, kind: Exclude<ObjectKind, 'compliance'>, nowMs: number, action: Action = 'read'): Promise<ListWhere> {
+export async function listWhere(
+  db: DbOrTx,
+  p: Principal,
+  kind: Exclude<ObjectKind, 'compliance'>,
+  nowMs: number,
+  action: Action = 'read',
+): Promise<ListWhere> {
   const scope = listScope(p, kind, action);
   if ('none' in scope) return scope;
   if ('all' in scope) return { where: undefined };
@@ -137,7 +191,15 @@ export async function listWhere(db: DbOrTx, p: Principal, kind: Exclude<ObjectKi
   return { where: await grantWhere(db, p, kind, scope.grant, idCol, schoolCol, nowMs) };
 }
 
-async function grantWhere(db: DbOrTx, p: Principal, kind: ObjectKind, grant: Grant, idCol: PgColumn, schoolCol: PgColumn, nowMs: number): Promise<SQL> {
+async function grantWhere(
+  db: DbOrTx,
+  p: Principal,
+  kind: ObjectKind,
+  grant: Grant,
+  idCol: PgColumn,
+  schoolCol: PgColumn,
+  nowMs: number,
+): Promise<SQL> {
   const nothing = sql`false`;
   const g = guardianOf(p);
   const a = attendantOf(p);
@@ -147,15 +209,25 @@ async function grantWhere(db: DbOrTx, p: Principal, kind: ObjectKind, grant: Gra
     case 'self':
       return kind === 'attendant' && a != null ? eq(idCol, a) : nothing;
     case 'mounted':
-      return kind === 'bus' && p.role === 'device' && p.deviceId != null ? inArray(idCol, db.select({ id: devices.busId }).from(devices).where(eq(devices.id, p.deviceId))) : nothing;
+      return kind === 'bus' && p.role === 'device' && p.deviceId != null
+        ? inArray(idCol, db.select({ id: devices.busId }).from(devices).where(eq(devices.id, p.deviceId)))
+        : nothing;
     case 'family':
     case 'familyToday': {
       if (g == null) return nothing;
       if (kind === 'guardian') return eq(idCol, g);
-      if (kind === 'student') return inArray(idCol, db.select({ id: guardianStudents.studentId }).from(guardianStudents).where(eq(guardianStudents.guardianId, g)));
+      if (kind === 'student')
+        return inArray(
+          idCol,
+          db
+            .select({ id: guardianStudents.studentId })
+            .from(guardianStudents)
+            .where(eq(guardianStudents.guardianId, g)),
+        );
       const onFamilyRoutes = inArray(trips.routeId, familyRoutes(db, g));
       if (kind === 'route') return inArray(idCol, familyRoutes(db, g));
-      const tripsOf = grant === 'familyToday' ? and(onFamilyRoutes, await onTheirDay(db, onFamilyRoutes, nowMs))! : onFamilyRoutes;
+      const tripsOf =
+        grant === 'familyToday' ? and(onFamilyRoutes, await onTheirDay(db, onFamilyRoutes, nowMs))! : onFamilyRoutes;
       return tripsWhere(db, kind, idCol, tripsOf);
     }
     case 'assignedToday': {
@@ -176,7 +248,13 @@ function tripsWhere(db: DbOrTx, kind: ObjectKind, idCol: PgColumn, tripsOf: SQL)
     case 'route':
       return inArray(idCol, db.select({ id: trips.routeId }).from(trips).where(tripsOf));
     case 'student':
-      return inArray(idCol, db.select({ id: studentStops.studentId }).from(studentStops).where(inArray(studentStops.routeId, db.select({ id: trips.routeId }).from(trips).where(tripsOf))));
+      return inArray(
+        idCol,
+        db
+          .select({ id: studentStops.studentId })
+          .from(studentStops)
+          .where(inArray(studentStops.routeId, db.select({ id: trips.routeId }).from(trips).where(tripsOf))),
+      );
     default:
       return sql`false`;
   }
@@ -187,12 +265,18 @@ function tripsWhere(db: DbOrTx, kind: ObjectKind, idCol: PgColumn, tripsOf: SQL)
  * zone. The schools of those trips are read first and "today" computed here, as the decision computes it.
  */
 async function onTheirDay(db: DbOrTx, tripsOf: SQL, nowMs: number): Promise<SQL> {
-  const zones = await db.selectDistinct({ schoolId: trips.schoolId, timeZone: schools.timeZone }).from(trips).innerJoin(schools, eq(schools.id, trips.schoolId)).where(tripsOf);
+  const zones = await db
+    .selectDistinct({ schoolId: trips.schoolId, timeZone: schools.timeZone })
+    .from(trips)
+    .innerJoin(schools, eq(schools.id, trips.schoolId))
+    .where(tripsOf);
   const byDate = new Map<string, number[]>();
   for (const z of zones) {
     const today = localDate(z.timeZone, nowMs);
     byDate.set(today, [...(byDate.get(today) ?? []), z.schoolId]);
   }
   if (!byDate.size) return sql`false`;
-  return or(...[...byDate].map(([date, schoolIds]) => and(eq(trips.serviceDate, date), inArray(trips.schoolId, schoolIds))))!;
+  return or(
+    ...[...byDate].map(([date, schoolIds]) => and(eq(trips.serviceDate, date), inArray(trips.schoolId, schoolIds))),
+  )!;
 }

@@ -33,7 +33,11 @@ const activeStatuses = ['open', 'acknowledged', 'rectifying'] as const;
 export const severityRank = sql<number>`(case ${violations.severity} when 'critical' then 0 when 'major' then 1 else 2 end)`;
 
 export function overdueCondition(nowMs: number): SQL {
-  return and(isNotNull(violations.dueAt), lt(violations.dueAt, new Date(nowMs)), inArray(violations.status, [...activeStatuses]))!;
+  return and(
+    isNotNull(violations.dueAt),
+    lt(violations.dueAt, new Date(nowMs)),
+    inArray(violations.status, [...activeStatuses]),
+  )!;
 }
 
 export function filterConditions(f: ViolationFilter, nowMs: number): SQL[] {
@@ -70,7 +74,8 @@ export function encodeCursor(c: ViolationCursor): string {
 export function decodeCursor(s: string): ViolationCursor | undefined {
   try {
     const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ViolationCursor;
-    if (typeof c.t !== 'string' || !Number.isInteger(c.id) || (c.r !== undefined && !Number.isInteger(c.r))) return undefined;
+    if (typeof c.t !== 'string' || !Number.isInteger(c.id) || (c.r !== undefined && !Number.isInteger(c.r)))
+      return undefined;
     if (Number.isNaN(Date.parse(c.t.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')))) return undefined;
     return c;
   } catch {
@@ -90,7 +95,10 @@ export async function listViolations(
     const t = sql`${c.t}::timestamptz`;
     if (opts.sort === 'time') conds.push(sql`(${v.startedAt}, ${v.id}) > (${t}, ${c.id})`);
     else if (opts.sort === '-time') conds.push(sql`(${v.startedAt}, ${v.id}) < (${t}, ${c.id})`);
-    else conds.push(sql`(${severityRank} > ${c.r ?? 0} or (${severityRank} = ${c.r ?? 0} and (${v.startedAt}, ${v.id}) < (${t}, ${c.id})))`);
+    else
+      conds.push(
+        sql`(${severityRank} > ${c.r ?? 0} or (${severityRank} = ${c.r ?? 0} and (${v.startedAt}, ${v.id}) < (${t}, ${c.id})))`,
+      );
   }
   const order =
     opts.sort === 'time'
@@ -106,7 +114,10 @@ export async function listViolations(
     .limit(opts.limit + 1);
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > opts.limit && last ? { t: last.t, id: last.row.id, ...(opts.sort === 'severity' ? { r: Number(last.r) } : {}) } : null;
+  const nextCursor =
+    rows.length > opts.limit && last
+      ? { t: last.t, id: last.row.id, ...(opts.sort === 'severity' ? { r: Number(last.r) } : {}) }
+      : null;
   return { items: page.map((p) => p.row), nextCursor };
 }
 
@@ -149,7 +160,10 @@ export async function getViolation(db: DbOrTx, id: number): Promise<ViolationRow
 }
 
 /** The case trail, oldest first, with the name of who acted. */
-export async function caseTrail(db: DbOrTx, violationId: number): Promise<(CaseActionRow & { actorName: string | null })[]> {
+export async function caseTrail(
+  db: DbOrTx,
+  violationId: number,
+): Promise<(CaseActionRow & { actorName: string | null })[]> {
   const rows = await db
     .select({ action: caseActions, actorName: users.name })
     .from(caseActions)
@@ -168,9 +182,21 @@ export interface TrackPoint {
 }
 
 /** The bus's stored positions in [fromMs, toMs], oldest first, at most `max`. */
-export async function busTrack(db: DbOrTx, busId: number, fromMs: number, toMs: number, max = 5000): Promise<TrackPoint[]> {
+export async function busTrack(
+  db: DbOrTx,
+  busId: number,
+  fromMs: number,
+  toMs: number,
+  max = 5000,
+): Promise<TrackPoint[]> {
   return db
-    .select({ time: positions.time, lat: positions.lat, lon: positions.lon, speedKph: positions.speedKph, deviceId: positions.deviceId })
+    .select({
+      time: positions.time,
+      lat: positions.lat,
+      lon: positions.lon,
+      speedKph: positions.speedKph,
+      deviceId: positions.deviceId,
+    })
     .from(positions)
     .where(and(eq(positions.busId, busId), gte(positions.time, new Date(fromMs)), lte(positions.time, new Date(toMs))))
     .orderBy(asc(positions.time))
@@ -199,17 +225,41 @@ export async function transitionCase(
     .where(and(eq(violations.id, args.violationId), eq(violations.status, args.from as never)))
     .returning();
   if (!row) return undefined;
-  await appendCaseAction(tx, { violationId: row.id, actorUserId: args.actorUserId, action: 'transition', fromStatus: args.from, toStatus: args.to, note: args.note, atMs: args.atMs });
+  await appendCaseAction(tx, {
+    violationId: row.id,
+    actorUserId: args.actorUserId,
+    action: 'transition',
+    fromStatus: args.from,
+    toStatus: args.to,
+    note: args.note,
+    atMs: args.atMs,
+  });
   return row;
 }
 
 export async function appendCaseAction(
   tx: DbOrTx,
-  a: { violationId: number; actorUserId: number | null; action: string; fromStatus?: string | null; toStatus?: string | null; note?: string | null; atMs: number },
+  a: {
+    violationId: number;
+    actorUserId: number | null;
+    action: string;
+    fromStatus?: string | null;
+    toStatus?: string | null;
+    note?: string | null;
+    atMs: number;
+  },
 ): Promise<CaseActionRow> {
   const [row] = await tx
     .insert(caseActions)
-    .values({ violationId: a.violationId, actorUserId: a.actorUserId, action: a.action, fromStatus: a.fromStatus ?? null, toStatus: a.toStatus ?? null, note: a.note ?? null, at: new Date(a.atMs) })
+    .values({
+      violationId: a.violationId,
+      actorUserId: a.actorUserId,
+      action: a.action,
+      fromStatus: a.fromStatus ?? null,
+      toStatus: a.toStatus ?? null,
+      note: a.note ?? null,
+      at: new Date(a.atMs),
+    })
     .returning();
   return row!;
 }

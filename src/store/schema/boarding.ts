@@ -27,5 +27,8 @@ export const boardingRecords = pgTable(
     attendantId: integer('attendant_id').references(() => attendants.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('boarding_trip_client_uq').on(t.tripId, t.clientId), index('boarding_trip_time_idx').on(t.tripId, t.recordedAt)],
+  (t) => [
+    uniqueIndex('boarding_trip_client_uq').on(t.tripId, t.clientId),
+    index('boarding_trip_time_idx').on(t.tripId, t.recordedAt),
+  ],
 );

@@ -8,7 +8,9 @@ export const buses = pgTable(
   'buses',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     plate: text('plate').notNull().unique(),
     /** 核载人数: approved headcount. */
     approvedCapacity: integer('approved_capacity').notNull(),

@@ -10,7 +10,9 @@ export const devices = pgTable(
   'devices',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     busId: integer('bus_id').references(() => buses.id),
     protocol: text('protocol', { enum: deviceProtocols }).notNull(),
     /**

@@ -19,5 +19,8 @@ export const jobRuns = pgTable(
     result: jsonb('result').$type<Record<string, unknown>>(),
     error: text('error'),
   },
-  (t) => [primaryKey({ name: 'job_runs_pk', columns: [t.job, t.scope, t.period] }), index('job_runs_started_idx').on(t.startedAt)],
+  (t) => [
+    primaryKey({ name: 'job_runs_pk', columns: [t.job, t.scope, t.period] }),
+    index('job_runs_started_idx').on(t.startedAt),
+  ],
 );

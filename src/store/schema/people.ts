@@ -8,7 +8,9 @@ export const students = pgTable(
   'students',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     name: text('name').notNull(),
     grade: text('grade'),
     /** RFID / IC card id for per-student boarding records. */
@@ -48,7 +50,9 @@ export const guardians = pgTable(
   'guardians',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     name: text('name').notNull(),
     phone: text('phone'),
     locale: text('locale', { enum: locales }).notNull().default('zh-CN'),

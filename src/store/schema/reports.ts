@@ -28,5 +28,8 @@ export const reports = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('reports_scope_kind_period_uq').on(t.scope, t.kind, t.periodKey), index('reports_school_idx').on(t.schoolId, t.periodStart)],
+  (t) => [
+    uniqueIndex('reports_scope_kind_period_uq').on(t.scope, t.kind, t.periodKey),
+    index('reports_school_idx').on(t.schoolId, t.periodStart),
+  ],
 );

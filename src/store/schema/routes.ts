@@ -19,7 +19,9 @@ export const routes = pgTable(
   'routes',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     name: text('name').notNull(),
     period: text('period', { enum: routePeriods }).notNull().default('morning'),
     /** Approved path, GeoJSON LineString in [lon, lat]. */

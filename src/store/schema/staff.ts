@@ -9,7 +9,9 @@ export const drivers = pgTable(
   'drivers',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     name: text('name').notNull(),
     phone: text('phone'),
     birthDate: date('birth_date', { mode: 'string' }).notNull(),
@@ -38,7 +40,9 @@ export const attendants = pgTable(
   'attendants',
   {
     id: id(),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     name: text('name').notNull(),
     phone: text('phone'),
     trainingValidUntil: date('training_valid_until', { mode: 'string' }),

@@ -1,6 +1,18 @@
 // Positions (the big append-only table) and what the filters refused.
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, smallint, text } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+} from 'drizzle-orm/pg-core';
 import { tsz } from './columns';
 import { buses } from './buses';
 import { devices } from './devices';
@@ -45,7 +57,9 @@ export const rejectedFixes = pgTable(
     deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
     busId: integer('bus_id').references(() => buses.id, { onDelete: 'set null' }),
     reason: text('reason').notNull(),
-    receivedAt: tsz('received_at').notNull().default(sql`now()`),
+    receivedAt: tsz('received_at')
+      .notNull()
+      .default(sql`now()`),
     fix: jsonb('fix'),
   },
   (t) => [index('rejected_fixes_received_idx').on(t.receivedAt)],

@@ -12,9 +12,15 @@ export const trips = pgTable(
   {
     id: id(),
     /** Denormalised from the route, so scope checks need no join. */
-    schoolId: integer('school_id').notNull().references(() => schools.id),
-    routeId: integer('route_id').notNull().references(() => routes.id),
-    busId: integer('bus_id').notNull().references(() => buses.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
+    routeId: integer('route_id')
+      .notNull()
+      .references(() => routes.id),
+    busId: integer('bus_id')
+      .notNull()
+      .references(() => buses.id),
     driverId: integer('driver_id').references(() => drivers.id),
     attendantId: integer('attendant_id').references(() => attendants.id),
     serviceDate: date('service_date', { mode: 'string' }).notNull(),
@@ -47,7 +53,10 @@ export const engineCheckpoints = pgTable(
     state: jsonb('state').notNull(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ name: 'engine_checkpoints_trip_pk', columns: [t.tripId] }), index('engine_checkpoints_bus_idx').on(t.busId)],
+  (t) => [
+    primaryKey({ name: 'engine_checkpoints_trip_pk', columns: [t.tripId] }),
+    index('engine_checkpoints_bus_idx').on(t.busId),
+  ],
 );
 
 /**

@@ -20,7 +20,9 @@ export const violations = pgTable(
     kind: text('kind').notNull(),
     severity: text('severity', { enum: severities }).notNull(),
     status: text('status', { enum: caseStatuses }).notNull().default('open'),
-    schoolId: integer('school_id').notNull().references(() => schools.id),
+    schoolId: integer('school_id')
+      .notNull()
+      .references(() => schools.id),
     busId: integer('bus_id').references(() => buses.id),
     tripId: integer('trip_id').references(() => trips.id, { onDelete: 'set null' }),
     driverId: integer('driver_id').references(() => drivers.id),

@@ -18,7 +18,12 @@ function parseOrRouteImportError(input: unknown): void {
 
 const lon = fc.oneof(fc.double({ min: -180, max: 180, noNaN: true }), fc.double(), fc.constantFrom(145.77, 145.78));
 const lat = fc.oneof(fc.double({ min: -90, max: 90, noNaN: true }), fc.double(), fc.constantFrom(-16.92, -16.93));
-const position = fc.oneof(fc.tuple(lon, lat), fc.tuple(lon, lat, fc.double()), fc.anything(), fc.array(lon, { maxLength: 3 }));
+const position = fc.oneof(
+  fc.tuple(lon, lat),
+  fc.tuple(lon, lat, fc.double()),
+  fc.anything(),
+  fc.array(lon, { maxLength: 3 }),
+);
 const props = fc.oneof(
   fc.record(
     {
@@ -33,7 +38,10 @@ const props = fc.oneof(
 );
 const geometry = fc.oneof(
   fc.record({ type: fc.constant('LineString'), coordinates: fc.array(position, { maxLength: 5 }) }),
-  fc.record({ type: fc.constant('MultiLineString'), coordinates: fc.array(fc.array(position, { maxLength: 3 }), { maxLength: 3 }) }),
+  fc.record({
+    type: fc.constant('MultiLineString'),
+    coordinates: fc.array(fc.array(position, { maxLength: 3 }), { maxLength: 3 }),
+  }),
   fc.record({ type: fc.constant('Point'), coordinates: position }),
   fc.record({ type: fc.constantFrom('Polygon', 'GeometryCollection', 'Nope'), coordinates: fc.anything() }),
   fc.anything(),
@@ -43,16 +51,25 @@ const feature = fc.oneof(
   fc.anything(),
 );
 const geojson = fc.oneof(
-  fc.record({ type: fc.constant('FeatureCollection'), features: fc.oneof(fc.array(feature, { maxLength: 5 }), fc.anything()) }),
+  fc.record({
+    type: fc.constant('FeatureCollection'),
+    features: fc.oneof(fc.array(feature, { maxLength: 5 }), fc.anything()),
+  }),
   feature,
   geometry,
 );
 
 describe('parseGeoJsonRoute on arbitrary input', () => {
   it('throws only RouteImportError on anything at all', () => {
-    fc.assert(fc.property(fc.anything({ withBigInt: true, withNullPrototype: true, withMap: true, withTypedArray: true }), parseOrRouteImportError), {
-      numRuns: 500,
-    });
+    fc.assert(
+      fc.property(
+        fc.anything({ withBigInt: true, withNullPrototype: true, withMap: true, withTypedArray: true }),
+        parseOrRouteImportError,
+      ),
+      {
+        numRuns: 500,
+      },
+    );
   });
 
   it('throws only RouteImportError on GeoJSON-shaped input with odd members', () => {

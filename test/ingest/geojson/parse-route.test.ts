@@ -30,7 +30,12 @@ function line(props: Record<string, unknown> = { name: 'Esplanade Loop' }, coord
 }
 
 function stop(lon: number, lat: number, props: Record<string, unknown>, id?: string | number) {
-  return { type: 'Feature', ...(id !== undefined ? { id } : {}), properties: props, geometry: { type: 'Point', coordinates: [lon, lat] } };
+  return {
+    type: 'Feature',
+    ...(id !== undefined ? { id } : {}),
+    properties: props,
+    geometry: { type: 'Point', coordinates: [lon, lat] },
+  };
 }
 
 function collection(...features: unknown[]) {
@@ -53,9 +58,25 @@ describe('parseGeoJsonRoute happy paths', () => {
       externalId: 'line-1',
       path: { type: 'LineString', coordinates: L_PATH },
       stops: [
-        { name: 'Depot', lat: -16.9201, lon: 145.7705, sequence: 1, scheduledTime: '07:25:30', code: 'D1', externalId: 'stop-depot' },
+        {
+          name: 'Depot',
+          lat: -16.9201,
+          lon: 145.7705,
+          sequence: 1,
+          scheduledTime: '07:25:30',
+          code: 'D1',
+          externalId: 'stop-depot',
+        },
         { name: 'Corner Shop', lat: -16.9205, lon: 145.7799, sequence: 2 },
-        { name: 'School Gate', lat: -16.929, lon: 145.7801, sequence: 3, scheduledTime: '07:40:00', radiusM: 40, externalId: '3' },
+        {
+          name: 'School Gate',
+          lat: -16.929,
+          lon: 145.7801,
+          sequence: 3,
+          scheduledTime: '07:40:00',
+          radiusM: 40,
+          externalId: '3',
+        },
       ],
     });
   });
@@ -83,19 +104,36 @@ describe('parseGeoJsonRoute happy paths', () => {
       [145.77, -16.921],
     ];
     const route = parseGeoJsonRoute(
-      collection(line({ name: 'U' }, u), stop(145.7701, -16.921, { name: 'Return leg' }), stop(145.775, -16.92, { name: 'Outbound' })),
+      collection(
+        line({ name: 'U' }, u),
+        stop(145.7701, -16.921, { name: 'Return leg' }),
+        stop(145.775, -16.92, { name: 'Outbound' }),
+      ),
     );
     expect(route.stops.map((s) => s.name)).toEqual(['Outbound', 'Return leg']);
   });
 
   it('accepts a bare LineString with opts.name, dropping altitude and repeated points', () => {
     const route = parseGeoJsonRoute(
-      { type: 'LineString', coordinates: [[145.77, -16.92, 5], [145.77, -16.92], [145.78, -16.92, 7]] },
+      {
+        type: 'LineString',
+        coordinates: [
+          [145.77, -16.92, 5],
+          [145.77, -16.92],
+          [145.78, -16.92, 7],
+        ],
+      },
       { name: '  Morning run  ' },
     );
     expect(route).toEqual({
       name: 'Morning run',
-      path: { type: 'LineString', coordinates: [[145.77, -16.92], [145.78, -16.92]] },
+      path: {
+        type: 'LineString',
+        coordinates: [
+          [145.77, -16.92],
+          [145.78, -16.92],
+        ],
+      },
       stops: [],
     });
   });
@@ -132,29 +170,168 @@ describe('parseGeoJsonRoute rejects malformed input with geojson_invalid and whe
     ['unknown type', { type: 'Topology' }, '$.type', /FeatureCollection, Feature or LineString/],
     ['features not an array', { type: 'FeatureCollection', features: {} }, '$.features', /array of features/],
     ['bare Point', { type: 'Point', coordinates: [1, 2] }, '$.type', /expected a FeatureCollection/],
-    ['a member that is not a Feature', collection(line(), { type: 'Point', coordinates: [1, 2] }), '$.features[1]', /expected a Feature/],
-    ['Feature without geometry', collection(line(), { type: 'Feature', properties: {}, geometry: null }), '$.features[1].geometry', /geometry object/],
-    ['Polygon feature', collection(line(), { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [] } }), '$.features[1].geometry.type', /unsupported geometry type "Polygon"/],
-    ['properties not an object', collection({ ...line(), properties: 'x' }), '$.features[0].properties', /object or null/],
-    ['longitude out of range', collection(line({ name: 'x' }, [[145.77, -16.92], [190, -16.92]])), '$.features[0].geometry.coordinates[1][0]', /longitude 190 is outside/],
-    ['latitude out of range', collection(line({ name: 'x' }, [[145.77, -16.92], [145.78, -91]])), '$.features[0].geometry.coordinates[1][1]', /latitude -91 is outside/],
-    ['non-finite number', collection(line({ name: 'x' }, [[145.77, -16.92], [Number.NaN, -16.9]])), '$.features[0].geometry.coordinates[1][0]', /finite number/],
-    ['coordinate given as text', collection(line({ name: 'x' }, [[145.77, -16.92], ['145.78', -16.9]])), '$.features[0].geometry.coordinates[1][0]', /finite number, got "145.78"/],
-    ['position too short', collection(line({ name: 'x' }, [[145.77, -16.92], [145.78]])), '$.features[0].geometry.coordinates[1]', /expected a position/],
-    ['coordinates not an array', collection(line({ name: 'x' }, 'abc')), '$.features[0].geometry.coordinates', /array of positions/],
-    ['one distinct position', collection(line({ name: 'x' }, [[145.77, -16.92], [145.77, -16.92]])), '$.features[0].geometry.coordinates', /at least 2 distinct positions, found 1/],
+    [
+      'a member that is not a Feature',
+      collection(line(), { type: 'Point', coordinates: [1, 2] }),
+      '$.features[1]',
+      /expected a Feature/,
+    ],
+    [
+      'Feature without geometry',
+      collection(line(), { type: 'Feature', properties: {}, geometry: null }),
+      '$.features[1].geometry',
+      /geometry object/,
+    ],
+    [
+      'Polygon feature',
+      collection(line(), { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [] } }),
+      '$.features[1].geometry.type',
+      /unsupported geometry type "Polygon"/,
+    ],
+    [
+      'properties not an object',
+      collection({ ...line(), properties: 'x' }),
+      '$.features[0].properties',
+      /object or null/,
+    ],
+    [
+      'longitude out of range',
+      collection(
+        line({ name: 'x' }, [
+          [145.77, -16.92],
+          [190, -16.92],
+        ]),
+      ),
+      '$.features[0].geometry.coordinates[1][0]',
+      /longitude 190 is outside/,
+    ],
+    [
+      'latitude out of range',
+      collection(
+        line({ name: 'x' }, [
+          [145.77, -16.92],
+          [145.78, -91],
+        ]),
+      ),
+      '$.features[0].geometry.coordinates[1][1]',
+      /latitude -91 is outside/,
+    ],
+    [
+      'non-finite number',
+      collection(
+        line({ name: 'x' }, [
+          [145.77, -16.92],
+          [Number.NaN, -16.9],
+        ]),
+      ),
+      '$.features[0].geometry.coordinates[1][0]',
+      /finite number/,
+    ],
+    [
+      'coordinate given as text',
+      collection(
+        line({ name: 'x' }, [
+          [145.77, -16.92],
+          ['145.78', -16.9],
+        ]),
+      ),
+      '$.features[0].geometry.coordinates[1][0]',
+      /finite number, got "145.78"/,
+    ],
+    [
+      'position too short',
+      collection(line({ name: 'x' }, [[145.77, -16.92], [145.78]])),
+      '$.features[0].geometry.coordinates[1]',
+      /expected a position/,
+    ],
+    [
+      'coordinates not an array',
+      collection(line({ name: 'x' }, 'abc')),
+      '$.features[0].geometry.coordinates',
+      /array of positions/,
+    ],
+    [
+      'one distinct position',
+      collection(
+        line({ name: 'x' }, [
+          [145.77, -16.92],
+          [145.77, -16.92],
+        ]),
+      ),
+      '$.features[0].geometry.coordinates',
+      /at least 2 distinct positions, found 1/,
+    ],
     ['no line at all', collection(stop(145.77, -16.92, { name: 'Lonely' })), '$', /no LineString/],
     ['two lines', collection(line(), line()), '$', /found 2 lines/],
     ['route without a name', line({}), '$.properties.name', /no name/],
-    ['stop without a name', collection(line(), stop(145.775, -16.92, {})), '$.features[1].properties.name', /needs a name/],
-    ['stop with a bad time', collection(line(), stop(145.775, -16.92, { name: 'A', time: '7pm' })), '$.features[1].properties.time', /HH:MM/],
-    ['stop with minutes 60', collection(line(), stop(145.775, -16.92, { name: 'A', scheduledTime: '07:60' })), '$.features[1].properties.scheduledTime', /HH:MM/],
-    ['stop with a negative radius', collection(line(), stop(145.775, -16.92, { name: 'A', radiusM: -5 })), '$.features[1].properties.radiusM', /positive number/],
-    ['stop with a fractional sequence', collection(line(), stop(145.775, -16.92, { name: 'A', sequence: 1.5 })), '$.features[1].properties.sequence', /whole number/],
-    ['stop with bad coordinates', collection(line(), stop(145.775, 95, { name: 'A' })), '$.features[1].geometry.coordinates[1]', /latitude 95/],
-    ['stops with a repeated sequence', collection(line(), stop(145.775, -16.92, { name: 'A', sequence: 1 }), stop(145.776, -16.92, { name: 'B', sequence: 1 })), '$.features[2].properties.sequence', /repeats/],
-    ['stops with and without sequence', collection(line(), stop(145.775, -16.92, { name: 'A', sequence: 1 }), stop(145.776, -16.92, { name: 'B' })), '$.features[2].properties.sequence', /every stop a sequence or none/],
-    ['MultiLineString parts that do not meet', { type: 'Feature', properties: { name: 'x' }, geometry: { type: 'MultiLineString', coordinates: [[L_PATH[0], L_PATH[1]], [L_PATH[2], [145.79, -16.93]]] } }, '$.geometry.coordinates[1][0]', /does not start where part 0 ends/],
+    [
+      'stop without a name',
+      collection(line(), stop(145.775, -16.92, {})),
+      '$.features[1].properties.name',
+      /needs a name/,
+    ],
+    [
+      'stop with a bad time',
+      collection(line(), stop(145.775, -16.92, { name: 'A', time: '7pm' })),
+      '$.features[1].properties.time',
+      /HH:MM/,
+    ],
+    [
+      'stop with minutes 60',
+      collection(line(), stop(145.775, -16.92, { name: 'A', scheduledTime: '07:60' })),
+      '$.features[1].properties.scheduledTime',
+      /HH:MM/,
+    ],
+    [
+      'stop with a negative radius',
+      collection(line(), stop(145.775, -16.92, { name: 'A', radiusM: -5 })),
+      '$.features[1].properties.radiusM',
+      /positive number/,
+    ],
+    [
+      'stop with a fractional sequence',
+      collection(line(), stop(145.775, -16.92, { name: 'A', sequence: 1.5 })),
+      '$.features[1].properties.sequence',
+      /whole number/,
+    ],
+    [
+      'stop with bad coordinates',
+      collection(line(), stop(145.775, 95, { name: 'A' })),
+      '$.features[1].geometry.coordinates[1]',
+      /latitude 95/,
+    ],
+    [
+      'stops with a repeated sequence',
+      collection(
+        line(),
+        stop(145.775, -16.92, { name: 'A', sequence: 1 }),
+        stop(145.776, -16.92, { name: 'B', sequence: 1 }),
+      ),
+      '$.features[2].properties.sequence',
+      /repeats/,
+    ],
+    [
+      'stops with and without sequence',
+      collection(line(), stop(145.775, -16.92, { name: 'A', sequence: 1 }), stop(145.776, -16.92, { name: 'B' })),
+      '$.features[2].properties.sequence',
+      /every stop a sequence or none/,
+    ],
+    [
+      'MultiLineString parts that do not meet',
+      {
+        type: 'Feature',
+        properties: { name: 'x' },
+        geometry: {
+          type: 'MultiLineString',
+          coordinates: [
+            [L_PATH[0], L_PATH[1]],
+            [L_PATH[2], [145.79, -16.93]],
+          ],
+        },
+      },
+      '$.geometry.coordinates[1][0]',
+      /does not start where part 0 ends/,
+    ],
     ['invalid JSON text', '{"type": "Feature",', '$', /not valid JSON/],
   ])('%s', (_label, input, path, message) => {
     const issues = issuesOf(() => parseGeoJsonRoute(input));
@@ -165,7 +342,15 @@ describe('parseGeoJsonRoute rejects malformed input with geojson_invalid and whe
 
   it('lists every problem, not only the first, and summarises them in the message', () => {
     const e = errorOf(() =>
-      parseGeoJsonRoute(collection(line({}, [[200, 0], [0, 100]]), stop(0, 0, {}))),
+      parseGeoJsonRoute(
+        collection(
+          line({}, [
+            [200, 0],
+            [0, 100],
+          ]),
+          stop(0, 0, {}),
+        ),
+      ),
     );
     expect(e.code).toBe('geojson_invalid');
     const paths = (e.details as { path: string }[]).map((i) => i.path);
@@ -176,7 +361,9 @@ describe('parseGeoJsonRoute rejects malformed input with geojson_invalid and whe
         '$.features[1].properties.name',
       ]),
     );
-    expect(e.message).toMatch(/^GeoJSON route is invalid: \$\.features\[0\]\.geometry\.coordinates\[0\]\[0\]: longitude 200/);
+    expect(e.message).toMatch(
+      /^GeoJSON route is invalid: \$\.features\[0\]\.geometry\.coordinates\[0\]\[0\]: longitude 200/,
+    );
   });
 });
 

@@ -123,7 +123,10 @@ describe('Cairns GTFS feed', () => {
       expect(r.stops.length).toBeGreaterThanOrEqual(15);
       expect(lengthM(r.path.coordinates)).toBeGreaterThan(5_000);
     }
-    expect(gtfsRoutes(feed, { routeIds: ['150-423', '122-423'] }).map((r) => r.externalId)).toEqual(['150-423', '122-423']);
+    expect(gtfsRoutes(feed, { routeIds: ['150-423', '122-423'] }).map((r) => r.externalId)).toEqual([
+      '150-423',
+      '122-423',
+    ]);
   });
 
   // Speed is a benchmark's business (bench:engine imports the same zip), not a timed unit test's.

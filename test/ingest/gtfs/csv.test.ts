@@ -90,16 +90,14 @@ describe('parseCsv properties', () => {
     fc.string({ maxLength: 12 }),
     fc.string({ maxLength: 12, unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' ', 'é', '😀') }),
   );
-  const table = fc
-    .uniqueArray(headerName, { minLength: 1, maxLength: 6 })
-    .chain((header) =>
-      fc.record({
-        header: fc.constant(header),
-        rows: fc.array(fc.array(value, { minLength: header.length, maxLength: header.length }), { maxLength: 8 }),
-        lineEnd: fc.constantFrom('\n', '\r\n'),
-        bom: fc.boolean(),
-      }),
-    );
+  const table = fc.uniqueArray(headerName, { minLength: 1, maxLength: 6 }).chain((header) =>
+    fc.record({
+      header: fc.constant(header),
+      rows: fc.array(fc.array(value, { minLength: header.length, maxLength: header.length }), { maxLength: 8 }),
+      lineEnd: fc.constantFrom('\n', '\r\n'),
+      bom: fc.boolean(),
+    }),
+  );
 
   it('round-trips rows it did not write itself', () => {
     fc.assert(
@@ -114,14 +112,17 @@ describe('parseCsv properties', () => {
 
   it('throws nothing but RouteImportError on arbitrary text', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 80, unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' ', '\uFEFF', '1') }), (text) => {
-        try {
-          const rows = parseCsv(text);
-          expect(Array.isArray(rows)).toBe(true);
-        } catch (err) {
-          expect(err).toBeInstanceOf(RouteImportError);
-        }
-      }),
+      fc.property(
+        fc.string({ maxLength: 80, unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' ', '\uFEFF', '1') }),
+        (text) => {
+          try {
+            const rows = parseCsv(text);
+            expect(Array.isArray(rows)).toBe(true);
+          } catch (err) {
+            expect(err).toBeInstanceOf(RouteImportError);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -55,7 +55,15 @@ describe('tiny feed', () => {
         // empty arrival_time falls back to departure_time
         { name: 'Pine St', lat: 40.005, lon: -75, sequence: 2, externalId: 'B', scheduledTime: '07:11:00' },
         // stop_sequence 10 after 5 (numeric), quoted name with a comma, time past midnight kept
-        { name: 'School Gate, North', lat: 40.01, lon: -75, sequence: 3, externalId: 'C', code: '103', scheduledTime: '24:15:00' },
+        {
+          name: 'School Gate, North',
+          lat: 40.01,
+          lon: -75,
+          sequence: 3,
+          externalId: 'C',
+          code: '103',
+          scheduledTime: '24:15:00',
+        },
       ],
     });
   });
@@ -118,9 +126,13 @@ describe('feed quirks', () => {
         bom +
         'shape_pt_sequence,shape_pt_lon,shape_id,shape_pt_lat\r\n' +
         '10,-75.0000,S1,40.0100\r\n1,-75.0000,S1,40.0000\r\n2,-75.0000,S1,40.0050\r\n\r\n',
-      'stops.txt': strToU8(bom + 'stop_lon,stop_name,stop_lat,stop_id\n-75,Oak Ave,40,A\n-75,Pine St,40.005,B\n-75,Gate,40.01,C\n'),
+      'stops.txt': strToU8(
+        bom + 'stop_lon,stop_name,stop_lat,stop_id\n-75,Oak Ave,40,A\n-75,Pine St,40.005,B\n-75,Gate,40.01,C\n',
+      ),
       'trips.txt': bom + 'shape_id,trip_id,route_id\nS1,T1,R1\n',
-      'stop_times.txt': bom + 'stop_sequence,stop_id,trip_id,departure_time,arrival_time\n2,C,T1,08:00:00,07:59:00\n1,A,T1,07:50:00,07:50:00\n',
+      'stop_times.txt':
+        bom +
+        'stop_sequence,stop_id,trip_id,departure_time,arrival_time\n2,C,T1,08:00:00,07:59:00\n1,A,T1,07:50:00,07:50:00\n',
     };
     const route = gtfsRoute(readGtfsFiles(files), { routeId: 'R1' });
     expect(route.path.coordinates).toEqual([
@@ -138,8 +150,16 @@ describe('feed quirks', () => {
     const entries = Object.fromEntries(Object.entries(tinyFeedFiles()).map(([n, t]) => [`my-feed/${n}`, strToU8(t)]));
     const nested = readGtfsZip(zipSync({ ...entries, 'my-feed/notes.md': strToU8('# not gtfs') }));
     expect(gtfsRoute(nested, { routeId: 'R1' }).stops).toHaveLength(3);
-    const flat = readGtfsZip(zipSync(Object.fromEntries(Object.entries(tinyFeedFiles()).map(([n, t]) => [n, strToU8(t)]))));
-    expect([...flat.files.keys()].sort()).toEqual(['routes.txt', 'shapes.txt', 'stop_times.txt', 'stops.txt', 'trips.txt']);
+    const flat = readGtfsZip(
+      zipSync(Object.fromEntries(Object.entries(tinyFeedFiles()).map(([n, t]) => [n, strToU8(t)]))),
+    );
+    expect([...flat.files.keys()].sort()).toEqual([
+      'routes.txt',
+      'shapes.txt',
+      'stop_times.txt',
+      'stops.txt',
+      'trips.txt',
+    ]);
   });
 
   it('rejects bytes that are not a zip, a truncated zip and a zip with two feeds with gtfs_bad_zip', () => {
@@ -175,11 +195,17 @@ describe('feed quirks', () => {
     const noLat = codeOf(() =>
       gtfsRoute(withFiles({ 'shapes.txt': 'shape_id,shape_pt_lon,shape_pt_sequence\nS1,-75,1\n' }), { routeId: 'R1' }),
     );
-    expect(noLat).toMatchObject({ code: 'gtfs_missing_column', details: { file: 'shapes.txt', columns: ['shape_pt_lat'] } });
+    expect(noLat).toMatchObject({
+      code: 'gtfs_missing_column',
+      details: { file: 'shapes.txt', columns: ['shape_pt_lat'] },
+    });
     const noSeq = codeOf(() =>
       gtfsRoute(withFiles({ 'stop_times.txt': 'trip_id,stop_id,arrival_time\nT1,A,07:00:00\n' }), { routeId: 'R1' }),
     );
-    expect(noSeq).toMatchObject({ code: 'gtfs_missing_column', details: { file: 'stop_times.txt', columns: ['stop_sequence'] } });
+    expect(noSeq).toMatchObject({
+      code: 'gtfs_missing_column',
+      details: { file: 'stop_times.txt', columns: ['stop_sequence'] },
+    });
   });
 
   it('treats a missing shapes.txt as a feed without shapes', () => {
@@ -196,15 +222,40 @@ describe('feed quirks', () => {
   });
 
   it.each([
-    ['shapes.txt', 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,north,-75,2\n', 2, 'shape_pt_lat'],
-    ['shapes.txt', 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,40,-195,2\n', 2, 'shape_pt_lon'],
-    ['shapes.txt', 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,91,-75,2\n', 2, 'shape_pt_lat'],
-    ['shapes.txt', 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,40.1,-75,2.5\n', 2, 'shape_pt_sequence'],
+    [
+      'shapes.txt',
+      'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,north,-75,2\n',
+      2,
+      'shape_pt_lat',
+    ],
+    [
+      'shapes.txt',
+      'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,40,-195,2\n',
+      2,
+      'shape_pt_lon',
+    ],
+    [
+      'shapes.txt',
+      'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,91,-75,2\n',
+      2,
+      'shape_pt_lat',
+    ],
+    [
+      'shapes.txt',
+      'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,40.1,-75,2.5\n',
+      2,
+      'shape_pt_sequence',
+    ],
     ['stops.txt', 'stop_id,stop_name,stop_lat,stop_lon\nA,Oak,40,-75\nB,Pine,,-75\nC,Gate,40.01,-75\n', 2, 'stop_lat'],
     ['stop_times.txt', 'trip_id,arrival_time,stop_id,stop_sequence\nT1,07:00:00,A,1\nT1,7 am,B,2\n', 2, 'arrival_time'],
     ['stop_times.txt', 'trip_id,arrival_time,stop_id,stop_sequence\nT1,07:00:00,A,first\n', 1, 'stop_sequence'],
     ['stop_times.txt', 'trip_id,arrival_time,stop_id,stop_sequence\nT1,07:00:00,A,1\nT1,07:05:00,ZZ,2\n', 2, 'stop_id'],
-    ['stop_times.txt', 'trip_id,arrival_time,stop_id,stop_sequence\nT1,07:00:00,A,1\nT1,07:05:00,B,1\n', 2, 'stop_sequence'],
+    [
+      'stop_times.txt',
+      'trip_id,arrival_time,stop_id,stop_sequence\nT1,07:00:00,A,1\nT1,07:05:00,B,1\n',
+      2,
+      'stop_sequence',
+    ],
   ])('reports a bad value in %s with file and row (%#)', (file, text, row, column) => {
     const e = codeOf(() => gtfsRoute(withFiles({ [file]: text }), { routeId: 'R1' }));
     expect(e.code).toBe('gtfs_invalid_value');
@@ -213,8 +264,13 @@ describe('feed quirks', () => {
   });
 
   it('rejects a shape with fewer than two distinct points', () => {
-    const f = withFiles({ 'shapes.txt': 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,40,-75,2\n' });
-    expect(codeOf(() => gtfsRoute(f, { routeId: 'R1' }))).toMatchObject({ code: 'gtfs_invalid_value', details: { shapeId: 'S1' } });
+    const f = withFiles({
+      'shapes.txt': 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nS1,40,-75,1\nS1,40,-75,2\n',
+    });
+    expect(codeOf(() => gtfsRoute(f, { routeId: 'R1' }))).toMatchObject({
+      code: 'gtfs_invalid_value',
+      details: { shapeId: 'S1' },
+    });
   });
 });
 

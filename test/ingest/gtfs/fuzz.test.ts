@@ -41,21 +41,30 @@ describe('GTFS parser on arbitrary input', () => {
   it('readGtfsZip throws only RouteImportError on a real zip with bytes flipped', () => {
     const zip = zipSync(Object.fromEntries(Object.entries(tinyFeedFiles()).map(([n, t]) => [n, strToU8(t)])));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat({ max: zip.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
-        const copy = zip.slice();
-        for (const [at, v] of flips) copy[at] = v;
-        onlyRouteImportErrors(() => {
-          const feed = readGtfsZip(copy);
-          onlyRouteImportErrors(() => gtfsRoutes(feed));
-        });
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: zip.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (flips) => {
+          const copy = zip.slice();
+          for (const [at, v] of flips) copy[at] = v;
+          onlyRouteImportErrors(() => {
+            const feed = readGtfsZip(copy);
+            onlyRouteImportErrors(() => gtfsRoutes(feed));
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('the route functions throw only RouteImportError when any feed file is replaced by arbitrary text', () => {
     const names = Object.keys(tinyFeedFiles());
-    const csvish = fc.string({ maxLength: 120, unit: fc.constantFrom('S1', 'T1', 'R1', 'A', '40', '-75', '1', ',', '\n', '"', ':', 'x', '') });
+    const csvish = fc.string({
+      maxLength: 120,
+      unit: fc.constantFrom('S1', 'T1', 'R1', 'A', '40', '-75', '1', ',', '\n', '"', ':', 'x', ''),
+    });
     fc.assert(
       fc.property(fc.constantFrom(...names), csvish, (name, text) => {
         const files = tinyFeedFiles();
@@ -69,24 +78,44 @@ describe('GTFS parser on arbitrary input', () => {
 
   it('the route functions throw only RouteImportError on feeds built by hand with odd rows', () => {
     const oddRow = fc.dictionary(
-      fc.constantFrom('route_id', 'trip_id', 'shape_id', 'stop_id', 'stop_sequence', 'shape_pt_sequence', 'shape_pt_lat', 'shape_pt_lon', 'stop_lat', 'stop_lon', 'arrival_time'),
+      fc.constantFrom(
+        'route_id',
+        'trip_id',
+        'shape_id',
+        'stop_id',
+        'stop_sequence',
+        'shape_pt_sequence',
+        'shape_pt_lat',
+        'shape_pt_lon',
+        'stop_lat',
+        'stop_lon',
+        'arrival_time',
+      ),
       fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('1', '2', '-75', '40', 'R1', 'T1', 'S1', 'A')),
     );
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('routes.txt', 'trips.txt', 'shapes.txt', 'stop_times.txt', 'stops.txt'), fc.array(oddRow, { maxLength: 4 })), (files) => {
-        const feed = { files: new Map(Object.entries(files)) };
-        onlyRouteImportErrors(() => gtfsRoutes(feed));
-        onlyRouteImportErrors(() => gtfsRoute(feed, { routeId: 'R1' }));
-        onlyRouteImportErrors(() => gtfsRoute(feed, { tripId: 'T1' }));
-        onlyRouteImportErrors(() => gtfsRoute(feed, { shapeId: 'S1' }));
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('routes.txt', 'trips.txt', 'shapes.txt', 'stop_times.txt', 'stops.txt'),
+          fc.array(oddRow, { maxLength: 4 }),
+        ),
+        (files) => {
+          const feed = { files: new Map(Object.entries(files)) };
+          onlyRouteImportErrors(() => gtfsRoutes(feed));
+          onlyRouteImportErrors(() => gtfsRoute(feed, { routeId: 'R1' }));
+          onlyRouteImportErrors(() => gtfsRoute(feed, { tripId: 'T1' }));
+          onlyRouteImportErrors(() => gtfsRoute(feed, { shapeId: 'S1' }));
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('readGtfsFiles throws only RouteImportError on arbitrary bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => importEverything({ ...tinyFeedFiles(), 'stops.txt': bytes })),
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) =>
+        importEverything({ ...tinyFeedFiles(), 'stops.txt': bytes }),
+      ),
       { numRuns: 200 },
     );
   });

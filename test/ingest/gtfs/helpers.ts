@@ -24,13 +24,10 @@ export function readGoogleSampleFiles(): Record<string, Uint8Array> {
  */
 export function tinyFeedFiles(): Record<string, string> {
   return {
-    'routes.txt': 'route_id,route_short_name,route_long_name,route_type\nR1,7,Maple School Loop,3\nR2,8,No Shape Line,3\n',
+    'routes.txt':
+      'route_id,route_short_name,route_long_name,route_type\nR1,7,Maple School Loop,3\nR2,8,No Shape Line,3\n',
     'trips.txt':
-      'route_id,service_id,trip_id,shape_id\n' +
-      'R1,WK,T2,S1\n' +
-      'R1,WK,T1,S1\n' +
-      'R1,WK,T3,S2\n' +
-      'R2,WK,T9,\n',
+      'route_id,service_id,trip_id,shape_id\n' + 'R1,WK,T2,S1\n' + 'R1,WK,T1,S1\n' + 'R1,WK,T3,S2\n' + 'R2,WK,T9,\n',
     'stops.txt':
       'stop_id,stop_code,stop_name,stop_lat,stop_lon\n' +
       'A,101,Oak Ave,40.0000,-75.0000\n' +

@@ -6,7 +6,19 @@ describe('partner JSON batch', () => {
     const r = decodeJsonBatch(
       {
         positions: [
-          { time: '2024-09-02T07:35:10+08:00', lat: 31.23, lon: 121.47, speedKph: 40, headingDeg: 90, altitudeM: 12, accuracyM: 4, satellites: 11, alarms: ['overspeed'], attributes: { door: 'open', odometerKm: 12.5, acc: true }, id: 'p-1' },
+          {
+            time: '2024-09-02T07:35:10+08:00',
+            lat: 31.23,
+            lon: 121.47,
+            speedKph: 40,
+            headingDeg: 90,
+            altitudeM: 12,
+            accuracyM: 4,
+            satellites: 11,
+            alarms: ['overspeed'],
+            attributes: { door: 'open', odometerKm: 12.5, acc: true },
+            id: 'p-1',
+          },
           { time: 1725233710000, lat: 95, lon: 0 },
           { time: 'yesterday', lat: 1, lon: 1 },
           { time: 1725233710000, lat: 1, lon: 1, speedKmh: 3 },
@@ -41,7 +53,15 @@ describe('partner JSON batch', () => {
   });
 
   it('a body that is not the envelope is one error', () => {
-    for (const body of [null, 'x', [], {}, { positions: [] }, { positions: 'x' }, { positions: new Array(1001).fill({}) }]) {
+    for (const body of [
+      null,
+      'x',
+      [],
+      {},
+      { positions: [] },
+      { positions: 'x' },
+      { positions: new Array(1001).fill({}) },
+    ]) {
       const r = decodeJsonBatch(body, 'd');
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe('invalid_body');

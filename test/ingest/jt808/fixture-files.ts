@@ -19,9 +19,18 @@ export function loadFrameRows(): FrameRow[] {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   return lines.slice(1).map((l, i) => {
     const cells = l.split('\t');
-    if (cells.length < 6) throw new Error(`frames.tsv line ${i + 2}: expected 6 tab-separated columns, got ${cells.length}`);
+    if (cells.length < 6)
+      throw new Error(`frames.tsv line ${i + 2}: expected 6 tab-separated columns, got ${cells.length}`);
     const [source, msgId, hex, expected, wireHex, notes] = cells as [string, string, string, string, string, string];
-    return { line: i + 2, source, msgId, hex, expected: JSON.parse(expected), wireHex: wireHex === 'same' ? hex : wireHex, notes };
+    return {
+      line: i + 2,
+      source,
+      msgId,
+      hex,
+      expected: JSON.parse(expected),
+      wireHex: wireHex === 'same' ? hex : wireHex,
+      notes,
+    };
   });
 }
 

@@ -75,25 +75,39 @@ describe('Jt808FrameSplitter', () => {
   it('property: any chunking of any sequence of frames yields those frames', () => {
     const frameArb = fc.oneof(
       fc.constantFrom(...validFrames),
-      fc.record({ msgId: fc.integer({ min: 0, max: 0xffff }), serial: fc.integer({ min: 0, max: 0xffff }), body: fc.uint8Array({ maxLength: 300 }), v2019: fc.boolean() }).map((r) =>
-        encodeJt808Frame({ msgId: r.msgId, phone: '13912345678', serial: r.serial, version: r.v2019 ? 2019 : 2013 }, r.body),
-      ),
+      fc
+        .record({
+          msgId: fc.integer({ min: 0, max: 0xffff }),
+          serial: fc.integer({ min: 0, max: 0xffff }),
+          body: fc.uint8Array({ maxLength: 300 }),
+          v2019: fc.boolean(),
+        })
+        .map((r) =>
+          encodeJt808Frame(
+            { msgId: r.msgId, phone: '13912345678', serial: r.serial, version: r.v2019 ? 2019 : 2013 },
+            r.body,
+          ),
+        ),
     );
     fc.assert(
-      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }), (frames, sizes) => {
-        const stream = concat(frames);
-        const sp = new Jt808FrameSplitter();
-        const got: Uint8Array[] = [];
-        let o = 0;
-        let k = 0;
-        while (o < stream.length) {
-          const n = sizes[k++ % sizes.length]!;
-          got.push(...sp.push(stream.subarray(o, o + n)));
-          o += n;
-        }
-        expect(got.map((f) => toHex(f))).toEqual(frames.map((f) => toHex(f)));
-        expect(sp.garbageBytes).toBe(0);
-      }),
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }),
+        (frames, sizes) => {
+          const stream = concat(frames);
+          const sp = new Jt808FrameSplitter();
+          const got: Uint8Array[] = [];
+          let o = 0;
+          let k = 0;
+          while (o < stream.length) {
+            const n = sizes[k++ % sizes.length]!;
+            got.push(...sp.push(stream.subarray(o, o + n)));
+            o += n;
+          }
+          expect(got.map((f) => toHex(f))).toEqual(frames.map((f) => toHex(f)));
+          expect(sp.garbageBytes).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

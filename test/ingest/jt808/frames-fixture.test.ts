@@ -36,7 +36,8 @@ function checkHeader(packet: Jt808Packet, dh: Record<string, any>): void {
   expect(packet.header.bodyLength).toBe(dh.body_len_declared);
   expect(packet.body.length).toBe(dh.body_len_actual);
   if (dh.header_quirk) expect(packet.warnings.map((w) => w.code)).toContain('version_flag_with_2013_header');
-  if (dh.body_len_declared !== dh.body_len_actual) expect(packet.warnings.map((w) => w.code)).toContain('body_length_mismatch');
+  if (dh.body_len_declared !== dh.body_len_actual)
+    expect(packet.warnings.map((w) => w.code)).toContain('body_length_mismatch');
 }
 
 function trimNul(s: string): string {
@@ -71,7 +72,12 @@ function checkFramingRow(row: FrameRow): void {
     expect(sp.garbageBytes).toBe(0);
     const hb = handleJt808Frame(authedSession('12345678901'), frames[0]!, ctxWith('x'));
     expect(hb.events).toEqual([{ type: 'heartbeat', deviceId: '12345678901', protocol: 'jt808' }]);
-    expect(readReply(hb.replies[0]!)).toMatchObject({ msgId: 0x8001, replySerial: 0x7fff, replyMsgId: 0x0002, result: 0 });
+    expect(readReply(hb.replies[0]!)).toMatchObject({
+      msgId: 0x8001,
+      replySerial: 0x7fff,
+      replyMsgId: 0x0002,
+      result: 0,
+    });
     const reg = handleJt808Frame(hb.session, frames[1]!, ctxWith('x'));
     expect(reg.events[0]).toMatchObject({ type: 'register', attributes: { plate: '粤A18888' } });
   } else if (asserts.includes('incomplete frame')) {
@@ -90,7 +96,13 @@ function checkPositionRow(row: FrameRow, packet: Jt808Packet): void {
   const pos = dh.position;
   const errors: DecodeError[] = [];
   const deviceId = normalizeJt808Phone(packet.header.phone);
-  const fix = decodePositionBody(packet.body, 0, packet.body.length, { deviceId, version: packet.header.version }, errors);
+  const fix = decodePositionBody(
+    packet.body,
+    0,
+    packet.body.length,
+    { deviceId, version: packet.header.version },
+    errors,
+  );
   const invalidLat = Math.abs(pos.lat) > 90;
   if (invalidLat) {
     // Synthetic data with latitude 119.55: rejected as a validation case.
@@ -110,13 +122,23 @@ function checkPositionRow(row: FrameRow, packet: Jt808Packet): void {
     if (invalidLat) {
       expect(res.fixes).toHaveLength(0);
       expect(res.dropped?.code).toBe('bad_coordinates');
-      expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0200, replySerial: dh.serial, result: 2 });
+      expect(readReply(res.replies[0]!)).toMatchObject({
+        msgId: 0x8001,
+        replyMsgId: 0x0200,
+        replySerial: dh.serial,
+        result: 2,
+      });
     } else {
       expect(res.fixes).toHaveLength(1);
       expectPositionMatches(res.fixes[0]!, pos);
       expect(res.replies).toHaveLength(0);
       expect(res.pendingAcks).toEqual([
-        expect.objectContaining({ msgId: 0x0200, replySerial: dh.serial, phone: dh.terminal_phone_bcd, version: packet.header.version }),
+        expect.objectContaining({
+          msgId: 0x0200,
+          replySerial: dh.serial,
+          phone: dh.terminal_phone_bcd,
+          version: packet.header.version,
+        }),
       ]);
     }
   }
@@ -190,8 +212,16 @@ function checkRegisterRow(row: FrameRow, packet: Jt808Packet): void {
   });
   const wire = hexBytes(row.wireHex);
   const known = handleJt808Frame({ ...authedSession('0'), authenticated: false }, wire, ctxWith('CODE-1'));
-  expect(known.events[0]).toMatchObject({ type: 'register', attributes: { plate: r.plate, terminalId: r.terminal_id } });
-  expect(readReply(known.replies[0]!)).toMatchObject({ msgId: 0x8100, replySerial: packet.header.serial, result: 0, authCode: 'CODE-1' });
+  expect(known.events[0]).toMatchObject({
+    type: 'register',
+    attributes: { plate: r.plate, terminalId: r.terminal_id },
+  });
+  expect(readReply(known.replies[0]!)).toMatchObject({
+    msgId: 0x8100,
+    replySerial: packet.header.serial,
+    result: 0,
+    authCode: 'CODE-1',
+  });
   const unknown = handleJt808Frame(known.session, wire, ctxWith(undefined));
   expect(readReply(unknown.replies[0]!)).toMatchObject({ msgId: 0x8100, result: 4, authCode: '' });
 }
@@ -207,7 +237,12 @@ function checkAuthRow(row: FrameRow, packet: Jt808Packet): void {
   const ok = handleJt808Frame(fresh, wire, ctxWith(a.auth_code));
   expect(ok.session.authenticated).toBe(true);
   expect(ok.events[0]).toMatchObject({ type: 'authenticate', authCode: a.auth_code });
-  expect(readReply(ok.replies[0]!)).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0102, replySerial: packet.header.serial, result: 0 });
+  expect(readReply(ok.replies[0]!)).toMatchObject({
+    msgId: 0x8001,
+    replyMsgId: 0x0102,
+    replySerial: packet.header.serial,
+    result: 0,
+  });
   const bad = handleJt808Frame(fresh, wire, ctxWith(a.auth_code + 'x'));
   expect(bad.session.authenticated).toBe(false);
   expect(readReply(bad.replies[0]!).result).toBe(1);
@@ -215,7 +250,11 @@ function checkAuthRow(row: FrameRow, packet: Jt808Packet): void {
 
 function checkHeartbeatRow(row: FrameRow, packet: Jt808Packet): void {
   const deviceId = normalizeJt808Phone(packet.header.phone);
-  const res = handleJt808Frame({ ...authedSession('0'), authenticated: false }, hexBytes(row.wireHex), ctxWith(undefined));
+  const res = handleJt808Frame(
+    { ...authedSession('0'), authenticated: false },
+    hexBytes(row.wireHex),
+    ctxWith(undefined),
+  );
   expect(res.events).toEqual([{ type: 'heartbeat', deviceId, protocol: 'jt808' }]);
   const reply = readReply(res.replies[0]!);
   expect(reply).toMatchObject({ msgId: 0x8001, replyMsgId: 0x0002, replySerial: packet.header.serial, result: 0 });
@@ -225,7 +264,11 @@ function checkHeartbeatRow(row: FrameRow, packet: Jt808Packet): void {
 
 describe('frames.tsv', () => {
   for (const row of rows) {
-    const tag = row.source.split(':').slice(1).join(':').replace(/@[0-9a-f]+/, '');
+    const tag = row.source
+      .split(':')
+      .slice(1)
+      .join(':')
+      .replace(/@[0-9a-f]+/, '');
     it(`line ${row.line} ${row.msgId} ${tag}`, () => {
       if (row.msgId.startsWith('n/a')) return checkFramingRow(row);
       const dh = row.expected.decoded_by_hand;
@@ -234,12 +277,22 @@ describe('frames.tsv', () => {
       expect(packet.checksumOk).toBe(row.expected.checksum_ok);
       if (!row.expected.checksum_ok) {
         // Strict path: dropped, answered with 0x8001 result 2 addressed from the readable header.
-        const res = handleJt808Frame(authedSession(normalizeJt808Phone(dh.terminal_phone_bcd)), hexBytes(row.wireHex), ctxWith('x'));
+        const res = handleJt808Frame(
+          authedSession(normalizeJt808Phone(dh.terminal_phone_bcd)),
+          hexBytes(row.wireHex),
+          ctxWith('x'),
+        );
         expect(res.dropped?.code).toBe('bad_checksum');
         expect(res.fixes).toHaveLength(0);
         expect(res.events).toHaveLength(0);
         expect(res.pendingAcks).toHaveLength(0);
-        expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8001, replySerial: dh.serial, replyMsgId: packet.header.msgId, result: 2, phone: dh.terminal_phone_bcd });
+        expect(readReply(res.replies[0]!)).toMatchObject({
+          msgId: 0x8001,
+          replySerial: dh.serial,
+          replyMsgId: packet.header.msgId,
+          result: 2,
+          phone: dh.terminal_phone_bcd,
+        });
       }
       switch (dh.msg_id) {
         case '0x0200':

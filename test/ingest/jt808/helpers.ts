@@ -48,7 +48,15 @@ export function readReply(frame: Uint8Array): DecodedReply {
   const { header, body } = p.packet;
   expect(body.length).toBe(header.bodyLength);
   if (header.msgId === 0x8001) {
-    return { msgId: header.msgId, phone: header.phone, serial: header.serial, version: header.version, replySerial: u16Of(body, 0), replyMsgId: u16Of(body, 2), result: body[4]! };
+    return {
+      msgId: header.msgId,
+      phone: header.phone,
+      serial: header.serial,
+      version: header.version,
+      replySerial: u16Of(body, 0),
+      replyMsgId: u16Of(body, 2),
+      result: body[4]!,
+    };
   }
   return {
     msgId: header.msgId,

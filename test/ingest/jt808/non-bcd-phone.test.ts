@@ -22,7 +22,16 @@ const PHONE_2019 = Uint8Array.from([0x00, 0x00, 0x00, 0x00, 0x08, 0x6a, 0x12, 0x
 /** A frame built byte by byte (no encoder involved): msgId, attributes, [version], phone field, serial, body. */
 function rawFrame(msgId: number, phone: Uint8Array, serial: number, body: Uint8Array): Uint8Array {
   const is2019 = phone.length === 10;
-  const head = [msgId >> 8, msgId & 0xff, (is2019 ? 0x40 : 0) | (body.length >> 8), body.length & 0xff, ...(is2019 ? [1] : []), ...phone, serial >> 8, serial & 0xff];
+  const head = [
+    msgId >> 8,
+    msgId & 0xff,
+    (is2019 ? 0x40 : 0) | (body.length >> 8),
+    body.length & 0xff,
+    ...(is2019 ? [1] : []),
+    ...phone,
+    serial >> 8,
+    serial & 0xff,
+  ];
   return wrapJt808Frame(Uint8Array.from([...head, ...body]));
 }
 
@@ -57,8 +66,14 @@ describe('non-BCD phone field', () => {
   });
 
   it('a BCD phone field gives decimal digits and no warning', () => {
-    const p = parseJt808Packet(rawFrame(0x0002, Uint8Array.from([0x01, 0x39, 0x12, 0x34, 0x56, 0x78]), 1, new Uint8Array(0)));
-    expect(p.ok && [p.packet.header.phone, p.packet.header.phoneNotBcd, p.packet.warnings.length]).toEqual(['013912345678', undefined, 0]);
+    const p = parseJt808Packet(
+      rawFrame(0x0002, Uint8Array.from([0x01, 0x39, 0x12, 0x34, 0x56, 0x78]), 1, new Uint8Array(0)),
+    );
+    expect(p.ok && [p.packet.header.phone, p.packet.header.phoneNotBcd, p.packet.warnings.length]).toEqual([
+      '013912345678',
+      undefined,
+      0,
+    ]);
   });
 
   it('the device id is the canonical hex form (padding removed)', () => {
@@ -81,23 +96,47 @@ describe('non-BCD phone field', () => {
   });
 
   it('0x8001 echoes the header’s phone bytes exactly (2019)', () => {
-    const res = handleJt808Frame(createJt808Session(), rawFrame(0x0002, PHONE_2019, 3, new Uint8Array(0)), ctxWith('CODE'));
+    const res = handleJt808Frame(
+      createJt808Session(),
+      rawFrame(0x0002, PHONE_2019, 3, new Uint8Array(0)),
+      ctxWith('CODE'),
+    );
     expect([...phoneField(res.replies[0]!)]).toEqual([...PHONE_2019]);
   });
 
   it('0x8100 echoes the header’s phone bytes exactly', () => {
-    const res = handleJt808Frame(createJt808Session(), rawFrame(0x0100, PHONE_2013, 1, encodeRegisterBody({ plate: 'A1' })), ctxWith('CODE'));
+    const res = handleJt808Frame(
+      createJt808Session(),
+      rawFrame(0x0100, PHONE_2013, 1, encodeRegisterBody({ plate: 'A1' })),
+      ctxWith('CODE'),
+    );
     expect(readReply(res.replies[0]!).msgId === 0x8100 && [...phoneField(res.replies[0]!)]).toEqual([...PHONE_2013]);
   });
 
   it('authentication and positions work for the hex-keyed terminal; the pending ack echoes the bytes', () => {
-    const auth = handleJt808Frame(createJt808Session(), rawFrame(0x0102, PHONE_2013, 2, new TextEncoder().encode('CODE')), ctxWith('CODE'));
-    const pos = handleJt808Frame(auth.session, rawFrame(0x0200, PHONE_2013, 3, encodePositionBody({ timeMs: Date.UTC(2026, 0, 1), lat: 31, lon: 121 })), ctxWith('CODE'));
-    expect([auth.session.authenticated, pos.fixes[0]?.deviceId, [...phoneField(encodePendingAck(pos.pendingAcks[0]!, 0))]]).toEqual([true, '86a123bcdef', [...PHONE_2013]]);
+    const auth = handleJt808Frame(
+      createJt808Session(),
+      rawFrame(0x0102, PHONE_2013, 2, new TextEncoder().encode('CODE')),
+      ctxWith('CODE'),
+    );
+    const pos = handleJt808Frame(
+      auth.session,
+      rawFrame(0x0200, PHONE_2013, 3, encodePositionBody({ timeMs: Date.UTC(2026, 0, 1), lat: 31, lon: 121 })),
+      ctxWith('CODE'),
+    );
+    expect([
+      auth.session.authenticated,
+      pos.fixes[0]?.deviceId,
+      [...phoneField(encodePendingAck(pos.pendingAcks[0]!, 0))],
+    ]).toEqual([true, '86a123bcdef', [...PHONE_2013]]);
   });
 
   it('the batched ack encoder echoes the bytes too', () => {
-    const pos = handleJt808Frame(authedSession('86a123bcdef'), rawFrame(0x0200, PHONE_2019, 4, encodePositionBody({ timeMs: Date.UTC(2026, 0, 1), lat: 31, lon: 121 })), ctxWith('CODE'));
+    const pos = handleJt808Frame(
+      authedSession('86a123bcdef'),
+      rawFrame(0x0200, PHONE_2019, 4, encodePositionBody({ timeMs: Date.UTC(2026, 0, 1), lat: 31, lon: 121 })),
+      ctxWith('CODE'),
+    );
     const out = new Uint8Array(100);
     const n = encodePendingAcksInto(pos.pendingAcks, 0, out, 0);
     expect([...phoneField(out.subarray(0, n))]).toEqual([...PHONE_2019]);
@@ -107,7 +146,11 @@ describe('non-BCD phone field', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.boolean(), (bytes, v2019) => {
         const field = v2019 ? Uint8Array.from([0, 0, 0, 0, ...bytes]) : bytes;
-        const res = handleJt808Frame(createJt808Session(), rawFrame(0x0002, field, 1, new Uint8Array(0)), ctxWith('CODE'));
+        const res = handleJt808Frame(
+          createJt808Session(),
+          rawFrame(0x0002, field, 1, new Uint8Array(0)),
+          ctxWith('CODE'),
+        );
         expect([...phoneField(res.replies[0]!)]).toEqual([...field]);
       }),
       { numRuns: 300 },

@@ -16,7 +16,12 @@ import { ctxWith, hexBytes, readReply } from './helpers';
 const PHONE = '013912345678';
 const positionBody = () => hexBytes(vector('V2', 'body'));
 
-function frame(msgId: number, serial: number, body: Uint8Array, extra: Partial<Parameters<typeof encodeJt808Frame>[0]> = {}): Uint8Array {
+function frame(
+  msgId: number,
+  serial: number,
+  body: Uint8Array,
+  extra: Partial<Parameters<typeof encodeJt808Frame>[0]> = {},
+): Uint8Array {
   return encodeJt808Frame({ msgId, phone: PHONE, serial, version: 2013, ...extra }, body);
 }
 
@@ -48,7 +53,12 @@ describe('handleJt808Frame', () => {
     expect(pos.fixes).toHaveLength(1);
     expect(pos.replies).toEqual([]);
     expect(pos.pendingAcks).toEqual([{ phone: PHONE, version: 2013, serial: 2, msgId: 0x0200, replySerial: 5 }]);
-    expect(readReply(encodePendingAck(pos.pendingAcks[0]!, 1))).toMatchObject({ serial: 2, replySerial: 5, replyMsgId: 0x0200, result: 1 });
+    expect(readReply(encodePendingAck(pos.pendingAcks[0]!, 1))).toMatchObject({
+      serial: 2,
+      replySerial: 5,
+      replyMsgId: 0x0200,
+      result: 1,
+    });
     expect(pos.session.nextPlatformSerial).toBe(3);
     // The input session object is not modified.
     expect(s.nextPlatformSerial).toBe(2);
@@ -96,10 +106,16 @@ describe('handleJt808Frame', () => {
     // The old code no longer verifies; the issued one does.
     const old = handleJt808Frame(reg.session, hexBytes(vector('V8')), ctx);
     expect(old.session.authenticated).toBe(false);
-    const auth = encodeJt808Frame({ msgId: 0x0102, phone: PHONE, serial: 4, version: 2013 }, new TextEncoder().encode('CODE-1'));
+    const auth = encodeJt808Frame(
+      { msgId: 0x0102, phone: PHONE, serial: 4, version: 2013 },
+      new TextEncoder().encode('CODE-1'),
+    );
     expect(handleJt808Frame(reg.session, auth, ctx).session.authenticated).toBe(true);
     // Unknown terminals get result 4 and no code is issued.
-    const unknown = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), { nowMs: 0, lookupTerminal: () => undefined });
+    const unknown = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), {
+      nowMs: 0,
+      lookupTerminal: () => undefined,
+    });
     expect(unknown.issuedAuthCode).toBeUndefined();
     expect(readReply(unknown.replies[0]!).result).toBe(4);
     expect(issued).toEqual(['CODE-1']);
@@ -195,7 +211,12 @@ describe('addSubpackage', () => {
     let state = emptySubpackageState();
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = addSubpackage(state, header(1000 + i * 10, 1), new Uint8Array([i]), 0, { maxEntries: 4, maxPackets: 8, maxBytes: 100, expiryMs: 60_000 });
+      const r = addSubpackage(state, header(1000 + i * 10, 1), new Uint8Array([i]), 0, {
+        maxEntries: 4,
+        maxPackets: 8,
+        maxBytes: 100,
+        expiryMs: 60_000,
+      });
       state = r.state;
       codes.push(...r.errors.map((e) => e.code));
     }

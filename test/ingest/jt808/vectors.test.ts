@@ -36,7 +36,15 @@ describe('vectors.txt', () => {
     const res = handleJt808Frame(authedSession('123456789012'), wire, ctxWith('x'));
     expect(res.message).toMatchObject({ msgId: 0x0200, phone: '123456789012', serial: 126, version: 2013 });
     const f = res.fixes[0]!;
-    expect(f).toMatchObject({ lat: 12.222222, lon: 132.444444, speedKph: 6, headingDeg: 0, altitudeM: 40, alarms: ['sos'], valid: true });
+    expect(f).toMatchObject({
+      lat: 12.222222,
+      lon: 132.444444,
+      speedKph: 6,
+      headingDeg: 0,
+      altitudeM: 40,
+      alarms: ['sos'],
+      valid: true,
+    });
     expect(isoUtc(f.timeMs)).toBe('2018-10-15T02:10:10Z');
     expect(f.attributes).toMatchObject({ mileageKm: 10, fuelL: 12.5 });
     const p = parseJt808Packet(wire);
@@ -68,9 +76,17 @@ describe('vectors.txt', () => {
         satellites: 12,
       });
       expect(isoUtc(f.timeMs)).toBe('2024-09-01T23:35:10Z');
-      expect(f.attributes).toMatchObject({ mileageKm: 12345.6, overspeedAreaType: 4, overspeedAreaId: 7, signalStrength: 25, statusFlags: 0x000c0003 });
+      expect(f.attributes).toMatchObject({
+        mileageKm: 12345.6,
+        overspeedAreaType: 4,
+        overspeedAreaId: 7,
+        signalStrength: 25,
+        statusFlags: 0x000c0003,
+      });
       const body = hexBytes(vector('V2', 'body'));
-      expect(toHex(encodeJt808Frame({ msgId: 0x0200, phone, serial: 1, version, protocolVersion: 1 }, body))).toBe(toHex(wire));
+      expect(toHex(encodeJt808Frame({ msgId: 0x0200, phone, serial: 1, version, protocolVersion: 1 }, body))).toBe(
+        toHex(wire),
+      );
       // The server's ack after the commit, addressed in the terminal's own header form.
       const ack = readReply(encodePendingAck(res.pendingAcks[0]!, 0));
       expect(ack).toMatchObject({ msgId: 0x8001, phone, version, replySerial: 1, replyMsgId: 0x0200, result: 0 });
@@ -105,26 +121,54 @@ describe('vectors.txt', () => {
   });
 
   it('V6 0x8001 is byte-exact', () => {
-    const bytes = encodeGeneralResponse({ phone: '013912345678', version: 2013, serial: 10, replySerial: 1, replyMsgId: 0x0200, result: 0 });
+    const bytes = encodeGeneralResponse({
+      phone: '013912345678',
+      version: 2013,
+      serial: 10,
+      replySerial: 1,
+      replyMsgId: 0x0200,
+      result: 0,
+    });
     expect(toHex(bytes)).toBe(hex(vector('V6')));
-    const viaAck = encodePendingAck({ phone: '013912345678', version: 2013, serial: 10, msgId: 0x0200, replySerial: 1 }, 0);
+    const viaAck = encodePendingAck(
+      { phone: '013912345678', version: 2013, serial: 10, msgId: 0x0200, replySerial: 1 },
+      0,
+    );
     expect(toHex(viaAck)).toBe(hex(vector('V6')));
   });
 
   it('V7 0x8100 is byte-exact', () => {
-    const bytes = encodeRegisterResponse({ phone: '013912345678', version: 2013, serial: 11, replySerial: 3, result: 0, authCode: 'AUTH1234' });
+    const bytes = encodeRegisterResponse({
+      phone: '013912345678',
+      version: 2013,
+      serial: 11,
+      replySerial: 3,
+      result: 0,
+      authCode: 'AUTH1234',
+    });
     expect(toHex(bytes)).toBe(hex(vector('V7')));
   });
 
   it('V8 0x0102 (2013) authenticates against the registry code', () => {
     const ok = handleJt808Frame(createJt808Session(), hexBytes(vector('V8')), ctxWith('AUTH1234'));
     expect(ok.events[0]).toMatchObject({ type: 'authenticate', deviceId: '13912345678', authCode: 'AUTH1234' });
-    expect(ok.session).toMatchObject({ authenticated: true, deviceId: '13912345678', phone: '013912345678', version: 2013 });
+    expect(ok.session).toMatchObject({
+      authenticated: true,
+      deviceId: '13912345678',
+      phone: '013912345678',
+      version: 2013,
+    });
     expect(readReply(ok.replies[0]!)).toMatchObject({ replySerial: 4, replyMsgId: 0x0102, result: 0 });
   });
 
   it('V9 0x8202 is byte-exact', () => {
-    const bytes = encodeTemporaryTracking({ phone: '013912345678', version: 2013, serial: 12, intervalS: 10, validityS: 600 });
+    const bytes = encodeTemporaryTracking({
+      phone: '013912345678',
+      version: 2013,
+      serial: 12,
+      intervalS: 10,
+      validityS: 600,
+    });
     expect(toHex(bytes)).toBe(hex(vector('V9')));
   });
 
@@ -144,7 +188,12 @@ describe('vectors.txt', () => {
 
   it('V10 cut right after the read result is reported as truncated', () => {
     const info = decodeDriverCard0702(hexBytes(vector('V10')).subarray(0, 8));
-    expect(info).toMatchObject({ layout: 2013, inserted: true, readResult: 0, problems: ['body ends inside the card data'] });
+    expect(info).toMatchObject({
+      layout: 2013,
+      inserted: true,
+      readResult: 0,
+      problems: ['body ends inside the card data'],
+    });
     expect(info).not.toHaveProperty('driverName');
     expect(info).not.toHaveProperty('certificateNo');
   });
@@ -181,8 +230,17 @@ describe('vectors.txt', () => {
       plate: '沪A12345',
     });
     const res = handleJt808Frame(createJt808Session(), hexBytes(vector('V13', 'frame')), ctxWith('AUTH1234'));
-    expect(res.events[0]).toMatchObject({ type: 'register', deviceId: '13912345678', attributes: { plate: '沪A12345', plateColor: 2 } });
-    expect(readReply(res.replies[0]!)).toMatchObject({ msgId: 0x8100, replySerial: 0, result: 0, authCode: 'AUTH1234' });
+    expect(res.events[0]).toMatchObject({
+      type: 'register',
+      deviceId: '13912345678',
+      attributes: { plate: '沪A12345', plateColor: 2 },
+    });
+    expect(readReply(res.replies[0]!)).toMatchObject({
+      msgId: 0x8100,
+      replySerial: 0,
+      result: 0,
+      authCode: 'AUTH1234',
+    });
   });
 
   it('V14 0x0102 (2019) with IMEI and software version', () => {
@@ -201,6 +259,11 @@ describe('vectors.txt', () => {
 
   it('V15 JT/T 1078 0x1005 passenger flow', () => {
     const flow = decodePassengerFlow1005(hexBytes(vector('V15')));
-    expect(flow).toEqual({ startMs: Date.parse('2024-09-02T07:20:00+08:00'), endMs: Date.parse('2024-09-02T07:45:00+08:00'), boarded: 38, alighted: 0 });
+    expect(flow).toEqual({
+      startMs: Date.parse('2024-09-02T07:20:00+08:00'),
+      endMs: Date.parse('2024-09-02T07:45:00+08:00'),
+      boarded: 38,
+      alighted: 0,
+    });
   });
 });

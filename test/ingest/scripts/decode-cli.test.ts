@@ -9,7 +9,10 @@ const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 
 function run(mode: string, input: string): { status: number | null; lines: any[]; stderr: string } {
   const r = spawnSync(TSX, ['scripts/decode.ts', mode], { cwd: ROOT, input, encoding: 'utf8', timeout: 30_000 });
-  const lines = r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
   return { status: r.status, lines, stderr: r.stderr };
 }
 
@@ -30,15 +33,31 @@ describe('scripts/decode.ts', () => {
     expect(status).toBe(0);
     expect(lines).toHaveLength(8);
     expect(lines[0]).toMatchObject({ ok: true, msgId: '0x0200', phone: '123456789012', serial: 126, version: 2013 });
-    expect(lines[0].fixes[0]).toMatchObject({ time: '2018-10-15T02:10:10.000Z', lat: 12.222222, lon: 132.444444, speedKph: 6, headingDeg: 0, altitudeM: 40, alarms: ['sos'] });
+    expect(lines[0].fixes[0]).toMatchObject({
+      time: '2018-10-15T02:10:10.000Z',
+      lat: 12.222222,
+      lon: 132.444444,
+      speedKph: 6,
+      headingDeg: 0,
+      altitudeM: 40,
+      alarms: ['sos'],
+    });
     // the ack a server sends after storing: 0x8001 result 0 for serial 126 (0x007E, escaped)
     expect(lines[0].replies).toEqual(['7e800100051234567890120000007d02020000727e']);
     expect(lines[1]).toMatchObject({ ok: false, error: { code: 'bad_hex' } });
     expect(lines[2]).toMatchObject({ ok: false, error: { code: 'bad_escape' } });
     expect(lines[3]).toMatchObject({ ok: true, version: 2019, phone: '00000000013912345678' });
-    expect(lines[3].fixes[0]).toMatchObject({ speedKph: 72.5, alarms: ['overspeed'], attributes: { overspeedAreaId: 7 } });
+    expect(lines[3].fixes[0]).toMatchObject({
+      speedKph: 72.5,
+      alarms: ['overspeed'],
+      attributes: { overspeedAreaId: 7 },
+    });
     expect(lines[4]).toMatchObject({ ok: true, msgId: '0x0002', events: [{ type: 'heartbeat' }] });
-    expect(lines[5]).toMatchObject({ ok: true, msgId: '0x0100', events: [{ type: 'register', attributes: { plate: '沪A12345' } }] });
+    expect(lines[5]).toMatchObject({
+      ok: true,
+      msgId: '0x0100',
+      events: [{ type: 'register', attributes: { plate: '沪A12345' } }],
+    });
     expect(lines[5].replies[0].startsWith('7e8100')).toBe(true);
     expect(lines[6]).toMatchObject({ ok: false, error: { code: 'bad_checksum' }, msgId: '0x0200' });
     expect(lines[6].replies).toHaveLength(1);
@@ -64,7 +83,12 @@ describe('scripts/decode.ts', () => {
   });
 
   it('unknown mode prints usage and exits 2', () => {
-    const r = spawnSync(TSX, ['scripts/decode.ts', 'nope'], { cwd: ROOT, input: '', encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(TSX, ['scripts/decode.ts', 'nope'], {
+      cwd: ROOT,
+      input: '',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('usage');
   });

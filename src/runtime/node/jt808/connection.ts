@@ -21,7 +21,17 @@ import { sha256Hex } from './auth-code';
 import { registerPlate } from './protocol';
 import { ConnectionDevices } from './device-cache';
 import { FrameTokenBucket, type Jt808ServerLimits } from './limits';
-import { encodeItems, NO_ACKS, NO_EVENTS, NO_FIXES, NO_REPLIES, needsRegistry, takeFixes, type Item, type QueuedFrame } from './protocol';
+import {
+  encodeItems,
+  NO_ACKS,
+  NO_EVENTS,
+  NO_FIXES,
+  NO_REPLIES,
+  needsRegistry,
+  takeFixes,
+  type Item,
+  type QueuedFrame,
+} from './protocol';
 import type { Jt808ServerStats } from './stats';
 
 /** What every connection of one server shares. */
@@ -75,7 +85,11 @@ export class Connection {
     socket.setNoDelay(true);
     socket.setTimeout(c.limits.idleTimeoutMs, () => {
       c.stats.closedIdle++;
-      c.log.info('jt808 idle connection closed', { conn: this.id, remote: this.remote, deviceId: this.session.deviceId });
+      c.log.info('jt808 idle connection closed', {
+        conn: this.id,
+        remote: this.remote,
+        deviceId: this.session.deviceId,
+      });
       this.close();
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -99,7 +113,11 @@ export class Connection {
     this.queue.length = 0;
     this.splitter.flush();
     this.c.onClosed(this);
-    this.c.log.debug('jt808 connection closed', { conn: this.id, remote: this.remote, deviceId: this.session.deviceId });
+    this.c.log.debug('jt808 connection closed', {
+      conn: this.id,
+      remote: this.remote,
+      deviceId: this.session.deviceId,
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -136,7 +154,12 @@ export class Connection {
   private closeForGarbage(reason: string): void {
     this.c.stats.closedGarbage++;
     this.c.ingest.countRejected('jt808', 'garbage_connection');
-    this.c.log.warn('jt808 connection closed: garbage', { conn: this.id, remote: this.remote, deviceId: this.session.deviceId, reason });
+    this.c.log.warn('jt808 connection closed: garbage', {
+      conn: this.id,
+      remote: this.remote,
+      deviceId: this.session.deviceId,
+      reason,
+    });
     this.close();
   }
 
@@ -150,7 +173,8 @@ export class Connection {
           await this.handleRegistry(first.wire);
         } else {
           const batch: QueuedFrame[] = [];
-          while (batch.length < limits.maxBatchFrames && this.queue.length > 0 && !needsRegistry(this.queue[0]!)) batch.push(this.queue.shift()!);
+          while (batch.length < limits.maxBatchFrames && this.queue.length > 0 && !needsRegistry(this.queue[0]!))
+            batch.push(this.queue.shift()!);
           await this.handleBatch(batch);
         }
         if (this.paused && this.queue.length <= limits.maxPendingFrames / 2 && !this.closed) {
@@ -159,7 +183,11 @@ export class Connection {
         }
       }
     } catch (err) {
-      this.c.log.error('jt808 connection failed', { conn: this.id, remote: this.remote, error: err instanceof Error ? err.stack : String(err) });
+      this.c.log.error('jt808 connection failed', {
+        conn: this.id,
+        remote: this.remote,
+        error: err instanceof Error ? err.stack : String(err),
+      });
       this.close();
     }
   }
@@ -174,7 +202,13 @@ export class Connection {
       stats.badFrames++;
       this.badInARow++;
       ingest.countRejected('jt808', res.dropped.code);
-      log.warn('jt808 frame dropped', { conn: this.id, remote: this.remote, deviceId: this.session.deviceId, code: res.dropped.code, error: res.dropped.message });
+      log.warn('jt808 frame dropped', {
+        conn: this.id,
+        remote: this.remote,
+        deviceId: this.session.deviceId,
+        code: res.dropped.code,
+        error: res.dropped.message,
+      });
       // Answered like any bad frame; the connection closes once what came before it is answered.
       if (this.badInARow > limits.maxBadFrames) this.closeRequested ??= `${this.badInARow} unreadable frames in a row`;
     } else {
@@ -182,10 +216,16 @@ export class Connection {
       this.garbageSinceGood = 0;
       if (res.dropped) {
         ingest.countRejected('jt808', res.dropped.code);
-        log.info('jt808 message refused', { conn: this.id, deviceId: res.message?.deviceId, code: res.dropped.code, error: res.dropped.message });
+        log.info('jt808 message refused', {
+          conn: this.id,
+          deviceId: res.message?.deviceId,
+          code: res.dropped.code,
+          error: res.dropped.message,
+        });
       }
     }
-    if (res.errors.length && res.message && res.errors.some((e) => e.code === 'phone_not_bcd')) this.c.warnNonBcdOnce(res.message.deviceId, res.message.phone);
+    if (res.errors.length && res.message && res.errors.some((e) => e.code === 'phone_not_bcd'))
+      this.c.warnNonBcdOnce(res.message.deviceId, res.message.phone);
     if (!this.session.authenticated) this.device = undefined;
     return res;
   }
@@ -242,7 +282,11 @@ export class Connection {
       try {
         stored = await ingest.completeRegistration(device, res.issuedAuthCode);
       } catch (err) {
-        log.warn('jt808 auth code not stored; registration unanswered', { conn: this.id, deviceId, error: String(err) });
+        log.warn('jt808 auth code not stored; registration unanswered', {
+          conn: this.id,
+          deviceId,
+          error: String(err),
+        });
         return;
       }
       if (this.closed) return;
@@ -251,7 +295,12 @@ export class Connection {
         stats.registrations++;
       } else {
         // Another registration took the terminal (or its window) first: answered as a registered terminal is.
-        this.devices.setRegistrationFacts(deviceId!, '', { holdsAuthCode: true, windowOpen: false, busPlate: null, plateOfOtherRegisteredBus: false });
+        this.devices.setRegistrationFacts(deviceId!, '', {
+          holdsAuthCode: true,
+          windowOpen: false,
+          busPlate: null,
+          plateOfOtherRegisteredBus: false,
+        });
         this.session = before;
         res = this.handle(wire);
       }
@@ -286,7 +335,14 @@ export class Connection {
     const deviceId = res.message?.deviceId;
     const ev = res.events.find((e) => e.type === 'register');
     const result = ev?.type === 'register' ? ev.attributes.result : undefined;
-    const fields = { conn: this.id, remote: this.remote, deviceId, registryId: device?.deviceId, result, plate: ev?.type === 'register' ? ev.attributes.plate : undefined };
+    const fields = {
+      conn: this.id,
+      remote: this.remote,
+      deviceId,
+      registryId: device?.deviceId,
+      result,
+      plate: ev?.type === 'register' ? ev.attributes.plate : undefined,
+    };
     if (result === 0) {
       log.info('jt808 terminal registered', fields);
     } else if (res.errors.some((e) => e.code === 'unknown_terminal')) {
@@ -295,7 +351,10 @@ export class Connection {
       log.warn('jt808 registration from an unknown terminal', fields);
     } else if (result !== undefined) {
       ingest.countRejected('jt808', 'registration_refused');
-      log.warn('jt808 registration refused', { ...fields, reason: ev?.type === 'register' ? ev.attributes.reason : undefined });
+      log.warn('jt808 registration refused', {
+        ...fields,
+        reason: ev?.type === 'register' ? ev.attributes.reason : undefined,
+      });
     }
   }
 
@@ -372,9 +431,18 @@ export class Connection {
       (err: unknown) => {
         stats.fixesRefusedStorage += count;
         if (err instanceof StorageUnavailableError) {
-          log.warn('jt808 storage unavailable: positions refused (result 1)', { conn: this.id, deviceId: device.identifier, fixes: count, frames });
+          log.warn('jt808 storage unavailable: positions refused (result 1)', {
+            conn: this.id,
+            deviceId: device.identifier,
+            fixes: count,
+            frames,
+          });
         } else {
-          log.error('jt808 ingest failed: positions refused (result 1)', { conn: this.id, deviceId: device.identifier, error: err instanceof Error ? err.stack : String(err) });
+          log.error('jt808 ingest failed: positions refused (result 1)', {
+            conn: this.id,
+            deviceId: device.identifier,
+            error: err instanceof Error ? err.stack : String(err),
+          });
         }
         return 1 as const;
       },
@@ -392,7 +460,11 @@ export class Connection {
       await this.c.ingest.submitEvents(device, events, this.c.now());
       return 0;
     } catch (err) {
-      this.c.log.warn('jt808 events not stored (result 1)', { conn: this.id, deviceId: device.identifier, error: String(err) });
+      this.c.log.warn('jt808 events not stored (result 1)', {
+        conn: this.id,
+        deviceId: device.identifier,
+        error: String(err),
+      });
       return 1;
     }
   }
@@ -419,7 +491,11 @@ export class Connection {
     else this.socket.write(Buffer.concat(frames));
     if (this.socket.writableLength > this.c.limits.maxWriteBufferBytes) {
       this.c.stats.closedSlowReader++;
-      this.c.log.warn('jt808 peer does not read its replies; closed', { conn: this.id, remote: this.remote, deviceId: this.session.deviceId });
+      this.c.log.warn('jt808 peer does not read its replies; closed', {
+        conn: this.id,
+        remote: this.remote,
+        deviceId: this.session.deviceId,
+      });
       this.close();
     }
   }

@@ -85,7 +85,10 @@ export class FrameTokenBucket {
   }
 
   refill(nowMs: number): void {
-    this.tokens = Math.min(this.limits.burstFrames, this.tokens + ((nowMs - this.lastRefillMs) / 1000) * this.limits.framesPerS);
+    this.tokens = Math.min(
+      this.limits.burstFrames,
+      this.tokens + ((nowMs - this.lastRefillMs) / 1000) * this.limits.framesPerS,
+    );
     this.lastRefillMs = nowMs;
   }
 

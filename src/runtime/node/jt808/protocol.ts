@@ -2,7 +2,14 @@
 // registry first, the per-frame results waiting for their commit, and the one buffer their answers go out in.
 // What to answer is decided by the session handler only; nothing here builds a refusal of its own.
 import type { DeviceEvent, Fix } from '../../../core/fix';
-import { decodeRegister0100, encodePendingAcksInto, JT808_MSG, PENDING_ACK_MAX_WIRE_BYTES, type Jt808HeaderVersion, type PendingAck } from '../../../ingest/jt808';
+import {
+  decodeRegister0100,
+  encodePendingAcksInto,
+  JT808_MSG,
+  PENDING_ACK_MAX_WIRE_BYTES,
+  type Jt808HeaderVersion,
+  type PendingAck,
+} from '../../../ingest/jt808';
 
 export interface QueuedFrame {
   wire: Uint8Array;
