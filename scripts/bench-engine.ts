@@ -16,7 +16,7 @@ import { bbox, booleanPointInPolygon, lineString, point, pointToLineDistance, po
 import { step, stepInPlace } from '../src/core/engine';
 import type { EngineEvent } from '../src/core/events';
 import { projectX, projectY } from '../src/core/geo/projection';
-import { zonesAt } from '../src/core/geo/zone-index';
+import { type PreparedZone, zonesAt } from '../src/core/geo/zone-index';
 import { CN_2012 } from '../src/core/presets/cn-2012';
 import { createState, type EngineState } from '../src/core/state';
 import { locateOnRoute } from '../src/core/trip-matching';
@@ -116,6 +116,7 @@ function runInPlace(): Rate {
 // --- engine geometry only: route matching + zone lookup, the part the baselines do -------------
 function runGeometry(): Rate {
   const along: (number | null)[] = new Array(w.buses).fill(null);
+  const zoneBuf: PreparedZone[] = [];
   let acc = 0;
   const r = timed(stream.length, () => {
     for (let i = 0; i < stream.length; i++) {
@@ -126,7 +127,7 @@ function runGeometry(): Rate {
         y = projectY(proj, fix.lat);
       const m = locateOnRoute(ctx.route.geometry, x, y, along[bus] ?? null, 1, CN_2012);
       along[bus] = m.alongM;
-      acc += (m.distanceM > corridorM ? 1 : 0) + zonesAt(ctx.route.zones, x, y).length;
+      acc += (m.distanceM > corridorM ? 1 : 0) + zonesAt(ctx.route.zones, x, y, zoneBuf);
     }
   });
   if (!Number.isFinite(acc)) throw new Error('bad');

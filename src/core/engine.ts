@@ -32,7 +32,7 @@ import { type PrevFix, stopsOnFix, type StopsState } from './rules/stops';
 import { unlicensedOnTripStart } from './rules/unlicensed-bus';
 import { closeEpisode } from './episodes';
 import { cloneState, sameTopLevel, type EngineState } from './state';
-import { locateOnRouteInto, type RouteMatch, shouldAutoStartTrip } from './trip-matching';
+import { locateOnRoute, type RouteMatch, shouldAutoStartTrip } from './trip-matching';
 
 export interface StepResult {
   state: EngineState;
@@ -207,7 +207,7 @@ function onFix(s: EngineState, fix: Fix, markedLate: boolean, ctx: TripContext, 
     speedSource = 'derived';
   }
   const progress = s.progress;
-  const match = locateOnRouteInto(route.geometry, x, y, progress.alongM, dtS, ctx.config, matchScratch);
+  const match = locateOnRoute(route.geometry, x, y, progress.alongM, dtS, ctx.config, matchScratch);
   const newLast = { timeMs, lat: fix.lat, lon: fix.lon, x, y, speedKph };
 
   if (s.trip.status === 'planned') {

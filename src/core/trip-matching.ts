@@ -1,5 +1,5 @@
 // Which trip a fix belongs to, and where on the route it is (linear referencing).
-import { matchGlobal, matchWindowInto, type RouteGeometry, type SegmentMatch } from './geo/route-geometry';
+import { matchGlobal, matchWindow, type RouteGeometry, type SegmentMatch } from './geo/route-geometry';
 import type { RuleConfig } from './presets/types';
 
 export interface AutoStartInput {
@@ -31,12 +31,16 @@ export interface RouteMatch {
   distanceM: number;
 }
 
+/** The local window's best match (reused: the core runs one fix at a time). */
+const localScratch: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
+
 /**
- * Progress by linear referencing. Searches the window around the previous progress first
- * ([prev − searchBackM, prev + searchAheadM + elapsed × searchSpeed]) so loops and streets driven
- * twice keep the right pass; falls back to a global search when the local match is poor. Progress
- * only moves to a far part of the path when the fix is inside the corridor there (a rejoin), and
- * then prefers the earliest such part ahead of the previous progress.
+ * Progress by linear referencing, written into `out` (a fresh object by default) and returned. Allocates nothing on
+ * the usual (local) path when the caller passes its own `out`. Searches the window around the previous progress
+ * first ([prev − searchBackM, prev + searchAheadM + elapsed × searchSpeed]) so loops and streets driven twice keep
+ * the right pass; falls back to a global search when the local match is poor. Progress only moves to a far part of
+ * the path when the fix is inside the corridor there (a rejoin), and then prefers the earliest such part ahead of
+ * the previous progress.
  */
 export function locateOnRoute(
   g: RouteGeometry,
@@ -45,27 +49,13 @@ export function locateOnRoute(
   prevAlongM: number | null,
   dtS: number,
   cfg: RuleConfig,
-): RouteMatch {
-  return locateOnRouteInto(g, x, y, prevAlongM, dtS, cfg, { alongM: null, distanceM: 0 });
-}
-
-const localScratch: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 };
-
-/** locateOnRoute writing into out; returns out. Allocates nothing on the usual (local) path. */
-export function locateOnRouteInto(
-  g: RouteGeometry,
-  x: number,
-  y: number,
-  prevAlongM: number | null,
-  dtS: number,
-  cfg: RuleConfig,
-  out: RouteMatch,
+  out: RouteMatch = { alongM: null, distanceM: 0 },
 ): RouteMatch {
   const p = cfg.progress;
   const corridorM = cfg.deviation.corridorM;
   if (prevAlongM !== null) {
     const ahead = p.searchAheadM + Math.max(0, dtS) * (p.searchSpeedKph / 3.6);
-    const local = matchWindowInto(g, x, y, prevAlongM - p.searchBackM, prevAlongM + ahead, localScratch);
+    const local = matchWindow(g, x, y, prevAlongM - p.searchBackM, prevAlongM + ahead, localScratch);
     const localAlongM = local.alongM,
       localDistanceM = local.distanceM;
     if (localDistanceM <= p.localAcceptM) {

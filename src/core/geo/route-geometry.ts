@@ -86,19 +86,17 @@ export function matchSegment(g: RouteGeometry, i: number, x: number, y: number, 
   out.segment = i;
 }
 
-/** Best match among segments whose span overlaps [fromM, toM] along the path. */
-export function matchWindow(g: RouteGeometry, x: number, y: number, fromM: number, toM: number): SegmentMatch {
-  return matchWindowInto(g, x, y, fromM, toM, { distanceM: 0, alongM: 0, segment: 0 });
-}
-
-/** matchWindow writing into out (no allocation); returns out. */
-export function matchWindowInto(
+/**
+ * Best match among segments whose span overlaps [fromM, toM] along the path, written into `out` (a fresh object by
+ * default; pass one to allocate nothing) and returned.
+ */
+export function matchWindow(
   g: RouteGeometry,
   x: number,
   y: number,
   fromM: number,
   toM: number,
-  out: SegmentMatch,
+  out: SegmentMatch = { distanceM: 0, alongM: 0, segment: 0 },
 ): SegmentMatch {
   const i0 = segmentAt(g, fromM);
   const i1 = segmentAt(g, toM);

@@ -106,33 +106,11 @@ function contains(z: PreparedZone, x: number, y: number): boolean {
   return x >= z.minX && x <= z.maxX && y >= z.minY && y <= z.maxY && pointInRing(z.ring, x, y);
 }
 
-/** Zones containing (x, y). Returns a shared empty array when none (do not modify it). */
-const NONE: PreparedZone[] = [];
-export function zonesAt(zi: ZoneIndex, x: number, y: number): PreparedZone[] {
-  let out: PreparedZone[] | null = null;
-  if (zi.cols > 0) {
-    const c = Math.floor((x - zi.minX) / zi.cellM);
-    const r = Math.floor((y - zi.minY) / zi.cellM);
-    if (c >= 0 && c < zi.cols && r >= 0 && r < zi.rows) {
-      const cell = zi.cells[r * zi.cols + c]!;
-      for (let k = 0; k < cell.length; k++) {
-        const z = zi.zones[cell[k]!]!;
-        if (contains(z, x, y)) (out ??= []).push(z);
-      }
-    }
-  }
-  for (const i of zi.large) {
-    const z = zi.zones[i]!;
-    if (contains(z, x, y)) (out ??= []).push(z);
-  }
-  return out ?? NONE;
-}
-
 /**
- * zonesAt without allocating: writes the zones containing (x, y) to out[0..n) in the same order
- * (out grows when needed; entries past n are left over) and returns n.
+ * The zones containing (x, y), without allocating: writes them to out[0..n) (out grows when needed; entries past n
+ * are left over) and returns n.
  */
-export function zonesAtInto(zi: ZoneIndex, x: number, y: number, out: PreparedZone[]): number {
+export function zonesAt(zi: ZoneIndex, x: number, y: number, out: PreparedZone[]): number {
   let n = 0;
   if (zi.cols > 0) {
     const c = Math.floor((x - zi.minX) / zi.cellM);

@@ -3,7 +3,7 @@ import type { TripContext } from '../context';
 import { closeEpisode, type EventSink, openEpisode, updateEpisode } from '../episodes';
 import type { Episode, Position, Severity } from '../events';
 import type { FixFrame } from '../frame';
-import { type PreparedZone, zonesAtInto } from '../geo/zone-index';
+import { type PreparedZone, zonesAt } from '../geo/zone-index';
 import type { RuleConfig } from '../presets/types';
 
 export interface OverspeedRun {
@@ -49,7 +49,7 @@ function effectiveLimitInto(
   out: EffectiveLimit,
 ): EffectiveLimit {
   const zones = zoneScratch;
-  const n = zonesAtInto(ctx.route.zones, x, y, zones);
+  const n = zonesAt(ctx.route.zones, x, y, zones);
   let roadClass = ctx.route.defaultRoadClass;
   for (let k = 0; k < n; k++) if (zones[k]!.def.roadClass === 'expressway') roadClass = 'expressway';
   let limitKph = roadClass === 'expressway' ? cfg.expresswayLimitKph : cfg.otherLimitKph;
