@@ -217,8 +217,9 @@ describe('a school’s daily report', () => {
         d.uptime,
       ]),
     ).toEqual([
-      ['A-dev-1', 32, 20, 40, 1.25, 0.625],
-      ['A-dev-2', 30, 30, 30, 1, 1],
+      // device identifiers as the registry keeps them (canonical: trimmed, lowercase)
+      ['a-dev-1', 32, 20, 40, 1.25, 0.625],
+      ['a-dev-2', 30, 30, 30, 1, 1],
     ]);
     expect([u.tripsRun, u.activeTripMinutes, u.minutesWithFix, u.uptime]).toEqual([2, 62, 50, 0.8065]);
   });

@@ -13,7 +13,7 @@ describe('config', () => {
       jt808Port: 6808,
       osmandPort: 5055,
       jobs: { defaultTimeZone: 'Asia/Shanghai', lateAfterMin: 10, complianceWarnDays: 30, keepRawPositionsDays: 180 },
-      pages: { tileUrl: undefined, tileAttribution: undefined },
+      pages: { tileUrl: undefined, tileAttribution: undefined, osmandPort: 5055 },
     });
   });
   it('turns the demo off with DATABASE_URL unless DEMO=1', () => {

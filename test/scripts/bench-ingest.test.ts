@@ -74,9 +74,12 @@ describe('bench:ingest --quick', () => {
           for (const k of ['fixesPerS', 'cpuUsPerFix', 'peakRssMb', 'ratioToRaw']) expect(m[k], k).toBeGreaterThan(0);
         }
       }
-      // Wired: the engine found the buses' trips and started them.
-      expect(figures.configs.wired.jt808.tripsStarted).toBeGreaterThan(0);
-      expect(figures.configs.bare.jt808.tripsStarted).toBe(0);
+      // Wired: the engine found the buses' trips and started them (in at least one of the JT/T 808 measurements: which
+      // one first falls inside the trips' start window depends on timing); bare has no engine and starts none.
+      const started = (config: string) =>
+        ['jt808', 'jt808Small', 'jt808Many'].reduce((n, k) => n + figures.configs[config][k].tripsStarted, 0);
+      expect(started('wired')).toBeGreaterThan(0);
+      expect(started('bare')).toBe(0);
     },
     300_000,
   );

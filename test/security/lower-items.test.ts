@@ -122,6 +122,19 @@ describe('strict decimal ids', () => {
     expect((await world!.t.call('GET', '/api/v1/schools?limit=2')).status).toBe(200);
     expect((await world!.t.call('GET', `/api/v1/buses?schoolId=0x${id.toString(16)}`)).status).toBe(400);
     expect((await world!.t.call('GET', `/api/v1/buses?schoolId=${id}`)).status).toBe(200);
+    // The same in every query that takes an id or a count, not only the registry's.
+    for (const path of [
+      `/api/v1/violations?schoolId=1e0`,
+      `/api/v1/violations/counts?busId=0x1`,
+      `/api/v1/reports?schoolId=+${id}`,
+      `/api/v1/reports?limit=1e1`,
+      `/api/v1/compliance/expiries?schoolId=0${id}`,
+      `/api/v1/compliance/expiries?withinDays=3e1`,
+    ]) {
+      expect((await world!.t.call('GET', path)).status, path).toBe(400);
+    }
+    expect((await world!.t.call('GET', `/api/v1/violations?schoolId=${id}&limit=5`)).status).toBe(200);
+    expect((await world!.t.call('GET', `/api/v1/compliance/expiries?schoolId=${id}&withinDays=30`)).status).toBe(200);
   });
 
   it('a WebSocket subscribe with an id above 2^31 or otherwise unparsable always gets an error reply', async () => {

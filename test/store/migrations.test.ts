@@ -23,6 +23,7 @@ describe('migrations', () => {
         'case_actions',
         'device_events',
         'devices',
+        'driver_accumulators',
         'drivers',
         'engine_checkpoints',
         'job_runs',

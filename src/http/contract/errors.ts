@@ -7,6 +7,7 @@ export const errorStatus = {
   bad_request: 400,
   validation_failed: 400,
   invalid_state: 400,
+  bad_id: 400,
   invalid_json: 400,
   invalid_reference: 400,
   invalid_value: 400,

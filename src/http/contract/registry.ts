@@ -136,6 +136,9 @@ export const speedZone = z.strictObject({
 });
 
 /** One route with its ordered stops and its speed zones. */
+/** A route in a list: without its path unless `?include=geometry` (the detail always has it). */
+export const routeListRow = route.extend({ path: lineString.optional() });
+
 export const routeWithStops = route.extend({ stops: z.array(stop), zones: z.array(speedZone) });
 
 export const student = z.strictObject({

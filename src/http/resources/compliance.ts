@@ -7,12 +7,12 @@ import { accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
-import { parseQuery } from '../validate';
+import { decimalInt, idParam, parseQuery } from '../validate';
 
 const query = z
   .object({
-    schoolId: z.coerce.number().int().positive().optional(),
-    withinDays: z.coerce.number().int().min(0).max(366).default(defaultComplianceWarnDays),
+    schoolId: idParam.optional(),
+    withinDays: decimalInt({ min: 0, max: 366 }).default(defaultComplianceWarnDays),
     status: z.enum(['expired', 'expiring', 'missing']).optional(),
     kind: z.enum(complianceItemKinds).optional(),
     subjectType: z.enum(['driver', 'bus', 'attendant']).optional(),

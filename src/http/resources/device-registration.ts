@@ -18,7 +18,7 @@ import type { AppDeps, AppEnv, Ctx } from '../context';
 import * as contract from '../contract';
 import { badRequest, notFound } from '../errors';
 import type { ApiRegistry } from '../openapi';
-import { parseBody, parseId, parseQuery } from '../validate';
+import { decimalInt, idParam, parseBody, parseId, parseQuery } from '../validate';
 
 const windowBody = z
   .object({
@@ -29,9 +29,9 @@ const windowBody = z
 
 const eventsQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: decimalInt({ min: 1, max: 500 }).default(50),
     /** Events older than this event id (the previous page's `nextBefore`). */
-    before: z.coerce.number().int().min(1).optional(),
+    before: idParam.optional(),
     type: z
       .string()
       .regex(/^[a-zA-Z_]{1,40}$/)

@@ -16,13 +16,13 @@ import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest, notFound } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
-import { parseId, parseQuery } from '../validate';
+import { decimalInt, idParam, parseId, parseQuery } from '../validate';
 
-const etaQuery = z.object({ stopId: z.coerce.number().int().positive().optional() });
+const etaQuery = z.object({ stopId: idParam.optional() });
 const noticesQuery = z.object({
-  cursor: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  guardianId: z.coerce.number().int().positive().optional(),
+  cursor: decimalInt({ min: 0, max: 2_147_483_647 }).default(0),
+  limit: decimalInt({ min: 1, max: 200 }).default(50),
+  guardianId: idParam.optional(),
 });
 
 export function registerLive(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {

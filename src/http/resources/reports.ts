@@ -12,7 +12,7 @@ import type { AppDeps, AppEnv } from '../context';
 import { badRequest, notFound } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
-import { parseBody, parseId, parseQuery } from '../validate';
+import { decimalInt, idParam, parseBody, parseId, parseQuery } from '../validate';
 import { id } from './fields';
 
 const createBody = z
@@ -27,10 +27,10 @@ const createBody = z
 
 const listQuery = z
   .object({
-    schoolId: z.coerce.number().int().positive().optional(),
+    schoolId: idParam.optional(),
     kind: z.enum(reportKinds).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.coerce.number().int().min(1).optional(),
+    limit: decimalInt({ min: 1, max: 200 }).default(50),
+    cursor: idParam.optional(),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
-import { parseBody, parseQuery } from '../validate';
+import { decimalInt, idParam, parseBody, parseQuery } from '../validate';
 import { secondsOfDay, id } from './fields';
 import { routeJson } from './routes';
 
@@ -25,13 +25,13 @@ const target = {
 const geojsonBody = z.object({ ...target, geojson: z.unknown() }).strict();
 
 const gtfsQuery = z.object({
-  schoolId: z.coerce.number().int().positive(),
+  schoolId: idParam,
   routeId: z.string().min(1).optional(),
   shapeId: z.string().min(1).optional(),
   tripId: z.string().min(1).optional(),
   name: z.string().trim().min(1).max(200).optional(),
   period: z.enum(routePeriods).optional(),
-  corridorWidthM: z.coerce.number().int().min(10).max(2000).optional(),
+  corridorWidthM: decimalInt({ min: 10, max: 2000 }).optional(),
 });
 
 function importFailure(err: unknown): never {

@@ -95,7 +95,7 @@ export const routesResource: ResourceDef = {
     .strict()
     .refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
   updateSchema: partialOf(shape).refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
-  row: contract.route,
+  row: contract.routeListRow,
   full: contract.routeWithStops,
   afterWrite: async (tx, row, body) => {
     if (body.stops) await replaceStops(tx, row.id, stopRows(body.stops));

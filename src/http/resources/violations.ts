@@ -21,7 +21,7 @@ import type { AppDeps, AppEnv, Ctx } from '../context';
 import { badRequest, notFound } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
-import { parseId, parseQuery } from '../validate';
+import { decimalInt, idParam, parseId, parseQuery } from '../validate';
 import { caseActionJson, violationJson } from './violation-json';
 
 const csv = <T extends z.ZodType<string, string>>(item: T) =>
@@ -34,7 +34,7 @@ const csv = <T extends z.ZodType<string, string>>(item: T) =>
         .filter(Boolean),
     )
     .pipe(z.array(item).max(50));
-const intId = z.coerce.number().int().positive();
+const intId = idParam;
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -57,11 +57,11 @@ export const violationFilterQuery = z
 
 const listQuery = violationFilterQuery.extend({
   sort: z.enum(violationSorts).default('-time'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: decimalInt({ min: 1, max: 500 }).default(50),
   cursor: z.string().max(400).optional(),
 });
 
-const detailQuery = z.object({ marginS: z.coerce.number().int().min(0).max(3600).default(120) }).strict();
+const detailQuery = z.object({ marginS: decimalInt({ min: 0, max: 3600 }).default(120) }).strict();
 
 /** Managers see their schools; asking for another school's violations is a 403. Only admins and managers get here. */
 export function scopedFilter(a: Access, q: z.infer<typeof violationFilterQuery>): ViolationFilter {
