@@ -11,17 +11,17 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalDeviceIdentifier } from '../../src/ingest/device-identity';
-import { silentLogger } from '../../src/logging';
-import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
-import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
+import type { PipelineIngest } from '../../src/pipeline/ingest';
+import type { Jt808Server } from '../../src/runtime/node/jt808-server';
 import type { Database } from '../../src/store/db';
 import { migrationsFolder } from '../../src/store/migrate';
 import { createPgliteDatabase } from '../../src/store/pglite-db';
 import { createPostgresDatabase } from '../../src/store/postgres-db';
 import { Jt808TerminalClient } from '../../src/demo/jt808-terminal';
-import { createTestApp, type TestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
 import { testDbKind } from '../helpers/db';
 import { ok } from '../runtime/jt808-helpers';
+import { type TwoSchools, twoSchools } from './two-schools';
 
 let t: TestApp;
 let ingest: PipelineIngest;
@@ -32,26 +32,15 @@ let managerA: string;
 let managerB: string;
 const clients: Jt808TerminalClient[] = [];
 
-async function token(user: Record<string, unknown>): Promise<string> {
-  const u = await ok(t.call('POST', '/api/v1/users', { body: user }));
-  return (await ok(t.call('POST', `/api/v1/users/${u.id}/tokens`, { body: { label: 'test' } }))).token;
-}
-
+let world: TwoSchools | undefined;
 beforeAll(async () => {
-  t = await createTestApp(Date.now());
-  ingest = createIngest({ database: t.database, log: silentLogger, writer: { maxDelayMs: 2 } });
-  server = await startJt808Server({ port: 0, host: '127.0.0.1', ingest, log: silentLogger });
-  schoolA = (await ok(t.call('POST', '/api/v1/schools', { body: { name: 'School A', lat: 31.2, lon: 121.4 } }))).id;
-  schoolB = (await ok(t.call('POST', '/api/v1/schools', { body: { name: 'School B', lat: 31.3, lon: 121.5 } }))).id;
-  managerA = await token({ name: 'Manager A', role: 'manager', schoolIds: [schoolA] });
-  managerB = await token({ name: 'Manager B', role: 'manager', schoolIds: [schoolB] });
+  world = await twoSchools(); // the registry's clock and the server's agree (windows expire in real time)
+  ({ t, ingest, server, schoolA, schoolB, managerA, managerB } = world);
 });
 
 afterAll(async () => {
   for (const c of clients) c.destroy();
-  await server?.close();
-  await ingest?.close();
-  await t?.close();
+  await world?.close();
 });
 
 describe('canonical device identity', () => {

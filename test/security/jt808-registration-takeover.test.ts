@@ -4,19 +4,16 @@
 // re-registration window, and the plate must be the bus's. Real TCP sockets, the real ingest and database.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging';
-import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
-import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
+import type { Jt808Server } from '../../src/runtime/node/jt808-server';
 import { Jt808TerminalClient, type TerminalPosition } from '../../src/demo/jt808-terminal';
-import { createTestApp, type TestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
 import { ok } from '../runtime/jt808-helpers';
+import { type TwoSchools, twoSchools } from './two-schools';
 
 let t: TestApp;
-let ingest: PipelineIngest;
 let server: Jt808Server;
 const clients: Jt808TerminalClient[] = [];
 let schoolA: number;
-let schoolB: number;
 let managerA: string;
 let managerB: string;
 const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
@@ -28,11 +25,6 @@ const drive = (i: number): TerminalPosition => ({
   headingDeg: 90,
 });
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-async function token(user: Record<string, unknown>): Promise<string> {
-  const u = await ok(t.call('POST', '/api/v1/users', { body: user }));
-  return (await ok(t.call('POST', `/api/v1/users/${u.id}/tokens`, { body: { label: 'test' } }))).token;
-}
 
 /** A bus and a JT/T 808 terminal fitted to it, in `schoolId`, added by that school's manager (no auth code yet). */
 async function terminal(schoolId: number, phone: string, plate: string, withBus = true) {
@@ -54,21 +46,15 @@ async function connect(phone: string): Promise<Jt808TerminalClient> {
 const events = async (deviceId: number, tok: string | undefined = managerA) =>
   ok(t.call('GET', `/api/v1/devices/${deviceId}/events?type=register`, { token: tok }), 200);
 
+let world: TwoSchools | undefined;
 beforeAll(async () => {
-  t = await createTestApp(Date.now()); // the registry's clock and the server's agree (windows expire in real time)
-  ingest = createIngest({ database: t.database, log: silentLogger, writer: { maxDelayMs: 2 } });
-  server = await startJt808Server({ port: 0, host: '127.0.0.1', ingest, log: silentLogger });
-  schoolA = (await ok(t.call('POST', '/api/v1/schools', { body: { name: 'School A', lat: 31.2, lon: 121.4 } }))).id;
-  schoolB = (await ok(t.call('POST', '/api/v1/schools', { body: { name: 'School B', lat: 31.3, lon: 121.5 } }))).id;
-  managerA = await token({ name: 'Manager A', role: 'manager', schoolIds: [schoolA] });
-  managerB = await token({ name: 'Manager B', role: 'manager', schoolIds: [schoolB] });
+  world = await twoSchools(); // the registry's clock and the server's agree (windows expire in real time)
+  ({ t, server, schoolA, managerA, managerB } = world);
 });
 
 afterAll(async () => {
   for (const c of clients) c.destroy();
-  await server?.close();
-  await ingest?.close();
-  await t?.close();
+  await world?.close();
 });
 
 describe('JT/T 808 registration cannot take over a registered terminal', () => {

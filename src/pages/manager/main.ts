@@ -1182,74 +1182,50 @@ async function registryView() {
     h(
       'div',
       { class: 'grid-2' },
-      h(
-        'section',
-        null,
-        h('h3', null, t('buses')),
-        h(
-          'table',
-          null,
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              ...['plate', 'school'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))),
-              h('th', { scope: 'col' }, t('capacity')),
-              h('th', { scope: 'col' }, t('signValid')),
-              h('th', { scope: 'col' }, t('inspectionValid')),
-              h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))),
-            ),
-          ),
-          busBody,
-        ),
+      registrySection(
+        t('buses'),
+        [t('col.plate'), t('col.school'), t('capacity'), t('signValid'), t('inspectionValid')],
+        t('edit'),
+        busBody,
       ),
-      h(
-        'section',
-        null,
-        h('h3', null, t('drivers')),
-        h(
-          'table',
-          null,
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              h('th', { scope: 'col' }, t('name')),
-              h('th', { scope: 'col' }, t('col.school')),
-              h('th', { scope: 'col' }, t('licenceValid')),
-              h('th', { scope: 'col' }, t('certExpiry')),
-              h('th', null, h('span', { class: 'visually-hidden' }, t('edit'))),
-            ),
-          ),
-          driverBody,
-        ),
+      registrySection(
+        t('drivers'),
+        [t('name'), t('col.school'), t('licenceValid'), t('certExpiry')],
+        t('edit'),
+        driverBody,
       ),
     ),
-    h(
-      'section',
-      null,
-      h('h3', null, t('devices')),
-      h(
-        'table',
-        null,
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            ...['device', 'protocol', 'bus', 'secret'].map((k) => h('th', { scope: 'col' }, t(`col.${k}`))),
-            h('th', null, h('span', { class: 'visually-hidden' }, t('phoneSetup'))),
-          ),
-        ),
-        deviceBody,
-      ),
+    registrySection(
+      t('devices'),
+      ['device', 'protocol', 'bus', 'secret'].map((k) => t(`col.${k}`)),
+      t('phoneSetup'),
+      deviceBody,
     ),
     importForm,
+  );
+}
+
+/** A registry list: a titled table with its column headers and a last column of row actions (labelled for readers). */
+function registrySection(title: string, headers: string[], actionLabel: string, body: HTMLElement): HTMLElement {
+  return h(
+    'section',
+    null,
+    h('h3', null, title),
+    h(
+      'table',
+      null,
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ...headers.map((label) => h('th', { scope: 'col' }, label)),
+          h('th', null, h('span', { class: 'visually-hidden' }, actionLabel)),
+        ),
+      ),
+      body,
+    ),
   );
 }
 
