@@ -188,6 +188,7 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
 }
 
 const terminals = new Map<number, Jt808TerminalClient>();
+const loopbackFor = (n: number) => `127.1.${(n >> 8) & 255}.${n & 255 || 1}`;
 const refusalSamples: string[] = [];
 
 async function ensureTerminals(world: Omit<LiveWorld, 'guardians'>, port: number): Promise<void> {
@@ -195,7 +196,9 @@ async function ensureTerminals(world: Omit<LiveWorld, 'guardians'>, port: number
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       for (let b = queue.shift(); b; b = queue.shift()) {
-        const c = await Jt808TerminalClient.connect(port, b.phone);
+        // Each terminal from its own loopback address, as vehicles come from their own: the server's per-address
+        // connection limit stays as `npm start` sets it.
+        const c = await Jt808TerminalClient.connect(port, b.phone, { localAddress: loopbackFor(b.busId) });
         const auth = await c.authenticate(b.authCode, 30_000);
         if (auth.result !== 0) throw new Error(`terminal ${b.phone}: authentication answered ${auth.result}`);
         terminals.set(b.busId, c);

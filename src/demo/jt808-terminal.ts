@@ -231,11 +231,12 @@ export class Jt808TerminalClient {
   static connect(
     port: number,
     phone: string,
-    opts: { host?: string; version?: Jt808HeaderVersion } = {},
+    /** `localAddress`: the loopback address to connect from (many terminals look like many vehicles, not one host). */
+    opts: { host?: string; version?: Jt808HeaderVersion; localAddress?: string } = {},
   ): Promise<Jt808TerminalClient> {
     const version = opts.version ?? 2013;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: opts.host ?? '127.0.0.1' });
+      const socket = net.connect({ port, host: opts.host ?? '127.0.0.1', localAddress: opts.localAddress });
       socket.once('connect', () => {
         socket.off('error', reject);
         resolve(new Jt808TerminalClient(socket, phone.padStart(version === 2019 ? 20 : 12, '0'), version));
