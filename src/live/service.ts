@@ -1,13 +1,15 @@
-// The live service: the hub wired to the pipeline. Stored positions (ingest.onAccepted) become `position`
-// messages; engine events (runner.onEvents) become `trip`, `eta`, `violation` messages and guardian notices.
+// The live service: the hub wired to the bus lanes. It reads the lane output only (src/pipeline/bus-lane.ts): the
+// position with the trip the engine placed the bus on becomes `position` messages; the engine's events become
+// `trip`, `eta`, `violation` messages and guardian notices. Nothing about trip, stop or progress is derived here.
 // Runtime-neutral: the transport (src/runtime/node/live-ws.ts on Node) only moves text between sockets and the hub.
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { type Authenticator, createAuthenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';
 import type { Logger } from '../logging';
-import type { EngineBatch, EngineRunner } from '../pipeline/engine-runner';
-import type { AcceptedBatch, PipelineIngest } from '../pipeline/ingest';
+import type { LaneOutput } from '../pipeline/bus-lane';
+import type { EngineRunner } from '../pipeline/engine-runner';
+import type { PipelineIngest } from '../pipeline/ingest';
 import type { LoadedTrip } from '../pipeline/trip-context';
 import type { Database } from '../store/db';
 import { stopEvents, trips } from '../store/schema';
@@ -88,6 +90,16 @@ export interface EtaData {
   stops: EtaStopData[];
 }
 
+/** Engine events of one lane input for one trip. */
+interface EngineBatch {
+  busId: number;
+  tripId: number;
+  schoolId: number;
+  routeId: number;
+  events: EngineEvent[];
+  trip: LoadedTrip;
+}
+
 interface TripTrack {
   tripId: number;
   busId: number;
@@ -146,10 +158,10 @@ export class LiveService {
     this.auth.onRevoke((r) => this.hub.revoke(r));
   }
 
-  /** Wires the pipeline: positions from ingest, events from the engine runner. */
+  /** Wires the lanes (the engine runner's once it is attached to the ingest; else the ingest's). */
   attach(sources: { ingest?: PipelineIngest; runner?: EngineRunner }): void {
-    sources.ingest?.onAccepted((b) => this.onPositions(b));
-    sources.runner?.onEvents((b) => this.onEngine(b));
+    const lanes = sources.runner?.lanes ?? sources.ingest?.lanes;
+    lanes?.onOutput((out) => this.onLaneOutput(out));
   }
 
   authenticate(token: string): Promise<Principal | undefined> {
@@ -193,44 +205,28 @@ export class LiveService {
     await this.hub.close();
   }
 
-  // ---- positions ----
+  // ---- lane output ----
 
-  private onPositions(batch: AcceptedBatch): void {
-    let newest: AcceptedBatch['fixes'][number]['fix'] | undefined;
-    for (const { fix, late } of batch.fixes) if (!late && (!newest || fix.timeMs > newest.timeMs)) newest = fix;
-    if (!newest) return;
-    let bus = this.buses.get(batch.busId);
-    if (!bus) this.buses.set(batch.busId, (bus = { tripId: null }));
-    if (bus.position && bus.position.timeMs >= newest.timeMs) return;
-    const position: PositionData = {
-      busId: batch.busId,
-      tripId: bus.tripId,
-      lat: newest.lat,
-      lon: newest.lon,
-      speedKph: newest.speedKph ?? null,
-      headingDeg: newest.headingDeg ?? null,
-      timeMs: newest.timeMs,
-    };
-    bus.position = position;
-    this.hub.publish(busTopic(batch.busId), 'position', position);
-    if (bus.tripId != null) this.hub.publish(tripTopic(bus.tripId), 'position', position);
-  }
-
-  // ---- engine events ----
-
-  private onEngine(batch: EngineBatch): void {
-    const track = this.track(batch);
-    let bus = this.buses.get(batch.busId);
-    if (!bus) this.buses.set(batch.busId, (bus = { tripId: null }));
-    if (!track.ended && bus.tripId !== batch.tripId) {
-      bus.tripId = batch.tripId;
-      // Positions stored before the engine placed the bus on this trip went to bus: only (the engine runs after
-      // storage and may lag); the trip's followers get the latest one now.
-      if (bus.position) {
-        bus.position = { ...bus.position, tripId: batch.tripId };
-        this.hub.publish(tripTopic(batch.tripId), 'position', bus.position);
-      }
+  private onLaneOutput(out: LaneOutput): void {
+    let bus = this.buses.get(out.busId);
+    if (!bus) this.buses.set(out.busId, (bus = { tripId: null }));
+    const position = out.position;
+    if (position) {
+      bus.position = position;
+      bus.tripId = position.tripId;
+      this.hub.publish(busTopic(out.busId), 'position', position);
+      if (position.tripId != null) this.hub.publish(tripTopic(position.tripId), 'position', position);
     }
+    if (!out.trip || out.events.length === 0) return;
+    const batch: EngineBatch = {
+      busId: out.busId,
+      tripId: out.trip.tripId,
+      schoolId: out.trip.schoolId,
+      routeId: out.trip.routeId,
+      events: out.events,
+      trip: out.trip,
+    };
+    const track = this.track(batch);
     // Violations go out at once; the rest waits for the trip's riders and route profile, in order.
     for (const e of batch.events)
       if (e.type.startsWith('violation.')) this.publishViolation(batch, e as ViolationEvent);

@@ -1,9 +1,10 @@
-// The ingest pipeline: device lookup → per-bus ordered lane → filters → group-committed write → listeners.
-// A bus's inputs are processed one batch at a time, in arrival order; different buses run independently.
-// Filter state advances only after the write commits, so a batch refused for storage can be resent in full.
+// The ingest side of the pipeline: device lookup, then the bus's lane (src/pipeline/bus-lane.ts: filters →
+// group-committed write → acknowledge → engine → publish). A bus's inputs are processed one at a time, in arrival
+// order; different buses run independently. Filter state advances only after the write commits, so a batch refused
+// for storage can be resent in full. Also here: device last-seen times, refused-fix audit rows, JT/T 808
+// registration, and the ingest metrics.
 import { createHash } from 'node:crypto';
 import type { DeviceEvent, Fix, Protocol } from '../core/fix';
-import { createFilterState, filterFix, type FilterState } from '../core/filters';
 import { isUnstorableText, storableText } from '../core/fix-bounds';
 import { CN_2012 } from '../core/presets';
 import type { RuleConfig } from '../core/presets/types';
@@ -14,30 +15,10 @@ import { completeJt808Registration, jt808RegistrationFacts } from '../store/repo
 import { deviceEvents, rejectedFixes } from '../store/schema';
 import { DeviceDirectory } from './device-directory';
 import { Metrics } from './metrics';
-import {
-  PositionWriter,
-  type PositionRow,
-  type RefusedRow,
-  type WriterOptions,
-  type WriteResult,
-} from './position-writer';
-import {
-  type DeviceInfo,
-  type FixOutcome,
-  type Ingest,
-  StorageUnavailableError,
-  type SubmitOptions,
-  type SubmitResult,
-} from './types';
-
-export interface AcceptedBatch {
-  device: DeviceInfo;
-  busId: number;
-  receivedMs: number;
-  /** Accepted fixes in arrival order; `late` = older than the bus's newest when it arrived. */
-  fixes: { fix: Fix; late: boolean }[];
-  events: DeviceEvent[];
-}
+import { PositionWriter, type WriterOptions } from './position-writer';
+import type { RefusedFix } from './fix-batch';
+import { Lanes } from './lanes';
+import { type DeviceInfo, type Ingest, StorageUnavailableError, type SubmitOptions, type SubmitResult } from './types';
 
 export interface IngestOptions {
   database: Database;
@@ -50,17 +31,12 @@ export interface IngestOptions {
   lastSeenFlushMs?: number;
 }
 
-interface Lane {
-  tail: Promise<unknown>;
-  filter: FilterState;
-}
-
 export class PipelineIngest implements Ingest {
   readonly metrics: Metrics;
   readonly writer: PositionWriter;
   readonly directory: DeviceDirectory;
-  private readonly lanes = new Map<number, Lane>();
-  private readonly listeners: ((batch: AcceptedBatch) => void)[] = [];
+  /** one lane per bus; the engine runner and the live side attach to these */
+  readonly lanes: Lanes;
   private readonly lastSeen = new Map<number, number>();
   private readonly lastSeenTimer: ReturnType<typeof setInterval>;
   private readonly filters: RuleConfig['filters'];
@@ -92,14 +68,23 @@ export class PipelineIngest implements Ingest {
       'busguard_ingest_refused_queue_full_total',
       'Submissions answered "busy, resend later" (HTTP 503) because the position queue was full',
     );
-    this.metrics.gauge('busguard_ingest_buses', 'Buses with an ingest lane', () => this.lanes.size);
+    this.lanes = new Lanes({
+      now: opts.now ?? Date.now,
+      log: opts.log,
+      filters: this.filters,
+      writePositions: (rows) => this.writer.write(rows),
+      storeRefused: (device, busId, refused, receivedMs) => void this.storeRefused(device, busId, refused, receivedMs),
+      seen: (device, receivedMs) => this.lastSeen.set(device.deviceId, receivedMs),
+      counters: {
+        accepted: (d, n) => this.accepted.inc({ protocol: d.protocol }, n),
+        late: (d, n) => this.late.inc({ protocol: d.protocol }, n),
+        rejected: (d, reason, n) => this.countRejected(d.protocol, reason, n),
+        unavailable: (d) => this.unavailable.inc({ protocol: d.protocol }),
+      },
+    });
+    this.metrics.gauge('busguard_ingest_buses', 'Buses with a lane', () => this.lanes.size);
     this.lastSeenTimer = setInterval(() => void this.flushLastSeen(), opts.lastSeenFlushMs ?? 5000);
     this.lastSeenTimer.unref?.();
-  }
-
-  /** Called after each committed batch (engine, live hub). Listener errors are logged, never propagated. */
-  onAccepted(listener: (batch: AcceptedBatch) => void): void {
-    this.listeners.push(listener);
   }
 
   lookupDevice(protocol: Protocol, identifier: string): Promise<DeviceInfo | undefined> {
@@ -135,107 +120,7 @@ export class PipelineIngest implements Ingest {
       });
       return { outcomes: fixes.map(() => ({ status: 'rejected', reason: 'no_bus' })) };
     }
-    const busId = device.busId;
-    // The lane task takes the fixes out of this holder, so they are not kept alive (with everything they
-    // reference) while their rows wait for the commit; only the rows are.
-    let input: Fix[] | undefined = fixes;
-    return this.inLane(busId, async (lane) => {
-      const batch = this.filterBatch(lane.filter, input!, device, busId, receivedMs);
-      input = undefined;
-      let written: WriteResult;
-      try {
-        written = await this.writer.write(batch.rows);
-      } catch (err) {
-        this.unavailable.inc({ protocol: device.protocol });
-        throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err));
-      }
-      if (written.refused.length) this.dropRefusedRows(batch, written.refused, lane.filter, device);
-      lane.filter = batch.state;
-      if (batch.rows.length) this.accepted.inc({ protocol: device.protocol }, batch.rows.length);
-      if (batch.lateCount) this.late.inc({ protocol: device.protocol }, batch.lateCount);
-      if (batch.dupes) this.countRejected(device.protocol, 'duplicate', batch.dupes);
-      if (batch.refused) {
-        for (const r of batch.refused) this.countRejected(device.protocol, r.reason);
-        void this.storeRefused(device, busId, batch.refused, receivedMs);
-      }
-      this.lastSeen.set(device.deviceId, receivedMs);
-      if (batch.acceptedFixes?.length) this.emit({ device, busId, receivedMs, fixes: batch.acceptedFixes, events: [] });
-      return { outcomes: batch.outcomes };
-    });
-  }
-
-  /**
-   * Rows the database refused for their data (a value the filters let through): their fixes become rejected
-   * ('database_refused', with the database's message, logged and kept in rejected_fixes); the other rows stay
-   * accepted. The lane's filter state is rebuilt from the rows that were stored, so a corrected resend of a refused
-   * fix is not taken for a duplicate.
-   */
-  private dropRefusedRows(batch: FilteredBatch, refused: RefusedRow[], start: FilterState, device: DeviceInfo): void {
-    const gone = new Set(refused.map((r) => r.index));
-    this.opts.log.warn('position rows refused by the database; the rest of the batch is stored', {
-      deviceId: device.deviceId,
-      identifier: device.identifier,
-      count: refused.length,
-      error: refused[0]!.error,
-    });
-    const keptRows: PositionRow[] = [];
-    const keptAccepted: { fix: Fix; late: boolean }[] | undefined = batch.acceptedFixes ? [] : undefined;
-    for (let j = 0; j < batch.rows.length; j++) {
-      const row = batch.rows[j]!;
-      const fixIndex = batch.rowFix[j]!;
-      if (gone.has(j)) {
-        const error = refused.find((r) => r.index === j)!.error;
-        if (batch.outcomes[fixIndex] === ACCEPTED_LATE) batch.lateCount--;
-        batch.outcomes[fixIndex] = { status: 'rejected', reason: 'database_refused' };
-        (batch.refused ??= []).push({ fix: rowAsFix(row, device), reason: 'database_refused', error });
-        continue;
-      }
-      keptRows.push(row);
-      if (keptAccepted) keptAccepted.push(batch.acceptedFixes![j]!);
-    }
-    batch.rows = keptRows;
-    batch.acceptedFixes = keptAccepted;
-    let state = start;
-    for (const row of keptRows) state = filterFix(state, rowAsFix(row, device), this.filters).state;
-    batch.state = state;
-  }
-
-  /** Runs the filters over one submission (without advancing the lane's state: that waits for the commit). */
-  private filterBatch(
-    start: FilterState,
-    fixes: Fix[],
-    device: DeviceInfo,
-    busId: number,
-    receivedMs: number,
-  ): FilteredBatch {
-    let state = start;
-    const outcomes: FixOutcome[] = new Array(fixes.length);
-    const rows: PositionRow[] = [];
-    const rowFix: number[] = [];
-    // Built only when someone listens (engine, live hub).
-    const acceptedFixes: { fix: Fix; late: boolean }[] | undefined = this.listeners.length ? [] : undefined;
-    let refused: RefusedFix[] | undefined;
-    let lateCount = 0;
-    let dupes = 0;
-    for (let i = 0; i < fixes.length; i++) {
-      const fix = fixes[i]!;
-      const { state: next, verdict } = filterFix(state, fix, this.filters, receivedMs);
-      if (verdict.ok) {
-        state = next;
-        outcomes[i] = verdict.late ? ACCEPTED_LATE : ACCEPTED;
-        if (verdict.late) lateCount++;
-        rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
-        rowFix.push(i);
-        acceptedFixes?.push({ fix: { ...fix, busId, receivedMs }, late: verdict.late });
-      } else if (verdict.reason === 'duplicate') {
-        outcomes[i] = DUPLICATE;
-        dupes++;
-      } else {
-        outcomes[i] = { status: 'rejected', reason: verdict.reason };
-        (refused ??= []).push({ fix, reason: verdict.reason });
-      }
-    }
-    return { state, outcomes, rows, rowFix, acceptedFixes, refused, lateCount, dupes };
+    return this.lanes.lane(device.busId).submitFixes(device, fixes, receivedMs);
   }
 
   async submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void> {
@@ -259,10 +144,9 @@ export class PipelineIngest implements Ingest {
         throw new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
       }
     }
-    if (device.busId != null && events.length) {
-      const busId = device.busId;
-      await this.inLane(busId, async () => this.emit({ device, busId, receivedMs, fixes: [], events }));
-    }
+    // The engine and the live side take them in the bus's order; the device's answer does not wait for them.
+    if (device.busId != null && events.length)
+      void this.lanes.lane(device.busId).submitEvents(device, events, receivedMs);
   }
 
   async registrationFacts(device: DeviceInfo, plate: string): Promise<Jt808RegistrationFacts> {
@@ -309,31 +193,9 @@ export class PipelineIngest implements Ingest {
 
   async close(): Promise<void> {
     clearInterval(this.lastSeenTimer);
-    await Promise.allSettled([...this.lanes.values()].map((l) => l.tail));
+    await this.lanes.idle();
     await this.writer.close();
     await this.flushLastSeen();
-  }
-
-  private inLane<T>(busId: number, task: (lane: Lane) => Promise<T>): Promise<T> {
-    let lane = this.lanes.get(busId);
-    if (!lane) {
-      lane = { tail: Promise.resolve(), filter: createFilterState() };
-      this.lanes.set(busId, lane);
-    }
-    const l = lane;
-    const run = l.tail.then(() => task(l));
-    l.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private emit(batch: AcceptedBatch): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(batch);
-      } catch (err) {
-        this.opts.log.error('ingest listener failed', { busId: batch.busId, error: String(err) });
-      }
-    }
   }
 
   private async storeRefused(device: DeviceInfo, busId: number, refused: RefusedFix[], receivedMs: number) {
@@ -365,40 +227,6 @@ export class PipelineIngest implements Ingest {
   }
 }
 
-function toRow(fix: Fix, device: DeviceInfo, busId: number, receivedMs: number, late: boolean): PositionRow {
-  return {
-    busId,
-    deviceId: device.deviceId,
-    timeMs: fix.timeMs,
-    receivedMs,
-    lat: fix.lat,
-    lon: fix.lon,
-    speedKph: fix.speedKph,
-    headingDeg: fix.headingDeg,
-    altitudeM: fix.altitudeM,
-    accuracyM: fix.accuracyM,
-    satellites: fix.satellites,
-    alarms: fix.alarms.length ? fix.alarms : NO_ALARMS,
-    acc: fix.acc,
-    doorOpen: fix.doorOpen,
-    late,
-    blindArea: fix.blindArea === true,
-    attributes: hasKeys(fix.attributes) ? fix.attributes : null,
-  };
-}
-
-function hasKeys(o: Record<string, unknown> | undefined): boolean {
-  for (const _ in o) return true;
-  return false;
-}
-
-const NO_ALARMS: string[] = [];
-
-// Shared outcome objects (frozen): most fixes are accepted, so no object per fix.
-const ACCEPTED: FixOutcome = Object.freeze({ status: 'accepted', late: false });
-const ACCEPTED_LATE: FixOutcome = Object.freeze({ status: 'accepted', late: true });
-const DUPLICATE: FixOutcome = Object.freeze({ status: 'duplicate' });
-
 /**
  * The audit copy of a refused fix must itself be storable: NaN and Infinity are not JSON (kept as text), and
  * U+0000 or a lone surrogate (which jsonb refuses) become U+FFFD, in keys and values alike.
@@ -418,47 +246,6 @@ function sanitize(value: object): Record<string, unknown> {
     return v;
   });
   return JSON.parse(text);
-}
-
-/** A stored row read back as a fix (for the filter state and the audit copy of a row the database refused). */
-function rowAsFix(row: PositionRow, device: DeviceInfo): Fix {
-  const fix: Fix = {
-    deviceId: device.identifier,
-    protocol: device.protocol,
-    busId: row.busId,
-    timeMs: row.timeMs,
-    receivedMs: row.receivedMs,
-    lat: row.lat,
-    lon: row.lon,
-    valid: true,
-    alarms: row.alarms,
-    attributes: (row.attributes ?? {}) as Fix['attributes'],
-  };
-  if (row.speedKph !== undefined) fix.speedKph = row.speedKph;
-  if (row.headingDeg !== undefined) fix.headingDeg = row.headingDeg;
-  if (row.altitudeM !== undefined) fix.altitudeM = row.altitudeM;
-  if (row.accuracyM !== undefined) fix.accuracyM = row.accuracyM;
-  if (row.satellites !== undefined) fix.satellites = row.satellites;
-  return fix;
-}
-
-interface RefusedFix {
-  fix: Fix;
-  reason: string;
-  /** the database's message, for rows it refused */
-  error?: string;
-}
-
-interface FilteredBatch {
-  state: FilterState;
-  outcomes: FixOutcome[];
-  rows: PositionRow[];
-  /** rowFix[j] = index of the fix that rows[j] stores */
-  rowFix: number[];
-  acceptedFixes: { fix: Fix; late: boolean }[] | undefined;
-  refused: RefusedFix[] | undefined;
-  lateCount: number;
-  dupes: number;
 }
 
 export function createIngest(opts: IngestOptions): PipelineIngest {
