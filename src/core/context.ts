@@ -65,6 +65,10 @@ export interface TripContext {
   autoStart?: boolean;
   /** offset of local time from UTC for date-only registry fields (default +480, China) */
   utcOffsetMin?: number;
+  /** the route's riders: student id → the stop assigned to them on this route */
+  riderStops?: Readonly<Record<string, string>>;
+  /** the school's stops on this route (where any child may get on or off: the last stop in the morning) */
+  schoolStopIds?: ReadonlyArray<string>;
   /** per driver id: the continuous-driving block they drove earlier today on other trips or buses (R5) */
   fatigueCarry?: Readonly<Record<string, FatigueCarry>>;
 }

@@ -25,6 +25,7 @@ import { driverClose, driverOnCard, driverOnTripStart, noDriverOnFix } from './r
 import { emergencyOnAlarm, emergencyOnClear, hasEmergency } from './rules/emergency';
 import { fatigueClose, fatigueFor, fatigueOnDriverChange, fatigueOnFix, fatigueOnTick } from './rules/fatigue';
 import { offStopOnBoarding, offStopOnFix } from './rules/off-stop-boarding';
+import { riderCheckOnBoarding } from './rules/rider-check';
 import { capacityOnBoarding, onboardCount } from './rules/over-capacity';
 import { overspeedClose, overspeedOnFix } from './rules/overspeed';
 import { deviationOnFix } from './rules/route-deviation';
@@ -101,6 +102,8 @@ export function stepInPlace(state: EngineState, input: EngineInput, ctx: TripCon
       return;
     }
     case 'boarding': {
+      // Who got on where is checked even for records synced after the trip ended.
+      s.riders = riderCheckOnBoarding(s.riders, input, ctx, sink);
       if (s.trip.status === 'ended') return;
       s.boarding = capacityOnBoarding(s.boarding, input, ctx, sink);
       if (s.trip.status === 'active') offStopOnBoarding(input, ctx, sink);

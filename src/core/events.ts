@@ -18,7 +18,13 @@ export type ViolationKind =
   | 'childLeftOnBoard'
   | 'emergency'
   /** drove through a stop where children wait without stopping (minor) */
-  | 'stopSkipped';
+  | 'stopSkipped'
+  /** a child who does not ride this route boarded the bus */
+  | 'wrongBus'
+  /** a rider got on or off at a stop that is not theirs */
+  | 'wrongStop'
+  /** a card of no student of the school was read on the bus */
+  | 'unknownCard';
 
 export type Severity = 'critical' | 'major' | 'minor';
 
@@ -122,5 +128,26 @@ export interface DriverFatigueEvent extends TripRef {
   lastMs: number;
 }
 
+/**
+ * The verdict on one attendant record that names the wrong bus, the wrong stop or an unknown card (one per record,
+ * also when the episode was reported earlier on the trip): what the attendant is warned of.
+ */
+export interface RiderFindingEvent extends TripRef {
+  type: 'rider.finding';
+  kind: 'wrongBus' | 'wrongStop' | 'unknownCard';
+  recordId: string | null;
+  studentId: string | null;
+  cardId: string | null;
+  stopId: string | null;
+  assignedStopId: string | null;
+  boarded: boolean;
+}
+
 export type EngineEvent =
-  ViolationEvent | StopEvent | ArrivedAtSchoolEvent | ProgressEvent | TripLifecycleEvent | DriverFatigueEvent;
+  | ViolationEvent
+  | StopEvent
+  | ArrivedAtSchoolEvent
+  | ProgressEvent
+  | TripLifecycleEvent
+  | DriverFatigueEvent
+  | RiderFindingEvent;

@@ -39,6 +39,10 @@ export interface BoardingInput {
   lon?: number;
   stopId?: string;
   recordId?: string;
+  /** the student of a per-student record (registry id) */
+  studentId?: string;
+  /** a card read that matched no student of the school */
+  unknownCardId?: string;
 }
 
 /** Maps a decoded driver-card device event to an engine input. */

@@ -9,6 +9,7 @@ import { type FatigueState, initialFatigue } from './rules/fatigue';
 import { type OffStopState, initialOffStop } from './rules/off-stop-boarding';
 import { type OverspeedState, initialOverspeed } from './rules/overspeed';
 import { type StopsState, initialStops } from './rules/stops';
+import { type RiderCheckState, initialRiderCheck } from './rules/rider-check';
 
 export const STATE_VERSION = 1;
 
@@ -48,6 +49,8 @@ export interface EngineState {
   emergency: Episode | null;
   unlicensed: Episode | null;
   noAttendant: Episode | null;
+  /** wrong-bus, wrong-stop and unknown-card findings already reported on this trip */
+  riders: RiderCheckState;
 }
 
 export function createState(): EngineState {
@@ -68,6 +71,7 @@ export function createState(): EngineState {
     emergency: null,
     unlicensed: null,
     noAttendant: null,
+    riders: initialRiderCheck(),
   };
 }
 
@@ -93,6 +97,7 @@ export function cloneState(s: EngineState): EngineState {
     emergency: s.emergency,
     unlicensed: s.unlicensed,
     noAttendant: s.noAttendant,
+    riders: s.riders,
   };
 }
 
@@ -114,6 +119,7 @@ export function sameTopLevel(a: EngineState, b: EngineState): boolean {
     a.emergency === b.emergency &&
     a.unlicensed === b.unlicensed &&
     a.noAttendant === b.noAttendant &&
+    a.riders === b.riders &&
     a.version === b.version
   );
 }
@@ -127,6 +133,8 @@ export function deserializeState(text: string): EngineState {
   if (!parsed || typeof parsed !== 'object' || parsed.version !== STATE_VERSION) {
     throw new Error(`unsupported engine state version: ${(parsed as { version?: unknown })?.version}`);
   }
+  // Checkpoints written before the rider checks existed.
+  parsed.riders ??= initialRiderCheck();
   return parsed;
 }
 

@@ -6,6 +6,7 @@
 // checkSweepDeadlines is the scheduled job (run every minute); raiseLeftOnBoardAlert is shared with the
 // attendant's sweep endpoint.
 import { eq } from 'drizzle-orm';
+import { CN_2012 } from '../core/presets';
 import type { LivePublisher } from '../live/messages';
 import { schoolViolationsTopic } from '../live/topics';
 import type { Logger } from '../logging';
@@ -24,7 +25,8 @@ import {
 } from '../store/repos/attendance-repo';
 import { trips } from '../store/schema';
 
-export const DEFAULT_SWEEP_CONFIRM_WITHIN_MS = 10 * 60_000;
+/** The preset's time to confirm the sweep after the arrival at the final stop (cn-2012: 10 min). */
+export const DEFAULT_SWEEP_CONFIRM_WITHIN_MS = CN_2012.sweep.confirmWithinMin * 60_000;
 /** Arrivals older than this are not looked at any more (no alert storm for history after a deployment). */
 export const SWEEP_LOOKBACK_MS = 24 * 3_600_000;
 

@@ -180,28 +180,41 @@ export class BusLane {
   /**
    * Inputs for a given trip (attendant check-in, boarding records, trip end, clock ticks): the optional `store` runs
    * first in the lane (a durable write whose result decides the inputs); resolves with the engine's events once they
-   * are persisted.
+   * are persisted. Without `store` an engine failure rejects; with it, the stored result still comes back and the
+   * failure is in `engineError` (what was stored stays stored).
    */
   submitToTrip<S>(
     tripId: number,
     inputs: EngineInput[] | ((stored: S) => EngineInput[]),
     store?: () => Promise<S>,
-  ): Promise<{ events: EngineEvent[]; stored: S | undefined }> {
+  ): Promise<{ events: EngineEvent[]; stored: S | undefined; engineError?: Error }> {
     return this.enqueue(async () => {
       const stored = store ? await store() : undefined;
-      const list = typeof inputs === 'function' ? inputs(stored as S) : inputs;
-      const engine = this.env.engine;
-      if (!engine) throw new Error('the engine does not run here');
-      if (list.length === 0) return { events: [], stored };
-      if (this.trip?.tripId !== tripId || this.stale()) {
-        const row = await engine.tripById(tripId);
-        if (!row) throw new Error(`trip ${tripId} not found`);
-        await this.switchTrip(row, this.env.now());
+      try {
+        const list = typeof inputs === 'function' ? inputs(stored as S) : inputs;
+        const events = await this.runForTrip(tripId, list);
+        return { events, stored };
+      } catch (err) {
+        if (!store) throw err;
+        const engineError = err instanceof Error ? err : new Error(String(err));
+        this.env.log.error('stored, but not run through the engine', { busId: this.busId, tripId, error: String(err) });
+        return { events: [], stored, engineError };
       }
-      const events = await this.run(list);
-      this.publish({ busId: this.busId, fixes: [], deviceEvents: [], position: null, trip: this.trip!, events });
-      return { events, stored };
     });
+  }
+
+  private async runForTrip(tripId: number, list: EngineInput[]): Promise<EngineEvent[]> {
+    const engine = this.env.engine;
+    if (!engine) throw new Error('the engine does not run here');
+    if (list.length === 0) return [];
+    if (this.trip?.tripId !== tripId || this.stale()) {
+      const row = await engine.tripById(tripId);
+      if (!row) throw new Error(`trip ${tripId} not found`);
+      await this.switchTrip(row, this.env.now());
+    }
+    const events = await this.run(list);
+    this.publish({ busId: this.busId, fixes: [], deviceEvents: [], position: null, trip: this.trip!, events });
+    return events;
   }
 
   /**

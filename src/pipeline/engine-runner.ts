@@ -116,7 +116,7 @@ export class EngineRunner {
     busId: number,
     store: () => Promise<S>,
     inputs: (stored: S) => EngineInput[],
-  ): Promise<{ events: EngineEvent[]; stored: S | undefined }> {
+  ): Promise<{ events: EngineEvent[]; stored: S | undefined; engineError?: Error }> {
     return this.lanesRef.lane(busId).submitToTrip(tripId, inputs, store);
   }
 

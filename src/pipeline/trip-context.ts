@@ -1,6 +1,6 @@
 // Loads what the engine needs for a bus's current trip from the registry: the trip, its route geometry
 // (prepared once per route version), the bus, the driver roster, the attendant and the merged rule config.
-import { and, asc, count, eq, gte, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte } from 'drizzle-orm';
 import type { DriverRecord, TripContext } from '../core/context';
 import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
@@ -110,11 +110,16 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
   // Children assigned to each stop (a bus driving through such a stop is reported): read with every context load,
   // since assignments change without the route changing.
   const riderRows = await db
-    .select({ stopId: studentStops.stopId, n: count() })
+    .select({ studentId: studentStops.studentId, stopId: studentStops.stopId })
     .from(studentStops)
-    .where(eq(studentStops.routeId, route.id))
-    .groupBy(studentStops.stopId);
-  const riders = new Map(riderRows.map((r) => [String(r.stopId), Number(r.n)]));
+    .where(eq(studentStops.routeId, route.id));
+  const riders = new Map<string, number>();
+  const riderStops: Record<string, string> = {};
+  for (const r of riderRows) {
+    const stopId = String(r.stopId);
+    riders.set(stopId, (riders.get(stopId) ?? 0) + 1);
+    riderStops[String(r.studentId)] = stopId;
+  }
   const preparedRoute = {
     ...cached.prepared,
     stops: cached.prepared.stops.map((s) => ({ ...s, riders: riders.get(s.id) ?? 0 })),
@@ -176,6 +181,8 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     plannedEndMs,
     utcOffsetMin: zoneOffsetMin(school.timeZone, nowMs),
     fatigueCarry,
+    riderStops,
+    schoolStopIds: schoolStops(cached.prepared.stops, route.period),
   };
   return {
     ctx,
@@ -202,4 +209,12 @@ export function driverRecord(d: typeof drivers.$inferSelect): DriverRecord {
     annualReviewDue: d.lastAnnualReview ? dateAddYears(d.lastAnnualReview, 1) : undefined,
     idCardNo: d.cardId ?? undefined,
   };
+}
+
+/** The school's stops on a route: the last in the morning, the first in the afternoon, both otherwise. */
+export function schoolStops(stopList: ReadonlyArray<{ id: string }>, period: string): string[] {
+  const first = stopList[0]?.id;
+  const last = stopList[stopList.length - 1]?.id;
+  const ids = period === 'morning' ? [last] : period === 'afternoon' ? [first] : [first, last];
+  return ids.filter((x): x is string => x != null);
 }

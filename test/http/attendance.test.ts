@@ -280,7 +280,7 @@ describe('boarding records', () => {
     const rows = await violationsOf(trip.id, 'wrongBus');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      episode_key: `wrongBus:${trip.id}:${stranger.id}`,
+      episode_key: expect.stringMatching(new RegExp(`^b${trip.busId}-t${trip.id}-wrongBus-\\d+-${stranger.id}$`)),
       severity: 'minor',
       status: 'open',
     });
@@ -395,7 +395,10 @@ describe('boarding records', () => {
     ]);
     const rows = await violationsOf(trip.id, 'wrongStop');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ episode_key: `wrongStop:${trip.id}:${child.id}`, severity: 'minor' });
+    expect(rows[0]).toMatchObject({
+      episode_key: expect.stringMatching(new RegExp(`-t${trip.id}-wrongStop-\\d+-${child.id}$`)),
+      severity: 'minor',
+    });
   });
 
   it('sends the guardians of a checked-in child the boarded and got-off notices', async () => {

@@ -29,6 +29,8 @@ export const CN_2012: RuleConfig = {
     stoppedSpeedKph: 5,
   },
   offStop: { radiusM: 50 },
+  riders: { wrongBusSeverity: 'minor', wrongStopSeverity: 'minor', unknownCardSeverity: 'minor' },
+  sweep: { confirmWithinMin: 10 },
   fatigue: { maxContinuousDrivingS: 4 * 3600, preWarningS: 3 * 3600 + 45 * 60, restS: 20 * 60, movingSpeedKph: 5 },
   driver: {
     minAgeYears: 25,

@@ -50,6 +50,17 @@ export interface RuleConfig {
     stoppedSpeedKph: number;
   };
   offStop: { radiusM: number };
+  /** who gets on and off where (attendant records checked against the trip's riders) */
+  riders: {
+    /** a child who is not a rider of this trip's route boarded it */
+    wrongBusSeverity: 'critical' | 'major' | 'minor';
+    /** a rider got on or off at a stop that is not theirs (the school's stops excepted) */
+    wrongStopSeverity: 'critical' | 'major' | 'minor';
+    /** a card that belongs to no student of the school was read */
+    unknownCardSeverity: 'critical' | 'major' | 'minor';
+  };
+  /** R9 end-of-trip sweep: minutes after the arrival at the final stop for the attendant's "no child left aboard" */
+  sweep: { confirmWithinMin: number };
   fatigue: {
     maxContinuousDrivingS: number;
     preWarningS: number;

@@ -11,7 +11,6 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { EngineEvent, ViolationEvent } from '../../core/events';
 import type { BoardingInput } from '../../core/inputs';
-import { haversineM } from '../../core/geo/projection';
 import {
   type LeftOnBoardAlert,
   liveAlertPublisher,
@@ -22,7 +21,6 @@ import type { BoardingNoticeInput } from '../../live/notices';
 import type { EngineRunner } from '../../pipeline/engine-runner';
 import { markTrip } from '../../store/repos/engine-repo';
 import {
-  assignedStops,
   type BoardingRow,
   boardingTotals,
   checkInAttendant,
@@ -32,11 +30,9 @@ import {
   leftOnBoardAlerts,
   listBoardingRecords,
   type NewBoardingRecord,
-  raiseManualViolation,
   routeStops,
   schoolStudentsByCards,
   schoolStudentsByIds,
-  type StopRow,
   type SweepRow,
   type TripForAttendance,
   tripForAttendance,
@@ -157,24 +153,42 @@ function violationEvents(events: EngineEvent[]): ViolationEvent[] {
   );
 }
 
-/** Stops at the school end of the route, where every rider may get on or off. */
-function schoolEndStops(all: StopRow[], period: TripForAttendance['routePeriod']): Set<number> {
-  const first = all[0]?.id;
-  const last = all[all.length - 1]?.id;
-  const ids = period === 'morning' ? [last] : period === 'afternoon' ? [first] : [first, last];
-  return new Set(ids.filter((x): x is number => x != null));
-}
-
-/** The stop a record was made at: the one given, else the stop whose radius holds the position. */
-function recordStop(r: { stopId?: number; lat?: number; lon?: number }, all: StopRow[]): number | null {
-  if (r.stopId != null) return r.stopId;
-  if (r.lat === undefined || r.lon === undefined) return null;
-  let best: { id: number; d: number } | null = null;
-  for (const s of all) {
-    const d = haversineM(r.lat, r.lon, s.lat, s.lon);
-    if (d <= s.radiusM && (!best || d < best.d)) best = { id: s.id, d };
+/** The attendant's warnings: one per record the engine found on the wrong bus, at the wrong stop or with an unknown card. */
+function riderWarnings(
+  events: EngineEvent[],
+  students: Map<string, { studentId: number; name: string }>,
+  unknownCards: Map<string, string>,
+): BoardingWarning[] {
+  const out: BoardingWarning[] = [];
+  for (const e of events) {
+    if (e.type !== 'rider.finding' || e.recordId == null) continue;
+    const clientId = e.recordId;
+    const stopId = e.stopId == null ? null : Number(e.stopId);
+    if (e.kind === 'unknownCard') {
+      const cardId = e.cardId ?? unknownCards.get(clientId) ?? '';
+      out.push({
+        clientId,
+        kind: 'unknownCard',
+        cardId,
+        stopId,
+        message: `Card ${cardId} belongs to no student of this school; check the child's identity`,
+      });
+      continue;
+    }
+    const student = students.get(clientId);
+    const name = student?.name ?? `student ${e.studentId}`;
+    const base = { clientId, studentId: Number(e.studentId), studentName: name, stopId };
+    if (e.kind === 'wrongBus')
+      out.push({ ...base, kind: 'wrongBus', message: `${name} is not assigned to this bus's route` });
+    else
+      out.push({
+        ...base,
+        kind: 'wrongStop',
+        assignedStopId: e.assignedStopId == null ? null : Number(e.assignedStopId),
+        message: `${name} ${e.boarded ? 'boarded' : 'got off'} at a stop that is not theirs`,
+      });
   }
-  return best?.id ?? null;
+  return out;
 }
 
 const PRE_DEPARTURE = [
@@ -353,19 +367,17 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
 
       const stopsOfRoute = await routeStops(db(), trip.routeId);
       const stopIds = new Set(stopsOfRoute.map((s) => s.id));
-      const schoolEnd = schoolEndStops(stopsOfRoute, t.routePeriod);
       const studentIds = unique.flatMap((r) => (r.type === 'student' && r.studentId != null ? [r.studentId] : []));
       const cardIds = unique.flatMap((r) => (r.type === 'student' && r.cardId != null ? [r.cardId] : []));
       const byId = new Map((await schoolStudentsByIds(db(), trip.schoolId, studentIds)).map((s) => [s.id, s]));
       const byCard = new Map((await schoolStudentsByCards(db(), trip.schoolId, cardIds)).map((s) => [s.cardId!, s]));
-      const known = [...new Set([...byId.keys(), ...[...byCard.values()].map((s) => s.id)])];
-      const assigned = await assignedStops(db(), trip.routeId, known);
 
+      // Validation here; who boarded which bus at which stop is judged by the engine in the bus's lane.
       const rows: NewBoardingRecord[] = [];
-      const warnings = new Map<string, BoardingWarning[]>();
+      const unknownCards = new Map<string, string>();
       const perStudent = new Map<
         string,
-        { studentId: number; boarded: boolean; timeMs: number; stopId: number | null }
+        { studentId: number; name: string; boarded: boolean; timeMs: number; stopId: number | null }
       >();
       for (const r of unique) {
         const timeMs = Date.parse(r.recordedAt);
@@ -408,108 +420,59 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
         if (!student) {
           // A child with an unknown card is still on the bus: counted, and flagged.
           rows.push({ ...common, kind: 'count', studentId: null, ...counts });
-          warnings.set(r.clientId, [
-            {
-              clientId: r.clientId,
-              kind: 'unknownCard',
-              cardId: r.cardId,
-              stopId: r.stopId ?? null,
-              message: `Card ${r.cardId} belongs to no student of this school; check the child's identity`,
-            },
-          ]);
+          unknownCards.set(r.clientId, r.cardId!);
           continue;
         }
         rows.push({ ...common, kind: 'student', studentId: student.id, ...counts });
-        perStudent.set(r.clientId, { studentId: student.id, boarded, timeMs, stopId: r.stopId ?? null });
-        const at = recordStop(r, stopsOfRoute);
-        const mine = assigned.get(student.id);
-        if (mine === undefined) {
-          warnings.set(r.clientId, [
-            {
-              clientId: r.clientId,
-              kind: 'wrongBus',
-              studentId: student.id,
-              studentName: student.name,
-              stopId: at,
-              message: `${student.name} is not assigned to this bus's route`,
-            },
-          ]);
-        } else if (at != null && at !== mine && !schoolEnd.has(at)) {
-          warnings.set(r.clientId, [
-            {
-              clientId: r.clientId,
-              kind: 'wrongStop',
-              studentId: student.id,
-              studentName: student.name,
-              stopId: at,
-              assignedStopId: mine,
-              message: `${student.name} ${boarded ? 'boarded' : 'got off'} at a stop that is not theirs`,
-            },
-          ]);
-        }
+        perStudent.set(r.clientId, {
+          studentId: student.id,
+          name: student.name,
+          boarded,
+          timeMs,
+          stopId: r.stopId ?? null,
+        });
       }
 
-      const inserted = await db().transaction(async (tx) => {
-        const applied = await insertBoardingRecords(tx, rows);
-        for (const row of rows) {
-          if (!applied.has(row.clientId)) continue;
-          for (const w of warnings.get(row.clientId) ?? []) {
-            const subject = w.kind === 'unknownCard' ? `card:${w.cardId}` : String(w.studentId);
-            await raiseManualViolation(tx, {
-              episodeKey: `${w.kind}:${trip.id}:${subject}`,
-              kind: w.kind,
-              severity: 'minor',
-              trip,
-              atMs: row.recordedAt.getTime(),
-              lat: row.lat,
-              lon: row.lon,
-              evidence: {
-                source: 'boarding',
-                clientId: row.clientId,
-                studentId: w.studentId ?? null,
-                cardId: w.cardId ?? null,
-                stopId: w.stopId ?? null,
-                assignedStopId: w.assignedStopId ?? null,
-                boarded: row.boarded,
-                alighted: row.alighted,
-              },
-            });
-          }
-        }
-        return applied;
-      });
-
+      // In the bus's lane: the records are stored (idempotent by client id), then this call's new ones run through
+      // the engine in recorded-time order (client id breaks ties): capacity (R2), off-stop (R4), wrong bus or stop.
+      const lane = await runner.storeAndSubmit(
+        trip.id,
+        trip.busId,
+        () => db().transaction((tx) => insertBoardingRecords(tx, rows)),
+        (inserted): BoardingInput[] =>
+          rows
+            .filter((r) => inserted.has(r.clientId))
+            .sort(
+              (x, y) =>
+                x.recordedAt.getTime() - y.recordedAt.getTime() ||
+                (x.clientId < y.clientId ? -1 : x.clientId > y.clientId ? 1 : 0),
+            )
+            .map((r) => {
+              const card = unknownCards.get(r.clientId);
+              return {
+                type: 'boarding',
+                timeMs: r.recordedAt.getTime(),
+                boarded: r.boarded ?? 0,
+                alighted: r.alighted ?? 0,
+                ...(r.lat != null && r.lon != null ? { lat: r.lat, lon: r.lon } : {}),
+                ...(r.stopId != null ? { stopId: String(r.stopId) } : {}),
+                recordId: r.clientId,
+                ...(r.studentId != null ? { studentId: String(r.studentId) } : {}),
+                ...(card !== undefined ? { unknownCardId: card } : {}),
+              };
+            }),
+      );
+      const inserted = lane.stored ?? new Set<string>();
       const appliedRows = rows.filter((r) => inserted.has(r.clientId));
       for (const r of rows) if (!inserted.has(r.clientId)) duplicates.push(r.clientId);
-
-      // The engine (and the guardians) see this call's new records in recorded-time order (client id breaks ties).
       const sortedApplied = [...appliedRows].sort(
         (x, y) =>
           x.recordedAt.getTime() - y.recordedAt.getTime() ||
           (x.clientId < y.clientId ? -1 : x.clientId > y.clientId ? 1 : 0),
       );
-      const inputs: BoardingInput[] = sortedApplied.map((r) => ({
-        type: 'boarding',
-        timeMs: r.recordedAt.getTime(),
-        boarded: r.boarded ?? 0,
-        alighted: r.alighted ?? 0,
-        ...(r.lat != null && r.lon != null ? { lat: r.lat, lon: r.lon } : {}),
-        ...(r.stopId != null ? { stopId: String(r.stopId) } : {}),
-        recordId: r.clientId,
-      }));
-      let engine: ViolationEvent[] = [];
-      let engineApplied = true;
-      if (inputs.length) {
-        try {
-          engine = violationEvents(await runner.submitToTrip(trip.id, trip.busId, inputs));
-        } catch (err) {
-          engineApplied = false;
-          deps.log.error('boarding records stored but not run through the engine', {
-            tripId: trip.id,
-            error: String(err),
-          });
-        }
-      }
+      const engine = violationEvents(lane.events);
+      const engineApplied = !lane.engineError;
+      const warnings = riderWarnings(lane.events, perStudent, unknownCards);
 
       const notify = noticeBoarding;
       if (notify) {
@@ -546,7 +509,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
         applied: appliedRows.map((r) => r.clientId),
         duplicates,
         rejected,
-        warnings: appliedRows.flatMap((r) => warnings.get(r.clientId) ?? []),
+        warnings,
         violations: engine.map((e) => ({
           event: e.type,
           violationId: rowsByKey.get(e.id) ?? null,

@@ -10,7 +10,6 @@ import {
   stopEvents,
   stops,
   students,
-  studentStops,
   trips,
   tripSweeps,
   violations,
@@ -81,15 +80,6 @@ export async function schoolStudentsByCards(db: DbOrTx, schoolId: number, cardId
 }
 
 /** The stop each student uses on the route (students without a row are not assigned to it). */
-export async function assignedStops(db: DbOrTx, routeId: number, studentIds: number[]): Promise<Map<number, number>> {
-  if (!studentIds.length) return new Map();
-  const rows = await db
-    .select({ studentId: studentStops.studentId, stopId: studentStops.stopId })
-    .from(studentStops)
-    .where(and(eq(studentStops.routeId, routeId), inArray(studentStops.studentId, studentIds)));
-  return new Map(rows.map((r) => [r.studentId, r.stopId]));
-}
-
 export type NewBoardingRecord = Omit<typeof boardingRecords.$inferInsert, 'id' | 'createdAt'>;
 
 /** Inserts the records not yet known for the trip; returns the client ids actually inserted. */
