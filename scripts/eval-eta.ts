@@ -16,13 +16,7 @@ import { CN_2012 } from '../src/core/presets';
 import type { RouteInput } from '../src/core/route';
 import { RoutePath } from '../src/demo/route-motion';
 import { type EtaStop, learnRouteProfile, type StopHistoryEvent, timetableEtas } from '../src/live/eta';
-import {
-  delayEta,
-  planTimetable,
-  positionEta,
-  timetableEta,
-  timetableOn,
-} from './lib/eta-eval/baselines';
+import { delayEta, planTimetable, positionEta, timetableEta, timetableOn } from './lib/eta-eval/baselines';
 import { observe } from './lib/eta-eval/observe';
 import { buildRoad, drawDay, drive, type Drive, rng } from './lib/eta-eval/world';
 import { replayContext } from './lib/replay-run';
@@ -125,12 +119,15 @@ const hashSeed = (...xs: number[]) => xs.reduce((h, x) => (Math.imul(h ^ x, 0x9e
 interface SeedResult {
   mae: Record<Method, number>;
   errors: Record<Method, number[]>;
+  /** signed: predicted minus true, seconds */
+  signed: Record<Method, number[]>;
   predictions: number;
   stopsScored: number;
 }
 
 function runSeed(seed: number): SeedResult {
   const errors: Record<Method, number[]> = { estimator: [], timetable: [], timetableDelay: [], positionSpeed: [] };
+  const signed: Record<Method, number[]> = { estimator: [], timetable: [], timetableDelay: [], positionSpeed: [] };
   let stopsScored = 0;
   routes.forEach((route, ri) => {
     const road = buildRoad(
@@ -145,7 +142,11 @@ function runSeed(seed: number): SeedResult {
     }
     // The earlier days: their stop events as the engine stored them (what production learns from).
     const stored: StopHistoryEvent[][] = [];
-    const observeDay = (d: number, profile?: ReturnType<typeof learnRouteProfile>, onFrame?: Parameters<typeof observe>[2]) =>
+    const observeDay = (
+      d: number,
+      profile?: ReturnType<typeof learnRouteProfile>,
+      onFrame?: Parameters<typeof observe>[2],
+    ) =>
       observe(
         drives[d]!.drive,
         {
@@ -162,12 +163,12 @@ function runSeed(seed: number): SeedResult {
       );
     for (let d = 0; d < opt.history; d++) stored.push(observeDay(d));
     // The timetable the planner published for the term, from the running times of the earlier days.
-    const plan = planTimetable(
-      drives
-        .slice(0, opt.history)
-        .map((x) => ({ plannedStartMs: x.plannedStartMs, arrivedMs: x.drive.arrivedMs, departedMs: x.drive.departedMs })),
-    );
     const stopsM = route.stops.map((s) => s.alongM);
+    const plan = planTimetable(
+      stopsM,
+      route.stops.map((s) => s.id),
+      stored.map((events, d) => ({ plannedStartMs: drives[d]!.plannedStartMs, events })),
+    );
     for (let d = opt.history; d < opt.history + opt.days; d++) {
       const { plannedStartMs, drive: truth } = drives[d]!;
       const tt = timetableOn(plan, plannedStartMs);
@@ -191,7 +192,10 @@ function runSeed(seed: number): SeedResult {
             timetableDelay: delayEta(tt, f, i),
             positionSpeed: positionEta(tt, stopsM, f, i),
           };
-          for (const m of METHODS) errors[m].push(Math.abs(predicted[m] - arrivedMs) / 1000);
+          for (const m of METHODS) {
+            signed[m].push((predicted[m] - arrivedMs) / 1000);
+            errors[m].push(Math.abs(predicted[m] - arrivedMs) / 1000);
+          }
           scored.add(i);
         }
       });
@@ -201,15 +205,17 @@ function runSeed(seed: number): SeedResult {
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const mae = Object.fromEntries(METHODS.map((m) => [m, mean(errors[m])])) as Record<Method, number>;
-  return { mae, errors, predictions: errors.estimator.length, stopsScored };
+  return { mae, errors, signed, predictions: errors.estimator.length, stopsScored };
 }
 
 const results: SeedResult[] = [];
 for (let s = 1; s <= opt.seeds; s++) results.push(runSeed(s));
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+const sd = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 const perSeed = (m: Method) => results.map((r) => r.mae[m]);
@@ -228,24 +234,38 @@ console.log(
   `${results.reduce((a, r) => a + r.predictions, 0)} predictions on ${results.reduce((a, r) => a + r.stopsScored, 0)} stop arrivals`,
 );
 console.log('');
-console.log(`${'method'.padEnd(34)} ${'MAE s'.padStart(7)} ${'sd'.padStart(6)} ${'min'.padStart(6)} ${'max'.padStart(6)} ${'p90 s'.padStart(7)}`);
+console.log(
+  `${'method'.padEnd(34)} ${'MAE s'.padStart(7)} ${'sd'.padStart(6)} ${'min'.padStart(6)} ${'max'.padStart(6)} ${'p90 s'.padStart(7)} ${'bias s'.padStart(7)}`,
+);
 for (const m of METHODS) {
   const xs = perSeed(m);
   console.log(
-    `${LABEL[m].padEnd(34)} ${mean(xs).toFixed(1).padStart(7)} ${sd(xs).toFixed(1).padStart(6)} ${Math.min(...xs).toFixed(1).padStart(6)} ${Math.max(...xs).toFixed(1).padStart(6)} ${pct(pooled(m), 0.9).toFixed(1).padStart(7)}`,
+    `${LABEL[m].padEnd(34)} ${mean(xs).toFixed(1).padStart(7)} ${sd(xs).toFixed(1).padStart(6)} ${Math.min(...xs)
+      .toFixed(1)
+      .padStart(6)} ${Math.max(...xs)
+      .toFixed(1)
+      .padStart(6)} ${pct(pooled(m), 0.9).toFixed(1).padStart(7)} ${mean(results.flatMap((r) => r.signed[m]))
+      .toFixed(1)
+      .padStart(7)}`,
   );
 }
-console.log('(MAE: mean over seeds of each seed’s MAE; sd/min/max: over seeds; p90: of all predictions)');
+console.log(
+  '(MAE: mean over seeds of each seed’s MAE; sd/min/max: over seeds; p90: of all predictions; bias: mean of predicted − true)',
+);
 console.log('');
 console.log(
   `estimator vs timetable + current delay: ${improvementMean.toFixed(1)} % lower MAE (per seed ${Math.min(...improvement).toFixed(1)} … ${Math.max(...improvement).toFixed(1)} %)`,
 );
 const maeOk = mean(perSeed('estimator')) <= 60;
 const improvementOk = improvementMean >= 30;
-console.log(`target MAE ≤ 60 s: ${maeOk ? 'met' : 'MISSED'}; target ≥ 30 % below timetable + delay: ${improvementOk ? 'met' : 'MISSED'}`);
+console.log(
+  `target MAE ≤ 60 s: ${maeOk ? 'met' : 'MISSED'}; target ≥ 30 % below timetable + delay: ${improvementOk ? 'met' : 'MISSED'}`,
+);
 const loadEnd = loadavg()[0]!;
 const elapsedS = (performance.now() - began) / 1000;
-console.log(`load average (1 min) at start ${loadStart.toFixed(2)}, at end ${loadEnd.toFixed(2)}; ${elapsedS.toFixed(1)} s`);
+console.log(
+  `load average (1 min) at start ${loadStart.toFixed(2)}, at end ${loadEnd.toFixed(2)}; ${elapsedS.toFixed(1)} s`,
+);
 
 const figures = (m: Method) => {
   const xs = perSeed(m);

@@ -11,10 +11,13 @@ import {
   etasChanged,
   type EtaStop,
   initialPace,
+  initialRunPace,
   type PaceState,
   type RouteProfile,
+  type RunPace,
   type StopEtaResult,
   updatePace,
+  updateRunPace,
 } from './eta';
 
 /** The ETA list as the live side publishes it. */
@@ -35,6 +38,8 @@ export interface TripEtaState {
   /** an ETA message goes out again when any stop's estimate moved by more than this since the last one */
   readonly pushThresholdS: number;
   readonly pace: PaceState;
+  /** today's running times between stops against the learned ones */
+  readonly runPace: RunPace;
   /** first stop not yet arrived at or passed */
   readonly nextIdx: number;
   readonly atStop: { readonly idx: number; readonly arrivedMs: number } | null;
@@ -55,6 +60,7 @@ export function createTripEta(
     profile: opts.profile,
     pushThresholdS: opts.pushThresholdS ?? 10,
     pace: initialPace(),
+    runPace: initialRunPace(),
     nextIdx: 0,
     atStop: null,
     published: null,
@@ -100,8 +106,13 @@ function onStop(state: TripEtaState, e: StopEvent): TripEtaState {
   const idx = indexOf(state.stops, e.stopId);
   if (idx < 0) return state.pushed ? { ...state, pushed: false } : state;
   let atStop = state.atStop;
-  if (e.type === 'stop.arrived') atStop = { idx, arrivedMs: e.arrivedMs ?? e.timeMs };
-  else if (e.type === 'stop.departed' && atStop?.idx === idx) atStop = null;
+  let runPace = state.runPace;
+  if (e.type === 'stop.arrived') {
+    atStop = { idx, arrivedMs: e.arrivedMs ?? e.timeMs };
+    runPace = updateRunPace(runPace, 'arrived', idx, atStop.arrivedMs, state.stops, state.profile);
+  } else if (e.type === 'stop.departed')
+    runPace = updateRunPace(runPace, 'departed', idx, e.departedMs ?? e.timeMs, state.stops, state.profile);
+  if (e.type === 'stop.departed' && atStop?.idx === idx) atStop = null;
   const nextIdx = Math.max(state.nextIdx, idx + 1);
   let published = state.published;
   if (published) {
@@ -113,7 +124,7 @@ function onStop(state: TripEtaState, e: StopEvent): TripEtaState {
     });
     published = { ...published, atStopId: at >= 0 ? state.stops[at]!.id : null, stops };
   }
-  return { ...state, atStop, nextIdx, published, pushed: false };
+  return { ...state, atStop, runPace, nextIdx, published, pushed: false };
 }
 
 function onProgress(state: TripEtaState, e: ProgressEvent): TripEtaState {
@@ -128,7 +139,17 @@ function onProgress(state: TripEtaState, e: ProgressEvent): TripEtaState {
   if (atIdx < 0) atStop = null;
   else if (atStop?.idx !== atIdx) atStop = { idx: atIdx, arrivedMs: e.timeMs };
   const pace = updatePace(state.pace, e.progressM, e.timeMs, stops, profile);
-  const results = estimateEtas({ stops, nextIdx, progressM: e.progressM, nowMs: e.timeMs, pace, profile, atStop });
+  const results = estimateEtas({
+    stops,
+    nextIdx,
+    progressM: e.progressM,
+    nowMs: e.timeMs,
+    pace,
+    profile,
+    atStop,
+    // Segment running times compare only with learned ones: without a profile the moving pace answers.
+    runPace: profile && profile.trips > 0 ? state.runPace : undefined,
+  });
   const published: PublishedEta = {
     computedMs: e.timeMs,
     progressM: e.progressM,

@@ -5,6 +5,7 @@
 //                    the engine reported (or, standing at a stop past its departure time, how late it is now)
 //   position+speeds  from where the engine places the bus, the timetable's own running times to each stop
 //                    (the timetable's speed on every stretch, its dwell at every stop; nothing learned)
+import type { StopHistoryEvent } from '../../../src/live/eta';
 import type { Frame } from './observe';
 
 /** Published arrival and departure per stop, epoch ms, for one day. */
@@ -20,18 +21,43 @@ function median(xs: number[]): number {
 }
 
 /**
- * The timetable a planner publishes from earlier days' running times: per stop, the median arrival and departure
- * after the planned start, whole seconds, kept in order.
+ * The timetable a planner publishes from earlier days' records: per stop, the median arrival and departure after
+ * the planned start as the engine stored them (stop_events, the same records the estimator learns from), whole
+ * seconds, kept in order. A stop no record has is placed by distance between its neighbours.
  */
-export function planTimetable(days: { plannedStartMs: number; arrivedMs: number[]; departedMs: number[] }[]) {
-  const n = days[0]!.arrivedMs.length;
+export function planTimetable(
+  stopsM: readonly number[],
+  stopIds: readonly string[],
+  days: { plannedStartMs: number; events: readonly StopHistoryEvent[] }[],
+) {
+  const n = stopsM.length;
+  const at = (kind: 'arrived' | 'departed') =>
+    stopIds.map((id, i) => {
+      if (i === 0 && kind === 'arrived') return 0;
+      const xs = days.flatMap((d) =>
+        d.events.filter((e) => e.stopId === id && e.kind === kind).map((e) => (e.timeMs - d.plannedStartMs) / 1000),
+      );
+      return xs.length ? median(xs) : null;
+    });
+  const fill = (xs: (number | null)[]) =>
+    xs.map((x, i) => {
+      if (x != null) return x;
+      let a = i - 1;
+      while (a >= 0 && xs[a] == null) a--;
+      let b = i + 1;
+      while (b < n && xs[b] == null) b++;
+      if (a < 0 || b >= n) return xs[a < 0 ? b : a] ?? 0;
+      return xs[a]! + ((stopsM[i]! - stopsM[a]!) / (stopsM[b]! - stopsM[a]! || 1)) * (xs[b]! - xs[a]!);
+    });
+  const arrive = fill(at('arrived'));
+  const depart = fill(at('departed'));
   const arriveS: number[] = [];
   const departS: number[] = [];
   let t = 0;
   for (let i = 0; i < n; i++) {
-    const a = Math.max(t, Math.round(median(days.map((d) => (d.arrivedMs[i]! - d.plannedStartMs) / 1000))));
-    const dep = i === 0 ? 0 : Math.max(a, Math.round(median(days.map((d) => (d.departedMs[i]! - d.plannedStartMs) / 1000))));
-    arriveS.push(i === 0 ? 0 : a);
+    const a = i === 0 ? 0 : Math.max(t, Math.round(arrive[i]!));
+    const dep = Math.max(a, Math.round(depart[i]!));
+    arriveS.push(a);
     departS.push(dep);
     t = dep;
   }

@@ -85,7 +85,13 @@ export function observe(drive: Drive, o: ObserveOptions, onFrame?: (f: Frame) =>
         const kind = e.type === 'stop.arrived' ? 'arrived' : e.type === 'stop.departed' ? 'departed' : 'missed';
         const atMs = kind === 'arrived' ? (e.arrivedMs ?? e.timeMs) : (e.departedMs ?? e.timeMs);
         // As the engine runner stores them in stop_events.
-        history.push({ tripId: o.tripId, stopId: e.stopId, kind, timeMs: atMs, dwellS: e.dwellS == null ? null : Math.round(e.dwellS) });
+        history.push({
+          tripId: o.tripId,
+          stopId: e.stopId,
+          kind,
+          timeMs: atMs,
+          dwellS: e.dwellS == null ? null : Math.round(e.dwellS),
+        });
         if (kind !== 'missed') lastStop = { idx, kind, atMs };
       }
     }

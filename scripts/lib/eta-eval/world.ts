@@ -40,7 +40,7 @@ export interface Road {
 /** A route's roads (fixed for a seed, the same every day). */
 export function buildRoad(stopsM: number[], lengthM: number, r: Rand): Road {
   const links: Road['links'] = [];
-  for (let at = 0; at < lengthM; ) {
+  for (let at = 0; at < lengthM;) {
     at = Math.min(lengthM, at + uniform(r, 150, 500));
     // residential 30, collector 40–50, arterial 60 km/h
     const kph = [30, 40, 50, 50, 60][Math.floor(r() * 5)]!;
@@ -146,7 +146,7 @@ export function drive(road: Road, day: Day, plannedStartMs: number, waitS = 180)
     const l = road.lights[light];
     if (l) {
       const toLight = l.atM - x;
-      const phase = (((t - plannedStartMs) / 1000 + day.lightOffsetS[light]!) % l.cycleS + l.cycleS) % l.cycleS;
+      const phase = ((((t - plannedStartMs) / 1000 + day.lightOffsetS[light]!) % l.cycleS) + l.cycleS) % l.cycleS;
       const red = phase >= l.greenS;
       // Red and the bus can still stop before the line: it brakes (at an amber it could not stop for, it goes on).
       if (red && toLight >= (v * v) / (2 * HARD_BRAKE_MPS2)) {
