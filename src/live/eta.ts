@@ -1,10 +1,12 @@
 // ETA to every remaining stop of a trip. Pure: positions along the route, times and learned speeds in; ETAs out.
 //
-// Remaining distance along the route is divided, segment by segment (stop to stop), by a speed that blends the
-// bus's recent moving speed with the speed learned for that segment from earlier trips on the route
-// (stop_events: departure from one stop → arrival at the next). Near the bus today's pace dominates; further
-// ahead the learned segment speeds do, scaled by how today's pace compares with the learned one. The learned
-// dwell time is added at every intermediate stop. Before the trip starts the timetable answers.
+// With a learned route profile (stop_events of earlier trips: departure from one stop → arrival at the next, and
+// the dwell at each stop) and today's running times over the segments driven so far (RunPace, from today's stop
+// events), every segment ahead takes its learned mean running time scaled by today's ratio, and every intermediate
+// stop its learned mean dwell: the expected total, measured the same way today and in history. Without a profile
+// (a route's first trips, a replay) the remaining distance is divided by a speed that blends the bus's recent
+// moving speed (trip.progress) with whatever was learned. Before the trip starts the timetable answers.
+// src/live/trip-eta.ts keeps this state per trip from the engine's events.
 
 export interface EtaStop {
   id: string;
