@@ -17,13 +17,13 @@ import type { RouteInput } from '../src/core/route';
 import { RoutePath } from '../src/demo/route-motion';
 import { type EtaStop, learnRouteProfile, type StopHistoryEvent, timetableEtas } from '../src/live/eta';
 import { delayEta, planTimetable, positionEta, timetableEta, timetableOn } from './lib/eta-eval/baselines';
-import { observe } from './lib/eta-eval/observe';
+import { type Frame, observe } from './lib/eta-eval/observe';
 import { buildRoad, drawDay, drive, type Drive, rng } from './lib/eta-eval/world';
 import { replayContext } from './lib/replay-run';
 
 const USAGE = `usage: npm run eval:eta -- [--quick] [--seeds N] [--days N] [--history N] [--noise-m M] [--every-s S]
   --seeds N      independent worlds (roads, lights, days), default 5
-  --days N       evaluated days per route and seed, default 12 (--quick: 3)
+  --days N       evaluated days per route and seed, default 20 (--quick: 3)
   --history N    earlier days the timetable and the learned profile come from, default 20 (--quick: 8)
   --noise-m M    horizontal RMS error of a GPS fix, metres, default 30
   --every-s S    seconds between fixes, default 15
@@ -59,7 +59,7 @@ function options() {
     const q = values.quick;
     return {
       seeds: Math.round(num('seeds', values.seeds, 5, 1)),
-      days: Math.round(num('days', values.days, q ? 3 : 12, 1)),
+      days: Math.round(num('days', values.days, q ? 3 : 20, 1)),
       history: Math.round(num('history', values.history, q ? 8 : 20, 1)),
       noiseM: num('noise-m', values['noise-m'], 30, 0),
       everyS: Math.round(num('every-s', values['every-s'], 15, 1)),
@@ -105,10 +105,11 @@ const routes = cairns.routes.map((r) => {
   return { name: r.name, ctx, stops, path };
 });
 
-const METHODS = ['estimator', 'timetable', 'timetableDelay', 'positionSpeed'] as const;
+const METHODS = ['estimator', 'estimatorNoHistory', 'timetable', 'timetableDelay', 'positionSpeed'] as const;
 type Method = (typeof METHODS)[number];
 const LABEL: Record<Method, string> = {
   estimator: 'live estimator (learned history)',
+  estimatorNoHistory: 'live estimator, no history yet',
   timetable: 'timetable as published',
   timetableDelay: 'timetable + current delay',
   positionSpeed: 'position + timetable speeds',
@@ -126,8 +127,20 @@ interface SeedResult {
 }
 
 function runSeed(seed: number): SeedResult {
-  const errors: Record<Method, number[]> = { estimator: [], timetable: [], timetableDelay: [], positionSpeed: [] };
-  const signed: Record<Method, number[]> = { estimator: [], timetable: [], timetableDelay: [], positionSpeed: [] };
+  const errors: Record<Method, number[]> = {
+    estimator: [],
+    estimatorNoHistory: [],
+    timetable: [],
+    timetableDelay: [],
+    positionSpeed: [],
+  };
+  const signed: Record<Method, number[]> = {
+    estimator: [],
+    estimatorNoHistory: [],
+    timetable: [],
+    timetableDelay: [],
+    positionSpeed: [],
+  };
   let stopsScored = 0;
   routes.forEach((route, ri) => {
     const road = buildRoad(
@@ -175,19 +188,29 @@ function runSeed(seed: number): SeedResult {
       const scheduled = new Map(route.stops.map((s, i) => [s.id, tt.arriveMs[i]!]));
       // Learned from the most recent earlier days only: never from the day being evaluated.
       const profile = learnRouteProfile(route.stops, stored.slice(-opt.history).flat());
+      const scoredAt = (nowMs: number) =>
+        route.stops
+          .map((_, i) => i)
+          .filter((i) => i > 0 && Math.abs((truth.arrivedMs[i]! - nowMs) / 1000 - opt.leadS) <= opt.windowS);
+      // The live side: its last ETA message; before the trip starts, the timetable shifted by the late start.
+      const liveEta = (f: Frame, i: number) => {
+        const id = route.stops[i]!.id;
+        return f.eta.lastPushed
+          ? (f.eta.lastPushed.find((s) => s.stopId === id)?.etaMs ?? f.nowMs)
+          : timetableEtas(route.stops, scheduled, f.nowMs, plannedStartMs).find((s) => s.stopId === id)!.etaMs;
+      };
+      // The same day (same fixes) on a route with no history yet: the live side's first trips.
+      const bare = new Map<string, number>();
+      observeDay(d, undefined, (f) => {
+        for (const i of scoredAt(f.nowMs)) bare.set(`${f.nowMs}:${i}`, liveEta(f, i));
+      });
       const scored = new Set<number>();
       const today = observeDay(d, profile, (f) => {
-        for (let i = 1; i < route.stops.length; i++) {
+        for (const i of scoredAt(f.nowMs)) {
           const arrivedMs = truth.arrivedMs[i]!;
-          const leadS = (arrivedMs - f.nowMs) / 1000;
-          if (!(Math.abs(leadS - opt.leadS) <= opt.windowS)) continue;
-          const id = route.stops[i]!.id;
-          // The live side: its last ETA message; before the trip starts, the timetable shifted by the late start.
-          const live = f.eta.lastPushed
-            ? (f.eta.lastPushed.find((s) => s.stopId === id)?.etaMs ?? f.nowMs)
-            : timetableEtas(route.stops, scheduled, f.nowMs, plannedStartMs).find((s) => s.stopId === id)!.etaMs;
           const predicted: Record<Method, number> = {
-            estimator: live,
+            estimator: liveEta(f, i),
+            estimatorNoHistory: bare.get(`${f.nowMs}:${i}`)!,
             timetable: timetableEta(tt, i),
             timetableDelay: delayEta(tt, f, i),
             positionSpeed: positionEta(tt, stopsM, f, i),
@@ -272,6 +295,7 @@ const figures = (m: Method) => {
   return { mae: r1(mean(xs)), sd: r1(sd(xs)), min: r1(Math.min(...xs)), max: r1(Math.max(...xs)) };
 };
 const e = figures('estimator');
+const nh = figures('estimatorNoHistory');
 const tt = figures('timetable');
 const td = figures('timetableDelay');
 const ps = figures('positionSpeed');
@@ -282,6 +306,8 @@ console.log(
     estimatorMaeSdS: e.sd,
     estimatorMaeMinS: e.min,
     estimatorMaeMaxS: e.max,
+    estimatorNoHistoryMaeS: nh.mae,
+    estimatorNoHistoryMaeSdS: nh.sd,
     timetableMaeS: tt.mae,
     timetableMaeSdS: tt.sd,
     timetableDelayMaeS: td.mae,

@@ -24,6 +24,8 @@ const KEYS = [
   'estimatorMaeSdS',
   'estimatorMaeMinS',
   'estimatorMaeMaxS',
+  'estimatorNoHistoryMaeS',
+  'estimatorNoHistoryMaeSdS',
   'timetableMaeS',
   'timetableMaeSdS',
   'timetableDelayMaeS',
@@ -60,9 +62,13 @@ describe('npm run eval:eta', () => {
     expect(json.everyS).toBe(15);
     expect(json.leadS).toBe(300);
     expect(json.predictions as number).toBeGreaterThan(1000);
-    const maes = ['estimatorMaeS', 'timetableMaeS', 'timetableDelayMaeS', 'positionSpeedMaeS'].map(
-      (k) => json[k] as number,
-    );
+    const maes = [
+      'estimatorMaeS',
+      'estimatorNoHistoryMaeS',
+      'timetableMaeS',
+      'timetableDelayMaeS',
+      'positionSpeedMaeS',
+    ].map((k) => json[k] as number);
     for (const m of maes) {
       expect(m).toBeGreaterThan(5); // nobody sees the future
       expect(m).toBeLessThan(600);
