@@ -1,10 +1,12 @@
 // ETA to every remaining stop of a trip. Pure: positions along the route, times and learned speeds in; ETAs out.
 //
-// Remaining distance along the route is divided, segment by segment (stop to stop), by a speed that blends the
-// bus's recent moving speed with the speed learned for that segment from earlier trips on the route
-// (stop_events: departure from one stop → arrival at the next). Near the bus today's pace dominates; further
-// ahead the learned segment speeds do, scaled by how today's pace compares with the learned one. The learned
-// dwell time is added at every intermediate stop. Before the trip starts the timetable answers.
+// With a learned route profile (stop_events of earlier trips: departure from one stop → arrival at the next, and
+// the dwell at each stop) and today's running times over the segments driven so far (RunPace, from today's stop
+// events), every segment ahead takes its learned mean running time scaled by today's ratio, and every intermediate
+// stop its learned mean dwell: the expected total, measured the same way today and in history. Without a profile
+// (a route's first trips, a replay) the remaining distance is divided by a speed that blends the bus's recent
+// moving speed (trip.progress) with whatever was learned. Before the trip starts the timetable answers.
+// src/live/trip-eta.ts keeps this state per trip from the engine's events.
 
 export interface EtaStop {
   id: string;
@@ -16,6 +18,14 @@ export interface EtaStop {
 export interface RouteProfile {
   segmentSpeedMps: (number | null)[];
   dwellS: (number | null)[];
+  /**
+   * The same from robust means (each value capped at 3× the median): summed over several segments and stops they
+   * give the expected total, where medians of right-skewed times (red lights, a late child) add up short.
+   */
+  segmentMeanSpeedMps?: (number | null)[];
+  dwellMeanS?: (number | null)[];
+  /** every dwell measured at an intermediate stop of the route, ascending (how long an overlong dwell may last) */
+  dwellPoolS?: number[];
   /** trips the profile was learned from */
   trips: number;
 }
@@ -52,7 +62,17 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Per-segment speeds and per-stop dwell times from earlier trips (medians, so one odd trip does not skew them). */
+/** Mean of the values, each capped at `cap` × their median (one broken trip does not skew it). */
+function robustMean(xs: number[], cap = 3): number | null {
+  const m = median(xs);
+  if (m == null) return null;
+  return xs.reduce((a, x) => a + Math.min(x, cap * m), 0) / xs.length;
+}
+
+/**
+ * Per-segment speeds and per-stop dwell times from earlier trips: medians (one odd trip does not skew them) and
+ * robust means (for sums over several segments).
+ */
 export function learnRouteProfile(stops: readonly EtaStop[], history: readonly StopHistoryEvent[]): RouteProfile {
   const idx = new Map(stops.map((s, i) => [s.id, i]));
   const perTrip = new Map<number, { arrived: Map<number, number>; departed: Map<number, number> }>();
@@ -69,16 +89,30 @@ export function learnRouteProfile(stops: readonly EtaStop[], history: readonly S
     }
   }
   const speeds: number[][] = stops.map(() => []);
+  const runS: number[][] = stops.map(() => []);
   for (const t of perTrip.values()) {
     for (let i = 1; i < stops.length; i++) {
       const dep = t.departed.get(i - 1);
       const arr = t.arrived.get(i);
       if (dep == null || arr == null || arr <= dep) continue;
       const v = (stops[i]!.alongM - stops[i - 1]!.alongM) / ((arr - dep) / 1000);
-      if (v >= MIN_SEGMENT_MPS && v <= MAX_SEGMENT_MPS) speeds[i]!.push(v);
+      if (v >= MIN_SEGMENT_MPS && v <= MAX_SEGMENT_MPS) {
+        speeds[i]!.push(v);
+        runS[i]!.push((arr - dep) / 1000);
+      }
     }
   }
-  return { segmentSpeedMps: speeds.map(median), dwellS: dwell.map(median), trips: perTrip.size };
+  return {
+    segmentSpeedMps: speeds.map(median),
+    dwellS: dwell.map(median),
+    segmentMeanSpeedMps: runS.map((xs, i) => {
+      const mean = robustMean(xs);
+      return mean == null || i === 0 ? null : (stops[i]!.alongM - stops[i - 1]!.alongM) / mean;
+    }),
+    dwellMeanS: dwell.map((xs) => robustMean(xs)),
+    dwellPoolS: dwell.flat().sort((a, b) => a - b),
+    trips: perTrip.size,
+  };
 }
 
 /** Today's pace, tracked from trip.progress events. */
@@ -130,6 +164,61 @@ export function updatePace(
   return { lastProgressM: progressM, lastTimeMs: timeMs, movingSpeedMps, factor };
 }
 
+/**
+ * Today's pace over whole segments: the running time from a stop's departure to the next stop's arrival (the
+ * engine's stop events), against the learned running time of that segment. It is the measure the profile is learned
+ * with, so it compares like with like: lights, junctions and the slow metres in and out of the stop radius are in
+ * both (today's moving speed from trip.progress leaves them out).
+ */
+export interface RunPace {
+  lastDeparted: { idx: number; timeMs: number } | null;
+  /** today's running time over the segments measured so far, seconds */
+  observedS: number;
+  /** what the profile expected for those same segments, seconds */
+  learnedS: number;
+  segments: number;
+}
+
+export const initialRunPace = (): RunPace => ({ lastDeparted: null, observedS: 0, learnedS: 0, segments: 0 });
+
+/**
+ * Today's ratio of running times is the ratio of the sums over every segment measured so far, shrunk towards the
+ * learned pace by this many seconds of "as learned" driving (one red light on a short segment moves it little).
+ */
+const RUN_PRIOR_S = 300;
+/** one segment counts at most this many times its learned running time (an incident is not the day's pace) */
+const RUN_SEGMENT_CAP = 3;
+const RUN_RATIO_MIN = 0.5;
+const RUN_RATIO_MAX = 2.5;
+
+export function runRatio(p: RunPace): number {
+  const r = (p.observedS + RUN_PRIOR_S) / (p.learnedS + RUN_PRIOR_S);
+  return Math.min(RUN_RATIO_MAX, Math.max(RUN_RATIO_MIN, r));
+}
+
+export function updateRunPace(
+  state: RunPace,
+  kind: 'arrived' | 'departed',
+  idx: number,
+  timeMs: number,
+  stops: readonly EtaStop[],
+  profile?: RouteProfile,
+): RunPace {
+  if (kind === 'departed') return { ...state, lastDeparted: { idx, timeMs } };
+  const dep = state.lastDeparted;
+  const learned = profile?.segmentMeanSpeedMps?.[idx] ?? profile?.segmentSpeedMps[idx];
+  if (!dep || dep.idx !== idx - 1 || !learned || idx <= 0 || timeMs <= dep.timeMs) return state;
+  const learnedS = (stops[idx]!.alongM - stops[idx - 1]!.alongM) / learned;
+  if (!(learnedS > 0)) return state;
+  const observedS = Math.min((timeMs - dep.timeMs) / 1000, RUN_SEGMENT_CAP * learnedS);
+  return {
+    ...state,
+    observedS: state.observedS + observedS,
+    learnedS: state.learnedS + learnedS,
+    segments: state.segments + 1,
+  };
+}
+
 export interface EtaInput {
   stops: readonly EtaStop[];
   /** first stop not yet arrived at or passed */
@@ -140,6 +229,11 @@ export interface EtaInput {
   profile?: RouteProfile;
   /** the bus is dwelling at this stop since arrivedMs (listed first, due now, until it departs) */
   atStop?: { idx: number; arrivedMs: number } | null;
+  /**
+   * Today's pace over whole segments. Given (with a profile), every segment with a learned speed is driven at that
+   * speed scaled by it, near the bus too; segments nothing was learned for keep the blend of today's moving pace.
+   */
+  runPace?: RunPace;
   defaults?: Partial<EtaDefaults>;
 }
 
@@ -150,13 +244,35 @@ export interface StopEtaResult {
   remainingM: number;
 }
 
+/** Below this many dwells past the elapsed time, an overlong dwell is taken to end now. */
+const MIN_TAIL_SAMPLES = 5;
+
+/**
+ * The rest of a dwell that has lasted `elapsedS`: the usual dwell at the stop minus the time stood; past it, the
+ * median of what the route's longer dwells lasted beyond that time (a bus held by a late child stays a while).
+ */
+export function dwellLeftS(usualS: number, elapsedS: number, profile?: RouteProfile): number {
+  if (elapsedS < usualS) return usualS - elapsedS;
+  const pool = profile?.dwellPoolS;
+  if (!pool) return 0;
+  const longer: number[] = [];
+  for (let i = pool.length - 1; i >= 0 && pool[i]! > elapsedS; i--) longer.push(pool[i]! - elapsedS);
+  return longer.length >= MIN_TAIL_SAMPLES ? median(longer)! : 0;
+}
+
 export function estimateEtas(input: EtaInput): StopEtaResult[] {
   const d = { ...ETA_DEFAULTS, ...input.defaults };
   const { stops, profile, pace } = input;
   const factor = pace.factor == null ? null : Math.min(d.maxFactor, Math.max(d.minFactor, pace.factor));
-  const dwellAt = (i: number) => profile?.dwellS[i] ?? d.dwellS;
+  // Whole-segment mode (today's running times given): expected totals, so the learned means.
+  const run = input.runPace;
+  const whole = run != null;
+  const dwellAt = (i: number) => (whole ? profile?.dwellMeanS?.[i] : null) ?? profile?.dwellS[i] ?? d.dwellS;
+  const learnedAt = (j: number) =>
+    (whole ? profile?.segmentMeanSpeedMps?.[j] : null) ?? profile?.segmentSpeedMps[j] ?? null;
   let t = input.nowMs;
-  if (input.atStop) t += Math.max(0, dwellAt(input.atStop.idx) - (input.nowMs - input.atStop.arrivedMs) / 1000) * 1000;
+  if (input.atStop)
+    t += dwellLeftS(dwellAt(input.atStop.idx), (input.nowMs - input.atStop.arrivedMs) / 1000, profile) * 1000;
   let pos = input.progressM;
   const out: StopEtaResult[] = [];
   // The stop the bus is at stays in the list (due now) until it departs.
@@ -174,10 +290,11 @@ export function estimateEtas(input: EtaInput): StopEtaResult[] {
     if (dist > 0) {
       const aheadM = pos - input.progressM + dist / 2;
       const w = Math.exp(-aheadM / d.blendM);
-      const learned = profile?.segmentSpeedMps[j] ?? null;
+      const learned = learnedAt(j);
       const recent = pace.movingSpeedMps;
       let v: number;
-      if (learned != null && recent != null) {
+      if (learned != null && run) v = learned / runRatio(run);
+      else if (learned != null && recent != null) {
         const scaled = learned * (factor ?? 1);
         v = w * recent + (1 - w) * scaled;
       } else v = recent ?? learned ?? d.speedMps;

@@ -14,18 +14,7 @@ import type { LoadedTrip } from '../pipeline/trip-context';
 import type { Database } from '../store/db';
 import { stopEvents, trips } from '../store/schema';
 import { authorizeTopic } from './access';
-import {
-  estimateEtas,
-  etasChanged,
-  type EtaStop,
-  initialPace,
-  learnRouteProfile,
-  type PaceState,
-  type RouteProfile,
-  scheduledInstants,
-  type StopEtaResult,
-  updatePace,
-} from './eta';
+import { type EtaStop, learnRouteProfile, type RouteProfile, scheduledInstants, type StopEtaResult } from './eta';
 import type { LiveFanout } from './fanout';
 import { createHub, type HubLimits, type LiveHub } from './hub';
 import type { LiveMessage } from './messages';
@@ -39,6 +28,7 @@ import {
 } from './notice-rules';
 import { createNoticeService, type NoticeService } from './notices';
 import { busTopic, schoolViolationsTopic, type Topic, tripTopic } from './topics';
+import { advanceTripEta, createTripEta, type PublishedEta, type TripEtaState, withProfile } from './trip-eta';
 
 export interface LiveOptions {
   database: Database;
@@ -109,13 +99,9 @@ interface TripTrack {
   routeLengthM: number;
   scheduledMs: Map<string, number>;
   plannedStartMs: number;
-  pace: PaceState;
-  profile?: RouteProfile;
-  nextIdx: number;
-  atStop: { idx: number; arrivedMs: number } | null;
-  progressM: number | null;
+  /** the trip's ETA tracking (./trip-eta.ts): advanced by stop and progress events */
+  eta: TripEtaState;
   lastEta?: EtaData;
-  lastPushed?: StopEtaResult[];
   ended: boolean;
   tail: Promise<void>;
   touchedMs: number;
@@ -252,12 +238,13 @@ export class LiveService {
     if (this.tracks.size >= MAX_TRACKS) this.evictTracks();
     const loaded: LoadedTrip = batch.trip;
     const ctx = loaded.ctx;
+    const stops = ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM, name: s.name ?? null }));
     t = {
       tripId: batch.tripId,
       busId: batch.busId,
       schoolId: batch.schoolId,
       routeId: batch.routeId,
-      stops: ctx.route.stops.map((s) => ({ id: s.id, alongM: s.alongM, name: s.name ?? null })),
+      stops,
       routeLengthM: ctx.route.geometry.lengthM,
       scheduledMs: scheduledInstants(
         loaded.stopSchedule,
@@ -265,17 +252,17 @@ export class LiveService {
         ctx.utcOffsetMin ?? 480,
       ),
       plannedStartMs: ctx.plannedStartMs ?? batch.trip.loadedMs,
-      pace: initialPace(),
-      nextIdx: 0,
-      atStop: null,
-      progressM: null,
+      eta: createTripEta(
+        stops.map((s) => ({ id: s.id, alongM: s.alongM })),
+        { pushThresholdS: this.etaPushThresholdS },
+      ),
       ended: false,
       tail: Promise.resolve(),
       touchedMs: this.opts.now(),
     };
     const track = t;
     t.tail = this.routeProfile(t.routeId, t.tripId, t.stops).then((p) => {
-      track.profile = p;
+      track.eta = withProfile(track.eta, p);
     });
     this.tracks.set(batch.tripId, t);
     return t;
@@ -366,52 +353,23 @@ export class LiveService {
   }
 
   private onStop(track: TripTrack, e: StopEvent): void {
-    const idx = track.stops.findIndex((s) => s.id === e.stopId);
-    if (idx < 0) return;
-    if (e.type === 'stop.arrived') {
-      track.atStop = { idx, arrivedMs: e.arrivedMs ?? e.timeMs };
-      track.nextIdx = Math.max(track.nextIdx, idx + 1);
-    } else if (e.type === 'stop.departed') {
-      if (track.atStop?.idx === idx) track.atStop = null;
-      track.nextIdx = Math.max(track.nextIdx, idx + 1);
-    } else track.nextIdx = Math.max(track.nextIdx, idx + 1);
+    track.eta = advanceTripEta(track.eta, e);
     // A stop leaves the ETA list only once departed or passed: the stop the bus is at stays (due now).
-    if (track.lastEta) {
-      const at = track.atStop?.idx ?? -1;
-      const stops = track.lastEta.stops.filter((s) => {
-        const i = track.stops.findIndex((x) => x.id === s.stopId);
-        return i >= track.nextIdx || i === at;
-      });
-      track.lastEta = { ...track.lastEta, atStopId: at >= 0 ? track.stops[at]!.id : null, stops };
-    }
+    if (track.lastEta && track.eta.published) track.lastEta = this.liveEta(track, track.eta.published);
   }
 
   private onProgress(track: TripTrack, e: ProgressEvent): void {
-    track.progressM = e.progressM;
-    // The engine says which stop the bus is at and which remain: nothing is re-derived here.
-    const remaining = e.remainingStopIds ?? (e.nextStopId == null ? [] : [e.nextStopId]);
-    const atIdx = e.atStopId == null ? -1 : track.stops.findIndex((s) => s.id === e.atStopId);
-    const firstAhead = remaining.find((id) => id !== e.atStopId);
-    const next = firstAhead == null ? track.stops.length : track.stops.findIndex((s) => s.id === firstAhead);
-    if (next >= 0) track.nextIdx = next;
-    if (atIdx < 0) track.atStop = null;
-    else if (track.atStop?.idx !== atIdx) track.atStop = { idx: atIdx, arrivedMs: e.timeMs };
-    track.pace = updatePace(track.pace, e.progressM, e.timeMs, track.stops, track.profile);
-    const results = estimateEtas({
-      stops: track.stops,
-      nextIdx: track.nextIdx,
-      progressM: e.progressM,
-      nowMs: e.timeMs,
-      pace: track.pace,
-      profile: track.profile,
-      atStop: track.atStop,
-    });
-    track.lastEta = this.etaData(track, results, 'live', e.timeMs, e.progressM);
-    track.lastEta.atStopId = track.atStop ? track.stops[track.atStop.idx]!.id : null;
-    if (etasChanged(track.lastPushed, results, this.etaPushThresholdS)) {
-      track.lastPushed = results;
-      this.hub.publish(tripTopic(track.tripId), 'eta', track.lastEta);
-    }
+    track.eta = advanceTripEta(track.eta, e);
+    const published = track.eta.published;
+    if (!published) return;
+    track.lastEta = this.liveEta(track, published);
+    if (track.eta.pushed) this.hub.publish(tripTopic(track.tripId), 'eta', track.lastEta);
+  }
+
+  private liveEta(track: TripTrack, published: PublishedEta): EtaData {
+    const data = this.etaData(track, published.stops, 'live', published.computedMs, published.progressM);
+    data.atStopId = published.atStopId;
+    return data;
   }
 
   private etaData(

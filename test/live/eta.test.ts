@@ -1,15 +1,22 @@
-// The pure ETA: learned profiles, today's pace, dwell, the timetable fallback and the push threshold.
+// The pure ETA: learned profiles, today's pace, dwell, the timetable fallback and the push threshold; and the per-trip
+// step (src/live/trip-eta.ts) the live service and the scripts advance with engine events.
 import { describe, expect, it } from 'vitest';
+import type { ProgressEvent, StopEvent } from '../../src/core/events';
 import {
+  dwellLeftS,
   estimateEtas,
   etasChanged,
   initialPace,
+  initialRunPace,
   learnRouteProfile,
+  runRatio,
   scheduledInstants,
   timetableEtas,
   updatePace,
+  updateRunPace,
   type StopHistoryEvent,
 } from '../../src/live/eta';
+import { advanceTripEta, advanceTripEtaAll, createTripEta, type TripEtaState } from '../../src/live/trip-eta';
 
 const stops = [
   { id: 'a', alongM: 0 },
@@ -146,5 +153,175 @@ describe('timetable and push threshold', () => {
     expect(etasChanged(a, [{ stopId: 'b', etaMs: 108_000, remainingM: 450 }], 10)).toBe(false);
     expect(etasChanged(a, [{ stopId: 'b', etaMs: 111_000, remainingM: 450 }], 10)).toBe(true);
     expect(etasChanged(a, [], 10)).toBe(true);
+  });
+});
+
+describe('learned means and today’s running times', () => {
+  const profile = {
+    segmentSpeedMps: [null, 10, 5],
+    dwellS: [null, 60, null],
+    segmentMeanSpeedMps: [null, 10, 5],
+    dwellMeanS: [null, 60, null],
+    trips: 5,
+  };
+
+  it('learns robust means beside the medians: each value capped at 3× the median', () => {
+    const p = learnRouteProfile(
+      stops,
+      history([
+        { dep0: 0, arr1: 100_000, dwell1: 30, arr2: 100_000 + 30_000 + 200_000 },
+        { dep0: 0, arr1: 200_000, dwell1: 60, arr2: 200_000 + 60_000 + 400_000 },
+        { dep0: 0, arr1: 125_000, dwell1: 40, arr2: 125_000 + 40_000 + 250_000 },
+        { dep0: 0, arr1: 125_000, dwell1: 600, arr2: 125_000 + 600_000 + 250_000 }, // a child very late
+      ]),
+    );
+    expect(p.segmentMeanSpeedMps![1]).toBeCloseTo(1000 / ((100 + 200 + 125 + 125) / 4), 6);
+    expect(p.segmentMeanSpeedMps![0]).toBeNull();
+    expect(p.dwellS[1]).toBe(50);
+    expect(p.dwellMeanS![1]).toBeCloseTo((30 + 60 + 40 + 150) / 4, 6); // 600 counts as 3 × 50
+    expect(p.dwellPoolS).toEqual([30, 40, 60, 600]);
+  });
+
+  it('measures today’s pace over whole segments, shrunk towards history, one segment capped', () => {
+    let run = updateRunPace(initialRunPace(), 'departed', 0, 0, stops, profile);
+    run = updateRunPace(run, 'arrived', 1, 200_000, stops, profile); // 200 s where history says 100 s
+    expect(run.segments).toBe(1);
+    expect(runRatio(run)).toBeCloseTo((200 + 300) / (100 + 300), 6);
+    // An arrival not preceded by the previous stop's departure measures nothing.
+    expect(updateRunPace(run, 'arrived', 2, 900_000, stops, profile)).toBe(run);
+    let jam = updateRunPace(initialRunPace(), 'departed', 0, 0, stops, profile);
+    jam = updateRunPace(jam, 'arrived', 1, 5_000_000, stops, profile);
+    expect(runRatio(jam)).toBeCloseTo((300 + 300) / (100 + 300), 6);
+  });
+
+  it('with today’s running times, drives every segment at its learned mean scaled by them (near the bus too)', () => {
+    const fast = { ...initialPace(), movingSpeedMps: 20 };
+    const asLearned = estimateEtas({
+      stops,
+      nextIdx: 1,
+      progressM: 500,
+      nowMs: 0,
+      pace: fast,
+      profile,
+      runPace: initialRunPace(),
+    });
+    expect(asLearned.map((e) => Math.round(e.etaMs / 1000))).toEqual([50, 50 + 60 + 400]);
+    const slow = { ...initialRunPace(), observedS: 200, learnedS: 100, segments: 1 };
+    const late = estimateEtas({ stops, nextIdx: 1, progressM: 500, nowMs: 0, pace: fast, profile, runPace: slow });
+    expect(late.map((e) => e.etaMs / 1000)).toEqual([62.5, 62.5 + 60 + 500]); // dwell is not scaled
+  });
+
+  it('a dwell past the usual lasts as the route’s longer dwells lasted beyond that time', () => {
+    const p = { ...profile, dwellPoolS: [10, 20, 30, 50, 60, 70, 80, 100] };
+    expect(dwellLeftS(30, 10, p)).toBe(20);
+    expect(dwellLeftS(30, 40, p)).toBe(30); // 50, 60, 70, 80, 100 → 10…60 more, median 30
+    expect(dwellLeftS(30, 75, p)).toBe(0); // too few longer ones
+    expect(dwellLeftS(30, 40)).toBe(0);
+  });
+});
+
+describe('the trip ETA step', () => {
+  const ref = { busId: 1, tripId: 7, routeId: 3 };
+  const progress = (
+    timeMs: number,
+    progressM: number,
+    atStopId: string | null,
+    remaining: string[],
+  ): ProgressEvent => ({
+    type: 'trip.progress',
+    ...ref,
+    timeMs,
+    progressM,
+    fraction: progressM / 3000,
+    distanceFromRouteM: 3,
+    speedKph: 30,
+    position: { lat: 0, lon: 0 },
+    nextStopId: remaining.find((id) => id !== atStopId) ?? null,
+    atStopId,
+    remainingStopIds: remaining,
+  });
+  const stop = (type: StopEvent['type'], stopId: string, timeMs: number): StopEvent => ({
+    type,
+    ...ref,
+    timeMs,
+    stopId,
+    sequence: stops.findIndex((s) => s.id === stopId) + 1,
+    ...(type === 'stop.arrived'
+      ? { arrivedMs: timeMs - 2000 }
+      : type === 'stop.departed'
+        ? { departedMs: timeMs }
+        : {}),
+  });
+  const deepFreeze = <T>(o: T): T => {
+    if (o && typeof o === 'object') {
+      for (const v of Object.values(o)) deepFreeze(v);
+      Object.freeze(o);
+    }
+    return o;
+  };
+
+  it('publishes nothing before the first progress; then every stop ahead, pushed when it moves enough', () => {
+    let s: TripEtaState = createTripEta(stops, { pushThresholdS: 10 });
+    s = advanceTripEta(s, stop('stop.departed', 'a', 1000));
+    expect(s.published).toBeNull();
+    s = advanceTripEta(s, progress(5_000, 50, null, ['b', 'c']));
+    expect(s.published!.stops.map((e) => e.stopId)).toEqual(['b', 'c']);
+    expect(s.published!.computedMs).toBe(5_000);
+    expect(s.pushed).toBe(true);
+    s = advanceTripEta(s, progress(10_000, 100, null, ['b', 'c'])); // 10 m/s: faster than the default speed
+    expect(s.pushed).toBe(true);
+    expect(s.lastPushed).toBe(s.published!.stops);
+    const first = s.lastPushed;
+    s = advanceTripEta(s, progress(15_000, 150, null, ['b', 'c'])); // on pace: nothing moved by 10 s
+    expect(s.pushed).toBe(false);
+    expect(s.lastPushed).toBe(first);
+    expect(s.published!.computedMs).toBe(15_000);
+    // Other events leave it as it is.
+    const same = advanceTripEta(s, { type: 'trip.started', ...ref, timeMs: 16_000 });
+    expect(same.published).toBe(s.published);
+  });
+
+  it('keeps the stop being served first, due now, until the bus departs; then drops it', () => {
+    let s = createTripEta(stops);
+    s = advanceTripEtaAll(s, [progress(10_000, 900, null, ['b', 'c']), stop('stop.arrived', 'b', 20_000)]);
+    expect(s.atStop).toEqual({ idx: 1, arrivedMs: 18_000 });
+    expect(s.published!.atStopId).toBe('b');
+    s = advanceTripEta(s, progress(25_000, 1000, 'b', ['b', 'c']));
+    expect(s.published!.stops.map((e) => e.stopId)).toEqual(['b', 'c']);
+    expect(s.published!.stops[0]!.etaMs).toBe(25_000);
+    expect(s.atStop!.arrivedMs).toBe(18_000); // the arrival time is kept while dwelling
+    s = advanceTripEta(s, stop('stop.departed', 'b', 60_000));
+    expect(s.atStop).toBeNull();
+    expect(s.published!.atStopId).toBeNull();
+    expect(s.published!.stops.map((e) => e.stopId)).toEqual(['c']);
+    expect(s.nextIdx).toBe(2);
+    // A missed stop leaves the list at once too.
+    const missed = advanceTripEta(
+      advanceTripEta(createTripEta(stops), progress(1000, 100, null, ['b', 'c'])),
+      stop('stop.missed', 'b', 2000),
+    );
+    expect(missed.published!.stops.map((e) => e.stopId)).toEqual(['c']);
+  });
+
+  it('is pure: the state it is given is never changed', () => {
+    const profile = learnRouteProfile(
+      stops,
+      history([{ dep0: 0, arr1: 100_000, dwell1: 30, arr2: 100_000 + 30_000 + 200_000 }]),
+    );
+    const s0 = deepFreeze(advanceTripEta(createTripEta(stops, { profile }), progress(10_000, 900, null, ['b', 'c'])));
+    const copy = structuredClone(s0);
+    const events = [
+      stop('stop.departed', 'a', 11_000),
+      progress(15_000, 950, null, ['b', 'c']),
+      stop('stop.arrived', 'b', 120_000),
+      progress(121_000, 1000, 'b', ['b', 'c']),
+      stop('stop.departed', 'b', 150_000),
+    ];
+    const s1 = advanceTripEtaAll(s0, events);
+    expect(s0).toEqual(copy);
+    // With a profile, today's running time a → b is measured from the stop events (109 s against 100 learned).
+    expect(s1.runPace.segments).toBe(1);
+    expect(s1.runPace.observedS).toBeCloseTo(118_000 / 1000 - 11, 6);
+    expect(s1.pushed).toBe(true);
   });
 });
