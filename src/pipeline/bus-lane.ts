@@ -104,10 +104,24 @@ interface PendingWrites {
   checkpoint: boolean;
 }
 
+interface FixTask {
+  kind: 'fixes';
+  device: DeviceInfo;
+  fixes: Fix[];
+  receivedMs: number;
+  resolve: (r: SubmitResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Fixes taken into one group at most (a bus's queue after a long stall is worked off in steps). */
+const MAX_GROUP_FIXES = 5000;
+const NO_FIXES: Fix[] = [];
+
 const emptyPending = (): PendingWrites => ({ violations: new Map(), stops: [], carries: [], checkpoint: false });
 
 export class BusLane {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: (FixTask | { kind: 'task'; run: () => Promise<void> })[] = [];
+  private draining: Promise<void> | undefined;
   private filter: FilterState = createFilterState();
   private lastPositionMs = Number.NEGATIVE_INFINITY;
   /** the trip the engine runs for, its state, and what is not persisted yet */
@@ -129,20 +143,55 @@ export class BusLane {
 
   /** Runs a task after every earlier input of this bus; the returned promise settles with the task. */
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task);
-    this.tail = run.catch((err) =>
-      this.env.log.error('bus lane failed', { busId: this.busId, error: String(err), stack: (err as Error).stack }),
-    );
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'task', run: () => task().then(resolve, reject) });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length) this.kick();
+    });
+  }
+
+  /**
+   * Takes the queued inputs in order. Fix submissions queued one after another (a terminal's window, several
+   * requests) are taken together: filtered in order, written at once (one commit), acknowledged, and run through
+   * the engine as one input — so a bus's throughput does not hang on one round trip per frame.
+   */
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const head = this.queue[0]!;
+      if (head.kind === 'task') {
+        this.queue.shift();
+        try {
+          await head.run();
+        } catch (err) {
+          this.env.log.error('bus lane failed', { busId: this.busId, error: String(err), stack: (err as Error).stack });
+        }
+        continue;
+      }
+      const group: FixTask[] = [];
+      let n = 0;
+      while (this.queue.length && this.queue[0]!.kind === 'fixes' && (group.length === 0 || n < MAX_GROUP_FIXES)) {
+        const t = this.queue.shift() as FixTask;
+        n += t.fixes.length;
+        group.push(t);
+      }
+      try {
+        await this.fixGroup(group);
+      } catch (err) {
+        this.env.log.error('bus lane failed', { busId: this.busId, error: String(err), stack: (err as Error).stack });
+      }
+    }
   }
 
   /** Resolves once every input queued so far has run to its end (engine and publish included). */
   async idle(): Promise<void> {
-    for (;;) {
-      const t = this.tail;
-      await t;
-      if (t === this.tail) return;
-    }
+    while (this.draining) await this.draining;
   }
 
   // ---- inputs ----
@@ -152,23 +201,9 @@ export class BusLane {
    * StorageUnavailableError and nothing stored), then run through the engine and published, still in order.
    */
   submitFixes(device: DeviceInfo, fixes: Fix[], receivedMs: number): Promise<SubmitResult> {
-    // The task takes the fixes out of this holder, so they are not kept alive (with everything they reference)
-    // while their rows wait for the commit; only the rows are.
-    let input: Fix[] | undefined = fixes;
     return new Promise<SubmitResult>((resolve, reject) => {
-      void this.enqueue(async () => {
-        let accepted: AcceptedFix[] | undefined;
-        try {
-          const stored = await this.storeFixes(device, input!, receivedMs);
-          input = undefined;
-          accepted = stored.accepted;
-          resolve(stored.result);
-        } catch (err) {
-          reject(err);
-          return;
-        }
-        if (accepted?.length) await this.afterDeviceInput(device, receivedMs, accepted, []);
-      });
+      this.queue.push({ kind: 'fixes', device, fixes, receivedMs, resolve, reject });
+      this.kick();
     });
   }
 
@@ -240,40 +275,71 @@ export class BusLane {
 
   // ---- stages ----
 
-  private async storeFixes(
-    device: DeviceInfo,
-    fixes: Fix[],
-    receivedMs: number,
-  ): Promise<{ result: SubmitResult; accepted: AcceptedFix[] | undefined }> {
+  /** Filters, stores and acknowledges a group of fix submissions, then runs what was stored through the engine. */
+  private async fixGroup(group: FixTask[]): Promise<void> {
     const env = this.env;
     const keep = env.engine !== undefined || env.listening();
-    const batch = filterBatch(this.filter, fixes, device, this.busId, receivedMs, env.filters, keep);
-    let written: WriteResult;
-    try {
-      written = await env.writePositions(batch.rows);
-    } catch (err) {
-      env.counters.unavailable(device);
-      throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err));
+    const start = this.filter;
+    let state = start;
+    const batches = group.map((t) => {
+      const before = state;
+      const batch = filterBatch(state, t.fixes, t.device, this.busId, t.receivedMs, env.filters, keep);
+      state = batch.state;
+      t.fixes = NO_FIXES; // only the rows are kept alive while they wait for the commit
+      return { batch, before };
+    });
+    const written = await Promise.allSettled(batches.map(({ batch }) => env.writePositions(batch.rows)));
+    let failed = 0;
+    let refusedAny = false;
+    const refusedTimes = new Set<string>();
+    const accepted: AcceptedFix[] = [];
+    for (let i = 0; i < group.length; i++) {
+      const t = group[i]!;
+      const { batch, before } = batches[i]!;
+      const w = written[i]!;
+      if (w.status === 'rejected') {
+        failed++;
+        env.counters.unavailable(t.device);
+        const err = w.reason;
+        t.reject(err instanceof StorageUnavailableError ? err : new StorageUnavailableError(String(err)));
+        continue;
+      }
+      // A fix that repeats one the database just refused (same device and time) is not "already stored".
+      if (refusedTimes.size && batch.duplicateAt)
+        for (const [k, timeMs] of batch.duplicateAt)
+          if (refusedTimes.has(`${t.device.deviceId}/${timeMs}`)) {
+            batch.outcomes[k] = { status: 'rejected', reason: 'database_refused' };
+            batch.dupes--;
+          }
+      if (w.value.refused.length) {
+        refusedAny = true;
+        env.log.warn('position rows refused by the database; the rest of the batch is stored', {
+          deviceId: t.device.deviceId,
+          identifier: t.device.identifier,
+          count: w.value.refused.length,
+          error: w.value.refused[0]!.error,
+        });
+        for (const r of w.value.refused) refusedTimes.add(`${t.device.deviceId}/${batch.rows[r.index]!.timeMs}`);
+        dropRefusedRows(batch, w.value.refused, before, t.device, env.filters);
+      }
+      if (batch.rows.length) env.counters.accepted(t.device, batch.rows.length);
+      if (batch.lateCount) env.counters.late(t.device, batch.lateCount);
+      if (batch.dupes) env.counters.rejected(t.device, 'duplicate', batch.dupes);
+      if (batch.refused) {
+        for (const r of batch.refused) env.counters.rejected(t.device, r.reason, 1);
+        env.storeRefused(t.device, this.busId, batch.refused, t.receivedMs);
+      }
+      env.seen(t.device, t.receivedMs);
+      if (batch.acceptedFixes) for (const f of batch.acceptedFixes) accepted.push(f);
+      t.resolve({ outcomes: batch.outcomes });
     }
-    if (written.refused.length) {
-      env.log.warn('position rows refused by the database; the rest of the batch is stored', {
-        deviceId: device.deviceId,
-        identifier: device.identifier,
-        count: written.refused.length,
-        error: written.refused[0]!.error,
-      });
-      dropRefusedRows(batch, written.refused, this.filter, device, env.filters);
+    // The filter state follows what was stored. When only part of the group was (a failed write, a refused row), the
+    // lane starts a fresh state: a resend is then never taken for a duplicate of a fix that is not stored.
+    this.filter = failed === group.length ? start : failed || refusedAny ? createFilterState() : state;
+    if (accepted.length) {
+      const last = group[group.length - 1]!;
+      await this.afterDeviceInput(last.device, last.receivedMs, accepted, []);
     }
-    this.filter = batch.state;
-    if (batch.rows.length) env.counters.accepted(device, batch.rows.length);
-    if (batch.lateCount) env.counters.late(device, batch.lateCount);
-    if (batch.dupes) env.counters.rejected(device, 'duplicate', batch.dupes);
-    if (batch.refused) {
-      for (const r of batch.refused) env.counters.rejected(device, r.reason, 1);
-      env.storeRefused(device, this.busId, batch.refused, receivedMs);
-    }
-    env.seen(device, receivedMs);
-    return { result: { outcomes: batch.outcomes }, accepted: batch.acceptedFixes };
   }
 
   /** Engine step for a device's stored input, then the lane output. Failures are logged, never thrown. */

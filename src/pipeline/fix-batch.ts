@@ -31,6 +31,8 @@ export interface FilteredBatch {
   refused: RefusedFix[] | undefined;
   lateCount: number;
   dupes: number;
+  /** for each fix taken for a duplicate: its index and device time */
+  duplicateAt: [index: number, timeMs: number][] | undefined;
 }
 
 // Shared outcome objects (frozen): most fixes are accepted, so no object per fix.
@@ -56,6 +58,7 @@ export function filterBatch(
   let refused: RefusedFix[] | undefined;
   let lateCount = 0;
   let dupes = 0;
+  let duplicateAt: [number, number][] | undefined;
   for (let i = 0; i < fixes.length; i++) {
     const fix = fixes[i]!;
     const { state: next, verdict } = filterFix(state, fix, filters, receivedMs);
@@ -69,12 +72,13 @@ export function filterBatch(
     } else if (verdict.reason === 'duplicate') {
       outcomes[i] = DUPLICATE;
       dupes++;
+      (duplicateAt ??= []).push([i, fix.timeMs]);
     } else {
       outcomes[i] = { status: 'rejected', reason: verdict.reason };
       (refused ??= []).push({ fix, reason: verdict.reason });
     }
   }
-  return { state, outcomes, rows, rowFix, acceptedFixes, refused, lateCount, dupes };
+  return { state, outcomes, rows, rowFix, acceptedFixes, refused, lateCount, dupes, duplicateAt };
 }
 
 /**
