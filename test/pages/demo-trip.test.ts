@@ -1,0 +1,151 @@
+// A whole demo trip in the parent page: the demo district, its simulator driving the buses through the real
+// servers (JT/T 808, OsmAnd, JSON) and lanes, and a guardian's page in chromium. The page never says "passed" before
+// the lane published the departure from the child's stop, and the live ETA list never empties while stops remain.
+import type { AddressInfo } from 'node:net';
+import type { ServerType } from '@hono/node-server';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remainingStopIds } from '../../src/core/engine';
+import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
+import { parseArgs, simulate } from '../../src/demo/simulate';
+import { silentLogger } from '../../src/logging';
+import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
+import { startOsmandServer } from '../../src/runtime/node/osmand-server';
+import { ADMIN_TOKEN } from '../helpers/app';
+import { launchBrowser, newPage, type PagesServer, phone, startPagesServer } from './helpers';
+
+let srv: PagesServer;
+let browser: Browser;
+let jt808: Jt808Server;
+let osmand: ServerType;
+let demo: Awaited<ReturnType<typeof seedDemo>>;
+
+beforeAll(async () => {
+  srv = await startPagesServer();
+  demo = await seedDemo(srv.t.database, { now: Date.now() });
+  await refreshDemoDay(srv.t.database, { now: Date.now() });
+  const deps = { database: srv.t.database, log: silentLogger, now: Date.now, ingest: srv.ingest, runner: srv.runner };
+  osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => (osmand.listening ? r() : osmand.once('listening', () => r())));
+  jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest: srv.ingest, log: silentLogger });
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await jt808?.close();
+  osmand?.close();
+  await srv?.close();
+});
+
+describe('parent page over a whole demo trip', () => {
+  it('never says "passed" before the departure from the child’s stop; the ETA list never empties while stops remain', async () => {
+    const guardian = demo.tokens.find((t) => t.role === 'guardian')!;
+    const [child] = await srv.t.database.query<{ student_id: number; stop_id: number; route_id: number }>(
+      `select ss.student_id, ss.stop_id, ss.route_id from guardian_students gs
+       join users u on u.guardian_id = gs.guardian_id
+       join api_tokens k on k.user_id = u.id
+       join student_stops ss on ss.student_id = gs.student_id
+       where k.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') limit 1`,
+      [guardian.token],
+    );
+    expect(child).toBeDefined();
+    const [trip] = await srv.t.database.query<{ id: number; bus_id: number }>(
+      'select id, bus_id from trips where route_id = $1 order by planned_start_at limit 1',
+      [child!.route_id],
+    );
+    const stopId = String(child!.stop_id);
+
+    // What the lane published, with the wall time it did.
+    let departedAtMs: number | undefined;
+    let arrivedAtMs: number | undefined;
+    srv.runner.lanes.onOutput((out) => {
+      for (const e of out.events) {
+        if (e.type === 'stop.departed' && e.stopId === stopId && e.tripId === trip!.id) departedAtMs ??= Date.now();
+        if (e.type === 'stop.arrived' && e.stopId === stopId && e.tripId === trip!.id) arrivedAtMs ??= Date.now();
+      }
+    });
+    // The live ETA, polled while the simulator runs: empty only once no stop remains.
+    const emptyWhileRemaining: string[] = [];
+    let polls = 0;
+    const poller = setInterval(() => {
+      const lane = srv.runner.lanes.existing(trip!.bus_id);
+      const eta = srv.live.etaOfTrip(trip!.id);
+      if (!lane?.trip || lane.trip.tripId !== trip!.id || !lane.state || !eta) return;
+      if (lane.state.trip.status !== 'active') return;
+      polls++;
+      const remaining = remainingStopIds(lane.trip.ctx.route.stops, lane.state.stops);
+      if (remaining.length > 0 && eta.stops.length === 0) emptyWhileRemaining.push(remaining.join(','));
+    }, 50);
+
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${guardian.token}`);
+    await page.getByTestId('eta').waitFor();
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="eta"]')!;
+      const seen: { text: string; atMs: number }[] = [{ text: el.textContent ?? '', atMs: Date.now() }];
+      (window as unknown as { etaSeen: typeof seen }).etaSeen = seen;
+      new MutationObserver(() => seen.push({ text: el.textContent ?? '', atMs: Date.now() })).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+
+    const o = parseArgs(
+      [
+        '--api',
+        srv.url,
+        '--token',
+        ADMIN_TOKEN,
+        '--jt808',
+        `127.0.0.1:${jt808.port}`,
+        '--osmand',
+        `http://127.0.0.1:${(osmand.address() as AddressInfo).port}/`,
+        '--speedup',
+        '200',
+        '--duration',
+        '25',
+        '--interval',
+        '10',
+      ],
+      {},
+    );
+    o.log = () => {};
+    o.deviceTokens = new Map([
+      [
+        demo.devices.find((d) => d.protocol === 'json')!.identifier,
+        demo.tokens.find((t) => t.role === 'device')!.token,
+      ],
+    ]);
+    o.deviceSecrets = new Map(demo.devices.filter((d) => d.protocol === 'osmand').map((d) => [d.identifier, d.secret]));
+    o.attendantTokens = new Map(
+      demo.tokens.filter((t) => t.role === 'attendant').map((t) => [t.attendantId!, t.token]),
+    );
+    await simulate(o);
+    await srv.runner.idle();
+    await srv.live.idle();
+    await new Promise((r) => setTimeout(r, 500)); // the last pushes reach the page
+    clearInterval(poller);
+
+    expect(arrivedAtMs, 'the lane published the arrival at the child’s stop').toBeDefined();
+    expect(departedAtMs, 'the lane published the departure from the child’s stop').toBeDefined();
+    const seen = await page.evaluate(
+      () => (window as unknown as { etaSeen: { text: string; atMs: number }[] }).etaSeen,
+    );
+    // The demo guardians read Chinese.
+    const PASSED = ['The bus has passed your stop', '校车已驶过您的站点'];
+    const AT_STOP = ['The bus is at your stop', '校车已到达您的站点'];
+    const passed = seen.filter((s) => PASSED.includes(s.text));
+    expect(passed.length, JSON.stringify(seen.map((s) => s.text))).toBeGreaterThan(0);
+    expect(passed[0]!.atMs).toBeGreaterThanOrEqual(departedAtMs!);
+    const firstPassed = seen.indexOf(passed[0]!);
+    expect(seen.slice(0, firstPassed).some((s) => AT_STOP.includes(s.text))).toBe(true);
+    // Once it says "passed" it does not go back to "at your stop" or a countdown (the trip's end may blank it).
+    expect(seen.slice(firstPassed).every((s) => PASSED.includes(s.text) || s.text === '—')).toBe(true);
+    expect(polls).toBeGreaterThan(20);
+    expect(emptyWhileRemaining).toEqual([]);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  }, 240_000);
+});
