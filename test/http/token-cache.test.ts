@@ -83,6 +83,19 @@ describe('token cache off the request path', () => {
     await auth.close();
   });
 
+  it('re-checks 10,000 session tokens at once (one array parameter) and keeps only the valid ones', async () => {
+    const auth = createAuthenticator({ database: t.database, now });
+    const live = await newToken('Valid session');
+    const gone = await newToken('Revoked session');
+    await t.database.query('update api_tokens set revoked_at = now() where id = $1', [gone.tokenId]);
+    const ids = Array.from({ length: 10_000 }, (_, i) => 1_000_000 + i);
+    ids[17] = live.tokenId;
+    ids[9_000] = gone.tokenId;
+    expect([...(await auth.stillValid(ids))]).toEqual([live.tokenId]);
+    await expect(auth.stillValid([1.5])).rejects.toThrow(/not an id/);
+    await auth.close();
+  });
+
   it('never trusts an entry past its TTL, whatever the re-check does', async () => {
     const auth = createAuthenticator({ database: t.database, now, random: () => 0 });
     const m = await newToken('Expiry user');
