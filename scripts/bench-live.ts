@@ -10,7 +10,7 @@
 // a fresh database is created and dropped.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,11 +29,15 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string' },
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    /** Writes a CPU profile of the server during the first measured run of each of its paths (FILE-http.cpuprofile …). */
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  console.log('npm run bench:live [-- --buses N --followers N --rate FIXES_PER_S --seconds S --runs N] [-- --quick]');
+  console.log(
+    'npm run bench:live [-- --buses N --followers N --rate FIXES_PER_S --seconds S --runs N] [-- --quick] [-- --profile FILE_PREFIX]',
+  );
   process.exit(0);
 }
 const quick = opt.quick;
@@ -63,25 +67,34 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, clock ticks of 10 ms
 }
 
-/** Forces a full GC in the server through its inspector (started with --inspect on loopback). */
-async function collectGarbage(inspectorUrl: string): Promise<void> {
-  const ws = new WebSocket(inspectorUrl);
+/** A session on the server's inspector (started with --inspect on loopback): one command at a time. */
+async function inspector(inspectorUrl: string) {
+  const ws = new WebSocket(inspectorUrl, { maxPayload: 1 << 30 });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  for (let id = 1; id <= 2; id++) {
-    await new Promise<void>((resolve) => {
+  let nextId = 1;
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      const id = nextId++;
       ws.on('message', function onMessage(raw: Buffer) {
-        if ((JSON.parse(raw.toString()) as { id?: number }).id === id) {
+        const m = JSON.parse(raw.toString()) as { id?: number; result?: unknown };
+        if (m.id === id) {
           ws.off('message', onMessage);
-          resolve();
+          resolve(m.result);
         }
       });
-      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+      ws.send(JSON.stringify({ id, method, params }));
     });
-  }
-  ws.close();
+  return { call, close: () => ws.close() };
+}
+
+/** Forces a full GC in the server through its inspector. */
+async function collectGarbage(inspectorUrl: string): Promise<void> {
+  const s = await inspector(inspectorUrl);
+  for (let i = 0; i < 2; i++) await s.call('HeapProfiler.collectGarbage');
+  s.close();
   await new Promise((r) => setTimeout(r, 500));
 }
 
@@ -156,7 +169,8 @@ async function main() {
       });
       server.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
     });
-    server.stderr!.resume();
+    if (process.env.BENCH_SERVER_STDERR) server.stderr!.pipe(process.stderr);
+    else server.stderr!.resume();
     for (let i = 0; ; i++) {
       const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
         (r) => r.ok,
@@ -213,16 +227,33 @@ async function main() {
     await phase('warm-up', 'http', Math.min(RATE, BUSES), Math.max(2, Math.ceil(BUSES / Math.min(RATE, BUSES)) + 1));
     await phase('warm-up', 'jt808', Math.min(RATE, BUSES), Math.max(2, Math.ceil(BUSES / Math.min(RATE, BUSES)) + 1));
 
-    type Row = Extract<LoadReply, { type: 'phase' }> & { serverCpuPct: number };
+    type Row = Extract<LoadReply, { type: 'phase' }> & { serverCpuPct: number; clientCpuPct: number };
     const rows: Record<'http' | 'jt808' | 'bare', Row[]> = { http: [], jt808: [], bare: [] };
     // The server's paths first; then its clients leave and the same guardians connect to the bare broadcast (one
     // process holds both sets of sockets otherwise: 20,000 descriptors, the machine's limit).
     const measure = async (r: number, via: 'http' | 'jt808' | 'bare') => {
       const pid = via === 'bare' ? bare.pid! : server.pid!;
+      const profiler = opt.profile && r === 0 && via !== 'bare' ? await inspector(inspectorUrl) : undefined;
+      if (profiler) {
+        await profiler.call('Profiler.enable');
+        await profiler.call('Profiler.setSamplingInterval', { interval: 500 });
+        await profiler.call('Profiler.start');
+      }
       const cpu0 = cpuMs(pid);
+      const clientCpu0 = cpuMs(loader.pid!);
       const t0 = Date.now();
       const res = await phase(`${via} run ${r + 1}`, via, RATE, SECONDS);
-      rows[via].push({ ...res, serverCpuPct: ((cpuMs(pid) - cpu0) / (Date.now() - t0)) * 100 });
+      if (profiler) {
+        const { profile } = (await profiler.call('Profiler.stop')) as { profile: unknown };
+        writeFileSync(`${opt.profile}-${via}.cpuprofile`, JSON.stringify(profile));
+        profiler.close();
+      }
+      const elapsedMs = Date.now() - t0;
+      rows[via].push({
+        ...res,
+        serverCpuPct: ((cpuMs(pid) - cpu0) / elapsedMs) * 100,
+        clientCpuPct: ((cpuMs(loader.pid!) - clientCpu0) / elapsedMs) * 100,
+      });
       console.log(
         `run ${r + 1} ${via.padEnd(5)}: accepted ${(res.accepted / res.seconds).toFixed(0)}/s of ${(res.offered / res.seconds).toFixed(0)} offered, ` +
           `delivered ${res.deliveries}/${res.expectedDeliveries}, ack→client p50 ${res.latencyMs.p50} / p99 ${res.latencyMs.p99} ms, ` +
@@ -253,6 +284,9 @@ async function main() {
         refused: rs.reduce((a, r) => a + r.refused, 0),
         errors: rs.reduce((a, r) => a + r.errors, 0),
         serverCpuPct: median(rs.map((r) => r.serverCpuPct)),
+        clientCpuPct: median(rs.map((r) => r.clientCpuPct)),
+        /** server CPU per accepted fix (µs): the cost the server pays per fix, whatever the machine's load */
+        serverCpuUsPerFix: median(rs.map((r) => (r.serverCpuPct * 10_000) / Math.max(1, r.accepted / r.seconds))),
       };
     };
     const http = summary('http');
@@ -264,16 +298,16 @@ async function main() {
     );
     console.log(`load average ${load1.toFixed(1)} at start, ${load2.toFixed(1)} at end; ${os.cpus().length} cores`);
     console.log(
-      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | process CPU | refused | errors |',
+      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | process CPU | CPU µs/fix | load client CPU | refused | errors |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [name, s] of [
       ['single-fix HTTP (server as npm start)', http],
       ['JT/T 808 (server as npm start)', jt808],
       ['bare ws broadcast (limit)', bareS],
     ] as const) {
       console.log(
-        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.serverCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
+        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
       );
     }
     console.log(
@@ -293,6 +327,8 @@ async function main() {
         httpDeliveryRatio: Number(http.deliveryRatio.toFixed(4)),
         httpSendP99Ms: http.sendP99Ms,
         httpVsBare: Number((http.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
+        httpServerCpuUsPerFix: Math.round(http.serverCpuUsPerFix),
+        httpClientCpuPct: Math.round(http.clientCpuPct),
         jt808AcceptedPerS: Math.round(jt808.acceptedPerS),
         jt808P50Ms: jt808.p50Ms,
         jt808P99Ms: jt808.p99Ms,

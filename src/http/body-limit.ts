@@ -53,6 +53,13 @@ export function bodyLimits(limitFor: (path: string) => number): MiddlewareHandle
   };
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return middlewareFor(limitFor(c.req.path))(c, next);
+    const maxBytes = limitFor(c.req.path);
+    // A declared length (and no chunked encoding) is decided from the headers alone, as hono's bodyLimit decides
+    // it, without touching `c.req.raw.body`: on Node that would build a web Request and stream around the socket
+    // for every post, where the handler's `c.req.text()` otherwise reads the socket directly.
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined && /^\d+$/.test(length))
+      return Number(length) > maxBytes ? tooLarge(c, maxBytes) : next();
+    return middlewareFor(maxBytes)(c, next);
   };
 }

@@ -149,8 +149,9 @@ export class LiveConnection {
   }
 
   sendMessage(m: LiveMessage): void {
-    if (CONFLATED.has(m.type)) this.enqueue({ text: wireText(m), conflateKey: `${m.topic}|${m.type}`, message: m });
-    else this.enqueue({ text: wireText(m), message: m });
+    const text = this.hub.wireTextOf(m);
+    if (CONFLATED.has(m.type)) this.enqueue({ text, conflateKey: `${m.topic}|${m.type}`, message: m });
+    else this.enqueue({ text, message: m });
   }
 
   /** Moves queued messages to the sink while its buffer is below the high-water mark. */
@@ -249,6 +250,8 @@ export class LiveHub implements LivePublisher {
   /** latest position and eta per topic: sent to a new subscriber at once */
   private readonly snapshots = new Map<string, Map<LiveMessageType, LiveMessage>>();
   private nextId = 1;
+  /** the wire text of the message being delivered: one JSON.stringify per message, not one per recipient */
+  private lastWire: { message: LiveMessage; text: string } | undefined;
 
   constructor(private readonly opts: HubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -579,6 +582,15 @@ export class LiveHub implements LivePublisher {
       }
       this.sendTo(conn, sub, m);
     }
+  }
+
+  /** What goes on the wire for `m`, computed once for all its recipients (messages are not changed once sent). */
+  wireTextOf(m: LiveMessage): string {
+    const last = this.lastWire;
+    if (last?.message === m) return last.text;
+    const text = wireText(m);
+    this.lastWire = { message: m, text };
+    return text;
   }
 
   private sendTo(conn: LiveConnection, sub: Subscription, m: LiveMessage): void {

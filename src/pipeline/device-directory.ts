@@ -9,6 +9,7 @@ import { type DeviceInfo, StorageUnavailableError } from './types';
 const HIT_TTL_MS = 30_000;
 const MISS_TTL_MS = 5_000;
 const MAX_ENTRIES = 50_000;
+const COLUMNS = 'id, bus_id, school_id, protocol, identifier, tz_offset_min, secret_hash';
 
 interface Row {
   id: number;
@@ -38,14 +39,20 @@ export class DeviceDirectory {
     const hit = this.cache.get(key);
     const nowMs = this.now();
     if (hit && hit.expiresMs > nowMs) return hit.info;
-    const rows = await this.query(protocol, id);
-    const r = rows[0];
+    const rows = await this.query(`select ${COLUMNS} from devices where protocol = $1 and identifier = $2`, [
+      protocol,
+      id,
+    ]);
+    return this.remember(key, rows[0], nowMs);
+  }
+
+  private remember(key: string, r: Row | undefined, nowMs: number): DeviceInfo | undefined {
     const info: DeviceInfo | undefined = r && {
       deviceId: r.id,
       busId: r.bus_id,
       schoolId: r.school_id,
       protocol: r.protocol,
-      identifier: id,
+      identifier: r.identifier,
       tzOffsetMin: r.tz_offset_min,
       secretHash: r.secret_hash,
     };
@@ -55,14 +62,10 @@ export class DeviceDirectory {
     return info;
   }
 
-  private async query(protocol: Protocol, id: string): Promise<Row[]> {
-    const columns = 'id, bus_id, school_id, protocol, identifier, tz_offset_min, secret_hash';
+  private async query(text: string, params: unknown[]): Promise<Row[]> {
     try {
-      // (protocol, identifier) is unique and identifiers are stored canonical: one device or none.
-      return await this.database.query<Row>(`select ${columns} from devices where protocol = $1 and identifier = $2`, [
-        protocol,
-        id,
-      ]);
+      // Fixed texts run for every device every half minute: kept prepared on the connections.
+      return await this.database.query<Row>(text, params, { prepare: true });
     } catch (err) {
       throw new StorageUnavailableError(`device lookup failed: ${(err as Error).message}`);
     }
@@ -72,21 +75,18 @@ export class DeviceDirectory {
   async byId(deviceId: number): Promise<DeviceInfo | undefined> {
     const known = this.idCache.get(deviceId);
     if (known && known.expiresMs > this.now()) return this.lookup(known.protocol, known.identifier);
-    let rows: Row[];
-    try {
-      rows = await this.database.query<Row>('select protocol, identifier from devices where id = $1', [deviceId]);
-    } catch (err) {
-      throw new StorageUnavailableError(`device lookup failed: ${(err as Error).message}`);
-    }
+    // One query for both caches ((protocol, identifier) is unique and stored canonical, so it is the lookup key).
+    const rows = await this.query(`select ${COLUMNS} from devices where id = $1`, [deviceId]);
     const r = rows[0];
     if (!r) return undefined;
+    const nowMs = this.now();
     if (this.idCache.size >= MAX_ENTRIES) this.idCache.clear();
     this.idCache.set(deviceId, {
       protocol: r.protocol,
       identifier: r.identifier,
-      expiresMs: this.now() + jitteredTtlMs(HIT_TTL_MS),
+      expiresMs: nowMs + jitteredTtlMs(HIT_TTL_MS),
     });
-    return this.lookup(r.protocol, r.identifier);
+    return this.remember(`${r.protocol}:${r.identifier}`, r, nowMs);
   }
 
   invalidate(protocol: Protocol, identifier: string): void {

@@ -124,6 +124,8 @@ from unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::
   as u(b, d, t, r, la, lo, sp, hd, al, ac, sa, am, acc, door, lt, ba, at)
 on conflict (device_id, time) do nothing`;
 
+const PREPARED = { prepare: true } as const;
+
 /**
  * The statement's parameters: sixteen column arrays, and the attributes as one JSON array text (null where a row
  * has none) — one native JSON.stringify instead of a JSON text per row quoted again inside an array literal.
@@ -357,7 +359,8 @@ export class PositionWriter {
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
-        this.database.query(POSITION_INSERT_SQL, insertParams(rows)),
+        // Prepared: the same text runs hundreds of times a second (single-fix posts commit a few rows at a time).
+        this.database.query(POSITION_INSERT_SQL, insertParams(rows), PREPARED),
         new Promise((_, reject) => {
           timeout = setTimeout(() => reject(new Error('statement timeout')), this.opts.statementTimeoutMs);
         }),

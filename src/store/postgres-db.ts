@@ -1,7 +1,7 @@
 // The postgres (postgres-js) driver: a real server, or Hyperdrive on Workers.
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import type { Database, Db } from './db';
+import type { Database, Db, QueryOptions } from './db';
 import { schema } from './db';
 
 export interface PostgresOptions {
@@ -27,8 +27,10 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
   return {
     db,
     kind: 'postgres',
-    query: async <T>(text: string, params: unknown[] = []) =>
-      (await client.unsafe(text, params.map(arrayParam) as never[])) as unknown as T[],
+    query: async <T>(text: string, params: unknown[] = [], qopts?: QueryOptions) =>
+      (await client.unsafe(text, params.map(arrayParam) as never[], {
+        prepare: qopts?.prepare === true,
+      })) as unknown as T[],
     close: () => client.end({ timeout: 5 }),
   };
 }
