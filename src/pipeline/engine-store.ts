@@ -181,7 +181,7 @@ export function stopEventMs(s: StopEvent): number {
 
 export async function persistEngineWrites(database: Database, writes: EngineWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  await database.query(ENGINE_PERSIST_SQL, persistParams(writes));
+  await database.query(ENGINE_PERSIST_SQL, persistParams(writes), { prepare: true });
 }
 
 /** The most positions a restarted lane reads back to catch its engine up (a few hours of one bus at 1 Hz). */
