@@ -47,11 +47,52 @@ import { benchPosition, type LoadResult, type LoadTask } from './sim/load-worker
 const BENCH_AUTH_CODE = 'BENCH-AUTH-CODE';
 
 const args = process.argv.slice(2);
+const USAGE = `usage: npm run bench:ingest [-- options]
+  --quick                  small counts, under a minute (development, the smoke test)
+  --runs N                 runs per measurement, medians (1-5, default 3)
+  --fixes N                distinct fixes per measurement (default 200000)
+  --connections N          JT/T 808 terminals (default 1000)
+  --many N                 terminals of the many-connections measurement (default 5000; 0 skips it)
+  --window N               unacknowledged reports per terminal (default 50)
+  --compare-window N       a second JT/T 808 measurement at this window (default 10; 0 skips it)
+  --resend-every N         every n-th fix is sent twice (default 25)
+  --writer-batch N, --writer-concurrency N   position-writer settings
+  --only bare|wired        one configuration
+  --help                   this text
+BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) is the server the run creates its database on.`;
+if (args.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const KNOWN_FLAGS = new Set(['--quick']);
+const KNOWN_OPTIONS = new Set([
+  '--runs',
+  '--fixes',
+  '--connections',
+  '--many',
+  '--window',
+  '--compare-window',
+  '--resend-every',
+  '--writer-batch',
+  '--writer-concurrency',
+  '--only',
+]);
+function usageError(message: string): never {
+  console.error(`bench:ingest: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (KNOWN_FLAGS.has(a)) continue;
+  if (!KNOWN_OPTIONS.has(a)) usageError(`unknown option ${a}`);
+  if (args[i + 1] === undefined) usageError(`${a} needs a value`);
+  i++;
+}
 const QUICK = args.includes('--quick');
 const argNum = (name: string, d: number) => {
   const i = args.indexOf(name);
   const v = i >= 0 ? Number(args[i + 1]) : d;
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number`);
+  if (!Number.isFinite(v) || v < 0) usageError(`${name} must be a non-negative number`);
   return v;
 };
 const RUNS = Math.max(1, Math.min(5, argNum('--runs', QUICK ? 1 : 3)));
@@ -76,6 +117,7 @@ const JSON_BATCH = QUICK ? 100 : 500;
 const DEADLINE_MS = (QUICK ? 5 : 5 + 15 * RUNS) * 60_000;
 /** `--only bare|wired`: one configuration. */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+if (ONLY !== undefined && ONLY !== 'bare' && ONLY !== 'wired') usageError('--only takes bare or wired');
 const CONFIGS = (['bare', 'wired'] as const).filter((c) => ONLY === undefined || ONLY === c);
 type Config = (typeof CONFIGS)[number];
 const KINDS = ['json', 'jt808', 'jt808Small', 'jt808Many'] as const;
