@@ -27,6 +27,8 @@ import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
 import { registerMe } from './resources/me';
 import { registerDeviceRegistration } from './resources/device-registration';
+import { registerPush } from './resources/push';
+import { createPushService } from '../live/push/service';
 
 export const registryResources = [
   schoolsResource,
@@ -53,7 +55,8 @@ export function createApp(given: AppDeps) {
   // One authenticator (token cache, revocations) for the API and the live hub.
   const auth =
     given.auth ?? given.live?.auth ?? createAuthenticator({ database: given.database, now: given.now, log: given.log });
-  const deps: AppDeps = { ...given, auth };
+  const push = given.push ?? createPushService({ database: given.database, log: given.log, now: given.now });
+  const deps: AppDeps & { push: typeof push } = { ...given, auth, push };
   const app = new Hono<AppEnv>();
   const api = new ApiRegistry();
   registries.set(app, api);
@@ -107,6 +110,7 @@ export function createApp(given: AppDeps) {
   registerCompliance(app, api, deps);
   registerReports(app, api, deps);
   registerDeviceRegistration(app, api, deps);
+  registerPush(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

@@ -8,7 +8,7 @@
 // - noticeTripNotStarted(tripId) — the scheduled job that finds trips not started 10 minutes after plan.
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Logger } from '../logging';
-import type { Database } from '../store/db';
+import type { Database, DbOrTx } from '../store/db';
 import { buses, guardians, guardianStudents, notices, stops, students, studentStops, trips } from '../store/schema';
 import type { LivePublisher, SeqTicket } from './messages';
 import {
@@ -65,6 +65,13 @@ export interface BoardingNoticeInput {
 
 type NoticeRow = typeof notices.$inferSelect;
 
+/** Where new notices are also queued for delivery elsewhere (Web Push), in the notices' own transaction. */
+export interface NoticeOutbox {
+  enqueue(tx: DbOrTx, rows: readonly NoticeRow[]): Promise<void>;
+  /** called after the transaction committed */
+  wake(): void;
+}
+
 export function noticeData(
   row: Pick<NoticeRow, 'id' | 'kind' | 'tripId' | 'textZh' | 'textEn' | 'payload' | 'createdAt'>,
   locale: Locale,
@@ -90,6 +97,7 @@ export class NoticeService {
   private readonly pendingDelivered = new Set<number>();
   private deliveredTimer?: ReturnType<typeof setTimeout>;
   private readonly ridersTtlMs: number;
+  private outbox?: NoticeOutbox;
 
   constructor(private readonly opts: NoticeServiceOptions) {
     this.ridersTtlMs = opts.ridersTtlMs ?? 60_000;
@@ -97,6 +105,11 @@ export class NoticeService {
 
   setPublisher(publisher: LivePublisher): void {
     this.opts.publisher = publisher;
+  }
+
+  /** Every notice stored from now on is also queued in this outbox (Web Push). */
+  setOutbox(outbox: NoticeOutbox): void {
+    this.outbox = outbox;
   }
 
   /** Stores drafts (each dedupe key once, ever) and publishes the new ones. Returns the notices stored now. */
@@ -109,8 +122,9 @@ export class NoticeService {
       d.tripId != null ? this.opts.publisher?.reserve(tripTopic(d.tripId)) : undefined,
     );
     let inserted: NoticeRow[];
-    try {
-      inserted = await this.opts.database.db
+    const outbox = this.outbox;
+    const insert = (db: DbOrTx) =>
+      db
         .insert(notices)
         .values(
           fresh.map((d, i) => ({
@@ -126,10 +140,19 @@ export class NoticeService {
         )
         .onConflictDoNothing({ target: notices.dedupeKey })
         .returning();
+    try {
+      inserted = outbox
+        ? await this.opts.database.db.transaction(async (tx) => {
+            const rows = await insert(tx);
+            await outbox.enqueue(tx, rows);
+            return rows;
+          })
+        : await insert(this.opts.database.db);
     } catch (err) {
       for (const t of tickets) t?.cancel();
       throw err;
     }
+    if (outbox && inserted.length) outbox.wake();
     if (this.known.size > MAX_KNOWN_KEYS) this.known.clear();
     for (const d of fresh) this.known.add(d.dedupeKey);
     const byKey = new Map(inserted.map((r) => [r.dedupeKey, r]));

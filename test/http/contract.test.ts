@@ -222,6 +222,20 @@ describe('every operation answers as declared', () => {
     });
   });
 
+  it('web push', async () => {
+    const g = { token: w.tokens.guardianA1 };
+    await call('GET', '/api/v1/push/vapid-public-key', g);
+    const keys = { p256dh: `BA${'A'.repeat(85)}`, auth: 'A'.repeat(22) };
+    const sub = await call(
+      'POST',
+      '/api/v1/push/subscriptions',
+      { ...g, body: { endpoint: 'https://fcm.googleapis.com/fcm/send/contract', keys } },
+      201,
+    );
+    await call('GET', '/api/v1/push/subscriptions', g);
+    await call('DELETE', `/api/v1/push/subscriptions/${sub.id}`, g, 204);
+  });
+
   it('route import (GeoJSON and GTFS)', async () => {
     const line = {
       type: 'Feature',
