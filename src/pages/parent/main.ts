@@ -10,6 +10,7 @@ import { LiveFeed, type LiveMessage, type LiveState } from '../shared/live';
 import { alongM } from '../shared/geo';
 import { type LonLat, MapView } from '../shared/map';
 import { en, zh } from './strings';
+import { enablePush, pushState, registerServiceWorker } from '../shared/pwa';
 import type {
   Eta,
   EtaStop,
@@ -118,7 +119,10 @@ async function start() {
   ]);
   // The guardian's language from the school's registry, unless this phone chose one.
   if (!storedLang() && prefs.locale !== i18n.lang) i18n.use(prefs.locale);
-  const wanted = new URLSearchParams(location.search).get('student');
+  const params = new URLSearchParams(location.search);
+  // ?trip= (a notification's link) opens the child riding that trip
+  const onTrip = today.items.find((x) => String(x.id) === params.get('trip'));
+  const wanted = params.get('student') ?? (onTrip?.riders[0] ? String(onTrip.riders[0].studentId) : null);
   let child: Student | undefined = children[0];
   if (wanted != null) {
     child = children.find((c) => String(c.id) === wanted);
@@ -221,6 +225,7 @@ async function showChild(
         noticeList,
       ),
       prefsForm(api, prefs),
+      pushCard(api),
     ),
   );
 
@@ -482,6 +487,36 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
     ),
   );
 }
+
+/** Web Push on this phone: the state, and a button to turn it on. */
+function pushCard(api: Api) {
+  const status = h('p', { role: 'status', 'data-testid': 'push-status' });
+  const button = h('button', { type: 'button', 'data-testid': 'push-enable' }, t('pushEnable'));
+  const show = (state: Awaited<ReturnType<typeof pushState>>) => {
+    status.textContent = t(`push.${state}`);
+    button.hidden = state === 'on' || state === 'unsupported' || state === 'denied';
+  };
+  button.addEventListener('click', () => {
+    button.setAttribute('disabled', '');
+    enablePush(api)
+      .then(show)
+      .catch((err: unknown) => {
+        status.textContent = t('push.failed', { why: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => button.removeAttribute('disabled'));
+  });
+  void pushState().then(show, () => show('unsupported'));
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'push-title', 'data-testid': 'push' },
+    h('h2', { id: 'push-title' }, t('pushTitle')),
+    h('p', { class: 'muted' }, t('pushHelp')),
+    status,
+    button,
+  );
+}
+
+void registerServiceWorker();
 
 start().catch((err) => {
   console.warn(err);
