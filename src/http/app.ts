@@ -28,6 +28,7 @@ import { registerReports } from './resources/reports';
 import { registerMe } from './resources/me';
 import { registerDeviceRegistration } from './resources/device-registration';
 import { registerPush } from './resources/push';
+import { registerShareLinks } from './resources/share-links';
 import { createPushService } from '../live/push/service';
 
 export const registryResources = [
@@ -97,7 +98,10 @@ export function createApp(given: AppDeps) {
   });
 
   const authenticate = authMiddleware(auth);
-  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authenticate(c, next)));
+  // Open without a token: the document, and what a share link shows (the link's secret is its credential).
+  app.use('/api/v1/*', async (c, next) =>
+    c.req.path === '/api/v1/openapi.json' || c.req.path.startsWith('/api/v1/shared/') ? next() : authenticate(c, next),
+  );
 
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);
@@ -111,6 +115,7 @@ export function createApp(given: AppDeps) {
   registerReports(app, api, deps);
   registerDeviceRegistration(app, api, deps);
   registerPush(app, api, deps);
+  registerShareLinks(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

@@ -117,7 +117,7 @@ beforeAll(async () => {
   );
   const student = await ok(
     t.call('POST', '/api/v1/students', {
-      body: { schoolId: school.id, name: '小红', stops: [{ routeId: route.id, stopId }] },
+      body: { schoolId: school.id, name: '王小红', stops: [{ routeId: route.id, stopId }] },
     }),
   );
   studentIds = [student.id];
@@ -267,6 +267,51 @@ describe('web push to the phone', () => {
       tag: `bg-trip-${tripId}-s${stopId}`,
       url: `/parent?trip=${tripId}`,
     });
+    await context.close();
+  });
+});
+
+describe('trusted-adult share link', () => {
+  it('shows the bus, the stop and the ETA with the given name only; 410 after revoke and after expiry', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${parentToken}`);
+    await page.getByTestId('share-create').click();
+    const url = await page.getByTestId('share-url').inputValue();
+    expect(url).toMatch(new RegExp(`^${srv.url}/share/bgs_`));
+    await expect.poll(() => page.getByTestId('share-links').locator('li[data-link-id]').count()).toBe(1);
+
+    // the trusted adult opens it on their own phone (no token)
+    const other = await browser.newContext({ ...phone, locale: 'zh-CN' });
+    const view = await other.newPage();
+    const res = await view.goto(url);
+    expect(res!.status()).toBe(200);
+    expect(await view.getByTestId('share-child').textContent()).toContain('小红');
+    expect(await view.locator('body').textContent()).not.toContain('王小红');
+    expect(await view.getByTestId('share-bus').textContent()).toContain('沪A-PWA1');
+    expect(await view.getByTestId('share-stop').textContent()).toContain('湖畔');
+    expect(await view.getByTestId('share-eta').textContent()).toMatch(/分钟 · \d+ min|Arriving now|—/);
+    await view.screenshot({ path: `${ARTIFACTS}/share-link.png`, fullPage: true });
+
+    // revoked from the parent page: the link answers 410
+    await page.getByTestId('share-links').getByRole('button').click();
+    await expect.poll(() => page.getByTestId('share-links').locator('li[data-link-id]').count()).toBe(0);
+    const revoked = await view.reload();
+    expect(revoked!.status()).toBe(410);
+    expect(await view.getByTestId('share-ended').textContent()).toMatch(/expired or was revoked/);
+
+    // a second link, then its time runs out (its expiry moved into the past): 410 too
+    await page.getByTestId('share-create').click();
+    await expect.poll(() => page.getByTestId('share-links').locator('li[data-link-id]').count()).toBe(1);
+    const url2 = await page.getByTestId('share-url').inputValue();
+    expect(url2).not.toBe(url);
+    expect((await view.goto(url2))!.status()).toBe(200);
+    await srv.t.database.query(
+      "update share_links set expires_at = now() - interval '1 second' where revoked_at is null",
+    );
+    const expired = await view.reload();
+    expect(expired!.status()).toBe(410);
+    expect(console.errors).toEqual([]);
+    await other.close();
     await context.close();
   });
 });

@@ -21,6 +21,8 @@ import type {
   NoticePage,
   Principal,
   RouteWithStops,
+  ShareLinkCreated,
+  ShareLinkList,
   Student,
   TripPosition,
 } from '../../http/contract';
@@ -225,6 +227,7 @@ async function showChild(
         noticeList,
       ),
       prefsForm(api, prefs),
+      shareCard(api, child),
       pushCard(api),
     ),
   );
@@ -485,6 +488,64 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
       save,
       result,
     ),
+  );
+}
+
+/** Trusted-adult links for this child: make one (shown once), list the active ones, revoke. */
+function shareCard(api: Api, child: { id: number; name: string }) {
+  const list = h('ul', { class: 'share-links', 'data-testid': 'share-links' });
+  const made = h('div', { 'data-testid': 'share-made', role: 'status' });
+  const refresh = async () => {
+    const links = await api.get<ShareLinkList>('/api/v1/share-links');
+    const active = links.items.filter((l) => l.studentId === child.id && l.status === 'active');
+    clear(
+      list,
+      ...(active.length
+        ? active.map((l) =>
+            h(
+              'li',
+              { 'data-link-id': String(l.id) },
+              `${t('shareUntil', { time: i18n.time(l.expiresAt) })} `,
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () => void api.send('DELETE', `/api/v1/share-links/${l.id}`).then(refresh),
+                },
+                t('shareRevoke'),
+              ),
+            ),
+          )
+        : [h('li', { class: 'muted' }, t('shareNone'))]),
+    );
+  };
+  const create = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'share-create',
+      onclick: () =>
+        void api.post<ShareLinkCreated>('/api/v1/share-links', { studentId: child.id }).then((l) => {
+          const url = new URL(l.path, location.origin).href;
+          clear(
+            made,
+            h('p', null, t('shareMade')),
+            h('input', { readonly: '', value: url, 'data-testid': 'share-url' }),
+          );
+          return refresh();
+        }),
+    },
+    t('shareCreate'),
+  );
+  void refresh().catch(() => undefined);
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'share-title', 'data-testid': 'share' },
+    h('h2', { id: 'share-title' }, t('shareTitle')),
+    h('p', { class: 'muted' }, t('shareHelp', { child: child.name })),
+    create,
+    made,
+    list,
   );
 }
 
