@@ -179,6 +179,7 @@ async function showChild(
   const map = new MapView(t('mapLabel'), { zoomLabels: { in: t('zoomIn'), out: t('zoomOut'), fit: t('zoomFit') } });
   map.el.setAttribute('data-testid', 'map');
   const lastSeen = h('p', { class: 'muted', 'data-testid': 'bus-seen' });
+  const staleEl = h('p', { class: 'warning', role: 'status', 'data-testid': 'bus-stale', hidden: '' });
 
   clear(
     app,
@@ -198,6 +199,7 @@ async function showChild(
         statusEl,
         etaEl,
         etaDetail,
+        staleEl,
       ),
       trip
         ? h(
@@ -281,7 +283,18 @@ async function showChild(
   let stopAlongM: number | null = null;
   let busAlongM: number | null = null;
   let etaSource = 'timetable';
+  let lastFixMs: number | null = null;
+  let stopsAlongM: number[] = [];
+  /** A position older than this while the trip runs is called out ("last position 2 min ago"). */
+  const STALE_AFTER_MS = 60_000;
+  const renderStale = () => {
+    const ageMs = lastFixMs == null ? 0 : Date.now() - lastFixMs;
+    const stale = status === 'active' && lastFixMs != null && ageMs > STALE_AFTER_MS;
+    staleEl.hidden = !stale;
+    staleEl.textContent = stale ? t('stale', { n: Math.max(1, Math.floor(ageMs / 60_000)) }) : '';
+  };
   const renderStatus = () => {
+    renderStale();
     statusEl.textContent =
       status === 'active'
         ? t('status.active')
@@ -312,6 +325,11 @@ async function showChild(
     }
     etaEl.replaceChildren(minutesText(eta.etaMs));
     const bits = [t('etaAt', { stop: eta.name ?? t('yourStop'), time: i18n.time(eta.etaMs) })];
+    // How many stops until the child's (theirs included), from the bus's place along the route.
+    if (status === 'active' && busAlongM != null && stopAlongM != null && busAlongM < stopAlongM) {
+      const n = stopsAlongM.filter((a) => a > busAlongM! && a <= stopAlongM! + 1).length;
+      if (n > 0) bits.unshift(n === 1 ? t('oneStopAway') : t('stopsAway', { n }));
+    }
     // Distance along the route from the latest position (the ETA message is only re-sent when the time moves).
     const left = busAlongM != null && stopAlongM != null ? stopAlongM - busAlongM : eta.remainingM;
     if (left != null && left > 0) bits.push(t('remaining', { km: (left / 1000).toFixed(1) }));
@@ -360,6 +378,7 @@ async function showChild(
     map.el.setAttribute('data-bus-lat', String(p.lat));
     map.el.setAttribute('data-bus-lon', String(p.lon));
     if (routeLine.length > 1) busAlongM = alongM(routeLine, p.lat, p.lon);
+    lastFixMs = Math.max(lastFixMs ?? 0, p.timeMs);
     renderStatus();
     lastSeen.textContent = t('seenAt', {
       time: i18n.time(p.timeMs),
@@ -376,6 +395,7 @@ async function showChild(
   stopOrder = route.stops.map((st) => String(st.id));
   const myStop = route.stops.find((st) => st.id === stopId);
   if (myStop) stopAlongM = alongM(routeLine, myStop.lat, myStop.lon);
+  stopsAlongM = route.stops.map((st) => alongM(routeLine, st.lat, st.lon));
   map.setRoute(route.path.coordinates);
   map.setStops(
     route.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name, highlight: st.id === stopId })),
@@ -384,7 +404,7 @@ async function showChild(
   else lastSeen.textContent = t('noPosition');
   if (etaNow) applyEta(etaNow);
   renderStatus();
-  setInterval(renderStatus, 20_000);
+  setInterval(renderStatus, 10_000);
 
   const live = new LiveFeed({
     token: api.token,
