@@ -89,8 +89,8 @@ describe('the push API', () => {
     expect((await call('GET', '/api/v1/push/subscriptions', w.tokens.guardianA1)).body.items).toHaveLength(1);
     // another family sees nothing of it and cannot delete it
     expect((await call('GET', '/api/v1/push/subscriptions', w.tokens.guardianB)).body.items).toEqual([]);
-    expect((await call('DELETE', `/api/v1/push/subscriptions/${made.body.id}`, w.tokens.guardianB)).status).toBe(404);
-    expect((await call('DELETE', `/api/v1/push/subscriptions/${made.body.id}`, w.tokens.guardianA2)).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/push/subscriptions/${made.body.id}`, w.tokens.guardianB)).status).toBe(403);
+    expect((await call('DELETE', `/api/v1/push/subscriptions/${made.body.id}`, w.tokens.guardianA2)).status).toBe(403);
     // not for other roles
     expect((await call('GET', '/api/v1/push/subscriptions', w.tokens.managerA)).status).toBe(403);
     expect(

@@ -126,7 +126,9 @@ export function registerPush(
     async (c) => {
       const guardianId = guardianOf(c);
       const id = parseId(c);
-      if (!(await deletePushSubscription(db(), guardianId, id))) throw notFound('Push subscription');
+      const outcome = await deletePushSubscription(db(), guardianId, id);
+      if (outcome === 'notYours') throw forbidden('Not your push subscription');
+      if (outcome === 'missing') throw notFound('Push subscription');
       return c.body(null, 204);
     },
   );

@@ -148,11 +148,9 @@ export function registerShareLinks(app: Hono<AppEnv>, api: ApiRegistry, deps: Ap
     async (c) => {
       const guardianId = guardianOf(c);
       const id = parseId(c);
-      const [row] = await db()
-        .select()
-        .from(shareLinks)
-        .where(and(eq(shareLinks.id, id), eq(shareLinks.guardianId, guardianId)));
+      const [row] = await db().select().from(shareLinks).where(eq(shareLinks.id, id));
       if (!row) throw notFound('Share link');
+      if (row.guardianId !== guardianId) throw forbidden('Not your share link');
       if (!row.revokedAt)
         await db()
           .update(shareLinks)

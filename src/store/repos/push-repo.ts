@@ -51,11 +51,20 @@ export function listPushSubscriptions(db: DbOrTx, guardianId: number) {
     .orderBy(asc(pushSubscriptions.id));
 }
 
-/** Deletes one of the guardian's subscriptions; false when it is not theirs (or does not exist). */
-export async function deletePushSubscription(db: DbOrTx, guardianId: number, id: number): Promise<boolean> {
+/** Deletes one of the guardian's subscriptions: 'deleted', 'notYours' (another guardian's) or 'missing'. */
+export async function deletePushSubscription(
+  db: DbOrTx,
+  guardianId: number,
+  id: number,
+): Promise<'deleted' | 'notYours' | 'missing'> {
   const gone = await db
     .delete(pushSubscriptions)
     .where(and(eq(pushSubscriptions.id, id), eq(pushSubscriptions.guardianId, guardianId)))
     .returning({ id: pushSubscriptions.id });
-  return gone.length > 0;
+  if (gone.length) return 'deleted';
+  const [other] = await db
+    .select({ id: pushSubscriptions.id })
+    .from(pushSubscriptions)
+    .where(eq(pushSubscriptions.id, id));
+  return other ? 'notYours' : 'missing';
 }
