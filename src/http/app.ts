@@ -27,6 +27,9 @@ import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
 import { registerMe } from './resources/me';
 import { registerDeviceRegistration } from './resources/device-registration';
+import { registerPush } from './resources/push';
+import { registerShareLinks } from './resources/share-links';
+import { createPushService } from '../live/push/service';
 
 export const registryResources = [
   schoolsResource,
@@ -53,7 +56,8 @@ export function createApp(given: AppDeps) {
   // One authenticator (token cache, revocations) for the API and the live hub.
   const auth =
     given.auth ?? given.live?.auth ?? createAuthenticator({ database: given.database, now: given.now, log: given.log });
-  const deps: AppDeps = { ...given, auth };
+  const push = given.push ?? createPushService({ database: given.database, log: given.log, now: given.now });
+  const deps: AppDeps & { push: typeof push } = { ...given, auth, push };
   const app = new Hono<AppEnv>();
   const api = new ApiRegistry();
   registries.set(app, api);
@@ -94,7 +98,10 @@ export function createApp(given: AppDeps) {
   });
 
   const authenticate = authMiddleware(auth);
-  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authenticate(c, next)));
+  // Open without a token: the document, and what a share link shows (the link's secret is its credential).
+  app.use('/api/v1/*', async (c, next) =>
+    c.req.path === '/api/v1/openapi.json' || c.req.path.startsWith('/api/v1/shared/') ? next() : authenticate(c, next),
+  );
 
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);
@@ -107,6 +114,8 @@ export function createApp(given: AppDeps) {
   registerCompliance(app, api, deps);
   registerReports(app, api, deps);
   registerDeviceRegistration(app, api, deps);
+  registerPush(app, api, deps);
+  registerShareLinks(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

@@ -7,6 +7,7 @@ import type { EngineRunner } from '../pipeline/engine-runner';
 import type { PipelineIngest } from '../pipeline/ingest';
 import type { Database } from '../store/db';
 import type { LiveService } from '../live/service';
+import type { PushService } from '../live/push/service';
 
 export interface AppDeps {
   database: Database;
@@ -23,6 +24,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** Token authentication with its cache (shared with the live hub); createApp makes one when none is given. */
   auth?: Authenticator;
+  /** Web Push (VAPID keys, allowed push hosts, the outbox sender); createApp makes an idle one when none is given. */
+  push?: PushService;
 }
 
 export interface AppEnv {

@@ -163,13 +163,21 @@ export function approachingNotices(
   return out;
 }
 
-/** Running late: the ETA to the child's stop is later than its scheduled time by more than `marginS`. One per guardian and trip. */
+/** A late notice is updated (a new notice) when the delay moves by more than this since the last one told. */
+export const LATE_UPDATE_S = 180;
+
+/**
+ * Running late: the ETA to the child's stop is later than its scheduled time by more than `marginS`. The first per
+ * guardian and trip; then, given `previous` (guardian → the delay last told, seconds), an update each time the
+ * delay has moved by more than LATE_UPDATE_S, so the notice follows the card instead of contradicting it.
+ */
 export function etaLateNotices(
   trip: TripInfo,
   riders: Rider[],
   etas: ReadonlyMap<string, StopEta>,
   scheduledMs: ReadonlyMap<string, number>,
   marginS: number,
+  previous: ReadonlyMap<number, number> = new Map(),
 ): NoticeDraft[] {
   const out: NoticeDraft[] = [];
   const seen = new Set<number>();
@@ -179,14 +187,15 @@ export function etaLateNotices(
     const planned = scheduledMs.get(rider.stopId);
     if (!eta || planned == null) continue;
     const lateS = (eta.etaMs - planned) / 1000;
-    if (lateS <= marginS) continue;
+    const told = previous.get(rider.guardianId);
+    if (told == null ? lateS <= marginS : Math.abs(lateS - told) <= LATE_UPDATE_S) continue;
     seen.add(rider.guardianId);
     out.push(
       draft(
         'trip.late',
         trip.tripId,
         rider,
-        undefined,
+        told == null ? undefined : `u${Math.round(lateS / 60)}m`,
         {
           reason: 'eta',
           stopId: rider.stopId,
@@ -200,6 +209,7 @@ export function etaLateNotices(
           stopName: rider.stopName,
           minutes: lateS / 60,
           lateReason: 'eta',
+          lateUpdate: told != null,
         },
       ),
     );
@@ -258,8 +268,9 @@ export function boardingNotices(
   boarded: boolean,
   timeMs: number,
   stopName?: string | null,
+  more: { atSchool?: boolean; wrongBus?: { plate: string | null; expectedPlate: string | null } } = {},
 ): NoticeDraft[] {
-  const kind: NoticeKind = boarded ? 'student.boarded' : 'student.alighted';
+  const kind: NoticeKind = boarded ? (more.wrongBus ? 'student.wrongBus' : 'student.boarded') : 'student.alighted';
   const seen = new Set<number>();
   const out: NoticeDraft[] = [];
   for (const g of guardians) {
@@ -271,8 +282,59 @@ export function boardingNotices(
         tripId,
         g,
         `st${student.id}`,
-        { studentId: student.id, studentIds: [student.id], timeMs },
-        { studentName: student.name, stopName },
+        {
+          studentId: student.id,
+          studentIds: [student.id],
+          timeMs,
+          ...(more.atSchool ? { atSchool: true } : {}),
+          ...(more.wrongBus ? { plate: more.wrongBus.plate, expectedPlate: more.wrongBus.expectedPlate } : {}),
+        },
+        {
+          studentName: student.name,
+          stopName,
+          atSchool: more.atSchool,
+          plate: more.wrongBus?.plate,
+          expectedPlate: more.wrongBus?.expectedPlate,
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+/** The trip is cancelled: every guardian of its riders, once. */
+export function tripCancelledNotices(trip: TripInfo, riders: Rider[], timeMs: number): NoticeDraft[] {
+  return perGuardian(riders, 'trip.cancelled').map(({ rider, studentIds }) =>
+    draft('trip.cancelled', trip.tripId, rider, undefined, { timeMs, studentIds }, { plate: trip.plate }),
+  );
+}
+
+/**
+ * The bus left a child's stop with no boarding record for that child (on a trip where the attendant records
+ * students by name): the child's guardians, once per child and trip.
+ */
+export function notBoardedNotices(
+  trip: TripInfo,
+  riders: Rider[],
+  stopId: string,
+  boardedStudentIds: ReadonlySet<number>,
+  timeMs: number,
+): NoticeDraft[] {
+  const out: NoticeDraft[] = [];
+  const seen = new Set<string>();
+  for (const r of riders) {
+    if (r.stopId !== stopId || boardedStudentIds.has(r.studentId) || !wants(r, 'student.notBoarded')) continue;
+    const key = `${r.guardianId}/${r.studentId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(
+      draft(
+        'student.notBoarded',
+        trip.tripId,
+        r,
+        `st${r.studentId}`,
+        { stopId, studentId: r.studentId, studentIds: [r.studentId], timeMs },
+        { plate: trip.plate, stopName: r.stopName, studentName: r.studentName },
       ),
     );
   }

@@ -10,6 +10,9 @@ export const noticeKinds = [
   'bus.substituted',
   'student.boarded',
   'student.alighted',
+  'trip.cancelled',
+  'student.notBoarded',
+  'student.wrongBus',
 ] as const;
 export type NoticeKind = (typeof noticeKinds)[number];
 
@@ -21,6 +24,12 @@ export interface NoticeTextInput {
   metres?: number;
   /** trip.late: 'notStarted' (no departure yet) or 'eta' (running behind the timetable) */
   lateReason?: 'notStarted' | 'eta';
+  /** trip.late: this notice updates an earlier one (the delay changed) */
+  lateUpdate?: boolean;
+  /** student.alighted: the child got off at school */
+  atSchool?: boolean;
+  /** student.wrongBus: the plate of the child's usual bus, if known */
+  expectedPlate?: string | null;
 }
 
 const zhStop = (s?: string | null) => (s ? `“${s}”站` : '站点');
@@ -34,6 +43,11 @@ export function noticeText(kind: NoticeKind, v: NoticeTextInput): { textZh: stri
     case 'trip.started':
       return { textZh: `${zhBus(v.plate)}已发车。`, textEn: `${enBus(v.plate)} has started its trip.` };
     case 'trip.late':
+      if (v.lateUpdate && v.lateReason !== 'notStarted')
+        return {
+          textZh: `晚点更新：${zhBus(v.plate)}现预计晚到${zhStop(v.stopName)}约${min}分钟。`,
+          textEn: `Update: ${enBus(v.plate).replace(/^The/, 'the')} is now about ${min} min late for ${enStop(v.stopName)}.`,
+        };
       return v.lateReason === 'notStarted'
         ? {
             textZh: `${zhBus(v.plate)}尚未发车，已晚于计划时间${min}分钟。`,
@@ -78,11 +92,31 @@ export function noticeText(kind: NoticeKind, v: NoticeTextInput): { textZh: stri
         textEn: `${v.studentName ?? 'Your child'} has boarded the bus.`,
       };
     case 'student.alighted':
+      if (v.atSchool)
+        return {
+          textZh: `${v.studentName ?? '孩子'}已到校下车。`,
+          textEn: `${v.studentName ?? 'Your child'} got off the bus at school.`,
+        };
       return v.stopName
         ? {
             textZh: `${v.studentName ?? '孩子'}已在${zhStop(v.stopName)}下车。`,
             textEn: `${v.studentName ?? 'Your child'} got off the bus at ${enStop(v.stopName)}.`,
           }
         : { textZh: `${v.studentName ?? '孩子'}已下车。`, textEn: `${v.studentName ?? 'Your child'} got off the bus.` };
+    case 'trip.cancelled':
+      return {
+        textZh: `今日${zhBus(v.plate)}行程已取消，请另行安排接送。`,
+        textEn: `Today's trip of ${enBus(v.plate).replace(/^The/, 'the')} is cancelled: please make other arrangements.`,
+      };
+    case 'student.notBoarded':
+      return {
+        textZh: `${zhBus(v.plate)}已离开${zhStop(v.stopName)}，但没有${v.studentName ?? '孩子'}的上车记录。`,
+        textEn: `${enBus(v.plate)} has left ${enStop(v.stopName)} with no boarding record for ${v.studentName ?? 'your child'}.`,
+      };
+    case 'student.wrongBus':
+      return {
+        textZh: `${v.studentName ?? '孩子'}上了${zhBus(v.plate)}${v.expectedPlate ? `，不是平时乘坐的校车（${v.expectedPlate}）` : '，不是平时乘坐的校车'}。`,
+        textEn: `${v.studentName ?? 'Your child'} boarded ${enBus(v.plate).replace(/^The/, 'the')}, not their usual bus${v.expectedPlate ? ` (${v.expectedPlate})` : ''}.`,
+      };
   }
 }

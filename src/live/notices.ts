@@ -5,19 +5,34 @@
 // Entry points for other features:
 // - noticeBoarding({ tripId, studentId, boarded, timeMs }) — attendant boarding/alighting records;
 // - noticeBusSubstituted(tripId, { previousBusId }) — the trips PATCH path when busId changes;
-// - noticeTripNotStarted(tripId) — the scheduled job that finds trips not started 10 minutes after plan.
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+// - noticeTripNotStarted(tripId) — the scheduled job that finds trips not started 10 minutes after plan;
+// - noticeTripCancelled(tripId) — the trips PATCH path when the status becomes cancelled;
+// - notBoardedDrafts(…) and lateSoFar(tripId) — the live service, on a departure and on each ETA.
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Logger } from '../logging';
-import type { Database } from '../store/db';
-import { buses, guardians, guardianStudents, notices, stops, students, studentStops, trips } from '../store/schema';
+import type { Database, DbOrTx } from '../store/db';
+import {
+  boardingRecords,
+  buses,
+  guardians,
+  guardianStudents,
+  notices,
+  routes,
+  stops,
+  students,
+  studentStops,
+  trips,
+} from '../store/schema';
 import type { LivePublisher, SeqTicket } from './messages';
 import {
   boardingNotices,
   busSubstitutedNotices,
   type Locale,
   type NoticeDraft,
+  notBoardedNotices,
   notStartedNotices,
   type Rider,
+  tripCancelledNotices,
   type TripInfo,
 } from './notice-rules';
 import type { NoticeKind } from './notice-text';
@@ -65,6 +80,13 @@ export interface BoardingNoticeInput {
 
 type NoticeRow = typeof notices.$inferSelect;
 
+/** Where new notices are also queued for delivery elsewhere (Web Push), in the notices' own transaction. */
+export interface NoticeOutbox {
+  enqueue(tx: DbOrTx, rows: readonly NoticeRow[]): Promise<void>;
+  /** called after the transaction committed */
+  wake(): void;
+}
+
 export function noticeData(
   row: Pick<NoticeRow, 'id' | 'kind' | 'tripId' | 'textZh' | 'textEn' | 'payload' | 'createdAt'>,
   locale: Locale,
@@ -90,6 +112,9 @@ export class NoticeService {
   private readonly pendingDelivered = new Set<number>();
   private deliveredTimer?: ReturnType<typeof setTimeout>;
   private readonly ridersTtlMs: number;
+  private outbox?: NoticeOutbox;
+  /** per trip: guardian → the delay (s) of the last late notice told (loaded from storage once per trip) */
+  private readonly lateTold = new Map<number, Map<number, number>>();
 
   constructor(private readonly opts: NoticeServiceOptions) {
     this.ridersTtlMs = opts.ridersTtlMs ?? 60_000;
@@ -97,6 +122,11 @@ export class NoticeService {
 
   setPublisher(publisher: LivePublisher): void {
     this.opts.publisher = publisher;
+  }
+
+  /** Every notice stored from now on is also queued in this outbox (Web Push). */
+  setOutbox(outbox: NoticeOutbox): void {
+    this.outbox = outbox;
   }
 
   /** Stores drafts (each dedupe key once, ever) and publishes the new ones. Returns the notices stored now. */
@@ -109,8 +139,9 @@ export class NoticeService {
       d.tripId != null ? this.opts.publisher?.reserve(tripTopic(d.tripId)) : undefined,
     );
     let inserted: NoticeRow[];
-    try {
-      inserted = await this.opts.database.db
+    const outbox = this.outbox;
+    const insert = (db: DbOrTx) =>
+      db
         .insert(notices)
         .values(
           fresh.map((d, i) => ({
@@ -126,10 +157,22 @@ export class NoticeService {
         )
         .onConflictDoNothing({ target: notices.dedupeKey })
         .returning();
+    try {
+      inserted = outbox
+        ? await this.opts.database.db.transaction(async (tx) => {
+            const rows = await insert(tx);
+            await outbox.enqueue(tx, rows);
+            return rows;
+          })
+        : await insert(this.opts.database.db);
     } catch (err) {
       for (const t of tickets) t?.cancel();
       throw err;
     }
+    if (outbox && inserted.length) outbox.wake();
+    for (const r of inserted)
+      if (r.kind === 'trip.late' && r.tripId != null && typeof r.payload.lateS === 'number')
+        this.lateTold.get(r.tripId)?.set(r.guardianId, r.payload.lateS);
     if (this.known.size > MAX_KNOWN_KEYS) this.known.clear();
     for (const d of fresh) this.known.add(d.dedupeKey);
     const byKey = new Map(inserted.map((r) => [r.dedupeKey, r]));
@@ -232,9 +275,52 @@ export class NoticeService {
       .innerJoin(guardians, eq(guardians.id, guardianStudents.guardianId))
       .where(eq(guardianStudents.studentId, input.studentId));
     let stopName: string | null = null;
+    let atSchool = false;
+    const [trip] = await db
+      .select({ routeId: trips.routeId, plate: buses.plate, period: routes.period })
+      .from(trips)
+      .innerJoin(buses, eq(buses.id, trips.busId))
+      .innerJoin(routes, eq(routes.id, trips.routeId))
+      .where(eq(trips.id, input.tripId));
     if (input.stopId != null) {
-      const [s] = await db.select({ name: stops.name }).from(stops).where(eq(stops.id, input.stopId));
+      const [s] = await db
+        .select({ name: stops.name, routeId: stops.routeId, sequence: stops.sequence })
+        .from(stops)
+        .where(eq(stops.id, input.stopId));
       stopName = s?.name ?? null;
+      // a morning route ends at the school: getting off at its last stop is getting off at school
+      if (s && trip && s.routeId === trip.routeId && trip.period === 'morning') {
+        const [last] = await db
+          .select({ sequence: stops.sequence })
+          .from(stops)
+          .where(eq(stops.routeId, s.routeId))
+          .orderBy(desc(stops.sequence))
+          .limit(1);
+        atSchool = last?.sequence === s.sequence;
+      }
+    }
+    // boarded a bus whose route the child does not ride: the notice names the bus (and the usual one)
+    let wrongBus: { plate: string | null; expectedPlate: string | null } | undefined;
+    if (input.boarded && trip) {
+      const usual = await db
+        .select({ routeId: studentStops.routeId })
+        .from(studentStops)
+        .where(eq(studentStops.studentId, input.studentId));
+      if (usual.length && !usual.some((u) => u.routeId === trip.routeId)) {
+        const [expected] = await db
+          .select({ plate: buses.plate })
+          .from(trips)
+          .innerJoin(buses, eq(buses.id, trips.busId))
+          .where(
+            inArray(
+              trips.routeId,
+              usual.map((u) => u.routeId),
+            ),
+          )
+          .orderBy(sql`${trips.status} = 'cancelled'`, desc(trips.plannedStartAt))
+          .limit(1);
+        wrongBus = { plate: trip.plate, expectedPlate: expected?.plate ?? null };
+      }
     }
     const drafts = boardingNotices(
       input.tripId,
@@ -247,8 +333,52 @@ export class NoticeService {
       input.boarded,
       input.timeMs,
       stopName,
+      { atSchool, wrongBus },
     );
     return this.store(drafts);
+  }
+
+  /** The trip was cancelled: every guardian of its riders, once. */
+  async noticeTripCancelled(tripId: number): Promise<NoticeData[]> {
+    this.invalidateTrip(tripId);
+    const t = await this.tripRiders(tripId);
+    if (!t || t.info.status !== 'cancelled') return [];
+    return this.store(tripCancelledNotices(t.info, t.riders, this.opts.now()));
+  }
+
+  /**
+   * The bus departed `stopId`: the children of that stop with no boarding record, on a morning (pick-up) trip where
+   * the attendant records students by name (a trip with head counts only says nothing of who boarded).
+   */
+  async notBoardedDrafts(info: TripDetails, riders: Rider[], stopId: string, timeMs: number): Promise<NoticeDraft[]> {
+    const atStop = riders.filter((r) => r.stopId === stopId);
+    if (atStop.length === 0) return [];
+    const db = this.opts.database.db;
+    const [route] = await db.select({ period: routes.period }).from(routes).where(eq(routes.id, info.routeId));
+    if (route?.period !== 'morning') return [];
+    const records = await db
+      .select({ studentId: boardingRecords.studentId, boarded: boardingRecords.boarded })
+      .from(boardingRecords)
+      .where(and(eq(boardingRecords.tripId, info.tripId), eq(boardingRecords.kind, 'student')));
+    if (records.length === 0) return [];
+    const boarded = new Set(records.filter((r) => r.boarded > 0 && r.studentId != null).map((r) => r.studentId!));
+    return notBoardedNotices(info, atStop, stopId, boarded, timeMs);
+  }
+
+  /** Guardian → the delay (s) of the last late notice they were told on this trip. */
+  async lateSoFar(tripId: number): Promise<ReadonlyMap<number, number>> {
+    let told = this.lateTold.get(tripId);
+    if (told) return told;
+    const rows = await this.opts.database.db
+      .select({ guardianId: notices.guardianId, payload: notices.payload })
+      .from(notices)
+      .where(and(eq(notices.tripId, tripId), eq(notices.kind, 'trip.late')))
+      .orderBy(asc(notices.id));
+    told = new Map();
+    for (const r of rows) if (typeof r.payload.lateS === 'number') told.set(r.guardianId, r.payload.lateS);
+    if (this.lateTold.size > 5000) this.lateTold.clear();
+    this.lateTold.set(tripId, told);
+    return told;
   }
 
   /** The trip's bus was changed: tells every guardian of the trip once per new bus. */

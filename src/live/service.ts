@@ -322,6 +322,10 @@ export class LiveService {
                 e.type === 'stop.arrived' ? (e.arrivedMs ?? e.timeMs) : (e.departedMs ?? e.timeMs),
               ),
             );
+          if (e.type === 'stop.departed' && riders)
+            drafts.push(
+              ...(await this.notices.notBoardedDrafts(riders.info, list, e.stopId, e.departedMs ?? e.timeMs)),
+            );
           break;
         }
         case 'trip.arrivedAtSchool':
@@ -347,7 +351,8 @@ export class LiveService {
       drafts.push(...approachingNotices(info, list, etas, track.lastEta.computedMs));
       // Late is about stops still ahead, not the one the bus is at.
       if (track.lastEta.atStopId) etas.delete(track.lastEta.atStopId);
-      drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS));
+      const told = await this.notices.lateSoFar(track.tripId);
+      drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS, told));
     }
     if (drafts.length) await this.notices.store(drafts);
   }

@@ -36,7 +36,7 @@ export function pageHtml(page: PageName, assets: { script: string; style: string
 <meta name="color-scheme" content="light">
 <meta name="referrer" content="no-referrer">
 <title>${t.zh} · ${t.en}</title>
-<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
+<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">${installable(page) ? `\n<link rel="manifest" href="/${page}.webmanifest">\n<meta name="theme-color" content="${THEME_COLOUR}">\n<link rel="apple-touch-icon" href="/assets/icon-192.png">` : ''}
 <link rel="stylesheet" href="/assets/${esc(assets.style)}">${tiles}${config.osmandPort ? `\n<meta name="bg-osmand-port" content="${config.osmandPort}">` : ''}
 <script type="module" src="/assets/${esc(assets.script)}"></script>
 </head>
@@ -46,6 +46,34 @@ export function pageHtml(page: PageName, assets: { script: string; style: string
 </body>
 </html>
 `;
+}
+
+/** The pages installed as apps (web app manifest, service worker): the phone pages. */
+export const installablePages = ['parent', 'attendant'] as const satisfies readonly PageName[];
+export const installable = (page: PageName) => (installablePages as readonly PageName[]).includes(page);
+const THEME_COLOUR = '#1d2a3a';
+
+/** The web app manifest of an installable page. */
+export function pageManifest(page: (typeof installablePages)[number]) {
+  const t = titles[page];
+  return {
+    id: `/${page}`,
+    name: `${t.zh} · ${t.en}`,
+    short_name: t.zh,
+    lang: 'zh-CN',
+    start_url: `/${page}`,
+    scope: `/${page}`,
+    display: 'standalone',
+    orientation: 'portrait',
+    background_color: '#ffffff',
+    theme_color: THEME_COLOUR,
+    icons: [
+      { src: '/assets/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+      { src: '/assets/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+      { src: '/assets/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+      { src: '/assets/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+    ],
+  };
 }
 
 /** A tile URL's origin, if it is a valid http(s) URL template. */

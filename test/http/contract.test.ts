@@ -222,6 +222,30 @@ describe('every operation answers as declared', () => {
     });
   });
 
+  it('web push', async () => {
+    const g = { token: w.tokens.guardianA1 };
+    await call('GET', '/api/v1/push/vapid-public-key', g);
+    const keys = { p256dh: `BA${'A'.repeat(85)}`, auth: 'A'.repeat(22) };
+    const sub = await call(
+      'POST',
+      '/api/v1/push/subscriptions',
+      { ...g, body: { endpoint: 'https://fcm.googleapis.com/fcm/send/contract', keys } },
+      201,
+    );
+    await call('GET', '/api/v1/push/subscriptions', g);
+    await call('DELETE', `/api/v1/push/subscriptions/${sub.id}`, g, 204);
+  });
+
+  it('share links', async () => {
+    const g = { token: w.tokens.guardianA1 };
+    const link = await call('POST', '/api/v1/share-links', { ...g, body: { studentId: w.a.students[0].id } }, 201);
+    await call('GET', '/api/v1/share-links', g);
+    await call('GET', `/api/v1/shared/${link.secret}`, { token: 'no-token-needed-here' });
+    await call('DELETE', `/api/v1/share-links/${link.id}`, g, 204);
+    const gone = await call('GET', `/api/v1/shared/${link.secret}`, {}, 410);
+    expect(gone.error.code).toBe('gone');
+  });
+
   it('route import (GeoJSON and GTFS)', async () => {
     const line = {
       type: 'Feature',

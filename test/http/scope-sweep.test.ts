@@ -22,8 +22,8 @@ beforeAll(async () => {
   t = await createTestApp();
   w = await buildWorld(t);
   // School A's second family (seen from the first family's parent) and school B's family (seen from manager A).
-  others = { ...(await objectsOf(w.a, 1, w.tokens.managerA)), schools: w.b.schoolId };
-  schoolB = await objectsOf(w.b, 0, w.tokens.managerB);
+  others = { ...(await objectsOf(w.a, 1, w.tokens.managerA, w.tokens.guardianA2)), schools: w.b.schoolId };
+  schoolB = await objectsOf(w.b, 0, w.tokens.managerB, w.tokens.guardianB);
   doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
   const now = () => t.clock.nowMs;
   srv = await startLiveServer({
@@ -39,7 +39,12 @@ afterAll(async () => {
 });
 
 /** One object of each kind belonging to family `i` of a school: registry rows, a violation, a report, a manager and a token. */
-async function objectsOf(school: SchoolWorld, i: number, managerToken: string): Promise<Record<string, number>> {
+async function objectsOf(
+  school: SchoolWorld,
+  i: number,
+  managerToken: string,
+  guardianToken: string,
+): Promise<Record<string, number>> {
   const [violation] = await t.database.query<{ id: number }>(
     `insert into violations (episode_key, kind, severity, school_id, bus_id, trip_id, started_at)
      values ($4, 'overspeed', 'major', $1, $2, $3, now()) returning id`,
@@ -50,6 +55,19 @@ async function objectsOf(school: SchoolWorld, i: number, managerToken: string): 
   );
   const manager = (await t.call('GET', '/api/v1/me', { token: managerToken })).body;
   const tokens = await ok(t.call('GET', `/api/v1/users/${manager.userId}/tokens`), 200);
+  // the family's own push subscription and share link
+  const pushSub = await ok(
+    t.call('POST', '/api/v1/push/subscriptions', {
+      token: guardianToken,
+      body: {
+        endpoint: `https://fcm.googleapis.com/fcm/send/sweep-${school.schoolId}-${i}`,
+        keys: { p256dh: `BA${'A'.repeat(85)}`, auth: 'A'.repeat(22) },
+      },
+    }),
+  );
+  const shareLink = await ok(
+    t.call('POST', '/api/v1/share-links', { token: guardianToken, body: { studentId: school.students[i].id } }),
+  );
   return {
     buses: school.buses[i].id,
     trips: school.trips[i].id,
@@ -64,6 +82,8 @@ async function objectsOf(school: SchoolWorld, i: number, managerToken: string): 
     reports: report.id,
     users: manager.userId,
     tokens: tokens.items[0].id,
+    push: pushSub.id,
+    'share-links': shareLink.id,
   };
 }
 
@@ -157,7 +177,8 @@ describe("a parent and another family's data", () => {
 
   it('no list the parent can read shows another family', async () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
-      if (path.includes('{id}') || !('get' in ops) || path.endsWith('openapi.json')) continue;
+      // (a path with any parameter is an object, swept above; /shared/{secret} takes no token: its own test)
+      if (path.includes('{') || !('get' in ops) || path.endsWith('openapi.json')) continue;
       const r = await t.call('GET', path, { token: w.tokens.guardianA1 });
       expect([200, 403], `GET ${path}`).toContain(r.status);
       const text = JSON.stringify(r.body);

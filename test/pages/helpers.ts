@@ -9,6 +9,7 @@ import type { Fix } from '../../src/core/fix';
 import { localDate } from '../../src/core/time-zone';
 import { createApp } from '../../src/http/app';
 import { createLiveHub, type LiveService } from '../../src/live/service';
+import type { PushService } from '../../src/live/push/service';
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
@@ -40,7 +41,8 @@ export interface PagesServer {
 }
 
 /** The whole Node stack on a fresh database, on the real clock (the browser's clock is real too). */
-export async function startPagesServer(): Promise<PagesServer> {
+/** `push` makes the Web Push service on the test database (wired as server.ts does); without it the app's default. */
+export async function startPagesServer(opts: { push?: (t: TestApp) => PushService } = {}): Promise<PagesServer> {
   const t = await createTestApp(Date.now());
   const now = () => Date.now();
   // The test app's own request helper follows the real clock too.
@@ -50,7 +52,9 @@ export async function startPagesServer(): Promise<PagesServer> {
   runner.attach(ingest);
   const live = createLiveHub({ database: t.database, log: silentLogger, now });
   live.attach({ ingest, runner });
-  const app = createApp({ database: t.database, log: silentLogger, now, ingest, runner, live });
+  const push = opts.push?.(t);
+  if (push) live.notices.setOutbox(push);
+  const app = createApp({ database: t.database, log: silentLogger, now, ingest, runner, live, push });
   registerPages(app, await pageAssets(), {});
   const server: Server = createServer(getRequestListener(app.fetch));
   const attachment: LiveAttachment = attachLive(server, live, { flushMs: 20 });

@@ -14,7 +14,26 @@ describe('config', () => {
       osmandPort: 5055,
       jobs: { defaultTimeZone: 'Asia/Shanghai', lateAfterMin: 10, complianceWarnDays: 30, keepRawPositionsDays: 180 },
       pages: { tileUrl: undefined, tileAttribution: undefined, osmandPort: 5055 },
+      push: {
+        allowedHosts: [
+          'fcm.googleapis.com',
+          'updates.push.services.mozilla.com',
+          '*.notify.windows.com',
+          'web.push.apple.com',
+        ],
+        vapid: { publicKey: undefined, privateKey: undefined, subject: undefined },
+      },
     });
+  });
+  it('reads the Web Push settings and refuses bad ones', () => {
+    expect(loadConfig({ PUSH_ALLOWED_HOSTS: 'push.example, 127.0.0.1:8443' }).push.allowedHosts).toEqual([
+      'push.example',
+      '127.0.0.1:8443',
+    ]);
+    expect(() => loadConfig({ PUSH_ALLOWED_HOSTS: 'https://push.example/x' })).toThrow(/PUSH_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: 'abc' })).toThrow(/VAPID_/);
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: 'abc', VAPID_PRIVATE_KEY: 'def' })).toThrow(/VAPID_PUBLIC_KEY/);
+    expect(() => loadConfig({ VAPID_SUBJECT: 'admin' })).toThrow(/VAPID_SUBJECT/);
   });
   it('turns the demo off with DATABASE_URL unless DEMO=1', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).demo).toBe(false);

@@ -36,6 +36,8 @@ export const errorStatus = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** a share link that expired or was revoked */
+  gone: 410,
   payload_too_large: 413,
   internal: 500,
   unavailable: 503,

@@ -10,3 +10,5 @@ export * from './registry';
 export * from './reports';
 export * from './telemetry';
 export * from './violations';
+export * from './push';
+export * from './share-links';

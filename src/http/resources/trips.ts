@@ -37,6 +37,10 @@ export const tripsResource: ResourceDef = {
       void deps.live?.notices
         .noticeBusSubstituted(row.id, { previousBusId: existing.busId })
         .catch((err) => deps.log.warn('bus substitution notice failed', { tripId: row.id, error: String(err) }));
+    if (row && existing && row.status === 'cancelled' && existing.status !== 'cancelled')
+      void deps.live?.notices
+        .noticeTripCancelled(row.id)
+        .catch((err) => deps.log.warn('trip cancelled notice failed', { tripId: row.id, error: String(err) }));
   },
   prepare: async (tx, body, existing) => {
     const routeId = body.routeId ?? existing?.routeId;

@@ -2,6 +2,7 @@
 // results; the stop list with large board/get-off buttons or the student roster; the onboard count against the
 // bus's approved capacity (red when over); an offline queue that survives reloads (pending count shown, sent
 // once when the network is back); the end-of-trip sweep confirmation.
+import { registerServiceWorker } from '../shared/pwa';
 import { ApiError, type Api, clientId, makeApi, takeToken } from '../shared/api';
 import { signInCard, whoAmI } from '../shared/sign-in';
 import { $, clear, h } from '../shared/dom';
@@ -584,6 +585,8 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   render();
   void queue.flush();
 }
+
+void registerServiceWorker();
 
 start().catch((err) => {
   console.warn(err);

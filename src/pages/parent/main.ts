@@ -10,6 +10,7 @@ import { LiveFeed, type LiveMessage, type LiveState } from '../shared/live';
 import { alongM } from '../shared/geo';
 import { type LonLat, MapView } from '../shared/map';
 import { en, zh } from './strings';
+import { enablePush, pushState, registerServiceWorker } from '../shared/pwa';
 import type {
   Eta,
   EtaStop,
@@ -20,6 +21,8 @@ import type {
   NoticePage,
   Principal,
   RouteWithStops,
+  ShareLinkCreated,
+  ShareLinkList,
   Student,
   TripPosition,
 } from '../../http/contract';
@@ -118,7 +121,10 @@ async function start() {
   ]);
   // The guardian's language from the school's registry, unless this phone chose one.
   if (!storedLang() && prefs.locale !== i18n.lang) i18n.use(prefs.locale);
-  const wanted = new URLSearchParams(location.search).get('student');
+  const params = new URLSearchParams(location.search);
+  // ?trip= (a notification's link) opens the child riding that trip
+  const onTrip = today.items.find((x) => String(x.id) === params.get('trip'));
+  const wanted = params.get('student') ?? (onTrip?.riders[0] ? String(onTrip.riders[0].studentId) : null);
   let child: Student | undefined = children[0];
   if (wanted != null) {
     child = children.find((c) => String(c.id) === wanted);
@@ -173,6 +179,7 @@ async function showChild(
   const map = new MapView(t('mapLabel'), { zoomLabels: { in: t('zoomIn'), out: t('zoomOut'), fit: t('zoomFit') } });
   map.el.setAttribute('data-testid', 'map');
   const lastSeen = h('p', { class: 'muted', 'data-testid': 'bus-seen' });
+  const staleEl = h('p', { class: 'warning', role: 'status', 'data-testid': 'bus-stale', hidden: '' });
 
   clear(
     app,
@@ -192,6 +199,7 @@ async function showChild(
         statusEl,
         etaEl,
         etaDetail,
+        staleEl,
       ),
       trip
         ? h(
@@ -221,6 +229,8 @@ async function showChild(
         noticeList,
       ),
       prefsForm(api, prefs),
+      shareCard(api, child),
+      pushCard(api),
     ),
   );
 
@@ -273,7 +283,18 @@ async function showChild(
   let stopAlongM: number | null = null;
   let busAlongM: number | null = null;
   let etaSource = 'timetable';
+  let lastFixMs: number | null = null;
+  let stopsAlongM: number[] = [];
+  /** A position older than this while the trip runs is called out ("last position 2 min ago"). */
+  const STALE_AFTER_MS = 60_000;
+  const renderStale = () => {
+    const ageMs = lastFixMs == null ? 0 : Date.now() - lastFixMs;
+    const stale = status === 'active' && lastFixMs != null && ageMs > STALE_AFTER_MS;
+    staleEl.hidden = !stale;
+    staleEl.textContent = stale ? t('stale', { n: Math.max(1, Math.floor(ageMs / 60_000)) }) : '';
+  };
   const renderStatus = () => {
+    renderStale();
     statusEl.textContent =
       status === 'active'
         ? t('status.active')
@@ -304,6 +325,11 @@ async function showChild(
     }
     etaEl.replaceChildren(minutesText(eta.etaMs));
     const bits = [t('etaAt', { stop: eta.name ?? t('yourStop'), time: i18n.time(eta.etaMs) })];
+    // How many stops until the child's (theirs included), from the bus's place along the route.
+    if (status === 'active' && busAlongM != null && stopAlongM != null && busAlongM < stopAlongM) {
+      const n = stopsAlongM.filter((a) => a > busAlongM! && a <= stopAlongM! + 1).length;
+      if (n > 0) bits.unshift(n === 1 ? t('oneStopAway') : t('stopsAway', { n }));
+    }
     // Distance along the route from the latest position (the ETA message is only re-sent when the time moves).
     const left = busAlongM != null && stopAlongM != null ? stopAlongM - busAlongM : eta.remainingM;
     if (left != null && left > 0) bits.push(t('remaining', { km: (left / 1000).toFixed(1) }));
@@ -352,6 +378,7 @@ async function showChild(
     map.el.setAttribute('data-bus-lat', String(p.lat));
     map.el.setAttribute('data-bus-lon', String(p.lon));
     if (routeLine.length > 1) busAlongM = alongM(routeLine, p.lat, p.lon);
+    lastFixMs = Math.max(lastFixMs ?? 0, p.timeMs);
     renderStatus();
     lastSeen.textContent = t('seenAt', {
       time: i18n.time(p.timeMs),
@@ -368,6 +395,7 @@ async function showChild(
   stopOrder = route.stops.map((st) => String(st.id));
   const myStop = route.stops.find((st) => st.id === stopId);
   if (myStop) stopAlongM = alongM(routeLine, myStop.lat, myStop.lon);
+  stopsAlongM = route.stops.map((st) => alongM(routeLine, st.lat, st.lon));
   map.setRoute(route.path.coordinates);
   map.setStops(
     route.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name, highlight: st.id === stopId })),
@@ -376,7 +404,7 @@ async function showChild(
   else lastSeen.textContent = t('noPosition');
   if (etaNow) applyEta(etaNow);
   renderStatus();
-  setInterval(renderStatus, 20_000);
+  setInterval(renderStatus, 10_000);
 
   const live = new LiveFeed({
     token: api.token,
@@ -482,6 +510,94 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
     ),
   );
 }
+
+/** Trusted-adult links for this child: make one (shown once), list the active ones, revoke. */
+function shareCard(api: Api, child: { id: number; name: string }) {
+  const list = h('ul', { class: 'share-links', 'data-testid': 'share-links' });
+  const made = h('div', { 'data-testid': 'share-made', role: 'status' });
+  const refresh = async () => {
+    const links = await api.get<ShareLinkList>('/api/v1/share-links');
+    const active = links.items.filter((l) => l.studentId === child.id && l.status === 'active');
+    clear(
+      list,
+      ...(active.length
+        ? active.map((l) =>
+            h(
+              'li',
+              { 'data-link-id': String(l.id) },
+              `${t('shareUntil', { time: i18n.time(l.expiresAt) })} `,
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () => void api.send('DELETE', `/api/v1/share-links/${l.id}`).then(refresh),
+                },
+                t('shareRevoke'),
+              ),
+            ),
+          )
+        : [h('li', { class: 'muted' }, t('shareNone'))]),
+    );
+  };
+  const create = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'share-create',
+      onclick: () =>
+        void api.post<ShareLinkCreated>('/api/v1/share-links', { studentId: child.id }).then((l) => {
+          const url = new URL(l.path, location.origin).href;
+          clear(
+            made,
+            h('p', null, t('shareMade')),
+            h('input', { readonly: '', value: url, 'data-testid': 'share-url' }),
+          );
+          return refresh();
+        }),
+    },
+    t('shareCreate'),
+  );
+  void refresh().catch(() => undefined);
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'share-title', 'data-testid': 'share' },
+    h('h2', { id: 'share-title' }, t('shareTitle')),
+    h('p', { class: 'muted' }, t('shareHelp', { child: child.name })),
+    create,
+    made,
+    list,
+  );
+}
+
+/** Web Push on this phone: the state, and a button to turn it on. */
+function pushCard(api: Api) {
+  const status = h('p', { role: 'status', 'data-testid': 'push-status' });
+  const button = h('button', { type: 'button', 'data-testid': 'push-enable' }, t('pushEnable'));
+  const show = (state: Awaited<ReturnType<typeof pushState>>) => {
+    status.textContent = t(`push.${state}`);
+    button.hidden = state === 'on' || state === 'unsupported' || state === 'denied';
+  };
+  button.addEventListener('click', () => {
+    button.setAttribute('disabled', '');
+    enablePush(api)
+      .then(show)
+      .catch((err: unknown) => {
+        status.textContent = t('push.failed', { why: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => button.removeAttribute('disabled'));
+  });
+  void pushState().then(show, () => show('unsupported'));
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'push-title', 'data-testid': 'push' },
+    h('h2', { id: 'push-title' }, t('pushTitle')),
+    h('p', { class: 'muted' }, t('pushHelp')),
+    status,
+    button,
+  );
+}
+
+void registerServiceWorker();
 
 start().catch((err) => {
   console.warn(err);

@@ -1,6 +1,8 @@
 // Configuration from the environment, validated once at start-up. Every default is listed in README.md.
 import { z } from 'zod';
 import { type PagesConfig, tileOrigin } from '../../pages/shell';
+import { DEFAULT_PUSH_ALLOWED_HOSTS, parseAllowedHosts } from '../../live/push/hosts';
+import { vapidKeysProblem } from '../../live/push/keys';
 
 const flag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
@@ -9,39 +11,68 @@ const flag = z
 
 const port = (d: number) => z.coerce.number().int().min(0).max(65535).default(d);
 
-export const configSchema = z.object({
-  PORT: port(3000),
-  HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: z.string().url().optional(),
-  DATA_DIR: z.string().default('./data'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
-  DEMO: flag,
-  SIMULATE: flag,
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  JT808_PORT: port(6808),
-  OSMAND_PORT: port(5055),
-  DEFAULT_TIME_ZONE: z
-    .string()
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'unknown IANA time zone')
-    .default('Asia/Shanghai'),
-  TRIP_LATE_AFTER_MIN: z.coerce.number().int().min(1).max(240).default(10),
-  COMPLIANCE_WARN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  RETENTION_POSITIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
-  TILE_URL: z
-    .string()
-    .refine((u) => /\{z\}/.test(u) && /\{x\}/.test(u) && /\{y\}/.test(u), 'TILE_URL needs {z}, {x} and {y}')
-    .refine((u) => tileOrigin(u) !== undefined, 'TILE_URL must be an http(s) URL')
-    .optional(),
-  TILE_ATTRIBUTION: z.string().max(200).optional(),
-});
+export const configSchema = z
+  .object({
+    PORT: port(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: z.string().url().optional(),
+    DATA_DIR: z.string().default('./data'),
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+    DEMO: flag,
+    SIMULATE: flag,
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    JT808_PORT: port(6808),
+    OSMAND_PORT: port(5055),
+    DEFAULT_TIME_ZONE: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'unknown IANA time zone')
+      .default('Asia/Shanghai'),
+    TRIP_LATE_AFTER_MIN: z.coerce.number().int().min(1).max(240).default(10),
+    COMPLIANCE_WARN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    RETENTION_POSITIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+    TILE_URL: z
+      .string()
+      .refine((u) => /\{z\}/.test(u) && /\{x\}/.test(u) && /\{y\}/.test(u), 'TILE_URL needs {z}, {x} and {y}')
+      .refine((u) => tileOrigin(u) !== undefined, 'TILE_URL must be an http(s) URL')
+      .optional(),
+    TILE_ATTRIBUTION: z.string().max(200).optional(),
+    PUSH_ALLOWED_HOSTS: z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowedHosts(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .optional(),
+    VAPID_PUBLIC_KEY: z.string().optional(),
+    VAPID_PRIVATE_KEY: z.string().optional(),
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'VAPID_SUBJECT must be a mailto: or https: URL')
+      .optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (!e.VAPID_PUBLIC_KEY !== !e.VAPID_PRIVATE_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VAPID_PRIVATE_KEY'],
+        message: 'set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together',
+      });
+    else if (e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY) {
+      const problem = vapidKeysProblem({ publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['VAPID_PUBLIC_KEY'], message: problem });
+    }
+  });
 
 export interface Config {
   port: number;
@@ -61,6 +92,8 @@ export interface Config {
   jobs: { defaultTimeZone: string; lateAfterMin: number; complianceWarnDays: number; keepRawPositionsDays: number };
   /** Map tiles for the web pages; without a tile URL maps draw on a plain background (offline). */
   pages: PagesConfig;
+  /** Web Push: push-service hosts the server may POST to, and the VAPID keys (generated and stored when unset). */
+  push: { allowedHosts: string[]; vapid: { publicKey?: string; privateKey?: string; subject?: string } };
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -91,5 +124,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepRawPositionsDays: e.RETENTION_POSITIONS_DAYS,
     },
     pages: { tileUrl: e.TILE_URL, tileAttribution: e.TILE_ATTRIBUTION, osmandPort: e.OSMAND_PORT },
+    push: {
+      allowedHosts: e.PUSH_ALLOWED_HOSTS
+        ? e.PUSH_ALLOWED_HOSTS.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [...DEFAULT_PUSH_ALLOWED_HOSTS],
+      vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
+    },
   };
 }

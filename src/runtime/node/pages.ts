@@ -11,8 +11,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../http/context';
+import { iconPng } from './icons';
 import {
   iconSvg,
+  installablePages,
+  pageManifest,
   type PageName,
   pageCsp,
   pageHtml,
@@ -42,6 +45,7 @@ const types: Record<string, string> = {
   css: 'text/css; charset=utf-8',
   map: 'application/json; charset=utf-8',
   svg: 'image/svg+xml',
+  png: 'image/png',
   json: 'application/json; charset=utf-8',
 };
 
@@ -89,7 +93,46 @@ export async function buildPageAssets(opts: { minify?: boolean; sourcemap?: bool
     if (!name.endsWith('.map')) entries[base] = name;
   }
   files.set('icon.svg', asset('icon.svg', new TextEncoder().encode(iconSvg)));
+  files.set('icon-192.png', asset('icon-192.png', iconPng(192)));
+  files.set('icon-512.png', asset('icon-512.png', iconPng(512)));
+  files.set('icon-maskable-512.png', asset('icon-maskable-512.png', iconPng(512, { maskable: true })));
+  // The service worker: one classic script (no chunks), served at /sw.js with its precache list (registerPages).
+  const sw = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [join(pagesSourceDir, 'sw/sw.ts')],
+    bundle: true,
+    format: 'iife',
+    target: ['es2022', 'chrome100', 'safari15', 'firefox100'],
+    platform: 'browser',
+    minify: opts.minify ?? true,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  files.set('sw.js', asset('sw.js', sw.outputFiles[0]!.contents));
   return { files, entries };
+}
+
+/** What the service worker precaches: the phone pages' shells and every built asset they may load. */
+export function precacheList(assets: PageAssets): string[] {
+  const names = [...assets.files.keys()].filter(
+    (n) => n !== 'sw.js' && !n.endsWith('.map') && !(n.startsWith('manager-') && n.endsWith('.js')),
+  );
+  return [...installablePages.map((p) => `/${p}`), ...names.sort().map((n) => `/assets/${n}`)];
+}
+
+/** /sw.js: its configuration (a version naming this build, the precache list) and the worker's code. */
+export function serviceWorkerScript(assets: PageAssets): string {
+  const code = assets.files.get('sw.js');
+  if (!code) throw new Error('the service worker was not built');
+  const precache = precacheList(assets);
+  const version = createHash('sha256')
+    .update(JSON.stringify(precache))
+    .update(code.body)
+    .update(precache.map((n) => assets.files.get(n.replace('/assets/', ''))?.etag ?? '').join())
+    .digest('base64url')
+    .slice(0, 16);
+  return `self.BG_SW=${JSON.stringify({ version, precache })};\n${new TextDecoder().decode(code.body)}`;
 }
 
 /** Reads a build written by scripts/build-pages.ts. */
@@ -134,12 +177,32 @@ export function registerPages(app: Hono<AppEnv>, assets: PageAssets, config: Pag
     });
   }
   app.get('/', (c) => c.redirect('/manager', 302));
+  // Installable phone pages: the web app manifests and the service worker (scope /, never cached by HTTP so a
+  // new build reaches phones at the next visit).
+  for (const page of installablePages)
+    app.get(`/${page}.webmanifest`, (c) => {
+      c.header('content-type', 'application/manifest+json; charset=utf-8');
+      c.header('cache-control', 'no-cache');
+      return c.body(JSON.stringify(pageManifest(page)));
+    });
+  if (assets.files.has('sw.js')) {
+    const sw = serviceWorkerScript(assets);
+    app.get('/sw.js', (c) => {
+      c.header('content-type', 'text/javascript; charset=utf-8');
+      c.header('cache-control', 'no-cache');
+      c.header('x-content-type-options', 'nosniff');
+      return c.body(sw);
+    });
+  }
   app.get('/assets/:name', (c) => {
     const name = c.req.param('name');
     const file = assets.files.get(name);
     if (!file) return c.text('Not found', 404);
     c.header('x-content-type-options', 'nosniff');
-    c.header('cache-control', name === 'icon.svg' ? 'public, max-age=86400' : 'public, max-age=31536000, immutable');
+    c.header(
+      'cache-control',
+      name.startsWith('icon') ? 'public, max-age=86400' : 'public, max-age=31536000, immutable',
+    );
     c.header('etag', file.etag);
     if (c.req.header('if-none-match') === file.etag) return c.body(null, 304);
     c.header('content-type', file.type);

@@ -24,6 +24,7 @@ import { createIngest } from '../../pipeline/ingest';
 import { createEngineRunner } from '../../pipeline/engine-runner';
 import { refreshDemoDay, seedDemoIfEmpty } from '../../demo/seed';
 import { startDemoSimulator } from './demo-simulator';
+import { createPushService } from '../../live/push/service';
 
 export async function runServer(config: Config, log: Logger, lock: DataDirLock | undefined): Promise<void> {
   const database = await openDatabase(config);
@@ -57,8 +58,19 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   const auth = createAuthenticator({ database: authDatabase, now: Date.now, log, hash: sha256Hex });
   const live = createLiveHub({ database, log, now: Date.now, auth });
   live.attach({ ingest, runner });
+  // Web Push: every stored guardian notice is queued for the guardian's subscriptions in its own transaction.
+  const push = createPushService({
+    database,
+    log,
+    now: Date.now,
+    allowedHosts: config.push.allowedHosts,
+    vapid: config.push.vapid,
+  });
+  await push.vapidKeys(); // generated and stored on first start
+  live.notices.setOutbox(push);
+  push.start();
   for (const tokenId of admin.revokedTokenIds) auth.revoke({ kind: 'token', tokenId });
-  const deps = { database, log, now: Date.now, ingest, runner, live, auth, metricsToken: config.metricsToken };
+  const deps = { database, log, now: Date.now, ingest, runner, live, auth, push, metricsToken: config.metricsToken };
   // Jobs (node-cron, in each school's time zone): engine ticks for device-offline and fatigue, trip lateness,
   // the end-of-trip sweep deadline, compliance expiries, retention and the reports.
   const scheduler = startScheduler({
@@ -99,6 +111,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     await ingest.close();
     await runner.close();
     await live.close();
+    await push.close();
     await auth.close();
     if (authDatabase !== database) await authDatabase.close();
     await database.close();

@@ -13,3 +13,5 @@ export * from './users';
 export * from './jobs';
 export * from './reports';
 export * from './sweeps';
+export * from './push';
+export * from './share-links';

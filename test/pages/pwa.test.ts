@@ -1,0 +1,384 @@
+// The phone pages as an installable app, in Debian's chromium: the manifest and the service worker register; a
+// notice pushed by the server reaches the local push service, verifies (VAPID) and decrypts (aes128gcm) to the
+// approaching / arrived texts in Chinese, and the same payload delivered to the browser's service worker shows a
+// notification with that text and a tag per trip and stop; /parent and /attendant open with the network off, and
+// the attendant's records queued offline survive a reload and are sent exactly once.
+import type { Browser, CDPSession, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PUSH_ALLOWED_HOSTS } from '../../src/live/push/hosts';
+import { createPushService, type PushService } from '../../src/live/push/service';
+import { silentLogger } from '../../src/logging';
+import { startLocalPushService, type LocalPushService } from '../helpers/push-service';
+import {
+  ARTIFACTS,
+  Driver,
+  TZ,
+  hhmm,
+  launchBrowser,
+  lonAt,
+  newPage,
+  ok,
+  type PagesServer,
+  phone,
+  startPagesServer,
+  today,
+  tokenFor,
+} from './helpers';
+
+let srv: PagesServer;
+let browser: Browser;
+let local: LocalPushService;
+let push: PushService;
+let parentToken: string;
+let attendantToken: string;
+let tripId: number;
+let stopId: number;
+let startMs: number;
+let studentIds: number[];
+/** the bus of the trip, driven on by the tests in order */
+let bus: Driver;
+
+beforeAll(async () => {
+  local = await startLocalPushService();
+  [srv, browser] = await Promise.all([
+    startPagesServer({
+      push: (t) =>
+        (push = createPushService({
+          database: t.database,
+          log: silentLogger,
+          now: () => Date.now(),
+          allowedHosts: [...DEFAULT_PUSH_ALLOWED_HOSTS, local.hostPort],
+          pollMs: 100,
+        })),
+    }),
+    launchBrowser(),
+  ]);
+  push.start();
+  local.expectKey((await push.vapidKeys()).publicKey);
+  const t = srv.t;
+  const school = await ok(
+    t.call('POST', '/api/v1/schools', { body: { name: 'PWA School', lat: 31.2, lon: 121.5, timeZone: TZ } }),
+  );
+  startMs = Math.floor((Date.now() - 4 * 60_000) / 60_000) * 60_000;
+  const route = await ok(
+    t.call('POST', '/api/v1/routes', {
+      body: {
+        schoolId: school.id,
+        name: 'Lake line',
+        path: {
+          type: 'LineString',
+          coordinates: [
+            [lonAt(0), 31.2],
+            [lonAt(3000), 31.2],
+          ],
+        },
+        stops: [
+          { name: '起点', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
+          { name: '湖畔', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
+          { name: '学校', lat: 31.2, lon: lonAt(2800), scheduledTime: hhmm(startMs + 6 * 60_000) },
+        ],
+      },
+    }),
+  );
+  stopId = route.stops[1].id;
+  const busRow = await ok(
+    t.call('POST', '/api/v1/buses', {
+      body: {
+        schoolId: school.id,
+        plate: '沪A-PWA1',
+        approvedCapacity: 40,
+        signValidUntil: '2099-01-01',
+        inspectionValidUntil: '2099-01-01',
+      },
+    }),
+  );
+  await ok(
+    t.call('POST', '/api/v1/devices', {
+      body: { schoolId: school.id, busId: busRow.id, protocol: 'json', identifier: 'pwa-dev-1', secret: 'secret-123' },
+    }),
+  );
+  const driver = await ok(
+    t.call('POST', '/api/v1/drivers', {
+      body: {
+        schoolId: school.id,
+        name: 'Driver Zhao',
+        birthDate: '1980-01-01',
+        licenceClass: 'A1',
+        licenceFirstIssued: '2005-01-01',
+        schoolBusEndorsement: true,
+        qualificationCertNo: 'Q-9',
+        qualificationCertExpiry: '2099-06-30',
+        lastAnnualReview: today(),
+      },
+    }),
+  );
+  const attendant = await ok(
+    t.call('POST', '/api/v1/attendants', {
+      body: { schoolId: school.id, name: 'Attendant Qian', trainingValidUntil: '2099-01-01' },
+    }),
+  );
+  const student = await ok(
+    t.call('POST', '/api/v1/students', {
+      body: { schoolId: school.id, name: '王小红', stops: [{ routeId: route.id, stopId }] },
+    }),
+  );
+  studentIds = [student.id];
+  const guardian = await ok(
+    t.call('POST', '/api/v1/guardians', {
+      body: {
+        schoolId: school.id,
+        name: '家长 王',
+        studentIds: [student.id],
+        locale: 'zh-CN',
+        noticePreferences: { approachMetres: 600 },
+      },
+    }),
+  );
+  const trip = await ok(
+    t.call('POST', '/api/v1/trips', {
+      body: {
+        routeId: route.id,
+        busId: busRow.id,
+        driverId: driver.id,
+        attendantId: attendant.id,
+        serviceDate: today(startMs),
+        plannedStartAt: new Date(startMs).toISOString(),
+      },
+    }),
+  );
+  tripId = trip.id;
+  bus = new Driver(srv, 'pwa-dev-1', startMs);
+  parentToken = await tokenFor(t, { name: '家长 王', role: 'guardian', guardianId: guardian.id });
+  attendantToken = await tokenFor(t, { name: 'Attendant Qian', role: 'attendant', attendantId: attendant.id });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await push?.close();
+  await srv?.close();
+  await local?.close();
+});
+
+const OFFLINE_NOISE = /ERR_INTERNET_DISCONNECTED|ERR_FAILED|ERR_NETWORK_CHANGED|Failed to fetch|service worker/;
+
+async function serviceWorkerReady(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    // wait until this page is controlled (clients.claim on activate)
+    for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 50));
+    return reg.scope;
+  });
+}
+
+describe('installable pages', () => {
+  it('serve a manifest with PNG icons and register the service worker', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${parentToken}`);
+    expect(await serviceWorkerReady(page)).toBe(`${srv.url}/`);
+    const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+    expect(href).toBe('/parent.webmanifest');
+    const manifest = await (await fetch(srv.url + href)).json();
+    expect(manifest).toMatchObject({ start_url: '/parent', scope: '/parent', display: 'standalone' });
+    for (const icon of manifest.icons.filter((i: { type: string }) => i.type === 'image/png')) {
+      const res = await fetch(srv.url + icon.src);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      const png = Buffer.from(await res.arrayBuffer());
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`).toBe(icon.sizes);
+    }
+    const att = await (await fetch(`${srv.url}/attendant.webmanifest`)).json();
+    expect(att).toMatchObject({ start_url: '/attendant', scope: '/attendant' });
+    // the browser itself parses the manifest: its name and icons as chromium reads them
+    const cdp = await context.newCDPSession(page);
+    const parsed = await cdp.send('Page.getAppManifest');
+    expect(parsed.errors).toEqual([]);
+    expect(JSON.parse(parsed.data!).icons.length).toBeGreaterThanOrEqual(3);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('what the parent page says', () => {
+  it('counts the stops to the child’s stop and warns when the position is more than a minute old', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${parentToken}`);
+    await bus.drive(20, 50); // ~280 m: the child's stop (1400 m) is the next one
+    await expect.poll(() => page.getByTestId('eta-detail').textContent()).toMatch(/^下一站就到 · /);
+    // the fixes are stamped about 3.5 minutes ago (the trip started 4 minutes ago): the page says so
+    await expect.poll(() => page.getByTestId('bus-stale').isVisible()).toBe(true);
+    expect(await page.getByTestId('bus-stale').textContent()).toMatch(/^校车位置未更新：最后位置在[34]分钟前$/);
+    await page.screenshot({ path: `${ARTIFACTS}/parent-stale.png`, fullPage: true });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('web push to the phone', () => {
+  it('pushes the approaching and arrived notices, decrypting to Chinese, shown by the service worker', async () => {
+    const { context, page } = await newPage(browser, { ...phone, locale: 'zh-CN' });
+    await context.grantPermissions(['notifications'], { origin: srv.url });
+    await page.goto(`${srv.url}/parent#token=${parentToken}`);
+    await serviceWorkerReady(page);
+    await page.getByTestId('push').waitFor();
+    // The browser's own push service is not reachable from the test machine: the subscription is the local
+    // push service's, handed to the API as the page would.
+    const sub = local.subscribe('phone-1');
+    const res = await fetch(`${srv.url}/api/v1/push/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${parentToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect(((await res.json()) as { id: number }).id).toBeGreaterThan(0);
+
+    // The bus drives towards the child's stop (1400 m): approaching within 600 m, then arrived.
+    await bus.drive(40, 50); // ~830 m (after the 20 s of the test before)
+    await bus.drive(10, 50); // within 600 m of the stop
+    await bus.drive(30, 50); // at the stop
+    await bus.drive(40, 0); // dwell
+    await expect
+      .poll(() => local.received.filter((r) => r.subscription === 'phone-1').length)
+      .toBeGreaterThanOrEqual(2);
+    expect(local.problems).toEqual([]);
+    const got = local.received.filter((r) => r.subscription === 'phone-1').map((r) => r.payload);
+    const approaching = got.find((p) => p.kind === 'approaching');
+    const arrived = got.find((p) => p.kind === 'stop.arrived');
+    expect(approaching).toMatchObject({
+      title: '校车即将到站',
+      lang: 'zh-CN',
+      tripId,
+      tag: `bg-trip-${tripId}-s${stopId}`,
+      url: `/parent?trip=${tripId}`,
+    });
+    expect(approaching.body).toMatch(/^校车（沪A-PWA1）即将到达“湖畔”站/);
+    expect(arrived).toMatchObject({ title: '校车已到站', tag: `bg-trip-${tripId}-s${stopId}` });
+    expect(arrived.body).toBe('校车（沪A-PWA1）已到达“湖畔”站。');
+
+    // The decrypted payload delivered to the browser's service worker is shown as a notification; the arrival
+    // replaces the approaching one (same tag).
+    const cdp: CDPSession = await context.newCDPSession(page);
+    const regs = new Promise<{ registrationId: string; scopeURL: string }[]>((resolve) =>
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => resolve(e.registrations)),
+    );
+    await cdp.send('ServiceWorker.enable');
+    const reg = (await regs).find((r) => r.scopeURL === `${srv.url}/`)!;
+    for (const p of [approaching, arrived])
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: srv.url,
+        registrationId: reg.registrationId,
+        data: JSON.stringify(p),
+      });
+    const shown = async () =>
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          url: (n.data as { url?: string } | null)?.url,
+        })),
+      );
+    await expect.poll(async () => (await shown()).map((n) => n.title)).toEqual(['校车已到站']);
+    expect((await shown())[0]).toEqual({
+      title: '校车已到站',
+      body: '校车（沪A-PWA1）已到达“湖畔”站。',
+      tag: `bg-trip-${tripId}-s${stopId}`,
+      url: `/parent?trip=${tripId}`,
+    });
+    await context.close();
+  });
+});
+
+describe('trusted-adult share link', () => {
+  it('shows the bus, the stop and the ETA with the given name only; 410 after revoke and after expiry', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${parentToken}`);
+    await page.getByTestId('share-create').click();
+    const url = await page.getByTestId('share-url').inputValue();
+    expect(url).toMatch(new RegExp(`^${srv.url}/share/bgs_`));
+    await expect.poll(() => page.getByTestId('share-links').locator('li[data-link-id]').count()).toBe(1);
+
+    // the trusted adult opens it on their own phone (no token)
+    const other = await browser.newContext({ ...phone, locale: 'zh-CN' });
+    const view = await other.newPage();
+    const res = await view.goto(url);
+    expect(res!.status()).toBe(200);
+    expect(await view.getByTestId('share-child').textContent()).toContain('小红');
+    expect(await view.locator('body').textContent()).not.toContain('王小红');
+    expect(await view.getByTestId('share-bus').textContent()).toContain('沪A-PWA1');
+    expect(await view.getByTestId('share-stop').textContent()).toContain('湖畔');
+    expect(await view.getByTestId('share-eta').textContent()).toMatch(/分钟 · \d+ min|Arriving now|—/);
+    await view.screenshot({ path: `${ARTIFACTS}/share-link.png`, fullPage: true });
+
+    // revoked from the parent page: the link answers 410
+    await page.getByTestId('share-links').getByRole('button').click();
+    await expect.poll(() => page.getByTestId('share-links').locator('li[data-link-id]').count()).toBe(0);
+    const revoked = await view.reload();
+    expect(revoked!.status()).toBe(410);
+    expect(await view.getByTestId('share-ended').textContent()).toMatch(/expired or was revoked/);
+
+    // a second link, then its time runs out (its expiry moved into the past): 410 too
+    await page.getByTestId('share-create').click();
+    await expect.poll(() => page.getByTestId('share-links').locator('li[data-link-id]').count()).toBe(1);
+    const url2 = await page.getByTestId('share-url').inputValue();
+    expect(url2).not.toBe(url);
+    expect((await view.goto(url2))!.status()).toBe(200);
+    await srv.t.database.query(
+      "update share_links set expires_at = now() - interval '1 second' where revoked_at is null",
+    );
+    const expired = await view.reload();
+    expect(expired!.status()).toBe(410);
+    expect(console.errors).toEqual([]);
+    await other.close();
+    await context.close();
+  });
+});
+
+describe('offline', () => {
+  it('opens /parent and /attendant with the network off; queued records survive and are sent once', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    // the parent signed in on this phone earlier (the token is kept on the phone)
+    const parent = await context.newPage();
+    await parent.goto(`${srv.url}/parent#token=${parentToken}`);
+    await parent.getByTestId('trip-status').waitFor();
+    await page.goto(`${srv.url}/attendant#token=${attendantToken}`);
+    await serviceWorkerReady(page);
+    await page
+      .getByTestId('trips')
+      .getByRole('button', { name: /Lake line/ })
+      .click();
+    await page.getByTestId('check-in').click();
+    await page.getByTestId('checks').locator('li').first().waitFor();
+    const before = await srv.t.database.query('select 1 from boarding_records where trip_id = $1', [tripId]);
+
+    await context.setOffline(true);
+    // the attendant page opens from the service worker's cache, on the trip, and records a boarding
+    await page.reload();
+    await page.getByTestId('board-one').click();
+    await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending')).toBe('1');
+    // reloaded again while still offline: the record is still queued on the phone
+    await page.reload();
+    await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending')).toBe('1');
+    await page.screenshot({ path: `${ARTIFACTS}/attendant-offline.png`, fullPage: true });
+
+    // the parent page opens too (its shell from the cache), saying it is offline instead of a browser error
+    await parent.goto(`${srv.url}/parent?trip=${tripId}`);
+    await parent.locator('header.topbar').waitFor();
+    expect(await parent.locator('#app').textContent()).toMatch(/No connection|没有网络连接/);
+    await parent.screenshot({ path: `${ARTIFACTS}/parent-offline.png`, fullPage: true });
+    await parent.close();
+
+    // back online: the page sends the queue by itself
+    await context.setOffline(false);
+    await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending'), { timeout: 20_000 }).toBe('0');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending')).toBe('0');
+    const rows = await srv.t.database.query<{ client_id: string }>(
+      'select client_id from boarding_records where trip_id = $1',
+      [tripId],
+    );
+    expect(rows.length - before.length).toBe(1);
+    expect(console.errors.filter((e) => !OFFLINE_NOISE.test(e))).toEqual([]);
+    expect(studentIds.length).toBe(1);
+    await context.close();
+  });
+});
