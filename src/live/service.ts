@@ -7,7 +7,7 @@ import { type Authenticator, createAuthenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';
 import type { Logger } from '../logging';
-import type { LaneOutput } from '../pipeline/bus-lane';
+import { type EngineBatch, engineBatchOf, type LaneOutput, type LanePosition } from '../pipeline/bus-lane';
 import type { EngineRunner } from '../pipeline/engine-runner';
 import type { PipelineIngest } from '../pipeline/ingest';
 import type { LoadedTrip } from '../pipeline/trip-context';
@@ -48,15 +48,8 @@ export interface LiveOptions {
   profileTtlMs?: number;
 }
 
-export interface PositionData {
-  busId: number;
-  tripId: number | null;
-  lat: number;
-  lon: number;
-  speedKph: number | null;
-  headingDeg: number | null;
-  timeMs: number;
-}
+/** A bus's position as the live side publishes it: the lane's, with the trip the engine placed the bus on. */
+export type PositionData = LanePosition;
 
 export interface EtaStopData {
   stopId: string;
@@ -78,16 +71,6 @@ export interface EtaData {
   routeLengthM: number | null;
   computedMs: number;
   stops: EtaStopData[];
-}
-
-/** Engine events of one lane input for one trip. */
-interface EngineBatch {
-  busId: number;
-  tripId: number;
-  schoolId: number;
-  routeId: number;
-  events: EngineEvent[];
-  trip: LoadedTrip;
 }
 
 interface TripTrack {
@@ -203,15 +186,8 @@ export class LiveService {
       this.hub.publish(busTopic(out.busId), 'position', position);
       if (position.tripId != null) this.hub.publish(tripTopic(position.tripId), 'position', position);
     }
-    if (!out.trip || out.events.length === 0) return;
-    const batch: EngineBatch = {
-      busId: out.busId,
-      tripId: out.trip.tripId,
-      schoolId: out.trip.schoolId,
-      routeId: out.trip.routeId,
-      events: out.events,
-      trip: out.trip,
-    };
+    const batch = engineBatchOf(out);
+    if (!batch) return;
     const track = this.track(batch);
     // Violations go out at once; the rest waits for the trip's riders and route profile, in order.
     for (const e of batch.events)

@@ -53,6 +53,29 @@ export interface LaneOutput {
   events: EngineEvent[];
 }
 
+/** Engine events of one input for one trip (what runner.onEvents listeners and the live side's trip handling read). */
+export interface EngineBatch {
+  busId: number;
+  tripId: number;
+  schoolId: number;
+  routeId: number;
+  events: EngineEvent[];
+  trip: LoadedTrip;
+}
+
+/** The engine part of a lane output: its events for the trip it ran for (undefined when there are none). */
+export function engineBatchOf(out: LaneOutput): EngineBatch | undefined {
+  if (!out.trip || out.events.length === 0) return undefined;
+  return {
+    busId: out.busId,
+    tripId: out.trip.tripId,
+    schoolId: out.trip.schoolId,
+    routeId: out.trip.routeId,
+    events: out.events,
+    trip: out.trip,
+  };
+}
+
 export interface LaneCounters {
   accepted(device: DeviceInfo, n: number): void;
   late(device: DeviceInfo, n: number): void;

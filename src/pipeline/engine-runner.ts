@@ -10,20 +10,11 @@ import type { EngineState } from '../core/state';
 import type { Logger } from '../logging';
 import type { Database } from '../store/db';
 import { trips } from '../store/schema';
-import type { LaneOutput } from './bus-lane';
+import { engineBatchOf, type EngineBatch, type LaneOutput } from './bus-lane';
 import type { PipelineIngest } from './ingest';
 import { Lanes } from './lanes';
-import type { LoadedTrip } from './trip-context';
 
-/** Engine events of one input for one trip (what runner.onEvents listeners receive). */
-export interface EngineBatch {
-  busId: number;
-  tripId: number;
-  schoolId: number;
-  routeId: number;
-  events: EngineEvent[];
-  trip: LoadedTrip;
-}
+export type { EngineBatch } from './bus-lane';
 
 export interface RunnerOptions {
   database: Database;
@@ -88,15 +79,8 @@ export class EngineRunner {
   /** Engine events per input and trip (tests, diagnostics); the live side reads the whole lane output instead. */
   onEvents(listener: (batch: EngineBatch) => void): void {
     const l = (out: LaneOutput) => {
-      if (!out.trip || out.events.length === 0) return;
-      listener({
-        busId: out.busId,
-        tripId: out.trip.tripId,
-        schoolId: out.trip.schoolId,
-        routeId: out.trip.routeId,
-        events: out.events,
-        trip: out.trip,
-      });
+      const batch = engineBatchOf(out);
+      if (batch) listener(batch);
     };
     this.pendingListeners.push(l);
     this.lanesRef.onOutput(l);

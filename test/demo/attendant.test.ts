@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
-import { parseArgs, simulate } from '../../src/demo/simulate';
+import { simulate } from '../../src/demo/simulate';
 import { createApp } from '../../src/http/app';
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
@@ -13,6 +13,7 @@ import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808
 import { startOsmandServer } from '../../src/runtime/node/osmand-server';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { demoSimOptions } from '../helpers/demo-sim';
 
 const ADMIN = 'sim-attendant-admin-token-0123456789';
 let database: TestDatabase;
@@ -50,36 +51,14 @@ afterAll(async () => {
 
 describe('demo attendant', () => {
   it('checks in, records boardings at stops and confirms the sweep: no child-left-on-board alarm', async () => {
-    const o = parseArgs(
-      [
-        '--api',
-        `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-        '--token',
-        ADMIN,
-        '--jt808',
-        `127.0.0.1:${jt808.port}`,
-        '--osmand',
-        `http://127.0.0.1:${(osmand.address() as AddressInfo).port}/`,
-        '--speedup',
-        '300',
-        '--duration',
-        '12',
-        '--interval',
-        '10',
-      ],
-      {},
-    );
-    o.log = () => {};
-    o.deviceTokens = new Map([
-      [
-        demo.devices.find((d) => d.protocol === 'json')!.identifier,
-        demo.tokens.find((t) => t.role === 'device')!.token,
-      ],
-    ]);
-    o.deviceSecrets = new Map(demo.devices.filter((d) => d.protocol === 'osmand').map((d) => [d.identifier, d.secret]));
-    o.attendantTokens = new Map(
-      demo.tokens.filter((t) => t.role === 'attendant').map((t) => [t.attendantId!, t.token]),
-    );
+    const o = demoSimOptions(demo, {
+      apiUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+      adminToken: ADMIN,
+      jt808Port: jt808.port,
+      osmandPort: (osmand.address() as AddressInfo).port,
+      speedup: 300,
+      durationS: 12,
+    });
     expect(o.attendantTokens.size).toBe(3);
     const summary = await simulate(o);
     expect(summary.buses).toHaveLength(3);

@@ -7,11 +7,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remainingStopIds } from '../../src/core/engine';
 import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
-import { parseArgs, simulate } from '../../src/demo/simulate';
+import { simulate } from '../../src/demo/simulate';
 import { silentLogger } from '../../src/logging';
 import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
 import { startOsmandServer } from '../../src/runtime/node/osmand-server';
 import { ADMIN_TOKEN } from '../helpers/app';
+import { demoSimOptions } from '../helpers/demo-sim';
 import { launchBrowser, newPage, type PagesServer, phone, startPagesServer } from './helpers';
 
 let srv: PagesServer;
@@ -92,36 +93,14 @@ describe('parent page over a whole demo trip', () => {
       });
     });
 
-    const o = parseArgs(
-      [
-        '--api',
-        srv.url,
-        '--token',
-        ADMIN_TOKEN,
-        '--jt808',
-        `127.0.0.1:${jt808.port}`,
-        '--osmand',
-        `http://127.0.0.1:${(osmand.address() as AddressInfo).port}/`,
-        '--speedup',
-        '200',
-        '--duration',
-        '25',
-        '--interval',
-        '10',
-      ],
-      {},
-    );
-    o.log = () => {};
-    o.deviceTokens = new Map([
-      [
-        demo.devices.find((d) => d.protocol === 'json')!.identifier,
-        demo.tokens.find((t) => t.role === 'device')!.token,
-      ],
-    ]);
-    o.deviceSecrets = new Map(demo.devices.filter((d) => d.protocol === 'osmand').map((d) => [d.identifier, d.secret]));
-    o.attendantTokens = new Map(
-      demo.tokens.filter((t) => t.role === 'attendant').map((t) => [t.attendantId!, t.token]),
-    );
+    const o = demoSimOptions(demo, {
+      apiUrl: srv.url,
+      adminToken: ADMIN_TOKEN,
+      jt808Port: jt808.port,
+      osmandPort: (osmand.address() as AddressInfo).port,
+      speedup: 200,
+      durationS: 25,
+    });
     await simulate(o);
     await srv.runner.idle();
     await srv.live.idle();

@@ -6,12 +6,12 @@ import { createEngineRunner, type EngineBatch } from '../../src/pipeline/engine-
 import { createIngest } from '../../src/pipeline/ingest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, type World } from '../helpers/world';
+import { driveEast } from './drive';
 
 let t: TestApp;
 let w: World;
 // The world's trips start at 07:00 +08:00 on 2026-09-01.
 const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
-const M_PER_DEG_LON = 111_320 * Math.cos((31.2 * Math.PI) / 180);
 
 beforeAll(async () => {
   t = await createTestApp(START_MS + 3_600_000);
@@ -20,26 +20,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** A drive east along 31.2°N from the route's first stop: speed per second given by `kphAt(s)`. */
-function drive(fromS: number, toS: number, kphAt: (s: number) => number, lon0: number): Fix[] {
-  const fixes: Fix[] = [];
-  let x = 0;
-  for (let s = 0; s <= toS; s++) {
-    if (s > 0) x += kphAt(s) / 3.6;
-    if (s >= fromS)
-      fixes.push({
-        deviceId: 'A-dev-1',
-        protocol: 'json',
-        timeMs: START_MS + 60_000 + s * 1000,
-        lat: 31.2,
-        lon: lon0 + x / M_PER_DEG_LON,
-        speedKph: kphAt(s),
-        valid: true,
-        alarms: [],
-        attributes: {},
-      });
-  }
-  return fixes;
-}
+const drive = (fromS: number, toS: number, kphAt: (s: number) => number, lon0: number): Fix[] =>
+  driveEast({ deviceId: 'A-dev-1', startMs: START_MS + 60_000, lon0, fromS, toS, kphAt });
 
 function pipeline() {
   const ingest = createIngest({

@@ -10,9 +10,9 @@ import { createIngest } from '../../src/pipeline/ingest';
 import type { Database } from '../../src/store/db';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, type World } from '../helpers/world';
+import { driveEast } from './drive';
 
 const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
-const M_PER_DEG_LON = 111_320 * Math.cos((31.2 * Math.PI) / 180);
 /** 36 km/h, then 75 km/h from 20 s to 45 s (an overspeed episode opens near 30 s and closes after 45 s), then 30. */
 const kphAt = (s: number) => (s < 20 ? 36 : s < 45 ? 75 : 30);
 
@@ -36,24 +36,7 @@ afterAll(async () => {
 
 function drive(run: Run, fromS: number, toS: number): Fix[] {
   const lon0 = run.w.a.routes[0].path.coordinates[0][0];
-  const fixes: Fix[] = [];
-  let x = 0;
-  for (let s = 0; s <= toS; s++) {
-    if (s > 0) x += kphAt(s) / 3.6;
-    if (s >= fromS)
-      fixes.push({
-        deviceId: 'A-dev-1',
-        protocol: 'json',
-        timeMs: START_MS + 60_000 + s * 1000,
-        lat: 31.2,
-        lon: lon0 + x / M_PER_DEG_LON,
-        speedKph: kphAt(s),
-        valid: true,
-        alarms: [],
-        attributes: {},
-      });
-  }
-  return fixes;
+  return driveEast({ deviceId: 'A-dev-1', startMs: START_MS + 60_000, lon0, fromS, toS, kphAt });
 }
 
 /** A process: ingest with the engine attached, on `database`. */
