@@ -23,6 +23,7 @@ import { registerLive } from './resources/live';
 import { registerAttendance } from './resources/attendance';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
+import { registerStaffNotices } from './resources/staff-notices';
 import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
 import { registerMe } from './resources/me';
@@ -104,6 +105,7 @@ export function createApp(given: AppDeps) {
   registerAttendance(app, api, deps);
   registerViolations(app, api, deps);
   registerCases(app, api, deps);
+  registerStaffNotices(app, api, deps);
   registerCompliance(app, api, deps);
   registerReports(app, api, deps);
   registerDeviceRegistration(app, api, deps);

@@ -6,6 +6,7 @@ import { generateReport } from '../reports/generate';
 import { lastCompletedPeriod, type PeriodKind } from '../reports/period';
 import { schoolZones, type SchoolZone } from '../store/repos/compliance-repo';
 import { claimJobRun, finishJobRun } from '../store/repos/job-runs-repo';
+import { runCaseDeadlines } from './case-deadlines';
 import { runComplianceExpiries } from './compliance-expiries';
 import { runDeviceOffline } from './device-offline';
 import { runRetention } from './retention';
@@ -86,6 +87,8 @@ export async function runJob(
       return [await everyRun(deps, job, () => runDeviceOffline(deps, nowMs))];
     case 'sweepDeadlines':
       return [await everyRun(deps, job, async () => ({ ...(await checkSweepDeadlines(deps, nowMs)) }))];
+    case 'caseDeadlines':
+      return [await everyRun(deps, job, async () => ({ ...(await runCaseDeadlines(deps, nowMs)) }))];
     case 'tripLateness':
       return [
         await everyRun(deps, job, async () => {

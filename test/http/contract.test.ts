@@ -318,6 +318,11 @@ describe('every operation answers as declared', () => {
     await call('PATCH', `/api/v1/violations/${alert.id}/case`, { body: { dueAt: '2026-09-05T00:00:00Z' } });
     await call('POST', `/api/v1/violations/${alert.id}/notes`, { body: { note: 'called the driver' } }, 201);
     await call('GET', `/api/v1/violations/${alert.id}/actions`);
+    // Escalation (挂牌督办) and the staff notices it leaves for the school's managers.
+    await call('POST', `/api/v1/violations/${alert.id}/escalate`, { body: { note: 'overdue, supervised' } });
+    const notices = await call('GET', '/api/v1/staff-notices?limit=5', { token: w.tokens.managerA });
+    expect(notices.items.length).toBeGreaterThan(0);
+    await call('POST', `/api/v1/staff-notices/${notices.items[0].id}/read`, { token: w.tokens.managerA }, 204);
     await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'bus searched, nobody aboard' } });
   });
 
@@ -329,6 +334,9 @@ describe('every operation answers as declared', () => {
     await call('GET', `/api/v1/reports/${made.id}`);
     expect(await call('GET', `/api/v1/reports/${made.id}?format=csv`)).toContain(',');
     expect(await call('GET', `/api/v1/reports/${made.id}?format=html`)).toContain('<');
+    await call('GET', `/api/v1/reports/${made.id}/cases`);
+    expect(await call('GET', `/api/v1/reports/${made.id}/cases?format=csv`)).toContain(',');
+    expect(await call('GET', `/api/v1/reports/${made.id}/cases?format=html&lang=en`)).toContain('<');
   });
 
   it('covered every declared operation', () => {

@@ -29,6 +29,11 @@ export const violation = z.strictObject({
   resolutionReason: text.nullable(),
   exemptionReason: z.enum(exemptionReasons).nullable(),
   overdue: z.boolean(),
+  /** When the reminder before the due date went out. */
+  remindedAt: instant.nullable(),
+  /** Escalated (挂牌督办): when it passed its due date still active, or a supervisor escalated it. */
+  escalatedAt: instant.nullable(),
+  escalated: z.boolean(),
   createdAt: instant,
   updatedAt: instant,
 });
@@ -38,6 +43,7 @@ export const violationPage = z.strictObject({ items: z.array(violation), nextCur
 export const violationCounts = z.strictObject({
   total: int,
   overdue: int,
+  escalated: int,
   byKind: z.record(z.string(), int),
   bySeverity: z.record(z.string(), int),
   byStatus: z.record(z.string(), int),

@@ -16,6 +16,7 @@ import { startScheduler } from './scheduler';
 import { attachLive } from './live-ws';
 import { loadPageAssets, registerPages } from './pages';
 import { createLiveHub } from '../../live/service';
+import { liveCaseEventPublisher } from '../../jobs/case-deadlines';
 import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,6 +65,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     tick: (nowMs) => runner.tick(nowMs),
     runner,
     publishAlert: liveAlertPublisher(live.hub),
+    publishCaseEvent: liveCaseEventPublisher(live.hub),
     onTripLate: (tripId) => live.notices.noticeTripNotStarted(tripId),
     config: config.jobs,
   });

@@ -13,3 +13,4 @@ export * from './users';
 export * from './jobs';
 export * from './reports';
 export * from './sweeps';
+export * from './staff-notices';

@@ -39,6 +39,10 @@ export const violations = pgTable(
     ownerUserId: integer('owner_user_id').references(() => users.id),
     dueAt: tsz('due_at'),
     resolutionReason: text('resolution_reason'),
+    /** The reminder before the due date went out (once). */
+    remindedAt: tsz('reminded_at'),
+    /** Escalated (挂牌督办): overdue and still active, or escalated by hand; never cleared. */
+    escalatedAt: tsz('escalated_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -46,6 +50,7 @@ export const violations = pgTable(
     index('violations_school_started_idx').on(t.schoolId, t.startedAt),
     index('violations_bus_started_idx').on(t.busId, t.startedAt),
     index('violations_status_idx').on(t.status),
+    index('violations_due_idx').on(t.dueAt),
   ],
 );
 
