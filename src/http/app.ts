@@ -23,6 +23,7 @@ import { registerLive } from './resources/live';
 import { registerAttendance } from './resources/attendance';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
+import { registerHazardReports } from './resources/hazard-reports';
 import { registerStaffNotices } from './resources/staff-notices';
 import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
@@ -95,7 +96,12 @@ export function createApp(given: AppDeps) {
   });
 
   const authenticate = authMiddleware(auth);
-  app.use('/api/v1/*', async (c, next) => (c.req.path === '/api/v1/openapi.json' ? next() : authenticate(c, next)));
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.path === '/api/v1/openapi.json') return next();
+    // Hazard reports need no account (a guardian's token, when sent, is checked).
+    if (isPublicHazardPath(c.req.method, c.req.path) && !c.req.header('authorization')) return next();
+    return authenticate(c, next);
+  });
 
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);
@@ -106,11 +112,20 @@ export function createApp(given: AppDeps) {
   registerViolations(app, api, deps);
   registerCases(app, api, deps);
   registerStaffNotices(app, api, deps);
+  registerHazardReports(app, api, deps);
   registerCompliance(app, api, deps);
   registerReports(app, api, deps);
   registerDeviceRegistration(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
+}
+
+/** POST /api/v1/hazard-reports and GET /api/v1/hazard-reports/{receipt}: open to anyone. */
+function isPublicHazardPath(method: string, path: string): boolean {
+  return (
+    (method === 'POST' && path === '/api/v1/hazard-reports') ||
+    (method === 'GET' && /^\/api\/v1\/hazard-reports\/[^/]+$/.test(path))
+  );
 }
 
 /** Constant-time comparison of a bearer header with the expected token. */

@@ -28,7 +28,8 @@ export const CASE_DEADLINE_BATCH = 500;
 /** A case event for the live channel (the school's violations topic). */
 export interface CaseDeadlineEvent {
   type: 'case.dueSoon' | 'case.escalated';
-  schoolId: number;
+  /** null: a district-level case (not published on a school's topic) */
+  schoolId: number | null;
   violationId: number;
   kind: string;
   severity: string;
@@ -44,7 +45,9 @@ export interface CaseDeadlineDeps {
 
 /** Publishes the event as a `violation` message on the school's violations topic (`school:<id>:violations`). */
 export function liveCaseEventPublisher(publisher: LivePublisher): (e: CaseDeadlineEvent) => void {
-  return (e) => publisher.publish(schoolViolationsTopic(e.schoolId), 'violation', { event: e.type, ...e });
+  return (e) => {
+    if (e.schoolId != null) publisher.publish(schoolViolationsTopic(e.schoolId), 'violation', { event: e.type, ...e });
+  };
 }
 
 export interface CaseDeadlineResult {
@@ -54,12 +57,18 @@ export interface CaseDeadlineResult {
 }
 
 /** 2026-09-02 08:00 in the school's zone. */
-const local = (ms: number, timeZone: string) =>
-  new Date(ms + zoneOffsetMin(timeZone, ms) * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+const local = (ms: number, timeZone: string | null) =>
+  new Date(ms + zoneOffsetMin(timeZone ?? 'Asia/Shanghai', ms) * 60_000).toISOString().slice(0, 16).replace('T', ' ');
 
 /** The notices of an escalation (or reminder) for its recipients. */
 export function caseNotices(
-  e: { type: CaseDeadlineEvent['type']; violationId: number; kind: string; dueAtMs: number; timeZone: string },
+  e: {
+    type: CaseDeadlineEvent['type'];
+    violationId: number;
+    kind: string;
+    dueAtMs: number;
+    timeZone: string | null;
+  },
   userIds: number[],
 ): NewStaffNotice[] {
   const kindZh = kindLabel(e.kind, 'zh-CN');
@@ -93,12 +102,12 @@ export async function notifyEscalation(
   deps: CaseDeadlineDeps,
   c: {
     id: number;
-    schoolId: number;
+    schoolId: number | null;
     kind: string;
     severity: string;
     ownerUserId: number | null;
     dueAtMs: number;
-    timeZone: string;
+    timeZone: string | null;
   },
   nowMs: number,
 ): Promise<void> {

@@ -130,8 +130,9 @@ export interface ReportData {
 
 export interface CaseListItem {
   id: number;
-  schoolId: number;
-  school: string;
+  /** null: a district-level case (a report about a plate no school owns) */
+  schoolId: number | null;
+  school: string | null;
   kind: string;
   severity: string;
   busId: number | null;
@@ -440,7 +441,9 @@ export async function buildReport(
   };
 
   // The list (清单) of the period's cases, and for the district one row per school with the ranking.
-  const listRows = parts.caseList ? await caseListOf(db, schoolIds, w.fromMs, w.toMs, CASE_LIST_MAX + 1) : [];
+  const listRows = parts.caseList
+    ? await caseListOf(db, schoolIds, w.fromMs, w.toMs, CASE_LIST_MAX + 1, target.schoolId == null)
+    : [];
   const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
   const caseList = {
     truncated: listRows.length > CASE_LIST_MAX,

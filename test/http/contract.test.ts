@@ -12,6 +12,7 @@ import { decodeOsmand } from '../../src/ingest/osmand';
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
+import { jpegWithExif } from '../helpers/photos';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app';
 import { assertContract, contractProblem } from '../helpers/contract';
 import { buildWorld, type World } from '../helpers/world';
@@ -323,6 +324,26 @@ describe('every operation answers as declared', () => {
     const notices = await call('GET', '/api/v1/staff-notices?limit=5', { token: w.tokens.managerA });
     expect(notices.items.length).toBeGreaterThan(0);
     await call('POST', `/api/v1/staff-notices/${notices.items[0].id}/read`, { token: w.tokens.managerA }, 204);
+    // A guardian's hazard report with a photo: the receipt, its status, and the photo for the school's managers.
+    const filed = await call(
+      'POST',
+      '/api/v1/hazard-reports',
+      {
+        token: w.tokens.guardianA1,
+        body: {
+          category: 'unsafeStop',
+          busId: w.a.buses[0].id,
+          place: 'School gate',
+          occurredAt: new Date(t.clock.nowMs - 60_000).toISOString(),
+          description: 'Children wait on the carriageway',
+          photos: [{ data: Buffer.from(jpegWithExif()).toString('base64') }],
+        },
+      },
+      201,
+    );
+    expect((await call('GET', `/api/v1/hazard-reports/${filed.receipt}`)).status).toBe('received');
+    const hazardCase = (await call('GET', '/api/v1/violations?kind=hazardReport')).items[0];
+    expect(await call('GET', `/api/v1/violations/${hazardCase.id}/photos/1`)).toBeTruthy();
     await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'bus searched, nobody aboard' } });
   });
 

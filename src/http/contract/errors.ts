@@ -37,6 +37,8 @@ export const errorStatus = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  /** too many requests from one client address (or about one plate): retry after Retry-After seconds */
+  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 } as const;

@@ -11,3 +11,4 @@ export * from './reports';
 export * from './telemetry';
 export * from './violations';
 export * from './staff-notices';
+export * from './hazard-reports';

@@ -24,8 +24,8 @@ const period = { kind: z.enum(reportKinds), key: text, startDate: day, endDate: 
 
 export const caseListItem = z.strictObject({
   id: int,
-  schoolId: int,
-  school: text,
+  schoolId: int.nullable(),
+  school: text.nullable(),
   kind: text,
   severity: text,
   busId: int.nullable(),

@@ -10,7 +10,8 @@ export const violation = z.strictObject({
   kind: text,
   severity: z.enum(severities),
   status: z.enum(caseStatuses),
-  schoolId: int,
+  /** null: a district-level case (a hazard report about a plate no school owns) */
+  schoolId: int.nullable(),
   busId: int.nullable(),
   tripId: int.nullable(),
   driverId: int.nullable(),

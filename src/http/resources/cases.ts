@@ -49,13 +49,14 @@ const assignBody = z
 const noteBody = z.object({ note }).strict();
 const escalateBody = z.object({ note }).strict();
 
-async function schoolTimeZone(tx: DbOrTx, schoolId: number): Promise<string> {
+async function schoolTimeZone(tx: DbOrTx, schoolId: number | null): Promise<string> {
+  if (schoolId == null) return 'Asia/Shanghai';
   const [s] = await tx.select({ tz: schools.timeZone }).from(schools).where(eq(schools.id, schoolId));
   return s?.tz ?? 'Asia/Shanghai';
 }
 
-/** The owner must be an admin or a manager of the violation's school. */
-async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, schoolId: number) {
+/** The owner must be an admin or a manager of the violation's school (an admin for a district-level case). */
+async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, schoolId: number | null) {
   if (ownerUserId == null) return;
   const [u] = await tx
     .select({ role: users.role, disabled: users.disabled })
@@ -66,6 +67,7 @@ async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, sc
     !u.disabled &&
     (u.role === 'admin' ||
       (u.role === 'manager' &&
+        schoolId != null &&
         (
           await tx
             .select()

@@ -9,7 +9,8 @@ const active = ['open', 'acknowledged', 'rectifying'] as const;
 
 export interface DeadlineRow {
   id: number;
-  schoolId: number;
+  /** null: a district-level case */
+  schoolId: number | null;
   kind: string;
   severity: 'critical' | 'major' | 'minor';
   status: ViolationRow['status'];
@@ -19,8 +20,8 @@ export interface DeadlineRow {
   dueAt: Date | null;
   remindedAt: Date | null;
   escalatedAt: Date | null;
-  schoolRuleOverrides: Record<string, unknown>;
-  timeZone: string;
+  schoolRuleOverrides: Record<string, unknown> | null;
+  timeZone: string | null;
 }
 
 const deadlineColumns = {
@@ -43,7 +44,7 @@ export async function casesWithoutDueDate(db: DbOrTx, limit: number): Promise<De
   return db
     .select(deadlineColumns)
     .from(violations)
-    .innerJoin(schools, eq(schools.id, violations.schoolId))
+    .leftJoin(schools, eq(schools.id, violations.schoolId))
     .where(and(isNull(violations.dueAt), inArray(violations.status, [...active])))
     .orderBy(asc(violations.id))
     .limit(limit);
@@ -54,7 +55,7 @@ export async function casesDueBy(db: DbOrTx, untilMs: number, limit: number): Pr
   return db
     .select(deadlineColumns)
     .from(violations)
-    .innerJoin(schools, eq(schools.id, violations.schoolId))
+    .leftJoin(schools, eq(schools.id, violations.schoolId))
     .where(
       and(
         isNotNull(violations.dueAt),
@@ -135,11 +136,30 @@ export async function escalateCase(
   });
 }
 
-/** Enabled managers of a school, and supervisors overseeing it (listed, or over every school). */
+/**
+ * Enabled managers of a school, and supervisors overseeing it (listed, or over every school). A district-level
+ * case (schoolId null) is for the district supervisors and the admins (listed as its managers).
+ */
 export async function schoolStaff(
   db: DbOrTx,
-  schoolId: number,
+  schoolId: number | null,
 ): Promise<{ managers: number[]; supervisors: number[] }> {
+  if (schoolId == null) {
+    const rows = await db
+      .select({ id: users.id, role: users.role })
+      .from(users)
+      .where(
+        and(
+          eq(users.disabled, false),
+          or(eq(users.role, 'admin'), and(eq(users.role, 'supervisor'), eq(users.allSchools, true))),
+        ),
+      )
+      .orderBy(asc(users.id));
+    return {
+      managers: rows.filter((r) => r.role === 'admin').map((r) => r.id),
+      supervisors: rows.filter((r) => r.role === 'supervisor').map((r) => r.id),
+    };
+  }
   const listed = db.select({ id: userSchools.userId }).from(userSchools).where(eq(userSchools.schoolId, schoolId));
   const rows = await db
     .select({ id: users.id, role: users.role })

@@ -1,5 +1,5 @@
 // The queries behind the daily, weekly and monthly reports, and where reports are stored.
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
 import {
   boardingRecords,
@@ -152,8 +152,9 @@ export async function caseFigures(
 
 export interface CaseListRow {
   id: number;
-  schoolId: number;
-  school: string;
+  /** null: a district-level case */
+  schoolId: number | null;
+  school: string | null;
   kind: string;
   severity: string;
   busId: number | null;
@@ -181,6 +182,8 @@ export async function caseListOf(
   fromMs: number,
   toMs: number,
   limit: number,
+  /** the district's list also has the district-level cases (no school) */
+  withDistrictCases = false,
 ): Promise<CaseListRow[]> {
   const from = new Date(fromMs).toISOString();
   const finishedBefore = sql`exists (select 1 from ${caseActions} ca where ca.violation_id = ${violations.id} and ca.action = 'transition' and ca.to_status in ('closed', 'dismissed') and ca.created_at < ${from}::timestamptz)`;
@@ -208,13 +211,15 @@ export async function caseListOf(
       resolutionReason: violations.resolutionReason,
     })
     .from(violations)
-    .innerJoin(schools, eq(schools.id, violations.schoolId))
+    .leftJoin(schools, eq(schools.id, violations.schoolId))
     .leftJoin(buses, eq(buses.id, violations.busId))
     .leftJoin(drivers, eq(drivers.id, violations.driverId))
     .leftJoin(users, eq(users.id, violations.ownerUserId))
     .where(
       and(
-        inArray(violations.schoolId, ids(schoolIds)),
+        withDistrictCases
+          ? or(inArray(violations.schoolId, ids(schoolIds)), isNull(violations.schoolId))
+          : inArray(violations.schoolId, ids(schoolIds)),
         lt(violations.startedAt, new Date(toMs)),
         sql`(${violations.startedAt} >= ${from}::timestamptz or not ${finishedBefore})`,
       ),

@@ -14,3 +14,4 @@ export * from './jobs';
 export * from './reports';
 export * from './sweeps';
 export * from './staff-notices';
+export * from './hazard-reports';

@@ -20,9 +20,8 @@ export const violations = pgTable(
     kind: text('kind').notNull(),
     severity: text('severity', { enum: severities }).notNull(),
     status: text('status', { enum: caseStatuses }).notNull().default('open'),
-    schoolId: integer('school_id')
-      .notNull()
-      .references(() => schools.id),
+    /** The school that owns the case; null for a district-level case (a report about an unknown plate). */
+    schoolId: integer('school_id').references(() => schools.id),
     busId: integer('bus_id').references(() => buses.id),
     tripId: integer('trip_id').references(() => trips.id, { onDelete: 'set null' }),
     driverId: integer('driver_id').references(() => drivers.id),
