@@ -343,7 +343,7 @@ describe('every operation answers as declared', () => {
     );
     expect((await call('GET', `/api/v1/hazard-reports/${filed.receipt}`)).status).toBe('received');
     const hazardCase = (await call('GET', '/api/v1/violations?kind=hazardReport')).items[0];
-    expect(await call('GET', `/api/v1/violations/${hazardCase.id}/photos/1`)).toBeTruthy();
+    expect((await call('GET', `/api/v1/violations/${hazardCase.id}/photos/1`)).contentType).toBe('image/jpeg');
     await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'bus searched, nobody aboard' } });
   });
 

@@ -48,7 +48,9 @@ describe('the public report page', () => {
     const photo = await fetch(`${srv.url}/api/v1/violations/${v.id}/photos/1`, {
       headers: { authorization: `Bearer ${w.tokens.managerA}` },
     });
-    expect(Buffer.from(await photo.arrayBuffer()).toString('latin1')).not.toContain(EXIF_SECRET);
+    const stored = (await photo.json()) as { contentType: string; data: string };
+    expect(stored.contentType).toBe('image/jpeg');
+    expect(Buffer.from(stored.data, 'base64').toString('latin1')).not.toContain(EXIF_SECRET);
 
     // The reporter follows it: received.
     await page.getByRole('link', { name: '查看处理进度' }).click();

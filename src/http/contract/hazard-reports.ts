@@ -24,3 +24,11 @@ export const hazardReportStatus = z.strictObject({
 
 export type HazardReceipt = z.infer<typeof hazardReceipt>;
 export type HazardReportStatus = z.infer<typeof hazardReportStatus>;
+
+/** A photo of a report (for the case's managers): JPEG or PNG, metadata stripped, base64. */
+export const hazardPhoto = z.strictObject({
+  contentType: z.enum(['image/jpeg', 'image/png']),
+  sizeBytes: int,
+  data: text,
+});
+export type HazardPhoto = z.infer<typeof hazardPhoto>;

@@ -262,11 +262,10 @@ export function registerHazardReports(app: Hono<AppEnv>, api: ApiRegistry, deps:
     {
       method: 'get',
       path: '/violations/{id}/photos/{n}',
-      summary: 'Photo n (1–3) of the hazard report behind a case (metadata stripped)',
+      summary: 'Photo n (1–3) of the hazard report behind a case, metadata stripped (JSON: type and base64 bytes)',
       tag,
       roles: 'admin, manager (own schools), supervisor (overseen schools)',
-      responses: { 200: z.string() },
-      alsoAs: ['image/jpeg', 'image/png'],
+      responses: { 200: contract.hazardPhoto },
     },
     async (c) => {
       parseId(c);
@@ -275,10 +274,12 @@ export function registerHazardReports(app: Hono<AppEnv>, api: ApiRegistry, deps:
       if (!n.success) throw badRequest('n must be 1, 2 or 3', [{ path: 'n', message: 'out of range' }], 'bad_id');
       const photo = await photosOfCase(db(), row.id, n.data);
       if (!photo) throw notFound('Photo');
-      c.header('content-type', photo.contentType);
       c.header('cache-control', 'private, max-age=3600');
-      c.header('x-content-type-options', 'nosniff');
-      return c.body(photo.data as Uint8Array<ArrayBuffer>);
+      return c.json({
+        contentType: photo.contentType as 'image/jpeg' | 'image/png',
+        sizeBytes: photo.data.length,
+        data: Buffer.from(photo.data).toString('base64'),
+      });
     },
   );
 }

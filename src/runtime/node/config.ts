@@ -41,6 +41,32 @@ export const configSchema = z.object({
     .refine((u) => tileOrigin(u) !== undefined, 'TILE_URL must be an http(s) URL')
     .optional(),
   TILE_ATTRIBUTION: z.string().max(200).optional(),
+  /** Outbound alert webhooks of the district: JSON [{"name","url","secret"}]. */
+  ALERT_WEBHOOKS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'ALERT_WEBHOOKS must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z
+            .object({
+              name: z.string().regex(/^[\w-]{1,40}$/, 'name: letters, digits, - or _ (at most 40)'),
+              url: z.url({ protocol: /^https?$/ }),
+              secret: z.string().min(16, 'secret must be at least 16 characters'),
+            })
+            .strict(),
+        )
+        .max(10)
+        .refine((a) => new Set(a.map((e) => e.name)).size === a.length, 'endpoint names must differ'),
+    )
+    .optional(),
 });
 
 export interface Config {
@@ -61,6 +87,8 @@ export interface Config {
   jobs: { defaultTimeZone: string; lateAfterMin: number; complianceWarnDays: number; keepRawPositionsDays: number };
   /** Map tiles for the web pages; without a tile URL maps draw on a plain background (offline). */
   pages: PagesConfig;
+  /** Signed webhooks for critical alerts (none by default). */
+  alertWebhooks: { name: string; url: string; secret: string }[];
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -91,5 +119,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepRawPositionsDays: e.RETENTION_POSITIONS_DAYS,
     },
     pages: { tileUrl: e.TILE_URL, tileAttribution: e.TILE_ATTRIBUTION, osmandPort: e.OSMAND_PORT },
+    alertWebhooks: e.ALERT_WEBHOOKS ?? [],
   };
 }

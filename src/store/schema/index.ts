@@ -15,3 +15,4 @@ export * from './reports';
 export * from './sweeps';
 export * from './staff-notices';
 export * from './hazard-reports';
+export * from './alert-outbox';

@@ -43,6 +43,20 @@ CREATE TABLE "hazard_reports" (
 	CONSTRAINT "hazard_reports_receipt_unique" UNIQUE("receipt")
 );
 --> statement-breakpoint
+CREATE TABLE "alert_outbox" (
+	"endpoint" text NOT NULL,
+	"violation_id" integer NOT NULL,
+	"alert_id" text NOT NULL,
+	"body" text NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone NOT NULL,
+	"delivered_at" timestamp with time zone,
+	"last_error" text,
+	"last_status" integer,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "alert_outbox_pk" PRIMARY KEY("endpoint","violation_id")
+);
+--> statement-breakpoint
 ALTER TABLE "violations" ALTER COLUMN "school_id" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "violations" ADD COLUMN "reminded_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "violations" ADD COLUMN "escalated_at" timestamp with time zone;--> statement-breakpoint
@@ -55,9 +69,11 @@ ALTER TABLE "hazard_reports" ADD CONSTRAINT "hazard_reports_route_id_routes_id_f
 ALTER TABLE "hazard_reports" ADD CONSTRAINT "hazard_reports_school_id_schools_id_fk" FOREIGN KEY ("school_id") REFERENCES "public"."schools"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "hazard_reports" ADD CONSTRAINT "hazard_reports_guardian_id_guardians_id_fk" FOREIGN KEY ("guardian_id") REFERENCES "public"."guardians"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "hazard_reports" ADD CONSTRAINT "hazard_reports_violation_id_violations_id_fk" FOREIGN KEY ("violation_id") REFERENCES "public"."violations"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "alert_outbox" ADD CONSTRAINT "alert_outbox_violation_id_violations_id_fk" FOREIGN KEY ("violation_id") REFERENCES "public"."violations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "staff_notices_user_idx" ON "staff_notices" USING btree ("user_id","id");--> statement-breakpoint
 CREATE INDEX "hazard_report_photos_report_idx" ON "hazard_report_photos" USING btree ("report_id","seq");--> statement-breakpoint
 CREATE INDEX "hazard_reports_client_idx" ON "hazard_reports" USING btree ("client_key","created_at");--> statement-breakpoint
 CREATE INDEX "hazard_reports_plate_idx" ON "hazard_reports" USING btree ("plate","created_at");--> statement-breakpoint
 CREATE INDEX "hazard_reports_violation_idx" ON "hazard_reports" USING btree ("violation_id");--> statement-breakpoint
+CREATE INDEX "alert_outbox_due_idx" ON "alert_outbox" USING btree ("delivered_at","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "violations_due_idx" ON "violations" USING btree ("due_at");
