@@ -176,13 +176,13 @@ describe('the alert outbox', () => {
     // Every attempt of an alert carries the same body.
     for (const id of expected) expect(new Set(received.filter((r) => r.id === id).map((r) => r.body)).size).toBe(1);
     const bodies = new Map(received.map((r) => [r.id, JSON.parse(r.body)]));
-    expect(bodies.get(expected[0])).toMatchObject({
+    expect(bodies.get(expected[0]!)).toMatchObject({
       type: 'emergency',
       severity: 'critical',
       bus: { plate: 'A-BUS-1' },
       position: { lat: 31.2, lon: 121.4 },
     });
-    expect(bodies.get(expected[3])).toMatchObject({ type: 'unlicensedBus', kind: 'hazardReport', plate: '沪Z99999' });
+    expect(bodies.get(expected[3]!)).toMatchObject({ type: 'unlicensedBus', kind: 'hazardReport', plate: '沪Z99999' });
     const rows = await t.database.query<{ attempts: number; alert_id: string }>(
       'select attempts, alert_id from alert_outbox',
     );
