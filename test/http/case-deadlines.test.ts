@@ -235,6 +235,28 @@ describe('an unacknowledged critical case', () => {
   });
 });
 
+describe('report delivery', () => {
+  it('tells the supervisors when the scheduled monthly report is ready, once', async () => {
+    const at = Date.UTC(2026, 8, 30, 16, 45); // 1 Oct 00:45 in Shanghai
+    const deps = { database: t.database, log: silentLogger };
+    const out = await runJob(deps, 'monthlyReport', { nowMs: at, timeZone: 'Asia/Shanghai' });
+    const district = out.find((o) => o.scope === 'district')!;
+    expect(district).toMatchObject({ status: 'succeeded', result: { supervisorsTold: 1 } });
+    expect(out.find((o) => o.scope === `school:${w.b.schoolId}`)).toMatchObject({ result: { supervisorsTold: 2 } });
+    const mine = (await get('/api/v1/staff-notices', supervisorAll)).body.items.filter(
+      (n: any) => n.kind === 'reportReady',
+    );
+    expect(mine.map((n: any) => n.payload.schoolId).sort()).toEqual([null, w.a.schoolId, w.b.schoolId].sort());
+    expect(mine.find((n: any) => n.payload.schoolId === null).textZh).toContain('全区（县） 2026-09 月报已生成');
+    const b = (await get('/api/v1/staff-notices', supervisorB)).body.items.filter((n: any) => n.kind === 'reportReady');
+    expect(b.map((n: any) => n.payload.schoolId)).toEqual([w.b.schoolId]);
+    await runJob(deps, 'monthlyReport', { nowMs: at + 60_000, timeZone: 'Asia/Shanghai' });
+    expect(
+      (await get('/api/v1/staff-notices', supervisorAll)).body.items.filter((n: any) => n.kind === 'reportReady'),
+    ).toHaveLength(3);
+  });
+});
+
 describe('the supervisor role', () => {
   it('reads and comments in overseen schools, escalates, and edits nothing', async () => {
     const [id] = [
