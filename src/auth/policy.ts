@@ -9,8 +9,10 @@
 // Roles (README): admin — everything; manager — the schools assigned to them; attendant — their assigned trips
 // on the trip's day (in the school's time zone), the bus, route and riders of those trips, and their own
 // record; guardian — their own children and record, their children's routes, trips and buses (a bus's live
-// position only on a day one of their children's trips runs on it); device — its own bus. Every role may read
-// the record of the school it belongs to.
+// position only on a day one of their children's trips runs on it); device — its own bus; supervisor (the
+// education bureau) — reads the schools of the district (all of them, or a list), comments on and escalates cases,
+// reads and generates reports (the district report when over every school), edits no registry and sees no
+// child's or guardian's personal record. Every role may read the record of the school it belongs to.
 import { localDate } from '../core/time-zone';
 import type { Principal } from './principal';
 
@@ -37,7 +39,8 @@ const crud = ['read', 'create', 'update', 'delete'] as const;
  * - read, create, update, delete: the registry record (a guardian's `read` also covers their notices);
  * - track: the live feed (WebSocket topic and its REST twin) of a bus or trip, or a school's violations;
  * - attend: the attendant's own work on a trip (check-in, boarding records, end-of-trip sweep);
- * - supervise: reading a trip's boarding records and resolving its sweep alert.
+ * - supervise: reading a trip's boarding records and resolving its sweep alert;
+ * - comment, escalate: a note on a case's trail; escalating a case (挂牌督办).
  */
 export const actionsByKind = {
   school: crud,
@@ -49,7 +52,7 @@ export const actionsByKind = {
   student: crud,
   guardian: crud,
   trip: [...crud, 'track', 'attend', 'supervise'],
-  violation: ['read', 'update', 'track'],
+  violation: ['read', 'update', 'track', 'comment', 'escalate'],
   report: ['read', 'create'],
   compliance: ['read'],
 } as const satisfies Record<ObjectKind, readonly string[]>;
@@ -122,14 +125,32 @@ const grants: { [R in MemberRole]: { [K in ObjectKind]?: { [A in ActionOn<K>]?: 
   },
 };
 
+/** What a supervisor may do on objects of the schools they oversee: read, follow and comment; no registry edits. */
+const supervisorMay: { [K in ObjectKind]?: readonly ActionOn<K>[] } = {
+  school: ['read'],
+  bus: ['read', 'track'],
+  device: ['read'],
+  driver: ['read'],
+  attendant: ['read'],
+  route: ['read'],
+  trip: ['read', 'track'],
+  violation: ['read', 'track', 'comment', 'escalate'],
+  report: ['read', 'create'],
+  compliance: ['read'],
+};
+
 /** The grant that lets a guardian, attendant or device do `action` on objects of `kind`, if any. */
 export function grantOf(role: Principal['role'], kind: ObjectKind, action: Action): Grant | undefined {
-  if (role === 'admin' || role === 'manager') return undefined;
+  if (role === 'admin' || role === 'manager' || role === 'supervisor') return undefined;
   return (grants[role][kind] as Partial<Record<Action, Grant>> | undefined)?.[action];
 }
 
 export const managesSchool = (p: Principal, schoolId: number | null): boolean =>
   p.role === 'admin' || (p.role === 'manager' && schoolId != null && p.schoolIds.includes(schoolId));
+
+/** Whether a supervisor oversees a school (null: the district as a whole, only over every school). */
+export const oversees = (p: Principal, schoolId: number | null): boolean =>
+  p.role === 'supervisor' && (p.allSchools === true || (schoolId != null && p.schoolIds.includes(schoolId)));
 
 /** The day it is at the object's school; undefined without a time zone. */
 export function schoolToday(facts: Pick<ObjectFacts, 'timeZone'>, nowMs: number): string | undefined {
@@ -142,6 +163,7 @@ export function roleMay(role: Principal['role'], kind: ObjectKind, action: Actio
   if (role === 'admin') return true;
   // Managers do everything in their schools but the attendant's own work; only admins create schools.
   if (role === 'manager') return action !== 'attend' && !(kind === 'school' && action === 'create');
+  if (role === 'supervisor') return (supervisorMay[kind] as readonly string[] | undefined)?.includes(action) ?? false;
   return grantOf(role, kind, action) !== undefined;
 }
 
@@ -156,6 +178,10 @@ export function can<K extends ObjectKind>(
   if (p.role === 'manager') {
     if (facts.schoolId == null) return deny('District-wide objects are for admins');
     return managesSchool(p, facts.schoolId) ? ALLOW : deny('Out of your scope: another school');
+  }
+  if (p.role === 'supervisor') {
+    if (facts.schoolId == null && !p.allSchools) return deny('District-wide objects are for district supervisors');
+    return oversees(p, facts.schoolId) ? ALLOW : deny('Out of your scope: a school you do not oversee');
   }
   return holds(grantOf(p.role, facts.kind, action as Action)!, p, facts, nowMs);
 }
@@ -219,6 +245,7 @@ export function listScope(p: Principal, kind: ObjectKind, action: Action = 'read
   if (!roleMay(p.role, kind, action)) return { none: `A ${p.role} may not ${action} a ${kind}` };
   if (p.role === 'admin') return { all: true };
   if (p.role === 'manager') return { schoolIds: [...p.schoolIds] };
+  if (p.role === 'supervisor') return p.allSchools ? { all: true } : { schoolIds: [...p.schoolIds] };
   return { grant: grantOf(p.role, kind, action)! };
 }
 
@@ -234,6 +261,7 @@ export function rolesText(kind: ObjectKind, action: Action = 'read'): string {
   };
   const out = ['admin'];
   if (roleMay('manager', kind, action)) out.push('manager (own schools)');
+  if (roleMay('supervisor', kind, action)) out.push('supervisor (overseen schools)');
   for (const role of ['guardian', 'attendant', 'device'] as const) {
     const g = grantOf(role, kind, action);
     if (g) out.push(`${role} (${words[g]})`);

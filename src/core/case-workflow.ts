@@ -1,5 +1,6 @@
 // The closed loop of a violation case (隐患闭环): open → acknowledged → rectifying → closed, or dismissed with a reason.
 import type { Severity } from './events';
+import { CN_2012_CASE_DEADLINES } from './presets/cn-2012';
 
 export type CaseStatus = 'open' | 'acknowledged' | 'rectifying' | 'closed' | 'dismissed';
 
@@ -26,8 +27,8 @@ export function isActiveCase(status: CaseStatus): boolean {
 export const exemptionReasons = ['trafficControl', 'roadworks', 'disaster', 'badWeather', 'accident'] as const;
 export type ExemptionReason = (typeof exemptionReasons)[number];
 
-/** Days to rectify when a case is acknowledged without a due date. */
-export const defaultDueDays: Record<Severity, number> = { critical: 1, major: 3, minor: 7 };
+/** Days to rectify by severity (the preset's case deadlines). */
+export const defaultDueDays: Record<Severity, number> = CN_2012_CASE_DEADLINES.dueDays;
 
 /** A case is overdue while it is still active and its due date has passed. */
 export function isOverdue(status: CaseStatus, dueAtMs: number | null | undefined, nowMs: number): boolean {

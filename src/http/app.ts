@@ -23,6 +23,8 @@ import { registerLive } from './resources/live';
 import { registerAttendance } from './resources/attendance';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
+import { registerHazardReports } from './resources/hazard-reports';
+import { registerStaffNotices } from './resources/staff-notices';
 import { registerCompliance } from './resources/compliance';
 import { registerReports } from './resources/reports';
 import { registerMe } from './resources/me';
@@ -98,10 +100,13 @@ export function createApp(given: AppDeps) {
   });
 
   const authenticate = authMiddleware(auth);
-  // Open without a token: the document, and what a share link shows (the link's secret is its credential).
-  app.use('/api/v1/*', async (c, next) =>
-    c.req.path === '/api/v1/openapi.json' || c.req.path.startsWith('/api/v1/shared/') ? next() : authenticate(c, next),
-  );
+  // Open without a token: the document, what a share link shows (the link's secret is its credential), and hazard
+  // reports (no account needed; a guardian's token, when sent, is checked).
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.path === '/api/v1/openapi.json' || c.req.path.startsWith('/api/v1/shared/')) return next();
+    if (isPublicHazardPath(c.req.method, c.req.path) && !c.req.header('authorization')) return next();
+    return authenticate(c, next);
+  });
 
   registerTelemetry(app, api, deps);
   registerLive(app, api, deps);
@@ -111,6 +116,8 @@ export function createApp(given: AppDeps) {
   registerAttendance(app, api, deps);
   registerViolations(app, api, deps);
   registerCases(app, api, deps);
+  registerStaffNotices(app, api, deps);
+  registerHazardReports(app, api, deps);
   registerCompliance(app, api, deps);
   registerReports(app, api, deps);
   registerDeviceRegistration(app, api, deps);
@@ -118,6 +125,14 @@ export function createApp(given: AppDeps) {
   registerShareLinks(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
+}
+
+/** POST /api/v1/hazard-reports and GET /api/v1/hazard-reports/{receipt}: open to anyone. */
+function isPublicHazardPath(method: string, path: string): boolean {
+  return (
+    (method === 'POST' && path === '/api/v1/hazard-reports') ||
+    (method === 'GET' && /^\/api\/v1\/hazard-reports\/[^/]+$/.test(path))
+  );
 }
 
 /** Constant-time comparison of a bearer header with the expected token. */

@@ -19,6 +19,8 @@ export const BODY_LIMITS = {
   telemetryBatchBytes: 4 * MIB,
   /** Route imports: a GeoJSON document or a zipped GTFS feed (its unzipped size has its own ceiling). */
   routeImportBytes: 32 * MIB,
+  /** A hazard report: up to 3 photos of up to 5 MB each, base64 in JSON (4/3 of the bytes), and the text. */
+  hazardReportBytes: 21 * MIB,
 } as const;
 
 /** The ceiling for a request path on the main HTTP port. */
@@ -26,6 +28,7 @@ export function bodyLimitFor(path: string): number {
   if (path === '/osmand' || path.startsWith('/osmand/')) return BODY_LIMITS.osmandBytes;
   if (path === '/api/v1/telemetry/positions') return BODY_LIMITS.telemetryBatchBytes;
   if (path.startsWith('/api/v1/routes/import/')) return BODY_LIMITS.routeImportBytes;
+  if (path === '/api/v1/hazard-reports') return BODY_LIMITS.hazardReportBytes;
   return BODY_LIMITS.jsonBytes;
 }
 

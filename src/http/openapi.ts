@@ -54,7 +54,7 @@ export class ApiRegistry {
         name: m[1],
         in: 'path',
         required: true,
-        schema: { type: 'integer' },
+        schema: { type: m[1] === 'receipt' ? 'string' : 'integer' },
       }));
       if (op.query) {
         const js = toSchema(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };

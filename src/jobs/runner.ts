@@ -6,8 +6,10 @@ import { generateReport } from '../reports/generate';
 import { lastCompletedPeriod, type PeriodKind } from '../reports/period';
 import { schoolZones, type SchoolZone } from '../store/repos/compliance-repo';
 import { claimJobRun, finishJobRun } from '../store/repos/job-runs-repo';
+import { runCaseDeadlines } from './case-deadlines';
 import { runComplianceExpiries } from './compliance-expiries';
 import { runDeviceOffline } from './device-offline';
+import { noticeReportReady } from './report-notices';
 import { runRetention } from './retention';
 import type { JobName } from './schedule';
 import { checkSweepDeadlines } from './sweep-deadlines';
@@ -86,6 +88,8 @@ export async function runJob(
       return [await everyRun(deps, job, () => runDeviceOffline(deps, nowMs))];
     case 'sweepDeadlines':
       return [await everyRun(deps, job, async () => ({ ...(await checkSweepDeadlines(deps, nowMs)) }))];
+    case 'caseDeadlines':
+      return [await everyRun(deps, job, async () => ({ ...(await runCaseDeadlines(deps, nowMs)) }))];
     case 'tripLateness':
       return [
         await everyRun(deps, job, async () => {
@@ -123,7 +127,15 @@ export async function runJob(
           districtTimeZone: cfg.defaultTimeZone,
           options: cfg.report,
         });
-        return { reportId: row.id, violations: data.violations.total };
+        // Delivered to the supervisors overseeing it (a staff notice each).
+        const told = await noticeReportReady(db, {
+          id: row.id,
+          kind: row.kind,
+          periodKey: row.periodKey,
+          schoolId,
+          schoolName: data.scope.schools[0]?.name,
+        });
+        return { reportId: row.id, violations: data.violations.total, supervisorsTold: told };
       };
       for (const school of await schoolsIn(deps, timeZone))
         out.push(await once(deps, job, `school:${school.id}`, period.key, nowMs, generate(school.id)));

@@ -5,6 +5,7 @@ export const jobNames = [
   'deviceOffline',
   'tripLateness',
   'sweepDeadlines',
+  'caseDeadlines',
   'complianceExpiries',
   'retention',
   'dailyReport',
@@ -40,6 +41,12 @@ export const schedule: readonly ScheduleEntry[] = [
     cron: '* * * * *',
     scope: 'global',
     description: 'R9: trips at their final stop without the no-child-left-aboard sweep in time raise the alert',
+  },
+  {
+    job: 'caseDeadlines',
+    cron: '* * * * *',
+    scope: 'global',
+    description: 'cases get a due date by severity, a reminder before it, and are escalated (挂牌督办) once overdue',
   },
   {
     job: 'complianceExpiries',

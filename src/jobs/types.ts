@@ -2,6 +2,7 @@
 import { defaultComplianceWarnDays } from '../core/compliance';
 import type { Logger } from '../logging';
 import type { EngineRunner } from '../pipeline/engine-runner';
+import type { CaseDeadlineEvent } from './case-deadlines';
 import type { LeftOnBoardAlert } from './sweep-deadlines';
 import { defaultReportOptions, type ReportOptions } from '../reports/build';
 import type { Database } from '../store/db';
@@ -42,6 +43,8 @@ export interface JobDeps {
   runner?: EngineRunner;
   /** Pushes a child-left-on-board alert to the school's managers over the live channel. */
   publishAlert?: (alert: LeftOnBoardAlert) => unknown;
+  /** Pushes a case's reminder or escalation to the school's violations topic. */
+  publishCaseEvent?: (e: CaseDeadlineEvent) => unknown;
   /** Tells the guardians of a trip that it has not started (the lateness job; notices are stored once). */
   onTripLate?: (tripId: number) => unknown;
   config?: Partial<JobConfig>;

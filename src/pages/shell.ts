@@ -2,7 +2,7 @@
 // (src/runtime/node/pages.ts) with the asset names of the current build. The shell carries no data and no
 // inline script or style: everything comes from /assets/ under a CSP that forbids remote origins.
 
-export const pageNames = ['parent', 'attendant', 'manager'] as const;
+export const pageNames = ['parent', 'attendant', 'manager', 'report'] as const;
 export type PageName = (typeof pageNames)[number];
 
 export interface PagesConfig {
@@ -18,6 +18,7 @@ const titles: Record<PageName, { zh: string; en: string; mobile: boolean }> = {
   parent: { zh: '校车到哪了', en: 'Where is the bus', mobile: true },
   attendant: { zh: '随车照管', en: 'Bus attendant', mobile: true },
   manager: { zh: '校车安全管理', en: 'School-bus safety', mobile: false },
+  report: { zh: '校车安全隐患举报', en: 'Report a school-bus hazard', mobile: true },
 };
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

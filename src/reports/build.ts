@@ -1,12 +1,14 @@
 // Builds one report (a school or the district, one period) from the database: violations with the change from
 // the previous period, cases, on-time performance at stops, ridership, device uptime and compliance expiries.
 import { complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
+import { decodeResolution, isOverdue, type CaseStatus } from '../core/case-workflow';
 import { zonedTimeToEpochMs } from '../core/time-zone';
 import type { DbOrTx } from '../store/db';
 import { loadComplianceRegistry, type SchoolZone } from '../store/repos/compliance-repo';
 import {
   caseFigures,
   type CaseFigures,
+  caseListOf,
   devicesOfBuses,
   fixesDuringTrips,
   labels,
@@ -111,6 +113,10 @@ export interface ReportData {
       uptime: number | null;
     }[];
   };
+  /** The list (清单): every case of the period, as it stands when the report is generated. */
+  caseList: { items: CaseListItem[]; truncated: boolean };
+  /** District reports: one row per school, with its rank (1 = best); null in a school's report. */
+  perSchool: SchoolRow[] | null;
   compliance: {
     asOf: string;
     warnDays: number;
@@ -120,6 +126,69 @@ export interface ReportData {
     items: ComplianceItem[];
   };
   definitions: Record<string, string>;
+}
+
+export interface CaseListItem {
+  id: number;
+  /** null: a district-level case (a report about a plate no school owns) */
+  schoolId: number | null;
+  school: string | null;
+  kind: string;
+  severity: string;
+  busId: number | null;
+  bus: string | null;
+  driverId: number | null;
+  driver: string | null;
+  openedAt: string;
+  ownerUserId: number | null;
+  owner: string | null;
+  dueAt: string | null;
+  status: string;
+  overdue: boolean;
+  escalatedAt: string | null;
+  closedAt: string | null;
+  closingNote: string | null;
+  /** Started before the period and still active at its start. */
+  carriedOver: boolean;
+}
+
+export interface SchoolRow {
+  rank: number;
+  schoolId: number;
+  name: string;
+  violations: number;
+  byKind: Record<string, number>;
+  casesOpened: number;
+  casesClosed: number;
+  rectificationRate: number | null;
+  overdue: number;
+  escalated: number;
+  tripsRun: number;
+  violationsPerTrip: number | null;
+  onTimeRate: number | null;
+  deviceUptime: number | null;
+}
+
+/** Rows of the list at most (a longer list is cut and marked truncated). */
+export const CASE_LIST_MAX = 5000;
+
+/**
+ * The ranking of schools, best first: fewer overdue cases, fewer escalated cases, a higher rectification rate (no
+ * case to rectify counts as 100 %), fewer violations per trip run, a higher on-time rate, then the name.
+ */
+export function rankSchools(rows: Omit<SchoolRow, 'rank'>[]): SchoolRow[] {
+  const rate = (x: number | null, none: number) => (x == null ? none : x);
+  return [...rows]
+    .sort(
+      (a, b) =>
+        a.overdue - b.overdue ||
+        a.escalated - b.escalated ||
+        rate(b.rectificationRate, 1) - rate(a.rectificationRate, 1) ||
+        rate(a.violationsPerTrip, 0) - rate(b.violationsPerTrip, 0) ||
+        rate(b.onTimeRate, 0) - rate(a.onTimeRate, 0) ||
+        a.name.localeCompare(b.name),
+    )
+    .map((r, i) => ({ rank: i + 1, ...r }));
 }
 
 const ratio = (n: number, d: number, digits = 4) => (d > 0 ? Math.round((n / d) * 10 ** digits) / 10 ** digits : null);
@@ -154,6 +223,7 @@ export async function buildReport(
   period: Period,
   nowMs: number,
   opts: ReportOptions = defaultReportOptions,
+  parts: { caseList: boolean } = { caseList: true },
 ): Promise<ReportData> {
   const schoolIds = target.schools.map((s) => s.id);
   const zoneOf = new Map(target.schools.map((s) => [s.id, s.timeZone]));
@@ -208,7 +278,7 @@ export async function buildReport(
     ),
   };
 
-  const cf = await caseFigures(db, schoolIds, w.fromMs, w.toMs);
+  const cf = await caseFigures(db, schoolIds, w.fromMs, w.toMs, nowMs);
   const cases = { ...cf, rectificationRate: ratio(cf.closedOfOpened, cf.opened - cf.dismissedOfOpened) };
 
   // On-time performance at stops, from the arrivals the engine stored.
@@ -370,6 +440,69 @@ export async function buildReport(
     items,
   };
 
+  // The list (清单) of the period's cases, and for the district one row per school with the ranking.
+  const listRows = parts.caseList
+    ? await caseListOf(db, schoolIds, w.fromMs, w.toMs, CASE_LIST_MAX + 1, target.schoolId == null)
+    : [];
+  const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+  const caseList = {
+    truncated: listRows.length > CASE_LIST_MAX,
+    items: listRows.slice(0, CASE_LIST_MAX).map((r) => {
+      const decoded = decodeResolution(r.resolutionReason);
+      return {
+        id: r.id,
+        schoolId: r.schoolId,
+        school: r.school,
+        kind: r.kind,
+        severity: r.severity,
+        busId: r.busId,
+        bus: r.bus,
+        driverId: r.driverId,
+        driver: r.driver,
+        openedAt: r.openedAt.toISOString(),
+        ownerUserId: r.ownerUserId,
+        owner: r.owner,
+        dueAt: isoOrNull(r.dueAt),
+        status: r.status,
+        overdue: isOverdue(r.status as CaseStatus, r.dueAt?.getTime(), nowMs),
+        escalatedAt: isoOrNull(r.escalatedAt),
+        closedAt: isoOrNull(r.closedAt),
+        closingNote: r.status === 'dismissed' ? (decoded.reason ?? r.closingNote) : r.closingNote,
+        carriedOver: r.openedAt.getTime() < w.fromMs,
+      };
+    }),
+  };
+  let perSchool: SchoolRow[] | null = null;
+  if (target.schoolId == null) {
+    const rows: Omit<SchoolRow, 'rank'>[] = [];
+    for (const school of target.schools) {
+      const one = await buildReport(
+        db,
+        { schoolId: school.id, schools: [school], timeZone: target.timeZone },
+        period,
+        nowMs,
+        opts,
+        { caseList: false },
+      );
+      rows.push({
+        schoolId: school.id,
+        name: school.name,
+        violations: one.violations.total,
+        byKind: Object.fromEntries(one.violations.byKind.map((b) => [b.key, b.count])),
+        casesOpened: one.cases.opened,
+        casesClosed: one.cases.closed,
+        rectificationRate: one.cases.rectificationRate,
+        overdue: one.cases.overdue,
+        escalated: one.cases.escalated,
+        tripsRun: one.deviceUptime.tripsRun,
+        violationsPerTrip: ratio(one.violations.total, one.deviceUptime.tripsRun, 2),
+        onTimeRate: one.onTime.onTimeRate,
+        deviceUptime: one.deviceUptime.uptime,
+      });
+    }
+    perSchool = rankSchools(rows);
+  }
+
   const scopeName = target.schoolId == null ? 'District' : (target.schools[0]?.name ?? `School ${target.schoolId}`);
   return {
     title: `${scopeName} — ${period.kind} report ${period.key}`,
@@ -382,13 +515,22 @@ export async function buildReport(
     onTime,
     ridership: ridershipPart,
     deviceUptime: uptimePart,
+    caseList,
+    perSchool,
     compliance,
     definitions: {
+      caseList:
+        'every case of the period: cases that started in it and earlier cases still active at its start (carried over), with their state when the report was generated',
+      casesEscalated:
+        'cases escalated (挂牌督办) during the period: past their due date while active, or escalated by a supervisor',
+      ranking:
+        'schools ranked best first by fewer overdue cases, fewer escalated cases, higher rectification rate (no cases = 100 %), fewer violations per trip run, higher on-time rate',
       violations:
         'episodes that started in the period; change = count − count of the previous period of the same length',
       casesOpened: 'violations that started in the period (each opens a case)',
       casesClosed: 'closures (and dismissals) recorded in the case trail during the period',
-      casesOverdue: 'cases due before the end of the period and neither closed nor dismissed before it',
+      casesOverdue:
+        'cases due before the end of the period (or before the report was generated, for a period still running) and neither closed nor dismissed by then',
       rectificationRate: 'of the cases opened in the period, the share closed by its end (dismissed cases left out)',
       onTime: `arrival at a scheduled stop from ${opts.onTime.earlyS} s early to ${opts.onTime.lateS} s late; rate = on time / (arrived + missed); stops of trips still running and not yet reached are not counted`,
       ridership: 'sums of the attendants’ boarding records of the period’s trips',

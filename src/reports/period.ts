@@ -1,12 +1,12 @@
-// Report periods: a local day, an ISO week or a calendar month in a time zone (pure).
+// Report periods: a local day, an ISO week, a calendar month, a half year (term) or a year in a time zone (pure).
 import { addDays } from '../core/compliance';
 import { localDate, zonedTimeToEpochMs } from '../core/time-zone';
 
-export type PeriodKind = 'daily' | 'weekly' | 'monthly';
+export type PeriodKind = 'daily' | 'weekly' | 'monthly' | 'halfYear' | 'yearly';
 
 export interface Period {
   kind: PeriodKind;
-  /** 2026-09-01, 2026-W36 or 2026-09 */
+  /** 2026-09-01, 2026-W36, 2026-09, 2026-H1 or 2026 */
   key: string;
   /** Local dates; the period is [startDate, endDate). */
   startDate: string;
@@ -40,12 +40,26 @@ export function periodContaining(kind: PeriodKind, date: string): Period {
     const start = isoWeekMonday(year, week);
     return { kind, key: `${year}-W${String(week).padStart(2, '0')}`, startDate: start, endDate: addDays(start, 7) };
   }
+  const year = Number(date.slice(0, 4));
+  if (kind === 'halfYear') {
+    const h = Number(date.slice(5, 7)) <= 6 ? 1 : 2;
+    return {
+      kind,
+      key: `${year}-H${h}`,
+      startDate: h === 1 ? `${year}-01-01` : `${year}-07-01`,
+      endDate: h === 1 ? `${year}-07-01` : `${year + 1}-01-01`,
+    };
+  }
+  if (kind === 'yearly') return { kind, key: String(year), startDate: `${year}-01-01`, endDate: `${year + 1}-01-01` };
   const ym = date.slice(0, 7);
   return { kind, key: ym, startDate: `${ym}-01`, endDate: `${nextMonth(ym)}-01` };
 }
 
-/** Parses 2026-09-01 (day), 2026-W36 (ISO week) or 2026-09 (month); undefined when malformed. */
+/** Parses 2026-09-01 (day), 2026-W36 (ISO week), 2026-09 (month), 2026-H1 (half year) or 2026; undefined when malformed. */
 export function parsePeriodKey(key: string): Period | undefined {
+  if (/^\d{4}$/.test(key)) return periodContaining('yearly', `${key}-01-01`);
+  const h = /^(\d{4})-H([12])$/.exec(key);
+  if (h) return periodContaining('halfYear', `${h[1]}-${h[2] === '1' ? '01' : '07'}-01`);
   let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
   if (m) {
     const p = periodContaining('daily', key);

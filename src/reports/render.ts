@@ -1,17 +1,9 @@
 // A report as CSV (one row per figure) and as a printable HTML page with inline SVG charts (no external assets).
 import type { Breakdown, ReportData } from './build';
+import { kindLabel, type ReportLang, severityLabel } from './labels';
+import { caseListSection, csvCell, perSchoolSection } from './render-list';
 
-/**
- * One CSV cell. Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a carriage
- * return: a school, route or driver name such as `=HYPERLINK(…)`) is prefixed with an apostrophe and quoted, so it
- * stays text; numbers (a negative change) are written as they are.
- */
-export function csvCell(v: unknown): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  let s = v == null ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n\t']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvCell } from './render-list';
 
 /** Columns: section, key, label, value, previous, change. */
 export function reportCsv(r: ReportData): string {
@@ -62,6 +54,19 @@ export function reportCsv(r: ReportData): string {
   for (const k of ['tripsRun', 'activeTripMinutes', 'minutesWithFix', 'uptime'] as const)
     add('deviceUptime', k, '', r.deviceUptime[k]);
   for (const d of r.deviceUptime.devices) add('deviceUptime.device', d.identifier, d.label, d.uptime, '', '');
+  for (const x of r.perSchool ?? [])
+    for (const k of [
+      'rank',
+      'violations',
+      'casesOpened',
+      'casesClosed',
+      'rectificationRate',
+      'overdue',
+      'escalated',
+      'onTimeRate',
+      'deviceUptime',
+    ] as const)
+      add(`perSchool.${k}`, String(x.schoolId), x.name, x[k]);
   for (const k of ['expired', 'expiring', 'missing'] as const) add('compliance', k, '', r.compliance[k]);
   for (const i of r.compliance.items)
     add(
@@ -124,10 +129,102 @@ function table(headers: string[], rows: unknown[][]): string {
     .join('')}</tbody></table>`;
 }
 
-export function reportHtml(r: ReportData): string {
+const htmlWords = {
+  en: {
+    vsPrevious: 'vs previous',
+    violations: 'Violations',
+    casesOpened: 'Cases opened',
+    closed: 'Closed',
+    overdue: 'Overdue',
+    escalated: 'Escalated',
+    boarded: 'Boarded',
+    complianceIssues: 'Compliance issues',
+    rectificationRate: 'Rectification rate',
+    onTimeAtStops: 'On time at stops',
+    deviceUptime: 'Device uptime',
+    byKind: 'By kind',
+    bySeverity: 'By severity',
+    byBus: 'By bus',
+    byDriver: 'By driver',
+    byRoute: 'By route',
+    cases: 'Cases',
+    casesHead: ['opened', 'closed', 'dismissed', 'overdue', 'escalated', 'closed of opened', 'rectification rate'],
+    onTime: 'On-time performance at stops',
+    onTimeHead: ['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'],
+    ridership: 'Ridership',
+    ridershipHead: ['route', 'trips', 'boarded'],
+    devicesHead: ['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'],
+    compliance: 'Compliance expiries',
+    complianceHead: ['item', 'subject', 'expires', 'days left', 'status'],
+    definitions: 'Definitions',
+    generated: 'generated',
+    comparedWith: 'compared with',
+    exclusive: '(exclusive)',
+  },
+  'zh-CN': {
+    vsPrevious: '较上期',
+    violations: '违规',
+    casesOpened: '立案',
+    closed: '销账',
+    overdue: '逾期',
+    escalated: '挂牌督办',
+    boarded: '乘车人次',
+    complianceIssues: '证照问题',
+    rectificationRate: '整改率',
+    onTimeAtStops: '到站准点率',
+    deviceUptime: '设备在线率',
+    byKind: '按类型',
+    bySeverity: '按等级',
+    byBus: '按车辆',
+    byDriver: '按驾驶人',
+    byRoute: '按线路',
+    cases: '隐患案件',
+    casesHead: ['立案', '销账', '撤销', '逾期', '挂牌督办', '本期立案已销账', '整改率'],
+    onTime: '到站准点情况',
+    onTimeHead: ['线路', '到站', '准点', '早到', '晚到', '漏站', '准点率'],
+    ridership: '乘车情况',
+    ridershipHead: ['线路', '趟次', '乘车人次'],
+    devicesHead: ['设备', '车辆', '运行分钟', '有定位的分钟', '定位数', '每分钟定位', '在线率'],
+    compliance: '证照到期',
+    complianceHead: ['项目', '对象', '到期日', '剩余天数', '状态'],
+    definitions: '口径说明',
+    generated: '生成于',
+    comparedWith: '对比',
+    exclusive: '（不含结束日）',
+  },
+} as const;
+
+const periodWords: Record<string, [string, string]> = {
+  daily: ['日报', 'daily report'],
+  weekly: ['周报', 'weekly report'],
+  monthly: ['月报', 'monthly report'],
+  halfYear: ['学期（半年）报告', 'half-year report'],
+  yearly: ['年度报告', 'yearly report'],
+};
+
+/** The report's title in a language. */
+export function reportTitle(r: ReportData, lang: ReportLang): string {
+  if (lang === 'en') return r.title;
+  const scope = r.scope.schoolId == null ? '全区（县）' : (r.scope.schools[0]?.name ?? `学校 ${r.scope.schoolId}`);
+  return `${scope} ${r.period.key} ${periodWords[r.period.kind]?.[0] ?? r.period.kind}`;
+}
+
+/**
+ * The report as a printable page, in English (default) or zh-CN; times in the list are local to the report's zone
+ * (offsetMin gives the zone's offset at an instant).
+ */
+export function reportHtml(
+  r: ReportData,
+  lang: ReportLang = 'en',
+  offsetMin: (ms: number) => number = () => 0,
+): string {
   const v = r.violations;
+  const w = htmlWords[lang];
+  const t = reportTitle(r, lang);
+  const kinds = lang === 'en' ? v.byKind : v.byKind.map((b) => ({ ...b, label: kindLabel(b.key, lang) }));
+  const sev = lang === 'en' ? v.bySeverity : v.bySeverity.map((b) => ({ ...b, label: severityLabel(b.key, lang) }));
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${esc(t)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#1d2733;max-width:960px}
@@ -137,40 +234,43 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;border-bottom:1px solid #d
 figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:4px}.gauges{display:flex;gap:24px}.gauge figcaption{text-align:center}
 @media print{body{margin:0}h2{break-after:avoid}figure,table{break-inside:avoid}}
 </style></head><body>
-<h1>${esc(r.title)}</h1>
-<p class="muted">${esc(r.period.startDate)} – ${esc(r.period.endDate)} (exclusive), ${esc(r.period.timeZone)} · compared with ${esc(r.previousPeriod.key)} · generated ${esc(r.generatedAt)}</p>
+<h1>${esc(t)}</h1>
+<p class="muted">${esc(r.period.startDate)} – ${esc(r.period.endDate)} ${esc(w.exclusive)}, ${esc(r.period.timeZone)} · ${esc(w.comparedWith)} ${esc(r.previousPeriod.key)} · ${esc(w.generated)} ${esc(r.generatedAt)}</p>
 <div class="kpis">
-<div class="kpi">Violations<b>${v.total}</b><span class="muted">${signed(v.change)} vs previous</span></div>
-<div class="kpi">Cases opened<b>${r.cases.opened}</b></div>
-<div class="kpi">Closed<b>${r.cases.closed}</b></div>
-<div class="kpi">Overdue<b>${r.cases.overdue}</b></div>
-<div class="kpi">Boarded<b>${r.ridership.boarded}</b></div>
-<div class="kpi">Compliance issues<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
+<div class="kpi">${esc(w.violations)}<b>${v.total}</b><span class="muted">${signed(v.change)} ${esc(w.vsPrevious)}</span></div>
+<div class="kpi">${esc(w.casesOpened)}<b>${r.cases.opened}</b></div>
+<div class="kpi">${esc(w.closed)}<b>${r.cases.closed}</b></div>
+<div class="kpi">${esc(w.overdue)}<b>${r.cases.overdue}</b></div>
+<div class="kpi">${esc(w.escalated)}<b>${r.cases.escalated ?? 0}</b></div>
+<div class="kpi">${esc(w.boarded)}<b>${r.ridership.boarded}</b></div>
+<div class="kpi">${esc(w.complianceIssues)}<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
 </div>
-<div class="gauges">${gauge('Rectification rate', r.cases.rectificationRate)}${gauge('On time at stops', r.onTime.onTimeRate)}${gauge('Device uptime', r.deviceUptime.uptime)}</div>
-<h2>Violations</h2>
-${barChart('By kind', v.byKind)}
-${barChart('By severity', v.bySeverity)}
-${barChart('By bus', v.byBus)}
-${barChart('By driver', v.byDriver)}
-${barChart('By route', v.byRoute)}
-<h2>Cases</h2>
-${table(['opened', 'closed', 'dismissed', 'overdue', 'closed of opened', 'rectification rate'], [[r.cases.opened, r.cases.closed, r.cases.dismissed, r.cases.overdue, r.cases.closedOfOpened, pct(r.cases.rectificationRate)]])}
-<h2>On-time performance at stops</h2>
+<div class="gauges">${gauge(w.rectificationRate, r.cases.rectificationRate)}${gauge(w.onTimeAtStops, r.onTime.onTimeRate)}${gauge(w.deviceUptime, r.deviceUptime.uptime)}</div>
+${perSchoolSection(r.perSchool, lang)}
+<h2>${esc(w.violations)}</h2>
+${barChart(w.byKind, kinds)}
+${barChart(w.bySeverity, sev)}
+${barChart(w.byBus, v.byBus)}
+${barChart(w.byDriver, v.byDriver)}
+${barChart(w.byRoute, v.byRoute)}
+<h2>${esc(w.cases)}</h2>
+${table([...w.casesHead], [[r.cases.opened, r.cases.closed, r.cases.dismissed, r.cases.overdue, r.cases.escalated ?? 0, r.cases.closedOfOpened, pct(r.cases.rectificationRate)]])}
+${caseListSection(r, lang, offsetMin)}
+<h2>${esc(w.onTime)}</h2>
 ${table(
-  ['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'],
+  [...w.onTimeHead],
   r.onTime.byRoute.map((x) => [x.label, x.arrived, x.onTime, x.early, x.late, x.missed, pct(x.onTimeRate)]),
 )}
 <p class="muted">Average delay: ${r.onTime.avgDelayS ?? '—'} s · on time = ${r.onTime.earlyToleranceS} s early to ${r.onTime.lateToleranceS} s late</p>
-<h2>Ridership</h2>
+<h2>${esc(w.ridership)}</h2>
 ${table(
-  ['route', 'trips', 'boarded'],
+  [...w.ridershipHead],
   r.ridership.byRoute.map((x) => [x.label, x.trips, x.boarded]),
 )}
 <p class="muted">${r.ridership.boarded} boarded, ${r.ridership.alighted} alighted, ${r.ridership.distinctStudents} students checked in individually</p>
-<h2>Device uptime</h2>
+<h2>${esc(w.deviceUptime)}</h2>
 ${table(
-  ['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'],
+  [...w.devicesHead],
   r.deviceUptime.devices.map((d) => [
     d.identifier,
     d.label,
@@ -181,12 +281,12 @@ ${table(
     pct(d.uptime),
   ]),
 )}
-<h2>Compliance expiries (as of ${esc(r.compliance.asOf)}, ${r.compliance.warnDays} days ahead)</h2>
+<h2>${esc(w.compliance)} (${esc(r.compliance.asOf)}, ${r.compliance.warnDays})</h2>
 ${table(
-  ['item', 'subject', 'expires', 'days left', 'status'],
+  [...w.complianceHead],
   r.compliance.items.map((i) => [i.kind, i.subjectName, i.expiresOn ?? '—', i.daysLeft ?? '—', i.status]),
 )}
-<h2>Definitions</h2>
+<h2>${esc(w.definitions)}</h2>
 <ul>${Object.entries(r.definitions)
     .map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(d)}</li>`)
     .join('')}</ul>

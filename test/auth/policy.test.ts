@@ -257,6 +257,42 @@ describe('properties', () => {
     );
   });
 
+  it('a supervisor reads, follows, comments and escalates in overseen schools, and changes nothing else', () => {
+    const mayDo: Record<string, string[]> = {
+      school: ['read'],
+      bus: ['read', 'track'],
+      device: ['read'],
+      driver: ['read'],
+      attendant: ['read'],
+      route: ['read'],
+      trip: ['read', 'track'],
+      violation: ['read', 'track', 'comment', 'escalate'],
+      report: ['read', 'create'],
+      compliance: ['read'],
+    };
+    fc.assert(
+      fc.property(
+        principalArb('supervisor'),
+        fc.boolean(),
+        withAction,
+        nowArb,
+        (p0, allSchools, { facts, action }, nowMs) => {
+          const p = { ...p0, allSchools };
+          const inScope = allSchools || (facts.schoolId != null && p.schoolIds.includes(facts.schoolId));
+          const expected = inScope && (mayDo[facts.kind] ?? []).includes(action);
+          expect(can(p, action as never, facts, nowMs).ok, `${action} ${facts.kind}`).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    const listed: Principal = { ...base, role: 'supervisor', schoolIds: [2] };
+    expect(listScope(listed, 'violation')).toEqual({ schoolIds: [2] });
+    expect(listScope({ ...listed, allSchools: true }, 'bus')).toEqual({ all: true });
+    expect(listScope(listed, 'student')).toMatchObject({ none: expect.any(String) });
+    expect(can(listed, 'read', { kind: 'report', schoolId: null }, DAY1).ok).toBe(false);
+    expect(can({ ...listed, allSchools: true }, 'read', { kind: 'report', schoolId: null }, DAY1).ok).toBe(true);
+  });
+
   it('a device is allowed only the bus it is mounted on, and its school', () => {
     fc.assert(
       fc.property(principalArb('device'), withAction, nowArb, (p, { facts, action }, nowMs) => {

@@ -12,6 +12,7 @@ import { decodeOsmand } from '../../src/ingest/osmand';
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine-runner';
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
+import { jpegWithExif } from '../helpers/photos';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app';
 import { assertContract, contractProblem } from '../helpers/contract';
 import { buildWorld, type World } from '../helpers/world';
@@ -342,6 +343,31 @@ describe('every operation answers as declared', () => {
     await call('PATCH', `/api/v1/violations/${alert.id}/case`, { body: { dueAt: '2026-09-05T00:00:00Z' } });
     await call('POST', `/api/v1/violations/${alert.id}/notes`, { body: { note: 'called the driver' } }, 201);
     await call('GET', `/api/v1/violations/${alert.id}/actions`);
+    // Escalation (挂牌督办) and the staff notices it leaves for the school's managers.
+    await call('POST', `/api/v1/violations/${alert.id}/escalate`, { body: { note: 'overdue, supervised' } });
+    const notices = await call('GET', '/api/v1/staff-notices?limit=5', { token: w.tokens.managerA });
+    expect(notices.items.length).toBeGreaterThan(0);
+    await call('POST', `/api/v1/staff-notices/${notices.items[0].id}/read`, { token: w.tokens.managerA }, 204);
+    // A guardian's hazard report with a photo: the receipt, its status, and the photo for the school's managers.
+    const filed = await call(
+      'POST',
+      '/api/v1/hazard-reports',
+      {
+        token: w.tokens.guardianA1,
+        body: {
+          category: 'unsafeStop',
+          busId: w.a.buses[0].id,
+          place: 'School gate',
+          occurredAt: new Date(t.clock.nowMs - 60_000).toISOString(),
+          description: 'Children wait on the carriageway',
+          photos: [{ data: Buffer.from(jpegWithExif()).toString('base64') }],
+        },
+      },
+      201,
+    );
+    expect((await call('GET', `/api/v1/hazard-reports/${filed.receipt}`)).status).toBe('received');
+    const hazardCase = (await call('GET', '/api/v1/violations?kind=hazardReport')).items[0];
+    expect((await call('GET', `/api/v1/violations/${hazardCase.id}/photos/1`)).contentType).toBe('image/jpeg');
     await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'bus searched, nobody aboard' } });
   });
 
@@ -353,6 +379,9 @@ describe('every operation answers as declared', () => {
     await call('GET', `/api/v1/reports/${made.id}`);
     expect(await call('GET', `/api/v1/reports/${made.id}?format=csv`)).toContain(',');
     expect(await call('GET', `/api/v1/reports/${made.id}?format=html`)).toContain('<');
+    await call('GET', `/api/v1/reports/${made.id}/cases`);
+    expect(await call('GET', `/api/v1/reports/${made.id}/cases?format=csv`)).toContain(',');
+    expect(await call('GET', `/api/v1/reports/${made.id}/cases?format=html&lang=en`)).toContain('<');
   });
 
   it('covered every declared operation', () => {

@@ -174,6 +174,7 @@ describe('a school’s daily report', () => {
       overdue: 2,
       closedOfOpened: 1,
       dismissedOfOpened: 1,
+      escalated: 0,
       rectificationRate: 0.3333,
     });
   });

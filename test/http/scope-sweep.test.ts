@@ -17,6 +17,8 @@ let others: Record<string, number>;
 let schoolB: Record<string, number>;
 let doc: { paths: Record<string, Record<string, unknown>> };
 let srv: LiveServer;
+/** A supervisor (bureau) overseeing school A only. */
+let supervisorA: string;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -25,6 +27,10 @@ beforeAll(async () => {
   others = { ...(await objectsOf(w.a, 1, w.tokens.managerA, w.tokens.guardianA2)), schools: w.b.schoolId };
   schoolB = await objectsOf(w.b, 0, w.tokens.managerB, w.tokens.guardianB);
   doc = (await t.call('GET', '/api/v1/openapi.json', { token: null })).body;
+  const sup = await ok(
+    t.call('POST', '/api/v1/users', { body: { name: 'Inspector A', role: 'supervisor', schoolIds: [w.a.schoolId] } }),
+  );
+  supervisorA = (await ok(t.call('POST', `/api/v1/users/${sup.id}/tokens`, { body: {} }))).token;
   const now = () => t.clock.nowMs;
   srv = await startLiveServer({
     database: t.database,
@@ -68,6 +74,11 @@ async function objectsOf(
   const shareLink = await ok(
     t.call('POST', '/api/v1/share-links', { token: guardianToken, body: { studentId: school.students[i].id } }),
   );
+  const [notice] = await t.database.query<{ id: number }>(
+    `insert into staff_notices (user_id, kind, violation_id, dedupe_key, text_zh, text_en)
+     values ($1, 'caseEscalated', $2, $3, 'Driver B1 挂牌督办', 'escalated') returning id`,
+    [manager.userId, violation!.id, `sweep-test-${school.schoolId}-${i}`],
+  );
   return {
     buses: school.buses[i].id,
     trips: school.trips[i].id,
@@ -84,6 +95,7 @@ async function objectsOf(
     tokens: tokens.items[0].id,
     push: pushSub.id,
     'share-links': shareLink.id,
+    'staff-notices': notice!.id,
   };
 }
 
@@ -158,6 +170,19 @@ describe("a parent and another family's data", () => {
     expect(
       await sweepObjects(w.tokens.managerA, schoolB, ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1']),
     ).toBeGreaterThan(40);
+  });
+
+  it("a supervisor of school A gets 403 on every operation on school B's objects, and no list shows them", async () => {
+    const hidden = ['B-BUS-1', 'Child B1', 'Parent B1', 'Driver B1'];
+    expect(await sweepObjects(supervisorA, schoolB, hidden)).toBeGreaterThan(40);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path.includes('{') || !('get' in ops) || path.endsWith('openapi.json')) continue;
+      const r = await t.call('GET', path, { token: supervisorA });
+      expect([200, 403], `GET ${path}`).toContain(r.status);
+      for (const h of hidden) expect(JSON.stringify(r.body), `GET ${path}`).not.toContain(h);
+    }
+    const own = [busTopic(w.a.buses[0].id), schoolViolationsTopic(w.a.schoolId)];
+    expect(await sweepTopics(supervisorA, schoolB, hidden, own)).toBe(Object.keys(topicOf).length);
   });
 
   it('every live topic kind of another family answers 403 with no data over a real WebSocket', async () => {

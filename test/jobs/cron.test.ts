@@ -83,6 +83,7 @@ describe('dispatch', () => {
       'deviceOffline@Asia/Shanghai',
       'tripLateness@Asia/Shanghai',
       'sweepDeadlines@Asia/Shanghai',
+      'caseDeadlines@Asia/Shanghai',
     ]);
   });
 
@@ -95,6 +96,7 @@ describe('dispatch', () => {
       'deviceOffline@Asia/Shanghai',
       'tripLateness@Asia/Shanghai',
       'sweepDeadlines@Asia/Shanghai',
+      'caseDeadlines@Asia/Shanghai',
       'complianceExpiries@Asia/Shanghai',
     ]);
     expect(due(Date.UTC(2026, 8, 1, 19, 30, 0))).toContain('retention@Asia/Shanghai');
@@ -109,7 +111,7 @@ describe('dispatch', () => {
       'dailyReport@Asia/Urumqi',
     ]);
     expect(planned.filter((p) => p.startsWith('retention'))).toEqual(['retention@Asia/Shanghai']);
-    expect(planned).toHaveLength(4 + 4 * 2);
+    expect(planned).toHaveLength(5 + 4 * 2);
   });
 });
 
@@ -135,7 +137,22 @@ describe('report periods', () => {
       startDate: '2026-12-01',
       endDate: '2027-01-01',
     });
-    for (const bad of ['2026-02-30', '2026-W54', '2025-W53', '2026-13', 'yesterday'])
+    expect(parsePeriodKey('2026-H1')).toEqual({
+      kind: 'halfYear',
+      key: '2026-H1',
+      startDate: '2026-01-01',
+      endDate: '2026-07-01',
+    });
+    expect(parsePeriodKey('2026-H2')).toMatchObject({ startDate: '2026-07-01', endDate: '2027-01-01' });
+    expect(parsePeriodKey('2026')).toEqual({
+      kind: 'yearly',
+      key: '2026',
+      startDate: '2026-01-01',
+      endDate: '2027-01-01',
+    });
+    expect(previousPeriod(parsePeriodKey('2026-H1')!).key).toBe('2025-H2');
+    expect(previousPeriod(parsePeriodKey('2026')!).key).toBe('2025');
+    for (const bad of ['2026-02-30', '2026-W54', '2025-W53', '2026-13', 'yesterday', '2026-H3', '2026-H0', '20266'])
       expect(parsePeriodKey(bad), bad).toBeUndefined();
   });
 

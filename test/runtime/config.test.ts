@@ -23,6 +23,7 @@ describe('config', () => {
         ],
         vapid: { publicKey: undefined, privateKey: undefined, subject: undefined },
       },
+      alertWebhooks: [],
     });
   });
   it('reads the Web Push settings and refuses bad ones', () => {
@@ -41,6 +42,16 @@ describe('config', () => {
     expect(loadConfig({ DEMO: '0' }).demo).toBe(false);
     expect(loadConfig({ DEMO: '0' }).simulate).toBe(false);
     expect(loadConfig({ SIMULATE: '0' })).toMatchObject({ demo: true, simulate: false });
+  });
+  it('reads the alert webhooks and refuses malformed ones', () => {
+    const hook = { name: 'bureau', url: 'https://bureau.example/alerts', secret: 'a-secret-of-16-chars' };
+    expect(loadConfig({ ALERT_WEBHOOKS: JSON.stringify([hook]) }).alertWebhooks).toEqual([hook]);
+    expect(() => loadConfig({ ALERT_WEBHOOKS: 'not json' })).toThrow(/ALERT_WEBHOOKS/);
+    expect(() => loadConfig({ ALERT_WEBHOOKS: JSON.stringify([{ ...hook, secret: 'short' }]) })).toThrow(/secret/);
+    expect(() => loadConfig({ ALERT_WEBHOOKS: JSON.stringify([{ ...hook, url: 'ftp://x' }]) })).toThrow(
+      /ALERT_WEBHOOKS/,
+    );
+    expect(() => loadConfig({ ALERT_WEBHOOKS: JSON.stringify([hook, hook]) })).toThrow(/differ/);
   });
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', ADMIN_TOKEN: '', PORT: '' })).toMatchObject({ port: 3000, demo: true });

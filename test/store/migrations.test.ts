@@ -16,6 +16,7 @@ describe('migrations', () => {
     );
     expect(rows.map((r) => r.table_name)).toEqual(
       [
+        'alert_outbox',
         'api_tokens',
         'attendants',
         'boarding_records',
@@ -29,6 +30,8 @@ describe('migrations', () => {
         'job_runs',
         'guardian_students',
         'guardians',
+        'hazard_report_photos',
+        'hazard_reports',
         'notices',
         'positions',
         'push_outbox',
@@ -40,6 +43,7 @@ describe('migrations', () => {
         'schools',
         'share_links',
         'speed_zones',
+        'staff_notices',
         'stop_events',
         'stops',
         'student_stops',

@@ -1,7 +1,7 @@
 // Default preset: Decree 617 (2012), the traffic-law implementing rules and GB 24407-2012.
 // Overspeed: Decree 617 Art. 35; fatigue: traffic-law implementing rules Art. 62(7); driver credentials: Art. 23-26,
 // 45, 47. Durations, fix counts and distances that no regulation fixes are operating defaults.
-import type { RuleConfig } from './types';
+import type { CaseDeadlineConfig, RuleConfig } from './types';
 
 export const CN_2012: RuleConfig = {
   overspeed: {
@@ -58,4 +58,13 @@ export const CN_2012: RuleConfig = {
   progress: { searchBackM: 60, searchAheadM: 200, searchSpeedKph: 200, localAcceptM: 30, emitEveryS: 5 },
   tripStart: { onRouteM: 100, movingSpeedKph: 5, windowSlackS: 30 * 60 },
   filters: { maxFutureS: 300, maxJumpSpeedKph: 200, jumpMaxGapS: 600, jumpReanchorFixes: 3 },
+};
+
+/**
+ * Case deadlines: critical 1 day, major 3, minor 7 from the moment the case opens (operating defaults; no
+ * regulation fixes them). A school overrides them under `ruleOverrides.cases` (e.g. {"cases":{"dueDays":{"major":2}}}).
+ */
+export const CN_2012_CASE_DEADLINES: CaseDeadlineConfig = {
+  dueDays: { critical: 1, major: 3, minor: 7 },
+  remindBeforeH: { critical: 4, major: 24, minor: 24 },
 };

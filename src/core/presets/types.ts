@@ -119,6 +119,13 @@ export interface RuleConfig {
   };
 }
 
+/** Case deadlines (隐患整改时限): days to rectify by severity from the moment a case opens, and the reminder lead. */
+export interface CaseDeadlineConfig {
+  dueDays: { critical: number; major: number; minor: number };
+  /** a reminder goes out this many hours before the due date */
+  remindBeforeH: { critical: number; major: number; minor: number };
+}
+
 export type DeepPartial<T> = T extends readonly (infer _U)[]
   ? T
   : T extends object

@@ -11,6 +11,7 @@ export const principal = z.strictObject({
   name: text,
   role: z.enum(roles),
   schoolIds: z.array(int),
+  allSchools: z.boolean().optional(),
   attendantId: int.optional(),
   guardianId: int.optional(),
   deviceId: int.optional(),
@@ -24,6 +25,7 @@ export const user = z.strictObject({
   guardianId: int.nullable(),
   deviceId: int.nullable(),
   disabled: z.boolean(),
+  allSchools: z.boolean(),
   createdAt: instant,
 });
 export const userWithSchools = user.extend({ schoolIds: z.array(int) });

@@ -39,6 +39,8 @@ export const errorStatus = {
   /** a share link that expired or was revoked */
   gone: 410,
   payload_too_large: 413,
+  /** too many requests from one client address (or about one plate): retry after Retry-After seconds */
+  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 } as const;

@@ -12,3 +12,5 @@ export * from './telemetry';
 export * from './violations';
 export * from './push';
 export * from './share-links';
+export * from './staff-notices';
+export * from './hazard-reports';

@@ -22,6 +22,52 @@ const ratio = z.number().nullable();
 const breakdown = z.strictObject({ key: text, label: text, count: int, previous: int, change: int });
 const period = { kind: z.enum(reportKinds), key: text, startDate: day, endDate: day, from: instant, to: instant };
 
+export const caseListItem = z.strictObject({
+  id: int,
+  schoolId: int.nullable(),
+  school: text.nullable(),
+  kind: text,
+  severity: text,
+  busId: int.nullable(),
+  bus: text.nullable(),
+  driverId: int.nullable(),
+  driver: text.nullable(),
+  openedAt: instant,
+  ownerUserId: int.nullable(),
+  owner: text.nullable(),
+  dueAt: instant.nullable(),
+  status: text,
+  overdue: z.boolean(),
+  escalatedAt: instant.nullable(),
+  closedAt: instant.nullable(),
+  closingNote: text.nullable(),
+  carriedOver: z.boolean(),
+});
+export const caseList = z.strictObject({
+  reportId: int,
+  periodKey: text,
+  schoolId: int.nullable(),
+  items: z.array(caseListItem),
+  truncated: z.boolean(),
+});
+
+const schoolRow = z.strictObject({
+  rank: int,
+  schoolId: int,
+  name: text,
+  violations: int,
+  byKind: z.record(z.string(), int),
+  casesOpened: int,
+  casesClosed: int,
+  rectificationRate: ratio,
+  overdue: int,
+  escalated: int,
+  tripsRun: int,
+  violationsPerTrip: ratio,
+  onTimeRate: ratio,
+  deviceUptime: ratio,
+});
+
 export const reportData = z.strictObject({
   title: text,
   scope: z.strictObject({ schoolId: int.nullable(), schools: z.array(z.strictObject({ id: int, name: text })) }),
@@ -46,6 +92,8 @@ export const reportData = z.strictObject({
     overdue: int,
     closedOfOpened: int,
     dismissedOfOpened: int,
+    /** absent in reports stored before escalation existed */
+    escalated: int.optional(),
     rectificationRate: ratio,
   }),
   onTime: z.strictObject({
@@ -100,6 +148,10 @@ export const reportData = z.strictObject({
       }),
     ),
   }),
+  /** The list (清单): every case of the period (absent in reports stored before it existed). */
+  caseList: z.strictObject({ items: z.array(caseListItem), truncated: z.boolean() }).optional(),
+  /** District reports: one row per school with its rank; null for a school's report. */
+  perSchool: z.array(schoolRow).nullable().optional(),
   compliance: z.strictObject({
     asOf: day,
     warnDays: int,

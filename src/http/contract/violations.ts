@@ -10,7 +10,8 @@ export const violation = z.strictObject({
   kind: text,
   severity: z.enum(severities),
   status: z.enum(caseStatuses),
-  schoolId: int,
+  /** null: a district-level case (a hazard report about a plate no school owns) */
+  schoolId: int.nullable(),
   busId: int.nullable(),
   tripId: int.nullable(),
   driverId: int.nullable(),
@@ -29,6 +30,11 @@ export const violation = z.strictObject({
   resolutionReason: text.nullable(),
   exemptionReason: z.enum(exemptionReasons).nullable(),
   overdue: z.boolean(),
+  /** When the reminder before the due date went out. */
+  remindedAt: instant.nullable(),
+  /** Escalated (挂牌督办): when it passed its due date still active, or a supervisor escalated it. */
+  escalatedAt: instant.nullable(),
+  escalated: z.boolean(),
   createdAt: instant,
   updatedAt: instant,
 });
@@ -38,6 +44,7 @@ export const violationPage = z.strictObject({ items: z.array(violation), nextCur
 export const violationCounts = z.strictObject({
   total: int,
   overdue: int,
+  escalated: int,
   byKind: z.record(z.string(), int),
   bySeverity: z.record(z.string(), int),
   byStatus: z.record(z.string(), int),

@@ -13,7 +13,9 @@ import {
 import type { Severity } from '../../core/events';
 import type { DbOrTx } from '../../store/db';
 import { appendCaseAction, caseTrail, transitionCase } from '../../store/repos/violations-repo';
-import { caseStatuses, users, userSchools, violations } from '../../store/schema';
+import { escalateCase } from '../../store/repos/case-deadlines-repo';
+import { caseStatuses, schools, users, userSchools, violations } from '../../store/schema';
+import { notifyEscalation } from '../../jobs/case-deadlines';
 import type { AppDeps, AppEnv } from '../context';
 import { badRequest, conflict } from '../errors';
 import * as contract from '../contract';
@@ -45,9 +47,16 @@ const assignBody = z
   .refine((b) => b.ownerUserId !== undefined || b.dueAt !== undefined, 'give ownerUserId or dueAt');
 
 const noteBody = z.object({ note }).strict();
+const escalateBody = z.object({ note }).strict();
 
-/** The owner must be an admin or a manager of the violation's school. */
-async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, schoolId: number) {
+async function schoolTimeZone(tx: DbOrTx, schoolId: number | null): Promise<string> {
+  if (schoolId == null) return 'Asia/Shanghai';
+  const [s] = await tx.select({ tz: schools.timeZone }).from(schools).where(eq(schools.id, schoolId));
+  return s?.tz ?? 'Asia/Shanghai';
+}
+
+/** The owner must be an admin or a manager of the violation's school (an admin for a district-level case). */
+async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, schoolId: number | null) {
   if (ownerUserId == null) return;
   const [u] = await tx
     .select({ role: users.role, disabled: users.disabled })
@@ -58,6 +67,7 @@ async function checkOwner(tx: DbOrTx, ownerUserId: number | null | undefined, sc
     !u.disabled &&
     (u.role === 'admin' ||
       (u.role === 'manager' &&
+        schoolId != null &&
         (
           await tx
             .select()
@@ -219,12 +229,12 @@ export function registerCases(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
       path: '/violations/{id}/notes',
       summary: 'Append a note to the case trail',
       tag,
-      roles,
+      roles: `${roles}, supervisor (overseen schools)`,
       body: noteBody,
       responses: { 201: contract.caseAction },
     },
     async (c) => {
-      const { a, row } = await loadManagedViolation(deps, c);
+      const { a, row } = await loadManagedViolation(deps, c, 'comment');
       const body = await parseBody(c, noteBody);
       const action = await appendCaseAction(db(), {
         violationId: row.id,
@@ -246,12 +256,46 @@ export function registerCases(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
       path: '/violations/{id}/actions',
       summary: 'The case trail (append-only: who, when, from → to, note)',
       tag,
-      roles,
+      roles: `${roles}, supervisor (overseen schools)`,
       responses: { 200: contract.caseActionList },
     },
     async (c) => {
-      const { row } = await loadManagedViolation(deps, c);
+      const { row } = await loadManagedViolation(deps, c, 'read');
       return c.json({ items: (await caseTrail(db(), row.id)).map(caseActionJson) });
+    },
+  );
+
+  api.route(
+    app,
+    {
+      method: 'post',
+      path: '/violations/{id}/escalate',
+      summary:
+        'Escalate an active case (挂牌督办): flagged, entered in the trail, notified to the school’s managers and supervisors (409 when closed or escalated already)',
+      tag,
+      roles: `${roles}, supervisor (overseen schools)`,
+      body: escalateBody,
+      responses: { 200: contract.violationWithActions },
+    },
+    async (c) => {
+      const { a, row } = await loadManagedViolation(deps, c, 'escalate');
+      const body = await parseBody(c, escalateBody);
+      if (!isActiveCase(row.status as CaseStatus)) throw conflict(`The case is ${row.status}; it cannot be escalated`);
+      if (row.escalatedAt) throw conflict('The case is escalated already');
+      const nowMs = deps.now();
+      const updated = await escalateCase(db(), {
+        violationId: row.id,
+        actorUserId: a.principal.userId,
+        note: `escalated (挂牌督办): ${body.note}`,
+        atMs: nowMs,
+      });
+      if (!updated) throw conflict('The case changed meanwhile; reload it');
+      await notifyEscalation(
+        { database: deps.database, log: deps.log },
+        { ...updated, dueAtMs: updated.dueAt?.getTime() ?? nowMs, timeZone: await schoolTimeZone(db(), row.schoolId) },
+        nowMs,
+      );
+      return c.json({ ...violationJson(updated, nowMs), actions: (await caseTrail(db(), row.id)).map(caseActionJson) });
     },
   );
 }

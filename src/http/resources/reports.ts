@@ -4,7 +4,10 @@ import { z } from 'zod';
 import type { ReportData } from '../../reports/build';
 import { generateReport, UnknownSchoolError } from '../../reports/generate';
 import { parsePeriodKey, type PeriodKind } from '../../reports/period';
+import { reportLangs } from '../../reports/labels';
 import { reportCsv, reportHtml } from '../../reports/render';
+import { caseListCsv, caseListHtml } from '../../reports/render-list';
+import { zoneOffsetMin } from '../../core/time-zone';
 import { getReport, listReports, type ReportRow } from '../../store/repos/report-repo';
 import { reportKinds } from '../../store/schema';
 import { type Access, accessOf } from '../access';
@@ -19,7 +22,7 @@ const createBody = z
   .object({
     /** null or absent: the district report (admins only). */
     schoolId: id.nullable().optional(),
-    /** 2026-09-01 (daily), 2026-W36 (weekly, ISO week) or 2026-09 (monthly). */
+    /** 2026-09-01 (daily), 2026-W36 (weekly, ISO week), 2026-09 (monthly), 2026-H1 (half year, term) or 2026. */
     period: z.string().max(10),
     kind: z.enum(reportKinds).optional(),
   })
@@ -34,7 +37,12 @@ const listQuery = z
   })
   .strict();
 
-const getQuery = z.object({ format: z.enum(['json', 'csv', 'html']).default('json') }).strict();
+const getQuery = z
+  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('en') })
+  .strict();
+const listOfCasesQuery = z
+  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('zh-CN') })
+  .strict();
 
 /** A report of a school is for its managers; the district report (schoolId null) for admins. */
 function assertMayRead(a: Access, schoolId: number | null) {
@@ -56,7 +64,8 @@ const meta = (r: ReportRow) => ({
 export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
   const tag = 'Reports';
-  const roles = 'admin (district and schools), manager (own schools)';
+  const roles =
+    'admin (district and schools), manager (own schools), supervisor (overseen schools; the district when over every school)';
 
   api.route(
     app,
@@ -78,7 +87,7 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       const period = parsePeriodKey(body.period);
       if (!period)
         throw badRequest(
-          'period must be YYYY-MM-DD, YYYY-Www or YYYY-MM',
+          'period must be YYYY-MM-DD, YYYY-Www, YYYY-MM, YYYY-H1/H2 or YYYY',
           [{ path: 'period', message: 'malformed period' }],
           'validation_failed',
         );
@@ -160,9 +169,51 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       }
       if (q.format === 'html') {
         c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-        return c.html(reportHtml(data));
+        return c.html(reportHtml(data, q.lang, (ms) => zoneOffsetMin(row.timeZone, ms)));
       }
       return c.json({ ...meta(row), data });
+    },
+  );
+
+  api.route(
+    app,
+    {
+      method: 'get',
+      path: '/reports/{id}/cases',
+      summary:
+        'The list (清单) of a stored report: every case of the period (id, school, kind, bus, driver, opened, owner, due, status, closed, closing note) as JSON, CSV (UTF-8 with BOM) or HTML; zh-CN by default',
+      tag,
+      roles,
+      query: listOfCasesQuery,
+      responses: { 200: contract.caseList },
+      alsoAs: ['text/csv', 'text/html'],
+    },
+    async (c) => {
+      const a = accessOf(c, deps);
+      a.requireAction('read', 'report');
+      const row = await getReport(db(), parseId(c));
+      if (!row) throw notFound('Report');
+      assertMayRead(a, row.schoolId);
+      const q = parseQuery(c, listOfCasesQuery);
+      const data = row.data as unknown as ReportData;
+      const offset = (ms: number) => zoneOffsetMin(row.timeZone, ms);
+      const file = `cases-${row.scope.replace(':', '-')}-${row.periodKey}`;
+      if (q.format === 'csv') {
+        c.header('content-type', 'text/csv; charset=utf-8');
+        c.header('content-disposition', `attachment; filename="${file}.csv"`);
+        return c.body(caseListCsv(data, q.lang, offset));
+      }
+      if (q.format === 'html') {
+        c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        return c.html(caseListHtml(data, q.lang, offset));
+      }
+      return c.json({
+        reportId: row.id,
+        periodKey: row.periodKey,
+        schoolId: row.schoolId,
+        items: data.caseList?.items ?? [],
+        truncated: data.caseList?.truncated ?? false,
+      });
     },
   );
 }

@@ -17,6 +17,8 @@ const createUser = z
     name,
     role: z.enum(roles),
     schoolIds: z.array(id).max(100).optional(),
+    /** supervisors only: every school of the district */
+    allSchools: z.boolean().optional(),
     attendantId: id.optional(),
     guardianId: id.optional(),
     deviceId: id.optional(),
@@ -29,7 +31,10 @@ const createUser = z
       guardian: 'guardianId',
       device: 'deviceId',
       admin: undefined,
+      supervisor: u.allSchools ? undefined : 'schoolIds',
     };
+    if (u.allSchools !== undefined && u.role !== 'supervisor')
+      ctx.addIssue({ code: 'custom', path: ['allSchools'], message: 'only for a supervisor' });
     const field = need[u.role];
     if (field && (u[field] === undefined || (Array.isArray(u[field]) && (u[field] as unknown[]).length === 0)))
       ctx.addIssue({ code: 'custom', path: [field], message: `a ${u.role} needs ${field}` });
@@ -73,8 +78,8 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
       const user = await db().transaction(async (tx) => {
         // The school the new user's scope lies in must be one the caller manages.
         let schoolIds: number[] = [];
-        if (body.role === 'admin' || body.role === 'manager') {
-          if (a.role !== 'admin') throw forbidden('Only an admin creates admins and managers');
+        if (body.role === 'admin' || body.role === 'manager' || body.role === 'supervisor') {
+          if (a.role !== 'admin') throw forbidden('Only an admin creates admins, managers and supervisors');
           schoolIds = body.schoolIds ?? [];
           if (schoolIds.length) {
             const found = await tx.select({ id: schools.id }).from(schools).where(inArray(schools.id, schoolIds));
@@ -93,6 +98,7 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
           name: body.name,
           role: body.role,
           schoolIds,
+          allSchools: body.allSchools,
           attendantId: body.role === 'attendant' ? body.attendantId : undefined,
           guardianId: body.role === 'guardian' ? body.guardianId : undefined,
           deviceId: body.role === 'device' ? body.deviceId : undefined,
@@ -107,7 +113,8 @@ export function registerUsers(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps
     const [u] = await db().select().from(users).where(eq(users.id, userId));
     if (!u) throw notFound('User');
     if (a.role === 'admin' || u.id === a.principal.userId) return u;
-    if (a.role !== 'manager' || u.role === 'admin' || u.role === 'manager') throw forbidden();
+    if (a.role !== 'manager' || u.role === 'admin' || u.role === 'manager' || u.role === 'supervisor')
+      throw forbidden();
     const table = u.role === 'attendant' ? attendants : u.role === 'guardian' ? guardians : devices;
     const refId = u.attendantId ?? u.guardianId ?? u.deviceId;
     const [target] =

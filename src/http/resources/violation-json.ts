@@ -9,6 +9,7 @@ export function violationJson(row: ViolationRow, nowMs: number) {
     resolutionReason: reason,
     exemptionReason,
     overdue: isOverdue(row.status as CaseStatus, row.dueAt?.getTime(), nowMs),
+    escalated: row.escalatedAt != null,
   };
 }
 

@@ -52,6 +52,7 @@ export const violationFilterQuery = z
     from: instant.optional(),
     to: instant.optional(),
     overdue: bool.optional(),
+    escalated: bool.optional(),
   })
   .strict();
 
@@ -79,6 +80,7 @@ export function scopedFilter(a: Access, q: z.infer<typeof violationFilterQuery>)
     fromMs: q.from,
     toMs: q.to,
     overdue: q.overdue,
+    escalated: q.escalated,
   };
 }
 
@@ -86,7 +88,7 @@ export function scopedFilter(a: Access, q: z.infer<typeof violationFilterQuery>)
 export async function loadManagedViolation(
   deps: AppDeps,
   c: Ctx,
-  action: 'read' | 'update' = 'update',
+  action: 'read' | 'update' | 'comment' | 'escalate' = 'update',
 ): Promise<{ a: Access; row: ViolationRow }> {
   const a = accessOf(c, deps);
   a.requireAction(action, 'violation');
@@ -99,7 +101,7 @@ export async function loadManagedViolation(
 export function registerViolations(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
   const tag = 'Violations';
-  const roles = 'admin, manager (own schools)';
+  const roles = 'admin, manager (own schools), supervisor (overseen schools)';
 
   api.route(
     app,

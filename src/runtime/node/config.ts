@@ -60,6 +60,32 @@ export const configSchema = z
       .string()
       .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'VAPID_SUBJECT must be a mailto: or https: URL')
       .optional(),
+    /** Outbound alert webhooks of the district: JSON [{"name","url","secret"}]. */
+    ALERT_WEBHOOKS: z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'ALERT_WEBHOOKS must be a JSON array' });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[\w-]{1,40}$/, 'name: letters, digits, - or _ (at most 40)'),
+                url: z.url({ protocol: /^https?$/ }),
+                secret: z.string().min(16, 'secret must be at least 16 characters'),
+              })
+              .strict(),
+          )
+          .max(10)
+          .refine((a) => new Set(a.map((e) => e.name)).size === a.length, 'endpoint names must differ'),
+      )
+      .optional(),
   })
   .superRefine((e, ctx) => {
     if (!e.VAPID_PUBLIC_KEY !== !e.VAPID_PRIVATE_KEY)
@@ -94,6 +120,8 @@ export interface Config {
   pages: PagesConfig;
   /** Web Push: push-service hosts the server may POST to, and the VAPID keys (generated and stored when unset). */
   push: { allowedHosts: string[]; vapid: { publicKey?: string; privateKey?: string; subject?: string } };
+  /** Signed webhooks for critical alerts (none by default). */
+  alertWebhooks: { name: string; url: string; secret: string }[];
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -132,5 +160,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : [...DEFAULT_PUSH_ALLOWED_HOSTS],
       vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
     },
+    alertWebhooks: e.ALERT_WEBHOOKS ?? [],
   };
 }

@@ -65,6 +65,7 @@ export async function buildPageAssets(opts: { minify?: boolean; sourcemap?: bool
       parent: join(pagesSourceDir, 'parent/main.ts'),
       attendant: join(pagesSourceDir, 'attendant/main.ts'),
       manager: join(pagesSourceDir, 'manager/main.ts'),
+      report: join(pagesSourceDir, 'report/main.ts'),
       app: join(pagesSourceDir, 'styles/app.css'),
     },
     bundle: true,

@@ -17,6 +17,8 @@ import { startScheduler } from './scheduler';
 import { attachLive } from './live-ws';
 import { loadPageAssets, registerPages } from './pages';
 import { createLiveHub } from '../../live/service';
+import { startAlertDispatcher } from '../../jobs/alert-webhooks';
+import { liveCaseEventPublisher } from '../../jobs/case-deadlines';
 import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,9 +81,14 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     tick: (nowMs) => runner.tick(nowMs),
     runner,
     publishAlert: liveAlertPublisher(live.hub),
+    publishCaseEvent: liveCaseEventPublisher(live.hub),
     onTripLate: (tripId) => live.notices.noticeTripNotStarted(tripId),
     config: config.jobs,
   });
+  // Critical alerts to the district's webhooks (durable outbox, at least once).
+  const alerts = config.alertWebhooks.length
+    ? startAlertDispatcher({ database, log, endpoints: config.alertWebhooks, now: Date.now })
+    : undefined;
   const app = createApp(deps);
   registerPages(app, await loadPageAssets(), config.pages); // /parent, /attendant, /manager, /assets/
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -104,6 +111,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     log.info('shutting down', { signal });
     simulator?.stop();
     await scheduler.stop();
+    await alerts?.stop();
     server.close();
     osmand.close();
     await jt808.close(); // closes terminal connections; in-flight submissions settle before the ingest closes

@@ -69,7 +69,8 @@ export async function principalForUser(
   tokenId: number,
 ): Promise<Principal> {
   const p: Principal = { userId: user.id, tokenId, name: user.name, role: user.role, schoolIds: [] };
-  if (user.role === 'manager') {
+  if (user.role === 'manager' || user.role === 'supervisor') {
+    if (user.role === 'supervisor' && user.allSchools) p.allSchools = true;
     const rows = await db
       .select({ schoolId: userSchools.schoolId })
       .from(userSchools)
@@ -104,14 +105,23 @@ export interface NewUser {
   attendantId?: number;
   guardianId?: number;
   deviceId?: number;
+  /** supervisors: every school of the district */
+  allSchools?: boolean;
 }
 
 export async function insertUser(db: DbOrTx, u: NewUser) {
   const [user] = await db
     .insert(users)
-    .values({ name: u.name, role: u.role, attendantId: u.attendantId, guardianId: u.guardianId, deviceId: u.deviceId })
+    .values({
+      name: u.name,
+      role: u.role,
+      attendantId: u.attendantId,
+      guardianId: u.guardianId,
+      deviceId: u.deviceId,
+      allSchools: u.role === 'supervisor' && u.allSchools === true,
+    })
     .returning();
-  if (u.role === 'manager' && u.schoolIds?.length) {
+  if ((u.role === 'manager' || u.role === 'supervisor') && u.schoolIds?.length) {
     await db.insert(userSchools).values(u.schoolIds.map((schoolId) => ({ userId: user!.id, schoolId })));
   }
   return user!;

@@ -1,5 +1,5 @@
 // The queries behind the daily, weekly and monthly reports, and where reports are stored.
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
 import {
   boardingRecords,
@@ -10,9 +10,11 @@ import {
   positions,
   reports,
   routes,
+  schools,
   stopEvents,
   stops,
   trips,
+  users,
   violations,
 } from '../schema';
 
@@ -73,6 +75,8 @@ export interface CaseFigures {
   overdue: number;
   closedOfOpened: number;
   dismissedOfOpened: number;
+  /** Cases escalated (挂牌督办) during the window. */
+  escalated: number;
 }
 
 /**
@@ -80,14 +84,22 @@ export interface CaseFigures {
  * window's end (due before it, not closed or dismissed before it); and how many of the window's cases were closed
  * or dismissed by its end.
  */
-export async function caseFigures(db: DbOrTx, schoolIds: number[], fromMs: number, toMs: number): Promise<CaseFigures> {
+export async function caseFigures(
+  db: DbOrTx,
+  schoolIds: number[],
+  fromMs: number,
+  toMs: number,
+  /** Overdue is counted as of this instant (the window's end, or now for a period still running). */
+  asOfMs: number = toMs,
+): Promise<CaseFigures> {
   const from = new Date(fromMs);
   const to = new Date(toMs);
+  const asOf = new Date(Math.min(asOfMs, toMs));
   const inSchools = inArray(violations.schoolId, ids(schoolIds));
   const finishedBy = (status: 'closed' | 'dismissed' | 'any') =>
     sql`exists (select 1 from ${caseActions} ca where ca.violation_id = ${violations.id} and ca.action = 'transition' and ${
       status === 'any' ? sql`ca.to_status in ('closed', 'dismissed')` : sql`ca.to_status = ${status}`
-    } and ca.created_at < ${to.toISOString()}::timestamptz)`;
+    } and ca.created_at < ${(status === 'any' ? asOf : to).toISOString()}::timestamptz)`;
   const [opened] = await db
     .select({
       opened: count(),
@@ -116,12 +128,16 @@ export async function caseFigures(db: DbOrTx, schoolIds: number[], fromMs: numbe
     .where(
       and(
         inSchools,
-        lt(violations.startedAt, to),
+        lt(violations.startedAt, asOf),
         isNotNull(violations.dueAt),
-        lt(violations.dueAt, to),
+        lt(violations.dueAt, asOf),
         sql`not ${finishedBy('any')}`,
       ),
     );
+  const [escalated] = await db
+    .select({ n: count() })
+    .from(violations)
+    .where(and(inSchools, gte(violations.escalatedAt, from), lt(violations.escalatedAt, to)));
   const moved = (s: string) => Number(moves.find((m) => m.to === s)?.n ?? 0);
   return {
     opened: Number(opened?.opened ?? 0),
@@ -130,7 +146,87 @@ export async function caseFigures(db: DbOrTx, schoolIds: number[], fromMs: numbe
     overdue: Number(overdue?.n ?? 0),
     closedOfOpened: Number(opened?.closedOfOpened ?? 0),
     dismissedOfOpened: Number(opened?.dismissedOfOpened ?? 0),
+    escalated: Number(escalated?.n ?? 0),
   };
+}
+
+export interface CaseListRow {
+  id: number;
+  /** null: a district-level case */
+  schoolId: number | null;
+  school: string | null;
+  kind: string;
+  severity: string;
+  busId: number | null;
+  bus: string | null;
+  driverId: number | null;
+  driver: string | null;
+  openedAt: Date;
+  ownerUserId: number | null;
+  owner: string | null;
+  dueAt: Date | null;
+  status: string;
+  escalatedAt: Date | null;
+  closedAt: Date | null;
+  closingNote: string | null;
+  resolutionReason: string | null;
+}
+
+/**
+ * Every case of a window (the monthly list, 清单): cases that started in it, and earlier cases not closed or
+ * dismissed before it began (carried over). Oldest first, at most `limit` (+1 to tell a cut list).
+ */
+export async function caseListOf(
+  db: DbOrTx,
+  schoolIds: number[],
+  fromMs: number,
+  toMs: number,
+  limit: number,
+  /** the district's list also has the district-level cases (no school) */
+  withDistrictCases = false,
+): Promise<CaseListRow[]> {
+  const from = new Date(fromMs).toISOString();
+  const finishedBefore = sql`exists (select 1 from ${caseActions} ca where ca.violation_id = ${violations.id} and ca.action = 'transition' and ca.to_status in ('closed', 'dismissed') and ca.created_at < ${from}::timestamptz)`;
+  const closing = sql`(select ca.created_at from ${caseActions} ca where ca.violation_id = ${violations.id} and ca.action = 'transition' and ca.to_status in ('closed', 'dismissed') order by ca.created_at desc, ca.id desc limit 1)`;
+  const closingNote = sql`(select ca.note from ${caseActions} ca where ca.violation_id = ${violations.id} and ca.action = 'transition' and ca.to_status in ('closed', 'dismissed') order by ca.created_at desc, ca.id desc limit 1)`;
+  const rows = await db
+    .select({
+      id: violations.id,
+      schoolId: violations.schoolId,
+      school: schools.name,
+      kind: violations.kind,
+      severity: violations.severity,
+      busId: violations.busId,
+      bus: buses.plate,
+      driverId: violations.driverId,
+      driver: drivers.name,
+      openedAt: violations.startedAt,
+      ownerUserId: violations.ownerUserId,
+      owner: users.name,
+      dueAt: violations.dueAt,
+      status: violations.status,
+      escalatedAt: violations.escalatedAt,
+      closedAt: sql<string | null>`${closing}`,
+      closingNote: sql<string | null>`${closingNote}`,
+      resolutionReason: violations.resolutionReason,
+    })
+    .from(violations)
+    .leftJoin(schools, eq(schools.id, violations.schoolId))
+    .leftJoin(buses, eq(buses.id, violations.busId))
+    .leftJoin(drivers, eq(drivers.id, violations.driverId))
+    .leftJoin(users, eq(users.id, violations.ownerUserId))
+    .where(
+      and(
+        withDistrictCases
+          ? or(inArray(violations.schoolId, ids(schoolIds)), isNull(violations.schoolId))
+          : inArray(violations.schoolId, ids(schoolIds)),
+        lt(violations.startedAt, new Date(toMs)),
+        sql`(${violations.startedAt} >= ${from}::timestamptz or not ${finishedBefore})`,
+      ),
+    )
+    .orderBy(asc(violations.startedAt), asc(violations.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r, closedAt: r.closedAt == null ? null : new Date(r.closedAt) }));
 }
 
 export interface TripRow {

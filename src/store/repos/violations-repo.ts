@@ -1,6 +1,6 @@
 // Violations as managers review them: filtered, keyset-paginated lists, counts, one episode with its track,
 // and the case trail.
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
 import { caseActions, positions, users, violations } from '../schema';
 
@@ -25,6 +25,8 @@ export interface ViolationFilter {
   toMs?: number;
   /** true: only overdue cases; false: only cases not overdue. */
   overdue?: boolean;
+  /** true: only escalated cases (挂牌督办); false: only cases not escalated. */
+  escalated?: boolean;
 }
 
 const activeStatuses = ['open', 'acknowledged', 'rectifying'] as const;
@@ -55,6 +57,8 @@ export function filterConditions(f: ViolationFilter, nowMs: number): SQL[] {
   if (f.toMs != null) conds.push(lt(violations.startedAt, new Date(f.toMs)));
   if (f.overdue === true) conds.push(overdueCondition(nowMs));
   if (f.overdue === false) conds.push(sql`not (${overdueCondition(nowMs)})`);
+  if (f.escalated === true) conds.push(isNotNull(violations.escalatedAt));
+  if (f.escalated === false) conds.push(isNull(violations.escalatedAt));
   return conds;
 }
 
@@ -124,6 +128,7 @@ export async function listViolations(
 export interface ViolationCounts {
   total: number;
   overdue: number;
+  escalated: number;
   byKind: Record<string, number>;
   bySeverity: Record<string, number>;
   byStatus: Record<string, number>;
@@ -138,15 +143,17 @@ export async function countViolations(db: DbOrTx, f: ViolationFilter, nowMs: num
       status: violations.status,
       n: count(),
       overdue: sql<number>`count(*) filter (where ${overdueCondition(nowMs)})`,
+      escalated: sql<number>`count(*) filter (where ${violations.escalatedAt} is not null)`,
     })
     .from(violations)
     .where(conds.length ? and(...conds) : undefined)
     .groupBy(violations.kind, violations.severity, violations.status);
-  const out: ViolationCounts = { total: 0, overdue: 0, byKind: {}, bySeverity: {}, byStatus: {} };
+  const out: ViolationCounts = { total: 0, overdue: 0, escalated: 0, byKind: {}, bySeverity: {}, byStatus: {} };
   for (const r of rows) {
     const n = Number(r.n);
     out.total += n;
     out.overdue += Number(r.overdue);
+    out.escalated += Number(r.escalated);
     out.byKind[r.kind] = (out.byKind[r.kind] ?? 0) + n;
     out.bySeverity[r.severity] = (out.bySeverity[r.severity] ?? 0) + n;
     out.byStatus[r.status] = (out.byStatus[r.status] ?? 0) + n;

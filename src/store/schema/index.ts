@@ -15,3 +15,6 @@ export * from './reports';
 export * from './sweeps';
 export * from './push';
 export * from './share-links';
+export * from './staff-notices';
+export * from './hazard-reports';
+export * from './alert-outbox';

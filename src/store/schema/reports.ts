@@ -4,7 +4,7 @@ import { createdAt, id, tsz } from './columns';
 import { schools } from './schools';
 import { users } from './users';
 
-export const reportKinds = ['daily', 'weekly', 'monthly'] as const;
+export const reportKinds = ['daily', 'weekly', 'monthly', 'halfYear', 'yearly'] as const;
 
 export const reports = pgTable(
   'reports',
@@ -15,7 +15,7 @@ export const reports = pgTable(
     schoolId: integer('school_id').references(() => schools.id, { onDelete: 'cascade' }),
     /** 'school:<id>' or 'district': one report per scope, kind and period (regenerating replaces it). */
     scope: text('scope').notNull(),
-    /** 2026-09-01 (daily), 2026-W36 (ISO week), 2026-09 (month). */
+    /** 2026-09-01 (daily), 2026-W36 (ISO week), 2026-09 (month), 2026-H1 (half year, term), 2026 (year). */
     periodKey: text('period_key').notNull(),
     /** Local dates in the report's time zone; the period is [periodStart, periodEnd). */
     periodStart: date('period_start', { mode: 'string' }).notNull(),

@@ -6,7 +6,7 @@ import { guardians } from './people';
 import { schools } from './schools';
 import { attendants } from './staff';
 
-export const roles = ['admin', 'manager', 'attendant', 'guardian', 'device'] as const;
+export const roles = ['admin', 'manager', 'attendant', 'guardian', 'device', 'supervisor'] as const;
 export type Role = (typeof roles)[number];
 
 export const users = pgTable('users', {
@@ -18,10 +18,12 @@ export const users = pgTable('users', {
   guardianId: integer('guardian_id').references(() => guardians.id, { onDelete: 'cascade' }),
   deviceId: integer('device_id').references(() => devices.id, { onDelete: 'cascade' }),
   disabled: boolean('disabled').notNull().default(false),
+  /** A supervisor (bureau) who reads every school of the district; otherwise the schools in user_schools. */
+  allSchools: boolean('all_schools').notNull().default(false),
   createdAt: createdAt(),
 });
 
-/** Schools a manager may act on. */
+/** Schools a manager may act on, or a supervisor may read. */
 export const userSchools = pgTable(
   'user_schools',
   {

@@ -20,9 +20,8 @@ export const violations = pgTable(
     kind: text('kind').notNull(),
     severity: text('severity', { enum: severities }).notNull(),
     status: text('status', { enum: caseStatuses }).notNull().default('open'),
-    schoolId: integer('school_id')
-      .notNull()
-      .references(() => schools.id),
+    /** The school that owns the case; null for a district-level case (a report about an unknown plate). */
+    schoolId: integer('school_id').references(() => schools.id),
     busId: integer('bus_id').references(() => buses.id),
     tripId: integer('trip_id').references(() => trips.id, { onDelete: 'set null' }),
     driverId: integer('driver_id').references(() => drivers.id),
@@ -39,6 +38,10 @@ export const violations = pgTable(
     ownerUserId: integer('owner_user_id').references(() => users.id),
     dueAt: tsz('due_at'),
     resolutionReason: text('resolution_reason'),
+    /** The reminder before the due date went out (once). */
+    remindedAt: tsz('reminded_at'),
+    /** Escalated (挂牌督办): overdue and still active, or escalated by hand; never cleared. */
+    escalatedAt: tsz('escalated_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -46,6 +49,7 @@ export const violations = pgTable(
     index('violations_school_started_idx').on(t.schoolId, t.startedAt),
     index('violations_bus_started_idx').on(t.busId, t.startedAt),
     index('violations_status_idx').on(t.status),
+    index('violations_due_idx').on(t.dueAt),
   ],
 );
 
