@@ -36,6 +36,8 @@ export const errorStatus = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  // the end-of-trip sweep before the bus reached its last stop (and before the trip ended)
+  sweep_too_early: 409,
   payload_too_large: 413,
   internal: 500,
   unavailable: 503,

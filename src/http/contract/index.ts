@@ -10,3 +10,4 @@ export * from './registry';
 export * from './reports';
 export * from './telemetry';
 export * from './violations';
+export * from './sos';

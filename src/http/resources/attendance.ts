@@ -50,6 +50,7 @@ import { conflict, notFound, unavailable } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
+import { assertSweepAllowed } from './sweep-guard';
 import { id, lat, lon } from './fields';
 
 /** Optional collaborators; by default they go through `deps.live` when the live service runs. */
@@ -595,7 +596,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       method: 'post',
       path: '/trips/{id}/sweep',
       summary:
-        'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip). Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
+        'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip); refused (sweep_too_early) before the bus reached the last stop unless the trip ended. Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
       tag,
       roles: "attendant (the trip's own, on the trip's day)",
       body: sweepBody,
@@ -607,6 +608,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       const trip = t.trip;
       if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
       const nowMs = deps.now();
+      await assertSweepAllowed(db(), t);
       const totals = await boardingTotals(db(), trip.id);
       const claimed = await claimSweepConfirmation(db(), {
         tripId: trip.id,
