@@ -11,6 +11,7 @@ import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { LiveFeed, type LiveState } from '../shared/live';
 import { type LonLat, MapView } from '../shared/map';
 import encodeQR from 'qr';
+import { AlarmCenter } from './alarm';
 import { en, zh } from './strings';
 import type {
   BusPosition,
@@ -44,6 +45,7 @@ let buses: Bus[] = [];
 let live: LiveFeed | undefined;
 let main: HTMLElement;
 let connEl: HTMLElement;
+let alarm: AlarmCenter | undefined;
 const cleanup: (() => void)[] = [];
 
 const plate = (busId: number | null) =>
@@ -103,6 +105,9 @@ function shell() {
     ),
     main,
   );
+  alarm = new AlarmCenter(api, i18n, plate, errorText);
+  app.insertBefore(alarm.el, main);
+  void alarm.reload();
 }
 
 function setConn(state: LiveState) {
@@ -157,7 +162,9 @@ async function start() {
     onMessage: (m) => {
       if (m.type === 'violation') {
         const d = m.data;
-        toast(t('newViolation', { kind: t(`kind.${d.kind}`, { kind: d.kind }), bus: plate(d.busId ?? null) }));
+        const kind: string = d.kind ?? (d.event === 'alert.childLeftOnBoard' ? 'childLeftOnBoard' : 'other');
+        alarm?.onLive({ ...d, kind });
+        toast(t('newViolation', { kind: t(`kind.${kind}`), bus: plate(d.busId ?? null) }));
         window.dispatchEvent(new CustomEvent('bg-violation', { detail: d }));
       } else window.dispatchEvent(new CustomEvent('bg-live', { detail: m }));
     },
