@@ -16,6 +16,7 @@ export class AlarmCenter {
   private beeper: ReturnType<typeof setInterval> | undefined;
   private beeps = 0;
   private loading: Promise<void> | null = null;
+  private shown = '';
 
   constructor(
     private readonly api: Api,
@@ -53,13 +54,14 @@ export class AlarmCenter {
   }
 
   private async ensureAudio(): Promise<boolean> {
+    const before = this.audio?.state;
     try {
       this.audio ??= new AudioContext();
       if (this.audio.state === 'suspended') await this.audio.resume();
     } catch {
       return false;
     }
-    if (this.items.length) this.render();
+    if (this.items.length && before !== 'running' && this.audio.state === 'running') this.render();
     return this.audio.state === 'running';
   }
 
@@ -109,6 +111,10 @@ export class AlarmCenter {
     }
     const soundOn = this.audio?.state === 'running';
     this.el.dataset.sound = soundOn ? 'on' : 'blocked';
+    // Same alarms, same sound state: keep the buttons (rebuilding them under a pointer would swallow a click).
+    const key = `${this.items.map((v) => v.id).join(',')}|${soundOn}|${this.i18n.lang}`;
+    if (key === this.shown) return;
+    this.shown = key;
     const parts: Node[] = [
       h('h2', { class: 'visually-hidden' }, t('alarm.title')),
       h(

@@ -195,7 +195,7 @@ async function fleetView() {
           h('td', null, b.plate),
           h('td', null, schools.find((x) => x.id === b.schoolId)?.name ?? b.schoolId),
           h('td', null, p ? i18n.dateTime(p.timeMs) : t('never')),
-          h('td', null, p?.speedKph != null ? `${Math.round(p.speedKph)} km/h` : '—'),
+          h('td', null, p?.speedKph != null ? t('kmh', { n: Math.round(p.speedKph) }) : '—'),
           h('td', null, t(`busStatus.${b.status}`)),
         );
       }),
@@ -404,6 +404,30 @@ async function violationsView() {
   cleanup.push(() => window.removeEventListener('bg-violation', onNew));
 }
 
+/**
+ * The evidence a manager can read: known fields under their names, values in words (codes through the
+ * dictionary, times in the school's zone, yes/no); internal bookkeeping (episode state, epoch milliseconds,
+ * client ids, row ids) is left out.
+ */
+function evidenceRows(evidence: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, x] of Object.entries(evidence)) {
+    const label = t(`ev.${k}`);
+    if (label === `ev.${k}` || x == null || typeof x === 'object') continue;
+    if (k.endsWith('Id') && k !== 'cardId') continue;
+    let text: string;
+    if (typeof x === 'boolean') text = t(x ? 'yes' : 'no');
+    else if (typeof x === 'number') text = String(Math.round(x * 10) / 10);
+    else {
+      const raw = String(x);
+      const word = t(`evv.${raw}`);
+      text = word === `evv.${raw}` ? (/^\d{4}-\d{2}-\d{2}T/.test(raw) ? i18n.dateTime(raw) : raw) : word;
+    }
+    out.push([label, text]);
+  }
+  return out;
+}
+
 function valueText(v: Violation) {
   if (v.peakValue == null) return '—';
   return v.limitValue != null
@@ -488,7 +512,7 @@ async function violationView(id: number) {
       label: plate(v.busId),
       tone: ep && i >= ep[0] && i <= ep[1] ? 'alarm' : 'ok',
     });
-    at.textContent = `${times[i] ? i18n.dateTime(times[i]!) : ''} · ${speeds[i] != null ? `${Math.round(speeds[i]!)} km/h` : '—'}`;
+    at.textContent = `${times[i] ? i18n.dateTime(times[i]!) : ''} · ${speeds[i] != null ? t('kmh', { n: Math.round(speeds[i]!) }) : '—'}`;
   };
   slider.addEventListener('input', () => showAt(Number(slider.value)));
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -623,7 +647,13 @@ async function violationView(id: number) {
             null,
             h('time', { datetime: a.at }, i18n.dateTime(a.at)),
             ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `,
-            a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`,
+            a.action === 'note'
+              ? t('noteAdded')
+              : a.fromStatus
+                ? t('trail.moved', { from: t(`status.${a.fromStatus}`), to: t(`status.${a.toStatus}`) })
+                : a.toStatus
+                  ? t(`status.${a.toStatus}`)
+                  : t('trail.created'),
             a.note ? ` — ${a.note}` : '',
           ),
         ),
@@ -664,10 +694,7 @@ async function violationView(id: number) {
             h('dd', null, v.endedAt ? i18n.dateTime(v.endedAt) : t('ongoing')),
             h('dt', null, t('col.value')),
             h('dd', null, valueText(v)),
-            ...Object.entries(v.evidence)
-              .filter(([, x]) => x == null || typeof x !== 'object')
-              .slice(0, 12)
-              .flatMap(([k, x]) => [h('dt', null, k), h('dd', null, String(x))]),
+            ...evidenceRows(v.evidence).flatMap(([k, x]) => [h('dt', null, k), h('dd', null, x)]),
           ),
         ),
       ),
@@ -694,7 +721,9 @@ async function complianceView() {
         expired: r.counts.expired ?? 0,
         missing: r.counts.missing ?? 0,
         expiring: r.counts.expiring ?? 0,
-        date: [...new Set(Object.values(r.asOf))].join(', '),
+        date: [...new Set(Object.values(r.asOf).map((d) => (typeof d === 'string' ? d : '')))]
+          .filter(Boolean)
+          .join('、'),
       }),
     ),
     items.length
@@ -903,8 +932,14 @@ async function reportsView(id?: number) {
       h('dt', null, t('ridership')),
       h('dd', null, t('ridershipText', { boarded: d.ridership.boarded, trips: d.ridership.trips })),
     ),
-    bars(t('byKind'), d.violations.byKind),
-    bars(t('bySeverity'), d.violations.bySeverity),
+    bars(
+      t('byKind'),
+      d.violations.byKind.map((x) => ({ ...x, label: t(`kind.${x.label}`) })),
+    ),
+    bars(
+      t('bySeverity'),
+      d.violations.bySeverity.map((x) => ({ ...x, label: t(`sev.${x.label}`) })),
+    ),
     bars(t('byBus'), d.violations.byBus),
     bars(t('byDriver'), d.violations.byDriver),
     csv,
