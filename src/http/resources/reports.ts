@@ -156,7 +156,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       if (q.format === 'csv') {
         c.header('content-type', 'text/csv; charset=utf-8');
         c.header('content-disposition', `attachment; filename="${file}.csv"`);
-        return c.body(reportCsv(data));
+        // A UTF-8 byte-order mark first: Excel on Chinese Windows then reads plates and names right.
+        return c.body(`\uFEFF${reportCsv(data)}`);
       }
       if (q.format === 'html') {
         c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");

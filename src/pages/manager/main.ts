@@ -428,6 +428,27 @@ function evidenceRows(evidence: Record<string, unknown>): [string, string][] {
   return out;
 }
 
+/**
+ * A trail note in words: the server writes owner and due-date changes as `owner: 3 → 5; due: <ISO> → <ISO>`;
+ * those become names (you / #id) and dates in the school's zone; free text stays as written.
+ */
+function trailNote(note: string): string {
+  const who = (x: string) => (x === 'none' ? t('trail.none') : Number(x) === me.userId ? t('you') : `#${x}`);
+  const when = (x: string) => (x === 'none' ? t('trail.none') : i18n.dateTime(x));
+  return note
+    .split('; ')
+    .map((part) => {
+      let m = /^owner: (\S+) → (\S+)$/.exec(part);
+      if (m) return t('trail.owner', { from: who(m[1]!), to: who(m[2]!) });
+      m = /^due: (\S+) → (\S+)$/.exec(part);
+      if (m) return t('trail.due', { from: when(m[1]!), to: when(m[2]!) });
+      m = /^(reason|exemption): (.*)$/s.exec(part);
+      if (m) return `${t(`trail.${m[1]}`)}：${m[2]}`;
+      return part;
+    })
+    .join('；');
+}
+
 function valueText(v: Violation) {
   if (v.peakValue == null) return '—';
   return v.limitValue != null
@@ -654,7 +675,7 @@ async function violationView(id: number) {
                 : a.toStatus
                   ? t(`status.${a.toStatus}`)
                   : t('trail.created'),
-            a.note ? ` — ${a.note}` : '',
+            a.note ? ` — ${trailNote(a.note)}` : '',
           ),
         ),
       ),
@@ -891,8 +912,9 @@ async function reportsView(id?: number) {
       type: 'button',
       onclick: async () => {
         const text = await api.text(`/api/v1/reports/${id}?format=csv`);
+        // The byte-order mark (the decoder dropped the server's) keeps Chinese text right in Excel.
         const a = h('a', {
-          href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })),
+          href: URL.createObjectURL(new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' })),
           download: `report-${r.periodKey}.csv`,
         });
         a.click();
@@ -901,9 +923,34 @@ async function reportsView(id?: number) {
     },
     t('downloadCsv'),
   );
+  const html = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'report-html',
+      onclick: async () => {
+        const text = await api.text(`/api/v1/reports/${id}?format=html`);
+        const a = h('a', {
+          href: URL.createObjectURL(new Blob([text], { type: 'text/html;charset=utf-8' })),
+          download: `report-${r.periodKey}.html`,
+        });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      },
+    },
+    t('downloadHtml'),
+  );
   clear(
     view,
-    h('h3', { 'data-testid': 'report-title' }, d.title),
+    h(
+      'h3',
+      { 'data-testid': 'report-title' },
+      t('reportTitle', {
+        scope: d.scope.schoolId == null ? t('district') : (d.scope.schools[0]?.name ?? '—'),
+        kind: t(`reportKind.${d.period.kind}`),
+        key: d.period.key,
+      }),
+    ),
     h(
       'dl',
       { class: 'kv card' },
@@ -942,7 +989,7 @@ async function reportsView(id?: number) {
     ),
     bars(t('byBus'), d.violations.byBus),
     bars(t('byDriver'), d.violations.byDriver),
-    csv,
+    h('div', { class: 'row' }, csv, html),
   );
 }
 
