@@ -1,4 +1,5 @@
 // A report as CSV (one row per figure) and as a printable HTML page with inline SVG charts (no external assets).
+import { type ReportLang, reportText } from './text';
 import type { Breakdown, ReportData } from './build';
 
 /**
@@ -14,7 +15,8 @@ export function csvCell(v: unknown): string {
 }
 
 /** Columns: section, key, label, value, previous, change. */
-export function reportCsv(r: ReportData): string {
+export function reportCsv(r: ReportData, lang: ReportLang = 'en'): string {
+  const w = (key: string, fallback: string) => reportText(lang, key, undefined, fallback);
   const rows: unknown[][] = [['section', 'key', 'label', 'value', 'previous', 'change']];
   const add = (
     section: string,
@@ -33,7 +35,7 @@ export function reportCsv(r: ReportData): string {
   );
   add('report', 'timeZone', '', r.period.timeZone);
   add('report', 'generatedAt', '', r.generatedAt);
-  add('violations', 'total', 'all', r.violations.total, r.violations.previous, r.violations.change);
+  add('violations', 'total', w('all', 'all'), r.violations.total, r.violations.previous, r.violations.change);
   const breakdowns: [string, Breakdown[]][] = [
     ['violations.kind', r.violations.byKind],
     ['violations.severity', r.violations.bySeverity],
@@ -41,8 +43,12 @@ export function reportCsv(r: ReportData): string {
     ['violations.driver', r.violations.byDriver],
     ['violations.route', r.violations.byRoute],
   ];
+  const named: Record<string, string> = { 'violations.kind': 'kind', 'violations.severity': 'sev' };
   for (const [section, list] of breakdowns)
-    for (const b of list) add(section, b.key, b.label, b.count, b.previous, b.change);
+    for (const b of list) {
+      const label = named[section] ? w(`${named[section]}.${b.key}`, b.label) : b.label;
+      add(section, b.key, label, b.count, b.previous, b.change);
+    }
   for (const [k, v] of Object.entries(r.cases)) add('cases', k, '', v);
   for (const k of [
     'scheduledStops',
@@ -84,9 +90,10 @@ const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(1)} 
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /** Horizontal bars: this period (dark) against the previous one (light). */
-function barChart(title: string, items: Breakdown[], max = 12): string {
-  const list = items.slice(0, max);
-  if (!list.length) return `<p class="muted">${esc(title)}: none</p>`;
+function barChart(title: string, items: Breakdown[], noneWord = 'none'): string {
+  // Every row of the breakdown (the chart grows; the page scrolls), not only the top ones.
+  const list = items;
+  if (!list.length) return `<p class="muted">${esc(title)}: ${esc(noneWord)}</p>`;
   const top = Math.max(1, ...list.map((b) => Math.max(b.count, b.previous)));
   const rowH = 22;
   const labelW = 170;
@@ -117,17 +124,34 @@ function gauge(title: string, rate: number | null): string {
 <text x="50" y="55" text-anchor="middle" font-size="14">${esc(pct(rate))}</text></svg><figcaption>${esc(title)}</figcaption></figure>`;
 }
 
-function table(headers: string[], rows: unknown[][]): string {
-  if (!rows.length) return '<p class="muted">none</p>';
+function table(headers: string[], noneWord: string, rows: unknown[][]): string {
+  if (!rows.length) return `<p class="muted">${esc(noneWord)}</p>`;
   return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
-export function reportHtml(r: ReportData): string {
+export function reportHtml(r: ReportData, lang: ReportLang = 'en'): string {
   const v = r.violations;
+  const w = (key: string, vars?: Record<string, string | number>) => reportText(lang, key, vars);
+  const named = (prefix: string, list: Breakdown[]) =>
+    list.map((b) => ({ ...b, label: reportText(lang, `${prefix}.${b.key}`, undefined, b.label) }));
+  const title = w('reportTitle', {
+    scope: r.scope.schoolId == null ? w('district') : (r.scope.schools[0]?.name ?? String(r.scope.schoolId)),
+    kind: w(`period.${r.period.kind}`),
+    key: r.period.key,
+  });
+  const definition = (k: string, d: string) =>
+    lang === 'en'
+      ? d
+      : reportText(
+          lang,
+          `def.${k}`,
+          { early: r.onTime.earlyToleranceS, late: r.onTime.lateToleranceS, days: r.compliance.warnDays },
+          d,
+        );
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#1d2733;max-width:960px}
@@ -137,40 +161,56 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;border-bottom:1px solid #d
 figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:4px}.gauges{display:flex;gap:24px}.gauge figcaption{text-align:center}
 @media print{body{margin:0}h2{break-after:avoid}figure,table{break-inside:avoid}}
 </style></head><body>
-<h1>${esc(r.title)}</h1>
-<p class="muted">${esc(r.period.startDate)} – ${esc(r.period.endDate)} (exclusive), ${esc(r.period.timeZone)} · compared with ${esc(r.previousPeriod.key)} · generated ${esc(r.generatedAt)}</p>
+<h1>${esc(title)}</h1>
+<p class="muted">${esc(w('periodLine', { from: r.period.startDate, to: r.period.endDate, zone: r.period.timeZone, prev: r.previousPeriod.key, at: r.generatedAt }))}</p>
 <div class="kpis">
-<div class="kpi">Violations<b>${v.total}</b><span class="muted">${signed(v.change)} vs previous</span></div>
-<div class="kpi">Cases opened<b>${r.cases.opened}</b></div>
-<div class="kpi">Closed<b>${r.cases.closed}</b></div>
-<div class="kpi">Overdue<b>${r.cases.overdue}</b></div>
-<div class="kpi">Boarded<b>${r.ridership.boarded}</b></div>
-<div class="kpi">Compliance issues<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
+<div class="kpi">${esc(w('violations'))}<b>${v.total}</b><span class="muted">${esc(w('vsPrevious', { n: signed(v.change) }))}</span></div>
+<div class="kpi">${esc(w('casesOpened'))}<b>${r.cases.opened}</b></div>
+<div class="kpi">${esc(w('closed'))}<b>${r.cases.closed}</b></div>
+<div class="kpi">${esc(w('overdue'))}<b>${r.cases.overdue}</b></div>
+<div class="kpi">${esc(w('boarded'))}<b>${r.ridership.boarded}</b></div>
+<div class="kpi">${esc(w('complianceIssues'))}<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
 </div>
-<div class="gauges">${gauge('Rectification rate', r.cases.rectificationRate)}${gauge('On time at stops', r.onTime.onTimeRate)}${gauge('Device uptime', r.deviceUptime.uptime)}</div>
-<h2>Violations</h2>
-${barChart('By kind', v.byKind)}
-${barChart('By severity', v.bySeverity)}
-${barChart('By bus', v.byBus)}
-${barChart('By driver', v.byDriver)}
-${barChart('By route', v.byRoute)}
-<h2>Cases</h2>
-${table(['opened', 'closed', 'dismissed', 'overdue', 'closed of opened', 'rectification rate'], [[r.cases.opened, r.cases.closed, r.cases.dismissed, r.cases.overdue, r.cases.closedOfOpened, pct(r.cases.rectificationRate)]])}
-<h2>On-time performance at stops</h2>
+<div class="gauges">${gauge(w('rectificationRate'), r.cases.rectificationRate)}${gauge(w('onTimeAtStops'), r.onTime.onTimeRate)}${gauge(w('deviceUptime'), r.deviceUptime.uptime)}</div>
+<h2>${esc(w('violations'))}</h2>
+${barChart(w('byKind'), named('kind', v.byKind), w('none'))}
+${barChart(w('bySeverity'), named('sev', v.bySeverity), w('none'))}
+${barChart(w('byBus'), v.byBus, w('none'))}
+${barChart(w('byDriver'), v.byDriver, w('none'))}
+${barChart(w('byRoute'), v.byRoute, w('none'))}
+<h2>${esc(w('cases'))}</h2>
 ${table(
-  ['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'],
+  ['opened', 'closed', 'dismissed', 'overdue', 'closedOfOpened', 'rectificationRate'].map((k) => w(`col.${k}`)),
+  w('none'),
+  [
+    [
+      r.cases.opened,
+      r.cases.closed,
+      r.cases.dismissed,
+      r.cases.overdue,
+      r.cases.closedOfOpened,
+      pct(r.cases.rectificationRate),
+    ],
+  ],
+)}
+<h2>${esc(w('onTimeTitle'))}</h2>
+${table(
+  ['route', 'arrived', 'onTime', 'early', 'late', 'missed', 'onTimeRate'].map((k) => w(`col.${k}`)),
+  w('none'),
   r.onTime.byRoute.map((x) => [x.label, x.arrived, x.onTime, x.early, x.late, x.missed, pct(x.onTimeRate)]),
 )}
-<p class="muted">Average delay: ${r.onTime.avgDelayS ?? '—'} s · on time = ${r.onTime.earlyToleranceS} s early to ${r.onTime.lateToleranceS} s late</p>
-<h2>Ridership</h2>
+<p class="muted">${esc(w('avgDelay', { s: r.onTime.avgDelayS ?? '—', early: r.onTime.earlyToleranceS, late: r.onTime.lateToleranceS }))}</p>
+<h2>${esc(w('ridership'))}</h2>
 ${table(
-  ['route', 'trips', 'boarded'],
+  ['route', 'trips', 'boarded'].map((k) => w(`col.${k}`)),
+  w('none'),
   r.ridership.byRoute.map((x) => [x.label, x.trips, x.boarded]),
 )}
-<p class="muted">${r.ridership.boarded} boarded, ${r.ridership.alighted} alighted, ${r.ridership.distinctStudents} students checked in individually</p>
-<h2>Device uptime</h2>
+<p class="muted">${esc(w('ridershipLine', { boarded: r.ridership.boarded, alighted: r.ridership.alighted, students: r.ridership.distinctStudents }))}</p>
+<h2>${esc(w('deviceUptime'))}</h2>
 ${table(
-  ['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'],
+  ['device', 'bus', 'tripMinutes', 'minutesWithFix', 'fixes', 'fixesPerMin', 'uptime'].map((k) => w(`col.${k}`)),
+  w('none'),
   r.deviceUptime.devices.map((d) => [
     d.identifier,
     d.label,
@@ -181,14 +221,21 @@ ${table(
     pct(d.uptime),
   ]),
 )}
-<h2>Compliance expiries (as of ${esc(r.compliance.asOf)}, ${r.compliance.warnDays} days ahead)</h2>
+<h2>${esc(w('complianceTitle', { date: r.compliance.asOf, days: r.compliance.warnDays }))}</h2>
 ${table(
-  ['item', 'subject', 'expires', 'days left', 'status'],
-  r.compliance.items.map((i) => [i.kind, i.subjectName, i.expiresOn ?? '—', i.daysLeft ?? '—', i.status]),
+  ['item', 'subject', 'expires', 'daysLeft', 'status'].map((k) => w(`col.${k}`)),
+  w('none'),
+  r.compliance.items.map((i) => [
+    w(`item.${i.kind}`),
+    i.subjectName,
+    i.expiresOn ?? '—',
+    i.daysLeft ?? '—',
+    w(`state.${i.status}`),
+  ]),
 )}
-<h2>Definitions</h2>
+<h2>${esc(w('definitions'))}</h2>
 <ul>${Object.entries(r.definitions)
-    .map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(d)}</li>`)
+    .map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(definition(k, d))}</li>`)
     .join('')}</ul>
 </body></html>
 `;

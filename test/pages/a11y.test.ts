@@ -90,7 +90,7 @@ beforeAll(async () => {
   tokens.guardian = await tokenFor(t, { name: '陈妈妈', role: 'guardian', guardianId: guardian.id });
   // An open SOS, so the manager page shows its alarm bar.
   await ok(t.call('POST', `/api/v1/trips/${trip.id}/sos`, { token: tokens.attendant, body: { note: '测试' } }));
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -180,7 +180,8 @@ describe('accessibility (axe-core, zh-CN)', () => {
     await page.getByTestId('alarm').locator('li').first().waitFor();
     await page.getByTestId('violations').locator('tbody tr').first().waitFor();
     expect(await axe(page)).toEqual([]);
-    await page.getByTestId('violations').getByRole('link').first().click();
+    // The alarm's link opens the SOS case.
+    await page.getByTestId('alarm').getByRole('link').first().click();
     await page.getByTestId('case').waitFor();
     expect(await axe(page)).toEqual([]);
     await page.evaluate(() => (location.hash = '#/compliance'));

@@ -97,7 +97,7 @@ beforeAll(async () => {
   tripId = trip.id;
   attToken = await tokenFor(t, { name: '李老师', role: 'attendant', attendantId: attendant.id });
   mgrToken = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [school.id] });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -241,7 +241,7 @@ describe('attendant safety (zh-CN)', () => {
     await page.getByRole('button', { name: '取消' }).click();
 
     // Manual override, then the bus leaves the market: the page follows it again (next: the school).
-    await page.getByRole('button', { name: '已到达 桥头' }).click();
+    await page.getByRole('button', { name: '到达此站：桥头' }).click();
     expect(await current.getAttribute('data-manual')).toBe('true');
     await driver.drive(15, 36); // ~1520 m: departed
     await expect.poll(() => current.getAttribute('data-stop')).toBe(String(stopIds[2]));

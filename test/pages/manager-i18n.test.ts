@@ -171,7 +171,7 @@ beforeAll(async () => {
     }),
     200,
   );
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -1,4 +1,5 @@
 // Reports: generated on schedule or on demand, stored, and served as JSON, CSV or a printable HTML page.
+import { reportLangs } from '../../reports/text';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ReportData } from '../../reports/build';
@@ -34,7 +35,13 @@ const listQuery = z
   })
   .strict();
 
-const getQuery = z.object({ format: z.enum(['json', 'csv', 'html']).default('json') }).strict();
+/**
+ * ?lang= the reader's language for the CSV labels and the HTML (headings, kind and severity names); schools have
+ * no language setting yet, so the default is the deployment's own language, zh-CN.
+ */
+const getQuery = z
+  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('zh-CN') })
+  .strict();
 
 /** A report of a school is for its managers; the district report (schoolId null) for admins. */
 function assertMayRead(a: Access, schoolId: number | null) {
@@ -137,7 +144,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     {
       method: 'get',
       path: '/reports/{id}',
-      summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)',
+      summary:
+        'One stored report: ?format=json (default), csv (UTF-8 with a BOM), or html (printable, inline SVG charts, every row of every breakdown); ?lang=zh-CN (default) or en for the CSV labels and the HTML',
       tag,
       roles,
       query: getQuery,
@@ -157,11 +165,11 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
         c.header('content-type', 'text/csv; charset=utf-8');
         c.header('content-disposition', `attachment; filename="${file}.csv"`);
         // A UTF-8 byte-order mark first: Excel on Chinese Windows then reads plates and names right.
-        return c.body(`\uFEFF${reportCsv(data)}`);
+        return c.body(`\uFEFF${reportCsv(data, q.lang)}`);
       }
       if (q.format === 'html') {
         c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-        return c.html(reportHtml(data));
+        return c.html(reportHtml(data, q.lang));
       }
       return c.json({ ...meta(row), data });
     },

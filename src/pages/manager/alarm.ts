@@ -17,6 +17,8 @@ export class AlarmCenter {
   private beeps = 0;
   private loading: Promise<void> | null = null;
   private shown = '';
+  /** Shown while the browser keeps the sound off (no touch yet); kept, not rebuilt, so a click on it lands. */
+  private readonly soundBtn: HTMLButtonElement;
 
   constructor(
     private readonly api: Api,
@@ -24,7 +26,12 @@ export class AlarmCenter {
     private readonly plate: (busId: number | null) => string,
     private readonly onError: (err: unknown) => string,
   ) {
-    this.el = h('section', { class: 'alarm-bar', 'data-testid': 'alarm', hidden: true, 'aria-live': 'assertive' });
+    this.el = h('section', { class: 'alarm-bar', 'data-testid': 'alarm', hidden: true, role: 'alert' });
+    this.soundBtn = h(
+      'button',
+      { type: 'button', 'data-testid': 'alarm-sound', hidden: true, onclick: () => void this.ensureAudio() },
+      i18n.t('alarm.soundOn'),
+    );
     // Browsers play sound only after the user touched the page: the first touch or key unlocks it.
     const unlock = () => void this.ensureAudio();
     document.addEventListener('pointerdown', unlock, { capture: true });
@@ -62,6 +69,7 @@ export class AlarmCenter {
       return false;
     }
     if (this.items.length && before !== 'running' && this.audio.state === 'running') this.render();
+    this.el.dataset.sound = this.audio.state === 'running' ? 'on' : 'blocked';
     return this.audio.state === 'running';
   }
 
@@ -112,7 +120,8 @@ export class AlarmCenter {
     const soundOn = this.audio?.state === 'running';
     this.el.dataset.sound = soundOn ? 'on' : 'blocked';
     // Same alarms, same sound state: keep the buttons (rebuilding them under a pointer would swallow a click).
-    const key = `${this.items.map((v) => v.id).join(',')}|${soundOn}|${this.i18n.lang}`;
+    this.soundBtn.hidden = !on || soundOn;
+    const key = `${this.items.map((v) => v.id).join(',')}|${this.i18n.lang}`;
     if (key === this.shown) return;
     this.shown = key;
     const parts: Node[] = [
@@ -128,7 +137,7 @@ export class AlarmCenter {
           );
           return h(
             'li',
-            { 'data-id': v.id, 'data-kind': v.kind, role: 'alert' },
+            { 'data-id': v.id, 'data-kind': v.kind },
             h(
               'strong',
               null,
@@ -140,14 +149,7 @@ export class AlarmCenter {
         }),
       ),
     ];
-    if (on && !soundOn)
-      parts.push(
-        h(
-          'button',
-          { type: 'button', 'data-testid': 'alarm-sound', onclick: () => void this.ensureAudio() },
-          t('alarm.soundOn'),
-        ),
-      );
+    parts.push(this.soundBtn);
     this.el.replaceChildren(...parts);
   }
 }

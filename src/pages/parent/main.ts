@@ -414,6 +414,7 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
   const minutes = h('input', {
     type: 'number',
     id: 'pref-min',
+    'aria-label': t('prefsMinutes'),
     min: 1,
     max: 60,
     step: 1,
@@ -423,6 +424,7 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
   const metres = h('input', {
     type: 'number',
     id: 'pref-m',
+    'aria-label': t('prefsMetres'),
     min: 50,
     max: 20000,
     step: 50,
