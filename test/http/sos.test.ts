@@ -147,6 +147,29 @@ describe('SOS', () => {
 });
 
 describe('sweep guard', () => {
+  it('takes an explicit early end (with its reason) mid-route and keeps the reason', async () => {
+    const trip = w.a.trips[1];
+    const u = await ok(
+      t.call('POST', '/api/v1/users', {
+        body: { name: 'Attendant A2', role: 'attendant', attendantId: trip.attendantId },
+      }),
+    );
+    const token = (await ok(t.call('POST', `/api/v1/users/${u.id}/tokens`, { body: { label: 'test' } }))).token;
+    await ok(call('POST', `/api/v1/trips/${trip.id}/check-in`, { token }), 200);
+    expect(
+      (await call('POST', `/api/v1/trips/${trip.id}/sweep`, { token, body: { confirmedEmpty: true } })).status,
+    ).toBe(409);
+    const r = await ok(
+      call('POST', `/api/v1/trips/${trip.id}/sweep`, {
+        token,
+        body: { confirmedEmpty: true, earlyEndReason: 'bus broke down' },
+      }),
+      200,
+    );
+    expect(r.tripStatus).toBe('completed');
+    expect(r.sweep.note).toBe('ended early: bus broke down');
+  });
+
   it('refuses the sweep mid-route with sweep_too_early and takes it once the bus reached the last stop', async () => {
     const trip = w.a.trips[0];
     await ok(call('POST', `/api/v1/trips/${trip.id}/check-in`), 200);

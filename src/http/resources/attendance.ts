@@ -114,7 +114,14 @@ const boardingRecordSchema = z
   });
 
 export const boardingBatchBody = z.object({ records: z.array(boardingRecordSchema).min(1).max(500) }).strict();
-export const sweepBody = z.object({ confirmedEmpty: z.boolean(), note: note.optional() }).strict();
+export const sweepBody = z
+  .object({
+    confirmedEmpty: z.boolean(),
+    note: note.optional(),
+    /** the trip ends before the last stop (breakdown, run cut short): accepted mid-route, recorded with the sweep */
+    earlyEndReason: note.optional(),
+  })
+  .strict();
 export const resolveBody = z.object({ note }).strict();
 
 type RecordIn = z.infer<typeof boardingRecordSchema>;
@@ -608,7 +615,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       const trip = t.trip;
       if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
       const nowMs = deps.now();
-      await assertSweepAllowed(db(), t);
+      await assertSweepAllowed(db(), t, body.earlyEndReason);
       const totals = await boardingTotals(db(), trip.id);
       const claimed = await claimSweepConfirmation(db(), {
         tripId: trip.id,
@@ -616,7 +623,9 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
         userId: a.principal.userId,
         confirmedEmpty: body.confirmedEmpty,
         onboard: totals.onboard,
-        note: body.note,
+        note:
+          [body.note, body.earlyEndReason && `ended early: ${body.earlyEndReason}`].filter(Boolean).join('; ') ||
+          undefined,
       });
       if (!claimed) {
         // A resend from the device: the first confirmation stands.

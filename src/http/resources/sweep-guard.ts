@@ -6,8 +6,8 @@ import type { DbOrTx } from '../../store/db';
 import type { TripForAttendance } from '../../store/repos/attendance-repo';
 import { AppError } from '../errors';
 
-export async function assertSweepAllowed(db: DbOrTx, t: TripForAttendance): Promise<void> {
-  if (t.trip.status === 'completed') return;
+export async function assertSweepAllowed(db: DbOrTx, t: TripForAttendance, earlyEndReason?: string): Promise<void> {
+  if (t.trip.status === 'completed' || earlyEndReason) return;
   const final = await finalStopReached(db, t.trip.id, t.trip.routeId);
   if (final.reachedAt || final.stopId == null) return;
   throw new AppError(
