@@ -245,7 +245,7 @@ describe('formats and storage', () => {
     const lines = (csv.body as string).split('\r\n');
     expect(lines[0]).toBe('section,key,label,value,previous,change');
     expect(lines).toContain('violations,total,all,4,3,1');
-    expect(lines).toContain('violations.kind,overspeed,overspeed,3,1,2');
+    expect(lines).toContain('violations.kind,overspeed,Overspeed,3,1,2');
     expect(lines).toContain('cases,rectificationRate,,0.3333,,');
     const html = await t.call('GET', `/api/v1/reports/${report.id}?format=html&lang=en`, {
       token: w.tokens.managerA,

@@ -199,6 +199,15 @@ describe('manager page in Chinese', () => {
     for (const d of [en, zh, attEn, attZh]) for (const v of Object.values(d)) expect(v.trim()).not.toBe('');
   });
 
+  it('serves the CSV with a UTF-8 byte-order mark (Excel on Chinese Windows)', async () => {
+    const res = await fetch(`${srv.url}/api/v1/reports/${reportId}?format=csv`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder().decode(bytes)).toContain('实验小学');
+  });
+
   it('shows no English word, raw code, [object Object] or epoch milliseconds on any view', async () => {
     const { context, page, console } = await newPage(browser, {
       viewport: { width: 1280, height: 900 },
