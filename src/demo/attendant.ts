@@ -88,14 +88,18 @@ export class SimAttendant {
   }
 
   /** The end-of-trip sweep: nobody is left aboard (anyone still aboard gets off first). */
-  async sweep(p: { lat: number; lon: number; timeMs: number }): Promise<void> {
+  async sweep(p: { lat: number; lon: number; timeMs: number }, earlyEndReason?: string): Promise<void> {
     if (this.stats.swept || !this.stats.checkedIn) return;
     if (this.onboard.length > 0) {
       const last = [...this.plan.stops].sort((a, b) => b.sequence - a.sequence)[0]!;
       this.visited.delete(last.id);
       await this.atStop({ ...p, lat: last.lat, lon: last.lon });
     }
-    this.stats.swept = await this.post('/sweep', { confirmedEmpty: this.onboard.length === 0 });
+    // Before the last stop the API takes the sweep only as an early end, with its reason.
+    this.stats.swept = await this.post('/sweep', {
+      confirmedEmpty: this.onboard.length === 0,
+      ...(earlyEndReason ? { earlyEndReason } : {}),
+    });
     if (this.stats.swept) this.log('attendant confirmed the sweep', { tripId: this.plan.tripId });
   }
 }

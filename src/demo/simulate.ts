@@ -328,7 +328,11 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   for (const r of running) {
     const m = r.motion.sample();
     if (r.attendant && !r.attendant.stats.swept)
-      await r.attendant.sweep({ lat: m.lat, lon: m.lon, timeMs: simStartMs + simS * 1000 });
+      await r.attendant.sweep(
+        { lat: m.lat, lon: m.lon, timeMs: simStartMs + simS * 1000 },
+        // (a trip the engine has not yet seen reach its last stop is ended explicitly, with the reason)
+        'the demo run ended',
+      );
   }
   await Promise.race([Promise.all(running.map((r) => r.chain)), new Promise((res) => setTimeout(res, 10_000))]);
   await Promise.race([Promise.all(running.map((r) => r.sender.stop())), new Promise((res) => setTimeout(res, 5_000))]);

@@ -21,6 +21,7 @@ import { registerRouteImport } from './resources/route-import';
 import { registerTelemetry } from './resources/telemetry';
 import { registerLive } from './resources/live';
 import { registerAttendance } from './resources/attendance';
+import { registerSos } from './resources/sos';
 import { registerViolations } from './resources/violations';
 import { registerCases } from './resources/cases';
 import { registerHazardReports } from './resources/hazard-reports';
@@ -114,6 +115,7 @@ export function createApp(given: AppDeps) {
   registerMe(app, api, deps);
   registerRouteImport(app, api, deps);
   registerAttendance(app, api, deps);
+  registerSos(app, api, deps);
   registerViolations(app, api, deps);
   registerCases(app, api, deps);
   registerStaffNotices(app, api, deps);

@@ -1,6 +1,5 @@
 // Words for codes in reports and staff notices, in zh-CN and English (an unknown code shows as itself).
-export type ReportLang = 'zh-CN' | 'en';
-export const reportLangs = ['zh-CN', 'en'] as const;
+import type { ReportLang } from './text';
 
 const kinds: Record<string, [string, string]> = {
   overspeed: ['超速', 'overspeed'],

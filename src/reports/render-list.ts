@@ -1,7 +1,8 @@
 // The list (清单) of a report's cases and the district's per-school table with the ranking: CSV (UTF-8 with a
 // byte-order mark, so spreadsheet programs read the Chinese text) and HTML sections, in zh-CN or English.
 import type { CaseListItem, ReportData, SchoolRow } from './build';
-import { kindLabel, type ReportLang, severityLabel, statusLabel } from './labels';
+import { kindLabel, severityLabel, statusLabel } from './labels';
+import type { ReportLang } from './text';
 
 export const BOM = '\uFEFF';
 

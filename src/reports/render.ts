@@ -1,12 +1,13 @@
 // A report as CSV (one row per figure) and as a printable HTML page with inline SVG charts (no external assets).
+import { type ReportLang, reportText } from './text';
 import type { Breakdown, ReportData } from './build';
-import { kindLabel, type ReportLang, severityLabel } from './labels';
 import { caseListSection, csvCell, perSchoolSection } from './render-list';
 
 export { csvCell } from './render-list';
 
 /** Columns: section, key, label, value, previous, change. */
-export function reportCsv(r: ReportData): string {
+export function reportCsv(r: ReportData, lang: ReportLang = 'en'): string {
+  const w = (key: string, fallback: string) => reportText(lang, key, undefined, fallback);
   const rows: unknown[][] = [['section', 'key', 'label', 'value', 'previous', 'change']];
   const add = (
     section: string,
@@ -25,7 +26,7 @@ export function reportCsv(r: ReportData): string {
   );
   add('report', 'timeZone', '', r.period.timeZone);
   add('report', 'generatedAt', '', r.generatedAt);
-  add('violations', 'total', 'all', r.violations.total, r.violations.previous, r.violations.change);
+  add('violations', 'total', w('all', 'all'), r.violations.total, r.violations.previous, r.violations.change);
   const breakdowns: [string, Breakdown[]][] = [
     ['violations.kind', r.violations.byKind],
     ['violations.severity', r.violations.bySeverity],
@@ -33,8 +34,12 @@ export function reportCsv(r: ReportData): string {
     ['violations.driver', r.violations.byDriver],
     ['violations.route', r.violations.byRoute],
   ];
+  const named: Record<string, string> = { 'violations.kind': 'kind', 'violations.severity': 'sev' };
   for (const [section, list] of breakdowns)
-    for (const b of list) add(section, b.key, b.label, b.count, b.previous, b.change);
+    for (const b of list) {
+      const label = named[section] ? w(`${named[section]}.${b.key}`, b.label) : b.label;
+      add(section, b.key, label, b.count, b.previous, b.change);
+    }
   for (const [k, v] of Object.entries(r.cases)) add('cases', k, '', v);
   for (const k of [
     'scheduledStops',
@@ -89,9 +94,10 @@ const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(1)} 
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /** Horizontal bars: this period (dark) against the previous one (light). */
-function barChart(title: string, items: Breakdown[], max = 12): string {
-  const list = items.slice(0, max);
-  if (!list.length) return `<p class="muted">${esc(title)}: none</p>`;
+function barChart(title: string, items: Breakdown[], noneWord = 'none'): string {
+  // Every row of the breakdown (the chart grows; the page scrolls), not only the top ones.
+  const list = items;
+  if (!list.length) return `<p class="muted">${esc(title)}: ${esc(noneWord)}</p>`;
   const top = Math.max(1, ...list.map((b) => Math.max(b.count, b.previous)));
   const rowH = 22;
   const labelW = 170;
@@ -122,95 +128,15 @@ function gauge(title: string, rate: number | null): string {
 <text x="50" y="55" text-anchor="middle" font-size="14">${esc(pct(rate))}</text></svg><figcaption>${esc(title)}</figcaption></figure>`;
 }
 
-function table(headers: string[], rows: unknown[][]): string {
-  if (!rows.length) return '<p class="muted">none</p>';
+function table(headers: string[], noneWord: string, rows: unknown[][]): string {
+  if (!rows.length) return `<p class="muted">${esc(noneWord)}</p>`;
   return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
-const htmlWords = {
-  en: {
-    vsPrevious: 'vs previous',
-    violations: 'Violations',
-    casesOpened: 'Cases opened',
-    closed: 'Closed',
-    overdue: 'Overdue',
-    escalated: 'Escalated',
-    boarded: 'Boarded',
-    complianceIssues: 'Compliance issues',
-    rectificationRate: 'Rectification rate',
-    onTimeAtStops: 'On time at stops',
-    deviceUptime: 'Device uptime',
-    byKind: 'By kind',
-    bySeverity: 'By severity',
-    byBus: 'By bus',
-    byDriver: 'By driver',
-    byRoute: 'By route',
-    cases: 'Cases',
-    casesHead: ['opened', 'closed', 'dismissed', 'overdue', 'escalated', 'closed of opened', 'rectification rate'],
-    onTime: 'On-time performance at stops',
-    onTimeHead: ['route', 'arrived', 'on time', 'early', 'late', 'missed', 'on-time rate'],
-    ridership: 'Ridership',
-    ridershipHead: ['route', 'trips', 'boarded'],
-    devicesHead: ['device', 'bus', 'trip minutes', 'minutes with a fix', 'fixes', 'fixes/min', 'uptime'],
-    compliance: 'Compliance expiries',
-    complianceHead: ['item', 'subject', 'expires', 'days left', 'status'],
-    definitions: 'Definitions',
-    generated: 'generated',
-    comparedWith: 'compared with',
-    exclusive: '(exclusive)',
-  },
-  'zh-CN': {
-    vsPrevious: '较上期',
-    violations: '违规',
-    casesOpened: '立案',
-    closed: '销账',
-    overdue: '逾期',
-    escalated: '挂牌督办',
-    boarded: '乘车人次',
-    complianceIssues: '证照问题',
-    rectificationRate: '整改率',
-    onTimeAtStops: '到站准点率',
-    deviceUptime: '设备在线率',
-    byKind: '按类型',
-    bySeverity: '按等级',
-    byBus: '按车辆',
-    byDriver: '按驾驶人',
-    byRoute: '按线路',
-    cases: '隐患案件',
-    casesHead: ['立案', '销账', '撤销', '逾期', '挂牌督办', '本期立案已销账', '整改率'],
-    onTime: '到站准点情况',
-    onTimeHead: ['线路', '到站', '准点', '早到', '晚到', '漏站', '准点率'],
-    ridership: '乘车情况',
-    ridershipHead: ['线路', '趟次', '乘车人次'],
-    devicesHead: ['设备', '车辆', '运行分钟', '有定位的分钟', '定位数', '每分钟定位', '在线率'],
-    compliance: '证照到期',
-    complianceHead: ['项目', '对象', '到期日', '剩余天数', '状态'],
-    definitions: '口径说明',
-    generated: '生成于',
-    comparedWith: '对比',
-    exclusive: '（不含结束日）',
-  },
-} as const;
-
-const periodWords: Record<string, [string, string]> = {
-  daily: ['日报', 'daily report'],
-  weekly: ['周报', 'weekly report'],
-  monthly: ['月报', 'monthly report'],
-  halfYear: ['学期（半年）报告', 'half-year report'],
-  yearly: ['年度报告', 'yearly report'],
-};
-
-/** The report's title in a language. */
-export function reportTitle(r: ReportData, lang: ReportLang): string {
-  if (lang === 'en') return r.title;
-  const scope = r.scope.schoolId == null ? '全区（县）' : (r.scope.schools[0]?.name ?? `学校 ${r.scope.schoolId}`);
-  return `${scope} ${r.period.key} ${periodWords[r.period.kind]?.[0] ?? r.period.kind}`;
-}
-
 /**
- * The report as a printable page, in English (default) or zh-CN; times in the list are local to the report's zone
+ * The report as a printable page in the reader's language; times in the list of cases are local to the report's zone
  * (offsetMin gives the zone's offset at an instant).
  */
 export function reportHtml(
@@ -219,12 +145,25 @@ export function reportHtml(
   offsetMin: (ms: number) => number = () => 0,
 ): string {
   const v = r.violations;
-  const w = htmlWords[lang];
-  const t = reportTitle(r, lang);
-  const kinds = lang === 'en' ? v.byKind : v.byKind.map((b) => ({ ...b, label: kindLabel(b.key, lang) }));
-  const sev = lang === 'en' ? v.bySeverity : v.bySeverity.map((b) => ({ ...b, label: severityLabel(b.key, lang) }));
+  const w = (key: string, vars?: Record<string, string | number>) => reportText(lang, key, vars);
+  const named = (prefix: string, list: Breakdown[]) =>
+    list.map((b) => ({ ...b, label: reportText(lang, `${prefix}.${b.key}`, undefined, b.label) }));
+  const title = w('reportTitle', {
+    scope: r.scope.schoolId == null ? w('district') : (r.scope.schools[0]?.name ?? String(r.scope.schoolId)),
+    kind: w(`period.${r.period.kind}`),
+    key: r.period.key,
+  });
+  const definition = (k: string, d: string) =>
+    lang === 'en'
+      ? d
+      : reportText(
+          lang,
+          `def.${k}`,
+          { early: r.onTime.earlyToleranceS, late: r.onTime.lateToleranceS, days: r.compliance.warnDays },
+          d,
+        );
   return `<!doctype html>
-<html lang="${lang}"><head><meta charset="utf-8"><title>${esc(t)}</title>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#1d2733;max-width:960px}
@@ -234,43 +173,62 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;border-bottom:1px solid #d
 figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:4px}.gauges{display:flex;gap:24px}.gauge figcaption{text-align:center}
 @media print{body{margin:0}h2{break-after:avoid}figure,table{break-inside:avoid}}
 </style></head><body>
-<h1>${esc(t)}</h1>
-<p class="muted">${esc(r.period.startDate)} – ${esc(r.period.endDate)} ${esc(w.exclusive)}, ${esc(r.period.timeZone)} · ${esc(w.comparedWith)} ${esc(r.previousPeriod.key)} · ${esc(w.generated)} ${esc(r.generatedAt)}</p>
+<h1>${esc(title)}</h1>
+<p class="muted">${esc(w('periodLine', { from: r.period.startDate, to: r.period.endDate, zone: r.period.timeZone, prev: r.previousPeriod.key, at: r.generatedAt }))}</p>
 <div class="kpis">
-<div class="kpi">${esc(w.violations)}<b>${v.total}</b><span class="muted">${signed(v.change)} ${esc(w.vsPrevious)}</span></div>
-<div class="kpi">${esc(w.casesOpened)}<b>${r.cases.opened}</b></div>
-<div class="kpi">${esc(w.closed)}<b>${r.cases.closed}</b></div>
-<div class="kpi">${esc(w.overdue)}<b>${r.cases.overdue}</b></div>
-<div class="kpi">${esc(w.escalated)}<b>${r.cases.escalated ?? 0}</b></div>
-<div class="kpi">${esc(w.boarded)}<b>${r.ridership.boarded}</b></div>
-<div class="kpi">${esc(w.complianceIssues)}<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
+<div class="kpi">${esc(w('violations'))}<b>${v.total}</b><span class="muted">${esc(w('vsPrevious', { n: signed(v.change) }))}</span></div>
+<div class="kpi">${esc(w('casesOpened'))}<b>${r.cases.opened}</b></div>
+<div class="kpi">${esc(w('closed'))}<b>${r.cases.closed}</b></div>
+<div class="kpi">${esc(w('overdue'))}<b>${r.cases.overdue}</b></div>
+<div class="kpi">${esc(w('escalated'))}<b>${r.cases.escalated ?? 0}</b></div>
+<div class="kpi">${esc(w('boarded'))}<b>${r.ridership.boarded}</b></div>
+<div class="kpi">${esc(w('complianceIssues'))}<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
 </div>
-<div class="gauges">${gauge(w.rectificationRate, r.cases.rectificationRate)}${gauge(w.onTimeAtStops, r.onTime.onTimeRate)}${gauge(w.deviceUptime, r.deviceUptime.uptime)}</div>
+<div class="gauges">${gauge(w('rectificationRate'), r.cases.rectificationRate)}${gauge(w('onTimeAtStops'), r.onTime.onTimeRate)}${gauge(w('deviceUptime'), r.deviceUptime.uptime)}</div>
 ${perSchoolSection(r.perSchool, lang)}
-<h2>${esc(w.violations)}</h2>
-${barChart(w.byKind, kinds)}
-${barChart(w.bySeverity, sev)}
-${barChart(w.byBus, v.byBus)}
-${barChart(w.byDriver, v.byDriver)}
-${barChart(w.byRoute, v.byRoute)}
-<h2>${esc(w.cases)}</h2>
-${table([...w.casesHead], [[r.cases.opened, r.cases.closed, r.cases.dismissed, r.cases.overdue, r.cases.escalated ?? 0, r.cases.closedOfOpened, pct(r.cases.rectificationRate)]])}
-${caseListSection(r, lang, offsetMin)}
-<h2>${esc(w.onTime)}</h2>
+<h2>${esc(w('violations'))}</h2>
+${barChart(w('byKind'), named('kind', v.byKind), w('none'))}
+${barChart(w('bySeverity'), named('sev', v.bySeverity), w('none'))}
+${barChart(w('byBus'), v.byBus, w('none'))}
+${barChart(w('byDriver'), v.byDriver, w('none'))}
+${barChart(w('byRoute'), v.byRoute, w('none'))}
+<h2>${esc(w('cases'))}</h2>
 ${table(
-  [...w.onTimeHead],
+  ['opened', 'closed', 'dismissed', 'overdue', 'escalated', 'closedOfOpened', 'rectificationRate'].map((k) =>
+    w(`col.${k}`),
+  ),
+  w('none'),
+  [
+    [
+      r.cases.opened,
+      r.cases.closed,
+      r.cases.dismissed,
+      r.cases.overdue,
+      r.cases.escalated ?? 0,
+      r.cases.closedOfOpened,
+      pct(r.cases.rectificationRate),
+    ],
+  ],
+)}
+${caseListSection(r, lang, offsetMin)}
+<h2>${esc(w('onTimeTitle'))}</h2>
+${table(
+  ['route', 'arrived', 'onTime', 'early', 'late', 'missed', 'onTimeRate'].map((k) => w(`col.${k}`)),
+  w('none'),
   r.onTime.byRoute.map((x) => [x.label, x.arrived, x.onTime, x.early, x.late, x.missed, pct(x.onTimeRate)]),
 )}
-<p class="muted">Average delay: ${r.onTime.avgDelayS ?? '—'} s · on time = ${r.onTime.earlyToleranceS} s early to ${r.onTime.lateToleranceS} s late</p>
-<h2>${esc(w.ridership)}</h2>
+<p class="muted">${esc(w('avgDelay', { s: r.onTime.avgDelayS ?? '—', early: r.onTime.earlyToleranceS, late: r.onTime.lateToleranceS }))}</p>
+<h2>${esc(w('ridership'))}</h2>
 ${table(
-  [...w.ridershipHead],
+  ['route', 'trips', 'boarded'].map((k) => w(`col.${k}`)),
+  w('none'),
   r.ridership.byRoute.map((x) => [x.label, x.trips, x.boarded]),
 )}
-<p class="muted">${r.ridership.boarded} boarded, ${r.ridership.alighted} alighted, ${r.ridership.distinctStudents} students checked in individually</p>
-<h2>${esc(w.deviceUptime)}</h2>
+<p class="muted">${esc(w('ridershipLine', { boarded: r.ridership.boarded, alighted: r.ridership.alighted, students: r.ridership.distinctStudents }))}</p>
+<h2>${esc(w('deviceUptime'))}</h2>
 ${table(
-  [...w.devicesHead],
+  ['device', 'bus', 'tripMinutes', 'minutesWithFix', 'fixes', 'fixesPerMin', 'uptime'].map((k) => w(`col.${k}`)),
+  w('none'),
   r.deviceUptime.devices.map((d) => [
     d.identifier,
     d.label,
@@ -281,14 +239,21 @@ ${table(
     pct(d.uptime),
   ]),
 )}
-<h2>${esc(w.compliance)} (${esc(r.compliance.asOf)}, ${r.compliance.warnDays})</h2>
+<h2>${esc(w('complianceTitle', { date: r.compliance.asOf, days: r.compliance.warnDays }))}</h2>
 ${table(
-  [...w.complianceHead],
-  r.compliance.items.map((i) => [i.kind, i.subjectName, i.expiresOn ?? '—', i.daysLeft ?? '—', i.status]),
+  ['item', 'subject', 'expires', 'daysLeft', 'status'].map((k) => w(`col.${k}`)),
+  w('none'),
+  r.compliance.items.map((i) => [
+    w(`item.${i.kind}`),
+    i.subjectName,
+    i.expiresOn ?? '—',
+    i.daysLeft ?? '—',
+    w(`state.${i.status}`),
+  ]),
 )}
-<h2>${esc(w.definitions)}</h2>
+<h2>${esc(w('definitions'))}</h2>
 <ul>${Object.entries(r.definitions)
-    .map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(d)}</li>`)
+    .map(([k, d]) => `<li><b>${esc(k)}</b>: ${esc(definition(k, d))}</li>`)
     .join('')}</ul>
 </body></html>
 `;

@@ -610,6 +610,7 @@ describe('end-of-trip sweep', () => {
     await ok(call('POST', `/api/v1/trips/${trip.id}/check-in`), 200);
     await ok(board(trip.id, [count(3, 0, t.clock.nowMs), count(0, 2, t.clock.nowMs + MIN)]), 200);
     t.clock.nowMs += 30 * MIN;
+    await arriveAtFinalStop(trip.id, t.clock.nowMs - MIN);
     const r = await ok(call('POST', `/api/v1/trips/${trip.id}/sweep`, { body: { confirmedEmpty: true } }), 200);
     expect(r.counts.onboard).toBe(1);
     expect(r.alert).toMatchObject({ severity: 'critical', kind: 'childLeftOnBoard' });

@@ -318,8 +318,24 @@ describe('every operation answers as declared', () => {
     await call('GET', `/api/v1/notices?guardianId=${w.a.guardians[0].id}`);
     await call('GET', '/api/v1/notices', { token: w.tokens.guardianA1 });
 
-    // Children still counted on board: the sweep raises the "left on board" alert, a violation case.
+    // SOS from the attendant: a critical emergency case at once.
+    const sos = await call(
+      'POST',
+      `/api/v1/trips/${trip.id}/sos`,
+      { token: w.tokens.attendantA1, body: { lat: 31.2, lon: 121.4, note: 'child unwell', clientId: 'sos-c' } },
+      201,
+    );
+    expect(sos.severity).toBe('critical');
+
+    // Children still counted on board: the sweep raises the "left on board" alert, a violation case. The sweep
+    // waits for the last stop.
     t.clock.nowMs += 60_000;
+    const last = w.a.routes[0].stops.at(-1);
+    await t.database.query("insert into stop_events (trip_id, stop_id, kind, time) values ($1, $2, 'arrived', $3)", [
+      trip.id,
+      last.id,
+      new Date(t.clock.nowMs - 30_000).toISOString(),
+    ]);
     const swept = await call('POST', `/api/v1/trips/${trip.id}/sweep`, {
       token: w.tokens.attendantA1,
       body: { confirmedEmpty: false },

@@ -241,20 +241,38 @@ describe('formats and storage', () => {
   it('serves the stored report as JSON, CSV and self-contained printable HTML', async () => {
     const json = await t.call('GET', `/api/v1/reports/${report.id}`, { token: w.tokens.managerA });
     expect(json.body.data).toEqual(report.data);
-    const csv = await t.call('GET', `/api/v1/reports/${report.id}?format=csv`, { token: w.tokens.managerA });
+    const csv = await t.call('GET', `/api/v1/reports/${report.id}?format=csv&lang=en`, { token: w.tokens.managerA });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (csv.body as string).split('\r\n');
     expect(lines[0]).toBe('section,key,label,value,previous,change');
     expect(lines).toContain('violations,total,all,4,3,1');
-    expect(lines).toContain('violations.kind,overspeed,overspeed,3,1,2');
+    expect(lines).toContain('violations.kind,overspeed,Overspeed,3,1,2');
     expect(lines).toContain('cases,rectificationRate,,0.3333,,');
-    const html = await t.call('GET', `/api/v1/reports/${report.id}?format=html`, { token: w.tokens.managerA });
+    const html = await t.call('GET', `/api/v1/reports/${report.id}?format=html&lang=en`, {
+      token: w.tokens.managerA,
+    });
     expect(html.headers.get('content-type')).toContain('text/html');
     const page = html.body as string;
     expect(page.match(/<svg /g)!.length).toBeGreaterThanOrEqual(8);
     expect(page).toContain('School A — daily report 2026-09-01');
     expect(page).not.toMatch(/<script|<link|<img|\bsrc=|\bhref=|url\(/i);
     expect(page.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:\/\//);
+    expect(page).toContain('<html lang="en">');
+
+    // In Chinese (the default): lang, title, headings, kind and severity names; the CSV labels too.
+    const zhPage = (await t.call('GET', `/api/v1/reports/${report.id}?format=html`, { token: w.tokens.managerA }))
+      .body as string;
+    expect(zhPage).toContain('<html lang="zh-CN">');
+    expect(zhPage).toContain('School A — 日报 2026-09-01');
+    for (const heading of ['<h2>违规</h2>', '<h2>案件</h2>', '<h2>口径说明</h2>']) expect(zhPage).toContain(heading);
+    expect(zhPage).toContain('>超速</text>');
+    expect(zhPage).not.toContain('>overspeed</text>');
+    const zhCsv = (await t.call('GET', `/api/v1/reports/${report.id}?format=csv`, { token: w.tokens.managerA }))
+      .body as string;
+    expect(zhCsv.split('\r\n')).toContain('violations.kind,overspeed,超速,3,1,2');
+    expect(
+      (await t.call('GET', `/api/v1/reports/${report.id}?format=html&lang=fr`, { token: w.tokens.managerA })).status,
+    ).toBe(400);
   });
 
   it('replaces a report regenerated for the same period, and lists stored reports', async () => {

@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
+  Driver,
   TZ,
   hhmm,
   launchBrowser,
@@ -23,6 +24,7 @@ let browser: Browser;
 let token: string;
 let tripId: number;
 let students: { id: number; name: string }[];
+let startMs: number;
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
@@ -30,7 +32,7 @@ beforeAll(async () => {
   const school = await ok(
     t.call('POST', '/api/v1/schools', { body: { name: 'Attendant School', lat: 31.2, lon: 121.5, timeZone: TZ } }),
   );
-  const startMs = Date.now() - 10 * 60_000;
+  startMs = Date.now() - 10 * 60_000;
   const route = await ok(
     t.call('POST', '/api/v1/routes', {
       body: {
@@ -60,6 +62,11 @@ beforeAll(async () => {
         signValidUntil: '2099-01-01',
         inspectionValidUntil: '2099-01-01',
       },
+    }),
+  );
+  await ok(
+    t.call('POST', '/api/v1/devices', {
+      body: { schoolId: school.id, busId: bus.id, protocol: 'json', identifier: 'at-dev-1', secret: 'secret-123' },
     }),
   );
   const driver = await ok(
@@ -187,14 +194,20 @@ describe('attendant page', () => {
     );
     expect(over!.n).toBe(1);
 
-    // Everyone gets off at school; the sweep confirms the bus is empty and ends the trip.
-    await page.getByRole('button', { name: 'We are at School' }).click();
+    // The bus drives to school (the page's current stop follows it); everyone gets off; the sweep confirms the
+    // bus is empty and ends the trip.
+    const bus = new Driver(srv, 'at-dev-1', startMs + 30_000);
+    await bus.drive(10, 0);
+    await bus.drive(280, 36);
+    await bus.drive(20, 0);
+    await expect.poll(() => page.getByTestId('current-stop').textContent()).toContain('School');
     for (let i = 0; i < 3; i++) await page.getByTestId('off-one').click();
     await page.getByRole('tab', { name: 'Students' }).click();
     await page.getByRole('button', { name: /Lin Lin is on board/ }).click();
     await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending'), { timeout: 10_000 }).toBe('0');
     await expect.poll(() => page.getByTestId('onboard').getAttribute('data-onboard')).toBe('0');
-    await page.getByRole('button', { name: 'End trip: check the bus is empty' }).click();
+    await page.getByTestId('end-trip').click();
+    await page.getByLabel('I walked to the back of the bus and checked every seat').check();
     await page.getByTestId('sweep-empty').click();
     await page
       .getByTestId('sweep')

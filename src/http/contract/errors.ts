@@ -38,6 +38,8 @@ export const errorStatus = {
   conflict: 409,
   /** a share link that expired or was revoked */
   gone: 410,
+  // the end-of-trip sweep before the bus reached its last stop (and before the trip ended)
+  sweep_too_early: 409,
   payload_too_large: 413,
   /** too many requests from one client address (or about one plate): retry after Retry-After seconds */
   rate_limited: 429,

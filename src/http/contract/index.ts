@@ -14,3 +14,4 @@ export * from './push';
 export * from './share-links';
 export * from './staff-notices';
 export * from './hazard-reports';
+export * from './sos';

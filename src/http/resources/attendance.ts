@@ -46,6 +46,7 @@ import { conflict, notFound, unavailable } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
+import { assertSweepAllowed } from './sweep-guard';
 import { id, lat, lon } from './fields';
 
 /** Optional collaborators; by default they go through `deps.live` when the live service runs. */
@@ -109,7 +110,14 @@ const boardingRecordSchema = z
   });
 
 export const boardingBatchBody = z.object({ records: z.array(boardingRecordSchema).min(1).max(500) }).strict();
-export const sweepBody = z.object({ confirmedEmpty: z.boolean(), note: note.optional() }).strict();
+export const sweepBody = z
+  .object({
+    confirmedEmpty: z.boolean(),
+    note: note.optional(),
+    /** the trip ends before the last stop (breakdown, run cut short): accepted mid-route, recorded with the sweep */
+    earlyEndReason: note.optional(),
+  })
+  .strict();
 export const resolveBody = z.object({ note }).strict();
 
 type RecordIn = z.infer<typeof boardingRecordSchema>;
@@ -558,7 +566,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       method: 'post',
       path: '/trips/{id}/sweep',
       summary:
-        'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip). Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
+        'End-of-trip sweep: the attendant confirms no child is left aboard (ends the trip); refused (sweep_too_early) before the bus reached the last stop unless the trip ended. Not empty, or onboard ≠ 0, raises the critical "child possibly left on board" alert',
       tag,
       roles: "attendant (the trip's own, on the trip's day)",
       body: sweepBody,
@@ -570,6 +578,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       const trip = t.trip;
       if (trip.status === 'cancelled') throw conflict('The trip is cancelled');
       const nowMs = deps.now();
+      await assertSweepAllowed(db(), t, body.earlyEndReason);
       const totals = await boardingTotals(db(), trip.id);
       const claimed = await claimSweepConfirmation(db(), {
         tripId: trip.id,
@@ -577,7 +586,9 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
         userId: a.principal.userId,
         confirmedEmpty: body.confirmedEmpty,
         onboard: totals.onboard,
-        note: body.note,
+        note:
+          [body.note, body.earlyEndReason && `ended early: ${body.earlyEndReason}`].filter(Boolean).join('; ') ||
+          undefined,
       });
       if (!claimed) {
         // A resend from the device: the first confirmation stands.

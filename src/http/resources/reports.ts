@@ -1,10 +1,10 @@
 // Reports: generated on schedule or on demand, stored, and served as JSON, CSV or a printable HTML page.
+import { reportLangs } from '../../reports/text';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ReportData } from '../../reports/build';
 import { generateReport, UnknownSchoolError } from '../../reports/generate';
 import { parsePeriodKey, type PeriodKind } from '../../reports/period';
-import { reportLangs } from '../../reports/labels';
 import { reportCsv, reportHtml } from '../../reports/render';
 import { caseListCsv, caseListHtml } from '../../reports/render-list';
 import { zoneOffsetMin } from '../../core/time-zone';
@@ -37,8 +37,12 @@ const listQuery = z
   })
   .strict();
 
+/**
+ * ?lang= the reader's language for the CSV labels and the HTML (headings, kind and severity names); schools have
+ * no language setting yet, so the default is the deployment's own language, zh-CN.
+ */
 const getQuery = z
-  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('en') })
+  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('zh-CN') })
   .strict();
 const listOfCasesQuery = z
   .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('zh-CN') })
@@ -146,7 +150,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     {
       method: 'get',
       path: '/reports/{id}',
-      summary: 'One stored report: ?format=json (default), csv, or html (printable, inline SVG charts)',
+      summary:
+        'One stored report: ?format=json (default), csv (UTF-8 with a BOM), or html (printable, inline SVG charts, every row of every breakdown); ?lang=zh-CN (default) or en for the CSV labels and the HTML',
       tag,
       roles,
       query: getQuery,
@@ -165,7 +170,8 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       if (q.format === 'csv') {
         c.header('content-type', 'text/csv; charset=utf-8');
         c.header('content-disposition', `attachment; filename="${file}.csv"`);
-        return c.body(reportCsv(data));
+        // A UTF-8 byte-order mark first: Excel on Chinese Windows then reads plates and names right.
+        return c.body(`\uFEFF${reportCsv(data, q.lang)}`);
       }
       if (q.format === 'html') {
         c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");

@@ -7,17 +7,22 @@ import { ApiError, type Api, clientId, makeApi, takeToken } from '../shared/api'
 import { signInCard, whoAmI } from '../shared/sign-in';
 import { $, clear, h } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
+import { LiveFeed } from '../shared/live';
 import { type BoardingRecord, BoardingQueue, type FlushResult } from './queue';
+import { errorText, checkReasonText, refusedText } from './server-text';
+import { SosSender } from './sos';
 import { en, zh } from './strings';
 import type {
   BoardingState as Boarding,
   BoardingRecord as ServerRecord,
   CheckIn,
+  Eta,
   MyTrip,
   MyTrips,
   Principal,
   RouteWithStops,
   Stop,
+  SosResult,
   SweepResult,
 } from '../../http/contract';
 
@@ -38,6 +43,12 @@ type NewRecord = BoardingRecord extends infer R
     ? Omit<R, 'clientId' | 'recordedAt'>
     : never
   : never;
+
+/** The last recording action on this phone (one tap, or "all got off"), for undo. */
+interface LastAction {
+  records: BoardingRecord[];
+  undone: boolean;
+}
 
 const snapshotKey = (id: number) => `bg.att.trip.${id}`;
 const checkinKey = (id: number) => `bg.att.checkin.${id}`;
@@ -152,13 +163,16 @@ window.addEventListener('hashchange', () => {
 async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   let snap = load<Snapshot>(snapshotKey(tripId));
   let stale = false;
+  let liveEta: Eta | null = null;
   try {
     const trip = known ?? (await api.get<MyTrips>('/api/v1/me/trips')).items.find((x) => x.id === tripId);
     if (!trip) return fatal(t('tripNotToday'));
-    const [route, boarding] = await Promise.all([
+    const [route, boarding, eta] = await Promise.all([
       api.get<RouteWithStops>(`/api/v1/routes/${trip.routeId}`),
       api.get<Boarding>(`/api/v1/trips/${tripId}/boarding`),
+      api.get<Eta>(`/api/v1/trips/${tripId}/eta`).catch(() => null),
     ]);
+    liveEta = eta;
     snap = { trip, stops: route.stops, boarding, savedAt: Date.now() };
     save(snapshotKey(tripId), snap);
   } catch (err) {
@@ -173,21 +187,79 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     () => render(),
     (r: FlushResult) => onFlushed(r),
   );
+  const lastStop = stops[stops.length - 1];
   let mode: 'stops' | 'students' = 'stops';
-  let currentStop: number = load<number>(stopKey(tripId)) ?? stops[0]?.id ?? 0;
-  let sweepOpen = false;
+  // The current stop follows the bus (the trip's live stop events); "We are here" overrides it by hand until the
+  // bus reaches its next stop.
+  const saved = load<{ stopId: number; manual: boolean }>(stopKey(tripId));
+  const fromEta =
+    liveEta?.source === 'live' && liveEta.stops[0]
+      ? stops.find((x) => String(x.id) === liveEta!.stops[0]!.stopId)
+      : null;
+  let currentStop: number = fromEta?.id ?? saved?.stopId ?? stops[0]?.id ?? 0;
+  let manualStop = fromEta ? false : (saved?.manual ?? true);
+  let finalReached = boarding.tripStatus === 'completed' || (liveEta?.source === 'live' && liveEta.stops.length === 0);
+  let panel: 'none' | 'sweep' | 'stillAboard' | 'sos' = 'none';
+  let sweepChecked = false;
   let message: { kind: 'error' | 'info'; text: string } | null = stale
     ? { kind: 'info', text: t('savedCopy', { time: i18n.time(snap!.savedAt) }) }
     : null;
+  let lastSos: SosResult | null = null;
 
   const stopName = (id: number | null | undefined) => stops.find((s) => s.id === id)?.name ?? '—';
+  const setStop = (id: number, manual: boolean) => {
+    currentStop = id;
+    manualStop = manual;
+    save(stopKey(tripId), { stopId: id, manual });
+  };
+
+  const live = new LiveFeed({
+    token: api.token,
+    onMessage: (m) => {
+      if (m.type !== 'trip' || m.data?.tripId !== tripId) return;
+      const d = m.data as { event: string; stopId?: string | number | null };
+      const idx = stops.findIndex((x) => String(x.id) === String(d.stopId));
+      if (d.event === 'stop.arrived' || d.event === 'trip.arrivedAtSchool') {
+        if (idx >= 0) setStop(stops[idx]!.id, false);
+        if (idx === stops.length - 1) finalReached = true;
+      } else if (d.event === 'stop.departed' || d.event === 'stop.missed') {
+        if (idx >= 0 && idx + 1 < stops.length) setStop(stops[idx + 1]!.id, false);
+        if (idx === stops.length - 1) finalReached = true;
+      } else if (d.event === 'trip.ended') finalReached = true;
+      else return;
+      render();
+    },
+  });
+  live.subscribe(`trip:${tripId}`);
+
+  const sos = new SosSender(api, (r) => {
+    if (r?.sent) {
+      lastSos = r.sent;
+      message = { kind: 'info', text: t('sosSent', { time: i18n.time(r.sent.startedAt) }) };
+      panel = panel === 'sos' ? 'none' : panel;
+    } else if (r?.error) {
+      message = {
+        kind: 'error',
+        text:
+          r.error instanceof ApiError && (r.error.network || r.error.status >= 500)
+            ? t('sosQueued')
+            : t('sosFailed', { why: errorText(t, r.error) }),
+      };
+    }
+    render();
+  });
 
   function onFlushed(r: FlushResult) {
     if (r.tripId !== tripId) return;
     if (r.counts) boarding = { ...boarding, counts: r.counts };
     const notes = [
-      ...r.warnings.map((w) => w.message),
-      ...r.violations.map((v) => t(`violation.${v.kind}`, { kind: v.kind })),
+      ...r.warnings.map((w) =>
+        t(`warn.${w.kind}`, { name: w.studentName ?? '', card: w.cardId ?? '', stop: stopName(w.stopId ?? null) }),
+      ),
+      ...r.violations.map((v) => {
+        const key = `violation.${v.kind}`;
+        return t(key) === key ? t('violation.other') : t(key);
+      }),
     ];
     message = notes.length ? { kind: 'error', text: notes.join(' · ') } : message;
     void refresh();
@@ -196,6 +268,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
   async function refresh() {
     try {
       boarding = await api.get<Boarding>(`/api/v1/trips/${tripId}/boarding`);
+      if (boarding.tripStatus === 'completed') finalReached = true;
       save(snapshotKey(tripId), { trip, stops, boarding, savedAt: Date.now() });
       render();
     } catch {
@@ -248,13 +321,61 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     return { on, off };
   }
 
-  function record(r: NewRecord) {
-    queue.add(tripId, {
-      ...r,
-      clientId: clientId(`t${tripId}`),
-      recordedAt: new Date().toISOString(),
-    } as BoardingRecord);
+  // ── recording, with undo of the last action (a compensating record per record, idempotent by its id) ──────
+  const lastKey = `bg.att.last.${tripId}`;
+  let last = load<LastAction>(lastKey);
+  function record(rs: NewRecord[]) {
+    const now = new Date().toISOString();
+    const made = rs.map((r) => ({ ...r, clientId: clientId(`t${tripId}`), recordedAt: now }) as BoardingRecord);
+    for (const r of made) queue.add(tripId, r);
+    last = { records: made, undone: false };
+    save(lastKey, last);
     navigator.vibrate?.(30);
+  }
+  function undo() {
+    if (!last || last.undone) return;
+    const now = new Date().toISOString();
+    const undoing = last;
+    last = { ...undoing, undone: true };
+    save(lastKey, last);
+    for (const r of undoing.records) {
+      const back: BoardingRecord =
+        r.type === 'count'
+          ? {
+              type: 'count',
+              clientId: `${r.clientId}-undo`,
+              recordedAt: now,
+              stopId: r.stopId,
+              boarded: r.alighted ?? 0,
+              alighted: r.boarded ?? 0,
+            }
+          : {
+              type: 'student',
+              clientId: `${r.clientId}-undo`,
+              recordedAt: now,
+              stopId: r.stopId,
+              studentId: r.studentId,
+              event: r.event === 'boarded' ? 'gotOff' : 'boarded',
+            };
+      queue.add(tripId, back);
+    }
+    message = { kind: 'info', text: t('undone', { n: undoing.records.length }) };
+    render();
+  }
+  /** Everyone gets off here in one action: each child on board by name, the rest as one head count. */
+  function allOff(stopId: number) {
+    const named = trip.riders.filter((r) => studentOnboard(r.studentId));
+    const rest = onboardCount() - named.length;
+    const rs: NewRecord[] = named.map((r) => ({
+      type: 'student',
+      studentId: r.studentId,
+      stopId,
+      event: 'gotOff',
+    }));
+    if (rest > 0) rs.push({ type: 'count', stopId, alighted: rest });
+    if (rs.length) record(rs);
+    message = { kind: 'info', text: t('allOffDone', { n: named.length + Math.max(rest, 0) }) };
+    render();
   }
 
   async function checkIn(btn: HTMLButtonElement) {
@@ -267,8 +388,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     } catch (err) {
       message = {
         kind: 'error',
-        text:
-          err instanceof ApiError && err.network ? t('checkInOffline') : t('failed', { why: (err as Error).message }),
+        text: err instanceof ApiError && err.network ? t('checkInOffline') : errorText(t, err),
       };
     }
     render();
@@ -285,14 +405,18 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
       };
       message =
         !res.alreadyConfirmed && res.alert
-          ? { kind: 'error', text: t('sweepAlert', { msg: res.alert.message }) }
+          ? {
+              kind: 'error',
+              text: res.counts.onboard !== 0 ? t('alert.onboard', { n: res.counts.onboard }) : t('alert.notEmpty'),
+            }
           : { kind: 'info', text: t('sweepDone') };
-      sweepOpen = false;
+      panel = 'none';
     } catch (err) {
       message = {
         kind: 'error',
-        text: err instanceof ApiError && err.network ? t('sweepOffline') : t('failed', { why: (err as Error).message }),
+        text: err instanceof ApiError && err.network ? t('sweepOffline') : errorText(t, err),
       };
+      if (err instanceof ApiError && err.code === 'sweep_too_early') panel = 'none';
     }
     render();
     void refresh();
@@ -326,7 +450,11 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
               h(
                 'li',
                 { class: c.passed ? 'pass' : 'fail', 'data-check': c.check },
-                `${t(`check.${c.check}`)} (${c.rule}): ${c.passed ? t('passed') : t('failedCheck')}${c.reasons.length ? ` — ${c.reasons.join('; ')}` : ''}`,
+                `${c.passed ? '✔' : '✘'} ${t(`check.${c.check}`)} (${c.rule}): ${c.passed ? t('passed') : t('failedCheck')}${
+                  c.reasons.length
+                    ? ` — ${c.reasons.map((r) => checkReasonText(t, r, Boolean(boarding.checkedInAt))).join('；')}`
+                    : ''
+                }`,
               ),
             ),
           )
@@ -341,9 +469,10 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
       stops.map((st) => {
         const here = st.id === currentStop;
         const tot = stopTotals(st.id);
+        const onboard = onboardCount();
         return h(
           'li',
-          { class: here ? 'is-current' : null, 'data-stop': st.id },
+          { class: here ? 'is-current' : null, 'data-stop': st.id, 'aria-current': here ? 'location' : null },
           h(
             'div',
             { class: 'row' },
@@ -357,7 +486,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
                   'button',
                   {
                     type: 'button',
-                    onclick: () => ((currentStop = st.id), save(stopKey(tripId), st.id), render()),
+                    onclick: () => (setStop(st.id, true), render()),
                     'aria-label': t('atStopAria', { stop: st.name }),
                   },
                   t('atStop'),
@@ -373,7 +502,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
                     type: 'button',
                     class: 'btn-board',
                     'data-testid': 'board-one',
-                    onclick: () => record({ type: 'count', stopId: st.id, boarded: 1 }),
+                    onclick: () => record([{ type: 'count', stopId: st.id, boarded: 1 }]),
                   },
                   t('boardOne'),
                 ),
@@ -383,10 +512,17 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
                     type: 'button',
                     class: 'btn-off',
                     'data-testid': 'off-one',
-                    onclick: () => record({ type: 'count', stopId: st.id, alighted: 1 }),
+                    onclick: () => record([{ type: 'count', stopId: st.id, alighted: 1 }]),
                   },
                   t('offOne'),
                 ),
+                st.id === lastStop?.id && onboard > 0
+                  ? h(
+                      'button',
+                      { type: 'button', class: 'btn-off wide', 'data-testid': 'all-off', onclick: () => allOff(st.id) },
+                      t('allOff', { n: onboard }),
+                    )
+                  : null,
               )
             : null,
         );
@@ -424,12 +560,14 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
                         'aria-pressed': on ? 'true' : 'false',
                         'aria-label': on ? t('studentOffAria', { name: r.name }) : t('studentOnAria', { name: r.name }),
                         onclick: () =>
-                          record({
-                            type: 'student',
-                            studentId: r.studentId,
-                            stopId: currentStop || st.id,
-                            event: on ? 'gotOff' : 'boarded',
-                          }),
+                          record([
+                            {
+                              type: 'student',
+                              studentId: r.studentId,
+                              stopId: currentStop || st.id,
+                              event: on ? 'gotOff' : 'boarded',
+                            },
+                          ]),
                       },
                       on ? t('onBoard') : t('board'),
                     ),
@@ -441,48 +579,165 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     );
   }
 
-  function sweepSection() {
-    if (boarding.sweep?.confirmedAt)
+  /** The end-of-trip panel: "bus is empty" behind a check, and "child still aboard" apart from it. */
+  function sweepPanel() {
+    const waiting = queue.pending(tripId).length > 0;
+    if (panel === 'stillAboard')
       return h(
         'section',
-        { class: 'card', 'data-testid': 'sweep' },
-        h('h2', null, t('sweepTitle')),
+        {
+          class: 'card panel alarm-panel',
+          'data-testid': 'still-aboard-panel',
+          role: 'alertdialog',
+          'aria-labelledby': 'sa-title',
+        },
+        h('h2', { id: 'sa-title' }, t('stillAboardTitle')),
+        h('p', null, t('stillAboardHelp')),
         h(
-          'p',
-          { class: boarding.sweep.confirmedEmpty ? 'ok-text' : 'error' },
-          t(boarding.sweep.confirmedEmpty ? 'sweepConfirmed' : 'sweepNotEmpty', {
-            time: i18n.time(boarding.sweep.confirmedAt),
-          }),
+          'button',
+          {
+            type: 'button',
+            class: 'danger wide',
+            'data-testid': 'still-aboard-confirm',
+            onclick: () => void sweep(false),
+          },
+          t('stillAboardConfirm'),
         ),
+        h('button', { type: 'button', onclick: () => ((panel = 'sweep'), render()) }, t('back')),
       );
-    const waiting = queue.pending(tripId).length > 0;
+    const box: HTMLInputElement = h('input', {
+      type: 'checkbox',
+      id: 'sweep-check',
+      'data-testid': 'sweep-check',
+      onchange: () => ((sweepChecked = box.checked), render()),
+    });
+    box.checked = sweepChecked;
     return h(
       'section',
-      { class: 'card', 'data-testid': 'sweep', 'aria-labelledby': 'sweep-title' },
+      { class: 'card panel', 'data-testid': 'sweep-panel', role: 'dialog', 'aria-labelledby': 'sweep-title' },
       h('h2', { id: 'sweep-title' }, t('sweepTitle')),
-      !sweepOpen
-        ? h(
-            'button',
-            { type: 'button', class: 'primary', disabled: waiting, onclick: () => ((sweepOpen = true), render()) },
-            t('endTrip'),
-          )
+      finalReached
+        ? null
         : h(
-            'div',
-            null,
-            h('p', null, t('sweepHelp', { n: onboardCount() })),
-            h(
-              'div',
-              { class: 'big-buttons' },
-              h(
-                'button',
-                { type: 'button', class: 'btn-board', 'data-testid': 'sweep-empty', onclick: () => void sweep(true) },
-                t('confirmEmpty'),
-              ),
-              h('button', { type: 'button', class: 'danger', onclick: () => void sweep(false) }, t('notEmpty')),
-            ),
-            h('button', { type: 'button', onclick: () => ((sweepOpen = false), render()) }, t('cancel')),
+            'p',
+            { class: 'warn-text', 'data-testid': 'sweep-early' },
+            t('sweepEarly', { stop: lastStop?.name ?? '—' }),
           ),
+      h('p', null, t('sweepHelp', { n: onboardCount() })),
       waiting ? h('p', { class: 'muted' }, t('sweepWaiting')) : null,
+      h('label', { class: 'check-row', for: 'sweep-check' }, box, ' ', t('sweepCheckLabel')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn-board wide',
+          'data-testid': 'sweep-empty',
+          disabled: !sweepChecked || waiting,
+          onclick: () => void sweep(true),
+        },
+        t('confirmEmpty'),
+      ),
+      h('hr'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger wide',
+          'data-testid': 'still-aboard',
+          onclick: () => ((panel = 'stillAboard'), render()),
+        },
+        t('notEmpty'),
+      ),
+      h('button', { type: 'button', onclick: () => ((panel = 'none'), render()) }, t('cancel')),
+    );
+  }
+
+  function sosPanel() {
+    const note: HTMLTextAreaElement = h('textarea', {
+      id: 'sos-note',
+      rows: 2,
+      maxlength: 2000,
+      'data-testid': 'sos-note',
+    });
+    return h(
+      'section',
+      {
+        class: 'card panel alarm-panel',
+        'data-testid': 'sos-panel',
+        role: 'alertdialog',
+        'aria-labelledby': 'sos-title',
+      },
+      h('h2', { id: 'sos-title' }, t('sosTitle')),
+      h('p', null, t('sosHelp')),
+      h('label', { for: 'sos-note' }, t('sosNote')),
+      note,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger wide',
+          'data-testid': 'sos-send',
+          onclick: (ev: Event) => {
+            (ev.currentTarget as HTMLButtonElement).disabled = true;
+            message = { kind: 'info', text: t('sosSending') };
+            void sos.press(tripId, note.value.trim() || undefined);
+          },
+        },
+        t('sosSend'),
+      ),
+      h('button', { type: 'button', onclick: () => ((panel = 'none'), render()) }, t('cancel')),
+    );
+  }
+
+  function sweepDoneSection() {
+    if (!boarding.sweep?.confirmedAt) return null;
+    return h(
+      'section',
+      { class: 'card', 'data-testid': 'sweep' },
+      h('h2', null, t('sweepTitle')),
+      h(
+        'p',
+        { class: boarding.sweep.confirmedEmpty ? 'ok-text' : 'error' },
+        t(boarding.sweep.confirmedEmpty ? 'sweepConfirmed' : 'sweepNotEmpty', {
+          time: i18n.time(boarding.sweep.confirmedAt),
+        }),
+      ),
+    );
+  }
+
+  function actionBar() {
+    const swept = Boolean(boarding.sweep?.confirmedAt);
+    const sosWaiting = sos.pending(tripId).length;
+    return h(
+      'nav',
+      { class: 'action-bar', 'aria-label': t('actions') },
+      h(
+        'button',
+        { type: 'button', 'data-testid': 'undo', disabled: !last || last.undone || swept, onclick: undo },
+        t('undo'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-testid': 'end-trip',
+          disabled: swept,
+          onclick: () => ((panel = 'sweep'), (sweepChecked = false), render()),
+        },
+        t('endTrip'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger sos',
+          'data-testid': 'sos',
+          'data-pending': sosWaiting,
+          onclick: () => ((panel = 'sos'), render()),
+        },
+        sosWaiting ? t('sosPending') : t('sos'),
+      ),
     );
   }
 
@@ -495,7 +750,47 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     const focused = document.activeElement?.getAttribute('data-testid');
     clear(
       app,
-      topbar(`${trip.busPlate} · ${trip.routeName}`),
+      h(
+        'div',
+        { class: 'sticky-top' },
+        topbar(`${trip.busPlate} · ${trip.routeName}`),
+        h(
+          'div',
+          {
+            class: `counter${over ? ' over' : ''}`,
+            'data-testid': 'onboard',
+            'data-onboard': onboard,
+            'data-over': over ? 'true' : 'false',
+            role: 'status',
+            'aria-live': 'polite',
+          },
+          `${onboard} / ${capacity}`,
+          h('small', null, over ? t('overCapacity') : t('onboardLabel')),
+        ),
+        h(
+          'p',
+          {
+            class: 'current-stop',
+            'data-testid': 'current-stop',
+            'data-stop': currentStop,
+            'data-manual': manualStop ? 'true' : 'false',
+          },
+          t('currentStop', { stop: stopName(currentStop) }),
+          ' ',
+          h('small', null, manualStop ? t('stopManual') : t('stopFollows')),
+        ),
+        h(
+          'div',
+          {
+            class: `queue-bar${pending ? '' : ' empty'}`,
+            'data-testid': 'queue',
+            'data-pending': pending,
+            role: 'status',
+          },
+          h('span', null, pending ? t('pending', { n: pending }) : t('allSent')),
+          pending ? h('button', { type: 'button', onclick: () => void queue.flush() }, t('sendNow')) : null,
+        ),
+      ),
       h(
         'main',
         null,
@@ -515,40 +810,25 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
             t('backToTrips'),
           ),
         ),
-        h(
-          'div',
-          {
-            class: `counter${over ? ' over' : ''}`,
-            'data-testid': 'onboard',
-            'data-onboard': onboard,
-            'data-over': over ? 'true' : 'false',
-            role: 'status',
-            'aria-live': 'polite',
-          },
-          `${onboard} / ${capacity}`,
-          h('small', null, over ? t('overCapacity') : t('onboardLabel')),
-        ),
-        h(
-          'div',
-          {
-            class: `queue-bar${pending ? '' : ' empty'}`,
-            'data-testid': 'queue',
-            'data-pending': pending,
-            role: 'status',
-          },
-          h('span', null, pending ? t('pending', { n: pending }) : t('allSent')),
-          pending ? h('button', { type: 'button', onclick: () => void queue.flush() }, t('sendNow')) : null,
-        ),
         message
-          ? h('p', { class: message.kind, role: message.kind === 'error' ? 'alert' : 'status' }, message.text)
+          ? h(
+              'p',
+              { class: message.kind, role: message.kind === 'error' ? 'alert' : 'status', 'data-testid': 'message' },
+              message.text,
+            )
+          : null,
+        lastSos
+          ? h('p', { class: 'error', 'data-testid': 'sos-open' }, t('sosOpen', { time: i18n.time(lastSos.startedAt) }))
           : null,
         refused.length
           ? h(
               'p',
               { class: 'error', role: 'alert' },
-              t('refused', { n: refused.length, why: refused[refused.length - 1]!.message }),
+              t('refused', { n: refused.length, why: refusedText(t, refused[refused.length - 1]!.reason) }),
             )
           : null,
+        panel === 'sos' ? sosPanel() : panel !== 'none' ? sweepPanel() : null,
+        sweepDoneSection(),
         checkinSection(),
         h(
           'div',
@@ -575,24 +855,20 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
           ),
         ),
         mode === 'stops' ? stopsView() : studentsView(),
-        h('p', { class: 'muted' }, t('currentStop', { stop: stopName(currentStop) })),
-        sweepSection(),
       ),
+      actionBar(),
     );
     if (focused) (app.querySelector(`[data-testid="${focused}"]`) as HTMLElement | null)?.focus();
   }
 
   render();
   void queue.flush();
+  void sos.flush();
 }
 
 void registerServiceWorker();
 
 start().catch((err) => {
   console.warn(err);
-  fatal(
-    err instanceof ApiError && err.network
-      ? t('offlineStart')
-      : t('failed', { why: err instanceof Error ? err.message : String(err) }),
-  );
+  fatal(err instanceof ApiError && err.network ? t('offlineStart') : errorText(t, err));
 });

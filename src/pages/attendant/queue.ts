@@ -24,6 +24,8 @@ export interface Queued {
 export interface Refused {
   tripId: number;
   clientId: string;
+  /** the server's code (rejected reason or error code), shown in the page's language */
+  reason?: string;
   message: string;
 }
 
@@ -103,10 +105,11 @@ export class BoardingQueue {
         if (err instanceof ApiError && (err.network || err.status >= 500 || err.status === 429)) return; // keep; retried later
         // The API refused the batch as a whole (trip cancelled, not yours today, malformed): keep them visible.
         const message = err instanceof Error ? err.message : String(err);
+        const reason = err instanceof ApiError ? err.code : undefined;
         this.remove(
           tripId,
           new Set(records.map((r) => r.clientId)),
-          records.map((r) => ({ tripId, clientId: r.clientId, message })),
+          records.map((r) => ({ tripId, clientId: r.clientId, reason, message })),
         );
         continue;
       }
@@ -114,7 +117,7 @@ export class BoardingQueue {
       this.remove(
         tripId,
         done,
-        res.rejected.map((r) => ({ tripId, clientId: r.clientId, message: r.message })),
+        res.rejected.map((r) => ({ tripId, clientId: r.clientId, reason: r.reason, message: r.message })),
       );
       this.onResult({
         tripId,

@@ -11,6 +11,7 @@ import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { LiveFeed, type LiveState } from '../shared/live';
 import { type LonLat, MapView } from '../shared/map';
 import encodeQR from 'qr';
+import { AlarmCenter } from './alarm';
 import { en, zh } from './strings';
 import type {
   BusPosition,
@@ -44,6 +45,7 @@ let buses: Bus[] = [];
 let live: LiveFeed | undefined;
 let main: HTMLElement;
 let connEl: HTMLElement;
+let alarm: AlarmCenter | undefined;
 const cleanup: (() => void)[] = [];
 
 const plate = (busId: number | null) =>
@@ -103,6 +105,9 @@ function shell() {
     ),
     main,
   );
+  alarm = new AlarmCenter(api, i18n, plate, errorText);
+  app.insertBefore(alarm.el, main);
+  void alarm.reload();
 }
 
 function setConn(state: LiveState) {
@@ -157,7 +162,9 @@ async function start() {
     onMessage: (m) => {
       if (m.type === 'violation') {
         const d = m.data;
-        toast(t('newViolation', { kind: t(`kind.${d.kind}`, { kind: d.kind }), bus: plate(d.busId ?? null) }));
+        const kind: string = d.kind ?? (d.event === 'alert.childLeftOnBoard' ? 'childLeftOnBoard' : 'other');
+        alarm?.onLive({ ...d, kind });
+        toast(t('newViolation', { kind: t(`kind.${kind}`), bus: plate(d.busId ?? null) }));
         window.dispatchEvent(new CustomEvent('bg-violation', { detail: d }));
       } else window.dispatchEvent(new CustomEvent('bg-live', { detail: m }));
     },
@@ -188,7 +195,7 @@ async function fleetView() {
           h('td', null, b.plate),
           h('td', null, schools.find((x) => x.id === b.schoolId)?.name ?? b.schoolId),
           h('td', null, p ? i18n.dateTime(p.timeMs) : t('never')),
-          h('td', null, p?.speedKph != null ? `${Math.round(p.speedKph)} km/h` : '—'),
+          h('td', null, p?.speedKph != null ? t('kmh', { n: Math.round(p.speedKph) }) : '—'),
           h('td', null, t(`busStatus.${b.status}`)),
         );
       }),
@@ -397,6 +404,51 @@ async function violationsView() {
   cleanup.push(() => window.removeEventListener('bg-violation', onNew));
 }
 
+/**
+ * The evidence a manager can read: known fields under their names, values in words (codes through the
+ * dictionary, times in the school's zone, yes/no); internal bookkeeping (episode state, epoch milliseconds,
+ * client ids, row ids) is left out.
+ */
+function evidenceRows(evidence: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, x] of Object.entries(evidence)) {
+    const label = t(`ev.${k}`);
+    if (label === `ev.${k}` || x == null || typeof x === 'object') continue;
+    if (k.endsWith('Id') && k !== 'cardId') continue;
+    let text: string;
+    if (typeof x === 'boolean') text = t(x ? 'yes' : 'no');
+    else if (typeof x === 'number') text = String(Math.round(x * 10) / 10);
+    else {
+      const raw = String(x);
+      const word = t(`evv.${raw}`);
+      text = word === `evv.${raw}` ? (/^\d{4}-\d{2}-\d{2}T/.test(raw) ? i18n.dateTime(raw) : raw) : word;
+    }
+    out.push([label, text]);
+  }
+  return out;
+}
+
+/**
+ * A trail note in words: the server writes owner and due-date changes as `owner: 3 → 5; due: <ISO> → <ISO>`;
+ * those become names (you / #id) and dates in the school's zone; free text stays as written.
+ */
+function trailNote(note: string): string {
+  const who = (x: string) => (x === 'none' ? t('trail.none') : Number(x) === me.userId ? t('you') : `#${x}`);
+  const when = (x: string) => (x === 'none' ? t('trail.none') : i18n.dateTime(x));
+  return note
+    .split('; ')
+    .map((part) => {
+      let m = /^owner: (\S+) → (\S+)$/.exec(part);
+      if (m) return t('trail.owner', { from: who(m[1]!), to: who(m[2]!) });
+      m = /^due: (\S+) → (\S+)$/.exec(part);
+      if (m) return t('trail.due', { from: when(m[1]!), to: when(m[2]!) });
+      m = /^(reason|exemption): (.*)$/s.exec(part);
+      if (m) return `${t(`trail.${m[1]}`)}：${m[2]}`;
+      return part;
+    })
+    .join('；');
+}
+
 function valueText(v: Violation) {
   if (v.peakValue == null) return '—';
   return v.limitValue != null
@@ -481,7 +533,7 @@ async function violationView(id: number) {
       label: plate(v.busId),
       tone: ep && i >= ep[0] && i <= ep[1] ? 'alarm' : 'ok',
     });
-    at.textContent = `${times[i] ? i18n.dateTime(times[i]!) : ''} · ${speeds[i] != null ? `${Math.round(speeds[i]!)} km/h` : '—'}`;
+    at.textContent = `${times[i] ? i18n.dateTime(times[i]!) : ''} · ${speeds[i] != null ? t('kmh', { n: Math.round(speeds[i]!) }) : '—'}`;
   };
   slider.addEventListener('input', () => showAt(Number(slider.value)));
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -616,8 +668,14 @@ async function violationView(id: number) {
             null,
             h('time', { datetime: a.at }, i18n.dateTime(a.at)),
             ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `,
-            a.action === 'note' ? t('noteAdded') : `${a.fromStatus ?? '—'} → ${a.toStatus}`,
-            a.note ? ` — ${a.note}` : '',
+            a.action === 'note'
+              ? t('noteAdded')
+              : a.fromStatus
+                ? t('trail.moved', { from: t(`status.${a.fromStatus}`), to: t(`status.${a.toStatus}`) })
+                : a.toStatus
+                  ? t(`status.${a.toStatus}`)
+                  : t('trail.created'),
+            a.note ? ` — ${trailNote(a.note)}` : '',
           ),
         ),
       ),
@@ -657,10 +715,7 @@ async function violationView(id: number) {
             h('dd', null, v.endedAt ? i18n.dateTime(v.endedAt) : t('ongoing')),
             h('dt', null, t('col.value')),
             h('dd', null, valueText(v)),
-            ...Object.entries(v.evidence)
-              .filter(([, x]) => x == null || typeof x !== 'object')
-              .slice(0, 12)
-              .flatMap(([k, x]) => [h('dt', null, k), h('dd', null, String(x))]),
+            ...evidenceRows(v.evidence).flatMap(([k, x]) => [h('dt', null, k), h('dd', null, x)]),
           ),
         ),
       ),
@@ -687,7 +742,9 @@ async function complianceView() {
         expired: r.counts.expired ?? 0,
         missing: r.counts.missing ?? 0,
         expiring: r.counts.expiring ?? 0,
-        date: [...new Set(Object.values(r.asOf))].join(', '),
+        date: [...new Set(Object.values(r.asOf).map((d) => (typeof d === 'string' ? d : '')))]
+          .filter(Boolean)
+          .join('、'),
       }),
     ),
     items.length
@@ -855,8 +912,9 @@ async function reportsView(id?: number) {
       type: 'button',
       onclick: async () => {
         const text = await api.text(`/api/v1/reports/${id}?format=csv`);
+        // The byte-order mark (the decoder dropped the server's) keeps Chinese text right in Excel.
         const a = h('a', {
-          href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })),
+          href: URL.createObjectURL(new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' })),
           download: `report-${r.periodKey}.csv`,
         });
         a.click();
@@ -865,9 +923,34 @@ async function reportsView(id?: number) {
     },
     t('downloadCsv'),
   );
+  const html = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'report-html',
+      onclick: async () => {
+        const text = await api.text(`/api/v1/reports/${id}?format=html`);
+        const a = h('a', {
+          href: URL.createObjectURL(new Blob([text], { type: 'text/html;charset=utf-8' })),
+          download: `report-${r.periodKey}.html`,
+        });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      },
+    },
+    t('downloadHtml'),
+  );
   clear(
     view,
-    h('h3', { 'data-testid': 'report-title' }, d.title),
+    h(
+      'h3',
+      { 'data-testid': 'report-title' },
+      t('reportTitle', {
+        scope: d.scope.schoolId == null ? t('district') : (d.scope.schools[0]?.name ?? '—'),
+        kind: t(`reportKind.${d.period.kind}`),
+        key: d.period.key,
+      }),
+    ),
     h(
       'dl',
       { class: 'kv card' },
@@ -896,11 +979,17 @@ async function reportsView(id?: number) {
       h('dt', null, t('ridership')),
       h('dd', null, t('ridershipText', { boarded: d.ridership.boarded, trips: d.ridership.trips })),
     ),
-    bars(t('byKind'), d.violations.byKind),
-    bars(t('bySeverity'), d.violations.bySeverity),
+    bars(
+      t('byKind'),
+      d.violations.byKind.map((x) => ({ ...x, label: t(`kind.${x.label}`) })),
+    ),
+    bars(
+      t('bySeverity'),
+      d.violations.bySeverity.map((x) => ({ ...x, label: t(`sev.${x.label}`) })),
+    ),
     bars(t('byBus'), d.violations.byBus),
     bars(t('byDriver'), d.violations.byDriver),
-    csv,
+    h('div', { class: 'row' }, csv, html),
   );
 }
 

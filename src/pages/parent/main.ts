@@ -442,6 +442,7 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
   const minutes = h('input', {
     type: 'number',
     id: 'pref-min',
+    'aria-label': t('minutesUnit'),
     min: 1,
     max: 60,
     step: 1,
@@ -451,6 +452,7 @@ function prefsForm(api: Api, prefs: { approachMinutes?: number; approachMetres?:
   const metres = h('input', {
     type: 'number',
     id: 'pref-m',
+    'aria-label': t('metresUnit'),
     min: 50,
     max: 20000,
     step: 50,
