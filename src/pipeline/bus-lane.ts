@@ -356,9 +356,13 @@ export class BusLane {
       if (batch.acceptedFixes) for (const f of batch.acceptedFixes) accepted.push(f);
       t.resolve({ outcomes: batch.outcomes });
     }
-    // The filter state follows what was stored. When only part of the group was (a failed write, a refused row), the
-    // lane starts a fresh state: a resend is then never taken for a duplicate of a fix that is not stored.
-    this.filter = failed === group.length ? start : failed || refusedAny ? createFilterState() : state;
+    // The filter state follows what was stored. When only part of a group of several was (a failed write, a refused
+    // row), the lane starts a fresh state: a resend is then never taken for a duplicate of a fix that is not stored.
+    if (failed === group.length) this.filter = start;
+    else if (!failed && !refusedAny) this.filter = state;
+    // One submission with refused rows: its state was rebuilt from the rows that were stored.
+    else if (group.length === 1) this.filter = batches[0]!.batch.state;
+    else this.filter = createFilterState();
     if (accepted.length) {
       const last = group[group.length - 1]!;
       await this.afterDeviceInput(last.device, last.receivedMs, accepted, []);
