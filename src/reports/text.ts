@@ -102,7 +102,7 @@ const en: Words = {
 
 const zh: Words = {
   reportTitle: '{scope} — {kind} {key}',
-  district: '全区',
+  district: '全区（县）',
   'period.daily': '日报',
   'period.weekly': '周报',
   'period.monthly': '月报',

@@ -186,7 +186,7 @@ describe('an unacknowledged critical case', () => {
 
     const html = (await get(`/api/v1/reports/${report.id}?format=html&lang=zh-CN`, supervisorAll)).body as string;
     expect(html).toContain('<html lang="zh-CN">');
-    expect(html).toContain('全区（县） 2026-09 月报');
+    expect(html).toContain('全区（县） — 月报 2026-09');
     expect(html).toContain('各校情况 · 排名');
     expect(html).toContain('隐患排查整治清单');
     expect(html).toMatch(/<td>1<\/td><td>School B<\/td>/);
