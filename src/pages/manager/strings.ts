@@ -430,6 +430,8 @@ export const zh: Dict = {
   'reportKind.daily': '日报',
   'reportKind.weekly': '周报',
   'reportKind.monthly': '月报',
+  'reportKind.halfYear': '学期（半年）报告',
+  'reportKind.yearly': '年度报告',
   vsPrevious: '较上期',
   casesClosed: '结案 / 立案',
   onTime: '到站准点率',
