@@ -202,26 +202,25 @@ describe('installable pages', () => {
 describe('what the parent page says', () => {
   // Runs on the PGlite pass only: on the PostgreSQL pass the "next stop" line did not appear within the wait in two CI
   // runs (cause not found yet; issue 15 stays open until it is).
-  it.skipIf(testDbKind === 'postgres')(
-    'counts the stops to the child’s stop and warns when the position is more than a minute old',
-    async () => {
-      const { context, page, console } = await newPage(browser, phone);
-      await page.goto(`${srv.url}/parent#token=${parentToken}`);
-      await bus.drive(20, 50); // ~280 m: the child's stop (1400 m) is the next one
-      await expect
-        .poll(() => page.getByTestId('eta-detail').textContent(), { timeout: 20_000 })
-        .toMatch(/^下一站就到 · /);
-      // the fixes are stamped about 3.5 minutes ago (the trip started 4 minutes ago): the page says so (more minutes
-      // when the machine is slow)
-      await expect.poll(() => page.getByTestId('bus-stale').isVisible(), { timeout: 20_000 }).toBe(true);
-      expect(await page.getByTestId('bus-stale').textContent()).toMatch(
-        /^校车位置未更新：最后位置在([3-9]|[1-9]\d)分钟前$/,
-      );
-      await page.screenshot({ path: `${ARTIFACTS}/parent-stale.png`, fullPage: true });
-      expect(console.errors).toEqual([]);
-      await context.close();
-    },
-  );
+  it('counts the stops to the child’s stop and warns when the position is more than a minute old', async () => {
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${parentToken}`);
+    await bus.drive(20, 50); // ~280 m: the child's stop (1400 m) is the next one
+    // The next test starts where this drive ends; on the PostgreSQL pass the checks below are not made (see above).
+    if (testDbKind === 'postgres') return context.close();
+    await expect
+      .poll(() => page.getByTestId('eta-detail').textContent(), { timeout: 20_000 })
+      .toMatch(/^下一站就到 · /);
+    // the fixes are stamped about 3.5 minutes ago (the trip started 4 minutes ago): the page says so (more minutes
+    // when the machine is slow)
+    await expect.poll(() => page.getByTestId('bus-stale').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await page.getByTestId('bus-stale').textContent()).toMatch(
+      /^校车位置未更新：最后位置在([3-9]|[1-9]\d)分钟前$/,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/parent-stale.png`, fullPage: true });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
 });
 
 describe('web push to the phone', () => {
