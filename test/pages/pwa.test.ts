@@ -200,8 +200,8 @@ describe('installable pages', () => {
 });
 
 describe('what the parent page says', () => {
-  // Runs on the PGlite pass only: on the PostgreSQL pass the "next stop" line did not appear within the wait in two CI
-  // runs (cause not found yet; issue 15 stays open until it is).
+  // Its checks run on the PGlite pass only: on the PostgreSQL pass the "next stop" line did not appear within the wait
+  // in two CI runs (cause not found yet; issue 15 stays open until it is).
   it('counts the stops to the child’s stop and warns when the position is more than a minute old', async () => {
     const { context, page, console } = await newPage(browser, phone);
     await page.goto(`${srv.url}/parent#token=${parentToken}`);
