@@ -96,6 +96,14 @@ interface Subscription {
 const CONFLATED: ReadonlySet<LiveMessageType> = new Set(['position', 'eta']);
 const SNAPSHOT_TOPICS_MAX = 20_000;
 
+/** What a new subscriber gets at once: the latest position and ETA, and the trip's latest lifecycle event (started,
+ * ended, cancelled), so a page that read the trip just before it started does not miss the start. */
+function snapshotKeyOf(m: LiveMessage): LiveMessageType | null {
+  if (CONFLATED.has(m.type)) return m.type;
+  const event = (m.data as { event?: unknown } | null)?.event;
+  return m.type === 'trip' && typeof event === 'string' && event.startsWith('trip.') ? 'trip' : null;
+}
+
 export class LiveConnection {
   principal?: Principal;
   readonly subs = new Map<string, Subscription>();
@@ -527,7 +535,7 @@ export class LiveHub implements LivePublisher {
     set.add(conn);
     conn.sendControl({ type: 'subscribed', topic: name, seq: this.sequencer.current(name) ?? null });
 
-    // The latest position/eta at once (unless the client already had them).
+    // The latest position, ETA and trip lifecycle event at once (unless the client already had them).
     const snap = this.snapshots.get(name);
     const pending: LiveMessage[] = snap
       ? [...snap.values()].filter((m) => lastSeq === undefined || m.seq > lastSeq)
@@ -563,13 +571,14 @@ export class LiveHub implements LivePublisher {
   }
 
   private deliverLocal(m: LiveMessage): void {
-    if (CONFLATED.has(m.type)) {
+    const key = snapshotKeyOf(m);
+    if (key) {
       let snap = this.snapshots.get(m.topic);
       if (!snap) {
         if (this.snapshots.size >= SNAPSHOT_TOPICS_MAX) this.snapshots.delete(this.snapshots.keys().next().value!);
         this.snapshots.set(m.topic, (snap = new Map()));
       }
-      snap.set(m.type, m);
+      snap.set(key, m);
     }
     const set = this.byTopic.get(m.topic);
     if (!set) return;

@@ -216,6 +216,23 @@ describe('live tracking over WebSocket', () => {
     expect(other.messages.filter((m) => ['position', 'eta', 'notice', 'trip'].includes(m.type))).toEqual([]);
   });
 
+  it('hands a late subscriber the latest position, ETA and the trip’s start at once', async () => {
+    // A page that read the trip while it was still planned and subscribes after the start must not miss it.
+    const late = await connect(srv.wsUrl, { token: guardianToken });
+    await late.waitFor((m) => m.type === 'authenticated', 'authenticated');
+    expect((await subscribe(late, `trip:${tripId}`)).type).toBe('subscribed');
+    const started = await late.waitFor(
+      (m) => m.type === 'trip' && m.data.event === 'trip.started',
+      'the trip.started snapshot',
+    );
+    expect(started.topic).toBe(`trip:${tripId}`);
+    await late.waitFor((m) => m.type === 'position', 'the position snapshot');
+    await late.waitFor((m) => m.type === 'eta', 'the ETA snapshot');
+    // only the lifecycle event is kept: stop events are not replayed as a snapshot
+    expect(late.of('trip').map((m) => m.data.event)).toEqual(['trip.started']);
+    await late.close();
+  });
+
   it('answers the REST twins with the same scope', async () => {
     const get = (path: string, token: string) =>
       fetch(srv.url + path, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
