@@ -4,19 +4,8 @@
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TZ,
-  hhmm,
-  launchBrowser,
-  lonAt,
-  newPage,
-  ok,
-  type PagesServer,
-  phone,
-  startPagesServer,
-  today,
-  tokenFor,
-} from './helpers';
+import { launchBrowser, newPage, ok, type PagesServer, phone, startPagesServer, tokenFor } from './helpers';
+import { buildLineWorld } from './line-world';
 
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -27,69 +16,26 @@ const tokens: Record<string, string> = {};
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
   const t = srv.t;
-  const school = await ok(
-    t.call('POST', '/api/v1/schools', { body: { name: '无障碍小学', lat: 31.2, lon: 121.5, timeZone: TZ } }),
-  );
   const startMs = Date.now() - 5 * 60_000;
-  const route = await ok(
-    t.call('POST', '/api/v1/routes', {
-      body: {
-        schoolId: school.id,
-        name: '二号线',
-        path: {
-          type: 'LineString',
-          coordinates: [
-            [lonAt(0), 31.2],
-            [lonAt(2000), 31.2],
-          ],
-        },
-        stops: [
-          { name: '北门', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
-          { name: '学校', lat: 31.2, lon: lonAt(2000), scheduledTime: hhmm(startMs + 5 * 60_000) },
-        ],
-      },
-    }),
-  );
-  const bus = await ok(
-    t.call('POST', '/api/v1/buses', {
-      body: {
-        schoolId: school.id,
-        plate: '沪B2002',
-        approvedCapacity: 20,
-        signValidUntil: '2099-01-01',
-        inspectionValidUntil: '2099-01-01',
-      },
-    }),
-  );
-  const attendant = await ok(
-    t.call('POST', '/api/v1/attendants', {
-      body: { schoolId: school.id, name: '周老师', trainingValidUntil: '2099-01-01' },
-    }),
-  );
-  const student = await ok(
-    t.call('POST', '/api/v1/students', {
-      body: { schoolId: school.id, name: '陈小雨', stops: [{ routeId: route.id, stopId: route.stops[0].id }] },
-    }),
-  );
-  const guardian = await ok(
-    t.call('POST', '/api/v1/guardians', { body: { schoolId: school.id, name: '陈妈妈', studentIds: [student.id] } }),
-  );
-  const trip = await ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: route.id,
-        busId: bus.id,
-        attendantId: attendant.id,
-        serviceDate: today(startMs),
-        plannedStartAt: new Date(startMs).toISOString(),
-      },
-    }),
-  );
-  tokens.attendant = await tokenFor(t, { name: '周老师', role: 'attendant', attendantId: attendant.id });
-  tokens.manager = await tokenFor(t, { name: '赵主任', role: 'manager', schoolIds: [school.id] });
-  tokens.guardian = await tokenFor(t, { name: '陈妈妈', role: 'guardian', guardianId: guardian.id });
+  const w = await buildLineWorld(t, {
+    school: '无障碍小学',
+    route: '二号线',
+    lengthM: 2000,
+    stops: [
+      ['北门', 0, 0],
+      ['学校', 2000, 5],
+    ],
+    startMs,
+    bus: { plate: '沪B2002', capacity: 20 },
+    attendant: '周老师',
+    students: [['陈小雨', 0]],
+    guardian: { name: '陈妈妈' },
+  });
+  tokens.attendant = await tokenFor(t, { name: '周老师', role: 'attendant', attendantId: w.attendantId });
+  tokens.manager = await tokenFor(t, { name: '赵主任', role: 'manager', schoolIds: [w.schoolId] });
+  tokens.guardian = await tokenFor(t, { name: '陈妈妈', role: 'guardian', guardianId: w.guardianId });
   // An open SOS, so the manager page shows its alarm bar.
-  await ok(t.call('POST', `/api/v1/trips/${trip.id}/sos`, { token: tokens.attendant, body: { note: '测试' } }));
+  await ok(t.call('POST', `/api/v1/trips/${w.tripId}/sos`, { token: tokens.attendant, body: { note: '测试' } }));
 }, 180_000);
 
 afterAll(async () => {

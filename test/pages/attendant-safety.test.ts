@@ -8,18 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   Driver,
-  TZ,
-  hhmm,
   launchBrowser,
   lonAt,
   newPage,
-  ok,
   type PagesServer,
   phone,
   startPagesServer,
-  today,
   tokenFor,
 } from './helpers';
+import { buildLineWorld } from './line-world';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -32,71 +29,24 @@ let startMs: number;
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
   const t = srv.t;
-  const school = await ok(
-    t.call('POST', '/api/v1/schools', { body: { name: '安全小学', lat: 31.2, lon: 121.5, timeZone: TZ } }),
-  );
   startMs = Math.floor((Date.now() - 4 * 60_000) / 60_000) * 60_000;
-  const route = await ok(
-    t.call('POST', '/api/v1/routes', {
-      body: {
-        schoolId: school.id,
-        name: '河滨线',
-        path: {
-          type: 'LineString',
-          coordinates: [
-            [lonAt(0), 31.2],
-            [lonAt(3000), 31.2],
-          ],
-        },
-        stops: [
-          { name: '桥头', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
-          { name: '市场', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
-          { name: '学校', lat: 31.2, lon: lonAt(2800), scheduledTime: hhmm(startMs + 6 * 60_000) },
-        ],
-      },
-    }),
-  );
-  stopIds = route.stops.map((s: { id: number }) => s.id);
-  const bus = await ok(
-    t.call('POST', '/api/v1/buses', {
-      body: {
-        schoolId: school.id,
-        plate: '沪A-5566',
-        approvedCapacity: 30,
-        signValidUntil: '2099-01-01',
-        inspectionValidUntil: '2099-01-01',
-      },
-    }),
-  );
-  await ok(
-    t.call('POST', '/api/v1/devices', {
-      body: { schoolId: school.id, busId: bus.id, protocol: 'json', identifier: 'safety-dev-1', secret: 'secret-123' },
-    }),
-  );
-  const attendant = await ok(
-    t.call('POST', '/api/v1/attendants', {
-      body: { schoolId: school.id, name: '李老师', trainingValidUntil: '2099-01-01' },
-    }),
-  );
-  await ok(
-    t.call('POST', '/api/v1/students', {
-      body: { schoolId: school.id, name: '王小明', stops: [{ routeId: route.id, stopId: stopIds[0] }] },
-    }),
-  );
-  const trip = await ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: route.id,
-        busId: bus.id,
-        attendantId: attendant.id,
-        serviceDate: today(startMs),
-        plannedStartAt: new Date(startMs).toISOString(),
-      },
-    }),
-  );
-  tripId = trip.id;
-  attToken = await tokenFor(t, { name: '李老师', role: 'attendant', attendantId: attendant.id });
-  mgrToken = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [school.id] });
+  const w = await buildLineWorld(t, {
+    school: '安全小学',
+    route: '河滨线',
+    stops: [
+      ['桥头', 0, 0],
+      ['市场', 1400, 3],
+      ['学校', 2800, 6],
+    ],
+    startMs,
+    bus: { plate: '沪A-5566', capacity: 30, device: 'safety-dev-1' },
+    attendant: '李老师',
+    students: [['王小明', 0]],
+  });
+  stopIds = w.stopIds;
+  tripId = w.tripId!;
+  attToken = await tokenFor(t, { name: '李老师', role: 'attendant', attendantId: w.attendantId });
+  mgrToken = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [w.schoolId] });
 }, 180_000);
 
 afterAll(async () => {

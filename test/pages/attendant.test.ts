@@ -6,18 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   Driver,
-  TZ,
-  hhmm,
   launchBrowser,
-  lonAt,
   newPage,
-  ok,
   type PagesServer,
   phone,
   startPagesServer,
-  today,
   tokenFor,
 } from './helpers';
+import { buildLineWorld } from './line-world';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -29,92 +25,27 @@ let startMs: number;
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
   const t = srv.t;
-  const school = await ok(
-    t.call('POST', '/api/v1/schools', { body: { name: 'Attendant School', lat: 31.2, lon: 121.5, timeZone: TZ } }),
-  );
   startMs = Date.now() - 10 * 60_000;
-  const route = await ok(
-    t.call('POST', '/api/v1/routes', {
-      body: {
-        schoolId: school.id,
-        name: 'River line',
-        path: {
-          type: 'LineString',
-          coordinates: [
-            [lonAt(0), 31.2],
-            [lonAt(3000), 31.2],
-          ],
-        },
-        stops: [
-          { name: 'Bridge', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
-          { name: 'Market', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
-          { name: 'School', lat: 31.2, lon: lonAt(2800), scheduledTime: hhmm(startMs + 6 * 60_000) },
-        ],
-      },
-    }),
-  );
-  const bus = await ok(
-    t.call('POST', '/api/v1/buses', {
-      body: {
-        schoolId: school.id,
-        plate: 'AT-303',
-        approvedCapacity: 3,
-        signValidUntil: '2099-01-01',
-        inspectionValidUntil: '2099-01-01',
-      },
-    }),
-  );
-  await ok(
-    t.call('POST', '/api/v1/devices', {
-      body: { schoolId: school.id, busId: bus.id, protocol: 'json', identifier: 'at-dev-1', secret: 'secret-123' },
-    }),
-  );
-  const driver = await ok(
-    t.call('POST', '/api/v1/drivers', {
-      body: {
-        schoolId: school.id,
-        name: 'Driver Wang',
-        birthDate: '1980-01-01',
-        licenceClass: 'A1',
-        licenceFirstIssued: '2005-01-01',
-        schoolBusEndorsement: true,
-        qualificationCertNo: 'Q-1',
-        qualificationCertExpiry: '2099-06-30',
-        lastAnnualReview: today(),
-      },
-    }),
-  );
-  const attendant = await ok(
-    t.call('POST', '/api/v1/attendants', {
-      body: { schoolId: school.id, name: 'Attendant Li', trainingValidUntil: '2099-01-01' },
-    }),
-  );
-  students = [];
-  for (const [name, stop] of [
-    ['Lin Lin', 0],
-    ['Zhang Wei', 1],
-  ] as const)
-    students.push(
-      await ok(
-        t.call('POST', '/api/v1/students', {
-          body: { schoolId: school.id, name, stops: [{ routeId: route.id, stopId: route.stops[stop].id }] },
-        }),
-      ),
-    );
-  const trip = await ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: route.id,
-        busId: bus.id,
-        driverId: driver.id,
-        attendantId: attendant.id,
-        serviceDate: today(),
-        plannedStartAt: new Date(startMs).toISOString(),
-      },
-    }),
-  );
-  tripId = trip.id;
-  token = await tokenFor(t, { name: 'Attendant Li', role: 'attendant', attendantId: attendant.id });
+  const w = await buildLineWorld(t, {
+    school: 'Attendant School',
+    route: 'River line',
+    stops: [
+      ['Bridge', 0, 0],
+      ['Market', 1400, 3],
+      ['School', 2800, 6],
+    ],
+    startMs,
+    bus: { plate: 'AT-303', capacity: 3, device: 'at-dev-1' },
+    driver: 'Driver Wang',
+    attendant: 'Attendant Li',
+    students: [
+      ['Lin Lin', 0],
+      ['Zhang Wei', 1],
+    ],
+  });
+  students = w.studentIds.map((id, i) => ({ id, name: ['Lin Lin', 'Zhang Wei'][i]! }));
+  tripId = w.tripId!;
+  token = await tokenFor(t, { name: 'Attendant Li', role: 'attendant', attendantId: w.attendantId });
 }, 60_000);
 
 afterAll(async () => {

@@ -8,7 +8,6 @@ import {
   ARTIFACTS,
   Driver,
   TZ,
-  hhmm,
   launchBrowser,
   lonAt,
   newPage,
@@ -16,9 +15,9 @@ import {
   type PagesServer,
   phone,
   startPagesServer,
-  today,
   tokenFor,
 } from './helpers';
+import { buildLineWorld } from './line-world';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -36,69 +35,21 @@ beforeAll(async () => {
   const schoolId = w.a.schoolId;
   await ok(t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { timeZone: TZ } }), 200);
   startMs = Math.floor((Date.now() - 4 * 60_000) / 60_000) * 60_000;
-  const route = await ok(
-    t.call('POST', '/api/v1/routes', {
-      body: {
-        schoolId,
-        name: 'Harbour line',
-        path: {
-          type: 'LineString',
-          coordinates: [
-            [lonAt(0), 31.2],
-            [lonAt(3000), 31.2],
-          ],
-        },
-        stops: [
-          { name: 'Start', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
-          { name: 'Middle', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
-          { name: 'School', lat: 31.2, lon: lonAt(2800), scheduledTime: hhmm(startMs + 6 * 60_000) },
-        ],
-      },
-    }),
-  );
-  const bus = await ok(
-    t.call('POST', '/api/v1/buses', {
-      body: {
-        schoolId,
-        plate: 'PG-101',
-        approvedCapacity: 40,
-        signValidUntil: '2099-01-01',
-        inspectionValidUntil: '2099-01-01',
-      },
-    }),
-  );
-  await ok(
-    t.call('POST', '/api/v1/devices', {
-      body: { schoolId, busId: bus.id, protocol: 'json', identifier: 'pg-dev-1', secret: 'secret-123' },
-    }),
-  );
-  const student = await ok(
-    t.call('POST', '/api/v1/students', {
-      body: { schoolId, name: 'Xiao Ming', stops: [{ routeId: route.id, stopId: route.stops[1].id }] },
-    }),
-  );
-  const guardian = await ok(
-    t.call('POST', '/api/v1/guardians', {
-      body: {
-        schoolId,
-        name: 'Parent L',
-        studentIds: [student.id],
-        locale: 'en',
-        noticePreferences: { approachMetres: 500 },
-      },
-    }),
-  );
-  guardianId = guardian.id;
-  await ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: route.id,
-        busId: bus.id,
-        serviceDate: today(startMs),
-        plannedStartAt: new Date(startMs).toISOString(),
-      },
-    }),
-  );
+  guardianId = (
+    await buildLineWorld(t, {
+      school: schoolId,
+      route: 'Harbour line',
+      stops: [
+        ['Start', 0, 0],
+        ['Middle', 1400, 3],
+        ['School', 2800, 6],
+      ],
+      startMs,
+      bus: { plate: 'PG-101', capacity: 40, device: 'pg-dev-1' },
+      students: [['Xiao Ming', 1]],
+      guardian: { name: 'Parent L', locale: 'en', noticePreferences: { approachMetres: 500 } },
+    })
+  ).guardianId!;
   token = await tokenFor(t, { name: 'Parent L', role: 'guardian', guardianId });
 }, 60_000);
 

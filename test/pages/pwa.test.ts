@@ -12,18 +12,14 @@ import { startLocalPushService, type LocalPushService } from '../helpers/push-se
 import {
   ARTIFACTS,
   Driver,
-  TZ,
-  hhmm,
   launchBrowser,
-  lonAt,
   newPage,
-  ok,
   type PagesServer,
   phone,
   startPagesServer,
-  today,
   tokenFor,
 } from './helpers';
+import { buildLineWorld } from './line-world';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -56,100 +52,28 @@ beforeAll(async () => {
   push.start();
   local.expectKey((await push.vapidKeys()).publicKey);
   const t = srv.t;
-  const school = await ok(
-    t.call('POST', '/api/v1/schools', { body: { name: 'PWA School', lat: 31.2, lon: 121.5, timeZone: TZ } }),
-  );
   startMs = Math.floor((Date.now() - 4 * 60_000) / 60_000) * 60_000;
-  const route = await ok(
-    t.call('POST', '/api/v1/routes', {
-      body: {
-        schoolId: school.id,
-        name: 'Lake line',
-        path: {
-          type: 'LineString',
-          coordinates: [
-            [lonAt(0), 31.2],
-            [lonAt(3000), 31.2],
-          ],
-        },
-        stops: [
-          { name: '起点', lat: 31.2, lon: lonAt(0), scheduledTime: hhmm(startMs) },
-          { name: '湖畔', lat: 31.2, lon: lonAt(1400), scheduledTime: hhmm(startMs + 3 * 60_000) },
-          { name: '学校', lat: 31.2, lon: lonAt(2800), scheduledTime: hhmm(startMs + 6 * 60_000) },
-        ],
-      },
-    }),
-  );
-  stopId = route.stops[1].id;
-  const busRow = await ok(
-    t.call('POST', '/api/v1/buses', {
-      body: {
-        schoolId: school.id,
-        plate: '沪A-PWA1',
-        approvedCapacity: 40,
-        signValidUntil: '2099-01-01',
-        inspectionValidUntil: '2099-01-01',
-      },
-    }),
-  );
-  await ok(
-    t.call('POST', '/api/v1/devices', {
-      body: { schoolId: school.id, busId: busRow.id, protocol: 'json', identifier: 'pwa-dev-1', secret: 'secret-123' },
-    }),
-  );
-  const driver = await ok(
-    t.call('POST', '/api/v1/drivers', {
-      body: {
-        schoolId: school.id,
-        name: 'Driver Zhao',
-        birthDate: '1980-01-01',
-        licenceClass: 'A1',
-        licenceFirstIssued: '2005-01-01',
-        schoolBusEndorsement: true,
-        qualificationCertNo: 'Q-9',
-        qualificationCertExpiry: '2099-06-30',
-        lastAnnualReview: today(),
-      },
-    }),
-  );
-  const attendant = await ok(
-    t.call('POST', '/api/v1/attendants', {
-      body: { schoolId: school.id, name: 'Attendant Qian', trainingValidUntil: '2099-01-01' },
-    }),
-  );
-  const student = await ok(
-    t.call('POST', '/api/v1/students', {
-      body: { schoolId: school.id, name: '王小红', stops: [{ routeId: route.id, stopId }] },
-    }),
-  );
-  studentIds = [student.id];
-  const guardian = await ok(
-    t.call('POST', '/api/v1/guardians', {
-      body: {
-        schoolId: school.id,
-        name: '家长 王',
-        studentIds: [student.id],
-        locale: 'zh-CN',
-        noticePreferences: { approachMetres: 600 },
-      },
-    }),
-  );
-  const trip = await ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: route.id,
-        busId: busRow.id,
-        driverId: driver.id,
-        attendantId: attendant.id,
-        serviceDate: today(startMs),
-        plannedStartAt: new Date(startMs).toISOString(),
-      },
-    }),
-  );
-  tripId = trip.id;
+  const w = await buildLineWorld(t, {
+    school: 'PWA School',
+    route: 'Lake line',
+    stops: [
+      ['起点', 0, 0],
+      ['湖畔', 1400, 3],
+      ['学校', 2800, 6],
+    ],
+    startMs,
+    bus: { plate: '沪A-PWA1', capacity: 40, device: 'pwa-dev-1' },
+    driver: 'Driver Zhao',
+    attendant: 'Attendant Qian',
+    students: [['王小红', 1]],
+    guardian: { name: '家长 王', locale: 'zh-CN', noticePreferences: { approachMetres: 600 } },
+  });
+  stopId = w.stopIds[1]!;
+  studentIds = w.studentIds;
+  tripId = w.tripId!;
   bus = new Driver(srv, 'pwa-dev-1', startMs);
-  parentToken = await tokenFor(t, { name: '家长 王', role: 'guardian', guardianId: guardian.id });
-  attendantToken = await tokenFor(t, { name: 'Attendant Qian', role: 'attendant', attendantId: attendant.id });
+  parentToken = await tokenFor(t, { name: '家长 王', role: 'guardian', guardianId: w.guardianId });
+  attendantToken = await tokenFor(t, { name: 'Attendant Qian', role: 'attendant', attendantId: w.attendantId });
 }, 120_000);
 
 afterAll(async () => {
