@@ -24,7 +24,8 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import postgres from 'postgres';
@@ -58,6 +59,8 @@ const USAGE = `usage: npm run bench:ingest [-- options]
   --resend-every N         every n-th fix is sent twice (default 25)
   --writer-batch N, --writer-concurrency N   position-writer settings
   --only bare|wired        one configuration
+  --profile PREFIX         CPU profile of this process (the server side) during each first-run measurement,
+                           written to PREFIX-<config>-<measurement>.cpuprofile (open in Chrome DevTools)
   --help                   this text
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) is the server the run creates its database on.`;
 if (args.includes('--help')) {
@@ -76,6 +79,7 @@ const KNOWN_OPTIONS = new Set([
   '--writer-batch',
   '--writer-concurrency',
   '--only',
+  '--profile',
 ]);
 function usageError(message: string): never {
   console.error(`bench:ingest: ${message}\n${USAGE}`);
@@ -118,6 +122,8 @@ const DEADLINE_MS = (QUICK ? 5 : 5 + 15 * RUNS) * 60_000;
 /** `--only bare|wired`: one configuration. */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 if (ONLY !== undefined && ONLY !== 'bare' && ONLY !== 'wired') usageError('--only takes bare or wired');
+/** `--profile PREFIX`: CPU profiles of the first run's measurements. */
+const PROFILE = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const CONFIGS = (['bare', 'wired'] as const).filter((c) => ONLY === undefined || ONLY === c);
 type Config = (typeof CONFIGS)[number];
 const KINDS = ['json', 'jt808', 'jt808Small', 'jt808Many'] as const;
@@ -145,6 +151,23 @@ function machineLoad(): string {
 
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`);
+/** Runs `work` under the CPU profiler (first run only, with --profile) and writes the profile. */
+async function profiled<T>(name: string, run: number, work: () => Promise<T>): Promise<T> {
+  if (!PROFILE || run !== 0) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${PROFILE}-${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN; // as before: an empty list has no median
@@ -574,18 +597,20 @@ async function main() {
             : { maxConnectionsPerAddress: terminals + 10 },
       });
       const perDevice = Math.ceil(FIXES / terminals);
-      const load = await runLoad({
-        kind: 'jt808',
-        port: server.port,
-        phones: fleet.jt808.slice(0, terminals).map((j) => j.phone),
-        authCode: BENCH_AUTH_CODE,
-        fixesPerDevice: perDevice,
-        baseMs,
-        t0Ms: t0,
-        window,
-        resendEvery: RESEND_EVERY,
-        ...(config === 'wired' ? { routes: routePaths } : {}),
-      });
+      const load = await profiled(`${config}-${kind}`, run, () =>
+        runLoad({
+          kind: 'jt808',
+          port: server.port,
+          phones: fleet.jt808.slice(0, terminals).map((j) => j.phone),
+          authCode: BENCH_AUTH_CODE,
+          fixesPerDevice: perDevice,
+          baseMs,
+          t0Ms: t0,
+          window,
+          resendEvery: RESEND_EVERY,
+          ...(config === 'wired' ? { routes: routePaths } : {}),
+        }),
+      );
       const jtStats = server.stats();
       await server.close();
       const f = await finish(config, kind, run, rawRate, load, srv.ingest, jtStats);
@@ -606,17 +631,19 @@ async function main() {
       const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
       await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
       const port = (http.address() as AddressInfo).port;
-      const load = await runLoad({
-        kind: 'json',
-        url: `http://127.0.0.1:${port}/api/v1/telemetry/positions`,
-        tokens: fleet.json.map((j) => j.token),
-        fixesPerDevice: jsonPerDevice,
-        baseMs,
-        t0Ms: t0,
-        batch: JSON_BATCH,
-        resendEvery: RESEND_EVERY,
-        ...(config === 'wired' ? { routes: routePaths } : {}),
-      });
+      const load = await profiled(`${config}-json`, run, () =>
+        runLoad({
+          kind: 'json',
+          url: `http://127.0.0.1:${port}/api/v1/telemetry/positions`,
+          tokens: fleet.json.map((j) => j.token),
+          fixesPerDevice: jsonPerDevice,
+          baseMs,
+          t0Ms: t0,
+          batch: JSON_BATCH,
+          resendEvery: RESEND_EVERY,
+          ...(config === 'wired' ? { routes: routePaths } : {}),
+        }),
+      );
       await new Promise<void>((r) => http.close(() => r()));
       const f = await finish(config, 'json', run, rawRate, load, srv.ingest);
       await srv.stop();
