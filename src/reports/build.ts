@@ -2,6 +2,7 @@
 // the previous period, cases, on-time performance at stops, ridership, device uptime and compliance expiries.
 import { complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
 import { decodeResolution, isOverdue, type CaseStatus } from '../core/case-workflow';
+import { CN_2012_REGISTRY } from '../core/presets/cn-2012';
 import { zonedTimeToEpochMs } from '../core/time-zone';
 import type { DbOrTx } from '../store/db';
 import { loadComplianceRegistry, type SchoolZone } from '../store/repos/compliance-repo';
@@ -430,7 +431,7 @@ export async function buildReport(
 
   // Compliance expiries as of the day after the period (the day the report is for).
   const reg = await loadComplianceRegistry(db, schoolIds);
-  const items = complianceItems(reg, period.endDate, opts.complianceWarnDays);
+  const items = complianceItems(reg, period.endDate, opts.complianceWarnDays, CN_2012_REGISTRY);
   const compliance = {
     asOf: period.endDate,
     warnDays: opts.complianceWarnDays,
