@@ -70,8 +70,15 @@ export function reportCsv(r: ReportData, lang: ReportLang = 'en'): string {
       'escalated',
       'onTimeRate',
       'deviceUptime',
+      'dailyCheckRate',
+      'weeklyInspectionRate',
     ] as const)
-      add(`perSchool.${k}`, String(x.schoolId), x.name, x[k]);
+      add(`perSchool.${k}`, String(x.schoolId), x.name, x[k] ?? null);
+  if (r.inspections) {
+    for (const k of ['dailyChecks', 'weeklyInspections'] as const)
+      for (const f of ['due', 'done', 'rate'] as const) add('inspections', `${k}.${f}`, '', r.inspections[k][f]);
+    add('inspections', 'drills', '', r.inspections.drills);
+  }
   for (const k of ['expired', 'expiring', 'missing'] as const) add('compliance', k, '', r.compliance[k]);
   for (const i of r.compliance.items)
     add(
