@@ -1,6 +1,6 @@
 // Builds one report (a school or the district, one period) from the database: violations with the change from
 // the previous period, cases, on-time performance at stops, ridership, device uptime and compliance expiries.
-import { complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
+import { addDays, complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
 import { decodeResolution, isOverdue, type CaseStatus } from '../core/case-workflow';
 import { CN_2012_REGISTRY } from '../core/presets/cn-2012';
 import {
@@ -454,7 +454,7 @@ export async function buildReport(
 
   // Inspections: a pre-trip check per bus-day with a trip, a weekly inspection per bus in service and ISO week.
   const fig = await inspectionFigures(db, schoolIds, period.startDate, period.endDate);
-  const weeks = weeksOverlapping(period.startDate, period.endDate);
+  const weeks = weeksOverlapping(period.startDate, addDays(period.endDate, -1));
   const inspections = {
     dailyChecks: dailyCheckCompletion(fig.busDays, fig.checks),
     weeklyInspections: weeklyInspectionCompletion(fig.activeBusIds, weeks, fig.inspections),

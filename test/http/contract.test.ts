@@ -388,7 +388,20 @@ describe('every operation answers as declared', () => {
   });
 
   it('inspections: pre-trip check, weekly inspection, drills and driver trainings', async () => {
-    const trip = w.a.trips[1];
+    const trip = await call(
+      'POST',
+      '/api/v1/trips',
+      {
+        body: {
+          routeId: w.a.routes[0].id,
+          busId: w.a.buses[0].id,
+          attendantId: w.a.attendants[0].id,
+          serviceDate: '2026-09-01',
+          plannedStartAt: '2026-09-01T16:00:00+08:00',
+        },
+      },
+      201,
+    );
     const items = Object.fromEntries(
       [
         'brakes',

@@ -1,6 +1,6 @@
 // Inspections: pre-trip checks (with the case a failed one opens, in one transaction), weekly bus inspections,
 // evacuation drills with their photos, and what the reports count.
-import { and, asc, count, desc, eq, gte, inArray, lte, ne } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lt, lte, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../db';
 import {
   buses,
@@ -168,7 +168,10 @@ export async function drillPhoto(db: DbOrTx, drillId: number, seq: number) {
   return row;
 }
 
-/** For the reports: bus-days with a trip (cancelled left out), the bus-days checked, and the weekly inspections. */
+/**
+ * For the reports, over the local dates [startDate, endDate): bus-days with a trip (cancelled left out), the bus-days
+ * checked, the weekly inspections, the buses in service and the drills held.
+ */
 export async function inspectionFigures(db: DbOrTx, schoolIds: number[], startDate: string, endDate: string) {
   const s = ids(schoolIds);
   const [busDays, checks, inspections, fleet, drills] = await Promise.all([
@@ -179,7 +182,7 @@ export async function inspectionFigures(db: DbOrTx, schoolIds: number[], startDa
         and(
           inArray(trips.schoolId, s),
           gte(trips.serviceDate, startDate),
-          lte(trips.serviceDate, endDate),
+          lt(trips.serviceDate, endDate),
           ne(trips.status, 'cancelled'),
         ),
       ),
@@ -190,7 +193,7 @@ export async function inspectionFigures(db: DbOrTx, schoolIds: number[], startDa
         and(
           inArray(preTripChecks.schoolId, s),
           gte(preTripChecks.serviceDate, startDate),
-          lte(preTripChecks.serviceDate, endDate),
+          lt(preTripChecks.serviceDate, endDate),
         ),
       ),
     db
@@ -209,7 +212,7 @@ export async function inspectionFigures(db: DbOrTx, schoolIds: number[], startDa
         and(
           inArray(evacuationDrills.schoolId, s),
           gte(evacuationDrills.heldOn, startDate),
-          lte(evacuationDrills.heldOn, endDate),
+          lt(evacuationDrills.heldOn, endDate),
         ),
       ),
   ]);
