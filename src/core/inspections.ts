@@ -58,7 +58,8 @@ export function inspectionConfig(
   const out: InspectionConfig = { ...base, preTripFailSeverity: { ...base.preTripFailSeverity } };
   for (const [k, v] of Object.entries(sev))
     if (v === 'critical' || v === 'major' || v === 'minor') out.preTripFailSeverity[k] = v;
-  if (typeof over.preTripRequiredForCheckIn === 'boolean') out.preTripRequiredForCheckIn = over.preTripRequiredForCheckIn;
+  if (typeof over.preTripRequiredForCheckIn === 'boolean')
+    out.preTripRequiredForCheckIn = over.preTripRequiredForCheckIn;
   return out;
 }
 

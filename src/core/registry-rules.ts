@@ -19,7 +19,11 @@ export function routeApprovalProblems(r: RouteApproval, serviceDate?: string): s
   return out;
 }
 
-export function isRouteApproved(r: RouteApproval, serviceDate?: string, cfg: RegistryConfig = CN_2012_REGISTRY): boolean {
+export function isRouteApproved(
+  r: RouteApproval,
+  serviceDate?: string,
+  cfg: RegistryConfig = CN_2012_REGISTRY,
+): boolean {
   return !cfg.requireRouteApproval || routeApprovalProblems(r, serviceDate).length === 0;
 }
 

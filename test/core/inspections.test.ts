@@ -111,9 +111,9 @@ describe('registry rules', () => {
       'approvedOn',
     ]);
     expect(isRouteApproved(r, '2026-07-31')).toBe(false);
-    expect(isRouteApproved({ ...r, approvedOn: null }, '2026-09-01', { ...CN_2012_REGISTRY, requireRouteApproval: false })).toBe(
-      true,
-    );
+    expect(
+      isRouteApproved({ ...r, approvedOn: null }, '2026-09-01', { ...CN_2012_REGISTRY, requireRouteApproval: false }),
+    ).toBe(true);
   });
 
   it('only an active bus runs; capacity caps by school kind', () => {

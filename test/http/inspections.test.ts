@@ -86,7 +86,10 @@ describe('the pre-trip check', () => {
       busId: trip.busId,
       serviceDate: '2026-09-01',
     });
-    const v = await ok(t.call('GET', `/api/v1/violations/${failed.body.violationId}`, { token: w.tokens.managerA }), 200);
+    const v = await ok(
+      t.call('GET', `/api/v1/violations/${failed.body.violationId}`, { token: w.tokens.managerA }),
+      200,
+    );
     expect(v).toMatchObject({
       kind: 'preTripCheckFailed',
       severity: 'critical', // brakes are critical in cn-2012; a first-aid kit alone would be major
@@ -137,7 +140,10 @@ describe('the pre-trip check', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.details.some((d: any) => d.path.includes('brakes'))).toBe(true);
     const major = await check(trip.id, { ...allOk(), extinguisher: { ok: false, note: 'expired' } }, tok.attA2);
-    const v = await ok(t.call('GET', `/api/v1/violations/${major.body.violationId}`, { token: w.tokens.managerA }), 200);
+    const v = await ok(
+      t.call('GET', `/api/v1/violations/${major.body.violationId}`, { token: w.tokens.managerA }),
+      200,
+    );
     expect(v.severity).toBe('major');
   });
 
@@ -255,7 +261,9 @@ describe('evacuation drills', () => {
         })
       ).status,
     ).toBe(403);
-    expect((await call('GET', `/api/v1/evacuation-drills/${r.body.id}`, { token: w.tokens.managerB })).status).toBe(403);
+    expect((await call('GET', `/api/v1/evacuation-drills/${r.body.id}`, { token: w.tokens.managerB })).status).toBe(
+      403,
+    );
     expect(
       (await call('GET', `/api/v1/evacuation-drills/${r.body.id}/photos/1`, { token: w.tokens.managerB })).status,
     ).toBe(403);
@@ -278,9 +286,15 @@ describe('completion rates in the reports', () => {
       drills: 0,
       weeks: ['2026-08-31'],
     });
-    const week = await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: w.a.schoolId, period: '2026-W36' } }), 201);
+    const week = await ok(
+      t.call('POST', '/api/v1/reports', { body: { schoolId: w.a.schoolId, period: '2026-W36' } }),
+      201,
+    );
     expect(week.data.inspections.drills).toBe(1);
-    const district = await ok(t.call('POST', '/api/v1/reports', { token: tok.supervisor, body: { period: '2026-09-01' } }), 201);
+    const district = await ok(
+      t.call('POST', '/api/v1/reports', { token: tok.supervisor, body: { period: '2026-09-01' } }),
+      201,
+    );
     const row = (id: number) => district.data.perSchool.find((s: any) => s.schoolId === id);
     expect(row(w.a.schoolId)).toMatchObject({ dailyCheckRate: 1, weeklyInspectionRate: 0.5 });
     expect(row(w.b.schoolId)).toMatchObject({ dailyCheckRate: 1, weeklyInspectionRate: 0 });

@@ -39,7 +39,9 @@ beforeAll(async () => {
     assertContract(app, method, path, res, body);
     return { status: res.status, body, headers: res.headers };
   };
-  const u = await ok(t.call('POST', '/api/v1/users', { body: { name: 'Bureau', role: 'supervisor', allSchools: true } }));
+  const u = await ok(
+    t.call('POST', '/api/v1/users', { body: { name: 'Bureau', role: 'supervisor', allSchools: true } }),
+  );
   supervisor = (await ok(t.call('POST', `/api/v1/users/${u.id}/tokens`, { body: {} }))).token;
 }, 180_000);
 afterAll(async () => {
@@ -91,10 +93,18 @@ describe('driver training', () => {
   it('another school’s manager and a guardian are refused; bad input is a 400', async () => {
     const driver = w.a.drivers[0];
     const body = { heldOn: '2026-08-01', hours: 2, topic: 'x' };
-    expect((await call('POST', `/api/v1/drivers/${driver.id}/trainings`, { token: w.tokens.managerB, body })).status).toBe(403);
-    expect((await call('POST', `/api/v1/drivers/${driver.id}/trainings`, { token: supervisor, body })).status).toBe(403);
-    expect((await call('GET', `/api/v1/drivers/${driver.id}/trainings`, { token: w.tokens.managerB })).status).toBe(403);
-    expect((await call('GET', `/api/v1/drivers/${driver.id}/trainings`, { token: w.tokens.guardianA1 })).status).toBe(403);
+    expect(
+      (await call('POST', `/api/v1/drivers/${driver.id}/trainings`, { token: w.tokens.managerB, body })).status,
+    ).toBe(403);
+    expect((await call('POST', `/api/v1/drivers/${driver.id}/trainings`, { token: supervisor, body })).status).toBe(
+      403,
+    );
+    expect((await call('GET', `/api/v1/drivers/${driver.id}/trainings`, { token: w.tokens.managerB })).status).toBe(
+      403,
+    );
+    expect((await call('GET', `/api/v1/drivers/${driver.id}/trainings`, { token: w.tokens.guardianA1 })).status).toBe(
+      403,
+    );
     const bad = await call('POST', `/api/v1/drivers/${driver.id}/trainings`, {
       token: w.tokens.managerA,
       body: { heldOn: '2026-02-30', hours: -1, topic: '' },
@@ -193,7 +203,9 @@ describe('bus status', () => {
       expect(moved.body.error.code).toBe('bus_not_in_service');
     }
     const attA2 = await ok(
-      t.call('POST', '/api/v1/users', { body: { name: 'Att A2', role: 'attendant', attendantId: w.a.attendants[1].id } }),
+      t.call('POST', '/api/v1/users', {
+        body: { name: 'Att A2', role: 'attendant', attendantId: w.a.attendants[1].id },
+      }),
     );
     const tokA2 = (await ok(t.call('POST', `/api/v1/users/${attA2.id}/tokens`, { body: {} }))).token;
     const checkIn = await call('POST', `/api/v1/trips/${planned.id}/check-in`, { token: tokA2 });
@@ -238,10 +250,14 @@ describe('kindergarten capacity', () => {
   it('caps a kindergarten’s buses at 45 (GB 24407) and other schools’ at 56', async () => {
     const k = await ok(call('POST', '/api/v1/schools', { body: { name: '阳光幼儿园', kind: 'kindergarten' } }));
     expect(k.kind).toBe('kindergarten');
-    const over = await call('POST', '/api/v1/buses', { body: { schoolId: k.id, plate: 'K-BUS-1', approvedCapacity: 46 } });
+    const over = await call('POST', '/api/v1/buses', {
+      body: { schoolId: k.id, plate: 'K-BUS-1', approvedCapacity: 46 },
+    });
     expect(over.status).toBe(400);
     expect(over.body.error.details[0].path).toBe('approvedCapacity');
-    const bus = await ok(call('POST', '/api/v1/buses', { body: { schoolId: k.id, plate: 'K-BUS-1', approvedCapacity: 45 } }));
+    const bus = await ok(
+      call('POST', '/api/v1/buses', { body: { schoolId: k.id, plate: 'K-BUS-1', approvedCapacity: 45 } }),
+    );
     expect((await call('PATCH', `/api/v1/buses/${bus.id}`, { body: { approvedCapacity: 50 } })).status).toBe(400);
     // A primary school takes 56, not 57.
     expect(
@@ -256,6 +272,8 @@ describe('kindergarten capacity', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.message).toContain('A-BIG');
     await ok(call('PATCH', `/api/v1/buses/${big.id}`, { body: { status: 'retired' } }), 200);
-    expect((await call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { body: { kind: 'kindergarten' } })).status).toBe(200);
+    expect((await call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { body: { kind: 'kindergarten' } })).status).toBe(
+      200,
+    );
   });
 });

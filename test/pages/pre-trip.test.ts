@@ -64,7 +64,9 @@ beforeAll(async () => {
     }),
   );
   const attendant = await ok(
-    t.call('POST', '/api/v1/attendants', { body: { schoolId: school.id, name: '周老师', trainingValidUntil: '2099-01-01' } }),
+    t.call('POST', '/api/v1/attendants', {
+      body: { schoolId: school.id, name: '周老师', trainingValidUntil: '2099-01-01' },
+    }),
   );
   const trip = await ok(
     t.call('POST', '/api/v1/trips', {
@@ -127,9 +129,9 @@ describe('pre-trip check on the attendant page (zh-CN)', () => {
 
     // Check-in is refused, in Chinese, and nothing starts.
     await page.getByTestId('check-in').click();
-    await expect.poll(() => page.getByTestId('message').textContent()).toBe(
-      '无法签到：出车前检查不合格，请修复后重新检查。',
-    );
+    await expect
+      .poll(() => page.getByTestId('message').textContent())
+      .toBe('无法签到：出车前检查不合格，请修复后重新检查。');
     const [before] = await q<{ status: string }>('select status from trips where id = $1', [tripId]);
     expect(before!.status).toBe('planned');
 

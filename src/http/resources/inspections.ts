@@ -75,7 +75,11 @@ export function photosOf(list: { data: string }[]): { contentType: string; data:
   return list.map((p, i) => {
     const raw = Uint8Array.from(Buffer.from(p.data, 'base64'));
     if (raw.length > HAZARD_MAX_PHOTO_BYTES)
-      throw badRequest('A photo is larger than 5 MB', [{ path: `photos.${i}`, message: 'over 5 MB' }], 'validation_failed');
+      throw badRequest(
+        'A photo is larger than 5 MB',
+        [{ path: `photos.${i}`, message: 'over 5 MB' }],
+        'validation_failed',
+      );
     const stripped = stripPhotoMetadata(raw);
     if (!stripped.ok)
       throw badRequest(
@@ -162,7 +166,8 @@ export function registerInspections(app: Hono<AppEnv>, api: ApiRegistry, deps: A
     {
       method: 'post',
       path: '/evacuation-drills',
-      summary: 'Record an evacuation drill of a school (date, route, participants, notes, up to 3 photos stripped of metadata)',
+      summary:
+        'Record an evacuation drill of a school (date, route, participants, notes, up to 3 photos stripped of metadata)',
       tag,
       roles: 'admin, manager (own schools)',
       body: drillBody,

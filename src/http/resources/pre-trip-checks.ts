@@ -4,13 +4,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { caseDeadlineConfig, dueAtFor } from '../../core/case-deadlines';
-import {
-  checkInGate,
-  inspectionConfig,
-  inspectionItems,
-  preTripFailSeverity,
-  verdictOf,
-} from '../../core/inspections';
+import { checkInGate, inspectionConfig, inspectionItems, preTripFailSeverity, verdictOf } from '../../core/inspections';
 import { busRunnable, isRouteApproved, routeApprovalProblems } from '../../core/registry-rules';
 import { tripForAttendance, type TripForAttendance } from '../../store/repos/attendance-repo';
 import {
@@ -31,10 +25,12 @@ const itemInput = z.object({ ok: z.boolean(), note: z.string().trim().min(1).max
 
 /** Every checklist item must be answered. */
 export const checklistBody = z
-  .object(Object.fromEntries(inspectionItems.map((i) => [i, itemInput])) as Record<
-    (typeof inspectionItems)[number],
-    typeof itemInput
-  >)
+  .object(
+    Object.fromEntries(inspectionItems.map((i) => [i, itemInput])) as Record<
+      (typeof inspectionItems)[number],
+      typeof itemInput
+    >,
+  )
   .strict();
 
 export const preTripCheckBody = z

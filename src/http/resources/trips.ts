@@ -56,7 +56,9 @@ export const tripsResource: ResourceDef = {
     // in service. Cancelling or completing a trip is never refused.
     const planning =
       !existing ||
-      ['routeId', 'busId', 'serviceDate', 'plannedStartAt'].some((k) => body[k] !== undefined && body[k] !== existing[k]);
+      ['routeId', 'busId', 'serviceDate', 'plannedStartAt'].some(
+        (k) => body[k] !== undefined && body[k] !== existing[k],
+      );
     if (planning && (body.status ?? existing?.status ?? 'planned') === 'planned')
       await assertPlannable(tx, route, body.busId ?? existing?.busId, body.serviceDate ?? existing?.serviceDate);
     return { ...body, schoolId: route.schoolId };

@@ -206,7 +206,13 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     ? { kind: 'info', text: t('savedCopy', { time: i18n.time(snap!.savedAt) }) }
     : null;
   let lastSos: SosResult | null = null;
-  const preTrip = new PreTripPanel(api, tripId, t, (iso) => i18n.time(iso), () => render());
+  const preTrip = new PreTripPanel(
+    api,
+    tripId,
+    t,
+    (iso) => i18n.time(iso),
+    () => render(),
+  );
   if (!boarding.checkedInAt && boarding.tripStatus !== 'completed') void preTrip.load();
 
   const stopName = (id: number | null | undefined) => stops.find((s) => s.id === id)?.name ?? '—';

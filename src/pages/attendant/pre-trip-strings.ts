@@ -14,7 +14,8 @@ export const preTripEn: Dict = {
   'pt.submit': 'Submit the check',
   'pt.unanswered': '{n} item(s) still to mark',
   'pt.passed': 'Pre-trip check passed at {time}.',
-  'pt.failed': 'Pre-trip check FAILED ({items}): reported to the managers. Fix the bus and check again before check-in.',
+  'pt.failed':
+    'Pre-trip check FAILED ({items}): reported to the managers. Fix the bus and check again before check-in.',
   'pt.required': 'Your school requires this check before check-in.',
   'pt.offline': 'The check needs the network: try again once online.',
   'pt.item.brakes': 'Brakes',

@@ -67,7 +67,11 @@ export class PreTripPanel {
     const latest = s.latest;
     const result = latest
       ? latest.passed
-        ? h('p', { class: 'info', 'data-testid': 'pre-trip-result', 'data-passed': 'true' }, t('pt.passed', { time: this.time(latest.createdAt) }))
+        ? h(
+            'p',
+            { class: 'info', 'data-testid': 'pre-trip-result', 'data-passed': 'true' },
+            t('pt.passed', { time: this.time(latest.createdAt) }),
+          )
         : h(
             'p',
             { class: 'error', role: 'alert', 'data-testid': 'pre-trip-result', 'data-passed': 'false' },
@@ -75,7 +79,12 @@ export class PreTripPanel {
           )
       : null;
     if (latest?.passed)
-      return h('section', { class: 'card', 'aria-labelledby': 'pt-title' }, h('h2', { id: 'pt-title' }, t('pt.title')), result);
+      return h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'pt-title' },
+        h('h2', { id: 'pt-title' }, t('pt.title')),
+        result,
+      );
     const unanswered = s.items.filter((i) => !this.marks.has(i)).length;
     const mark = (item: string, ok: boolean) => () => {
       this.marks.set(item, ok);
@@ -138,7 +147,12 @@ export class PreTripPanel {
             h('span', { class: 'name' }, t(`pt.item.${i}`)),
             h(
               'button',
-              { type: 'button', 'aria-pressed': m === true ? 'true' : 'false', 'data-mark': 'ok', onclick: mark(i, true) },
+              {
+                type: 'button',
+                'aria-pressed': m === true ? 'true' : 'false',
+                'data-mark': 'ok',
+                onclick: mark(i, true),
+              },
               t('pt.ok'),
             ),
             h(
