@@ -1,6 +1,6 @@
 // The pre-trip check on the attendant page, in Chinese, in a real browser: a fault on the brakes is reported (a
 // critical case opens) and check-in is refused in Chinese; after the repair "全部正常" passes and check-in starts
-// the trip.
+// the trip. The manager records the weekly inspection and a drill on the manager page.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +22,8 @@ let srv: PagesServer;
 let browser: Browser;
 let attToken: string;
 let tripId: number;
+let mgrToken: string;
+let busId: number;
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
@@ -80,6 +82,8 @@ beforeAll(async () => {
     }),
   );
   tripId = trip.id;
+  busId = bus.id;
+  mgrToken = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [school.id] });
   attToken = await tokenFor(t, { name: '周老师', role: 'attendant', attendantId: attendant.id });
 }, 180_000);
 
@@ -159,5 +163,35 @@ describe('pre-trip check on the attendant page (zh-CN)', () => {
     // Checked in: the pre-trip card is gone.
     expect(await page.getByTestId('pre-trip').count()).toBe(0);
     expect(console.errors.filter((e) => !/409/.test(e))).toEqual([]);
+  });
+
+  it('the manager records a weekly inspection with a fault and a drill on the manager page', async () => {
+    const { page } = await newPage(browser, { viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await page.goto(`${srv.url}/manager#token=${mgrToken}`);
+    await page.getByRole('link', { name: '检查' }).click();
+    const row = page.getByTestId('weekly-inspections').locator(`tr[data-bus="${busId}"]`);
+    expect(await row.textContent()).toContain('本周未检');
+    const form = page.getByTestId('inspection-form');
+    await form.getByLabel('检查人').fill('车队长 李明');
+    await form.locator('input[data-item="tyres"]').uncheck();
+    await form.getByRole('button', { name: '保存' }).click();
+    await expect
+      .poll(() => page.getByTestId('weekly-inspections').locator(`tr[data-bus="${busId}"]`).textContent())
+      .toContain('发现问题：轮胎');
+    const [insp] = await q<{ passed: boolean; inspector: string; items: any }>(
+      'select passed, inspector, items from bus_inspections where bus_id = $1',
+      [busId],
+    );
+    expect(insp).toMatchObject({
+      passed: false,
+      inspector: '车队长 李明',
+      items: { tyres: { ok: false }, brakes: { ok: true } },
+    });
+    const drill = page.getByTestId('drill-form');
+    await drill.getByLabel('参加人数').fill('28');
+    await drill.getByLabel('备注').fill('90 秒内全部撤离');
+    await drill.getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.getByTestId('drills').textContent()).toContain('参加人数 28');
+    await page.screenshot({ path: `${ARTIFACTS}/manager-inspections.png`, fullPage: true });
   });
 });
