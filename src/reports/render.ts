@@ -191,7 +191,7 @@ figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:4px
 <div class="kpi">${esc(w('boarded'))}<b>${r.ridership.boarded}</b></div>
 <div class="kpi">${esc(w('complianceIssues'))}<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
 </div>
-<div class="gauges">${gauge(w('rectificationRate'), r.cases.rectificationRate)}${gauge(w('onTimeAtStops'), r.onTime.onTimeRate)}${gauge(w('deviceUptime'), r.deviceUptime.uptime)}</div>
+<div class="gauges">${gauge(w('rectificationRate'), r.cases.rectificationRate)}${gauge(w('onTimeAtStops'), r.onTime.onTimeRate)}${gauge(w('deviceUptime'), r.deviceUptime.uptime)}${r.inspections ? `${gauge(w('dailyChecks'), r.inspections.dailyChecks.rate)}${gauge(w('weeklyInspections'), r.inspections.weeklyInspections.rate)}` : ''}</div>
 ${perSchoolSection(r.perSchool, lang)}
 <h2>${esc(w('violations'))}</h2>
 ${barChart(w('byKind'), named('kind', v.byKind), w('none'))}

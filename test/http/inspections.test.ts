@@ -300,5 +300,8 @@ describe('completion rates in the reports', () => {
     expect(row(w.b.schoolId)).toMatchObject({ dailyCheckRate: 1, weeklyInspectionRate: 0 });
     const csv = await t.call('GET', `/api/v1/reports/${district.id}?format=csv`, { token: tok.supervisor });
     expect(csv.body).toContain('perSchool.weeklyInspectionRate');
+    const html = await t.call('GET', `/api/v1/reports/${rep.id}?format=html&lang=zh-CN`);
+    expect(html.body).toContain('日检完成率');
+    expect(html.body).toContain('周检完成率');
   });
 });
