@@ -29,6 +29,7 @@ export const objectKinds = [
   'violation',
   'report',
   'compliance',
+  'inspection',
 ] as const;
 export type ObjectKind = (typeof objectKinds)[number];
 
@@ -41,6 +42,7 @@ const crud = ['read', 'create', 'update', 'delete'] as const;
  * - attend: the attendant's own work on a trip (check-in, boarding records, end-of-trip sweep);
  * - supervise: reading a trip's boarding records and resolving its sweep alert;
  * - comment, escalate: a note on a case's trail; escalating a case (挂牌督办).
+ * - inspection: a school's weekly bus inspections and evacuation drills (the attendant's pre-trip check is trip work).
  */
 export const actionsByKind = {
   school: crud,
@@ -55,6 +57,7 @@ export const actionsByKind = {
   violation: ['read', 'update', 'track', 'comment', 'escalate'],
   report: ['read', 'create'],
   compliance: ['read'],
+  inspection: ['read', 'create'],
 } as const satisfies Record<ObjectKind, readonly string[]>;
 
 export type ActionOn<K extends ObjectKind> = (typeof actionsByKind)[K][number];
@@ -137,6 +140,7 @@ const supervisorMay: { [K in ObjectKind]?: readonly ActionOn<K>[] } = {
   violation: ['read', 'track', 'comment', 'escalate'],
   report: ['read', 'create'],
   compliance: ['read'],
+  inspection: ['read'],
 };
 
 /** The grant that lets a guardian, attendant or device do `action` on objects of `kind`, if any. */

@@ -8,6 +8,8 @@ export const complianceItemKinds = [
   'busSign',
   'busInspection',
   'attendantTraining',
+  'driverTraining',
+  'busInsurance',
 ] as const;
 export type ComplianceItemKind = (typeof complianceItemKinds)[number];
 export type ComplianceStatus = 'expired' | 'expiring' | 'missing';
@@ -33,6 +35,8 @@ export interface ComplianceDriver {
   schoolBusEndorsement: boolean;
   lastAnnualReview: string | null;
   qualificationCertExpiry: string | null;
+  /** Date of the latest safety training session on record (none: not flagged, like attendant training). */
+  lastTrainingOn?: string | null;
 }
 export interface ComplianceBus {
   id: number;
@@ -41,6 +45,7 @@ export interface ComplianceBus {
   status: string;
   signValidUntil: string | null;
   inspectionValidUntil: string | null;
+  insuranceValidUntil?: string | null;
 }
 export interface ComplianceAttendant {
   id: number;
@@ -70,16 +75,39 @@ export function addYears(date: string, years: number): string {
   return t.toISOString().slice(0, 10);
 }
 
+/** Per-item numbers from the preset's registry section (src/core/presets/cn-2012.ts CN_2012_REGISTRY). */
+export interface ComplianceRules {
+  /** driver training is valid this many months after the latest session */
+  driverTrainingValidMonths: number;
+  /** insurance is flagged this many days ahead (instead of warnDays) */
+  insuranceWarnDays: number;
+}
+
+/** The date `months` months after `date`, clamped to the month's last day (31 Jan + 1 → 28/29 Feb). */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const t = new Date(Date.UTC(y!, m! - 1 + months, 1));
+  const last = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
+  t.setUTCDate(Math.min(d!, last));
+  return t.toISOString().slice(0, 10);
+}
+
 /**
  * Everything expired (the last valid day is before `today`), expiring within `warnDays` (inclusive), or missing
  * (no school-bus endorsement, no annual review on record). Sorted by expiry, missing first.
  */
-export function complianceItems(reg: ComplianceRegistry, today: string, warnDays = 30): ComplianceItem[] {
+export function complianceItems(
+  reg: ComplianceRegistry,
+  today: string,
+  warnDays = 30,
+  rules: ComplianceRules = { driverTrainingValidMonths: 12, insuranceWarnDays: 30 },
+): ComplianceItem[] {
   const out: ComplianceItem[] = [];
   const check = (
     base: Omit<ComplianceItem, 'expiresOn' | 'daysLeft' | 'status'>,
     expiresOn: string | null,
     missingIfNull: boolean,
+    warn = warnDays,
   ) => {
     if (expiresOn == null) {
       if (missingIfNull) out.push({ ...base, expiresOn: null, daysLeft: null, status: 'missing' });
@@ -87,7 +115,7 @@ export function complianceItems(reg: ComplianceRegistry, today: string, warnDays
     }
     const daysLeft = daysBetween(today, expiresOn);
     if (daysLeft < 0) out.push({ ...base, expiresOn, daysLeft, status: 'expired' });
-    else if (daysLeft <= warnDays) out.push({ ...base, expiresOn, daysLeft, status: 'expiring' });
+    else if (daysLeft <= warn) out.push({ ...base, expiresOn, daysLeft, status: 'expiring' });
   };
   for (const d of reg.drivers) {
     const base = { subjectType: 'driver' as const, subjectId: d.id, subjectName: d.name, schoolId: d.schoolId };
@@ -101,12 +129,19 @@ export function complianceItems(reg: ComplianceRegistry, today: string, warnDays
       true,
     );
     check({ ...base, kind: 'qualificationCertificate' }, d.qualificationCertExpiry, true);
+    // Training is valid N months after the latest session; the day before is the last valid day.
+    check(
+      { ...base, kind: 'driverTraining' },
+      d.lastTrainingOn ? addDays(addMonths(d.lastTrainingOn, rules.driverTrainingValidMonths), -1) : null,
+      false,
+    );
   }
   for (const b of reg.buses) {
     if (b.status === 'retired') continue;
     const base = { subjectType: 'bus' as const, subjectId: b.id, subjectName: b.plate, schoolId: b.schoolId };
     check({ ...base, kind: 'busSign' }, b.signValidUntil, true);
     check({ ...base, kind: 'busInspection' }, b.inspectionValidUntil, true);
+    check({ ...base, kind: 'busInsurance' }, b.insuranceValidUntil ?? null, false, rules.insuranceWarnDays);
   }
   for (const a of reg.attendants) {
     check(

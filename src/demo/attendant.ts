@@ -1,6 +1,7 @@
-// The demo's simulated attendant: checks in when the bus sets off, records the children boarding at their stops
+// The demo's simulated attendant: records the pre-trip check (every item OK) and checks in when the bus sets off, records the children boarding at their stops
 // (per student, as the attendant page does), lets everyone off at the last stop and confirms the end-of-trip
 // sweep — so a demo trip ends like a real one instead of raising a false "child left on board" alarm.
+import { inspectionItems } from '../core/inspections';
 import type { Api } from './fleet';
 
 export interface AttendantPlan {
@@ -51,9 +52,11 @@ export class SimAttendant {
     }
   }
 
-  /** Before the bus moves. */
+  /** Before the bus moves: the pre-trip check (all items OK), then check-in. */
   async checkIn(): Promise<void> {
     if (this.stats.checkedIn) return;
+    const items = Object.fromEntries(inspectionItems.map((i) => [i, { ok: true }]));
+    if (!(await this.post('/pre-trip-check', { performedBy: 'attendant', items }))) return;
     this.stats.checkedIn = await this.post('/check-in', undefined);
     if (this.stats.checkedIn) this.log('attendant checked in', { tripId: this.plan.tripId });
   }

@@ -84,6 +84,7 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
           signNumber: 'XC-0001',
           signValidUntil: isoDay(now + 150 * DAY_MS),
           inspectionValidUntil: isoDay(now + 150 * DAY_MS),
+          insuranceValidUntil: isoDay(now + 200 * DAY_MS),
         },
         {
           schoolId,
@@ -190,6 +191,10 @@ export async function seedDemo(database: Database, { now }: { now: number }): Pr
             path: r.path,
             corridorWidthM: 100,
             externalId: r.externalId ?? r.shapeId,
+            // Approved routes (Art. 30): trips are refused on an unapproved one.
+            approvedBy: 'Cairns district education office',
+            approvalNumber: `DEMO-${r.externalId ?? r.shapeId}`,
+            approvedOn: isoDay(now - 200 * DAY_MS),
           },
           r.stops.map((s) => ({
             name: s.name,

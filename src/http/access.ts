@@ -22,6 +22,7 @@ const names: Record<ObjectKind, string> = {
   violation: 'Violation',
   report: 'Report',
   compliance: 'School',
+  inspection: 'Inspection',
 };
 
 export class Access {
@@ -82,7 +83,10 @@ export class Access {
    * The schools a list keyed by school (violations, reports, compliance) covers: undefined for all of them.
    * A school asked for by query must be in scope (403 otherwise).
    */
-  schoolScope(kind: 'violation' | 'report' | 'compliance', requestedSchoolId?: number): number[] | undefined {
+  schoolScope(
+    kind: 'violation' | 'report' | 'compliance' | 'inspection',
+    requestedSchoolId?: number,
+  ): number[] | undefined {
     const scope = listScope(this.principal, kind);
     if ('none' in scope) throw forbidden(scope.none);
     if (requestedSchoolId != null) {

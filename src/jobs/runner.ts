@@ -9,6 +9,7 @@ import { claimJobRun, finishJobRun } from '../store/repos/job-runs-repo';
 import { runCaseDeadlines } from './case-deadlines';
 import { runComplianceExpiries } from './compliance-expiries';
 import { runDeviceOffline } from './device-offline';
+import { runDeviceSilence } from './device-silence';
 import { noticeReportReady } from './report-notices';
 import { runRetention } from './retention';
 import type { JobName } from './schedule';
@@ -90,6 +91,13 @@ export async function runJob(
       return [await everyRun(deps, job, async () => ({ ...(await checkSweepDeadlines(deps, nowMs)) }))];
     case 'caseDeadlines':
       return [await everyRun(deps, job, async () => ({ ...(await runCaseDeadlines(deps, nowMs)) }))];
+    case 'deviceSilence':
+      return [
+        await everyRun(deps, job, async () => {
+          const r = await runDeviceSilence(db, nowMs);
+          return { checked: r.checked, flagged: r.flagged };
+        }),
+      ];
     case 'tripLateness':
       return [
         await everyRun(deps, job, async () => {

@@ -6,6 +6,7 @@ export const jobNames = [
   'tripLateness',
   'sweepDeadlines',
   'caseDeadlines',
+  'deviceSilence',
   'complianceExpiries',
   'retention',
   'dailyReport',
@@ -47,6 +48,13 @@ export const schedule: readonly ScheduleEntry[] = [
     cron: '* * * * *',
     scope: 'global',
     description: 'cases get a due date by severity, a reminder before it, and are escalated (挂牌督办) once overdue',
+  },
+  {
+    job: 'deviceSilence',
+    cron: '*/5 * * * *',
+    scope: 'global',
+    description:
+      'buses with no device heard in 24 h (or none mounted) are flagged before their first trip of the day (应装未装 / 人为关闭)',
   },
   {
     job: 'complianceExpiries',

@@ -1,8 +1,16 @@
 // Builds one report (a school or the district, one period) from the database: violations with the change from
 // the previous period, cases, on-time performance at stops, ridership, device uptime and compliance expiries.
-import { complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
+import { addDays, complianceItems, defaultComplianceWarnDays, type ComplianceItem } from '../core/compliance';
 import { decodeResolution, isOverdue, type CaseStatus } from '../core/case-workflow';
+import { CN_2012_REGISTRY } from '../core/presets/cn-2012';
+import {
+  type Completion,
+  dailyCheckCompletion,
+  weeklyInspectionCompletion,
+  weeksOverlapping,
+} from '../core/inspections';
 import { zonedTimeToEpochMs } from '../core/time-zone';
+import { inspectionFigures } from '../store/repos/inspections-repo';
 import type { DbOrTx } from '../store/db';
 import { loadComplianceRegistry, type SchoolZone } from '../store/repos/compliance-repo';
 import {
@@ -117,6 +125,8 @@ export interface ReportData {
   caseList: { items: CaseListItem[]; truncated: boolean };
   /** District reports: one row per school, with its rank (1 = best); null in a school's report. */
   perSchool: SchoolRow[] | null;
+  /** Completion of the daily pre-trip checks and weekly inspections, and drills held. */
+  inspections: { dailyChecks: Completion; weeklyInspections: Completion; drills: number; weeks: string[] };
   compliance: {
     asOf: string;
     warnDays: number;
@@ -167,6 +177,8 @@ export interface SchoolRow {
   violationsPerTrip: number | null;
   onTimeRate: number | null;
   deviceUptime: number | null;
+  dailyCheckRate: number | null;
+  weeklyInspectionRate: number | null;
 }
 
 /** Rows of the list at most (a longer list is cut and marked truncated). */
@@ -430,7 +442,7 @@ export async function buildReport(
 
   // Compliance expiries as of the day after the period (the day the report is for).
   const reg = await loadComplianceRegistry(db, schoolIds);
-  const items = complianceItems(reg, period.endDate, opts.complianceWarnDays);
+  const items = complianceItems(reg, period.endDate, opts.complianceWarnDays, CN_2012_REGISTRY);
   const compliance = {
     asOf: period.endDate,
     warnDays: opts.complianceWarnDays,
@@ -438,6 +450,16 @@ export async function buildReport(
     expiring: items.filter((i) => i.status === 'expiring').length,
     missing: items.filter((i) => i.status === 'missing').length,
     items,
+  };
+
+  // Inspections: a pre-trip check per bus-day with a trip, a weekly inspection per bus in service and ISO week.
+  const fig = await inspectionFigures(db, schoolIds, period.startDate, period.endDate);
+  const weeks = weeksOverlapping(period.startDate, addDays(period.endDate, -1));
+  const inspections = {
+    dailyChecks: dailyCheckCompletion(fig.busDays, fig.checks),
+    weeklyInspections: weeklyInspectionCompletion(fig.activeBusIds, weeks, fig.inspections),
+    drills: fig.drills,
+    weeks,
   };
 
   // The list (清单) of the period's cases, and for the district one row per school with the ranking.
@@ -498,6 +520,8 @@ export async function buildReport(
         violationsPerTrip: ratio(one.violations.total, one.deviceUptime.tripsRun, 2),
         onTimeRate: one.onTime.onTimeRate,
         deviceUptime: one.deviceUptime.uptime,
+        dailyCheckRate: one.inspections.dailyChecks.rate,
+        weeklyInspectionRate: one.inspections.weeklyInspections.rate,
       });
     }
     perSchool = rankSchools(rows);
@@ -517,6 +541,7 @@ export async function buildReport(
     deviceUptime: uptimePart,
     caseList,
     perSchool,
+    inspections,
     compliance,
     definitions: {
       caseList:
@@ -536,6 +561,9 @@ export async function buildReport(
       ridership: 'sums of the attendants’ boarding records of the period’s trips',
       deviceUptime:
         'clock minutes of active trip time (trip start to end) with at least one stored fix from the device, over the trip minutes of its bus',
+      dailyChecks:
+        'bus-days with a trip (cancelled trips left out) that have a pre-trip check of the bus that day, passed or failed',
+      weeklyInspections: 'buses in service with a weekly inspection in each ISO week overlapping the period',
       compliance: `registry items expired, missing or expiring within ${opts.complianceWarnDays} days of the day after the period`,
     },
   };

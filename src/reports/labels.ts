@@ -18,6 +18,8 @@ const kinds: Record<string, [string, string]> = {
   emergency: ['紧急报警', 'emergency'],
   stopSkipped: ['过站不停', 'stop skipped'],
   hazardReport: ['隐患举报', 'hazard report'],
+  preTripCheckFailed: ['出车前检查不合格', 'pre-trip check failed'],
+  deviceSilent: ['设备24小时未上线（应装未装/人为关闭）', 'no device heard in 24 h'],
   wrongBus: ['乘错车', 'wrong bus'],
   wrongStop: ['错站下车', 'wrong stop'],
   unknownCard: ['未登记的学生卡', 'unknown card'],

@@ -70,8 +70,15 @@ export function reportCsv(r: ReportData, lang: ReportLang = 'en'): string {
       'escalated',
       'onTimeRate',
       'deviceUptime',
+      'dailyCheckRate',
+      'weeklyInspectionRate',
     ] as const)
-      add(`perSchool.${k}`, String(x.schoolId), x.name, x[k]);
+      add(`perSchool.${k}`, String(x.schoolId), x.name, x[k] ?? null);
+  if (r.inspections) {
+    for (const k of ['dailyChecks', 'weeklyInspections'] as const)
+      for (const f of ['due', 'done', 'rate'] as const) add('inspections', `${k}.${f}`, '', r.inspections[k][f]);
+    add('inspections', 'drills', '', r.inspections.drills);
+  }
   for (const k of ['expired', 'expiring', 'missing'] as const) add('compliance', k, '', r.compliance[k]);
   for (const i of r.compliance.items)
     add(
@@ -184,7 +191,7 @@ figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:4px
 <div class="kpi">${esc(w('boarded'))}<b>${r.ridership.boarded}</b></div>
 <div class="kpi">${esc(w('complianceIssues'))}<b>${r.compliance.expired + r.compliance.expiring + r.compliance.missing}</b></div>
 </div>
-<div class="gauges">${gauge(w('rectificationRate'), r.cases.rectificationRate)}${gauge(w('onTimeAtStops'), r.onTime.onTimeRate)}${gauge(w('deviceUptime'), r.deviceUptime.uptime)}</div>
+<div class="gauges">${gauge(w('rectificationRate'), r.cases.rectificationRate)}${gauge(w('onTimeAtStops'), r.onTime.onTimeRate)}${gauge(w('deviceUptime'), r.deviceUptime.uptime)}${r.inspections ? `${gauge(w('dailyChecks'), r.inspections.dailyChecks.rate)}${gauge(w('weeklyInspections'), r.inspections.weeklyInspections.rate)}` : ''}</div>
 ${perSchoolSection(r.perSchool, lang)}
 <h2>${esc(w('violations'))}</h2>
 ${barChart(w('byKind'), named('kind', v.byKind), w('none'))}

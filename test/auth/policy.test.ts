@@ -269,6 +269,7 @@ describe('properties', () => {
       violation: ['read', 'track', 'comment', 'escalate'],
       report: ['read', 'create'],
       compliance: ['read'],
+      inspection: ['read'],
     };
     fc.assert(
       fc.property(

@@ -387,6 +387,79 @@ describe('every operation answers as declared', () => {
     await call('POST', `/api/v1/trips/${trip.id}/sweep/resolve`, { body: { note: 'bus searched, nobody aboard' } });
   });
 
+  it('inspections: pre-trip check, weekly inspection, drills and driver trainings', async () => {
+    const trip = await call(
+      'POST',
+      '/api/v1/trips',
+      {
+        body: {
+          routeId: w.a.routes[0].id,
+          busId: w.a.buses[0].id,
+          attendantId: w.a.attendants[0].id,
+          serviceDate: '2026-09-01',
+          plannedStartAt: '2026-09-01T16:00:00+08:00',
+        },
+      },
+      201,
+    );
+    const items = Object.fromEntries(
+      [
+        'brakes',
+        'steering',
+        'lights',
+        'tyres',
+        'emergencyExits',
+        'seatsAndBelts',
+        'extinguisher',
+        'firstAidKit',
+        'escapeHammer',
+        'schoolBusSign',
+        'signalLamps',
+      ].map((i) => [i, { ok: true }]),
+    );
+    const check = await call(
+      'POST',
+      `/api/v1/trips/${trip.id}/pre-trip-check`,
+      { token: w.tokens.attendantA1, body: { performedBy: 'driver', performerName: 'Driver A2', items } },
+      201,
+    );
+    expect(check.passed).toBe(true);
+    expect((await call('GET', `/api/v1/trips/${trip.id}/pre-trip-check`)).latest.id).toBe(check.id);
+    const busId = w.a.buses[0].id;
+    await call(
+      'POST',
+      `/api/v1/buses/${busId}/inspections`,
+      { token: w.tokens.managerA, body: { inspectedOn: '2026-09-01', inspector: 'Fleet lead', items } },
+      201,
+    );
+    await call('GET', `/api/v1/inspections?busId=${busId}`, { token: w.tokens.managerA });
+    const drill = await call(
+      'POST',
+      '/api/v1/evacuation-drills',
+      {
+        token: w.tokens.managerA,
+        body: {
+          schoolId: w.a.schoolId,
+          heldOn: '2026-09-01',
+          participants: 30,
+          photos: [{ data: Buffer.from(jpegWithExif()).toString('base64') }],
+        },
+      },
+      201,
+    );
+    await call('GET', '/api/v1/evacuation-drills', { token: w.tokens.managerA });
+    await call('GET', `/api/v1/evacuation-drills/${drill.id}`, { token: w.tokens.managerA });
+    await call('GET', `/api/v1/evacuation-drills/${drill.id}/photos/1`, { token: w.tokens.managerA });
+    const driverId = w.a.drivers[0].id;
+    await call(
+      'POST',
+      `/api/v1/drivers/${driverId}/trainings`,
+      { token: w.tokens.managerA, body: { heldOn: '2026-03-01', hours: 8, topic: 'Emergency evacuation' } },
+      201,
+    );
+    expect((await call('GET', `/api/v1/drivers/${driverId}/trainings`)).validUntil).toBe('2027-02-28');
+  });
+
   it('compliance and reports (JSON, CSV and HTML)', async () => {
     await call('GET', '/api/v1/compliance/expiries?withinDays=366');
     const made = await call('POST', '/api/v1/reports', { body: { schoolId: w.a.schoolId, period: '2026-09-01' } }, 201);

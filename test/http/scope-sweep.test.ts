@@ -79,7 +79,13 @@ async function objectsOf(
      values ($1, 'caseEscalated', $2, $3, 'Driver B1 挂牌督办', 'escalated') returning id`,
     [manager.userId, violation!.id, `sweep-test-${school.schoolId}-${i}`],
   );
+  const drill = await ok(
+    t.call('POST', '/api/v1/evacuation-drills', {
+      body: { schoolId: school.schoolId, routeId: school.routes[i].id, heldOn: '2026-09-01', participants: 20 },
+    }),
+  );
   return {
+    'evacuation-drills': drill.id,
     buses: school.buses[i].id,
     trips: school.trips[i].id,
     routes: school.routes[i].id,

@@ -97,6 +97,7 @@ describe('dispatch', () => {
       'tripLateness@Asia/Shanghai',
       'sweepDeadlines@Asia/Shanghai',
       'caseDeadlines@Asia/Shanghai',
+      'deviceSilence@Asia/Shanghai',
       'complianceExpiries@Asia/Shanghai',
     ]);
     expect(due(Date.UTC(2026, 8, 1, 19, 30, 0))).toContain('retention@Asia/Shanghai');
@@ -111,7 +112,7 @@ describe('dispatch', () => {
       'dailyReport@Asia/Urumqi',
     ]);
     expect(planned.filter((p) => p.startsWith('retention'))).toEqual(['retention@Asia/Shanghai']);
-    expect(planned).toHaveLength(5 + 4 * 2);
+    expect(planned).toHaveLength(6 + 4 * 2);
   });
 });
 

@@ -40,6 +40,10 @@ beforeAll(async () => {
   const route = await ok(
     t.call('POST', '/api/v1/routes', {
       body: {
+        // Approved (Art. 30): trips are refused on an unapproved route.
+        approvedBy: 'County education bureau',
+        approvalNumber: 'XC-2026-001',
+        approvedOn: '2026-01-05',
         schoolId,
         name: 'Live route',
         path: {

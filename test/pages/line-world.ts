@@ -51,6 +51,10 @@ export async function buildLineWorld(t: TestApp, spec: LineWorldSpec): Promise<L
       body: {
         schoolId,
         name: spec.route,
+        // Approved (Art. 30): trips are refused on an unapproved route.
+        approvedBy: 'County education bureau',
+        approvalNumber: 'XC-2026-001',
+        approvedOn: '2026-01-05',
         path: {
           type: 'LineString',
           coordinates: [

@@ -52,6 +52,10 @@ beforeAll(async () => {
   const route = await ok(
     t.call('POST', '/api/v1/routes', {
       body: {
+        // Approved (Art. 30): trips are refused on an unapproved route.
+        approvedBy: 'County education bureau',
+        approvalNumber: 'XC-2026-001',
+        approvedOn: '2026-01-05',
         schoolId: school.id,
         name: '一号线',
         path: {

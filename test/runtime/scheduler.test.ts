@@ -26,7 +26,7 @@ describe('startScheduler', () => {
       expect(names).toContain('dailyReport@Asia/Urumqi');
       expect(names).toContain('dailyReport@Asia/Shanghai');
       expect(names.filter((n) => n.startsWith('tripLateness'))).toEqual(['tripLateness@Asia/Shanghai']);
-      expect(names).toHaveLength(5 + 4 * 2);
+      expect(names).toHaveLength(6 + 4 * 2);
       for (const x of s.tasks()) {
         const before = Date.now();
         const next = x.task.getNextRun()!.getTime();

@@ -1,7 +1,7 @@
 // Default preset: Decree 617 (2012), the traffic-law implementing rules and GB 24407-2012.
 // Overspeed: Decree 617 Art. 35; fatigue: traffic-law implementing rules Art. 62(7); driver credentials: Art. 23-26,
 // 45, 47. Durations, fix counts and distances that no regulation fixes are operating defaults.
-import type { CaseDeadlineConfig, RuleConfig } from './types';
+import type { CaseDeadlineConfig, InspectionConfig, RegistryConfig, RuleConfig } from './types';
 
 export const CN_2012: RuleConfig = {
   overspeed: {
@@ -67,4 +67,42 @@ export const CN_2012: RuleConfig = {
 export const CN_2012_CASE_DEADLINES: CaseDeadlineConfig = {
   dueDays: { critical: 1, major: 3, minor: 7 },
   remindBeforeH: { critical: 4, major: 24, minor: 24 },
+};
+
+/**
+ * Inspections (Art. 41: brakes, steering, lights, tyres, emergency exits, seats and belts; plus the extinguisher,
+ * first-aid kit, escape hammer, school-bus sign and signal lamps). A failed brake, steering or emergency exit makes
+ * the bus unsafe to run (critical); any other failed item is major. Check-in without a check is allowed by default
+ * (the reports show the missing checks); a school requires it with {"inspections":{"preTripRequiredForCheckIn":true}}.
+ */
+export const CN_2012_INSPECTIONS: InspectionConfig = {
+  preTripFailSeverity: {
+    brakes: 'critical',
+    steering: 'critical',
+    emergencyExits: 'critical',
+    lights: 'major',
+    tyres: 'major',
+    seatsAndBelts: 'major',
+    extinguisher: 'major',
+    firstAidKit: 'major',
+    escapeHammer: 'major',
+    schoolBusSign: 'major',
+    signalLamps: 'major',
+  },
+  preTripRequiredForCheckIn: false,
+};
+
+/**
+ * Registry facts: driver safety training valid 12 months (operating default); insurance flagged 30 days ahead (R10);
+ * routes need approval (Art. 30); a bus whose devices were silent 24 h is flagged (应装未装 / 人为关闭, Art. 21) from
+ * 60 minutes before its first trip; capacity caps of GB 24407-2012 (kindergarten 45, primary and secondary 56).
+ */
+export const CN_2012_REGISTRY: RegistryConfig = {
+  driverTrainingValidMonths: 12,
+  insuranceWarnDays: 30,
+  requireRouteApproval: true,
+  deviceSilentAfterH: 24,
+  deviceSilenceLeadMin: 60,
+  deviceSilentSeverity: 'major',
+  maxCapacityBySchoolKind: { kindergarten: 45, primary: 56, secondary: 56, other: 56 },
 };

@@ -1,8 +1,16 @@
 import { CN_2012 } from './cn-2012';
 import type { ConfigOverride, RuleConfig } from './types';
 
-export type { RuleConfig, ConfigOverride, SeatClassBand, DeepPartial, CaseDeadlineConfig } from './types';
-export { CN_2012, CN_2012_CASE_DEADLINES } from './cn-2012';
+export type {
+  RuleConfig,
+  ConfigOverride,
+  SeatClassBand,
+  DeepPartial,
+  CaseDeadlineConfig,
+  InspectionConfig,
+  RegistryConfig,
+} from './types';
+export { CN_2012, CN_2012_CASE_DEADLINES, CN_2012_INSPECTIONS, CN_2012_REGISTRY } from './cn-2012';
 
 export const PRESETS: Record<string, RuleConfig> = { 'cn-2012': CN_2012 };
 

@@ -133,3 +133,31 @@ export type DeepPartial<T> = T extends readonly (infer _U)[]
     : T;
 
 export type ConfigOverride = DeepPartial<RuleConfig>;
+
+export type SeverityLevel = 'critical' | 'major' | 'minor';
+
+/** Inspections (日检、周检): what a failed pre-trip item weighs, and whether check-in needs a passed check first. */
+export interface InspectionConfig {
+  /** severity of the `preTripCheckFailed` case by failed item (the worst failed item decides) */
+  preTripFailSeverity: Record<string, SeverityLevel>;
+  /** check-in is refused until the bus has a pre-trip check on the trip's day (a failed latest check always blocks) */
+  preTripRequiredForCheckIn: boolean;
+}
+
+/** Registry facts: validity of driver training, insurance warning, route approval, device silence, capacity caps. */
+export interface RegistryConfig {
+  /** a driver's safety training is valid this many months after the latest session */
+  driverTrainingValidMonths: number;
+  /** vehicle insurance is flagged this many days before it ends */
+  insuranceWarnDays: number;
+  /** trips are refused on a route without approval (approver, number and date) */
+  requireRouteApproval: boolean;
+  /** a bus with no device heard for this many hours is flagged before its first trip of the day */
+  deviceSilentAfterH: number;
+  /** …this many minutes before that trip's planned start (the job looks this far ahead) */
+  deviceSilenceLeadMin: number;
+  /** severity of the `deviceSilent` case */
+  deviceSilentSeverity: SeverityLevel;
+  /** approved capacity caps by school kind (GB 24407: kindergarten 45, primary and secondary 56) */
+  maxCapacityBySchoolKind: Record<string, number>;
+}

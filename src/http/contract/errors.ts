@@ -40,6 +40,11 @@ export const errorStatus = {
   gone: 410,
   // the end-of-trip sweep before the bus reached its last stop (and before the trip ended)
   sweep_too_early: 409,
+  // planning and check-in refused by a registry fact or an inspection
+  route_not_approved: 409,
+  bus_not_in_service: 409,
+  pre_trip_check_failed: 409,
+  pre_trip_check_missing: 409,
   payload_too_large: 413,
   /** too many requests from one client address (or about one plate): retry after Retry-After seconds */
   rate_limited: 429,

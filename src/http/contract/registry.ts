@@ -8,6 +8,7 @@ import {
   locales,
   roadClasses,
   routePeriods,
+  schoolKinds,
   tripStatuses,
 } from '../../store/schema';
 import { anyRecord, day, instant, int, lonLat, text } from './common';
@@ -18,6 +19,8 @@ export const school = z.strictObject({
   id: int,
   name: text,
   timeZone: text,
+  /** kindergarten buses are capped lower (GB 24407) */
+  kind: z.enum(schoolKinds),
   lat: z.number().nullable(),
   lon: z.number().nullable(),
   lowVisibility: z.boolean(),
@@ -34,6 +37,7 @@ export const bus = z.strictObject({
   signNumber: text.nullable(),
   signValidUntil: day.nullable(),
   inspectionValidUntil: day.nullable(),
+  insuranceValidUntil: day.nullable(),
   status: z.enum(busStatuses),
   ...stamps,
 });
@@ -108,6 +112,10 @@ export const route = z.strictObject({
   corridorWidthM: int,
   ruleOverrides: anyRecord,
   externalId: text.nullable(),
+  /** Route approval (Art. 30); trips are refused on a route without all three */
+  approvedBy: text.nullable(),
+  approvalNumber: text.nullable(),
+  approvedOn: day.nullable(),
   ...stamps,
 });
 

@@ -66,7 +66,12 @@ const schoolRow = z.strictObject({
   violationsPerTrip: ratio,
   onTimeRate: ratio,
   deviceUptime: ratio,
+  /** absent in reports stored before inspections existed */
+  dailyCheckRate: ratio.optional(),
+  weeklyInspectionRate: ratio.optional(),
 });
+
+const completion = z.strictObject({ due: int, done: int, rate: ratio });
 
 export const reportData = z.strictObject({
   title: text,
@@ -152,6 +157,10 @@ export const reportData = z.strictObject({
   caseList: z.strictObject({ items: z.array(caseListItem), truncated: z.boolean() }).optional(),
   /** District reports: one row per school with its rank; null for a school's report. */
   perSchool: z.array(schoolRow).nullable().optional(),
+  /** Pre-trip checks per bus-day with a trip, weekly inspections per bus in service and ISO week, drills held (absent in reports stored before inspections existed). */
+  inspections: z
+    .strictObject({ dailyChecks: completion, weeklyInspections: completion, drills: int, weeks: z.array(day) })
+    .optional(),
   compliance: z.strictObject({
     asOf: day,
     warnDays: int,

@@ -47,6 +47,7 @@ import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseBody, parseId } from '../validate';
 import { assertSweepAllowed } from './sweep-guard';
+import { assertCheckInAllowed } from './pre-trip-checks';
 import { id, lat, lon } from './fields';
 
 /** Optional collaborators; by default they go through `deps.live` when the live service runs. */
@@ -275,7 +276,7 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       method: 'post',
       path: '/trips/{id}/check-in',
       summary:
-        'The attendant checks in and the trip starts: driver credentials (R6), bus sign and inspection (R8) and attendant (R9) are checked; failures become violations, the trip still runs',
+        'The attendant checks in and the trip starts: driver credentials (R6), bus sign and inspection (R8) and attendant (R9) are checked; failures become violations, the trip still runs. Refused (409) on an unapproved route, with a bus in maintenance or retired, or after a failed pre-trip check',
       tag,
       roles: "attendant (the trip's own, on the trip's day)",
       responses: { 200: contract.checkIn },
@@ -285,6 +286,8 @@ export function registerAttendance(app: Hono<AppEnv>, api: ApiRegistry, deps: At
       const runner = requireRunner(deps);
       const trip = t.trip;
       if (trip.status === 'cancelled' || trip.status === 'completed') throw conflict(`The trip is ${trip.status}`);
+      // Route approved, bus in service, pre-trip check not failed (409 otherwise; nothing is recorded).
+      await assertCheckInAllowed(deps, t);
       const nowMs = deps.now();
       const checkedInAt = await checkInAttendant(db(), trip.id, nowMs);
       // The cached trip context still says "not checked in": reload it before the trip starts.

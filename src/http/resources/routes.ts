@@ -5,6 +5,7 @@ import { MAX_ROUTE_POINTS } from '../../ingest/route-import';
 import * as contract from '../contract/registry';
 import type { ResourceDef, Row } from '../crud';
 import {
+  date,
   id,
   lat,
   lineString,
@@ -51,6 +52,9 @@ const shape = {
   corridorWidthM: z.number().int().min(10).max(2000).optional(),
   ruleOverrides: ruleOverrides.optional(),
   externalId: z.string().max(100).optional(),
+  approvedBy: z.string().trim().min(1).max(200).nullable().optional(),
+  approvalNumber: z.string().trim().min(1).max(100).nullable().optional(),
+  approvedOn: date.nullable().optional(),
   stops: z.array(stopInput).max(500).optional(),
   zones: z.array(zoneInput).max(2000).optional(),
 };

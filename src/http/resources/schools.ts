@@ -1,12 +1,16 @@
 import { z } from 'zod';
-import { schools } from '../../store/schema';
+import { eq } from 'drizzle-orm';
+import { capacityCap } from '../../core/registry-rules';
+import { buses, schoolKinds, schools } from '../../store/schema';
 import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
+import { badRequest } from '../errors';
 import { lat, lon, name, partialOf, ruleOverrides, timeZone } from './fields';
 
 const shape = {
   name,
   timeZone: timeZone.default('Asia/Shanghai'),
+  kind: z.enum(schoolKinds).optional(),
   lat: lat.optional(),
   lon: lon.optional(),
   lowVisibility: z.boolean().optional(),
@@ -23,4 +27,23 @@ export const schoolsResource: ResourceDef = {
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf({ ...shape, timeZone }),
   row: contract.school,
+  // A school that becomes a kindergarten keeps no bus above the kindergarten cap.
+  prepare: async (tx, body, existing) => {
+    if (existing && body.kind && body.kind !== existing.kind) {
+      const cap = capacityCap(body.kind);
+      const over =
+        cap === undefined
+          ? []
+          : (await tx.select().from(buses).where(eq(buses.schoolId, existing.id))).filter(
+              (b) => b.status !== 'retired' && b.approvedCapacity > cap,
+            );
+      if (over.length)
+        throw badRequest(
+          `A ${body.kind} school's buses carry at most ${cap}; ${over.map((b) => b.plate).join(', ')} carry more`,
+          [{ path: 'kind', message: `buses over ${cap}: ${over.map((b) => b.id).join(', ')}` }],
+          'invalid_value',
+        );
+    }
+    return body;
+  },
 };

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { busRunnable, isRouteApproved, routeApprovalProblems } from '../../core/registry-rules';
 import { attendants, buses, drivers, routes, trips, tripStatuses } from '../../store/schema';
 import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
-import { badRequest } from '../errors';
+import { AppError, badRequest } from '../errors';
 import { date, id, partialOf } from './fields';
 
 const shape = {
@@ -44,13 +45,42 @@ export const tripsResource: ResourceDef = {
   },
   prepare: async (tx, body, existing) => {
     const routeId = body.routeId ?? existing?.routeId;
-    const [route] = await tx.select({ schoolId: routes.schoolId }).from(routes).where(eq(routes.id, routeId));
+    const [route] = await tx.select().from(routes).where(eq(routes.id, routeId));
     if (!route)
       throw badRequest(
         `Route ${routeId} does not exist`,
         [{ path: 'routeId', message: 'unknown id' }],
         'invalid_reference',
       );
+    // Planning (a new trip, or a trip moved to another route, bus or day): the route must be approved and the bus
+    // in service. Cancelling or completing a trip is never refused.
+    const planning =
+      !existing ||
+      ['routeId', 'busId', 'serviceDate', 'plannedStartAt'].some(
+        (k) => body[k] !== undefined && body[k] !== existing[k],
+      );
+    if (planning && (body.status ?? existing?.status ?? 'planned') === 'planned')
+      await assertPlannable(tx, route, body.busId ?? existing?.busId, body.serviceDate ?? existing?.serviceDate);
     return { ...body, schoolId: route.schoolId };
   },
 };
+
+/** 409 unless the route is approved (Art. 30) on the service date and the bus is in service. */
+async function assertPlannable(
+  tx: Parameters<NonNullable<ResourceDef['prepare']>>[0],
+  route: typeof routes.$inferSelect,
+  busId: number,
+  serviceDate: string,
+) {
+  if (!isRouteApproved(route, serviceDate))
+    throw new AppError(
+      'route_not_approved',
+      `Route ${route.id} is not approved${serviceDate ? ` on ${serviceDate}` : ''}: record the approver, approval number and date first`,
+      routeApprovalProblems(route, serviceDate).map((f) => ({ path: `route.${f}`, message: 'missing or later' })),
+    );
+  const [bus] = await tx.select({ status: buses.status }).from(buses).where(eq(buses.id, busId));
+  if (bus && !busRunnable(bus.status))
+    throw new AppError('bus_not_in_service', `Bus ${busId} is ${bus.status}: it runs no trips`, [
+      { path: 'busId', message: bus.status },
+    ]);
+}

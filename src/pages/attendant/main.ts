@@ -11,6 +11,7 @@ import { LiveFeed } from '../shared/live';
 import { type BoardingRecord, BoardingQueue, type FlushResult } from './queue';
 import { errorText, checkReasonText, refusedText } from './server-text';
 import { SosSender } from './sos';
+import { PreTripPanel } from './pre-trip';
 import { en, zh } from './strings';
 import type {
   BoardingState as Boarding,
@@ -205,6 +206,14 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
     ? { kind: 'info', text: t('savedCopy', { time: i18n.time(snap!.savedAt) }) }
     : null;
   let lastSos: SosResult | null = null;
+  const preTrip = new PreTripPanel(
+    api,
+    tripId,
+    t,
+    (iso) => i18n.time(iso),
+    () => render(),
+  );
+  if (!boarding.checkedInAt && boarding.tripStatus !== 'completed') void preTrip.load();
 
   const stopName = (id: number | null | undefined) => stops.find((s) => s.id === id)?.name ?? '—';
   const setStop = (id: number, manual: boolean) => {
@@ -829,6 +838,7 @@ async function showTrip(api: Api, tripId: number, known?: MyTrip) {
           : null,
         panel === 'sos' ? sosPanel() : panel !== 'none' ? sweepPanel() : null,
         sweepDoneSection(),
+        boarding.checkedInAt ? null : preTrip.section(),
         checkinSection(),
         h(
           'div',

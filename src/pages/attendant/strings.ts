@@ -1,7 +1,9 @@
 // Attendant page strings, zh-CN and English.
 import type { Dict } from '../shared/i18n';
+import { preTripEn, preTripZh } from './pre-trip-strings';
 
 export const en: Dict = {
+  ...preTripEn,
   title: 'Bus attendant',
   loading: 'Loading…',
   online: 'Online',
@@ -130,6 +132,7 @@ export const en: Dict = {
 };
 
 export const zh: Dict = {
+  ...preTripZh,
   title: '随车照管',
   loading: '加载中…',
   online: '在线',

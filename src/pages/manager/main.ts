@@ -12,6 +12,7 @@ import { LiveFeed, type LiveState } from '../shared/live';
 import { type LonLat, MapView } from '../shared/map';
 import encodeQR from 'qr';
 import { AlarmCenter } from './alarm';
+import { inspectionsView, localDay } from './inspections';
 import { en, zh } from './strings';
 import type {
   BusPosition,
@@ -74,6 +75,7 @@ const sections = [
   ['fleet', 'nav.fleet'],
   ['violations', 'nav.violations'],
   ['compliance', 'nav.compliance'],
+  ['inspections', 'nav.inspections'],
   ['reports', 'nav.reports'],
   ['registry', 'nav.registry'],
 ] as const;
@@ -125,6 +127,8 @@ function route() {
     fleet: fleetView,
     violations: () => (arg ? violationView(Number(arg)) : violationsView()),
     compliance: complianceView,
+    inspections: () =>
+      inspectionsView({ api, t, main, schools, buses, errorText, today: localDay(schools[0]?.timeZone) }),
     reports: () => reportsView(arg ? Number(arg) : undefined),
     registry: registryView,
   };

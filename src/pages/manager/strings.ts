@@ -1,8 +1,10 @@
 // Manager page strings: every key in both languages (test/pages/manager-i18n.test.ts fails on a key missing in
 // either dictionary).
 import type { Dict } from '../shared/i18n';
+import { inspectionsEn, inspectionsZh } from './inspections-strings';
 
 export const en: Dict = {
+  ...inspectionsEn,
   title: 'School-bus safety',
   loading: 'Loading…',
   signInTitle: 'Sign in',
@@ -68,6 +70,8 @@ export const en: Dict = {
   'kind.wrongStop': 'Wrong stop',
   'kind.unknownCard': 'Unknown card',
   'kind.hazardReport': 'Hazard report',
+  'kind.preTripCheckFailed': 'Pre-trip check failed',
+  'kind.deviceSilent': 'No device heard in 24 h',
   filters: 'Filters',
   all: 'All',
   activeCases: 'Active (open, acknowledged, rectifying)',
@@ -103,6 +107,8 @@ export const en: Dict = {
   'item.busSign': 'School-bus sign',
   'item.busInspection': 'Bus inspection',
   'item.attendantTraining': 'Attendant training',
+  'item.driverTraining': 'Driver safety training',
+  'item.busInsurance': 'Vehicle insurance',
   asOfOne: '{date}',
   'trail.moved': '{from} → {to}',
   'trail.created': 'opened',
@@ -248,6 +254,7 @@ export const en: Dict = {
 };
 
 export const zh: Dict = {
+  ...inspectionsZh,
   title: '校车安全管理',
   loading: '加载中…',
   signInTitle: '登录',
@@ -277,6 +284,8 @@ export const zh: Dict = {
   'kind.routeDeviation': '偏离路线',
   'kind.childLeftOnBoard': '疑似学生滞留车内',
   'kind.hazardReport': '隐患举报',
+  'kind.preTripCheckFailed': '出车前检查不合格',
+  'kind.deviceSilent': '设备24小时未上线',
   'kind.emergency': '紧急求助（SOS）',
   'kind.other': '其他',
   newViolation: '新违规：{kind}（{bus}）',
@@ -337,6 +346,8 @@ export const zh: Dict = {
   'item.busSign': '校车标牌',
   'item.busInspection': '车辆年检',
   'item.attendantTraining': '照管人员培训',
+  'item.driverTraining': '驾驶人安全培训',
+  'item.busInsurance': '车辆保险',
   asOfOne: '{date}',
   'trail.moved': '{from} → {to}',
   'trail.created': '已立案',

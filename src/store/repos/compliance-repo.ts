@@ -1,9 +1,10 @@
 // R10 registry dates per school, and the compliance cases the daily job keeps in the violations table.
-import { and, eq, inArray, isNull, like, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, like, max, notInArray, sql } from 'drizzle-orm';
 import { complianceItems, type ComplianceItem, type ComplianceRegistry } from '../../core/compliance';
+import { CN_2012_REGISTRY } from '../../core/presets/cn-2012';
 import { localDate } from '../../core/time-zone';
 import type { DbOrTx } from '../db';
-import { attendants, buses, drivers, schools, violations } from '../schema';
+import { attendants, buses, drivers, driverTrainings, schools, violations } from '../schema';
 
 export interface SchoolZone {
   id: number;
@@ -21,11 +22,17 @@ export async function schoolZones(db: DbOrTx, schoolIds?: number[]): Promise<Sch
 
 export async function loadComplianceRegistry(db: DbOrTx, schoolIds: number[]): Promise<ComplianceRegistry> {
   const ids = schoolIds.length ? schoolIds : [-1];
-  const [d, b, a] = await Promise.all([
+  const [d, b, a, tr] = await Promise.all([
     db.select().from(drivers).where(inArray(drivers.schoolId, ids)),
     db.select().from(buses).where(inArray(buses.schoolId, ids)),
     db.select().from(attendants).where(inArray(attendants.schoolId, ids)),
+    db
+      .select({ driverId: driverTrainings.driverId, last: max(driverTrainings.heldOn) })
+      .from(driverTrainings)
+      .where(inArray(driverTrainings.schoolId, ids))
+      .groupBy(driverTrainings.driverId),
   ]);
+  const lastTraining = new Map(tr.map((x) => [x.driverId, x.last]));
   return {
     drivers: d.map((x) => ({
       id: x.id,
@@ -35,6 +42,7 @@ export async function loadComplianceRegistry(db: DbOrTx, schoolIds: number[]): P
       schoolBusEndorsement: x.schoolBusEndorsement,
       lastAnnualReview: x.lastAnnualReview,
       qualificationCertExpiry: x.qualificationCertExpiry,
+      lastTrainingOn: lastTraining.get(x.id) ?? null,
     })),
     buses: b.map((x) => ({
       id: x.id,
@@ -43,6 +51,7 @@ export async function loadComplianceRegistry(db: DbOrTx, schoolIds: number[]): P
       status: x.status,
       signValidUntil: x.signValidUntil,
       inspectionValidUntil: x.inspectionValidUntil,
+      insuranceValidUntil: x.insuranceValidUntil,
     })),
     attendants: a.map((x) => ({
       id: x.id,
@@ -74,6 +83,7 @@ export async function complianceForSchools(
         { drivers: reg.drivers.filter(mine), buses: reg.buses.filter(mine), attendants: reg.attendants.filter(mine) },
         today[z.id]!,
         warnDays,
+        CN_2012_REGISTRY,
       ),
     );
   }

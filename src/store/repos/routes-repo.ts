@@ -73,6 +73,10 @@ export interface NewRoute {
   path: LineStringGeometry;
   corridorWidthM?: number;
   externalId?: string;
+  /** Route approval (Art. 30); imported routes come without it and wait for a manager to record it. */
+  approvedBy?: string | null;
+  approvalNumber?: string | null;
+  approvedOn?: string | null;
 }
 
 export async function insertRoute(tx: DbOrTx, route: NewRoute, stopInput: StopInput[], zoneInput: ZoneInput[] = []) {

@@ -21,6 +21,7 @@ import type { DbOrTx } from '../db';
 import {
   attendants,
   buses,
+  busInspections,
   devices,
   drivers,
   guardians,
@@ -48,6 +49,7 @@ const tables: Record<Exclude<ObjectKind, 'school' | 'compliance'>, Owned> = {
   trip: trips as Owned,
   violation: violations as Owned,
   report: reports as Owned,
+  inspection: busInspections as Owned,
 };
 
 /** Routes ridden by a guardian's children. */

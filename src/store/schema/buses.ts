@@ -19,6 +19,8 @@ export const buses = pgTable(
     signNumber: text('sign_number'),
     signValidUntil: date('sign_valid_until', { mode: 'string' }),
     inspectionValidUntil: date('inspection_valid_until', { mode: 'string' }),
+    /** Vehicle insurance (交强险/承运人责任险): the last day it covers. */
+    insuranceValidUntil: date('insurance_valid_until', { mode: 'string' }),
     status: text('status', { enum: busStatuses }).notNull().default('active'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

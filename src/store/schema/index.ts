@@ -18,3 +18,4 @@ export * from './share-links';
 export * from './staff-notices';
 export * from './hazard-reports';
 export * from './alert-outbox';
+export * from './inspections';

@@ -1,5 +1,5 @@
 // Routes with their approved path, ordered stops and speed zones.
-import { boolean, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, date, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns';
 import { schools } from './schools';
 
@@ -29,6 +29,10 @@ export const routes = pgTable(
     corridorWidthM: integer('corridor_width_m').notNull().default(100),
     ruleOverrides: jsonb('rule_overrides').$type<Record<string, unknown>>().notNull().default({}),
     externalId: text('external_id'),
+    /** Route approval (Art. 30): who approved it, the approval number and date; a route without them is unapproved. */
+    approvedBy: text('approved_by'),
+    approvalNumber: text('approval_number'),
+    approvedOn: date('approved_on', { mode: 'string' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

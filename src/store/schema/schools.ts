@@ -1,10 +1,14 @@
 import { boolean, doublePrecision, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns';
 
+/** What the school is: kindergartens have their own bus capacity cap (GB 24407: 45). */
+export const schoolKinds = ['kindergarten', 'primary', 'secondary', 'other'] as const;
+
 export const schools = pgTable('schools', {
   id: id(),
   name: text('name').notNull().unique(),
   timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
+  kind: text('kind', { enum: schoolKinds }).notNull().default('primary'),
   lat: doublePrecision('lat'),
   lon: doublePrecision('lon'),
   /** Manual "low visibility" switch (R1 hazard limit applies to every bus of the school). */
