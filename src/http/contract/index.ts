@@ -15,3 +15,4 @@ export * from './share-links';
 export * from './staff-notices';
 export * from './hazard-reports';
 export * from './sos';
+export * from './dashboard';
