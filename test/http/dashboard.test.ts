@@ -242,6 +242,9 @@ describe('CSV exports', () => {
     expect(students.text.split('\r\n')[0]).toBe('姓名,学校,年级,学生卡号'); // (TextDecoder drops the BOM)
     expect(students.text).toContain('Child A1');
     expect(students.text).not.toContain('Child B1');
+    const json = await ok(t.call('GET', '/api/v1/exports/students?format=json', { token: w.tokens.managerA }), 200);
+    expect(json.columns).toEqual(['姓名', '学校', '年级', '学生卡号']);
+    expect(json.rows.map((r: string[]) => r[0])).toEqual(['Child A1', 'Child A2']);
     expect((await csv('/api/v1/exports/students', supervisorA)).status).toBe(403);
     expect((await csv('/api/v1/exports/buses', w.tokens.guardianA1)).status).toBe(403);
     expect((await csv('/api/v1/exports/buses?lang=fr', w.tokens.managerA)).status).toBe(400);

@@ -49,3 +49,9 @@ export const searchResult = z.strictObject({
 export const caseOwnerList = z.strictObject({
   items: z.array(z.strictObject({ id: int, name: text, role: text })),
 });
+
+/** A list export as JSON: the header row and the rows of the CSV file. */
+export const exportTable = z.strictObject({
+  columns: z.array(text),
+  rows: z.array(z.array(z.union([text, z.number()]))),
+});

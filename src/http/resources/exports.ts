@@ -17,6 +17,7 @@ import { violationSorts } from '../../store/repos/violations-repo';
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv, Ctx } from '../context';
 import { forbidden } from '../errors';
+import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { parseQuery } from '../validate';
 import { scopedFilter, violationFilterQuery } from './violations';
@@ -24,9 +25,12 @@ import { scopedFilter, violationFilterQuery } from './violations';
 /** At most this many violations in one file (the newest first by default). */
 export const EXPORT_MAX_ROWS = 20_000;
 
-const langQuery = z.object({ lang: z.enum(reportLangs).default('zh-CN') }).strict();
+const langQuery = z
+  .object({ lang: z.enum(reportLangs).default('zh-CN'), format: z.enum(['csv', 'json']).default('csv') })
+  .strict();
 const violationsQuery = violationFilterQuery.extend({
   lang: z.enum(reportLangs).default('zh-CN'),
+  format: z.enum(['csv', 'json']).default('csv'),
   sort: z.enum(violationSorts).default('-time'),
 });
 
@@ -124,10 +128,12 @@ function localText(d: Date | null, timeZone: string | null): string {
     .replace('T', ' ');
 }
 
-function sendCsv(c: Ctx, name: string, body: string) {
+/** The table as CSV (the default) or as JSON (`{ columns, rows }`, the same cells). */
+function sendTable(c: Ctx, name: string, format: 'csv' | 'json', [columns, ...rows]: unknown[][]) {
+  if (format === 'json') return c.json({ columns, rows });
   c.header('content-type', 'text/csv; charset=utf-8');
   c.header('content-disposition', `attachment; filename="${name}.csv"`);
-  return c.body(body);
+  return c.body(csvFile([columns!, ...rows]));
 }
 
 /** Staff only: a guardian's, attendant's or device's own scope is not a list to export. */
@@ -139,24 +145,24 @@ function staffOnly(a: Access) {
 export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
   const tag = 'Exports';
-  const csvOnly = { 200: z.string() };
+  const table = { 200: contract.exportTable };
 
   api.route(
     app,
     {
       method: 'get',
       path: '/exports/violations',
-      summary: `The violations list as CSV (UTF-8 with BOM): the filters and sort of GET /violations, at most ${EXPORT_MAX_ROWS} rows; ?lang=zh-CN (default) or en`,
+      summary: `The violations list as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json): the filters and sort of GET /violations, at most ${EXPORT_MAX_ROWS} rows; ?lang=zh-CN (default) or en`,
       tag,
       roles: 'admin, manager (own schools), supervisor (overseen schools)',
       query: violationsQuery,
-      responses: csvOnly,
+      responses: table,
       alsoAs: ['text/csv'],
     },
     async (c) => {
       const a = accessOf(c, deps);
       a.requireAction('read', 'violation');
-      const { lang, sort, ...filters } = parseQuery(c, violationsQuery);
+      const { lang, sort, format, ...filters } = parseQuery(c, violationsQuery);
       const w = words[lang as ReportLang];
       const rows = await violationsForExport(db(), scopedFilter(a, filters), {
         sort,
@@ -164,47 +170,41 @@ export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
         nowMs: a.nowMs,
       });
       const overdue = (r: (typeof rows)[number]['row']) =>
-        r.dueAt != null &&
-        r.dueAt.getTime() < a.nowMs &&
-        ['open', 'acknowledged', 'rectifying'].includes(r.status);
-      return sendCsv(
-        c,
-        'violations',
-        csvFile([
-          [
-            w.id,
-            w.school,
-            w.kind,
-            w.severity,
-            w.status,
-            w.bus,
-            w.driver,
-            w.started,
-            w.ended,
-            w.peak,
-            w.limit,
-            w.owner,
-            w.due,
-            w.overdue,
-          ],
-          ...rows.map(({ row: r, school, timeZone, plate, driver, owner }) => [
-            r.id,
-            school ?? '',
-            kindLabel(r.kind, lang),
-            severityLabel(r.severity, lang),
-            statusLabel(r.status, lang),
-            plate ?? '',
-            driver ?? '',
-            localText(r.startedAt, timeZone),
-            localText(r.endedAt, timeZone),
-            r.peakValue == null ? '' : Math.round(r.peakValue * 10) / 10,
-            r.limitValue == null ? '' : Math.round(r.limitValue * 10) / 10,
-            owner ?? '',
-            localText(r.dueAt, timeZone),
-            overdue(r) ? w.yes : w.no,
-          ]),
+        r.dueAt != null && r.dueAt.getTime() < a.nowMs && ['open', 'acknowledged', 'rectifying'].includes(r.status);
+      return sendTable(c, 'violations', format, [
+        [
+          w.id,
+          w.school,
+          w.kind,
+          w.severity,
+          w.status,
+          w.bus,
+          w.driver,
+          w.started,
+          w.ended,
+          w.peak,
+          w.limit,
+          w.owner,
+          w.due,
+          w.overdue,
+        ],
+        ...rows.map(({ row: r, school, timeZone, plate, driver, owner }) => [
+          r.id,
+          school ?? '',
+          kindLabel(r.kind, lang),
+          severityLabel(r.severity, lang),
+          statusLabel(r.status, lang),
+          plate ?? '',
+          driver ?? '',
+          localText(r.startedAt, timeZone),
+          localText(r.endedAt, timeZone),
+          r.peakValue == null ? '' : Math.round(r.peakValue * 10) / 10,
+          r.limitValue == null ? '' : Math.round(r.limitValue * 10) / 10,
+          owner ?? '',
+          localText(r.dueAt, timeZone),
+          overdue(r) ? w.yes : w.no,
         ]),
-      );
+      ]);
     },
   );
 
@@ -213,36 +213,33 @@ export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     {
       method: 'get',
       path: '/exports/buses',
-      summary: 'The buses the caller may read, as CSV (UTF-8 with BOM); ?lang=zh-CN (default) or en',
+      summary:
+        'The buses the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en',
       tag,
       roles: 'admin, manager (own schools), supervisor (overseen schools)',
       query: langQuery,
-      responses: csvOnly,
+      responses: table,
       alsoAs: ['text/csv'],
     },
     async (c) => {
       const a = accessOf(c, deps);
       staffOnly(a);
-      const { lang } = parseQuery(c, langQuery);
+      const { lang, format } = parseQuery(c, langQuery);
       const w = words[lang];
       const rows = await busesForExport(db(), await a.listWhere('bus'));
-      return sendCsv(
-        c,
-        'buses',
-        csvFile([
-          [w.plate, w.school, w.capacity, w.seats, w.signNumber, w.signValid, w.inspectionValid, w.busStatus],
-          ...rows.map(({ bus: b, school }) => [
-            b.plate,
-            school,
-            b.approvedCapacity,
-            b.seats ?? '',
-            b.signNumber ?? '',
-            b.signValidUntil ?? '',
-            b.inspectionValidUntil ?? '',
-            w[`bus.${b.status}`],
-          ]),
+      return sendTable(c, 'buses', format, [
+        [w.plate, w.school, w.capacity, w.seats, w.signNumber, w.signValid, w.inspectionValid, w.busStatus],
+        ...rows.map(({ bus: b, school }) => [
+          b.plate,
+          school,
+          b.approvedCapacity,
+          b.seats ?? '',
+          b.signNumber ?? '',
+          b.signValidUntil ?? '',
+          b.inspectionValidUntil ?? '',
+          w[`bus.${b.status}`],
         ]),
-      );
+      ]);
     },
   );
 
@@ -251,47 +248,44 @@ export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     {
       method: 'get',
       path: '/exports/drivers',
-      summary: 'The drivers the caller may read, as CSV (UTF-8 with BOM); ?lang=zh-CN (default) or en',
+      summary:
+        'The drivers the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en',
       tag,
       roles: 'admin, manager (own schools), supervisor (overseen schools)',
       query: langQuery,
-      responses: csvOnly,
+      responses: table,
       alsoAs: ['text/csv'],
     },
     async (c) => {
       const a = accessOf(c, deps);
       staffOnly(a);
-      const { lang } = parseQuery(c, langQuery);
+      const { lang, format } = parseQuery(c, langQuery);
       const w = words[lang];
       const rows = await driversForExport(db(), await a.listWhere('driver'));
-      return sendCsv(
-        c,
-        'drivers',
-        csvFile([
-          [
-            w.name,
-            w.school,
-            w.phone,
-            w.licenceClass,
-            w.licenceValid,
-            w.endorsement,
-            w.certNo,
-            w.certExpiry,
-            w.annualReview,
-          ],
-          ...rows.map(({ driver: d, school }) => [
-            d.name,
-            school,
-            d.phone ?? '',
-            d.licenceClass,
-            d.licenceValidUntil ?? '',
-            d.schoolBusEndorsement ? w.yes : w.no,
-            d.qualificationCertNo ?? '',
-            d.qualificationCertExpiry ?? '',
-            d.lastAnnualReview ?? '',
-          ]),
+      return sendTable(c, 'drivers', format, [
+        [
+          w.name,
+          w.school,
+          w.phone,
+          w.licenceClass,
+          w.licenceValid,
+          w.endorsement,
+          w.certNo,
+          w.certExpiry,
+          w.annualReview,
+        ],
+        ...rows.map(({ driver: d, school }) => [
+          d.name,
+          school,
+          d.phone ?? '',
+          d.licenceClass,
+          d.licenceValidUntil ?? '',
+          d.schoolBusEndorsement ? w.yes : w.no,
+          d.qualificationCertNo ?? '',
+          d.qualificationCertExpiry ?? '',
+          d.lastAnnualReview ?? '',
         ]),
-      );
+      ]);
     },
   );
 
@@ -300,27 +294,24 @@ export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     {
       method: 'get',
       path: '/exports/students',
-      summary: 'The students the caller may read, as CSV (UTF-8 with BOM); ?lang=zh-CN (default) or en',
+      summary:
+        'The students the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en',
       tag,
       roles: 'admin, manager (own schools)',
       query: langQuery,
-      responses: csvOnly,
+      responses: table,
       alsoAs: ['text/csv'],
     },
     async (c) => {
       const a = accessOf(c, deps);
       staffOnly(a);
-      const { lang } = parseQuery(c, langQuery);
+      const { lang, format } = parseQuery(c, langQuery);
       const w = words[lang];
       const rows = await studentsForExport(db(), await a.listWhere('student'));
-      return sendCsv(
-        c,
-        'students',
-        csvFile([
-          [w.name, w.school, w.grade, w.card],
-          ...rows.map(({ student: s, school }) => [s.name, school, s.grade ?? '', s.cardId ?? '']),
-        ]),
-      );
+      return sendTable(c, 'students', format, [
+        [w.name, w.school, w.grade, w.card],
+        ...rows.map(({ student: s, school }) => [s.name, school, s.grade ?? '', s.cardId ?? '']),
+      ]);
     },
   );
 }
