@@ -189,7 +189,10 @@ describe('GET /search', () => {
 
 describe('GET /violations/{id}/owners', () => {
   it('lists the school’s managers and the admins; another school’s manager is refused', async () => {
-    const r = await ok(t.call('GET', `/api/v1/violations/${ids.get('speed')}/owners`, { token: w.tokens.managerA }), 200);
+    const r = await ok(
+      t.call('GET', `/api/v1/violations/${ids.get('speed')}/owners`, { token: w.tokens.managerA }),
+      200,
+    );
     const owners = r.items.map((u: any) => u.id);
     expect(owners).toContain(managerAId);
     expect(owners).not.toContain(managerBId);
@@ -215,14 +218,20 @@ describe('CSV exports', () => {
     expect(r.status).toBe(200);
     expect(r.type).toContain('text/csv');
     expect([...r.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const lines = r.text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const lines = r.text
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]).toBe('编号,学校,类型,等级,状态,车辆,驾驶人,发生时间,结束时间,峰值,限值,负责人,整改期限,逾期');
     expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([ids.get('sos'), ids.get('speed')]);
     expect(lines[1]).toContain('紧急报警');
     expect(lines[1]).toContain('2026-09-01 07:20');
     expect(r.text).not.toContain('B-BUS');
     const en = await csv('/api/v1/exports/violations?overdue=true&lang=en', w.tokens.managerA);
-    const enLines = en.text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const enLines = en.text
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(enLines[0]!.startsWith('Case,School,Kind')).toBe(true);
     expect(enLines).toHaveLength(2);
     expect(enLines[1]).toContain(',yes');

@@ -55,3 +55,8 @@ export const exportTable = z.strictObject({
   columns: z.array(text),
   rows: z.array(z.array(z.union([text, z.number()]))),
 });
+
+export type SchoolDashboard = z.infer<typeof schoolDashboard>;
+export type SearchResult = z.infer<typeof searchResult>;
+export type CaseOwnerList = z.infer<typeof caseOwnerList>;
+export type ExportTable = z.infer<typeof exportTable>;

@@ -1,6 +1,7 @@
 // Manager page strings: every key in both languages (test/pages/manager-i18n.test.ts fails on a key missing in
 // either dictionary).
 import type { Dict } from '../shared/i18n';
+import { dashEn, dashZh } from './dash-strings';
 
 export const en: Dict = {
   title: 'School-bus safety',
@@ -245,6 +246,7 @@ export const en: Dict = {
   importing: 'Importing…',
   imported: 'Imported route {name} with {stops} stops.',
   badGeojson: 'The file is not valid JSON.',
+  ...dashEn,
 };
 
 export const zh: Dict = {
@@ -489,4 +491,5 @@ export const zh: Dict = {
   all: '全部',
   save: '保存',
   cancel: '取消',
+  ...dashZh,
 };
