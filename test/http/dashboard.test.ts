@@ -2,7 +2,9 @@
 // in the school's zone, late and offline buses, open cases by kind and severity, unacknowledged alarms, the 14-day
 // trend), and the scope of each: a manager of another school and a guardian are refused, a supervisor reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app';
+import { createApp } from '../../src/http/app';
+import { silentLogger } from '../../src/logging';
+import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import { buildWorld, ok, type World } from '../helpers/world';
 
@@ -130,6 +132,16 @@ describe('GET /schools/{id}/dashboard', () => {
     });
     // The case from 20 days ago is open (counted above) but outside the trend.
     expect(d.trend.reduce((n: number, x: any) => n + x.opened, 0)).toBe(5);
+  });
+
+  it('counts late trips by the configured TRIP_LATE_AFTER_MIN', async () => {
+    const app = createApp({ database: t.database, log: silentLogger, now: () => NOW, tripLateAfterMin: 40 });
+    const res = await app.request(`/api/v1/schools/${w.a.schoolId}/dashboard`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const d = (await res.json()) as any;
+    // The 07:05 trip is 25 minutes behind: late after 10 minutes (the default), not after 40.
+    expect(d.fleet).toMatchObject({ late: 0, lateAfterMin: 40, lateBuses: [] });
   });
 
   it('takes today in the school’s time zone', async () => {

@@ -55,7 +55,7 @@ export function registerDashboard(app: Hono<AppEnv>, api: ApiRegistry, deps: App
         .where(eq(schools.id, schoolId));
       if (!school) throw notFound('School');
       a.check('read', { kind: 'violation', schoolId });
-      const lateAfterMin = defaultJobConfig.lateAfterMin;
+      const lateAfterMin = deps.tripLateAfterMin ?? defaultJobConfig.lateAfterMin;
       const offlineAfterS = CN_2012.device.offlineAfterS;
       const d = await schoolDashboard(db(), {
         schoolId,
