@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../helpers/app';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import {
   ARTIFACTS,
@@ -24,6 +25,7 @@ let token: string;
 let deputyId: number;
 let ids: Map<string, number>;
 let schoolId: number;
+let otherId: number;
 const plates = ['沪A1001', '沪A1002', '沪A1003'];
 
 beforeAll(async () => {
@@ -37,6 +39,7 @@ beforeAll(async () => {
   const other = await ok(
     t.call('POST', '/api/v1/schools', { body: { name: '别校', lat: 31.2, lon: 121.6, timeZone: TZ } }),
   );
+  otherId = other.id;
   await ok(t.call('POST', '/api/v1/buses', { body: { schoolId: other.id, plate: '沪Z9999', approvedCapacity: 30 } }));
   const route = await ok(
     t.call('POST', '/api/v1/routes', {
@@ -152,9 +155,9 @@ afterAll(async () => {
   await srv?.close();
 });
 
-async function open(width = 1280, height = 900) {
+async function open(width = 1280, height = 900, as = token) {
   const r = await newPage(browser, { viewport: { width, height }, locale: 'zh-CN' });
-  await r.page.goto(`${srv.url}/manager#token=${token}`);
+  await r.page.goto(`${srv.url}/manager#token=${as}`);
   await r.page.getByTestId('dash-trend').waitFor();
   // The first touch on the page unlocks the alarm's sound, which redraws the alarm bar (the open SOS): a click
   // that moved the layout between press and release would be lost, so the test touches the top bar first.
@@ -218,6 +221,28 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
     await context.close();
   });
 
+  it('with several schools, picks the school in the address and narrows the list to it', async () => {
+    const { context, page, console } = await open(1280, 900, ADMIN_TOKEN);
+    expect(new URL(page.url()).hash).toBe(`#/dashboard?school=${schoolId}`);
+    expect(await stat(page, 'active')).toBe('4');
+    await page.getByLabel('学校').selectOption({ label: '别校' });
+    await expect.poll(() => page.locator('#dash-title').textContent()).toBe('别校 今日概览');
+    await expect.poll(() => stat(page, 'active')).toBe('1');
+    expect(new URL(page.url()).hash).toBe(`#/dashboard?school=${otherId}`);
+    await page.reload();
+    await expect.poll(() => page.locator('#dash-title').textContent()).toBe('别校 今日概览');
+    await page.mouse.click(2, 2);
+    await page.goBack();
+    await expect.poll(() => page.locator('#dash-title').textContent()).toBe('阳光小学 今日概览');
+    await page.locator('[data-stat="overdue"]').click();
+    const rows = page.getByTestId('violations').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(new URL(page.url()).hash).toBe(`#/violations?overdue=1&schoolId=${schoolId}`);
+    expect(await page.getByTestId('subject-filters').textContent()).toBe('学校：阳光小学 ✕');
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
   it('keeps the list filters in the address: reload, back from a case and a shared link restore them', async () => {
     const { context, page, console } = await open();
     await page.getByRole('link', { name: '违规', exact: true }).click();
@@ -262,7 +287,7 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
     await context.close();
   });
 
-  it('searches plates, drivers and students from the header and opens a bus’s cases', async () => {
+  it('searches plates, drivers and students from the header and opens a driver’s cases', async () => {
     const { context, page, console } = await open();
     await page.getByTestId('dash-trend').waitFor();
     await page.getByRole('searchbox', { name: '搜索车牌或姓名' }).fill('A100');

@@ -75,6 +75,9 @@ export async function dashboardView(ctx: ManagerCtx, params: URLSearchParams): P
 function render(ctx: ManagerCtx, body: HTMLElement, d: SchoolDashboard) {
   const i18n = ctx.i18n;
   const t = i18n.t;
+  // With several schools, the list opened from here is narrowed to this one.
+  const list = (filters: Record<string, string> = {}) =>
+    hashOf('violations', undefined, ctx.schools.length > 1 ? { ...filters, schoolId: String(d.schoolId) } : filters);
   const kindName = (k: string) => t(`kind.${k}`, { kind: k });
   const stat = (n: number, label: string, opts: { href?: string; tone?: string; id: string; help?: string }) => {
     const inner = [h('span', { class: 'stat-n' }, String(n)), h('span', { class: 'stat-l' }, label)];
@@ -182,7 +185,7 @@ function render(ctx: ManagerCtx, body: HTMLElement, d: SchoolDashboard) {
                     ? h(
                         'a',
                         {
-                          href: hashOf('violations', undefined, { kind: k, severity: sv }),
+                          href: list({ kind: k, severity: sv }),
                           'aria-label': t('dash.casesOf', { n, kind: kindName(k), severity: t(`sev.${sv}`) }),
                         },
                         String(n),
@@ -190,7 +193,7 @@ function render(ctx: ManagerCtx, body: HTMLElement, d: SchoolDashboard) {
                     : '0',
                 );
               }),
-              h('td', { class: 'num' }, h('a', { href: hashOf('violations', undefined, { kind: k }) }, String(total))),
+              h('td', { class: 'num' }, h('a', { href: list({ kind: k }) }, String(total))),
               h('td', { class: 'num' }, String(overdue)),
             );
           }),
@@ -204,8 +207,8 @@ function render(ctx: ManagerCtx, body: HTMLElement, d: SchoolDashboard) {
     h(
       'ul',
       { class: 'stats' },
-      stat(c.active, t('dash.active'), { id: 'active', href: '#/violations' }),
-      stat(c.overdue, t('dash.overdue'), { id: 'overdue', href: '#/violations?overdue=1', tone: 'bad' }),
+      stat(c.active, t('dash.active'), { id: 'active', href: list() }),
+      stat(c.overdue, t('dash.overdue'), { id: 'overdue', href: list({ overdue: '1' }), tone: 'bad' }),
       stat(c.escalated, t('dash.escalated'), { id: 'escalated', tone: 'warn' }),
     ),
     h('div', { class: 'table-scroll' }, casesTable),

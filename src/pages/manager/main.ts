@@ -437,6 +437,10 @@ function subjectChips(reload: () => void): HTMLElement | null {
     out.push(
       chip(t('filter.bus', { plate: plate(Number(filterState.busId)) }), () => ((filterState.busId = ''), reload())),
     );
+  if (filterState.schoolId) {
+    const name = schools.find((x) => String(x.id) === filterState.schoolId)?.name ?? `#${filterState.schoolId}`;
+    out.push(chip(t('filter.school', { name }), () => ((filterState.schoolId = ''), reload())));
+  }
   if (filterState.driverId) {
     const el = chip(
       t('filter.driver', { name: `#${filterState.driverId}` }),

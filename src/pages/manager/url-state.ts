@@ -39,6 +39,7 @@ export interface ViolationFilters {
   sort: string;
   busId: string;
   driverId: string;
+  schoolId: string;
 }
 
 export const ACTIVE_STATUSES = 'open,acknowledged,rectifying';
@@ -50,6 +51,7 @@ export const defaultFilters = (): ViolationFilters => ({
   sort: '-time',
   busId: '',
   driverId: '',
+  schoolId: '',
 });
 
 const token = /^[A-Za-z0-9,_-]{0,200}$/;
@@ -66,6 +68,7 @@ export function filtersFromParams(p: URLSearchParams): ViolationFilters {
   f.overdue = p.get('overdue') === '1' || p.get('overdue') === 'true';
   f.busId = /^\d{1,10}$/.test(p.get('busId') ?? '') ? p.get('busId')! : '';
   f.driverId = /^\d{1,10}$/.test(p.get('driverId') ?? '') ? p.get('driverId')! : '';
+  f.schoolId = /^\d{1,10}$/.test(p.get('schoolId') ?? '') ? p.get('schoolId')! : '';
   return f;
 }
 
@@ -80,6 +83,7 @@ export function filtersToParams(f: ViolationFilters): URLSearchParams {
   if (f.sort !== d.sort) p.set('sort', f.sort);
   if (f.busId) p.set('busId', f.busId);
   if (f.driverId) p.set('driverId', f.driverId);
+  if (f.schoolId) p.set('schoolId', f.schoolId);
   return p;
 }
 
@@ -92,5 +96,6 @@ export function filtersToApiQuery(f: ViolationFilters): URLSearchParams {
   if (f.overdue) q.set('overdue', 'true');
   if (f.busId) q.set('busId', f.busId);
   if (f.driverId) q.set('driverId', f.driverId);
+  if (f.schoolId) q.set('schoolId', f.schoolId);
   return q;
 }
