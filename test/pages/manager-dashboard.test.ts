@@ -26,6 +26,7 @@ let deputyId: number;
 let ids: Map<string, number>;
 let schoolId: number;
 let otherId: number;
+let strangerId: number;
 const plates = ['沪A1001', '沪A1002', '沪A1003'];
 
 beforeAll(async () => {
@@ -145,6 +146,10 @@ beforeAll(async () => {
     },
   ]);
   token = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [schoolId] });
+  // A manager of the other school: never a possible owner of this school's cases.
+  strangerId = (
+    await ok(t.call('POST', '/api/v1/users', { body: { name: '外校主任', role: 'manager', schoolIds: [otherId] } }))
+  ).id;
   deputyId = (
     await ok(t.call('POST', '/api/v1/users', { body: { name: '李副主任', role: 'manager', schoolIds: [schoolId] } }))
   ).id;
@@ -386,6 +391,18 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
       await srv.t.database.query('select 1 from case_actions where violation_id = $1', [ids.get('speed-2')]),
     ).toEqual([]);
 
+    // A user the server refuses as owner (the choice is forged here): its refusal, in Chinese.
+    await form.getByLabel('整改期限').fill('');
+    await form
+      .getByLabel('负责人')
+      .evaluate((sel: HTMLSelectElement, id) => sel.append(new Option('外校主任', String(id))), strangerId);
+    await form.getByLabel('负责人').selectOption(String(strangerId));
+    await form.getByRole('button', { name: '保存负责人与期限' }).click();
+    await expect.poll(() => msg.textContent()).toBe('此人不能负责该案件（须为本校管理人员或系统管理员）。');
+    expect(
+      await srv.t.database.query('select 1 from case_actions where violation_id = $1', [ids.get('speed-2')]),
+    ).toEqual([]);
+
     const year = new Date().getUTCFullYear() + 1;
     await form.getByLabel('负责人').selectOption({ label: '李副主任（管理人员）' });
     await form.getByLabel('整改期限').fill(`${year}-03-15T17:30`);
@@ -411,7 +428,9 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
     expect(actions[0]!.note).toContain(`owner: none → ${deputyId}`);
     // The form shows what was saved.
     expect(await page.getByTestId('case-edit').getByLabel('整改期限').inputValue()).toBe(`${year}-03-15T17:30`);
-    expect(console.errors).toEqual([]);
+    // The browser logs the refused request itself; nothing else.
+    expect(console.errors.filter((e) => !/status of 400 .*\/case$/.test(e))).toEqual([]);
+    expect(console.errors).toHaveLength(1);
     await context.close();
   });
 
