@@ -21,7 +21,8 @@ export const TREND_DAYS = 14;
 
 const searchQuery = z
   .object({
-    q: z.string().trim().min(1, 'type at least one character').max(100),
+    /** The text to find; none (or blank) finds nothing. */
+    q: z.string().trim().max(100).default(''),
     limit: z
       .string()
       .regex(/^[1-9]\d?$/, 'expected 1–50')
@@ -80,7 +81,7 @@ export function registerDashboard(app: Hono<AppEnv>, api: ApiRegistry, deps: App
       method: 'get',
       path: '/search',
       summary:
-        'Find buses by plate, drivers by name or phone and students by name (case-insensitive, part of the text) in the caller’s schools; supervisors get no students',
+        'Find buses by plate, drivers by name or phone and students by name (case-insensitive, part of the text) in the caller’s schools; supervisors get no students; no text finds nothing',
       tag: 'Registry',
       roles: 'admin, manager (own schools), supervisor (overseen schools; buses and drivers)',
       query: searchQuery,
@@ -92,6 +93,7 @@ export function registerDashboard(app: Hono<AppEnv>, api: ApiRegistry, deps: App
       if (a.role !== 'admin' && a.role !== 'manager' && a.role !== 'supervisor')
         throw forbidden(`A ${a.role} may not search the registry`);
       const q = parseQuery(c, searchQuery);
+      if (!q.q) return c.json({ q: '', buses: [], drivers: [], students: [] });
       const scope = async (kind: 'bus' | 'driver' | 'student') =>
         roleMay(a.role, kind, 'read') ? await a.listWhere(kind) : null;
       const hits = await searchRegistry(
