@@ -459,6 +459,8 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
         await page.evaluate((h) => (location.hash = h), hash);
         await ready(page);
         await expect.poll(() => page.locator('.loading').count()).toBe(0);
+        if (width === 320 && hash === '#/dashboard')
+          await page.screenshot({ path: `${ARTIFACTS}/manager-dashboard-320.png`, fullPage: true });
         const sw = await page.evaluate(() => document.scrollingElement!.scrollWidth);
         if (sw > width)
           overflow[`${width} ${hash}`] = await page.evaluate(
