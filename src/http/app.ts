@@ -35,6 +35,8 @@ import { registerMe } from './resources/me';
 import { registerDeviceRegistration } from './resources/device-registration';
 import { registerPush } from './resources/push';
 import { registerShareLinks } from './resources/share-links';
+import { registerDashboard } from './resources/dashboard';
+import { registerExports } from './resources/exports';
 import { createPushService } from '../live/push/service';
 
 export const registryResources = [
@@ -131,6 +133,8 @@ export function createApp(given: AppDeps) {
   registerDeviceRegistration(app, api, deps);
   registerPush(app, api, deps);
   registerShareLinks(app, api, deps);
+  registerDashboard(app, api, deps);
+  registerExports(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

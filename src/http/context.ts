@@ -26,6 +26,8 @@ export interface AppDeps {
   auth?: Authenticator;
   /** Web Push (VAPID keys, allowed push hosts, the outbox sender); createApp makes an idle one when none is given. */
   push?: PushService;
+  /** TRIP_LATE_AFTER_MIN: a planned trip not started this long after its start is late (the overview counts it). */
+  tripLateAfterMin?: number;
 }
 
 export interface AppEnv {

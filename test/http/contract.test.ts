@@ -473,6 +473,18 @@ describe('every operation answers as declared', () => {
     expect(await call('GET', `/api/v1/reports/${made.id}/cases?format=html&lang=en`)).toContain('<');
   });
 
+  it('dashboard, search, case owners and CSV exports', async () => {
+    const d = await call('GET', `/api/v1/schools/${w.a.schoolId}/dashboard`, { token: w.tokens.managerA });
+    expect(d.trend).toHaveLength(14);
+    await call('GET', '/api/v1/search?q=BUS', { token: w.tokens.managerA });
+    const v = (await call('GET', '/api/v1/violations?limit=1')).items[0];
+    await call('GET', `/api/v1/violations/${v.id}/owners`);
+    for (const list of ['violations', 'buses', 'drivers', 'students']) {
+      expect(await call('GET', `/api/v1/exports/${list}?lang=en`)).toContain(',');
+      expect((await call('GET', `/api/v1/exports/${list}?format=json`)).columns.length).toBeGreaterThan(1);
+    }
+  });
+
   it('covered every declared operation', () => {
     const declared = operationsOf(app).operations.map((op) => `${op.method} ${op.path}`);
     expect(declared.filter((k) => !exercised.has(k))).toEqual([]);

@@ -116,7 +116,7 @@ describe('accessibility (axe-core, zh-CN)', () => {
     await context.close();
   });
 
-  it('manager page: no serious or critical violation (violations with the alarm, a case, compliance); focus ring ≥ 3:1', async () => {
+  it('manager page: no serious or critical violation (overview, violations with the alarm, a case, compliance); focus ring ≥ 3:1', async () => {
     const { context, page } = await newPage(browser, {
       viewport: { width: 1280, height: 900 },
       locale: 'zh-CN',
@@ -124,6 +124,11 @@ describe('accessibility (axe-core, zh-CN)', () => {
     });
     await page.goto(`${srv.url}/manager#token=${tokens.manager}`);
     await page.getByTestId('alarm').locator('li').first().waitFor();
+    // The overview (home view): tiles, the alarm list, the cases table and the trend chart.
+    await page.getByTestId('dash-trend').waitFor();
+    await page.getByTestId('dash-alarms').waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.evaluate(() => (location.hash = '#/violations'));
     await page.getByTestId('violations').locator('tbody tr').first().waitFor();
     expect(await axe(page)).toEqual([]);
     // The alarm's link opens the SOS case.

@@ -165,6 +165,8 @@ beforeAll(async () => {
     },
   ]);
   token = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [school.id] });
+  // The seeded admin is a possible case owner (listed in the case's owner choice): a Chinese name, as data.
+  await t.database.query(`update users set name = '周处长' where role = 'admin'`);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(Date.now());
   reportId = (await ok(t.call('POST', '/api/v1/reports', { body: { schoolId: school.id, period: today } }))).id;
   // A case with a trail (owner and due date set by the acknowledgement).
@@ -219,9 +221,20 @@ describe('manager page in Chinese', () => {
     });
     await page.goto(`${srv.url}/manager#token=${token}`);
     const views: [string, () => Promise<unknown>][] = [
+      ['#/dashboard', () => page.getByTestId('dash-trend').waitFor()],
+      ['#/search?q=沪', () => page.getByTestId('search-buses').locator('li').first().waitFor()],
+      ['#/search?q=王', () => page.getByTestId('search-drivers').locator('li').first().waitFor()],
+      [
+        '#/violations?status=all&sort=severity',
+        () => page.getByTestId('violations').locator('tbody tr').first().waitFor(),
+      ],
       ['#/fleet', () => page.locator('table tbody tr').first().waitFor()],
       ['#/violations', () => page.getByTestId('violations').locator('tbody tr').first().waitFor()],
       [`#/violations/${ids.get('speed')}`, () => page.getByTestId('trail').locator('li').first().waitFor()],
+      [
+        `#/violations/${ids.get('noatt')}`,
+        () => page.getByTestId('case-edit').locator('option').nth(2).waitFor({ state: 'attached' }),
+      ],
       [`#/violations/${ids.get('sos')}`, () => page.getByTestId('case').waitFor()],
       [`#/violations/${ids.get('left')}`, () => page.getByTestId('case').waitFor()],
       ['#/compliance', () => page.getByTestId('compliance').waitFor()],

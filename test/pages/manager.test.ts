@@ -83,6 +83,9 @@ describe('manager page', () => {
   it('filters violations, opens one by keyboard, replays the track, acknowledges and closes the case', async () => {
     const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
     await page.goto(`${srv.url}/manager#token=${w.tokens.managerA}`);
+    // The overview is the home view; the list is one section away.
+    await page.getByTestId('dashboard').locator('[data-stat]').first().waitFor();
+    await page.getByRole('link', { name: 'Violations', exact: true }).click();
     const rows = page.getByTestId('violations').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     expect(await page.getByTestId('violations').textContent()).not.toContain('B-BUS');

@@ -16,3 +16,4 @@ export * from './staff-notices';
 export * from './hazard-reports';
 export * from './sos';
 export * from './inspections';
+export * from './dashboard';

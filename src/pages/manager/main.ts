@@ -14,6 +14,12 @@ import encodeQR from 'qr';
 import { AlarmCenter } from './alarm';
 import { inspectionsView, localDay } from './inspections';
 import { en, zh } from './strings';
+import { caseEditor } from './case-edit';
+import { csvExportButton, registryExports } from './csv-export';
+import { dashboardView } from './dashboard';
+import { searchForm, searchView } from './search';
+import { filtersFromParams, filtersToApiQuery, filtersToParams, hashOf, parseHash, replaceParams } from './url-state';
+import type { ManagerCtx } from './view-context';
 import type {
   BusPosition,
   Bus,
@@ -47,6 +53,7 @@ let live: LiveFeed | undefined;
 let main: HTMLElement;
 let connEl: HTMLElement;
 let alarm: AlarmCenter | undefined;
+let ctx: ManagerCtx;
 const cleanup: (() => void)[] = [];
 
 const plate = (busId: number | null) =>
@@ -72,6 +79,7 @@ const errorText = (err: unknown) =>
     : t('failed', { why: err instanceof Error ? err.message : String(err) });
 
 const sections = [
+  ['dashboard', 'nav.dashboard'],
   ['fleet', 'nav.fleet'],
   ['violations', 'nav.violations'],
   ['compliance', 'nav.compliance'],
@@ -84,6 +92,7 @@ function shell() {
   connEl = h('span', { class: 'conn', role: 'status' });
   const other: Lang = i18n.lang === 'en' ? 'zh-CN' : 'en';
   main = h('main', { id: 'main', tabindex: -1 });
+  ctx = { api, i18n, me, schools, buses, main, plate, errorText, toast, onLeave: (f) => cleanup.push(f) };
   clear(
     app,
     h(
@@ -95,6 +104,7 @@ function shell() {
         { class: 'sections', 'aria-label': t('nav.label') },
         sections.map(([id, key]) => h('a', { href: `#/${id}`, 'data-section': id }, t(key))),
       ),
+      searchForm(ctx, () => (parseHash().section === 'search' ? (parseHash().params.get('q') ?? '') : '')),
       h('span', { class: 'spacer' }),
       connEl,
       h('span', null, me.name),
@@ -119,20 +129,23 @@ function setConn(state: LiveState) {
 
 function route() {
   for (const f of cleanup.splice(0)) f();
-  const [section = 'violations', arg] = location.hash.replace(/^#\/?/, '').split('/');
+  const { section: named, arg, params } = parseHash();
+  const section = named || 'dashboard';
   for (const a of app.querySelectorAll<HTMLAnchorElement>('nav.sections a'))
     a.setAttribute('aria-current', a.dataset.section === section ? 'page' : 'false');
   clear(main, h('p', { class: 'loading', role: 'status' }, t('loading')));
   const views: Record<string, () => Promise<void>> = {
+    dashboard: () => dashboardView(ctx, params),
+    search: () => searchView(ctx, params),
     fleet: fleetView,
-    violations: () => (arg ? violationView(Number(arg)) : violationsView()),
+    violations: () => (arg ? violationView(Number(arg)) : violationsView(params)),
     compliance: complianceView,
     inspections: () =>
       inspectionsView({ api, t, main, schools, buses, errorText, today: localDay(schools[0]?.timeZone) }),
     reports: () => reportsView(arg ? Number(arg) : undefined),
     registry: registryView,
   };
-  (views[section] ?? violationsView)().catch((err) =>
+  (views[section] ?? views.dashboard!)().catch((err) =>
     clear(main, h('p', { class: 'error', role: 'alert' }, errorText(err))),
   );
 }
@@ -177,7 +190,7 @@ async function start() {
   for (const sc of schools.slice(0, 10)) live.subscribe(`school:${sc.id}:violations`);
   for (const b of buses.slice(0, 38)) live.subscribe(`bus:${b.id}`);
   window.addEventListener('hashchange', route);
-  if (!location.hash) history.replaceState(null, '', '#/violations');
+  if (!location.hash) history.replaceState(null, '', '#/dashboard');
   route();
 }
 
@@ -268,9 +281,11 @@ async function fleetView() {
 }
 
 // ── violations ───────────────────────────────────────────────────────────────────────────────────────────
-const filterState = { severity: '', status: 'open,acknowledged,rectifying', kind: '', overdue: false, sort: '-time' };
+// The filters live in the address (url-state.ts): a reload, the back button or a shared link restores them.
+let filterState = filtersFromParams(new URLSearchParams());
 
-async function violationsView() {
+async function violationsView(params: URLSearchParams) {
+  filterState = filtersFromParams(params);
   const kinds = await api.get<ViolationCounts>(`/api/v1/violations/counts`).catch(() => null);
   const kindNames = kinds?.byKind ? Object.keys(kinds.byKind) : [];
   const body = h('tbody');
@@ -292,11 +307,9 @@ async function violationsView() {
     );
 
   const load = async (append: boolean) => {
-    const q = new URLSearchParams({ sort: filterState.sort, limit: '50' });
-    if (filterState.severity) q.set('severity', filterState.severity);
-    if (filterState.status) q.set('status', filterState.status);
-    if (filterState.kind) q.set('kind', filterState.kind);
-    if (filterState.overdue) q.set('overdue', 'true');
+    replaceParams(filtersToParams(filterState));
+    const q = filtersToApiQuery(filterState);
+    q.set('limit', '50');
     if (append && cursor) q.set('cursor', cursor);
     summary.textContent = t('loading');
     try {
@@ -382,7 +395,14 @@ async function violationsView() {
         (v) => ((filterState.sort = v), void load(false)),
       ),
     ),
-    summary,
+    subjectChips(() => void load(false)),
+    h(
+      'div',
+      { class: 'row' },
+      summary,
+      h('span', { class: 'spacer' }),
+      csvExportButton(ctx, 'violations', () => filtersToApiQuery(filterState)),
+    ),
     h(
       'table',
       { 'data-testid': 'violations' },
@@ -406,6 +426,44 @@ async function violationsView() {
   const onNew = () => void load(false);
   window.addEventListener('bg-violation', onNew);
   cleanup.push(() => window.removeEventListener('bg-violation', onNew));
+}
+
+/** The bus or driver the list is narrowed to (from a search result), each with a button that lifts it. */
+function subjectChips(reload: () => void): HTMLElement | null {
+  const chip = (label: string, lift: () => void) =>
+    h(
+      'button',
+      { type: 'button', class: 'chip', 'aria-label': t('filter.remove', { what: label }), onclick: lift },
+      `${label} ✕`,
+    );
+  const out: HTMLElement[] = [];
+  if (filterState.busId)
+    out.push(
+      chip(t('filter.bus', { plate: plate(Number(filterState.busId)) }), () => ((filterState.busId = ''), reload())),
+    );
+  if (filterState.schoolId) {
+    const name = schools.find((x) => String(x.id) === filterState.schoolId)?.name ?? `#${filterState.schoolId}`;
+    out.push(chip(t('filter.school', { name }), () => ((filterState.schoolId = ''), reload())));
+  }
+  if (filterState.driverId) {
+    const el = chip(
+      t('filter.driver', { name: `#${filterState.driverId}` }),
+      () => ((filterState.driverId = ''), reload()),
+    );
+    void api
+      .get<Driver>(`/api/v1/drivers/${filterState.driverId}`)
+      .then((d) => {
+        const label = t('filter.driver', { name: d.name });
+        el.textContent = `${label} ✕`;
+        el.setAttribute('aria-label', t('filter.remove', { what: label }));
+      })
+      .catch(() => {});
+    out.push(el);
+  }
+  if (!out.length) return null;
+  const box = h('div', { class: 'row chips', 'data-testid': 'subject-filters' }, out);
+  for (const b of out) b.addEventListener('click', () => b.remove());
+  return box;
 }
 
 /**
@@ -662,6 +720,14 @@ async function violationView(id: number) {
           )
         : h('p', { class: 'muted' }, t('final')),
       result,
+      moves.length
+        ? caseEditor(ctx, cur, async (updated) =>
+            renderCase({
+              ...updated,
+              actions: (await api.get<CaseActionList>(`/api/v1/violations/${cur.id}/actions`)).items,
+            }),
+          )
+        : null,
       h('h3', null, t('trail')),
       h(
         'ol',
@@ -674,11 +740,13 @@ async function violationView(id: number) {
             ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `,
             a.action === 'note'
               ? t('noteAdded')
-              : a.fromStatus
-                ? t('trail.moved', { from: t(`status.${a.fromStatus}`), to: t(`status.${a.toStatus}`) })
-                : a.toStatus
-                  ? t(`status.${a.toStatus}`)
-                  : t('trail.created'),
+              : a.action === 'assign'
+                ? t('trail.assign')
+                : a.fromStatus
+                  ? t('trail.moved', { from: t(`status.${a.fromStatus}`), to: t(`status.${a.toStatus}`) })
+                  : a.toStatus
+                    ? t(`status.${a.toStatus}`)
+                    : t('trail.created'),
             a.note ? ` — ${trailNote(a.note)}` : '',
           ),
         ),
@@ -689,7 +757,7 @@ async function violationView(id: number) {
 
   clear(
     main,
-    h('p', null, h('a', { href: '#/violations' }, t('backToList'))),
+    h('p', null, h('a', { href: hashOf('violations', undefined, filtersToParams(filterState)) }, t('backToList'))),
     h(
       'h2',
       { tabindex: -1, id: 'v-title' },
@@ -1295,6 +1363,7 @@ async function registryView() {
       deviceBody,
     ),
     importForm,
+    registryExports(ctx),
   );
 }
 

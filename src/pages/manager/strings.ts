@@ -2,6 +2,7 @@
 // either dictionary).
 import type { Dict } from '../shared/i18n';
 import { inspectionsEn, inspectionsZh } from './inspections-strings';
+import { dashEn, dashZh } from './dash-strings';
 
 export const en: Dict = {
   ...inspectionsEn,
@@ -251,6 +252,7 @@ export const en: Dict = {
   importing: 'Importing…',
   imported: 'Imported route {name} with {stops} stops.',
   badGeojson: 'The file is not valid JSON.',
+  ...dashEn,
 };
 
 export const zh: Dict = {
@@ -500,4 +502,5 @@ export const zh: Dict = {
   all: '全部',
   save: '保存',
   cancel: '取消',
+  ...dashZh,
 };

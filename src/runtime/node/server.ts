@@ -72,7 +72,18 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   live.notices.setOutbox(push);
   push.start();
   for (const tokenId of admin.revokedTokenIds) auth.revoke({ kind: 'token', tokenId });
-  const deps = { database, log, now: Date.now, ingest, runner, live, auth, push, metricsToken: config.metricsToken };
+  const deps = {
+    database,
+    log,
+    now: Date.now,
+    ingest,
+    runner,
+    live,
+    auth,
+    push,
+    metricsToken: config.metricsToken,
+    tripLateAfterMin: config.jobs.lateAfterMin,
+  };
   // Jobs (node-cron, in each school's time zone): engine ticks for device-offline and fatigue, trip lateness,
   // the end-of-trip sweep deadline, compliance expiries, retention and the reports.
   const scheduler = startScheduler({
