@@ -47,6 +47,10 @@ beforeAll(async () => {
       body: {
         schoolId,
         name: '一号线',
+        // Approved (Art. 30): trips are refused on an unapproved route.
+        approvedBy: 'County education bureau',
+        approvalNumber: 'XC-2026-001',
+        approvedOn: '2026-01-05',
         path: {
           type: 'LineString',
           coordinates: [

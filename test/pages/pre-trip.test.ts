@@ -168,7 +168,7 @@ describe('pre-trip check on the attendant page (zh-CN)', () => {
   it('the manager records a weekly inspection with a fault and a drill on the manager page', async () => {
     const { page } = await newPage(browser, { viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await page.goto(`${srv.url}/manager#token=${mgrToken}`);
-    await page.getByRole('link', { name: '检查' }).click();
+    await page.getByRole('link', { name: '检查', exact: true }).click();
     const row = page.getByTestId('weekly-inspections').locator(`tr[data-bus="${busId}"]`);
     expect(await row.textContent()).toContain('本周未检');
     const form = page.getByTestId('inspection-form');
