@@ -5,6 +5,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import type { DeviceEvent, Fix } from '../../core/fix';
+import { LiveService } from '../../live/service';
 import { createLogger, type Logger } from '../../logging';
 import { BusLane, type LaneOutput } from '../../pipeline/bus-lane';
 import { storeDeviceEvents } from '../../pipeline/ingest';
@@ -13,8 +14,9 @@ import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
 import { trips } from '../../store/schema';
 import type { BusObjectRpc, StorageFailure, SubmitReply } from './bus-object-rpc';
-import type { DurableObjectState } from './cf';
+import type { CfWebSocket, DurableObjectState } from './cf';
 import type { WorkerEnv } from './env';
+import { ObjectFanout } from './object-live';
 import { objectLaneEnv, type ObjectLaneEnv } from './object-lane-env';
 
 const BUS_ID_KEY = 'busId';
@@ -31,6 +33,8 @@ interface Hosted {
   database: Database;
   lane: BusLane;
   laneEnv: ObjectLaneEnv;
+  /** the live side (Node's LiveService): reads the lane output, publishes to the links of the live sessions */
+  live: LiveService;
 }
 
 export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc {
@@ -40,11 +44,13 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
   private alarmSet = false;
   private lastSeenFlushMs = 0;
   /** the lane output's readers in this object (the live side) */
-  protected readonly outputListeners: ((out: LaneOutput) => void)[] = [];
+  private readonly outputListeners: ((out: LaneOutput) => void)[] = [];
+  private readonly fanout: ObjectFanout;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     this.log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
+    this.fanout = new ObjectFanout(ctx);
   }
 
   private get tickMs(): number {
@@ -71,7 +77,16 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
       listening: () => this.outputListeners.length > 0,
     });
     const lane = new BusLane(busId, laneEnv.env);
-    this.hosted = { busId, database, lane, laneEnv };
+    // No session is held here (the Worker holds them), so no credential timer keeps the object from hibernating.
+    const live = new LiveService({
+      database,
+      log: this.log,
+      now: Date.now,
+      fanout: this.fanout,
+      credentialChecks: false,
+    });
+    live.attach({ ingest: { lanes: { onOutput: (l) => this.outputListeners.push(l) } } });
+    this.hosted = { busId, database, lane, laneEnv, live };
     void this.ctx.storage.put(BUS_ID_KEY, busId);
     return this.hosted;
   }
@@ -134,6 +149,24 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
       this.alarmSet = false;
       this.log.error('could not set the bus clock alarm', { error: String(err) });
     }
+  }
+
+  /** A live session's link for one topic of this bus (`/live?busId=&topic=`, WebSocket upgrade). */
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const busId = Number(url.searchParams.get('busId'));
+    const topic = url.searchParams.get('topic');
+    if (url.pathname !== '/live' || request.headers.get('upgrade') !== 'websocket' || !topic || !(busId > 0))
+      return new Response('not found', { status: 404 });
+    this.open(busId);
+    return this.fanout.accept(topic);
+  }
+
+  /** Links carry messages one way (object → session); anything the session sends is ignored. */
+  webSocketMessage(_ws: CfWebSocket, _message: unknown): void {}
+
+  webSocketClose(ws: CfWebSocket, code: number): void {
+    this.fanout.closed(ws, code);
   }
 
   /** The clock tick of the bus: every active trip of the bus gets a tick through the lane, in order with its fixes. */

@@ -7,6 +7,7 @@ import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
 import type { ExecutionContext } from './cf';
 import type { WorkerEnv } from './env';
+import { LIVE_PATH, liveSession } from './live-session';
 import { ObjectIngest } from './object-ingest';
 
 export { BusObject } from './bus-object';
@@ -14,9 +15,11 @@ export type Env = WorkerEnv;
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
+    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket' && new URL(request.url).pathname === LIVE_PATH)
+      return liveSession(request, env, log);
     // Hyperdrive pools connections itself: one short-lived client per request.
     const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 5 });
-    const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
     const ingest = new ObjectIngest(database, env.BUS, log, Date.now);
     const app = createApp({ database, log, now: Date.now, ingest });
     try {
