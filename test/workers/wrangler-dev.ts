@@ -40,7 +40,11 @@ function configFor(databaseUrl: string, vars: Record<string, string>): string {
   let toml = readFileSync(join(root, 'wrangler.toml'), 'utf8')
     .replace(/^main = .*$/m, `main = ${JSON.stringify(join(root, 'src/runtime/worker/index.ts'))}`)
     .replace(/^localConnectionString = .*$/m, `localConnectionString = ${JSON.stringify(url.toString())}`);
-  for (const [k, v] of Object.entries(vars)) toml = toml.replace(new RegExp(`^${k} = .*$`, 'm'), `${k} = "${v}"`);
+  for (const [k, v] of Object.entries(vars)) {
+    const line = `${k} = ${JSON.stringify(v)}`;
+    const re = new RegExp(`^${k} = .*$`, 'm');
+    toml = re.test(toml) ? toml.replace(re, line) : toml.replace(/^\[vars\]$/m, `[vars]\n${line}`);
+  }
   return toml;
 }
 

@@ -7,6 +7,8 @@ import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
 import type { ExecutionContext } from './cf';
 import type { WorkerEnv } from './env';
+import { GATEWAY_PATH } from './gateway-protocol';
+import { gatewaySession } from './gateway-session';
 import { LIVE_PATH, liveSession } from './live-session';
 import { ObjectIngest } from './object-ingest';
 
@@ -16,8 +18,11 @@ export type Env = WorkerEnv;
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
-    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket' && new URL(request.url).pathname === LIVE_PATH)
-      return liveSession(request, env, log);
+    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      const path = new URL(request.url).pathname;
+      if (path === LIVE_PATH) return liveSession(request, env, log);
+      if (path === GATEWAY_PATH) return gatewaySession(request, env, log);
+    }
     // Hyperdrive pools connections itself: one short-lived client per request.
     const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 5 });
     const ingest = new ObjectIngest(database, env.BUS, log, Date.now);
