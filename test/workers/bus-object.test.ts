@@ -9,7 +9,7 @@ import { createIngest } from '../../src/pipeline/ingest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, ok, type World } from '../helpers/world';
 import { driveEast } from '../pipeline/drive';
-import { startWranglerDev, type WranglerDev } from './wrangler-dev';
+import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
 /** 36 km/h, then 75 km/h from 20 s to 45 s (an overspeed episode opens near 30 s and closes after 45 s), then 30. */
 const kphAt = (s: number) => (s < 20 ? 36 : s < 45 ? 75 : 30);

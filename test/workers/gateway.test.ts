@@ -11,7 +11,7 @@ import { WorkerIngest } from '../../src/runtime/gateway/worker-ingest';
 import { startJt808Server } from '../../src/runtime/node/jt808-server';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { createRegistry, type Registry } from '../runtime/jt808-helpers';
-import { startWranglerDev, type WranglerDev } from './wrangler-dev';
+import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
 const TOKEN = 'gateway-token-for-tests-0123456789';
 const root = resolve(import.meta.dirname, '../..');

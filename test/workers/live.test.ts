@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, ok, type World } from '../helpers/world';
 import { connect, type LiveClient, subscribe } from '../live/helpers';
 import { driveEast } from '../pipeline/drive';
-import { startWranglerDev, type WranglerDev } from './wrangler-dev';
+import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
 const TZ_MS = 8 * 3_600_000;
 let t: TestApp;

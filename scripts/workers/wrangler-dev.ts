@@ -1,4 +1,4 @@
-// `wrangler dev` in local mode (workerd on loopback, no login, no network) for the Workers tests: the repository's
+// `wrangler dev` in local mode (workerd on loopback, no login, no network) for the Workers tests and benchmark: the repository's
 // wrangler.toml with its Hyperdrive binding pointed at a test database, its Durable Object state in a temporary
 // folder, and the whole process group stopped by the test.
 import { type ChildProcess, spawn } from 'node:child_process';
