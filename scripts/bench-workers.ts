@@ -57,7 +57,7 @@ async function seed(url: string, tag: string, startMs: number): Promise<Fleet> {
         headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-      const json = (await res.json()) as any;
+      const json = (await res.json()) as { id: number; token: string };
       if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
