@@ -59,8 +59,12 @@ export async function startWranglerDev(opts: {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('CLOUDFLARE_')) delete env[k];
+  // Nothing leaves the machine: no telemetry, no `Request.cf` download (miniflare's own switch), and wrangler's
+  // version check is pointed at a closed loopback port.
   Object.assign(env, {
     WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    npm_config_registry: 'http://127.0.0.1:9/',
     WRANGLER_LOG_PATH: join(dir, 'logs'),
     CI: '1',
     NO_COLOR: '1',
