@@ -14,6 +14,8 @@ let w: World;
 let worker: WranglerDev;
 const clients: LiveClient[] = [];
 const trips: any[] = [];
+/** the guardian's first notice on the trip (the resume point of the second test) */
+let firstNotice: any;
 
 async function tripNow(s: World['a'], i: number, plannedMs: number) {
   return ok(
@@ -47,7 +49,7 @@ afterAll(async () => {
 const wsUrl = () => `ws://127.0.0.1:${worker.port}/api/v1/live`;
 
 describe('live on Workers', () => {
-  it('a guardian receives the position and trip start of their child’s bus; another family’s topics are refused', async () => {
+  it('a guardian receives the position, trip start, ETA and arrival notice of their child’s bus; another family’s topics are refused', async () => {
     const c = await connect(wsUrl(), { token: w.tokens.guardianA1 });
     clients.push(c);
     await c.waitFor((m) => m.type === 'authenticated', 'authenticated');
@@ -76,6 +78,18 @@ describe('live on Workers', () => {
     expect(typeof position.seq).toBe('number');
     const started = await c.waitFor((m) => m.type === 'trip' && m.data.event === 'trip.started', 'trip.started');
     expect(started.topic).toBe(own);
+    // The live side in the object: the ETA to the stops, and the guardian's own notices (trip started, at the stop).
+    const eta = await c.waitFor((m) => m.type === 'eta' && m.topic === own, 'eta', 15_000);
+    expect(eta.data).toMatchObject({ tripId: trips[0].id, busId: w.a.buses[0].id });
+    expect(eta.data.stops.length).toBeGreaterThan(0);
+    const arrived = await c.waitFor(
+      (m) => m.type === 'notice' && m.topic === own && m.data.kind === 'stop.arrived',
+      'arrival notice',
+      15_000,
+    );
+    expect(arrived.data).toMatchObject({ tripId: trips[0].id, payload: { stopId: String(w.a.routes[0].stops[0].id) } });
+    firstNotice = c.messages.find((m) => m.type === 'notice' && m.topic === own);
+    expect(firstNotice.seq).toBeLessThan(arrived.seq);
     // seq strictly increases on the topic
     const seqs = c.messages.filter((m) => m.topic === own && typeof m.seq === 'number').map((m) => m.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
@@ -84,7 +98,7 @@ describe('live on Workers', () => {
     expect(c.messages.some((m) => m.topic === `bus:${w.a.buses[1].id}` && m.type === 'position')).toBe(false);
   });
 
-  it('a browser authenticates with a first `auth` message; a bad token on the upgrade is answered 401', async () => {
+  it('a browser authenticates with a first `auth` message and resumes with its last seq; a bad token on the upgrade is answered 401', async () => {
     const c = await connect(wsUrl());
     clients.push(c);
     c.send({ type: 'auth', token: w.tokens.guardianA1 });
@@ -92,9 +106,17 @@ describe('live on Workers', () => {
       type: 'authenticated',
       role: 'guardian',
     });
-    // The latest position of the trip comes at once to a new subscriber (sent by the object on the new link).
+    // Resuming after the first notice: the missed notices come back (from storage, in seq order), and the latest
+    // position of the trip comes at once (sent by the object on the new link).
     const own = `trip:${trips[0].id}`;
-    expect(await subscribe(c, own)).toMatchObject({ type: 'subscribed' });
+    expect(await subscribe(c, own, firstNotice.seq)).toMatchObject({ type: 'subscribed' });
+    const replayed = await c.waitFor(
+      (m) => m.type === 'notice' && m.data.kind === 'stop.arrived',
+      'replayed arrival notice',
+      10_000,
+    );
+    expect(replayed.topic).toBe(own);
+    expect(c.messages.some((m) => m.type === 'notice' && m.seq === firstNotice.seq)).toBe(false);
     await c.waitFor((m) => m.type === 'position' && m.topic === own, 'snapshot position', 10_000);
     await expect(connect(wsUrl(), { token: 'not-a-token' })).rejects.toThrow('HTTP 401');
   });
