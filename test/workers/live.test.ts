@@ -58,6 +58,13 @@ describe('live on Workers', () => {
     expect(await subscribe(c, `trip:${trips[1].id}`)).toMatchObject({ type: 'error', status: 403, code: 'forbidden' });
     expect(await subscribe(c, `bus:${w.a.buses[1].id}`)).toMatchObject({ type: 'error', status: 403 });
 
+    // The school's manager follows its violations (the school's object, which the bus objects publish to).
+    const manager = await connect(wsUrl(), { token: w.tokens.managerA });
+    clients.push(manager);
+    const schoolTopic = `school:${w.a.schoolId}:violations`;
+    expect(await subscribe(manager, schoolTopic)).toMatchObject({ type: 'subscribed', topic: schoolTopic });
+    expect(await subscribe(manager, `school:${w.b.schoolId}:violations`)).toMatchObject({ type: 'error', status: 403 });
+
     const lon0 = w.a.routes[0].path.coordinates[0][0];
     const startMs = Date.now() - 30_000;
     const fixes = driveEast({ deviceId: 'A-dev-1', startMs, lon0, fromS: 0, toS: 20, kphAt: () => 36 });
@@ -90,6 +97,11 @@ describe('live on Workers', () => {
     expect(arrived.data).toMatchObject({ tripId: trips[0].id, payload: { stopId: String(w.a.routes[0].stops[0].id) } });
     firstNotice = c.messages.find((m) => m.type === 'notice' && m.topic === own);
     expect(firstNotice.seq).toBeLessThan(arrived.seq);
+    // The trip's start opened episodes (e.g. no attendant checked in): they reach the school's topic.
+    const violation = await manager.waitFor((m) => m.type === 'violation', 'school violation', 15_000);
+    expect(violation).toMatchObject({ topic: schoolTopic, data: { busId: w.a.buses[0].id, tripId: trips[0].id } });
+    const schoolSeqs = manager.messages.filter((m) => m.type === 'violation').map((m) => m.seq);
+    expect(schoolSeqs).toEqual([...new Set(schoolSeqs)].sort((a, b) => a - b));
     // seq strictly increases on the topic
     const seqs = c.messages.filter((m) => m.topic === own && typeof m.seq === 'number').map((m) => m.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

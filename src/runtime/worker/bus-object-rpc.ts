@@ -1,6 +1,7 @@
 // What the Worker calls on a bus's object (Durable Object RPC). Errors do not cross the boundary as classes, so a
 // refused write comes back as a value and the Worker raises the StorageUnavailableError the HTTP side maps to 503.
 import type { DeviceEvent, Fix } from '../../core/fix';
+import type { LiveMessage } from '../../live/messages';
 import type { DeviceInfo, SubmitResult } from '../../pipeline/types';
 
 export interface StorageFailure {
@@ -28,6 +29,14 @@ export interface BusObjectRpc {
     events: DeviceEvent[],
     receivedMs: number,
   ): Promise<{ ok: true } | StorageFailure>;
+  /**
+   * A school object: one message of a bus for its school's topic, stamped again in the school's own sequence (the
+   * buses' sequences are their own) and sent to the topic's links.
+   */
+  publishToTopic(message: LiveMessage): Promise<void>;
 }
 
 export const busObjectName = (busId: number) => String(busId);
+
+/** The object that owns `school:<id>:violations` (the same class; the bus objects publish to it). */
+export const schoolObjectName = (schoolId: number) => `school:${schoolId}`;

@@ -5,7 +5,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import type { DeviceEvent, Fix } from '../../core/fix';
+import type { LiveMessage } from '../../live/messages';
+import { TopicSequencer } from '../../live/sequencer';
 import { LiveService } from '../../live/service';
+import { parseTopic } from '../../live/topics';
 import { createLogger, type Logger } from '../../logging';
 import { BusLane, type LaneOutput } from '../../pipeline/bus-lane';
 import { storeDeviceEvents } from '../../pipeline/ingest';
@@ -13,7 +16,7 @@ import { type DeviceInfo, StorageUnavailableError } from '../../pipeline/types';
 import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
 import { trips } from '../../store/schema';
-import type { BusObjectRpc, StorageFailure, SubmitReply } from './bus-object-rpc';
+import { type BusObjectRpc, schoolObjectName, type StorageFailure, type SubmitReply } from './bus-object-rpc';
 import type { CfWebSocket, DurableObjectState } from './cf';
 import type { WorkerEnv } from './env';
 import { ObjectFanout } from './object-live';
@@ -46,6 +49,10 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
   /** the lane output's readers in this object (the live side) */
   private readonly outputListeners: ((out: LaneOutput) => void)[] = [];
   private readonly fanout: ObjectFanout;
+  /** as a school object: the sequence of its topic */
+  private schoolSequencer?: TopicSequencer;
+  /** as a bus object: messages for the school's topic, sent one after another */
+  private schoolTail: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
@@ -86,6 +93,7 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
       credentialChecks: false,
     });
     live.attach({ ingest: { lanes: { onOutput: (l) => this.outputListeners.push(l) } } });
+    this.fanout.forward = (m) => this.forwardToSchool(m);
     this.hosted = { busId, database, lane, laneEnv, live };
     void this.ctx.storage.put(BUS_ID_KEY, busId);
     return this.hosted;
@@ -151,13 +159,40 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
     }
   }
 
-  /** A live session's link for one topic of this bus (`/live?busId=&topic=`, WebSocket upgrade). */
+  /** Violations for `school:<id>:violations` go to the school's object, in this bus's order. */
+  private forwardToSchool(message: LiveMessage): boolean {
+    const topic = parseTopic(message.topic);
+    if (topic?.kind !== 'schoolViolations') return false;
+    const stub = this.env.BUS.get(this.env.BUS.idFromName(schoolObjectName(topic.schoolId)));
+    this.schoolTail = this.schoolTail
+      .then(() => stub.publishToTopic(message))
+      .catch((err) => this.log.warn('school topic publish failed', { topic: message.topic, error: String(err) }));
+    this.ctx.waitUntil(this.schoolTail);
+    return true;
+  }
+
+  async publishToTopic(message: LiveMessage): Promise<void> {
+    this.schoolSequencer ??= new TopicSequencer({ now: Date.now, emit: (m) => this.fanout.publish(m) });
+    this.schoolSequencer.publish(
+      message.topic,
+      message.type,
+      message.data,
+      message.audience && { audience: message.audience },
+    );
+  }
+
+  /**
+   * A live session's link for one topic (`/live?busId=&topic=`, WebSocket upgrade): a topic of this bus, or, in a
+   * school object, the school's violations.
+   */
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const busId = Number(url.searchParams.get('busId'));
     const topic = url.searchParams.get('topic');
-    if (url.pathname !== '/live' || request.headers.get('upgrade') !== 'websocket' || !topic || !(busId > 0))
+    if (url.pathname !== '/live' || request.headers.get('upgrade') !== 'websocket' || !topic)
       return new Response('not found', { status: 404 });
+    if (parseTopic(topic)?.kind === 'schoolViolations') return this.fanout.accept(topic); // a school object
+    if (!(busId > 0)) return new Response('not found', { status: 404 });
     this.open(busId);
     return this.fanout.accept(topic);
   }

@@ -2,7 +2,8 @@
 // or a first `auth` message, subscribe/unsubscribe, per-topic seq and resume — run by the same runtime-neutral
 // LiveService and hub, one per client session. The session holds no engine: once the hub has authorized a
 // subscription (and said `subscribed`), the session opens a link to the object that owns the topic (`bus:`/`trip:`
-// → that bus's BusObject), which sends the topic's stamped messages; the hub delivers them (audience, seq) as on
+// → that bus's BusObject; `school:<id>:violations` → the school's object, to which the bus objects publish), which
+// sends the topic's stamped messages; the hub delivers them (audience, seq) as on
 // Node. The bus object keeps its links with the WebSocket Hibernation API.
 import type { Revocation } from '../../auth/authenticator';
 import type { Principal } from '../../auth/principal';
@@ -13,7 +14,7 @@ import { parseTopic } from '../../live/topics';
 import type { Logger } from '../../logging';
 import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
-import { busObjectName } from './bus-object-rpc';
+import { busObjectName, schoolObjectName } from './bus-object-rpc';
 import { type CfWebSocket, upgradeResponse, webSocketOf, webSocketPair } from './cf';
 import type { WorkerEnv } from './env';
 
@@ -70,14 +71,18 @@ class LinkFanout implements LiveFanout {
     else this.unfollow(m.topic);
   }
 
-  private async ownerBus(topic: string): Promise<number | undefined> {
+  /** The object that owns a topic and the link's query (bus and trip topics: the bus's object). */
+  private async owner(topic: string): Promise<{ name: string; query: string } | undefined> {
     const t = parseTopic(topic);
-    if (t?.kind === 'bus') return t.busId;
+    const q = `topic=${encodeURIComponent(topic)}`;
+    if (t?.kind === 'schoolViolations') return { name: schoolObjectName(t.schoolId), query: q };
+    let busId: number | undefined;
+    if (t?.kind === 'bus') busId = t.busId;
     if (t?.kind === 'trip') {
       const [row] = await this.database.query<{ bus_id: number }>('select bus_id from trips where id = $1', [t.tripId]);
-      return row?.bus_id;
+      busId = row?.bus_id;
     }
-    return undefined; // school:<id>:violations: no per-school object yet
+    return busId === undefined ? undefined : { name: busObjectName(busId), query: `busId=${busId}&${q}` };
   }
 
   private async follow(topic: string): Promise<void> {
@@ -85,13 +90,13 @@ class LinkFanout implements LiveFanout {
     this.links.set(topic, 'opening');
     let ws: CfWebSocket | null = null;
     try {
-      const busId = await this.ownerBus(topic);
-      if (busId === undefined) {
-        this.log.warn('live topic without an owning object on Workers', { topic });
+      const owner = await this.owner(topic);
+      if (!owner) {
+        this.log.warn('live topic without an owning object', { topic });
         return;
       }
-      const stub = this.env.BUS.get(this.env.BUS.idFromName(busObjectName(busId)));
-      const url = `https://bus-object/live?busId=${busId}&topic=${encodeURIComponent(topic)}`;
+      const stub = this.env.BUS.get(this.env.BUS.idFromName(owner.name));
+      const url = `https://topic-owner/live?${owner.query}`;
       ws = webSocketOf(await stub.fetch(new Request(url, { headers: { upgrade: 'websocket' } })));
     } catch (err) {
       this.log.warn('live link failed', { topic, error: String(err) });

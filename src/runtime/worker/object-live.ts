@@ -17,7 +17,14 @@ export class ObjectFanout implements LiveFanout {
 
   constructor(private readonly ctx: DurableObjectState) {}
 
+  /**
+   * Set in a bus object: messages of topics another object owns (`school:<id>:violations`) go there instead, in
+   * this bus's order. Unset in the object that owns such a topic.
+   */
+  forward?: (message: LiveMessage) => boolean;
+
   publish(message: LiveMessage): void {
+    if (this.forward?.(message)) return;
     const text = JSON.stringify(message);
     if (SNAPSHOT_TYPES.has(message.type)) {
       let snap = this.snapshots.get(message.topic);
