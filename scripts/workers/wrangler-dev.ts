@@ -90,6 +90,7 @@ export async function startWranglerDev(opts: {
       '--persist-to',
       join(dir, 'state'),
       '--show-interactive-dev-session=false',
+      '--test-scheduled', // GET /__scheduled runs the Cron Trigger (wrangler dev does not fire it by itself)
     ];
     const c = spawn(process.execPath, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;

@@ -196,6 +196,17 @@ describe('busguard on Workers (wrangler dev, local PostgreSQL)', () => {
     expect(b1.stops).toEqual(a1.stops);
   });
 
+  it('the Cron Trigger runs the schedule table: a trip not started 10 minutes after its planned start is flagged once', async () => {
+    const late = await tripNow(w.b, 0, Date.now() - 20 * 60_000);
+    const lateRows = () =>
+      t.database.query("select id from violations where kind = 'tripLate' and trip_id = $1", [late.id]);
+    for (let run = 0; run < 2; run++) {
+      const res = await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`);
+      expect(res.status).toBe(200);
+      await expect.poll(lateRows).toHaveLength(1);
+    }
+  });
+
   it('golden: the same drive through the Node pipeline gives the same episodes, stop events and trip start', async () => {
     // Node's lanes on the same database, for a third bus of school A on route A1.
     const bus = await ok(

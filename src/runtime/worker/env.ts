@@ -10,6 +10,8 @@ export interface WorkerEnv {
   LOG_LEVEL?: 'debug' | 'info' | 'warn' | 'error';
   /** Seconds between the clock ticks a bus object's alarm runs while its bus is on an active trip (default 60). */
   TICK_INTERVAL_S?: string;
+  /** Zone of global jobs and district reports (default Asia/Shanghai, as DEFAULT_TIME_ZONE on Node). */
+  DEFAULT_TIME_ZONE?: string;
   /** Bearer token of the JT/T 808 gateways (`wrangler secret put GATEWAY_TOKEN`); unset: no gateway endpoint. */
   GATEWAY_TOKEN?: string;
 }

@@ -11,6 +11,7 @@ import { GATEWAY_PATH } from './gateway-protocol';
 import { gatewaySession } from './gateway-session';
 import { LIVE_PATH, liveSession } from './live-session';
 import { ObjectIngest } from './object-ingest';
+import { runScheduled } from './scheduled';
 
 export { BusObject } from './bus-object';
 export type Env = WorkerEnv;
@@ -32,5 +33,19 @@ export default {
     } finally {
       ctx.waitUntil(database.close());
     }
+  },
+
+  /** Cron Trigger: the schedule table's jobs due at this minute. */
+  async scheduled(event: { scheduledTime: number }, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 2 });
+    const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
+    const run = runScheduled({ database, log, defaultTimeZone: env.DEFAULT_TIME_ZONE }, event.scheduledTime)
+      .then((outcomes) => {
+        const failed = outcomes.filter((o) => o.status === 'failed');
+        if (failed.length) log.error('scheduled jobs failed', { jobs: failed.map((o) => o.job) });
+      })
+      .finally(() => database.close());
+    ctx.waitUntil(run);
+    await run;
   },
 };
