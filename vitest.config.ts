@@ -35,7 +35,11 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: unit } },
       { extends: true, test: { name: 'db', include: db } },
-      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...db] } },
+      // test/workers starts wrangler/workerd: `npm run e2e:workers` (vitest.workers.config.ts) runs it.
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...unit, ...db, 'test/workers/**'] },
+      },
     ],
   },
 });

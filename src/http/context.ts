@@ -9,13 +9,22 @@ import type { Database } from '../store/db';
 import type { LiveService } from '../live/service';
 import type { PushService } from '../live/push/service';
 
+/** What the HTTP side uses of the ingest. */
+export type TelemetryIngest = Pick<
+  PipelineIngest,
+  'directory' | 'metrics' | 'lookupDevice' | 'countRejected' | 'submitFixes' | 'submitEvents'
+>;
+
 export interface AppDeps {
   database: Database;
   log: Logger;
   /** Clock in epoch ms; injected so tests control time. */
   now: () => number;
-  /** The ingest pipeline (Node runtime); without it telemetry endpoints answer 503. */
-  ingest?: PipelineIngest;
+  /**
+   * The ingest pipeline (Node runtime; on Workers a front that hands each device's input to its bus's Durable
+   * Object); without it telemetry endpoints answer 503.
+   */
+  ingest?: TelemetryIngest;
   /** The safety engine runner (Node runtime): attendant and trip actions go through it. */
   runner?: EngineRunner;
   /** The live hub (positions, ETA, notices): REST twins read it; without it they fall back to storage. */

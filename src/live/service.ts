@@ -8,8 +8,6 @@ import type { Principal } from '../auth/principal';
 import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';
 import type { Logger } from '../logging';
 import { type EngineBatch, engineBatchOf, type LaneOutput, type LanePosition } from '../pipeline/bus-lane';
-import type { EngineRunner } from '../pipeline/engine-runner';
-import type { PipelineIngest } from '../pipeline/ingest';
 import type { LoadedTrip } from '../pipeline/trip-context';
 import type { Database } from '../store/db';
 import { stopEvents, trips } from '../store/schema';
@@ -46,6 +44,16 @@ export interface LiveOptions {
   historyTrips?: number;
   /** learned route profiles are reloaded after this time */
   profileTtlMs?: number;
+  /**
+   * Re-check open sessions' credentials on a timer (default true). Off where this service only publishes and holds
+   * no client sessions (a Workers bus object, which must have no timer running to hibernate).
+   */
+  credentialChecks?: boolean;
+}
+
+/** Where lane output comes from (Node: the Lanes of the ingest or engine runner). */
+export interface LaneOutputSource {
+  onOutput(listener: (out: LaneOutput) => void): void;
 }
 
 /** A bus's position as the live side publishes it: the lane's, with the trip the engine placed the bus on. */
@@ -113,7 +121,7 @@ export class LiveService {
       fanout: opts.fanout,
       limits: opts.limits,
       authenticate: (token) => this.auth.authenticate(token),
-      validTokens: (ids) => this.auth.stillValid(ids),
+      validTokens: opts.credentialChecks === false ? undefined : (ids) => this.auth.stillValid(ids),
       onRevocation: (r) => this.auth.evict(r),
       authorize: (p, topic) => authorizeTopic(opts.database.db, p, topic, opts.now()),
       replay: (p, topic, afterSeq) => this.replay(p, topic, afterSeq),
@@ -127,8 +135,11 @@ export class LiveService {
     this.auth.onRevoke((r) => this.hub.revoke(r));
   }
 
-  /** Wires the lanes (the engine runner's once it is attached to the ingest; else the ingest's). */
-  attach(sources: { ingest?: PipelineIngest; runner?: EngineRunner }): void {
+  /**
+   * Wires the lanes (the engine runner's once it is attached to the ingest; else the ingest's; on Workers the one
+   * lane of a bus object).
+   */
+  attach(sources: { ingest?: { lanes: LaneOutputSource }; runner?: { lanes: LaneOutputSource } }): void {
     const lanes = sources.runner?.lanes ?? sources.ingest?.lanes;
     lanes?.onOutput((out) => this.onLaneOutput(out));
   }

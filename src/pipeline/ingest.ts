@@ -125,25 +125,7 @@ export class PipelineIngest implements Ingest {
 
   async submitEvents(device: DeviceInfo, events: DeviceEvent[], receivedMs: number): Promise<void> {
     this.lastSeen.set(device.deviceId, receivedMs);
-    const stored = events.filter((e) => e.type !== 'heartbeat');
-    if (stored.length) {
-      try {
-        await this.opts.database.db.insert(deviceEvents).values(
-          stored.map((e) => ({
-            deviceId: device.deviceId,
-            busId: device.busId,
-            type: e.type,
-            time: new Date('timeMs' in e && e.timeMs !== undefined ? e.timeMs : receivedMs),
-            receivedAt: new Date(receivedMs),
-            // A driver name or alarm text with U+0000 or a lone surrogate would fail the insert (and the device
-            // would resend forever): such characters are stored as U+FFFD.
-            payload: sanitize(e),
-          })),
-        );
-      } catch (err) {
-        throw new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
-      }
-    }
+    await storeDeviceEvents(this.opts.database, device, events, receivedMs);
     // The engine and the live side take them in the bus's order; the device's answer does not wait for them.
     if (device.busId != null && events.length)
       void this.lanes.lane(device.busId).submitEvents(device, events, receivedMs);
@@ -179,12 +161,7 @@ export class PipelineIngest implements Ingest {
     const entries = [...this.lastSeen];
     this.lastSeen.clear();
     try {
-      await this.opts.database.query(
-        `update devices d set last_seen_at = to_timestamp(u.ms / 1000.0)
-         from unnest($1::int[], $2::float8[]) as u(id, ms)
-         where d.id = u.id and (d.last_seen_at is null or d.last_seen_at < to_timestamp(u.ms / 1000.0))`,
-        [entries.map((e) => e[0]), entries.map((e) => e[1])],
-      );
+      await writeLastSeen(this.opts.database, entries);
     } catch (err) {
       for (const [id, ms] of entries) if (!this.lastSeen.has(id)) this.lastSeen.set(id, ms);
       this.opts.log.warn('last-seen flush failed', { error: String(err) });
@@ -198,33 +175,86 @@ export class PipelineIngest implements Ingest {
     await this.flushLastSeen();
   }
 
-  private async storeRefused(device: DeviceInfo, busId: number, refused: RefusedFix[], receivedMs: number) {
+  private storeRefused(device: DeviceInfo, busId: number, refused: RefusedFix[], receivedMs: number) {
+    return storeRefusedFixes(this.opts.database, this.opts.log, device, busId, refused, receivedMs);
+  }
+}
+
+/** Device last-seen times, [deviceId, epoch ms] (one statement; a time never moves backwards). */
+export async function writeLastSeen(database: Database, entries: [number, number][]): Promise<void> {
+  await database.query(
+    `update devices d set last_seen_at = to_timestamp(u.ms / 1000.0)
+     from unnest($1::int[], $2::float8[]) as u(id, ms)
+     where d.id = u.id and (d.last_seen_at is null or d.last_seen_at < to_timestamp(u.ms / 1000.0))`,
+    [entries.map((e) => e[0]), entries.map((e) => e[1])],
+  );
+}
+
+/**
+ * Records a device's events (heartbeats are not stored: they only mark the device as heard); resolves after the
+ * commit, or rejects with StorageUnavailableError.
+ */
+export async function storeDeviceEvents(
+  database: Database,
+  device: DeviceInfo,
+  events: DeviceEvent[],
+  receivedMs: number,
+): Promise<void> {
+  const stored = events.filter((e) => e.type !== 'heartbeat');
+  if (stored.length) {
     try {
-      await this.opts.database.db.insert(rejectedFixes).values(
-        refused.map((r) => ({
-          protocol: device.protocol,
-          deviceIdentifier: device.identifier,
+      await database.db.insert(deviceEvents).values(
+        stored.map((e) => ({
           deviceId: device.deviceId,
-          busId,
-          reason: r.reason,
+          busId: device.busId,
+          type: e.type,
+          time: new Date('timeMs' in e && e.timeMs !== undefined ? e.timeMs : receivedMs),
           receivedAt: new Date(receivedMs),
-          fix: r.error ? { ...sanitize(r.fix), databaseError: storableText(r.error) } : sanitize(r.fix),
+          // A driver name or alarm text with U+0000 or a lone surrogate would fail the insert (and the device
+          // would resend forever): such characters are stored as U+FFFD.
+          payload: sanitize(e),
         })),
       );
     } catch (err) {
-      this.opts.log.warn('could not store refused fixes (they are counted and logged)', {
-        deviceId: device.deviceId,
-        count: refused.length,
-        error: String(err),
-      });
+      throw new StorageUnavailableError(`database write failed: ${(err as Error).message}`);
     }
-    this.opts.log.info('fixes refused', {
+  }
+}
+
+/** Keeps refused fixes for audit (rejected_fixes) and logs them; never throws. */
+export async function storeRefusedFixes(
+  database: Database,
+  log: Logger,
+  device: DeviceInfo,
+  busId: number,
+  refused: RefusedFix[],
+  receivedMs: number,
+): Promise<void> {
+  try {
+    await database.db.insert(rejectedFixes).values(
+      refused.map((r) => ({
+        protocol: device.protocol,
+        deviceIdentifier: device.identifier,
+        deviceId: device.deviceId,
+        busId,
+        reason: r.reason,
+        receivedAt: new Date(receivedMs),
+        fix: r.error ? { ...sanitize(r.fix), databaseError: storableText(r.error) } : sanitize(r.fix),
+      })),
+    );
+  } catch (err) {
+    log.warn('could not store refused fixes (they are counted and logged)', {
       deviceId: device.deviceId,
-      busId,
-      reasons: refused.map((r) => r.reason),
-      errors: refused.some((r) => r.error) ? refused.map((r) => r.error ?? null) : undefined,
+      count: refused.length,
+      error: String(err),
     });
   }
+  log.info('fixes refused', {
+    deviceId: device.deviceId,
+    busId,
+    reasons: refused.map((r) => r.reason),
+    errors: refused.some((r) => r.error) ? refused.map((r) => r.error ?? null) : undefined,
+  });
 }
 
 /**

@@ -4,16 +4,15 @@ import { secretMatchesHash } from '../../auth/tokens';
 import type { Fix } from '../../core/fix';
 import { decodeJsonBatch, telemetryBatchSchema } from '../../ingest/json';
 import { completeWithLastPosition, decodeOsmand } from '../../ingest/osmand';
-import type { PipelineIngest } from '../../pipeline/ingest';
 import { StorageUnavailableError } from '../../pipeline/types';
-import type { AppDeps, AppEnv, Ctx } from '../context';
+import type { AppDeps, AppEnv, Ctx, TelemetryIngest } from '../context';
 import { type CodeOf, errorStatus, isErrorCode } from '../contract/errors';
 import { AppError, badRequest, envelope, forbidden, unavailable } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
 import { readJson } from '../validate';
 
-function requireIngest(deps: AppDeps): PipelineIngest {
+function requireIngest(deps: AppDeps): TelemetryIngest {
   if (!deps.ingest) throw unavailable('Telemetry ingest does not run on this runtime', 60);
   return deps.ingest;
 }

@@ -1,29 +1,51 @@
-// Cloudflare Workers entry: the same Hono app against PostgreSQL through a Hyperdrive binding.
-// Migrations are applied from Node (npm start with DATABASE_URL, or drizzle-kit); live push, cron and the engine
-// on Workers come later (Durable Objects per bus).
+// Cloudflare Workers entry: the same Hono app against PostgreSQL through a Hyperdrive binding. Device input (JSON
+// telemetry, OsmAnd) is handed to the bus's Durable Object (BusObject), which hosts the bus's lane. Migrations are
+// applied from Node (npm start with DATABASE_URL, or drizzle-kit).
 import { createApp } from '../../http/app';
 import { createLogger } from '../../logging';
 import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
+import type { ExecutionContext } from './cf';
+import type { WorkerEnv } from './env';
+import { GATEWAY_PATH } from './gateway-protocol';
+import { gatewaySession } from './gateway-session';
+import { LIVE_PATH, liveSession } from './live-session';
+import { ObjectIngest } from './object-ingest';
+import { runScheduled } from './scheduled';
 
-export interface Env {
-  HYPERDRIVE: { connectionString: string };
-  LOG_LEVEL?: 'debug' | 'info' | 'warn' | 'error';
-}
-
-interface ExecutionContext {
-  waitUntil(promise: Promise<unknown>): void;
-}
+export { BusObject } from './bus-object';
+export type Env = WorkerEnv;
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
+    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      const path = new URL(request.url).pathname;
+      if (path === LIVE_PATH) return liveSession(request, env, log);
+      if (path === GATEWAY_PATH) return gatewaySession(request, env, log);
+    }
     // Hyperdrive pools connections itself: one short-lived client per request.
     const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 5 });
-    const app = createApp({ database, log: createLogger({ level: env.LOG_LEVEL ?? 'info' }), now: Date.now });
+    const ingest = new ObjectIngest(database, env.BUS, log, Date.now);
+    const app = createApp({ database, log, now: Date.now, ingest });
     try {
       return await app.fetch(request);
     } finally {
       ctx.waitUntil(database.close());
     }
+  },
+
+  /** Cron Trigger: the schedule table's jobs due at this minute. */
+  async scheduled(event: { scheduledTime: number }, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 2 });
+    const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
+    const run = runScheduled({ database, log, defaultTimeZone: env.DEFAULT_TIME_ZONE }, event.scheduledTime)
+      .then((outcomes) => {
+        const failed = outcomes.filter((o) => o.status === 'failed');
+        if (failed.length) log.error('scheduled jobs failed', { jobs: failed.map((o) => o.job) });
+      })
+      .finally(() => database.close());
+    ctx.waitUntil(run);
+    await run;
   },
 };
