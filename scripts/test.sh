@@ -26,8 +26,14 @@ if [ -n "${TEST_DATABASE_URL:-}" ] && [ "$#" -eq 0 ]; then
   export EXPECT_POSTGRES_REPORT=1
   TEST_DB_KIND=postgres npx vitest run --project db --project e2e --reporter=default --reporter=json \
     --outputFile.json="$out/postgres.json"
+  # The Workers runtime under `wrangler dev` (workerd, local mode, loopback only) needs the real PostgreSQL, since
+  # Hyperdrive has no embedded-database mode (npm run e2e:workers; its report joins the totals).
+  echo "== Workers runtime: npm run e2e:workers"
+  export EXPECT_WORKERS_REPORT=1
+  bash scripts/e2e-workers.sh
+  cp test-artifacts/workers/workers.json "$out/workers.json" 2>/dev/null || true
 elif [ -z "${TEST_DATABASE_URL:-}" ]; then
-  echo "== TEST_DATABASE_URL not set: the real-PostgreSQL pass is skipped"
+  echo "== TEST_DATABASE_URL not set: the real-PostgreSQL pass and the Workers runtime tests are skipped"
 fi
 
 node scripts/test-totals.mjs "$out"
