@@ -32,6 +32,7 @@ import { registerMe } from './resources/me';
 import { registerDeviceRegistration } from './resources/device-registration';
 import { registerPush } from './resources/push';
 import { registerShareLinks } from './resources/share-links';
+import { registerParentLink } from './resources/parent-link';
 import { createPushService } from '../live/push/service';
 
 export const registryResources = [
@@ -125,6 +126,7 @@ export function createApp(given: AppDeps) {
   registerDeviceRegistration(app, api, deps);
   registerPush(app, api, deps);
   registerShareLinks(app, api, deps);
+  registerParentLink(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

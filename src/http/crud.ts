@@ -110,13 +110,13 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       if (!target)
         throw badRequest(
           `${ref.what} ${id} does not exist`,
-          [{ path: field, message: 'unknown id' }],
+          [{ path: field, code: 'unknown_reference', message: 'unknown id' }],
           'invalid_reference',
         );
       if (ref.sameSchool && target.schoolId !== schoolId)
         throw badRequest(
           `${ref.what} ${id} belongs to another school`,
-          [{ path: field, message: 'other school' }],
+          [{ path: field, code: 'other_school', message: 'other school' }],
           'invalid_reference',
         );
     }

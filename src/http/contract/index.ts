@@ -15,3 +15,5 @@ export * from './share-links';
 export * from './staff-notices';
 export * from './hazard-reports';
 export * from './sos';
+export * from './parent-link';
+export * from './route-preview';

@@ -22,7 +22,11 @@ const shape = {
 async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: number; stopId: number }[]) {
   const routeIds = input.map((s) => s.routeId);
   if (new Set(routeIds).size !== routeIds.length)
-    throw badRequest('One stop per route', [{ path: 'stops', message: 'route listed twice' }], 'validation_failed');
+    throw badRequest(
+      'One stop per route',
+      [{ path: 'stops', code: 'duplicate_route', message: 'route listed twice' }],
+      'validation_failed',
+    );
   if (input.length) {
     const found = await tx
       .select({ stopId: stops.id, routeId: stops.routeId, schoolId: routes.schoolId })
@@ -39,7 +43,7 @@ async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: n
       if (!f || f.routeId !== s.routeId || f.schoolId !== student.schoolId)
         throw badRequest(
           `Stop ${s.stopId} is not a stop of route ${s.routeId} of this school`,
-          [{ path: `stops.${i}`, message: 'invalid stop' }],
+          [{ path: `stops.${i}`, code: 'unknown_reference', message: 'invalid stop' }],
           'invalid_reference',
         );
     }

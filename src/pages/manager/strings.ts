@@ -1,8 +1,10 @@
 // Manager page strings: every key in both languages (test/pages/manager-i18n.test.ts fails on a key missing in
 // either dictionary).
 import type { Dict } from '../shared/i18n';
+import { registryEn, registryZh } from './registry/strings';
 
 export const en: Dict = {
+  ...registryEn,
   title: 'School-bus safety',
   loading: 'Loading…',
   signInTitle: 'Sign in',
@@ -248,6 +250,7 @@ export const en: Dict = {
 };
 
 export const zh: Dict = {
+  ...registryZh,
   title: '校车安全管理',
   loading: '加载中…',
   signInTitle: '登录',
