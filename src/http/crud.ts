@@ -110,13 +110,13 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       if (!target)
         throw badRequest(
           `${ref.what} ${id} does not exist`,
-          [{ path: field, code: 'unknown_reference', message: 'unknown id' }],
+          [{ path: field, message: 'unknown id', code: 'unknown_reference' }],
           'invalid_reference',
         );
       if (ref.sameSchool && target.schoolId !== schoolId)
         throw badRequest(
           `${ref.what} ${id} belongs to another school`,
-          [{ path: field, code: 'other_school', message: 'other school' }],
+          [{ path: field, message: 'other school', code: 'other_school' }],
           'invalid_reference',
         );
     }

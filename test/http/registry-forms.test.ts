@@ -104,9 +104,9 @@ describe('registry writes of another school', () => {
       body: { schoolId: w.a.schoolId, plate: '沪B9999', approvedCapacity: 20 },
     });
     expect(create.status).toBe(403);
-    expect((await t.call('PATCH', `/api/v1/buses/${bus.id}`, { token: tok, body: { approvedCapacity: 9 } })).status).toBe(
-      403,
-    );
+    expect(
+      (await t.call('PATCH', `/api/v1/buses/${bus.id}`, { token: tok, body: { approvedCapacity: 9 } })).status,
+    ).toBe(403);
     expect((await t.call('DELETE', `/api/v1/guardians/${w.a.guardians[0].id}`, { token: tok })).status).toBe(403);
     const [row] = await t.database.query<{ approved_capacity: number }>(
       'select approved_capacity from buses where id = $1',

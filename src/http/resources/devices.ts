@@ -46,12 +46,12 @@ async function canonicalIdentifier(
 ): Promise<string> {
   if (protocol === 'jt808' && !JT808_REGISTRY_IDENTIFIER.test(raw)) {
     throw badRequest('Invalid identifier', [
-      { path: 'identifier', code: 'invalid_format', message: jt808IdentifierMessage },
+      { path: 'identifier', message: jt808IdentifierMessage, code: 'invalid_format' },
     ]);
   }
   const identifier = canonicalDeviceIdentifier(protocol, raw);
   if (identifier === '')
-    throw badRequest('Invalid identifier', [{ path: 'identifier', code: 'too_small', message: 'empty' }]);
+    throw badRequest('Invalid identifier', [{ path: 'identifier', message: 'empty', code: 'too_small' }]);
   const same = and(eq(devices.protocol, protocol), eq(devices.identifier, identifier));
   const taken = await tx
     .select({ id: devices.id })

@@ -45,7 +45,7 @@ export const guardiansResource: ResourceDef = {
       if (bad.length)
         throw badRequest(
           `Unknown students for this school: ${bad.join(', ')}`,
-          [{ path: 'studentIds', code: 'unknown_reference', message: 'unknown student' }],
+          [{ path: 'studentIds', message: 'unknown student', code: 'unknown_reference' }],
           'invalid_reference',
         );
     }

@@ -24,7 +24,7 @@ async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: n
   if (new Set(routeIds).size !== routeIds.length)
     throw badRequest(
       'One stop per route',
-      [{ path: 'stops', code: 'duplicate_route', message: 'route listed twice' }],
+      [{ path: 'stops', message: 'route listed twice', code: 'duplicate_route' }],
       'validation_failed',
     );
   if (input.length) {
@@ -43,7 +43,7 @@ async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: n
       if (!f || f.routeId !== s.routeId || f.schoolId !== student.schoolId)
         throw badRequest(
           `Stop ${s.stopId} is not a stop of route ${s.routeId} of this school`,
-          [{ path: `stops.${i}`, code: 'unknown_reference', message: 'invalid stop' }],
+          [{ path: `stops.${i}`, message: 'invalid stop', code: 'unknown_reference' }],
           'invalid_reference',
         );
     }

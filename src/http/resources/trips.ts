@@ -48,7 +48,7 @@ export const tripsResource: ResourceDef = {
     if (!route)
       throw badRequest(
         `Route ${routeId} does not exist`,
-        [{ path: 'routeId', code: 'unknown_reference', message: 'unknown id' }],
+        [{ path: 'routeId', message: 'unknown id', code: 'unknown_reference' }],
         'invalid_reference',
       );
     return { ...body, schoolId: route.schoolId };
