@@ -82,15 +82,19 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
             'td',
             { class: 'actions' },
             h(
-              'button',
-              { type: 'button', onclick: () => void openForm(row), 'aria-label': spec.editLabel(row) },
-              t('edit'),
-            ),
-            ...(spec.actions?.(row, editor) ?? []),
-            h(
-              'button',
-              { type: 'button', onclick: () => askDelete(row), 'aria-label': spec.deleteLabel(row) },
-              t('reg.delete'),
+              'div',
+              { class: 'row-actions' },
+              h(
+                'button',
+                { type: 'button', onclick: () => void openForm(row), 'aria-label': spec.editLabel(row) },
+                t('edit'),
+              ),
+              ...(spec.actions?.(row, editor) ?? []),
+              h(
+                'button',
+                { type: 'button', onclick: () => askDelete(row), 'aria-label': spec.deleteLabel(row) },
+                t('reg.delete'),
+              ),
             ),
           ),
         ),
