@@ -134,6 +134,8 @@ describe('manager registry', () => {
     await page.getByText('确定删除车辆 沪C3003？').waitFor();
     await page.getByTestId('confirm-delete').click();
     await expect.poll(() => page.locator(`tr[data-id="${bus!.id}"]`).count()).toBe(0);
+    // The other bus stays listed (and in the page's bus list the other views use).
+    expect(await page.getByRole('button', { name: '编辑车辆 沪A1001' }).count()).toBe(1);
     expect(await q('select 1 from buses where id = $1', [bus!.id])).toHaveLength(0);
 
     // A driver.

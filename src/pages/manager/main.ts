@@ -1,7 +1,7 @@
 // Manager page (desktop): live fleet map; violations table with filters, severity colours and overdue markers;
 // one violation with its track replayed on the map and the case workflow (acknowledge → rectify → close, or
-// dismiss with a reason; notes; the trail); compliance expiries; reports with charts; registry edits for buses
-// and drivers and route import. Sections are addressed by the fragment (#/violations/12) so the browser's
+// dismiss with a reason; notes; the trail); compliance expiries; reports with charts; the registry
+// (./registry: every list with its forms, route import). Sections are addressed by the fragment (#/violations/12) so the browser's
 // back button and bookmarks work; everything is reachable by keyboard.
 import { caseTransitions, type CaseStatus } from '../../core/case-workflow';
 import { ApiError, type Api, forgetToken, listAll, makeApi, takeToken } from '../shared/api';

@@ -77,9 +77,11 @@ export function busSpec(ctx: RegistryCtx): ResourceSpec {
       },
     ],
     body: (v, b) => withSchool(ctx, v, b),
+    // The list shown is the page's own bus list (ctx.buses): it already holds the change; other lists are kept in step.
     changed: (row, removed) => {
-      if (removed) ctx.buses.splice(ctx.buses.indexOf(removed as Bus), 1);
-      else if (row && !ctx.buses.includes(row as Bus)) ctx.buses.push(row as Bus);
+      const i = removed ? ctx.buses.indexOf(removed as Bus) : -1;
+      if (i >= 0) ctx.buses.splice(i, 1);
+      else if (row && !removed && !ctx.buses.includes(row as Bus)) ctx.buses.push(row as Bus);
     },
   };
 }
