@@ -70,6 +70,12 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
   const body = h('tbody');
   const empty = h('p', { class: 'muted' }, t('reg.empty'));
 
+  const newButton = h(
+    'button',
+    { type: 'button', class: 'primary', onclick: () => (spec.onNew ? spec.onNew() : void openForm(undefined)) },
+    spec.newLabel,
+  );
+
   const render = () => {
     empty.hidden = rows.length > 0;
     body.replaceChildren(
@@ -164,6 +170,7 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
                   render();
                   editor.close();
                   ctx.toast(t('reg.deleted'));
+                  newButton.focus();
                 } catch (err) {
                   msg.className = 'form-msg error';
                   msg.textContent =
@@ -187,16 +194,7 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
   const section = h(
     'section',
     { class: 'reg-section', 'aria-labelledby': titleId },
-    h(
-      'div',
-      { class: 'reg-head' },
-      h('h3', { id: titleId }, spec.title),
-      h(
-        'button',
-        { type: 'button', class: 'primary', onclick: () => (spec.onNew ? spec.onNew() : void openForm(undefined)) },
-        spec.newLabel,
-      ),
-    ),
+    h('div', { class: 'reg-head' }, h('h3', { id: titleId }, spec.title), newButton),
     editor.el,
     scrollTable(
       spec.title,
