@@ -173,6 +173,8 @@ describe('every operation answers as declared', () => {
         { status: 'cancelled' },
       ],
     ];
+    await call('GET', '/api/v1/students?include=stops&limit=2');
+    await call('GET', '/api/v1/guardians?include=students&limit=2');
     for (const [path, create, patch] of cases) {
       const made = await call('POST', `/api/v1/${path}`, { body: create }, 201);
       await call('GET', `/api/v1/${path}?limit=2`);

@@ -117,6 +117,21 @@ describe('registry writes of another school', () => {
   });
 });
 
+describe('lists with their links', () => {
+  it('students with ?include=stops and guardians with ?include=students', async () => {
+    const students = await ok(t.call('GET', '/api/v1/students?include=stops', { token: w.tokens.managerA }), 200);
+    const s0 = students.items.find((s: any) => s.id === w.a.students[0].id);
+    expect(s0.stops).toEqual(w.a.students[0].stops);
+    expect(s0.stops.length).toBeGreaterThan(0);
+    const plain = await ok(t.call('GET', '/api/v1/students', { token: w.tokens.managerA }), 200);
+    expect(plain.items[0].stops).toBeUndefined();
+    const guardians = await ok(t.call('GET', '/api/v1/guardians?include=students', { token: w.tokens.managerA }), 200);
+    const g0 = guardians.items.find((g: any) => g.id === w.a.guardians[0].id);
+    expect(g0.studentIds).toEqual(w.a.guardians[0].studentIds);
+    expect((await t.call('GET', '/api/v1/guardians?include=stops', { token: w.tokens.managerA })).status).toBe(400);
+  });
+});
+
 describe('route import preview', () => {
   it('answers the path and stops and stores nothing', async () => {
     const geojson = {

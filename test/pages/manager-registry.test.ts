@@ -167,6 +167,7 @@ describe('manager registry', () => {
     expect(await q('select route_id, stop_id from student_stops where student_id = $1', [student!.id])).toEqual([
       { route_id: route.id, stop_id: route.stops[0].id },
     ]);
+    await expect.poll(() => page.locator(`tr[data-id="${student!.id}"]`).textContent()).toContain('一号线：东门');
 
     // The guardian, with the child.
     await tab(page, '家长');
@@ -179,6 +180,7 @@ describe('manager registry', () => {
     expect(await q('select student_id from guardian_students where guardian_id = $1', [guardian!.id])).toEqual([
       { student_id: student!.id },
     ]);
+    await expect.poll(() => page.locator(`tr[data-id="${guardian!.id}"]`).textContent()).toContain('刘小明');
 
     // The parent link: a QR code of the link, and the link itself opens the parent page as this guardian.
     await page.getByRole('button', { name: '刘妈妈 的家长链接' }).click();

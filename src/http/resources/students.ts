@@ -60,8 +60,25 @@ export const studentsResource: ResourceDef = {
   kind: 'student',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
-  row: contract.student,
+  row: contract.studentListRow,
   full: contract.studentWithLinks,
+  listExpands: {
+    stops: async (db, rows) => {
+      const assigned = await db
+        .select({ studentId: studentStops.studentId, routeId: studentStops.routeId, stopId: studentStops.stopId })
+        .from(studentStops)
+        .where(
+          inArray(
+            studentStops.studentId,
+            rows.map((r) => r.id as number),
+          ),
+        );
+      return rows.map((r) => ({
+        ...r,
+        stops: assigned.filter((a) => a.studentId === r.id).map(({ routeId, stopId }) => ({ routeId, stopId })),
+      }));
+    },
+  },
   afterWrite: async (tx, row, body) => {
     if (body.stops) await replaceStudentStops(tx, row, body.stops);
   },

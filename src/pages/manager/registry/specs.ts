@@ -230,6 +230,17 @@ export function deviceSpec(ctx: RegistryCtx, actions: ResourceSpec['actions']): 
 
 export function studentSpec(ctx: RegistryCtx, routes: RouteWithStops[]): ResourceSpec {
   const t = ctx.i18n.t;
+  /** "Route 1: East gate" for each route the student rides. */
+  const stopsText = (stops: { routeId: number; stopId: number }[] | undefined) =>
+    stops?.length
+      ? stops
+          .map(({ routeId, stopId }) => {
+            const r = routes.find((x) => x.id === routeId);
+            const st = r?.stops.find((x) => x.id === stopId);
+            return t('reg.stopOnRoute', { route: r?.name ?? `#${routeId}`, stop: st?.name ?? `#${stopId}` });
+          })
+          .join(t('reg.sep'))
+      : null;
   return {
     path: 'students',
     title: t('reg.students'),
@@ -243,6 +254,7 @@ export function studentSpec(ctx: RegistryCtx, routes: RouteWithStops[]): Resourc
       ...schoolCol(ctx),
       [t('reg.grade'), (s) => s.grade],
       [t('reg.cardId'), (s) => s.cardId],
+      [t('reg.stops'), (s) => stopsText(s.stops)],
     ],
     fields: (s) => [
       ...schoolField(ctx, s),
@@ -319,6 +331,13 @@ export function guardianSpec(ctx: RegistryCtx, students: Student[], actions: Res
       ...schoolCol(ctx),
       [t('phone'), (g) => g.phone],
       [t('reg.language'), (g) => t(`reg.locale.${g.locale}`)],
+      [
+        t('reg.children'),
+        (g) =>
+          (g.studentIds as number[] | undefined)
+            ?.map((id) => students.find((s) => s.id === id)?.name ?? `#${id}`)
+            .join(t('reg.sep')) || null,
+      ],
     ],
     fields: async (g) => {
       const full = g ? await ctx.api.get<GuardianWithStudents>(`/api/v1/guardians/${g.id}`) : undefined;

@@ -85,10 +85,15 @@ async function listBody(ctx: RegistryCtx, list: List): Promise<HTMLElement> {
         }),
         await all<Device>('devices'),
       );
-    case 'students':
-      return resourceSection(ctx, studentSpec(ctx, await routesWithStops(ctx)), await all<Student>('students'));
+    case 'students': {
+      const [routes, students] = await Promise.all([routesWithStops(ctx), all<Student>('students?include=stops')]);
+      return resourceSection(ctx, studentSpec(ctx, routes), students);
+    }
     case 'guardians': {
-      const [students, guardians] = await Promise.all([all<Student>('students'), all<Guardian>('guardians')]);
+      const [students, guardians] = await Promise.all([
+        all<Student>('students'),
+        all<Guardian>('guardians?include=students'),
+      ]);
       const t = ctx.i18n.t;
       return resourceSection(
         ctx,
