@@ -80,6 +80,16 @@ async function qrText(page: Page, testid: string): Promise<string> {
   return decodeQR({ width: pixels.width, height: pixels.height, data: new Uint8Array(pixels.data) });
 }
 
+/**
+ * Opens the manager page and waits until its first view (violations) has loaded: a view still loading when the
+ * manager moves on draws over the next one (the page's router does not drop stale views).
+ */
+async function openManager(page: Page) {
+  await page.goto(`${srv.url}/manager#token=${token}`);
+  const summary = page.getByTestId('violations-summary');
+  await expect.poll(async () => ((await summary.count()) ? await summary.textContent() : '')).toMatch(/[^…]$/);
+}
+
 const tab = (page: Page, name: string) => page.locator('nav.reg-tabs').getByRole('link', { name, exact: true }).click();
 
 describe('manager registry', () => {
@@ -88,7 +98,7 @@ describe('manager registry', () => {
       viewport: { width: 1280, height: 900 },
       locale: 'zh-CN',
     });
-    await page.goto(`${srv.url}/manager#token=${token}`);
+    await openManager(page);
     await page.getByRole('link', { name: '基础数据' }).click();
     await page.getByRole('button', { name: '新增车辆' }).click();
     await page.getByLabel('车牌').fill('沪C3003');
@@ -206,7 +216,7 @@ describe('manager registry', () => {
 
   it('in English: previews a route file on the map before importing it, plans a trip, issues a device token', async () => {
     const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
-    await page.goto(`${srv.url}/manager#token=${token}`);
+    await openManager(page);
     await page.getByRole('link', { name: 'Registry' }).click();
     await page.locator('nav.reg-tabs').getByRole('link', { name: 'Routes', exact: true }).click();
     const geojson = {
@@ -323,7 +333,7 @@ describe('manager registry', () => {
       hasTouch: true,
       locale: 'zh-CN',
     });
-    await page.goto(`${srv.url}/manager#token=${token}`);
+    await openManager(page);
     const lists = ['buses', 'drivers', 'attendants', 'devices', 'students', 'guardians', 'routes', 'trips'];
     const problems: string[] = [];
     for (const list of lists) {
