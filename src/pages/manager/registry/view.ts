@@ -36,7 +36,10 @@ export async function registryView(ctx: RegistryCtx, arg?: string): Promise<void
       ),
     ),
   );
+  const hash = location.hash;
   const body = await listBody(ctx, list);
+  // The manager moved on while the list loaded: the view now shown is not this one's to replace.
+  if (location.hash !== hash) return;
   clear(ctx.main, h('h2', null, t('nav.registry')), nav, body);
 }
 
