@@ -37,6 +37,7 @@ import { registerPush } from './resources/push';
 import { registerShareLinks } from './resources/share-links';
 import { registerDashboard } from './resources/dashboard';
 import { registerExports } from './resources/exports';
+import { registerParentLink } from './resources/parent-link';
 import { createPushService } from '../live/push/service';
 
 export const registryResources = [
@@ -135,6 +136,7 @@ export function createApp(given: AppDeps) {
   registerShareLinks(app, api, deps);
   registerDashboard(app, api, deps);
   registerExports(app, api, deps);
+  registerParentLink(app, api, deps);
   for (const def of registryResources) registerCrud(app, api, deps, def);
   return app;
 }

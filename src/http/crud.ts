@@ -60,6 +60,8 @@ export interface ResourceDef {
   toJson?: (row: Row) => Row;
   /** Heavy columns left out of list items unless the caller asks with ?include=<name> (e.g. geometry → path). */
   listOmits?: Record<string, string[]>;
+  /** Owned children added to list items when the caller asks with ?include=<name> (one query for the whole page). */
+  listExpands?: Record<string, (db: DbOrTx, rows: Row[]) => Promise<Row[]>>;
 }
 
 export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps, def: ResourceDef) {
@@ -68,7 +70,7 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
   const schoolOf = (row: Row) => row[schoolKey] as number;
   const toJson = def.toJson ?? ((row: Row) => row);
   const filterKeys = Object.keys(def.filters ?? {});
-  const includeNames = Object.keys(def.listOmits ?? {});
+  const includeNames = [...Object.keys(def.listOmits ?? {}), ...Object.keys(def.listExpands ?? {})];
   const listQuery = pagination.extend({
     ...Object.fromEntries(filterKeys.map((k) => [k, idParam.optional()])),
     ...(includeNames.length
@@ -110,13 +112,13 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       if (!target)
         throw badRequest(
           `${ref.what} ${id} does not exist`,
-          [{ path: field, message: 'unknown id' }],
+          [{ path: field, message: 'unknown id', code: 'unknown_reference' }],
           'invalid_reference',
         );
       if (ref.sameSchool && target.schoolId !== schoolId)
         throw badRequest(
           `${ref.what} ${id} belongs to another school`,
-          [{ path: field, message: 'other school' }],
+          [{ path: field, message: 'other school', code: 'other_school' }],
           'invalid_reference',
         );
     }
@@ -153,8 +155,11 @@ export function registerCrud(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps,
       const omitted = Object.entries(def.listOmits ?? {}).flatMap(([name, cols]) => (included.has(name) ? [] : cols));
       const light = (row: Row) =>
         omitted.length ? Object.fromEntries(Object.entries(row).filter(([k]) => !omitted.includes(k))) : row;
+      let items = page.map(light);
+      for (const [name, expand] of Object.entries(def.listExpands ?? {}))
+        if (included.has(name) && items.length) items = await expand(db(), items);
       return c.json({
-        items: page.map((row) => toJson(light(row))),
+        items: items.map(toJson),
         nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
       });
     },

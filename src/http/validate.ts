@@ -3,8 +3,28 @@ import { z } from 'zod';
 import type { Ctx } from './context';
 import { badRequest } from './errors';
 
-export function issuesOf(err: z.ZodError) {
-  return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+/** One field's problem: its dotted path, zod's code, an English message, and the bound it broke (for the pages' words). */
+export interface FieldIssue {
+  path: string;
+  code: string;
+  message: string;
+  /** too_small / too_big: the bound, and what it bounds (number, string length, array size, date). */
+  minimum?: number;
+  maximum?: number;
+  origin?: string;
+}
+
+export function issuesOf(err: z.ZodError): FieldIssue[] {
+  return err.issues.map((i) => {
+    const out: FieldIssue = { path: i.path.join('.'), message: i.message, code: i.code };
+    if (i.code === 'too_small' || i.code === 'too_big') {
+      const bound = i.code === 'too_small' ? i.minimum : i.maximum;
+      if (typeof bound === 'number' || typeof bound === 'bigint')
+        out[i.code === 'too_small' ? 'minimum' : 'maximum'] = Number(bound);
+      out.origin = i.origin;
+    }
+    return out;
+  });
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {

@@ -173,6 +173,8 @@ describe('every operation answers as declared', () => {
         { status: 'cancelled' },
       ],
     ];
+    await call('GET', '/api/v1/students?include=stops&limit=2');
+    await call('GET', '/api/v1/guardians?include=students&limit=2');
     for (const [path, create, patch] of cases) {
       const made = await call('POST', `/api/v1/${path}`, { body: create }, 201);
       await call('GET', `/api/v1/${path}?limit=2`);
@@ -198,6 +200,13 @@ describe('every operation answers as declared', () => {
 
   it('users, tokens and the caller’s own endpoints', async () => {
     await call('GET', '/api/v1/me');
+    const link = await call(
+      'POST',
+      `/api/v1/guardians/${w.a.guardians[0].id}/parent-link`,
+      { token: w.tokens.managerA, body: {} },
+      201,
+    );
+    expect(link.guardianId).toBe(w.a.guardians[0].id);
     await call('GET', '/api/v1/me', { token: w.tokens.guardianA1 });
     const user = await call(
       'POST',
@@ -265,12 +274,28 @@ describe('every operation answers as declared', () => {
       properties: { name: 'Near' },
       geometry: { type: 'Point', coordinates: [121.401, 31.2001] },
     };
+    const preview = await call(
+      'POST',
+      '/api/v1/routes/import/geojson',
+      {
+        body: { schoolId: w.a.schoolId, geojson: { type: 'FeatureCollection', features: [line, stop] }, preview: true },
+      },
+      200,
+    );
+    expect(preview.preview).toBe(true);
     await call(
       'POST',
       '/api/v1/routes/import/geojson',
       { body: { schoolId: w.a.schoolId, geojson: { type: 'FeatureCollection', features: [line, stop] } } },
       201,
     );
+    const gtfsPreview = await call(
+      'POST',
+      `/api/v1/routes/import/gtfs?schoolId=${w.a.schoolId}&routeId=121-423&preview=true`,
+      { raw: cairnsZip, contentType: 'application/zip' },
+      200,
+    );
+    expect(gtfsPreview.stops.length).toBeGreaterThan(1);
     await call(
       'POST',
       `/api/v1/routes/import/gtfs?schoolId=${w.a.schoolId}&routeId=121-423`,

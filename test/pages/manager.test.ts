@@ -186,6 +186,7 @@ describe('manager page', () => {
     const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
     await page.goto(`${srv.url}/manager#token=${w.tokens.managerA}`);
     await page.getByRole('link', { name: 'Registry' }).click();
+    await page.locator('nav.reg-tabs').getByRole('link', { name: 'Devices', exact: true }).click();
     await page.getByRole('button', { name: `Phone setup for ${identifier}` }).click();
     await expect.poll(() => page.getByTestId('device-identifier').textContent()).toBe(identifier);
     const serverUrl = await page.getByTestId('device-server-url').textContent();

@@ -17,3 +17,5 @@ export * from './hazard-reports';
 export * from './sos';
 export * from './inspections';
 export * from './dashboard';
+export * from './parent-link';
+export * from './route-preview';

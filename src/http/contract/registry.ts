@@ -163,6 +163,8 @@ export const studentWithLinks = student.extend({
   stops: z.array(z.strictObject({ routeId: int, stopId: int })),
   guardianIds: z.array(int),
 });
+/** A student in a list: with their stops when asked with `?include=stops`. */
+export const studentListRow = student.extend({ stops: studentWithLinks.shape.stops.optional() });
 
 export const noticePreferences = z.strictObject({
   approachMinutes: int.optional(),
@@ -182,6 +184,8 @@ export const guardian = z.strictObject({
 
 /** One guardian with their children. */
 export const guardianWithStudents = guardian.extend({ studentIds: z.array(int) });
+/** A guardian in a list: with their children when asked with `?include=students`. */
+export const guardianListRow = guardian.extend({ studentIds: z.array(int).optional() });
 
 export const trip = z.strictObject({
   id: int,
@@ -210,6 +214,8 @@ export type SpeedZone = z.infer<typeof speedZone>;
 export type RouteWithStops = z.infer<typeof routeWithStops>;
 export type Student = z.infer<typeof student>;
 export type StudentWithLinks = z.infer<typeof studentWithLinks>;
+export type StudentListRow = z.infer<typeof studentListRow>;
+export type GuardianListRow = z.infer<typeof guardianListRow>;
 export type Guardian = z.infer<typeof guardian>;
 export type GuardianWithStudents = z.infer<typeof guardianWithStudents>;
 export type Trip = z.infer<typeof trip>;

@@ -45,10 +45,13 @@ async function canonicalIdentifier(
   selfId: number | undefined,
 ): Promise<string> {
   if (protocol === 'jt808' && !JT808_REGISTRY_IDENTIFIER.test(raw)) {
-    throw badRequest('Invalid identifier', [{ path: 'identifier', message: jt808IdentifierMessage }]);
+    throw badRequest('Invalid identifier', [
+      { path: 'identifier', message: jt808IdentifierMessage, code: 'invalid_format' },
+    ]);
   }
   const identifier = canonicalDeviceIdentifier(protocol, raw);
-  if (identifier === '') throw badRequest('Invalid identifier', [{ path: 'identifier', message: 'empty' }]);
+  if (identifier === '')
+    throw badRequest('Invalid identifier', [{ path: 'identifier', message: 'empty', code: 'too_small' }]);
   const same = and(eq(devices.protocol, protocol), eq(devices.identifier, identifier));
   const taken = await tx
     .select({ id: devices.id })

@@ -31,8 +31,25 @@ export const guardiansResource: ResourceDef = {
   kind: 'guardian',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
-  row: contract.guardian,
+  row: contract.guardianListRow,
   full: contract.guardianWithStudents,
+  listExpands: {
+    students: async (db, rows) => {
+      const links = await db
+        .select({ guardianId: guardianStudents.guardianId, studentId: guardianStudents.studentId })
+        .from(guardianStudents)
+        .where(
+          inArray(
+            guardianStudents.guardianId,
+            rows.map((r) => r.id as number),
+          ),
+        );
+      return rows.map((r) => ({
+        ...r,
+        studentIds: links.filter((l) => l.guardianId === r.id).map((l) => l.studentId),
+      }));
+    },
+  },
   afterWrite: async (tx, row, body) => {
     if (!body.studentIds) return;
     const ids: number[] = [...new Set<number>(body.studentIds)];
@@ -45,7 +62,7 @@ export const guardiansResource: ResourceDef = {
       if (bad.length)
         throw badRequest(
           `Unknown students for this school: ${bad.join(', ')}`,
-          [{ path: 'studentIds', message: 'unknown student' }],
+          [{ path: 'studentIds', message: 'unknown student', code: 'unknown_reference' }],
           'invalid_reference',
         );
     }

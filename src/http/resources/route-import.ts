@@ -22,7 +22,8 @@ const target = {
   corridorWidthM: z.number().int().min(10).max(2000).optional(),
 };
 
-const geojsonBody = z.object({ ...target, geojson: z.unknown() }).strict();
+/** `preview`: answer 200 with what would be stored (path as simplified, stops), and store nothing. */
+const geojsonBody = z.object({ ...target, geojson: z.unknown(), preview: z.boolean().optional() }).strict();
 
 const gtfsQuery = z.object({
   schoolId: idParam,
@@ -32,6 +33,7 @@ const gtfsQuery = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   period: z.enum(routePeriods).optional(),
   corridorWidthM: decimalInt({ min: 10, max: 2000 }).optional(),
+  preview: z.enum(['true', 'false']).optional(),
 });
 
 function importFailure(err: unknown): never {
@@ -76,7 +78,13 @@ async function readFeed(c: Ctx): Promise<GtfsFeed> {
 export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
 
-  const save = async (c: Ctx, a: Access, imported: ImportedRoute, opts: z.infer<z.ZodObject<typeof target>>) => {
+  const save = async (
+    c: Ctx,
+    a: Access,
+    imported: ImportedRoute,
+    opts: z.infer<z.ZodObject<typeof target>>,
+    preview: boolean,
+  ) => {
     a.check('create', { kind: 'route', schoolId: opts.schoolId });
     let fitted: ReturnType<typeof fitRoutePath>;
     try {
@@ -84,6 +92,25 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
     } catch (err) {
       importFailure(err);
     }
+    if (preview)
+      return c.json(
+        {
+          preview: true as const,
+          name: opts.name ?? imported.name,
+          externalId: imported.externalId ?? imported.shapeId ?? null,
+          path: fitted.path,
+          sourcePoints: imported.path.coordinates.length,
+          simplified: fitted.simplified,
+          stops: imported.stops.map((s) => ({
+            sequence: s.sequence,
+            name: s.name,
+            lat: s.lat,
+            lon: s.lon,
+            scheduledTime: s.scheduledTime ?? null,
+          })),
+        },
+        200,
+      );
     const row = await db().transaction(async (tx) => {
       const route = await insertRoute(
         tx,
@@ -124,7 +151,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       tag: 'Route',
       roles: 'admin, manager (own schools)',
       body: geojsonBody,
-      responses: { 201: contract.routeWithStops },
+      responses: { 200: contract.routePreview, 201: contract.routeWithStops },
     },
     async (c) => {
       const a = accessOf(c, deps);
@@ -137,7 +164,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       } catch (err) {
         importFailure(err);
       }
-      return save(c, a, imported, body);
+      return save(c, a, imported, body, body.preview === true);
     },
   );
 
@@ -151,7 +178,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       tag: 'Route',
       roles: 'admin, manager (own schools)',
       query: gtfsQuery,
-      responses: { 201: contract.routeWithStops },
+      responses: { 200: contract.routePreview, 201: contract.routeWithStops },
     },
     async (c) => {
       const a = accessOf(c, deps);
@@ -178,7 +205,7 @@ export function registerRouteImport(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       } catch (err) {
         importFailure(err);
       }
-      return save(c, a, imported, q);
+      return save(c, a, imported, q, q.preview === 'true');
     },
   );
 }

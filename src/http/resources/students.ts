@@ -22,7 +22,11 @@ const shape = {
 async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: number; stopId: number }[]) {
   const routeIds = input.map((s) => s.routeId);
   if (new Set(routeIds).size !== routeIds.length)
-    throw badRequest('One stop per route', [{ path: 'stops', message: 'route listed twice' }], 'validation_failed');
+    throw badRequest(
+      'One stop per route',
+      [{ path: 'stops', message: 'route listed twice', code: 'duplicate_route' }],
+      'validation_failed',
+    );
   if (input.length) {
     const found = await tx
       .select({ stopId: stops.id, routeId: stops.routeId, schoolId: routes.schoolId })
@@ -39,7 +43,7 @@ async function replaceStudentStops(tx: DbOrTx, student: Row, input: { routeId: n
       if (!f || f.routeId !== s.routeId || f.schoolId !== student.schoolId)
         throw badRequest(
           `Stop ${s.stopId} is not a stop of route ${s.routeId} of this school`,
-          [{ path: `stops.${i}`, message: 'invalid stop' }],
+          [{ path: `stops.${i}`, message: 'invalid stop', code: 'unknown_reference' }],
           'invalid_reference',
         );
     }
@@ -56,8 +60,25 @@ export const studentsResource: ResourceDef = {
   kind: 'student',
   createSchema: z.object(shape).strict(),
   updateSchema: partialOf(shape),
-  row: contract.student,
+  row: contract.studentListRow,
   full: contract.studentWithLinks,
+  listExpands: {
+    stops: async (db, rows) => {
+      const assigned = await db
+        .select({ studentId: studentStops.studentId, routeId: studentStops.routeId, stopId: studentStops.stopId })
+        .from(studentStops)
+        .where(
+          inArray(
+            studentStops.studentId,
+            rows.map((r) => r.id as number),
+          ),
+        );
+      return rows.map((r) => ({
+        ...r,
+        stops: assigned.filter((a) => a.studentId === r.id).map(({ routeId, stopId }) => ({ routeId, stopId })),
+      }));
+    },
+  },
   afterWrite: async (tx, row, body) => {
     if (body.stops) await replaceStudentStops(tx, row, body.stops);
   },

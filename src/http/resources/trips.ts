@@ -49,7 +49,7 @@ export const tripsResource: ResourceDef = {
     if (!route)
       throw badRequest(
         `Route ${routeId} does not exist`,
-        [{ path: 'routeId', message: 'unknown id' }],
+        [{ path: 'routeId', message: 'unknown id', code: 'unknown_reference' }],
         'invalid_reference',
       );
     // Planning (a new trip, or a trip moved to another route, bus or day): the route must be approved and the bus

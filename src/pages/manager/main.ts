@@ -1,7 +1,7 @@
 // Manager page (desktop): live fleet map; violations table with filters, severity colours and overdue markers;
 // one violation with its track replayed on the map and the case workflow (acknowledge → rectify → close, or
-// dismiss with a reason; notes; the trail); compliance expiries; reports with charts; registry edits for buses
-// and drivers and route import. Sections are addressed by the fragment (#/violations/12) so the browser's
+// dismiss with a reason; notes; the trail); compliance expiries; reports with charts; the registry
+// (./registry: every list with its forms, route import). Sections are addressed by the fragment (#/violations/12) so the browser's
 // back button and bookmarks work; everything is reachable by keyboard.
 import { caseTransitions, type CaseStatus } from '../../core/case-workflow';
 import { ApiError, type Api, forgetToken, listAll, makeApi, takeToken } from '../shared/api';
@@ -10,9 +10,9 @@ import { $, clear, h, s } from '../shared/dom';
 import { defaultLang, I18n, type Lang } from '../shared/i18n';
 import { LiveFeed, type LiveState } from '../shared/live';
 import { type LonLat, MapView } from '../shared/map';
-import encodeQR from 'qr';
 import { AlarmCenter } from './alarm';
 import { inspectionsView, localDay } from './inspections';
+import { registryView } from './registry/view';
 import { en, zh } from './strings';
 import { caseEditor } from './case-edit';
 import { csvExportButton, registryExports } from './csv-export';
@@ -37,7 +37,6 @@ import type {
   ViolationDetail,
   ViolationPage,
   ViolationWithActions,
-  Device,
 } from '../../http/contract';
 
 const TOKEN_KEY = 'bg.token.manager';
@@ -143,7 +142,7 @@ function route() {
     inspections: () =>
       inspectionsView({ api, t, main, schools, buses, errorText, today: localDay(schools[0]?.timeZone) }),
     reports: () => reportsView(arg ? Number(arg) : undefined),
-    registry: registryView,
+    registry: () => registryView({ api, i18n, main, schools, buses, toast }, arg, registryExports(ctx)),
   };
   (views[section] ?? views.dashboard!)().catch((err) =>
     clear(main, h('p', { class: 'error', role: 'alert' }, errorText(err))),
@@ -1062,332 +1061,6 @@ async function reportsView(id?: number) {
     bars(t('byBus'), d.violations.byBus),
     bars(t('byDriver'), d.violations.byDriver),
     h('div', { class: 'row' }, csv, html),
-  );
-}
-
-// ── registry ─────────────────────────────────────────────────────────────────────────────────────────────
-/** Traccar Client settings for an OsmAnd device: the OsmAnd port on this host, with the device id. */
-function phoneSetup(d: Device, close: () => void) {
-  const port = document.querySelector<HTMLMetaElement>('meta[name="bg-osmand-port"]')?.content || '5055';
-  const serverUrl = `${location.protocol}//${location.hostname}:${port}`;
-  const qrText = `${serverUrl}/?id=${encodeURIComponent(d.identifier)}`;
-  return h(
-    'section',
-    { class: 'card', 'aria-labelledby': 'phone-setup-title' },
-    h('h3', { id: 'phone-setup-title' }, t('phoneSetupFor', { id: d.label ?? d.identifier })),
-    h('p', null, t('phoneSetupHelp')),
-    h('img', {
-      class: 'qr',
-      src: encodeQR(qrText, 'data-url', { ecc: 'medium', scale: 6, border: 4 }),
-      alt: t('qrAlt', { id: d.identifier }),
-      'data-testid': 'device-qr',
-    }),
-    h(
-      'dl',
-      { class: 'kv' },
-      h('dt', null, t('serverUrl')),
-      h('dd', { 'data-testid': 'device-server-url' }, serverUrl),
-      h('dt', null, t('deviceIdentifier')),
-      h('dd', { 'data-testid': 'device-identifier' }, h('code', null, d.identifier)),
-      h('dt', null, t('devicePassword')),
-      h('dd', null, d.hasSecret ? t('passwordSet') : t('passwordNone')),
-    ),
-    h('button', { type: 'button', onclick: close }, t('closePanel')),
-  );
-}
-
-async function registryView() {
-  const [drivers, devices] = await Promise.all([
-    listAll<Driver>(api, '/api/v1/drivers'),
-    listAll<Device>(api, '/api/v1/devices'),
-  ]);
-  const editor = h('div', { 'aria-live': 'polite' });
-  const schoolName = (id: number) => schools.find((x) => x.id === id)?.name ?? `#${id}`;
-
-  const form = (
-    title: string,
-    fields: [string, string, string, string | number | null][],
-    submit: (values: Record<string, string>) => Promise<void>,
-  ) => {
-    const inputs = fields.map(
-      ([key, _label, type, value]) =>
-        [key, h('input', { id: `e-${key}`, name: key, type, value: value ?? '' })] as const,
-    );
-    const msg = h('p', { role: 'status' });
-    clear(
-      editor,
-      h(
-        'form',
-        {
-          class: 'card',
-          onsubmit: async (ev: Event) => {
-            ev.preventDefault();
-            try {
-              await submit(Object.fromEntries(inputs.map(([k, el]) => [k, el.value.trim()])));
-              msg.className = 'ok-text';
-              msg.textContent = t('saved');
-            } catch (err) {
-              msg.className = 'error';
-              msg.textContent = errorText(err);
-            }
-          },
-        },
-        h('h3', null, title),
-        h(
-          'div',
-          { class: 'form-grid' },
-          inputs.map(([key, el], i) => h('label', { for: `e-${key}` }, fields[i]![1], el)),
-        ),
-        h(
-          'div',
-          { class: 'row' },
-          h('button', { type: 'submit', class: 'primary' }, t('save')),
-          h('button', { type: 'button', onclick: () => editor.replaceChildren() }, t('cancel')),
-        ),
-        msg,
-      ),
-    );
-    (editor.querySelector('input') as HTMLInputElement | null)?.focus();
-  };
-  const opt = (v: string) => (v === '' ? undefined : v);
-
-  const editBus = (b: Bus) =>
-    form(
-      t('editBus', { plate: b.plate }),
-      [
-        ['plate', t('col.plate'), 'text', b.plate],
-        ['approvedCapacity', t('capacity'), 'number', b.approvedCapacity],
-        ['signValidUntil', t('signValid'), 'date', b.signValidUntil],
-        ['inspectionValidUntil', t('inspectionValid'), 'date', b.inspectionValidUntil],
-      ],
-      async (v) => {
-        const updated = await api.patch<Bus>(`/api/v1/buses/${b.id}`, {
-          plate: v.plate,
-          approvedCapacity: Number(v.approvedCapacity),
-          signValidUntil: opt(v.signValidUntil!),
-          inspectionValidUntil: opt(v.inspectionValidUntil!),
-        });
-        Object.assign(b, updated);
-        renderTables();
-      },
-    );
-  const editDriver = (d: Driver) =>
-    form(
-      t('editDriver', { name: d.name }),
-      [
-        ['name', t('name'), 'text', d.name],
-        ['phone', t('phone'), 'tel', d.phone],
-        ['licenceValidUntil', t('licenceValid'), 'date', d.licenceValidUntil],
-        ['qualificationCertExpiry', t('certExpiry'), 'date', d.qualificationCertExpiry],
-        ['lastAnnualReview', t('annualReview'), 'date', d.lastAnnualReview],
-      ],
-      async (v) => {
-        const updated = await api.patch<Driver>(`/api/v1/drivers/${d.id}`, {
-          name: v.name,
-          phone: opt(v.phone!),
-          licenceValidUntil: opt(v.licenceValidUntil!),
-          qualificationCertExpiry: opt(v.qualificationCertExpiry!),
-          lastAnnualReview: opt(v.lastAnnualReview!),
-        });
-        Object.assign(d, updated);
-        renderTables();
-      },
-    );
-
-  const busBody = h('tbody');
-  const driverBody = h('tbody');
-  const renderTables = () => {
-    busBody.replaceChildren(
-      ...buses.map((b) =>
-        h(
-          'tr',
-          null,
-          h('td', null, b.plate),
-          h('td', null, schoolName(b.schoolId)),
-          h('td', null, b.approvedCapacity),
-          h('td', null, b.signValidUntil ?? '—'),
-          h('td', null, b.inspectionValidUntil ?? '—'),
-          h(
-            'td',
-            null,
-            h(
-              'button',
-              { type: 'button', onclick: () => editBus(b), 'aria-label': t('editBus', { plate: b.plate }) },
-              t('edit'),
-            ),
-          ),
-        ),
-      ),
-    );
-    driverBody.replaceChildren(
-      ...drivers.map((d) =>
-        h(
-          'tr',
-          null,
-          h('td', null, d.name),
-          h('td', null, schoolName(d.schoolId)),
-          h('td', null, d.licenceValidUntil ?? '—'),
-          h('td', null, d.qualificationCertExpiry ?? '—'),
-          h(
-            'td',
-            null,
-            h(
-              'button',
-              { type: 'button', onclick: () => editDriver(d), 'aria-label': t('editDriver', { name: d.name }) },
-              t('edit'),
-            ),
-          ),
-        ),
-      ),
-    );
-  };
-  renderTables();
-
-  const showPhoneSetup = (d: Device) => {
-    clear(
-      editor,
-      phoneSetup(d, () => editor.replaceChildren()),
-    );
-    editor.querySelector('button')?.focus();
-  };
-  const deviceBody = h(
-    'tbody',
-    null,
-    devices.map((d) =>
-      h(
-        'tr',
-        null,
-        h('td', null, h('code', null, d.identifier)),
-        h('td', null, d.protocol),
-        h('td', null, plate(d.busId)),
-        h('td', null, d.hasSecret ? '✓' : '—'),
-        h(
-          'td',
-          null,
-          d.protocol === 'osmand'
-            ? h(
-                'button',
-                {
-                  type: 'button',
-                  onclick: () => showPhoneSetup(d),
-                  'aria-label': t('phoneSetupFor', { id: d.identifier }),
-                },
-                t('phoneSetup'),
-              )
-            : '',
-        ),
-      ),
-    ),
-  );
-
-  // Route import: a GeoJSON file (LineString + stop Points) or a GTFS feed (zip) with the route id.
-  const impSchool = h(
-    'select',
-    { id: 'i-school' },
-    schools.map((sc) => h('option', { value: sc.id }, sc.name)),
-  );
-  const impFile = h('input', { id: 'i-file', type: 'file', accept: '.geojson,.json,.zip', required: true });
-  const impRoute = h('input', { id: 'i-route', type: 'text', placeholder: 'GTFS route_id' });
-  const impName = h('input', { id: 'i-name', type: 'text' });
-  const impMsg = h('p', { role: 'status' });
-  const importForm = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (ev: Event) => {
-        ev.preventDefault();
-        const file = impFile.files?.[0];
-        if (!file) return;
-        impMsg.className = '';
-        impMsg.textContent = t('importing');
-        try {
-          let r: RouteWithStops;
-          if (/\.zip$/i.test(file.name)) {
-            const q = new URLSearchParams({ schoolId: impSchool.value });
-            if (impRoute.value.trim()) q.set('routeId', impRoute.value.trim());
-            if (impName.value.trim()) q.set('name', impName.value.trim());
-            r = await api.send<RouteWithStops>('POST', `/api/v1/routes/import/gtfs?${q}`, file, 'application/zip');
-          } else {
-            const geojson = JSON.parse(await file.text());
-            r = await api.post<RouteWithStops>('/api/v1/routes/import/geojson', {
-              schoolId: Number(impSchool.value),
-              geojson,
-              ...(impName.value.trim() ? { name: impName.value.trim() } : {}),
-            });
-          }
-          impMsg.className = 'ok-text';
-          impMsg.textContent = t('imported', { name: r.name, stops: r.stops.length });
-        } catch (err) {
-          impMsg.className = 'error';
-          impMsg.textContent = err instanceof SyntaxError ? t('badGeojson') : errorText(err);
-        }
-      },
-    },
-    h('h3', null, t('importRoute')),
-    h(
-      'div',
-      { class: 'form-grid' },
-      h('div', { class: 'field' }, h('label', { for: 'i-school' }, t('col.school')), impSchool),
-      h('label', { for: 'i-file' }, t('routeFile'), impFile),
-      h('label', { for: 'i-route' }, t('gtfsRoute'), impRoute),
-      h('label', { for: 'i-name' }, t('name'), impName),
-    ),
-    h('button', { type: 'submit', class: 'primary' }, t('import')),
-    impMsg,
-  );
-
-  clear(
-    main,
-    h('h2', null, t('nav.registry')),
-    editor,
-    h(
-      'div',
-      { class: 'grid-2' },
-      registrySection(
-        t('buses'),
-        [t('col.plate'), t('col.school'), t('capacity'), t('signValid'), t('inspectionValid')],
-        t('edit'),
-        busBody,
-      ),
-      registrySection(
-        t('drivers'),
-        [t('name'), t('col.school'), t('licenceValid'), t('certExpiry')],
-        t('edit'),
-        driverBody,
-      ),
-    ),
-    registrySection(
-      t('devices'),
-      ['device', 'protocol', 'bus', 'secret'].map((k) => t(`col.${k}`)),
-      t('phoneSetup'),
-      deviceBody,
-    ),
-    importForm,
-    registryExports(ctx),
-  );
-}
-
-/** A registry list: a titled table with its column headers and a last column of row actions (labelled for readers). */
-function registrySection(title: string, headers: string[], actionLabel: string, body: HTMLElement): HTMLElement {
-  return h(
-    'section',
-    null,
-    h('h3', null, title),
-    h(
-      'table',
-      null,
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          ...headers.map((label) => h('th', { scope: 'col' }, label)),
-          h('th', null, h('span', { class: 'visually-hidden' }, actionLabel)),
-        ),
-      ),
-      body,
-    ),
   );
 }
 

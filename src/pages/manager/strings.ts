@@ -3,9 +3,11 @@
 import type { Dict } from '../shared/i18n';
 import { inspectionsEn, inspectionsZh } from './inspections-strings';
 import { dashEn, dashZh } from './dash-strings';
+import { registryEn, registryZh } from './registry/strings';
 
 export const en: Dict = {
   ...inspectionsEn,
+  ...registryEn,
   title: 'School-bus safety',
   loading: 'Loading…',
   signInTitle: 'Sign in',
@@ -257,6 +259,7 @@ export const en: Dict = {
 
 export const zh: Dict = {
   ...inspectionsZh,
+  ...registryZh,
   title: '校车安全管理',
   loading: '加载中…',
   signInTitle: '登录',

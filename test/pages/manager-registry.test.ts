@@ -1,0 +1,370 @@
+// The manager page's registry in a real browser. In Chinese, a manager creates a bus (a capacity of 0 is refused
+// with the reason next to the field, in Chinese), edits and deletes it, creates a driver, a student at a stop and
+// the student's guardian, and opens the guardian's parent link (its QR code read back from the pixels): the parent
+// page signs in as that guardian and shows the child. In English, a route file is previewed on the map before
+// import, a trip is planned at a school-local time, and a JSON feed gets its device token. On a 320 px wide phone
+// every registry list and form fits the width and every control is at least 44 px.
+import type { Browser, Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import decodeQR from 'qr/decode.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  TZ,
+  launchBrowser,
+  lonAt,
+  newPage,
+  ok,
+  type PagesServer,
+  startPagesServer,
+  tokenFor,
+} from './helpers';
+
+let srv: PagesServer;
+let browser: Browser;
+let token: string;
+let schoolId: number;
+let route: any;
+
+beforeAll(async () => {
+  [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
+  const t = srv.t;
+  const school = await ok(
+    t.call('POST', '/api/v1/schools', { body: { name: '登记小学', lat: 31.2, lon: 121.5, timeZone: TZ } }),
+  );
+  schoolId = school.id;
+  route = await ok(
+    t.call('POST', '/api/v1/routes', {
+      body: {
+        schoolId,
+        name: '一号线',
+        path: {
+          type: 'LineString',
+          coordinates: [
+            [lonAt(0), 31.2],
+            [lonAt(2000), 31.2],
+          ],
+        },
+        stops: [
+          { name: '东门', lat: 31.2, lon: lonAt(0), scheduledTime: '07:00' },
+          { name: '学校', lat: 31.2, lon: lonAt(2000), scheduledTime: '07:20' },
+        ],
+      },
+    }),
+  );
+  await ok(t.call('POST', '/api/v1/buses', { body: { schoolId, plate: '沪A1001', approvedCapacity: 30 } }));
+  token = await tokenFor(t, { name: '钱主任', role: 'manager', schoolIds: [schoolId] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+const q = <T>(sql: string, params: unknown[] = []) => srv.t.database.query<T>(sql, params);
+
+/** The text of an image's QR code, decoded from its pixels in the page. */
+async function qrText(page: Page, testid: string): Promise<string> {
+  const pixels = await page.getByTestId(testid).evaluate(async (img: HTMLImageElement) => {
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    return { width: data.width, height: data.height, data: Array.from(data.data) };
+  });
+  return decodeQR({ width: pixels.width, height: pixels.height, data: new Uint8Array(pixels.data) });
+}
+
+/**
+ * Opens the manager page and waits until its first view (violations) has loaded: a view still loading when the
+ * manager moves on draws over the next one (the page's router does not drop stale views).
+ */
+async function openManager(page: Page) {
+  await page.goto(`${srv.url}/manager#token=${token}`);
+  const summary = page.getByTestId('violations-summary');
+  await expect.poll(async () => ((await summary.count()) ? await summary.textContent() : '')).toMatch(/[^…]$/);
+}
+
+const tab = (page: Page, name: string) => page.locator('nav.reg-tabs').getByRole('link', { name, exact: true }).click();
+
+describe('manager registry', () => {
+  it('in Chinese: a bus (capacity 0 refused next to the field), edited and deleted; a driver, a student and a guardian whose link opens the parent page', async () => {
+    const { context, page, console } = await newPage(browser, {
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    });
+    await openManager(page);
+    await page.getByRole('link', { name: '基础数据' }).click();
+    await page.getByRole('button', { name: '新增车辆' }).click();
+    await page.getByLabel('车牌').fill('沪C3003');
+    await page.getByLabel('核定载客').fill('0');
+    await page.getByRole('button', { name: '保存' }).click();
+    // The server's details, in Chinese, under the field they are about.
+    const capErr = page.locator('[data-field-error="approvedCapacity"]');
+    await expect.poll(() => capErr.textContent()).toBe('不能小于 1。');
+    expect(await capErr.isVisible()).toBe(true);
+    const capacity = page.getByLabel('核定载客');
+    expect(await capacity.getAttribute('aria-invalid')).toBe('true');
+    expect((await capacity.getAttribute('aria-describedby'))!.split(' ')).toContain(await capErr.getAttribute('id'));
+    expect(await capErr.evaluate((el) => el.parentElement!.querySelector('input')!.name)).toBe('approvedCapacity');
+    expect(await page.getByTestId('form-msg').textContent()).toBe('请更正标出的字段。');
+    await page.screenshot({ path: `${ARTIFACTS}/registry-field-error-zh.png` });
+    expect(await q('select 1 from buses where plate = $1', ['沪C3003'])).toHaveLength(0);
+
+    await capacity.fill('32');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    expect(await capErr.isVisible()).toBe(false);
+    const [bus] = await q<{ id: number; approved_capacity: number }>(
+      'select id, approved_capacity from buses where plate = $1',
+      ['沪C3003'],
+    );
+    expect(bus!.approved_capacity).toBe(32);
+
+    // Edit from the list.
+    await page.getByRole('button', { name: '编辑车辆 沪C3003' }).click();
+    await page.getByLabel('核定载客').fill('40');
+    await page.getByLabel('状态').selectOption('maintenance');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已保存').waitFor();
+    expect(
+      await q<{ approved_capacity: number; status: string }>(
+        'select approved_capacity, status from buses where id = $1',
+        [bus!.id],
+      ),
+    ).toEqual([{ approved_capacity: 40, status: 'maintenance' }]);
+    await expect.poll(() => page.locator(`tr[data-id="${bus!.id}"]`).textContent()).toContain('维修中');
+
+    // Delete, asked once more.
+    await page.getByRole('button', { name: '删除车辆 沪C3003' }).click();
+    await page.getByText('确定删除车辆 沪C3003？').waitFor();
+    await page.getByTestId('confirm-delete').click();
+    await expect.poll(() => page.locator(`tr[data-id="${bus!.id}"]`).count()).toBe(0);
+    // The other bus stays listed (and in the page's bus list the other views use).
+    expect(await page.getByRole('button', { name: '编辑车辆 沪A1001' }).count()).toBe(1);
+    expect(await q('select 1 from buses where id = $1', [bus!.id])).toHaveLength(0);
+
+    // A driver.
+    await tab(page, '驾驶人');
+    await page.getByRole('button', { name: '新增驾驶人' }).click();
+    await page.getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.locator('[data-field-error="birthDate"]').textContent()).toBe('必填。');
+    await page.getByLabel('姓名').fill('孙师傅');
+    await page.getByLabel('出生日期').fill('1979-03-04');
+    await page.getByLabel('初次领证日期').fill('2001-06-01');
+    await page.getByLabel('准驾车型').selectOption('A3');
+    await page.getByLabel('校车驾驶资格').check();
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    expect(await q('select licence_class, school_bus_endorsement from drivers where name = $1', ['孙师傅'])).toEqual([
+      { licence_class: 'A3', school_bus_endorsement: true },
+    ]);
+
+    // A student at the east gate of route 1.
+    await tab(page, '学生');
+    await page.getByRole('button', { name: '新增学生' }).click();
+    await page.getByLabel('姓名').fill('刘小明');
+    await page.getByLabel('年级 / 班级').fill('三年级');
+    await page.getByLabel('一号线 的乘车站点').selectOption(String(route.stops[0].id));
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    const [student] = await q<{ id: number }>('select id from students where name = $1', ['刘小明']);
+    expect(await q('select route_id, stop_id from student_stops where student_id = $1', [student!.id])).toEqual([
+      { route_id: route.id, stop_id: route.stops[0].id },
+    ]);
+    await expect.poll(() => page.locator(`tr[data-id="${student!.id}"]`).textContent()).toContain('一号线：东门');
+
+    // The guardian, with the child.
+    await tab(page, '家长');
+    await page.getByRole('button', { name: '新增家长' }).click();
+    await page.getByLabel('姓名').fill('刘妈妈');
+    await page.getByLabel('刘小明（三年级）').check();
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    const [guardian] = await q<{ id: number }>('select id from guardians where name = $1', ['刘妈妈']);
+    expect(await q('select student_id from guardian_students where guardian_id = $1', [guardian!.id])).toEqual([
+      { student_id: student!.id },
+    ]);
+    await expect.poll(() => page.locator(`tr[data-id="${guardian!.id}"]`).textContent()).toContain('刘小明');
+
+    // The parent link: a QR code of the link, and the link itself opens the parent page as this guardian.
+    await page.getByRole('button', { name: '刘妈妈 的家长链接' }).click();
+    await page.getByTestId('issue-parent-link').click();
+    const url = await page.getByTestId('parent-link-url').inputValue();
+    expect(url).toMatch(new RegExp(`^${srv.url}/parent#token=bg_`));
+    expect(await qrText(page, 'parent-qr')).toBe(url);
+    await page.screenshot({ path: `${ARTIFACTS}/registry-parent-link-zh.png`, fullPage: true });
+    const [parent] = await Promise.all([context.waitForEvent('page'), page.getByTestId('open-parent-link').click()]);
+    await parent.waitForLoadState();
+    await expect.poll(() => parent.evaluate(() => document.body.innerText), { timeout: 15_000 }).toContain('刘小明');
+    expect(parent.url()).not.toContain('token=');
+    const me = await parent.evaluate(async () => {
+      const tok = localStorage.getItem('bg.token.parent');
+      return (await fetch('/api/v1/me', { headers: { authorization: `Bearer ${tok}` } })).json();
+    });
+    expect(me).toMatchObject({ role: 'guardian', guardianId: guardian!.id });
+    await parent.screenshot({ path: `${ARTIFACTS}/registry-parent-page.png` });
+    // The one refused save (capacity 0) is the only failed request.
+    expect(console.errors.filter((e) => !/status of 400 .*\/api\/v1\/buses$/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('in English: previews a route file on the map before importing it, plans a trip, issues a device token', async () => {
+    const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    await openManager(page);
+    await page.getByRole('link', { name: 'Registry' }).click();
+    await page.locator('nav.reg-tabs').getByRole('link', { name: 'Routes', exact: true }).click();
+    const geojson = {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { name: 'Line 2' },
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [lonAt(0), 31.21],
+              [lonAt(1000), 31.21],
+              [lonAt(3000), 31.21],
+            ],
+          },
+        },
+        {
+          type: 'Feature',
+          properties: { name: 'West gate' },
+          geometry: { type: 'Point', coordinates: [lonAt(0), 31.21] },
+        },
+        {
+          type: 'Feature',
+          properties: { name: 'School' },
+          geometry: { type: 'Point', coordinates: [lonAt(3000), 31.21] },
+        },
+      ],
+    };
+    await page.getByLabel('GeoJSON or GTFS zip').setInputFiles({
+      name: 'line-2.geojson',
+      mimeType: 'application/geo+json',
+      buffer: Buffer.from(JSON.stringify(geojson)),
+    });
+    await page.getByTestId('preview-route').click();
+    const preview = page.getByTestId('import-preview');
+    await preview.getByRole('img', { name: 'Map of route Line 2' }).waitFor();
+    expect(await preview.locator('[data-testid="route-stops"] tbody tr').allTextContents()).toEqual([
+      '1West gate—',
+      '2School—',
+    ]);
+    expect(await q("select 1 from routes where name = 'Line 2'")).toHaveLength(0);
+    await page.screenshot({ path: `${ARTIFACTS}/registry-route-preview.png`, fullPage: true });
+    await page.getByTestId('import-route').click();
+    await page.getByText('Imported route Line 2 with 2 stops.').waitFor();
+    const [imported] = await q<{ id: number }>("select id from routes where name = 'Line 2'");
+    await page.locator(`tr[data-id="${imported!.id}"]`).waitFor();
+
+    // A GTFS feed: without a route the page lists the feed's routes to choose from; with one, the preview.
+    await page
+      .getByLabel('GeoJSON or GTFS zip')
+      .setInputFiles(fileURLToPath(new URL('../fixtures/gtfs/cairns_gtfs.zip', import.meta.url)));
+    await page.getByTestId('preview-route').click();
+    await expect
+      .poll(() => page.getByTestId('import-msg').textContent())
+      .toMatch(/^The feed has \d+ routes: choose one/);
+    expect(await page.locator('#imp-gtfs-list option[value="121-423"]').count()).toBe(1);
+    await page.getByLabel('GTFS route_id (zip only)').fill('121-423');
+    await page.getByTestId('preview-route').click();
+    await preview.getByTestId('route-stops').waitFor();
+    expect(await preview.locator('[data-testid="route-stops"] tbody tr').count()).toBeGreaterThan(5);
+    expect(await page.getByTestId('import-route').isEnabled()).toBe(true);
+    expect(await q('select 1 from routes where school_id = $1', [schoolId])).toHaveLength(2);
+
+    // A trip at 07:35 school time tomorrow on the new route.
+    await page.locator('nav.reg-tabs').getByRole('link', { name: 'Trips', exact: true }).click();
+    await page.getByRole('button', { name: 'New trip' }).click();
+    await page.getByLabel('Route').selectOption(String(imported!.id));
+    await page.getByLabel('Bus').selectOption({ label: '沪A1001' });
+    await page.getByLabel('Driver').selectOption({ index: 0 });
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(Date.now() + 86_400_000);
+    await page.getByLabel('Date').fill(day);
+    await page.getByLabel('Planned start').fill('07:35');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('form-msg').getByText('Created').waitFor();
+    const [trip] = await q<{ planned_start_at: Date; service_date: string; school_id: number }>(
+      "select planned_start_at, to_char(service_date, 'YYYY-MM-DD') as service_date, school_id from trips where route_id = $1",
+      [imported!.id],
+    );
+    expect(trip!.service_date).toBe(day);
+    expect(trip!.school_id).toBe(schoolId);
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: TZ,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    expect(local.format(new Date(trip!.planned_start_at))).toBe('07:35');
+
+    // A partner JSON feed and its token.
+    await page.locator('nav.reg-tabs').getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByRole('button', { name: 'New device' }).click();
+    await page.getByLabel('Protocol').selectOption('json');
+    await page.getByLabel('Label').fill('Partner feed');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('form-msg').getByText('Created').waitFor();
+    await page.getByRole('button', { name: 'Token for device Partner feed' }).click();
+    await page.getByRole('button', { name: 'Device token' }).first().click();
+    const devToken = await page.getByTestId('device-token').inputValue();
+    const me = await srv.t.call('GET', '/api/v1/me', { token: devToken });
+    expect(me.body).toMatchObject({ role: 'device' });
+    // The one refused request: the GTFS preview without a route (answered with the feed's routes).
+    expect(console.errors.filter((e) => !/status of 400 .*\/routes\/import\/gtfs\?[^ ]*preview=true$/.test(e))).toEqual(
+      [],
+    );
+    await context.close();
+  });
+
+  it('fits a 320 px wide phone: no list or form is wider than the screen, every control is at least 44 px', async () => {
+    const { context, page, console } = await newPage(browser, {
+      viewport: { width: 320, height: 640 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+    });
+    await openManager(page);
+    const lists = ['buses', 'drivers', 'attendants', 'devices', 'students', 'guardians', 'routes', 'trips'];
+    const problems: string[] = [];
+    for (const list of lists) {
+      await page.evaluate((l) => (location.hash = `#/registry/${l}`), list);
+      await page.locator(`nav.reg-tabs a[data-list="${list}"][aria-current="page"]`).waitFor();
+      const newButton = page.locator('.reg-head button.primary');
+      await newButton.click();
+      if (list !== 'routes') await page.getByTestId('reg-form').waitFor();
+      const found = await page.evaluate(() => {
+        const out: string[] = [];
+        const main = document.querySelector('main')!;
+        if (main.scrollWidth > main.clientWidth + 1) out.push(`main ${main.scrollWidth} > ${main.clientWidth}`);
+        for (const el of main.querySelectorAll<HTMLElement>('button, a, input, select, label.check')) {
+          const r = el.getBoundingClientRect();
+          if (!r.width && !r.height) continue; // hidden
+          if (el instanceof HTMLInputElement && el.type === 'checkbox') continue; // its label is the target
+          if (el.closest('.table-scroll') && r.right > window.innerWidth) continue; // scrolled into view on demand
+          if (r.height < 44)
+            out.push(
+              `${el.tagName.toLowerCase()} «${el.textContent?.trim() || el.id}» ${Math.round(r.height)} px high`,
+            );
+          if (r.right > window.innerWidth + 1)
+            out.push(`${el.tagName.toLowerCase()} «${el.textContent?.trim() || el.id}» past the right edge`);
+        }
+        return out;
+      });
+      problems.push(...found.map((p) => `${list}: ${p}`));
+      await page.screenshot({ path: `${ARTIFACTS}/registry-320-${list}.png`, fullPage: true });
+    }
+    expect(problems).toEqual([]);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
