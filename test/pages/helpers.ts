@@ -196,7 +196,7 @@ export interface MapState {
   size: [number, number];
   zoom: number;
   /** where each bus is drawn now, and the features MapLibre rendered on its layers */
-  buses: Record<string, { lon: number; lat: number; headingDeg: number | null }>;
+  buses: Record<string, { lon: number; lat: number; headingDeg: number | null; x: number; y: number }>;
   rendered: Record<string, { properties: Record<string, unknown> }[]>;
   /** every box MapLibre's collision index holds (the labels and icons it placed) */
   placed: LabelBox[];
@@ -247,8 +247,12 @@ export async function mapState(page: Page, points: [number, number][] = [], sele
       const gl = view?.gl;
       if (!view || !gl || !gl.getStyle()?.layers.some((l) => l.id === 'bg-bus')) return null;
       const [[w, s], [e, n]] = gl.getBounds().toArray();
-      const buses: Record<string, { lon: number; lat: number; headingDeg: number | null }> = {};
-      for (const id of view.buses.keys()) buses[id] = view.drawnBus(id)!;
+      const buses: Record<string, { lon: number; lat: number; headingDeg: number | null; x: number; y: number }> = {};
+      for (const id of view.buses.keys()) {
+        const b = view.drawnBus(id)!;
+        const q = gl.project([b.lon, b.lat]);
+        buses[id] = { ...b, x: q.x, y: q.y };
+      }
       const labelLayers = [
         'bg-bus',
         'bg-my-stop-label',
@@ -260,7 +264,8 @@ export async function mapState(page: Page, points: [number, number][] = [], sele
       const layers = [...labelLayers, 'bg-route', 'bg-stops', 'bg-places', 'bg-track', 'bg-track-episode'];
       const rendered: Record<string, { properties: Record<string, unknown> }[]> = {};
       for (const l of layers) rendered[l] = [];
-      for (const f of gl.queryRenderedFeatures(undefined, { layers })) rendered[f.layer.id]!.push({ properties: f.properties });
+      for (const f of gl.queryRenderedFeatures(undefined, { layers }))
+        rendered[f.layer.id]!.push({ properties: f.properties });
       // The collision grid is offset by MapLibre's viewport padding (100 px) around the canvas.
       const grid = gl.style.placement?.collisionIndex.grid;
       const placed = [];

@@ -6,7 +6,7 @@
 // - the map needs nothing remote: the service worker caches its bundle, worker and stylesheet.
 import type { AddressInfo } from 'node:net';
 import type { ServerType } from '@hono/node-server';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
 import { simulate } from '../../src/demo/simulate';
@@ -107,10 +107,9 @@ describe('the parent’s map over a whole demo trip', () => {
     let running = true;
     const sampler = (async () => {
       while (running) {
-        const fix = await page.getByTestId('map').evaluate((el) => [
-          Number(el.getAttribute('data-bus-lon')),
-          Number(el.getAttribute('data-bus-lat')),
-        ]);
+        const fix = await page
+          .getByTestId('map')
+          .evaluate((el) => [Number(el.getAttribute('data-bus-lon')), Number(el.getAttribute('data-bus-lat'))]);
         const st = await mapState(page, [[stop!.lon, stop!.lat], fix as [number, number]]);
         if (st && Object.keys(st.buses).length && fix[0]) samples.push({ st, fix: fix as [number, number] });
         await sleep(150);
@@ -128,6 +127,7 @@ describe('the parent’s map over a whole demo trip', () => {
     expect(samples.length).toBeGreaterThan(40);
     const out: string[] = [];
     const overlaps: string[] = [];
+    const loose: string[] = [];
     let hidden = 0;
     const headings = new Set<number>();
     let busStart: [number, number] | undefined;
@@ -142,6 +142,13 @@ describe('the parent’s map over a whole demo trip', () => {
       if (!within(st, fix[0], fix[1])) out.push(`#${i} last fix ${fix} outside ${st.bounds}`);
       if (!within(st, stop!.lon, stop!.lat) || !inside(st, st.projected[0]!))
         out.push(`#${i} stop outside ${st.bounds}`);
+      // framed on the two of them, not on the whole route: their span fills a good part of the map (or it is
+      // as close as it goes)
+      const [sx, sy] = st.projected[0]!;
+      const { x: bx, y: by } = bus;
+      const pad = Math.min(60, st.size[0] / 4, st.size[1] / 4);
+      const fill = Math.max(Math.abs(bx - sx) / (st.size[0] - 2 * pad), Math.abs(by - sy) / (st.size[1] - 2 * pad));
+      if (fill < 0.25 && st.zoom < 15) loose.push(`#${i} zoom ${st.zoom.toFixed(1)}, fill ${fill.toFixed(2)}`);
       for (const o of overlappingLabels(st.placed)) overlaps.push(`#${i} ${o}`);
       // names in view that MapLibre left out: it hides colliding labels rather than stacking them
       const stopsShown = st.rendered['bg-stop-labels']!.length + st.rendered['bg-my-stop-label']!.length;
@@ -149,6 +156,7 @@ describe('the parent’s map over a whole demo trip', () => {
       if (stopsShown < dotsInView) hidden++;
     }
     expect(out).toEqual([]);
+    expect(loose).toEqual([]);
     expect(overlaps).toEqual([]);
     // The labels were really placed: the bus's plate, the child's stop (in Chinese) in every sample, several stops.
     expect(samples.every(({ st }) => st.rendered['bg-my-stop-label']![0]?.properties.name === '北门站')).toBe(true);
@@ -252,7 +260,9 @@ describe('a bus between two fixes', () => {
     }, String(bus.id));
     await driver.drive(10, 36); // 100 m further east
     await sleep(2500);
-    const seen = await page.evaluate(() => (window as unknown as { glide: { lon: number; heading: number | null }[] }).glide);
+    const seen = await page.evaluate(
+      () => (window as unknown as { glide: { lon: number; heading: number | null }[] }).glide,
+    );
     const target = lonAt(driver.xM);
     const after = (await mapState(page))!.buses[String(bus.id)]!;
     expect(after.lon).toBeCloseTo(target, 6);

@@ -255,7 +255,9 @@ async function fleetView() {
     listAll<RouteListRow>(api, '/api/v1/routes?include=geometry').catch(() => []),
   ]);
   map.setRoutes(routes.flatMap((r) => (r.path ? [{ id: r.id, name: r.name, coords: r.path.coordinates }] : [])));
-  map.setPlaces(schools.flatMap((sc) => (sc.lat != null && sc.lon != null ? [{ ...sc, lat: sc.lat, lon: sc.lon }] : [])));
+  map.setPlaces(
+    schools.flatMap((sc) => (sc.lat != null && sc.lon != null ? [{ ...sc, lat: sc.lat, lon: sc.lon }] : [])),
+  );
   positions.forEach((r, i) => r.position && show(buses[i]!.id, r.position));
   map.fit(true);
   renderRows();

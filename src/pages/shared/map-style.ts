@@ -1,7 +1,9 @@
 // The maps' style: a plain background (optionally under raster tiles) and our own layers — routes, the track of a
 // violation, stops, the school, buses — drawn from GeoJSON sources. No glyphs URL: MapLibre draws the labels with
 // the phone's own fonts (Chinese included), so the default map needs no network at all.
-import type { LayerSpecification, StyleSpecification } from 'maplibre-gl';
+import type { LayerSpecification, StyleSpecification, SymbolLayerSpecification } from 'maplibre-gl';
+
+type SymbolLayout = NonNullable<SymbolLayerSpecification['layout']>;
 
 export const SOURCES = {
   routes: 'bg-routes',
@@ -72,16 +74,15 @@ export function labelFont(style: StyleSpecification | undefined): string[] {
   return LOCAL_FONT;
 }
 
-const stopLabel = (font: string[], size: number, offsetEm: number) =>
-  ({
-    'text-field': ['get', 'name'],
-    'text-font': font,
-    'text-size': size,
-    'text-variable-anchor': ['left', 'right', 'top', 'bottom'],
-    'text-radial-offset': offsetEm,
-    'text-justify': 'auto',
-    'text-max-width': 8,
-  }) as const;
+const stopLabel = (font: string[], size: number, offsetEm: number): SymbolLayout => ({
+  'text-field': ['get', 'name'],
+  'text-font': font,
+  'text-size': size,
+  'text-variable-anchor': ['left', 'right', 'top', 'bottom'],
+  'text-radial-offset': offsetEm,
+  'text-justify': 'auto',
+  'text-max-width': 8,
+});
 
 const halo = { 'text-color': INK, 'text-halo-color': '#ffffff', 'text-halo-width': 1.6 } as const;
 
@@ -122,7 +123,12 @@ export function dataLayers(font: string[]): LayerSpecification[] {
       id: 'bg-places',
       type: 'circle',
       source: SOURCES.places,
-      paint: { 'circle-radius': 7, 'circle-color': '#1f8a5b', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5 },
+      paint: {
+        'circle-radius': 7,
+        'circle-color': '#1f8a5b',
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 2.5,
+      },
     },
     {
       id: 'bg-stops',

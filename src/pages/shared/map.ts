@@ -19,7 +19,16 @@ import {
 import type { Protocol as PmProtocol } from 'pmtiles';
 import { h } from './dom';
 import { type Glide, glideAt, glideTo, type LonLat } from './map-motion';
-import { busImage, busImageNames, dataLayers, labelFont, plainStyle, ROUTE_COLOURS, SOURCES, type Tone } from './map-style';
+import {
+  busImage,
+  busImageNames,
+  dataLayers,
+  labelFont,
+  plainStyle,
+  ROUTE_COLOURS,
+  SOURCES,
+  type Tone,
+} from './map-style';
 
 export type { LonLat };
 
@@ -66,8 +75,7 @@ export interface MapViewOptions {
 /** After the user moved the map, it follows the bus again once they left it alone this long. */
 const RESUME_FOLLOW_MS = 30_000;
 
-const meta = (name: string) =>
-  document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || undefined;
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || undefined;
 
 let libraryReady = false;
 /** The worker script (served from /assets/, so no blob: worker is needed) and the pmtiles protocol, once. */
@@ -459,8 +467,10 @@ export class MapView {
           const q = gl.project(p);
           return q.x >= edge && q.x <= w - edge && q.y >= edge && q.y <= hgt - edge;
         });
-      if (!at(4)) jump = true; // leaving the screen: catch up at once
-      else if (performance.now() < this.easeEndsAtMs) return; // on its way to a frame that has them
+      if (!at(4))
+        jump = true; // leaving the screen: catch up at once
+      else if (performance.now() < this.easeEndsAtMs)
+        return; // on its way to a frame that has them
       // still well inside, and not much closer to be had: leave the camera alone
       else if (at(pad / 2) && (cam.zoom ?? gl.getZoom()) - gl.getZoom() < 1) return;
     }

@@ -96,10 +96,10 @@ export async function buildPageAssets(opts: { minify?: boolean; sourcemap?: bool
     if (!name.endsWith('.map')) entries[base] = name;
   }
   // MapLibre's worker, served beside the bundles (a same-origin module worker: the CSP needs no blob: workers).
-  const worker = readFileSync(createRequire(import.meta.url).resolve('maplibre-gl/dist/maplibre-gl-worker.mjs'), 'utf8').replace(
-    /\n\/\/# sourceMappingURL=\S+\s*$/,
-    '\n',
-  );
+  const worker = readFileSync(
+    createRequire(import.meta.url).resolve('maplibre-gl/dist/maplibre-gl-worker.mjs'),
+    'utf8',
+  ).replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
   const workerBody = new TextEncoder().encode(worker);
   const workerName = `map-worker-${createHash('sha256').update(workerBody).digest('base64url').slice(0, 8)}.js`;
   files.set(workerName, asset(workerName, workerBody));
