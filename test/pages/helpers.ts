@@ -8,6 +8,7 @@ import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type 
 import type { Fix } from '../../src/core/fix';
 import { localDate } from '../../src/core/time-zone';
 import { createApp } from '../../src/http/app';
+import type { PagesConfig } from '../../src/pages/shell';
 import { createLiveHub, type LiveService } from '../../src/live/service';
 import type { PushService } from '../../src/live/push/service';
 import { silentLogger } from '../../src/logging';
@@ -42,7 +43,10 @@ export interface PagesServer {
 
 /** The whole Node stack on a fresh database, on the real clock (the browser's clock is real too). */
 /** `push` makes the Web Push service on the test database (wired as server.ts does); without it the app's default. */
-export async function startPagesServer(opts: { push?: (t: TestApp) => PushService } = {}): Promise<PagesServer> {
+/** `pages` is the pages' configuration (map style, tiles), as config.ts reads it from the environment. */
+export async function startPagesServer(
+  opts: { push?: (t: TestApp) => PushService; pages?: PagesConfig } = {},
+): Promise<PagesServer> {
   const t = await createTestApp(Date.now());
   const now = () => Date.now();
   // The test app's own request helper follows the real clock too.
@@ -55,7 +59,7 @@ export async function startPagesServer(opts: { push?: (t: TestApp) => PushServic
   const push = opts.push?.(t);
   if (push) live.notices.setOutbox(push);
   const app = createApp({ database: t.database, log: silentLogger, now, ingest, runner, live, push });
-  registerPages(app, await pageAssets(), {});
+  registerPages(app, await pageAssets(), opts.pages ?? {});
   const server: Server = createServer(getRequestListener(app.fetch));
   const attachment: LiveAttachment = attachLive(server, live, { flushMs: 20 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -221,7 +221,12 @@ export class MapView {
     gl.keyboard.disableRotation();
     gl.addControl(new NavigationControl({ showCompass: false }), 'top-right');
     gl.addControl(new FitControl(z.fit, () => this.fit(true)), 'top-right');
-    if (styleUrl || tileUrl) gl.addControl(new AttributionControl({ compact: true }), 'bottom-right');
+    // the raster source carries TILE_ATTRIBUTION; over a basemap style it is shown beside the style's own
+    if (styleUrl || tileUrl)
+      gl.addControl(
+        new AttributionControl({ compact: true, customAttribution: styleUrl ? attribution : undefined }),
+        'bottom-right',
+      );
     gl.on('style.load', () => this.install());
     gl.on('error', (e) => {
       // A basemap that cannot be had (offline, a bad URL): our own style instead, so the map still shows.
