@@ -162,7 +162,15 @@ describe('the parent’s map over a whole demo trip', () => {
     expect(Math.max(...zooms) - Math.min(...zooms), 'the camera followed the bus').toBeGreaterThan(1);
     expect(overlaps).toEqual([]);
     // The labels were really placed: the bus's plate, the child's stop (in Chinese) in every sample, several stops.
-    expect(samples.every(({ st }) => st.rendered['bg-my-stop-label']![0]?.properties.name === '北门站')).toBe(true);
+    // The child's stop keeps its name on the map, except while the bus's marker stands on it (no room then).
+    const unnamed = samples
+      .filter(({ st }) => st.rendered['bg-my-stop-label']![0]?.properties.name !== '北门站')
+      .map(({ st }) => {
+        const bus = Object.values(st.buses)[0]!;
+        return Math.hypot(bus.x - st.projected[0]![0], bus.y - st.projected[0]![1]);
+      });
+    expect(unnamed.filter((px) => px > 40)).toEqual([]);
+    expect(unnamed.length).toBeLessThan(samples.length / 4);
     expect(samples.filter(({ st }) => st.placed.some((b) => b.layer === 'bg-bus-label')).length).toBeGreaterThan(
       samples.length / 2,
     );

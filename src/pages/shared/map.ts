@@ -4,18 +4,8 @@
 // MapLibre places the labels (no two overlap); a bus glides between fixes and turns with its heading. A map that
 // follows a bus and a stop (the parent page) keeps both in view until the user moves the map, and again a while
 // after. The page's <meta> tags carry the configuration: bg-map-worker, bg-map-style, bg-tile-url, bg-tile-attribution.
-import {
-  type AddProtocolResponseData,
-  AttributionControl,
-  type GetResourceResponse,
-  type GeoJSONSource,
-  type IControl,
-  LngLatBounds,
-  Map as GlMap,
-  NavigationControl,
-  addProtocol,
-  setWorkerUrl,
-} from 'maplibre-gl';
+import type { AddProtocolResponseData, GeoJSONSource, GetResourceResponse, IControl, Map as GlMap } from 'maplibre-gl';
+import type * as maplibre from 'maplibre-gl';
 import type { Protocol as PmProtocol } from 'pmtiles';
 import { h } from './dom';
 import { type Glide, glideAt, glideTo, type LonLat } from './map-motion';
@@ -77,11 +67,21 @@ const RESUME_FOLLOW_MS = 30_000;
 
 const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || undefined;
 
-let libraryReady = false;
-/** The worker script (served from /assets/, so no blob: worker is needed) and the pmtiles protocol, once. */
-function setUpLibrary() {
-  if (libraryReady) return;
-  libraryReady = true;
+type MapLibre = typeof maplibre;
+let library: Promise<MapLibre> | undefined;
+/**
+ * MapLibre, loaded when the first map is laid out (its chunk comes after the page's own script, so the page shows
+ * before the map library is parsed), with its worker script (served from /assets/, so no blob: worker is needed)
+ * and the pmtiles protocol.
+ */
+function loadLibrary(): Promise<MapLibre> {
+  return (library ??= import('maplibre-gl').then((ml) => {
+    setUpLibrary(ml);
+    return ml;
+  }));
+}
+
+function setUpLibrary({ addProtocol, setWorkerUrl }: MapLibre) {
   const worker = meta('bg-map-worker');
   if (worker) setWorkerUrl(new URL(worker, location.href).href);
   if (meta('bg-map-style')) {
@@ -145,6 +145,7 @@ export class MapView {
   readonly el: HTMLElement;
   /** The MapLibre map, once the element was laid out (tests read its camera and placed labels). */
   gl: GlMap | null = null;
+  private ml: MapLibre | null = null;
   private routes: RouteLine[] = [];
   private track: { coords: LonLat[]; highlight?: [number, number] } | null = null;
   private stops: StopMark[] = [];
@@ -169,21 +170,22 @@ export class MapView {
     const ro = new ResizeObserver(() => {
       if (this.gl || !this.el.clientWidth || !this.el.clientHeight) return;
       ro.disconnect();
-      this.create();
+      void this.create();
     });
     ro.observe(this.el);
   }
 
-  private create() {
+  private async create() {
     const z = this.opts.zoomLabels ?? { in: 'Zoom in', out: 'Zoom out', fit: 'Show all' };
     const styleUrl = meta('bg-map-style');
     const tileUrl = meta('bg-tile-url');
     const attribution = meta('bg-tile-attribution');
     const coop = this.opts.cooperative;
     let gl: GlMap;
+    let ml: MapLibre;
     try {
-      setUpLibrary();
-      gl = new GlMap({
+      ml = await loadLibrary();
+      gl = new ml.Map({
         container: this.el,
         style: styleUrl ?? plainStyle(tileUrl ? { url: tileUrl, attribution } : undefined),
         center: [0, 0],
@@ -217,14 +219,15 @@ export class MapView {
       return;
     }
     this.gl = gl;
+    this.ml = ml;
     gl.touchZoomRotate.disableRotation();
     gl.keyboard.disableRotation();
-    gl.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+    gl.addControl(new ml.NavigationControl({ showCompass: false }), 'top-right');
     gl.addControl(new FitControl(z.fit, () => this.fit(true)), 'top-right');
     // the raster source carries TILE_ATTRIBUTION; over a basemap style it is shown beside the style's own
     if (styleUrl || tileUrl)
       gl.addControl(
-        new AttributionControl({ compact: true, customAttribution: styleUrl ? attribution : undefined }),
+        new ml.AttributionControl({ compact: true, customAttribution: styleUrl ? attribution : undefined }),
         'bottom-right',
       );
     gl.on('style.load', () => this.install());
@@ -450,7 +453,8 @@ export class MapView {
 
   private frame(animate: boolean) {
     const gl = this.gl;
-    if (!gl) return;
+    const ml = this.ml;
+    if (!gl || !ml) return;
     if (this.userMovedAtMs != null) {
       if (Date.now() - this.userMovedAtMs < RESUME_FOLLOW_MS) return;
       this.userMovedAtMs = null;
@@ -459,7 +463,7 @@ export class MapView {
     if (this.framed && !following) return;
     const pts = this.framePoints();
     if (!pts.length) return;
-    const bounds = pts.reduce((b, p) => b.extend(p), new LngLatBounds(pts[0], pts[0]));
+    const bounds = pts.reduce((b, p) => b.extend(p), new ml.LngLatBounds(pts[0], pts[0]));
     const { clientWidth: w, clientHeight: hgt } = gl.getContainer();
     // room for the labels around the points, never more than a quarter of the map
     const pad = Math.round(Math.min(60, w / 4, hgt / 4));
