@@ -6,7 +6,9 @@ export const pageNames = ['parent', 'attendant', 'manager', 'report'] as const;
 export type PageName = (typeof pageNames)[number];
 
 export interface PagesConfig {
-  /** Map tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png; unset = no tiles (route, stops, buses on a plain background). */
+  /** A MapLibre vector style for the maps' basemap (its sources may be pmtiles:// archives); wins over tileUrl. */
+  mapStyleUrl?: string;
+  /** Raster map tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png; unset = no tiles (route, stops, buses on a plain background). */
   tileUrl?: string;
   /** Attribution shown under the map when tiles are on. */
   tileAttribution?: string;
@@ -24,11 +26,23 @@ const titles: Record<PageName, { zh: string; en: string; mobile: boolean }> = {
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** The page: its script and stylesheet by their built names (content-hashed). */
-export function pageHtml(page: PageName, assets: { script: string; style: string }, config: PagesConfig): string {
+export function pageHtml(
+  page: PageName,
+  assets: { script: string; style: string; mapWorker?: string },
+  config: PagesConfig,
+): string {
   const t = titles[page];
-  const tiles = config.tileUrl
-    ? `\n<meta name="bg-tile-url" content="${esc(config.tileUrl)}">\n<meta name="bg-tile-attribution" content="${esc(config.tileAttribution ?? '')}">`
-    : '';
+  const tiles = [
+    assets.mapWorker ? `<meta name="bg-map-worker" content="/assets/${esc(assets.mapWorker)}">` : '',
+    config.mapStyleUrl ? `<meta name="bg-map-style" content="${esc(config.mapStyleUrl)}">` : '',
+    config.tileUrl ? `<meta name="bg-tile-url" content="${esc(config.tileUrl)}">` : '',
+    config.tileUrl || config.mapStyleUrl
+      ? `<meta name="bg-tile-attribution" content="${esc(config.tileAttribution ?? '')}">`
+      : '',
+  ]
+    .filter(Boolean)
+    .map((m) => `\n${m}`)
+    .join('');
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -88,20 +102,34 @@ export function tileOrigin(tileUrl: string | undefined): string | undefined {
   }
 }
 
+/** A map style URL's origin, if it is a valid http(s) URL. */
+export function styleOrigin(styleUrl: string | undefined): string | undefined {
+  if (!styleUrl) return undefined;
+  try {
+    const u = new URL(styleUrl);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Content-Security-Policy of the pages: scripts, styles, fonts and API calls from this origin only (plus the
- * WebSocket of this host); images also from data:/blob: and the configured tile server, nothing else remote.
+ * Content-Security-Policy of the pages: scripts (the map's worker too), styles, fonts and API calls from this
+ * origin only (plus the WebSocket of this host); images also from data:/blob:; map tiles, glyphs and sprites from
+ * the configured tile server and map style's origin (MapLibre fetches them), nothing else remote.
  */
 export function pageCsp(host: string | undefined, config: PagesConfig): string {
   const ws =
     host && /^[\w.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host) ? ` ws://${host} wss://${host}` : '';
-  const tiles = tileOrigin(config.tileUrl);
+  const maps = [...new Set([tileOrigin(config.tileUrl), styleOrigin(config.mapStyleUrl)].filter(Boolean))]
+    .map((o) => ` ${o}`)
+    .join('');
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src 'self' data: blob:${tiles ? ` ${tiles}` : ''}`,
-    `connect-src 'self'${ws}`,
+    `img-src 'self' data: blob:${maps}`,
+    `connect-src 'self'${ws}${maps}`,
     "font-src 'self'",
     "manifest-src 'self'",
     "base-uri 'none'",

@@ -8,6 +8,7 @@ import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type 
 import type { Fix } from '../../src/core/fix';
 import { localDate } from '../../src/core/time-zone';
 import { createApp } from '../../src/http/app';
+import type { PagesConfig } from '../../src/pages/shell';
 import { createLiveHub, type LiveService } from '../../src/live/service';
 import type { PushService } from '../../src/live/push/service';
 import { silentLogger } from '../../src/logging';
@@ -42,7 +43,10 @@ export interface PagesServer {
 
 /** The whole Node stack on a fresh database, on the real clock (the browser's clock is real too). */
 /** `push` makes the Web Push service on the test database (wired as server.ts does); without it the app's default. */
-export async function startPagesServer(opts: { push?: (t: TestApp) => PushService } = {}): Promise<PagesServer> {
+/** `pages` is the pages' configuration (map style, tiles), as config.ts reads it from the environment. */
+export async function startPagesServer(
+  opts: { push?: (t: TestApp) => PushService; pages?: PagesConfig } = {},
+): Promise<PagesServer> {
   const t = await createTestApp(Date.now());
   const now = () => Date.now();
   // The test app's own request helper follows the real clock too.
@@ -55,7 +59,7 @@ export async function startPagesServer(opts: { push?: (t: TestApp) => PushServic
   const push = opts.push?.(t);
   if (push) live.notices.setOutbox(push);
   const app = createApp({ database: t.database, log: silentLogger, now, ingest, runner, live, push });
-  registerPages(app, await pageAssets(), {});
+  registerPages(app, await pageAssets(), opts.pages ?? {});
   const server: Server = createServer(getRequestListener(app.fetch));
   const attachment: LiveAttachment = attachLive(server, live, { flushMs: 20 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -83,9 +87,12 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
+    // The maps are WebGL (MapLibre): SwiftShader draws them without a GPU.
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--ignore-gpu-blocklist',
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
@@ -176,4 +183,147 @@ export class Driver {
     await this.srv.runner.idle();
     await this.srv.live.idle();
   }
+}
+
+// ── the map (MapLibre) ─────────────────────────────────────────────────────────────────────────────────────────
+export interface LabelBox {
+  layer: string;
+  text: string;
+  /** screen box, CSS pixels */
+  box: [number, number, number, number];
+  /** the symbol it belongs to (its icon and its text share it) */
+  symbol: string;
+}
+export interface MapState {
+  /** the camera: west, south, east, north */
+  bounds: [number, number, number, number];
+  size: [number, number];
+  zoom: number;
+  /** where each bus is drawn now, and the features MapLibre rendered on its layers */
+  buses: Record<string, { lon: number; lat: number; headingDeg: number | null; x: number; y: number }>;
+  rendered: Record<string, { properties: Record<string, unknown> }[]>;
+  /** every box MapLibre's collision index holds (the labels and icons it placed) */
+  placed: LabelBox[];
+  /** screen position of the given points (lon, lat) */
+  projected: [number, number][];
+}
+
+/**
+ * What a page's map shows now (null while it is not drawn): the camera, the buses as drawn, the features on our
+ * layers, and the boxes of the labels MapLibre placed (from its collision index, the boxes it keeps apart).
+ */
+export async function mapState(page: Page, points: [number, number][] = [], selector = '[data-testid="map"]') {
+  return page.evaluate(
+    ({ selector, points }) => {
+      interface Gl {
+        loaded(): boolean;
+        getBounds(): { toArray(): [[number, number], [number, number]] };
+        getZoom(): number;
+        getCanvas(): HTMLCanvasElement;
+        getContainer(): HTMLElement;
+        getStyle(): { layers: { id: string }[] };
+        project(p: [number, number]): { x: number; y: number };
+        queryRenderedFeatures(
+          g?: unknown,
+          o?: { layers?: string[] },
+        ): { layer: { id: string }; properties: Record<string, unknown> }[];
+        style: {
+          placement?: {
+            collisionIndex: {
+              grid: {
+                boxKeys: { bucketInstanceId: number; featureIndex: number }[];
+                bboxes: number[];
+              };
+            };
+          };
+        };
+      }
+      const el = document.querySelector(selector) as
+        | (HTMLElement & {
+            bgMap?: {
+              gl: Gl | null;
+              drawnBus(id: string): { lon: number; lat: number; headingDeg: number | null } | undefined;
+              buses: Map<string, unknown>;
+            };
+          })
+        | null;
+      const view = el?.bgMap;
+      const gl = view?.gl;
+      if (!view || !gl || !gl.getStyle()?.layers.some((l) => l.id === 'bg-bus')) return null;
+      const [[w, s], [e, n]] = gl.getBounds().toArray();
+      const buses: Record<string, { lon: number; lat: number; headingDeg: number | null; x: number; y: number }> = {};
+      for (const id of view.buses.keys()) {
+        const b = view.drawnBus(id)!;
+        const q = gl.project([b.lon, b.lat]);
+        buses[id] = { ...b, x: q.x, y: q.y };
+      }
+      const labelLayers = [
+        'bg-bus',
+        'bg-my-stop-label',
+        'bg-bus-label',
+        'bg-stop-labels',
+        'bg-place-labels',
+        'bg-route-labels',
+      ];
+      const layers = [...labelLayers, 'bg-route', 'bg-stops', 'bg-places', 'bg-track', 'bg-track-episode'];
+      const rendered: Record<string, { properties: Record<string, unknown> }[]> = {};
+      for (const l of layers) rendered[l] = [];
+      for (const f of gl.queryRenderedFeatures(undefined, { layers }))
+        rendered[f.layer.id]!.push({ properties: f.properties });
+      // The collision grid is offset by MapLibre's viewport padding (100 px) around the canvas.
+      const grid = gl.style.placement?.collisionIndex.grid;
+      const placed = [];
+      for (let i = 0; grid && i < grid.boxKeys.length; i++) {
+        const [x1, y1, x2, y2] = grid.bboxes.slice(i * 4, i * 4 + 4).map((v) => v - 100) as [
+          number,
+          number,
+          number,
+          number,
+        ];
+        const key = grid.boxKeys[i]!;
+        const hit = gl.queryRenderedFeatures(
+          [
+            [(x1 + x2) / 2 - 1, (y1 + y2) / 2 - 1],
+            [(x1 + x2) / 2 + 1, (y1 + y2) / 2 + 1],
+          ],
+          { layers: labelLayers },
+        )[0];
+        placed.push({
+          layer: hit?.layer.id ?? '?',
+          text: String(hit?.properties.name ?? hit?.properties.label ?? ''),
+          box: [x1, y1, x2, y2] as [number, number, number, number],
+          symbol: `${key.bucketInstanceId}/${key.featureIndex}`,
+        });
+      }
+      const c = gl.getContainer();
+      return {
+        bounds: [w, s, e, n] as [number, number, number, number],
+        size: [c.clientWidth, c.clientHeight] as [number, number],
+        zoom: gl.getZoom(),
+        buses,
+        rendered,
+        placed,
+        projected: points.map((p) => {
+          const q = gl.project(p);
+          return [q.x, q.y] as [number, number];
+        }),
+      };
+    },
+    { selector, points },
+  ) as Promise<MapState | null>;
+}
+
+/** Pairs of placed boxes of different symbols that overlap (by more than half a pixel), for a readable failure. */
+export function overlappingLabels(placed: LabelBox[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < placed.length; i++)
+    for (let j = i + 1; j < placed.length; j++) {
+      const a = placed[i]!;
+      const b = placed[j]!;
+      if (a.symbol === b.symbol) continue;
+      const dx = Math.min(a.box[2], b.box[2]) - Math.max(a.box[0], b.box[0]);
+      const dy = Math.min(a.box[3], b.box[3]) - Math.max(a.box[1], b.box[1]);
+      if (dx > 0.5 && dy > 0.5) out.push(`${a.layer} «${a.text}» × ${b.layer} «${b.text}»`);
+    }
+  return out;
 }

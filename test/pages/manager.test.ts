@@ -6,7 +6,7 @@ import decodeQR from 'qr/decode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, launchBrowser, newPage, type PagesServer, startPagesServer } from './helpers';
+import { ARTIFACTS, launchBrowser, mapState, newPage, type PagesServer, startPagesServer } from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -110,8 +110,13 @@ describe('manager page', () => {
     await rows.first().getByRole('link').focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('case').waitFor();
-    expect(await page.locator('.map-track').count()).toBe(1);
-    expect(await page.locator('.map-track-episode').count()).toBe(1);
+    // the track, and the violation's stretch of it, drawn on the map
+    await expect
+      .poll(async () => {
+        const st = await mapState(page, [], '.map');
+        return [st?.rendered['bg-track']?.length ?? 0, st?.rendered['bg-track-episode']?.length ?? 0].map((n) => n > 0);
+      })
+      .toEqual([true, true]);
     const before = await page.getByTestId('replay-at').textContent();
     await page.getByTestId('replay-play').click();
     await expect.poll(() => page.getByTestId('replay-at').textContent()).not.toBe(before);
@@ -152,7 +157,9 @@ describe('manager page', () => {
     await page.goto(`${srv.url}/manager#token=${w.tokens.managerA}`);
     await page.getByRole('link', { name: 'Fleet' }).click();
     await expect.poll(() => page.locator('table tbody tr').count()).toBe(2);
-    await page.locator(`.map-bus[data-bus="${w.a.buses[0].id}"]`).waitFor();
+    await expect
+      .poll(async () => Object.keys((await mapState(page, [], '.map'))?.buses ?? {}))
+      .toContain(String(w.a.buses[0].id));
 
     await page.getByRole('link', { name: 'Compliance' }).click();
     await page.getByText(/expired, \d+ missing/).waitFor();

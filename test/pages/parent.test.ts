@@ -10,6 +10,7 @@ import {
   TZ,
   launchBrowser,
   lonAt,
+  mapState,
   newPage,
   ok,
   type PagesServer,
@@ -80,7 +81,10 @@ describe('parent page', () => {
     await expect.poll(async () => Number(await map.getAttribute('data-bus-lon'))).toBeGreaterThan(lonAt(150));
     const firstLon = Number(await map.getAttribute('data-bus-lon'));
     await expect.poll(() => page.getByTestId('trip-status').textContent()).toBe('On the way');
-    await page.locator('.map-bus').waitFor();
+    // The map draws the bus (its marker and plate on the bus layer) where the last fix put it, in view.
+    await expect
+      .poll(async () => (await mapState(page))?.rendered['bg-bus']?.map((f) => f.properties.label))
+      .toEqual(['PG-101']);
 
     await driver.drive(75, 36); // ~950 m: 450 m before the child's stop (the guardian asked for 500 m)
     await expect.poll(async () => Number(await map.getAttribute('data-bus-lon'))).toBeGreaterThan(firstLon + 0.005);

@@ -13,7 +13,7 @@ describe('config', () => {
       jt808Port: 6808,
       osmandPort: 5055,
       jobs: { defaultTimeZone: 'Asia/Shanghai', lateAfterMin: 10, complianceWarnDays: 30, keepRawPositionsDays: 180 },
-      pages: { tileUrl: undefined, tileAttribution: undefined, osmandPort: 5055 },
+      pages: { mapStyleUrl: undefined, tileUrl: undefined, tileAttribution: undefined, osmandPort: 5055 },
       push: {
         allowedHosts: [
           'fcm.googleapis.com',
@@ -65,6 +65,11 @@ describe('config', () => {
     expect(() => loadConfig({ TILE_URL: 'ftp://tiles.example/{z}/{x}/{y}.png' })).toThrow(/TILE_URL/);
     expect(loadConfig({ TILE_URL: 'https://tiles.example/{z}/{x}/{y}.png' }).pages.tileUrl).toBe(
       'https://tiles.example/{z}/{x}/{y}.png',
+    );
+    expect(() => loadConfig({ MAP_STYLE_URL: 'pmtiles://tiles.example/area.pmtiles' })).toThrow(/MAP_STYLE_URL/);
+    expect(() => loadConfig({ MAP_STYLE_URL: 'style.json' })).toThrow(/MAP_STYLE_URL/);
+    expect(loadConfig({ MAP_STYLE_URL: 'https://maps.example/style.json' }).pages.mapStyleUrl).toBe(
+      'https://maps.example/style.json',
     );
   });
 });

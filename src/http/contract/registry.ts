@@ -212,6 +212,7 @@ export type Route = z.infer<typeof route>;
 export type Stop = z.infer<typeof stop>;
 export type SpeedZone = z.infer<typeof speedZone>;
 export type RouteWithStops = z.infer<typeof routeWithStops>;
+export type RouteListRow = z.infer<typeof routeListRow>;
 export type Student = z.infer<typeof student>;
 export type StudentWithLinks = z.infer<typeof studentWithLinks>;
 export type StudentListRow = z.infer<typeof studentListRow>;

@@ -29,6 +29,7 @@ import type {
   Principal as Me,
   Report,
   ReportPage,
+  RouteListRow,
   RouteWithStops,
   School,
   TrackFeature,
@@ -262,8 +263,16 @@ async function fleetView() {
     ),
   );
   renderRows();
-  const positions = await Promise.all(
-    buses.map((b) => api.get<BusPosition>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))),
+  // The fleet's routes (each in its colour, named along the line) and schools under the buses.
+  const [positions, routes] = await Promise.all([
+    Promise.all(
+      buses.map((b) => api.get<BusPosition>(`/api/v1/buses/${b.id}/position`).catch(() => ({ position: null }))),
+    ),
+    listAll<RouteListRow>(api, '/api/v1/routes?include=geometry').catch(() => []),
+  ]);
+  map.setRoutes(routes.flatMap((r) => (r.path ? [{ id: r.id, name: r.name, coords: r.path.coordinates }] : [])));
+  map.setPlaces(
+    schools.flatMap((sc) => (sc.lat != null && sc.lon != null ? [{ ...sc, lat: sc.lat, lon: sc.lon }] : [])),
   );
   positions.forEach((r, i) => r.position && show(buses[i]!.id, r.position));
   map.fit(true);

@@ -21,6 +21,7 @@ import type {
   NoticePage,
   Principal,
   RouteWithStops,
+  School,
   ShareLinkCreated,
   ShareLinkList,
   Student,
@@ -176,7 +177,11 @@ async function showChild(
   const etaEl = h('p', { class: 'eta', 'data-testid': 'eta', 'aria-live': 'polite' }, '—');
   const etaDetail = h('p', { class: 'muted', 'data-testid': 'eta-detail' });
   const noticeList = h('ol', { class: 'notices', 'data-testid': 'notices', 'aria-live': 'polite' });
-  const map = new MapView(t('mapLabel'), { zoomLabels: { in: t('zoomIn'), out: t('zoomOut'), fit: t('zoomFit') } });
+  const map = new MapView(t('mapLabel'), {
+    zoomLabels: { in: t('zoomIn'), out: t('zoomOut'), fit: t('zoomFit') },
+    cooperative: { touch: t('mapTwoFingers'), windows: t('mapCtrlZoom'), mac: t('mapCmdZoom') },
+    unavailable: t('mapUnavailable'),
+  });
   map.el.setAttribute('data-testid', 'map');
   const lastSeen = h('p', { class: 'muted', 'data-testid': 'bus-seen' });
   const staleEl = h('p', { class: 'warning', role: 'status', 'data-testid': 'bus-stale', hidden: '' });
@@ -386,10 +391,11 @@ async function showChild(
     });
   };
 
-  const [route, pos, etaNow] = await Promise.all([
+  const [route, pos, etaNow, school] = await Promise.all([
     api.get<RouteWithStops>(`/api/v1/routes/${trip.routeId}`),
     api.get<TripPosition>(`/api/v1/trips/${trip.id}/position`).catch(() => ({ position: null })),
     api.get<Eta>(`/api/v1/trips/${trip.id}/eta${stopId ? `?stopId=${stopId}` : ''}`).catch(() => null),
+    api.get<School>(`/api/v1/schools/${trip.schoolId}`).catch(() => null),
   ]);
   routeLine = route.path.coordinates;
   stopOrder = route.stops.map((st) => String(st.id));
@@ -400,6 +406,10 @@ async function showChild(
   map.setStops(
     route.stops.map((st) => ({ id: st.id, lat: st.lat, lon: st.lon, name: st.name, highlight: st.id === stopId })),
   );
+  if (school?.lat != null && school.lon != null)
+    map.setPlaces([{ id: school.id, lat: school.lat, lon: school.lon, name: school.name }]);
+  // The map keeps the bus and the child's stop in view (until the parent moves it).
+  if (stopId != null) map.followBusAndStop(trip.busId, stopId);
   if (pos.position) setBus(pos.position);
   else lastSeen.textContent = t('noPosition');
   if (etaNow) applyEta(etaNow);

@@ -1,9 +1,26 @@
-// A small SVG map (no library, no network): the route, its stops, buses and tracks drawn in Web Mercator on a
-// plain background, with optional raster tiles when a tile server is configured (<meta name="bg-tile-url">).
-// Drag or arrow keys pan, wheel, +/- or the buttons zoom; "fit" frames everything again.
-import { h, s } from './dom';
+// The pages' map, drawn by MapLibre GL JS (bundled, no CDN). By default its style is our own data — routes, stops,
+// the school, buses, a violation's track — on a plain background (raster tiles under it with TILE_URL), so it works
+// offline; MAP_STYLE_URL puts our layers over a vector basemap (PMTiles archives through the `pmtiles` protocol).
+// MapLibre places the labels (no two overlap); a bus glides between fixes and turns with its heading. A map that
+// follows a bus and a stop (the parent page) keeps both in view until the user moves the map, and again a while
+// after. The page's <meta> tags carry the configuration: bg-map-worker, bg-map-style, bg-tile-url, bg-tile-attribution.
+import type { AddProtocolResponseData, GeoJSONSource, GetResourceResponse, IControl, Map as GlMap } from 'maplibre-gl';
+import type * as maplibre from 'maplibre-gl';
+import type { Protocol as PmProtocol } from 'pmtiles';
+import { h } from './dom';
+import { type Glide, glideAt, glideTo, type LonLat } from './map-motion';
+import {
+  busImage,
+  busImageNames,
+  dataLayers,
+  labelFont,
+  plainStyle,
+  ROUTE_COLOURS,
+  SOURCES,
+  type Tone,
+} from './map-style';
 
-export type LonLat = [number, number];
+export type { LonLat };
 
 export interface StopMark {
   id: string | number;
@@ -21,298 +38,458 @@ export interface BusMark {
   lon: number;
   label: string;
   headingDeg?: number | null;
-  tone?: 'ok' | 'warn' | 'alarm' | 'stale';
+  tone?: Tone;
 }
 
-const TILE = 256;
-const clampLat = (lat: number) => Math.max(-85.05, Math.min(85.05, lat));
-/** lon/lat → world coordinates in [0, 1]. */
-export function project(lon: number, lat: number): [number, number] {
-  const phi = (clampLat(lat) * Math.PI) / 180;
-  return [(lon + 180) / 360, (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2];
+export interface PlaceMark {
+  id: string | number;
+  lat: number;
+  lon: number;
+  name: string;
 }
 
-function metaContent(name: string): string | undefined {
-  return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || undefined;
+export interface RouteLine {
+  id: string | number;
+  name?: string;
+  coords: LonLat[];
+}
+
+export interface MapViewOptions {
+  zoomLabels?: { in: string; out: string; fit: string };
+  /** Phones: one finger scrolls the page, two move the map (and Ctrl + wheel zooms on a desktop). */
+  cooperative?: { touch: string; windows: string; mac: string };
+  /** Shown where the browser cannot draw the map (no WebGL). */
+  unavailable?: string;
+}
+
+/** After the user moved the map, it follows the bus again once they left it alone this long. */
+const RESUME_FOLLOW_MS = 30_000;
+
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || undefined;
+
+type MapLibre = typeof maplibre;
+let library: Promise<MapLibre> | undefined;
+/**
+ * MapLibre, loaded when the first map is laid out (its chunk comes after the page's own script, so the page shows
+ * before the map library is parsed), with its worker script (served from /assets/, so no blob: worker is needed)
+ * and the pmtiles protocol.
+ */
+function loadLibrary(): Promise<MapLibre> {
+  return (library ??= import('maplibre-gl').then((ml) => {
+    setUpLibrary(ml);
+    return ml;
+  }));
+}
+
+function setUpLibrary({ addProtocol, setWorkerUrl }: MapLibre) {
+  const worker = meta('bg-map-worker');
+  if (worker) setWorkerUrl(new URL(worker, location.href).href);
+  if (meta('bg-map-style')) {
+    // Only a configured basemap may name pmtiles:// archives; the decoder is loaded on the first such request.
+    let pm: Promise<PmProtocol> | undefined;
+    addProtocol('pmtiles', async (params, abort) => {
+      pm ??= import('pmtiles').then(({ Protocol }) => new Protocol({ metadata: true }));
+      // a TileJSON object for the archive's own URL, tile bytes for a tile
+      return (await pm).tilev4(params, abort) as Promise<GetResourceResponse<AddProtocolResponseData>>;
+    });
+  }
+}
+
+const point = (lon: number, lat: number, properties: Record<string, unknown>) => ({
+  type: 'Feature' as const,
+  geometry: { type: 'Point' as const, coordinates: [lon, lat] },
+  properties,
+});
+const line = (coords: LonLat[], properties: Record<string, unknown>) => ({
+  type: 'Feature' as const,
+  geometry: { type: 'LineString' as const, coordinates: coords },
+  properties,
+});
+const collection = (features: ReturnType<typeof point | typeof line>[]) => ({
+  type: 'FeatureCollection' as const,
+  features,
+});
+
+class FitControl implements IControl {
+  private box?: HTMLElement;
+  constructor(
+    private readonly label: string,
+    private readonly onFit: () => void,
+  ) {}
+  onAdd() {
+    this.box = h(
+      'div',
+      { class: 'maplibregl-ctrl maplibregl-ctrl-group' },
+      h(
+        'button',
+        { type: 'button', class: 'map-fit', 'aria-label': this.label, title: this.label, onclick: this.onFit },
+        h('span', { 'aria-hidden': 'true' }, '⤢'),
+      ),
+    );
+    return this.box;
+  }
+  onRemove() {
+    this.box?.remove();
+  }
+}
+
+interface DrawnBus {
+  mark: BusMark;
+  glide: Glide;
+  fixAtMs: number;
+  at: LonLat;
+  heading: number | null;
 }
 
 export class MapView {
   readonly el: HTMLElement;
-  private readonly svg: SVGSVGElement;
-  private readonly layers: Record<'tiles' | 'route' | 'track' | 'stops' | 'buses', SVGGElement>;
-  private route: LonLat[] = [];
+  /** The MapLibre map, once the element was laid out (tests read its camera and placed labels). */
+  gl: GlMap | null = null;
+  private ml: MapLibre | null = null;
+  private routes: RouteLine[] = [];
   private track: { coords: LonLat[]; highlight?: [number, number] } | null = null;
   private stops: StopMark[] = [];
-  private buses = new Map<string, BusMark>();
-  private center: [number, number] = [0.5, 0.5];
-  private zoom = 2;
-  private fitted = false;
-  private userMoved = false;
-  private readonly tileUrl = metaContent('bg-tile-url');
-  private width = 300;
-  private height = 200;
+  private places: PlaceMark[] = [];
+  private readonly buses = new Map<string, DrawnBus>();
+  private follow: { busId: string; stopId: string } | null = null;
+  private userMovedAtMs: number | null = null;
+  private framed = false;
+  private ready = false;
+  private fellBack = false;
+  private raf = 0;
+  private easeEndsAtMs = 0;
+  private font: string[] = ['sans-serif'];
 
-  constructor(label: string, opts: { zoomLabels?: { in: string; out: string; fit: string } } = {}) {
-    const z = opts.zoomLabels ?? { in: 'Zoom in', out: 'Zoom out', fit: 'Show all' };
-    this.layers = { tiles: s('g'), route: s('g'), track: s('g'), stops: s('g'), buses: s('g') };
-    this.svg = s(
-      'svg',
-      { class: 'map-svg', role: 'img', 'aria-label': label, focusable: 'false' },
-      ...Object.values(this.layers),
-    );
-    const attribution = this.tileUrl ? metaContent('bg-tile-attribution') : undefined;
-    this.el = h(
-      'div',
-      { class: 'map', tabindex: 0, 'aria-label': label, 'aria-roledescription': 'map' },
-      this.svg,
-      h(
-        'div',
-        { class: 'map-controls' },
-        h('button', { type: 'button', 'aria-label': z.in, title: z.in, onclick: () => this.zoomBy(1) }, '+'),
-        h('button', { type: 'button', 'aria-label': z.out, title: z.out, onclick: () => this.zoomBy(-1) }, '−'),
-        h('button', { type: 'button', 'aria-label': z.fit, title: z.fit, onclick: () => this.fit(true) }, '⤢'),
+  constructor(
+    private readonly label: string,
+    private readonly opts: MapViewOptions = {},
+  ) {
+    this.el = h('div', { class: 'map' });
+    (this.el as HTMLElement & { bgMap?: MapView }).bgMap = this;
+    // MapLibre needs a laid-out container: made on the first non-empty size.
+    const ro = new ResizeObserver(() => {
+      if (this.gl || !this.el.clientWidth || !this.el.clientHeight) return;
+      ro.disconnect();
+      void this.create();
+    });
+    ro.observe(this.el);
+  }
+
+  private async create() {
+    const z = this.opts.zoomLabels ?? { in: 'Zoom in', out: 'Zoom out', fit: 'Show all' };
+    const styleUrl = meta('bg-map-style');
+    const tileUrl = meta('bg-tile-url');
+    const attribution = meta('bg-tile-attribution');
+    const coop = this.opts.cooperative;
+    let gl: GlMap;
+    let ml: MapLibre;
+    try {
+      ml = await loadLibrary();
+      gl = new ml.Map({
+        container: this.el,
+        style: styleUrl ?? plainStyle(tileUrl ? { url: tileUrl, attribution } : undefined),
+        center: [0, 0],
+        zoom: 1,
+        maxZoom: 19,
+        attributionControl: false,
+        cooperativeGestures: Boolean(coop),
+        dragRotate: false,
+        pitchWithRotate: false,
+        touchPitch: false,
+        maxPitch: 0,
+        locale: {
+          'Map.Title': this.label,
+          'NavigationControl.ZoomIn': z.in,
+          'NavigationControl.ZoomOut': z.out,
+          ...(coop
+            ? {
+                'CooperativeGesturesHandler.MobileHelpText': coop.touch,
+                'CooperativeGesturesHandler.WindowsHelpText': coop.windows,
+                'CooperativeGesturesHandler.MacHelpText': coop.mac,
+              }
+            : {}),
+        },
+      });
+    } catch (err) {
+      console.warn('map unavailable', err);
+      this.el.classList.add('map-unavailable');
+      this.el.replaceChildren(
+        h('p', { role: 'status' }, this.opts.unavailable ?? '此设备无法显示地图 · This device cannot show the map'),
+      );
+      return;
+    }
+    this.gl = gl;
+    this.ml = ml;
+    gl.touchZoomRotate.disableRotation();
+    gl.keyboard.disableRotation();
+    gl.addControl(new ml.NavigationControl({ showCompass: false }), 'top-right');
+    gl.addControl(new FitControl(z.fit, () => this.fit(true)), 'top-right');
+    // the raster source carries TILE_ATTRIBUTION; over a basemap style it is shown beside the style's own
+    if (styleUrl || tileUrl)
+      gl.addControl(
+        new ml.AttributionControl({ compact: true, customAttribution: styleUrl ? attribution : undefined }),
+        'bottom-right',
+      );
+    gl.on('style.load', () => this.install());
+    gl.on('error', (e) => {
+      // A basemap that cannot be had (offline, a bad URL): our own style instead, so the map still shows.
+      if (styleUrl && !this.ready && !this.fellBack) {
+        this.fellBack = true;
+        console.warn('basemap unavailable, drawing the plain map', e.error);
+        gl.setStyle(plainStyle(tileUrl ? { url: tileUrl, attribution } : undefined));
+        return;
+      }
+      console.error(e.error);
+    });
+    gl.on('movestart', (e) => {
+      if (e.originalEvent) this.userMovedAtMs = Date.now();
+    });
+    gl.on('moveend', (e) => {
+      if (e.originalEvent) this.userMovedAtMs = Date.now();
+    });
+    this.frame(false);
+  }
+
+  /** Our images, sources and layers, over whatever the style draws (again after each style change). */
+  private install() {
+    const gl = this.gl!;
+    this.font = labelFont(gl.getStyle());
+    for (const img of busImageNames)
+      if (!gl.hasImage(img.name)) gl.addImage(img.name, busImage(img.tone, img.withHeading), { pixelRatio: 2 });
+    for (const id of Object.values(SOURCES))
+      if (!gl.getSource(id)) gl.addSource(id, { type: 'geojson', data: collection([]) });
+    for (const layer of dataLayers(this.font)) if (!gl.getLayer(layer.id)) gl.addLayer(layer);
+    this.ready = true;
+    this.pushAll();
+    this.frame(false);
+  }
+
+  private source(id: string): GeoJSONSource | undefined {
+    return this.ready ? this.gl?.getSource<GeoJSONSource>(id) : undefined;
+  }
+
+  private pushAll() {
+    this.pushRoutes();
+    this.pushTrack();
+    this.pushStops();
+    this.pushPlaces();
+    this.pushBuses();
+  }
+
+  private pushRoutes() {
+    this.source(SOURCES.routes)?.setData(
+      collection(
+        this.routes
+          .filter((r) => r.coords.length > 1)
+          .map((r, i) =>
+            line(r.coords, {
+              id: String(r.id),
+              colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length],
+              ...(r.name ? { name: r.name } : {}),
+            }),
+          ),
       ),
-      attribution ? h('div', { class: 'map-attribution' }, attribution) : null,
     );
-    this.el.addEventListener('keydown', (ev) => this.onKey(ev));
-    this.el.addEventListener(
-      'wheel',
-      (ev) => {
-        ev.preventDefault();
-        this.zoomBy(ev.deltaY < 0 ? 0.5 : -0.5);
-      },
-      { passive: false },
+  }
+
+  private pushTrack() {
+    const tr = this.track;
+    const features = [];
+    if (tr && tr.coords.length > 1) {
+      features.push(line(tr.coords, { role: 'track' }));
+      const ep = tr.highlight ? tr.coords.slice(tr.highlight[0], tr.highlight[1] + 1) : [];
+      if (ep.length > 1) features.push(line(ep, { role: 'episode' }));
+    }
+    this.source(SOURCES.track)?.setData(collection(features));
+  }
+
+  private pushStops() {
+    this.source(SOURCES.stops)?.setData(
+      collection(
+        this.stops.map((st, i) =>
+          point(st.lon, st.lat, {
+            id: String(st.id),
+            name: st.name,
+            mine: Boolean(st.highlight),
+            passed: Boolean(st.passed),
+            order: i,
+          }),
+        ),
+      ),
     );
-    let drag: { x: number; y: number; c: [number, number] } | null = null;
-    this.svg.addEventListener('pointerdown', (ev) => {
-      drag = { x: ev.clientX, y: ev.clientY, c: [...this.center] as [number, number] };
-      this.svg.setPointerCapture(ev.pointerId);
-    });
-    this.svg.addEventListener('pointermove', (ev) => {
-      if (!drag) return;
-      const scale = this.scale();
-      this.center = [drag.c[0] - (ev.clientX - drag.x) / scale, drag.c[1] - (ev.clientY - drag.y) / scale];
-      this.userMoved = true;
-      this.render();
-    });
-    const end = () => (drag = null);
-    this.svg.addEventListener('pointerup', end);
-    this.svg.addEventListener('pointercancel', end);
-    if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => this.resize()).observe(this.el);
+  }
+
+  private pushPlaces() {
+    this.source(SOURCES.places)?.setData(
+      collection(this.places.map((p) => point(p.lon, p.lat, { id: String(p.id), name: p.name }))),
+    );
+  }
+
+  private pushBuses() {
+    this.source(SOURCES.buses)?.setData(
+      collection(
+        [...this.buses.values()].map((b) =>
+          point(b.at[0], b.at[1], {
+            id: String(b.mark.id),
+            label: b.mark.label,
+            tone: b.mark.tone ?? 'ok',
+            ...(b.heading != null ? { heading: b.heading } : {}),
+          }),
+        ),
+      ),
+    );
   }
 
   setRoute(coords: LonLat[]) {
-    this.route = coords;
-    this.fitted = false;
-    this.render();
+    this.setRoutes(coords.length ? [{ id: 'route', coords }] : []);
+  }
+
+  /** Several routes (the fleet view), each in its colour with its name along the line. */
+  setRoutes(routes: RouteLine[]) {
+    this.routes = routes;
+    this.framed = false;
+    this.pushRoutes();
+    this.frame(false);
   }
 
   setStops(stops: StopMark[]) {
-    this.stops = stops;
-    this.render();
+    this.stops = stops.filter((st) => Number.isFinite(st.lat) && Number.isFinite(st.lon));
+    this.pushStops();
+    this.frame(false);
+  }
+
+  /** The school (or any named place) as a point with its label. */
+  setPlaces(places: PlaceMark[]) {
+    this.places = places.filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
+    this.pushPlaces();
   }
 
   setTrack(coords: LonLat[] | null, highlight?: [number, number]) {
     this.track = coords ? { coords, highlight } : null;
-    this.fitted = false;
-    this.render();
+    this.framed = false;
+    this.pushTrack();
+    this.frame(false);
+  }
+
+  /** Keep this bus and this stop in view (the parent page): the map frames both at every fix. */
+  followBusAndStop(busId: string | number, stopId: string | number) {
+    this.follow = { busId: String(busId), stopId: String(stopId) };
+    this.frame(false);
   }
 
   setBus(bus: BusMark) {
     if (!Number.isFinite(bus.lat) || !Number.isFinite(bus.lon)) return;
-    this.buses.set(String(bus.id), bus);
-    this.render();
+    const key = String(bus.id);
+    const now = performance.now();
+    const prev = this.buses.get(key);
+    const drawn = prev ? glideAt(prev.glide, now) : undefined;
+    const glide = glideTo(drawn, [bus.lon, bus.lat], bus.headingDeg, now, prev ? now - prev.fixAtMs : 1000);
+    const at = glideAt(glide, now);
+    this.buses.set(key, { mark: bus, glide, fixAtMs: now, at: at.at, heading: at.heading });
+    this.animate();
+    if (this.follow?.busId === key) this.frame(true);
   }
 
   removeBus(id: string | number) {
     this.buses.delete(String(id));
-    this.render();
+    this.pushBuses();
   }
 
   clearBuses() {
     this.buses.clear();
-    this.render();
+    this.pushBuses();
   }
 
-  /** Frames everything drawn (on the first data, or when asked). */
+  /** Where a bus is drawn now (between two fixes while it glides). */
+  drawnBus(id: string | number): { lon: number; lat: number; headingDeg: number | null } | undefined {
+    const b = this.buses.get(String(id));
+    if (!b) return undefined;
+    const d = glideAt(b.glide, performance.now());
+    return { lon: d.at[0], lat: d.at[1], headingDeg: d.heading };
+  }
+
+  private animate() {
+    if (!this.raf) this.raf = requestAnimationFrame(() => this.tick());
+  }
+
+  private tick() {
+    this.raf = 0;
+    const now = performance.now();
+    let moving = false;
+    for (const b of this.buses.values()) {
+      const d = glideAt(b.glide, now);
+      b.at = d.at;
+      b.heading = d.heading;
+      if (!d.done) moving = true;
+    }
+    this.pushBuses();
+    // a gliding bus stays in view on every frame, not only at its fixes
+    if (this.follow && this.buses.has(this.follow.busId)) this.frame(true);
+    if (moving) this.animate();
+  }
+
+  /** Frames everything again (the "show all" button): follows the bus again at once. */
   fit(force = false) {
-    if (force) this.userMoved = false;
-    const pts: [number, number][] = [
-      ...this.route.map(([lon, lat]) => project(lon, lat)),
-      ...(this.track?.coords ?? []).map(([lon, lat]) => project(lon, lat)),
-      ...this.stops.map((p) => project(p.lon, p.lat)),
-      ...[...this.buses.values()].map((b) => project(b.lon, b.lat)),
-    ].filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    if (force) {
+      this.userMovedAtMs = null;
+      this.framed = false;
+    }
+    this.frame(false);
+  }
+
+  /** What the camera keeps in view: the followed bus (where it is drawn and where it goes) and stop, else all. */
+  private framePoints(): LonLat[] {
+    const bus = this.follow && this.buses.get(this.follow.busId);
+    const stop = this.follow && this.stops.find((st) => String(st.id) === this.follow!.stopId);
+    if (bus) return [bus.at, bus.glide.to, ...(stop ? [[stop.lon, stop.lat] as LonLat] : [])];
+    return [
+      ...this.routes.flatMap((r) => r.coords),
+      ...(this.track?.coords ?? []),
+      ...this.stops.map((st): LonLat => [st.lon, st.lat]),
+      ...this.places.map((p): LonLat => [p.lon, p.lat]),
+      ...[...this.buses.values()].map((b) => b.glide.to),
+    ].filter(([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat));
+  }
+
+  private frame(animate: boolean) {
+    const gl = this.gl;
+    const ml = this.ml;
+    if (!gl || !ml) return;
+    if (this.userMovedAtMs != null) {
+      if (Date.now() - this.userMovedAtMs < RESUME_FOLLOW_MS) return;
+      this.userMovedAtMs = null;
+    }
+    const following = Boolean(this.follow && this.buses.has(this.follow.busId));
+    if (this.framed && !following) return;
+    const pts = this.framePoints();
     if (!pts.length) return;
-    const xs = pts.map((p) => p[0]);
-    const ys = pts.map((p) => p[1]);
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    this.center = [(x0 + x1) / 2, (y0 + y1) / 2];
-    // The padding never takes more than half the map (a map not laid out yet has no size: keep the zoom).
-    const pad = Math.min(40, this.width / 4, this.height / 4);
-    const spanX = Math.max(x1 - x0, 1e-7);
-    const spanY = Math.max(y1 - y0, 1e-7);
-    const z = Math.log2(Math.min((this.width - pad * 2) / (spanX * TILE), (this.height - pad * 2) / (spanY * TILE)));
-    if (Number.isFinite(z)) this.zoom = Math.max(2, Math.min(18, z));
-    this.fitted = true;
-    this.render();
-  }
-
-  private scale() {
-    return TILE * 2 ** this.zoom;
-  }
-
-  private zoomBy(dz: number) {
-    this.zoom = Math.max(2, Math.min(19, this.zoom + dz));
-    this.userMoved = true;
-    this.render();
-  }
-
-  private onKey(ev: KeyboardEvent) {
-    const step = 80 / this.scale();
-    const moves: Record<string, [number, number]> = {
-      ArrowLeft: [-step, 0],
-      ArrowRight: [step, 0],
-      ArrowUp: [0, -step],
-      ArrowDown: [0, step],
-    };
-    if (moves[ev.key]) {
-      this.center = [this.center[0] + moves[ev.key]![0], this.center[1] + moves[ev.key]![1]];
-      this.userMoved = true;
-      this.render();
-    } else if (ev.key === '+' || ev.key === '=') this.zoomBy(1);
-    else if (ev.key === '-') this.zoomBy(-1);
-    else if (ev.key === '0') this.fit(true);
-    else return;
-    ev.preventDefault();
-  }
-
-  private resize() {
-    const r = this.el.getBoundingClientRect();
-    if (!r.width || !r.height) return;
-    this.width = r.width;
-    this.height = r.height;
-    if (!this.userMoved) this.fitted = false;
-    this.render();
-  }
-
-  private xy(lon: number, lat: number): [number, number] {
-    const [wx, wy] = project(lon, lat);
-    const sc = this.scale();
-    return [(wx - this.center[0]) * sc + this.width / 2, (wy - this.center[1]) * sc + this.height / 2];
-  }
-
-  private path(coords: LonLat[]): string {
-    return coords
-      .map(
-        ([lon, lat], i) =>
-          `${i ? 'L' : 'M'}${this.xy(lon, lat)
-            .map((v) => v.toFixed(1))
-            .join(' ')}`,
-      )
-      .join('');
-  }
-
-  render() {
-    if (!this.fitted && !this.userMoved && (this.route.length || this.stops.length || this.buses.size || this.track)) {
-      this.fit();
-      return;
+    const bounds = pts.reduce((b, p) => b.extend(p), new ml.LngLatBounds(pts[0], pts[0]));
+    const { clientWidth: w, clientHeight: hgt } = gl.getContainer();
+    // room for the labels around the points, never more than a quarter of the map
+    const pad = Math.round(Math.min(60, w / 4, hgt / 4));
+    const cam = gl.cameraForBounds(bounds, { padding: pad, maxZoom: following ? 16 : 17 });
+    if (!cam) return;
+    let jump = !this.framed || !animate;
+    if (this.framed && following) {
+      const at = (edge: number) =>
+        pts.every((p) => {
+          const q = gl.project(p);
+          return q.x >= edge && q.x <= w - edge && q.y >= edge && q.y <= hgt - edge;
+        });
+      if (!at(4))
+        jump = true; // leaving the screen: catch up at once
+      else if (performance.now() < this.easeEndsAtMs)
+        return; // on its way to a frame that has them
+      // still well inside, and not much closer to be had: leave the camera alone
+      else if (at(pad / 2) && (cam.zoom ?? gl.getZoom()) - gl.getZoom() < 1) return;
     }
-    this.svg.setAttribute('viewBox', `0 0 ${this.width} ${this.height}`);
-    this.renderTiles();
-    this.layers.route.replaceChildren(
-      ...(this.route.length > 1
-        ? [
-            s('path', { class: 'map-route-casing', d: this.path(this.route) }),
-            s('path', { class: 'map-route', d: this.path(this.route) }),
-          ]
-        : []),
-    );
-    const tr = this.track;
-    const trackEls: SVGElement[] = [];
-    if (tr && tr.coords.length > 1) {
-      trackEls.push(s('path', { class: 'map-track', d: this.path(tr.coords) }));
-      if (tr.highlight)
-        trackEls.push(
-          s('path', {
-            class: 'map-track-episode',
-            d: this.path(tr.coords.slice(tr.highlight[0], tr.highlight[1] + 1)),
-          }),
-        );
+    if (jump) {
+      gl.jumpTo({ ...cam, bearing: 0 });
+      this.easeEndsAtMs = 0;
+    } else {
+      gl.easeTo({ ...cam, bearing: 0, duration: 500 });
+      this.easeEndsAtMs = performance.now() + 500;
     }
-    this.layers.track.replaceChildren(...trackEls);
-    this.layers.stops.replaceChildren(
-      ...this.stops.map((st) => {
-        const [x, y] = this.xy(st.lon, st.lat);
-        return s(
-          'g',
-          {
-            class: `map-stop${st.highlight ? ' is-mine' : ''}${st.passed ? ' is-passed' : ''}`,
-            transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
-          },
-          s('title', null, st.name),
-          s('circle', { r: st.highlight ? 9 : 5 }),
-          st.highlight || this.zoom > 14 ? s('text', { x: 12, y: 4 }, st.name) : null,
-        );
-      }),
-    );
-    this.layers.buses.replaceChildren(
-      ...[...this.buses.values()].map((b) => {
-        const [x, y] = this.xy(b.lon, b.lat);
-        return s(
-          'g',
-          {
-            class: `map-bus tone-${b.tone ?? 'ok'}`,
-            transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
-            'data-bus': String(b.id),
-          },
-          s('title', null, b.label),
-          b.headingDeg != null
-            ? s('path', {
-                class: 'map-bus-heading',
-                d: 'M0 -20 L6 -10 L-6 -10 Z',
-                transform: `rotate(${b.headingDeg})`,
-              })
-            : null,
-          s('circle', { r: 11 }),
-          s('rect', { class: 'map-bus-icon', x: -5, y: -4, width: 10, height: 7, rx: 1.5 }),
-          s('text', { class: 'map-bus-label', x: 15, y: -10 }, b.label),
-        );
-      }),
-    );
-  }
-
-  private renderTiles() {
-    if (!this.tileUrl) return;
-    const z = Math.max(0, Math.min(19, Math.round(this.zoom)));
-    const n = 2 ** z;
-    const sc = this.scale();
-    const size = sc / n;
-    const left = this.center[0] - this.width / 2 / sc;
-    const top = this.center[1] - this.height / 2 / sc;
-    const x0 = Math.floor(left * n);
-    const y0 = Math.max(0, Math.floor(top * n));
-    const x1 = Math.floor((left + this.width / sc) * n);
-    const y1 = Math.min(n - 1, Math.floor((top + this.height / sc) * n));
-    const imgs: SVGElement[] = [];
-    for (let ty = y0; ty <= y1; ty++)
-      for (let tx = x0; tx <= x1; tx++) {
-        const wrapped = ((tx % n) + n) % n;
-        const href = this.tileUrl
-          .replace('{z}', String(z))
-          .replace('{x}', String(wrapped))
-          .replace('{y}', String(ty))
-          .replace('{s}', 'a');
-        imgs.push(
-          s('image', {
-            href,
-            x: ((tx / n - left) * sc).toFixed(1),
-            y: ((ty / n - top) * sc).toFixed(1),
-            width: size + 0.5,
-            height: size + 0.5,
-          }),
-        );
-      }
-    this.layers.tiles.replaceChildren(...imgs);
+    this.framed = true;
   }
 }

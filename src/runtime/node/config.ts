@@ -1,6 +1,6 @@
 // Configuration from the environment, validated once at start-up. Every default is listed in README.md.
 import { z } from 'zod';
-import { type PagesConfig, tileOrigin } from '../../pages/shell';
+import { type PagesConfig, styleOrigin, tileOrigin } from '../../pages/shell';
 import { DEFAULT_PUSH_ALLOWED_HOSTS, parseAllowedHosts } from '../../live/push/hosts';
 import { vapidKeysProblem } from '../../live/push/keys';
 
@@ -44,6 +44,10 @@ export const configSchema = z
       .refine((u) => tileOrigin(u) !== undefined, 'TILE_URL must be an http(s) URL')
       .optional(),
     TILE_ATTRIBUTION: z.string().max(200).optional(),
+    MAP_STYLE_URL: z
+      .string()
+      .refine((u) => styleOrigin(u) !== undefined, 'MAP_STYLE_URL must be an http(s) URL of a MapLibre style')
+      .optional(),
     PUSH_ALLOWED_HOSTS: z
       .string()
       .superRefine((v, ctx) => {
@@ -116,7 +120,7 @@ export interface Config {
   jt808Port: number;
   osmandPort: number;
   jobs: { defaultTimeZone: string; lateAfterMin: number; complianceWarnDays: number; keepRawPositionsDays: number };
-  /** Map tiles for the web pages; without a tile URL maps draw on a plain background (offline). */
+  /** The pages' maps: a basemap style or raster tiles; without either they draw on a plain background (offline). */
   pages: PagesConfig;
   /** Web Push: push-service hosts the server may POST to, and the VAPID keys (generated and stored when unset). */
   push: { allowedHosts: string[]; vapid: { publicKey?: string; privateKey?: string; subject?: string } };
@@ -151,7 +155,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       complianceWarnDays: e.COMPLIANCE_WARN_DAYS,
       keepRawPositionsDays: e.RETENTION_POSITIONS_DAYS,
     },
-    pages: { tileUrl: e.TILE_URL, tileAttribution: e.TILE_ATTRIBUTION, osmandPort: e.OSMAND_PORT },
+    pages: {
+      mapStyleUrl: e.MAP_STYLE_URL,
+      tileUrl: e.TILE_URL,
+      tileAttribution: e.TILE_ATTRIBUTION,
+      osmandPort: e.OSMAND_PORT,
+    },
     push: {
       allowedHosts: e.PUSH_ALLOWED_HOSTS
         ? e.PUSH_ALLOWED_HOSTS.split(',')

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../http/context';
@@ -88,11 +89,21 @@ export async function buildPageAssets(opts: { minify?: boolean; sourcemap?: bool
     files.set(relative(outdir, f.path).split('\\').join('/'), asset(relative(outdir, f.path), f.contents));
   const entries: Record<string, string> = {};
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-    if (!meta.entryPoint) continue;
+    // (a dynamic import's chunk is an entry point to esbuild too: only our pages are entries here)
+    if (!meta.entryPoint || !meta.entryPoint.startsWith('src/pages/')) continue;
     const name = relative(outdir, resolve(root, out)).split('\\').join('/');
     const base = meta.entryPoint.endsWith('.css') ? 'app.css' : `${meta.entryPoint.split('/').slice(-2)[0]}.js`;
     if (!name.endsWith('.map')) entries[base] = name;
   }
+  // MapLibre's worker, served beside the bundles (a same-origin module worker: the CSP needs no blob: workers).
+  const worker = readFileSync(
+    createRequire(import.meta.url).resolve('maplibre-gl/dist/maplibre-gl-worker.mjs'),
+    'utf8',
+  ).replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  const workerBody = new TextEncoder().encode(worker);
+  const workerName = `map-worker-${createHash('sha256').update(workerBody).digest('base64url').slice(0, 8)}.js`;
+  files.set(workerName, asset(workerName, workerBody));
+  entries['map-worker.js'] = workerName;
   files.set('icon.svg', asset('icon.svg', new TextEncoder().encode(iconSvg)));
   files.set('icon-192.png', asset('icon-192.png', iconPng(192)));
   files.set('icon-512.png', asset('icon-512.png', iconPng(512)));
@@ -166,7 +177,15 @@ export function registerPages(app: Hono<AppEnv>, assets: PageAssets, config: Pag
   const html = new Map<PageName, string>(
     pageNames.map((p) => [
       p,
-      pageHtml(p, { script: assets.entries[`${p}.js`]!, style: assets.entries['app.css']! }, config),
+      pageHtml(
+        p,
+        {
+          script: assets.entries[`${p}.js`]!,
+          style: assets.entries['app.css']!,
+          mapWorker: p === 'parent' || p === 'manager' ? assets.entries['map-worker.js'] : undefined,
+        },
+        config,
+      ),
     ]),
   );
   for (const page of pageNames) {
