@@ -153,8 +153,8 @@ describe('accessibility (axe-core, zh-CN)', () => {
       bypassCSP: true,
     });
     await page.goto(`${srv.url}/manager#token=${tokens.manager}`);
-    // The first view loaded (a view still loading would draw over the next one).
-    await page.getByTestId('violations').locator('tbody tr').first().waitFor();
+    // The first view (the overview) loaded: a view still loading would draw over the next one.
+    await page.locator('[data-testid="dashboard"][aria-busy="false"]').waitFor();
     // The first key press turns the alarm sound on (the bar then loses its sound button and the page below moves):
     // done before the clicks, so none lands on a moving target.
     await page.keyboard.press('Shift');
@@ -181,8 +181,8 @@ describe('accessibility (axe-core, zh-CN)', () => {
     await page.evaluate(() => (location.hash = '#/registry/buses'));
     await page.locator('nav.reg-tabs a[data-list="buses"][aria-current="page"]').waitFor();
     await page.locator('.reg-head button.primary').click();
-    await page.getByLabel('车牌').fill('沪B2003');
-    await page.getByLabel('核定载客').fill('0');
+    await page.locator('main').getByLabel('车牌').fill('沪B2003');
+    await page.locator('main').getByLabel('核定载客').fill('0');
     await page.getByRole('button', { name: '保存' }).click();
     await page.locator('[data-field-error="approvedCapacity"]:not([hidden])').waitFor();
     await check('field error');

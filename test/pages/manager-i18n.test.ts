@@ -271,8 +271,8 @@ describe('manager page in Chinese', () => {
         '#/registry/buses',
         async () => {
           await page.locator('.reg-head button.primary').click();
-          await page.getByLabel('车牌').fill('沪A1002');
-          await page.getByLabel('核定载客').fill('0');
+          await page.locator('main').getByLabel('车牌').fill('沪A1002');
+          await page.locator('main').getByLabel('核定载客').fill('0');
           await page.getByRole('button', { name: '保存' }).click();
           await page.locator('[data-field-error="approvedCapacity"]:not([hidden])').waitFor();
         },
@@ -290,7 +290,7 @@ describe('manager page in Chinese', () => {
         '#/registry/students',
         async () => {
           await page.getByRole('button', { name: '编辑学生 周小红' }).click();
-          await page.getByLabel('一号线 的乘车站点').waitFor();
+          await page.locator('main').getByLabel('一号线 的乘车站点').waitFor();
         },
       ],
       [

@@ -81,13 +81,12 @@ async function qrText(page: Page, testid: string): Promise<string> {
 }
 
 /**
- * Opens the manager page and waits until its first view (violations) has loaded: a view still loading when the
+ * Opens the manager page and waits until its first view (the overview) has loaded: a view still loading when the
  * manager moves on draws over the next one (the page's router does not drop stale views).
  */
 async function openManager(page: Page) {
   await page.goto(`${srv.url}/manager#token=${token}`);
-  const summary = page.getByTestId('violations-summary');
-  await expect.poll(async () => ((await summary.count()) ? await summary.textContent() : '')).toMatch(/[^…]$/);
+  await page.locator('[data-testid="dashboard"][aria-busy="false"]').waitFor();
 }
 
 const tab = (page: Page, name: string) => page.locator('nav.reg-tabs').getByRole('link', { name, exact: true }).click();
@@ -101,14 +100,14 @@ describe('manager registry', () => {
     await openManager(page);
     await page.getByRole('link', { name: '基础数据' }).click();
     await page.getByRole('button', { name: '新增车辆' }).click();
-    await page.getByLabel('车牌').fill('沪C3003');
-    await page.getByLabel('核定载客').fill('0');
+    await page.locator('main').getByLabel('车牌').fill('沪C3003');
+    await page.locator('main').getByLabel('核定载客').fill('0');
     await page.getByRole('button', { name: '保存' }).click();
     // The server's details, in Chinese, under the field they are about.
     const capErr = page.locator('[data-field-error="approvedCapacity"]');
     await expect.poll(() => capErr.textContent()).toBe('不能小于 1。');
     expect(await capErr.isVisible()).toBe(true);
-    const capacity = page.getByLabel('核定载客');
+    const capacity = page.locator('main').getByLabel('核定载客');
     expect(await capacity.getAttribute('aria-invalid')).toBe('true');
     expect((await capacity.getAttribute('aria-describedby'))!.split(' ')).toContain(await capErr.getAttribute('id'));
     expect(await capErr.evaluate((el) => el.parentElement!.querySelector('input')!.name)).toBe('approvedCapacity');
@@ -128,8 +127,8 @@ describe('manager registry', () => {
 
     // Edit from the list.
     await page.getByRole('button', { name: '编辑车辆 沪C3003' }).click();
-    await page.getByLabel('核定载客').fill('40');
-    await page.getByLabel('状态').selectOption('maintenance');
+    await page.locator('main').getByLabel('核定载客').fill('40');
+    await page.locator('main').getByLabel('状态').selectOption('maintenance');
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByTestId('form-msg').getByText('已保存').waitFor();
     expect(
@@ -154,11 +153,11 @@ describe('manager registry', () => {
     await page.getByRole('button', { name: '新增驾驶人' }).click();
     await page.getByRole('button', { name: '保存' }).click();
     await expect.poll(() => page.locator('[data-field-error="birthDate"]').textContent()).toBe('必填。');
-    await page.getByLabel('姓名').fill('孙师傅');
-    await page.getByLabel('出生日期').fill('1979-03-04');
-    await page.getByLabel('初次领证日期').fill('2001-06-01');
-    await page.getByLabel('准驾车型').selectOption('A3');
-    await page.getByLabel('校车驾驶资格').check();
+    await page.locator('main').getByLabel('姓名').fill('孙师傅');
+    await page.locator('main').getByLabel('出生日期').fill('1979-03-04');
+    await page.locator('main').getByLabel('初次领证日期').fill('2001-06-01');
+    await page.locator('main').getByLabel('准驾车型').selectOption('A3');
+    await page.locator('main').getByLabel('校车驾驶资格').check();
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByTestId('form-msg').getByText('已创建').waitFor();
     expect(await q('select licence_class, school_bus_endorsement from drivers where name = $1', ['孙师傅'])).toEqual([
@@ -168,9 +167,9 @@ describe('manager registry', () => {
     // A student at the east gate of route 1.
     await tab(page, '学生');
     await page.getByRole('button', { name: '新增学生' }).click();
-    await page.getByLabel('姓名').fill('刘小明');
-    await page.getByLabel('年级 / 班级').fill('三年级');
-    await page.getByLabel('一号线 的乘车站点').selectOption(String(route.stops[0].id));
+    await page.locator('main').getByLabel('姓名').fill('刘小明');
+    await page.locator('main').getByLabel('年级 / 班级').fill('三年级');
+    await page.locator('main').getByLabel('一号线 的乘车站点').selectOption(String(route.stops[0].id));
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByTestId('form-msg').getByText('已创建').waitFor();
     const [student] = await q<{ id: number }>('select id from students where name = $1', ['刘小明']);
@@ -182,8 +181,8 @@ describe('manager registry', () => {
     // The guardian, with the child.
     await tab(page, '家长');
     await page.getByRole('button', { name: '新增家长' }).click();
-    await page.getByLabel('姓名').fill('刘妈妈');
-    await page.getByLabel('刘小明（三年级）').check();
+    await page.locator('main').getByLabel('姓名').fill('刘妈妈');
+    await page.locator('main').getByLabel('刘小明（三年级）').check();
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByTestId('form-msg').getByText('已创建').waitFor();
     const [guardian] = await q<{ id: number }>('select id from guardians where name = $1', ['刘妈妈']);
@@ -246,14 +245,17 @@ describe('manager registry', () => {
         },
       ],
     };
-    await page.getByLabel('GeoJSON or GTFS zip').setInputFiles({
-      name: 'line-2.geojson',
-      mimeType: 'application/geo+json',
-      buffer: Buffer.from(JSON.stringify(geojson)),
-    });
+    await page
+      .locator('main')
+      .getByLabel('GeoJSON or GTFS zip')
+      .setInputFiles({
+        name: 'line-2.geojson',
+        mimeType: 'application/geo+json',
+        buffer: Buffer.from(JSON.stringify(geojson)),
+      });
     await page.getByTestId('preview-route').click();
     const preview = page.getByTestId('import-preview');
-    await preview.getByRole('img', { name: 'Map of route Line 2' }).waitFor();
+    await preview.getByRole('region', { name: 'Map of route Line 2' }).waitFor();
     expect(await preview.locator('[data-testid="route-stops"] tbody tr').allTextContents()).toEqual([
       '1West gate—',
       '2School—',
@@ -264,6 +266,21 @@ describe('manager registry', () => {
     await page.getByText('Imported route Line 2 with 2 stops.').waitFor();
     const [imported] = await q<{ id: number }>("select id from routes where name = 'Line 2'");
     await page.locator(`tr[data-id="${imported!.id}"]`).waitFor();
+    // An imported route is not approved yet (no trips on it): the manager records its approval.
+    expect(await page.locator(`tr[data-id="${imported!.id}"]`).textContent()).toContain('Not approved: no trips');
+    await page.getByRole('button', { name: 'Edit route Line 2' }).click();
+    await page.locator('main').getByLabel('Approved by').fill('County education bureau');
+    await page.locator('main').getByLabel('Approval number').fill('XC-2026-017');
+    await page.locator('main').getByLabel('Approved on').fill('2026-09-01');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => page.locator(`tr[data-id="${imported!.id}"]`).textContent())
+      .toContain('No. XC-2026-017, 2026-09-01');
+    expect(
+      await q("select approved_by, approval_number from routes where id = $1 and approved_on = '2026-09-01'", [
+        imported!.id,
+      ]),
+    ).toEqual([{ approved_by: 'County education bureau', approval_number: 'XC-2026-017' }]);
 
     // A GTFS feed: without a route the page lists the feed's routes to choose from; with one, the preview.
     await page
@@ -274,7 +291,7 @@ describe('manager registry', () => {
       .poll(() => page.getByTestId('import-msg').textContent())
       .toMatch(/^The feed has \d+ routes: choose one/);
     expect(await page.locator('#imp-gtfs-list option[value="121-423"]').count()).toBe(1);
-    await page.getByLabel('GTFS route_id (zip only)').fill('121-423');
+    await page.locator('main').getByLabel('GTFS route_id (zip only)').fill('121-423');
     await page.getByTestId('preview-route').click();
     await preview.getByTestId('route-stops').waitFor();
     expect(await preview.locator('[data-testid="route-stops"] tbody tr').count()).toBeGreaterThan(5);
@@ -284,12 +301,12 @@ describe('manager registry', () => {
     // A trip at 07:35 school time tomorrow on the new route.
     await page.locator('nav.reg-tabs').getByRole('link', { name: 'Trips', exact: true }).click();
     await page.getByRole('button', { name: 'New trip' }).click();
-    await page.getByLabel('Route').selectOption(String(imported!.id));
-    await page.getByLabel('Bus').selectOption({ label: '沪A1001' });
-    await page.getByLabel('Driver').selectOption({ index: 0 });
+    await page.locator('main').getByLabel('Route').selectOption(String(imported!.id));
+    await page.locator('main').getByLabel('Bus').selectOption({ label: '沪A1001' });
+    await page.locator('main').getByLabel('Driver').selectOption({ index: 0 });
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(Date.now() + 86_400_000);
-    await page.getByLabel('Date').fill(day);
-    await page.getByLabel('Planned start').fill('07:35');
+    await page.locator('main').getByLabel('Date').fill(day);
+    await page.locator('main').getByLabel('Planned start').fill('07:35');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('form-msg').getByText('Created').waitFor();
     const [trip] = await q<{ planned_start_at: Date; service_date: string; school_id: number }>(
@@ -309,8 +326,8 @@ describe('manager registry', () => {
     // A partner JSON feed and its token.
     await page.locator('nav.reg-tabs').getByRole('link', { name: 'Devices', exact: true }).click();
     await page.getByRole('button', { name: 'New device' }).click();
-    await page.getByLabel('Protocol').selectOption('json');
-    await page.getByLabel('Label').fill('Partner feed');
+    await page.locator('main').getByLabel('Protocol').selectOption('json');
+    await page.locator('main').getByLabel('Label').fill('Partner feed');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('form-msg').getByText('Created').waitFor();
     await page.getByRole('button', { name: 'Token for device Partner feed' }).click();

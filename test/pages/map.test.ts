@@ -200,6 +200,10 @@ describe('a bus between two fixes', () => {
         body: {
           schoolId: school.id,
           name: 'Glide line',
+          // Approved (Art. 30): trips are refused on an unapproved route.
+          approvedBy: 'County education bureau',
+          approvalNumber: 'XC-2026-001',
+          approvedOn: '2026-01-05',
           path: {
             type: 'LineString',
             coordinates: [

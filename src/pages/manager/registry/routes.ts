@@ -86,6 +86,13 @@ export function routeSpec(ctx: RegistryCtx): ResourceSpec {
       [t('name'), (r) => r.name],
       [t('reg.period'), (r) => t(`reg.period.${r.period}`)],
       [t('reg.corridor'), (r) => t('reg.metres', { n: r.corridorWidthM })],
+      [
+        t('reg.approval'),
+        (r) =>
+          r.approvedBy && r.approvalNumber && r.approvedOn
+            ? t('reg.approvedAs', { number: r.approvalNumber, on: r.approvedOn })
+            : t('reg.notApproved'),
+      ],
     ],
     fields: (r) => [
       { key: 'name', label: t('name'), type: 'text', required: true, value: r?.name },
@@ -104,6 +111,10 @@ export function routeSpec(ctx: RegistryCtx): ResourceSpec {
         value: r?.corridorWidthM,
         help: t('reg.corridorHelp'),
       },
+      // Route approval (Art. 30): trips are refused on a route without all three.
+      { key: 'approvedBy', label: t('reg.approvedBy'), type: 'text', value: r?.approvedBy ?? undefined },
+      { key: 'approvalNumber', label: t('reg.approvalNumber'), type: 'text', value: r?.approvalNumber ?? undefined },
+      { key: 'approvedOn', label: t('reg.approvedOn'), type: 'date', value: r?.approvedOn ?? undefined },
     ],
     actions: (r, editor) => [
       h(
