@@ -3,22 +3,9 @@
 import type { Severity } from './events';
 import { CN_2012_INSPECTIONS } from './presets/cn-2012';
 import type { InspectionConfig } from './presets/types';
+import { inspectionItems, type InspectionItem } from './inspection-items';
 
-/** Art. 41 items, then the safety equipment every school bus carries. */
-export const inspectionItems = [
-  'brakes',
-  'steering',
-  'lights',
-  'tyres',
-  'emergencyExits',
-  'seatsAndBelts',
-  'extinguisher',
-  'firstAidKit',
-  'escapeHammer',
-  'schoolBusSign',
-  'signalLamps',
-] as const;
-export type InspectionItem = (typeof inspectionItems)[number];
+export { inspectionItems, type InspectionItem } from './inspection-items';
 
 export type ItemResults = Partial<Record<string, { ok: boolean; note?: string }>>;
 

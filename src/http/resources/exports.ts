@@ -145,7 +145,7 @@ function staffOnly(a: Access) {
 export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDeps) {
   const db = () => deps.database.db;
   const tag = 'Exports';
-  const table = { 200: contract.exportTable };
+  const tableResponse = { 200: contract.exportTable };
 
   api.route(
     app,
@@ -156,7 +156,7 @@ export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       tag,
       roles: 'admin, manager (own schools), supervisor (overseen schools)',
       query: violationsQuery,
-      responses: table,
+      responses: tableResponse,
       alsoAs: ['text/csv'],
     },
     async (c) => {
@@ -208,110 +208,68 @@ export function registerExports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
     },
   );
 
-  api.route(
-    app,
-    {
-      method: 'get',
-      path: '/exports/buses',
-      summary:
-        'The buses the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en',
-      tag,
-      roles: 'admin, manager (own schools), supervisor (overseen schools)',
-      query: langQuery,
-      responses: table,
-      alsoAs: ['text/csv'],
-    },
-    async (c) => {
-      const a = accessOf(c, deps);
-      staffOnly(a);
-      const { lang, format } = parseQuery(c, langQuery);
-      const w = words[lang];
-      const rows = await busesForExport(db(), await a.listWhere('bus'));
-      return sendTable(c, 'buses', format, [
-        [w.plate, w.school, w.capacity, w.seats, w.signNumber, w.signValid, w.inspectionValid, w.busStatus],
-        ...rows.map(({ bus: b, school }) => [
-          b.plate,
-          school,
-          b.approvedCapacity,
-          b.seats ?? '',
-          b.signNumber ?? '',
-          b.signValidUntil ?? '',
-          b.inspectionValidUntil ?? '',
-          w[`bus.${b.status}`],
-        ]),
-      ]);
-    },
-  );
+  /** A registry list the caller may read, as a table of words in the asked language. */
+  const registryExport = (
+    list: 'buses' | 'drivers' | 'students',
+    roles: string,
+    table: (a: Access, w: (typeof words)[ReportLang]) => Promise<unknown[][]>,
+  ) =>
+    api.route(
+      app,
+      {
+        method: 'get',
+        path: `/exports/${list}`,
+        summary: `The ${list} the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en`,
+        tag,
+        roles,
+        query: langQuery,
+        responses: tableResponse,
+        alsoAs: ['text/csv'],
+      },
+      async (c) => {
+        const a = accessOf(c, deps);
+        staffOnly(a);
+        const { lang, format } = parseQuery(c, langQuery);
+        return sendTable(c, list, format, await table(a, words[lang]));
+      },
+    );
 
-  api.route(
-    app,
-    {
-      method: 'get',
-      path: '/exports/drivers',
-      summary:
-        'The drivers the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en',
-      tag,
-      roles: 'admin, manager (own schools), supervisor (overseen schools)',
-      query: langQuery,
-      responses: table,
-      alsoAs: ['text/csv'],
-    },
-    async (c) => {
-      const a = accessOf(c, deps);
-      staffOnly(a);
-      const { lang, format } = parseQuery(c, langQuery);
-      const w = words[lang];
-      const rows = await driversForExport(db(), await a.listWhere('driver'));
-      return sendTable(c, 'drivers', format, [
-        [
-          w.name,
-          w.school,
-          w.phone,
-          w.licenceClass,
-          w.licenceValid,
-          w.endorsement,
-          w.certNo,
-          w.certExpiry,
-          w.annualReview,
-        ],
-        ...rows.map(({ driver: d, school }) => [
-          d.name,
-          school,
-          d.phone ?? '',
-          d.licenceClass,
-          d.licenceValidUntil ?? '',
-          d.schoolBusEndorsement ? w.yes : w.no,
-          d.qualificationCertNo ?? '',
-          d.qualificationCertExpiry ?? '',
-          d.lastAnnualReview ?? '',
-        ]),
-      ]);
-    },
-  );
+  registryExport('buses', 'admin, manager (own schools), supervisor (overseen schools)', async (a, w) => [
+    [w.plate, w.school, w.capacity, w.seats, w.signNumber, w.signValid, w.inspectionValid, w.busStatus],
+    ...(await busesForExport(db(), await a.listWhere('bus'))).map(({ bus: b, school }) => [
+      b.plate,
+      school,
+      b.approvedCapacity,
+      b.seats ?? '',
+      b.signNumber ?? '',
+      b.signValidUntil ?? '',
+      b.inspectionValidUntil ?? '',
+      w[`bus.${b.status}`],
+    ]),
+  ]);
 
-  api.route(
-    app,
-    {
-      method: 'get',
-      path: '/exports/students',
-      summary:
-        'The students the caller may read, as CSV (UTF-8 with BOM, the default) or JSON ({columns, rows}, ?format=json); ?lang=zh-CN (default) or en',
-      tag,
-      roles: 'admin, manager (own schools)',
-      query: langQuery,
-      responses: table,
-      alsoAs: ['text/csv'],
-    },
-    async (c) => {
-      const a = accessOf(c, deps);
-      staffOnly(a);
-      const { lang, format } = parseQuery(c, langQuery);
-      const w = words[lang];
-      const rows = await studentsForExport(db(), await a.listWhere('student'));
-      return sendTable(c, 'students', format, [
-        [w.name, w.school, w.grade, w.card],
-        ...rows.map(({ student: s, school }) => [s.name, school, s.grade ?? '', s.cardId ?? '']),
-      ]);
-    },
-  );
+  registryExport('drivers', 'admin, manager (own schools), supervisor (overseen schools)', async (a, w) => [
+    [w.name, w.school, w.phone, w.licenceClass, w.licenceValid, w.endorsement, w.certNo, w.certExpiry, w.annualReview],
+    ...(await driversForExport(db(), await a.listWhere('driver'))).map(({ driver: d, school }) => [
+      d.name,
+      school,
+      d.phone ?? '',
+      d.licenceClass,
+      d.licenceValidUntil ?? '',
+      d.schoolBusEndorsement ? w.yes : w.no,
+      d.qualificationCertNo ?? '',
+      d.qualificationCertExpiry ?? '',
+      d.lastAnnualReview ?? '',
+    ]),
+  ]);
+
+  registryExport('students', 'admin, manager (own schools)', async (a, w) => [
+    [w.name, w.school, w.grade, w.card],
+    ...(await studentsForExport(db(), await a.listWhere('student'))).map(({ student: st, school }) => [
+      st.name,
+      school,
+      st.grade ?? '',
+      st.cardId ?? '',
+    ]),
+  ]);
 }

@@ -17,7 +17,7 @@ import {
   receiptCode,
   receiptPattern,
 } from '../../core/hazard-reports';
-import { stripPhotoMetadata } from '../../ingest/images/strip-metadata';
+import { photosOf } from '../photos';
 import {
   busById,
   busByPlate,
@@ -123,24 +123,7 @@ export function registerHazardReports(app: Hono<AppEnv>, api: ApiRegistry, deps:
         );
 
       // Photos: JPEG or PNG by their bytes, at most 5 MB, without metadata.
-      const photos: { contentType: string; data: Uint8Array }[] = [];
-      for (const [i, p] of b.photos.entries()) {
-        const raw = Uint8Array.from(Buffer.from(p.data, 'base64'));
-        if (raw.length > HAZARD_MAX_PHOTO_BYTES)
-          throw badRequest(
-            'A photo is larger than 5 MB',
-            [{ path: `photos.${i}`, message: 'over 5 MB' }],
-            'validation_failed',
-          );
-        const stripped = stripPhotoMetadata(raw);
-        if (!stripped.ok)
-          throw badRequest(
-            `Photo ${i + 1}: ${stripped.error}`,
-            [{ path: `photos.${i}`, message: stripped.error }],
-            'validation_failed',
-          );
-        photos.push({ contentType: stripped.type, data: stripped.bytes });
-      }
+      const photos = photosOf(b.photos);
 
       // Where it goes: the guardian's bus or route (in their scope), else the plate's school, else the district.
       const a = principal ? accessOf(c, deps) : undefined;

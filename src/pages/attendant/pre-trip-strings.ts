@@ -1,7 +1,9 @@
 // Strings of the pre-trip check on the attendant page (spread into ./strings.ts), zh-CN and English.
 import type { Dict } from '../shared/i18n';
+import { inspectionItemsEn, inspectionItemsZh } from '../shared/inspection-item-strings';
 
 export const preTripEn: Dict = {
+  ...inspectionItemsEn,
   'pt.title': 'Pre-trip check',
   'pt.help': 'Walk round the bus before the trip and mark every item.',
   'pt.performedBy': 'Checked by',
@@ -18,17 +20,6 @@ export const preTripEn: Dict = {
     'Pre-trip check FAILED ({items}): reported to the managers. Fix the bus and check again before check-in.',
   'pt.required': 'Your school requires this check before check-in.',
   'pt.offline': 'The check needs the network: try again once online.',
-  'pt.item.brakes': 'Brakes',
-  'pt.item.steering': 'Steering',
-  'pt.item.lights': 'Lights',
-  'pt.item.tyres': 'Tyres',
-  'pt.item.emergencyExits': 'Emergency exits',
-  'pt.item.seatsAndBelts': 'Seats and seat belts',
-  'pt.item.extinguisher': 'Fire extinguisher',
-  'pt.item.firstAidKit': 'First-aid kit',
-  'pt.item.escapeHammer': 'Escape hammer',
-  'pt.item.schoolBusSign': 'School-bus sign',
-  'pt.item.signalLamps': 'Signal lamps',
   'err.pre_trip_check_failed': 'Check-in refused: the pre-trip check failed. Fix the bus and check again.',
   'err.pre_trip_check_missing': 'Check-in refused: record the pre-trip check first.',
   'err.route_not_approved': 'Check-in refused: this route is not approved.',
@@ -36,6 +27,7 @@ export const preTripEn: Dict = {
 };
 
 export const preTripZh: Dict = {
+  ...inspectionItemsZh,
   'pt.title': '出车前检查',
   'pt.help': '出车前绕车检查，逐项标记。',
   'pt.performedBy': '检查人',
@@ -51,17 +43,6 @@ export const preTripZh: Dict = {
   'pt.failed': '出车前检查不合格（{items}），已上报管理人员。请修复后重新检查，再签到。',
   'pt.required': '本校要求签到前完成出车前检查。',
   'pt.offline': '检查需要网络，请联网后重试。',
-  'pt.item.brakes': '制动（刹车）',
-  'pt.item.steering': '转向',
-  'pt.item.lights': '灯光',
-  'pt.item.tyres': '轮胎',
-  'pt.item.emergencyExits': '安全出口',
-  'pt.item.seatsAndBelts': '座椅及安全带',
-  'pt.item.extinguisher': '灭火器',
-  'pt.item.firstAidKit': '急救箱',
-  'pt.item.escapeHammer': '安全锤',
-  'pt.item.schoolBusSign': '校车标牌',
-  'pt.item.signalLamps': '校车标志灯',
   'err.pre_trip_check_failed': '无法签到：出车前检查不合格，请修复后重新检查。',
   'err.pre_trip_check_missing': '无法签到：请先完成出车前检查。',
   'err.route_not_approved': '无法签到：该线路未经审批。',

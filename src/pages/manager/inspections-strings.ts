@@ -1,7 +1,9 @@
 // Strings of the manager's inspections view (spread into ./strings.ts), English and zh-CN.
 import type { Dict } from '../shared/i18n';
+import { inspectionItemsEn, inspectionItemsZh } from '../shared/inspection-item-strings';
 
 export const inspectionsEn: Dict = {
+  ...inspectionItemsEn,
   'nav.inspections': 'Inspections',
   'insp.weekTitle': 'Weekly inspections, week of {week}',
   'insp.notYet': 'not yet this week',
@@ -24,20 +26,10 @@ export const inspectionsEn: Dict = {
   'insp.participants': 'Participants',
   'insp.photos': 'Photos (JPEG or PNG, up to 3)',
   'insp.photoCount': '{n} photo(s)',
-  'pt.item.brakes': 'Brakes',
-  'pt.item.steering': 'Steering',
-  'pt.item.lights': 'Lights',
-  'pt.item.tyres': 'Tyres',
-  'pt.item.emergencyExits': 'Emergency exits',
-  'pt.item.seatsAndBelts': 'Seats and seat belts',
-  'pt.item.extinguisher': 'Fire extinguisher',
-  'pt.item.firstAidKit': 'First-aid kit',
-  'pt.item.escapeHammer': 'Escape hammer',
-  'pt.item.schoolBusSign': 'School-bus sign',
-  'pt.item.signalLamps': 'Signal lamps',
 };
 
 export const inspectionsZh: Dict = {
+  ...inspectionItemsZh,
   'nav.inspections': '检查',
   'insp.weekTitle': '周检（{week} 起的一周）',
   'insp.notYet': '本周未检',
@@ -60,15 +52,4 @@ export const inspectionsZh: Dict = {
   'insp.participants': '参加人数',
   'insp.photos': '照片（JPEG 或 PNG，最多 3 张）',
   'insp.photoCount': '{n} 张照片',
-  'pt.item.brakes': '制动（刹车）',
-  'pt.item.steering': '转向',
-  'pt.item.lights': '灯光',
-  'pt.item.tyres': '轮胎',
-  'pt.item.emergencyExits': '安全出口',
-  'pt.item.seatsAndBelts': '座椅及安全带',
-  'pt.item.extinguisher': '灭火器',
-  'pt.item.firstAidKit': '急救箱',
-  'pt.item.escapeHammer': '安全锤',
-  'pt.item.schoolBusSign': '校车标牌',
-  'pt.item.signalLamps': '校车标志灯',
 };

@@ -4,22 +4,9 @@
 import type { Api } from '../shared/api';
 import { clear, h } from '../shared/dom';
 import type { Bus, BusInspection, EvacuationDrill, School } from '../../http/contract';
+import { inspectionItems as ITEMS } from '../../core/inspection-items';
 
 type T = (key: string, vars?: Record<string, string | number>) => string;
-
-const ITEMS = [
-  'brakes',
-  'steering',
-  'lights',
-  'tyres',
-  'emergencyExits',
-  'seatsAndBelts',
-  'extinguisher',
-  'firstAidKit',
-  'escapeHammer',
-  'schoolBusSign',
-  'signalLamps',
-] as const;
 
 export interface InspectionsViewDeps {
   api: Api;
