@@ -10,5 +10,7 @@ rm -rf "$out" && mkdir -p "$out"
 # No account, no telemetry: whatever the calling shell has for Cloudflare is not passed on.
 for v in $(env | sed -n 's/^\(CLOUDFLARE_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 export WRANGLER_SEND_METRICS=false
+# The pages' static assets (wrangler.toml [assets]) from the current sources.
+npx tsx scripts/build-worker-assets.ts || exit 1
 npx vitest run -c vitest.workers.config.ts --reporter=default --reporter=json --outputFile.json="$out/workers.json" "$@"
 EXPECTED_REPORTS=workers.json node scripts/test-totals.mjs "$out"

@@ -2,10 +2,11 @@
 // wrangler.toml with its Hyperdrive binding pointed at a test database, its Durable Object state in a temporary
 // folder, and the whole process group stopped by the test.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildWorkerAssets, workerAssetsDir } from '../build-worker-assets';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -39,6 +40,7 @@ function configFor(databaseUrl: string, vars: Record<string, string>): string {
   if (!url.password) url.password = 'postgres'; // wrangler insists on one; a trust server ignores it
   let toml = readFileSync(join(root, 'wrangler.toml'), 'utf8')
     .replace(/^main = .*$/m, `main = ${JSON.stringify(join(root, 'src/runtime/worker/index.ts'))}`)
+    .replace(/^directory = .*$/m, `directory = ${JSON.stringify(workerAssetsDir)}`)
     .replace(/^localConnectionString = .*$/m, `localConnectionString = ${JSON.stringify(url.toString())}`);
   for (const [k, v] of Object.entries(vars)) {
     const line = `${k} = ${JSON.stringify(v)}`;
@@ -53,6 +55,8 @@ export async function startWranglerDev(opts: {
   vars?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<WranglerDev> {
+  // The pages' static assets ([assets]): scripts/e2e-workers.sh builds them once; built here when missing.
+  if (!existsSync(join(workerAssetsDir, 'pages-manifest.json'))) await buildWorkerAssets();
   const dir = mkdtempSync(join(tmpdir(), 'busguard-wrangler-'));
   const configPath = join(dir, 'wrangler.toml');
   writeFileSync(configPath, configFor(opts.databaseUrl, opts.vars ?? {}));

@@ -14,4 +14,10 @@ export interface WorkerEnv {
   DEFAULT_TIME_ZONE?: string;
   /** Bearer token of the JT/T 808 gateways (`wrangler secret put GATEWAY_TOKEN`); unset: no gateway endpoint. */
   GATEWAY_TOKEN?: string;
+  /** The pages' static assets (wrangler.toml [assets], dist/worker-assets/ from `npm run build:worker`). */
+  ASSETS?: { fetch(request: Request): Promise<Response> };
+  /** The pages' maps, as on Node: a MapLibre style, or raster tiles and their attribution; unset = no basemap. */
+  MAP_STYLE_URL?: string;
+  TILE_URL?: string;
+  TILE_ATTRIBUTION?: string;
 }

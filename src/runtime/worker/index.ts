@@ -11,6 +11,7 @@ import { GATEWAY_PATH } from './gateway-protocol';
 import { gatewaySession } from './gateway-session';
 import { LIVE_PATH, liveSession } from './live-session';
 import { ObjectIngest } from './object-ingest';
+import { workerPage } from './pages';
 import { runScheduled } from './scheduled';
 
 export { BusObject } from './bus-object';
@@ -24,6 +25,9 @@ export default {
       if (path === LIVE_PATH) return liveSession(request, env, log);
       if (path === GATEWAY_PATH) return gatewaySession(request, env, log);
     }
+    // The pages' HTML shells (their scripts and styles are static assets, served before the Worker runs).
+    const page = await workerPage(request, env);
+    if (page) return page;
     // Hyperdrive pools connections itself: one short-lived client per request.
     const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 5 });
     const ingest = new ObjectIngest(database, env.BUS, log, Date.now);
