@@ -83,8 +83,8 @@ describe('pages on Workers', () => {
     expect(body).toContain('"/parent"');
   });
 
-  it('an unknown page and an unknown asset answer 404 with the API’s error envelope', async () => {
-    for (const path of ['/nowhere', '/assets/parent-NOPE.js']) {
+  it('an unknown page, an unknown asset and the assets’ _headers file answer 404 with the API’s error envelope', async () => {
+    for (const path of ['/nowhere', '/assets/parent-NOPE.js', '/_headers']) {
       const res = await get(path);
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
