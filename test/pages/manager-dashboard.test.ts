@@ -416,6 +416,10 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
     const trail = await page.getByTestId('trail').textContent();
     expect(trail).toContain('修改负责人/整改期限');
     expect(trail).toContain('转交李副主任');
+    // The new owner by name, in the trail and in the case panel, not by user id.
+    expect(trail).toMatch(/负责人.*李副主任/);
+    expect(trail).not.toContain(`#${deputyId}`);
+    expect(await page.locator('#case-title + dl').textContent()).toContain('李副主任');
     const [v] = await srv.t.database.query<{ owner_user_id: number; due: string }>(
       `select owner_user_id, to_char(due_at at time zone $2, 'YYYY-MM-DD"T"HH24:MI') as due from violations where id = $1`,
       [ids.get('speed-2'), TZ],

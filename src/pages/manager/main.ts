@@ -24,6 +24,7 @@ import type {
   BusPosition,
   Bus,
   CaseActionList,
+  CaseOwnerList,
   ComplianceExpiries,
   Driver,
   Principal as Me,
@@ -503,7 +504,7 @@ function evidenceRows(evidence: Record<string, unknown>): [string, string][] {
  * those become names (you / #id) and dates in the school's zone; free text stays as written.
  */
 function trailNote(note: string): string {
-  const who = (x: string) => (x === 'none' ? t('trail.none') : Number(x) === me.userId ? t('you') : `#${x}`);
+  const who = (x: string) => (x === 'none' ? t('trail.none') : userName(x));
   const when = (x: string) => (x === 'none' ? t('trail.none') : i18n.dateTime(x));
   return note
     .split('; ')
@@ -557,8 +558,20 @@ function violationRow(v: Violation) {
   );
 }
 
+/** Names of the people a case can be assigned to (the trail and the case panel name them, not their ids). */
+const userNames = new Map<number, string>();
+const userName = (id: number | string) =>
+  Number(id) === me.userId ? t('you') : (userNames.get(Number(id)) ?? `#${id}`);
+
 async function violationView(id: number) {
-  const v = await api.get<ViolationDetail>(`/api/v1/violations/${id}`);
+  const [v] = await Promise.all([
+    api.get<ViolationDetail>(`/api/v1/violations/${id}`),
+    // Managers and admins read the owner list; for others the ids stay (a supervisor assigns nobody).
+    api
+      .get<CaseOwnerList>(`/api/v1/violations/${id}/owners`)
+      .then((list) => list.items.forEach((u) => userNames.set(u.id, u.name)))
+      .catch(() => undefined),
+  ]);
   const map = new MapView(t('trackMap'));
   const trackF = v.track.features.find((f): f is TrackFeature => f.properties.role === 'track');
   const coords: LonLat[] = trackF
@@ -695,7 +708,7 @@ async function violationView(id: number) {
         h('dt', null, t('col.status')),
         h('dd', { 'data-testid': 'case-status', tabindex: -1, 'data-status': cur.status }, statusBadge(cur.status)),
         h('dt', null, t('owner')),
-        h('dd', null, cur.ownerUserId == null ? '—' : cur.ownerUserId === me.userId ? t('you') : `#${cur.ownerUserId}`),
+        h('dd', null, cur.ownerUserId == null ? '—' : userName(cur.ownerUserId)),
         h('dt', null, t('col.due')),
         h(
           'dd',
@@ -745,7 +758,7 @@ async function violationView(id: number) {
             'li',
             null,
             h('time', { datetime: a.at }, i18n.dateTime(a.at)),
-            ` · ${a.actorName ?? (a.actorUserId != null ? `#${a.actorUserId}` : '—')} · `,
+            ` · ${a.actorName ?? (a.actorUserId != null ? userName(a.actorUserId) : '—')} · `,
             a.action === 'note'
               ? t('noteAdded')
               : a.action === 'assign'
