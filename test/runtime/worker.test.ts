@@ -1,14 +1,20 @@
 // The Workers build: it bundles (wrangler dry run), and on the real PostgreSQL pass it serves the same API from
 // workerd (wrangler dev) through the Hyperdrive binding.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkerAssets, workerAssetsDir } from '../../scripts/build-worker-assets';
 import { ensureAdmin } from '../../src/store/repos/auth-repo';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db';
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+
+// wrangler.toml's [assets] directory (the built pages, `npm run build:worker`) must exist for wrangler to start.
+beforeAll(async () => {
+  if (!existsSync(join(workerAssetsDir, 'pages-manifest.json'))) await buildWorkerAssets();
+}, 120_000);
 let child: ChildProcess | undefined;
 let database: TestDatabase | undefined;
 afterAll(async () => {
