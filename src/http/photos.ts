@@ -1,8 +1,10 @@
 // Photos posted with a report or a record (base64 in JSON): JPEG or PNG by their bytes, at most 5 MB each, metadata
-// stripped.
-import { HAZARD_MAX_PHOTO_BYTES } from '../core/hazard-reports';
+// stripped; and served back one at a time (GET …/photos/{n}).
+import { HAZARD_MAX_PHOTO_BYTES, HAZARD_MAX_PHOTOS } from '../core/hazard-reports';
 import { stripPhotoMetadata } from '../ingest/images/strip-metadata';
-import { badRequest } from './errors';
+import type { Ctx } from './context';
+import { badRequest, notFound } from './errors';
+import { decimalInt } from './validate';
 
 /** JPEG or PNG by their bytes, at most 5 MB each, metadata stripped; 400 naming the photo otherwise. */
 export function photosOf(list: { data: string }[]): { contentType: string; data: Uint8Array }[] {
@@ -22,5 +24,23 @@ export function photosOf(list: { data: string }[]): { contentType: string; data:
         'validation_failed',
       );
     return { contentType: stripped.type, data: stripped.bytes };
+  });
+}
+
+/** The photo number of GET …/photos/{n} (1–3); 400 otherwise. */
+export function photoNumber(c: Ctx): number {
+  const n = decimalInt({ min: 1, max: HAZARD_MAX_PHOTOS }).safeParse(c.req.param('n'));
+  if (!n.success) throw badRequest('n must be 1, 2 or 3', [{ path: 'n', message: 'out of range' }], 'bad_id');
+  return n.data;
+}
+
+/** A stored photo as the API answers it (type, size and base64 bytes), cached privately for an hour; 404 if none. */
+export function photoResponse(c: Ctx, photo: { contentType: string; data: Uint8Array } | undefined) {
+  if (!photo) throw notFound('Photo');
+  c.header('cache-control', 'private, max-age=3600');
+  return c.json({
+    contentType: photo.contentType as 'image/jpeg' | 'image/png',
+    sizeBytes: photo.data.length,
+    data: Buffer.from(photo.data).toString('base64'),
   });
 }

@@ -17,7 +17,7 @@ import {
   receiptCode,
   receiptPattern,
 } from '../../core/hazard-reports';
-import { photosOf } from '../photos';
+import { photoNumber, photoResponse, photosOf } from '../photos';
 import {
   busById,
   busByPlate,
@@ -33,7 +33,7 @@ import type { AppDeps, AppEnv, Ctx } from '../context';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import * as contract from '../contract';
 import type { ApiRegistry } from '../openapi';
-import { decimalInt, parseBody, parseId } from '../validate';
+import { parseBody, parseId } from '../validate';
 import { id } from './fields';
 import { loadManagedViolation } from './violations';
 
@@ -253,16 +253,7 @@ export function registerHazardReports(app: Hono<AppEnv>, api: ApiRegistry, deps:
     async (c) => {
       parseId(c);
       const { row } = await loadManagedViolation(deps, c, 'read');
-      const n = decimalInt({ min: 1, max: HAZARD_MAX_PHOTOS }).safeParse(c.req.param('n'));
-      if (!n.success) throw badRequest('n must be 1, 2 or 3', [{ path: 'n', message: 'out of range' }], 'bad_id');
-      const photo = await photosOfCase(db(), row.id, n.data);
-      if (!photo) throw notFound('Photo');
-      c.header('cache-control', 'private, max-age=3600');
-      return c.json({
-        contentType: photo.contentType as 'image/jpeg' | 'image/png',
-        sizeBytes: photo.data.length,
-        data: Buffer.from(photo.data).toString('base64'),
-      });
+      return photoResponse(c, await photosOfCase(db(), row.id, photoNumber(c)));
     },
   );
 }

@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { HAZARD_MAX_PHOTO_BYTES, HAZARD_MAX_PHOTOS } from '../../core/hazard-reports';
 import { isoWeekStart, verdictOf } from '../../core/inspections';
-import { photosOf } from '../photos';
+import { photoNumber, photoResponse, photosOf } from '../photos';
 import { busById, routeById } from '../../store/repos/hazard-reports-repo';
 import {
   type BusInspectionRow,
@@ -242,16 +242,7 @@ export function registerInspections(app: Hono<AppEnv>, api: ApiRegistry, deps: A
       const row = await drillById(db(), parseId(c));
       if (!row) throw notFound('Drill');
       a.check('read', { kind: 'inspection', schoolId: row.schoolId });
-      const n = decimalInt({ min: 1, max: HAZARD_MAX_PHOTOS }).safeParse(c.req.param('n'));
-      if (!n.success) throw badRequest('n must be 1, 2 or 3', [{ path: 'n', message: 'out of range' }], 'bad_id');
-      const photo = await drillPhoto(db(), row.id, n.data);
-      if (!photo) throw notFound('Photo');
-      c.header('cache-control', 'private, max-age=3600');
-      return c.json({
-        contentType: photo.contentType as 'image/jpeg' | 'image/png',
-        sizeBytes: photo.data.length,
-        data: Buffer.from(photo.data).toString('base64'),
-      });
+      return photoResponse(c, await drillPhoto(db(), row.id, photoNumber(c)));
     },
   );
 }
