@@ -48,9 +48,15 @@ export async function ok(p: Promise<{ status: number; body: any }>, status = 201
   return r.body;
 }
 
-async function buildSchool(t: TestApp, tag: string, baseLon: number, families: number): Promise<SchoolWorld> {
+async function buildSchool(
+  t: TestApp,
+  tag: string,
+  baseLon: number,
+  families: number,
+  timeZone?: string,
+): Promise<SchoolWorld> {
   const school = await ok(
-    t.call('POST', '/api/v1/schools', { body: { name: `School ${tag}`, lat: 31.2, lon: baseLon } }),
+    t.call('POST', '/api/v1/schools', { body: { name: `School ${tag}`, lat: 31.2, lon: baseLon, timeZone } }),
   );
   const w: SchoolWorld = {
     schoolId: school.id,
@@ -175,9 +181,10 @@ async function tokenFor(t: TestApp, user: Record<string, unknown>): Promise<stri
   return tok.token;
 }
 
-export async function buildWorld(t: TestApp): Promise<World> {
-  const a = await buildSchool(t, 'A', 121.4, 2);
-  const b = await buildSchool(t, 'B', 121.6, 1);
+/** `timeZone` sets the schools' zone (the API's default otherwise), for tests whose "today" must not roll over. */
+export async function buildWorld(t: TestApp, opts: { timeZone?: string } = {}): Promise<World> {
+  const a = await buildSchool(t, 'A', 121.4, 2, opts.timeZone);
+  const b = await buildSchool(t, 'B', 121.6, 1, opts.timeZone);
   return {
     a,
     b,

@@ -6,7 +6,7 @@ import decodeQR from 'qr/decode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, launchBrowser, mapState, newPage, type PagesServer, startPagesServer } from './helpers';
+import { ARTIFACTS, launchBrowser, mapState, newPage, type PagesServer, startPagesServer, TZ } from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -15,7 +15,7 @@ let ids: Map<string, number>;
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
-  w = await buildWorld(srv.t);
+  w = await buildWorld(srv.t, { timeZone: TZ });
   const a = w.a;
   const t0 = Date.now() - 3 * 3600_000;
   const bus = a.buses[0];

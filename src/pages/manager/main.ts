@@ -926,9 +926,16 @@ async function reportsView(id?: number) {
     { id: 'r-school' },
     schools.map((sc) => h('option', { value: sc.id }, sc.name)),
   );
+  // The default period is today where the chosen school is (not the browser's or UTC's day), and follows the
+  // school picker until the manager types a period of their own.
+  const schoolDay = () => localDay(schools.find((sc) => String(sc.id) === schoolSel.value)?.timeZone);
+  schoolSel.addEventListener('change', () => {
+    if (!period.dataset.edited) period.value = schoolDay();
+  });
   const period = h('input', {
     id: 'r-period',
-    value: new Date().toISOString().slice(0, 10),
+    value: schoolDay(),
+    oninput: () => (period.dataset.edited = '1'),
     pattern: '\\d{4}-(\\d{2}-\\d{2}|W\\d{2}|\\d{2})',
     required: true,
     'aria-describedby': 'r-help',
