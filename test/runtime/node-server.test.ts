@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopChild } from '../helpers/child-process';
 
 let child: ChildProcess;
 let dataDir: string;
@@ -43,10 +44,10 @@ beforeAll(async () => {
   throw new Error(`server did not start:\n${output}`);
 }, 120_000);
 
-afterAll(() => {
-  child?.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => {
+  await stopChild(child);
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
+}, 30_000);
 
 describe('node server on the embedded database', () => {
   it('prints an admin token once and serves the demo district with it', async () => {
