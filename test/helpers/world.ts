@@ -181,6 +181,15 @@ async function tokenFor(t: TestApp, user: Record<string, unknown>): Promise<stri
   return tok.token;
 }
 
+/**
+ * A fixed-offset zone where it is now around midday, so "today" at a school of that zone never rolls over while a
+ * test runs, whatever time the suite starts (Etc/GMT-N is UTC+N).
+ */
+export function middayZone(nowMs: number): string {
+  const offsetH = 12 - new Date(nowMs).getUTCHours();
+  return offsetH === 0 ? 'Etc/GMT' : `Etc/GMT${offsetH > 0 ? '-' : '+'}${Math.abs(offsetH)}`;
+}
+
 /** `timeZone` sets the schools' zone (the API's default otherwise), for tests whose "today" must not roll over. */
 export async function buildWorld(t: TestApp, opts: { timeZone?: string } = {}): Promise<World> {
   const a = await buildSchool(t, 'A', 121.4, 2, opts.timeZone);

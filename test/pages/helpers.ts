@@ -17,16 +17,10 @@ import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { attachLive, type LiveAttachment } from '../../src/runtime/node/live-ws';
 import { buildPageAssets, type PageAssets, registerPages } from '../../src/runtime/node/pages';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { middayZone } from '../helpers/world';
 
 export const ARTIFACTS = 'test-artifacts/pages';
-/**
- * The schools of the page tests keep the hours of a fixed-offset zone where it is now around midday, so "today"
- * never rolls over while a test runs, whatever time the suite starts (Etc/GMT-N is UTC+N).
- */
-export function middayZone(nowMs: number): string {
-  const offsetH = 12 - new Date(nowMs).getUTCHours();
-  return offsetH === 0 ? 'Etc/GMT' : `Etc/GMT${offsetH > 0 ? '-' : '+'}${Math.abs(offsetH)}`;
-}
+/** The schools of the page tests keep a zone where it is now around midday ("today" never rolls over). */
 export const TZ = middayZone(Date.now());
 
 let assets: Promise<PageAssets> | undefined;

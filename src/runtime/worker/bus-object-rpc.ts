@@ -30,11 +30,20 @@ export interface BusObjectRpc {
     receivedMs: number,
   ): Promise<{ ok: true } | StorageFailure>;
   /**
-   * A school object: one message of a bus for its school's topic, stamped again in the school's own sequence (the
-   * buses' sequences are their own) and sent to the topic's links.
+   * A school object: one message for its school's topic — of a bus (stamped again: the buses' sequences are their
+   * own), of a job or of an HTTP route (not stamped yet) — stamped in the school's own sequence and sent to the
+   * topic's links.
    */
-  publishToTopic(message: LiveMessage): Promise<void>;
+  publishToTopic(message: TopicMessage): Promise<void>;
+  /**
+   * A bus object: the "trip not started" notices of one of its bus's trips (the lateness job), stored and published
+   * on the trip's topic by the object's live side, in the topic's sequence. Returns how many notices were new.
+   */
+  noticeTripNotStarted(busId: number, tripId: number): Promise<number>;
 }
+
+/** What a topic's owner needs of a message to publish it (its own sequencer stamps seq and ts). */
+export type TopicMessage = Pick<LiveMessage, 'type' | 'topic' | 'data' | 'audience'>;
 
 export const busObjectName = (busId: number) => String(busId);
 

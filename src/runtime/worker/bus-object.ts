@@ -2,10 +2,11 @@
 // BusLane unchanged — every input of the bus, in order, one at a time — with the lane's environment wired to
 // PostgreSQL through Hyperdrive (the same statements as Node) and the engine checkpoint in the object's storage.
 // Its alarm is the bus's clock: while the bus is on an active trip it ticks the engine (device offline, fatigue).
+// The same class, named `school:<id>`, owns a school's violations topic (publishToTopic); the Cron Trigger's jobs
+// reach a bus object for its trips' "not started" notices (noticeTripNotStarted).
 import { DurableObject } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import type { DeviceEvent, Fix } from '../../core/fix';
-import type { LiveMessage } from '../../live/messages';
 import { TopicSequencer } from '../../live/sequencer';
 import { LiveService } from '../../live/service';
 import { parseTopic } from '../../live/topics';
@@ -16,11 +17,12 @@ import { type DeviceInfo, StorageUnavailableError } from '../../pipeline/types';
 import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
 import { trips } from '../../store/schema';
-import { type BusObjectRpc, schoolObjectName, type StorageFailure, type SubmitReply } from './bus-object-rpc';
+import { type BusObjectRpc, type StorageFailure, type SubmitReply, type TopicMessage } from './bus-object-rpc';
 import type { CfWebSocket, DurableObjectState } from './cf';
 import type { WorkerEnv } from './env';
 import { ObjectFanout } from './object-live';
 import { objectLaneEnv, type ObjectLaneEnv } from './object-lane-env';
+import { SchoolTopicPublisher } from './school-topics';
 
 const BUS_ID_KEY = 'busId';
 const LAST_SEEN_FLUSH_MS = 5000;
@@ -51,13 +53,14 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
   private readonly fanout: ObjectFanout;
   /** as a school object: the sequence of its topic */
   private schoolSequencer?: TopicSequencer;
-  /** as a bus object: messages for the school's topic, sent one after another */
-  private schoolTail: Promise<void> = Promise.resolve();
+  /** as a bus object: messages for the school's topic, sent to the school's object one after another */
+  private readonly schoolTopics: SchoolTopicPublisher;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     this.log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
     this.fanout = new ObjectFanout(ctx);
+    this.schoolTopics = new SchoolTopicPublisher(env.BUS, this.log, (send) => ctx.waitUntil(send));
   }
 
   private get tickMs(): number {
@@ -93,7 +96,8 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
       credentialChecks: false,
     });
     live.attach({ ingest: { lanes: { onOutput: (l) => this.outputListeners.push(l) } } });
-    this.fanout.forward = (m) => this.forwardToSchool(m);
+    // Violations for `school:<id>:violations` go to the school's object, in this bus's order.
+    this.fanout.forward = (m) => this.schoolTopics.send(m);
     this.hosted = { busId, database, lane, laneEnv, live };
     void this.ctx.storage.put(BUS_ID_KEY, busId);
     return this.hosted;
@@ -159,19 +163,7 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
     }
   }
 
-  /** Violations for `school:<id>:violations` go to the school's object, in this bus's order. */
-  private forwardToSchool(message: LiveMessage): boolean {
-    const topic = parseTopic(message.topic);
-    if (topic?.kind !== 'schoolViolations') return false;
-    const stub = this.env.BUS.get(this.env.BUS.idFromName(schoolObjectName(topic.schoolId)));
-    this.schoolTail = this.schoolTail
-      .then(() => stub.publishToTopic(message))
-      .catch((err) => this.log.warn('school topic publish failed', { topic: message.topic, error: String(err) }));
-    this.ctx.waitUntil(this.schoolTail);
-    return true;
-  }
-
-  async publishToTopic(message: LiveMessage): Promise<void> {
+  async publishToTopic(message: TopicMessage): Promise<void> {
     this.schoolSequencer ??= new TopicSequencer({ now: Date.now, emit: (m) => this.fanout.publish(m) });
     this.schoolSequencer.publish(
       message.topic,
@@ -179,6 +171,15 @@ export class BusObject extends DurableObject<WorkerEnv> implements BusObjectRpc 
       message.data,
       message.audience && { audience: message.audience },
     );
+  }
+
+  /**
+   * The lateness job found a trip of this bus not started: the guardians' notices are stored and published by this
+   * object's live side, on the trip's topic, in the sequence its links carry (as Node's live.notices does).
+   */
+  async noticeTripNotStarted(busId: number, tripId: number): Promise<number> {
+    const h = this.open(busId);
+    return (await h.live.notices.noticeTripNotStarted(tripId)).length;
   }
 
   /**

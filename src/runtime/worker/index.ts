@@ -1,7 +1,9 @@
 // Cloudflare Workers entry: the same Hono app against PostgreSQL through a Hyperdrive binding. Device input (JSON
 // telemetry, OsmAnd) is handed to the bus's Durable Object (BusObject), which hosts the bus's lane. Migrations are
-// applied from Node (npm start with DATABASE_URL, or drizzle-kit).
+// applied from Node (npm start with DATABASE_URL, or drizzle-kit). What the app and the jobs publish on a school's
+// violations topic goes to the school's object (SchoolTopicPublisher), as the bus objects' violations do.
 import { createApp } from '../../http/app';
+import type { AttendanceDeps } from '../../http/resources/attendance';
 import { createLogger } from '../../logging';
 import type { Database } from '../../store/db';
 import { createPostgresDatabase } from '../../store/postgres-db';
@@ -13,6 +15,7 @@ import { LIVE_PATH, liveSession } from './live-session';
 import { ObjectIngest } from './object-ingest';
 import { workerPage } from './pages';
 import { runScheduled } from './scheduled';
+import { SchoolTopicPublisher, schoolTopicHooks } from './school-topics';
 
 export { BusObject } from './bus-object';
 export type Env = WorkerEnv;
@@ -31,7 +34,16 @@ export default {
     // Hyperdrive pools connections itself: one short-lived client per request.
     const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 5 });
     const ingest = new ObjectIngest(database, env.BUS, log, Date.now);
-    const app = createApp({ database, log, now: Date.now, ingest });
+    const schoolTopics = new SchoolTopicPublisher(env.BUS, log, (send) => ctx.waitUntil(send));
+    // The sweep route's child-left-on-board alert reaches the school's managers live (Node: the live hub).
+    const deps: AttendanceDeps = {
+      database,
+      log,
+      now: Date.now,
+      ingest,
+      attendance: { publishAlert: schoolTopicHooks(schoolTopics).publishAlert },
+    };
+    const app = createApp(deps);
     try {
       return await app.fetch(request);
     } finally {
@@ -43,7 +55,10 @@ export default {
   async scheduled(event: { scheduledTime: number }, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const database: Database = createPostgresDatabase({ url: env.HYPERDRIVE.connectionString, maxConnections: 2 });
     const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
-    const run = runScheduled({ database, log, defaultTimeZone: env.DEFAULT_TIME_ZONE }, event.scheduledTime)
+    const run = runScheduled(
+      { database, log, bus: env.BUS, defaultTimeZone: env.DEFAULT_TIME_ZONE },
+      event.scheduledTime,
+    )
       .then((outcomes) => {
         const failed = outcomes.filter((o) => o.status === 'failed');
         if (failed.length) log.error('scheduled jobs failed', { jobs: failed.map((o) => o.job) });

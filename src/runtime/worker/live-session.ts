@@ -111,6 +111,7 @@ class LinkFanout implements LiveFanout {
     }
     ws.accept();
     this.links.set(topic, ws);
+    this.log.debug('live link open', { topic });
     ws.addEventListener('message', (e) => {
       if (typeof e.data !== 'string') return;
       try {
