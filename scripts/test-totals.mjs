@@ -22,9 +22,10 @@ for (const name of [...present].filter((f) => f.endsWith('.json'))) {
   const r = JSON.parse(readFileSync(join(dir, name), 'utf8'));
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
-  // A file that failed to load counts as a failure even when it reported no tests.
+  // A file that failed without a failing test (it did not load, or its beforeAll/afterAll threw) counts as one
+  // failure: its passing tests must not hide it.
   for (const f of r.testResults ?? [])
-    if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
+    if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

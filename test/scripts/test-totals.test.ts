@@ -1,0 +1,62 @@
+// The totals line of `npm test` (scripts/test-totals.mjs): a failing test, a file that did not load, and a file whose
+// afterAll threw while all its tests passed are each counted as failed, and the exit code says so.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function totals(report: object) {
+  const dir = mkdtempSync(join(tmpdir(), 'busguard-totals-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'typecheck.json'), JSON.stringify({ numPassedTests: 1, numFailedTests: 0 }));
+  writeFileSync(join(dir, 'lint.json'), JSON.stringify({ numPassedTests: 1, numFailedTests: 0 }));
+  writeFileSync(join(dir, 'pglite.json'), JSON.stringify(report));
+  const env = { ...process.env };
+  delete env.EXPECTED_REPORTS;
+  delete env.EXPECT_POSTGRES_REPORT;
+  delete env.EXPECT_WORKERS_REPORT;
+  const r = spawnSync(process.execPath, ['scripts/test-totals.mjs', dir], { encoding: 'utf8', env });
+  return { line: r.stdout.trim(), code: r.status };
+}
+
+const passing = { status: 'passed' };
+describe('test totals', () => {
+  it('all green: the sum and exit 0', () => {
+    expect(
+      totals({
+        numPassedTests: 2,
+        numFailedTests: 0,
+        testResults: [{ status: 'passed', assertionResults: [passing, passing] }],
+      }),
+    ).toEqual({ line: '4 passed, 0 failed', code: 0 });
+  });
+
+  it('a file whose afterAll threw counts as a failure although its tests passed', () => {
+    expect(
+      totals({
+        numPassedTests: 2,
+        numFailedTests: 0,
+        testResults: [{ status: 'failed', assertionResults: [passing, passing] }],
+      }),
+    ).toEqual({ line: '4 passed, 1 failed', code: 1 });
+  });
+
+  it('a file that did not load counts once; a failing test counts once, not twice', () => {
+    expect(
+      totals({
+        numPassedTests: 1,
+        numFailedTests: 1,
+        testResults: [
+          { status: 'failed', assertionResults: [] },
+          { status: 'failed', assertionResults: [passing, { status: 'failed' }] },
+        ],
+      }),
+    ).toEqual({ line: '3 passed, 2 failed', code: 1 });
+  });
+});
