@@ -82,15 +82,42 @@ export function impliedSpeedKph(a: Anchor, b: Anchor): number {
 }
 
 /** Filters one fix of one device/bus. Returns the verdict and the new filter state. */
+/** A copy of a filter state that filterFixInPlace may change without touching the original. */
+export function cloneFilterState(s: FilterState): FilterState {
+  return {
+    newestMs: s.newestMs,
+    anchor: s.anchor,
+    recentTimesMs: s.recentTimesMs.slice(),
+    recentDeviceIds: s.recentDeviceIds?.slice(),
+    suspect: s.suspect,
+  };
+}
+
+/** The filters for one fix: the verdict and the state after it (the given state is not changed). */
 export function filterFix(
   state: FilterState,
   fix: Fix,
   cfg: RuleConfig['filters'],
   receivedMs?: number,
 ): { state: FilterState; verdict: FilterVerdict } {
+  const next = cloneFilterState(state);
+  const verdict = filterFixInPlace(next, fix, cfg, receivedMs);
+  return { state: next, verdict };
+}
+
+/**
+ * filterFix on a state the caller owns (a batch's working copy, see cloneFilterState): the state is updated in place,
+ * so a batch of fixes copies its bounded history once instead of once per fix.
+ */
+export function filterFixInPlace(
+  state: FilterState,
+  fix: Fix,
+  cfg: RuleConfig['filters'],
+  receivedMs?: number,
+): FilterVerdict {
   const bad = checkCoordinates(fix) ?? checkBounds(fix, receivedMs ?? fix.receivedMs);
-  if (bad) return { state, verdict: { ok: false, reason: bad } };
-  if (isFuture(fix, cfg, receivedMs ?? fix.receivedMs)) return { state, verdict: { ok: false, reason: 'future_time' } };
+  if (bad) return { ok: false, reason: bad };
+  if (isFuture(fix, cfg, receivedMs ?? fix.receivedMs)) return { ok: false, reason: 'future_time' };
   // The same device at the same time is a resend (stored once). Another device of the same bus at that time (a
   // second tracker) is a real, distinct measurement: stored, but as a late fix — it does not move the live position
   // or step the sustained rules a second time for the same instant.
@@ -98,38 +125,45 @@ export function filterFix(
   for (let j = 0; j < state.recentTimesMs.length; j++) {
     if (state.recentTimesMs[j] !== fix.timeMs) continue;
     const other = state.recentDeviceIds?.[j];
-    if (other === undefined || other === fix.deviceId) return { state, verdict: { ok: false, reason: 'duplicate' } };
+    if (other === undefined || other === fix.deviceId) return { ok: false, reason: 'duplicate' };
     sameTimeOtherDevice = true;
   }
 
-  const full = state.recentTimesMs.length >= RECENT_TIMES;
-  const recent = full ? state.recentTimesMs.slice(1) : state.recentTimesMs.slice();
-  recent.push(fix.timeMs);
-  const devicesBefore = state.recentDeviceIds ?? state.recentTimesMs.map(() => fix.deviceId);
-  const recentDeviceIds = full ? devicesBefore.slice(1) : devicesBefore.slice();
-  recentDeviceIds.push(fix.deviceId);
-  const here: Anchor = { timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon };
-
   if (sameTimeOtherDevice || (state.newestMs !== null && fix.timeMs < state.newestMs)) {
-    return { state: { ...state, recentTimesMs: recent, recentDeviceIds }, verdict: { ok: true, late: true } };
+    remember(state, fix);
+    return LATE;
   }
 
+  const here: Anchor = { timeMs: fix.timeMs, lat: fix.lat, lon: fix.lon };
   const a = state.anchor;
   if (a && fix.timeMs - a.timeMs <= cfg.jumpMaxGapS * 1000 && impliedSpeedKph(a, here) > cfg.maxJumpSpeedKph) {
     // A run of rejected fixes that agree with each other means the reference was the outlier.
     const s = state.suspect;
     const agrees = s !== null && impliedSpeedKph(s, here) <= cfg.maxJumpSpeedKph;
     const count = agrees ? s!.count + 1 : 1;
-    if (count >= cfg.jumpReanchorFixes) {
-      return {
-        state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null },
-        verdict: { ok: true, late: false },
-      };
+    if (count < cfg.jumpReanchorFixes) {
+      state.suspect = { ...here, count };
+      return { ok: false, reason: 'implausible_jump' };
     }
-    return { state: { ...state, suspect: { ...here, count } }, verdict: { ok: false, reason: 'implausible_jump' } };
   }
-  return {
-    state: { newestMs: fix.timeMs, anchor: here, recentTimesMs: recent, recentDeviceIds, suspect: null },
-    verdict: { ok: true, late: false },
-  };
+  state.newestMs = fix.timeMs;
+  state.anchor = here;
+  state.suspect = null;
+  remember(state, fix);
+  return IN_ORDER;
+}
+
+const LATE: FilterVerdict = Object.freeze({ ok: true, late: true });
+const IN_ORDER: FilterVerdict = Object.freeze({ ok: true, late: false });
+
+/** Adds the fix's time (and device) to the bounded history of recent times. */
+function remember(state: FilterState, fix: Fix): void {
+  // A state from before the device ids were kept: its times were all this device's.
+  const ids = (state.recentDeviceIds ??= state.recentTimesMs.map(() => fix.deviceId));
+  if (state.recentTimesMs.length >= RECENT_TIMES) {
+    state.recentTimesMs.shift();
+    ids.shift();
+  }
+  state.recentTimesMs.push(fix.timeMs);
+  ids.push(fix.deviceId);
 }

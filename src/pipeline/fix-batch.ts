@@ -2,7 +2,7 @@
 // that waits for the commit), accepted fixes become position rows, and rows the database refused for their data are
 // taken out again afterwards. Pure: no I/O.
 import type { Fix } from '../core/fix';
-import { filterFix, type FilterState } from '../core/filters';
+import { cloneFilterState, filterFixInPlace, type FilterState } from '../core/filters';
 import type { RuleConfig } from '../core/presets/types';
 import type { PositionRow, RefusedRow } from './position-writer';
 import type { DeviceInfo, FixOutcome } from './types';
@@ -50,7 +50,8 @@ export function filterBatch(
   filters: RuleConfig['filters'],
   keepFixes: boolean,
 ): FilteredBatch {
-  let state = start;
+  // One working copy for the whole batch (`start` stays as it was: the lane falls back to it when the write fails).
+  const state = cloneFilterState(start);
   const outcomes: FixOutcome[] = new Array(fixes.length);
   const rows: PositionRow[] = [];
   const rowFix: number[] = [];
@@ -61,9 +62,9 @@ export function filterBatch(
   let duplicateAt: [number, number][] | undefined;
   for (let i = 0; i < fixes.length; i++) {
     const fix = fixes[i]!;
-    const { state: next, verdict } = filterFix(state, fix, filters, receivedMs);
+    // A rejected fix may still change the state: a run of agreeing jump rejections re-anchors the jump test.
+    const verdict = filterFixInPlace(state, fix, filters, receivedMs);
     if (verdict.ok) {
-      state = next;
       outcomes[i] = verdict.late ? ACCEPTED_LATE : ACCEPTED;
       if (verdict.late) lateCount++;
       rows.push(toRow(fix, device, busId, receivedMs, verdict.late));
@@ -111,8 +112,8 @@ export function dropRefusedRows(
   }
   batch.rows = keptRows;
   batch.acceptedFixes = keptAccepted;
-  let state = start;
-  for (const row of keptRows) state = filterFix(state, rowAsFix(row, device), filters).state;
+  const state = cloneFilterState(start);
+  for (const row of keptRows) filterFixInPlace(state, rowAsFix(row, device), filters);
   batch.state = state;
 }
 

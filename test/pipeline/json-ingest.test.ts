@@ -192,3 +192,22 @@ describe('OsmAnd over HTTP', () => {
     expect(((await unknown.json()) as any).error.code).toBe('unknown_device');
   });
 });
+
+describe('jump filter through the lane', () => {
+  it('a wrong first fix after a gap is replaced once three fixes agree with each other, across separate posts', async () => {
+    // After more than the jump test's 10-minute gap, a cold-start fix 47 km off becomes the reference.
+    const glitch = await post([at(710, { lon: 121.4 + 710 * 0.0001045 + 0.5 })]);
+    expect(glitch.body.items[0]).toEqual({ index: 0, status: 'accepted' });
+    const answers = [];
+    for (const s of [711, 712, 713, 714]) answers.push((await post([at(s)])).body.items[0]);
+    expect(answers).toEqual([
+      { index: 0, status: 'rejected', reason: 'implausible_jump' },
+      { index: 0, status: 'rejected', reason: 'implausible_jump' },
+      { index: 0, status: 'accepted' },
+      { index: 0, status: 'accepted' },
+    ]);
+    const times = (await stored(w.a.devices[0].id)).map((r) => Number(r.t));
+    expect(times).toEqual(expect.arrayContaining([T0 - 600_000 + 713_000, T0 - 600_000 + 714_000]));
+    expect(times).not.toContain(T0 - 600_000 + 711_000);
+  });
+});
