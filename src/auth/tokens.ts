@@ -27,3 +27,13 @@ export async function secretMatchesHash(given: string, secretHash: string): Prom
   for (let i = 0; i < actual.length; i++) diff |= actual.charCodeAt(i) ^ expected.charCodeAt(i);
   return diff === 0;
 }
+
+/** Whether an Authorization header carries `Bearer <expected>`, compared in constant time (/metrics' token). */
+export function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '';
+  const a = new TextEncoder().encode(given);
+  const b = new TextEncoder().encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i]!;
+  return diff === 0;
+}

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimitFor, bodyLimits } from './body-limit';
 import { createAuthenticator } from '../auth/authenticator';
+import { bearerMatches } from '../auth/tokens';
 import type { AppDeps, AppEnv } from './context';
 import { registerCrud } from './crud';
 import { envelope } from './errors';
@@ -147,14 +148,4 @@ function isPublicHazardPath(method: string, path: string): boolean {
     (method === 'POST' && path === '/api/v1/hazard-reports') ||
     (method === 'GET' && /^\/api\/v1\/hazard-reports\/[^/]+$/.test(path))
   );
-}
-
-/** Constant-time comparison of a bearer header with the expected token. */
-function bearerMatches(header: string | undefined, expected: string): boolean {
-  const given = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '';
-  const a = new TextEncoder().encode(given);
-  const b = new TextEncoder().encode(expected);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i]!;
-  return diff === 0;
 }

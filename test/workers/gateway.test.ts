@@ -1,6 +1,7 @@
 // The stateless JT/T 808 gateway (`npm run gateway`) in front of the Worker: a terminal registers, authenticates
 // and reports over TCP to the gateway; the gateway forwards over its one WebSocket to the Worker, which hands the
-// fixes to the bus's object; the terminal's 0x8001 result 0 arrives only after the row is in PostgreSQL.
+// fixes to the bus's object; the terminal's 0x8001 result 0 arrives only after the row is in PostgreSQL. The gateway's
+// HTTP listener (GATEWAY_HTTP_PORT) answers the load balancer's /healthz and the operator's /metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -14,12 +15,14 @@ import { createRegistry, type Registry } from '../runtime/jt808-helpers';
 import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
 const TOKEN = 'gateway-token-for-tests-0123456789';
+const METRICS_TOKEN = 'gateway-metrics-token-for-tests-0123';
 const root = resolve(import.meta.dirname, '../..');
 let t: TestApp;
 let registry: Registry;
 let worker: WranglerDev;
 let gateway: ChildProcess | undefined;
 let gatewayPort = 0;
+let httpBase = '';
 const clients: Jt808TerminalClient[] = [];
 const T0 = Math.floor((Date.now() - 600_000) / 1000) * 1000;
 const drive = (i: number): TerminalPosition => ({
@@ -37,18 +40,26 @@ beforeAll(async () => {
   // `npm run gateway`, as deployed: its own process, configured from the environment.
   gateway = spawn(process.execPath, [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'src/runtime/gateway/main.ts'], {
     cwd: root,
-    env: { ...process.env, WORKER_URL: worker.url, GATEWAY_TOKEN: TOKEN, JT808_PORT: '0', HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      WORKER_URL: worker.url,
+      GATEWAY_TOKEN: TOKEN,
+      JT808_PORT: '0',
+      GATEWAY_HTTP_PORT: '0',
+      METRICS_TOKEN,
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  gatewayPort = await new Promise<number>((ok, fail) => {
+  [gatewayPort, httpBase] = await new Promise<[number, string]>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`gateway did not start:\n${out}`)), 60_000);
     const onData = (b: Buffer) => {
       out += b.toString();
-      const m = /"jt808Port":(\d+)/.exec(out);
+      const m = /"jt808Port":(\d+),"httpPort":(\d+)/.exec(out);
       if (m && /gateway linked/.test(out)) {
         clearTimeout(timer);
-        ok(Number(m[1]));
+        ok([Number(m[1]), `http://127.0.0.1:${m[2]}`]);
       }
     };
     gateway!.stdout!.on('data', onData);
@@ -75,6 +86,17 @@ const storedTimes = async (deviceId: number) =>
       [deviceId],
     )
   ).map((r) => r.ms);
+
+/** The value of one sample of a Prometheus text (`name` or `name{labels}` exactly as rendered), or undefined. */
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+const metrics = async () => {
+  const res = await fetch(`${httpBase}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(res.status).toBe(200);
+  return res.text();
+};
 
 describe('JT/T 808 gateway → Worker → bus object → PostgreSQL', () => {
   it('register → auth code stored hashed → auth → each position acknowledged only once stored', async () => {
@@ -111,5 +133,52 @@ describe('JT/T 808 gateway → Worker → bus object → PostgreSQL', () => {
       await server.close();
       await ingest.close();
     }
+  });
+
+  it('/healthz is 200 with the Worker link up, and counts the open terminal connections', async () => {
+    const healthz = async () => {
+      const res = await fetch(`${httpBase}/healthz`);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const before = await healthz();
+    expect(before).toMatchObject({
+      status: 200,
+      body: { status: 'ok', workerLink: 'up', callsInFlight: 0, workerLinkDrops: 0 },
+    });
+    const c = await Jt808TerminalClient.connect(gatewayPort, '13900000004');
+    clients.push(c);
+    await expect.poll(async () => (await healthz()).body.terminalConnections).toBe(before.body.terminalConnections + 1);
+  });
+
+  it('/metrics needs METRICS_TOKEN; its JT/T 808 and link counters move as a terminal reports', async () => {
+    expect((await fetch(`${httpBase}/metrics`)).status).toBe(401);
+    expect((await fetch(`${httpBase}/metrics`, { headers: { authorization: 'Bearer not-the-token' } })).status).toBe(
+      401,
+    );
+    const before = await metrics();
+    expect(sample(before, 'busguard_gateway_worker_link_up')).toBe(1);
+    const dev = await registry.addTerminal('13900000003', 'metrics-code');
+    const c = await Jt808TerminalClient.connect(gatewayPort, '13900000003');
+    clients.push(c);
+    expect((await c.authenticate('metrics-code')).result).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await c.position(drive(i))).result).toBe(0);
+    expect(await storedTimes(dev.deviceId)).toHaveLength(3);
+    const after = await metrics();
+    const moved = (series: string) => (sample(after, series) ?? NaN) - (sample(before, series) ?? 0);
+    expect(moved('busguard_jt808_connections_accepted_total')).toBe(1);
+    expect(moved('busguard_jt808_frames_in_total')).toBe(4); // 0x0102 and three 0x0200
+    expect(moved('busguard_jt808_fixes_acked_total')).toBe(3);
+    expect(moved('busguard_jt808_fixes_refused_storage_total')).toBe(0);
+    expect(moved('busguard_gateway_calls_total{op="submitFixes",result="ok"}')).toBe(3);
+    expect(sample(after, 'busguard_gateway_calls_in_flight')).toBe(0);
+    expect(sample(after, 'busguard_jt808_connections_open')).toBeGreaterThanOrEqual(2);
+    expect(after).toMatch(/^busguard_gateway_call_duration_ms_count\{op="submitFixes"\} \d+$/m);
+  });
+
+  it('SIGTERM closes the HTTP listener with the rest and exits 0', async () => {
+    const exited = new Promise<number | null>((r) => gateway!.once('exit', (code) => r(code)));
+    gateway!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${httpBase}/healthz`)).rejects.toThrow();
   });
 });

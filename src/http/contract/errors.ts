@@ -35,6 +35,8 @@ export const errorStatus = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** a method the resource does not take (the JT/T 808 gateway's health and metrics listener: GET and HEAD only) */
+  method_not_allowed: 405,
   conflict: 409,
   /** a share link that expired or was revoked */
   gone: 410,
