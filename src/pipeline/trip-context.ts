@@ -1,6 +1,6 @@
 // Loads what the engine needs for a bus's current trip from the registry: the trip, its route geometry
 // (prepared once per route version), the bus, the driver roster, the attendant and the merged rule config.
-import { and, asc, eq, gte, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, gte, lte, or } from 'drizzle-orm';
 import type { DriverRecord, TripContext } from '../core/context';
 import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
@@ -42,45 +42,59 @@ export function dateAddYears(date: string, years: number): string {
  * (within 4 h before to 1 h after). Undefined when the bus has no trip now (positions are still stored).
  */
 export async function findTripForBus(db: Db, busId: number, timeMs: number) {
-  const active = await db
-    .select()
-    .from(trips)
-    .where(and(eq(trips.busId, busId), eq(trips.status, 'active')))
-    .orderBy(asc(trips.plannedStartAt))
-    .limit(1);
-  if (active[0]) return active[0];
-  const candidates = await db
+  // One query for both kinds: the bus's active trips and its planned ones near `timeMs`.
+  const rows = await db
     .select()
     .from(trips)
     .where(
       and(
         eq(trips.busId, busId),
-        eq(trips.status, 'planned'),
-        gte(trips.plannedStartAt, new Date(timeMs - TRIP_LOOKBACK_MS)),
-        lte(trips.plannedStartAt, new Date(timeMs + TRIP_LOOKAHEAD_MS)),
+        or(
+          eq(trips.status, 'active'),
+          and(
+            eq(trips.status, 'planned'),
+            gte(trips.plannedStartAt, new Date(timeMs - TRIP_LOOKBACK_MS)),
+            lte(trips.plannedStartAt, new Date(timeMs + TRIP_LOOKAHEAD_MS)),
+          ),
+        ),
       ),
     );
-  candidates.sort(
-    (a, b) => Math.abs(a.plannedStartAt.getTime() - timeMs) - Math.abs(b.plannedStartAt.getTime() - timeMs),
-  );
-  return candidates[0];
+  const active = rows.filter((r) => r.status === 'active');
+  if (active.length) return active.reduce((a, b) => (b.plannedStartAt.getTime() < a.plannedStartAt.getTime() ? b : a));
+  const distance = (r: (typeof rows)[number]) => Math.abs(r.plannedStartAt.getTime() - timeMs);
+  return rows.reduce<(typeof rows)[number] | undefined>((a, b) => (a && distance(a) <= distance(b) ? a : b), undefined);
 }
 
 export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, nowMs: number): Promise<LoadedTrip> {
-  const [route] = await db.select().from(routes).where(eq(routes.id, trip.routeId));
-  const [bus] = await db.select().from(buses).where(eq(buses.id, trip.busId));
-  const [school] = await db.select().from(schools).where(eq(schools.id, trip.schoolId));
+  // The route's geometry is read only when the cached version is not the current one (a trip start reads the
+  // route's version, not its path).
+  const [[route], [bus], [school]] = await Promise.all([
+    db
+      .select({
+        id: routes.id,
+        updatedAt: routes.updatedAt,
+        period: routes.period,
+        corridorWidthM: routes.corridorWidthM,
+        ruleOverrides: routes.ruleOverrides,
+      })
+      .from(routes)
+      .where(eq(routes.id, trip.routeId)),
+    db.select().from(buses).where(eq(buses.id, trip.busId)),
+    db.select().from(schools).where(eq(schools.id, trip.schoolId)),
+  ]);
   if (!route || !bus || !school) throw new Error(`trip ${trip.id} refers to a missing route, bus or school`);
 
   let cached = routeCache.get(route.id);
   if (!cached || cached.updatedMs !== route.updatedAt.getTime()) {
-    const [stopRows, zoneRows] = await Promise.all([
+    const [[geometry], stopRows, zoneRows] = await Promise.all([
+      db.select({ path: routes.path, updatedAt: routes.updatedAt }).from(routes).where(eq(routes.id, route.id)),
       db.select().from(stops).where(eq(stops.routeId, route.id)).orderBy(asc(stops.sequence)),
       db.select().from(speedZones).where(eq(speedZones.routeId, route.id)),
     ]);
+    if (!geometry) throw new Error(`trip ${trip.id} refers to a missing route`);
     const prepared = prepareRoute({
       id: String(route.id),
-      path: route.path.coordinates,
+      path: geometry.path.coordinates,
       stops: stopRows.map((s) => ({
         id: String(s.id),
         sequence: s.sequence,
@@ -99,20 +113,24 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
       })),
     });
     cached = {
-      updatedMs: route.updatedAt.getTime(),
+      // the version the geometry was read at (an edit between the two reads is picked up by the next load)
+      updatedMs: geometry.updatedAt.getTime(),
       prepared,
       stopSchedule: new Map(stopRows.map((s) => [String(s.id), s.scheduledS])),
     };
     routeCache.set(route.id, cached);
   }
 
-  const roster = await db.select().from(drivers).where(eq(drivers.schoolId, trip.schoolId));
   // Children assigned to each stop (a bus driving through such a stop is reported): read with every context load,
   // since assignments change without the route changing.
-  const riderRows = await db
-    .select({ studentId: studentStops.studentId, stopId: studentStops.stopId })
-    .from(studentStops)
-    .where(eq(studentStops.routeId, route.id));
+  const [roster, riderRows, [attendant]] = await Promise.all([
+    db.select().from(drivers).where(eq(drivers.schoolId, trip.schoolId)),
+    db
+      .select({ studentId: studentStops.studentId, stopId: studentStops.stopId })
+      .from(studentStops)
+      .where(eq(studentStops.routeId, route.id)),
+    trip.attendantId ? db.select().from(attendants).where(eq(attendants.id, trip.attendantId)) : [],
+  ]);
   const riders = new Map<string, number>();
   const riderStops: Record<string, string> = {};
   for (const r of riderRows) {
@@ -124,14 +142,6 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     ...cached.prepared,
     stops: cached.prepared.stops.map((s) => ({ ...s, riders: riders.get(s.id) ?? 0 })),
   };
-  const attendant = trip.attendantId
-    ? (
-        await db
-          .select()
-          .from(attendants)
-          .where(inArray(attendants.id, [trip.attendantId]))
-      )[0]
-    : undefined;
   const config = mergeConfig(
     CN_2012,
     school.ruleOverrides as ConfigOverride,
