@@ -1,6 +1,7 @@
 // A small two-school world built through the API, with a token for every role and scope:
 // school A has two families on two routes/buses; school B has one of each.
 import { expect } from 'vitest';
+import { localDate } from '../../src/core/time-zone';
 import type { TestApp } from './app';
 
 export interface World {
@@ -207,4 +208,30 @@ export async function buildWorld(t: TestApp, opts: { timeZone?: string } = {}): 
       deviceA1: await tokenFor(t, { name: 'Device A1', role: 'device', deviceId: a.devices[0].id }),
     },
   };
+}
+
+/**
+ * Plans a trip of the school's i-th family starting at `plannedMs` (the world's own trips are months away), on its
+ * service day in the school's zone (`timeZone`, the API's default Asia/Shanghai unless the world was built with
+ * another). The attendant is the family's own unless given.
+ */
+export async function planTrip(
+  t: TestApp,
+  s: SchoolWorld,
+  i: number,
+  plannedMs: number,
+  opts: { timeZone?: string; attendantId?: number } = {},
+) {
+  return ok(
+    t.call('POST', '/api/v1/trips', {
+      body: {
+        routeId: s.routes[i].id,
+        busId: s.buses[i].id,
+        driverId: s.drivers[i].id,
+        attendantId: opts.attendantId ?? s.attendants[i].id,
+        serviceDate: localDate(opts.timeZone ?? 'Asia/Shanghai', plannedMs),
+        plannedStartAt: new Date(plannedMs).toISOString(),
+      },
+    }),
+  );
 }

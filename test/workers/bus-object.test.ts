@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logging';
 import { createEngineRunner } from '../../src/pipeline/engine-runner';
 import { createIngest } from '../../src/pipeline/ingest';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { buildWorld, ok, type World } from '../helpers/world';
+import { buildWorld, ok, planTrip, type World } from '../helpers/world';
 import { driveEast } from '../pipeline/drive';
 import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
@@ -24,22 +24,6 @@ const driveStartMs = Date.now() - 120_000;
 async function tokenFor(user: Record<string, unknown>): Promise<string> {
   const u = await ok(t.call('POST', '/api/v1/users', { body: user }));
   return (await ok(t.call('POST', `/api/v1/users/${u.id}/tokens`, { body: { label: 'workers' } }))).token;
-}
-
-/** A trip of the school's i-th family planned at `plannedMs` (the world's own trips are months away). */
-async function tripNow(s: World['a'], i: number, plannedMs: number) {
-  return ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: s.routes[i].id,
-        busId: s.buses[i].id,
-        driverId: s.drivers[i].id,
-        attendantId: s.attendants[i].id,
-        serviceDate: new Date(plannedMs + TZ_MS).toISOString().slice(0, 10),
-        plannedStartAt: new Date(plannedMs).toISOString(),
-      },
-    }),
-  );
 }
 
 function drive(s: World['a'], i: number, fromS: number, toS: number): Fix[] {
@@ -107,7 +91,7 @@ afterAll(async () => {
 
 describe('busguard on Workers (wrangler dev, local PostgreSQL)', () => {
   it('JSON telemetry: acknowledged after the bus object stored it; the engine in the object opens and closes an overspeed episode', async () => {
-    const trip = await tripNow(w.a, 0, driveStartMs);
+    const trip = await planTrip(t, w.a, 0, driveStartMs);
     const token = w.tokens.deviceA1;
     await postDrive(token, w.a.devices[0].id, drive(w.a, 0, 0, 60));
     await expect
@@ -139,7 +123,7 @@ describe('busguard on Workers (wrangler dev, local PostgreSQL)', () => {
       200,
     );
     const planned = Date.now() - 60_000;
-    const trip = await tripNow(s, 1, planned);
+    const trip = await planTrip(t, s, 1, planned);
     const lon0 = s.routes[1].path.coordinates[0][0];
     const firstS = Math.floor(Date.now() / 1000) - 4;
     for (let k = 0; k < 4; k++) {
@@ -171,7 +155,7 @@ describe('busguard on Workers (wrangler dev, local PostgreSQL)', () => {
   });
 
   it('restarting the objects mid-episode continues the same violation row: the same rows as the drive that never stopped', async () => {
-    const trip = await tripNow(w.b, 0, driveStartMs);
+    const trip = await planTrip(t, w.b, 0, driveStartMs);
     const token = await tokenFor({ name: 'Device B1', role: 'device', deviceId: w.b.devices[0].id });
     await postDrive(token, w.b.devices[0].id, drive(w.b, 0, 0, 35));
     await expect
@@ -197,7 +181,7 @@ describe('busguard on Workers (wrangler dev, local PostgreSQL)', () => {
   });
 
   it('the Cron Trigger runs the schedule table: a trip not started 10 minutes after its planned start is flagged once', async () => {
-    const late = await tripNow(w.b, 0, Date.now() - 20 * 60_000);
+    const late = await planTrip(t, w.b, 0, Date.now() - 20 * 60_000);
     const lateRows = () =>
       t.database.query("select id from violations where kind = 'tripLate' and trip_id = $1", [late.id]);
     for (let run = 0; run < 2; run++) {

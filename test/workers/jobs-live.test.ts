@@ -3,10 +3,9 @@
 // school's object, one sequence), and the lateness job's "not started" notices reach the trip's guardians on the
 // trip's topic (stored and published by the trip's bus object, with the seq they are stored with).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDate } from '../../src/core/time-zone';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { insertViolations } from '../helpers/violations';
-import { buildWorld, middayZone, ok, type World } from '../helpers/world';
+import { buildWorld, middayZone, planTrip, type World } from '../helpers/world';
 import { connect, type LiveClient, subscribe } from '../live/helpers';
 import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
@@ -19,22 +18,6 @@ let worker: WranglerDev;
 let manager: LiveClient;
 const clients: LiveClient[] = [];
 let schoolTopic: string;
-
-async function tripAt(i: number, plannedMs: number, attendantId: number) {
-  const s = w.a;
-  return ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: s.routes[i].id,
-        busId: s.buses[i].id,
-        driverId: s.drivers[i].id,
-        attendantId,
-        serviceDate: localDate(TZ, Date.now()),
-        plannedStartAt: new Date(plannedMs).toISOString(),
-      },
-    }),
-  );
-}
 
 /** Waits until the Worker's session opened its link to the object that owns `topic` (its debug log says so). */
 async function linkOpen(topic: string) {
@@ -80,7 +63,7 @@ const schoolSeqs = () =>
 describe('jobs push live on Workers', () => {
   it('the sweep job’s child-left-on-board alert and the case job’s escalation reach the manager on the school topic', async () => {
     // Bus A1 reached its last stop 15 minutes ago and nobody confirmed the sweep (10 minutes allowed).
-    const trip = await tripAt(0, Date.now() - 40 * MIN, w.a.attendants[0].id);
+    const trip = await planTrip(t, w.a, 0, Date.now() - 40 * MIN, { timeZone: TZ, attendantId: w.a.attendants[0].id });
     await t.database.query("update trips set status = 'active', started_at = $2 where id = $1", [
       trip.id,
       new Date(Date.now() - 38 * MIN).toISOString(),
@@ -170,7 +153,7 @@ describe('jobs push live on Workers', () => {
   });
 
   it('the attendant’s sweep on the Worker (bus not confirmed empty) alerts the manager on the school topic', async () => {
-    const trip = await tripAt(1, Date.now() - 5 * MIN, w.a.attendants[0].id);
+    const trip = await planTrip(t, w.a, 1, Date.now() - 5 * MIN, { timeZone: TZ, attendantId: w.a.attendants[0].id });
     const res = await fetch(`${worker.url}/api/v1/trips/${trip.id}/sweep`, {
       method: 'POST',
       headers: { authorization: `Bearer ${w.tokens.attendantA1}`, 'content-type': 'application/json' },
@@ -202,7 +185,7 @@ describe('jobs push live on Workers', () => {
 
   it('the lateness job tells the trip’s guardian live that the bus has not started, with the seq it is stored with', async () => {
     const planned = Date.now() - 20 * MIN;
-    const trip = await tripAt(0, planned, w.a.attendants[0].id);
+    const trip = await planTrip(t, w.a, 0, planned, { timeZone: TZ, attendantId: w.a.attendants[0].id });
     const topic = `trip:${trip.id}`;
     const guardian = await live(w.tokens.guardianA1);
     expect(await subscribe(guardian, topic)).toMatchObject({ type: 'subscribed', topic });

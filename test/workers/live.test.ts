@@ -3,12 +3,11 @@
 // events published by the bus's object; another family's trip and bus are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { buildWorld, ok, type World } from '../helpers/world';
+import { buildWorld, planTrip, type World } from '../helpers/world';
 import { connect, type LiveClient, subscribe } from '../live/helpers';
 import { driveEast } from '../pipeline/drive';
 import { startWranglerDev, type WranglerDev } from '../../scripts/workers/wrangler-dev';
 
-const TZ_MS = 8 * 3_600_000;
 let t: TestApp;
 let w: World;
 let worker: WranglerDev;
@@ -17,26 +16,11 @@ const trips: any[] = [];
 /** the guardian's first notice on the trip (the resume point of the second test) */
 let firstNotice: any;
 
-async function tripNow(s: World['a'], i: number, plannedMs: number) {
-  return ok(
-    t.call('POST', '/api/v1/trips', {
-      body: {
-        routeId: s.routes[i].id,
-        busId: s.buses[i].id,
-        driverId: s.drivers[i].id,
-        attendantId: s.attendants[i].id,
-        serviceDate: new Date(plannedMs + TZ_MS).toISOString().slice(0, 10),
-        plannedStartAt: new Date(plannedMs).toISOString(),
-      },
-    }),
-  );
-}
-
 beforeAll(async () => {
   t = await createTestApp(Date.now());
   w = await buildWorld(t);
   const planned = Date.now() - 60_000;
-  trips.push(await tripNow(w.a, 0, planned), await tripNow(w.a, 1, planned));
+  trips.push(await planTrip(t, w.a, 0, planned), await planTrip(t, w.a, 1, planned));
   worker = await startWranglerDev({ databaseUrl: t.database.url! });
 }, 180_000);
 
