@@ -126,8 +126,9 @@ describe('attendant safety (zh-CN)', () => {
     await mgr.page.reload();
     await alarm.locator(`li[data-id="${sos.id}"]`).waitFor();
 
-    // Acknowledged: the alarm stops; the case moved in the closed loop.
-    await mgr.page.mouse.click(5, 600);
+    // Acknowledged: the alarm stops; the case moved in the closed loop. (The bar's buttons take clicks once they
+    // have stood still for half a second: a click sooner was aimed at what was there before.)
+    await mgr.page.locator('[data-testid="alarm"][data-settled="true"]').waitFor();
     await alarm.getByRole('button', { name: '确认收到' }).click();
     await expect.poll(() => alarm.isHidden()).toBe(true);
     const [after] = await q<{ status: string }>('select status from violations where id = $1', [sos.id]);
