@@ -35,6 +35,7 @@ interface SwScope {
   location: Location;
   registration: {
     showNotification(title: string, options: NotificationOptions & Record<string, unknown>): Promise<void>;
+    getNotifications(filter?: { tag?: string }): Promise<{ data?: { noticeId?: unknown } | null }[]>;
   };
   clients: {
     claim(): Promise<void>;
@@ -115,7 +116,14 @@ interface PushPayload {
   tag?: string;
   url?: string;
   lang?: string;
+  /** the notice's id: a later notice of the same trip and stop has a larger one */
+  noticeId?: number;
 }
+
+// Pushes are shown one at a time, in the order they reach this worker. Push services do not promise order, so a
+// notice older than the one already shown under its tag (an "approaching" that arrives after "arrived") does not
+// replace it.
+let showing: Promise<unknown> = Promise.resolve();
 
 sw.addEventListener('push', (e: PushEvent) => {
   let p: PushPayload;
@@ -124,19 +132,28 @@ sw.addEventListener('push', (e: PushEvent) => {
   } catch {
     p = { body: e.data?.text() };
   }
-  const url = typeof p.url === 'string' && p.url.startsWith('/') ? p.url : '/parent';
-  e.waitUntil(
-    sw.registration.showNotification(p.title || '校车通知 School bus', {
-      body: p.body ?? '',
-      tag: p.tag,
-      lang: p.lang,
-      icon: '/assets/icon-192.png',
-      badge: '/assets/icon-192.png',
-      renotify: Boolean(p.tag),
-      data: { url },
-    }),
-  );
+  const task = showing.then(() => showPush(p)).catch(() => undefined);
+  showing = task;
+  e.waitUntil(task);
 });
+
+async function showPush(p: PushPayload): Promise<void> {
+  const noticeId = typeof p.noticeId === 'number' ? p.noticeId : undefined;
+  if (p.tag && noticeId !== undefined) {
+    const current = await sw.registration.getNotifications({ tag: p.tag });
+    if (current.some((n) => typeof n.data?.noticeId === 'number' && n.data.noticeId > noticeId)) return;
+  }
+  const url = typeof p.url === 'string' && p.url.startsWith('/') ? p.url : '/parent';
+  await sw.registration.showNotification(p.title || '校车通知 School bus', {
+    body: p.body ?? '',
+    tag: p.tag,
+    lang: p.lang,
+    icon: '/assets/icon-192.png',
+    badge: '/assets/icon-192.png',
+    renotify: Boolean(p.tag),
+    data: { url, noticeId },
+  });
+}
 
 sw.addEventListener('notificationclick', (e: NotificationEvent) => {
   e.notification.close();
