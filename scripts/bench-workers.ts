@@ -90,6 +90,10 @@ async function seed(url: string, tag: string, startMs: number): Promise<Fleet> {
           { name: 'First', lat: 31.2, lon: lon0, scheduledTime: '07:00' },
           { name: 'School', lat: 31.2, lon: lon0 + lengthDeg, scheduledTime: '08:00' },
         ],
+        // Trips are refused on an unapproved route (Art. 30).
+        approvedBy: 'Bench education office',
+        approvalNumber: `BENCH-${tag}-${i}`,
+        approvedOn: '2026-01-05',
       });
       const bus = await call('/api/v1/buses', { schoolId: school.id, plate: `B-${tag}-${i}`, approvedCapacity: 40 });
       const device = await call('/api/v1/devices', {
