@@ -2,6 +2,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Database, Db, QueryOptions } from './db';
+import { parsePgArray, pgArrayTypes } from './pg-array';
 import { schema } from './db';
 
 export interface PostgresOptions {
@@ -21,7 +22,12 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
     connect_timeout: opts.connectTimeoutS ?? 2,
     connection: { statement_timeout: opts.statementTimeoutMs ?? 30_000 },
     // Dates come back as Date objects through drizzle; keep bigint counts as numbers.
-    types: { bigint: postgres.BigInt },
+    types: { bigint: postgres.BigInt, ...arrayTypes() },
+    // No per-connection catalogue query for array types: the driver runs it in the background on every new
+    // connection, and a connection killed during it (a failover, a restart) left that query's rejection unhandled —
+    // which stops a Node process. Parameters never need it (arrays go out as literals, below); array results are
+    // parsed by the types above.
+    fetch_types: false,
   });
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
@@ -33,6 +39,20 @@ export function createPostgresDatabase(opts: PostgresOptions): Database {
       })) as unknown as T[],
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/** Array result types, parsed without the driver's catalogue query. */
+function arrayTypes(): Record<string, postgres.PostgresType> {
+  const out: Record<string, postgres.PostgresType> = {};
+  for (const [name, t] of Object.entries(pgArrayTypes)) {
+    out[name] = {
+      to: t.oids[0],
+      from: [...t.oids],
+      serialize: (v: unknown) => arrayParam(v),
+      parse: (raw: string) => parsePgArray(raw, t.element),
+    };
+  }
+  return out;
 }
 
 /**
