@@ -52,7 +52,7 @@ export class Lanes {
       checkpointEveryMs: settings.checkpointEveryMs ?? 30_000,
       findTrip: (busId, atMs) => findTripForBus(database.db, busId, atMs),
       tripById: async (tripId) => (await database.db.select().from(trips).where(eq(trips.id, tripId)))[0],
-      loadContext: (row, nowMs) => loadTripContext(database.db, row, nowMs),
+      loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
       loadCheckpoint: async (tripId) => {
         const [row] = await database.db
           .select({ state: engineCheckpoints.state })

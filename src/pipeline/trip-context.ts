@@ -6,9 +6,8 @@ import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
 import { localDate, zoneOffsetMin } from '../core/time-zone';
 import type { FatigueCarry } from '../core/rules/fatigue';
-import { loadDriverCarries } from '../store/repos/engine-repo';
-import type { Db } from '../store/db';
-import { attendants, buses, drivers, routes, schools, speedZones, stops, studentStops, trips } from '../store/schema';
+import type { Database, Db } from '../store/db';
+import { speedZones, stops, trips } from '../store/schema';
 
 export interface LoadedTrip {
   ctx: TripContext;
@@ -65,78 +64,103 @@ export async function findTripForBus(db: Db, busId: number, timeMs: number) {
   return rows.reduce<(typeof rows)[number] | undefined>((a, b) => (a && distance(a) <= distance(b) ? a : b), undefined);
 }
 
-export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, nowMs: number): Promise<LoadedTrip> {
-  // The route's geometry is read only when the cached version is not the current one (a trip start reads the
-  // route's version, not its path).
-  const [[route], [bus], [school]] = await Promise.all([
-    db
-      .select({
-        id: routes.id,
-        updatedAt: routes.updatedAt,
-        period: routes.period,
-        corridorWidthM: routes.corridorWidthM,
-        ruleOverrides: routes.ruleOverrides,
-      })
-      .from(routes)
-      .where(eq(routes.id, trip.routeId)),
-    db.select().from(buses).where(eq(buses.id, trip.busId)),
-    db.select().from(schools).where(eq(schools.id, trip.schoolId)),
-  ]);
-  if (!route || !bus || !school) throw new Error(`trip ${trip.id} refers to a missing route, bus or school`);
+/**
+ * What a trip start (and every context refresh, each 30 s per bus) reads from the registry, in one prepared statement:
+ * the route's version and rule fields, the bus, the school, the school's driver roster, the children per stop, the
+ * attendant and the roster's fatigue carries since `sinceDay`. (Read one table at a time, this was seven round trips
+ * and as many drizzle result mappings per bus and refresh.)
+ */
+const CONTEXT_SQL = `select
+  (select json_build_object('updatedMs', floor(extract(epoch from r.updated_at) * 1000)::float8, 'period', r.period,
+      'corridorWidthM', r.corridor_width_m, 'ruleOverrides', r.rule_overrides)
+     from routes r where r.id = $1) as route,
+  (select json_build_object('id', b.id, 'plate', b.plate, 'seats', b.seats, 'approvedCapacity', b.approved_capacity,
+      'signValidUntil', b.sign_valid_until, 'inspectionValidUntil', b.inspection_valid_until)
+     from buses b where b.id = $2) as bus,
+  (select json_build_object('id', s.id, 'timeZone', s.time_zone, 'lowVisibility', s.low_visibility,
+      'ruleOverrides', s.rule_overrides)
+     from schools s where s.id = $3) as school,
+  (select coalesce(json_agg(json_build_object('id', d.id, 'name', d.name, 'birthDate', d.birth_date,
+      'licenceClass', d.licence_class, 'licenceFirstIssued', d.licence_first_issued,
+      'schoolBusEndorsement', d.school_bus_endorsement, 'qualificationCertNo', d.qualification_cert_no,
+      'qualificationCertExpiry', d.qualification_cert_expiry, 'lastAnnualReview', d.last_annual_review,
+      'cardId', d.card_id) order by d.id), '[]'::json)
+     from drivers d where d.school_id = $3) as drivers,
+  (select coalesce(json_agg(json_build_array(ss.student_id, ss.stop_id)), '[]'::json)
+     from student_stops ss where ss.route_id = $1) as riders,
+  (select json_build_object('id', a.id, 'name', a.name) from attendants a where a.id = $4) as attendant,
+  (select coalesce(json_agg(json_build_array(da.driver_id, da.service_day, da.state)), '[]'::json)
+     from driver_accumulators da join drivers d on d.id = da.driver_id
+     where d.school_id = $3 and da.service_day >= $5::date) as carries`;
 
-  let cached = routeCache.get(route.id);
-  if (!cached || cached.updatedMs !== route.updatedAt.getTime()) {
-    const [[geometry], stopRows, zoneRows] = await Promise.all([
-      db.select({ path: routes.path, updatedAt: routes.updatedAt }).from(routes).where(eq(routes.id, route.id)),
-      db.select().from(stops).where(eq(stops.routeId, route.id)).orderBy(asc(stops.sequence)),
-      db.select().from(speedZones).where(eq(speedZones.routeId, route.id)),
-    ]);
-    if (!geometry) throw new Error(`trip ${trip.id} refers to a missing route`);
-    const prepared = prepareRoute({
-      id: String(route.id),
-      path: geometry.path.coordinates,
-      stops: stopRows.map((s) => ({
-        id: String(s.id),
-        sequence: s.sequence,
-        name: s.name,
-        lat: s.lat,
-        lon: s.lon,
-        radiusM: s.radiusM,
-      })),
-      zones: zoneRows.map((z) => ({
-        id: String(z.id),
-        name: z.name ?? undefined,
-        polygon: z.polygon.coordinates[0]!,
-        roadClass: z.roadClass === 'expressway' ? 'expressway' : 'other',
-        postedLimitKph: z.postedLimitKph ?? undefined,
-        hazard: z.hazard,
-      })),
-    });
-    cached = {
-      // the version the geometry was read at (an edit between the two reads is picked up by the next load)
-      updatedMs: geometry.updatedAt.getTime(),
-      prepared,
-      stopSchedule: new Map(stopRows.map((s) => [String(s.id), s.scheduledS])),
-    };
-    routeCache.set(route.id, cached);
-  }
+/** A driver as CONTEXT_SQL returns it (dates as YYYY-MM-DD). */
+export interface DriverRow {
+  id: number;
+  name: string;
+  birthDate: string;
+  licenceClass: string;
+  licenceFirstIssued: string;
+  schoolBusEndorsement: boolean;
+  qualificationCertNo: string | null;
+  qualificationCertExpiry: string | null;
+  lastAnnualReview: string | null;
+  cardId: string | null;
+}
+
+interface ContextRow {
+  route: {
+    updatedMs: number;
+    period: string;
+    corridorWidthM: number;
+    ruleOverrides: ConfigOverride | null;
+  } | null;
+  bus: {
+    id: number;
+    plate: string;
+    seats: number | null;
+    approvedCapacity: number;
+    signValidUntil: string | null;
+    inspectionValidUntil: string | null;
+  } | null;
+  school: { id: number; timeZone: string; lowVisibility: boolean; ruleOverrides: ConfigOverride | null } | null;
+  drivers: DriverRow[];
+  riders: [number, number][];
+  attendant: { id: number; name: string } | null;
+  carries: [number, string, FatigueCarry][];
+}
+
+/** The earliest UTC calendar day any time zone (UTC−12 … UTC+14) can call "yesterday" at `nowMs`. */
+function earliestDayBefore(nowMs: number): string {
+  return new Date(nowMs - 86_400_000 - 14 * HOUR_MS).toISOString().slice(0, 10);
+}
+
+export async function loadTripContext(
+  database: Pick<Database, 'query' | 'db'>,
+  trip: typeof trips.$inferSelect,
+  nowMs: number,
+): Promise<LoadedTrip> {
+  const [row] = await database.query<ContextRow>(
+    CONTEXT_SQL,
+    [trip.routeId, trip.busId, trip.schoolId, trip.attendantId, earliestDayBefore(nowMs)],
+    { prepare: true },
+  );
+  const route = row?.route;
+  const bus = row?.bus;
+  const school = row?.school;
+  if (!row || !route || !bus || !school) throw new Error(`trip ${trip.id} refers to a missing route, bus or school`);
+
+  // The route's geometry is read only when the cached version is not the current one.
+  let cached = routeCache.get(trip.routeId);
+  if (!cached || cached.updatedMs !== route.updatedMs) cached = await loadRouteGeometry(database, trip);
 
   // Children assigned to each stop (a bus driving through such a stop is reported): read with every context load,
   // since assignments change without the route changing.
-  const [roster, riderRows, [attendant]] = await Promise.all([
-    db.select().from(drivers).where(eq(drivers.schoolId, trip.schoolId)),
-    db
-      .select({ studentId: studentStops.studentId, stopId: studentStops.stopId })
-      .from(studentStops)
-      .where(eq(studentStops.routeId, route.id)),
-    trip.attendantId ? db.select().from(attendants).where(eq(attendants.id, trip.attendantId)) : [],
-  ]);
   const riders = new Map<string, number>();
   const riderStops: Record<string, string> = {};
-  for (const r of riderRows) {
-    const stopId = String(r.stopId);
+  for (const [studentId, stopIdNum] of row.riders) {
+    const stopId = String(stopIdNum);
     riders.set(stopId, (riders.get(stopId) ?? 0) + 1);
-    riderStops[String(r.studentId)] = stopId;
+    riderStops[String(studentId)] = stopId;
   }
   const preparedRoute = {
     ...cached.prepared,
@@ -144,22 +168,22 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
   };
   const config = mergeConfig(
     CN_2012,
-    school.ruleOverrides as ConfigOverride,
-    route.ruleOverrides as ConfigOverride,
+    (school.ruleOverrides ?? {}) as ConfigOverride,
+    (route.ruleOverrides ?? {}) as ConfigOverride,
     {
       deviation: { corridorM: route.corridorWidthM },
     } as ConfigOverride,
   );
 
-  // R5: what the school's drivers drove earlier today (and late yesterday) on other trips and buses.
+  // R5: what the school's drivers drove earlier today (and late yesterday) on other trips and buses; the newest
+  // carry per driver from the school's "yesterday" on.
   const dayBefore = localDate(school.timeZone, nowMs - 86_400_000);
-  const carries = await loadDriverCarries(
-    db,
-    roster.map((d) => d.id),
-    dayBefore,
-  );
   const fatigueCarry: Record<string, FatigueCarry> = {};
-  for (const [driverId, carry] of carries) fatigueCarry[String(driverId)] = carry;
+  for (const [driverId, serviceDay, carry] of row.carries) {
+    if (serviceDay < dayBefore) continue;
+    const have = fatigueCarry[String(driverId)];
+    if (!have || have.lastMs < carry.lastMs) fatigueCarry[String(driverId)] = carry;
+  }
 
   const schedule = [...cached.stopSchedule.values()].filter((v): v is number => v != null);
   const plannedStartMs = trip.plannedStartAt.getTime();
@@ -169,7 +193,7 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
   const ctx: TripContext = {
     busId: bus.id,
     tripId: trip.id,
-    routeId: route.id,
+    routeId: trip.routeId,
     schoolId: school.id,
     route: preparedRoute,
     bus: {
@@ -181,10 +205,10 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
       inspectionValidUntil: bus.inspectionValidUntil ?? undefined,
     },
     assignedDriverId: trip.driverId != null ? String(trip.driverId) : undefined,
-    attendant: attendant
-      ? { id: String(attendant.id), name: attendant.name, checkedIn: trip.attendantCheckedInAt != null }
+    attendant: row.attendant
+      ? { id: String(row.attendant.id), name: row.attendant.name, checkedIn: trip.attendantCheckedInAt != null }
       : null,
-    drivers: roster.map(driverRecord),
+    drivers: row.drivers.map(driverRecord),
     config,
     lowVisibility: school.lowVisibility,
     plannedStartMs,
@@ -198,14 +222,56 @@ export async function loadTripContext(db: Db, trip: typeof trips.$inferSelect, n
     ctx,
     tripId: trip.id,
     schoolId: school.id,
-    routeId: route.id,
+    routeId: trip.routeId,
     timeZone: school.timeZone,
     stopSchedule: cached.stopSchedule,
     loadedMs: nowMs,
   };
 }
 
-export function driverRecord(d: typeof drivers.$inferSelect): DriverRecord {
+/** Reads and prepares a route's geometry, stops and zones (once per route version), and caches it. */
+async function loadRouteGeometry(database: Pick<Database, 'query' | 'db'>, trip: typeof trips.$inferSelect) {
+  const db = database.db;
+  const [[geometry], stopRows, zoneRows] = await Promise.all([
+    database.query<{ path: { coordinates: [number, number][] }; updatedMs: number }>(
+      'select path, floor(extract(epoch from updated_at) * 1000)::float8 as "updatedMs" from routes where id = $1',
+      [trip.routeId],
+    ),
+    db.select().from(stops).where(eq(stops.routeId, trip.routeId)).orderBy(asc(stops.sequence)),
+    db.select().from(speedZones).where(eq(speedZones.routeId, trip.routeId)),
+  ]);
+  if (!geometry) throw new Error(`trip ${trip.id} refers to a missing route`);
+  const prepared = prepareRoute({
+    id: String(trip.routeId),
+    path: geometry.path.coordinates,
+    stops: stopRows.map((s) => ({
+      id: String(s.id),
+      sequence: s.sequence,
+      name: s.name,
+      lat: s.lat,
+      lon: s.lon,
+      radiusM: s.radiusM,
+    })),
+    zones: zoneRows.map((z) => ({
+      id: String(z.id),
+      name: z.name ?? undefined,
+      polygon: z.polygon.coordinates[0]!,
+      roadClass: z.roadClass === 'expressway' ? 'expressway' : 'other',
+      postedLimitKph: z.postedLimitKph ?? undefined,
+      hazard: z.hazard,
+    })),
+  });
+  const cached = {
+    // the version the geometry was read at (an edit between the two reads is picked up by the next load)
+    updatedMs: Number(geometry.updatedMs),
+    prepared,
+    stopSchedule: new Map(stopRows.map((s) => [String(s.id), s.scheduledS])),
+  };
+  routeCache.set(trip.routeId, cached);
+  return cached;
+}
+
+export function driverRecord(d: DriverRow): DriverRecord {
   return {
     id: String(d.id),
     name: d.name,

@@ -54,7 +54,7 @@ export function objectLaneEnv(o: {
     checkpointEveryMs: o.checkpointEveryMs ?? 30_000,
     findTrip: (busId, atMs) => findTripForBus(database.db, busId, atMs),
     tripById: async (tripId) => (await database.db.select().from(trips).where(eq(trips.id, tripId)))[0],
-    loadContext: (row, nowMs) => loadTripContext(database.db, row, nowMs),
+    loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
     loadCheckpoint: async (tripId) => {
       const own = await storage.get<string>(checkpointKey(tripId));
       if (own !== undefined) return own;
