@@ -3,6 +3,7 @@
 //   another (the boxes MapLibre placed), while the collision placement really hides some stop names;
 // - a bus glides between two fixes and turns to the direction it moves in;
 // - the manager's fleet view shows the school's routes (named) and the buses;
+// - on a phone one finger over the map scrolls the page (cooperative gestures), two move the map, a pinch zooms;
 // - the map needs nothing remote: the service worker caches its bundle, worker and stylesheet.
 import type { AddressInfo } from 'node:net';
 import type { ServerType } from '@hono/node-server';
@@ -321,6 +322,101 @@ describe('the manager’s fleet view', () => {
     );
     expect(Object.keys(st.buses).length).toBe(positioned.length);
     await page.locator('.map').screenshot({ path: `${ARTIFACTS}/map-fleet.png` });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('the parent’s map under a finger', () => {
+  it('one finger scrolls the page (the map stays, saying to use two), two fingers move it, a pinch zooms', async () => {
+    const guardian = demo.tokens.find((t) => t.role === 'guardian')!;
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${guardian.token}`);
+    await expect.poll(async () => (await mapState(page))?.rendered['bg-my-stop-label']?.length ?? 0).toBe(1);
+    await sleep(1500); // the camera settles on bus and stop
+    const camera = () =>
+      page.evaluate(() => {
+        const gl = (document.querySelector('[data-testid="map"]') as HTMLElement & { bgMap: any }).bgMap.gl;
+        const c = gl.getCenter();
+        return { lon: c.lng as number, lat: c.lat as number, zoom: gl.getZoom() as number, scrollY: window.scrollY };
+      });
+    // the page scrolled to the map's top, with room to scroll further
+    await page.evaluate(() => {
+      const r = document.querySelector('[data-testid="map"]')!.getBoundingClientRect();
+      window.scrollTo(0, window.scrollY + r.top - 80);
+    });
+    const box = (await page.getByTestId('map').boundingBox())!;
+    const room = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight - window.scrollY);
+    expect(room, 'room to scroll the page further').toBeGreaterThan(200);
+    const cx = box.x + box.width / 2;
+    const cy = box.y + Math.min(box.height / 2, 200);
+    const cdp = await context.newCDPSession(page);
+    /** Touch points moving from `from` by (dx, dy) each, in steps; `spread` moves them apart (a pinch) instead. */
+    const gesture = async (from: [number, number][], dx: number, dy: number, spread = 0) => {
+      const at = (k: number) =>
+        from.map(([x, y], i) => ({
+          x: x + (dx * k) / 10 + (spread * k * (i === 0 ? -1 : 1)) / 10,
+          y: y + (dy * k) / 10,
+          id: i,
+        }));
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+      for (let k = 1; k <= 10; k++) {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(k) });
+        await sleep(20);
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await sleep(600);
+    };
+
+    // One finger up over the map: the page scrolls, the map does not move, and it says to use two fingers.
+    const before = await camera();
+    await page.evaluate(() => {
+      const screen = document.querySelector('.maplibregl-cooperative-gesture-screen');
+      if (screen)
+        new MutationObserver(() => {
+          if (screen.classList.contains('maplibregl-show'))
+            (window as unknown as { helpShown: boolean }).helpShown = true;
+        }).observe(screen, { attributes: true });
+    });
+    await gesture([[cx, cy]], 0, -150);
+    const afterOne = await camera();
+    expect(afterOne.scrollY, 'the page scrolled').toBeGreaterThan(before.scrollY + 50);
+    expect(afterOne.lon).toBeCloseTo(before.lon, 9);
+    expect(afterOne.lat).toBeCloseTo(before.lat, 9);
+    expect(afterOne.zoom).toBeCloseTo(before.zoom, 9);
+    expect(await page.evaluate(() => (window as unknown as { helpShown?: boolean }).helpShown)).toBe(true);
+    const help = page.locator('.maplibregl-cooperative-gesture-screen .maplibregl-mobile-message');
+    expect(await help.textContent()).toBe('请用双指移动地图');
+    expect(await help.isVisible()).toBe(true); // the phone's message (a coarse pointer), not the desktop one
+
+    // Two fingers side by side, moved together: the map pans, the page stays.
+    const box2 = (await page.getByTestId('map').boundingBox())!;
+    const y2 = box2.y + Math.min(box2.height / 2, 150);
+    const x2 = box2.x + box2.width / 2;
+    await gesture(
+      [
+        [x2 - 40, y2],
+        [x2 + 40, y2],
+      ],
+      120,
+      0,
+    );
+    const afterTwo = await camera();
+    expect(afterTwo.lon, 'the map moved: dragged east, the view goes west').toBeLessThan(afterOne.lon);
+    expect(afterTwo.scrollY).toBe(afterOne.scrollY);
+
+    // Two fingers moved apart: the map zooms in.
+    await gesture(
+      [
+        [x2 - 30, y2],
+        [x2 + 30, y2],
+      ],
+      0,
+      0,
+      60,
+    );
+    const afterPinch = await camera();
+    expect(afterPinch.zoom - afterTwo.zoom, 'pinch zoomed in').toBeGreaterThan(0.5);
     expect(console.errors).toEqual([]);
     await context.close();
   });
