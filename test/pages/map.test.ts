@@ -1,7 +1,8 @@
 // The pages' map (MapLibre GL, WebGL in chromium through SwiftShader), on the demo district:
 // - over a whole demo trip the parent's map keeps the bus and the child's stop in view, and no label overlaps
 //   another (the boxes MapLibre placed), while the collision placement really hides some stop names;
-// - a bus glides between two fixes and turns to the direction it moves in;
+// - a bus glides between two fixes and turns to the direction it moves in; the parent's "last position N min ago"
+//   warning, shown for fixes minutes old, goes once a fix of now arrives;
 // - the manager's fleet view shows the school's routes (named) and the buses;
 // - on a phone one finger over the map scrolls the page (cooperative gestures), two move the map, a pinch zooms;
 // - the map needs nothing remote: the service worker caches its bundle, worker and stylesheet.
@@ -289,6 +290,13 @@ describe('a bus between two fixes', () => {
     // and it points east, the way it moved (the fixes carry no heading)
     expect(after.headingDeg).not.toBeNull();
     expect(Math.abs(after.headingDeg! - 90)).toBeLessThan(2);
+    // The fixes so far are stamped about 3 minutes ago: the page warns that the position is old. A fix of now
+    // takes the warning away (it is about fixes older than a minute, not about every position).
+    await expect.poll(() => page.getByTestId('bus-stale').isVisible()).toBe(true);
+    const fresh = new Driver(srv, 'glide-1', Date.now() - 4000);
+    fresh.xM = driver.xM;
+    await fresh.drive(3, 36);
+    await expect.poll(() => page.getByTestId('bus-stale').isVisible()).toBe(false);
     expect(console.errors).toEqual([]);
     await context.close();
   });
