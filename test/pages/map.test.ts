@@ -348,16 +348,27 @@ describe('the parent’s map under a finger', () => {
         const c = gl.getCenter();
         return { lon: c.lng as number, lat: c.lat as number, zoom: gl.getZoom() as number, scrollY: window.scrollY };
       });
-    // the page scrolled to the map's top, with room to scroll further
-    await page.evaluate(() => {
-      const r = document.querySelector('[data-testid="map"]')!.getBoundingClientRect();
-      window.scrollTo(0, window.scrollY + r.top - 80);
-    });
-    const box = (await page.getByTestId('map').boundingBox())!;
+    /**
+     * Scrolls the page so that the map's top sits just under the sticky top bar; returns a point in the map's
+     * upper middle (checked to hit the map, not the bar or a control).
+     */
+    const mapPoint = async (): Promise<[number, number]> => {
+      const at = await page.evaluate(() => {
+        const map = document.querySelector('[data-testid="map"]')!;
+        const bar = document.querySelector('header.topbar')!.getBoundingClientRect().bottom;
+        window.scrollTo(0, window.scrollY + map.getBoundingClientRect().top - bar - 10);
+        const r = map.getBoundingClientRect();
+        const p: [number, number] = [r.left + r.width / 2, r.top + Math.min(r.height / 2, 150)];
+        const hit = document.elementFromPoint(p[0], p[1]);
+        return { p, onMap: Boolean(hit?.classList.contains('maplibregl-canvas') && map.contains(hit)) };
+      });
+      expect(at.onMap, 'the touch point is on the map').toBe(true);
+      await sleep(300);
+      return at.p;
+    };
+    const [cx, cy] = await mapPoint();
     const room = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight - window.scrollY);
     expect(room, 'room to scroll the page further').toBeGreaterThan(200);
-    const cx = box.x + box.width / 2;
-    const cy = box.y + Math.min(box.height / 2, 200);
     const cdp = await context.newCDPSession(page);
     /** Touch points moving from `from` by (dx, dy) each, in steps; `spread` moves them apart (a pinch) instead. */
     const gesture = async (from: [number, number][], dx: number, dy: number, spread = 0) => {
@@ -398,9 +409,8 @@ describe('the parent’s map under a finger', () => {
     expect(await help.isVisible()).toBe(true); // the phone's message (a coarse pointer), not the desktop one
 
     // Two fingers side by side, moved together: the map pans, the page stays.
-    const box2 = (await page.getByTestId('map').boundingBox())!;
-    const y2 = box2.y + Math.min(box2.height / 2, 150);
-    const x2 = box2.x + box2.width / 2;
+    const [x2, y2] = await mapPoint();
+    const twoFrom = await camera();
     await gesture(
       [
         [x2 - 40, y2],
@@ -410,8 +420,8 @@ describe('the parent’s map under a finger', () => {
       0,
     );
     const afterTwo = await camera();
-    expect(afterTwo.lon, 'the map moved: dragged east, the view goes west').toBeLessThan(afterOne.lon);
-    expect(afterTwo.scrollY).toBe(afterOne.scrollY);
+    expect(afterTwo.lon, 'the map moved: dragged east, the view goes west').toBeLessThan(twoFrom.lon);
+    expect(afterTwo.scrollY).toBe(twoFrom.scrollY);
 
     // Two fingers moved apart: the map zooms in.
     await gesture(
