@@ -2,6 +2,7 @@
 // outbox to a local push service (test/helpers/push-service.ts) that verifies the VAPID JWT against the server's
 // public key and decrypts the aes128gcm payload with the subscription's private key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { createApp } from '../../src/http/app';
 import { approachingNotices, schoolArrivedNotices, stopNotices } from '../../src/live/notice-rules';
 import { createNoticeService, type NoticeService } from '../../src/live/notices';
@@ -132,6 +133,41 @@ describe('the push API', () => {
     expect((await bad({ endpoint: 'https://notify.windows.com/w/?token=abc', keys })).message).toMatch(/PUSH_ALLOWED/);
     const mine = (await call('GET', '/api/v1/push/subscriptions', w.tokens.guardianA1)).body.items;
     for (const s of mine) await call('DELETE', `/api/v1/push/subscriptions/${s.id}`, w.tokens.guardianA1);
+  });
+});
+
+describe('VAPID keys from the environment', () => {
+  it('signs with VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY and VAPID_SUBJECT when given, not the stored pair', async () => {
+    const stored = (await push.vapidKeys()).publicKey;
+    const given = webpush.generateVAPIDKeys();
+    const envPush = pushFor({ vapid: { ...given, subject: 'https://school.example/contact' } });
+    expect((await envPush.vapidKeys()).publicKey).toBe(given.publicKey);
+    expect(given.publicKey).not.toBe(stored);
+    const sub = local.subscribe('a2-env');
+    const made = await call('POST', '/api/v1/push/subscriptions', w.tokens.guardianA2, {
+      endpoint: sub.endpoint,
+      keys: sub.keys,
+    });
+    expect(made.status).toBe(201);
+    notices.setOutbox(envPush);
+    local.expectKey(given.publicKey);
+    try {
+      const before = local.received.length;
+      const r = (await notices.tripRiders(w.a.trips[1].id))!;
+      const school = String(w.a.routes[1].stops.at(-1).id);
+      expect(await notices.store(schoolArrivedNotices(r.info, r.riders, school, t.clock.nowMs))).toHaveLength(1);
+      expect(await envPush.drain()).toMatchObject({ sent: 1, retried: 0, dropped: 0 });
+      expect(local.problems).toEqual([]);
+      const got = local.received.slice(before);
+      expect(got.map((g) => g.subscription)).toEqual(['a2-env']);
+      expect(got[0]!.claims.sub).toBe('https://school.example/contact');
+      expect(got[0]!.headers.authorization).toContain(`k=${given.publicKey}`);
+    } finally {
+      local.expectKey(stored);
+      notices.setOutbox(push);
+      await call('DELETE', `/api/v1/push/subscriptions/${made.body.id}`, w.tokens.guardianA2);
+      await envPush.close();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // A whole demo trip in the parent page: the demo district, its simulator driving the buses through the real
 // servers (JT/T 808, OsmAnd, JSON) and lanes, and a guardian's page in chromium. The page never says "passed" before
-// the lane published the departure from the child's stop, and the live ETA list never empties while stops remain.
+// the lane published the departure from the child's stop, the live ETA list never empties while stops remain, and
+// "N stops away" counts down from the child's stop's place on the route to "next stop".
 import type { AddressInfo } from 'node:net';
 import type { ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
@@ -91,6 +92,15 @@ describe('parent page over a whole demo trip', () => {
         characterData: true,
         subtree: true,
       });
+      // and every line under it ("N stops away · at … around …")
+      const detail = document.querySelector('[data-testid="eta-detail"]')!;
+      const details: string[] = [];
+      (window as unknown as { detailSeen: string[] }).detailSeen = details;
+      new MutationObserver(() => details.push(detail.textContent ?? '')).observe(detail, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
 
     const o = demoSimOptions(demo, {
@@ -122,6 +132,23 @@ describe('parent page over a whole demo trip', () => {
     expect(seen.slice(0, firstPassed).some((s) => AT_STOP.includes(s.text))).toBe(true);
     // Once it says "passed" it does not go back to "at your stop" or a countdown (the trip's end may blank it).
     expect(seen.slice(firstPassed).every((s) => PASSED.includes(s.text) || s.text === '—')).toBe(true);
+    // "N stops away" counts the stops to the child's (theirs included) from where the bus is: from the child's
+    // stop's place on the route (one more while the bus has not reached the first stop) down to "next stop" (1).
+    const [{ k: childIndex }] = (await srv.t.database.query<{ k: number }>(
+      'select count(*)::int as k from stops where route_id = $1 and sequence < (select sequence from stops where id = $2)',
+      [child!.route_id, child!.stop_id],
+    )) as [{ k: number }];
+    expect(childIndex).toBeGreaterThanOrEqual(2);
+    const details = await page.evaluate(() => (window as unknown as { detailSeen: string[] }).detailSeen);
+    const counts = details
+      .map((d) => /^还有(\d+)站 · /.exec(d)?.[1] ?? (/^下一站就到 · /.test(d) ? '1' : null))
+      .filter((c): c is string => c !== null)
+      .map(Number);
+    const order = [...new Set(counts)]; // each count in the order first shown
+    expect(order, details.join(' | ')).toEqual([...order].sort((a, b) => b - a));
+    expect(order).toContain(childIndex);
+    expect(order[0]).toBeLessThanOrEqual(childIndex + 1);
+    expect(order.at(-1)).toBe(1);
     expect(polls).toBeGreaterThan(20);
     expect(emptyWhileRemaining).toEqual([]);
     expect(console.errors).toEqual([]);

@@ -1,8 +1,10 @@
 // The pages' map (MapLibre GL, WebGL in chromium through SwiftShader), on the demo district:
 // - over a whole demo trip the parent's map keeps the bus and the child's stop in view, and no label overlaps
 //   another (the boxes MapLibre placed), while the collision placement really hides some stop names;
-// - a bus glides between two fixes and turns to the direction it moves in;
+// - a bus glides between two fixes and turns to the direction it moves in; the parent's "last position N min ago"
+//   warning, shown for fixes minutes old, goes once a fix of now arrives;
 // - the manager's fleet view shows the school's routes (named) and the buses;
+// - on a phone one finger over the map scrolls the page (cooperative gestures), two move the map, a pinch zooms;
 // - the map needs nothing remote: the service worker caches its bundle, worker and stylesheet.
 import type { AddressInfo } from 'node:net';
 import type { ServerType } from '@hono/node-server';
@@ -288,6 +290,13 @@ describe('a bus between two fixes', () => {
     // and it points east, the way it moved (the fixes carry no heading)
     expect(after.headingDeg).not.toBeNull();
     expect(Math.abs(after.headingDeg! - 90)).toBeLessThan(2);
+    // The fixes so far are stamped about 3 minutes ago: the page warns that the position is old. A fix of now
+    // takes the warning away (it is about fixes older than a minute, not about every position).
+    await expect.poll(() => page.getByTestId('bus-stale').isVisible()).toBe(true);
+    const fresh = new Driver(srv, 'glide-1', Date.now() - 4000);
+    fresh.xM = driver.xM;
+    await fresh.drive(3, 36);
+    await expect.poll(() => page.getByTestId('bus-stale').isVisible()).toBe(false);
     expect(console.errors).toEqual([]);
     await context.close();
   });
@@ -321,6 +330,111 @@ describe('the manager’s fleet view', () => {
     );
     expect(Object.keys(st.buses).length).toBe(positioned.length);
     await page.locator('.map').screenshot({ path: `${ARTIFACTS}/map-fleet.png` });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('the parent’s map under a finger', () => {
+  it('one finger scrolls the page (the map stays, saying to use two), two fingers move it, a pinch zooms', async () => {
+    const guardian = demo.tokens.find((t) => t.role === 'guardian')!;
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${guardian.token}`);
+    await expect.poll(async () => (await mapState(page))?.rendered['bg-my-stop-label']?.length ?? 0).toBe(1);
+    await sleep(1500); // the camera settles on bus and stop
+    const camera = () =>
+      page.evaluate(() => {
+        const gl = (document.querySelector('[data-testid="map"]') as HTMLElement & { bgMap: any }).bgMap.gl;
+        const c = gl.getCenter();
+        return { lon: c.lng as number, lat: c.lat as number, zoom: gl.getZoom() as number, scrollY: window.scrollY };
+      });
+    /**
+     * Scrolls the page so that the map's top sits just under the sticky top bar; returns a point in the map's
+     * upper middle (checked to hit the map, not the bar or a control).
+     */
+    const mapPoint = async (): Promise<[number, number]> => {
+      const at = await page.evaluate(() => {
+        const map = document.querySelector('[data-testid="map"]')!;
+        const bar = document.querySelector('header.topbar')!.getBoundingClientRect().bottom;
+        window.scrollTo(0, window.scrollY + map.getBoundingClientRect().top - bar - 10);
+        const r = map.getBoundingClientRect();
+        const p: [number, number] = [r.left + r.width / 2, r.top + Math.min(r.height / 2, 150)];
+        const hit = document.elementFromPoint(p[0], p[1]);
+        return { p, onMap: Boolean(hit?.classList.contains('maplibregl-canvas') && map.contains(hit)) };
+      });
+      expect(at.onMap, 'the touch point is on the map').toBe(true);
+      await sleep(300);
+      return at.p;
+    };
+    const [cx, cy] = await mapPoint();
+    const room = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight - window.scrollY);
+    expect(room, 'room to scroll the page further').toBeGreaterThan(200);
+    const cdp = await context.newCDPSession(page);
+    /** Touch points moving from `from` by (dx, dy) each, in steps; `spread` moves them apart (a pinch) instead. */
+    const gesture = async (from: [number, number][], dx: number, dy: number, spread = 0) => {
+      const at = (k: number) =>
+        from.map(([x, y], i) => ({
+          x: x + (dx * k) / 10 + (spread * k * (i === 0 ? -1 : 1)) / 10,
+          y: y + (dy * k) / 10,
+          id: i,
+        }));
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+      for (let k = 1; k <= 10; k++) {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(k) });
+        await sleep(20);
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await sleep(600);
+    };
+
+    // One finger up over the map: the page scrolls, the map does not move, and it says to use two fingers.
+    const before = await camera();
+    await page.evaluate(() => {
+      const screen = document.querySelector('.maplibregl-cooperative-gesture-screen');
+      if (screen)
+        new MutationObserver(() => {
+          if (screen.classList.contains('maplibregl-show'))
+            (window as unknown as { helpShown: boolean }).helpShown = true;
+        }).observe(screen, { attributes: true });
+    });
+    await gesture([[cx, cy]], 0, -150);
+    const afterOne = await camera();
+    expect(afterOne.scrollY, 'the page scrolled').toBeGreaterThan(before.scrollY + 50);
+    expect(afterOne.lon).toBeCloseTo(before.lon, 9);
+    expect(afterOne.lat).toBeCloseTo(before.lat, 9);
+    expect(afterOne.zoom).toBeCloseTo(before.zoom, 9);
+    expect(await page.evaluate(() => (window as unknown as { helpShown?: boolean }).helpShown)).toBe(true);
+    const help = page.locator('.maplibregl-cooperative-gesture-screen .maplibregl-mobile-message');
+    expect(await help.textContent()).toBe('请用双指移动地图');
+    expect(await help.isVisible()).toBe(true); // the phone's message (a coarse pointer), not the desktop one
+
+    // Two fingers side by side, moved together: the map pans, the page stays.
+    const [x2, y2] = await mapPoint();
+    const twoFrom = await camera();
+    await gesture(
+      [
+        [x2 - 40, y2],
+        [x2 + 40, y2],
+      ],
+      120,
+      0,
+    );
+    const afterTwo = await camera();
+    expect(afterTwo.lon, 'the map moved: dragged east, the view goes west').toBeLessThan(twoFrom.lon);
+    expect(afterTwo.scrollY).toBe(twoFrom.scrollY);
+
+    // Two fingers moved apart: the map zooms in.
+    await gesture(
+      [
+        [x2 - 30, y2],
+        [x2 + 30, y2],
+      ],
+      0,
+      0,
+      60,
+    );
+    const afterPinch = await camera();
+    expect(afterPinch.zoom - afterTwo.zoom, 'pinch zoomed in').toBeGreaterThan(0.5);
     expect(console.errors).toEqual([]);
     await context.close();
   });
