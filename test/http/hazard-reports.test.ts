@@ -180,4 +180,30 @@ describe('routing and checks', () => {
     t.clock.nowMs += 3_600_000 + 1000;
     expect((await post(report({ plate: 'B-BUS-1' }))).status).toBe(201);
   });
+
+  it('limits reports about one plate to 20 an hour, whatever the addresses (429); other plates go on', async () => {
+    t.clock.nowMs += 3_600_000 + 1000;
+    // The client address as the Node server passes it (c.env.incoming.socket.remoteAddress).
+    const from = async (address: string, plate: string) => {
+      const res = await t.app.request(
+        '/api/v1/hazard-reports',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report({ plate })) },
+        { incoming: { socket: { remoteAddress: address } } },
+      );
+      return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+    };
+    // Four addresses, five reports each (each address at its own limit): twenty about B-BUS-1 are taken.
+    for (let a = 1; a <= 4; a++)
+      for (let i = 0; i < 5; i++) expect((await from(`198.51.100.${a}`, 'B-BUS-1')).status).toBe(201);
+    // A fresh address: the 21st report about the plate within the hour is refused; another plate is not.
+    const limited = await from('198.51.100.9', 'b-bus-1');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(limited.body.error.message).toContain('This plate was reported 20 times');
+    expect(limited.headers.get('retry-after')).toBe('3600');
+    expect((await from('198.51.100.9', 'A-BUS-1')).status).toBe(201);
+    // An hour later the plate may be reported again.
+    t.clock.nowMs += 3_600_000 + 1000;
+    expect((await from('198.51.100.9', 'B-BUS-1')).status).toBe(201);
+  });
 });
