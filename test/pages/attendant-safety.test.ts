@@ -2,7 +2,9 @@
 // critical emergency case and the manager page alarms (visual and audible) until someone acknowledges it; the
 // current stop follows the bus as fixes are driven in (with a manual override); the sweep is refused mid-route,
 // "child still aboard" is a separate confirmed action; undo reverses the last record; "all got off" empties the
-// bus at school in one tap; touch targets are at least 44 px.
+// bus at school in one tap; touch targets are at least 44 px. The compensating record of an undo is idempotent (a
+// resend changes nothing, a reload does not offer the undo again). A check-in after the trip started shows R9 failed
+// as "checked in after the trip had started", beside the check-in time — not "had not checked in".
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +27,7 @@ let mgrToken: string;
 let tripId: number;
 let stopIds: number[];
 let startMs: number;
+let schoolId: number;
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
@@ -45,6 +48,7 @@ beforeAll(async () => {
   });
   stopIds = w.stopIds;
   tripId = w.tripId!;
+  schoolId = w.schoolId;
   attToken = await tokenFor(t, { name: '李老师', role: 'attendant', attendantId: w.attendantId });
   mgrToken = await tokenFor(t, { name: '张主任', role: 'manager', schoolIds: [w.schoolId] });
 }, 180_000);
@@ -175,6 +179,25 @@ describe('attendant safety (zh-CN)', () => {
     expect(recs.every((r) => r.stop_id === stopIds[1])).toBe(true);
     expect(recs.reduce((n, r) => n + r.boarded - r.alighted, 0)).toBe(1);
     expect(recs.filter((r) => r.client_id.endsWith('-undo'))).toHaveLength(1);
+    // The undo is idempotent: the same compensating record sent again (a retry of the queue) changes nothing, and
+    // after a reload the page does not offer to undo it a second time.
+    const api = (path: string, body?: unknown) =>
+      fetch(`${srv.url}/api/v1/trips/${tripId}/${path}`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${attToken}`, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const state = await (await api('boarding')).json();
+    const undoRec = state.records.find((r: { clientId: string }) => r.clientId.endsWith('-undo'));
+    const { type, clientId, recordedAt, stopId, boarded, alighted } = undoRec;
+    const resent = await api('boarding', { records: [{ type, clientId, recordedAt, stopId, boarded, alighted }] });
+    expect(resent.status, await resent.clone().text()).toBeLessThan(300);
+    expect((await (await api('boarding')).json()).counts.onboard).toBe(1);
+    expect(await q('select 1 from boarding_records where trip_id = $1', [tripId])).toHaveLength(3);
+    await page.reload();
+    await page.getByTestId('onboard').waitFor();
+    await expect.poll(() => page.getByTestId('onboard').getAttribute('data-onboard')).toBe('1');
+    expect(await page.getByTestId('undo').isDisabled()).toBe(true);
 
     // Mid-route the sweep is refused, in Chinese; "child still aboard" is a separate, confirmed action.
     await page.getByTestId('end-trip').click();
@@ -229,6 +252,52 @@ describe('attendant safety (zh-CN)', () => {
     await page.screenshot({ path: `${ARTIFACTS}/attendant-safety.png`, fullPage: true });
     // The refused sweep is the one expected error (the browser logs the 409).
     expect(console.errors.filter((e) => !/409 \(Conflict\) @ .*\/sweep$/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('a check-in after the trip started: R9 reads "checked in after the start", beside the check-in time', async () => {
+    const start = Math.floor((Date.now() - 3 * 60_000) / 60_000) * 60_000;
+    const w = await buildLineWorld(srv.t, {
+      school: schoolId,
+      route: '山前线',
+      stops: [
+        ['山脚', 0, 0],
+        ['学校', 2800, 6],
+      ],
+      startMs: start,
+      bus: { plate: '沪A-7788', capacity: 30, device: 'safety-dev-2' },
+      attendant: '周老师',
+    });
+    const token = await tokenFor(srv.t, { name: '周老师', role: 'attendant', attendantId: w.attendantId });
+    // The bus leaves before the attendant checked in: the trip starts, R9 fails (not checked in).
+    const driver = new Driver(srv, 'safety-dev-2', start + 30_000);
+    await driver.drive(10, 0);
+    await driver.drive(40, 36);
+    await expect
+      .poll(async () => (await q<{ status: string }>('select status from trips where id = $1', [w.tripId]))[0]?.status)
+      .toBe('active');
+    const [noAtt] = await q<{ evidence: { reason: string } }>(
+      "select evidence from violations where trip_id = $1 and kind = 'noAttendant'",
+      [w.tripId],
+    );
+    expect(noAtt!.evidence.reason).toBe('not_checked_in');
+
+    const { context, page, console } = await newPage(browser, zhPhone);
+    await page.goto(`${srv.url}/attendant#token=${token}`);
+    await page
+      .getByTestId('trips')
+      .getByRole('button', { name: /山前线/ })
+      .click();
+    await page.getByTestId('check-in').click();
+    const r9 = page.getByTestId('checks').locator('li[data-check="attendant"]');
+    await r9.waitFor();
+    expect(await page.locator('#ci-title').textContent()).toMatch(/^已于 .+ 签到$/);
+    expect(await r9.getAttribute('class')).toBe('fail');
+    const text = (await r9.textContent())!;
+    expect(text).toContain('R9');
+    expect(text).toContain('在行程开始后才签到');
+    expect(text).not.toMatch(/尚未签到|not_checked_in/);
+    expect(console.errors).toEqual([]);
     await context.close();
   });
 });
