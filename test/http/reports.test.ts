@@ -401,6 +401,52 @@ describe('formats and storage', () => {
   });
 });
 
+describe('the reader’s language', () => {
+  it('a school’s report is in the school’s language without ?lang=, and ?lang= wins', async () => {
+    const get = async (path: string) => {
+      const res = await t.call('GET', path, { token: w.tokens.managerA });
+      expect(res.status, path).toBe(200);
+      return res.body as string;
+    };
+    // School A is a zh-CN school (the default): Chinese.
+    expect((await ok(t.call('GET', `/api/v1/schools/${w.a.schoolId}`), 200)).language).toBe('zh-CN');
+    const zhPage = await get(`/api/v1/reports/${report.id}?format=html`);
+    expect(zhPage).toContain('<html lang="zh-CN">');
+    expect(zhPage).toContain('<h2>违规</h2>');
+    // Its manager makes it an English school: the same stored report now reads in English.
+    const s = await ok(
+      t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { token: w.tokens.managerA, body: { language: 'en' } }),
+      200,
+    );
+    expect(s.language).toBe('en');
+    try {
+      const page = await get(`/api/v1/reports/${report.id}?format=html`);
+      expect(page).toContain('<html lang="en">');
+      expect(page).toContain('School A — daily report 2026-09-01');
+      for (const heading of ['<h2>Violations</h2>', '<h2>Cases</h2>']) expect(page).toContain(heading);
+      expect(page).toContain('>Overspeed</text>');
+      expect(page).not.toContain('>超速</text>');
+      const csv = await get(`/api/v1/reports/${report.id}?format=csv`);
+      expect(csv.split('\r\n')).toContain('violations.kind,overspeed,Overspeed,3,1,2');
+      expect(await get(`/api/v1/reports/${report.id}/cases?format=html`)).toContain('<html lang="en">');
+      // The reader's choice wins over the school's.
+      const zhAgain = await get(`/api/v1/reports/${report.id}?format=html&lang=zh-CN`);
+      expect(zhAgain).toContain('<html lang="zh-CN">');
+      expect(zhAgain).toContain('<h2>违规</h2>');
+      expect(await get(`/api/v1/reports/${report.id}?format=csv&lang=zh-CN`)).toContain(
+        'violations.kind,overspeed,超速,3,1,2',
+      );
+      expect(await get(`/api/v1/reports/${report.id}/cases?format=html&lang=zh-CN`)).toContain('<html lang="zh-CN">');
+      // The district report keeps the deployment's language, zh-CN, whatever one school chose.
+      const d = await ok(t.call('POST', '/api/v1/reports', { body: { period: '2026-09-01' } }));
+      const district = await t.call('GET', `/api/v1/reports/${d.id}?format=html`);
+      expect(district.body as string).toContain('<html lang="zh-CN">');
+    } finally {
+      await ok(t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { body: { language: 'zh-CN' } }), 200);
+    }
+  });
+});
+
 describe('scope', () => {
   it('a manager of school A gets 403 on school B’s reports; other roles get 403 on all', async () => {
     const b = await ok(

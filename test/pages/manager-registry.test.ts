@@ -5,7 +5,8 @@
 // import, a trip is planned at a school-local time, and a JSON feed gets its device token. On a 320 px wide phone
 // every registry list and form fits the width and every control is at least 44 px. In Chinese again: an attendant
 // is created, edited and deleted; a JT/T 808 terminal is registered by its phone number (a wrong one refused under
-// the field) and an OsmAnd phone gets an issued id and its Traccar Client QR code.
+// the field) and an OsmAnd phone gets an issued id and its Traccar Client QR code; the school's form (edit only)
+// sets the language of the school's reports.
 import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import decodeQR from 'qr/decode.js';
@@ -463,6 +464,33 @@ describe('manager registry', () => {
     await page.screenshot({ path: `${ARTIFACTS}/registry-devices-zh.png`, fullPage: true });
     // The one refused save (the terminal's name for its phone number) is the only failed request.
     expect(console.errors.filter((e) => !/status of 400 .*\/api\/v1\/devices$/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('in Chinese: the school’s report language set to English in the school form (no new or delete there)', async () => {
+    const { context, page, console } = await newPage(browser, {
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    });
+    await openManager(page);
+    await page.getByRole('link', { name: '基础数据' }).click();
+    const main = page.locator('main');
+    await tab(page, '学校');
+    const row = main.locator(`tr[data-id="${schoolId}"]`);
+    await expect.poll(() => row.textContent()).toContain('中文');
+    // Schools are made and removed by an administrator: the list has neither a New nor a Delete button.
+    expect(await page.locator('.reg-head button.primary').count()).toBe(0);
+    expect(await row.getByRole('button', { name: '删除' }).count()).toBe(0);
+    await page.getByRole('button', { name: '编辑学校 登记小学' }).click();
+    const language = main.getByLabel('报表语言');
+    expect(await language.inputValue()).toBe('zh-CN');
+    await language.selectOption({ label: '英文' });
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已保存').waitFor();
+    expect(await q('select language from schools where id = $1', [schoolId])).toEqual([{ language: 'en' }]);
+    await expect.poll(() => row.textContent()).toContain('英文');
+    expect(console.errors).toEqual([]);
+    await ok(srv.t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { language: 'zh-CN' } }), 200);
     await context.close();
   });
 });
