@@ -140,6 +140,26 @@ describe('registry happy paths', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'timeZone' });
   });
+
+  it('takes and returns a school’s language (zh-CN by default, or en) and refuses any other', async () => {
+    const created = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'Language school' } }), 201);
+    expect(created.language).toBe('zh-CN');
+    const en = await ok(t.call('POST', '/api/v1/schools', { body: { name: 'English school', language: 'en' } }), 201);
+    expect(en.language).toBe('en');
+    expect((await ok(t.call('GET', `/api/v1/schools/${en.id}`), 200)).language).toBe('en');
+    const patched = await ok(t.call('PATCH', `/api/v1/schools/${created.id}`, { body: { language: 'en' } }), 200);
+    expect(patched.language).toBe('en');
+    for (const [method, path] of [
+      ['POST', '/api/v1/schools'],
+      ['PATCH', `/api/v1/schools/${created.id}`],
+    ] as const) {
+      const bad = await t.call(method, path, { body: { name: 'French school', language: 'fr' } });
+      expect(bad.status, method).toBe(400);
+      expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'language' })]);
+    }
+    expect((await ok(t.call('GET', `/api/v1/schools/${created.id}`), 200)).language).toBe('en');
+    for (const id of [created.id, en.id]) await ok(t.call('DELETE', `/api/v1/schools/${id}`), 204);
+  });
 });
 
 describe('conflicts and integrity', () => {

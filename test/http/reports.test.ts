@@ -1,6 +1,7 @@
 // Reports on a seeded scenario, every figure computed by hand; JSON, CSV, HTML; on demand, from the CLI; scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCli } from '../../scripts/report';
+import { reportText } from '../../src/reports/text';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import { buildWorld, ok, type World } from '../helpers/world';
@@ -275,6 +276,68 @@ describe('formats and storage', () => {
     ).toBe(400);
   });
 
+  it('draws every row of every breakdown in the HTML, not only the top 12, with the kinds in words', async () => {
+    // A stored report with long breakdowns: 14 kinds, 20 buses, 15 drivers, 13 routes (a copy of the day's report
+    // under another period, removed at the end).
+    const kinds = [
+      'overspeed',
+      'overCapacity',
+      'routeDeviation',
+      'offStopBoarding',
+      'fatigue',
+      'fatiguePreWarning',
+      'driverCredentials',
+      'noDriver',
+      'deviceOffline',
+      'unlicensedBus',
+      'noAttendant',
+      'childLeftOnBoard',
+      'emergency',
+      'stopSkipped',
+    ];
+    const rows = (n: number, label: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => ({
+        key: String(i + 1),
+        label: label(i + 1),
+        count: n - i,
+        previous: 1,
+        change: n - i - 1,
+      }));
+    const data = structuredClone(report.data);
+    data.violations.byKind = kinds.map((k, i) => ({ key: k, label: k, count: 20 - i, previous: 0, change: 20 - i }));
+    data.violations.byBus = rows(20, (i) => `沪B-${String(i).padStart(4, '0')}`);
+    data.violations.byDriver = rows(15, (i) => `驾驶人${i}号`);
+    data.violations.byRoute = rows(13, (i) => `线路${i}号`);
+    const [copy] = await t.database.query<{ id: number }>(
+      `insert into reports (kind, school_id, scope, period_key, period_start, period_end, time_zone, generated_at, source, data)
+       select kind, school_id, scope, '2026-08-15', '2026-08-15', '2026-08-16', time_zone, generated_at, source, $2::jsonb
+       from reports where id = $1 returning id`,
+      [report.id, JSON.stringify(data)],
+    );
+    try {
+      for (const lang of ['zh-CN', 'en'] as const) {
+        const res = await t.call('GET', `/api/v1/reports/${copy!.id}?format=html&lang=${lang}`, {
+          token: w.tokens.managerA,
+        });
+        expect(res.status).toBe(200);
+        const html = res.body as string;
+        const labels = (caption: string) => {
+          const fig = html.split('<figure>').find((f) => f.includes(`<figcaption>${caption}</figcaption>`));
+          expect(fig, caption).toBeDefined();
+          return [...fig!.matchAll(/text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]);
+        };
+        const words = (key: string) => reportText(lang, key);
+        expect(labels(words('byKind'))).toEqual(kinds.map((k) => reportText(lang, `kind.${k}`)));
+        for (const k of kinds) expect(html).not.toContain(`>${k}</text>`);
+        expect(labels(words('byBus'))).toEqual(data.violations.byBus.map((b: { label: string }) => b.label));
+        expect(labels(words('byDriver'))).toEqual(data.violations.byDriver.map((b: { label: string }) => b.label));
+        expect(labels(words('byRoute'))).toEqual(data.violations.byRoute.map((b: { label: string }) => b.label));
+      }
+    } finally {
+      await t.database.query('delete from reports where id = $1', [copy!.id]);
+    }
+  });
+
   it('replaces a report regenerated for the same period, and lists stored reports', async () => {
     const again = await ok(
       t.call('POST', '/api/v1/reports', {
@@ -335,6 +398,52 @@ describe('formats and storage', () => {
       (await reportCli(['--school', 'Nowhere', '--period', '2026-09'], { database: t.database, nowMs: 0 })).code,
     ).toBe(1);
     expect((await reportCli(['--period', '2026-09'], { database: t.database, nowMs: 0 })).code).toBe(2);
+  });
+});
+
+describe('the reader’s language', () => {
+  it('a school’s report is in the school’s language without ?lang=, and ?lang= wins', async () => {
+    const get = async (path: string) => {
+      const res = await t.call('GET', path, { token: w.tokens.managerA });
+      expect(res.status, path).toBe(200);
+      return res.body as string;
+    };
+    // School A is a zh-CN school (the default): Chinese.
+    expect((await ok(t.call('GET', `/api/v1/schools/${w.a.schoolId}`), 200)).language).toBe('zh-CN');
+    const zhPage = await get(`/api/v1/reports/${report.id}?format=html`);
+    expect(zhPage).toContain('<html lang="zh-CN">');
+    expect(zhPage).toContain('<h2>违规</h2>');
+    // Its manager makes it an English school: the same stored report now reads in English.
+    const s = await ok(
+      t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { token: w.tokens.managerA, body: { language: 'en' } }),
+      200,
+    );
+    expect(s.language).toBe('en');
+    try {
+      const page = await get(`/api/v1/reports/${report.id}?format=html`);
+      expect(page).toContain('<html lang="en">');
+      expect(page).toContain('School A — daily report 2026-09-01');
+      for (const heading of ['<h2>Violations</h2>', '<h2>Cases</h2>']) expect(page).toContain(heading);
+      expect(page).toContain('>Overspeed</text>');
+      expect(page).not.toContain('>超速</text>');
+      const csv = await get(`/api/v1/reports/${report.id}?format=csv`);
+      expect(csv.split('\r\n')).toContain('violations.kind,overspeed,Overspeed,3,1,2');
+      expect(await get(`/api/v1/reports/${report.id}/cases?format=html`)).toContain('<html lang="en">');
+      // The reader's choice wins over the school's.
+      const zhAgain = await get(`/api/v1/reports/${report.id}?format=html&lang=zh-CN`);
+      expect(zhAgain).toContain('<html lang="zh-CN">');
+      expect(zhAgain).toContain('<h2>违规</h2>');
+      expect(await get(`/api/v1/reports/${report.id}?format=csv&lang=zh-CN`)).toContain(
+        'violations.kind,overspeed,超速,3,1,2',
+      );
+      expect(await get(`/api/v1/reports/${report.id}/cases?format=html&lang=zh-CN`)).toContain('<html lang="zh-CN">');
+      // The district report keeps the deployment's language, zh-CN, whatever one school chose.
+      const d = await ok(t.call('POST', '/api/v1/reports', { body: { period: '2026-09-01' } }));
+      const district = await t.call('GET', `/api/v1/reports/${d.id}?format=html`);
+      expect(district.body as string).toContain('<html lang="zh-CN">');
+    } finally {
+      await ok(t.call('PATCH', `/api/v1/schools/${w.a.schoolId}`, { body: { language: 'zh-CN' } }), 200);
+    }
   });
 });
 

@@ -316,6 +316,13 @@ describe('manager page in Chinese', () => {
           await page.getByTestId('reg-form').waitFor();
         },
       ],
+      [
+        '#/registry/schools',
+        async () => {
+          await page.getByRole('button', { name: '编辑学校 实验小学' }).click();
+          await page.getByTestId('reg-form').waitFor();
+        },
+      ],
     ];
     const found: Record<string, string[]> = {};
     for (const [hash, ready] of views) {

@@ -3,7 +3,10 @@
 // the student's guardian, and opens the guardian's parent link (its QR code read back from the pixels): the parent
 // page signs in as that guardian and shows the child. In English, a route file is previewed on the map before
 // import, a trip is planned at a school-local time, and a JSON feed gets its device token. On a 320 px wide phone
-// every registry list and form fits the width and every control is at least 44 px.
+// every registry list and form fits the width and every control is at least 44 px. In Chinese again: an attendant
+// is created, edited and deleted; a JT/T 808 terminal is registered by its phone number (a wrong one refused under
+// the field) and an OsmAnd phone gets an issued id and its Traccar Client QR code; the school's form (edit only)
+// sets the language of the school's reports.
 import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import decodeQR from 'qr/decode.js';
@@ -382,6 +385,112 @@ describe('manager registry', () => {
     }
     expect(problems).toEqual([]);
     expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('in Chinese: an attendant created, edited and deleted; a JT/T 808 terminal by its phone number and an OsmAnd phone with its QR code', async () => {
+    const { context, page, console } = await newPage(browser, {
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    });
+    await openManager(page);
+    await page.getByRole('link', { name: '基础数据' }).click();
+    const main = page.locator('main');
+
+    // An attendant: created, edited, deleted (asked once more).
+    await tab(page, '照管人员');
+    await page.getByRole('button', { name: '新增照管人员' }).click();
+    await main.getByLabel('姓名').fill('吴阿姨');
+    await main.getByLabel('电话').fill('13800001111');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    const [att] = await q<{ id: number; phone: string; school_id: number }>(
+      'select id, phone, school_id from attendants where name = $1',
+      ['吴阿姨'],
+    );
+    expect(att).toMatchObject({ phone: '13800001111', school_id: schoolId });
+    await expect.poll(() => page.locator(`tr[data-id="${att!.id}"]`).count()).toBe(1);
+    await page.getByRole('button', { name: '编辑照管人员 吴阿姨' }).click();
+    await main.getByLabel('培训有效期至').fill('2027-08-31');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已保存').waitFor();
+    expect(
+      await q("select to_char(training_valid_until, 'YYYY-MM-DD') as d from attendants where id = $1", [att!.id]),
+    ).toEqual([{ d: '2027-08-31' }]);
+    await expect.poll(() => page.locator(`tr[data-id="${att!.id}"]`).textContent()).toContain('2027-08-31');
+    await page.getByRole('button', { name: '删除照管人员 吴阿姨' }).click();
+    await page.getByText('确定删除照管人员 吴阿姨？').waitFor();
+    await page.getByTestId('confirm-delete').click();
+    await expect.poll(() => page.locator(`tr[data-id="${att!.id}"]`).count()).toBe(0);
+    expect(await q('select 1 from attendants where id = $1', [att!.id])).toHaveLength(0);
+
+    // A JT/T 808 terminal (the form's default protocol) on bus 沪A1001: a name instead of its phone number is
+    // refused under the field, in Chinese; the phone number is taken (stored without its zero padding).
+    await tab(page, '车载设备');
+    await page.getByRole('button', { name: '新增设备' }).click();
+    expect(await main.getByLabel('协议').inputValue()).toBe('jt808');
+    await main.getByLabel('设备标识').fill('一号车终端');
+    await main.getByLabel('车辆', { exact: true }).selectOption({ label: '沪A1001' });
+    await page.getByRole('button', { name: '保存' }).click();
+    const idErr = page.locator('[data-field-error="identifier"]');
+    await expect.poll(() => idErr.textContent()).toBe('不是有效的值。');
+    expect(await idErr.isVisible()).toBe(true);
+    expect(await main.getByLabel('设备标识').getAttribute('aria-invalid')).toBe('true');
+    expect(await q("select 1 from devices where protocol = 'jt808'")).toHaveLength(0);
+    await main.getByLabel('设备标识').fill('013912345678');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    const [bus] = await q<{ id: number }>('select id from buses where plate = $1', ['沪A1001']);
+    expect(await q("select identifier, bus_id from devices where protocol = 'jt808'")).toEqual([
+      { identifier: '13912345678', bus_id: bus!.id },
+    ]);
+    await expect.poll(() => main.locator('tr[data-id]').filter({ hasText: '13912345678' }).count()).toBe(1);
+
+    // An OsmAnd phone: no id typed, one is issued; its Traccar Client settings as a QR code.
+    await page.getByRole('button', { name: '新增设备' }).click();
+    await main.getByLabel('协议').selectOption('osmand');
+    await main.getByLabel('备注名').fill('二号车手机');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已创建').waitFor();
+    const [phoneDev] = await q<{ identifier: string }>(
+      "select identifier from devices where protocol = 'osmand' and label = $1",
+      ['二号车手机'],
+    );
+    expect(phoneDev!.identifier.length).toBeGreaterThanOrEqual(16);
+    await page.getByRole('button', { name: `${phoneDev!.identifier} 的手机设置` }).click();
+    await expect.poll(() => page.getByTestId('device-identifier').textContent()).toBe(phoneDev!.identifier);
+    const serverUrl = await page.getByTestId('device-server-url').textContent();
+    expect(await qrText(page, 'device-qr')).toBe(`${serverUrl}/?id=${phoneDev!.identifier}`);
+    await page.screenshot({ path: `${ARTIFACTS}/registry-devices-zh.png`, fullPage: true });
+    // The one refused save (the terminal's name for its phone number) is the only failed request.
+    expect(console.errors.filter((e) => !/status of 400 .*\/api\/v1\/devices$/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('in Chinese: the school’s report language set to English in the school form (no new or delete there)', async () => {
+    const { context, page, console } = await newPage(browser, {
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    });
+    await openManager(page);
+    await page.getByRole('link', { name: '基础数据' }).click();
+    const main = page.locator('main');
+    await tab(page, '学校');
+    const row = main.locator(`tr[data-id="${schoolId}"]`);
+    await expect.poll(() => row.textContent()).toContain('中文');
+    // Schools are made and removed by an administrator: the list has neither a New nor a Delete button.
+    expect(await page.locator('.reg-head button.primary').count()).toBe(0);
+    expect(await row.getByRole('button', { name: '删除' }).count()).toBe(0);
+    await page.getByRole('button', { name: '编辑学校 登记小学' }).click();
+    const language = main.getByLabel('报表语言');
+    expect(await language.inputValue()).toBe('zh-CN');
+    await language.selectOption({ label: '英文' });
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('form-msg').getByText('已保存').waitFor();
+    expect(await q('select language from schools where id = $1', [schoolId])).toEqual([{ language: 'en' }]);
+    await expect.poll(() => row.textContent()).toContain('英文');
+    expect(console.errors).toEqual([]);
+    await ok(srv.t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { language: 'zh-CN' } }), 200);
     await context.close();
   });
 });

@@ -9,6 +9,7 @@ import {
   roadClasses,
   routePeriods,
   schoolKinds,
+  schoolLanguages,
   tripStatuses,
 } from '../../store/schema';
 import { anyRecord, day, instant, int, lonLat, text } from './common';
@@ -21,6 +22,8 @@ export const school = z.strictObject({
   timeZone: text,
   /** kindergarten buses are capped lower (GB 24407) */
   kind: z.enum(schoolKinds),
+  /** the language of the school's reports when the reader asks for none (?lang=) */
+  language: z.enum(schoolLanguages),
   lat: z.number().nullable(),
   lon: z.number().nullable(),
   lowVisibility: z.boolean(),

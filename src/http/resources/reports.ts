@@ -1,5 +1,5 @@
 // Reports: generated on schedule or on demand, stored, and served as JSON, CSV or a printable HTML page.
-import { reportLangs } from '../../reports/text';
+import { type ReportLang, reportLangs } from '../../reports/text';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ReportData } from '../../reports/build';
@@ -8,7 +8,8 @@ import { parsePeriodKey, type PeriodKind } from '../../reports/period';
 import { reportCsv, reportHtml } from '../../reports/render';
 import { caseListCsv, caseListHtml } from '../../reports/render-list';
 import { zoneOffsetMin } from '../../core/time-zone';
-import { getReport, listReports, type ReportRow } from '../../store/repos/report-repo';
+import type { DbOrTx } from '../../store/db';
+import { getReport, listReports, type ReportRow, schoolLanguage } from '../../store/repos/report-repo';
 import { reportKinds } from '../../store/schema';
 import { type Access, accessOf } from '../access';
 import type { AppDeps, AppEnv } from '../context';
@@ -38,15 +39,21 @@ const listQuery = z
   .strict();
 
 /**
- * ?lang= the reader's language for the CSV labels and the HTML (headings, kind and severity names); schools have
- * no language setting yet, so the default is the deployment's own language, zh-CN.
+ * ?lang= the reader's language for the CSV labels and the HTML (headings, kind and severity names); without it, a
+ * school's report is in the school's language and the district report in the deployment's own, zh-CN.
  */
 const getQuery = z
-  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('zh-CN') })
+  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).optional() })
   .strict();
 const listOfCasesQuery = z
-  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).default('zh-CN') })
+  .object({ format: z.enum(['json', 'csv', 'html']).default('json'), lang: z.enum(reportLangs).optional() })
   .strict();
+
+/** The asked language, else the school's (a school's report), else zh-CN (the district report). */
+async function readerLang(db: DbOrTx, asked: ReportLang | undefined, row: ReportRow): Promise<ReportLang> {
+  if (asked) return asked;
+  return (row.schoolId != null ? await schoolLanguage(db, row.schoolId) : undefined) ?? 'zh-CN';
+}
 
 /** A report of a school is for its managers; the district report (schoolId null) for admins. */
 function assertMayRead(a: Access, schoolId: number | null) {
@@ -151,7 +158,7 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       method: 'get',
       path: '/reports/{id}',
       summary:
-        'One stored report: ?format=json (default), csv (UTF-8 with a BOM), or html (printable, inline SVG charts, every row of every breakdown); ?lang=zh-CN (default) or en for the CSV labels and the HTML',
+        'One stored report: ?format=json (default), csv (UTF-8 with a BOM), or html (printable, inline SVG charts, every row of every breakdown); ?lang=zh-CN or en for the CSV labels and the HTML (default: the school’s language; zh-CN for the district report)',
       tag,
       roles,
       query: getQuery,
@@ -171,11 +178,11 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
         c.header('content-type', 'text/csv; charset=utf-8');
         c.header('content-disposition', `attachment; filename="${file}.csv"`);
         // A UTF-8 byte-order mark first: Excel on Chinese Windows then reads plates and names right.
-        return c.body(`\uFEFF${reportCsv(data, q.lang)}`);
+        return c.body(`\uFEFF${reportCsv(data, await readerLang(db(), q.lang, row))}`);
       }
       if (q.format === 'html') {
         c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-        return c.html(reportHtml(data, q.lang, (ms) => zoneOffsetMin(row.timeZone, ms)));
+        return c.html(reportHtml(data, await readerLang(db(), q.lang, row), (ms) => zoneOffsetMin(row.timeZone, ms)));
       }
       return c.json({ ...meta(row), data });
     },
@@ -187,7 +194,7 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       method: 'get',
       path: '/reports/{id}/cases',
       summary:
-        'The list (清单) of a stored report: every case of the period (id, school, kind, bus, driver, opened, owner, due, status, closed, closing note) as JSON, CSV (UTF-8 with BOM) or HTML; zh-CN by default',
+        'The list (清单) of a stored report: every case of the period (id, school, kind, bus, driver, opened, owner, due, status, closed, closing note) as JSON, CSV (UTF-8 with BOM) or HTML; ?lang=zh-CN or en (default: the school’s language; zh-CN for the district report)',
       tag,
       roles,
       query: listOfCasesQuery,
@@ -207,11 +214,11 @@ export function registerReports(app: Hono<AppEnv>, api: ApiRegistry, deps: AppDe
       if (q.format === 'csv') {
         c.header('content-type', 'text/csv; charset=utf-8');
         c.header('content-disposition', `attachment; filename="${file}.csv"`);
-        return c.body(caseListCsv(data, q.lang, offset));
+        return c.body(caseListCsv(data, await readerLang(db(), q.lang, row), offset));
       }
       if (q.format === 'html') {
         c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-        return c.html(caseListHtml(data, q.lang, offset));
+        return c.html(caseListHtml(data, await readerLang(db(), q.lang, row), offset));
       }
       return c.json({
         reportId: row.id,

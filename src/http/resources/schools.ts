@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { eq } from 'drizzle-orm';
 import { capacityCap } from '../../core/registry-rules';
-import { buses, schoolKinds, schools } from '../../store/schema';
+import { buses, schoolKinds, schoolLanguages, schools } from '../../store/schema';
 import * as contract from '../contract/registry';
 import type { ResourceDef } from '../crud';
 import { badRequest } from '../errors';
@@ -11,6 +11,8 @@ const shape = {
   name,
   timeZone: timeZone.default('Asia/Shanghai'),
   kind: z.enum(schoolKinds).optional(),
+  /** The language of the school's reports when the reader asks for none. */
+  language: z.enum(schoolLanguages).optional(),
   lat: lat.optional(),
   lon: lon.optional(),
   lowVisibility: z.boolean().optional(),

@@ -389,6 +389,12 @@ export async function getReport(db: DbOrTx, id: number): Promise<ReportRow | und
   return row;
 }
 
+/** The language a school's reports are read in when the reader asks for none; undefined for an unknown school. */
+export async function schoolLanguage(db: DbOrTx, schoolId: number): Promise<'zh-CN' | 'en' | undefined> {
+  const [row] = await db.select({ language: schools.language }).from(schools).where(eq(schools.id, schoolId));
+  return row?.language;
+}
+
 export async function listReports(
   db: DbOrTx,
   f: {

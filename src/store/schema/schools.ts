@@ -4,11 +4,15 @@ import { createdAt, id, updatedAt } from './columns';
 /** What the school is: kindergartens have their own bus capacity cap (GB 24407: 45). */
 export const schoolKinds = ['kindergarten', 'primary', 'secondary', 'other'] as const;
 
+/** The school's language: what its reports are in unless the reader asks for another (?lang=). */
+export const schoolLanguages = ['zh-CN', 'en'] as const;
+
 export const schools = pgTable('schools', {
   id: id(),
   name: text('name').notNull().unique(),
   timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
   kind: text('kind', { enum: schoolKinds }).notNull().default('primary'),
+  language: text('language', { enum: schoolLanguages }).notNull().default('zh-CN'),
   lat: doublePrecision('lat'),
   lon: doublePrecision('lon'),
   /** Manual "low visibility" switch (R1 hazard limit applies to every bus of the school). */

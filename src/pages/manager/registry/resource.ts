@@ -13,12 +13,12 @@ export interface ResourceSpec {
   /** API path segment and ids ("buses"). */
   path: string;
   title: string;
-  /** "New bus" */
-  newLabel: string;
-  /** "Edit bus 沪A1001" / "Delete bus 沪A1001" / "Delete bus 沪A1001?" for a row. */
+  /** "New bus"; without it (and without onNew) the list has no New button (schools are made elsewhere). */
+  newLabel?: string;
+  /** "Edit bus 沪A1001" / "Delete bus 沪A1001" / "Delete bus 沪A1001?" for a row; without the last two, no Delete. */
   editLabel(row: Row): string;
-  deleteLabel(row: Row): string;
-  deleteQuestion(row: Row): string;
+  deleteLabel?(row: Row): string;
+  deleteQuestion?(row: Row): string;
   columns: [string, (row: Row) => Child][];
   /** Fields of the create form (row undefined) and of the edit form. */
   fields(row: Row | undefined): Field[] | Promise<Field[]>;
@@ -70,11 +70,18 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
   const body = h('tbody');
   const empty = h('p', { class: 'muted' }, t('reg.empty'));
 
-  const newButton = h(
-    'button',
-    { type: 'button', class: 'primary', onclick: () => (spec.onNew ? spec.onNew() : void openForm(undefined)) },
-    spec.newLabel,
-  );
+  const newButton =
+    spec.newLabel != null || spec.onNew
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            onclick: () => (spec.onNew ? spec.onNew() : void openForm(undefined)),
+          },
+          spec.newLabel ?? '',
+        )
+      : null;
 
   const render = () => {
     empty.hidden = rows.length > 0;
@@ -96,11 +103,13 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
                 t('edit'),
               ),
               ...(spec.actions?.(row, editor) ?? []),
-              h(
-                'button',
-                { type: 'button', onclick: () => askDelete(row), 'aria-label': spec.deleteLabel(row) },
-                t('reg.delete'),
-              ),
+              spec.deleteLabel
+                ? h(
+                    'button',
+                    { type: 'button', onclick: () => askDelete(row), 'aria-label': spec.deleteLabel(row) },
+                    t('reg.delete'),
+                  )
+                : null,
             ),
           ),
         ),
@@ -113,7 +122,7 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
     editor.show(
       buildForm(t, {
         id: `reg-${spec.path}`,
-        title: row ? spec.editLabel(row) : spec.newLabel,
+        title: row ? spec.editLabel(row) : (spec.newLabel ?? ''),
         fields,
         submitLabel: t('save'),
         conflictField: spec.conflictField,
@@ -148,11 +157,12 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
 
   const askDelete = (row: Row) => {
     const msg = h('p', { role: 'status', class: 'form-msg' });
+    const question = spec.deleteQuestion?.(row) ?? '';
     editor.show(
       h(
         'div',
-        { class: 'card reg-confirm', role: 'group', 'aria-label': spec.deleteQuestion(row) },
-        h('p', null, spec.deleteQuestion(row)),
+        { class: 'card reg-confirm', role: 'group', 'aria-label': question },
+        h('p', null, question),
         h(
           'div',
           { class: 'row' },
@@ -170,7 +180,7 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
                   render();
                   editor.close();
                   ctx.toast(t('reg.deleted'));
-                  newButton.focus();
+                  newButton?.focus();
                 } catch (err) {
                   msg.className = 'form-msg error';
                   msg.textContent =

@@ -7,6 +7,7 @@ import type {
   Driver,
   GuardianWithStudents,
   RouteWithStops,
+  School,
   Student,
   StudentWithLinks,
   Trip,
@@ -18,6 +19,8 @@ import type { Field } from './form';
 import type { ResourceSpec, Row } from './resource';
 
 const LICENCE_CLASSES = ['A1', 'A2', 'A3', 'B1', 'B2', 'C1', 'C2'];
+const SCHOOL_KINDS = ['kindergarten', 'primary', 'secondary', 'other'];
+const LANGUAGES = ['zh-CN', 'en'];
 
 /** The school field: a choice when the manager has several schools, else the one school (no field). */
 function schoolField(ctx: RegistryCtx, row: Row | undefined): Field[] {
@@ -483,3 +486,44 @@ export function tripSpec(
 }
 
 export type { Bus, Device, Trip };
+
+/**
+ * The manager's schools (the page's own list, edited in place so the other views see the changes): name, kind and
+ * the language of the school's reports. Schools are made and removed by an administrator, not here.
+ */
+export function schoolSpec(ctx: RegistryCtx): ResourceSpec {
+  const t = ctx.i18n.t;
+  return {
+    path: 'schools',
+    title: t('reg.schools'),
+    editLabel: (s) => t('reg.editSchool', { name: s.name }),
+    columns: [
+      [t('reg.schoolName'), (s) => s.name],
+      [t('reg.schoolKind'), (s) => t(`reg.schoolKind.${s.kind}`)],
+      [t('reg.reportLanguage'), (s) => t(`reg.locale.${s.language}`)],
+    ],
+    fields: (row) => {
+      const s = row as School | undefined;
+      return [
+        { key: 'name', label: t('reg.schoolName'), type: 'text', required: true, value: s?.name },
+        {
+          key: 'kind',
+          label: t('reg.schoolKind'),
+          type: 'select',
+          required: true,
+          value: s?.kind ?? 'primary',
+          options: SCHOOL_KINDS.map((k) => [k, t(`reg.schoolKind.${k}`)]),
+        },
+        {
+          key: 'language',
+          label: t('reg.reportLanguage'),
+          type: 'select',
+          required: true,
+          value: s?.language ?? 'zh-CN',
+          options: LANGUAGES.map((l) => [l, t(`reg.locale.${l}`)]),
+          help: t('reg.reportLanguageHelp'),
+        },
+      ];
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // The manager page's registry (#/registry/<list>): buses, drivers, attendants, devices, students, guardians,
 // routes and trips — each a list with create, edit and delete, errors next to the fields in the page's language;
-// a guardian's parent link with its QR code, an OsmAnd phone's settings, a JSON feed's token, and route import with
-// a map preview.
+// the schools themselves, edited only (name, kind, the language of their reports); a guardian's parent link with
+// its QR code, an OsmAnd phone's settings, a JSON feed's token, and route import with a map preview.
 import type { Attendant, Device, Driver, Guardian, Route, RouteWithStops, Student, Trip } from '../../../http/contract';
 import { listAll } from '../../shared/api';
 import { clear, h } from '../../shared/dom';
@@ -9,11 +9,30 @@ import type { RegistryCtx } from './ctx';
 import { deviceTokenPanel, parentLinkPanel, phoneSetupPanel } from './links';
 import { resourceSection, type Row } from './resource';
 import { importCard, routeSpec } from './routes';
-import { attendantSpec, busSpec, deviceSpec, driverSpec, guardianSpec, studentSpec, tripSpec } from './specs';
+import {
+  attendantSpec,
+  busSpec,
+  deviceSpec,
+  driverSpec,
+  guardianSpec,
+  schoolSpec,
+  studentSpec,
+  tripSpec,
+} from './specs';
 
 export type { RegistryCtx } from './ctx';
 
-const LISTS = ['buses', 'drivers', 'attendants', 'devices', 'students', 'guardians', 'routes', 'trips'] as const;
+const LISTS = [
+  'buses',
+  'drivers',
+  'attendants',
+  'devices',
+  'students',
+  'guardians',
+  'routes',
+  'trips',
+  'schools',
+] as const;
 type List = (typeof LISTS)[number];
 
 /** Routes with their stops (the list leaves stops out; one request per route, at most 50). */
@@ -48,6 +67,9 @@ async function listBody(ctx: RegistryCtx, list: List): Promise<HTMLElement> {
   const api = ctx.api;
   const all = <T>(path: string) => listAll<T>(api, `/api/v1/${path}`) as Promise<Row[] & T[]>;
   switch (list) {
+    case 'schools':
+      // The page's own school list, so the other views see edits.
+      return resourceSection(ctx, schoolSpec(ctx), ctx.schools as Row[]);
     case 'buses':
       // The page's own bus list, so the other views see edits.
       return resourceSection(ctx, busSpec(ctx), ctx.buses as Row[]);

@@ -1,0 +1,163 @@
+// The attendant page over a whole demo trip, in Chinese: the demo district, its simulator driving the buses through
+// the real servers (JT/T 808, OsmAnd, JSON) and lanes, and one demo attendant's page in chromium. The page's current
+// stop advances with the bus (from the lane's stop events, never ahead of them, in route order, to the school), and
+// on the long stop list of a real route the onboard counter and the end-of-trip action stay on screen however far the
+// attendant scrolls.
+import type { AddressInfo } from 'node:net';
+import type { ServerType } from '@hono/node-server';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
+import { simulate } from '../../src/demo/simulate';
+import { silentLogger } from '../../src/logging';
+import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
+import { startOsmandServer } from '../../src/runtime/node/osmand-server';
+import { ADMIN_TOKEN } from '../helpers/app';
+import { demoSimOptions } from '../helpers/demo-sim';
+import { ARTIFACTS, launchBrowser, newPage, type PagesServer, phone, startPagesServer } from './helpers';
+
+let srv: PagesServer;
+let browser: Browser;
+let jt808: Jt808Server;
+let osmand: ServerType;
+let demo: Awaited<ReturnType<typeof seedDemo>>;
+
+beforeAll(async () => {
+  srv = await startPagesServer();
+  demo = await seedDemo(srv.t.database, { now: Date.now() });
+  await refreshDemoDay(srv.t.database, { now: Date.now() });
+  const deps = { database: srv.t.database, log: silentLogger, now: Date.now, ingest: srv.ingest, runner: srv.runner };
+  osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => (osmand.listening ? r() : osmand.once('listening', () => r())));
+  jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest: srv.ingest, log: silentLogger });
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await jt808?.close();
+  osmand?.close();
+  await srv?.close();
+});
+
+/** Whether the element lies wholly inside the viewport (it can be seen and tapped without scrolling). */
+const onScreen = (page: Page, testId: string) =>
+  page.getByTestId(testId).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+
+describe('attendant page over a whole demo trip (zh-CN)', () => {
+  it('the current stop advances with the bus; the counter and the end-of-trip action stay on screen', async () => {
+    const att = demo.tokens.find((t) => t.role === 'attendant')!;
+    const [trip] = await srv.t.database.query<{ id: number; route_id: number }>(
+      'select id, route_id from trips where attendant_id = $1 order by planned_start_at limit 1',
+      [att.attendantId],
+    );
+    const stops = (
+      await srv.t.database.query<{ id: number }>('select id from stops where route_id = $1 order by sequence', [
+        trip!.route_id,
+      ])
+    ).map((s) => String(s.id));
+    expect(stops.length).toBeGreaterThan(5);
+
+    // What the lane published for this trip, with the wall time it did: the stop the page may show from then on
+    // (arrived at a stop: that stop; departed from or missed a stop: the next one).
+    const allowedAtMs = new Map<string, number>();
+    const allow = (stopId: string | undefined) => {
+      if (stopId !== undefined && !allowedAtMs.has(stopId)) allowedAtMs.set(stopId, Date.now());
+    };
+    srv.runner.lanes.onOutput((out) => {
+      for (const e of out.events) {
+        if (!('tripId' in e) || e.tripId !== trip!.id || !('stopId' in e)) continue;
+        const i = stops.indexOf(String(e.stopId));
+        if (e.type === 'stop.arrived' || e.type === 'trip.arrivedAtSchool') allow(stops[i]);
+        else if (e.type === 'stop.departed' || e.type === 'stop.missed') allow(stops[i + 1]);
+      }
+    });
+
+    const { context, page, console } = await newPage(browser, { ...phone, locale: 'zh-CN' });
+    await page.goto(`${srv.url}/attendant#token=${att.token}`);
+    await page.getByTestId('trips').getByRole('button').first().click();
+    await page.getByTestId('onboard').waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/trip/${trip!.id}`);
+
+    // A real route's stop list is long; wherever the attendant scrolls, the counter and "end trip" are on screen.
+    const { scrollH, viewH } = await page.evaluate(() => ({
+      scrollH: document.scrollingElement!.scrollHeight,
+      viewH: window.innerHeight,
+    }));
+    expect(scrollH).toBeGreaterThan(2 * viewH);
+    for (const y of [0, Math.round(scrollH / 2), scrollH]) {
+      await page.evaluate((top) => window.scrollTo(0, top), y);
+      await page.waitForTimeout(100);
+      for (const id of ['onboard', 'current-stop', 'end-trip', 'sos', 'undo'])
+        expect(await onScreen(page, id), `${id} on screen at scroll ${y}`).toBe(true);
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/attendant-demo-scrolled.png` });
+    await page.evaluate(() => window.scrollTo(0, 0));
+
+    // Every change of the page's current stop, with the time it showed.
+    await page.evaluate(() => {
+      const seen: { stop: string; manual: string; text: string; atMs: number }[] = [];
+      (window as unknown as { stopSeen: typeof seen }).stopSeen = seen;
+      const look = () => {
+        const el = document.querySelector('[data-testid="current-stop"]');
+        if (!el) return;
+        const stop = el.getAttribute('data-stop') ?? '';
+        const manual = el.getAttribute('data-manual') ?? '';
+        const last = seen[seen.length - 1];
+        if (!last || last.stop !== stop || last.manual !== manual)
+          seen.push({ stop, manual, text: el.textContent ?? '', atMs: Date.now() });
+      };
+      look();
+      new MutationObserver(look).observe(document.getElementById('app')!, {
+        childList: true,
+        subtree: true,
+        attributes: true,
+      });
+    });
+
+    const o = demoSimOptions(demo, {
+      apiUrl: srv.url,
+      adminToken: ADMIN_TOKEN,
+      jt808Port: jt808.port,
+      osmandPort: (osmand.address() as AddressInfo).port,
+      speedup: 200,
+      durationS: 25,
+    });
+    await simulate(o);
+    await srv.runner.idle();
+    await srv.live.idle();
+    await new Promise((r) => setTimeout(r, 500)); // the last pushes reach the page
+
+    const seen = await page.evaluate(
+      () =>
+        (window as unknown as { stopSeen: { stop: string; manual: string; text: string; atMs: number }[] }).stopSeen,
+    );
+    const followed = seen.filter((s) => s.manual === 'false');
+    const trace = JSON.stringify(seen.map((s) => [stops.indexOf(s.stop), s.manual]));
+    // It advanced along the route, stop after stop, to the school, following the bus by itself.
+    expect(new Set(followed.map((s) => s.stop)).size, trace).toBeGreaterThanOrEqual(3);
+    const order = followed.map((s) => stops.indexOf(s.stop));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(
+      order.every((i, k) => k === 0 || i >= order[k - 1]!),
+      trace,
+    ).toBe(true);
+    expect(order[order.length - 1], trace).toBe(stops.length - 1);
+    expect(seen[seen.length - 1]!.manual).toBe('false');
+    // Never ahead of the bus: each stop shown only once the lane had published the arrival there (or the departure
+    // from the stop before).
+    for (const s of followed) {
+      const at = allowedAtMs.get(s.stop);
+      expect(at, `stop ${stops.indexOf(s.stop)} shown without a lane event`).toBeDefined();
+      expect(s.atMs).toBeGreaterThanOrEqual(at!);
+    }
+    // In Chinese: "follows the bus".
+    for (const s of followed) expect(s.text).toContain('随车辆自动更新');
+    await page.screenshot({ path: `${ARTIFACTS}/attendant-demo.png` });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  }, 240_000);
+});
