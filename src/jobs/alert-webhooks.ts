@@ -9,7 +9,14 @@
 // (verifyAlertSignature, 5 minutes by default) and ids they have seen.
 import type { Logger } from '../logging';
 import type { Database } from '../store/db';
-import { casesToAlert, enqueueAlerts, leaseDue, markDelivered, markFailed } from '../store/repos/alert-outbox-repo';
+import {
+  casesToAlert,
+  enqueueAlerts,
+  leaseDue,
+  markDelivered,
+  markFailed,
+  releaseLeases,
+} from '../store/repos/alert-outbox-repo';
 
 export const alertKinds = ['emergency', 'childLeftOnBoard', 'overCapacity', 'unlicensedBus'] as const;
 
@@ -122,8 +129,17 @@ export async function deliverDueAlerts(
   const out = { delivered: 0, failed: 0 };
   for (const ep of o.endpoints) {
     const rows = await leaseDue(o.database.db, ep.name, nowMs, o.leaseMs ?? 60_000, 20);
-    for (const row of rows) {
-      if (signal?.aborted) return out;
+    // Stopping (a restart, a deploy): the row in flight and the ones not yet tried go back at once, so the next
+    // process sends them (an SOS among them) without waiting for the lease. The receiver de-duplicates by id.
+    const release = async (from: number, inFlight: boolean) => {
+      const back = rows.slice(from).map((r, k) => ({ violationId: r.violationId, untried: !(inFlight && k === 0) }));
+      await releaseLeases(o.database.db, ep.name, back, o.now()).catch((err: unknown) =>
+        o.log.warn('alert leases not released; they come back when the lease runs out', { error: String(err) }),
+      );
+      return out;
+    };
+    for (const [index, row] of rows.entries()) {
+      if (signal?.aborted) return release(index, false);
       const ts = Math.floor(o.now() / 1000);
       let status: number | null = null;
       try {
@@ -148,7 +164,7 @@ export async function deliverDueAlerts(
         }
         throw new Error(`HTTP ${res.status}`);
       } catch (err) {
-        if (signal?.aborted) return out; // stopping: the lease brings it back
+        if (signal?.aborted) return release(index, true);
         out.failed++;
         o.log.warn('alert webhook failed', {
           endpoint: ep.name,

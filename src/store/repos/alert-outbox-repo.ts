@@ -124,3 +124,30 @@ export async function markFailed(
       ),
     );
 }
+
+/**
+ * Hands leased rows back at once (a graceful stop): the next process sends them without waiting for the lease to
+ * run out. `untried` rows were leased but never sent, so their attempt is not counted.
+ */
+export async function releaseLeases(
+  db: DbOrTx,
+  endpoint: string,
+  rows: { violationId: number; untried: boolean }[],
+  atMs: number,
+) {
+  for (const r of rows) {
+    await db
+      .update(alertOutbox)
+      .set({
+        nextAttemptAt: new Date(atMs),
+        ...(r.untried ? { attempts: sql`greatest(${alertOutbox.attempts} - 1, 0)` } : {}),
+      })
+      .where(
+        and(
+          eq(alertOutbox.endpoint, endpoint),
+          eq(alertOutbox.violationId, r.violationId),
+          isNull(alertOutbox.deliveredAt),
+        ),
+      );
+  }
+}
