@@ -198,38 +198,10 @@ export class NoticeService {
     const now = this.opts.now();
     const cached = this.riders.get(tripId);
     if (cached && now - cached.loadedMs < this.ridersTtlMs) return cached;
-    const db = this.opts.database.db;
-    const [trip] = await db
-      .select({
-        id: trips.id,
-        routeId: trips.routeId,
-        busId: trips.busId,
-        schoolId: trips.schoolId,
-        plannedStartAt: trips.plannedStartAt,
-        status: trips.status,
-        plate: buses.plate,
-      })
-      .from(trips)
-      .innerJoin(buses, eq(buses.id, trips.busId))
-      .where(eq(trips.id, tripId));
+    // One prepared statement: the trip with its bus's plate, and its riders' guardians as JSON (read at every trip
+    // start and once a minute per running trip).
+    const [trip] = await this.opts.database.query<TripRidersRow>(TRIP_RIDERS_SQL, [tripId], { prepare: true });
     if (!trip) return undefined;
-    const rows = await db
-      .select({
-        guardianId: guardians.id,
-        locale: guardians.locale,
-        prefs: guardians.noticePreferences,
-        studentId: students.id,
-        studentName: students.name,
-        stopId: studentStops.stopId,
-        stopName: stops.name,
-      })
-      .from(studentStops)
-      .innerJoin(students, eq(students.id, studentStops.studentId))
-      .innerJoin(guardianStudents, eq(guardianStudents.studentId, studentStops.studentId))
-      .innerJoin(guardians, eq(guardians.id, guardianStudents.guardianId))
-      .innerJoin(stops, eq(stops.id, studentStops.stopId))
-      .where(eq(studentStops.routeId, trip.routeId))
-      .orderBy(asc(guardians.id), asc(students.id));
     const entry = {
       loadedMs: now,
       info: {
@@ -238,15 +210,15 @@ export class NoticeService {
         busId: trip.busId,
         schoolId: trip.schoolId,
         plate: trip.plate,
-        plannedStartMs: trip.plannedStartAt.getTime(),
+        plannedStartMs: Number(trip.plannedStartMs),
         status: trip.status,
       },
-      riders: rows.map((r): Rider => ({
+      riders: trip.riders.map((r): Rider => ({
         guardianId: r.guardianId,
         locale: r.locale,
         approachMinutes: positive(r.prefs?.approachMinutes),
         approachMetres: positive(r.prefs?.approachMetres),
-        muted: Array.isArray(r.prefs?.muted) ? r.prefs.muted : undefined,
+        muted: Array.isArray(r.prefs?.muted) ? (r.prefs.muted as string[]) : undefined,
         studentId: r.studentId,
         studentName: r.studentName,
         stopId: String(r.stopId),
@@ -466,6 +438,39 @@ export class NoticeService {
       this.opts.log.warn('could not mark notices delivered', { count: ids.length, error: String(err) });
     }
   }
+}
+
+const TRIP_RIDERS_SQL = `select t.id, t.route_id as "routeId", t.bus_id as "busId", t.school_id as "schoolId",
+    floor(extract(epoch from t.planned_start_at) * 1000)::float8 as "plannedStartMs", t.status, b.plate,
+    (select coalesce(json_agg(json_build_object('guardianId', g.id, 'locale', g.locale, 'prefs', g.notice_preferences,
+        'studentId', s.id, 'studentName', s.name, 'stopId', ss.stop_id, 'stopName', st.name) order by g.id, s.id),
+        '[]'::json)
+       from student_stops ss
+       join students s on s.id = ss.student_id
+       join guardian_students gs on gs.student_id = ss.student_id
+       join guardians g on g.id = gs.guardian_id
+       join stops st on st.id = ss.stop_id
+      where ss.route_id = t.route_id) as riders
+  from trips t join buses b on b.id = t.bus_id
+ where t.id = $1`;
+
+interface TripRidersRow {
+  id: number;
+  routeId: number;
+  busId: number;
+  schoolId: number;
+  plannedStartMs: number;
+  status: string;
+  plate: string;
+  riders: {
+    guardianId: number;
+    locale: Locale;
+    prefs: Record<string, unknown> | null;
+    studentId: number;
+    studentName: string;
+    stopId: number;
+    stopName: string | null;
+  }[];
 }
 
 function positive(v: unknown): number | undefined {

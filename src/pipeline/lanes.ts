@@ -4,11 +4,11 @@
 // inputs are ordered across both.
 import { eq } from 'drizzle-orm';
 import type { Database } from '../store/db';
-import { engineCheckpoints, trips } from '../store/schema';
+import { trips } from '../store/schema';
 import { BusLane, type LaneEngineEnv, type LaneEnv, type LaneOutput } from './bus-lane';
 import { storedFixesAfter } from './engine-store';
 import { EngineWriter } from './engine-writer';
-import { findTripForBus, loadTripContext } from './trip-context';
+import { findTripForBus, loadCheckpointText, loadTripContext } from './trip-context';
 
 export type LaneEnvBase = Omit<LaneEnv, 'engine' | 'emit' | 'listening'>;
 
@@ -53,13 +53,7 @@ export class Lanes {
       findTrip: (busId, atMs) => findTripForBus(database.db, busId, atMs),
       tripById: async (tripId) => (await database.db.select().from(trips).where(eq(trips.id, tripId)))[0],
       loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
-      loadCheckpoint: async (tripId) => {
-        const [row] = await database.db
-          .select({ state: engineCheckpoints.state })
-          .from(engineCheckpoints)
-          .where(eq(engineCheckpoints.tripId, tripId));
-        return row ? JSON.stringify(row.state) : undefined;
-      },
+      loadCheckpoint: (tripId) => loadCheckpointText(database, tripId),
       storedFixesAfter: (busId, afterMs, receivedBeforeMs) =>
         storedFixesAfter(database, busId, afterMs, receivedBeforeMs),
       persist: (write) => writer.write(write),

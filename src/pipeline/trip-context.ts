@@ -294,3 +294,16 @@ export function schoolStops(stopList: ReadonlyArray<{ id: string }>, period: str
   const ids = period === 'morning' ? [last] : period === 'afternoon' ? [first] : [first, last];
   return ids.filter((x): x is string => x != null);
 }
+
+/** A trip's engine checkpoint as the JSON text the lane deserializes (read as text: no parse and re-stringify). */
+export async function loadCheckpointText(
+  database: Pick<Database, 'query'>,
+  tripId: number,
+): Promise<string | undefined> {
+  const [row] = await database.query<{ state: string }>(
+    'select state::text as state from engine_checkpoints where trip_id = $1',
+    [tripId],
+    { prepare: true },
+  );
+  return row?.state;
+}

@@ -10,9 +10,9 @@ import { EngineWriter } from '../../pipeline/engine-writer';
 import { storeRefusedFixes, writeLastSeen } from '../../pipeline/ingest';
 import { Metrics } from '../../pipeline/metrics';
 import { PositionWriter } from '../../pipeline/position-writer';
-import { findTripForBus, loadTripContext } from '../../pipeline/trip-context';
+import { findTripForBus, loadCheckpointText, loadTripContext } from '../../pipeline/trip-context';
 import type { Database } from '../../store/db';
-import { engineCheckpoints, trips } from '../../store/schema';
+import { trips } from '../../store/schema';
 import type { DurableObjectStorage } from './cf';
 
 export const checkpointKey = (tripId: number) => `checkpoint:${tripId}`;
@@ -59,11 +59,7 @@ export function objectLaneEnv(o: {
       const own = await storage.get<string>(checkpointKey(tripId));
       if (own !== undefined) return own;
       // A trip the Node runtime (or an earlier deployment) started: its checkpoint is in PostgreSQL.
-      const [row] = await database.db
-        .select({ state: engineCheckpoints.state })
-        .from(engineCheckpoints)
-        .where(eq(engineCheckpoints.tripId, tripId));
-      return row ? JSON.stringify(row.state) : undefined;
+      return loadCheckpointText(database, tripId);
     },
     storedFixesAfter: (busId, afterMs, receivedBeforeMs) =>
       storedFixesAfter(database, busId, afterMs, receivedBeforeMs),
