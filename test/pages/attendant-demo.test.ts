@@ -3,42 +3,23 @@
 // stop advances with the bus (from the lane's stop events, never ahead of them, in route order, to the school), and
 // on the long stop list of a real route the onboard counter and the end-of-trip action stay on screen however far the
 // attendant scrolls.
-import type { AddressInfo } from 'node:net';
-import type { ServerType } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
+import type { DemoResult } from '../../src/demo/seed';
 import { simulate } from '../../src/demo/simulate';
-import { silentLogger } from '../../src/logging';
-import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { startOsmandServer } from '../../src/runtime/node/osmand-server';
-import { ADMIN_TOKEN } from '../helpers/app';
-import { demoSimOptions } from '../helpers/demo-sim';
-import { ARTIFACTS, launchBrowser, newPage, type PagesServer, phone, startPagesServer } from './helpers';
+import { ARTIFACTS, newPage, type PagesServer, phone, startDemoPages, type DemoPages } from './helpers';
 
+let world: DemoPages;
 let srv: PagesServer;
 let browser: Browser;
-let jt808: Jt808Server;
-let osmand: ServerType;
-let demo: Awaited<ReturnType<typeof seedDemo>>;
+let demo: DemoResult;
 
 beforeAll(async () => {
-  srv = await startPagesServer();
-  demo = await seedDemo(srv.t.database, { now: Date.now() });
-  await refreshDemoDay(srv.t.database, { now: Date.now() });
-  const deps = { database: srv.t.database, log: silentLogger, now: Date.now, ingest: srv.ingest, runner: srv.runner };
-  osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
-  await new Promise<void>((r) => (osmand.listening ? r() : osmand.once('listening', () => r())));
-  jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest: srv.ingest, log: silentLogger });
-  browser = await launchBrowser();
+  world = await startDemoPages();
+  ({ srv, browser, demo } = world);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await jt808?.close();
-  osmand?.close();
-  await srv?.close();
-});
+afterAll(() => world?.close());
 
 /** Whether the element lies wholly inside the viewport (it can be seen and tapped without scrolling). */
 const onScreen = (page: Page, testId: string) =>
@@ -118,11 +99,7 @@ describe('attendant page over a whole demo trip (zh-CN)', () => {
       });
     });
 
-    const o = demoSimOptions(demo, {
-      apiUrl: srv.url,
-      adminToken: ADMIN_TOKEN,
-      jt808Port: jt808.port,
-      osmandPort: (osmand.address() as AddressInfo).port,
+    const o = world.simulator({
       speedup: 200,
       durationS: 25,
     });

@@ -2,43 +2,24 @@
 // servers (JT/T 808, OsmAnd, JSON) and lanes, and a guardian's page in chromium. The page never says "passed" before
 // the lane published the departure from the child's stop, the live ETA list never empties while stops remain, and
 // "N stops away" counts down from the child's stop's place on the route to "next stop".
-import type { AddressInfo } from 'node:net';
-import type { ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remainingStopIds } from '../../src/core/engine';
-import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
+import type { DemoResult } from '../../src/demo/seed';
 import { simulate } from '../../src/demo/simulate';
-import { silentLogger } from '../../src/logging';
-import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { startOsmandServer } from '../../src/runtime/node/osmand-server';
-import { ADMIN_TOKEN } from '../helpers/app';
-import { demoSimOptions } from '../helpers/demo-sim';
-import { launchBrowser, newPage, type PagesServer, phone, startPagesServer } from './helpers';
+import { newPage, type PagesServer, phone, startDemoPages, type DemoPages } from './helpers';
 
+let world: DemoPages;
 let srv: PagesServer;
 let browser: Browser;
-let jt808: Jt808Server;
-let osmand: ServerType;
-let demo: Awaited<ReturnType<typeof seedDemo>>;
+let demo: DemoResult;
 
 beforeAll(async () => {
-  srv = await startPagesServer();
-  demo = await seedDemo(srv.t.database, { now: Date.now() });
-  await refreshDemoDay(srv.t.database, { now: Date.now() });
-  const deps = { database: srv.t.database, log: silentLogger, now: Date.now, ingest: srv.ingest, runner: srv.runner };
-  osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
-  await new Promise<void>((r) => (osmand.listening ? r() : osmand.once('listening', () => r())));
-  jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest: srv.ingest, log: silentLogger });
-  browser = await launchBrowser();
+  world = await startDemoPages();
+  ({ srv, browser, demo } = world);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await jt808?.close();
-  osmand?.close();
-  await srv?.close();
-});
+afterAll(() => world?.close());
 
 describe('parent page over a whole demo trip', () => {
   it('never says "passed" before the departure from the child’s stop; the ETA list never empties while stops remain', async () => {
@@ -103,11 +84,7 @@ describe('parent page over a whole demo trip', () => {
       });
     });
 
-    const o = demoSimOptions(demo, {
-      apiUrl: srv.url,
-      adminToken: ADMIN_TOKEN,
-      jt808Port: jt808.port,
-      osmandPort: (osmand.address() as AddressInfo).port,
+    const o = world.simulator({
       speedup: 200,
       durationS: 25,
     });

@@ -16,7 +16,12 @@ import { createEngineRunner, type EngineRunner } from '../../src/pipeline/engine
 import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { attachLive, type LiveAttachment } from '../../src/runtime/node/live-ws';
 import { buildPageAssets, type PageAssets, registerPages } from '../../src/runtime/node/pages';
-import { createTestApp, type TestApp } from '../helpers/app';
+import { refreshDemoDay, seedDemo, type DemoResult } from '../../src/demo/seed';
+import type { SimulateOptions } from '../../src/demo/simulate';
+import { startJt808Server } from '../../src/runtime/node/jt808-server';
+import { startOsmandServer } from '../../src/runtime/node/osmand-server';
+import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app';
+import { demoSimOptions } from '../helpers/demo-sim';
 import { middayZone } from '../helpers/world';
 
 export const ARTIFACTS = 'test-artifacts/pages';
@@ -320,4 +325,46 @@ export function overlappingLabels(placed: LabelBox[]): string[] {
       if (dx > 0.5 && dy > 0.5) out.push(`${a.layer} «${a.text}» × ${b.layer} «${b.text}»`);
     }
   return out;
+}
+
+/**
+ * The demo district on the pages server, with the device ports the simulator drives (OsmAnd over HTTP, JT/T 808 over
+ * TCP) and a browser: the world of the tests that watch a whole demo trip. `simulator` gives the simulator's options.
+ */
+export interface DemoPages {
+  srv: PagesServer;
+  browser: Browser;
+  demo: DemoResult;
+  simulator(o: { speedup: number; durationS: number }): SimulateOptions;
+  close(): Promise<void>;
+}
+
+export async function startDemoPages(): Promise<DemoPages> {
+  const srv = await startPagesServer();
+  const demo = await seedDemo(srv.t.database, { now: Date.now() });
+  await refreshDemoDay(srv.t.database, { now: Date.now() });
+  const deps = { database: srv.t.database, log: silentLogger, now: Date.now, ingest: srv.ingest, runner: srv.runner };
+  const osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => (osmand.listening ? r() : osmand.once('listening', () => r())));
+  const jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest: srv.ingest, log: silentLogger });
+  const browser = await launchBrowser();
+  return {
+    srv,
+    browser,
+    demo,
+    simulator: (o) =>
+      demoSimOptions(demo, {
+        apiUrl: srv.url,
+        adminToken: ADMIN_TOKEN,
+        jt808Port: jt808.port,
+        osmandPort: (osmand.address() as AddressInfo).port,
+        ...o,
+      }),
+    close: async () => {
+      await browser.close();
+      await jt808.close();
+      osmand.close();
+      await srv.close();
+    },
+  };
 }

@@ -6,22 +6,14 @@
 // - the manager's fleet view shows the school's routes (named) and the buses;
 // - on a phone one finger over the map scrolls the page (cooperative gestures), two move the map, a pinch zooms;
 // - the map needs nothing remote: the service worker caches its bundle, worker and stylesheet.
-import type { AddressInfo } from 'node:net';
-import type { ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshDemoDay, seedDemo } from '../../src/demo/seed';
+import type { DemoResult } from '../../src/demo/seed';
 import { simulate } from '../../src/demo/simulate';
-import { silentLogger } from '../../src/logging';
-import { startJt808Server, type Jt808Server } from '../../src/runtime/node/jt808-server';
-import { startOsmandServer } from '../../src/runtime/node/osmand-server';
-import { ADMIN_TOKEN } from '../helpers/app';
-import { demoSimOptions } from '../helpers/demo-sim';
 import {
   ARTIFACTS,
   Driver,
   hhmm,
-  launchBrowser,
   lonAt,
   type MapState,
   mapState,
@@ -30,35 +22,24 @@ import {
   overlappingLabels,
   type PagesServer,
   phone,
-  startPagesServer,
   today,
   tokenFor,
   TZ,
+  startDemoPages,
+  type DemoPages,
 } from './helpers';
 
+let world: DemoPages;
 let srv: PagesServer;
 let browser: Browser;
-let jt808: Jt808Server;
-let osmand: ServerType;
-let demo: Awaited<ReturnType<typeof seedDemo>>;
+let demo: DemoResult;
 
 beforeAll(async () => {
-  srv = await startPagesServer();
-  demo = await seedDemo(srv.t.database, { now: Date.now() });
-  await refreshDemoDay(srv.t.database, { now: Date.now() });
-  const deps = { database: srv.t.database, log: silentLogger, now: Date.now, ingest: srv.ingest, runner: srv.runner };
-  osmand = startOsmandServer(deps, { port: 0, host: '127.0.0.1' });
-  await new Promise<void>((r) => (osmand.listening ? r() : osmand.once('listening', () => r())));
-  jt808 = await startJt808Server({ port: 0, host: '127.0.0.1', ingest: srv.ingest, log: silentLogger });
-  browser = await launchBrowser();
+  world = await startDemoPages();
+  ({ srv, browser, demo } = world);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await jt808?.close();
-  osmand?.close();
-  await srv?.close();
-});
+afterAll(() => world?.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inside = (st: MapState, [x, y]: [number, number]) => x >= 0 && y >= 0 && x <= st.size[0] && y <= st.size[1];
@@ -96,11 +77,7 @@ describe('the parent’s map over a whole demo trip', () => {
     await page.getByTestId('eta').waitFor();
     await expect.poll(async () => (await mapState(page))?.rendered['bg-my-stop-label']?.length ?? 0).toBe(1);
 
-    const o = demoSimOptions(demo, {
-      apiUrl: srv.url,
-      adminToken: ADMIN_TOKEN,
-      jt808Port: jt808.port,
-      osmandPort: (osmand.address() as AddressInfo).port,
+    const o = world.simulator({
       speedup: 200,
       durationS: 25,
     });
