@@ -356,7 +356,9 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
     await context.close();
   });
 
-  it('links the printable HTML report from the reports view', async () => {
+  it('links the printable HTML report from the reports view, in the page’s language', async () => {
+    // The school reports in English by default; the manager reads the page in Chinese, and so the download.
+    await ok(srv.t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { language: 'en' } }), 200);
     const { context, page, console } = await open();
     await page.getByRole('link', { name: '报表' }).click();
     await page.getByRole('button', { name: '生成' }).click();
@@ -366,9 +368,11 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
     const text = html.bytes.toString('utf8');
     expect(text).toMatch(/^<!doctype html>/i);
     expect(text).toContain('阳光小学');
+    expect(text).toContain('<html lang="zh-CN">');
     expect(text).toContain('<svg');
     expect(console.errors).toEqual([]);
     await context.close();
+    await ok(srv.t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { language: 'zh-CN' } }), 200);
   });
 
   it('edits a case’s owner and due date: checked in Chinese, saved, appended to the trail', async () => {

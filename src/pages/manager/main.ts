@@ -1011,7 +1011,7 @@ async function reportsView(id?: number) {
     {
       type: 'button',
       onclick: async () => {
-        const text = await api.text(`/api/v1/reports/${id}?format=csv`);
+        const text = await api.text(`/api/v1/reports/${id}?format=csv&lang=${i18n.lang}`);
         // The byte-order mark (the decoder dropped the server's) keeps Chinese text right in Excel.
         const a = h('a', {
           href: URL.createObjectURL(new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' })),
@@ -1023,13 +1023,14 @@ async function reportsView(id?: number) {
     },
     t('downloadCsv'),
   );
+  // Both downloads in the reader's language, the page's (a link without `lang` gets the school's).
   const html = h(
     'button',
     {
       type: 'button',
       'data-testid': 'report-html',
       onclick: async () => {
-        const text = await api.text(`/api/v1/reports/${id}?format=html`);
+        const text = await api.text(`/api/v1/reports/${id}?format=html&lang=${i18n.lang}`);
         const a = h('a', {
           href: URL.createObjectURL(new Blob([text], { type: 'text/html;charset=utf-8' })),
           download: `report-${r.periodKey}.html`,
