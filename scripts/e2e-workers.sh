@@ -13,4 +13,5 @@ export WRANGLER_SEND_METRICS=false
 # The pages' static assets (wrangler.toml [assets]) from the current sources.
 npx tsx scripts/build-worker-assets.ts || exit 1
 npx vitest run -c vitest.workers.config.ts --reporter=default --reporter=json --outputFile.json="$out/workers.json" "$@"
+echo $? > "$out/workers.exit"
 EXPECTED_REPORTS=workers.json node scripts/test-totals.mjs "$out"

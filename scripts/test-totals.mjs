@@ -20,12 +20,21 @@ for (const name of expected) {
 }
 for (const name of [...present].filter((f) => f.endsWith('.json'))) {
   const r = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+  const failedBefore = failed;
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   // A file that failed without a failing test (it did not load, or its beforeAll/afterAll threw) counts as one
   // failure: its passing tests must not hide it.
   for (const f of r.testResults ?? [])
     if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
+  // vitest exits non-zero for errors its JSON report does not show (an unhandled rejection or exception, even after
+  // every test passed): the run's exit code, written beside the report as NAME.exit, makes them one failure.
+  const exitFile = name.replace(/\.json$/, '.exit');
+  const code = present.has(exitFile) ? Number(readFileSync(join(dir, exitFile), 'utf8').trim()) : 0;
+  if (code !== 0 && failed === failedBefore) {
+    console.error(`${name}: vitest exited ${code} without a failing test (unhandled errors): counted as one failure`);
+    failed += 1;
+  }
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

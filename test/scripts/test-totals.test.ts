@@ -1,5 +1,6 @@
-// The totals line of `npm test` (scripts/test-totals.mjs): a failing test, a file that did not load, and a file whose
-// afterAll threw while all its tests passed are each counted as failed, and the exit code says so.
+// The totals line of `npm test` (scripts/test-totals.mjs): a failing test, a file that did not load, a file whose
+// afterAll threw while all its tests passed, and a run that exited non-zero with nothing failed in its report (an
+// unhandled error) are each counted as failed, and the exit code says so.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function totals(report: object) {
+function totals(report: object, vitestExit?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'busguard-totals-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'typecheck.json'), JSON.stringify({ numPassedTests: 1, numFailedTests: 0 }));
   writeFileSync(join(dir, 'lint.json'), JSON.stringify({ numPassedTests: 1, numFailedTests: 0 }));
   writeFileSync(join(dir, 'pglite.json'), JSON.stringify(report));
+  if (vitestExit !== undefined) writeFileSync(join(dir, 'pglite.exit'), `${vitestExit}\n`);
   const env = { ...process.env };
   delete env.EXPECTED_REPORTS;
   delete env.EXPECT_POSTGRES_REPORT;
@@ -58,5 +60,28 @@ describe('test totals', () => {
         ],
       }),
     ).toEqual({ line: '3 passed, 2 failed', code: 1 });
+  });
+
+  it('a vitest run that exited non-zero with every test passed (an unhandled error) counts one failure', () => {
+    const green = {
+      numPassedTests: 2,
+      numFailedTests: 0,
+      testResults: [{ status: 'passed', assertionResults: [passing, passing] }],
+    };
+    expect(totals(green, 1)).toEqual({ line: '4 passed, 1 failed', code: 1 });
+    expect(totals(green, 0)).toEqual({ line: '4 passed, 0 failed', code: 0 });
+  });
+
+  it('a non-zero exit that the report already explains (a failing test) is not counted again', () => {
+    expect(
+      totals(
+        {
+          numPassedTests: 1,
+          numFailedTests: 1,
+          testResults: [{ status: 'failed', assertionResults: [passing, { status: 'failed' }] }],
+        },
+        1,
+      ),
+    ).toEqual({ line: '3 passed, 1 failed', code: 1 });
   });
 });
