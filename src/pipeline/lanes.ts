@@ -2,13 +2,10 @@
 // writer, the engine's registry reads and bulk writer, the output listeners). The ingest side (fixes, device events)
 // and the engine side (attendant inputs, ticks, registry changes) reach a bus through the same lane, so a bus's
 // inputs are ordered across both.
-import { eq } from 'drizzle-orm';
 import type { Database } from '../store/db';
-import { trips } from '../store/schema';
 import { BusLane, type LaneEngineEnv, type LaneEnv, type LaneOutput } from './bus-lane';
-import { storedFixesAfter } from './engine-store';
+import { engineReads } from './engine-reads';
 import { EngineWriter } from './engine-writer';
-import { findTripForBus, loadCheckpointText, loadTripContext } from './trip-context';
 
 export type LaneEnvBase = Omit<LaneEnv, 'engine' | 'emit' | 'listening'>;
 
@@ -50,12 +47,7 @@ export class Lanes {
     const engine: LaneEngineEnv = {
       contextTtlMs: settings.contextTtlMs ?? 30_000,
       checkpointEveryMs: settings.checkpointEveryMs ?? 30_000,
-      findTrip: (busId, atMs) => findTripForBus(database.db, busId, atMs),
-      tripById: async (tripId) => (await database.db.select().from(trips).where(eq(trips.id, tripId)))[0],
-      loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
-      loadCheckpoint: (tripId) => loadCheckpointText(database, tripId),
-      storedFixesAfter: (busId, afterMs, receivedBeforeMs) =>
-        storedFixesAfter(database, busId, afterMs, receivedBeforeMs),
+      ...engineReads(database),
       persist: (write) => writer.write(write),
     };
     this.env.engine = engine;

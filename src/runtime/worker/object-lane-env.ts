@@ -1,18 +1,15 @@
 // The environment of the one BusLane a BusObject hosts: the same position writer, engine writer (and so the same
 // SQL statements) as Node, against PostgreSQL through Hyperdrive; the engine checkpoint is kept in the object's own
 // storage (and, through the unchanged engine statement, in engine_checkpoints too, which the rest of the system reads).
-import { eq } from 'drizzle-orm';
 import { CN_2012 } from '../../core/presets';
 import type { Logger } from '../../logging';
 import type { LaneEngineEnv, LaneEnv, LaneOutput } from '../../pipeline/bus-lane';
-import { storedFixesAfter } from '../../pipeline/engine-store';
 import { EngineWriter } from '../../pipeline/engine-writer';
 import { storeRefusedFixes, writeLastSeen } from '../../pipeline/ingest';
 import { Metrics } from '../../pipeline/metrics';
 import { PositionWriter } from '../../pipeline/position-writer';
-import { findTripForBus, loadCheckpointText, loadTripContext } from '../../pipeline/trip-context';
+import { engineReads } from '../../pipeline/engine-reads';
 import type { Database } from '../../store/db';
-import { trips } from '../../store/schema';
 import type { DurableObjectStorage } from './cf';
 
 export const checkpointKey = (tripId: number) => `checkpoint:${tripId}`;
@@ -49,20 +46,17 @@ export function objectLaneEnv(o: {
     'Submissions refused because storage was unavailable',
   );
 
+  const reads = engineReads(database);
   const engine: LaneEngineEnv = {
     contextTtlMs: o.contextTtlMs ?? 30_000,
     checkpointEveryMs: o.checkpointEveryMs ?? 30_000,
-    findTrip: (busId, atMs) => findTripForBus(database.db, busId, atMs),
-    tripById: async (tripId) => (await database.db.select().from(trips).where(eq(trips.id, tripId)))[0],
-    loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
+    ...reads,
     loadCheckpoint: async (tripId) => {
       const own = await storage.get<string>(checkpointKey(tripId));
       if (own !== undefined) return own;
       // A trip the Node runtime (or an earlier deployment) started: its checkpoint is in PostgreSQL.
-      return loadCheckpointText(database, tripId);
+      return reads.loadCheckpoint(tripId);
     },
-    storedFixesAfter: (busId, afterMs, receivedBeforeMs) =>
-      storedFixesAfter(database, busId, afterMs, receivedBeforeMs),
     persist: async (write) => {
       await engineWriter.write(write);
       // After the commit: a checkpoint never gets ahead of the episodes and stop events it implies.

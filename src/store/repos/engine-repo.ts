@@ -1,6 +1,6 @@
 // What the engine produces, persisted: one violation row per episode (updated in place), stop events,
 // trip lifecycle and the per-bus checkpoint.
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ViolationEvent } from '../../core/events';
 import type { FatigueCarry } from '../../core/rules/fatigue';
 import type { DbOrTx } from '../db';
@@ -135,24 +135,4 @@ export async function saveDriverCarries(db: DbOrTx, rows: DriverCarryRow[]): Pro
       },
       setWhere: sql`${driverAccumulators.lastAt} <= excluded.last_at`,
     });
-}
-
-/** The latest block of each of these drivers on or after `sinceDay` (YYYY-MM-DD), by driver id. */
-export async function loadDriverCarries(
-  db: DbOrTx,
-  driverIds: number[],
-  sinceDay: string,
-): Promise<Map<number, FatigueCarry>> {
-  const out = new Map<number, FatigueCarry>();
-  if (!driverIds.length) return out;
-  const rows = await db
-    .select()
-    .from(driverAccumulators)
-    .where(and(inArray(driverAccumulators.driverId, driverIds), gte(driverAccumulators.serviceDay, sinceDay)));
-  for (const r of rows) {
-    const carry = r.state as FatigueCarry;
-    const have = out.get(r.driverId);
-    if (!have || have.lastMs < carry.lastMs) out.set(r.driverId, carry);
-  }
-  return out;
 }
