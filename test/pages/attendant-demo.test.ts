@@ -6,7 +6,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoResult } from '../../src/demo/seed';
-import { simulate } from '../../src/demo/simulate';
 import { ARTIFACTS, newPage, type PagesServer, phone, startDemoPages, type DemoPages } from './helpers';
 
 let world: DemoPages;
@@ -99,14 +98,7 @@ describe('attendant page over a whole demo trip (zh-CN)', () => {
       });
     });
 
-    const o = world.simulator({
-      speedup: 200,
-      durationS: 25,
-    });
-    await simulate(o);
-    await srv.runner.idle();
-    await srv.live.idle();
-    await new Promise((r) => setTimeout(r, 500)); // the last pushes reach the page
+    await world.drive({ speedup: 200, durationS: 25 }, 500); // the last pushes reach the page
 
     const seen = await page.evaluate(
       () =>

@@ -6,7 +6,6 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remainingStopIds } from '../../src/core/engine';
 import type { DemoResult } from '../../src/demo/seed';
-import { simulate } from '../../src/demo/simulate';
 import { newPage, type PagesServer, phone, startDemoPages, type DemoPages } from './helpers';
 
 let world: DemoPages;
@@ -84,14 +83,7 @@ describe('parent page over a whole demo trip', () => {
       });
     });
 
-    const o = world.simulator({
-      speedup: 200,
-      durationS: 25,
-    });
-    await simulate(o);
-    await srv.runner.idle();
-    await srv.live.idle();
-    await new Promise((r) => setTimeout(r, 500)); // the last pushes reach the page
+    await world.drive({ speedup: 200, durationS: 25 }, 500); // the last pushes reach the page
     clearInterval(poller);
 
     expect(arrivedAtMs, 'the lane published the arrival at the child’s stop').toBeDefined();

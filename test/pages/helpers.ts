@@ -17,7 +17,7 @@ import { createIngest, type PipelineIngest } from '../../src/pipeline/ingest';
 import { attachLive, type LiveAttachment } from '../../src/runtime/node/live-ws';
 import { buildPageAssets, type PageAssets, registerPages } from '../../src/runtime/node/pages';
 import { refreshDemoDay, seedDemo, type DemoResult } from '../../src/demo/seed';
-import type { SimulateOptions } from '../../src/demo/simulate';
+import { simulate } from '../../src/demo/simulate';
 import { startJt808Server } from '../../src/runtime/node/jt808-server';
 import { startOsmandServer } from '../../src/runtime/node/osmand-server';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app';
@@ -329,13 +329,14 @@ export function overlappingLabels(placed: LabelBox[]): string[] {
 
 /**
  * The demo district on the pages server, with the device ports the simulator drives (OsmAnd over HTTP, JT/T 808 over
- * TCP) and a browser: the world of the tests that watch a whole demo trip. `simulator` gives the simulator's options.
+ * TCP) and a browser: the world of the tests that watch a whole demo trip. `drive` runs the demo simulator over the
+ * device ports, waits until the lanes and the live side have handled everything, then `settleMs` for the page.
  */
 export interface DemoPages {
   srv: PagesServer;
   browser: Browser;
   demo: DemoResult;
-  simulator(o: { speedup: number; durationS: number }): SimulateOptions;
+  drive(o: { speedup: number; durationS: number }, settleMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -352,14 +353,20 @@ export async function startDemoPages(): Promise<DemoPages> {
     srv,
     browser,
     demo,
-    simulator: (o) =>
-      demoSimOptions(demo, {
-        apiUrl: srv.url,
-        adminToken: ADMIN_TOKEN,
-        jt808Port: jt808.port,
-        osmandPort: (osmand.address() as AddressInfo).port,
-        ...o,
-      }),
+    drive: async (o, settleMs) => {
+      await simulate(
+        demoSimOptions(demo, {
+          apiUrl: srv.url,
+          adminToken: ADMIN_TOKEN,
+          jt808Port: jt808.port,
+          osmandPort: (osmand.address() as AddressInfo).port,
+          ...o,
+        }),
+      );
+      await srv.runner.idle();
+      await srv.live.idle();
+      await new Promise((r) => setTimeout(r, settleMs));
+    },
     close: async () => {
       await browser.close();
       await jt808.close();

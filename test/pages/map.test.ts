@@ -9,7 +9,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoResult } from '../../src/demo/seed';
-import { simulate } from '../../src/demo/simulate';
 import {
   ARTIFACTS,
   Driver,
@@ -77,10 +76,6 @@ describe('the parent’s map over a whole demo trip', () => {
     await page.getByTestId('eta').waitFor();
     await expect.poll(async () => (await mapState(page))?.rendered['bg-my-stop-label']?.length ?? 0).toBe(1);
 
-    const o = world.simulator({
-      speedup: 200,
-      durationS: 25,
-    });
     // Sample the map while the simulator drives the whole trip.
     const samples: { st: MapState; fix: [number, number] }[] = [];
     let running = true;
@@ -94,10 +89,7 @@ describe('the parent’s map over a whole demo trip', () => {
         await sleep(150);
       }
     })();
-    await simulate(o);
-    await srv.runner.idle();
-    await srv.live.idle();
-    await sleep(1500); // the last fix reaches the page and the bus glides there
+    await world.drive({ speedup: 200, durationS: 25 }, 1500); // the last fix reaches the page and the bus glides there
     running = false;
     await sampler;
     const last = await mapState(page, [[stop!.lon, stop!.lat]]);
