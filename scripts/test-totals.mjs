@@ -5,6 +5,8 @@ import { join } from 'node:path';
 const dir = process.argv[2] ?? 'test-artifacts';
 let passed = 0;
 let failed = 0;
+// What failed, by name, printed just above the totals line: the tail of a CI log is often all one gets to see.
+const failures = [];
 // EXPECTED_REPORTS (comma-separated) names the reports of a run other than `npm test` (e.g. npm run e2e:workers).
 // Otherwise the reports of `npm test`: EXPECT_POSTGRES_REPORT and EXPECT_WORKERS_REPORT add its later passes.
 const named = process.env.EXPECTED_REPORTS?.split(',');
@@ -25,8 +27,15 @@ for (const name of [...present].filter((f) => f.endsWith('.json'))) {
   failed += r.numFailedTests ?? 0;
   // A file that failed without a failing test (it did not load, or its beforeAll/afterAll threw) counts as one
   // failure: its passing tests must not hide it.
-  for (const f of r.testResults ?? [])
-    if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
+  for (const f of r.testResults ?? []) {
+    const file = String(f.name ?? '').replace(/^.*?\/(test\/)/, '$1');
+    for (const a of f.assertionResults ?? [])
+      if (a.status === 'failed') failures.push(`${name}: ${file} > ${a.fullName}: ${firstLine(a.failureMessages)}`);
+    if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
+      failed += 1;
+      failures.push(`${name}: ${file} (the file failed outside its tests): ${firstLine([f.message])}`);
+    }
+  }
   // vitest exits non-zero for errors its JSON report does not show (an unhandled rejection or exception, even after
   // every test passed): the run's exit code, written beside the report as NAME.exit, makes them one failure.
   const exitFile = name.replace(/\.json$/, '.exit');
@@ -36,5 +45,12 @@ for (const name of [...present].filter((f) => f.endsWith('.json'))) {
     failed += 1;
   }
 }
+for (const line of failures) console.log(`FAILED ${line}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
+
+function firstLine(messages) {
+  const text = (messages ?? []).find((m) => typeof m === 'string' && m.trim()) ?? '';
+  const line = text.split('\n').find((l) => l.trim()) ?? '';
+  return line.trim().slice(0, 300);
+}

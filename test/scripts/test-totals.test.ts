@@ -24,7 +24,8 @@ function totals(report: object, vitestExit?: number) {
   delete env.EXPECT_POSTGRES_REPORT;
   delete env.EXPECT_WORKERS_REPORT;
   const r = spawnSync(process.execPath, ['scripts/test-totals.mjs', dir], { encoding: 'utf8', env });
-  return { line: r.stdout.trim(), code: r.status };
+  const lines = r.stdout.trim().split('\n');
+  return { line: lines.at(-1), code: r.status, named: lines.slice(0, -1) };
 }
 
 const passing = { status: 'passed' };
@@ -36,7 +37,39 @@ describe('test totals', () => {
         numFailedTests: 0,
         testResults: [{ status: 'passed', assertionResults: [passing, passing] }],
       }),
-    ).toEqual({ line: '4 passed, 0 failed', code: 0 });
+    ).toMatchObject({ line: '4 passed, 0 failed', code: 0 });
+  });
+
+  it('names each failing test and the first line of its message above the totals line', () => {
+    const r = totals({
+      numPassedTests: 1,
+      numFailedTests: 1,
+      testResults: [
+        {
+          name: '/tmp/ci/busguard/test/pages/map.test.ts',
+          status: 'failed',
+          assertionResults: [
+            passing,
+            {
+              status: 'failed',
+              fullName: 'map labels do not overlap',
+              failureMessages: ['\nAssertionError: 2 > 0\n  at x'],
+            },
+          ],
+        },
+        {
+          name: '/tmp/ci/busguard/test/live/a.test.ts',
+          status: 'failed',
+          message: 'afterAll hook timed out',
+          assertionResults: [],
+        },
+      ],
+    });
+    expect(r.line).toBe('3 passed, 2 failed');
+    expect(r.named).toEqual([
+      'FAILED pglite.json: test/pages/map.test.ts > map labels do not overlap: AssertionError: 2 > 0',
+      'FAILED pglite.json: test/live/a.test.ts (the file failed outside its tests): afterAll hook timed out',
+    ]);
   });
 
   it('a file whose afterAll threw counts as a failure although its tests passed', () => {
@@ -46,7 +79,7 @@ describe('test totals', () => {
         numFailedTests: 0,
         testResults: [{ status: 'failed', assertionResults: [passing, passing] }],
       }),
-    ).toEqual({ line: '4 passed, 1 failed', code: 1 });
+    ).toMatchObject({ line: '4 passed, 1 failed', code: 1 });
   });
 
   it('a file that did not load counts once; a failing test counts once, not twice', () => {
@@ -59,7 +92,7 @@ describe('test totals', () => {
           { status: 'failed', assertionResults: [passing, { status: 'failed' }] },
         ],
       }),
-    ).toEqual({ line: '3 passed, 2 failed', code: 1 });
+    ).toMatchObject({ line: '3 passed, 2 failed', code: 1 });
   });
 
   it('a vitest run that exited non-zero with every test passed (an unhandled error) counts one failure', () => {
@@ -68,8 +101,8 @@ describe('test totals', () => {
       numFailedTests: 0,
       testResults: [{ status: 'passed', assertionResults: [passing, passing] }],
     };
-    expect(totals(green, 1)).toEqual({ line: '4 passed, 1 failed', code: 1 });
-    expect(totals(green, 0)).toEqual({ line: '4 passed, 0 failed', code: 0 });
+    expect(totals(green, 1)).toMatchObject({ line: '4 passed, 1 failed', code: 1 });
+    expect(totals(green, 0)).toMatchObject({ line: '4 passed, 0 failed', code: 0 });
   });
 
   it('a non-zero exit that the report already explains (a failing test) is not counted again', () => {
@@ -82,6 +115,6 @@ describe('test totals', () => {
         },
         1,
       ),
-    ).toEqual({ line: '3 passed, 1 failed', code: 1 });
+    ).toMatchObject({ line: '3 passed, 1 failed', code: 1 });
   });
 });
