@@ -1,11 +1,16 @@
 // What a lane's engine reads from PostgreSQL: the bus's trip, the trip's context, its checkpoint and the positions
 // stored after it. The same statements on Node (lanes.ts) and in a bus's Durable Object (object-lane-env.ts).
-import { eq } from 'drizzle-orm';
 import type { Database } from '../store/db';
-import { trips } from '../store/schema';
 import type { LaneEngineEnv } from './bus-lane';
 import { storedFixesAfter } from './engine-store';
-import { findTripForBus, loadCheckpointText, loadTripContext } from './trip-context';
+import {
+  findTripForBus,
+  loadCheckpointText,
+  loadTripContext,
+  TRIP_ROW_COLUMNS,
+  tripRow,
+  type TripRowMs,
+} from './trip-context';
 
 export type EngineReads = Pick<
   LaneEngineEnv,
@@ -14,8 +19,13 @@ export type EngineReads = Pick<
 
 export function engineReads(database: Database): EngineReads {
   return {
-    findTrip: (busId, atMs) => findTripForBus(database.db, busId, atMs),
-    tripById: async (tripId) => (await database.db.select().from(trips).where(eq(trips.id, tripId)))[0],
+    findTrip: (busId, atMs) => findTripForBus(database, busId, atMs),
+    tripById: async (tripId) => {
+      const [row] = await database.query<TripRowMs>(`select ${TRIP_ROW_COLUMNS} from trips where id = $1`, [tripId], {
+        prepare: true,
+      });
+      return row && tripRow(row);
+    },
     loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
     loadCheckpoint: (tripId) => loadCheckpointText(database, tripId),
     storedFixesAfter: (busId, afterMs, receivedBeforeMs) =>

@@ -1,13 +1,12 @@
 // Loads what the engine needs for a bus's current trip from the registry: the trip, its route geometry
 // (prepared once per route version), the bus, the driver roster, the attendant and the merged rule config.
-import { and, asc, eq, gte, lte, or } from 'drizzle-orm';
 import type { DriverRecord, TripContext } from '../core/context';
 import { CN_2012, mergeConfig, type ConfigOverride } from '../core/presets';
 import { prepareRoute, type PreparedRoute } from '../core/route';
 import { localDate, zoneOffsetMin } from '../core/time-zone';
 import type { FatigueCarry } from '../core/rules/fatigue';
-import type { Database, Db } from '../store/db';
-import { speedZones, stops, trips } from '../store/schema';
+import type { Database } from '../store/db';
+import type { trips } from '../store/schema';
 
 export interface LoadedTrip {
   ctx: TripContext;
@@ -36,32 +35,73 @@ export function dateAddYears(date: string, years: number): string {
   return `${Number(y) + years}-${m}-${d}`;
 }
 
+/** A trips row as the lane reads it, timestamps as epoch ms (made Dates by `tripRow`). */
+export interface TripRowMs {
+  id: number;
+  schoolId: number;
+  routeId: number;
+  busId: number;
+  driverId: number | null;
+  attendantId: number | null;
+  serviceDate: string;
+  plannedStartMs: number;
+  status: TripRow['status'];
+  startedMs: number | null;
+  endedMs: number | null;
+  checkedInMs: number | null;
+  createdMs: number;
+  updatedMs: number;
+}
+type TripRow = typeof trips.$inferSelect;
+
+const ms = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+/** Every column of `trips`, for `tripRow`. */
+export const TRIP_ROW_COLUMNS = `id, school_id as "schoolId", route_id as "routeId", bus_id as "busId",
+  driver_id as "driverId", attendant_id as "attendantId", service_date::text as "serviceDate",
+  ${ms('planned_start_at')} as "plannedStartMs", status, ${ms('started_at')} as "startedMs",
+  ${ms('ended_at')} as "endedMs", ${ms('attendant_checked_in_at')} as "checkedInMs",
+  ${ms('created_at')} as "createdMs", ${ms('updated_at')} as "updatedMs"`;
+
+const date = (v: number | null) => (v == null ? null : new Date(Number(v)));
+export function tripRow(r: TripRowMs): TripRow {
+  return {
+    id: r.id,
+    schoolId: r.schoolId,
+    routeId: r.routeId,
+    busId: r.busId,
+    driverId: r.driverId,
+    attendantId: r.attendantId,
+    serviceDate: r.serviceDate,
+    plannedStartAt: new Date(Number(r.plannedStartMs)),
+    status: r.status,
+    startedAt: date(r.startedMs),
+    endedAt: date(r.endedMs),
+    attendantCheckedInAt: date(r.checkedInMs),
+    createdAt: new Date(Number(r.createdMs)),
+    updatedAt: new Date(Number(r.updatedMs)),
+  };
+}
+
+/** The bus's active trips and its planned ones whose start is within [$2, $3] (ms), in one prepared statement. */
+const BUS_TRIPS_SQL = `select ${TRIP_ROW_COLUMNS} from trips
+  where bus_id = $1 and (status = 'active' or (status = 'planned'
+    and planned_start_at between to_timestamp($2::float8 / 1000) and to_timestamp($3::float8 / 1000)))`;
+
 /**
  * The trip a bus is on at `timeMs`: the active one, else the planned one whose start is nearest
  * (within 4 h before to 1 h after). Undefined when the bus has no trip now (positions are still stored).
+ * (Each lane asks this at every context refresh, so it is one prepared statement, not a query builder's.)
  */
-export async function findTripForBus(db: Db, busId: number, timeMs: number) {
-  // One query for both kinds: the bus's active trips and its planned ones near `timeMs`.
-  const rows = await db
-    .select()
-    .from(trips)
-    .where(
-      and(
-        eq(trips.busId, busId),
-        or(
-          eq(trips.status, 'active'),
-          and(
-            eq(trips.status, 'planned'),
-            gte(trips.plannedStartAt, new Date(timeMs - TRIP_LOOKBACK_MS)),
-            lte(trips.plannedStartAt, new Date(timeMs + TRIP_LOOKAHEAD_MS)),
-          ),
-        ),
-      ),
-    );
+export async function findTripForBus(database: Pick<Database, 'query'>, busId: number, timeMs: number) {
+  const rows = (
+    await database.query<TripRowMs>(BUS_TRIPS_SQL, [busId, timeMs - TRIP_LOOKBACK_MS, timeMs + TRIP_LOOKAHEAD_MS], {
+      prepare: true,
+    })
+  ).map(tripRow);
   const active = rows.filter((r) => r.status === 'active');
   if (active.length) return active.reduce((a, b) => (b.plannedStartAt.getTime() < a.plannedStartAt.getTime() ? b : a));
-  const distance = (r: (typeof rows)[number]) => Math.abs(r.plannedStartAt.getTime() - timeMs);
-  return rows.reduce<(typeof rows)[number] | undefined>((a, b) => (a && distance(a) <= distance(b) ? a : b), undefined);
+  const distance = (r: TripRow) => Math.abs(r.plannedStartAt.getTime() - timeMs);
+  return rows.reduce<TripRow | undefined>((a, b) => (a && distance(a) <= distance(b) ? a : b), undefined);
 }
 
 /**
@@ -229,22 +269,46 @@ export async function loadTripContext(
   };
 }
 
+/** A route's path and version with its stops (in order) and speed zones, in one prepared statement. */
+const ROUTE_GEOMETRY_SQL = `select r.path, ${ms('r.updated_at')} as "updatedMs",
+  (select coalesce(json_agg(json_build_object('id', s.id, 'sequence', s.sequence, 'name', s.name, 'lat', s.lat,
+      'lon', s.lon, 'radiusM', s.radius_m, 'scheduledS', s.scheduled_s) order by s.sequence), '[]'::json)
+     from stops s where s.route_id = r.id) as stops,
+  (select coalesce(json_agg(json_build_object('id', z.id, 'name', z.name, 'polygon', z.polygon,
+      'roadClass', z.road_class, 'postedLimitKph', z.posted_limit_kph, 'hazard', z.hazard) order by z.id), '[]'::json)
+     from speed_zones z where z.route_id = r.id) as zones
+  from routes r where r.id = $1`;
+
+interface RouteGeometryRow {
+  path: { coordinates: [number, number][] };
+  updatedMs: number;
+  stops: {
+    id: number;
+    sequence: number;
+    name: string;
+    lat: number;
+    lon: number;
+    radiusM: number;
+    scheduledS: number | null;
+  }[];
+  zones: {
+    id: number;
+    name: string | null;
+    polygon: { coordinates: [number, number][][] };
+    roadClass: string;
+    postedLimitKph: number | null;
+    hazard: boolean;
+  }[];
+}
+
 /** Reads and prepares a route's geometry, stops and zones (once per route version), and caches it. */
-async function loadRouteGeometry(database: Pick<Database, 'query' | 'db'>, trip: typeof trips.$inferSelect) {
-  const db = database.db;
-  const [[geometry], stopRows, zoneRows] = await Promise.all([
-    database.query<{ path: { coordinates: [number, number][] }; updatedMs: number }>(
-      'select path, floor(extract(epoch from updated_at) * 1000)::float8 as "updatedMs" from routes where id = $1',
-      [trip.routeId],
-    ),
-    db.select().from(stops).where(eq(stops.routeId, trip.routeId)).orderBy(asc(stops.sequence)),
-    db.select().from(speedZones).where(eq(speedZones.routeId, trip.routeId)),
-  ]);
+async function loadRouteGeometry(database: Pick<Database, 'query'>, trip: TripRow) {
+  const [geometry] = await database.query<RouteGeometryRow>(ROUTE_GEOMETRY_SQL, [trip.routeId], { prepare: true });
   if (!geometry) throw new Error(`trip ${trip.id} refers to a missing route`);
   const prepared = prepareRoute({
     id: String(trip.routeId),
     path: geometry.path.coordinates,
-    stops: stopRows.map((s) => ({
+    stops: geometry.stops.map((s) => ({
       id: String(s.id),
       sequence: s.sequence,
       name: s.name,
@@ -252,7 +316,7 @@ async function loadRouteGeometry(database: Pick<Database, 'query' | 'db'>, trip:
       lon: s.lon,
       radiusM: s.radiusM,
     })),
-    zones: zoneRows.map((z) => ({
+    zones: geometry.zones.map((z) => ({
       id: String(z.id),
       name: z.name ?? undefined,
       polygon: z.polygon.coordinates[0]!,
@@ -265,7 +329,7 @@ async function loadRouteGeometry(database: Pick<Database, 'query' | 'db'>, trip:
     // the version the geometry was read at (an edit between the two reads is picked up by the next load)
     updatedMs: Number(geometry.updatedMs),
     prepared,
-    stopSchedule: new Map(stopRows.map((s) => [String(s.id), s.scheduledS])),
+    stopSchedule: new Map(geometry.stops.map((s) => [String(s.id), s.scheduledS])),
   };
   routeCache.set(trip.routeId, cached);
   return cached;
