@@ -7,6 +7,7 @@ let passed = 0;
 let failed = 0;
 // What failed, by name, printed just above the totals line: the tail of a CI log is often all one gets to see.
 const failures = [];
+const flaky = [];
 // EXPECTED_REPORTS (comma-separated) names the reports of a run other than `npm test` (e.g. npm run e2e:workers).
 // Otherwise the reports of `npm test`: EXPECT_POSTGRES_REPORT and EXPECT_WORKERS_REPORT add its later passes.
 const named = process.env.EXPECTED_REPORTS?.split(',');
@@ -29,8 +30,12 @@ for (const name of [...present].filter((f) => f.endsWith('.json'))) {
   // failure: its passing tests must not hide it.
   for (const f of r.testResults ?? []) {
     const file = String(f.name ?? '').replace(/^.*?\/(test\/)/, '$1');
-    for (const a of f.assertionResults ?? [])
+    for (const a of f.assertionResults ?? []) {
       if (a.status === 'failed') failures.push(`${name}: ${file} > ${a.fullName}: ${firstLine(a.failureMessages)}`);
+      // passed on its retry (e2e tests get one): counted as passed, and named with the failure of its first try
+      else if (a.status === 'passed' && a.failureMessages?.length)
+        flaky.push(`${name}: ${file} > ${a.fullName}: ${firstLine(a.failureMessages)}`);
+    }
     if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
       failed += 1;
       failures.push(`${name}: ${file} (the file failed outside its tests): ${firstLine([f.message])}`);
@@ -45,6 +50,7 @@ for (const name of [...present].filter((f) => f.endsWith('.json'))) {
     failed += 1;
   }
 }
+for (const line of flaky) console.log(`FLAKY (passed on its retry) ${line}`);
 for (const line of failures) console.log(`FAILED ${line}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

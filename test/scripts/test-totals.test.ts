@@ -72,6 +72,24 @@ describe('test totals', () => {
     ]);
   });
 
+  it('names a test that passed only on its retry as flaky, and counts it as passed', () => {
+    const r = totals({
+      numPassedTests: 1,
+      numFailedTests: 0,
+      testResults: [
+        {
+          name: '/tmp/ci/busguard/test/pages/pwa.test.ts',
+          status: 'passed',
+          assertionResults: [{ status: 'passed', fullName: 'shows a push', failureMessages: ['Error: timed out'] }],
+        },
+      ],
+    });
+    expect(r).toMatchObject({ line: '3 passed, 0 failed', code: 0 });
+    expect(r.named).toEqual([
+      'FLAKY (passed on its retry) pglite.json: test/pages/pwa.test.ts > shows a push: Error: timed out',
+    ]);
+  });
+
   it('a file whose afterAll threw counts as a failure although its tests passed', () => {
     expect(
       totals({
