@@ -154,6 +154,38 @@ describe('routing and checks', () => {
     expect((await post(report(), w.tokens.managerA)).status).toBe(403);
   });
 
+  it('a guardian reports about their child’s route (an unsafe stop): the case is the route’s school’s; another family’s or an unknown route is refused', async () => {
+    const route = w.a.routes[0];
+    const own = await post(
+      report({ plate: undefined, routeId: route.id, category: 'unsafeStop', description: 'The stop is on the bend' }),
+      w.tokens.guardianA1,
+    );
+    expect(own.status).toBe(201);
+    const [v] = (await t.call('GET', '/api/v1/violations?kind=hazardReport')).body.items.filter(
+      (x: { evidence: { receipt?: string } }) => x.evidence.receipt === own.body.receipt,
+    );
+    expect(v).toMatchObject({
+      schoolId: w.a.schoolId,
+      routeId: route.id,
+      busId: null,
+      evidence: { source: 'guardian' },
+    });
+    // the manager of the route's school sees it; the other school's does not
+    const seenA = await t.call('GET', `/api/v1/violations/${v.id}`, { token: w.tokens.managerA });
+    expect(seenA.status).toBe(200);
+    expect((await t.call('GET', `/api/v1/violations/${v.id}`, { token: w.tokens.managerB })).status).toBe(403);
+    // another family's route (school A's second family, and school B's) and a route that does not exist
+    for (const other of [w.a.routes[1].id, w.b.routes[0].id]) {
+      const r = await post(report({ plate: undefined, routeId: other, category: 'unsafeStop' }), w.tokens.guardianA1);
+      expect(r.status).toBe(403);
+    }
+    const unknown = await post(report({ plate: undefined, routeId: 999_999 }), w.tokens.guardianA1);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('invalid_reference');
+    // without an account a route cannot be named
+    expect((await post(report({ routeId: route.id }))).status).toBe(400);
+  });
+
   it('checks photos by content, size and count, and the fields', async () => {
     const gif = b64(new TextEncoder().encode('GIF89a\x01\0\x01\0'));
     const bad = await post(report({ photos: [{ data: gif }] }));
