@@ -35,11 +35,12 @@ export function csvExportButton(ctx: ManagerCtx, list: ExportList, query?: () =>
   );
 }
 
-/** The registry's export buttons, in a row. */
+/** The registry's export buttons, in a row (the bureau's view: no students' list). */
 export function registryExports(ctx: ManagerCtx): HTMLElement {
+  const lists = ctx.readOnly ? (['buses', 'drivers'] as const) : (['buses', 'drivers', 'students'] as const);
   return h(
     'div',
     { class: 'row export-row' },
-    (['buses', 'drivers', 'students'] as const).map((l) => csvExportButton(ctx, l)),
+    lists.map((l) => csvExportButton(ctx, l)),
   );
 }

@@ -1,6 +1,6 @@
 // The manager's inspections view: this week's inspection of each bus (and a form to record one: every checklist
 // item ticked when in order, unticked = fault), and the evacuation drills with a form (date, route, participants,
-// notes, photos). Supervisors read the same through the API; this page is for managers and admins.
+// notes, photos). The bureau's read-only view (a supervisor) shows the same without the forms.
 import type { Api } from '../shared/api';
 import { clear, h } from '../shared/dom';
 import type { Bus, BusInspection, EvacuationDrill, School } from '../../http/contract';
@@ -17,6 +17,8 @@ export interface InspectionsViewDeps {
   /** Today at the school (YYYY-MM-DD). */
   today: string;
   errorText: (err: unknown) => string;
+  /** The bureau's view: no recording forms (ManagerCtx.readOnly). */
+  readOnly?: boolean;
 }
 
 /** Today's date (YYYY-MM-DD) in a time zone (the browser's when none). */
@@ -179,7 +181,7 @@ export async function inspectionsView(d: InspectionsViewDeps): Promise<void> {
         }),
       ),
     ),
-    inspectForm,
+    d.readOnly ? null : inspectForm,
     h('h3', null, t('insp.drills')),
     drills.items.length
       ? h(
@@ -196,7 +198,7 @@ export async function inspectionsView(d: InspectionsViewDeps): Promise<void> {
           ),
         )
       : h('p', null, t('insp.noDrills')),
-    drillForm,
+    d.readOnly ? null : drillForm,
     msg,
   );
 }

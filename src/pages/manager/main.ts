@@ -2,7 +2,8 @@
 // one violation with its track replayed on the map and the case workflow (acknowledge → rectify → close, or
 // dismiss with a reason; notes; the trail); compliance expiries; reports with charts; the registry
 // (./registry: every list with its forms, route import). Sections are addressed by the fragment (#/violations/12) so the browser's
-// back button and bookmarks work; everything is reachable by keyboard.
+// back button and bookmarks work; everything is reachable by keyboard. The education bureau (a supervisor) gets the
+// same views over the schools it oversees, read-only (`ctx.readOnly`): on a case it adds notes and escalates.
 import { caseTransitions, type CaseStatus } from '../../core/case-workflow';
 import { ApiError, type Api, forgetToken, listAll, makeApi, takeToken } from '../shared/api';
 import { signInCard, whoAmI } from '../shared/sign-in';
@@ -19,7 +20,7 @@ import { csvExportButton, registryExports } from './csv-export';
 import { dashboardView } from './dashboard';
 import { searchForm, searchView } from './search';
 import { filtersFromParams, filtersToApiQuery, filtersToParams, hashOf, parseHash, replaceParams } from './url-state';
-import type { ManagerCtx } from './view-context';
+import { type ManagerCtx, readOnlyOf } from './view-context';
 import type {
   BusPosition,
   Bus,
@@ -48,6 +49,8 @@ const app = $('#app');
 
 let api: Api;
 let me: Me;
+/** The bureau's view (view-context.ts): read, comment, escalate. */
+let readOnly = false;
 let schools: School[] = [];
 let buses: Bus[] = [];
 let live: LiveFeed | undefined;
@@ -93,7 +96,7 @@ function shell() {
   connEl = h('span', { class: 'conn', role: 'status' });
   const other: Lang = i18n.lang === 'en' ? 'zh-CN' : 'en';
   main = h('main', { id: 'main', tabindex: -1 });
-  ctx = { api, i18n, me, schools, buses, main, plate, errorText, toast, onLeave: (f) => cleanup.push(f) };
+  ctx = { api, i18n, me, readOnly, schools, buses, main, plate, errorText, toast, onLeave: (f) => cleanup.push(f) };
   clear(
     app,
     h(
@@ -107,6 +110,7 @@ function shell() {
       ),
       searchForm(ctx, () => (parseHash().section === 'search' ? (parseHash().params.get('q') ?? '') : '')),
       h('span', { class: 'spacer' }),
+      readOnly ? h('span', { class: 'badge warn', 'data-testid': 'read-only' }, t('readOnly')) : null,
       connEl,
       h('span', null, me.name),
       h(
@@ -118,6 +122,8 @@ function shell() {
     ),
     main,
   );
+  // The alarm sounds until someone acknowledges; the bureau cannot (the dashboard counts unacknowledged alarms).
+  if (readOnly) return;
   alarm = new AlarmCenter(api, i18n, plate, errorText);
   app.insertBefore(alarm.el, main);
   void alarm.reload();
@@ -142,9 +148,9 @@ function route() {
     violations: () => (arg ? violationView(Number(arg)) : violationsView(params)),
     compliance: complianceView,
     inspections: () =>
-      inspectionsView({ api, t, main, schools, buses, errorText, today: localDay(schools[0]?.timeZone) }),
+      inspectionsView({ api, t, main, schools, buses, errorText, readOnly, today: localDay(schools[0]?.timeZone) }),
     reports: () => reportsView(arg ? Number(arg) : undefined),
-    registry: () => registryView({ api, i18n, main, schools, buses, toast }, arg, registryExports(ctx)),
+    registry: () => registryView({ api, i18n, main, schools, buses, toast, readOnly }, arg, registryExports(ctx)),
   };
   (views[section] ?? views.dashboard!)().catch((err) =>
     clear(main, h('p', { class: 'error', role: 'alert' }, errorText(err))),
@@ -166,10 +172,12 @@ async function start() {
   const who = await whoAmI<typeof me>(api, TOKEN_KEY);
   if (!who) return signIn(t('linkExpired'));
   me = who;
-  if (me.role !== 'manager' && me.role !== 'admin') {
+  const ro = readOnlyOf(me.role);
+  if (ro === undefined) {
     clear(app, h('p', { class: 'error', role: 'alert' }, t('notManager')));
     return;
   }
+  readOnly = ro;
   [schools, buses] = await Promise.all([listAll<School>(api, '/api/v1/schools'), listAll<Bus>(api, '/api/v1/buses')]);
   // One school: its time zone; several: the browser's.
   if (new Set(schools.map((x) => x.timeZone)).size === 1) i18n.timeZone = schools[0]!.timeZone;
@@ -566,11 +574,13 @@ const userName = (id: number | string) =>
 async function violationView(id: number) {
   const [v] = await Promise.all([
     api.get<ViolationDetail>(`/api/v1/violations/${id}`),
-    // Managers and admins read the owner list; for others the ids stay (a supervisor assigns nobody).
-    api
-      .get<CaseOwnerList>(`/api/v1/violations/${id}/owners`)
-      .then((list) => list.items.forEach((u) => userNames.set(u.id, u.name)))
-      .catch(() => undefined),
+    // Managers and admins read the owner list; the bureau assigns nobody and may not (the trail names the actors).
+    readOnly
+      ? undefined
+      : api
+          .get<CaseOwnerList>(`/api/v1/violations/${id}/owners`)
+          .then((list) => list.items.forEach((u) => userNames.set(u.id, u.name)))
+          .catch(() => undefined),
   ]);
   const map = new MapView(t('trackMap'));
   const trackF = v.track.features.find((f): f is TrackFeature => f.properties.role === 'track');
@@ -660,7 +670,9 @@ async function violationView(id: number) {
     const note = h('textarea', { id: 'case-note', rows: 2, cols: 40 });
     const reason = h('input', { id: 'case-reason', type: 'text' });
     const result = h('p', { role: 'status' });
-    const moves = caseTransitions[cur.status];
+    // An active case: managers move it (the bureau does not); everyone who sees it may note and escalate it.
+    const active = caseTransitions[cur.status].length > 0;
+    const moves = readOnly ? [] : caseTransitions[cur.status];
     const move = async (to: CaseStatus) => {
       try {
         const body: Record<string, unknown> = { to };
@@ -693,6 +705,24 @@ async function violationView(id: number) {
         result.textContent = errorText(err);
       }
     };
+    const escalate = async () => {
+      if (!note.value.trim()) {
+        result.className = 'error';
+        result.textContent = t('escalateNeedsNote');
+        note.focus();
+        return;
+      }
+      try {
+        const updated = await api.post<ViolationWithActions>(`/api/v1/violations/${cur.id}/escalate`, {
+          note: note.value.trim(),
+        });
+        renderCase(updated);
+        toast(t('escalatedToast'));
+      } catch (err) {
+        result.className = 'error';
+        result.textContent = errorText(err);
+      }
+    };
     const label: Record<string, string> = {
       acknowledged: t('acknowledge'),
       rectifying: t('startRectifying'),
@@ -716,9 +746,15 @@ async function violationView(id: number) {
           cur.dueAt ? i18n.dateTime(cur.dueAt) : '—',
           cur.overdue ? h('span', { class: 'overdue' }, ` ⚠ ${t('overdue')}`) : null,
         ),
+        cur.escalatedAt
+          ? [
+              h('dt', null, t('escalated')),
+              h('dd', { 'data-testid': 'case-escalated' }, i18n.dateTime(cur.escalatedAt)),
+            ]
+          : null,
         cur.resolutionReason ? [h('dt', null, t('reason')), h('dd', null, cur.resolutionReason)] : null,
       ),
-      moves.length
+      active
         ? h(
             'div',
             null,
@@ -737,11 +773,18 @@ async function violationView(id: number) {
                 ),
               ),
               h('button', { type: 'button', onclick: () => void addNote() }, t('addNote')),
+              cur.escalatedAt
+                ? null
+                : h(
+                    'button',
+                    { type: 'button', 'data-testid': 'case-escalate', onclick: () => void escalate() },
+                    t('escalate'),
+                  ),
             ),
           )
         : h('p', { class: 'muted' }, t('final')),
       result,
-      moves.length
+      active && !readOnly
         ? caseEditor(ctx, cur, async (updated) =>
             renderCase({
               ...updated,
@@ -761,13 +804,15 @@ async function violationView(id: number) {
             ` · ${a.actorName ?? (a.actorUserId != null ? userName(a.actorUserId) : '—')} · `,
             a.action === 'note'
               ? t('noteAdded')
-              : a.action === 'assign'
-                ? t('trail.assign')
-                : a.fromStatus
-                  ? t('trail.moved', { from: t(`status.${a.fromStatus}`), to: t(`status.${a.toStatus}`) })
-                  : a.toStatus
-                    ? t(`status.${a.toStatus}`)
-                    : t('trail.created'),
+              : a.action === 'escalate'
+                ? t('trail.escalate')
+                : a.action === 'assign'
+                  ? t('trail.assign')
+                  : a.fromStatus
+                    ? t('trail.moved', { from: t(`status.${a.fromStatus}`), to: t(`status.${a.toStatus}`) })
+                    : a.toStatus
+                      ? t(`status.${a.toStatus}`)
+                      : t('trail.created'),
             a.note ? ` — ${trailNote(a.note)}` : '',
           ),
         ),

@@ -93,7 +93,7 @@ export async function searchView(ctx: ManagerCtx, params: URLSearchParams): Prom
           ),
         ),
       ),
-      ctx.me.role === 'supervisor'
+      ctx.readOnly
         ? null
         : group(
             'students',

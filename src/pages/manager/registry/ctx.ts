@@ -11,6 +11,11 @@ export interface RegistryCtx {
   schools: School[];
   buses: Bus[];
   toast(text: string): void;
+  /**
+   * The bureau's view (ManagerCtx.readOnly): the lists without New, Edit, Delete or the rows' own actions, no route
+   * import, and no children's or guardians' lists.
+   */
+  readOnly?: boolean;
 }
 
 /** The instant of a wall-clock date and time in a time zone (ISO, UTC). */

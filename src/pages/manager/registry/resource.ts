@@ -70,8 +70,9 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
   const body = h('tbody');
   const empty = h('p', { class: 'muted' }, t('reg.empty'));
 
+  const readOnly = ctx.readOnly === true;
   const newButton =
-    spec.newLabel != null || spec.onNew
+    !readOnly && (spec.newLabel != null || spec.onNew)
       ? h(
           'button',
           {
@@ -91,27 +92,29 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
           'tr',
           { 'data-id': row.id },
           spec.columns.map(([, cell]) => h('td', null, cell(row) ?? '—')),
-          h(
-            'td',
-            { class: 'actions' },
-            h(
-              'div',
-              { class: 'row-actions' },
-              h(
-                'button',
-                { type: 'button', onclick: () => void openForm(row), 'aria-label': spec.editLabel(row) },
-                t('edit'),
-              ),
-              ...(spec.actions?.(row, editor) ?? []),
-              spec.deleteLabel
-                ? h(
+          readOnly
+            ? null
+            : h(
+                'td',
+                { class: 'actions' },
+                h(
+                  'div',
+                  { class: 'row-actions' },
+                  h(
                     'button',
-                    { type: 'button', onclick: () => askDelete(row), 'aria-label': spec.deleteLabel(row) },
-                    t('reg.delete'),
-                  )
-                : null,
-            ),
-          ),
+                    { type: 'button', onclick: () => void openForm(row), 'aria-label': spec.editLabel(row) },
+                    t('edit'),
+                  ),
+                  ...(spec.actions?.(row, editor) ?? []),
+                  spec.deleteLabel
+                    ? h(
+                        'button',
+                        { type: 'button', onclick: () => askDelete(row), 'aria-label': spec.deleteLabel(row) },
+                        t('reg.delete'),
+                      )
+                    : null,
+                ),
+              ),
         ),
       ),
     );
@@ -218,7 +221,7 @@ export function resourceSection(ctx: RegistryCtx, spec: ResourceSpec, rows: Row[
             'tr',
             null,
             spec.columns.map(([label]) => h('th', { scope: 'col' }, label)),
-            h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('reg.actions'))),
+            readOnly ? null : h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('reg.actions'))),
           ),
         ),
         body,

@@ -34,6 +34,8 @@ const LISTS = [
   'schools',
 ] as const;
 type List = (typeof LISTS)[number];
+/** Children's and guardians' records: not the bureau's (the API refuses them). */
+const PERSONAL: readonly List[] = ['students', 'guardians'];
 
 /** Routes with their stops (the list leaves stops out; one request per route, at most 50). */
 async function routesWithStops(ctx: RegistryCtx): Promise<RouteWithStops[]> {
@@ -44,11 +46,12 @@ async function routesWithStops(ctx: RegistryCtx): Promise<RouteWithStops[]> {
 /** `extra`: what the page adds under every list (the CSV exports of the registry). */
 export async function registryView(ctx: RegistryCtx, arg?: string, extra?: HTMLElement): Promise<void> {
   const t = ctx.i18n.t;
-  const list: List = (LISTS as readonly string[]).includes(arg ?? '') ? (arg as List) : 'buses';
+  const lists = ctx.readOnly ? LISTS.filter((l) => !PERSONAL.includes(l)) : LISTS;
+  const list: List = (lists as readonly string[]).includes(arg ?? '') ? (arg as List) : 'buses';
   const nav = h(
     'nav',
     { class: 'reg-tabs', 'aria-label': t('reg.lists') },
-    LISTS.map((l) =>
+    lists.map((l) =>
       h(
         'a',
         { href: `#/registry/${l}`, 'aria-current': l === list ? 'page' : 'false', 'data-list': l },
@@ -142,6 +145,7 @@ async function listBody(ctx: RegistryCtx, list: List): Promise<HTMLElement> {
       const rows = await all<Route>('routes');
       const spec = { ...routeSpec(ctx), onNew: () => document.querySelector<HTMLInputElement>('#imp-file')?.focus() };
       const section = resourceSection(ctx, spec, rows);
+      if (ctx.readOnly) return section;
       const card = importCard(ctx, (r) => {
         rows.push(r);
         section.refresh();
