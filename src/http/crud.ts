@@ -32,6 +32,7 @@ export interface ResourceDef {
   path: string;
   table: AnyTable;
   createSchema: z.ZodObject<any>;
+  /** partialOf(shape, table) (./resources/fields): a field left out keeps its value, null clears a nullable column. */
   updateSchema: z.ZodObject<any>;
   /* eslint-enable @typescript-eslint/no-explicit-any */
   /** The JSON of a row in a list (src/http/contract/registry). */

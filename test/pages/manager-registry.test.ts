@@ -6,7 +6,8 @@
 // every registry list and form fits the width and every control is at least 44 px. In Chinese again: an attendant
 // is created, edited and deleted; a JT/T 808 terminal is registered by its phone number (a wrong one refused under
 // the field) and an OsmAnd phone gets an issued id and its Traccar Client QR code; the school's form (edit only)
-// sets the language of the school's reports.
+// sets the language of the school's reports. Optional fields a manager empties in a driver's and a bus's edit form
+// are cleared (sent as null) and stay empty after a reload; a field left as it was is kept.
 import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import decodeQR from 'qr/decode.js';
@@ -491,6 +492,103 @@ describe('manager registry', () => {
     await expect.poll(() => row.textContent()).toContain('英文');
     expect(console.errors).toEqual([]);
     await ok(srv.t.call('PATCH', `/api/v1/schools/${schoolId}`, { body: { language: 'zh-CN' } }), 200);
+    await context.close();
+  });
+
+  it('in Chinese: optional fields emptied in the edit forms are cleared (a driver’s phone, licence and certificate, a bus’s inspection date and seats) and stay empty after a reload', async () => {
+    const t = srv.t;
+    const driver = await ok(
+      t.call('POST', '/api/v1/drivers', {
+        body: {
+          schoolId,
+          name: '清空师傅',
+          phone: '13900002222',
+          birthDate: '1978-05-06',
+          licenceClass: 'A1',
+          licenceFirstIssued: '2000-01-01',
+          licenceValidUntil: '2030-12-31',
+          qualificationCertNo: 'QC-CLEAR-9',
+          cardId: 'CARD-KEEP-9',
+        },
+      }),
+    );
+    const bus = await ok(
+      t.call('POST', '/api/v1/buses', {
+        body: { schoolId, plate: '沪D4004', approvedCapacity: 30, seats: 30, inspectionValidUntil: '2027-03-31' },
+      }),
+    );
+    const { context, page, console } = await newPage(browser, {
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    });
+    await openManager(page);
+    await page.getByRole('link', { name: '基础数据' }).click();
+    const main = page.locator('main');
+    const save = async () => {
+      await page.getByTestId('form-msg').evaluate((el) => (el.textContent = ''));
+      await page.getByRole('button', { name: '保存' }).click();
+      await page.getByTestId('form-msg').getByText('已保存').waitFor();
+    };
+
+    await tab(page, '驾驶人');
+    await page.getByRole('button', { name: '编辑驾驶人 清空师傅' }).click();
+    expect(await main.getByLabel('电话').inputValue()).toBe('13900002222');
+    await main.getByLabel('电话').fill('');
+    await main.getByLabel('驾驶证有效期至').fill('');
+    await main.getByLabel('从业资格证号').fill('');
+    await save();
+    const driverRow = () =>
+      q(
+        "select phone, to_char(licence_valid_until, 'YYYY-MM-DD') as licence, qualification_cert_no as cert, card_id as card from drivers where id = $1",
+        [driver.id],
+      );
+    // Emptied fields are cleared; a field left as it was (the card) is kept.
+    expect(await driverRow()).toEqual([{ phone: null, licence: null, cert: null, card: 'CARD-KEEP-9' }]);
+    // In the same form: a field empty when it opened, filled and saved, then emptied again, is cleared again.
+    const certExpiry = async () =>
+      (
+        await q<{ d: string | null }>(
+          "select to_char(qualification_cert_expiry, 'YYYY-MM-DD') as d from drivers where id = $1",
+          [driver.id],
+        )
+      )[0]!.d;
+    await main.getByLabel('从业资格证有效期至').fill('2028-02-29');
+    await save();
+    expect(await certExpiry()).toBe('2028-02-29');
+    await main.getByLabel('从业资格证有效期至').fill('');
+    await save();
+    expect(await certExpiry()).toBeNull();
+
+    await tab(page, '车辆');
+    await page.getByRole('button', { name: '编辑车辆 沪D4004' }).click();
+    await main.getByLabel('年检有效期至').fill('');
+    await main.getByLabel('座位数').fill('');
+    await save();
+    expect(
+      await q("select seats, to_char(inspection_valid_until, 'YYYY-MM-DD') as d from buses where id = $1", [bus.id]),
+    ).toEqual([{ seats: null, d: null }]);
+
+    // After a reload the lists and the forms show the fields empty.
+    await openManager(page);
+    await page.getByRole('link', { name: '基础数据' }).click();
+    const busCells = main.locator(`tr[data-id="${bus.id}"] td`);
+    await expect
+      .poll(() => busCells.allTextContents())
+      .toEqual(['沪D4004', '30', '—', '—', '运营中', expect.any(String)]);
+    await page.getByRole('button', { name: '编辑车辆 沪D4004' }).click();
+    expect(await main.getByLabel('年检有效期至').inputValue()).toBe('');
+    expect(await main.getByLabel('座位数').inputValue()).toBe('');
+    await tab(page, '驾驶人');
+    const driverCells = main.locator(`tr[data-id="${driver.id}"] td`);
+    await expect
+      .poll(() => driverCells.allTextContents())
+      .toEqual(['清空师傅', '—', 'A1', '—', '—', expect.any(String)]);
+    await page.getByRole('button', { name: '编辑驾驶人 清空师傅' }).click();
+    expect(await main.getByLabel('电话').inputValue()).toBe('');
+    expect(await main.getByLabel('驾驶证有效期至').inputValue()).toBe('');
+    expect(await main.getByLabel('从业资格证号').inputValue()).toBe('');
+    expect(await main.getByLabel('卡号').inputValue()).toBe('CARD-KEEP-9');
+    expect(console.errors).toEqual([]);
     await context.close();
   });
 });

@@ -18,6 +18,6 @@ export const attendantsResource: ResourceDef = {
   filters: { schoolId: attendants.schoolId },
   kind: 'attendant',
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, attendants),
   row: contract.attendant,
 };

@@ -26,7 +26,7 @@ export const busesResource: ResourceDef = {
   filters: { schoolId: buses.schoolId },
   kind: 'bus',
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, buses),
   row: contract.bus,
   // The approved capacity may not pass the cap of the school's kind (kindergarten 45, others 56: GB 24407).
   prepare: async (tx, body, existing) => {

@@ -89,7 +89,7 @@ export const devicesResource: ResourceDef = {
         message: jt808IdentifierMessage,
       },
     ),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, devices),
   row: contract.device,
   prepare: async (tx, body, existing) => {
     const { secret, ...rest } = body;

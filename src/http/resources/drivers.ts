@@ -26,6 +26,6 @@ export const driversResource: ResourceDef = {
   table: drivers,
   filters: { schoolId: drivers.schoolId },
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, drivers),
   row: contract.driver,
 };

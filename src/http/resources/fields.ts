@@ -1,4 +1,5 @@
 // Field schemas shared by the registry resources.
+import { getTableColumns, type Table } from 'drizzle-orm';
 import { z } from 'zod';
 import { isoDate } from '../validate';
 
@@ -39,9 +40,34 @@ export function timeOfDayText(seconds: number): string {
   return [h, m, s].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
-/** An update schema: every field optional, nothing defaulted. */
-export function partialOf<T extends z.ZodRawShape>(shape: T) {
-  return z.object(shape).partial().strict();
+/** Whether column K of a table may hold NULL (false for keys that are no column, e.g. owned children). */
+type Clearable<TB extends Table, K> = K extends keyof TB['_']['columns']
+  ? TB['_']['columns'][K]['_']['notNull'] extends true
+    ? false
+    : true
+  : false;
+
+/**
+ * An update schema: every field optional, nothing defaulted, and a field stored in a nullable column of `table`
+ * also takes null, which clears it (the column becomes NULL). A field of a NOT NULL column, or one that is no
+ * column, refuses null (400 naming the field).
+ */
+export function partialOf<T extends z.ZodRawShape, TB extends Table>(shape: T, table: TB) {
+  const columns = getTableColumns(table);
+  const fields = Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => {
+      const inner = (
+        field instanceof z.ZodOptional || field instanceof z.ZodDefault ? field.unwrap() : field
+      ) as z.ZodType;
+      const column = columns[key];
+      const clearable = column !== undefined && !column.notNull && !(inner instanceof z.ZodNullable);
+      return [key, (clearable ? inner.nullable() : inner).optional()];
+    }),
+  );
+  return z.object(fields).strict() as unknown as z.ZodObject<
+    { [K in keyof T]: Clearable<TB, K> extends true ? z.ZodOptional<z.ZodNullable<T[K]>> : z.ZodOptional<T[K]> },
+    z.core.$strict
+  >;
 }
 
 /** Rule overrides (a school's or a route's): an object at most 6 levels deep and 16 kB as JSON, else a 400. */

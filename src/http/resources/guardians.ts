@@ -30,7 +30,7 @@ export const guardiansResource: ResourceDef = {
   filters: { schoolId: guardians.schoolId },
   kind: 'guardian',
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, guardians),
   row: contract.guardianListRow,
   full: contract.guardianWithStudents,
   listExpands: {

@@ -98,7 +98,10 @@ export const routesResource: ResourceDef = {
     .object(shape)
     .strict()
     .refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
-  updateSchema: partialOf(shape).refine(uniqueSequences, { path: ['stops'], message: 'stop sequences must be unique' }),
+  updateSchema: partialOf(shape, routes).refine(uniqueSequences, {
+    path: ['stops'],
+    message: 'stop sequences must be unique',
+  }),
   row: contract.routeListRow,
   full: contract.routeWithStops,
   afterWrite: async (tx, row, body) => {

@@ -27,7 +27,7 @@ export const schoolsResource: ResourceDef = {
   adminCreates: true,
   kind: 'school',
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf({ ...shape, timeZone }),
+  updateSchema: partialOf({ ...shape, timeZone }, schools),
   row: contract.school,
   // A school that becomes a kindergarten keeps no bus above the kindergarten cap.
   prepare: async (tx, body, existing) => {

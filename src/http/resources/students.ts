@@ -59,7 +59,7 @@ export const studentsResource: ResourceDef = {
   filters: { schoolId: students.schoolId },
   kind: 'student',
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, students),
   row: contract.studentListRow,
   full: contract.studentWithLinks,
   listExpands: {

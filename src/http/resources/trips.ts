@@ -29,7 +29,7 @@ export const tripsResource: ResourceDef = {
     attendantId: { table: attendants, what: 'Attendant', sameSchool: true },
   },
   createSchema: z.object(shape).strict(),
-  updateSchema: partialOf(shape),
+  updateSchema: partialOf(shape, trips),
   row: contract.trip,
   onChanged: (deps, row, existing) => {
     // The engine reloads the trip; guardians hear of a substituted bus.

@@ -16,7 +16,10 @@ export interface Field {
   options?: [string, string][];
   value?: FieldValue;
   help?: string;
-  /** An empty value is sent as null (clears a reference); otherwise it is left out. */
+  /**
+   * An empty value is always sent as null (clears a reference). Without it, an emptied input that held a value (when
+   * the form opened or at its last save) is sent as null, which clears the field; one that was empty is left out.
+   */
   nullable?: boolean;
   /** select / checks values are ids. */
   numeric?: boolean;
@@ -45,7 +48,10 @@ export interface FormOptions {
 }
 
 export function buildForm(t: I18n['t'], o: FormOptions): HTMLFormElement {
-  const controls = new Map<string, { field: Field; read(): FieldValue; focusEl: HTMLElement; err: HTMLElement }>();
+  const controls = new Map<
+    string,
+    { field: Field; read(): FieldValue; focusEl: HTMLElement; err: HTMLElement; saved?(): void }
+  >();
   const msg = h('p', { class: 'form-msg', role: 'status', 'data-testid': 'form-msg' });
   const fieldEls = o.fields.map((f) => {
     const id = `${o.id}-${f.key}`;
@@ -105,11 +111,16 @@ export function buildForm(t: I18n['t'], o: FormOptions): HTMLFormElement {
         inputmode: f.type === 'number' ? 'numeric' : null,
       });
     }
+    // Whether the server holds a value: an input emptied from it clears the field. Never so for a password (a secret
+    // is not shown; an empty one keeps the secret).
+    const holds = () => f.type !== 'password' && input.value.trim() !== '';
+    let held = holds();
     controls.set(f.key, {
       field: f,
+      saved: () => (held = holds()),
       read: () => {
         const raw = input.value.trim();
-        if (raw === '') return f.nullable ? null : undefined;
+        if (raw === '') return f.nullable || held ? null : undefined;
         if (f.type === 'number') return Number(raw);
         if (f.numeric) return Number(raw);
         return raw;
@@ -193,6 +204,7 @@ export function buildForm(t: I18n['t'], o: FormOptions): HTMLFormElement {
         msg.textContent = t('reg.saving');
         try {
           const done = await o.submit(values);
+          for (const c of controls.values()) c.saved?.();
           msg.className = 'form-msg ok-text';
           msg.textContent = done || t('saved');
         } catch (err) {

@@ -108,6 +108,7 @@ export function routeSpec(ctx: RegistryCtx): ResourceSpec {
         key: 'corridorWidthM',
         label: t('reg.corridor'),
         type: 'number',
+        required: true,
         value: r?.corridorWidthM,
         help: t('reg.corridorHelp'),
       },

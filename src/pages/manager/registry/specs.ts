@@ -206,6 +206,8 @@ export function deviceSpec(ctx: RegistryCtx, actions: ResourceSpec['actions']): 
         key: 'identifier',
         label: t('deviceIdentifier'),
         type: 'text',
+        // Issued when left out of a new device; a device has one, so it cannot be emptied.
+        required: d != null,
         value: d?.identifier,
         help: t('reg.identifierHelp'),
       },
