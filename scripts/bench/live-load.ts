@@ -164,9 +164,21 @@ function nextFix(world: Omit<LiveWorld, 'guardians'>, b: number) {
 }
 
 // ---- senders ----
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Each device keeps its own connection, as a phone or a tracker does (one keep-alive socket, its posts one after
+// another): devices sharing a small pool would wait behind each other in this process, which no fleet does.
+const agents = new Map<number, http.Agent>();
+const agentOf = (busId: number) => {
+  let a = agents.get(busId);
+  if (!a) agents.set(busId, (a = new http.Agent({ keepAlive: true, maxSockets: 1 })));
+  return a;
+};
 
-function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+function post(
+  agent: http.Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = http.request(
       url,
@@ -260,14 +272,17 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
           { time: fix.timeMs, lat: fix.lat, lon: fix.lon, speedKph: fix.speedKph, headingDeg: fix.headingDeg },
         ],
       });
-      post(`${cmd.httpUrl}/api/v1/telemetry/positions`, { authorization: `Bearer ${bus.deviceToken}` }, body).then(
-        (r) => {
-          if (r.status === 0) return done(false, true);
-          const ok = r.status === 200 && r.body.includes('"accepted":1');
-          if (!ok && refusalSamples.length < 5) refusalSamples.push(`${r.status} ${r.body.slice(0, 200)}`);
-          done(ok);
-        },
-      );
+      post(
+        agentOf(bus.busId),
+        `${cmd.httpUrl}/api/v1/telemetry/positions`,
+        { authorization: `Bearer ${bus.deviceToken}` },
+        body,
+      ).then((r) => {
+        if (r.status === 0) return done(false, true);
+        const ok = r.status === 200 && r.body.includes('"accepted":1');
+        if (!ok && refusalSamples.length < 5) refusalSamples.push(`${r.status} ${r.body.slice(0, 200)}`);
+        done(ok);
+      });
     } else {
       const data = {
         busId: fix.busId,
@@ -278,9 +293,12 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
         headingDeg: fix.headingDeg,
         timeMs: fix.timeMs,
       };
-      post(`${cmd.httpUrl}/publish`, {}, JSON.stringify({ topic: `trip:${fix.tripId}`, data })).then((r) =>
-        r.status === 0 ? done(false, true) : done(r.status === 200),
-      );
+      post(
+        agentOf(bus.busId),
+        `${cmd.httpUrl}/publish`,
+        {},
+        JSON.stringify({ topic: `trip:${fix.tripId}`, data }),
+      ).then((r) => (r.status === 0 ? done(false, true) : done(r.status === 200)));
     }
   };
 
@@ -343,7 +361,7 @@ process.on('message', (cmd: LoadCommand) => {
     else {
       for (const set of clientSets.values()) for (const c of set) c.terminate();
       for (const t of terminals.values()) t.destroy();
-      agent.destroy();
+      for (const a of agents.values()) a.destroy();
       process.exit(0);
     }
   };
