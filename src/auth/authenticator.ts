@@ -108,7 +108,7 @@ export class Authenticator {
     if (pending) return pending;
     const generation = this.generation;
     this.lookups++;
-    const lookup = principalForTokenHash(this.opts.database.db, hash, nowMs)
+    const lookup = principalForTokenHash(this.opts.database, hash, nowMs)
       .then((found) => {
         if (!found) this.cache.delete(hash);
         else if (generation === this.generation && this.ttlMs > 0) this.remember(hash, found, nowMs);

@@ -182,7 +182,7 @@ describe('sessions end when credentials end', () => {
 
 describe('token cache and last use', () => {
   it('a cached token does not hit the database; a revocation evicts at once; the TTL is at most 30 s', async () => {
-    // Statements the authenticator sends to the (real) database are counted on their way in.
+    // Statements the authenticator sends to the (real) database, raw or built, are counted on their way in.
     let statements = 0;
     const db = t.database.db;
     const counted = new Proxy(db, {
@@ -192,7 +192,11 @@ describe('token cache and last use', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    const auth = createAuthenticator({ database: { ...t.database, db: counted }, now, ttlMs: 120_000 });
+    const query: typeof t.database.query = (text, params, opts) => {
+      statements++;
+      return t.database.query(text, params, opts);
+    };
+    const auth = createAuthenticator({ database: { ...t.database, db: counted, query }, now, ttlMs: 120_000 });
     expect(auth.ttlMs).toBe(30_000);
     const m = await newToken({ name: 'Manager C', role: 'manager', schoolIds: [w.a.schoolId] });
     const app = createApp({ database: t.database, log: silentLogger, now, auth });
