@@ -259,7 +259,7 @@ async function main() {
     await phase('warm-up', 'jt808', Math.min(RATE, BUSES), Math.max(2, Math.ceil(BUSES / Math.min(RATE, BUSES)) + 1));
     const tripStart = await settle(url.toString(), server.pid!, BUSES, warmStartedMs);
     console.log(
-      `warm-up: ${tripStart.active} of ${BUSES} trips under way ${tripStart.startedS.toFixed(1)} s after their first fixes; server quiet after ${tripStart.quietS.toFixed(1)} s`,
+      `warm-up: ${tripStart.active} of ${BUSES} trips under way ${tripStart.startedS.toFixed(1)} s after the first warm-up fix; server quiet at ${tripStart.quietS.toFixed(1)} s`,
     );
 
     type Row = Extract<LoadReply, { type: 'phase' }> & { serverCpuPct: number; clientCpuPct: number };
