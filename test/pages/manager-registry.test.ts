@@ -93,16 +93,24 @@ async function openManager(page: Page) {
   await page.locator('[data-testid="dashboard"][aria-busy="false"]').waitFor();
 }
 
+/** The manager page's registry (基础数据). */
+async function openRegistry(page: Page) {
+  await openManager(page);
+  await page.getByRole('link', { name: '基础数据' }).click();
+}
+
+/** A desktop page in Chinese, on the registry. */
+async function registryPage() {
+  const opened = await newPage(browser, { viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await openRegistry(opened.page);
+  return opened;
+}
+
 const tab = (page: Page, name: string) => page.locator('nav.reg-tabs').getByRole('link', { name, exact: true }).click();
 
 describe('manager registry', () => {
   it('in Chinese: a bus (capacity 0 refused next to the field), edited and deleted; a driver, a student and a guardian whose link opens the parent page', async () => {
-    const { context, page, console } = await newPage(browser, {
-      viewport: { width: 1280, height: 900 },
-      locale: 'zh-CN',
-    });
-    await openManager(page);
-    await page.getByRole('link', { name: '基础数据' }).click();
+    const { context, page, console } = await registryPage();
     await page.getByRole('button', { name: '新增车辆' }).click();
     await page.locator('main').getByLabel('车牌').fill('沪C3003');
     await page.locator('main').getByLabel('核定载客').fill('0');
@@ -390,12 +398,7 @@ describe('manager registry', () => {
   });
 
   it('in Chinese: an attendant created, edited and deleted; a JT/T 808 terminal by its phone number and an OsmAnd phone with its QR code', async () => {
-    const { context, page, console } = await newPage(browser, {
-      viewport: { width: 1280, height: 900 },
-      locale: 'zh-CN',
-    });
-    await openManager(page);
-    await page.getByRole('link', { name: '基础数据' }).click();
+    const { context, page, console } = await registryPage();
     const main = page.locator('main');
 
     // An attendant: created, edited, deleted (asked once more).
@@ -469,12 +472,7 @@ describe('manager registry', () => {
   });
 
   it('in Chinese: the school’s report language set to English in the school form (no new or delete there)', async () => {
-    const { context, page, console } = await newPage(browser, {
-      viewport: { width: 1280, height: 900 },
-      locale: 'zh-CN',
-    });
-    await openManager(page);
-    await page.getByRole('link', { name: '基础数据' }).click();
+    const { context, page, console } = await registryPage();
     const main = page.locator('main');
     await tab(page, '学校');
     const row = main.locator(`tr[data-id="${schoolId}"]`);
@@ -517,12 +515,7 @@ describe('manager registry', () => {
         body: { schoolId, plate: '沪D4004', approvedCapacity: 30, seats: 30, inspectionValidUntil: '2027-03-31' },
       }),
     );
-    const { context, page, console } = await newPage(browser, {
-      viewport: { width: 1280, height: 900 },
-      locale: 'zh-CN',
-    });
-    await openManager(page);
-    await page.getByRole('link', { name: '基础数据' }).click();
+    const { context, page, console } = await registryPage();
     const main = page.locator('main');
     const save = async () => {
       await page.getByTestId('form-msg').evaluate((el) => (el.textContent = ''));
@@ -569,8 +562,7 @@ describe('manager registry', () => {
     ).toEqual([{ seats: null, d: null }]);
 
     // After a reload the lists and the forms show the fields empty.
-    await openManager(page);
-    await page.getByRole('link', { name: '基础数据' }).click();
+    await openRegistry(page);
     const busCells = main.locator(`tr[data-id="${bus.id}"] td`);
     await expect
       .poll(() => busCells.allTextContents())
