@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoResult } from '../../src/demo/seed';
-import { ARTIFACTS, newPage, type PagesServer, phone, startDemoPages, type DemoPages } from './helpers';
+import { ARTIFACTS, newPage, type PagesServer, phone, startDemoPages, type DemoPages, screenshot } from './helpers';
 
 let world: DemoPages;
 let srv: PagesServer;
@@ -74,7 +74,7 @@ describe('attendant page over a whole demo trip (zh-CN)', () => {
       for (const id of ['onboard', 'current-stop', 'end-trip', 'sos', 'undo'])
         expect(await onScreen(page, id), `${id} on screen at scroll ${y}`).toBe(true);
     }
-    await page.screenshot({ path: `${ARTIFACTS}/attendant-demo-scrolled.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant-demo-scrolled.png` });
     await page.evaluate(() => window.scrollTo(0, 0));
 
     // Every change of the page's current stop, with the time it showed.
@@ -125,7 +125,7 @@ describe('attendant page over a whole demo trip (zh-CN)', () => {
     }
     // In Chinese: "follows the bus".
     for (const s of followed) expect(s.text).toContain('随车辆自动更新');
-    await page.screenshot({ path: `${ARTIFACTS}/attendant-demo.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant-demo.png` });
     expect(console.errors).toEqual([]);
     await context.close();
   }, 240_000);

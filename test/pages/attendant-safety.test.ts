@@ -18,6 +18,7 @@ import {
   phone,
   startPagesServer,
   tokenFor,
+  screenshot,
 } from './helpers';
 import { buildLineWorld } from './line-world';
 
@@ -124,7 +125,7 @@ describe('attendant safety (zh-CN)', () => {
     await mgr.page.waitForTimeout(3500);
     expect(await alarm.isVisible()).toBe(true);
     expect(Number(await alarm.getAttribute('data-beeps'))).toBeGreaterThan(beeps0);
-    await mgr.page.screenshot({ path: `${ARTIFACTS}/manager-sos-alarm.png` });
+    await screenshot(mgr.page, { path: `${ARTIFACTS}/manager-sos-alarm.png` });
     // Another view, then a reload: still there.
     await mgr.page.goto(`${srv.url}/manager#/compliance`);
     await alarm.locator(`li[data-id="${sos.id}"]`).waitFor();
@@ -250,7 +251,7 @@ describe('attendant safety (zh-CN)', () => {
     const text = await page.locator('main').innerText();
     expect(text).toMatch(CJK);
     expect(text).not.toMatch(/sweep_too_early|not_checked_in|\[object Object\]/);
-    await page.screenshot({ path: `${ARTIFACTS}/attendant-safety.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant-safety.png`, fullPage: true });
     // The refused sweep is the one expected error (the browser logs the 409).
     expect(console.errors.filter((e) => !/409 \(Conflict\) @ .*\/sweep$/.test(e))).toEqual([]);
     await context.close();

@@ -12,6 +12,7 @@ import {
   phone,
   startPagesServer,
   tokenFor,
+  screenshot,
 } from './helpers';
 import { buildLineWorld } from './line-world';
 
@@ -96,7 +97,7 @@ describe('attendant page', () => {
     await expect.poll(() => queue.getAttribute('data-pending')).toBe('4');
     expect(await onboard.getAttribute('data-over')).toBe('true');
     expect(await onboard.textContent()).toContain('OVER CAPACITY');
-    await page.screenshot({ path: `${ARTIFACTS}/attendant-over-capacity.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant-over-capacity.png`, fullPage: true });
     await page.reload();
     await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending')).toBe('4');
     expect(await page.getByTestId('onboard').getAttribute('data-onboard')).toBe('4');
@@ -151,7 +152,7 @@ describe('attendant page', () => {
       [tripId],
     );
     expect(total!.n).toBe(8);
-    await page.screenshot({ path: `${ARTIFACTS}/attendant.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant.png`, fullPage: true });
     expect(console.errors.filter((e) => !OFFLINE_NOISE.test(e))).toEqual([]);
     await context.close();
   });

@@ -375,3 +375,18 @@ export async function startDemoPages(): Promise<DemoPages> {
     },
   };
 }
+
+/**
+ * Saves a screenshot to the test artifacts. A picture is for people reading a run, not an assertion: when the
+ * browser cannot take one (it happens under load: "Unable to capture screenshot"), the test goes on and says so.
+ */
+export async function screenshot(
+  target: { screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown> },
+  options: { path: string; fullPage?: boolean },
+): Promise<void> {
+  try {
+    await target.screenshot(options);
+  } catch (err) {
+    console.warn(`screenshot ${options.path} not taken: ${String(err).split('\n')[0]}`);
+  }
+}

@@ -4,7 +4,7 @@
 // bar's own buttons under it; the first touch (which turns the alarm sound on) is a click that lands too.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchBrowser, newPage, type PagesServer, startPagesServer, tokenFor } from './helpers';
+import { ARTIFACTS, launchBrowser, newPage, type PagesServer, startPagesServer, tokenFor, screenshot } from './helpers';
 import { buildLineWorld } from './line-world';
 
 let srv: PagesServer;
@@ -244,7 +244,7 @@ describe('manager alarm bar: clicks land while an alarm arrives or changes', () 
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/registry/drivers');
     await page.getByTestId('alarm-sound').waitFor({ state: 'hidden' });
     expect(await tab.boundingBox()).toMatchObject({ y: before!.y, height: before!.height });
-    await page.screenshot({ path: `${ARTIFACTS}/manager-alarm.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-alarm.png` });
     expect(await statusOf(sos)).toBe('open');
     expect(console.errors).toEqual([]);
     await context.close();
@@ -270,7 +270,7 @@ describe('manager alarm bar on a phone (320 px)', () => {
       return Math.max(...els.map((e) => e.getBoundingClientRect().bottom));
     });
     expect(lastBottom).toBeLessThanOrEqual(barBox.y + 1);
-    await page.screenshot({ path: `${ARTIFACTS}/manager-alarm-320.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-alarm-320.png` });
     // Tabbing through the view from the top: each focused control is scrolled clear of the bar.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator('main').focus();

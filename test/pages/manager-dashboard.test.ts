@@ -17,6 +17,7 @@ import {
   startPagesServer,
   today,
   tokenFor,
+  screenshot,
 } from './helpers';
 
 let srv: PagesServer;
@@ -212,7 +213,7 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
       '近 14 天趋势: 新增 4 件（其中严重 2 件），结案 0 件',
     );
     expect(await page.getByTestId('dashboard').textContent()).not.toContain('沪Z9999');
-    await page.screenshot({ path: `${ARTIFACTS}/manager-dashboard.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-dashboard.png`, fullPage: true });
 
     // A count opens the list filtered by kind and severity, in the address.
     await speedRow.locator('td[data-severity="critical"] a').click();
@@ -466,7 +467,7 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
         await ready(page);
         await expect.poll(() => page.locator('.loading').count()).toBe(0);
         if (width === 320 && hash === '#/dashboard')
-          await page.screenshot({ path: `${ARTIFACTS}/manager-dashboard-320.png`, fullPage: true });
+          await screenshot(page, { path: `${ARTIFACTS}/manager-dashboard-320.png`, fullPage: true });
         const sw = await page.evaluate(() => document.scrollingElement!.scrollWidth);
         if (sw > width)
           overflow[`${width} ${hash}`] = await page.evaluate(
@@ -479,7 +480,7 @@ describe('manager overview, search, filters in the address, exports (zh-CN)', ()
             width,
           );
       }
-      if (width === 320) await page.screenshot({ path: `${ARTIFACTS}/manager-320.png`, fullPage: true });
+      if (width === 320) await screenshot(page, { path: `${ARTIFACTS}/manager-320.png`, fullPage: true });
       expect(console.errors).toEqual([]);
       await context.close();
     }

@@ -16,6 +16,7 @@ import {
   type PagesServer,
   startPagesServer,
   tokenFor,
+  screenshot,
 } from './helpers';
 
 let srv: PagesServer;
@@ -335,7 +336,7 @@ describe('manager page in Chinese', () => {
         found[hash] = bad.map((w) => `${w} in «${text.split('\n').find((l) => l.includes(w))}»`);
       }
     }
-    await page.screenshot({ path: `${ARTIFACTS}/manager-zh.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-zh.png`, fullPage: true });
     expect(found).toEqual({});
     // The refused save (capacity 0) is the one failed request.
     expect(console.errors.filter((e) => !/status of 400 .*\/api\/v1\/buses$/.test(e))).toEqual([]);

@@ -22,6 +22,7 @@ import {
   type PagesServer,
   startPagesServer,
   tokenFor,
+  screenshot,
 } from './helpers';
 
 let srv: PagesServer;
@@ -124,7 +125,7 @@ describe('manager registry', () => {
     expect((await capacity.getAttribute('aria-describedby'))!.split(' ')).toContain(await capErr.getAttribute('id'));
     expect(await capErr.evaluate((el) => el.parentElement!.querySelector('input')!.name)).toBe('approvedCapacity');
     expect(await page.getByTestId('form-msg').textContent()).toBe('请更正标出的字段。');
-    await page.screenshot({ path: `${ARTIFACTS}/registry-field-error-zh.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/registry-field-error-zh.png` });
     expect(await q('select 1 from buses where plate = $1', ['沪C3003'])).toHaveLength(0);
 
     await capacity.fill('32');
@@ -209,7 +210,7 @@ describe('manager registry', () => {
     const url = await page.getByTestId('parent-link-url').inputValue();
     expect(url).toMatch(new RegExp(`^${srv.url}/parent#token=bg_`));
     expect(await qrText(page, 'parent-qr')).toBe(url);
-    await page.screenshot({ path: `${ARTIFACTS}/registry-parent-link-zh.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/registry-parent-link-zh.png`, fullPage: true });
     const [parent] = await Promise.all([context.waitForEvent('page'), page.getByTestId('open-parent-link').click()]);
     await parent.waitForLoadState();
     await expect.poll(() => parent.evaluate(() => document.body.innerText), { timeout: 15_000 }).toContain('刘小明');
@@ -219,7 +220,7 @@ describe('manager registry', () => {
       return (await fetch('/api/v1/me', { headers: { authorization: `Bearer ${tok}` } })).json();
     });
     expect(me).toMatchObject({ role: 'guardian', guardianId: guardian!.id });
-    await parent.screenshot({ path: `${ARTIFACTS}/registry-parent-page.png` });
+    await screenshot(parent, { path: `${ARTIFACTS}/registry-parent-page.png` });
     // The one refused save (capacity 0) is the only failed request.
     expect(console.errors.filter((e) => !/status of 400 .*\/api\/v1\/buses$/.test(e))).toEqual([]);
     await context.close();
@@ -273,7 +274,7 @@ describe('manager registry', () => {
       '2School—',
     ]);
     expect(await q("select 1 from routes where name = 'Line 2'")).toHaveLength(0);
-    await page.screenshot({ path: `${ARTIFACTS}/registry-route-preview.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/registry-route-preview.png`, fullPage: true });
     await page.getByTestId('import-route').click();
     await page.getByText('Imported route Line 2 with 2 stops.').waitFor();
     const [imported] = await q<{ id: number }>("select id from routes where name = 'Line 2'");
@@ -390,7 +391,7 @@ describe('manager registry', () => {
         return out;
       });
       problems.push(...found.map((p) => `${list}: ${p}`));
-      await page.screenshot({ path: `${ARTIFACTS}/registry-320-${list}.png`, fullPage: true });
+      await screenshot(page, { path: `${ARTIFACTS}/registry-320-${list}.png`, fullPage: true });
     }
     expect(problems).toEqual([]);
     expect(console.errors).toEqual([]);
@@ -465,7 +466,7 @@ describe('manager registry', () => {
     await expect.poll(() => page.getByTestId('device-identifier').textContent()).toBe(phoneDev!.identifier);
     const serverUrl = await page.getByTestId('device-server-url').textContent();
     expect(await qrText(page, 'device-qr')).toBe(`${serverUrl}/?id=${phoneDev!.identifier}`);
-    await page.screenshot({ path: `${ARTIFACTS}/registry-devices-zh.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/registry-devices-zh.png`, fullPage: true });
     // The one refused save (the terminal's name for its phone number) is the only failed request.
     expect(console.errors.filter((e) => !/status of 400 .*\/api\/v1\/devices$/.test(e))).toEqual([]);
     await context.close();

@@ -6,7 +6,16 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertViolations } from '../helpers/violations';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, launchBrowser, newPage, type PagesServer, startPagesServer, tokenFor, TZ } from './helpers';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  newPage,
+  type PagesServer,
+  startPagesServer,
+  tokenFor,
+  TZ,
+  screenshot,
+} from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -93,7 +102,7 @@ describe('manager page for the education bureau (supervisor)', () => {
     expect(trail.body.items.map((a: { action: string }) => a.action)).toEqual(['note', 'escalate']);
     const v = await srv.t.call('GET', `/api/v1/violations/${id}`, { token: bureau });
     expect(v.body).toMatchObject({ status: 'open', escalated: true });
-    await page.screenshot({ path: `${ARTIFACTS}/manager-supervisor-case.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-supervisor-case.png` });
     expect(console.errors).toEqual([]);
     await context.close();
   });

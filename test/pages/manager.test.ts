@@ -6,7 +6,16 @@ import decodeQR from 'qr/decode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPositions, insertViolations } from '../helpers/violations';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, launchBrowser, mapState, newPage, type PagesServer, startPagesServer, TZ } from './helpers';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  mapState,
+  newPage,
+  type PagesServer,
+  startPagesServer,
+  TZ,
+  screenshot,
+} from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -107,7 +116,7 @@ describe('manager page', () => {
     await page.getByLabel('Severity').selectOption('critical');
     await expect.poll(() => page.getByTestId('violations-summary').textContent()).toBe('1 shown');
     await expect.poll(() => rows.first().getAttribute('data-id')).toBe(String(ids.get('speed-1')));
-    await page.screenshot({ path: `${ARTIFACTS}/manager-violations.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-violations.png` });
 
     // Keyboard: focus the case link and press Enter.
     await rows.first().getByRole('link').focus();
@@ -132,7 +141,7 @@ describe('manager page', () => {
     await page.getByRole('button', { name: 'Close case' }).click();
     await page.locator('[data-testid="case-status"][data-status="closed"]').waitFor();
     expect(await page.getByTestId('trail').locator('li').count()).toBe(3);
-    await page.screenshot({ path: `${ARTIFACTS}/manager-violation.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-violation.png` });
     const [v] = await srv.t.database.query<{ status: string; owner_user_id: number | null }>(
       'select status, owner_user_id from violations where id = $1',
       [ids.get('speed-1')],
@@ -171,7 +180,7 @@ describe('manager page', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.getByTestId('report-title').waitFor();
     expect(await page.locator('svg.bars').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: `${ARTIFACTS}/manager-report.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-report.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Registry' }).click();
     await page.getByRole('button', { name: `Edit bus ${w.a.buses[1].plate}` }).click();
@@ -217,7 +226,7 @@ describe('manager page', () => {
     expect(decodeQR({ width: pixels.width, height: pixels.height, data: new Uint8Array(pixels.data) })).toBe(
       `${serverUrl}/?id=${identifier}`,
     );
-    await page.screenshot({ path: `${ARTIFACTS}/manager-phone-setup.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-phone-setup.png` });
     expect(console.errors).toEqual([]);
     await context.close();
   });

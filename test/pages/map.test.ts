@@ -26,6 +26,7 @@ import {
   TZ,
   startDemoPages,
   type DemoPages,
+  screenshot,
 } from './helpers';
 
 let world: DemoPages;
@@ -93,7 +94,7 @@ describe('the parent’s map over a whole demo trip', () => {
     running = false;
     await sampler;
     const last = await mapState(page, [[stop!.lon, stop!.lat]]);
-    await page.getByTestId('map').screenshot({ path: `${ARTIFACTS}/map-parent-demo.png` });
+    await screenshot(page.getByTestId('map'), { path: `${ARTIFACTS}/map-parent-demo.png` });
 
     expect(samples.length).toBeGreaterThan(40);
     const out: string[] = [];
@@ -298,7 +299,7 @@ describe('the manager’s fleet view', () => {
       `select distinct p.bus_id from positions p join buses b on b.id = p.bus_id where b.school_id = ${demoSchool}`,
     );
     expect(Object.keys(st.buses).length).toBe(positioned.length);
-    await page.locator('.map').screenshot({ path: `${ARTIFACTS}/map-fleet.png` });
+    await screenshot(page.locator('.map'), { path: `${ARTIFACTS}/map-fleet.png` });
     expect(console.errors).toEqual([]);
     await context.close();
   });

@@ -17,6 +17,7 @@ import {
   phone,
   startPagesServer,
   tokenFor,
+  screenshot,
 } from './helpers';
 import { buildLineWorld } from './line-world';
 
@@ -94,7 +95,7 @@ describe('parent page', () => {
     expect(await page.getByTestId('notices').locator('li[data-kind="trip.started"]').count()).toBe(1);
     expect(await page.getByTestId('eta').textContent()).toMatch(/^(\d+ min|Arriving now)$/);
     expect(await page.getByTestId('eta-detail').textContent()).toMatch(/at Middle around/);
-    await page.screenshot({ path: `${ARTIFACTS}/parent.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/parent.png`, fullPage: true });
 
     // Preferences: 7 minutes instead of 500 m, on the guardian's own record.
     await page.getByLabel('minutes before').check();
@@ -112,7 +113,7 @@ describe('parent page', () => {
     await page.getByRole('heading', { name: '通知' }).waitFor();
     expect(await page.getByTestId('notices').locator('li[data-kind="approaching"]').textContent()).toMatch(/Middle/);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
-    await page.screenshot({ path: `${ARTIFACTS}/parent-zh.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/parent-zh.png`, fullPage: true });
     expect(console.errors).toEqual([]);
     await context.close();
   });

@@ -16,6 +16,7 @@ import {
   startPagesServer,
   today,
   tokenFor,
+  screenshot,
 } from './helpers';
 
 let srv: PagesServer;
@@ -129,7 +130,7 @@ describe('pre-trip check on the attendant page (zh-CN)', () => {
       severity: 'critical',
       evidence: { failedItems: ['brakes'], notes: { brakes: '刹车踏板偏软' }, performedBy: 'driver' },
     });
-    await page.screenshot({ path: `${ARTIFACTS}/attendant-pre-trip-failed.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant-pre-trip-failed.png`, fullPage: true });
 
     // Check-in is refused, in Chinese, and nothing starts.
     await page.getByTestId('check-in').click();
@@ -192,6 +193,6 @@ describe('pre-trip check on the attendant page (zh-CN)', () => {
     await drill.getByLabel('备注').fill('90 秒内全部撤离');
     await drill.getByRole('button', { name: '保存' }).click();
     await expect.poll(() => page.getByTestId('drills').textContent()).toContain('参加人数 28');
-    await page.screenshot({ path: `${ARTIFACTS}/manager-inspections.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/manager-inspections.png`, fullPage: true });
   });
 });

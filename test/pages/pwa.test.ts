@@ -19,6 +19,7 @@ import {
   phone,
   startPagesServer,
   tokenFor,
+  screenshot,
 } from './helpers';
 import { buildLineWorld } from './line-world';
 
@@ -139,7 +140,7 @@ describe('what the parent page says', () => {
     expect(await page.getByTestId('bus-stale').textContent()).toMatch(
       /^校车位置未更新：最后位置在([3-9]|[1-9]\d)分钟前$/,
     );
-    await page.screenshot({ path: `${ARTIFACTS}/parent-stale.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/parent-stale.png`, fullPage: true });
     expect(console.errors).toEqual([]);
     await context.close();
   });
@@ -257,6 +258,8 @@ describe('web push to the phone', () => {
 
 describe('trusted-adult share link', () => {
   it('shows the bus, the stop and the ETA with the given name only; 410 after revoke and after expiry', async () => {
+    // (a retry starts like the first try: with no live link)
+    await srv.t.database.query('update share_links set revoked_at = now() where revoked_at is null');
     const { context, page, console } = await newPage(browser, phone);
     await page.goto(`${srv.url}/parent#token=${parentToken}`);
     await page.getByTestId('share-create').click();
@@ -274,7 +277,7 @@ describe('trusted-adult share link', () => {
     expect(await view.getByTestId('share-bus').textContent()).toContain('沪A-PWA1');
     expect(await view.getByTestId('share-stop').textContent()).toContain('湖畔');
     expect(await view.getByTestId('share-eta').textContent()).toMatch(/分钟 · \d+ min|Arriving now|—/);
-    await view.screenshot({ path: `${ARTIFACTS}/share-link.png`, fullPage: true });
+    await screenshot(view, { path: `${ARTIFACTS}/share-link.png`, fullPage: true });
 
     // revoked from the parent page: the link answers 410
     await page.getByTestId('share-links').getByRole('button').click();
@@ -325,13 +328,13 @@ describe('offline', () => {
     // reloaded again while still offline: the record is still queued on the phone
     await page.reload();
     await expect.poll(() => page.getByTestId('queue').getAttribute('data-pending')).toBe('1');
-    await page.screenshot({ path: `${ARTIFACTS}/attendant-offline.png`, fullPage: true });
+    await screenshot(page, { path: `${ARTIFACTS}/attendant-offline.png`, fullPage: true });
 
     // the parent page opens too (its shell from the cache), saying it is offline instead of a browser error
     await parent.goto(`${srv.url}/parent?trip=${tripId}`);
     await parent.locator('header.topbar').waitFor();
     expect(await parent.locator('#app').textContent()).toMatch(/No connection|没有网络连接/);
-    await parent.screenshot({ path: `${ARTIFACTS}/parent-offline.png`, fullPage: true });
+    await screenshot(parent, { path: `${ARTIFACTS}/parent-offline.png`, fullPage: true });
     await parent.close();
 
     // back online: the page sends the queue by itself

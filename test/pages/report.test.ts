@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIF_SECRET, jpegWithExif } from '../helpers/photos';
 import { buildWorld, type World } from '../helpers/world';
-import { ARTIFACTS, launchBrowser, newPage, ok, type PagesServer, startPagesServer } from './helpers';
+import { ARTIFACTS, launchBrowser, newPage, ok, type PagesServer, startPagesServer, screenshot } from './helpers';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -37,7 +37,7 @@ describe('the public report page', () => {
     await expect.poll(() => receiptEl.count()).toBe(1);
     const receipt = (await receiptEl.textContent())!.trim();
     expect(receipt).toMatch(/^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
-    await page.screenshot({ path: `${ARTIFACTS}/report-receipt.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/report-receipt.png` });
 
     // The case, at the bus's school, with the photo stripped of its EXIF block.
     const list = (await srv.t.call('GET', '/api/v1/violations?kind=hazardReport', { token: w.tokens.managerA })).body
@@ -72,7 +72,7 @@ describe('the public report page', () => {
     expect(await page.locator('.closing-note p').textContent()).toBe(
       '已核实并整改：多出的学生改乘第二辆校车，驾驶人已约谈。',
     );
-    await page.screenshot({ path: `${ARTIFACTS}/report-closed.png` });
+    await screenshot(page, { path: `${ARTIFACTS}/report-closed.png` });
     // In English too.
     await page.getByRole('button', { name: 'English' }).click();
     await expect.poll(() => page.locator('.report-status').textContent()).toBe('Closed');
