@@ -3,14 +3,7 @@
 import type { Database } from '../store/db';
 import type { LaneEngineEnv } from './bus-lane';
 import { storedFixesAfter } from './engine-store';
-import {
-  findTripForBus,
-  loadCheckpointText,
-  loadTripContext,
-  TRIP_ROW_COLUMNS,
-  tripRow,
-  type TripRowMs,
-} from './trip-context';
+import { findTripForBus, loadCheckpointText, loadTripContext, tripById } from './trip-context';
 
 export type EngineReads = Pick<
   LaneEngineEnv,
@@ -20,12 +13,7 @@ export type EngineReads = Pick<
 export function engineReads(database: Database): EngineReads {
   return {
     findTrip: (busId, atMs) => findTripForBus(database, busId, atMs),
-    tripById: async (tripId) => {
-      const [row] = await database.query<TripRowMs>(`select ${TRIP_ROW_COLUMNS} from trips where id = $1`, [tripId], {
-        prepare: true,
-      });
-      return row && tripRow(row);
-    },
+    tripById: (tripId) => tripById(database, tripId),
     loadContext: (row, nowMs) => loadTripContext(database, row, nowMs),
     loadCheckpoint: (tripId) => loadCheckpointText(database, tripId),
     storedFixesAfter: (busId, afterMs, receivedBeforeMs) =>

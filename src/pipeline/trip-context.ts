@@ -36,7 +36,7 @@ export function dateAddYears(date: string, years: number): string {
 }
 
 /** A trips row as the lane reads it, timestamps as epoch ms (made Dates by `tripRow`). */
-export interface TripRowMs {
+interface TripRowMs {
   id: number;
   schoolId: number;
   routeId: number;
@@ -56,14 +56,14 @@ type TripRow = typeof trips.$inferSelect;
 
 const ms = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
 /** Every column of `trips`, for `tripRow`. */
-export const TRIP_ROW_COLUMNS = `id, school_id as "schoolId", route_id as "routeId", bus_id as "busId",
+const TRIP_ROW_COLUMNS = `id, school_id as "schoolId", route_id as "routeId", bus_id as "busId",
   driver_id as "driverId", attendant_id as "attendantId", service_date::text as "serviceDate",
   ${ms('planned_start_at')} as "plannedStartMs", status, ${ms('started_at')} as "startedMs",
   ${ms('ended_at')} as "endedMs", ${ms('attendant_checked_in_at')} as "checkedInMs",
   ${ms('created_at')} as "createdMs", ${ms('updated_at')} as "updatedMs"`;
 
 const date = (v: number | null) => (v == null ? null : new Date(Number(v)));
-export function tripRow(r: TripRowMs): TripRow {
+function tripRow(r: TripRowMs): TripRow {
   return {
     id: r.id,
     schoolId: r.schoolId,
@@ -102,6 +102,14 @@ export async function findTripForBus(database: Pick<Database, 'query'>, busId: n
   if (active.length) return active.reduce((a, b) => (b.plannedStartAt.getTime() < a.plannedStartAt.getTime() ? b : a));
   const distance = (r: TripRow) => Math.abs(r.plannedStartAt.getTime() - timeMs);
   return rows.reduce<TripRow | undefined>((a, b) => (a && distance(a) <= distance(b) ? a : b), undefined);
+}
+
+/** A trip by its id (a lane asked to run inputs for a trip it is not on). */
+export async function tripById(database: Pick<Database, 'query'>, tripId: number): Promise<TripRow | undefined> {
+  const [row] = await database.query<TripRowMs>(`select ${TRIP_ROW_COLUMNS} from trips where id = $1`, [tripId], {
+    prepare: true,
+  });
+  return row && tripRow(row);
 }
 
 /**
