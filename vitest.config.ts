@@ -12,6 +12,7 @@ const unit = [
   'test/live/notice-rules.test.ts',
   'test/jobs/cron.test.ts',
   'test/runtime/config.test.ts',
+  'test/runtime/event-loop-metrics.test.ts',
   'test/auth/**/*.test.ts',
   'test/lint/**/*.test.ts',
 ];

@@ -170,6 +170,7 @@ async function main() {
     );
 
     // The server, wired as `npm start` wires it.
+    const metricsToken = `bench-metrics-${randomBytes(12).toString('hex')}`;
     const [port, jt808Port, osmandPort] = [await freePort(), await freePort(), await freePort()];
     const server = spawn(process.execPath, ['--import', 'tsx', '--inspect=127.0.0.1:0', 'src/runtime/node/main.ts'], {
       cwd: root,
@@ -183,6 +184,7 @@ async function main() {
         DEMO: '0',
         SIMULATE: '0',
         ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+        METRICS_TOKEN: metricsToken,
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -262,7 +264,24 @@ async function main() {
       `warm-up: ${tripStart.active} of ${BUSES} trips under way ${tripStart.startedS.toFixed(1)} s after the first warm-up fix; server quiet at ${tripStart.quietS.toFixed(1)} s`,
     );
 
-    type Row = Extract<LoadReply, { type: 'phase' }> & { serverCpuPct: number; clientCpuPct: number };
+    /** The server's event-loop delay since the previous scrape (/metrics; a scrape starts a new window), ms. */
+    const loopDelayMs = async () => {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: `Bearer ${metricsToken}` },
+      }).then((r) => r.text());
+      const q = (quantile: string) =>
+        1000 *
+        Number(
+          new RegExp(`^busguard_event_loop_delay_seconds\\{quantile="${quantile}"\\} (\\S+)$`, 'm').exec(text)?.[1] ??
+            NaN,
+        );
+      return { p99: q('0.99'), max: q('1') };
+    };
+    type Row = Extract<LoadReply, { type: 'phase' }> & {
+      serverCpuPct: number;
+      clientCpuPct: number;
+      loopDelay: { p99: number; max: number } | null;
+    };
     const rows: Record<'http' | 'jt808' | 'bare', Row[]> = { http: [], jt808: [], bare: [] };
     // The server's paths first; then its clients leave and the same guardians connect to the bare broadcast (one
     // process holds both sets of sockets otherwise: 20,000 descriptors, the machine's limit).
@@ -274,10 +293,12 @@ async function main() {
         await profiler.call('Profiler.setSamplingInterval', { interval: 500 });
         await profiler.call('Profiler.start');
       }
+      if (via !== 'bare') await loopDelayMs(); // the window starts with the run
       const cpu0 = cpuMs(pid);
       const clientCpu0 = cpuMs(loader.pid!);
       const t0 = Date.now();
       const res = await phase(`${via} run ${r + 1}`, via, RATE, SECONDS);
+      const loopDelay = via !== 'bare' ? await loopDelayMs() : null;
       if (profiler) {
         const { profile } = (await profiler.call('Profiler.stop')) as { profile: unknown };
         writeFileSync(`${opt.profile}-${via}.cpuprofile`, JSON.stringify(profile));
@@ -288,11 +309,15 @@ async function main() {
         ...res,
         serverCpuPct: ((cpuMs(pid) - cpu0) / elapsedMs) * 100,
         clientCpuPct: ((cpuMs(loader.pid!) - clientCpu0) / elapsedMs) * 100,
+        loopDelay,
       });
       console.log(
         `run ${r + 1} ${via.padEnd(5)}: accepted ${(res.accepted / res.seconds).toFixed(0)}/s of ${(res.offered / res.seconds).toFixed(0)} offered, ` +
           `delivered ${res.deliveries}/${res.expectedDeliveries}, ack→client p50 ${res.latencyMs.p50} / p99 ${res.latencyMs.p99} ms, ` +
-          `send→client p50 ${res.fromSendMs.p50} / p99 ${res.fromSendMs.p99} ms`,
+          `send→client p50 ${res.fromSendMs.p50} / p99 ${res.fromSendMs.p99} ms` +
+          (loopDelay
+            ? `, server event-loop delay p99 ${loopDelay.p99.toFixed(0)} / max ${loopDelay.max.toFixed(0)} ms`
+            : ''),
       );
       for (const sample of res.refusalSamples) console.log(`  refused: ${sample}`);
     };
@@ -319,6 +344,8 @@ async function main() {
         refused: rs.reduce((a, r) => a + r.refused, 0),
         errors: rs.reduce((a, r) => a + r.errors, 0),
         serverCpuPct: median(rs.map((r) => r.serverCpuPct)),
+        loopDelayP99Ms: rs[0]?.loopDelay ? median(rs.map((r) => r.loopDelay!.p99)) : null,
+        loopDelayMaxMs: rs[0]?.loopDelay ? median(rs.map((r) => r.loopDelay!.max)) : null,
         clientCpuPct: median(rs.map((r) => r.clientCpuPct)),
         /** server CPU per accepted fix (µs): the cost the server pays per fix, whatever the machine's load */
         serverCpuUsPerFix: median(rs.map((r) => (r.serverCpuPct * 10_000) / Math.max(1, r.accepted / r.seconds))),
@@ -333,16 +360,16 @@ async function main() {
     );
     console.log(`load average ${load1.toFixed(1)} at start, ${load2.toFixed(1)} at end; ${os.cpus().length} cores`);
     console.log(
-      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | process CPU | CPU µs/fix | load client CPU | refused | errors |',
+      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | server event-loop delay p99 / max | process CPU | CPU µs/fix | load client CPU | refused | errors |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [name, s] of [
       ['single-fix HTTP (server as npm start)', http],
       ['JT/T 808 (server as npm start)', jt808],
       ['bare ws broadcast (limit)', bareS],
     ] as const) {
       console.log(
-        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
+        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.loopDelayP99Ms == null ? '–' : `${s.loopDelayP99Ms.toFixed(0)} / ${s.loopDelayMaxMs!.toFixed(0)} ms`} | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
       );
     }
     console.log(
@@ -364,10 +391,14 @@ async function main() {
         httpVsBare: Number((http.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
         httpServerCpuUsPerFix: Math.round(http.serverCpuUsPerFix),
         httpClientCpuPct: Math.round(http.clientCpuPct),
+        httpLoopDelayP99Ms: Math.round(http.loopDelayP99Ms ?? NaN),
+        httpLoopDelayMaxMs: Math.round(http.loopDelayMaxMs ?? NaN),
         jt808AcceptedPerS: Math.round(jt808.acceptedPerS),
         jt808P50Ms: jt808.p50Ms,
         jt808P99Ms: jt808.p99Ms,
         jt808SendP99Ms: jt808.sendP99Ms,
+        jt808LoopDelayP99Ms: Math.round(jt808.loopDelayP99Ms ?? NaN),
+        jt808LoopDelayMaxMs: Math.round(jt808.loopDelayMaxMs ?? NaN),
         jt808VsBare: Number((jt808.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
         bareDeliveredPerS: Math.round(bareS.deliveredPerS),
         bareP99Ms: bareS.p99Ms,

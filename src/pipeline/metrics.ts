@@ -19,6 +19,12 @@ const SAMPLE_WINDOW = 1024;
 
 export class Metrics {
   private readonly families = new Map<string, Family>();
+  private readonly renderHooks: (() => void)[] = [];
+
+  /** Runs before each render (a gauge family that takes one snapshot per scrape). */
+  beforeRender(hook: () => void): void {
+    this.renderHooks.push(hook);
+  }
 
   private family(name: string, type: Family['type'], help: string): Family {
     let f = this.families.get(name);
@@ -70,6 +76,7 @@ export class Metrics {
   }
 
   render(): string {
+    for (const hook of this.renderHooks) hook();
     const out: string[] = [];
     for (const [name, f] of this.families) {
       out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);

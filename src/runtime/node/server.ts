@@ -12,6 +12,7 @@ import { openAuthDatabase, openDatabase } from './database';
 import type { DataDirLock } from './data-dir-lock';
 import { createAuthenticator } from '../../auth/authenticator';
 import { startOsmandServer } from './osmand-server';
+import { registerEventLoopMetrics } from './event-loop-metrics';
 import { registerJt808Metrics, startJt808Server } from './jt808-server';
 import { startScheduler } from './scheduler';
 import { attachLive } from './live-ws';
@@ -110,6 +111,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   log.info('osmand listening', { port: await boundPort(osmand) });
   const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
   registerJt808Metrics(ingest.metrics, jt808);
+  const loopDelay = registerEventLoopMetrics(ingest.metrics);
 
   const simulator = config.simulate
     ? startDemoSimulator(
@@ -122,6 +124,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     log.info('shutting down', { signal });
     simulator?.stop();
     await scheduler.stop();
+    loopDelay.stop();
     await alerts?.stop();
     server.close();
     osmand.close();
