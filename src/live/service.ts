@@ -6,6 +6,7 @@ import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { type Authenticator, createAuthenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { EngineEvent, ProgressEvent, StopEvent, ViolationEvent } from '../core/events';
+import { latestProgressOnly } from './latest-progress';
 import type { Logger } from '../logging';
 import { type EngineBatch, engineBatchOf, type LaneOutput, type LanePosition } from '../pipeline/bus-lane';
 import type { LoadedTrip } from '../pipeline/trip-context';
@@ -87,6 +88,8 @@ interface TripTrack {
   schoolId: number;
   routeId: number;
   stops: (EtaStop & { name: string | null })[];
+  /** stop id → its name, for the ETA messages */
+  stopNames: Map<string, string | null>;
   routeLengthM: number;
   scheduledMs: Map<string, number>;
   plannedStartMs: number;
@@ -203,7 +206,7 @@ export class LiveService {
     // Violations go out at once; the rest waits for the trip's riders and route profile, in order.
     for (const e of batch.events)
       if (e.type.startsWith('violation.')) this.publishViolation(batch, e as ViolationEvent);
-    const events = batch.events.filter((e) => !e.type.startsWith('violation.'));
+    const events = latestProgressOnly(batch.events.filter((e) => !e.type.startsWith('violation.')));
     if (events.length === 0) return;
     track.tail = track.tail
       .then(() => this.handleTripEvents(track, events))
@@ -232,6 +235,7 @@ export class LiveService {
       schoolId: batch.schoolId,
       routeId: batch.routeId,
       stops,
+      stopNames: new Map(stops.map((s) => [s.id, s.name])),
       routeLengthM: ctx.route.geometry.lengthM,
       scheduledMs: scheduledInstants(
         loaded.stopSchedule,
@@ -371,7 +375,6 @@ export class LiveService {
     computedMs: number,
     progressM: number | null,
   ): EtaData {
-    const names = new Map(track.stops.map((s) => [s.id, s.name]));
     return {
       tripId: track.tripId,
       busId: track.busId,
@@ -383,7 +386,7 @@ export class LiveService {
         const scheduled = track.scheduledMs.get(r.stopId) ?? null;
         return {
           stopId: r.stopId,
-          name: names.get(r.stopId) ?? null,
+          name: track.stopNames.get(r.stopId) ?? null,
           etaMs: Math.round(r.etaMs),
           remainingM: source === 'live' ? Math.round(r.remainingM) : null,
           scheduledMs: scheduled,
