@@ -341,13 +341,12 @@ export class NoticeService {
   async lateSoFar(tripId: number): Promise<ReadonlyMap<number, number>> {
     let told = this.lateTold.get(tripId);
     if (told) return told;
-    const rows = await this.opts.database.db
-      .select({ guardianId: notices.guardianId, payload: notices.payload })
-      .from(notices)
-      .where(and(eq(notices.tripId, tripId), eq(notices.kind, 'trip.late')))
-      .orderBy(asc(notices.id));
+    // A prepared statement: read once per trip, at its first ETA.
+    const rows = await this.opts.database.query<{ guardianId: number; lateS: number }>(LATE_TOLD_SQL, [tripId], {
+      prepare: true,
+    });
     told = new Map();
-    for (const r of rows) if (typeof r.payload.lateS === 'number') told.set(r.guardianId, r.payload.lateS);
+    for (const r of rows) told.set(r.guardianId, r.lateS);
     if (this.lateTold.size > 5000) this.lateTold.clear();
     this.lateTold.set(tripId, told);
     return told;
@@ -439,6 +438,12 @@ export class NoticeService {
     }
   }
 }
+
+/** Each late notice of a trip, oldest first: to whom, and the delay (s) it told of. */
+const LATE_TOLD_SQL = `select guardian_id as "guardianId", (payload->>'lateS')::float8 as "lateS"
+  from notices
+ where trip_id = $1 and kind = 'trip.late' and jsonb_typeof(payload->'lateS') = 'number'
+ order by id`;
 
 const TRIP_RIDERS_SQL = `select t.id, t.route_id as "routeId", t.bus_id as "busId", t.school_id as "schoolId",
     floor(extract(epoch from t.planned_start_at) * 1000)::float8 as "plannedStartMs", t.status, b.plate,

@@ -154,5 +154,16 @@ describe('parent notices', () => {
     expect(told.map((n) => n.payload.lateS)).toEqual([420, 900]);
     expect(told[1]!.text_zh).toMatch(/^晚点更新：.*约15分钟/);
     expect(told[1]!.text_en).toMatch(/^Update: .* now about 15 min late/);
+    // After a restart the service reads what each guardian was told from the database: the next update is judged
+    // against 900 s, not sent again.
+    const restarted = createLiveHub({ database: t.database, log: silentLogger, now: () => t.clock.nowMs });
+    try {
+      expect([...(await restarted.notices.lateSoFar(trip.id))]).toEqual([[w.b.guardians[0].id, 900]]);
+      expect(
+        etaLateNotices(r.info, r.riders, eta(960), sched, 300, await restarted.notices.lateSoFar(trip.id)),
+      ).toHaveLength(0);
+    } finally {
+      await restarted.close();
+    }
   });
 });
