@@ -24,7 +24,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -139,6 +139,35 @@ const CAIRNS = JSON.parse(
 };
 
 /** `uptime` output (load averages), or the load averages alone where `uptime` is missing. */
+/** Linux's clock ticks per second in /proc/<pid>/stat (USER_HZ). */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU time (ms) of every PostgreSQL server process on this machine (its backends, WAL writer, checkpointer…), from
+ * /proc: the database's share of a measurement. NaN where /proc is not there.
+ */
+function postgresCpuMs(): number {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // the process ended
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+    return (ticks * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return NaN;
+  }
+}
+
 function machineLoad(): string {
   try {
     return execFileSync('uptime', { encoding: 'utf8', timeout: 5000 }).trim();
@@ -267,15 +296,17 @@ async function reset(database: Database): Promise<void> {
 }
 
 /** Runs a load in the child process; `serverCpuMs` is this process's CPU time (the server side) over the measured phase. */
-type Measured = LoadResult & { serverCpuMs: number; serverSysMs: number; peakRssMb: number };
+type Measured = LoadResult & { serverCpuMs: number; serverSysMs: number; dbCpuMs: number; peakRssMb: number };
 
 function runLoad(task: LoadTask): Promise<Measured> {
   let cpu: NodeJS.CpuUsage | undefined;
+  let dbCpu0 = NaN;
   // The server process's resident set, sampled through the measured phase.
   let peakRss = 0;
   let sampler: ReturnType<typeof setInterval> | undefined;
   const onReady = () => {
     cpu = process.cpuUsage();
+    dbCpu0 = postgresCpuMs();
     peakRss = process.memoryUsage.rss();
     sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   };
@@ -302,6 +333,7 @@ function runLoad(task: LoadTask): Promise<Measured> {
           ...m.result!,
           serverCpuMs: (used.user + used.system) / 1000,
           serverSysMs: used.system / 1000,
+          dbCpuMs: postgresCpuMs() - dbCpu0,
           peakRssMb: peakRss / 2 ** 20,
         });
       } else if (m.type === 'error') {
@@ -369,10 +401,16 @@ function rowsFor(fleet: Fleet, fixes: number, baseMs: number, t0Ms: number): Pos
   return rows;
 }
 
-async function rawUnnest(database: Database, rows: PositionRow[]): Promise<number> {
+/** The raw unnest insert: fixes/s, and the CPU per fix of this process (building the statements) and of PostgreSQL. */
+async function rawUnnest(
+  database: Database,
+  rows: PositionRow[],
+): Promise<{ perS: number; cpuUsPerFix: number; dbCpuUsPerFix: number }> {
   const batch = 2000;
   const concurrency = 4;
   let next = 0;
+  const cpu0 = process.cpuUsage();
+  const db0 = postgresCpuMs();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -383,7 +421,13 @@ async function rawUnnest(database: Database, rows: PositionRow[]): Promise<numbe
       }
     }),
   );
-  return rows.length / ((performance.now() - started) / 1000);
+  const perS = rows.length / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    perS,
+    cpuUsPerFix: (cpu.user + cpu.system) / rows.length,
+    dbCpuUsPerFix: ((postgresCpuMs() - db0) * 1000) / rows.length,
+  };
 }
 
 async function rawCopy(url: string, rows: PositionRow[]): Promise<number> {
@@ -425,7 +469,10 @@ interface Figures {
   fixesPerS: number;
   /** Server process CPU per distinct fix (µs). */
   cpuUsPerFix: number;
+  /** the load generator's CPU per distinct fix (µs) */
   clientCpuUsPerFix: number;
+  /** PostgreSQL's CPU per distinct fix (µs): every server process of the machine's PostgreSQL */
+  dbCpuUsPerFix: number;
   peakRssMb: number;
   /** fixes/s ÷ the same run's raw unnest rate. */
   ratioToRaw: number;
@@ -501,7 +548,12 @@ async function main() {
     for (let r = 0; r < RUNS; r++) decode.push(measureJt808DecodeRate({ seconds: QUICK ? 0.3 : 2 }).framesPerS);
     log('decode', { framesPerS: decode });
 
-    const raw = { unnest: [] as number[], copy: [] as number[] };
+    const raw = {
+      unnest: [] as number[],
+      copy: [] as number[],
+      unnestCpuUs: [] as number[],
+      unnestDbCpuUs: [] as number[],
+    };
     const figures = new Map<string, Figures[]>();
     const add = (config: Config, kind: Kind, f: Figures) => {
       const key = `${config}.${kind}`;
@@ -550,6 +602,7 @@ async function main() {
         fixesPerS: load.uniqueAcked / (load.elapsedMs / 1000),
         cpuUsPerFix: (1000 * load.serverCpuMs) / load.fixes,
         clientCpuUsPerFix: (1000 * load.cpuMs) / load.fixes,
+        dbCpuUsPerFix: (1000 * load.dbCpuMs) / load.fixes,
         peakRssMb: load.peakRssMb,
         ratioToRaw: load.uniqueAcked / (load.elapsedMs / 1000) / rawRate,
         fixes: load.fixes,
@@ -655,7 +708,10 @@ async function main() {
       const t0 = baseMs + run * runSpanS * 1000;
       const rows = rowsFor(fleet, FIXES, baseMs, t0);
       await reset(database);
-      raw.unnest.push(await rawUnnest(database, rows));
+      const unnest = await rawUnnest(database, rows);
+      raw.unnest.push(unnest.perS);
+      raw.unnestCpuUs.push(unnest.cpuUsPerFix);
+      raw.unnestDbCpuUs.push(unnest.dbCpuUsPerFix);
       await reset(database);
       raw.copy.push(await rawCopy(dbUrl, rows));
       const rawRate = raw.unnest.at(-1)!;
@@ -679,6 +735,10 @@ async function main() {
       jt808Many: `JT/T 808, ${JT808_MANY} conns, window ${JT808_WINDOW}`,
     };
     const med = (fs: Figures[] | undefined, k: keyof Figures) => (fs?.length ? median(fs.map((f) => f[k])) : NaN);
+    /** The rate at which the CPU of server, PostgreSQL and load generator together would fill every core. */
+    const cpuBound = (fs: Figures[]) =>
+      (availableParallelism() * 1e6) /
+      (med(fs, 'cpuUsPerFix') + med(fs, 'dbCpuUsPerFix') + med(fs, 'clientCpuUsPerFix'));
     const sum = (fs: Figures[] | undefined, k: keyof Figures) => (fs ?? []).reduce((a, f) => a + f[k], 0);
     const fmt = (n: number, digits = 0) =>
       Number.isFinite(n)
@@ -687,10 +747,10 @@ async function main() {
     const lines = [
       `Ingest benchmark — PostgreSQL ${host}, ${RUNS} run(s), medians; ${FIXES.toLocaleString('en-US')} distinct fixes per measurement, every ${RESEND_EVERY || '—'}th sent twice${QUICK ? ' (--quick)' : ''}`,
       `bare = ingest alone, rate limits off; wired = engine + live hub attached, JT/T 808 default limits (50 frames/s, burst 500 per connection), buses on trips along ${CAIRNS.routes.length} Cairns routes`,
-      `raw insert of the same rows: unnest (writer's statement, 2000 × 4) ${fmt(median(raw.unnest))}/s [${raw.unnest.map((x) => fmt(x)).join(', ')}]; COPY ${fmt(median(raw.copy))}/s; JT/T 808 decode ${fmt(median(decode))} frames/s (1 core)`,
+      `raw insert of the same rows: unnest (writer's statement, 2000 × 4) ${fmt(median(raw.unnest))}/s [${raw.unnest.map((x) => fmt(x)).join(', ')}] (CPU per fix: this process ${fmt(median(raw.unnestCpuUs), 1)} µs, PostgreSQL ${fmt(median(raw.unnestDbCpuUs), 1)} µs); COPY ${fmt(median(raw.copy))}/s; JT/T 808 decode ${fmt(median(decode))} frames/s (1 core)`,
       '',
-      '| config | measurement                               | fixes/s (median) | runs                     | server CPU µs/fix | peak RSS MB | vs raw unnest | lost | duplicated | refused (rate limit / storage) | unanswered | filtered | trips started |',
-      '|--------|-------------------------------------------|-----------------:|--------------------------|------------------:|------------:|--------------:|-----:|-----------:|-------------------------------:|-----------:|---------:|--------------:|',
+      '| config | measurement                               | fixes/s (median) | runs                     | server CPU µs/fix | PostgreSQL CPU µs/fix | load gen CPU µs/fix | CPU bound fixes/s | peak RSS MB | vs raw unnest | lost | duplicated | refused (rate limit / storage) | unanswered | filtered | trips started |',
+      '|--------|-------------------------------------------|-----------------:|--------------------------|------------------:|---------------------:|--------------------:|------------------:|------------:|--------------:|-----:|-----------:|-------------------------------:|-----------:|---------:|--------------:|',
     ];
     for (const config of CONFIGS) {
       for (const kind of KINDS) {
@@ -702,13 +762,14 @@ async function main() {
             .join(', ')
             .padEnd(
               24,
-            )} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${`${sum(fs, 'refused')} (${sum(fs, 'rateLimited')} / ${sum(fs, 'refusedStorage')})`.padStart(30)} | ${String(sum(fs, 'errors')).padStart(10)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
+            )} | ${fmt(med(fs, 'cpuUsPerFix'), 1).padStart(17)} | ${fmt(med(fs, 'dbCpuUsPerFix'), 1).padStart(20)} | ${fmt(med(fs, 'clientCpuUsPerFix'), 1).padStart(19)} | ${fmt(cpuBound(fs)).padStart(17)} | ${fmt(med(fs, 'peakRssMb')).padStart(11)} | ${`${fmt(100 * med(fs, 'ratioToRaw'))} %`.padStart(13)} | ${String(sum(fs, 'lost')).padStart(4)} | ${String(sum(fs, 'duplicated')).padStart(10)} | ${`${sum(fs, 'refused')} (${sum(fs, 'rateLimited')} / ${sum(fs, 'refusedStorage')})`.padStart(30)} | ${String(sum(fs, 'errors')).padStart(10)} | ${String(sum(fs, 'rejectedByFilters')).padStart(8)} | ${String(med(fs, 'tripsStarted')).padStart(13)} |`,
         );
       }
     }
     lines.push(
       '',
       'fixes/s = distinct fixes acknowledged per second. lost = distinct fixes acknowledged − rows stored; duplicated = rows the writer sent to the database − rows stored (conflicts: a fix written twice); refused = JT/T 808 answers other than result 0 (by the rate limit / as storage unavailable), HTTP 503s (resent after Retry-After); unanswered = reports without an answer within 120 s per terminal; filtered = fixes the pipeline filters refused (resent duplicates excluded). Sums over runs.',
+      `CPU per fix: of this process (the server side), of every PostgreSQL process (/proc) and of the load generator, over the measurement; CPU bound = cores × 1 s ÷ their sum, the rate at which they would keep every core busy (a ceiling: nothing else runs, no waits).`,
       `peak RSS: this process (app, ingest, engine, live hub, JT/T 808 server), sampled every 50 ms during the measurement; the load generator runs in a child process.`,
       `Machine: ${availableParallelism()} cores shared by PostgreSQL, this process, the load generator and anything else running.`,
       `  uptime before: ${loadBefore}`,
@@ -725,6 +786,9 @@ async function main() {
         configs[config]![kind] = {
           fixesPerS: num(med(fs, 'fixesPerS')),
           cpuUsPerFix: num(med(fs, 'cpuUsPerFix'), 1),
+          dbCpuUsPerFix: num(med(fs, 'dbCpuUsPerFix'), 1),
+          clientCpuUsPerFix: num(med(fs, 'clientCpuUsPerFix'), 1),
+          cpuBoundFixesPerS: num(cpuBound(fs)),
           peakRssMb: num(med(fs, 'peakRssMb')),
           ratioToRaw: num(med(fs, 'ratioToRaw'), 3),
           lost: sum(fs, 'lost'),
@@ -754,7 +818,12 @@ async function main() {
         many: JT808_MANY,
         window: JT808_WINDOW,
         compareWindow: COMPARE_WINDOW ?? null,
-        raw: { unnestFixesPerS: num(median(raw.unnest)), copyFixesPerS: num(median(raw.copy)) },
+        raw: {
+          unnestFixesPerS: num(median(raw.unnest)),
+          unnestCpuUsPerFix: num(median(raw.unnestCpuUs), 1),
+          unnestDbCpuUsPerFix: num(median(raw.unnestDbCpuUs), 1),
+          copyFixesPerS: num(median(raw.copy)),
+        },
         decodeFramesPerS: num(median(decode)),
         configs,
         loadAverage: { start: load0.map((l) => num(l, 2)), end: load1.map((l) => num(l, 2)) },

@@ -63,6 +63,7 @@ describe('bench:ingest --quick', () => {
         compareWindow: 10,
       });
       expect(figures.raw.unnestFixesPerS).toBeGreaterThan(0);
+      expect(figures.raw.unnestDbCpuUsPerFix).toBeGreaterThanOrEqual(0);
       expect(figures.loadAverage.start).toHaveLength(3);
       expect(Object.keys(figures.configs).sort()).toEqual(['bare', 'wired']);
       for (const config of ['bare', 'wired']) {
@@ -72,6 +73,9 @@ describe('bench:ingest --quick', () => {
           expect(m.fixes).toBeGreaterThanOrEqual(1200);
           expect(m.sent).toBeGreaterThanOrEqual(m.fixes);
           for (const k of ['fixesPerS', 'cpuUsPerFix', 'peakRssMb', 'ratioToRaw']) expect(m[k], k).toBeGreaterThan(0);
+          // PostgreSQL's and the load generator's CPU (from /proc and the child): numbers, never missing.
+          for (const k of ['dbCpuUsPerFix', 'clientCpuUsPerFix']) expect(m[k], k).toBeGreaterThanOrEqual(0);
+          expect(m.cpuBoundFixesPerS).toBeGreaterThan(0);
         }
       }
       // Wired: the engine found the buses' trips and started them (in at least one of the JT/T 808 measurements: which
