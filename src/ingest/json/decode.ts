@@ -1,6 +1,7 @@
 // Partner JSON batch → fixes with a result per item. Pure; the device id comes from the caller's
 // (token-authenticated) identity.
 import type { AttributeValue, DecodeError, Fix } from '../../core/fix';
+import { plainPosition } from './plain';
 import { telemetryBatchEnvelopeSchema, telemetryPositionSchema, type TelemetryPosition } from './schema';
 
 export type JsonItemResult =
@@ -26,6 +27,12 @@ export function decodeJsonBatch(body: unknown, deviceId: string): JsonBatchResul
   const fixes: Fix[] = [];
   const results: JsonItemResult[] = [];
   envelope.data.positions.forEach((raw, index) => {
+    const plain = plainPosition(raw);
+    if (plain) {
+      fixes.push(toFix(plain, deviceId));
+      results.push({ index, status: 'accepted' });
+      return;
+    }
     const item = telemetryPositionSchema.safeParse(raw);
     if (!item.success) {
       const reason = item.error.issues
