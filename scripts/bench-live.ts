@@ -118,8 +118,12 @@ function ask<T extends LoadReply['type']>(
   });
 }
 
+/** A latency for the table: a percentile that fell on a message never delivered is said so. */
+const ms = (x: number) => (Number.isFinite(x) ? `${x} ms` : 'not delivered');
+
+/** Median; an Infinity (a percentile that fell on a message never delivered) counts as the largest value. */
 const median = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => (a === b ? 0 : a - b));
   return s.length ? (s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 };
 
@@ -313,8 +317,8 @@ async function main() {
       });
       console.log(
         `run ${r + 1} ${via.padEnd(5)}: accepted ${(res.accepted / res.seconds).toFixed(0)}/s of ${(res.offered / res.seconds).toFixed(0)} offered, ` +
-          `delivered ${res.deliveries}/${res.expectedDeliveries}, ack→client p50 ${res.latencyMs.p50} / p99 ${res.latencyMs.p99} ms, ` +
-          `send→client p50 ${res.fromSendMs.p50} / p99 ${res.fromSendMs.p99} ms` +
+          `delivered ${res.deliveries}/${res.expectedDeliveries}, ack→client p50 ${ms(res.latencyMs.p50)} / p99 ${ms(res.latencyMs.p99)}, ` +
+          `send→client p50 ${ms(res.fromSendMs.p50)} / p99 ${ms(res.fromSendMs.p99)}` +
           (loopDelay
             ? `, server event-loop delay p99 ${loopDelay.p99.toFixed(0)} / max ${loopDelay.max.toFixed(0)} ms`
             : ''),
@@ -369,9 +373,12 @@ async function main() {
       ['bare ws broadcast (limit)', bareS],
     ] as const) {
       console.log(
-        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${s.p50Ms} / ${s.p99Ms} ms | ${s.sendP50Ms} / ${s.sendP99Ms} ms | ${s.loopDelayP99Ms == null ? '–' : `${s.loopDelayP99Ms.toFixed(0)} / ${s.loopDelayMaxMs!.toFixed(0)} ms`} | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
+        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${ms(s.p50Ms)} / ${ms(s.p99Ms)} | ${ms(s.sendP50Ms)} / ${ms(s.sendP99Ms)} | ${s.loopDelayP99Ms == null ? '–' : `${s.loopDelayP99Ms.toFixed(0)} / ${s.loopDelayMaxMs!.toFixed(0)} ms`} | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
       );
     }
+    console.log(
+      'latencies are over every message owed (accepted fixes × the trip’s followers): one not delivered by the end of the run counts as later than any ("not delivered")',
+    );
     console.log(
       `server RSS per WebSocket connection after GC: ${perConnectionKb.toFixed(1)} KB (${rssBeforeKb} → ${rssAfterKb} kB for ${conn.subscribed} clients); bare server clients: ${bareConn.subscribed}`,
     );

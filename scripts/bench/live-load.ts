@@ -330,6 +330,13 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
     latencies.push(Math.max(0, r.atMs - ack));
     fromSend.push(r.atMs - sentAt.get(r.key)!);
   }
+  // A message owed to a client (an accepted fix × the trip's followers) that had not arrived when recording stopped
+  // counts as later than any: the percentiles are over every message owed, so a lagging server cannot look fast by
+  // delivering less.
+  for (let missing = accepted * cmd.followersPerBus - latencies.length; missing > 0; missing--) {
+    latencies.push(Infinity);
+    fromSend.push(Infinity);
+  }
   latencies.sort((a, b) => a - b);
   fromSend.sort((a, b) => a - b);
   const summary = (xs: number[]): Latency => ({
