@@ -3,7 +3,9 @@
 // With a learned route profile (stop_events of earlier trips: departure from one stop → arrival at the next, and
 // the dwell at each stop) and today's running times over the segments driven so far (RunPace, from today's stop
 // events), every segment ahead takes its learned mean running time scaled by today's ratio, and every intermediate
-// stop its learned mean dwell: the expected total, measured the same way today and in history. Without a profile
+// stop its learned mean dwell (shrunk towards the route's, as far as the stops do not really differ): the expected
+// total, measured the same way today and in history. A dwell under way lasts the median of what the route's longer
+// dwells lasted beyond the time already stood (the point that minimises the absolute error). Without a profile
 // (a route's first trips, a replay) the remaining distance is divided by a speed that blends the bus's recent
 // moving speed (trip.progress) with whatever was learned. Before the trip starts the timetable answers.
 // src/live/trip-eta.ts keeps this state per trip from the engine's events.
@@ -26,6 +28,8 @@ export interface RouteProfile {
   dwellMeanS?: (number | null)[];
   /** every dwell measured at an intermediate stop of the route, ascending (how long an overlong dwell may last) */
   dwellPoolS?: number[];
+  /** robust mean of that pool (each dwell capped at 3× its median): the route's usual dwell */
+  dwellPoolMeanS?: number | null;
   /** trips the profile was learned from */
   trips: number;
 }
@@ -62,11 +66,46 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Mean of the values, each capped at `cap` × their median (one broken trip does not skew it). */
-function robustMean(xs: number[], cap = 3): number | null {
+/** The values, each capped at `cap` × their median (one broken trip does not skew what is made of them). */
+function capped(xs: number[], cap = 3): number[] {
   const m = median(xs);
-  if (m == null) return null;
-  return xs.reduce((a, x) => a + Math.min(x, cap * m), 0) / xs.length;
+  return m == null ? [] : xs.map((x) => Math.min(x, cap * m));
+}
+
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+/** Mean of the values, each capped at 3× their median. */
+function robustMean(xs: number[]): number | null {
+  return mean(capped(xs));
+}
+
+/**
+ * Each stop's robust mean dwell, shrunk towards the route's (empirical Bayes, one-way random effects, method of
+ * moments): a stop's mean of n dwells has sampling variance σ²/n (σ² the spread of dwells within a stop, pooled over
+ * the route); the spread of the stops' means beyond that noise is the real difference between stops, τ². A stop
+ * keeps the weight τ² / (τ² + σ²/n) of its own mean: where stops differ little, twenty dwells of one stop (a late
+ * child among them) say less about its next dwell than the whole route's do. Stops without dwells (first, last): null.
+ */
+export function shrunkDwellMeans(dwells: readonly number[][]): (number | null)[] {
+  const routeMean = robustMean(dwells.flat());
+  const own = dwells.map((xs) => {
+    const c = capped(xs);
+    const m = mean(c);
+    return m == null ? null : { m, n: c.length, ss: c.reduce((a, x) => a + (x - m) ** 2, 0) };
+  });
+  const known = own.filter((o) => o != null);
+  const df = known.reduce((a, o) => a + o.n - 1, 0);
+  if (routeMean == null || known.length < 2 || df <= 0) return own.map((o) => o?.m ?? null);
+  const within = known.reduce((a, o) => a + o.ss, 0) / df;
+  const grand = mean(known.map((o) => o.m))!;
+  const spread = known.reduce((a, o) => a + (o.m - grand) ** 2, 0) / (known.length - 1);
+  const tau2 = Math.max(0, spread - mean(known.map((o) => within / o.n))!);
+  return own.map((o) => {
+    if (!o) return null;
+    const noise = within / o.n;
+    const w = tau2 + noise > 0 ? tau2 / (tau2 + noise) : 1;
+    return routeMean + w * (o.m - routeMean);
+  });
 }
 
 /**
@@ -109,8 +148,9 @@ export function learnRouteProfile(stops: readonly EtaStop[], history: readonly S
       const mean = robustMean(xs);
       return mean == null || i === 0 ? null : (stops[i]!.alongM - stops[i - 1]!.alongM) / mean;
     }),
-    dwellMeanS: dwell.map((xs) => robustMean(xs)),
+    dwellMeanS: shrunkDwellMeans(dwell),
     dwellPoolS: dwell.flat().sort((a, b) => a - b),
+    dwellPoolMeanS: robustMean(dwell.flat()),
     trips: perTrip.size,
   };
 }
@@ -244,20 +284,25 @@ export interface StopEtaResult {
   remainingM: number;
 }
 
-/** Below this many dwells past the elapsed time, an overlong dwell is taken to end now. */
+/** Below this many dwells past the elapsed time, the usual dwell minus the time stood answers (0 once past it). */
 const MIN_TAIL_SAMPLES = 5;
 
 /**
- * The rest of a dwell that has lasted `elapsedS`: the usual dwell at the stop minus the time stood; past it, the
- * median of what the route's longer dwells lasted beyond that time (a bus held by a late child stays a while).
+ * The rest of a dwell that has lasted `elapsedS`: the median of what the route's dwells that lasted longer went on
+ * for beyond that time (the point that minimises the mean absolute error; a bus held by a late child stays a while),
+ * every dwell of the route scaled to this stop (its usual dwell over the route's mean), so a long stop keeps its
+ * level. With too few such dwells: the usual dwell at the stop minus the time stood.
  */
 export function dwellLeftS(usualS: number, elapsedS: number, profile?: RouteProfile): number {
-  if (elapsedS < usualS) return usualS - elapsedS;
   const pool = profile?.dwellPoolS;
-  if (!pool) return 0;
-  const longer: number[] = [];
-  for (let i = pool.length - 1; i >= 0 && pool[i]! > elapsedS; i--) longer.push(pool[i]! - elapsedS);
-  return longer.length >= MIN_TAIL_SAMPLES ? median(longer)! : 0;
+  const poolMeanS = profile?.dwellPoolMeanS ?? (pool ? robustMean(pool) : null);
+  if (pool && poolMeanS) {
+    const scale = usualS / poolMeanS;
+    const longer: number[] = [];
+    for (let i = pool.length - 1; i >= 0 && scale * pool[i]! > elapsedS; i--) longer.push(scale * pool[i]! - elapsedS);
+    if (longer.length >= MIN_TAIL_SAMPLES) return median(longer)!;
+  }
+  return Math.max(0, usualS - elapsedS);
 }
 
 export function estimateEtas(input: EtaInput): StopEtaResult[] {

@@ -11,6 +11,7 @@ import {
   learnRouteProfile,
   runRatio,
   scheduledInstants,
+  shrunkDwellMeans,
   timetableEtas,
   updatePace,
   updateRunPace,
@@ -211,12 +212,48 @@ describe('learned means and today’s running times', () => {
     expect(late.map((e) => e.etaMs / 1000)).toEqual([62.5, 62.5 + 60 + 500]); // dwell is not scaled
   });
 
-  it('a dwell past the usual lasts as the route’s longer dwells lasted beyond that time', () => {
-    const p = { ...profile, dwellPoolS: [10, 20, 30, 50, 60, 70, 80, 100] };
-    expect(dwellLeftS(30, 10, p)).toBe(20);
-    expect(dwellLeftS(30, 40, p)).toBe(30); // 50, 60, 70, 80, 100 → 10…60 more, median 30
-    expect(dwellLeftS(30, 75, p)).toBe(0); // too few longer ones
-    expect(dwellLeftS(30, 40)).toBe(0);
+  it('the rest of a dwell: the median of what the route’s longer dwells, scaled to the stop, lasted beyond it', () => {
+    // Robust mean of the pool 55 (median 55, nothing above 3×): a stop whose usual dwell is 55 takes it as it is.
+    const p = { ...profile, dwellPoolS: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100] };
+    expect(dwellLeftS(55, 0, p)).toBe(55);
+    expect(dwellLeftS(55, 10, p)).toBe(50); // 20…100 → 10…90 more, median 50 (the usual minus the time stood: 45)
+    expect(dwellLeftS(55, 45, p)).toBe(30); // 50…100 → 5…55 more, median 30 (not 10: a bus still there stays)
+    expect(dwellLeftS(55, 75, p)).toBe(0); // 80, 90, 100: too few longer ones, and past the usual
+    expect(dwellLeftS(55, 40)).toBe(15); // no pool: the usual minus the time stood
+    // A stop whose usual dwell is twice the route's: every dwell doubled (20…200), the stop keeps its level.
+    expect(dwellLeftS(110, 45, p)).toBe(85); // 60…200 → 15…155 more, median (75 + 95) / 2
+  });
+});
+
+describe('dwell means shrunk towards the route’s', () => {
+  it('stops that differ no more than their samples do share the route’s mean (one late child is not the stop)', () => {
+    const m = shrunkDwellMeans([[], [20, 20, 20, 80], [20, 20, 20, 20], [20, 20, 20, 20], []]);
+    // route: eleven 20s and an 80 capped at 3 × 20 → 280 / 12; stop 1 alone would say 30
+    expect(m[1]).toBeCloseTo(280 / 12, 6);
+    expect(m[2]).toBeCloseTo(280 / 12, 6);
+    expect(m[0]).toBeNull();
+    expect(m[4]).toBeNull();
+  });
+
+  it('stops that really differ keep their own means', () => {
+    const m = shrunkDwellMeans([
+      [10, 12, 8, 10],
+      [60, 62, 58, 60],
+    ]);
+    expect(m[0]).toBeCloseTo(10, 1);
+    expect(m[1]).toBeCloseTo(60, 1);
+  });
+
+  it('the profile’s mean dwells are the shrunk ones', () => {
+    const four = [...stops.slice(0, 2), { id: 'x', alongM: 2000 }, { id: 'c', alongM: 3000 }];
+    const events: StopHistoryEvent[] = [20, 20, 20, 80].flatMap((d1, k) => [
+      { tripId: k, stopId: 'b', kind: 'departed', timeMs: 0, dwellS: d1 },
+      { tripId: k, stopId: 'x', kind: 'departed', timeMs: 0, dwellS: 20 },
+    ]);
+    const p = learnRouteProfile(four, events);
+    expect(p.dwellMeanS![1]).toBeCloseTo(200 / 8, 6); // 20 × 7 + 60 (80 capped at 3 × 20), not stop b’s 30
+    expect(p.dwellMeanS![2]).toBeCloseTo(200 / 8, 6);
+    expect(p.dwellS[1]).toBe(20); // the medians stay each stop’s own
   });
 });
 
