@@ -285,13 +285,19 @@ async function seed(database: Database, startMs: number): Promise<Fleet> {
   return fleet;
 }
 
-/** Empties what a measurement wrote (positions, engine output) and puts every trip back to planned. */
-async function reset(database: Database): Promise<void> {
+/**
+ * Empties what a measurement wrote (positions, engine output) and puts every trip back to planned — planned to start
+ * when the measurement's fixes begin (`startMs`), so every run's buses start their trips as the first run's do (a
+ * trip starts on its own only within the preset's slack of its planned start).
+ */
+async function reset(database: Database, startMs?: number): Promise<void> {
   await database.query(
     'truncate positions, engine_checkpoints, stop_events, violations, case_actions, notices, device_events, rejected_fixes, trip_sweeps cascade',
   );
   await database.query(
-    "update trips set status = 'planned', started_at = null, ended_at = null, attendant_checked_in_at = null",
+    "update trips set status = 'planned', started_at = null, ended_at = null, attendant_checked_in_at = null" +
+      (startMs === undefined ? '' : ', planned_start_at = to_timestamp($1::float8 / 1000)'),
+    startMs === undefined ? [] : [startMs],
   );
 }
 
@@ -635,7 +641,7 @@ async function main() {
       window: number,
       terminals: number,
     ) => {
-      await reset(database);
+      await reset(database, t0);
       const srv = startServer(config);
       const server = await startJt808Server({
         port: 0,
@@ -672,7 +678,7 @@ async function main() {
     };
 
     const measureJson = async (config: Config, run: number, t0: number, rawRate: number) => {
-      await reset(database);
+      await reset(database, t0);
       const srv = startServer(config);
       const app = createApp({
         database,
@@ -803,6 +809,7 @@ async function main() {
           fixes: sum(fs, 'fixes'),
           sent: sum(fs, 'sent'),
           tripsStarted: num(med(fs, 'tripsStarted')),
+          tripsStartedRuns: fs.map((f) => f.tripsStarted),
           runs: fs.map((f) => num(f.fixesPerS)),
         };
       }
