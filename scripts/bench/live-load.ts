@@ -330,6 +330,7 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
     latencies.push(Math.max(0, r.atMs - ack));
     fromSend.push(r.atMs - sentAt.get(r.key)!);
   }
+  const deliveries = latencies.length;
   // A message owed to a client (an accepted fix × the trip's followers) that had not arrived when recording stopped
   // counts as later than any: the percentiles are over every message owed, so a lagging server cannot look fast by
   // delivering less.
@@ -353,7 +354,7 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
     refused,
     errors,
     seconds: cmd.seconds,
-    deliveries: latencies.length,
+    deliveries,
     expectedDeliveries: accepted * cmd.followersPerBus,
     latencyMs: summary(latencies),
     fromSendMs: summary(fromSend),
