@@ -142,13 +142,10 @@ const CAIRNS = JSON.parse(
 /** Linux's clock ticks per second in /proc/<pid>/stat (USER_HZ). */
 const CLOCK_TICKS_PER_S = 100;
 
-/**
- * CPU time (ms) of every PostgreSQL server process on this machine (its backends, WAL writer, checkpointer…), from
- * /proc: the database's share of a measurement. NaN where /proc is not there.
- */
-function postgresCpuMs(): number {
+/** CPU time (ms) of each PostgreSQL server process on this machine, by pid, from /proc (empty where there is none). */
+function postgresCpuByPid(): Map<string, number> {
+  const out = new Map<string, number>();
   try {
-    let ticks = 0;
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       let stat: string;
@@ -160,12 +157,25 @@ function postgresCpuMs(): number {
       const close = stat.lastIndexOf(')');
       if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
       const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S); // utime + stime
     }
-    return (ticks * 1000) / CLOCK_TICKS_PER_S;
   } catch {
-    return NaN;
+    // no /proc
   }
+  return out;
+}
+
+/**
+ * PostgreSQL's CPU time (ms) since `start` (a postgresCpuByPid() reading): what each of its server processes (backends,
+ * WAL writer, checkpointer…) used since then — a process started since counts whole; one that ended since is not
+ * seen (a little is missed, nothing is subtracted). NaN without /proc.
+ */
+function postgresCpuMsSince(start: Map<string, number>): number {
+  const now = postgresCpuByPid();
+  if (now.size === 0) return NaN;
+  let ms = 0;
+  for (const [pid, cpu] of now) ms += Math.max(0, cpu - (start.get(pid) ?? 0));
+  return ms;
 }
 
 function machineLoad(): string {
@@ -306,13 +316,13 @@ type Measured = LoadResult & { serverCpuMs: number; serverSysMs: number; dbCpuMs
 
 function runLoad(task: LoadTask): Promise<Measured> {
   let cpu: NodeJS.CpuUsage | undefined;
-  let dbCpu0 = NaN;
+  let dbCpu0 = new Map<string, number>();
   // The server process's resident set, sampled through the measured phase.
   let peakRss = 0;
   let sampler: ReturnType<typeof setInterval> | undefined;
   const onReady = () => {
     cpu = process.cpuUsage();
-    dbCpu0 = postgresCpuMs();
+    dbCpu0 = postgresCpuByPid();
     peakRss = process.memoryUsage.rss();
     sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   };
@@ -339,7 +349,7 @@ function runLoad(task: LoadTask): Promise<Measured> {
           ...m.result!,
           serverCpuMs: (used.user + used.system) / 1000,
           serverSysMs: used.system / 1000,
-          dbCpuMs: postgresCpuMs() - dbCpu0,
+          dbCpuMs: postgresCpuMsSince(dbCpu0),
           peakRssMb: peakRss / 2 ** 20,
         });
       } else if (m.type === 'error') {
@@ -416,7 +426,7 @@ async function rawUnnest(
   const concurrency = 4;
   let next = 0;
   const cpu0 = process.cpuUsage();
-  const db0 = postgresCpuMs();
+  const db0 = postgresCpuByPid();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -432,7 +442,7 @@ async function rawUnnest(
   return {
     perS,
     cpuUsPerFix: (cpu.user + cpu.system) / rows.length,
-    dbCpuUsPerFix: ((postgresCpuMs() - db0) * 1000) / rows.length,
+    dbCpuUsPerFix: (postgresCpuMsSince(db0) * 1000) / rows.length,
   };
 }
 
