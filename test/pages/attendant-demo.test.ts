@@ -6,7 +6,16 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoResult } from '../../src/demo/seed';
-import { ARTIFACTS, newPage, type PagesServer, phone, startDemoPages, type DemoPages, screenshot } from './helpers';
+import {
+  ARTIFACTS,
+  newPage,
+  type PagesServer,
+  phone,
+  startDemoPages,
+  type DemoPages,
+  screenshot,
+  untilSubscribed,
+} from './helpers';
 
 let world: DemoPages;
 let srv: PagesServer;
@@ -98,6 +107,7 @@ describe('attendant page over a whole demo trip (zh-CN)', () => {
       });
     });
 
+    await untilSubscribed(srv, `trip:${trip!.id}`);
     await world.drive({ speedup: 200, durationS: 25 }, 500); // the last pushes reach the page
 
     const seen = await page.evaluate(

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remainingStopIds } from '../../src/core/engine';
 import type { DemoResult } from '../../src/demo/seed';
-import { newPage, type PagesServer, phone, startDemoPages, type DemoPages } from './helpers';
+import { newPage, type PagesServer, phone, startDemoPages, type DemoPages, untilSubscribed } from './helpers';
 
 let world: DemoPages;
 let srv: PagesServer;
@@ -63,6 +63,9 @@ describe('parent page over a whole demo trip', () => {
     const { context, page, console } = await newPage(browser, phone);
     await page.goto(`${srv.url}/parent#token=${guardian.token}`);
     await page.getByTestId('eta').waitFor();
+    // The page follows the trip before the bus sets off (under load its fetches and subscription come late, and the
+    // countdown's first numbers would go by unseen).
+    await untilSubscribed(srv, `trip:${trip!.id}`);
     await page.evaluate(() => {
       const el = document.querySelector('[data-testid="eta"]')!;
       const seen: { text: string; atMs: number }[] = [{ text: el.textContent ?? '', atMs: Date.now() }];

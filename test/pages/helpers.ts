@@ -377,6 +377,18 @@ export async function startDemoPages(): Promise<DemoPages> {
 }
 
 /**
+ * Resolves once a page on this server follows the topic. A page's elements are on screen before it has fetched its
+ * trip and subscribed; a test that drives the bus and then asserts on every live change waits for this first.
+ */
+export async function untilSubscribed(srv: PagesServer, topic: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!srv.live.hub.hasSubscribers(topic)) {
+    if (Date.now() > deadline) throw new Error(`no page subscribed to ${topic} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
  * Saves a screenshot to the test artifacts. A picture is for people reading a run, not an assertion: when the
  * browser cannot take one (it happens under load: "Unable to capture screenshot"), the test goes on and says so.
  */

@@ -18,8 +18,10 @@ import {
   startPagesServer,
   tokenFor,
   screenshot,
+  untilSubscribed,
 } from './helpers';
-import { buildLineWorld } from './line-world';
+import { tripTopic } from '../../src/live/topics';
+import { buildLineWorld, type LineWorld } from './line-world';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -29,6 +31,8 @@ let guardianId: number;
 let startMs: number;
 /** The bus of the trip, driven on by the tests in order. */
 let driver: Driver;
+/** The planned trip of the 'Quay line' test. */
+let quay: LineWorld | undefined;
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startPagesServer(), launchBrowser()]);
@@ -152,6 +156,49 @@ describe('parent page', () => {
       .locator('li')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toContain('stop.arrived');
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the trip under way on the first position the lane placed on it, before the trip.started message', async () => {
+    // The live side publishes a position at once and trip.started only after it has looked up the riders; on a
+    // busy server the parent sees the bus move first. That position carries the trip's id: the trip runs.
+    const t = srv.t;
+    // Built once (a retry reuses it).
+    quay ??= await buildLineWorld(t, {
+      school: w.a.schoolId,
+      route: 'Quay line',
+      stops: [
+        ['Quay', 0, 0],
+        ['Market', 1400, 3],
+        ['School gate', 2800, 6],
+      ],
+      startMs: Math.floor((Date.now() + 20 * 60_000) / 60_000) * 60_000,
+      bus: { plate: 'PG-102', capacity: 40 },
+      students: [['Xiao Hong', 1]],
+      guardian: { name: 'Parent Q', locale: 'en' },
+    });
+    const line = quay;
+    const parent = await tokenFor(t, { name: 'Parent Q', role: 'guardian', guardianId: line.guardianId! });
+    const { context, page, console } = await newPage(browser, phone);
+    await page.goto(`${srv.url}/parent#token=${parent}`);
+    await page.getByTestId('trip-status').filter({ hasText: 'Not started yet' }).waitFor();
+    await untilSubscribed(srv, tripTopic(line.tripId!));
+    const position = {
+      busId: line.busId,
+      lat: 31.2,
+      lon: lonAt(300),
+      speedKph: 30,
+      headingDeg: 90,
+      timeMs: Date.now(),
+    };
+    // A position of the bus on no trip (before the start) leaves it "not started".
+    srv.live.hub.publish(tripTopic(line.tripId!), 'position', { ...position, tripId: null });
+    await expect.poll(async () => Number(await page.getByTestId('map').getAttribute('data-bus-lon'))).toBe(lonAt(300));
+    expect(await page.getByTestId('trip-status').textContent()).toMatch(/^Not started yet/);
+    srv.live.hub.publish(tripTopic(line.tripId!), 'position', { ...position, tripId: line.tripId });
+    await expect.poll(() => page.getByTestId('trip-status').textContent()).toBe('On the way');
+    expect(await page.getByTestId('eta-detail').textContent()).toMatch(/^next stop · at Market around/);
     expect(console.errors).toEqual([]);
     await context.close();
   });

@@ -378,7 +378,11 @@ async function showChild(
     headingDeg?: number | null;
     timeMs: number;
     speedKph?: number | null;
+    tripId?: number | null;
   }) => {
+    // The lane puts a position on a trip only while that trip runs: the page need not wait for the trip.started
+    // message (it is published after the riders are looked up, so a moving bus can come first).
+    if (p.tripId === trip.id && status === 'planned') status = 'active';
     map.setBus({ id: trip.busId, lat: p.lat, lon: p.lon, headingDeg: p.headingDeg, label: trip.busPlate });
     map.el.setAttribute('data-bus-lat', String(p.lat));
     map.el.setAttribute('data-bus-lon', String(p.lon));
