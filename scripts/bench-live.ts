@@ -50,6 +50,14 @@ const serverUrl =
   process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const root = new URL('..', import.meta.url).pathname;
 
+/** "position 10.0 · eta 2.1": messages of each type (those sent at all) per accepted fix. */
+function perFixText(sent: Record<string, number>, accepted: number): string {
+  return Object.entries(sent)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${(n / Math.max(1, accepted)).toFixed(1)}`)
+    .join(' · ');
+}
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -268,8 +276,11 @@ async function main() {
       `warm-up: ${tripStart.active} of ${BUSES} trips under way ${tripStart.startedS.toFixed(1)} s after the first warm-up fix; server quiet at ${tripStart.quietS.toFixed(1)} s`,
     );
 
-    /** The server's event-loop delay since the previous scrape (/metrics; a scrape starts a new window), ms. */
-    const loopDelayMs = async () => {
+    /**
+     * One /metrics scrape: the server's event-loop delay since the previous scrape (a scrape starts a new window), ms,
+     * and the live messages it has written so far, by type.
+     */
+    const scrape = async () => {
       const text = await fetch(`http://127.0.0.1:${port}/metrics`, {
         headers: { authorization: `Bearer ${metricsToken}` },
       }).then((r) => r.text());
@@ -279,12 +290,17 @@ async function main() {
           new RegExp(`^busguard_event_loop_delay_seconds\\{quantile="${quantile}"\\} (\\S+)$`, 'm').exec(text)?.[1] ??
             NaN,
         );
-      return { p99: q('0.99'), max: q('1') };
+      const sent: Record<string, number> = {};
+      for (const m of text.matchAll(/^busguard_live_messages_sent_total\{type="(\w+)"\} (\S+)$/gm))
+        sent[m[1]!] = Number(m[2]);
+      return { loopDelay: { p99: q('0.99'), max: q('1') }, sent };
     };
     type Row = Extract<LoadReply, { type: 'phase' }> & {
       serverCpuPct: number;
       clientCpuPct: number;
       loopDelay: { p99: number; max: number } | null;
+      /** live messages the server wrote during the run, by type */
+      sent: Record<string, number> | null;
     };
     const rows: Record<'http' | 'jt808' | 'bare', Row[]> = { http: [], jt808: [], bare: [] };
     // The server's paths first; then its clients leave and the same guardians connect to the bare broadcast (one
@@ -297,12 +313,17 @@ async function main() {
         await profiler.call('Profiler.setSamplingInterval', { interval: 500 });
         await profiler.call('Profiler.start');
       }
-      if (via !== 'bare') await loopDelayMs(); // the window starts with the run
+      const before = via !== 'bare' ? await scrape() : null; // the loop-delay window starts with the run
       const cpu0 = cpuMs(pid);
       const clientCpu0 = cpuMs(loader.pid!);
       const t0 = Date.now();
       const res = await phase(`${via} run ${r + 1}`, via, RATE, SECONDS);
-      const loopDelay = via !== 'bare' ? await loopDelayMs() : null;
+      const after = via !== 'bare' ? await scrape() : null;
+      const loopDelay = after?.loopDelay ?? null;
+      const sent =
+        before && after
+          ? Object.fromEntries(Object.entries(after.sent).map(([k, v]) => [k, v - (before.sent[k] ?? 0)]))
+          : null;
       if (profiler) {
         const { profile } = (await profiler.call('Profiler.stop')) as { profile: unknown };
         writeFileSync(`${opt.profile}-${via}.cpuprofile`, JSON.stringify(profile));
@@ -314,6 +335,7 @@ async function main() {
         serverCpuPct: ((cpuMs(pid) - cpu0) / elapsedMs) * 100,
         clientCpuPct: ((cpuMs(loader.pid!) - clientCpu0) / elapsedMs) * 100,
         loopDelay,
+        sent,
       });
       console.log(
         `run ${r + 1} ${via.padEnd(5)}: accepted ${(res.accepted / res.seconds).toFixed(0)}/s of ${(res.offered / res.seconds).toFixed(0)} offered, ` +
@@ -321,7 +343,8 @@ async function main() {
           `send→client p50 ${ms(res.fromSendMs.p50)} / p99 ${ms(res.fromSendMs.p99)}` +
           (loopDelay
             ? `, server event-loop delay p99 ${loopDelay.p99.toFixed(0)} / max ${loopDelay.max.toFixed(0)} ms`
-            : ''),
+            : '') +
+          (sent ? `, messages written per accepted fix: ${perFixText(sent, res.accepted)}` : ''),
       );
       for (const sample of res.refusalSamples) console.log(`  refused: ${sample}`);
     };
@@ -351,6 +374,15 @@ async function main() {
         loopDelayP99Ms: rs[0]?.loopDelay ? median(rs.map((r) => r.loopDelay!.p99)) : null,
         loopDelayMaxMs: rs[0]?.loopDelay ? median(rs.map((r) => r.loopDelay!.max)) : null,
         clientCpuPct: median(rs.map((r) => r.clientCpuPct)),
+        /** live messages the server wrote per accepted fix, by type (medians over runs) */
+        messagesPerFix: rs[0]?.sent
+          ? Object.fromEntries(
+              Object.keys(rs[0].sent).map((k) => [
+                k,
+                Number(median(rs.map((r) => (r.sent![k] ?? 0) / Math.max(1, r.accepted))).toFixed(2)),
+              ]),
+            )
+          : null,
         /** server CPU per accepted fix (µs): the cost the server pays per fix, whatever the machine's load */
         serverCpuUsPerFix: median(rs.map((r) => (r.serverCpuPct * 10_000) / Math.max(1, r.accepted / r.seconds))),
       };
@@ -379,6 +411,17 @@ async function main() {
     console.log(
       'latencies are over every message owed (accepted fixes × the trip’s followers): one not delivered by the end of the run counts as later than any ("not delivered")',
     );
+    for (const [name, s] of [
+      ['single-fix HTTP', http],
+      ['JT/T 808', jt808],
+    ] as const)
+      if (s.messagesPerFix)
+        console.log(
+          `${name}: live messages written per accepted fix (server /metrics): ${Object.entries(s.messagesPerFix)
+            .filter(([, v]) => v > 0)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(' · ')}`,
+        );
     console.log(
       `server RSS per WebSocket connection after GC: ${perConnectionKb.toFixed(1)} KB (${rssBeforeKb} → ${rssAfterKb} kB for ${conn.subscribed} clients); bare server clients: ${bareConn.subscribed}`,
     );
@@ -400,12 +443,14 @@ async function main() {
         httpClientCpuPct: Math.round(http.clientCpuPct),
         httpLoopDelayP99Ms: Math.round(http.loopDelayP99Ms ?? NaN),
         httpLoopDelayMaxMs: Math.round(http.loopDelayMaxMs ?? NaN),
+        httpMessagesPerFix: http.messagesPerFix,
         jt808AcceptedPerS: Math.round(jt808.acceptedPerS),
         jt808P50Ms: jt808.p50Ms,
         jt808P99Ms: jt808.p99Ms,
         jt808SendP99Ms: jt808.sendP99Ms,
         jt808LoopDelayP99Ms: Math.round(jt808.loopDelayP99Ms ?? NaN),
         jt808LoopDelayMaxMs: Math.round(jt808.loopDelayMaxMs ?? NaN),
+        jt808MessagesPerFix: jt808.messagesPerFix,
         jt808VsBare: Number((jt808.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
         bareDeliveredPerS: Math.round(bareS.deliveredPerS),
         bareP99Ms: bareS.p99Ms,

@@ -230,6 +230,7 @@ export class LiveConnection {
       return;
     }
     this.hub.counters.sent++;
+    this.hub.sentByType[o.message?.type ?? 'control']++;
     if (o.message?.audience) this.hub.delivered(o.message);
   }
 
@@ -247,6 +248,15 @@ export class LiveHub implements LivePublisher {
   readonly limits: HubLimits;
   readonly log: Logger;
   readonly counters = { sent: 0, conflated: 0, slowClosed: 0, refused: 0, revoked: 0 };
+  /** Messages written to sockets, by type ('control': authenticated, subscribed, errors…). */
+  readonly sentByType: Record<LiveMessageType | 'control', number> = {
+    position: 0,
+    eta: 0,
+    notice: 0,
+    trip: 0,
+    violation: 0,
+    control: 0,
+  };
   private readonly sequencer: TopicSequencer;
   private readonly fanout: LiveFanout;
   private readonly unsubscribeFanout: () => void;

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { stopChild } from '../helpers/child-process';
 
 let child: ChildProcess;
@@ -89,6 +90,36 @@ describe('node server on the embedded database', () => {
       )
       .toBe(3);
   }, 90_000);
+
+  it('counts the live side in /metrics: sessions, messages written by type, refusals', async () => {
+    const admin = output.match(/Admin token[^:]*: (bg_\S+)/)![1]!;
+    const buses = (await (
+      await fetch(`${base}/api/v1/buses`, { headers: { authorization: `Bearer ${admin}` } })
+    ).json()) as { items: { id: number }[] };
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/live`, { headers: { authorization: `Bearer ${admin}` } });
+    const got: { type?: string }[] = [];
+    ws.on('message', (d) => got.push(JSON.parse(String(d))));
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    for (const b of buses.items) ws.send(JSON.stringify({ type: 'subscribe', topic: `bus:${b.id}` }));
+    ws.send(JSON.stringify({ type: 'subscribe', topic: 'nowhere:1' }));
+    // The demo simulator drives the buses: a position reaches this session.
+    await expect.poll(() => got.filter((m) => m.type === 'position').length, { timeout: 40_000 }).toBeGreaterThan(0);
+    const value = (text: string, series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    ws.close();
+    expect(text).toContain('# TYPE busguard_live_messages_sent_total counter');
+    expect(value(text, 'busguard_live_connections')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'busguard_live_topics')).toBeGreaterThanOrEqual(buses.items.length);
+    const positions = got.filter((m) => m.type === 'position').length;
+    expect(value(text, 'busguard_live_messages_sent_total{type="position"}')).toBeGreaterThanOrEqual(positions);
+    // authenticated, one 'subscribed' per bus, the refusal
+    expect(value(text, 'busguard_live_messages_sent_total{type="control"}')).toBeGreaterThanOrEqual(
+      buses.items.length + 2,
+    );
+    expect(value(text, 'busguard_live_subscriptions_refused_total')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'busguard_live_queued_messages')).toBeGreaterThanOrEqual(0);
+  }, 60_000);
 
   it('logs JSON lines with request ids', async () => {
     await fetch(`${base}/api/v1/buses`, { headers: { 'x-request-id': 'probe-1' } });

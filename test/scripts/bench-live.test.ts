@@ -40,6 +40,11 @@ describe.runIf(onPostgres)('npm run bench:live (tiny)', () => {
     expect(figures.jt808AcceptedPerS).toBeGreaterThan(0);
     expect(figures.bareDeliveredPerS).toBeGreaterThan(0);
     expect(figures.httpDeliveryRatio).toBeGreaterThan(0.2);
+    // The server's own count of what it wrote (/metrics): each follower got the fix's position.
+    const perFix = JSON.parse(last) as Record<'httpMessagesPerFix' | 'jt808MessagesPerFix', Record<string, number>>;
+    expect(perFix.httpMessagesPerFix.position).toBeGreaterThanOrEqual(2 * figures.httpDeliveryRatio! - 0.01);
+    expect(perFix.jt808MessagesPerFix.position).toBeGreaterThan(0);
+    expect(stdout).toMatch(/JT\/T 808: live messages written per accepted fix \(server \/metrics\): position \d/);
     // (12 connections: RSS noise can outweigh them, so only a figure is asked for here; the full run measures it)
     expect(Number.isFinite(figures.perConnectionKb)).toBe(true);
   }, 180_000);

@@ -30,8 +30,8 @@ export const POSITION_TIME_MS = { min: 0, max: 8.64e15, int: true } as const sat
 
 function numberSchema(r: NumberRange) {
   let s = r.int ? z.number().int().min(r.min) : z.number().min(r.min);
-  if ('max' in r && r.max !== undefined) s = s.max(r.max);
-  if ('below' in r && r.below !== undefined) s = s.lt(r.below);
+  if (r.max !== undefined) s = s.max(r.max);
+  if (r.below !== undefined) s = s.lt(r.below);
   return s;
 }
 const optionalNumber = (r: NumberRange) => numberSchema(r).optional();

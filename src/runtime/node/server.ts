@@ -13,6 +13,7 @@ import type { DataDirLock } from './data-dir-lock';
 import { createAuthenticator } from '../../auth/authenticator';
 import { startOsmandServer } from './osmand-server';
 import { registerEventLoopMetrics } from './event-loop-metrics';
+import { registerLiveMetrics } from '../../live/live-metrics';
 import { registerJt808Metrics, startJt808Server } from './jt808-server';
 import { startScheduler } from './scheduler';
 import { attachLive } from './live-ws';
@@ -112,6 +113,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
   registerJt808Metrics(ingest.metrics, jt808);
   const loopDelay = registerEventLoopMetrics(ingest.metrics);
+  registerLiveMetrics(ingest.metrics, live.hub);
 
   const simulator = config.simulate
     ? startDemoSimulator(
