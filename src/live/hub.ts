@@ -38,7 +38,13 @@ export interface HubLimits {
   maxBufferedBytes: number;
   /** queued messages above this closes the connection */
   maxQueuedMessages: number;
+  /** topics one session may follow (parents, attendants, devices) */
   maxSubscriptions: number;
+  /**
+   * topics one session of the office may follow (admin, supervisor, manager): the dashboard follows every school's
+   * violations and the buses on its map, so a district's supervisor needs more than a parent does
+   */
+  maxStaffSubscriptions: number;
   /** a connection that has not authenticated by then is closed */
   authTimeoutMs: number;
   /** largest accepted client message, characters */
@@ -52,10 +58,18 @@ export const DEFAULT_LIMITS: HubLimits = {
   maxBufferedBytes: 1024 * 1024,
   maxQueuedMessages: 1000,
   maxSubscriptions: 50,
+  maxStaffSubscriptions: 1000,
   authTimeoutMs: 10_000,
   maxInboundChars: 16 * 1024,
   credentialCheckMs: 5000,
 };
+
+const STAFF_ROLES: ReadonlySet<Principal['role']> = new Set(['admin', 'supervisor', 'manager']);
+
+/** How many topics one session of this caller may follow. */
+export function subscriptionLimit(limits: HubLimits, principal: Principal): number {
+  return STAFF_ROLES.has(principal.role) ? limits.maxStaffSubscriptions : limits.maxSubscriptions;
+}
 
 export interface HubOptions {
   log: Logger;
@@ -367,7 +381,12 @@ export class LiveHub implements LivePublisher {
     this.connections.add(conn);
     if (principal) {
       conn.principal = principal;
-      conn.sendControl({ type: 'authenticated', role: principal.role, name: principal.name });
+      conn.sendControl({
+        type: 'authenticated',
+        role: principal.role,
+        name: principal.name,
+        maxTopics: subscriptionLimit(this.limits, principal),
+      });
     } else conn.setAuthTimer(this.limits.authTimeoutMs);
     return conn;
   }
@@ -483,7 +502,12 @@ export class LiveHub implements LivePublisher {
     }
     conn.clearAuthTimer();
     conn.principal = principal;
-    conn.sendControl({ type: 'authenticated', role: principal.role, name: principal.name });
+    conn.sendControl({
+      type: 'authenticated',
+      role: principal.role,
+      name: principal.name,
+      maxTopics: subscriptionLimit(this.limits, principal),
+    });
   }
 
   private async subscribe(conn: LiveConnection, msg: Record<string, unknown>): Promise<void> {
@@ -501,13 +525,14 @@ export class LiveHub implements LivePublisher {
     }
     const lastSeq =
       typeof msg.lastSeq === 'number' && Number.isFinite(msg.lastSeq) && msg.lastSeq >= 0 ? msg.lastSeq : undefined;
-    if (!conn.subs.has(name) && conn.subs.size >= this.limits.maxSubscriptions) {
+    const most = subscriptionLimit(this.limits, conn.principal!);
+    if (!conn.subs.has(name) && conn.subs.size >= most) {
       return conn.sendControl({
         type: 'error',
         status: 429,
         code: 'too_many_subscriptions',
         topic: name,
-        message: `At most ${this.limits.maxSubscriptions} topics per connection`,
+        message: `At most ${most} topics per connection`,
       });
     }
     let verdict: Authorization;

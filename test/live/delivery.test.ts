@@ -89,6 +89,35 @@ describe('hub (fake sinks)', () => {
     expect(hub.stats()).toMatchObject({ connections: 0, queuedBytes: 0, queuedMessages: 0 });
   });
 
+  it('lets the office follow up to 1,000 topics a session and everyone else 50, and says so on authentication', async () => {
+    const hub = hubFor();
+    // As the pages do: a few requests at a time (a session with more than 32 unanswered is closed).
+    const follow = async (principal: Principal, n: number) => {
+      const { sink, sent } = fakeSink();
+      const conn = hub.connect(sink, principal);
+      const answers = () => sent.filter((m) => m.type === 'subscribed' || m.type === 'error').length;
+      for (let i = 1; i <= n; i += 16) {
+        for (let k = i; k < Math.min(n + 1, i + 16); k++)
+          conn.receive(JSON.stringify({ type: 'subscribe', topic: `bus:${k}` }));
+        while (answers() < Math.min(n, i + 15)) await settle();
+      }
+      expect(sink.closedWith).toBeUndefined();
+      return sent;
+    };
+    const guardian = await follow({ ...admin, role: 'guardian', guardianId: 7 }, 51);
+    expect(guardian[0]).toMatchObject({ type: 'authenticated', maxTopics: 50 });
+    expect(guardian.filter((m) => m.type === 'subscribed')).toHaveLength(50);
+    expect(guardian.filter((m) => m.type === 'error')).toEqual([
+      expect.objectContaining({ status: 429, code: 'too_many_subscriptions', topic: 'bus:51' }),
+    ]);
+    const supervisor = await follow({ ...admin, role: 'supervisor', allSchools: true }, 60);
+    expect(supervisor[0]).toMatchObject({ type: 'authenticated', maxTopics: 1000 });
+    expect(supervisor.filter((m) => m.type === 'subscribed')).toHaveLength(60);
+    const manager = await follow({ ...admin, role: 'manager', schoolIds: [1] }, 1001);
+    expect(manager.filter((m) => m.type === 'subscribed')).toHaveLength(1000);
+    expect(manager.filter((m) => m.type === 'error').map((m) => m.topic)).toEqual(['bus:1001']);
+  });
+
   it('holds later messages behind a reservation until it is published or cancelled', async () => {
     const hub = hubFor();
     const { sink, sent } = fakeSink();
@@ -138,6 +167,17 @@ describe('ws transport', () => {
   afterAll(async () => {
     await srv?.close();
     await t?.close();
+  });
+
+  it('a client that sends 40 subscribes without waiting for answers is closed (at most 32 in flight)', async () => {
+    const c = await connect(srv.wsUrl, { token: ADMIN_TOKEN });
+    // in one TCP write, so the server reads them together
+    const socket = (c.ws as any)._socket;
+    socket.cork();
+    for (let i = 0; i < 40; i++) c.send({ type: 'subscribe', topic: `bus:${busId}` });
+    socket.uncork();
+    const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r('open'), 3000))]);
+    expect(closed).toMatchObject({ reason: 'too many requests in flight' });
   });
 
   it('a client that stops reading is disconnected; server-side buffering stays under the limit', async () => {

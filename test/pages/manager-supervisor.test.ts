@@ -15,7 +15,10 @@ import {
   tokenFor,
   TZ,
   screenshot,
+  untilSubscribed,
 } from './helpers';
+import { busTopic, schoolViolationsTopic } from '../../src/live/topics';
+import { ok } from '../helpers/world';
 
 let srv: PagesServer;
 let browser: Browser;
@@ -146,5 +149,36 @@ describe('manager page for the education bureau (supervisor)', () => {
     expect(await call('DELETE', `/api/v1/drivers/${w.a.drivers[0].id}`)).toBe(403);
     expect(await call('PATCH', `/api/v1/violations/${ids.get('a-speed')}/case`, { dueAt: null })).toBe(403);
     expect(await call('POST', `/api/v1/violations/${ids.get('a-sos')}/transitions`, { to: 'acknowledged' })).toBe(403);
+  });
+
+  it('follows every school’s violations live, past the first ten schools, and the buses after them', async () => {
+    // 48 more schools: the bureau's page follows more topics than a parent may (50), and more than a session may ask
+    // for at once (32 unanswered): the page asks a few at a time.
+    for (let i = 1; i <= 48; i++)
+      await ok(
+        srv.t.call('POST', '/api/v1/schools', { body: { name: `第${i}小学`, lat: 31.2, lon: 121.5, timeZone: TZ } }),
+      );
+    const schools = await srv.t.database.query<{ id: number }>('select id from schools order by id');
+    const buses = await srv.t.database.query<{ id: number }>('select id from buses order by id');
+    expect(schools.length + buses.length).toBeGreaterThan(50);
+    const { context, page, console } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    await page.goto(`${srv.url}/manager#token=${bureau}`);
+    await page.locator('.conn.live').waitFor();
+    for (const s of schools) await untilSubscribed(srv, schoolViolationsTopic(s.id));
+    for (const b of buses) await untilSubscribed(srv, busTopic(b.id));
+    // A violation of the last school reaches the bureau's page.
+    const last = schools.at(-1)!.id;
+    srv.live.hub.publish(schoolViolationsTopic(last), 'violation', {
+      event: 'violation.opened',
+      kind: 'overspeed',
+      schoolId: last,
+      busId: null,
+    });
+    await page
+      .locator('.toast')
+      .filter({ hasText: /超速|Overspeed/ })
+      .waitFor();
+    expect(console.errors).toEqual([]);
+    await context.close();
   });
 });

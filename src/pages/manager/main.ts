@@ -196,8 +196,10 @@ async function start() {
     },
   });
   setConn(live.state);
-  for (const sc of schools.slice(0, 10)) live.subscribe(`school:${sc.id}:violations`);
-  for (const b of buses.slice(0, 38)) live.subscribe(`bus:${b.id}`);
+  // Every school's violations first (the left-on-board alarm comes with them), then the buses for the map: the feed
+  // follows as many as the server allows a session of the office (its `maxTopics`), in this order.
+  for (const sc of schools) live.subscribe(`school:${sc.id}:violations`);
+  for (const b of buses) live.subscribe(`bus:${b.id}`);
   window.addEventListener('hashchange', route);
   if (!location.hash) history.replaceState(null, '', '#/dashboard');
   route();

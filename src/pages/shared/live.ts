@@ -21,12 +21,20 @@ export interface LiveOptions {
   onTopicError?: (topic: string, status: number, message: string) => void;
 }
 
+/** Requests awaiting an answer at most (the server closes a session with more than 32). */
+const MAX_REQUESTS_IN_FLIGHT = 16;
+
 export class LiveFeed {
   private ws?: WebSocket;
   private readonly topics = new Map<string, number | undefined>();
   private retryMs = 1000;
   private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
+  /** Topics this session follows: the first `maxTopics` subscribed (the server's limit, told on authentication). */
+  private readonly following = new Set<string>();
+  private maxTopics = Number.POSITIVE_INFINITY;
+  /** Subscribe and unsubscribe requests sent and not answered yet (the server takes a bounded number at a time). */
+  private inFlight = 0;
   state: LiveState = 'connecting';
 
   constructor(private readonly opts: LiveOptions) {
@@ -34,15 +42,35 @@ export class LiveFeed {
     window.addEventListener('online', () => this.reconnectSoon(100));
   }
 
+  /** Follows a topic. Past the session's limit, topics wait in the order subscribed until one is unsubscribed. */
   subscribe(topic: string) {
     if (this.topics.has(topic)) return;
     this.topics.set(topic, undefined);
-    if (this.state === 'live') this.send({ type: 'subscribe', topic });
+    if (this.state === 'live') this.follow();
   }
 
   unsubscribe(topic: string) {
     if (!this.topics.delete(topic)) return;
-    if (this.state === 'live') this.send({ type: 'unsubscribe', topic });
+    if (this.state === 'live' && this.following.delete(topic)) {
+      this.inFlight++;
+      this.send({ type: 'unsubscribe', topic });
+      this.follow();
+    }
+  }
+
+  /**
+   * Sends the subscriptions that fit the session's limit, in the order the topics were subscribed, a few at a time:
+   * each answer (subscribed, or an error) lets the next one go (a dashboard follows hundreds of topics).
+   */
+  private follow() {
+    if (this.state !== 'live') return;
+    for (const [topic, lastSeq] of this.topics) {
+      if (this.following.size >= this.maxTopics || this.inFlight >= MAX_REQUESTS_IN_FLIGHT) return;
+      if (this.following.has(topic)) continue;
+      this.following.add(topic);
+      this.inFlight++;
+      this.send(lastSeq === undefined ? { type: 'subscribe', topic } : { type: 'subscribe', topic, lastSeq });
+    }
   }
 
   close() {
@@ -77,10 +105,17 @@ export class LiveFeed {
       }
       if (m.type === 'authenticated') {
         this.retryMs = 1000;
+        const most = (m as { maxTopics?: unknown }).maxTopics;
+        this.maxTopics = typeof most === 'number' && most > 0 ? most : Number.POSITIVE_INFINITY;
+        this.following.clear(); // a new connection follows nothing yet
+        this.inFlight = 0;
         this.setState('live');
-        for (const [topic, lastSeq] of this.topics)
-          this.send(lastSeq === undefined ? { type: 'subscribe', topic } : { type: 'subscribe', topic, lastSeq });
+        this.follow();
         return;
+      }
+      if ((m.type === 'subscribed' || m.type === 'unsubscribed' || m.type === 'error') && this.inFlight > 0) {
+        this.inFlight--;
+        queueMicrotask(() => this.follow());
       }
       if (m.type === 'error') {
         if (m.status === 401) this.setState('denied');
