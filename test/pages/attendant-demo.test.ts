@@ -12,6 +12,7 @@ import {
   type PagesServer,
   phone,
   startDemoPages,
+  demoWorldForAttempt,
   type DemoPages,
   screenshot,
   untilSubscribed,
@@ -38,6 +39,8 @@ const onScreen = (page: Page, testId: string) =>
 
 describe('attendant page over a whole demo trip (zh-CN)', () => {
   it('the current stop advances with the bus; the counter and the end-of-trip action stay on screen', async () => {
+    world = await demoWorldForAttempt(world);
+    ({ srv, browser, demo } = world);
     const att = demo.tokens.find((t) => t.role === 'attendant')!;
     const [trip] = await srv.t.database.query<{ id: number; route_id: number }>(
       'select id, route_id from trips where attendant_id = $1 order by planned_start_at limit 1',

@@ -6,7 +6,15 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remainingStopIds } from '../../src/core/engine';
 import type { DemoResult } from '../../src/demo/seed';
-import { newPage, type PagesServer, phone, startDemoPages, type DemoPages, untilSubscribed } from './helpers';
+import {
+  newPage,
+  type PagesServer,
+  phone,
+  startDemoPages,
+  demoWorldForAttempt,
+  type DemoPages,
+  untilSubscribed,
+} from './helpers';
 
 let world: DemoPages;
 let srv: PagesServer;
@@ -22,6 +30,8 @@ afterAll(() => world?.close());
 
 describe('parent page over a whole demo trip', () => {
   it('never says "passed" before the departure from the child’s stop; the ETA list never empties while stops remain', async () => {
+    world = await demoWorldForAttempt(world);
+    ({ srv, browser, demo } = world);
     const guardian = demo.tokens.find((t) => t.role === 'guardian')!;
     const [child] = await srv.t.database.query<{ student_id: number; stop_id: number; route_id: number }>(
       `select ss.student_id, ss.stop_id, ss.route_id from guardian_students gs

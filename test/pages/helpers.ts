@@ -376,6 +376,23 @@ export async function startDemoPages(): Promise<DemoPages> {
   };
 }
 
+const attempted = new WeakSet<DemoPages>();
+
+/**
+ * The demo world for this attempt of a whole-trip test: the same one the first time; on a retry a fresh demo
+ * district, since the first attempt drove its trips to their end (a retry on it would watch buses that finished).
+ */
+export async function demoWorldForAttempt(world: DemoPages): Promise<DemoPages> {
+  if (!attempted.has(world)) {
+    attempted.add(world);
+    return world;
+  }
+  await world.close();
+  const fresh = await startDemoPages();
+  attempted.add(fresh);
+  return fresh;
+}
+
 /**
  * Resolves once a page on this server follows the topic. A page's elements are on screen before it has fetched its
  * trip and subscribed; a test that drives the bus and then asserts on every live change waits for this first.

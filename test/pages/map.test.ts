@@ -25,6 +25,7 @@ import {
   tokenFor,
   TZ,
   startDemoPages,
+  demoWorldForAttempt,
   type DemoPages,
   screenshot,
 } from './helpers';
@@ -48,6 +49,8 @@ const within = (st: MapState, lon: number, lat: number) =>
 
 describe('the parent’s map over a whole demo trip', () => {
   it('keeps the bus and the child’s stop in view, and no label overlaps another', async () => {
+    world = await demoWorldForAttempt(world);
+    ({ srv, browser, demo } = world);
     const guardian = demo.tokens.find((t) => t.role === 'guardian')!;
     const [child] = await srv.t.database.query<{ stop_id: number; route_id: number }>(
       `select ss.stop_id, ss.route_id from guardian_students gs
