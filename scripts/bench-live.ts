@@ -344,7 +344,8 @@ async function main() {
           (loopDelay
             ? `, server event-loop delay p99 ${loopDelay.p99.toFixed(0)} / max ${loopDelay.max.toFixed(0)} ms`
             : '') +
-          (sent ? `, messages written per accepted fix: ${perFixText(sent, res.accepted)}` : ''),
+          (sent ? `, messages written per accepted fix: ${perFixText(sent, res.accepted)}` : '') +
+          `, fix age when sent ${res.fixAgeS.min.toFixed(0)}…${res.fixAgeS.max.toFixed(0)} s`,
       );
       for (const sample of res.refusalSamples) console.log(`  refused: ${sample}`);
     };
@@ -454,6 +455,9 @@ async function main() {
         jt808VsBare: Number((jt808.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
         bareDeliveredPerS: Math.round(bareS.deliveredPerS),
         bareP99Ms: bareS.p99Ms,
+        // how old the server's fixes were when sent (s): under 60 the engine takes them as live reports
+        fixAgeMinS: Math.floor(Math.min(...[...rows.http, ...rows.jt808].map((r) => r.fixAgeS.min))),
+        fixAgeMaxS: Math.ceil(Math.max(...[...rows.http, ...rows.jt808].map((r) => r.fixAgeS.max))),
         perConnectionKb: Number(perConnectionKb.toFixed(2)),
         loadStart: Number(load1.toFixed(2)),
         loadEnd: Number(load2.toFixed(2)),

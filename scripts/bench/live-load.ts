@@ -38,6 +38,8 @@ export type LoadReply =
       latencyMs: Latency;
       fromSendMs: Latency;
       refusalSamples: string[];
+      /** how old the fixes were when sent (wall clock − fix time), s; negative: ahead of the clock */
+      fixAgeS: { min: number; max: number };
     }
   | { type: 'error'; message: string };
 
@@ -139,7 +141,10 @@ function motionOf(paths: [number, number][][], i: number): Motion {
 function nextFix(world: Omit<LiveWorld, 'guardians'>, b: number) {
   const bus = world.buses[b]!;
   let st = busState.get(bus.busId);
-  if (!st) busState.set(bus.busId, (st = { k: 0, t0Ms: Math.floor(Date.now() / 1000) * 1000 - 60_000 }));
+  // Device time starts at the wall clock and moves a second per fix (10 m at 36 km/h). At 2 fixes/s per bus a run
+  // pulls it ahead of the clock, the pauses between runs let the clock catch up: the reports stay live ones (less
+  // than the preset's 60 s back-fill lag old, within its 300 s of clock skew ahead), as a terminal on the road sends.
+  if (!st) busState.set(bus.busId, (st = { k: 0, t0Ms: Math.floor(Date.now() / 1000) * 1000 }));
   const m = motionOf(world.paths, bus.pathIndex);
   const total = m.cum[m.cum.length - 1]!;
   const along = Math.min(total, st.k * 10);
@@ -240,11 +245,15 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
   const startedMs = Date.now();
   const endMs = startedMs + cmd.seconds * 1000;
   let rr = 0;
+  const fixAgeS = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
 
   const fire = () => {
     const b = rr++ % cmd.world.buses.length;
     const fix = nextFix(cmd.world, b);
     const key = `${fix.busId}:${fix.timeMs}`;
+    const ageS = (Date.now() - fix.timeMs) / 1000;
+    fixAgeS.min = Math.min(fixAgeS.min, ageS);
+    fixAgeS.max = Math.max(fixAgeS.max, ageS);
     offered++;
     inflight++;
     sentAt.set(key, Date.now());
@@ -359,6 +368,7 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
     latencyMs: summary(latencies),
     fromSendMs: summary(fromSend),
     refusalSamples: [...refusalSamples],
+    fixAgeS,
   });
 }
 

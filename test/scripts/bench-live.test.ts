@@ -45,6 +45,10 @@ describe.runIf(onPostgres)('npm run bench:live (tiny)', () => {
     expect(perFix.httpMessagesPerFix.position).toBeGreaterThanOrEqual(2 * figures.httpDeliveryRatio! - 0.01);
     expect(perFix.jt808MessagesPerFix.position).toBeGreaterThan(0);
     expect(stdout).toMatch(/JT\/T 808: live messages written per accepted fix \(server \/metrics\): position \d/);
+    // Live reports, as a terminal on the road sends them: never old enough for the back-filled path (60 s), never
+    // further ahead of the clock than the preset allows (300 s).
+    expect(figures.fixAgeMaxS).toBeLessThan(60);
+    expect(figures.fixAgeMinS).toBeGreaterThan(-300);
     // (12 connections: RSS noise can outweigh them, so only a figure is asked for here; the full run measures it)
     expect(Number.isFinite(figures.perConnectionKb)).toBe(true);
   }, 180_000);
