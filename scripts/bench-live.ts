@@ -136,8 +136,8 @@ function ask<T extends LoadReply['type']>(
  * The load client's latencies with "never delivered" as Infinity again: it comes over IPC as JSON, where Infinity
  * is null (which would sort as 0, the best latency, in a median).
  */
-function undelivered<T extends { latencyMs: Latency; fromSendMs: Latency }>(reply: T): T {
-  for (const l of [reply.latencyMs, reply.fromSendMs])
+function undelivered<T extends { latencyMs: Latency; fromSendMs: Latency; freshMs: Latency }>(reply: T): T {
+  for (const l of [reply.latencyMs, reply.fromSendMs, reply.freshMs])
     for (const k of ['p50', 'p90', 'p99', 'max'] as const) l[k] = (l[k] as number | null) ?? Number.POSITIVE_INFINITY;
   return reply;
 }
@@ -356,7 +356,8 @@ async function main() {
       console.log(
         `run ${r + 1} ${via.padEnd(5)}: accepted ${(res.accepted / res.seconds).toFixed(0)}/s of ${(res.offered / res.seconds).toFixed(0)} offered, ` +
           `delivered ${res.deliveries}/${res.expectedDeliveries}, ack→client p50 ${ms(res.latencyMs.p50)} / p99 ${ms(res.latencyMs.p99)}, ` +
-          `send→client p50 ${ms(res.fromSendMs.p50)} / p99 ${ms(res.fromSendMs.p99)}` +
+          `send→client p50 ${ms(res.fromSendMs.p50)} / p99 ${ms(res.fromSendMs.p99)}, ` +
+          `ack→client holds it or newer p50 ${ms(res.freshMs.p50)} / p99 ${ms(res.freshMs.p99)} (${res.superseded} superseded)` +
           (loopDelay
             ? `, server event-loop delay p99 ${loopDelay.p99.toFixed(0)} / max ${loopDelay.max.toFixed(0)} ms`
             : '') +
@@ -386,6 +387,9 @@ async function main() {
         p99Ms: medianRunBy(rs, (r) => r.latencyMs.p99).latencyMs.p99,
         sendP50Ms: medianRunBy(rs, (r) => r.fromSendMs.p99).fromSendMs.p50,
         sendP99Ms: medianRunBy(rs, (r) => r.fromSendMs.p99).fromSendMs.p99,
+        freshP50Ms: medianRunBy(rs, (r) => r.freshMs.p99).freshMs.p50,
+        freshP99Ms: medianRunBy(rs, (r) => r.freshMs.p99).freshMs.p99,
+        superseded: rs.reduce((a, r) => a + r.superseded, 0),
         refused: rs.reduce((a, r) => a + r.refused, 0),
         errors: rs.reduce((a, r) => a + r.errors, 0),
         serverCpuPct: median(rs.map((r) => r.serverCpuPct)),
@@ -414,20 +418,20 @@ async function main() {
     );
     console.log(`load average ${load1.toFixed(1)} at start, ${load2.toFixed(1)} at end; ${os.cpus().length} cores`);
     console.log(
-      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | send→client p50 / p99 | server event-loop delay p99 / max | process CPU | CPU µs/fix | load client CPU | refused | errors |',
+      '| path | accepted fixes/s | vs bare | delivered msgs/s | delivered / expected | ack→client p50 / p99 | ack→client holds it or newer p50 / p99 | send→client p50 / p99 | server event-loop delay p99 / max | process CPU | CPU µs/fix | load client CPU | refused | errors |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [name, s] of [
       ['single-fix HTTP (server as npm start)', http],
       ['JT/T 808 (server as npm start)', jt808],
       ['bare ws broadcast (limit)', bareS],
     ] as const) {
       console.log(
-        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${ms(s.p50Ms)} / ${ms(s.p99Ms)} | ${ms(s.sendP50Ms)} / ${ms(s.sendP99Ms)} | ${s.loopDelayP99Ms == null ? '–' : `${s.loopDelayP99Ms.toFixed(0)} / ${s.loopDelayMaxMs!.toFixed(0)} ms`} | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
+        `| ${name} | ${s.acceptedPerS.toFixed(0)} | ${pct(s.acceptedPerS, bareS.acceptedPerS)} | ${s.deliveredPerS.toFixed(0)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${ms(s.p50Ms)} / ${ms(s.p99Ms)} | ${ms(s.freshP50Ms)} / ${ms(s.freshP99Ms)} | ${ms(s.sendP50Ms)} / ${ms(s.sendP99Ms)} | ${s.loopDelayP99Ms == null ? '–' : `${s.loopDelayP99Ms.toFixed(0)} / ${s.loopDelayMaxMs!.toFixed(0)} ms`} | ${s.serverCpuPct.toFixed(0)} % | ${s.serverCpuUsPerFix.toFixed(0)} | ${s.clientCpuPct.toFixed(0)} % | ${s.refused} | ${s.errors} |`,
       );
     }
     console.log(
-      'latencies are over every message owed (accepted fixes × the trip’s followers): one not delivered by the end of the run counts as later than any ("not delivered")',
+      'latencies are over every message owed (accepted fixes × the trip’s followers): one not delivered by the end of the run counts as later than any ("not delivered"); "holds it or newer" counts a position the server superseded by a newer one of the bus (a live feed sends the latest) as arrived with that one',
     );
     for (const [name, s] of [
       ['single-fix HTTP', http],
@@ -456,6 +460,8 @@ async function main() {
         httpP99Ms: http.p99Ms,
         httpDeliveryRatio: Number(http.deliveryRatio.toFixed(4)),
         httpSendP99Ms: http.sendP99Ms,
+        httpFreshP99Ms: http.freshP99Ms,
+        httpSuperseded: http.superseded,
         httpVsBare: Number((http.acceptedPerS / bareS.acceptedPerS).toFixed(3)),
         httpServerCpuUsPerFix: Math.round(http.serverCpuUsPerFix),
         httpClientCpuPct: Math.round(http.clientCpuPct),
@@ -466,6 +472,8 @@ async function main() {
         jt808P50Ms: jt808.p50Ms,
         jt808P99Ms: jt808.p99Ms,
         jt808SendP99Ms: jt808.sendP99Ms,
+        jt808FreshP99Ms: jt808.freshP99Ms,
+        jt808Superseded: jt808.superseded,
         jt808LoopDelayP99Ms: Math.round(jt808.loopDelayP99Ms ?? NaN),
         jt808LoopDelayMaxMs: Math.round(jt808.loopDelayMaxMs ?? NaN),
         jt808MessagesPerFix: jt808.messagesPerFix,

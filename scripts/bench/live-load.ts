@@ -38,6 +38,13 @@ export type LoadReply =
       latencyMs: Latency;
       fromSendMs: Latency;
       refusalSamples: string[];
+      /**
+       * from a fix's acceptance until each follower holds that position or a newer one of the bus (a position the
+       * server superseded by a newer one before sending counts as arrived with the newer one)
+       */
+      freshMs: Latency;
+      /** messages owed that never arrived themselves but were covered by a newer position of the bus */
+      superseded: number;
       /** how old the fixes were when sent (wall clock − fix time), s; negative: ahead of the clock */
       fixAgeS: { min: number; max: number };
     }
@@ -54,7 +61,9 @@ const send = (m: LoadReply) => process.send!(m);
 
 // ---- clients ----
 const clientSets = new Map<string, WebSocket[]>();
-const receipts: { key: string; atMs: number }[] = [];
+const receipts: { key: string; client: number; busId: number; timeMs: number; atMs: number }[] = [];
+/** The trip each client of the connected set follows, by client number. */
+let tripOfClient: number[] = [];
 let recording = false;
 const keyRe = /"busId":(\d+).*?"timeMs":(\d+)/;
 
@@ -62,12 +71,13 @@ async function connectAll(set: string, wsUrl: string, guardians: LiveWorld['guar
   for (const c of clientSets.get(set) ?? []) c.terminate();
   const clients: WebSocket[] = [];
   clientSets.set(set, clients);
+  if (guardians.length) tripOfClient = guardians.map((g) => g.tripId);
   const started = Date.now();
   let open = 0;
   let failed = 0;
   let subscribed = 0;
   let refused = 0;
-  const one = (g: LiveWorld['guardians'][number]) =>
+  const one = (g: LiveWorld['guardians'][number], client: number) =>
     new Promise<void>((resolve) => {
       const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${g.token}` }, perMessageDeflate: false });
       const topic = `trip:${g.tripId}`;
@@ -85,7 +95,14 @@ async function connectAll(set: string, wsUrl: string, guardians: LiveWorld['guar
         if (text.startsWith('{"type":"position"')) {
           if (!recording) return;
           const m = keyRe.exec(text);
-          if (m) receipts.push({ key: `${m[1]}:${m[2]}`, atMs: Date.now() });
+          if (m)
+            receipts.push({
+              key: `${m[1]}:${m[2]}`,
+              client,
+              busId: Number(m[1]),
+              timeMs: Number(m[2]),
+              atMs: Date.now(),
+            });
           return;
         }
         if (text.includes('"subscribed"')) {
@@ -105,10 +122,10 @@ async function connectAll(set: string, wsUrl: string, guardians: LiveWorld['guar
       });
       clients.push(ws);
     });
-  const queue = [...guardians];
+  const queue = guardians.map((g, client) => ({ g, client }));
   await Promise.all(
     Array.from({ length: 200 }, async () => {
-      for (let g = queue.shift(); g; g = queue.shift()) await one(g);
+      for (let q = queue.shift(); q; q = queue.shift()) await one(q.g, q.client);
     }),
   );
   send({ type: 'connected', open, failed, subscribed, refused, ms: Date.now() - started });
@@ -227,6 +244,52 @@ async function ensureTerminals(world: Omit<LiveWorld, 'guardians'>, port: number
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/**
+ * For every message owed (an accepted fix × each follower of its bus's trip): how long after the fix's acceptance
+ * the follower held that position or a newer one of the bus; Infinity when it never did. A live feed sends the
+ * latest position, not every one: a fix superseded before it was sent is fresh once the newer one arrives.
+ */
+function freshness(world: Omit<LiveWorld, 'guardians'>, ackAt: Map<string, number>) {
+  const busOfTrip = new Map(world.buses.map((b) => [b.tripId, b.busId]));
+  const followers = new Map<number, number[]>();
+  tripOfClient.forEach((tripId, client) => {
+    const busId = busOfTrip.get(tripId);
+    if (busId !== undefined) followers.set(busId, [...(followers.get(busId) ?? []), client]);
+  });
+  // Per client and bus, in arrival order: the newest fix time held so far, and when.
+  const held = new Map<string, { newestMs: number[]; atMs: number[] }>();
+  for (const r of receipts) {
+    const k = `${r.client}:${r.busId}`;
+    let h = held.get(k);
+    if (!h) held.set(k, (h = { newestMs: [], atMs: [] }));
+    h.newestMs.push(Math.max(r.timeMs, h.newestMs.at(-1) ?? -Infinity));
+    h.atMs.push(r.atMs);
+  }
+  const delivered = new Set(receipts.map((r) => `${r.client}:${r.key}`));
+  const fresh: number[] = [];
+  let superseded = 0;
+  for (const [key, ack] of ackAt) {
+    const [busId, timeMs] = key.split(':').map(Number) as [number, number];
+    for (const client of followers.get(busId) ?? []) {
+      const h = held.get(`${client}:${busId}`);
+      let lo = 0;
+      let hi = h?.newestMs.length ?? 0;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (h!.newestMs[mid]! >= timeMs) hi = mid;
+        else lo = mid + 1;
+      }
+      if (!h || lo >= h.newestMs.length) fresh.push(Infinity);
+      else {
+        fresh.push(Math.max(0, h.atMs[lo]! - ack));
+        if (!delivered.has(`${client}:${key}`)) superseded++;
+      }
+    }
+  }
+  fresh.sort((a, b) => a - b);
+  return { fresh, superseded };
 }
 
 async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<void> {
@@ -349,6 +412,7 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
   }
   latencies.sort((a, b) => a - b);
   fromSend.sort((a, b) => a - b);
+  const { fresh, superseded } = freshness(cmd.world, ackAt);
   const summary = (xs: number[]): Latency => ({
     p50: percentile(xs, 0.5),
     p90: percentile(xs, 0.9),
@@ -367,6 +431,8 @@ async function runPhase(cmd: Extract<LoadCommand, { type: 'phase' }>): Promise<v
     expectedDeliveries: accepted * cmd.followersPerBus,
     latencyMs: summary(latencies),
     fromSendMs: summary(fromSend),
+    freshMs: summary(fresh),
+    superseded,
     refusalSamples: [...refusalSamples],
     fixAgeS,
   });

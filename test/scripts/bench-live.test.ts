@@ -45,6 +45,10 @@ describe.runIf(onPostgres)('npm run bench:live (tiny)', () => {
     expect(perFix.httpMessagesPerFix.position).toBeGreaterThanOrEqual(2 * figures.httpDeliveryRatio! - 0.01);
     expect(perFix.jt808MessagesPerFix.position).toBeGreaterThan(0);
     expect(stdout).toMatch(/JT\/T 808: live messages written per accepted fix \(server \/metrics\): position \d/);
+    // Holding a position or a newer one of the bus comes no later than that position's own arrival.
+    expect(typeof figures.httpFreshP99Ms).toBe('number');
+    if (figures.httpP99Ms !== null) expect(figures.httpFreshP99Ms).toBeLessThanOrEqual(figures.httpP99Ms!);
+    expect(figures.jt808Superseded).toBeGreaterThanOrEqual(0);
     // Live reports, as a terminal on the road sends them: never old enough for the back-filled path (60 s), never
     // further ahead of the clock than the preset allows (300 s).
     expect(figures.fixAgeMaxS).toBeLessThan(60);
