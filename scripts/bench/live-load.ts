@@ -256,7 +256,10 @@ function freshness(world: Omit<LiveWorld, 'guardians'>, ackAt: Map<string, numbe
   const followers = new Map<number, number[]>();
   tripOfClient.forEach((tripId, client) => {
     const busId = busOfTrip.get(tripId);
-    if (busId !== undefined) followers.set(busId, [...(followers.get(busId) ?? []), client]);
+    if (busId === undefined) return;
+    const list = followers.get(busId);
+    if (list) list.push(client);
+    else followers.set(busId, [client]);
   });
   // Per client and bus, in arrival order: the newest fix time held so far, and when.
   const held = new Map<string, { newestMs: number[]; atMs: number[] }>();

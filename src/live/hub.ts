@@ -243,7 +243,6 @@ export class LiveConnection {
       this.teardown();
       return;
     }
-    this.hub.counters.sent++;
     this.hub.sentByType[o.message?.type ?? 'control']++;
     if (o.message?.audience) this.hub.delivered(o.message);
   }
@@ -261,7 +260,7 @@ export class LiveConnection {
 export class LiveHub implements LivePublisher {
   readonly limits: HubLimits;
   readonly log: Logger;
-  readonly counters = { sent: 0, conflated: 0, slowClosed: 0, refused: 0, revoked: 0 };
+  readonly counters = { conflated: 0, slowClosed: 0, refused: 0, revoked: 0 };
   /** Messages written to sockets, by type ('control': authenticated, subscribed, errors…). */
   readonly sentByType: Record<LiveMessageType | 'control', number> = {
     position: 0,
@@ -379,15 +378,8 @@ export class LiveHub implements LivePublisher {
   connect(sink: LiveSink, principal?: Principal): LiveConnection {
     const conn = new LiveConnection(this, sink, this.nextId++);
     this.connections.add(conn);
-    if (principal) {
-      conn.principal = principal;
-      conn.sendControl({
-        type: 'authenticated',
-        role: principal.role,
-        name: principal.name,
-        maxTopics: subscriptionLimit(this.limits, principal),
-      });
-    } else conn.setAuthTimer(this.limits.authTimeoutMs);
+    if (principal) this.authenticated(conn, principal);
+    else conn.setAuthTimer(this.limits.authTimeoutMs);
     return conn;
   }
 
@@ -409,6 +401,7 @@ export class LiveHub implements LivePublisher {
       queuedMessages,
       queuedBytes,
       pendingReservations: this.sequencer.pendingCount(),
+      sent: Object.values(this.sentByType).reduce((a, n) => a + n, 0),
       ...this.counters,
     };
   }
@@ -418,6 +411,17 @@ export class LiveHub implements LivePublisher {
     for (const c of [...this.connections]) c.close(CLOSE_GOING_AWAY, 'server shutting down');
     this.unsubscribeFanout();
     this.unsubscribeRevocations();
+  }
+
+  /** The session is signed in: it is told who it is and how many topics it may follow. */
+  private authenticated(conn: LiveConnection, principal: Principal): void {
+    conn.principal = principal;
+    conn.sendControl({
+      type: 'authenticated',
+      role: principal.role,
+      name: principal.name,
+      maxTopics: subscriptionLimit(this.limits, principal),
+    });
   }
 
   /** @internal */
@@ -501,13 +505,7 @@ export class LiveHub implements LivePublisher {
       return;
     }
     conn.clearAuthTimer();
-    conn.principal = principal;
-    conn.sendControl({
-      type: 'authenticated',
-      role: principal.role,
-      name: principal.name,
-      maxTopics: subscriptionLimit(this.limits, principal),
-    });
+    this.authenticated(conn, principal);
   }
 
   private async subscribe(conn: LiveConnection, msg: Record<string, unknown>): Promise<void> {
