@@ -369,7 +369,13 @@ export class BusLane {
     }
   }
 
-  /** Engine step for a device's stored input, then the lane output. Failures are logged, never thrown. */
+  /**
+   * Engine step for a device's stored input, then the lane output. Failures are logged, never thrown.
+   *
+   * When the step leaves something to persist (a checkpoint, stop events, episodes), the position goes out first, in
+   * an output of its own: it was stored before the device's acknowledgement and does not depend on the engine's
+   * write, which under load waits for the other lanes' statement. The engine's events follow once persisted.
+   */
   private async afterDeviceInput(
     device: DeviceInfo,
     receivedMs: number,
@@ -378,11 +384,18 @@ export class BusLane {
   ): Promise<void> {
     let events: EngineEvent[] = [];
     let trip: LoadedTrip | null = null;
+    let position: LanePosition | null | undefined;
+    const firstMs = fixes[0]?.fix.timeMs ?? receivedMs;
     if (this.env.engine) {
       try {
-        if (await this.ensureTrip(fixes[0]?.fix.timeMs ?? receivedMs, receivedMs, fixes)) {
+        if (await this.ensureTrip(firstMs, receivedMs, fixes)) {
           trip = this.trip!;
-          events = await this.run(engineInputs(fixes, deviceEvents, receivedMs));
+          events = this.step(engineInputs(fixes, deviceEvents, receivedMs));
+          if (this.persistDue()) {
+            position = this.newestPosition(fixes);
+            if (position) this.publish({ busId: this.busId, fixes: [], deviceEvents: [], position, trip, events: [] });
+            await this.persistOrRetryLater();
+          }
         }
       } catch (err) {
         this.env.log.error('engine step failed; the input is stored', {
@@ -398,10 +411,22 @@ export class BusLane {
       receivedMs,
       fixes,
       deviceEvents,
-      position: this.newestPosition(fixes),
+      position: position === undefined ? this.newestPosition(fixes) : null,
       trip,
       events,
     });
+    // A running trip's context near the end of its lifetime is reloaded now, after the output, for the next input:
+    // reloaded before the step, its reads would hold this input's output.
+    if (this.env.engine && this.runningAndAgeing()) {
+      try {
+        await this.lookUpTrip(firstMs, receivedMs, []);
+      } catch (err) {
+        this.env.log.warn('trip context not reloaded; tried again with the next input', {
+          busId: this.busId,
+          error: String(err),
+        });
+      }
+    }
   }
 
   /** The input's newest in-order fix, when it is newer than the last one published. */
@@ -431,14 +456,29 @@ export class BusLane {
     }
   }
 
+  /**
+   * A running trip whose context is within the last fifth of its lifetime (the lifetime itself still holds: a context
+   * past it is reloaded before the next step).
+   */
+  private runningAndAgeing(): boolean {
+    if (!this.trip || !this.state || this.state.trip.status === 'ended') return false;
+    const baseMs = this.env.engine!.contextTtlMs;
+    return this.env.now() - this.trip.loadedMs > (this.contextTtlMs ?? baseMs) - baseMs / 5;
+  }
+
   private stale(): boolean {
     return !this.trip || this.env.now() - this.trip.loadedMs > (this.contextTtlMs ?? this.env.engine!.contextTtlMs);
   }
 
   /** Makes sure the engine runs for the bus's current trip; false when the bus has no trip now. */
   private async ensureTrip(firstMs: number, receivedMs: number, batch: AcceptedFix[]): Promise<boolean> {
-    const engine = this.env.engine!;
     if (this.trip && this.state?.trip.status !== 'ended' && !this.stale()) return true;
+    return this.lookUpTrip(firstMs, receivedMs, batch);
+  }
+
+  /** Looks the bus's trip for `firstMs` up and loads (or reloads) its context; false when the bus has no trip now. */
+  private async lookUpTrip(firstMs: number, receivedMs: number, batch: AcceptedFix[]): Promise<boolean> {
+    const engine = this.env.engine!;
     const nowMs = this.env.now();
     // A bus off duty sends positions all day: look its trip up at most once per context period.
     if (this.noTripUntilMs !== undefined && nowMs < this.noTripUntilMs) return false;
@@ -495,6 +535,13 @@ export class BusLane {
   }
 
   private async run(inputs: EngineInput[]): Promise<EngineEvent[]> {
+    const events = this.step(inputs);
+    await this.persistOrRetryLater();
+    return events;
+  }
+
+  /** The engine's step for the inputs (pure, synchronous): the new state, and what it leaves to persist. */
+  private step(inputs: EngineInput[]): EngineEvent[] {
     const loaded = this.trip!;
     const { state, events } = stepMany(this.state ?? createState(), inputs, loaded.ctx);
     this.state = state;
@@ -509,16 +556,20 @@ export class BusLane {
     }
     const meaningful = events.some((e) => e.type !== 'trip.progress');
     if (meaningful || this.env.now() - this.lastCheckpointMs >= this.env.engine!.checkpointEveryMs) p.checkpoint = true;
+    return events;
+  }
+
+  /** Persists what the steps left; a failure is logged and the writes stay pending for the next input. */
+  private async persistOrRetryLater(): Promise<void> {
     try {
       await this.persist();
     } catch (err) {
       this.env.log.warn('engine results not persisted yet; retried with the next input', {
         busId: this.busId,
-        tripId: loaded.tripId,
+        tripId: this.trip!.tripId,
         error: String(err),
       });
     }
-    return events;
   }
 
   private addCarry(
@@ -535,18 +586,23 @@ export class BusLane {
     });
   }
 
+  /** Whether the steps so far left anything for persist() to write. */
+  private persistDue(): boolean {
+    const p = this.pending;
+    return (
+      p.violations.size > 0 ||
+      p.stops.length > 0 ||
+      p.started != null ||
+      p.ended != null ||
+      p.checkpoint ||
+      p.carries.length > 0
+    );
+  }
+
   private async persist(): Promise<void> {
     const p = this.pending;
     const loaded = this.trip!;
-    if (
-      !p.violations.size &&
-      !p.stops.length &&
-      p.started == null &&
-      p.ended == null &&
-      !p.checkpoint &&
-      !p.carries.length
-    )
-      return;
+    if (!this.persistDue()) return;
     // The current driver's continuous-driving block goes with every checkpoint (R5: per driver and day).
     const current = p.checkpoint && this.state ? fatigueCarryOf(this.state.fatigue) : null;
     if (current) this.addCarry(this.state!.fatigue.driverId!, current);

@@ -83,7 +83,7 @@ function tripRow(r: TripRowMs): TripRow {
 }
 
 /** The bus's active trips and its planned ones whose start is within [$2, $3] (ms), in one prepared statement. */
-const BUS_TRIPS_SQL = `select ${TRIP_ROW_COLUMNS} from trips
+export const BUS_TRIPS_SQL = `select ${TRIP_ROW_COLUMNS} from trips
   where bus_id = $1 and (status = 'active' or (status = 'planned'
     and planned_start_at between to_timestamp($2::float8 / 1000) and to_timestamp($3::float8 / 1000)))`;
 

@@ -17,3 +17,39 @@ export function withFaults(database: Database): FaultyDatabase {
   };
   return faulty;
 }
+
+export interface GatedDatabase extends Database {
+  /** Holds matching queries until release() (those already held then run, in order). */
+  hold(): void;
+  release(): void;
+  /** matching queries waiting now */
+  readonly waiting: number;
+}
+
+/** A real database whose queries matching `matches` wait while the gate is held: a slow statement, on demand. */
+export function withGate(database: Database, matches: (text: string) => boolean): GatedDatabase {
+  let held: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  let waiting = 0;
+  return {
+    ...database,
+    query: async (text, params, opts) => {
+      if (held && matches(text)) {
+        waiting++;
+        await held;
+        waiting--;
+      }
+      return database.query(text, params, opts);
+    },
+    hold() {
+      held ??= new Promise<void>((resolve) => (open = resolve));
+    },
+    release() {
+      open?.();
+      held = open = undefined;
+    },
+    get waiting() {
+      return waiting;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// A bus's position reaches the live side without waiting for the database beyond the fix's own commit: not for the
+// engine's write (under load it waits for the other lanes' statement; the engine's events, here the trip start, still
+// go out only after they are persisted), and not for the reload of a trip context near the end of its lifetime.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging';
+import type { LaneOutput } from '../../src/pipeline/bus-lane';
+import { createEngineRunner } from '../../src/pipeline/engine-runner';
+import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
+import { createIngest } from '../../src/pipeline/ingest';
+import { BUS_TRIPS_SQL } from '../../src/pipeline/trip-context';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { withGate } from '../helpers/faults';
+import { buildWorld, type World } from '../helpers/world';
+import { driveEast } from './drive';
+
+let t: TestApp;
+let w: World;
+const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
+
+beforeAll(async () => {
+  t = await createTestApp(START_MS + 3_600_000);
+  w = await buildWorld(t);
+});
+afterAll(() => t.close());
+
+const until = async (what: string, ok: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('bus lane output under a slow engine write', () => {
+  it('publishes the position at once and the trip start once it is persisted', async () => {
+    const engineDb = withGate(t.database, (text) => text === ENGINE_PERSIST_SQL);
+    const ingest = createIngest({
+      database: t.database,
+      log: silentLogger,
+      now: () => t.clock.nowMs,
+      writer: { maxDelayMs: 1 },
+    });
+    const runner = createEngineRunner({ database: engineDb, log: silentLogger, now: () => t.clock.nowMs });
+    runner.attach(ingest);
+    const outputs: LaneOutput[] = [];
+    runner.lanes.onOutput((o) => outputs.push(o));
+    const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
+    const tripId = w.a.trips[0].id;
+    const status = async () =>
+      (await t.database.query<{ status: string }>('select status from trips where id = $1', [tripId]))[0]!.status;
+    const before = await status();
+    expect(before).not.toBe('active');
+
+    const [first] = driveEast({
+      deviceId: 'A-dev-1',
+      startMs: START_MS + 60_000,
+      lon0: w.a.routes[0].path.coordinates[0][0],
+      fromS: 0,
+      toS: 0,
+      kphAt: () => 30,
+    });
+    engineDb.hold();
+    const ack = await ingest.submitFixes(device, [first!], t.clock.nowMs);
+    expect(ack.outcomes[0]!.status).toBe('accepted');
+    await until('the engine write to be held', () => engineDb.waiting === 1);
+    await until('the position output', () => outputs.some((o) => o.position));
+
+    // The engine's write is still held: the position is out, placed on the trip; no event is.
+    const early = outputs.find((o) => o.position)!;
+    expect(early.position).toMatchObject({ busId: device.busId, tripId, timeMs: first!.timeMs });
+    expect(outputs.flatMap((o) => o.events)).toEqual([]);
+    expect(await status()).toBe(before);
+
+    engineDb.release();
+    await runner.idle();
+    const late = outputs.filter((o) => o.events.length);
+    expect(late.flatMap((o) => o.events.map((e) => e.type))).toContain('trip.started');
+    // The position is not published twice, and the events come after it.
+    expect(outputs.filter((o) => o.position)).toHaveLength(1);
+    expect(outputs.indexOf(late[0]!)).toBeGreaterThan(outputs.indexOf(early));
+    expect(await status()).toBe('active');
+    await ingest.close();
+  });
+
+  it('reloads an ageing trip context after the output, and a context past its lifetime before the step', async () => {
+    const CONTEXT_TTL_MS = 30_000;
+    const reads = withGate(t.database, (text) => text === BUS_TRIPS_SQL);
+    const ingest = createIngest({
+      database: t.database,
+      log: silentLogger,
+      now: () => t.clock.nowMs,
+      writer: { maxDelayMs: 1 },
+    });
+    const runner = createEngineRunner({
+      database: reads,
+      log: silentLogger,
+      now: () => t.clock.nowMs,
+      contextTtlMs: CONTEXT_TTL_MS,
+    });
+    runner.attach(ingest);
+    const outputs: LaneOutput[] = [];
+    runner.lanes.onOutput((o) => outputs.push(o));
+    const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
+    const fixes = driveEast({
+      deviceId: 'A-dev-1',
+      startMs: START_MS + 600_000,
+      lon0: w.a.routes[0].path.coordinates[0][0],
+      fromS: 0,
+      toS: 2,
+      kphAt: () => 30,
+    });
+    const positionOf = (timeMs: number) => outputs.some((o) => o.position?.timeMs === timeMs);
+    await ingest.submitFixes(device, [fixes[0]!], t.clock.nowMs);
+    await runner.idle();
+    const lane = runner.lanes.existing(device.busId!)!;
+    const loadedMs = lane.trip!.loadedMs;
+    expect(positionOf(fixes[0]!.timeMs)).toBe(true);
+
+    // At the lifetime's shortest draw (four fifths of 30 s), within it: stepped first, reloaded after.
+    t.clock.nowMs = loadedMs + CONTEXT_TTL_MS * 0.8;
+    reads.hold();
+    await ingest.submitFixes(device, [fixes[1]!], t.clock.nowMs);
+    await until('the reload to be held', () => reads.waiting === 1);
+    expect(positionOf(fixes[1]!.timeMs)).toBe(true);
+    reads.release();
+    await runner.idle();
+    expect(lane.trip!.loadedMs).toBe(t.clock.nowMs);
+
+    // Past the longest lifetime: the context is reloaded before the step, so the output waits for it.
+    t.clock.nowMs += CONTEXT_TTL_MS + 1;
+    reads.hold();
+    await ingest.submitFixes(device, [fixes[2]!], t.clock.nowMs);
+    await until('the reload to be held', () => reads.waiting === 1);
+    expect(positionOf(fixes[2]!.timeMs)).toBe(false);
+    reads.release();
+    await runner.idle();
+    expect(positionOf(fixes[2]!.timeMs)).toBe(true);
+    expect(lane.trip!.loadedMs).toBe(t.clock.nowMs);
+    await ingest.close();
+  });
+});
