@@ -7,12 +7,20 @@ const key = (labels: Labels) =>
     .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
     .join(',');
 
+/** A summary computed elsewhere (a histogram of its own): quantiles, and the cumulative sum and count. */
+export interface SummaryReading {
+  quantiles: [quantile: number, value: number][];
+  sum: number;
+  count: number;
+}
+
 interface Family {
   help: string;
   type: 'counter' | 'gauge' | 'summary';
   values: Map<string, number>;
   gauges?: Map<string, () => number>;
   samples?: Map<string, number[]>;
+  readings?: Map<string, () => SummaryReading>;
 }
 
 const SAMPLE_WINDOW = 1024;
@@ -75,6 +83,12 @@ export class Metrics {
     };
   }
 
+  /** A summary kept elsewhere, read when rendered. */
+  summaryFrom(name: string, help: string, read: () => SummaryReading, labels: Labels = {}) {
+    const f = this.family(name, 'summary', help);
+    (f.readings ??= new Map()).set(key(labels), read);
+  }
+
   render(): string {
     for (const hook of this.renderHooks) hook();
     const out: string[] = [];
@@ -88,17 +102,22 @@ export class Metrics {
       if (f.type === 'counter' || f.type === 'gauge')
         for (const [k, read] of f.gauges ?? []) out.push(`${name}${braces(k)} ${read()}`);
       if (f.type === 'summary') {
+        const summary = (k: string, r: SummaryReading) => {
+          for (const [q, v] of r.quantiles) out.push(`${name}${braces(k, `quantile="${q}"`)} ${v}`);
+          out.push(`${name}_sum${braces(k)} ${r.sum}`, `${name}_count${braces(k)} ${r.count}`);
+        };
         for (const [k, samples] of f.samples ?? []) {
           const sorted = [...samples].sort((a, b) => a - b);
-          for (const q of [0.5, 0.9, 0.99]) {
-            const v = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-            out.push(`${name}${braces(k, `quantile="${q}"`)} ${v}`);
-          }
-          out.push(
-            `${name}_sum${braces(k)} ${f.values.get(k + '|sum') ?? 0}`,
-            `${name}_count${braces(k)} ${f.values.get(k + '|count') ?? 0}`,
-          );
+          summary(k, {
+            quantiles: [0.5, 0.9, 0.99].map((q) => [
+              q,
+              sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0,
+            ]),
+            sum: f.values.get(k + '|sum') ?? 0,
+            count: f.values.get(k + '|count') ?? 0,
+          });
         }
+        for (const [k, read] of f.readings ?? []) summary(k, read());
       }
     }
     return out.join('\n') + '\n';

@@ -31,12 +31,20 @@ describe('event-loop delay metrics', () => {
     blockMs(400);
     await turns(5);
     const text = metrics.render();
-    expect(text).toMatch(/^# TYPE busguard_event_loop_delay_seconds gauge$/m);
+    expect(text).toMatch(/^# TYPE busguard_event_loop_delay_seconds summary$/m);
+    // A summary's sum and count run over the process's life: the burst is in the sum.
+    const sumS = Number(/^busguard_event_loop_delay_seconds_sum (\S+)$/m.exec(text)?.[1]);
+    const count = Number(/^busguard_event_loop_delay_seconds_count (\S+)$/m.exec(text)?.[1]);
+    expect(sumS).toBeGreaterThanOrEqual(0.3);
+    expect(count).toBeGreaterThan(0);
     expect(delayS(text, '1')).toBeGreaterThanOrEqual(0.3);
     expect(delayS(text, '1')).toBeLessThan(5);
     expect(delayS(text, '0.5')).toBeLessThan(delayS(text, '1'));
     await turns(5);
-    // The burst belongs to the previous window.
-    expect(delayS(metrics.render(), '1')).toBeLessThan(0.3);
+    // The burst belongs to the previous window; the sum and count keep growing.
+    const next = metrics.render();
+    expect(delayS(next, '1')).toBeLessThan(0.3);
+    expect(Number(/^busguard_event_loop_delay_seconds_sum (\S+)$/m.exec(next)?.[1])).toBeGreaterThanOrEqual(sumS);
+    expect(Number(/^busguard_event_loop_delay_seconds_count (\S+)$/m.exec(next)?.[1])).toBeGreaterThan(count);
   });
 });
