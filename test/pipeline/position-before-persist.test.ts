@@ -1,6 +1,7 @@
 // A bus's position reaches the live side without waiting for the database beyond the fix's own commit: not for the
 // engine's write (under load it waits for the other lanes' statement; the engine's events, here the trip start, still
-// go out only after they are persisted), and not for the reload of a trip context near the end of its lifetime.
+// go out only after they are persisted), and not for the reload of a trip context near the end of its lifetime; an
+// engine write that failed is written with the next input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging';
 import type { LaneOutput } from '../../src/pipeline/bus-lane';
@@ -136,6 +137,48 @@ describe('bus lane output under a slow engine write', () => {
     await runner.idle();
     expect(positionOf(fixes[2]!.timeMs)).toBe(true);
     expect(lane.trip!.loadedMs).toBe(t.clock.nowMs);
+    await ingest.close();
+  });
+
+  it('writes a failed engine write again with the next input', async () => {
+    let failNext = true;
+    const engineDb = {
+      ...t.database,
+      query: (async (text: string, params?: unknown[], opts?: { prepare?: boolean }) => {
+        if (text === ENGINE_PERSIST_SQL && failNext) {
+          failNext = false;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }
+        return t.database.query(text, params, opts);
+      }) as typeof t.database.query,
+    };
+    const ingest = createIngest({
+      database: t.database,
+      log: silentLogger,
+      now: () => t.clock.nowMs,
+      writer: { maxDelayMs: 1 },
+    });
+    const runner = createEngineRunner({ database: engineDb, log: silentLogger, now: () => t.clock.nowMs });
+    runner.attach(ingest);
+    const device = (await ingest.lookupDevice('json', 'B-dev-1'))!;
+    const tripId = w.b.trips[0].id;
+    const status = async () =>
+      (await t.database.query<{ status: string }>('select status from trips where id = $1', [tripId]))[0]!.status;
+    const fixes = driveEast({
+      deviceId: 'B-dev-1',
+      startMs: START_MS + 60_000,
+      lon0: w.b.routes[0].path.coordinates[0][0],
+      fromS: 0,
+      toS: 1,
+      kphAt: () => 30,
+    });
+    await ingest.submitFixes(device, [fixes[0]!], t.clock.nowMs);
+    await runner.idle();
+    expect(failNext).toBe(false); // the trip start's write was refused
+    expect(await status()).not.toBe('active');
+    await ingest.submitFixes(device, [fixes[1]!], t.clock.nowMs);
+    await runner.idle();
+    expect(await status()).toBe('active');
     await ingest.close();
   });
 });
