@@ -66,6 +66,21 @@ export interface WriteResult {
 
 const ALL_STORED: WriteResult = Object.freeze({ refused: Object.freeze([]) as unknown as RefusedRow[] });
 
+/**
+ * Callers of one commit acknowledged per turn of the event loop. Each caller's continuation runs at once (its lane's
+ * engine step and live output, its device's acknowledgement); a commit of a thousand devices' rows settled in one
+ * turn would hold every socket, timer and other commit for the time all of them take.
+ */
+const CALLERS_PER_TURN = 32;
+const nextTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
+function resolveInSlices(batch: Pending[], from = 0): void {
+  const to = Math.min(batch.length, from + CALLERS_PER_TURN);
+  for (let i = from; i < to; i++) batch[i]!.resolve(ALL_STORED);
+  if (to < batch.length) nextTurn(() => resolveInSlices(batch, to));
+}
+
 /** SQLSTATE of a driver error (postgres-js and PGlite both put it on `code`). */
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -395,7 +410,7 @@ export class PositionWriter {
     const rate = (n * this.opts.concurrency) / Math.max(elapsedS, 0.001);
     this.rowsPerS = this.rowsPerS === 0 ? rate : 0.8 * this.rowsPerS + 0.2 * rate;
     if (!refused) {
-      for (const p of batch) p.resolve(ALL_STORED);
+      resolveInSlices(batch);
       return;
     }
     this.failures.inc();
