@@ -1,6 +1,7 @@
 // The position writer's statement on both databases: every column round-trips (attributes with quotes,
 // backslashes and non-ASCII text, rows without attributes, absent optional values), a row already stored is
-// ignored (exactly once), and rows of many callers committed together each resolve their own caller.
+// ignored (exactly once), and rows of many callers committed together each resolve their own caller, a slice of them
+// per turn of the event loop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/pipeline/metrics';
 import { PositionWriter, type PositionRow } from '../../src/pipeline/position-writer';
@@ -139,6 +140,26 @@ describe('position writer', () => {
     const four = await read(4);
     expect(four).toHaveLength(500);
     expect(four.every((r, k) => new Date(r.time).getTime() === T0 + k * 1000 && r.bus_id === 104)).toBe(true);
+    await writer.close();
+  });
+
+  it('acknowledges the callers of one commit a slice per turn of the event loop', async () => {
+    const writer = new PositionWriter(database, new Metrics(), { maxDelayMs: 20 });
+    let settled = 0;
+    let seenByFirst: number | undefined;
+    const writes = Array.from({ length: 100 }, (_, k) =>
+      writer.write([row(5, k)]).then(async () => {
+        settled++;
+        if (k > 0) return;
+        // Every promise job of this turn has run after a few ticks: the callers settled so far are the first slice.
+        for (let i = 0; i < 10; i++) await Promise.resolve();
+        seenByFirst = settled;
+      }),
+    );
+    await Promise.all(writes);
+    expect(seenByFirst).toBe(32);
+    expect(settled).toBe(100);
+    expect(await read(5)).toHaveLength(100);
     await writer.close();
   });
 });
