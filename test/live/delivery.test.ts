@@ -169,6 +169,23 @@ describe('ws transport', () => {
     await t?.close();
   });
 
+  it('frames messages of every length class intact, each once, in order, to every follower', async () => {
+    const a = await connect(srv.wsUrl, { token: ADMIN_TOKEN });
+    const b = await connect(srv.wsUrl, { token: ADMIN_TOKEN });
+    for (const c of [a, b]) expect((await subscribe(c, `bus:${busId}`)).type).toBe('subscribed');
+    // 7-bit, 16-bit and 64-bit payload lengths (RFC 6455), with multi-byte UTF-8 text.
+    const pads = ['', 'x'.repeat(200), '校车'.repeat(30_000)];
+    for (const [i, pad] of pads.entries()) live.hub.publish(`bus:${busId}`, 'trip', { frameTest: i, pad });
+    for (const c of [a, b]) {
+      await c.waitFor((m) => m.data?.frameTest === 2, 'the longest message');
+      const got = c.of('trip', `bus:${busId}`).filter((m) => m.data?.frameTest !== undefined);
+      expect(got.map((m) => m.data.frameTest)).toEqual([0, 1, 2]);
+      expect(got.map((m) => m.data.pad)).toEqual(pads);
+    }
+    await a.close();
+    await b.close();
+  });
+
   it('a client that sends 40 subscribes without waiting for answers is closed (at most 32 in flight)', async () => {
     const c = await connect(srv.wsUrl, { token: ADMIN_TOKEN });
     // in one TCP write, so the server reads them together

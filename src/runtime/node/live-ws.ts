@@ -27,6 +27,37 @@ export interface LiveAttachment {
   close(): Promise<void>;
 }
 
+/**
+ * One text message as a server WebSocket frame (RFC 6455: FIN, text opcode, unmasked, 7/16/64-bit length), built
+ * once for all the followers the hub sends it to: written to each socket as it is, instead of one encoding, one
+ * header and one two-part write per follower. The hub sends a message to its followers one after another, so the
+ * last frame is the one to reuse.
+ */
+class TextFrames {
+  private text: string | undefined;
+  private frame = Buffer.alloc(0);
+
+  of(text: string): Buffer {
+    if (text === this.text) return this.frame;
+    const payload = Buffer.byteLength(text);
+    const header = payload < 126 ? 2 : payload < 65_536 ? 4 : 10;
+    const frame = Buffer.allocUnsafe(header + payload);
+    frame[0] = 0x81;
+    if (header === 2) frame[1] = payload;
+    else if (header === 4) {
+      frame[1] = 126;
+      frame.writeUInt16BE(payload, 2);
+    } else {
+      frame[1] = 127;
+      frame.writeBigUInt64BE(BigInt(payload), 2);
+    }
+    frame.write(text, header, 'utf8');
+    this.text = text;
+    this.frame = frame;
+    return frame;
+  }
+}
+
 function reject(socket: Duplex, status: number, code: string, message: string) {
   const body = JSON.stringify({ error: { code, message, requestId: 'live' } });
   socket.end(
@@ -43,6 +74,7 @@ export function attachLive(server: Server, live: LiveService, opts: AttachLiveOp
     perMessageDeflate: false,
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  const frames = new TextFrames();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -55,7 +87,7 @@ export function attachLive(server: Server, live: LiveService, opts: AttachLiveOp
     const header = req.headers.authorization;
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     const accept = (principal?: Principal) => {
-      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, principal));
     };
     if (!header) return accept();
     if (!match) return reject(socket, 401, 'unauthorized', 'A valid bearer token is required');
@@ -66,12 +98,16 @@ export function attachLive(server: Server, live: LiveService, opts: AttachLiveOp
     );
   };
 
-  const onConnection = (ws: WebSocket, principal?: Principal) => {
+  const onConnection = (ws: WebSocket, socket: Duplex, principal?: Principal) => {
     alive.set(ws, true);
     let closeTimer: ReturnType<typeof setTimeout> | undefined;
     const conn = live.hub.connect(
       {
-        send: (text) => ws.send(text),
+        // Whole frames on the upgraded socket, between ws's own (pings, close): ws compresses nothing here
+        // (perMessageDeflate off), so it holds nothing back. Once closing, nothing more is sent.
+        send: (text) => {
+          if (ws.readyState === ws.OPEN) socket.write(frames.of(text));
+        },
         close: (code, reason) => {
           ws.close(code, reason);
           closeTimer = setTimeout(() => ws.terminate(), closeTimeoutMs);
