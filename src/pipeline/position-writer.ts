@@ -75,12 +75,6 @@ const CALLERS_PER_TURN = 32;
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
-function resolveInSlices(batch: Pending[], from = 0): void {
-  const to = Math.min(batch.length, from + CALLERS_PER_TURN);
-  for (let i = from; i < to; i++) batch[i]!.resolve(ALL_STORED);
-  if (to < batch.length) nextTurn(() => resolveInSlices(batch, to));
-}
-
 /** SQLSTATE of a driver error (postgres-js and PGlite both put it on `code`). */
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -190,6 +184,8 @@ export class PositionWriter {
   private rowsPerS = 0;
   private inFlight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** committed batches whose callers are still being acknowledged, a slice per turn */
+  private settling = 0;
   private closed = false;
   private readonly opts: Required<WriterOptions>;
   private readonly commitLatency;
@@ -410,7 +406,7 @@ export class PositionWriter {
     const rate = (n * this.opts.concurrency) / Math.max(elapsedS, 0.001);
     this.rowsPerS = this.rowsPerS === 0 ? rate : 0.8 * this.rowsPerS + 0.2 * rate;
     if (!refused) {
-      resolveInSlices(batch);
+      this.resolveInSlices(batch, 0);
       return;
     }
     this.failures.inc();
@@ -425,6 +421,17 @@ export class PositionWriter {
       offset += p.rows.length;
       p.resolve(mine.length ? { refused: mine } : ALL_STORED);
     }
+  }
+
+  private resolveInSlices(batch: Pending[], from: number): void {
+    const to = Math.min(batch.length, from + CALLERS_PER_TURN);
+    for (let i = from; i < to; i++) batch[i]!.resolve(ALL_STORED);
+    if (to >= batch.length) return;
+    this.settling++;
+    nextTurn(() => {
+      this.settling--;
+      this.resolveInSlices(batch, to);
+    });
   }
 
   /**
@@ -456,12 +463,12 @@ export class PositionWriter {
     }
   }
 
-  /** Writes what is queued and waiting, then refuses new rows. */
+  /** Writes what is queued and waiting (every caller settled), then refuses new rows. */
   async close(): Promise<void> {
     this.closed = true;
     this.admit();
     for (const resolve of this.drainWaiters.splice(0)) resolve();
-    while (this.queue.length > 0 || this.inFlight > 0) {
+    while (this.queue.length > 0 || this.inFlight > 0 || this.settling > 0) {
       this.pump();
       await new Promise((r) => setTimeout(r, 5));
     }

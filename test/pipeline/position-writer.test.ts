@@ -156,10 +156,12 @@ describe('position writer', () => {
         seenByFirst = settled;
       }),
     );
+    // close() returns once every caller is settled, the last slices included.
+    await writer.close();
+    expect(settled).toBe(100);
     await Promise.all(writes);
     expect(seenByFirst).toBe(32);
     expect(settled).toBe(100);
     expect(await read(5)).toHaveLength(100);
-    await writer.close();
   });
 });
