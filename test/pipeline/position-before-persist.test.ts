@@ -9,6 +9,7 @@ import { createEngineRunner } from '../../src/pipeline/engine-runner';
 import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
 import { createIngest } from '../../src/pipeline/ingest';
 import { BUS_TRIPS_SQL } from '../../src/pipeline/trip-context';
+import type { Database } from '../../src/store/db';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { withGate } from '../helpers/faults';
 import { buildWorld, type World } from '../helpers/world';
@@ -32,23 +33,31 @@ const until = async (what: string, ok: () => boolean, ms = 5000) => {
   }
 };
 
+/** Ingest on the real database; the engine runner on `engineDb` (the same database, slowed or failing on demand). */
+function pipeline(engineDb: Database, contextTtlMs?: number) {
+  const ingest = createIngest({
+    database: t.database,
+    log: silentLogger,
+    now: () => t.clock.nowMs,
+    writer: { maxDelayMs: 1 },
+  });
+  const runner = createEngineRunner({ database: engineDb, log: silentLogger, now: () => t.clock.nowMs, contextTtlMs });
+  runner.attach(ingest);
+  const outputs: LaneOutput[] = [];
+  runner.lanes.onOutput((o) => outputs.push(o));
+  return { ingest, runner, outputs };
+}
+
+const tripStatus = async (tripId: number) =>
+  (await t.database.query<{ status: string }>('select status from trips where id = $1', [tripId]))[0]!.status;
+
 describe('bus lane output under a slow engine write', () => {
   it('publishes the position at once and the trip start once it is persisted', async () => {
     const engineDb = withGate(t.database, (text) => text === ENGINE_PERSIST_SQL);
-    const ingest = createIngest({
-      database: t.database,
-      log: silentLogger,
-      now: () => t.clock.nowMs,
-      writer: { maxDelayMs: 1 },
-    });
-    const runner = createEngineRunner({ database: engineDb, log: silentLogger, now: () => t.clock.nowMs });
-    runner.attach(ingest);
-    const outputs: LaneOutput[] = [];
-    runner.lanes.onOutput((o) => outputs.push(o));
+    const { ingest, runner, outputs } = pipeline(engineDb);
     const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
     const tripId = w.a.trips[0].id;
-    const status = async () =>
-      (await t.database.query<{ status: string }>('select status from trips where id = $1', [tripId]))[0]!.status;
+    const status = () => tripStatus(tripId);
     const before = await status();
     expect(before).not.toBe('active');
 
@@ -86,21 +95,7 @@ describe('bus lane output under a slow engine write', () => {
   it('reloads an ageing trip context after the output, and a context past its lifetime before the step', async () => {
     const CONTEXT_TTL_MS = 30_000;
     const reads = withGate(t.database, (text) => text === BUS_TRIPS_SQL);
-    const ingest = createIngest({
-      database: t.database,
-      log: silentLogger,
-      now: () => t.clock.nowMs,
-      writer: { maxDelayMs: 1 },
-    });
-    const runner = createEngineRunner({
-      database: reads,
-      log: silentLogger,
-      now: () => t.clock.nowMs,
-      contextTtlMs: CONTEXT_TTL_MS,
-    });
-    runner.attach(ingest);
-    const outputs: LaneOutput[] = [];
-    runner.lanes.onOutput((o) => outputs.push(o));
+    const { ingest, runner, outputs } = pipeline(reads, CONTEXT_TTL_MS);
     const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
     const fixes = driveEast({
       deviceId: 'A-dev-1',
@@ -152,18 +147,9 @@ describe('bus lane output under a slow engine write', () => {
         return t.database.query(text, params, opts);
       }) as typeof t.database.query,
     };
-    const ingest = createIngest({
-      database: t.database,
-      log: silentLogger,
-      now: () => t.clock.nowMs,
-      writer: { maxDelayMs: 1 },
-    });
-    const runner = createEngineRunner({ database: engineDb, log: silentLogger, now: () => t.clock.nowMs });
-    runner.attach(ingest);
+    const { ingest, runner } = pipeline(engineDb);
     const device = (await ingest.lookupDevice('json', 'B-dev-1'))!;
-    const tripId = w.b.trips[0].id;
-    const status = async () =>
-      (await t.database.query<{ status: string }>('select status from trips where id = $1', [tripId]))[0]!.status;
+    const status = () => tripStatus(w.b.trips[0].id);
     const fixes = driveEast({
       deviceId: 'B-dev-1',
       startMs: START_MS + 60_000,
