@@ -1,18 +1,24 @@
-// Fault injection over a real database: while `down`, raw queries fail as if the server were unreachable.
-// Everything else passes through to the real database unchanged.
+// Fault injection over a real database: while `down`, raw queries (those `matches` picks, all by default) fail as if
+// the server were unreachable. Everything else passes through to the real database unchanged.
 import type { Database } from '../../src/store/db';
 
 export interface FaultyDatabase extends Database {
   down: boolean;
+  /** queries failed so far */
+  failed: number;
 }
 
-export function withFaults(database: Database): FaultyDatabase {
+export function withFaults(database: Database, matches: (text: string) => boolean = () => true): FaultyDatabase {
   const faulty: FaultyDatabase = {
     ...database,
     down: false,
-    query: async (text, params) => {
-      if (faulty.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-      return database.query(text, params);
+    failed: 0,
+    query: async (text, params, opts) => {
+      if (faulty.down && matches(text)) {
+        faulty.failed++;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      }
+      return database.query(text, params, opts);
     },
   };
   return faulty;

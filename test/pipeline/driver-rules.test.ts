@@ -4,13 +4,11 @@
 // minutes of stored fixes after a gap gives a coverage-loss episode of six minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fix } from '../../src/core/fix';
-import { silentLogger } from '../../src/logging';
-import { createEngineRunner } from '../../src/pipeline/engine-runner';
-import { createIngest } from '../../src/pipeline/ingest';
 import { saveDriverCarries } from '../../src/store/repos/engine-repo';
 import type { DeviceInfo } from '../../src/pipeline/types';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, ok, type World } from '../helpers/world';
+import { lanePipeline } from './pipeline';
 
 let t: TestApp;
 let w: World;
@@ -25,17 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-function pipeline() {
-  const ingest = createIngest({
-    database: t.database,
-    log: silentLogger,
-    now: () => t.clock.nowMs,
-    writer: { maxDelayMs: 1 },
-  });
-  const runner = createEngineRunner({ database: t.database, log: silentLogger, now: () => t.clock.nowMs });
-  runner.attach(ingest);
-  return { ingest, runner, close: async () => (await runner.close(), await ingest.close()) };
-}
+const pipeline = () => lanePipeline(t);
 
 /** Back and forth along the first 900 m of a route at 30 km/h: one fix every stepS from fromMs to toMs. */
 function shuttle(

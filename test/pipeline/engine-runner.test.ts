@@ -2,11 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fix } from '../../src/core/fix';
 import { silentLogger } from '../../src/logging';
-import { createEngineRunner, type EngineBatch } from '../../src/pipeline/engine-runner';
+import type { EngineBatch } from '../../src/pipeline/engine-runner';
 import { createIngest } from '../../src/pipeline/ingest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { buildWorld, type World } from '../helpers/world';
 import { driveEast } from './drive';
+import { lanePipeline } from './pipeline';
 
 let t: TestApp;
 let w: World;
@@ -24,14 +25,7 @@ const drive = (fromS: number, toS: number, kphAt: (s: number) => number, lon0: n
   driveEast({ deviceId: 'A-dev-1', startMs: START_MS + 60_000, lon0, fromS, toS, kphAt });
 
 function pipeline() {
-  const ingest = createIngest({
-    database: t.database,
-    log: silentLogger,
-    now: () => t.clock.nowMs,
-    writer: { maxDelayMs: 1 },
-  });
-  const runner = createEngineRunner({ database: t.database, log: silentLogger, now: () => t.clock.nowMs });
-  runner.attach(ingest);
+  const { ingest, runner } = lanePipeline(t);
   const seen: EngineBatch[] = [];
   runner.onEvents((b) => seen.push(b));
   return { ingest, runner, seen };

@@ -3,17 +3,16 @@
 // go out only after they are persisted), and not for the reload of a trip context near the end of its lifetime; an
 // engine write that failed is written with the next input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging';
 import type { LaneOutput } from '../../src/pipeline/bus-lane';
-import { createEngineRunner } from '../../src/pipeline/engine-runner';
 import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
-import { createIngest } from '../../src/pipeline/ingest';
 import { BUS_TRIPS_SQL } from '../../src/pipeline/trip-context';
 import type { Database } from '../../src/store/db';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { withGate } from '../helpers/faults';
+import { withFaults, withGate } from '../helpers/faults';
 import { buildWorld, type World } from '../helpers/world';
+import { until } from '../runtime/jt808-helpers';
 import { driveEast } from './drive';
+import { lanePipeline } from './pipeline';
 
 let t: TestApp;
 let w: World;
@@ -25,27 +24,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const until = async (what: string, ok: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
-/** Ingest on the real database; the engine runner on `engineDb` (the same database, slowed or failing on demand). */
-function pipeline(engineDb: Database, contextTtlMs?: number) {
-  const ingest = createIngest({
-    database: t.database,
-    log: silentLogger,
-    now: () => t.clock.nowMs,
-    writer: { maxDelayMs: 1 },
-  });
-  const runner = createEngineRunner({ database: engineDb, log: silentLogger, now: () => t.clock.nowMs, contextTtlMs });
-  runner.attach(ingest);
+/** The pipeline with the engine on `engineDatabase`, and every lane output it publishes. */
+function pipeline(engineDatabase: Database, contextTtlMs?: number) {
+  const p = lanePipeline(t, { engineDatabase, contextTtlMs });
   const outputs: LaneOutput[] = [];
-  runner.lanes.onOutput((o) => outputs.push(o));
-  return { ingest, runner, outputs };
+  p.runner.lanes.onOutput((o) => outputs.push(o));
+  return { ...p, outputs };
 }
 
 const tripStatus = async (tripId: number) =>
@@ -72,8 +56,8 @@ describe('bus lane output under a slow engine write', () => {
     engineDb.hold();
     const ack = await ingest.submitFixes(device, [first!], t.clock.nowMs);
     expect(ack.outcomes[0]!.status).toBe('accepted');
-    await until('the engine write to be held', () => engineDb.waiting === 1);
-    await until('the position output', () => outputs.some((o) => o.position));
+    await until(() => engineDb.waiting === 1, 5000, 'the engine write to be held');
+    await until(() => outputs.some((o) => o.position), 5000, 'the position output');
 
     // The engine's write is still held: the position is out, placed on the trip; no event is.
     const early = outputs.find((o) => o.position)!;
@@ -116,7 +100,7 @@ describe('bus lane output under a slow engine write', () => {
     t.clock.nowMs = loadedMs + CONTEXT_TTL_MS * 0.8;
     reads.hold();
     await ingest.submitFixes(device, [fixes[1]!], t.clock.nowMs);
-    await until('the reload to be held', () => reads.waiting === 1);
+    await until(() => reads.waiting === 1, 5000, 'the reload to be held');
     expect(positionOf(fixes[1]!.timeMs)).toBe(true);
     reads.release();
     await runner.idle();
@@ -126,7 +110,7 @@ describe('bus lane output under a slow engine write', () => {
     t.clock.nowMs += CONTEXT_TTL_MS + 1;
     reads.hold();
     await ingest.submitFixes(device, [fixes[2]!], t.clock.nowMs);
-    await until('the reload to be held', () => reads.waiting === 1);
+    await until(() => reads.waiting === 1, 5000, 'the reload to be held');
     expect(positionOf(fixes[2]!.timeMs)).toBe(false);
     reads.release();
     await runner.idle();
@@ -136,17 +120,7 @@ describe('bus lane output under a slow engine write', () => {
   });
 
   it('writes a failed engine write again with the next input', async () => {
-    let failNext = true;
-    const engineDb = {
-      ...t.database,
-      query: (async (text: string, params?: unknown[], opts?: { prepare?: boolean }) => {
-        if (text === ENGINE_PERSIST_SQL && failNext) {
-          failNext = false;
-          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-        }
-        return t.database.query(text, params, opts);
-      }) as typeof t.database.query,
-    };
+    const engineDb = withFaults(t.database, (text) => text === ENGINE_PERSIST_SQL);
     const { ingest, runner } = pipeline(engineDb);
     const device = (await ingest.lookupDevice('json', 'B-dev-1'))!;
     const status = () => tripStatus(w.b.trips[0].id);
@@ -158,9 +132,11 @@ describe('bus lane output under a slow engine write', () => {
       toS: 1,
       kphAt: () => 30,
     });
+    engineDb.down = true;
     await ingest.submitFixes(device, [fixes[0]!], t.clock.nowMs);
     await runner.idle();
-    expect(failNext).toBe(false); // the trip start's write was refused
+    engineDb.down = false;
+    expect(engineDb.failed).toBe(1); // the trip start's write was refused
     expect(await status()).not.toBe('active');
     await ingest.submitFixes(device, [fixes[1]!], t.clock.nowMs);
     await runner.idle();

@@ -1,0 +1,32 @@
+// The pipeline as the server wires it, for pipeline tests: ingest (position writer committing after 1 ms) with the
+// engine runner attached, on the test app's database and clock. The engine may run on another handle of the same
+// database (one that slows or fails statements on demand, ../helpers/faults.ts).
+import { silentLogger } from '../../src/logging';
+import { createEngineRunner } from '../../src/pipeline/engine-runner';
+import { createIngest } from '../../src/pipeline/ingest';
+import type { Database } from '../../src/store/db';
+import type { TestApp } from '../helpers/app';
+
+export function lanePipeline(t: TestApp, o: { engineDatabase?: Database; contextTtlMs?: number } = {}) {
+  const ingest = createIngest({
+    database: t.database,
+    log: silentLogger,
+    now: () => t.clock.nowMs,
+    writer: { maxDelayMs: 1 },
+  });
+  const runner = createEngineRunner({
+    database: o.engineDatabase ?? t.database,
+    log: silentLogger,
+    now: () => t.clock.nowMs,
+    contextTtlMs: o.contextTtlMs,
+  });
+  runner.attach(ingest);
+  return {
+    ingest,
+    runner,
+    close: async () => {
+      await runner.close();
+      await ingest.close();
+    },
+  };
+}
