@@ -10,7 +10,7 @@
 // - notBoardedDrafts(…) and lateSoFar(tripId) — the live service, on a departure and on each ETA.
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Logger } from '../logging';
-import type { Database, DbOrTx } from '../store/db';
+import type { Database } from '../store/db';
 import {
   boardingRecords,
   buses,
@@ -36,6 +36,7 @@ import {
   type TripInfo,
 } from './notice-rules';
 import type { NoticeKind } from './notice-text';
+import { insertNotices, type StoredNotice } from '../store/repos/notices-repo';
 import { tripTopic } from './topics';
 
 export interface NoticeServiceOptions {
@@ -54,6 +55,8 @@ export interface TripDetails extends TripInfo {
   schoolId: number;
   plannedStartMs: number;
   status: string;
+  /** the route's period ('morning': pick-up, children board; 'afternoon': drop-off) */
+  period: string;
 }
 
 /** What a notice message carries (`data` of a `notice` message, and an item of the REST list). */
@@ -80,10 +83,12 @@ export interface BoardingNoticeInput {
 
 type NoticeRow = typeof notices.$inferSelect;
 
-/** Where new notices are also queued for delivery elsewhere (Web Push), in the notices' own transaction. */
+/**
+ * Web Push delivery of new notices: once set, the statement that stores notices also queues them in the push outbox
+ * for every subscription of their guardians (src/store/repos/notices-repo.ts), so both commit together.
+ */
 export interface NoticeOutbox {
-  enqueue(tx: DbOrTx, rows: readonly NoticeRow[]): Promise<void>;
-  /** called after the transaction committed */
+  /** called after a statement queued pushes */
   wake(): void;
 }
 
@@ -138,38 +143,28 @@ export class NoticeService {
     const tickets: (SeqTicket | undefined)[] = fresh.map((d) =>
       d.tripId != null ? this.opts.publisher?.reserve(tripTopic(d.tripId)) : undefined,
     );
-    let inserted: NoticeRow[];
+    let inserted: StoredNotice[];
     const outbox = this.outbox;
-    const insert = (db: DbOrTx) =>
-      db
-        .insert(notices)
-        .values(
-          fresh.map((d, i) => ({
-            guardianId: d.guardianId,
-            tripId: d.tripId,
-            kind: d.kind,
-            dedupeKey: d.dedupeKey,
-            payload: tickets[i] ? { ...d.payload, topic: tickets[i]!.topic, seq: tickets[i]!.seq } : d.payload,
-            textZh: d.textZh,
-            textEn: d.textEn,
-            createdAt: new Date(this.opts.now()),
-          })),
-        )
-        .onConflictDoNothing({ target: notices.dedupeKey })
-        .returning();
     try {
-      inserted = outbox
-        ? await this.opts.database.db.transaction(async (tx) => {
-            const rows = await insert(tx);
-            await outbox.enqueue(tx, rows);
-            return rows;
-          })
-        : await insert(this.opts.database.db);
+      const result = await insertNotices(
+        this.opts.database,
+        fresh.map((d, i) => ({
+          guardianId: d.guardianId,
+          tripId: d.tripId,
+          kind: d.kind,
+          dedupeKey: d.dedupeKey,
+          payload: tickets[i] ? { ...d.payload, topic: tickets[i]!.topic, seq: tickets[i]!.seq } : d.payload,
+          textZh: d.textZh,
+          textEn: d.textEn,
+        })),
+        { nowMs: this.opts.now(), queueForPush: outbox !== undefined },
+      );
+      inserted = result.stored;
+      if (result.queued > 0) outbox?.wake();
     } catch (err) {
       for (const t of tickets) t?.cancel();
       throw err;
     }
-    if (outbox && inserted.length) outbox.wake();
     for (const r of inserted)
       if (r.kind === 'trip.late' && r.tripId != null && typeof r.payload.lateS === 'number')
         this.lateTold.get(r.tripId)?.set(r.guardianId, r.payload.lateS);
@@ -212,6 +207,7 @@ export class NoticeService {
         plate: trip.plate,
         plannedStartMs: Number(trip.plannedStartMs),
         status: trip.status,
+        period: trip.period,
       },
       riders: trip.riders.map((r): Rider => ({
         guardianId: r.guardianId,
@@ -325,10 +321,8 @@ export class NoticeService {
   async notBoardedDrafts(info: TripDetails, riders: Rider[], stopId: string, timeMs: number): Promise<NoticeDraft[]> {
     const atStop = riders.filter((r) => r.stopId === stopId);
     if (atStop.length === 0) return [];
-    const db = this.opts.database.db;
-    const [route] = await db.select({ period: routes.period }).from(routes).where(eq(routes.id, info.routeId));
-    if (route?.period !== 'morning') return [];
-    const records = await db
+    if (info.period !== 'morning') return [];
+    const records = await this.opts.database.db
       .select({ studentId: boardingRecords.studentId, boarded: boardingRecords.boarded })
       .from(boardingRecords)
       .where(and(eq(boardingRecords.tripId, info.tripId), eq(boardingRecords.kind, 'student')));
@@ -446,7 +440,7 @@ const LATE_TOLD_SQL = `select guardian_id as "guardianId", (payload->>'lateS')::
  order by id`;
 
 const TRIP_RIDERS_SQL = `select t.id, t.route_id as "routeId", t.bus_id as "busId", t.school_id as "schoolId",
-    floor(extract(epoch from t.planned_start_at) * 1000)::float8 as "plannedStartMs", t.status, b.plate,
+    floor(extract(epoch from t.planned_start_at) * 1000)::float8 as "plannedStartMs", t.status, b.plate, r.period,
     (select coalesce(json_agg(json_build_object('guardianId', g.id, 'locale', g.locale, 'prefs', g.notice_preferences,
         'studentId', s.id, 'studentName', s.name, 'stopId', ss.stop_id, 'stopName', st.name) order by g.id, s.id),
         '[]'::json)
@@ -456,7 +450,7 @@ const TRIP_RIDERS_SQL = `select t.id, t.route_id as "routeId", t.bus_id as "busI
        join guardians g on g.id = gs.guardian_id
        join stops st on st.id = ss.stop_id
       where ss.route_id = t.route_id) as riders
-  from trips t join buses b on b.id = t.bus_id
+  from trips t join buses b on b.id = t.bus_id join routes r on r.id = t.route_id
  where t.id = $1`;
 
 interface TripRidersRow {
@@ -467,6 +461,7 @@ interface TripRidersRow {
   plannedStartMs: number;
   status: string;
   plate: string;
+  period: string;
   riders: {
     guardianId: number;
     locale: Locale;

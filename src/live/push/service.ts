@@ -1,5 +1,6 @@
-// Web Push delivery: every stored guardian notice gets one outbox row per subscription of that guardian, written in
-// the notice's own transaction (NoticeService.setOutbox), so a restart loses nothing. A sender claims due rows (it
+// Web Push delivery: every stored guardian notice gets one outbox row per subscription of that guardian, written by
+// the statement that stores the notice (NoticeService.setOutbox, src/store/repos/notices-repo.ts), so a restart
+// loses nothing. A sender claims due rows (it
 // moves them a lease ahead: a crash mid-send retries them after the lease), encrypts the payload (aes128gcm,
 // RFC 8291) and signs a VAPID JWT (RFC 8292) with `web-push`, and POSTs it itself: only to PUSH_ALLOWED_HOSTS, no
 // redirects followed, a timeout on every request.
@@ -9,7 +10,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import webpush from 'web-push';
 import type { Logger } from '../../logging';
-import type { Database, DbOrTx } from '../../store/db';
+import type { Database } from '../../store/db';
 import { guardians, notices, pushOutbox, pushSubscriptions } from '../../store/schema';
 import type { Locale } from '../notice-rules';
 import { DEFAULT_PUSH_ALLOWED_HOSTS, endpointProblem, type HostRule, parseAllowedHosts } from './hosts';
@@ -75,23 +76,6 @@ export class PushService {
   /** Why this endpoint may not be used, or null. */
   endpointProblem(endpoint: string): string | null {
     return endpointProblem(endpoint, this.rules);
-  }
-
-  /** NoticeOutbox: queues the new notices for every subscription of their guardians (inside the notice's transaction). */
-  async enqueue(tx: DbOrTx, rows: readonly { id: number; guardianId: number }[]): Promise<void> {
-    if (rows.length === 0) return;
-    const subs = await tx
-      .select({ id: pushSubscriptions.id, guardianId: pushSubscriptions.guardianId })
-      .from(pushSubscriptions)
-      .where(inArray(pushSubscriptions.guardianId, [...new Set(rows.map((r) => r.guardianId))]));
-    if (subs.length === 0) return;
-    const at = new Date(this.opts.now());
-    const values = rows.flatMap((n) =>
-      subs
-        .filter((s) => s.guardianId === n.guardianId)
-        .map((s) => ({ subscriptionId: s.id, noticeId: n.id, nextAttemptAt: at })),
-    );
-    if (values.length) await tx.insert(pushOutbox).values(values);
   }
 
   /** NoticeOutbox: something was queued; send soon. */
