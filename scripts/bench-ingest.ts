@@ -27,7 +27,6 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import postgres from 'postgres';
 import { createApp } from '../src/http/app';
 import { silentLogger } from '../src/logging';
@@ -36,6 +35,8 @@ import { createEngineRunner } from '../src/pipeline/engine-runner';
 import { createIngest } from '../src/pipeline/ingest';
 import { insertParams, POSITION_INSERT_SQL, type PositionRow } from '../src/pipeline/position-writer';
 import { sha256Hex, startJt808Server } from '../src/runtime/node/jt808-server';
+import { openWriterDatabase } from '../src/runtime/node/database';
+import { serveHttp } from '../src/runtime/node/listen';
 import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
 import type { Database } from '../src/store/db';
@@ -537,6 +538,8 @@ async function main() {
     void dropDatabase(serverUrl, dbName).finally(() => process.exit(3));
   }, DEADLINE_MS);
   const database = createPostgresDatabase({ url: dbUrl, maxConnections: 10 });
+  // The writers' statements on connections of their own, as the server opens them (src/runtime/node/database.ts).
+  const writerDatabase = openWriterDatabase({ databaseUrl: dbUrl }, database);
   try {
     await applyMigrations(database);
     // The case log is append-only (a trigger refuses TRUNCATE); in this throwaway database the measurements are
@@ -579,9 +582,9 @@ async function main() {
 
     /** The server side as the configuration wires it; `stop` closes it in main.ts's order. */
     const startServer = (config: Config) => {
-      const ingest = createIngest({ database, log: silentLogger, writer: WRITER });
+      const ingest = createIngest({ database, writerDatabase, log: silentLogger, writer: WRITER });
       if (config === 'bare') return { ingest, runner: undefined, live: undefined, stop: () => ingest.close() };
-      const runner = createEngineRunner({ database, log: silentLogger, now: Date.now });
+      const runner = createEngineRunner({ database, writerDatabase, log: silentLogger, now: Date.now });
       runner.attach(ingest);
       const live = createLiveHub({ database, log: silentLogger, now: Date.now });
       live.attach({ ingest, runner });
@@ -697,7 +700,7 @@ async function main() {
         ingest: srv.ingest,
         ...(srv.runner ? { runner: srv.runner, live: srv.live } : {}),
       });
-      const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      const http = serveHttp(app.fetch, { port: 0, host: '127.0.0.1' }); // as the server listens
       await new Promise<void>((r) => (http.listening ? r() : http.once('listening', () => r())));
       const port = (http.address() as AddressInfo).port;
       const load = await profiled(`${config}-json`, run, () =>
@@ -849,6 +852,7 @@ async function main() {
     );
   } finally {
     clearTimeout(deadline);
+    if (writerDatabase !== database) await writerDatabase.close();
     await database.close();
     await dropDatabase(serverUrl, dbName);
   }

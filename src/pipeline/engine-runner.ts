@@ -21,6 +21,8 @@ const TICK_LANES_PER_TURN = 50;
 
 export interface RunnerOptions {
   database: Database;
+  /** where the engine writer's statements run (default: database) */
+  writerDatabase?: Database;
   log: Logger;
   now: () => number;
   /** Registry changes (limits, roster, zones) reach a running trip within this time. */
@@ -56,6 +58,7 @@ export class EngineRunner {
   private settings() {
     return {
       database: this.opts.database,
+      writerDatabase: this.opts.writerDatabase,
       contextTtlMs: this.opts.contextTtlMs,
       checkpointEveryMs: this.opts.checkpointEveryMs,
     };

@@ -22,6 +22,8 @@ import { type DeviceInfo, type Ingest, StorageUnavailableError, type SubmitOptio
 
 export interface IngestOptions {
   database: Database;
+  /** where the position writer's statements run (default: database); a pool of its own keeps them from queueing behind reads */
+  writerDatabase?: Database;
   log: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -48,7 +50,7 @@ export class PipelineIngest implements Ingest {
 
   constructor(private readonly opts: IngestOptions) {
     this.metrics = opts.metrics ?? new Metrics();
-    this.writer = new PositionWriter(opts.database, this.metrics, opts.writer);
+    this.writer = new PositionWriter(opts.writerDatabase ?? opts.database, this.metrics, opts.writer);
     this.directory = new DeviceDirectory(opts.database, opts.now ?? Date.now);
     this.filters = opts.filters ?? CN_2012.filters;
     this.accepted = this.metrics.counter('busguard_fixes_accepted_total', 'Fixes accepted and stored, by protocol');

@@ -11,6 +11,8 @@ export type LaneEnvBase = Omit<LaneEnv, 'engine' | 'emit' | 'listening'>;
 
 export interface EngineSettings {
   database: Database;
+  /** where the engine writer's statements run (default: database) */
+  writerDatabase?: Database;
   contextTtlMs?: number;
   checkpointEveryMs?: number;
 }
@@ -42,7 +44,7 @@ export class Lanes {
   enableEngine(settings: EngineSettings): void {
     if (this.env.engine) return;
     const database = settings.database;
-    const writer = new EngineWriter(database);
+    const writer = new EngineWriter(settings.writerDatabase ?? database);
     this.engineWriter = writer;
     const engine: LaneEngineEnv = {
       contextTtlMs: settings.contextTtlMs ?? 30_000,

@@ -20,6 +20,16 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 }
 
 /**
+ * The handle the durable writers (positions, engine output) run their statements on: with the postgres driver a pool
+ * of its own, sized to the writers' concurrency (four position statements and one engine statement at a time), so an
+ * acknowledgement never waits for a connection held by reads, notices or jobs; PGlite is a single connection, shared.
+ */
+export function openWriterDatabase(opts: { databaseUrl?: string }, main: Database): Database {
+  if (!opts.databaseUrl) return main;
+  return createPostgresDatabase({ url: opts.databaseUrl, maxConnections: 5 });
+}
+
+/**
  * The handle request authentication runs on: with the postgres driver a pool of its own (two connections), so
  * sign-ins do not wait behind the position writer's statements; PGlite is a single connection, shared.
  */

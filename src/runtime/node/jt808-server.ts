@@ -23,6 +23,7 @@ import net from 'node:net';
 import type { Logger } from '../../logging';
 import type { Ingest } from '../../pipeline/types';
 import { Connection } from './jt808/connection';
+import { listen } from './listen';
 import { ConnectionGate, DEFAULT_JT808_LIMITS, type Jt808ServerLimits } from './jt808/limits';
 import { newJt808Stats, type Jt808ServerStats } from './jt808/stats';
 
@@ -96,13 +97,7 @@ export async function startJt808Server(opts: Jt808ServerOptions): Promise<Jt808S
   });
   server.maxConnections = limits.maxConnections + 64; // our own check answers first; this is a backstop
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, opts.port, opts.host ?? '0.0.0.0');
   server.on('error', (err) => log.error('jt808 server error', { error: err.message }));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -1,10 +1,10 @@
 // The OsmAnd protocol on its own port (Traccar's default 5055), so phone apps work with their defaults.
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { BODY_LIMITS, bodyLimits } from '../../http/body-limit';
 import type { AppDeps, AppEnv } from '../../http/context';
 import { errorResponse, requestIdMiddleware } from '../../http/middleware';
 import { osmandHandler } from '../../http/resources/telemetry';
+import { serveHttp } from './listen';
 
 export function createOsmandApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -21,5 +21,5 @@ export function createOsmandApp(deps: AppDeps) {
 
 export function startOsmandServer(deps: AppDeps, opts: { port: number; host: string }) {
   const app = createOsmandApp(deps);
-  return serve({ fetch: app.fetch, port: opts.port, hostname: opts.host });
+  return serveHttp(app.fetch, opts);
 }

@@ -3,15 +3,15 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from '../../http/app';
 import type { Logger } from '../../logging';
 import { ensureAdmin } from '../../store/repos/auth-repo';
 import type { Config } from './config';
-import { openAuthDatabase, openDatabase } from './database';
+import { openAuthDatabase, openDatabase, openWriterDatabase } from './database';
 import type { DataDirLock } from './data-dir-lock';
 import { createAuthenticator } from '../../auth/authenticator';
 import { startOsmandServer } from './osmand-server';
+import { serveHttp } from './listen';
 import { registerEventLoopMetrics } from './event-loop-metrics';
 import { registerLiveMetrics } from '../../live/live-metrics';
 import { registerJt808Metrics, startJt808Server } from './jt808-server';
@@ -22,7 +22,6 @@ import { createLiveHub } from '../../live/service';
 import { startAlertDispatcher } from '../../jobs/alert-webhooks';
 import { liveCaseEventPublisher } from '../../jobs/case-deadlines';
 import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIngest } from '../../pipeline/ingest';
 import { createEngineRunner } from '../../pipeline/engine-runner';
@@ -51,8 +50,10 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     if (config.simulate) await refreshDemoDay(database, { now: Date.now() });
   }
 
-  const ingest = createIngest({ database, log });
-  const runner = createEngineRunner({ database, log, now: Date.now });
+  // The position and engine writers on connections of their own (postgres): see openWriterDatabase.
+  const writerDatabase = openWriterDatabase(config, database);
+  const ingest = createIngest({ database, writerDatabase, log });
+  const runner = createEngineRunner({ database, writerDatabase, log, now: Date.now });
   runner.attach(ingest);
   // Request authentication on its own small pool (postgres), apart from the position writer's connections, so a
   // burst of positions does not queue sign-ins; PGlite is one connection for everything.
@@ -104,10 +105,10 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     : undefined;
   const app = createApp(deps);
   registerPages(app, await loadPageAssets(), config.pages); // /parent, /attendant, /manager, /assets/
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const server = serveHttp(app.fetch, { port: config.port, host: config.host }, (info) => {
     log.info('listening', { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}` });
   });
-  const liveWs = attachLive(server as Server, live);
+  const liveWs = attachLive(server, live);
   const osmand = startOsmandServer(deps, { port: config.osmandPort, host: config.host });
   log.info('osmand listening', { port: await boundPort(osmand) });
   const jt808 = await startJt808Server({ port: config.jt808Port, host: config.host, ingest, log });
@@ -138,6 +139,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     await push.close();
     await auth.close();
     if (authDatabase !== database) await authDatabase.close();
+    if (writerDatabase !== database) await writerDatabase.close();
     await database.close();
     lock?.release();
     process.exit(0);

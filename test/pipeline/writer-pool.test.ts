@@ -1,0 +1,90 @@
+// The durable writers run on a database handle of their own (the server gives them their own connections): a fix is
+// stored and acknowledged while every statement on the main handle waits (a pool taken up by reads, notices and
+// jobs), and the engine's output is written on the writers' handle too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
+import { POSITION_INSERT_SQL } from '../../src/pipeline/position-writer';
+import { openWriterDatabase } from '../../src/runtime/node/database';
+import type { Database } from '../../src/store/db';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { withGate } from '../helpers/faults';
+import { buildWorld, type World } from '../helpers/world';
+import { until } from '../runtime/jt808-helpers';
+import { driveEast } from './drive';
+import { lanePipeline } from './pipeline';
+
+let t: TestApp;
+let w: World;
+const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
+
+beforeAll(async () => {
+  t = await createTestApp(START_MS + 3_600_000);
+  w = await buildWorld(t);
+});
+afterAll(() => t.close());
+
+/** The same database, remembering the statements that went through this handle. */
+function recording(database: Database): Database & { texts: string[] } {
+  const texts: string[] = [];
+  return {
+    ...database,
+    texts,
+    query: (text, params, opts) => {
+      texts.push(text);
+      return database.query(text, params, opts);
+    },
+  };
+}
+
+describe('the writers on a handle of their own', () => {
+  it('acknowledges a stored fix while the main handle holds every statement, and persists the engine there', async () => {
+    const mainRecording = recording(t.database);
+    const main = withGate(mainRecording, () => true);
+    const writers = recording(t.database);
+    const { ingest, runner, close } = lanePipeline(t, { database: main, writerDatabase: writers });
+    const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
+    const [fix] = driveEast({
+      deviceId: 'A-dev-1',
+      startMs: START_MS + 60_000,
+      lon0: w.a.routes[0].path.coordinates[0][0],
+      fromS: 0,
+      toS: 0,
+      kphAt: () => 30,
+    });
+
+    main.hold();
+    const ack = await ingest.submitFixes(device, [fix!], t.clock.nowMs);
+    expect(ack.outcomes[0]!.status).toBe('accepted');
+    const stored = await t.database.query<{ n: number }>(
+      'select count(*)::int as n from positions where device_id = $1 and time = to_timestamp($2 / 1000.0)',
+      [device.deviceId, fix!.timeMs],
+    );
+    expect(stored[0]!.n).toBe(1);
+    // The engine's reads of the trip wait on the main handle; nothing was written there.
+    await until(() => main.waiting > 0, 5000, 'the engine to ask the main handle for the trip');
+    expect(writers.texts).toContain(POSITION_INSERT_SQL);
+    expect(mainRecording.texts).not.toContain(POSITION_INSERT_SQL);
+
+    main.release();
+    await runner.idle();
+    const [trip] = await t.database.query<{ status: string }>('select status from trips where id = $1', [
+      w.a.trips[0].id,
+    ]);
+    expect(trip!.status).toBe('active');
+    expect(writers.texts).toContain(ENGINE_PERSIST_SQL);
+    expect(mainRecording.texts).not.toContain(ENGINE_PERSIST_SQL);
+    await close();
+  });
+
+  it('gets connections of its own on a PostgreSQL server, and shares the one connection of the embedded database', async () => {
+    const embedded = openWriterDatabase({}, t.database);
+    expect(embedded).toBe(t.database);
+    const server = openWriterDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' }, t.database);
+    try {
+      expect(server).not.toBe(t.database);
+      expect(server.kind).toBe('postgres');
+    } finally {
+      await server.close();
+    }
+  });
+});
