@@ -59,3 +59,21 @@ export function withGate(database: Database, matches: (text: string) => boolean)
     },
   };
 }
+
+export interface RecordingDatabase extends Database {
+  /** the text of every raw query that went through this handle, in order */
+  readonly texts: string[];
+}
+
+/** A real database that remembers the statements sent through this handle. */
+export function recording(database: Database): RecordingDatabase {
+  const texts: string[] = [];
+  return {
+    ...database,
+    texts,
+    query: (text, params, opts) => {
+      texts.push(text);
+      return database.query(text, params, opts);
+    },
+  };
+}

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approachingNotices } from '../../src/live/notice-rules';
 import { createNoticeService } from '../../src/live/notices';
 import { silentLogger } from '../../src/logging';
-import type { Database } from '../../src/store/db';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { recording } from '../helpers/faults';
 import { buildWorld, ok, type World } from '../helpers/world';
 
 let t: TestApp;
@@ -29,18 +29,6 @@ beforeAll(async () => {
   );
 });
 afterAll(() => t.close());
-
-function recording(database: Database): Database & { texts: string[] } {
-  const texts: string[] = [];
-  return {
-    ...database,
-    texts,
-    query: (text, params, opts) => {
-      texts.push(text);
-      return database.query(text, params, opts);
-    },
-  };
-}
 
 const count = async (sql: string, params: unknown[] = []) => (await t.database.query<{ n: number }>(sql, params))[0]!.n;
 

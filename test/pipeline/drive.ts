@@ -31,3 +31,13 @@ export function driveEast(o: {
   }
   return fixes;
 }
+
+/** A bus leaving the start of `route` eastwards at 30 km/h, one fix a second from second 0 to `lastS`. */
+export function fromRouteStart(
+  route: { path: { coordinates: number[][] } },
+  deviceId: string,
+  startMs: number,
+  lastS = 0,
+): Fix[] {
+  return driveEast({ deviceId, startMs, lon0: route.path.coordinates[0]![0]!, fromS: 0, toS: lastS, kphAt: () => 30 });
+}

@@ -11,7 +11,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { withFaults, withGate } from '../helpers/faults';
 import { buildWorld, type World } from '../helpers/world';
 import { until } from '../runtime/jt808-helpers';
-import { driveEast } from './drive';
+import { fromRouteStart } from './drive';
 import { lanePipeline } from './pipeline';
 
 let t: TestApp;
@@ -45,14 +45,7 @@ describe('bus lane output under a slow engine write', () => {
     const before = await status();
     expect(before).not.toBe('active');
 
-    const [first] = driveEast({
-      deviceId: 'A-dev-1',
-      startMs: START_MS + 60_000,
-      lon0: w.a.routes[0].path.coordinates[0][0],
-      fromS: 0,
-      toS: 0,
-      kphAt: () => 30,
-    });
+    const [first] = fromRouteStart(w.a.routes[0], 'A-dev-1', START_MS + 60_000);
     engineDb.hold();
     const ack = await ingest.submitFixes(device, [first!], t.clock.nowMs);
     expect(ack.outcomes[0]!.status).toBe('accepted');
@@ -81,14 +74,7 @@ describe('bus lane output under a slow engine write', () => {
     const reads = withGate(t.database, (text) => text === BUS_TRIPS_SQL);
     const { ingest, runner, outputs } = pipeline(reads, CONTEXT_TTL_MS);
     const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
-    const fixes = driveEast({
-      deviceId: 'A-dev-1',
-      startMs: START_MS + 600_000,
-      lon0: w.a.routes[0].path.coordinates[0][0],
-      fromS: 0,
-      toS: 2,
-      kphAt: () => 30,
-    });
+    const fixes = fromRouteStart(w.a.routes[0], 'A-dev-1', START_MS + 600_000, 2);
     const positionOf = (timeMs: number) => outputs.some((o) => o.position?.timeMs === timeMs);
     await ingest.submitFixes(device, [fixes[0]!], t.clock.nowMs);
     await runner.idle();
@@ -124,14 +110,7 @@ describe('bus lane output under a slow engine write', () => {
     const { ingest, runner } = pipeline(engineDb);
     const device = (await ingest.lookupDevice('json', 'B-dev-1'))!;
     const status = () => tripStatus(w.b.trips[0].id);
-    const fixes = driveEast({
-      deviceId: 'B-dev-1',
-      startMs: START_MS + 60_000,
-      lon0: w.b.routes[0].path.coordinates[0][0],
-      fromS: 0,
-      toS: 1,
-      kphAt: () => 30,
-    });
+    const fixes = fromRouteStart(w.b.routes[0], 'B-dev-1', START_MS + 60_000, 1);
     engineDb.down = true;
     await ingest.submitFixes(device, [fixes[0]!], t.clock.nowMs);
     await runner.idle();

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
 import { POSITION_INSERT_SQL } from '../../src/pipeline/position-writer';
 import { openWriterDatabase } from '../../src/runtime/node/database';
-import type { Database } from '../../src/store/db';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { withGate } from '../helpers/faults';
+import { recording, withGate } from '../helpers/faults';
 import { buildWorld, type World } from '../helpers/world';
 import { until } from '../runtime/jt808-helpers';
-import { driveEast } from './drive';
+import { fromRouteStart } from './drive';
 import { lanePipeline } from './pipeline';
 
 let t: TestApp;
@@ -23,19 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** The same database, remembering the statements that went through this handle. */
-function recording(database: Database): Database & { texts: string[] } {
-  const texts: string[] = [];
-  return {
-    ...database,
-    texts,
-    query: (text, params, opts) => {
-      texts.push(text);
-      return database.query(text, params, opts);
-    },
-  };
-}
-
 describe('the writers on a handle of their own', () => {
   it('acknowledges a stored fix while the main handle holds every statement, and persists the engine there', async () => {
     const mainRecording = recording(t.database);
@@ -43,14 +29,7 @@ describe('the writers on a handle of their own', () => {
     const writers = recording(t.database);
     const { ingest, runner, close } = lanePipeline(t, { database: main, writerDatabase: writers });
     const device = (await ingest.lookupDevice('json', 'A-dev-1'))!;
-    const [fix] = driveEast({
-      deviceId: 'A-dev-1',
-      startMs: START_MS + 60_000,
-      lon0: w.a.routes[0].path.coordinates[0][0],
-      fromS: 0,
-      toS: 0,
-      kphAt: () => 30,
-    });
+    const [fix] = fromRouteStart(w.a.routes[0], 'A-dev-1', START_MS + 60_000);
 
     main.hold();
     const ack = await ingest.submitFixes(device, [fix!], t.clock.nowMs);
