@@ -30,12 +30,11 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { createApp } from '../src/http/app';
 import { silentLogger } from '../src/logging';
-import { createLiveHub } from '../src/live/service';
-import { createEngineRunner } from '../src/pipeline/engine-runner';
 import { createIngest } from '../src/pipeline/ingest';
 import { insertParams, POSITION_INSERT_SQL, type PositionRow } from '../src/pipeline/position-writer';
 import { sha256Hex, startJt808Server } from '../src/runtime/node/jt808-server';
 import { openWriterDatabase } from '../src/runtime/node/database';
+import { wireNodePipeline } from '../src/runtime/node/pipeline';
 import { serveHttp } from '../src/runtime/node/listen';
 import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
@@ -582,22 +581,12 @@ async function main() {
 
     /** The server side as the configuration wires it; `stop` closes it in main.ts's order. */
     const startServer = (config: Config) => {
-      const ingest = createIngest({ database, writerDatabase, log: silentLogger, writer: WRITER });
-      if (config === 'bare') return { ingest, runner: undefined, live: undefined, stop: () => ingest.close() };
-      const runner = createEngineRunner({ database, writerDatabase, log: silentLogger, now: Date.now });
-      runner.attach(ingest);
-      const live = createLiveHub({ database, log: silentLogger, now: Date.now });
-      live.attach({ ingest, runner });
-      return {
-        ingest,
-        runner,
-        live,
-        stop: async () => {
-          await ingest.close();
-          await runner.close();
-          await live.close();
-        },
-      };
+      if (config === 'bare') {
+        const ingest = createIngest({ database, writerDatabase, log: silentLogger, writer: WRITER });
+        return { ingest, runner: undefined, live: undefined, stop: () => ingest.close() };
+      }
+      const pipeline = wireNodePipeline({ database, writerDatabase, log: silentLogger, now: Date.now, writer: WRITER });
+      return { ...pipeline, stop: pipeline.close };
     };
 
     const finish = async (

@@ -1,7 +1,7 @@
 // The pipeline as the server wires it, for pipeline tests: ingest (position writer committing after 1 ms) with the
-// engine runner attached, on the test app's database (or `database`) and clock. The engine may run on another handle of the same
-// database (one that slows or fails statements on demand, ../helpers/faults.ts), and the writers on a third, as the
-// server gives them connections of their own.
+// engine runner attached, on the test app's database (or `database`) and clock. The engine may run on another handle
+// of the same database (one that slows or fails statements on demand, ../helpers/faults.ts), and the writers on a
+// third, as the server gives them connections of their own.
 import { silentLogger } from '../../src/logging';
 import { createEngineRunner } from '../../src/pipeline/engine-runner';
 import { createIngest } from '../../src/pipeline/ingest';

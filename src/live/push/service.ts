@@ -1,9 +1,8 @@
 // Web Push delivery: every stored guardian notice gets one outbox row per subscription of that guardian, written by
 // the statement that stores the notice (NoticeService.setOutbox, src/store/repos/notices-repo.ts), so a restart
-// loses nothing. A sender claims due rows (it
-// moves them a lease ahead: a crash mid-send retries them after the lease), encrypts the payload (aes128gcm,
-// RFC 8291) and signs a VAPID JWT (RFC 8292) with `web-push`, and POSTs it itself: only to PUSH_ALLOWED_HOSTS, no
-// redirects followed, a timeout on every request.
+// loses nothing. A sender claims due rows (it moves them a lease ahead: a crash mid-send retries them after the
+// lease), encrypts the payload (aes128gcm, RFC 8291) and signs a VAPID JWT (RFC 8292) with `web-push`, and POSTs it
+// itself: only to PUSH_ALLOWED_HOSTS, no redirects followed, a timeout on every request.
 //   2xx → row done; 404/410 → the subscription is gone: deleted (its rows with it);
 //   429, 5xx, network error or timeout → retried after RETRY_DELAYS_S (or the push service's Retry-After when
 //   longer, at most an hour), given up after the last delay; any other status → row dropped (logged).

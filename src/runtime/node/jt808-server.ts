@@ -23,9 +23,9 @@ import net from 'node:net';
 import type { Logger } from '../../logging';
 import type { Ingest } from '../../pipeline/types';
 import { Connection } from './jt808/connection';
-import { listen } from './listen';
 import { ConnectionGate, DEFAULT_JT808_LIMITS, type Jt808ServerLimits } from './jt808/limits';
 import { newJt808Stats, type Jt808ServerStats } from './jt808/stats';
+import { listen } from './listen';
 
 export { DEFAULT_JT808_LIMITS, type Jt808ServerLimits } from './jt808/limits';
 export { registerJt808Metrics, type Jt808ServerStats } from './jt808/stats';

@@ -1,5 +1,5 @@
 // The Node service, wired (started by main.ts once the data directory is locked and the ports are free):
-// database → admin → demo → ingest, engine, live hub → HTTP, OsmAnd and JT/T 808 servers → jobs.
+// database → admin → demo → pipeline (ingest, engine, live hub: ./pipeline.ts) → HTTP, OsmAnd and JT/T 808 servers → jobs.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +17,12 @@ import { registerLiveMetrics } from '../../live/live-metrics';
 import { registerJt808Metrics, startJt808Server } from './jt808-server';
 import { startScheduler } from './scheduler';
 import { attachLive } from './live-ws';
+import { wireNodePipeline } from './pipeline';
 import { loadPageAssets, registerPages } from './pages';
-import { createLiveHub } from '../../live/service';
 import { startAlertDispatcher } from '../../jobs/alert-webhooks';
 import { liveCaseEventPublisher } from '../../jobs/case-deadlines';
 import { liveAlertPublisher } from '../../jobs/sweep-deadlines';
 import type { AddressInfo } from 'node:net';
-import { createIngest } from '../../pipeline/ingest';
-import { createEngineRunner } from '../../pipeline/engine-runner';
 import { refreshDemoDay, seedDemoIfEmpty } from '../../demo/seed';
 import { startDemoSimulator } from './demo-simulator';
 import { createPushService } from '../../live/push/service';
@@ -52,17 +50,14 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
 
   // The position and engine writers on connections of their own (postgres): see openWriterDatabase.
   const writerDatabase = openWriterDatabase(config, database);
-  const ingest = createIngest({ database, writerDatabase, log });
-  const runner = createEngineRunner({ database, writerDatabase, log, now: Date.now });
-  runner.attach(ingest);
   // Request authentication on its own small pool (postgres), apart from the position writer's connections, so a
   // burst of positions does not queue sign-ins; PGlite is one connection for everything.
   const authDatabase = openAuthDatabase(config, database);
   // node:crypto's synchronous SHA-256 for the token cache key: Web Crypto's digest goes through the thread pool
   // and a promise job per request (about 9 % of the server's CPU under bench:live's single-fix posts).
   const auth = createAuthenticator({ database: authDatabase, now: Date.now, log, hash: sha256Hex });
-  const live = createLiveHub({ database, log, now: Date.now, auth });
-  live.attach({ ingest, runner });
+  const pipeline = wireNodePipeline({ database, writerDatabase, log, now: Date.now, auth });
+  const { ingest, runner, live } = pipeline;
   // Web Push: every stored guardian notice is queued for the guardian's subscriptions in its own transaction.
   const push = createPushService({
     database,
@@ -133,9 +128,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
     osmand.close();
     await jt808.close(); // closes terminal connections; in-flight submissions settle before the ingest closes
     await liveWs.close();
-    await ingest.close();
-    await runner.close();
-    await live.close();
+    await pipeline.close();
     await push.close();
     await auth.close();
     if (authDatabase !== database) await authDatabase.close();
