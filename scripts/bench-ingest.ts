@@ -35,6 +35,7 @@ import { insertParams, POSITION_INSERT_SQL, type PositionRow } from '../src/pipe
 import { sha256Hex, startJt808Server } from '../src/runtime/node/jt808-server';
 import { openWriterDatabase } from '../src/runtime/node/database';
 import { wireNodePipeline } from '../src/runtime/node/pipeline';
+import { withStartFlags } from './bench/npm-start';
 import { serveHttp } from '../src/runtime/node/listen';
 import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
@@ -67,6 +68,8 @@ if (args.includes('--help')) {
   console.log(USAGE);
   process.exit(0);
 }
+// The server side runs in this process: with the heap settings `npm start` gives the server.
+withStartFlags(fileURLToPath(new URL('..', import.meta.url)));
 const KNOWN_FLAGS = new Set(['--quick']);
 const KNOWN_OPTIONS = new Set([
   '--runs',

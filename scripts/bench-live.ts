@@ -20,6 +20,7 @@ import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
 import type { Latency, LoadCommand, LoadReply } from './bench/live-load';
 import { seedLiveWorld } from './bench/live-world';
+import { npmStartArgs } from './bench/npm-start';
 
 const { values: opt } = parseArgs({
   options: {
@@ -200,7 +201,7 @@ async function main() {
     // The server, wired as `npm start` wires it.
     const metricsToken = `bench-metrics-${randomBytes(12).toString('hex')}`;
     const [port, jt808Port, osmandPort] = [await freePort(), await freePort(), await freePort()];
-    const server = spawn(process.execPath, ['--import', 'tsx', '--inspect=127.0.0.1:0', 'src/runtime/node/main.ts'], {
+    const server = spawn(process.execPath, npmStartArgs(root, ['--inspect=127.0.0.1:0']), {
       cwd: root,
       env: {
         ...process.env,

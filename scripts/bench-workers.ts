@@ -24,6 +24,7 @@ import { silentLogger } from '../src/logging';
 import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
 import { ensureAdmin } from '../src/store/repos/auth-repo';
+import { npmStartArgs } from './bench/npm-start';
 import { freePort, startWranglerDev } from './workers/wrangler-dev';
 
 const args = process.argv.slice(2);
@@ -150,24 +151,20 @@ async function drive(baseUrl: string, fleet: Fleet, startMs: number) {
 async function startNode(url: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'busguard-bench-node-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/runtime/node/main.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        PORT: String(port),
-        OSMAND_PORT: String(await freePort()),
-        JT808_PORT: String(await freePort()),
-        HOST: '127.0.0.1',
-        DATA_DIR: dir,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+  const child: ChildProcess = spawn(process.execPath, npmStartArgs(root), {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      OSMAND_PORT: String(await freePort()),
+      JT808_PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
     },
-  );
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -2,11 +2,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { npmStartArgs } from '../../scripts/bench/npm-start';
 import { stopChild } from '../helpers/child-process';
 
+const ROOT = resolve(import.meta.dirname, '../..');
 let child: ChildProcess;
 let dataDir: string;
 let output = '';
@@ -15,7 +17,7 @@ const base = `http://127.0.0.1:${port}`;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'busguard-start-'));
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
+  child = spawn(process.execPath, npmStartArgs(ROOT), {
     env: {
       ...process.env,
       PORT: String(port),

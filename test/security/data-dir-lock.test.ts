@@ -1,4 +1,4 @@
-// Issue 18.4: one writer per data directory. The server is started as `npm start` does (tsx src/runtime/node/main.ts)
+// Issue 18.4: one writer per data directory. The server is started as `npm start` does (npmStartArgs)
 // in child processes with their own temporary DATA_DIR. A second instance on the same DATA_DIR exits at once,
 // non-zero, naming the first one's pid, while the first keeps acknowledging fixes — and every fix it acknowledged is
 // stored. A second start on a busy port fails before it touches the database. A lock left by a dead process is
@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../../src/runtime/node/data-dir-lock';
 import { createPgliteDatabase } from '../../src/store/pglite-db';
+import { npmStartArgs } from '../../scripts/bench/npm-start';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const ADMIN = 'lock-test-admin-token-0123456789';
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -36,7 +36,7 @@ interface Started {
 
 function start(dataDir: string, env: Record<string, string> = {}): Started {
   const t0 = Date.now();
-  const child = spawn(TSX, ['src/runtime/node/main.ts'], {
+  const child = spawn(process.execPath, npmStartArgs(ROOT), {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -138,9 +138,9 @@ describe('one writer per data directory', () => {
     const exit = await second.exited;
     expect(exit.code).not.toBe(0);
     expect(exit.code).not.toBeNull();
-    // The server runs in tsx's child process: the lock names that process, a child of the one we started.
+    // `npm start` runs node itself (tsx is a loader, not a parent process): the lock names the process we started.
     const lockPid = JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid as number;
-    expect(readFileSync(`/proc/${lockPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]).toBe(String(first.child.pid));
+    expect(lockPid).toBe(first.child.pid);
     expect(second.out()).toContain(`pid ${lockPid}`);
     expect(second.out()).not.toContain('database ready');
     expect(exit.ms).toBeLessThan(30_000); // tsx start-up on a loaded machine; no database work is done
