@@ -14,6 +14,8 @@ export interface DriverRecord {
   licenceClass?: string;
   /** YYYY-MM-DD, first issue of the licence */
   licensedSince?: string;
+  /** YYYY-MM-DD, the driving licence's last valid day (when the registry holds it) */
+  licenceValidUntil?: string;
   /** 准许驾驶校车 */
   schoolBusEndorsement?: boolean;
   /** 从业资格证 */

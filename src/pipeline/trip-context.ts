@@ -130,6 +130,7 @@ const CONTEXT_SQL = `select
      from schools s where s.id = $3) as school,
   (select coalesce(json_agg(json_build_object('id', d.id, 'name', d.name, 'birthDate', d.birth_date,
       'licenceClass', d.licence_class, 'licenceFirstIssued', d.licence_first_issued,
+      'licenceValidUntil', d.licence_valid_until,
       'schoolBusEndorsement', d.school_bus_endorsement, 'qualificationCertNo', d.qualification_cert_no,
       'qualificationCertExpiry', d.qualification_cert_expiry, 'lastAnnualReview', d.last_annual_review,
       'cardId', d.card_id) order by d.id), '[]'::json)
@@ -148,6 +149,7 @@ export interface DriverRow {
   birthDate: string;
   licenceClass: string;
   licenceFirstIssued: string;
+  licenceValidUntil: string | null;
   schoolBusEndorsement: boolean;
   qualificationCertNo: string | null;
   qualificationCertExpiry: string | null;
@@ -350,6 +352,7 @@ export function driverRecord(d: DriverRow): DriverRecord {
     birthDate: d.birthDate,
     licenceClass: d.licenceClass,
     licensedSince: d.licenceFirstIssued,
+    licenceValidUntil: d.licenceValidUntil ?? undefined,
     schoolBusEndorsement: d.schoolBusEndorsement,
     qualificationCertificateNo: d.qualificationCertNo ?? undefined,
     qualificationExpiry: d.qualificationCertExpiry ?? undefined,

@@ -44,6 +44,25 @@ describe('R6 driver credentials', () => {
     expect(checkDriver({ ...GOOD_DRIVER, birthDate: '1964-03-04' }, ctx, T0)).toEqual([]);
   });
 
+  it('a driving licence whose recorded validity has passed fails; the last valid day and an unrecorded one do not', () => {
+    const ctx = makeCtx({});
+    // T0 is 2025-03-03 local
+    expect(checkDriver({ ...GOOD_DRIVER, licenceValidUntil: '2025-03-02' }, ctx, T0)).toEqual(['licence_expired']);
+    expect(checkDriver({ ...GOOD_DRIVER, licenceValidUntil: '2025-03-03' }, ctx, T0)).toEqual([]);
+    expect(checkDriver({ ...GOOD_DRIVER, licenceValidUntil: undefined }, ctx, T0)).toEqual([]);
+  });
+
+  it('trip start with an assigned driver whose licence expired opens a critical credentials episode', () => {
+    const expired = { ...GOOD_DRIVER, licenceValidUntil: '2025-02-28' };
+    const { events } = run(makeCtx({ assignedDriverId: 'd1', drivers: [expired] }), [START, fixIn(fix(5, 100, 0))]);
+    const v = violations(events, 'driverCredentials');
+    expect(v.map((e) => e.type)).toEqual(['violation.opened']);
+    expect(v[0]!.severity).toBe('critical');
+    expect(v[0]!.evidence.failures).toEqual(['licence_expired']);
+    const ok = run(makeCtx({ assignedDriverId: 'd1', drivers: [GOOD_DRIVER] }), [START, fixIn(fix(5, 100, 0))]);
+    expect(violations(ok.events, 'driverCredentials')).toEqual([]);
+  });
+
   it('trip start with an unknown assigned driver opens a critical episode; a valid card closes it', () => {
     const ctx = makeCtx({ assignedDriverId: 'nobody', drivers: [GOOD_DRIVER, { ...GOOD_DRIVER, id: 'nobody2' }] });
     const { events } = run(ctx, [

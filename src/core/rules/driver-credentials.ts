@@ -9,17 +9,21 @@ import type { FixFrame } from '../frame';
 import type { DriverCardInput } from '../inputs';
 import type { RuleConfig } from '../presets/types';
 
-export type CredentialFailure =
-  | 'unknown_driver'
-  | 'card_read_failed'
-  | 'certificate_expired'
-  | 'no_school_bus_endorsement'
-  | 'age_out_of_range'
-  | 'licensed_too_recently'
-  | 'licence_class_mismatch'
-  | 'annual_review_overdue'
-  | 'not_assigned_driver'
-  | 'no_driver_assigned';
+/** Why a driver fails R6 (the attendant page words each one: src/pages/attendant/strings.ts `reason.<code>`). */
+export const credentialFailures = [
+  'unknown_driver',
+  'card_read_failed',
+  'certificate_expired',
+  'no_school_bus_endorsement',
+  'age_out_of_range',
+  'licensed_too_recently',
+  'licence_class_mismatch',
+  'licence_expired',
+  'annual_review_overdue',
+  'not_assigned_driver',
+  'no_driver_assigned',
+] as const;
+export type CredentialFailure = (typeof credentialFailures)[number];
 
 export interface DriverState {
   /** roster id of the driver on duty, or null */
@@ -76,6 +80,9 @@ export function checkDriver(
   }
   if (!isDate(driver.licensedSince) || yearsBetween(driver.licensedSince, today) < cfg.minLicensedYears)
     failures.push('licensed_too_recently');
+  // A driver without a valid driving licence holds no credential at all (the registry may not record its validity:
+  // then R10 does not flag it either, and only a recorded date that has passed fails).
+  if (isDate(driver.licenceValidUntil) && driver.licenceValidUntil < today) failures.push('licence_expired');
   const required = requiredLicenceClass(ctx.bus.seats, cfg);
   if (required) {
     const held = driver.licenceClass ?? '';
