@@ -16,10 +16,7 @@ export function npmStartArgs(root: string, extra: string[] = []): string[] {
   return [...words.slice(1, -1), ...extra, script];
 }
 
-/**
- * The V8 and Node flags of `npm start` (all but the tsx loader) that this process was not started with: a benchmark
- * that hosts the server in its own process runs with the same heap settings, or says so and stops.
- */
+/** The V8 and Node flags of `npm start` (all but the tsx loader) that a process was not started with. */
 export function missingStartFlags(root: string, execArgv: string[] = process.execArgv): string[] {
   const args = npmStartArgs(root);
   const flags = args
