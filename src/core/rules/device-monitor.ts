@@ -57,21 +57,8 @@ export function deviceOnSeen(st: DeviceState, timeMs: number, sink: EventSink, p
 export function deviceOnBlindArea(st: DeviceState, frame: FixFrame, sink: EventSink): DeviceState {
   const t = frame.timeMs;
   const receivedMs = frame.fix.receivedMs;
-  const mark = (ep: Episode): Episode => {
-    const inGap = t >= ep.startMs && (ep.endMs === undefined || t <= ep.endMs);
-    if (!inGap) return ep;
-    const backfilled = Number(ep.evidence.backfilledFixes ?? 0) + 1;
-    const first = ep.evidence.cause !== 'coverageLoss';
-    return updateEpisode(
-      sink,
-      ep,
-      t,
-      { severity: 'minor', evidence: { ...ep.evidence, cause: 'coverageLoss', backfilledFixes: backfilled } },
-      first,
-    );
-  };
   if (st.offline) {
-    const marked = mark(st.offline);
+    const marked = markBackfilled(st.offline, t, sink);
     if (receivedMs === undefined || receivedMs < marked.startMs || marked === st.offline)
       return { ...st, offline: marked };
     // Back when the upload arrived: the episode ends there.
@@ -79,8 +66,23 @@ export function deviceOnBlindArea(st: DeviceState, frame: FixFrame, sink: EventS
     const closed = closeEpisode(sink, marked, receivedMs, t, undefined, { peakValue: gapS });
     return { ...st, offline: null, lastOffline: closed };
   }
-  if (st.lastOffline) return { ...st, lastOffline: mark(st.lastOffline) };
+  if (st.lastOffline) return { ...st, lastOffline: markBackfilled(st.lastOffline, t, sink) };
   return st;
+}
+
+/** An offline episode whose gap holds a back-filled fix at `t` becomes a minor coverage loss (counted per fix). */
+function markBackfilled(ep: Episode, t: number, sink: EventSink): Episode {
+  const inGap = t >= ep.startMs && (ep.endMs === undefined || t <= ep.endMs);
+  if (!inGap) return ep;
+  const backfilled = Number(ep.evidence.backfilledFixes ?? 0) + 1;
+  const first = ep.evidence.cause !== 'coverageLoss';
+  return updateEpisode(
+    sink,
+    ep,
+    t,
+    { severity: 'minor', evidence: { ...ep.evidence, cause: 'coverageLoss', backfilledFixes: backfilled } },
+    first,
+  );
 }
 
 export function tamperOnFix(st: DeviceState, frame: FixFrame, ctx: TripContext, sink: EventSink): DeviceState {
