@@ -1,24 +1,18 @@
 // Fixes in through the real pipeline, violations and stop events out in the database — across a restart.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fix } from '../../src/core/fix';
 import { silentLogger } from '../../src/logging';
 import type { EngineBatch } from '../../src/pipeline/engine-runner';
 import { createIngest } from '../../src/pipeline/ingest';
-import { createTestApp, type TestApp } from '../helpers/app';
-import { buildWorld, type World } from '../helpers/world';
+import type { TestApp } from '../helpers/app';
+import type { World } from '../helpers/world';
 import { driveEast } from './drive';
-import { lanePipeline } from './pipeline';
+import { lanePipeline, WORLD_TRIPS_START_MS, withPipelineWorld } from './pipeline';
 
 let t: TestApp;
 let w: World;
-// The world's trips start at 07:00 +08:00 on 2026-09-01.
-const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
-
-beforeAll(async () => {
-  t = await createTestApp(START_MS + 3_600_000);
-  w = await buildWorld(t);
-});
-afterAll(() => t.close());
+const START_MS = WORLD_TRIPS_START_MS;
+withPipelineWorld((app, world) => ((t = app), (w = world)));
 
 /** A drive east along 31.2°N from the route's first stop: speed per second given by `kphAt(s)`. */
 const drive = (fromS: number, toS: number, kphAt: (s: number) => number, lon0: number): Fix[] =>

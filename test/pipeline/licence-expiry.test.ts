@@ -1,20 +1,15 @@
 // R6 through the real pipeline: a driver whose driving licence (as the registry records it) has expired opens a
 // critical driver-credentials violation when the trip starts; a licence valid through the trip's day does not.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app';
-import { buildWorld, ok, type World } from '../helpers/world';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app';
+import { ok, type World } from '../helpers/world';
 import { fromRouteStart } from './drive';
-import { lanePipeline } from './pipeline';
+import { lanePipeline, WORLD_TRIPS_START_MS, withPipelineWorld } from './pipeline';
 
 let t: TestApp;
 let w: World;
-const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
-
-beforeAll(async () => {
-  t = await createTestApp(START_MS + 3_600_000);
-  w = await buildWorld(t);
-});
-afterAll(() => t.close());
+const START_MS = WORLD_TRIPS_START_MS;
+withPipelineWorld((app, world) => ((t = app), (w = world)));
 
 async function credentialViolations(tripId: number) {
   return t.database.query<{ severity: string; evidence: { failures: string[]; trigger: string } }>(

@@ -6,7 +6,9 @@ import { silentLogger } from '../../src/logging';
 import { createEngineRunner } from '../../src/pipeline/engine-runner';
 import { createIngest } from '../../src/pipeline/ingest';
 import type { Database } from '../../src/store/db';
-import type { TestApp } from '../helpers/app';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { buildWorld, type World } from '../helpers/world';
 
 export function lanePipeline(
   t: TestApp,
@@ -35,4 +37,20 @@ export function lanePipeline(
       await ingest.close();
     },
   };
+}
+
+/** The world's trips start at 07:00 +08:00 on 2026-09-01. */
+export const WORLD_TRIPS_START_MS = Date.parse('2026-09-01T07:00:00+08:00');
+
+/**
+ * For a pipeline test file: before its tests, the test app (its clock an hour into the world's trips) and the
+ * two-school world, handed to `use`; after them, the app closed.
+ */
+export function withPipelineWorld(use: (t: TestApp, w: World) => void): void {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await createTestApp(WORLD_TRIPS_START_MS + 3_600_000);
+    use(app, await buildWorld(app));
+  });
+  afterAll(() => app?.close());
 }

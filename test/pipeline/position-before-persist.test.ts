@@ -2,27 +2,22 @@
 // engine's write (under load it waits for the other lanes' statement; the engine's events, here the trip start, still
 // go out only after they are persisted), and not for the reload of a trip context near the end of its lifetime; an
 // engine write that failed is written with the next input.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LaneOutput } from '../../src/pipeline/bus-lane';
 import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
 import { BUS_TRIPS_SQL } from '../../src/pipeline/trip-context';
 import type { Database } from '../../src/store/db';
-import { createTestApp, type TestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
 import { withFaults, withGate } from '../helpers/faults';
-import { buildWorld, type World } from '../helpers/world';
+import type { World } from '../helpers/world';
 import { until } from '../runtime/jt808-helpers';
 import { fromRouteStart } from './drive';
-import { lanePipeline } from './pipeline';
+import { lanePipeline, WORLD_TRIPS_START_MS, withPipelineWorld } from './pipeline';
 
 let t: TestApp;
 let w: World;
-const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
-
-beforeAll(async () => {
-  t = await createTestApp(START_MS + 3_600_000);
-  w = await buildWorld(t);
-});
-afterAll(() => t.close());
+const START_MS = WORLD_TRIPS_START_MS;
+withPipelineWorld((app, world) => ((t = app), (w = world)));
 
 /** The pipeline with the engine on `engineDatabase`, and every lane output it publishes. */
 function pipeline(engineDatabase: Database, contextTtlMs?: number) {

@@ -1,26 +1,21 @@
 // The durable writers run on a database handle of their own (the server gives them their own connections): a fix is
 // stored and acknowledged while every statement on the main handle waits (a pool taken up by reads, notices and
 // jobs), and the engine's output is written on the writers' handle too.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENGINE_PERSIST_SQL } from '../../src/pipeline/engine-store';
 import { POSITION_INSERT_SQL } from '../../src/pipeline/position-writer';
 import { openWriterDatabase } from '../../src/runtime/node/database';
-import { createTestApp, type TestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
 import { recording, withGate } from '../helpers/faults';
-import { buildWorld, type World } from '../helpers/world';
+import type { World } from '../helpers/world';
 import { until } from '../runtime/jt808-helpers';
 import { fromRouteStart } from './drive';
-import { lanePipeline } from './pipeline';
+import { lanePipeline, WORLD_TRIPS_START_MS, withPipelineWorld } from './pipeline';
 
 let t: TestApp;
 let w: World;
-const START_MS = Date.parse('2026-09-01T07:00:00+08:00');
-
-beforeAll(async () => {
-  t = await createTestApp(START_MS + 3_600_000);
-  w = await buildWorld(t);
-});
-afterAll(() => t.close());
+const START_MS = WORLD_TRIPS_START_MS;
+withPipelineWorld((app, world) => ((t = app), (w = world)));
 
 describe('the writers on a handle of their own', () => {
   it('acknowledges a stored fix while the main handle holds every statement, and persists the engine there', async () => {
