@@ -35,13 +35,13 @@ import { insertParams, POSITION_INSERT_SQL, type PositionRow } from '../src/pipe
 import { sha256Hex, startJt808Server } from '../src/runtime/node/jt808-server';
 import { openWriterDatabase } from '../src/runtime/node/database';
 import { wireNodePipeline } from '../src/runtime/node/pipeline';
-import { withStartFlags } from './bench/npm-start';
 import { serveHttp } from '../src/runtime/node/listen';
 import { applyMigrations } from '../src/store/migrate';
 import { createPostgresDatabase } from '../src/store/postgres-db';
 import type { Database } from '../src/store/db';
 import { insertUser, issueToken } from '../src/store/repos/auth-repo';
 import { buses, devices, routes, schools, stops, trips } from '../src/store/schema';
+import { withStartFlags } from './bench/npm-start';
 import { measureJt808DecodeRate } from './bench/jt808-decode-rate';
 import { benchPosition, type LoadResult, type LoadTask } from './sim/load-worker';
 

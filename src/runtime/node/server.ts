@@ -1,5 +1,6 @@
 // The Node service, wired (started by main.ts once the data directory is locked and the ports are free):
-// database → admin → demo → pipeline (ingest, engine, live hub: ./pipeline.ts) → HTTP, OsmAnd and JT/T 808 servers → jobs.
+// database → admin → demo → pipeline (ingest, engine, live hub: ./pipeline.ts) → HTTP, OsmAnd and JT/T 808
+// servers → jobs.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ export async function runServer(config: Config, log: Logger, lock: DataDirLock |
   const auth = createAuthenticator({ database: authDatabase, now: Date.now, log, hash: sha256Hex });
   const pipeline = wireNodePipeline({ database, writerDatabase, log, now: Date.now, auth });
   const { ingest, runner, live } = pipeline;
-  // Web Push: every stored guardian notice is queued for the guardian's subscriptions in its own transaction.
+  // Web Push: every stored guardian notice is queued for the guardian's subscriptions by the statement that stores it.
   const push = createPushService({
     database,
     log,
