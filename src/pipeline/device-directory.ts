@@ -26,7 +26,7 @@ export const normalizeIdentifier = canonicalDeviceIdentifier;
 
 export class DeviceDirectory {
   private readonly cache = new Map<string, { info: DeviceInfo | undefined; expiresMs: number }>();
-  private readonly idCache = new Map<number, { protocol: Protocol; identifier: string; expiresMs: number }>();
+  private readonly idCache = new Map<number, { key: string; expiresMs: number }>();
 
   constructor(
     private readonly database: Database,
@@ -71,22 +71,27 @@ export class DeviceDirectory {
     }
   }
 
-  /** Looks a device up by registry id (device tokens carry the id). */
+  /**
+   * Looks a device up by registry id (device tokens carry the id). The id's entry and the device's entry expire
+   * together, and whichever has expired is reloaded by one query by id: a device posting with its token costs one
+   * query per lifetime, not one per entry.
+   */
   async byId(deviceId: number): Promise<DeviceInfo | undefined> {
+    const nowMs = this.now();
     const known = this.idCache.get(deviceId);
-    if (known && known.expiresMs > this.now()) return this.lookup(known.protocol, known.identifier);
+    if (known && known.expiresMs > nowMs) {
+      const hit = this.cache.get(known.key);
+      if (hit && hit.expiresMs > nowMs && hit.info?.deviceId === deviceId) return hit.info;
+    }
     // One query for both caches ((protocol, identifier) is unique and stored canonical, so it is the lookup key).
     const rows = await this.query(`select ${COLUMNS} from devices where id = $1`, [deviceId]);
     const r = rows[0];
     if (!r) return undefined;
-    const nowMs = this.now();
+    const key = `${r.protocol}:${r.identifier}`;
+    const info = this.remember(key, r, nowMs);
     if (this.idCache.size >= MAX_ENTRIES) this.idCache.clear();
-    this.idCache.set(deviceId, {
-      protocol: r.protocol,
-      identifier: r.identifier,
-      expiresMs: nowMs + jitteredTtlMs(HIT_TTL_MS),
-    });
-    return this.remember(`${r.protocol}:${r.identifier}`, r, nowMs);
+    this.idCache.set(deviceId, { key, expiresMs: this.cache.get(key)!.expiresMs });
+    return info;
   }
 
   invalidate(protocol: Protocol, identifier: string): void {

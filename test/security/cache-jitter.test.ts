@@ -57,4 +57,33 @@ describe('cache lifetimes with jitter', () => {
     // By the base lifetime, every entry loaded at the start has been refreshed exactly once.
     expect(mid + (await refreshedAt(30_001))).toBeGreaterThanOrEqual(60);
   });
+
+  it('a device posting with its token (looked up by id) costs one query per lifetime, not one per cache', async () => {
+    const rows = await database.query<{ id: number }>(
+      "select id from devices where identifier like 'jitter-%' order by id",
+    );
+    const ids = rows.map((r) => r.id);
+    const queries: { text: string; param: unknown; atMs: number }[] = [];
+    const clock = { nowMs: 5_000_000 };
+    const counting: Database = {
+      ...database,
+      query: (text, params, opts) => (
+        queries.push({ text, param: params?.[0], atMs: clock.nowMs }),
+        database.query(text, params, opts)
+      ),
+    };
+    const dir = new DeviceDirectory(counting, () => clock.nowMs);
+    // Two minutes of posts, every device once a second.
+    for (let s = 0; s <= 120; s++) {
+      clock.nowMs = 5_000_000 + s * 1000;
+      for (const id of ids) expect((await dir.byId(id))?.deviceId).toBe(id);
+    }
+    // Every reload was by id, and no device was reloaded sooner than the shortest lifetime (0.8 × 30 s).
+    expect(queries.every((q) => /where id = \$1/.test(q.text))).toBe(true);
+    for (const id of ids) {
+      const times = queries.filter((q) => q.param === id).map((q) => q.atMs);
+      expect(times.length).toBeGreaterThanOrEqual(5); // 0 s and at least every 30 s after
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(24_000);
+    }
+  });
 });
