@@ -26,7 +26,8 @@ export const normalizeIdentifier = canonicalDeviceIdentifier;
 
 export class DeviceDirectory {
   private readonly cache = new Map<string, { info: DeviceInfo | undefined; expiresMs: number }>();
-  private readonly idCache = new Map<number, { key: string; expiresMs: number }>();
+  /** Registry id → the device's cache key; the entry under that key says whether it is fresh and still this device. */
+  private readonly idKeys = new Map<number, string>();
 
   constructor(
     private readonly database: Database,
@@ -72,26 +73,23 @@ export class DeviceDirectory {
   }
 
   /**
-   * Looks a device up by registry id (device tokens carry the id). The id's entry and the device's entry expire
-   * together, and whichever has expired is reloaded by one query by id: a device posting with its token costs one
-   * query per lifetime, not one per entry.
+   * Looks a device up by registry id (device tokens carry the id). The id only points at the device's cache entry:
+   * while that entry is fresh and still this device it answers, otherwise one query by id reloads it, so a device
+   * posting with its token costs one query per lifetime.
    */
   async byId(deviceId: number): Promise<DeviceInfo | undefined> {
     const nowMs = this.now();
-    const known = this.idCache.get(deviceId);
-    if (known && known.expiresMs > nowMs) {
-      const hit = this.cache.get(known.key);
-      if (hit && hit.expiresMs > nowMs && hit.info?.deviceId === deviceId) return hit.info;
-    }
+    const key = this.idKeys.get(deviceId);
+    const hit = key === undefined ? undefined : this.cache.get(key);
+    if (hit && hit.expiresMs > nowMs && hit.info?.deviceId === deviceId) return hit.info;
     // One query for both caches ((protocol, identifier) is unique and stored canonical, so it is the lookup key).
     const rows = await this.query(`select ${COLUMNS} from devices where id = $1`, [deviceId]);
     const r = rows[0];
     if (!r) return undefined;
-    const key = `${r.protocol}:${r.identifier}`;
-    const info = this.remember(key, r, nowMs);
-    if (this.idCache.size >= MAX_ENTRIES) this.idCache.clear();
-    this.idCache.set(deviceId, { key, expiresMs: this.cache.get(key)!.expiresMs });
-    return info;
+    const loadedKey = `${r.protocol}:${r.identifier}`;
+    if (this.idKeys.size >= MAX_ENTRIES) this.idKeys.clear();
+    this.idKeys.set(deviceId, loadedKey);
+    return this.remember(loadedKey, r, nowMs);
   }
 
   invalidate(protocol: Protocol, identifier: string): void {
