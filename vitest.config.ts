@@ -11,6 +11,7 @@ const unit = [
   'test/live/eta.test.ts',
   'test/live/notice-rules.test.ts',
   'test/live/latest-progress.test.ts',
+  'test/live/sequencer.test.ts',
   'test/jobs/cron.test.ts',
   'test/runtime/config.test.ts',
   'test/runtime/event-loop-metrics.test.ts',

@@ -677,6 +677,7 @@ async function main() {
       );
       const jtStats = server.stats();
       await server.close();
+      await srv.runner?.idle(); // the trips the engine started are counted once it has caught up (after the timing)
       const f = await finish(config, kind, run, rawRate, load, srv.ingest, jtStats);
       await srv.stop();
       return f;
@@ -709,6 +710,7 @@ async function main() {
         }),
       );
       await new Promise<void>((r) => http.close(() => r()));
+      await srv.runner?.idle();
       const f = await finish(config, 'json', run, rawRate, load, srv.ingest);
       await srv.stop();
       return f;

@@ -23,7 +23,11 @@ export interface PublishOptions {
 export interface SeqTicket {
   readonly topic: string;
   readonly seq: number;
-  publish(type: LiveMessageType, data: unknown, opts?: PublishOptions): void;
+  /**
+   * Sends the message in the reserved place and returns its seq: `seq`, or a later one when the reservation had
+   * timed out (undefined when it was cancelled, or already used).
+   */
+  publish(type: LiveMessageType, data: unknown, opts?: PublishOptions): number | undefined;
   cancel(): void;
 }
 

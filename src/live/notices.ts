@@ -36,7 +36,7 @@ import {
   type TripInfo,
 } from './notice-rules';
 import type { NoticeKind } from './notice-text';
-import { insertNotices, type StoredNotice } from '../store/repos/notices-repo';
+import { insertNotices, moveNoticeSeq, type StoredNotice } from '../store/repos/notices-repo';
 import { tripTopic } from './topics';
 
 export interface NoticeServiceOptions {
@@ -172,6 +172,7 @@ export class NoticeService {
     for (const d of fresh) this.known.add(d.dedupeKey);
     const byKey = new Map(inserted.map((r) => [r.dedupeKey, r]));
     const out: NoticeData[] = [];
+    const moved: [id: number, seq: number][] = [];
     fresh.forEach((d, i) => {
       const row = byKey.get(d.dedupeKey);
       const ticket = tickets[i];
@@ -181,8 +182,15 @@ export class NoticeService {
       }
       const data = noticeData(row, d.locale);
       out.push(data);
-      ticket?.publish('notice', data, { audience: { guardianId: d.guardianId } });
+      const seq = ticket?.publish('notice', data, { audience: { guardianId: d.guardianId } });
+      if (ticket && seq !== undefined && seq !== ticket.seq) moved.push([row.id, seq]);
     });
+    // Published late, in a new place (a slow insert outlived its reservation): the stored copy follows, so a client
+    // resuming the topic after that place still gets it.
+    for (const [id, seq] of moved)
+      await moveNoticeSeq(this.opts.database, id, seq).catch((err) =>
+        this.opts.log.warn('could not record a late notice seq', { notice: id, error: String(err) }),
+      );
     if (out.length)
       this.opts.log.info('notices stored', { count: out.length, kinds: [...new Set(out.map((n) => n.kind))] });
     return out;

@@ -6,6 +6,8 @@ import type { LiveMessage, LiveMessageType, PublishOptions, SeqTicket } from './
 interface Slot {
   seq: number;
   state: 'pending' | 'ready' | 'cancelled';
+  /** Cancelled by the timeout, not by its owner: a publish that comes later still goes out (late, not lost). */
+  timedOut?: boolean;
   message?: LiveMessage;
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -39,11 +41,12 @@ export class TopicSequencer {
     return t ? t.next - 1 : undefined;
   }
 
-  publish(topic: string, type: LiveMessageType, data: unknown, opts: PublishOptions = {}): void {
+  publish(topic: string, type: LiveMessageType, data: unknown, opts: PublishOptions = {}): LiveMessage {
     const t = this.topic(topic);
     const message = this.stamp(topic, t.next++, type, data, opts);
     if (t.slots.length === 0) this.opts.emit(message);
     else t.slots.push({ seq: message.seq, state: 'ready', message });
+    return message;
   }
 
   reserve(topic: string): SeqTicket {
@@ -53,6 +56,7 @@ export class TopicSequencer {
     slot.timer = setTimeout(() => {
       if (slot.state !== 'pending') return;
       this.opts.onTimeout?.(topic, slot.seq);
+      slot.timedOut = true;
       this.resolve(topic, slot, 'cancelled');
     }, this.reserveTimeoutMs);
     slot.timer.unref?.();
@@ -60,9 +64,17 @@ export class TopicSequencer {
       topic,
       seq: slot.seq,
       publish: (type, data, opts = {}) => {
-        if (slot.state !== 'pending') return;
-        slot.message = this.stamp(topic, slot.seq, type, data, opts);
-        this.resolve(topic, slot, 'ready');
+        if (slot.state === 'pending') {
+          slot.message = this.stamp(topic, slot.seq, type, data, opts);
+          this.resolve(topic, slot, 'ready');
+          return slot.seq;
+        }
+        // The reservation timed out (a slow insert) and the messages behind it went on: the notice is stored all
+        // the same, so it goes out now, once, in a new place at the end of the topic (clients skip seqs they are
+        // past). The caller records the seq it got.
+        if (!slot.timedOut || slot.message) return undefined;
+        slot.message = this.publish(topic, type, data, opts);
+        return slot.message.seq;
       },
       cancel: () => {
         if (slot.state === 'pending') this.resolve(topic, slot, 'cancelled');

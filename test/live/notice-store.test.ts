@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approachingNotices } from '../../src/live/notice-rules';
 import { createNoticeService } from '../../src/live/notices';
 import { silentLogger } from '../../src/logging';
+import type { LiveMessage } from '../../src/live/messages';
+import { TopicSequencer } from '../../src/live/sequencer';
+import { tripTopic } from '../../src/live/topics';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { recording } from '../helpers/faults';
+import { recording, withGate } from '../helpers/faults';
 import { buildWorld, ok, type World } from '../helpers/world';
 
 let t: TestApp;
@@ -87,5 +90,43 @@ describe('notice store', () => {
     ).map((d) => ({ ...d, dedupeKey: `${d.dedupeKey}/later` }));
     expect(await service.store(later)).toHaveLength(later.length);
     expect(wakes).toBe(1);
+  });
+
+  it('a notice whose insert outlives its live reservation is still published, and its stored seq says where', async () => {
+    const gated = withGate(t.database, (text) => text.includes('insert into notices'));
+    const sent: LiveMessage[] = [];
+    const sequencer = new TopicSequencer({ now: () => t.clock.nowMs, emit: (m) => sent.push(m), reserveTimeoutMs: 50 });
+    const service = createNoticeService({
+      database: gated,
+      log: silentLogger,
+      now: () => t.clock.nowMs,
+      publisher: sequencer,
+    });
+    const trip = w.a.trips[1] ?? w.a.trips[0];
+    const r = (await service.tripRiders(trip.id))!;
+    const etas = new Map(r.riders.map((x) => [x.stopId, { etaMs: t.clock.nowMs + 60_000, remainingM: 300 }]));
+    const drafts = approachingNotices(r.info, r.riders, etas, t.clock.nowMs).map((d) => ({
+      ...d,
+      dedupeKey: `${d.dedupeKey}/slow-${Date.now()}`, // a retry stores its own
+    }));
+    expect(drafts.length).toBeGreaterThan(0);
+    gated.hold();
+    const storing = service.store(drafts);
+    await expect.poll(() => gated.waiting).toBe(1);
+    // Meanwhile the bus moves on: its position waits behind the reservations, then goes out when they time out.
+    sequencer.publish(tripTopic(trip.id), 'position', { p: 1 });
+    await expect.poll(() => sent.map((m) => m.type)).toEqual(['position']);
+    gated.release();
+    const stored = await storing;
+    expect(stored).toHaveLength(drafts.length);
+    const late = sent.filter((m) => m.type === 'notice');
+    expect(late.map((m) => (m.data as { id: number }).id).sort()).toEqual(stored.map((n) => n.id).sort());
+    // Each went out after the position, and its stored copy carries the seq it went out with (resume replays it).
+    for (const m of late) expect(m.seq).toBeGreaterThan(sent[0]!.seq);
+    const guardianId = drafts[0]!.guardianId;
+    const replayed = await service.missedOnTopic(guardianId, trip.id, sent[0]!.seq);
+    expect(replayed.map((x) => x.seq)).toEqual(
+      late.filter((m) => m.audience?.guardianId === guardianId).map((m) => m.seq),
+    );
   });
 });

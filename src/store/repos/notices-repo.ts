@@ -68,3 +68,11 @@ export async function insertNotices(
   const stored = rows.map(({ queued: _, ...n }) => ({ ...n, createdAt: new Date(n.createdAt) }));
   return { stored, queued: rows[0]?.queued ?? 0 };
 }
+
+/** A notice published in a later place than the one it was stored with (its reservation timed out): replay uses it. */
+export async function moveNoticeSeq(database: Database, id: number, seq: number): Promise<void> {
+  await database.query(`update notices set payload = jsonb_set(payload, '{seq}', to_jsonb($2::float8)) where id = $1`, [
+    id,
+    seq,
+  ]);
+}
