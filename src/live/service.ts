@@ -29,6 +29,9 @@ import { createNoticeService, type NoticeService } from './notices';
 import { busTopic, schoolViolationsTopic, type Topic, tripTopic } from './topics';
 import { advanceTripEta, createTripEta, type PublishedEta, type TripEtaState, withProfile } from './trip-eta';
 
+/** Waits before the second, third and fourth try of a trip's notice reads and writes (~5 s in all). */
+const NOTICE_RETRY_MS = [250, 1000, 4000];
+
 export interface LiveOptions {
   database: Database;
   log: Logger;
@@ -97,7 +100,12 @@ interface TripTrack {
   eta: TripEtaState;
   lastEta?: EtaData;
   ended: boolean;
+  /** the trip's batches, in order (the first waits for the route profile) */
   tail: Promise<void>;
+  /** the trip's notices, in order: riders read, notices stored */
+  noticeTail: Promise<void>;
+  /** the last notice work failed every try: the next tries once */
+  noticesFailing: boolean;
   touchedMs: number;
 }
 
@@ -176,9 +184,12 @@ export class LiveService {
   /** Waits until every queued event is handled (tests, shutdown). */
   async idle(): Promise<void> {
     for (let i = 0; i < 100; i++) {
-      const tails = [...this.tracks.values()].map((t) => t.tail);
-      await Promise.all(tails);
-      if ([...this.tracks.values()].every((t, k) => t.tail === tails[k])) break;
+      const tracks = [...this.tracks.values()];
+      const tails = tracks.map((t) => [t.tail, t.noticeTail] as const);
+      await Promise.all(tails.flat());
+      const now = [...this.tracks.values()];
+      if (now.length === tracks.length && now.every((t, k) => t.tail === tails[k]![0] && t.noticeTail === tails[k]![1]))
+        break;
     }
     await this.notices.flushDelivered();
   }
@@ -249,6 +260,8 @@ export class LiveService {
       ),
       ended: false,
       tail: Promise.resolve(),
+      noticeTail: Promise.resolve(),
+      noticesFailing: false,
       touchedMs: this.opts.now(),
     };
     const track = t;
@@ -265,63 +278,38 @@ export class LiveService {
     for (const v of victims.slice(0, Math.max(1, victims.length >> 2))) this.tracks.delete(v.tripId);
   }
 
-  private async handleTripEvents(track: TripTrack, events: EngineEvent[]): Promise<void> {
-    const riders = await this.notices.tripRiders(track.tripId);
-    const info = riders?.info ?? { tripId: track.tripId, plate: null };
-    const list = riders?.riders ?? [];
-    const drafts: NoticeDraft[] = [];
+  /**
+   * A batch of a trip's events, in order. Its `trip` and `eta` messages go out now; the guardians' notices it calls
+   * for are made on the trip's notice chain, which reads the riders and stores (a slow or failing database delays
+   * notices, never the messages).
+   */
+  private handleTripEvents(track: TripTrack, events: EngineEvent[]): void {
     const topic = tripTopic(track.tripId);
     const tripMessage = (e: EngineEvent, extra: Record<string, unknown> = {}) => {
       const data = { event: e.type, tripId: track.tripId, busId: track.busId, timeMs: e.timeMs, ...extra };
       this.hub.publish(topic, 'trip', data);
       this.hub.publish(busTopic(track.busId), 'trip', data);
     };
+    const told: EngineEvent[] = [];
     for (const e of events) {
       switch (e.type) {
         case 'trip.started':
           tripMessage(e, { mode: e.mode ?? null });
-          drafts.push(...tripStartedNotices(info, list, e.timeMs));
+          told.push(e);
           break;
         case 'trip.progress':
           this.onProgress(track, e);
           break;
         case 'stop.arrived':
         case 'stop.departed':
-        case 'stop.missed': {
+        case 'stop.missed':
           this.onStop(track, e);
           tripMessage(e, { stopId: e.stopId, sequence: e.sequence, name: e.name ?? null, dwellS: e.dwellS ?? null });
-          if (e.type === 'stop.arrived') {
-            // With sparse reports the bus may reach a stop without any ETA inside the guardian's window: the
-            // approaching notice still goes out (once, by its dedupe key) before the arrival.
-            const at = e.arrivedMs ?? e.timeMs;
-            drafts.push(
-              ...approachingNotices(
-                info,
-                list.filter((r) => r.stopId === e.stopId),
-                new Map([[e.stopId, { etaMs: at, remainingM: 0 }]]),
-                at,
-              ),
-            );
-          }
-          if (e.type !== 'stop.missed')
-            drafts.push(
-              ...stopNotices(
-                e.type,
-                info,
-                list,
-                e.stopId,
-                e.type === 'stop.arrived' ? (e.arrivedMs ?? e.timeMs) : (e.departedMs ?? e.timeMs),
-              ),
-            );
-          if (e.type === 'stop.departed' && riders)
-            drafts.push(
-              ...(await this.notices.notBoardedDrafts(riders.info, list, e.stopId, e.departedMs ?? e.timeMs)),
-            );
+          told.push(e);
           break;
-        }
         case 'trip.arrivedAtSchool':
           tripMessage(e, { stopId: e.stopId });
-          drafts.push(...schoolArrivedNotices(info, list, e.stopId, e.timeMs));
+          told.push(e);
           break;
         case 'trip.ended': {
           tripMessage(e, { mode: e.mode ?? null });
@@ -334,18 +322,104 @@ export class LiveService {
           break;
       }
     }
-    // Approaching and late: from the latest ETA, for stops still ahead.
-    if (!track.ended && track.lastEta && track.lastEta.source === 'live') {
-      const etas = new Map(
-        track.lastEta.stops.map((s) => [s.stopId, { etaMs: s.etaMs, remainingM: s.remainingM ?? Infinity }]),
+    // Approaching and late come from the latest live ETA (as of this batch), for stops still ahead.
+    const eta = !track.ended && track.lastEta?.source === 'live' ? track.lastEta : undefined;
+    if (told.length === 0 && !eta) return;
+    track.noticeTail = track.noticeTail
+      .then(() => this.tripNotices(track, told, eta))
+      .catch((err) =>
+        this.opts.log.error('live trip notices failed', {
+          tripId: track.tripId,
+          error: String(err),
+          stack: (err as Error).stack,
+        }),
       );
-      drafts.push(...approachingNotices(info, list, etas, track.lastEta.computedMs));
-      // Late is about stops still ahead, not the one the bus is at.
-      if (track.lastEta.atStopId) etas.delete(track.lastEta.atStopId);
-      const told = await this.notices.lateSoFar(track.tripId);
-      drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS, told));
+  }
+
+  /**
+   * A read or write of a trip's notices, tried again after a failure (the database busy or briefly away) while the
+   * trip's later notices wait, so none overtakes. Once a trip's notices have failed every try, the next batch tries
+   * once (an outage must not pile up waits) until one succeeds. Undefined when it failed (logged).
+   */
+  private async retrying<T>(what: string, track: TripTrack, f: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const waits = track.noticesFailing ? [] : NOTICE_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const value = await f();
+        track.noticesFailing = false;
+        return { value };
+      } catch (err) {
+        const waitMs = waits[attempt];
+        if (waitMs === undefined) {
+          track.noticesFailing = true;
+          this.opts.log.error('live trip notices lost', {
+            what,
+            tripId: track.tripId,
+            attempts: attempt + 1,
+            error: String(err),
+          });
+          return undefined;
+        }
+        this.opts.log.warn('live trip notices: retrying', { what, tripId: track.tripId, waitMs, error: String(err) });
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
     }
-    if (drafts.length) await this.notices.store(drafts);
+  }
+
+  /** The notices a batch of a trip's events calls for, stored (and so published) once per dedupe key. */
+  private async tripNotices(track: TripTrack, events: EngineEvent[], eta: EtaData | undefined): Promise<void> {
+    const read = await this.retrying('riders', track, () => this.notices.tripRiders(track.tripId));
+    if (!read?.value) return; // failed (logged), or the trip is gone
+    const riders = read.value;
+    const info = riders.info;
+    const list = riders.riders;
+    const drafts: NoticeDraft[] = [];
+    for (const e of events) {
+      switch (e.type) {
+        case 'trip.started':
+          drafts.push(...tripStartedNotices(info, list, e.timeMs));
+          break;
+        case 'stop.arrived': {
+          // With sparse reports the bus may reach a stop without any ETA inside the guardian's window: the
+          // approaching notice still goes out (once, by its dedupe key) before the arrival.
+          const at = e.arrivedMs ?? e.timeMs;
+          drafts.push(
+            ...approachingNotices(
+              info,
+              list.filter((r) => r.stopId === e.stopId),
+              new Map([[e.stopId, { etaMs: at, remainingM: 0 }]]),
+              at,
+            ),
+            ...stopNotices(e.type, info, list, e.stopId, at),
+          );
+          break;
+        }
+        case 'stop.departed': {
+          const at = e.departedMs ?? e.timeMs;
+          drafts.push(...stopNotices(e.type, info, list, e.stopId, at));
+          const notBoarded = await this.retrying('not boarded', track, () =>
+            this.notices.notBoardedDrafts(info, list, e.stopId, at),
+          );
+          drafts.push(...(notBoarded?.value ?? []));
+          break;
+        }
+        case 'trip.arrivedAtSchool':
+          drafts.push(...schoolArrivedNotices(info, list, e.stopId, e.timeMs));
+          break;
+        default:
+          break;
+      }
+    }
+    if (eta) {
+      const etas = new Map(eta.stops.map((s) => [s.stopId, { etaMs: s.etaMs, remainingM: s.remainingM ?? Infinity }]));
+      drafts.push(...approachingNotices(info, list, etas, eta.computedMs));
+      // Late is about stops still ahead, not the one the bus is at.
+      if (eta.atStopId) etas.delete(eta.atStopId);
+      const told = await this.retrying('late so far', track, () => this.notices.lateSoFar(track.tripId));
+      if (told) drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS, told.value));
+    }
+    // Storing is idempotent (each dedupe key once): a retry cannot tell a guardian twice.
+    if (drafts.length) await this.retrying('store', track, () => this.notices.store(drafts));
   }
 
   private onStop(track: TripTrack, e: StopEvent): void {
