@@ -165,8 +165,8 @@ describe('parent page', () => {
   });
 
   it('shows the trip under way on the first position the lane placed on it, before the trip.started message', async () => {
-    // The live side publishes a position at once and trip.started only after it has looked up the riders; on a
-    // busy server the parent sees the bus move first. That position carries the trip's id: the trip runs.
+    // The live side publishes a position at once and a new trip's trip.started once its route profile is loaded; on
+    // a busy server the parent sees the bus move first. That position carries the trip's id: the trip runs.
     const t = srv.t;
     // Built once (a retry reuses it).
     quay ??= await buildLineWorld(t, {
