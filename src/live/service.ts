@@ -31,6 +31,10 @@ import { advanceTripEta, createTripEta, type PublishedEta, type TripEtaState, wi
 
 /** Waits before the second, third and fourth try of a trip's notice reads and writes (~5 s in all). */
 const NOTICE_RETRY_MS = [250, 1000, 4000];
+/** Notices of events at most this old are made up once the database answers again; older ones stay untold. */
+const MAKE_UP_NOTICES_MS = 5 * 60_000;
+/** At most this many of a trip's events wait for their notices. */
+const MAX_UNTOLD_EVENTS = 200;
 
 export interface LiveOptions {
   database: Database;
@@ -106,6 +110,8 @@ interface TripTrack {
   noticeTail: Promise<void>;
   /** the last notice work failed every try: the next tries once */
   noticesFailing: boolean;
+  /** events whose notices failed to be made, made up at the next success while recent */
+  untold: EngineEvent[];
   touchedMs: number;
 }
 
@@ -262,6 +268,7 @@ export class LiveService {
       tail: Promise.resolve(),
       noticeTail: Promise.resolve(),
       noticesFailing: false,
+      untold: [],
       touchedMs: this.opts.now(),
     };
     const track = t;
@@ -339,7 +346,8 @@ export class LiveService {
   /**
    * A read or write of a trip's notices, tried again after a failure (the database busy or briefly away) while the
    * trip's later notices wait, so none overtakes. Once a trip's notices have failed every try, the next batch tries
-   * once (an outage must not pile up waits) until one succeeds. Undefined when it failed (logged).
+   * once (an outage must not pile up waits) until one succeeds, and makes up the recent notices that failed.
+   * Undefined when it failed (logged).
    */
   private async retrying<T>(what: string, track: TripTrack, f: () => Promise<T>): Promise<{ value: T } | undefined> {
     const waits = track.noticesFailing ? [] : NOTICE_RETRY_MS;
@@ -352,10 +360,11 @@ export class LiveService {
         const waitMs = waits[attempt];
         if (waitMs === undefined) {
           track.noticesFailing = true;
-          this.opts.log.error('live trip notices lost', {
+          this.opts.log.error('live trip notices not sent', {
             what,
             tripId: track.tripId,
             attempts: attempt + 1,
+            makeUpWithinS: MAKE_UP_NOTICES_MS / 1000,
             error: String(err),
           });
           return undefined;
@@ -367,9 +376,16 @@ export class LiveService {
   }
 
   /** The notices a batch of a trip's events calls for, stored (and so published) once per dedupe key. */
-  private async tripNotices(track: TripTrack, events: EngineEvent[], eta: EtaData | undefined): Promise<void> {
+  private async tripNotices(track: TripTrack, batch: EngineEvent[], eta: EtaData | undefined): Promise<void> {
+    // Events whose notices failed earlier come first: once the database answers again, their notices are made up
+    // (those still recent; each dedupe key is stored once, so one told before is not told again).
+    const oldestMs = this.opts.now() - MAKE_UP_NOTICES_MS;
+    const events = track.untold.length ? [...track.untold.filter((e) => e.timeMs >= oldestMs), ...batch] : batch;
+    track.untold = [];
+    const keep = () => (track.untold = events.slice(-MAX_UNTOLD_EVENTS));
     const read = await this.retrying('riders', track, () => this.notices.tripRiders(track.tripId));
-    if (!read?.value) return; // failed (logged), or the trip is gone
+    if (!read) return void keep();
+    if (!read.value) return; // the trip is gone
     const riders = read.value;
     const info = riders.info;
     const list = riders.riders;
@@ -419,7 +435,7 @@ export class LiveService {
       if (told) drafts.push(...etaLateNotices(info, list, etas, track.scheduledMs, this.lateMarginS, told.value));
     }
     // Storing is idempotent (each dedupe key once): a retry cannot tell a guardian twice.
-    if (drafts.length) await this.retrying('store', track, () => this.notices.store(drafts));
+    if (drafts.length && !(await this.retrying('store', track, () => this.notices.store(drafts)))) keep();
   }
 
   private onStop(track: TripTrack, e: StopEvent): void {
