@@ -350,16 +350,20 @@ export class LiveService {
    * Undefined when it failed (logged).
    */
   private async retrying<T>(what: string, track: TripTrack, f: () => Promise<T>): Promise<{ value: T } | undefined> {
-    const waits = track.noticesFailing ? [] : NOTICE_RETRY_MS;
+    const failing = track.noticesFailing;
+    const waits = failing ? [] : NOTICE_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       try {
         const value = await f();
+        if (failing) this.opts.log.info('live trip notices resumed', { what, tripId: track.tripId });
         track.noticesFailing = false;
         return { value };
       } catch (err) {
         const waitMs = waits[attempt];
         if (waitMs === undefined) {
           track.noticesFailing = true;
+          // Logged once per outage of a trip (its batches keep failing until the database answers).
+          if (failing) return undefined;
           this.opts.log.error('live trip notices not sent', {
             what,
             tripId: track.tripId,

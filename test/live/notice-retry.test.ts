@@ -136,9 +136,8 @@ describe('trip notices when the database is briefly away', () => {
     }
     // The first batch tried four times; the later ones once each (an outage does not pile up waits).
     expect(performance.now() - t0).toBeLessThan(12_000);
-    const errors = logged.filter((l) => l.level === 'error').map((l) => l.message);
-    expect(errors.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(errors)).toEqual(new Set(['live trip notices not sent']));
+    // Logged once for the outage, not once per batch.
+    expect(logged.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['live trip notices not sent']);
     expect(await noticeKinds(line.guardianId!)).toEqual([]);
     expect(sent.filter((m) => m.type === 'notice' && m.audience?.guardianId === line.guardianId)).toEqual([]);
     // The database is back: the trip's next notice work succeeds at its first try and makes up the trip-started
