@@ -13,6 +13,7 @@ const unit = [
   'test/live/latest-progress.test.ts',
   'test/live/sequencer.test.ts',
   'test/jobs/cron.test.ts',
+  'test/scripts/eta-floor.test.ts',
   'test/runtime/config.test.ts',
   'test/runtime/event-loop-metrics.test.ts',
   'test/auth/**/*.test.ts',

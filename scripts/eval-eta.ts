@@ -6,6 +6,9 @@
 // GPS noise, through the ingest filter, the engine and the live side's ETA step: the estimator gets exactly what
 // the live side publishes, learned from the stop events of earlier days only (as production learns from earlier
 // trips). Three fixed baselines see the same frames plus the published timetable (lib/eta-eval/baselines.ts).
+// A floor is measured beside them (lib/eta-eval/floor.ts): the median of many futures of the true drive, knowing the
+// day's congestion, link speeds and incidents and the bus's true position, not the signals or dwells ahead — no
+// estimator can do better on average, so it shows how much of a baseline's error can be removed at all.
 // Every prediction made 5 min (± a window) before a stop's true arrival is scored against it: MAE per seed, then
 // the mean and spread over seeds. Ends with one JSON line of the figures.
 import { readFileSync } from 'node:fs';
@@ -18,7 +21,8 @@ import { RoutePath } from '../src/demo/route-motion';
 import { type EtaStop, learnRouteProfile, type StopHistoryEvent, timetableEtas } from '../src/live/eta';
 import { delayEta, planTimetable, positionEta, timetableEta, timetableOn } from './lib/eta-eval/baselines';
 import { type Frame, observe } from './lib/eta-eval/observe';
-import { buildRoad, drawDay, drive, type Drive, rng } from './lib/eta-eval/world';
+import { floorArrivals } from './lib/eta-eval/floor';
+import { buildRoad, type Day, drawDay, drive, type Drive, rng } from './lib/eta-eval/world';
 import { replayContext } from './lib/replay-run';
 
 const USAGE = `usage: npm run eval:eta -- [--quick] [--seeds N] [--days N] [--history N] [--noise-m M] [--every-s S]
@@ -29,6 +33,7 @@ const USAGE = `usage: npm run eval:eta -- [--quick] [--seeds N] [--days N] [--hi
   --every-s S    seconds between fixes, default 15
   --lead-s S     how long before the true arrival a prediction is scored, default 300
   --window-s S   ± this many seconds around the lead, default 30
+  --floor-futures N  futures drawn per prediction for the floor (the best possible MAE), default 51; 0 skips it
   --quick        a short run (smoke test)`;
 
 function options() {
@@ -43,6 +48,7 @@ function options() {
         'every-s': { type: 'string' },
         'lead-s': { type: 'string' },
         'window-s': { type: 'string' },
+        'floor-futures': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -65,6 +71,7 @@ function options() {
       everyS: Math.round(num('every-s', values['every-s'], 15, 1)),
       leadS: num('lead-s', values['lead-s'], 300, 30),
       windowS: num('window-s', values['window-s'], 30, 1),
+      floorFutures: Math.round(num('floor-futures', values['floor-futures'], 51, 0)),
     };
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
@@ -105,7 +112,7 @@ const routes = cairns.routes.map((r) => {
   return { name: r.name, ctx, stops, path };
 });
 
-const METHODS = ['estimator', 'estimatorNoHistory', 'timetable', 'timetableDelay', 'positionSpeed'] as const;
+const METHODS = ['estimator', 'estimatorNoHistory', 'timetable', 'timetableDelay', 'positionSpeed', 'floor'] as const;
 type Method = (typeof METHODS)[number];
 const LABEL: Record<Method, string> = {
   estimator: 'live estimator (learned history)',
@@ -113,6 +120,7 @@ const LABEL: Record<Method, string> = {
   timetable: 'timetable as published',
   timetableDelay: 'timetable + current delay',
   positionSpeed: 'position + timetable speeds',
+  floor: 'floor: knows the day, not what is ahead',
 };
 
 const hashSeed = (...xs: number[]) => xs.reduce((h, x) => (Math.imul(h ^ x, 0x9e3779b1) + 0x7f4a7c15) >>> 0, 17);
@@ -133,6 +141,7 @@ function runSeed(seed: number): SeedResult {
     timetable: [],
     timetableDelay: [],
     positionSpeed: [],
+    floor: [],
   };
   const signed: Record<Method, number[]> = {
     estimator: [],
@@ -140,6 +149,7 @@ function runSeed(seed: number): SeedResult {
     timetable: [],
     timetableDelay: [],
     positionSpeed: [],
+    floor: [],
   };
   let stopsScored = 0;
   routes.forEach((route, ri) => {
@@ -148,10 +158,11 @@ function runSeed(seed: number): SeedResult {
       route.path.lengthM,
       rng(hashSeed(seed, ri, 1)),
     );
-    const drives: { plannedStartMs: number; drive: Drive }[] = [];
+    const drives: { plannedStartMs: number; day: Day; drive: Drive }[] = [];
     for (let d = 0; d < opt.history + opt.days; d++) {
       const plannedStartMs = FIRST_DAY_MS + d * DAY_MS;
-      drives.push({ plannedStartMs, drive: drive(road, drawDay(road, rng(hashSeed(seed, ri, 2, d))), plannedStartMs) });
+      const day = drawDay(road, rng(hashSeed(seed, ri, 2, d)));
+      drives.push({ plannedStartMs, day, drive: drive(road, day, plannedStartMs) });
     }
     // The earlier days: their stop events as the engine stored them (what production learns from).
     const stored: StopHistoryEvent[][] = [];
@@ -205,8 +216,15 @@ function runSeed(seed: number): SeedResult {
         for (const i of scoredAt(f.nowMs)) bare.set(`${f.nowMs}:${i}`, liveEta(f, i));
       });
       const scored = new Set<number>();
+      const floorRand = rng(hashSeed(seed, ri, 4, d));
       const today = observeDay(d, profile, (f) => {
-        for (const i of scoredAt(f.nowMs)) {
+        const at = scoredAt(f.nowMs);
+        // The floor reads the truth by design (it is the bound, not a method): only the day's decided part.
+        const floor =
+          at.length && opt.floorFutures > 0
+            ? floorArrivals(road, drives[d]!.day, truth, plannedStartMs, f.nowMs, floorRand, opt.floorFutures)
+            : [];
+        for (const i of at) {
           const arrivedMs = truth.arrivedMs[i]!;
           const predicted: Record<Method, number> = {
             estimator: liveEta(f, i),
@@ -214,6 +232,7 @@ function runSeed(seed: number): SeedResult {
             timetable: timetableEta(tt, i),
             timetableDelay: delayEta(tt, f, i),
             positionSpeed: positionEta(tt, stopsM, f, i),
+            floor: floor[i] ?? NaN,
           };
           for (const m of METHODS) {
             signed[m].push((predicted[m] - arrivedMs) / 1000);
@@ -258,12 +277,13 @@ console.log(
 );
 console.log('');
 console.log(
-  `${'method'.padEnd(34)} ${'MAE s'.padStart(7)} ${'sd'.padStart(6)} ${'min'.padStart(6)} ${'max'.padStart(6)} ${'p90 s'.padStart(7)} ${'bias s'.padStart(7)}`,
+  `${'method'.padEnd(40)} ${'MAE s'.padStart(7)} ${'sd'.padStart(6)} ${'min'.padStart(6)} ${'max'.padStart(6)} ${'p90 s'.padStart(7)} ${'bias s'.padStart(7)}`,
 );
-for (const m of METHODS) {
+const shown = METHODS.filter((m) => m !== 'floor' || opt.floorFutures > 0);
+for (const m of shown) {
   const xs = perSeed(m);
   console.log(
-    `${LABEL[m].padEnd(34)} ${mean(xs).toFixed(1).padStart(7)} ${sd(xs).toFixed(1).padStart(6)} ${Math.min(...xs)
+    `${LABEL[m].padEnd(40)} ${mean(xs).toFixed(1).padStart(7)} ${sd(xs).toFixed(1).padStart(6)} ${Math.min(...xs)
       .toFixed(1)
       .padStart(6)} ${Math.max(...xs)
       .toFixed(1)
@@ -279,6 +299,20 @@ console.log('');
 console.log(
   `estimator vs timetable + current delay: ${improvementMean.toFixed(1)} % lower MAE (per seed ${Math.min(...improvement).toFixed(1)} … ${Math.max(...improvement).toFixed(1)} %)`,
 );
+const floorMean = opt.floorFutures > 0 ? mean(perSeed('floor')) : NaN;
+const floorImprovement = (1 - floorMean / mean(perSeed('timetableDelay'))) * 100;
+// Of the error timetable + delay leaves above the floor, the share the estimator removes.
+const shareOfGain =
+  ((mean(perSeed('timetableDelay')) - mean(perSeed('estimator'))) / (mean(perSeed('timetableDelay')) - floorMean)) *
+  100;
+if (opt.floorFutures > 0) {
+  const targetMaeS = 0.7 * mean(perSeed('timetableDelay'));
+  console.log(
+    `floor (${opt.floorFutures} futures per prediction): ${floorImprovement.toFixed(1)} % below timetable + delay; ` +
+      `≥ 30 % asks for an MAE ≤ ${targetMaeS.toFixed(1)} s, ${(targetMaeS - floorMean).toFixed(1)} s above the floor; ` +
+      `the estimator removes ${shareOfGain.toFixed(0)} % of the error timetable + delay leaves above the floor`,
+  );
+}
 const maeOk = mean(perSeed('estimator')) <= 60;
 const improvementOk = improvementMean >= 30;
 console.log(
@@ -317,6 +351,11 @@ console.log(
     improvementVsDelayPct: r1(improvementMean),
     improvementVsDelayMinPct: r1(Math.min(...improvement)),
     improvementVsDelayMaxPct: r1(Math.max(...improvement)),
+    floorMaeS: opt.floorFutures > 0 ? figures('floor').mae : null,
+    floorMaeSdS: opt.floorFutures > 0 ? figures('floor').sd : null,
+    floorImprovementVsDelayPct: opt.floorFutures > 0 ? r1(floorImprovement) : null,
+    estimatorShareOfFloorGainPct: opt.floorFutures > 0 ? r1(shareOfGain) : null,
+    floorFutures: opt.floorFutures,
     targetsMet: maeOk && improvementOk,
     predictions: results.reduce((a, r) => a + r.predictions, 0),
     seeds: opt.seeds,

@@ -1,6 +1,7 @@
 // `npm run eval:eta -- --quick` as a child process: it prints the table and ends with one JSON line whose figures
 // are sane, and the three baselines and the estimator come out different (a shared leak — the truth, or one
-// method's answer reused for another — would make them agree). A bad option is a usage error (exit 2).
+// method's answer reused for another — would make them agree); the floor (which knows the day) is below them all.
+// A bad option is a usage error (exit 2).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +36,11 @@ const KEYS = [
   'improvementVsDelayPct',
   'improvementVsDelayMinPct',
   'improvementVsDelayMaxPct',
+  'floorMaeS',
+  'floorMaeSdS',
+  'floorImprovementVsDelayPct',
+  'estimatorShareOfFloorGainPct',
+  'floorFutures',
   'targetsMet',
   'predictions',
   'seeds',
@@ -83,6 +89,13 @@ describe('npm run eval:eta', () => {
     const improvement = (1 - (json.estimatorMaeS as number) / (json.timetableDelayMaeS as number)) * 100;
     expect(json.improvementVsDelayPct as number).toBeCloseTo(improvement, 0);
     expect(json.loadStart as number).toBeGreaterThanOrEqual(0);
+    // The floor knows the day (not what is ahead): above zero, below every method that must infer the day.
+    expect(json.floorFutures).toBe(51);
+    expect(json.floorMaeS as number).toBeGreaterThan(5);
+    for (const m of maes) expect(json.floorMaeS as number).toBeLessThan(m);
+    const floorImprovement = (1 - (json.floorMaeS as number) / (json.timetableDelayMaeS as number)) * 100;
+    expect(json.floorImprovementVsDelayPct as number).toBeCloseTo(floorImprovement, 0);
+    expect(r.stdout).toContain('floor: knows the day');
     // The readable table names every method.
     for (const label of [
       'live estimator',

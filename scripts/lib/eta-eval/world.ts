@@ -82,20 +82,26 @@ export function drawDay(road: Road, r: Rand): Day {
     for (let i = at; i < Math.min(road.links.length, at + 3); i++) linkFactor[i]! *= uniform(r, 0.3, 0.6);
   }
   const n = road.stopsM.length;
-  const dwellS = road.stopsM.map((_, i) => {
-    if (i === 0 || i === n - 1) return 0;
-    let d = logNormal(r, 18, 0.6);
-    if (r() < 0.08) d += pareto(r, 30, 1.6); // a child is late
-    return Math.round(Math.min(d, 420));
-  });
-  const departDelayS = Math.round(r() < 0.1 ? pareto(r, 120, 1.8) : uniform(r, -60, 150));
+  const dwellS = road.stopsM.map((_, i) => (i === 0 || i === n - 1 ? 0 : drawDwellS(r)));
   return {
-    departDelayS: Math.min(departDelayS, 900),
+    departDelayS: drawDepartDelayS(r),
     congestion,
     linkFactor,
     lightOffsetS: road.lights.map((l) => uniform(r, 0, l.cycleS)),
     dwellS,
   };
+}
+
+/** How long the bus stands at an intermediate stop: log-normal, now and then a late child (Pareto). */
+export function drawDwellS(r: Rand): number {
+  let d = logNormal(r, 18, 0.6);
+  if (r() < 0.08) d += pareto(r, 30, 1.6); // a child is late
+  return Math.round(Math.min(d, 420));
+}
+
+/** When the bus leaves the first stop, seconds after the planned start: usually −1 to +2.5 min, sometimes later. */
+export function drawDepartDelayS(r: Rand): number {
+  return Math.min(Math.round(r() < 0.1 ? pareto(r, 120, 1.8) : uniform(r, -60, 150)), 900);
 }
 
 export interface Drive {
