@@ -80,6 +80,7 @@ function options() {
 }
 
 const opt = options();
+const floorOn = opt.floorFutures > 0;
 const loadStart = loadavg()[0]!;
 const began = performance.now();
 
@@ -221,7 +222,7 @@ function runSeed(seed: number): SeedResult {
         const at = scoredAt(f.nowMs);
         // The floor reads the truth by design (it is the bound, not a method): only the day's decided part.
         const floor =
-          at.length && opt.floorFutures > 0
+          at.length && floorOn
             ? floorArrivals(road, drives[d]!.day, truth, plannedStartMs, f.nowMs, floorRand, opt.floorFutures)
             : [];
         for (const i of at) {
@@ -279,7 +280,7 @@ console.log('');
 console.log(
   `${'method'.padEnd(40)} ${'MAE s'.padStart(7)} ${'sd'.padStart(6)} ${'min'.padStart(6)} ${'max'.padStart(6)} ${'p90 s'.padStart(7)} ${'bias s'.padStart(7)}`,
 );
-const shown = METHODS.filter((m) => m !== 'floor' || opt.floorFutures > 0);
+const shown = METHODS.filter((m) => m !== 'floor' || floorOn);
 for (const m of shown) {
   const xs = perSeed(m);
   console.log(
@@ -299,14 +300,13 @@ console.log('');
 console.log(
   `estimator vs timetable + current delay: ${improvementMean.toFixed(1)} % lower MAE (per seed ${Math.min(...improvement).toFixed(1)} … ${Math.max(...improvement).toFixed(1)} %)`,
 );
-const floorMean = opt.floorFutures > 0 ? mean(perSeed('floor')) : NaN;
-const floorImprovement = (1 - floorMean / mean(perSeed('timetableDelay'))) * 100;
+const delayMaeS = mean(perSeed('timetableDelay'));
+const floorMean = floorOn ? mean(perSeed('floor')) : NaN;
+const floorImprovement = (1 - floorMean / delayMaeS) * 100;
 // Of the error timetable + delay leaves above the floor, the share the estimator removes.
-const shareOfGain =
-  ((mean(perSeed('timetableDelay')) - mean(perSeed('estimator'))) / (mean(perSeed('timetableDelay')) - floorMean)) *
-  100;
-if (opt.floorFutures > 0) {
-  const targetMaeS = 0.7 * mean(perSeed('timetableDelay'));
+const shareOfGain = ((delayMaeS - mean(perSeed('estimator'))) / (delayMaeS - floorMean)) * 100;
+if (floorOn) {
+  const targetMaeS = 0.7 * delayMaeS;
   console.log(
     `floor (${opt.floorFutures} futures per prediction): ${floorImprovement.toFixed(1)} % below timetable + delay; ` +
       `≥ 30 % asks for an MAE ≤ ${targetMaeS.toFixed(1)} s, ${(targetMaeS - floorMean).toFixed(1)} s above the floor; ` +
@@ -333,6 +333,7 @@ const nh = figures('estimatorNoHistory');
 const tt = figures('timetable');
 const td = figures('timetableDelay');
 const ps = figures('positionSpeed');
+const fl = floorOn ? figures('floor') : null;
 console.log(
   JSON.stringify({
     bench: 'eval:eta',
@@ -351,10 +352,10 @@ console.log(
     improvementVsDelayPct: r1(improvementMean),
     improvementVsDelayMinPct: r1(Math.min(...improvement)),
     improvementVsDelayMaxPct: r1(Math.max(...improvement)),
-    floorMaeS: opt.floorFutures > 0 ? figures('floor').mae : null,
-    floorMaeSdS: opt.floorFutures > 0 ? figures('floor').sd : null,
-    floorImprovementVsDelayPct: opt.floorFutures > 0 ? r1(floorImprovement) : null,
-    estimatorShareOfFloorGainPct: opt.floorFutures > 0 ? r1(shareOfGain) : null,
+    floorMaeS: fl?.mae ?? null,
+    floorMaeSdS: fl?.sd ?? null,
+    floorImprovementVsDelayPct: floorOn ? r1(floorImprovement) : null,
+    estimatorShareOfFloorGainPct: floorOn ? r1(shareOfGain) : null,
     floorFutures: opt.floorFutures,
     targetsMet: maeOk && improvementOk,
     predictions: results.reduce((a, r) => a + r.predictions, 0),

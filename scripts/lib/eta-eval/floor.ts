@@ -3,6 +3,7 @@
 // dwells and departure already done — and only the future is drawn afresh: the phase of every signal ahead and
 // every dwell not finished (a dwell under way: at least as long as it has lasted). The median of many such
 // futures is the prediction that minimises the absolute error given all of that; its MAE is the floor.
+import { median } from './baselines';
 import { type Day, drawDepartDelayS, drawDwellS, drive, type Drive, type Rand, type Road, uniform } from './world';
 
 /** A drawn value at least `atLeast`, by rejection (the value itself after `tries` misses). */
@@ -22,7 +23,7 @@ export function floorArrivals(
   plannedStartMs: number,
   nowMs: number,
   r: Rand,
-  futures = 25,
+  futures: number,
 ): number[] {
   const s = Math.floor((nowMs - truth.startMs) / 1000);
   const x = truth.alongM[Math.min(s, truth.alongM.length - 1)]!;
@@ -48,9 +49,5 @@ export function floorArrivals(
     const f = drive(road, d, plannedStartMs);
     f.arrivedMs.forEach((a, j) => runs[j]!.push(a));
   }
-  return runs.map((xs) => {
-    const sorted = xs.sort((a, b) => a - b);
-    const m = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
-  });
+  return runs.map(median);
 }
