@@ -55,8 +55,14 @@ for (const line of failures) console.log(`FAILED ${line}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 
+// The first line of a failure, with the next ones while it ends in ':' (e.g. "AssertionError:" with its text below).
 function firstLine(messages) {
   const text = (messages ?? []).find((m) => typeof m === 'string' && m.trim()) ?? '';
-  const line = text.split('\n').find((l) => l.trim()) ?? '';
-  return line.trim().slice(0, 300);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  let line = lines[0] ?? '';
+  for (let i = 1; i < lines.length && line.endsWith(':') && line.length < 300; i++) line += ` ${lines[i]}`;
+  return line.slice(0, 300);
 }

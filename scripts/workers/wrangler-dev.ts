@@ -2,7 +2,7 @@
 // wrangler.toml with its Hyperdrive binding pointed at a test database, its Durable Object state in a temporary
 // folder, and the whole process group stopped by the test.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,13 +54,15 @@ export async function startWranglerDev(opts: {
   databaseUrl: string;
   vars?: Record<string, string>;
   timeoutMs?: number;
+  /** the port of the first try (default: a free one); a try that fails to start moves to a free one */
+  port?: number;
 }): Promise<WranglerDev> {
   // The pages' static assets ([assets]): scripts/e2e-workers.sh builds them once; built here when missing.
   if (!existsSync(join(workerAssetsDir, 'pages-manifest.json'))) await buildWorkerAssets();
   const dir = mkdtempSync(join(tmpdir(), 'busguard-wrangler-'));
   const configPath = join(dir, 'wrangler.toml');
   writeFileSync(configPath, configFor(opts.databaseUrl, opts.vars ?? {}));
-  const port = await freePort();
+  let port = opts.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('CLOUDFLARE_')) delete env[k];
   // Nothing leaves the machine: no telemetry, no `Request.cf` download (miniflare's own switch), and wrangler's
@@ -77,7 +79,7 @@ export async function startWranglerDev(opts: {
   let log = '';
   let child: ChildProcess | undefined;
 
-  const start = async () => {
+  const launch = async () => {
     const wrangler = join(root, 'node_modules/wrangler/bin/wrangler.js');
     const args = [
       wrangler,
@@ -98,7 +100,8 @@ export async function startWranglerDev(opts: {
     ];
     const c = spawn(process.execPath, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    const ready = new Promise<void>((ok, fail) => {
+    const from = log.length;
+    await new Promise<void>((ok, fail) => {
       const timer = setTimeout(
         () => fail(new Error(`wrangler dev not ready in time:\n${log.slice(-4000)}`)),
         opts.timeoutMs ?? 90_000,
@@ -114,10 +117,39 @@ export async function startWranglerDev(opts: {
       c.stderr!.on('data', onData);
       c.once('exit', (code) => {
         clearTimeout(timer);
-        fail(new Error(`wrangler dev exited (${code}):\n${log.slice(-4000)}`));
+        fail(new EarlyExit(code, log.slice(from), join(dir, 'logs')));
       });
     });
-    await ready;
+  };
+
+  // A wrangler that exits before it is ready (seen once in CI in many runs; its reason was lost) is started again,
+  // up to START_TRIES times, after saying why on stderr: a port taken between freePort() and wrangler's bind
+  // (an outgoing connection may be given the same number) is the likely cause, so a first start picks a new port;
+  // a restart keeps its port, which the objects' clients know, and waits a moment instead. A start that fails every
+  // try throws with every reason.
+  const start = async (keepPort: boolean) => {
+    const reasons: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launch();
+        return;
+      } catch (e) {
+        if (!(e instanceof EarlyExit)) throw e;
+        await stop();
+        reasons.push(`try ${attempt}: ${e.message}`);
+        if (attempt >= START_TRIES) {
+          throw new Error(
+            `wrangler dev exited before it was ready, ${attempt} times: ${reasons.join('; ')}\n${e.output.slice(-4000)}`,
+            { cause: e },
+          );
+        }
+        process.stderr.write(
+          `wrangler dev exited before it was ready (try ${attempt} of ${START_TRIES}): ${e.message}; starting it again\n`,
+        );
+        if (keepPort) await new Promise((r) => setTimeout(r, 1000));
+        else port = await freePort();
+      }
+    }
   };
 
   const stop = async () => {
@@ -144,7 +176,7 @@ export async function startWranglerDev(opts: {
     if (groupAlive(c.pid!)) process.kill(-c.pid!, 'SIGKILL');
   };
 
-  await start();
+  await start(false);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -152,13 +184,46 @@ export async function startWranglerDev(opts: {
     stop,
     restart: async () => {
       await stop();
-      await start();
+      await start(true);
     },
     dispose: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const START_TRIES = 3;
+
+/** wrangler exited before "Ready on": the message names the reason it gave (its first error line). */
+class EarlyExit extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly output: string,
+    logDir: string,
+  ) {
+    super(`wrangler dev exited (${code}): ${reasonOf(output, logDir)}`);
+  }
+}
+
+/** The first error wrangler printed ("✘ [ERROR] …", colours removed), else the first of its log file, else its last line. */
+function reasonOf(output: string, logDir: string): string {
+  const errorLine = (text: string) => {
+    const plain = text.replace(/\x1b\[[0-9;]*m/g, ''); // without the terminal colours
+    const lines = plain.split('\n').map((l) => l.trim());
+    return lines.find((l) => l.includes('[ERROR]')) ?? lines.find((l) => /\bError\b|EADDRINUSE|already in use/.test(l));
+  };
+  let fromFile: string | undefined;
+  try {
+    for (const f of readdirSync(logDir).sort().reverse()) {
+      fromFile = errorLine(readFileSync(join(logDir, f), 'utf8'));
+      if (fromFile) break;
+    }
+  } catch {
+    /* no log folder yet */
+  }
+  const last = output.trim().split('\n').at(-1)?.trim();
+  return (errorLine(output) ?? fromFile ?? last ?? 'no output').slice(0, 500);
 }
 
 function groupAlive(pgid: number): boolean {

@@ -13,3 +13,22 @@ export async function stopChild(child: ChildProcess | undefined, graceMs = 15_00
     clearTimeout(timer);
   }
 }
+
+/**
+ * The base URL of a server child started with PORT=0 (and LOG_LEVEL info or lower), once it answers /readyz: the
+ * port is the one its "listening" log line names. A port chosen by the test instead could be taken by another
+ * test's connection before the child binds it.
+ */
+export async function readyBaseUrl(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    const port = /"msg":"listening","url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(output())?.[1];
+    if (port) {
+      const base = `http://127.0.0.1:${port}`;
+      const ready = await fetch(`${base}/readyz`).catch(() => undefined);
+      if (ready?.ok) return base;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not start:\n${output()}`);
+}

@@ -17,13 +17,13 @@ import {
   TIMESTAMP_HEADER,
   verifyAlertSignature,
 } from '../../src/jobs/alert-webhooks';
-import { stopChild } from '../helpers/child-process';
+import { readyBaseUrl, stopChild } from '../helpers/child-process';
 import { createTestDatabase, type TestDatabase, testDbKind } from '../helpers/db';
 
 const SECRET = 'district-bureau-secret-restart-01';
 const ADMIN = 'alert-restart-admin-token-0123456789';
-const port = 33000 + Math.floor(Math.random() * 2000);
-const base = `http://127.0.0.1:${port}`;
+/** the running server's base URL: the port is the one it chose (PORT=0), new at each start */
+let base = '';
 
 interface Received {
   id: string;
@@ -46,7 +46,7 @@ async function startServer(): Promise<ChildProcess> {
   const c = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
     env: {
       ...process.env,
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       OSMAND_PORT: '0',
       JT808_PORT: '0',
@@ -55,25 +55,16 @@ async function startServer(): Promise<ChildProcess> {
       DEMO: '0',
       SIMULATE: '0',
       ADMIN_TOKEN: ADMIN,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // its "listening" line names the port
       ALERT_WEBHOOKS: JSON.stringify([{ name: 'bureau', url: hookUrl, secret: SECRET }]),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   c.stdout!.on('data', (d) => (output += d));
   c.stderr!.on('data', (d) => (output += d));
-  let exited = false;
-  c.on('exit', () => (exited = true));
-  const deadline = Date.now() + 100_000; // builds the pages at start: slow on a loaded machine
-  while (Date.now() < deadline && !exited) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return c;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not start:\n${output}`);
+  const from = output.length; // the listening line of this start, not of the one before
+  base = await readyBaseUrl(c, () => output.slice(from), 100_000); // builds the pages at start: slow on a loaded machine
+  return c;
 }
 
 /** A public report about a plate no school owns: a critical "possible unlicensed school bus" case. */

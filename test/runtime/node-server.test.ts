@@ -6,21 +6,20 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { npmStartArgs } from '../../scripts/bench/npm-start';
-import { stopChild } from '../helpers/child-process';
+import { readyBaseUrl, stopChild } from '../helpers/child-process';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let child: ChildProcess;
 let dataDir: string;
 let output = '';
-const port = 31000 + Math.floor(Math.random() * 2000);
-const base = `http://127.0.0.1:${port}`;
+let base = '';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'busguard-start-'));
   child = spawn(process.execPath, npmStartArgs(ROOT), {
     env: {
       ...process.env,
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       OSMAND_PORT: '0',
       JT808_PORT: '0',
@@ -33,18 +32,8 @@ beforeAll(async () => {
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  const deadline = Date.now() + 100_000; // a loaded CI machine takes a while to build the pages and seed the demo
-  while (Date.now() < deadline && !exited) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not start:\n${output}`);
+  // a loaded CI machine takes a while to build the pages and seed the demo
+  base = await readyBaseUrl(child, () => output, 100_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -98,7 +87,9 @@ describe('node server on the embedded database', () => {
     const buses = (await (
       await fetch(`${base}/api/v1/buses`, { headers: { authorization: `Bearer ${admin}` } })
     ).json()) as { items: { id: number }[] };
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/live`, { headers: { authorization: `Bearer ${admin}` } });
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/v1/live`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
     const got: { type?: string }[] = [];
     ws.on('message', (d) => got.push(JSON.parse(String(d))));
     await new Promise((r, j) => ws.once('open', r).once('error', j));
@@ -137,7 +128,7 @@ describe('npm run report while the server holds the embedded database', () => {
       const p = spawn(process.execPath, ['--import', 'tsx', 'scripts/report.ts', ...args], {
         env: {
           ...process.env,
-          PORT: String(port),
+          PORT: new URL(base).port, // the server's, as an operator's shell would have it
           DATA_DIR: dataDir,
           DATABASE_URL: '',
           BUSGUARD_TOKEN: '',

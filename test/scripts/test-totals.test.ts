@@ -72,6 +72,29 @@ describe('test totals', () => {
     ]);
   });
 
+  it('a first line that ends in a colon is followed by the next lines, so the reason is named', () => {
+    const r = totals({
+      numPassedTests: 0,
+      numFailedTests: 1,
+      testResults: [
+        {
+          name: '/tmp/ci/busguard/test/runtime/worker.test.ts',
+          status: 'failed',
+          assertionResults: [
+            {
+              status: 'failed',
+              fullName: 'serves the API',
+              failureMessages: ['AssertionError:\n wrangler dev exited (1):\n  Address already in use\n  at x\n'],
+            },
+          ],
+        },
+      ],
+    });
+    expect(r.named).toEqual([
+      'FAILED pglite.json: test/runtime/worker.test.ts > serves the API: AssertionError: wrangler dev exited (1): Address already in use',
+    ]);
+  });
+
   it('names a test that passed only on its retry as flaky, and counts it as passed', () => {
     const r = totals({
       numPassedTests: 1,
