@@ -206,24 +206,32 @@ class EarlyExit extends Error {
   }
 }
 
-/** The first error wrangler printed ("✘ [ERROR] …", colours removed), else the first of its log file, else its last line. */
+/** The first error wrangler printed ("✘ [ERROR] …"), else the first of its log files, else its last line. */
 function reasonOf(output: string, logDir: string): string {
-  const errorLine = (text: string) => {
-    const plain = text.replace(/\x1b\[[0-9;]*m/g, ''); // without the terminal colours
-    const lines = plain.split('\n').map((l) => l.trim());
-    return lines.find((l) => l.includes('[ERROR]')) ?? lines.find((l) => /\bError\b|EADDRINUSE|already in use/.test(l));
-  };
-  let fromFile: string | undefined;
+  const last = output.trim().split('\n').at(-1)?.trim();
+  return (errorLine(output) ?? errorInLogFiles(logDir) ?? last ?? 'no output').slice(0, 500);
+}
+
+/** The "[ERROR]" line of wrangler's text (colours removed), else a line naming an error. */
+function errorLine(text: string): string | undefined {
+  const lines = text
+    .replace(/\x1b\[[0-9;]*m/g, '') // without the terminal colours
+    .split('\n')
+    .map((l) => l.trim());
+  return lines.find((l) => l.includes('[ERROR]')) ?? lines.find((l) => /\bError\b|EADDRINUSE|already in use/.test(l));
+}
+
+/** The first error line of wrangler's log files (WRANGLER_LOG_PATH), newest first. */
+function errorInLogFiles(logDir: string): string | undefined {
   try {
     for (const f of readdirSync(logDir).sort().reverse()) {
-      fromFile = errorLine(readFileSync(join(logDir, f), 'utf8'));
-      if (fromFile) break;
+      const line = errorLine(readFileSync(join(logDir, f), 'utf8'));
+      if (line) return line;
     }
   } catch {
     /* no log folder yet */
   }
-  const last = output.trim().split('\n').at(-1)?.trim();
-  return (errorLine(output) ?? fromFile ?? last ?? 'no output').slice(0, 500);
+  return undefined;
 }
 
 function groupAlive(pgid: number): boolean {

@@ -14,6 +14,12 @@ export async function stopChild(child: ChildProcess | undefined, graceMs = 15_00
   }
 }
 
+/** The port a server's "listening" log line (LOG_LEVEL info or lower) names, once it has been printed. */
+export function listeningPort(output: string): number | undefined {
+  const port = /"msg":"listening","url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(output)?.[1];
+  return port === undefined ? undefined : Number(port);
+}
+
 /**
  * The base URL of a server child started with PORT=0 (and LOG_LEVEL info or lower), once it answers /readyz: the
  * port is the one its "listening" log line names. A port chosen by the test instead could be taken by another
@@ -22,8 +28,8 @@ export async function stopChild(child: ChildProcess | undefined, graceMs = 15_00
 export async function readyBaseUrl(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-    const port = /"msg":"listening","url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(output())?.[1];
-    if (port) {
+    const port = listeningPort(output());
+    if (port !== undefined) {
       const base = `http://127.0.0.1:${port}`;
       const ready = await fetch(`${base}/readyz`).catch(() => undefined);
       if (ready?.ok) return base;

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../../src/runtime/node/data-dir-lock';
 import { createPgliteDatabase } from '../../src/store/pglite-db';
 import { npmStartArgs } from '../../scripts/bench/npm-start';
+import { listeningPort } from '../helpers/child-process';
 
 const ROOT = resolve(__dirname, '../..');
 const ADMIN = 'lock-test-admin-token-0123456789';
@@ -67,8 +68,8 @@ function start(dataDir: string, env: Record<string, string> = {}): Started {
 async function httpPort(s: Started, timeoutMs = 240_000): Promise<number> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    const m = /"msg":"listening","url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(s.out());
-    if (m) return Number(m[1]);
+    const port = listeningPort(s.out());
+    if (port !== undefined) return port;
     if (s.child.exitCode !== null) throw new Error(`server exited: ${s.out()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
